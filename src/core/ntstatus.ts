@@ -1,0 +1,45 @@
+/** NTSTATUS values used by the simulated routines (values as in ntstatus.h). */
+export const STATUS = {
+  SUCCESS: 0x00000000,
+  PENDING: 0x00000103,
+  MORE_PROCESSING_REQUIRED: 0xc0000016,
+  UNSUCCESSFUL: 0xc0000001,
+  NOT_IMPLEMENTED: 0xc0000002,
+  INFO_LENGTH_MISMATCH: 0xc0000004,
+  INVALID_PARAMETER: 0xc000000d,
+  NO_MEMORY: 0xc0000017,
+  INSUFFICIENT_RESOURCES: 0xc000009a,
+  BUFFER_TOO_SMALL: 0xc0000023,
+  NOT_SUPPORTED: 0xc00000bb,
+  INVALID_DEVICE_REQUEST: 0xc0000010,
+  INVALID_DEVICE_STATE: 0xc0000184,
+  DEVICE_NOT_READY: 0xc00000a3,
+  NONE_MAPPED: 0xc0000073,
+  CANCELLED: 0xc0000120,
+  DELETE_PENDING: 0xc0000056,
+  DEVICE_REMOVED: 0xc00002b6,
+  INVALID_HANDLE: 0xc0000008,
+  // KMDF facility 0x20 (wdfstatus.h); 0xC0200209's message is "WDF_OBJECT_ATTRIBUTES was invalid".
+  WDF_OBJECT_ATTRIBUTES_INVALID: 0xc0200209,
+  WDF_PARENT_ALREADY_ASSIGNED: 0xc020020d,
+  WDF_PARENT_IS_SELF: 0xc020020e,
+  WDF_PARENT_ASSIGNMENT_NOT_ALLOWED: 0xc020020f,
+  WDF_PARENT_NOT_SPECIFIED: 0xc0200212,
+} as const;
+
+export type NtStatusName = keyof typeof STATUS;
+export type NTSTATUS = number;
+
+/** NT_SUCCESS: severity bits 00 (success) or 01 (informational). */
+export function NT_SUCCESS(status: NTSTATUS): boolean {
+  return (status >>> 0) < 0x80000000;
+}
+
+const NAMES = new Map<number, string>(Object.entries(STATUS).map(([k, v]) => [v, `STATUS_${k}`]));
+
+/** "STATUS_INSUFFICIENT_RESOURCES (0xC000009A)" for messages and reports. */
+export function statusName(status: NTSTATUS): string {
+  const hex = `0x${(status >>> 0).toString(16).toUpperCase().padStart(8, "0")}`;
+  const name = NAMES.get(status >>> 0);
+  return name === undefined ? hex : `${name} (${hex})`;
+}

@@ -1,0 +1,77 @@
+import { isPowerOfTwo } from "../../core/address.ts";
+
+/** Which fitting run wins: the lowest start (ReactOS MiFindContiguousPages) or the highest. */
+export type Placement = "lowest" | "highest";
+
+/**
+ * A request for a physically contiguous run of page frames. Every constraint the
+ * HAL needs: count, [lowPfn, highPfn] (inclusive, the whole run inside),
+ * alignment of the start, and a power-of-two boundary the run must not cross.
+ */
+export interface ContiguousRequest {
+  readonly pages: number;
+  readonly lowPfn: number;
+  readonly highPfn: number;
+  /** Start PFN must be a multiple of this (power of two, >= 1). */
+  readonly alignPages: number;
+  /** 0 = no boundary; else a power of two: floor(s / b) === floor((s + pages - 1) / b). */
+  readonly boundaryPages: number;
+  readonly placement: Placement;
+}
+
+/**
+ * The page-frame allocator interface. PFNs run 0 .. pageCount-1 and start out
+ * in use (holes); boot marks RAM free with markFree. Implementations:
+ * LinearScanAllocator (the slow, obviously correct oracle) and
+ * FastContiguousAllocator (the one the kernel uses). Both must return exactly
+ * the same PFN for the same state and request.
+ */
+export interface ContiguousAllocator {
+  readonly pageCount: number;
+  /** Number of free pages. */
+  readonly freePages: number;
+  isFree(pfn: number): boolean;
+  /** Start PFN of the run the placement policy picks, or -1. Changes nothing. */
+  find(req: ContiguousRequest): number;
+  /** find() and take the run; -1 (and no change) when nothing fits. */
+  allocate(req: ContiguousRequest): number;
+  /** Take [pfn, pfn+count). RangeError (and no change) if any page is not free. */
+  markUsed(pfn: number, count: number): void;
+  /** Release [pfn, pfn+count). RangeError (and no change) if any page is already free. */
+  markFree(pfn: number, count: number): void;
+  /** Lowest free PFN >= fromPfn, or -1. */
+  nextFree(fromPfn: number): number;
+  /** Length of the longest free run inside [lowPfn, highPfn]. */
+  largestFreeRun(lowPfn: number, highPfn: number): number;
+}
+
+/** A request with defaults filled in (align 1, no boundary, lowest first). */
+export function contiguousRequest(pages: number, lowPfn: number, highPfn: number, opts: Partial<Pick<ContiguousRequest, "alignPages" | "boundaryPages" | "placement">> = {}): ContiguousRequest {
+  return { pages, lowPfn, highPfn, alignPages: opts.alignPages ?? 1, boundaryPages: opts.boundaryPages ?? 0, placement: opts.placement ?? "lowest" };
+}
+
+/** Throws a RangeError naming the bad field; returns normally for a well-formed request. */
+export function validateRequest(req: ContiguousRequest, pageCount: number): void {
+  if (!Number.isSafeInteger(req.pages) || req.pages < 1) throw new RangeError(`contiguous request: pages must be a whole number >= 1, got ${req.pages}`);
+  if (!Number.isSafeInteger(req.lowPfn) || req.lowPfn < 0) throw new RangeError(`contiguous request: lowPfn must be a whole number >= 0, got ${req.lowPfn}`);
+  if (!Number.isSafeInteger(req.highPfn) || req.highPfn < 0) throw new RangeError(`contiguous request: highPfn must be a whole number >= 0, got ${req.highPfn}`);
+  if (req.lowPfn > req.highPfn) throw new RangeError(`contiguous request: lowPfn (${req.lowPfn}) is above highPfn (${req.highPfn})`);
+  if (!isPowerOfTwo(req.alignPages)) throw new RangeError(`contiguous request: alignPages must be a power of two, got ${req.alignPages}`);
+  if (req.boundaryPages !== 0 && !isPowerOfTwo(req.boundaryPages)) throw new RangeError(`contiguous request: boundaryPages must be 0 or a power of two, got ${req.boundaryPages}`);
+  if (req.placement !== "lowest" && req.placement !== "highest") throw new RangeError(`contiguous request: placement must be "lowest" or "highest", got ${String(req.placement)}`);
+  if (!Number.isSafeInteger(pageCount)) throw new RangeError(`bad pageCount ${pageCount}`);
+}
+
+/** Throws a RangeError unless [pfn, pfn+count) lies inside [0, pageCount). */
+export function validateRange(pfn: number, count: number, pageCount: number, what: string): void {
+  if (!Number.isSafeInteger(pfn) || pfn < 0) throw new RangeError(`${what}: pfn must be a whole number >= 0, got ${pfn}`);
+  if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`${what}: count must be a whole number >= 1, got ${count}`);
+  if (pfn + count > pageCount) throw new RangeError(`${what}: [${pfn}, ${pfn + count}) runs past the last page frame ${pageCount - 1}`);
+}
+
+/** True when a run of `pages` starting at `start` satisfies align and boundary. */
+export function startFits(start: number, req: ContiguousRequest): boolean {
+  if (start % req.alignPages !== 0) return false;
+  if (req.boundaryPages !== 0 && Math.floor(start / req.boundaryPages) !== Math.floor((start + req.pages - 1) / req.boundaryPages)) return false;
+  return start >= req.lowPfn && start + req.pages - 1 <= req.highPfn;
+}

@@ -1,0 +1,82 @@
+import { type ContiguousAllocator, type ContiguousRequest, startFits, validateRange, validateRequest } from "./contiguous-allocator.ts";
+
+/**
+ * The oracle: one byte per page and a linear scan, in the manner of ReactOS's
+ * MiFindContiguousPages (count consecutive free pages; a used page resets the
+ * count; a candidate start that would cross the boundary is skipped). Slow and
+ * obviously correct; the fast allocator must agree with it exactly.
+ */
+export class LinearScanAllocator implements ContiguousAllocator {
+  readonly pageCount: number;
+  private readonly free: Uint8Array;
+  private nFree = 0;
+
+  constructor(pageCount: number) {
+    if (!Number.isSafeInteger(pageCount) || pageCount < 1) throw new RangeError(`pageCount must be >= 1, got ${pageCount}`);
+    this.pageCount = pageCount;
+    this.free = new Uint8Array(pageCount);
+  }
+
+  get freePages(): number {
+    return this.nFree;
+  }
+
+  isFree(pfn: number): boolean {
+    return this.free[pfn] === 1;
+  }
+
+  find(req: ContiguousRequest): number {
+    validateRequest(req, this.pageCount);
+    const high = Math.min(req.highPfn, this.pageCount - 1);
+    if (req.placement === "lowest") {
+      for (let s = req.lowPfn; s + req.pages - 1 <= high; s++) {
+        if (startFits(s, req) && this.allFree(s, req.pages)) return s;
+      }
+    } else {
+      for (let s = high - req.pages + 1; s >= req.lowPfn; s--) {
+        if (startFits(s, req) && this.allFree(s, req.pages)) return s;
+      }
+    }
+    return -1;
+  }
+
+  allocate(req: ContiguousRequest): number {
+    const s = this.find(req);
+    if (s >= 0) this.markUsed(s, req.pages);
+    return s;
+  }
+
+  markUsed(pfn: number, count: number): void {
+    validateRange(pfn, count, this.pageCount, "markUsed");
+    for (let i = pfn; i < pfn + count; i++) if (this.free[i] !== 1) throw new RangeError(`markUsed: page frame ${i} is not free`);
+    this.free.fill(0, pfn, pfn + count);
+    this.nFree -= count;
+  }
+
+  markFree(pfn: number, count: number): void {
+    validateRange(pfn, count, this.pageCount, "markFree");
+    for (let i = pfn; i < pfn + count; i++) if (this.free[i] !== 0) throw new RangeError(`markFree: page frame ${i} is already free`);
+    this.free.fill(1, pfn, pfn + count);
+    this.nFree += count;
+  }
+
+  nextFree(fromPfn: number): number {
+    for (let i = Math.max(0, fromPfn); i < this.pageCount; i++) if (this.free[i] === 1) return i;
+    return -1;
+  }
+
+  largestFreeRun(lowPfn: number, highPfn: number): number {
+    let best = 0;
+    let run = 0;
+    for (let i = Math.max(0, lowPfn); i <= Math.min(highPfn, this.pageCount - 1); i++) {
+      run = this.free[i] === 1 ? run + 1 : 0;
+      if (run > best) best = run;
+    }
+    return best;
+  }
+
+  private allFree(s: number, n: number): boolean {
+    for (let i = s; i < s + n; i++) if (this.free[i] !== 1) return false;
+    return true;
+  }
+}
