@@ -1,0 +1,94 @@
+/**
+ * The CPU as driver code uses it: typed loads and stores at kernel VAs and the
+ * Rtl* memory helpers. Every access goes VA -> page table -> memory system
+ * (cache model) -> physical memory; an unmapped VA bug checks 0x50.
+ */
+import type { VaSpace } from "./va-space.ts";
+
+export class Cpu {
+  readonly va: VaSpace;
+  private readonly b8 = new Uint8Array(8);
+  private readonly dv = new DataView(this.b8.buffer);
+
+  constructor(va: VaSpace) {
+    this.va = va;
+  }
+
+  readU8(va: number): number {
+    this.va.read(va, this.b8.subarray(0, 1), 1);
+    return this.b8[0] as number;
+  }
+  readU16(va: number): number {
+    this.va.read(va, this.b8.subarray(0, 2), 2);
+    return this.dv.getUint16(0, true);
+  }
+  readU32(va: number): number {
+    this.va.read(va, this.b8.subarray(0, 4), 4);
+    return this.dv.getUint32(0, true);
+  }
+  readU64(va: number): bigint {
+    this.va.read(va, this.b8, 8);
+    return this.dv.getBigUint64(0, true);
+  }
+  writeU8(va: number, v: number): void {
+    this.b8[0] = v;
+    this.va.write(va, this.b8.subarray(0, 1), 1);
+  }
+  writeU16(va: number, v: number): void {
+    this.dv.setUint16(0, v, true);
+    this.va.write(va, this.b8.subarray(0, 2), 2);
+  }
+  writeU32(va: number, v: number): void {
+    this.dv.setUint32(0, v >>> 0, true);
+    this.va.write(va, this.b8.subarray(0, 4), 4);
+  }
+  writeU64(va: number, v: bigint): void {
+    this.dv.setBigUint64(0, BigInt.asUintN(64, v), true);
+    this.va.write(va, this.b8, 8);
+  }
+
+  /** Copy `length` bytes at va into a new array (a byte copy, like memcpy). */
+  readBytes(va: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    this.va.read(va, out);
+    return out;
+  }
+
+  /** Store src at va (a byte copy, like memcpy). */
+  writeBytes(va: number, src: Uint8Array): void {
+    this.va.write(va, src);
+  }
+
+  /** RtlZeroMemory. */
+  RtlZeroMemory(va: number, length: number): void {
+    this.RtlFillMemory(va, length, 0);
+  }
+
+  /** RtlFillMemory. */
+  RtlFillMemory(va: number, length: number, fill: number): void {
+    if (length <= 0) return;
+    this.va.write(va, new Uint8Array(length).fill(fill));
+  }
+
+  /** RtlCopyMemory (non-overlapping) between two kernel VAs. */
+  RtlCopyMemory(dstVa: number, srcVa: number, length: number): void {
+    if (length <= 0) return;
+    const tmp = new Uint8Array(length);
+    this.va.read(srcVa, tmp);
+    this.va.write(dstVa, tmp);
+  }
+
+  /** RtlMoveMemory: overlapping ranges are fine (we copy through a buffer). */
+  RtlMoveMemory(dstVa: number, srcVa: number, length: number): void {
+    this.RtlCopyMemory(dstVa, srcVa, length);
+  }
+
+  /** RtlCompareMemory: number of leading bytes that match. */
+  RtlCompareMemory(aVa: number, bVa: number, length: number): number {
+    const a = this.readBytes(aVa, length);
+    const b = this.readBytes(bVa, length);
+    let i = 0;
+    while (i < length && a[i] === b[i]) i++;
+    return i;
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * The system virtual address space: kernel VAs mapped to page frames with a
+ * cache attribute, and the CPU's loads and stores through them.
+ *
+ * VAs are plain numbers below 2^48 with bit 47 set; `formatVa` shows them in
+ * canonical kernel form (0xFFFFC000`00001000). A mapping is one record per
+ * range (never per page); lookups are a binary search over mapping starts with
+ * a one-entry cache for the common repeated case.
+ */
+import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
+import { PAGE_SIZE } from "../core/address.ts";
+import type { CacheAttribute, MemorySystem } from "../machine/memory-system.ts";
+
+/** Start of the system VA region handed out to mappings (shown as 0xFFFFC000`00000000). */
+export const SYSTEM_VA_BASE = 0xc000_0000_0000;
+export const SYSTEM_VA_END = 0xffff_ffff_f000;
+
+export interface VaMapping {
+  readonly startVa: number;
+  readonly pages: number;
+  /** Page frame of each page. */
+  readonly pfns: Int32Array;
+  readonly cache: CacheAttribute;
+  /**
+   * ARM64 Windows maps uncached common buffers as Device memory: misaligned or
+   * wider-than-natural accesses fault there.
+   */
+  readonly deviceMemory: boolean;
+  /** Who made the mapping ("common buffer", "MmMapIoSpace", ...), for messages and the report. */
+  readonly tag: string;
+}
+
+/** Observers of CPU accesses (verifier): defined here so va-space never imports them. */
+export interface CpuAccessObserver {
+  onCpuAccess(mapping: VaMapping, va: number, length: number, write: boolean, widthBytes: number): void;
+}
+
+export function formatVa(va: number): string {
+  const canonical = va >= 0x8000_0000_0000 ? 0xffff_0000_0000_0000n | BigInt(va) : BigInt(va);
+  const s = canonical.toString(16).toUpperCase().padStart(16, "0");
+  return `0x${s.slice(0, 8)}\`${s.slice(8)}`;
+}
+
+export class VaSpace {
+  private readonly mem: MemorySystem;
+  /** Live mappings sorted by startVa. */
+  private readonly mappings: VaMapping[] = [];
+  /** Free VA ranges [start, end) kept sorted; first fit. */
+  private readonly freeRanges: [number, number][] = [[SYSTEM_VA_BASE, SYSTEM_VA_END]];
+  private last: VaMapping | undefined;
+  observer: CpuAccessObserver | null = null;
+
+  constructor(mem: MemorySystem) {
+    this.mem = mem;
+  }
+
+  get mappingCount(): number {
+    return this.mappings.length;
+  }
+
+  /** Map the given page frames at a fresh VA. Pages are virtually contiguous; frames need not be. */
+  map(pfns: ArrayLike<number>, cache: CacheAttribute, tag: string, deviceMemory = false): VaMapping {
+    const pages = pfns.length;
+    if (pages < 1) throw new RangeError("VaSpace.map: at least one page frame is needed");
+    const bytes = pages * PAGE_SIZE;
+    // One guard page after each mapping so that a run past the end faults.
+    const need = bytes + PAGE_SIZE;
+    const idx = this.freeRanges.findIndex(([s, e]) => e - s >= need);
+    const range = this.freeRanges[idx];
+    if (range === undefined) throw new RangeError("VaSpace.map: system VA space exhausted");
+    const startVa = range[0];
+    range[0] += need;
+    if (range[0] === range[1]) this.freeRanges.splice(idx, 1);
+    const m: VaMapping = { startVa, pages, pfns: Int32Array.from(pfns), cache, deviceMemory, tag };
+    const at = this.insertionIndex(startVa);
+    this.mappings.splice(at, 0, m);
+    return m;
+  }
+
+  /** Remove the mapping that starts exactly at `va`. RangeError when there is none. */
+  unmap(va: number): VaMapping {
+    const i = this.indexOf(va);
+    const m = this.mappings[i];
+    if (m === undefined || m.startVa !== va) throw new RangeError(`VaSpace.unmap: no mapping starts at ${formatVa(va)}`);
+    this.mappings.splice(i, 1);
+    if (this.last === m) this.last = undefined;
+    this.release(m.startVa, m.startVa + m.pages * PAGE_SIZE + PAGE_SIZE);
+    return m;
+  }
+
+  /** The mapping holding va, or undefined. */
+  find(va: number): VaMapping | undefined {
+    const l = this.last;
+    if (l !== undefined && va >= l.startVa && va < l.startVa + l.pages * PAGE_SIZE) return l;
+    const m = this.mappings[this.indexOf(va)];
+    if (m !== undefined && va >= m.startVa && va < m.startVa + m.pages * PAGE_SIZE) {
+      this.last = m;
+      return m;
+    }
+    return undefined;
+  }
+
+  /** Physical address behind va (MmGetPhysicalAddress), or -1 when unmapped. */
+  physicalAddressOf(va: number): number {
+    const m = this.find(va);
+    if (m === undefined) return -1;
+    const off = va - m.startVa;
+    return (m.pfns[Math.floor(off / PAGE_SIZE)] as number) * PAGE_SIZE + (off % PAGE_SIZE);
+  }
+
+  /** CPU load of dst.length bytes at va. `width` is the access size for alignment rules (1, 2, 4, 8; 0 = a byte copy). */
+  read(va: number, dst: Uint8Array, width = 0): void {
+    this.access(va, dst, false, width);
+  }
+
+  /** CPU store of src at va. */
+  write(va: number, src: Uint8Array, width = 0): void {
+    this.access(va, src, true, width);
+  }
+
+  private access(va: number, buf: Uint8Array, write: boolean, width: number): void {
+    let done = 0;
+    const len = buf.length;
+    while (done < len) {
+      const a = va + done;
+      const m = this.find(a);
+      if (m === undefined) {
+        // A kernel access to an unmapped VA: PAGE_FAULT_IN_NONPAGED_AREA (address, 1 = write / 0 = read).
+        throw new BugCheckError(BUGCHECK.PAGE_FAULT_IN_NONPAGED_AREA, BigInt(a) | (a >= 0x8000_0000_0000 ? 0xffff_0000_0000_0000n : 0n), write ? 1 : 0, 0, 0, `${write ? "write to" : "read from"} unmapped VA ${formatVa(a)}`);
+      }
+      const end = m.startVa + m.pages * PAGE_SIZE;
+      const n = Math.min(len - done, end - a);
+      if (this.observer !== null) this.observer.onCpuAccess(m, a, n, write, width);
+      // Within one mapping, copy one physically contiguous run at a time.
+      let o = 0;
+      while (o < n) {
+        const v = a + o;
+        const pageIdx = Math.floor((v - m.startVa) / PAGE_SIZE);
+        const pa = (m.pfns[pageIdx] as number) * PAGE_SIZE + ((v - m.startVa) % PAGE_SIZE);
+        let run = PAGE_SIZE - ((v - m.startVa) % PAGE_SIZE);
+        let p = pageIdx;
+        while (o + run < n && p + 1 < m.pages && m.pfns[p + 1] === (m.pfns[p] as number) + 1) {
+          run += PAGE_SIZE;
+          p++;
+        }
+        run = Math.min(run, n - o);
+        const part = buf.subarray(done + o, done + o + run);
+        if (write) this.mem.cpuWrite(pa, part, m.cache);
+        else this.mem.cpuRead(pa, part, m.cache);
+        o += run;
+      }
+      done += n;
+    }
+  }
+
+  private insertionIndex(va: number): number {
+    let lo = 0;
+    let hi = this.mappings.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.mappings[mid] as VaMapping).startVa < va) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of the last mapping starting at or below va. */
+  private indexOf(va: number): number {
+    let lo = 0;
+    let hi = this.mappings.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.mappings[mid] as VaMapping).startVa <= va) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return hi;
+  }
+
+  private release(start: number, end: number): void {
+    // Insert and merge with neighbours, keeping the list sorted.
+    let i = 0;
+    while (i < this.freeRanges.length && (this.freeRanges[i] as [number, number])[0] < start) i++;
+    this.freeRanges.splice(i, 0, [start, end]);
+    const prev = this.freeRanges[i - 1];
+    const cur = this.freeRanges[i] as [number, number];
+    const next = this.freeRanges[i + 1];
+    if (next !== undefined && cur[1] === next[0]) {
+      cur[1] = next[1];
+      this.freeRanges.splice(i + 1, 1);
+    }
+    if (prev !== undefined && prev[1] === cur[0]) {
+      prev[1] = cur[1];
+      this.freeRanges.splice(i, 1);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { parseProfile, ProfileError } from "./profile.ts";
+
+const good = {
+  name: "tiny",
+  arch: "x64",
+  memory: [{ base: 0, length: "64MiB", type: "ram" }],
+};
+
+describe("machine profiles", () => {
+  it("accepts sizes as text (\"64MiB\", \"0x1000\") and fills defaults", () => {
+    const p = parseProfile(good);
+    expect(p.memory[0]?.length).toBe(64 * 1024 * 1024);
+    expect(p.nodes).toBe(1);
+    expect(p.iommu.enabled).toBe(false);
+  });
+
+  it("a bad profile gets one clear message naming the field", () => {
+    expect(() => parseProfile({ ...good, memory: [{ base: 0, length: "64MiB", type: "ram", node: 2 }] })).toThrow(/memory\[0\]\.node: node 2 does not exist/);
+    expect(() => parseProfile({ ...good, arch: "sparc" })).toThrow(ProfileError);
+    expect(() => parseProfile({ ...good, arch: "sparc" })).toThrow(/arch:/);
+    expect(() => parseProfile({ ...good, memory: [{ base: 0, length: "lots", type: "ram" }] })).toThrow(/memory\[0\]\.length: not a size: "lots"/);
+    expect(() => parseProfile({ ...good, colour: "red" })).toThrow(/colour/);
+  });
+
+  it("rejects overlapping regions and unaligned bases", () => {
+    expect(() =>
+      parseProfile({ ...good, memory: [{ base: 0, length: "64MiB", type: "ram" }, { base: "32MiB", length: "64MiB", type: "ram" }] }),
+    ).toThrow(/overlaps memory\[0\]/);
+    expect(() => parseProfile({ ...good, memory: [{ base: 100, length: 4096, type: "ram" }] })).toThrow(/not page aligned/);
+  });
+
+  it("rejects a profile without RAM and a NUMA node without RAM", () => {
+    expect(() => parseProfile({ ...good, memory: [{ base: 0, length: 4096, type: "mmio" }] })).toThrow(/no RAM region/);
+    expect(() => parseProfile({ ...good, nodes: 2 })).toThrow(/node 1 has no RAM/);
+  });
+});
