@@ -43,6 +43,14 @@ export interface ContiguousAllocator {
   nextFree(fromPfn: number): number;
   /** Length of the longest free run inside [lowPfn, highPfn]. */
   largestFreeRun(lowPfn: number, highPfn: number): number;
+  /**
+   * Free bits of page frames [32*index, 32*index + 32) as an unsigned word (bit i
+   * = frame 32*index + i; 1 = free; frames past pageCount read as 0). Lets
+   * callers popcount and scan runs a word at a time (summaries, fragmentation).
+   */
+  freeWord(index: number): number;
+  /** Host bytes of bookkeeping the allocator holds. */
+  readonly metadataBytes: number;
 }
 
 /** A request with defaults filled in (align 1, no boundary, lowest first). */

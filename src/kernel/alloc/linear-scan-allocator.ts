@@ -75,6 +75,17 @@ export class LinearScanAllocator implements ContiguousAllocator {
     return best;
   }
 
+  freeWord(index: number): number {
+    let w = 0;
+    const base = index * 32;
+    for (let i = 0; i < 32 && base + i < this.pageCount; i++) if (this.free[base + i] === 1) w |= 1 << i;
+    return w >>> 0;
+  }
+
+  get metadataBytes(): number {
+    return this.free.byteLength;
+  }
+
   private allFree(s: number, n: number): boolean {
     for (let i = s; i < s + n; i++) if (this.free[i] !== 1) return false;
     return true;

@@ -1,0 +1,489 @@
+import { countBitsIn, clearBits, ctz32, setBits } from "./bits.ts";
+import { type ContiguousAllocator, type ContiguousRequest, validateRange, validateRequest } from "./contiguous-allocator.ts";
+import { firstValidStart, lastValidStart } from "./fit.ts";
+
+/**
+ * The fast contiguous allocator: a free bitmap (1 bit per frame, 1 = free)
+ * and a segment tree over fixed-size leaves of the bitmap. Every tree node
+ * keeps the free run at its start (prefix), at its end (suffix) and the longest
+ * free run inside it, so:
+ *
+ * - "no run of n pages anywhere" is one look at the root (O(1));
+ * - the lowest window of n free pages at or after a position is one climb and
+ *   one descent, carrying the free run that ends where the walk is (O(log N)
+ *   plus a few words at the leaves); the highest window is the mirror image;
+ * - alignment and boundary are applied in closed form on the window found
+ *   (fit.ts); if the aligned window is not all free, the search restarts just
+ *   past its last used frame. Every start skipped that way provably fails
+ *   (it is unaligned, crosses the boundary, or contains that used frame), so
+ *   nothing that fits is ever skipped — the trap Linux's vmalloc augmented
+ *   tree fell into. No start position is cached between calls.
+ *
+ * Leaves hold 2^leafShift frames (64 for machines up to 2^26 frames, larger
+ * above so that the tree stays <= 2^21 nodes): at 2^24 frames the metadata is
+ * 2 MiB of bitmap + 6 MiB of tree = 0.5 byte per frame.
+ */
+export class FastContiguousAllocator implements ContiguousAllocator {
+  readonly pageCount: number;
+  /** log2 of frames per leaf (>= 6). */
+  readonly leafShift: number;
+  private readonly leafWords: number;
+  private readonly leafCount: number;
+  private readonly leafDepth: number;
+  private readonly bits: Uint32Array;
+  /** Per node i: [3i] prefix, [3i+1] suffix, [3i+2] longest free run (frames). */
+  private readonly sum: Int32Array;
+  private nFree = 0;
+  /** Run carried out of the last leaf scan (avoids allocating a result object). */
+  private carry = 0;
+
+  constructor(pageCount: number, options: { leafShift?: number } = {}) {
+    if (!Number.isSafeInteger(pageCount) || pageCount < 1 || pageCount > 2 ** 31) throw new RangeError(`pageCount must be a whole number in [1, 2^31], got ${pageCount}`);
+    const bitsNeeded = Math.ceil(Math.log2(Math.max(pageCount, 64)));
+    const leafShift = options.leafShift ?? Math.max(6, bitsNeeded - 20);
+    if (!Number.isInteger(leafShift) || leafShift < 5 || leafShift > 16) throw new RangeError(`leafShift must be a whole number in [5, 16], got ${leafShift}`);
+    this.pageCount = pageCount;
+    this.leafShift = leafShift;
+    this.leafWords = 1 << (leafShift - 5);
+    const leaves = Math.ceil(pageCount / (1 << leafShift));
+    this.leafDepth = Math.ceil(Math.log2(Math.max(leaves, 1)));
+    this.leafCount = 1 << this.leafDepth;
+    this.bits = new Uint32Array(leaves * this.leafWords);
+    this.sum = new Int32Array(2 * this.leafCount * 3);
+  }
+
+  get freePages(): number {
+    return this.nFree;
+  }
+
+  get metadataBytes(): number {
+    return this.bits.byteLength + this.sum.byteLength;
+  }
+
+  isFree(pfn: number): boolean {
+    if (!(pfn >= 0 && pfn < this.pageCount)) return false;
+    return (((this.bits[pfn >>> 5] as number) >>> (pfn & 31)) & 1) === 1;
+  }
+
+  freeWord(index: number): number {
+    return (this.bits[index] ?? 0) >>> 0;
+  }
+
+  find(req: ContiguousRequest): number {
+    validateRequest(req, this.pageCount);
+    const n = req.pages;
+    const lo = req.lowPfn;
+    const limit = Math.min(req.highPfn, this.pageCount - 1) + 1; // windows must end at or below
+    if (lo + n > limit) return -1;
+    if ((this.sum[5] as number) < n) return -1; // root longest run
+    const align = req.alignPages;
+    const boundary = req.boundaryPages;
+    if (boundary !== 0 && n > boundary) return -1;
+    if (req.placement === "lowest") {
+      let from = lo;
+      for (;;) {
+        const s = this.firstWindow(from, n, limit);
+        if (s < 0) return -1;
+        const v = firstValidStart(s, n, align, boundary);
+        if (v < 0 || v + n > limit) return -1;
+        if (v === s) return s;
+        const u = this.lastUsed(v, v + n);
+        if (u < 0) return v;
+        from = u + 1;
+      }
+    }
+    let to = limit;
+    for (;;) {
+      const s = this.lastWindow(to, n, lo);
+      if (s < 0) return -1;
+      const v = lastValidStart(s, n, align, boundary);
+      if (v < lo) return -1;
+      if (v === s) return s;
+      const u = this.firstUsed(v, v + n);
+      if (u < 0) return v;
+      to = u;
+    }
+  }
+
+  allocate(req: ContiguousRequest): number {
+    const s = this.find(req);
+    if (s >= 0) this.markUsed(s, req.pages);
+    return s;
+  }
+
+  markUsed(pfn: number, count: number): void {
+    validateRange(pfn, count, this.pageCount, "markUsed");
+    const free = countBitsIn(this.bits, pfn, pfn + count);
+    if (free !== count) throw new RangeError(`markUsed: page frame ${this.firstUsed(pfn, pfn + count)} is not free`);
+    clearBits(this.bits, pfn, pfn + count);
+    this.nFree -= count;
+    this.update(pfn, pfn + count);
+  }
+
+  markFree(pfn: number, count: number): void {
+    validateRange(pfn, count, this.pageCount, "markFree");
+    const free = countBitsIn(this.bits, pfn, pfn + count);
+    if (free !== 0) throw new RangeError(`markFree: page frame ${this.firstFree(pfn, pfn + count)} is already free`);
+    setBits(this.bits, pfn, pfn + count);
+    this.nFree += count;
+    this.update(pfn, pfn + count);
+  }
+
+  nextFree(fromPfn: number): number {
+    const from = Math.max(0, Math.ceil(fromPfn));
+    if (from >= this.pageCount || this.nFree === 0) return -1;
+    return this.firstWindow(from, 1, this.pageCount);
+  }
+
+  largestFreeRun(lowPfn: number, highPfn: number): number {
+    const lo = Math.max(0, lowPfn);
+    const end = Math.min(highPfn, this.pageCount - 1) + 1;
+    if (lo >= end) return 0;
+    const leafPages = 1 << this.leafShift;
+    let best = 0;
+    let run = 0;
+    let pos = lo;
+    while (pos < end) {
+      if (pos % leafPages !== 0 || pos + leafPages > end) {
+        // Partial leaf: bits up to the next leaf edge (or end).
+        const stop = Math.min(end, (Math.floor(pos / leafPages) + 1) * leafPages);
+        for (; pos < stop; ) {
+          const w = pos >>> 5;
+          const hiBit = Math.min(32, stop - w * 32);
+          for (let b = pos & 31; b < hiBit; b++) {
+            if ((((this.bits[w] as number) >>> b) & 1) === 1) {
+              run++;
+              if (run > best) best = run;
+            } else run = 0;
+          }
+          pos = w * 32 + hiBit;
+        }
+        continue;
+      }
+      // The largest aligned node starting at pos that fits inside [pos, end).
+      let leaf = pos >>> this.leafShift;
+      let level = 0;
+      while (level < this.leafDepth && (leaf & 1) === 0 && pos + (leafPages << (level + 1)) <= end) {
+        leaf >>>= 1;
+        level++;
+      }
+      const node = (this.leafCount >>> level) + leaf;
+      const size = leafPages << level;
+      const k = node * 3;
+      const p = this.sum[k] as number;
+      best = Math.max(best, run + p, this.sum[k + 2] as number);
+      run = p === size ? run + size : (this.sum[k + 1] as number);
+      pos += size;
+    }
+    return best;
+  }
+
+  // ---- search ----
+
+  private nodeSize(node: number): number {
+    return (1 << this.leafShift) * 2 ** (this.leafDepth - (31 - Math.clz32(node)));
+  }
+
+  private nodeStart(node: number): number {
+    const depth = 31 - Math.clz32(node);
+    return (node - 2 ** depth) * this.nodeSize(node);
+  }
+
+  /** Lowest s >= from with [s, s + n) free and s + n <= limit, or -1. */
+  private firstWindow(from: number, n: number, limit: number): number {
+    if (from + n > limit) return -1;
+    const leaf = from >>> this.leafShift;
+    const w0 = from >>> 5;
+    const wEnd = (leaf + 1) * this.leafWords;
+    const hit = this.scanForward(w0, from & 31, wEnd, 0, n);
+    if (hit >= 0) return hit + n <= limit ? hit : -1;
+    let run = this.carry;
+    let node = this.leafCount + leaf;
+    for (;;) {
+      while ((node & 1) === 1) {
+        if (node === 1) return -1;
+        node >>>= 1;
+      }
+      node += 1;
+      const start = this.nodeStart(node);
+      if (start - run + n > limit) return -1;
+      const k = node * 3;
+      const p = this.sum[k] as number;
+      if (run + p >= n) return start - run;
+      if ((this.sum[k + 2] as number) >= n) {
+        const s = this.descendForward(node, run, n);
+        return s + n <= limit ? s : -1;
+      }
+      const size = this.nodeSize(node);
+      run = p === size ? run + size : (this.sum[k + 1] as number);
+    }
+  }
+
+  /** Inside `node` (which is known to hold the answer), the lowest window given the carried run. */
+  private descendForward(node: number, run: number, n: number): number {
+    let size = this.nodeSize(node);
+    while (node < this.leafCount) {
+      const l = node * 2;
+      const half = size / 2;
+      const k = l * 3;
+      const p = this.sum[k] as number;
+      if (run + p >= n) return this.nodeStart(l) - run;
+      if ((this.sum[k + 2] as number) >= n) {
+        node = l;
+      } else {
+        run = p === half ? run + half : (this.sum[k + 1] as number);
+        node = l + 1;
+      }
+      size = half;
+    }
+    const leaf = node - this.leafCount;
+    const hit = this.scanForward(leaf * this.leafWords, 0, (leaf + 1) * this.leafWords, run, n);
+    if (hit < 0) throw new Error(`FastContiguousAllocator: tree summary and bitmap disagree at leaf ${leaf}`);
+    return hit;
+  }
+
+  /**
+   * Scan words [w, wEnd) from bit `bit` of the first, with `run` free frames
+   * already counted just before; returns the lowest window start or -1 (and
+   * leaves the run at the end in this.carry).
+   */
+  private scanForward(w: number, bit: number, wEnd: number, run: number, n: number): number {
+    const bits = this.bits;
+    let r = run;
+    for (; w < wEnd; w++) {
+      let x = (bits[w] as number) >>> 0;
+      if (bit !== 0) {
+        x = (x & ~((1 << bit) - 1)) >>> 0;
+        bit = 0;
+      }
+      const base = w * 32;
+      if (x === 0xffffffff) {
+        if (r + 32 >= n) return base - r;
+        r += 32;
+        continue;
+      }
+      if (x === 0) {
+        r = 0;
+        continue;
+      }
+      const t = ctz32(~x);
+      if (r + t >= n) return base - r;
+      let b = t;
+      r = 0;
+      for (;;) {
+        const y = x >>> b;
+        if (y === 0) break;
+        b += ctz32(y);
+        const ones = ctz32(~(x >>> b));
+        if (ones >= n) return base + b;
+        if (b + ones >= 32) {
+          r = ones;
+          break;
+        }
+        b += ones;
+      }
+    }
+    this.carry = r;
+    return -1;
+  }
+
+  /** Highest s with s + n <= to, s >= lo and [s, s + n) free, or -1. */
+  private lastWindow(to: number, n: number, lo: number): number {
+    if (to - n < lo) return -1;
+    const last = to - 1;
+    const leaf = last >>> this.leafShift;
+    const hit = this.scanBackward(last >>> 5, (last & 31) + 1, leaf * this.leafWords, 0, n);
+    if (hit >= 0) return hit >= lo ? hit : -1;
+    let run = this.carry;
+    let node = this.leafCount + leaf;
+    for (;;) {
+      while ((node & 1) === 0) node >>>= 1;
+      if (node === 1) return -1;
+      node -= 1;
+      const size = this.nodeSize(node);
+      const end = this.nodeStart(node) + size;
+      if (end + run - n < lo) return -1;
+      const k = node * 3;
+      const sf = this.sum[k + 1] as number;
+      if (run + sf >= n) return end + run - n;
+      if ((this.sum[k + 2] as number) >= n) {
+        const s = this.descendBackward(node, run, n);
+        return s >= lo ? s : -1;
+      }
+      run = sf === size ? run + size : (this.sum[k] as number);
+    }
+  }
+
+  private descendBackward(node: number, run: number, n: number): number {
+    let size = this.nodeSize(node);
+    while (node < this.leafCount) {
+      const r = node * 2 + 1;
+      const half = size / 2;
+      const k = r * 3;
+      const sf = this.sum[k + 1] as number;
+      if (run + sf >= n) return this.nodeStart(r) + half + run - n;
+      if ((this.sum[k + 2] as number) >= n) {
+        node = r;
+      } else {
+        run = sf === half ? run + half : (this.sum[k] as number);
+        node = r - 1;
+      }
+      size = half;
+    }
+    const leaf = node - this.leafCount;
+    const hit = this.scanBackward((leaf + 1) * this.leafWords - 1, 32, leaf * this.leafWords, run, n);
+    if (hit < 0) throw new Error(`FastContiguousAllocator: tree summary and bitmap disagree at leaf ${leaf}`);
+    return hit;
+  }
+
+  /**
+   * Scan words from w down to wStop (inclusive), the first word only below bit
+   * `topBit`, with `run` free frames counted just after; returns the highest
+   * window start or -1 (run at the bottom left in this.carry).
+   */
+  private scanBackward(w: number, topBit: number, wStop: number, run: number, n: number): number {
+    const bits = this.bits;
+    let r = run;
+    for (; w >= wStop; w--) {
+      let x = (bits[w] as number) >>> 0;
+      if (topBit !== 32) {
+        x = (x & ((1 << topBit) - 1)) >>> 0;
+        topBit = 32;
+      }
+      const base = w * 32;
+      if (x === 0xffffffff) {
+        if (r + 32 >= n) return base + 32 + r - n;
+        r += 32;
+        continue;
+      }
+      if (x === 0) {
+        r = 0;
+        continue;
+      }
+      const t = Math.clz32(~x);
+      if (r + t >= n) return base + 32 + r - n;
+      let b = 32 - t; // bits below b remain; bit b-1 is used
+      r = 0;
+      for (;;) {
+        const y = b >= 32 ? x : x & ((1 << b) - 1);
+        if (y === 0) break;
+        const top = 31 - Math.clz32(y);
+        const ones = Math.clz32(~(x << (31 - top)));
+        if (ones >= n) return base + top + 1 - n;
+        if (top + 1 - ones <= 0) {
+          r = ones;
+          break;
+        }
+        b = top + 1 - ones;
+      }
+    }
+    this.carry = r;
+    return -1;
+  }
+
+  /** Highest used frame in [a, b), or -1. */
+  private lastUsed(a: number, b: number): number {
+    for (let w = (b - 1) >>> 5; w >= a >>> 5; w--) {
+      let used = ~(this.bits[w] as number);
+      const base = w * 32;
+      if (base + 32 > b) used &= (1 << (b - base)) - 1;
+      if (base < a) used &= ~((1 << (a - base)) - 1);
+      if (used !== 0) return base + 31 - Math.clz32(used);
+    }
+    return -1;
+  }
+
+  /** Lowest used frame in [a, b), or -1. */
+  private firstUsed(a: number, b: number): number {
+    for (let w = a >>> 5; w * 32 < b; w++) {
+      let used = ~(this.bits[w] as number);
+      const base = w * 32;
+      if (base < a) used &= ~((1 << (a - base)) - 1);
+      if (base + 32 > b) used &= (1 << (b - base)) - 1;
+      if (used !== 0) return base + ctz32(used);
+    }
+    return -1;
+  }
+
+  /** Lowest free frame in [a, b), or -1. */
+  private firstFree(a: number, b: number): number {
+    for (let w = a >>> 5; w * 32 < b; w++) {
+      let free = this.bits[w] as number;
+      const base = w * 32;
+      if (base < a) free &= ~((1 << (a - base)) - 1);
+      if (base + 32 > b) free &= (1 << (b - base)) - 1;
+      if (free !== 0) return base + ctz32(free);
+    }
+    return -1;
+  }
+
+  // ---- maintenance ----
+
+  /** Recompute the leaves covering [start, end) and their ancestors. */
+  private update(start: number, end: number): void {
+    let a = start >>> this.leafShift;
+    let b = (end - 1) >>> this.leafShift;
+    for (let leaf = a; leaf <= b; leaf++) this.summarizeLeaf(leaf);
+    a += this.leafCount;
+    b += this.leafCount;
+    let childSize = 1 << this.leafShift;
+    const sum = this.sum;
+    while (a > 1) {
+      a >>>= 1;
+      b >>>= 1;
+      for (let i = a; i <= b; i++) {
+        const l = i * 6;
+        const r = l + 3;
+        const lp = sum[l] as number;
+        const ls = sum[l + 1] as number;
+        const rp = sum[r] as number;
+        const rs = sum[r + 1] as number;
+        const k = i * 3;
+        sum[k] = lp === childSize ? childSize + rp : lp;
+        sum[k + 1] = rs === childSize ? childSize + ls : rs;
+        sum[k + 2] = Math.max(sum[l + 2] as number, sum[r + 2] as number, ls + rp);
+      }
+      childSize *= 2;
+    }
+  }
+
+  private summarizeLeaf(leaf: number): void {
+    const bits = this.bits;
+    const w0 = leaf * this.leafWords;
+    const w1 = w0 + this.leafWords;
+    let pre = 0;
+    let preDone = false;
+    let best = 0;
+    let run = 0;
+    for (let w = w0; w < w1; w++) {
+      const x = (bits[w] ?? 0) >>> 0;
+      if (x === 0xffffffff) {
+        run += 32;
+        if (!preDone) pre += 32;
+        continue;
+      }
+      const t = ctz32(~x);
+      if (!preDone) {
+        pre += t;
+        preDone = true;
+      }
+      if (run + t > best) best = run + t;
+      if (x !== 0) {
+        // Longest run strictly inside the word: AND-shift until empty.
+        let y = x;
+        let len = 0;
+        while (y !== 0) {
+          y &= y << 1;
+          len++;
+        }
+        if (len > best) best = len;
+      }
+      run = Math.clz32(~x);
+    }
+    if (run > best) best = run;
+    const k = (this.leafCount + leaf) * 3;
+    this.sum[k] = pre;
+    this.sum[k + 1] = run;
+    this.sum[k + 2] = best;
+  }
+}

@@ -1,0 +1,174 @@
+import { PAGE_SIZE } from "../core/address.ts";
+import type { PhysicalMemory } from "../machine/physical-memory.ts";
+import { countBits, countBitsIn, ctz32 } from "./alloc/bits.ts";
+import type { ContiguousAllocator, ContiguousRequest } from "./alloc/contiguous-allocator.ts";
+import { firstValidStart, lastValidStart } from "./alloc/fit.ts";
+
+/**
+ * Compaction for contiguous requests at IRQL <= APC_LEVEL, after Linux's
+ * mm/compaction.c: a window whose frames are all free or movable is emptied by
+ * migrating its movable pages to the highest free frames outside it (Linux's
+ * free scanner works down from the top of the zone). Frames that are
+ * unmovable, contiguous or not RAM make a window hopeless; the scan skips
+ * them a word at a time (the cheap pre-check that avoids the "try to evacuate
+ * a hopeless region" trap), and the number of candidate windows and the pages
+ * one call may migrate are capped.
+ */
+
+export interface Candidate {
+  readonly start: number;
+  /** Movable pages inside the window (what must be migrated). */
+  readonly movable: number;
+}
+
+export interface WindowSearch {
+  readonly window: Candidate | undefined;
+  /** Candidate windows evaluated. */
+  readonly candidates: number;
+  /** Page frames the scanner looked at (charged to simulated time). */
+  readonly scannedPages: number;
+}
+
+/**
+ * The first window (in req.placement order) inside [req.lowPfn, req.highPfn]
+ * that satisfies alignment and boundary, holds only free or movable frames,
+ * needs at most `maxMigrate` migrations, and leaves enough free frames outside
+ * it to take those migrations. Evaluates at most `maxCandidates` windows.
+ */
+export function findCompactionWindow(alloc: ContiguousAllocator, movable: Uint32Array, req: ContiguousRequest, maxMigrate: number, maxCandidates: number): WindowSearch {
+  const n = req.pages;
+  const lo = req.lowPfn;
+  const end = Math.min(req.highPfn, alloc.pageCount - 1) + 1;
+  let candidates = 0;
+  let scanned = 0;
+  if (end - lo < n || (req.boundaryPages !== 0 && n > req.boundaryPages)) return { window: undefined, candidates, scannedPages: scanned };
+  const clean = (w: number): number => (alloc.freeWord(w) | (movable[w] ?? 0)) >>> 0;
+  const tryWindow = (s: number): Candidate | undefined => {
+    candidates++;
+    const mov = countBitsIn(movable, s, s + n);
+    if (mov === 0 || mov > maxMigrate) return undefined;
+    const freeInside = countBits((i) => alloc.freeWord(i), s, s + n);
+    if (alloc.freePages - freeInside < mov) return undefined;
+    return { start: s, movable: mov };
+  };
+  if (req.placement === "lowest") {
+    let pos = lo;
+    while (pos + n <= end && candidates < maxCandidates) {
+      const a = scanUp(clean, pos, end, true);
+      scanned += a.scanned;
+      if (a.pfn < 0) break;
+      const b = scanUp(clean, a.pfn, end, false);
+      scanned += b.scanned;
+      const runEnd = b.pfn < 0 ? end : b.pfn;
+      for (let s = firstValidStart(a.pfn, n, req.alignPages, req.boundaryPages); s >= 0 && s + n <= runEnd && candidates < maxCandidates; s = firstValidStart(s + 1, n, req.alignPages, req.boundaryPages)) {
+        const c = tryWindow(s);
+        if (c !== undefined) return { window: c, candidates, scannedPages: scanned };
+      }
+      pos = runEnd;
+    }
+  } else {
+    let pos = end; // exclusive top
+    while (pos - n >= lo && candidates < maxCandidates) {
+      const b = scanDown(clean, pos, lo, true);
+      scanned += b.scanned;
+      if (b.pfn < 0) break;
+      const a = scanDown(clean, b.pfn + 1, lo, false);
+      scanned += a.scanned;
+      const runStart = a.pfn < 0 ? lo : a.pfn + 1;
+      for (let s = lastValidStart(b.pfn + 1 - n, n, req.alignPages, req.boundaryPages); s >= runStart && candidates < maxCandidates; s = lastValidStart(s - 1, n, req.alignPages, req.boundaryPages)) {
+        const c = tryWindow(s);
+        if (c !== undefined) return { window: c, candidates, scannedPages: scanned };
+      }
+      pos = runStart;
+    }
+  }
+  return { window: undefined, candidates, scannedPages: scanned };
+}
+
+/** First frame in [from, end) whose bit equals `want`, or -1; with the frames looked at. */
+function scanUp(word: (w: number) => number, from: number, end: number, want: boolean): { pfn: number; scanned: number } {
+  let w = Math.floor(from / 32);
+  const last = Math.floor((end - 1) / 32);
+  let scanned = 0;
+  const off = from & 31;
+  let x = (want ? word(w) : ~word(w)) & (off === 0 ? 0xffffffff : ~((1 << off) - 1));
+  for (;;) {
+    scanned += 32;
+    if (x !== 0) {
+      const p = w * 32 + ctz32(x);
+      return { pfn: p < end ? p : -1, scanned };
+    }
+    if (++w > last) return { pfn: -1, scanned };
+    x = want ? word(w) : ~word(w);
+  }
+}
+
+/** Highest frame in [lo, top) whose bit equals `want`, or -1. */
+function scanDown(word: (w: number) => number, top: number, lo: number, want: boolean): { pfn: number; scanned: number } {
+  if (top <= lo) return { pfn: -1, scanned: 0 };
+  let w = Math.floor((top - 1) / 32);
+  const first = Math.floor(lo / 32);
+  let scanned = 0;
+  const keep = (top - 1) & 31; // keep bits 0..keep
+  let x = (want ? word(w) : ~word(w)) & (keep === 31 ? 0xffffffff : (1 << (keep + 1)) - 1);
+  for (;;) {
+    scanned += 32;
+    if (x !== 0) {
+      const p = w * 32 + 31 - Math.clz32(x);
+      return { pfn: p >= lo ? p : -1, scanned };
+    }
+    if (--w < first) return { pfn: -1, scanned };
+    x = want ? word(w) : ~word(w);
+  }
+}
+
+/**
+ * Empty [start, start + pages) by moving each movable page in it to the
+ * highest free frame outside it, copying contents when `memory` is given.
+ * The caller has checked (findCompactionWindow) that the window holds only
+ * free and movable frames and that enough free frames exist outside it.
+ * Returns the number of pages migrated.
+ */
+export function compactWindow(alloc: ContiguousAllocator, movable: Uint32Array, start: number, pages: number, memory: PhysicalMemory | undefined): number {
+  const end = start + pages;
+  let migrated = 0;
+  let cursorHigh = alloc.pageCount - 1;
+  let cursorLow = start - 1;
+  const target = (): number => {
+    if (cursorHigh >= end) {
+      const t = alloc.find({ pages: 1, lowPfn: end, highPfn: cursorHigh, alignPages: 1, boundaryPages: 0, placement: "highest" });
+      if (t >= 0) {
+        cursorHigh = t - 1;
+        return t;
+      }
+      cursorHigh = end - 1;
+    }
+    if (cursorLow >= 0) {
+      const t = alloc.find({ pages: 1, lowPfn: 0, highPfn: cursorLow, alignPages: 1, boundaryPages: 0, placement: "highest" });
+      if (t >= 0) {
+        cursorLow = t - 1;
+        return t;
+      }
+      cursorLow = -1;
+    }
+    throw new RangeError(`compaction: no free page frame outside [${start}, ${end}) to migrate into`);
+  };
+  for (let w = Math.floor(start / 32); w * 32 < end; w++) {
+    let bitsHere = movable[w] ?? 0;
+    const base = w * 32;
+    if (base < start) bitsHere &= ~((1 << (start - base)) - 1);
+    if (base + 32 > end) bitsHere &= (1 << (end - base)) - 1;
+    while (bitsHere !== 0) {
+      const p = base + ctz32(bitsHere);
+      bitsHere &= bitsHere - 1;
+      const t = target();
+      alloc.markUsed(t, 1);
+      movable[t >>> 5] = (movable[t >>> 5] as number) | (1 << (t & 31));
+      if (memory !== undefined) memory.copy(t * PAGE_SIZE, p * PAGE_SIZE, PAGE_SIZE);
+      movable[w] = (movable[w] as number) & ~(1 << (p & 31));
+      alloc.markFree(p, 1);
+      migrated++;
+    }
+  }
+  return migrated;
+}

@@ -1,0 +1,454 @@
+import { isPowerOfTwo } from "../core/address.ts";
+import { APC_LEVEL, type KIRQL } from "../core/irql.ts";
+import type { Clock } from "../machine/clock.ts";
+import type { MemoryMap } from "../machine/memory-map.ts";
+import type { PhysicalMemory } from "../machine/physical-memory.ts";
+import { countBits, countBitsIn, setBits, testBit } from "./alloc/bits.ts";
+import { type ContiguousAllocator, type ContiguousRequest, type Placement, startFits } from "./alloc/contiguous-allocator.ts";
+import { FastContiguousAllocator } from "./alloc/fast-contiguous-allocator.ts";
+import { LinearScanAllocator } from "./alloc/linear-scan-allocator.ts";
+import { type Candidate, compactWindow, findCompactionWindow } from "./compaction.ts";
+
+/**
+ * How hard an allocation may try. "full" is IRQL <= APC_LEVEL: free runs first,
+ * then compaction (relocating movable pages). "free-only" is DISPATCH_LEVEL and
+ * above: only runs that are already free. This follows Microsoft's "Where did
+ * all that contiguous memory come from?" (the physical-page search needs
+ * APC-level synchronization) and ReactOS MiAllocateContiguousMemory, which
+ * gives up above APC_LEVEL.
+ */
+export type Effort = "full" | "free-only";
+/**
+ * "preferred": the node's RAM first, then the other nodes nearest first
+ * (MemoryMap.fallbackOrder) — AllocateCommonBufferEx's PreferredNode.
+ * "strict": that node or nothing — MmAllocateContiguousNodeMemory without
+ * MM_ANY_NODE_OK.
+ */
+export type NodePolicy = "preferred" | "strict";
+export type PageKind = "free" | "movable" | "unmovable" | "contiguous" | "reserved";
+export type { Placement } from "./alloc/contiguous-allocator.ts";
+
+export interface ContiguousPagesRequest {
+  pages: number;
+  /** Lowest acceptable PFN (inclusive). */
+  lowPfn: number;
+  /** Highest acceptable PFN (inclusive); may lie past the last frame (a 64-bit maximum address). */
+  highPfn: number;
+  /** Start PFN multiple (power of two); default 1. */
+  alignPages?: number;
+  /** Power-of-two boundary (in pages) the run must not cross; 0 or absent = none. */
+  boundaryPages?: number;
+  /** undefined = any node (one search over all RAM in [lowPfn, highPfn]). */
+  node?: number;
+  /** Default "preferred". */
+  nodePolicy?: NodePolicy;
+  effort: Effort;
+}
+
+export interface CompactionOptions {
+  /** Most movable pages one call may migrate (a window needing more is skipped); default 4096. */
+  maxPagesPerCall?: number;
+  /** Simulated cost per migrated page, charged to the clock; default 250 ns (a 4 KiB copy plus remap). */
+  nsPerPage?: number;
+  /** Simulated cost per page frame the scanner examined; default 1 ns. */
+  nsPerScannedPage?: number;
+  /** Most candidate windows one call evaluates before giving up; default 256. */
+  maxCandidates?: number;
+}
+
+export interface PageFrameOptions {
+  /** Which fitting run wins; default "lowest" (ReactOS MiFindContiguousPages). */
+  placement?: Placement;
+  /** Compaction costs are charged here (clock.advanceBy) after the allocation completes. */
+  clock?: Clock;
+  /** When given, compaction copies page contents (only materialized chunks cost anything). */
+  memory?: PhysicalMemory;
+  compaction?: CompactionOptions;
+  /** "fast" (default) or "linear-scan" (the oracle; for tests at small sizes). */
+  allocator?: "fast" | "linear-scan";
+}
+
+export interface AllocatePagesOptions {
+  node?: number;
+  nodePolicy?: NodePolicy;
+  lowPfn?: number;
+  highPfn?: number;
+  effort: Effort;
+  /** Default "contiguous" (driver pages, e.g. a common buffer under an IOMMU). */
+  kind?: "contiguous" | "unmovable" | "movable";
+  /** Start the search here and wrap around (the workload scatters pages with it); default lowPfn. */
+  hintPfn?: number;
+}
+
+export interface PageFrameStats {
+  freePages: number;
+  ramPages: number;
+  contiguousAllocations: number;
+  contiguousFailures: number;
+  /** Allocations that needed compaction and got it. */
+  compactions: number;
+  /** Compaction attempts that found no usable window. */
+  compactionFailures: number;
+  pagesMigrated: number;
+  /** Simulated nanoseconds charged for compaction. */
+  compactionNs: number;
+}
+
+/** IRQL -> effort: the physical search (and compaction) only at or below APC_LEVEL. */
+export function effortForIrql(irql: KIRQL): Effort {
+  return irql <= APC_LEVEL ? "full" : "free-only";
+}
+
+interface Range {
+  readonly start: number;
+  /** exclusive */
+  readonly end: number;
+}
+
+/**
+ * The page-frame database: who holds each physical page and the contiguous
+ * allocator on top. State is bitmaps (1 bit per frame each): the allocator's
+ * free bitmap, a movable bitmap and an unmovable bitmap. "contiguous" is
+ * derived (RAM, not free, neither movable nor unmovable); "reserved" is every
+ * frame that is not RAM (never free). Live contiguous runs are kept per
+ * allocation (start -> pages), never per page.
+ *
+ * Search rules: with `node` undefined, one search over [lowPfn, highPfn]. With
+ * a node, the node's RAM ranges (adjacent ones merged) clipped to
+ * [lowPfn, highPfn], in address order for placement "lowest" (reverse for
+ * "highest"), so the lowest fitting start within the node wins; then, for
+ * "preferred", the other nodes in fallbackOrder(node). Effort "full" first
+ * runs that whole free-only search and only then compacts, node by node in the
+ * same order.
+ */
+export class PageFrameManager {
+  readonly map: MemoryMap;
+  readonly allocator: ContiguousAllocator;
+  readonly placement: Placement;
+  private readonly movable: Uint32Array;
+  private readonly unmovable: Uint32Array;
+  private readonly runs = new Map<number, number>();
+  private readonly nodeRam: readonly (readonly Range[])[];
+  private readonly allRam: readonly Range[];
+  private readonly clock: Clock | undefined;
+  private readonly memory: PhysicalMemory | undefined;
+  private readonly compaction: Required<CompactionOptions>;
+  private readonly counters = { contiguousAllocations: 0, contiguousFailures: 0, compactions: 0, compactionFailures: 0, pagesMigrated: 0, compactionNs: 0 };
+  private readonly ramPages: number;
+
+  constructor(map: MemoryMap, options: PageFrameOptions = {}) {
+    const placement = options.placement ?? "lowest";
+    if (placement !== "lowest" && placement !== "highest") throw new RangeError(`PageFrameManager: placement must be "lowest" or "highest", got ${String(placement)}`);
+    const impl = options.allocator ?? "fast";
+    if (impl !== "fast" && impl !== "linear-scan") throw new RangeError(`PageFrameManager: allocator must be "fast" or "linear-scan", got ${String(impl)}`);
+    const c = options.compaction ?? {};
+    this.compaction = {
+      maxPagesPerCall: checkCount(c.maxPagesPerCall ?? 4096, "compaction.maxPagesPerCall", 0),
+      nsPerPage: checkNs(c.nsPerPage ?? 250, "compaction.nsPerPage"),
+      nsPerScannedPage: checkNs(c.nsPerScannedPage ?? 1, "compaction.nsPerScannedPage"),
+      maxCandidates: checkCount(c.maxCandidates ?? 256, "compaction.maxCandidates", 1),
+    };
+    this.map = map;
+    this.placement = placement;
+    this.clock = options.clock;
+    this.memory = options.memory;
+    this.allocator = impl === "fast" ? new FastContiguousAllocator(map.pageCount) : new LinearScanAllocator(map.pageCount);
+    const words = Math.ceil(map.pageCount / 32);
+    this.movable = new Uint32Array(words);
+    this.unmovable = new Uint32Array(words);
+    this.allRam = mergeRanges(map.ram.map((r) => ({ start: r.startPfn, end: r.endPfn })));
+    this.nodeRam = Array.from({ length: map.nodeCount }, (_, n) => mergeRanges(map.ram.filter((r) => r.node === n).map((r) => ({ start: r.startPfn, end: r.endPfn }))));
+    let ram = 0;
+    for (const r of this.allRam) {
+      this.allocator.markFree(r.start, r.end - r.start);
+      ram += r.end - r.start;
+    }
+    this.ramPages = ram;
+  }
+
+  get stats(): PageFrameStats {
+    return { freePages: this.allocator.freePages, ramPages: this.ramPages, ...this.counters };
+  }
+
+  /** Host bytes of page-frame bookkeeping (allocator + kind bitmaps). */
+  get metadataBytes(): number {
+    return this.allocator.metadataBytes + this.movable.byteLength + this.unmovable.byteLength;
+  }
+
+  /** Number of live contiguous runs (allocateContiguous minus freeContiguous). */
+  get liveContiguousRuns(): number {
+    return this.runs.size;
+  }
+
+  /**
+   * A physically contiguous run honouring every constraint; the pages become
+   * "contiguous". Returns the start PFN or -1. RangeError (state unchanged) on
+   * a malformed request.
+   */
+  allocateContiguous(req: ContiguousPagesRequest): number {
+    const r = this.validateContiguous(req);
+    const segments = this.segments(r.lowPfn, r.highPfn, req.node, req.nodePolicy ?? "preferred");
+    const base: ContiguousRequest = { pages: req.pages, lowPfn: 0, highPfn: 0, alignPages: r.alignPages, boundaryPages: r.boundaryPages, placement: this.placement };
+    let start = -1;
+    for (const seg of segments) {
+      start = this.allocator.find({ ...base, lowPfn: seg.start, highPfn: seg.end - 1 });
+      if (start >= 0) break;
+    }
+    if (start >= 0) {
+      this.allocator.markUsed(start, req.pages);
+    } else if (req.effort === "full") {
+      start = this.compactFor(base, segments);
+    }
+    if (start < 0) {
+      this.counters.contiguousFailures++;
+      return -1;
+    }
+    this.runs.set(start, req.pages);
+    this.counters.contiguousAllocations++;
+    return start;
+  }
+
+  /** Free a run from allocateContiguous; RangeError (state unchanged) unless it is exactly a live run. */
+  freeContiguous(startPfn: number, pages: number): void {
+    if (!Number.isSafeInteger(startPfn) || startPfn < 0) throw new RangeError(`freeContiguous: startPfn must be a whole number >= 0, got ${startPfn}`);
+    if (!Number.isSafeInteger(pages) || pages < 1) throw new RangeError(`freeContiguous: pages must be a whole number >= 1, got ${pages}`);
+    const live = this.runs.get(startPfn);
+    if (live === undefined) throw new RangeError(`freeContiguous: page frame ${startPfn} does not start a live contiguous allocation`);
+    if (live !== pages) throw new RangeError(`freeContiguous: the allocation at page frame ${startPfn} has ${live} pages, not ${pages}`);
+    this.runs.delete(startPfn);
+    this.allocator.markFree(startPfn, pages);
+  }
+
+  /**
+   * `count` pages anywhere (not necessarily contiguous), all or nothing: the
+   * lowest free pages at or after hintPfn (wrapping) within the allowed
+   * range(s), node rules as for allocateContiguous. Effort only matters for
+   * validation here: compaction cannot create free pages, so both efforts take
+   * free pages only. Returns the PFNs in the order taken, or null.
+   */
+  allocatePages(count: number, opts: AllocatePagesOptions): number[] | null {
+    if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`allocatePages: count must be a whole number >= 1, got ${count}`);
+    if (typeof opts !== "object" || opts === null) throw new TypeError(`allocatePages: options must be an object, got ${String(opts)}`);
+    checkEffort(opts.effort, "allocatePages");
+    const kind = opts.kind ?? "contiguous";
+    if (kind !== "contiguous" && kind !== "unmovable" && kind !== "movable") throw new RangeError(`allocatePages: kind must be "contiguous", "unmovable" or "movable", got ${String(kind)}`);
+    const low = opts.lowPfn ?? 0;
+    const high = opts.highPfn ?? this.map.pageCount - 1;
+    checkPfn(low, "allocatePages: lowPfn");
+    checkPfn(high, "allocatePages: highPfn");
+    if (low > high) throw new RangeError(`allocatePages: lowPfn (${low}) is above highPfn (${high})`);
+    this.checkNode(opts.node, opts.nodePolicy, "allocatePages");
+    const hint = opts.hintPfn ?? low;
+    checkPfn(hint, "allocatePages: hintPfn");
+    const segments = this.segments(low, high, opts.node, opts.nodePolicy ?? "preferred");
+    const out: number[] = [];
+    for (const seg of segments) {
+      const h = Math.min(Math.max(hint, seg.start), seg.end);
+      this.collectFree(h, seg.end, count, out);
+      if (out.length < count) this.collectFree(seg.start, h, count, out);
+      if (out.length >= count) break;
+    }
+    if (out.length < count) return null;
+    this.takePages(out, kind);
+    return out;
+  }
+
+  /** Free pages from allocatePages (any kind). RangeError (state unchanged) if one is free, reserved, duplicated or part of a contiguous run. */
+  freePages(pfns: readonly number[]): void {
+    const list: unknown = pfns;
+    if (!Array.isArray(list)) throw new TypeError(`freePages: expected an array of page frame numbers, got ${String(list)}`);
+    for (const p of pfns) {
+      checkPfn(p, "freePages: page frame");
+      if (p >= this.map.pageCount) throw new RangeError(`freePages: page frame ${p} is past the last page frame ${this.map.pageCount - 1}`);
+      const k = this.kindOf(p);
+      if (k === "free" || k === "reserved") throw new RangeError(`freePages: page frame ${p} is ${k}, not allocated`);
+      if (k === "contiguous" && this.inRun(p)) throw new RangeError(`freePages: page frame ${p} belongs to a contiguous run; free it with freeContiguous`);
+    }
+    if (pfns.length > 1 && new Set(pfns).size !== pfns.length) throw new RangeError(`freePages: the list names a page frame twice`);
+    for (const p of pfns) {
+      const w = p >>> 5;
+      const m = ~(1 << (p & 31));
+      this.movable[w] = (this.movable[w] as number) & m;
+      this.unmovable[w] = (this.unmovable[w] as number) & m;
+      this.allocator.markFree(p, 1);
+    }
+  }
+
+  kindOf(pfn: number): PageKind {
+    checkPfn(pfn, "kindOf: page frame");
+    if (pfn >= this.map.pageCount || !this.map.isRam(pfn)) return "reserved";
+    if (this.allocator.isFree(pfn)) return "free";
+    if (testBit(this.movable, pfn)) return "movable";
+    if (testBit(this.unmovable, pfn)) return "unmovable";
+    return "contiguous";
+  }
+
+  /** Page counts by kind over [startPfn, endPfn) (end exclusive), by word popcounts. */
+  summarize(startPfn: number, endPfn: number): Record<PageKind, number> {
+    checkPfn(startPfn, "summarize: startPfn");
+    checkPfn(endPfn, "summarize: endPfn");
+    if (startPfn > endPfn) throw new RangeError(`summarize: startPfn (${startPfn}) is above endPfn (${endPfn})`);
+    const end = Math.min(endPfn, this.map.pageCount);
+    const start = Math.min(startPfn, end);
+    let ram = 0;
+    for (const r of this.allRam) ram += Math.max(0, Math.min(end, r.end) - Math.max(start, r.start));
+    const free = countBits((i) => this.allocator.freeWord(i), start, end);
+    const movable = countBitsIn(this.movable, start, end);
+    const unmovable = countBitsIn(this.unmovable, start, end);
+    return { free, movable, unmovable, contiguous: ram - free - movable - unmovable, reserved: endPfn - startPfn - ram };
+  }
+
+  /** The merged RAM ranges of a node (or all RAM), as [start, end) PFN pairs. */
+  ramRanges(node?: number): readonly { readonly start: number; readonly end: number }[] {
+    if (node === undefined) return this.allRam;
+    this.checkNode(node, undefined, "ramRanges");
+    return this.nodeRam[node] ?? [];
+  }
+
+  /** Movable bit word (bit i = frame 32*index + i); for the workload and compaction. */
+  movableWord(index: number): number {
+    return (this.movable[index] ?? 0) >>> 0;
+  }
+
+  /** Unmovable bit word (bit i = frame 32*index + i). */
+  unmovableWord(index: number): number {
+    return (this.unmovable[index] ?? 0) >>> 0;
+  }
+
+  // ---- internals ----
+
+  private validateContiguous(req: ContiguousPagesRequest): { lowPfn: number; highPfn: number; alignPages: number; boundaryPages: number } {
+    if (typeof req !== "object" || req === null) throw new TypeError(`allocateContiguous: request must be an object, got ${String(req)}`);
+    if (!Number.isSafeInteger(req.pages) || req.pages < 1) throw new RangeError(`allocateContiguous: pages must be a whole number >= 1, got ${req.pages}`);
+    checkPfn(req.lowPfn, "allocateContiguous: lowPfn");
+    checkPfn(req.highPfn, "allocateContiguous: highPfn");
+    if (req.lowPfn > req.highPfn) throw new RangeError(`allocateContiguous: lowPfn (${req.lowPfn}) is above highPfn (${req.highPfn})`);
+    const alignPages = req.alignPages ?? 1;
+    if (!isPowerOfTwo(alignPages)) throw new RangeError(`allocateContiguous: alignPages must be a power of two, got ${alignPages}`);
+    const boundaryPages = req.boundaryPages ?? 0;
+    if (boundaryPages !== 0 && !isPowerOfTwo(boundaryPages)) throw new RangeError(`allocateContiguous: boundaryPages must be 0 or a power of two, got ${boundaryPages}`);
+    this.checkNode(req.node, req.nodePolicy, "allocateContiguous");
+    checkEffort(req.effort, "allocateContiguous");
+    return { lowPfn: req.lowPfn, highPfn: Math.min(req.highPfn, this.map.pageCount - 1), alignPages, boundaryPages };
+  }
+
+  private checkNode(node: number | undefined, policy: NodePolicy | undefined, what: string): void {
+    if (node !== undefined && (!Number.isInteger(node) || node < 0 || node >= this.map.nodeCount)) {
+      throw new RangeError(`${what}: node ${node} does not exist (this machine has ${this.map.nodeCount} node${this.map.nodeCount === 1 ? "" : "s"})`);
+    }
+    if (policy !== undefined && policy !== "preferred" && policy !== "strict") throw new RangeError(`${what}: nodePolicy must be "preferred" or "strict", got ${String(policy)}`);
+  }
+
+  /** The [start, end) ranges to search, in search order (see the class comment). */
+  private segments(low: number, high: number, node: number | undefined, policy: NodePolicy): Range[] {
+    const end = Math.min(high, this.map.pageCount - 1) + 1;
+    if (low >= end) return [];
+    if (node === undefined) return [{ start: low, end }];
+    const order = policy === "strict" ? [node] : [node, ...this.map.fallbackOrder(node)];
+    const out: Range[] = [];
+    for (const n of order) {
+      const clipped: Range[] = [];
+      for (const r of this.nodeRam[n] ?? []) {
+        const s = Math.max(r.start, low);
+        const e = Math.min(r.end, end);
+        if (s < e) clipped.push({ start: s, end: e });
+      }
+      if (this.placement === "highest") clipped.reverse();
+      out.push(...clipped);
+    }
+    return out;
+  }
+
+  private collectFree(from: number, to: number, count: number, out: number[]): void {
+    let p = from;
+    while (out.length < count && p < to) {
+      p = this.allocator.nextFree(p);
+      if (p < 0 || p >= to) return;
+      out.push(p);
+      p++;
+    }
+  }
+
+  private takePages(pfns: readonly number[], kind: "contiguous" | "unmovable" | "movable"): void {
+    const bits = kind === "movable" ? this.movable : kind === "unmovable" ? this.unmovable : undefined;
+    let i = 0;
+    while (i < pfns.length) {
+      const s = pfns[i] as number;
+      let n = 1;
+      while (i + n < pfns.length && pfns[i + n] === s + n) n++;
+      this.allocator.markUsed(s, n);
+      if (bits !== undefined) setBits(bits, s, s + n);
+      i += n;
+    }
+  }
+
+  private inRun(pfn: number): boolean {
+    for (const [s, n] of this.runs) if (pfn >= s && pfn < s + n) return true;
+    return false;
+  }
+
+  /** PASSIVE-level fallback: make a window free by migrating movable pages out of it. */
+  private compactFor(base: ContiguousRequest, segments: readonly Range[]): number {
+    const cap = this.compaction;
+    let scanned = 0;
+    let found: Candidate | undefined;
+    // Cheap pre-check: fewer free pages than the request anywhere means migration cannot help.
+    if (this.allocator.freePages >= base.pages) {
+      let budget = cap.maxCandidates;
+      for (const seg of segments) {
+        const res = findCompactionWindow(this.allocator, this.movable, { ...base, lowPfn: seg.start, highPfn: seg.end - 1 }, cap.maxPagesPerCall, budget);
+        scanned += res.scannedPages;
+        budget -= res.candidates;
+        if (res.window !== undefined) {
+          found = res.window;
+          break;
+        }
+        if (budget <= 0) break;
+      }
+    }
+    let start = -1;
+    let migrated = 0;
+    if (found !== undefined && startFits(found.start, { ...base, lowPfn: found.start, highPfn: found.start + base.pages - 1 })) {
+      migrated = compactWindow(this.allocator, this.movable, found.start, base.pages, this.memory);
+      this.allocator.markUsed(found.start, base.pages);
+      start = found.start;
+      this.counters.compactions++;
+      this.counters.pagesMigrated += migrated;
+    } else {
+      this.counters.compactionFailures++;
+    }
+    const ns = migrated * cap.nsPerPage + scanned * cap.nsPerScannedPage;
+    this.counters.compactionNs += ns;
+    if (this.clock !== undefined && ns > 0) this.clock.advanceBy(ns);
+    return start;
+  }
+}
+
+function mergeRanges(ranges: Range[]): Range[] {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+  const out: { start: number; end: number }[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.end === r.start) last.end = r.end;
+    else out.push({ start: r.start, end: r.end });
+  }
+  return out;
+}
+
+function checkPfn(v: number, what: string): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${what} must be a whole number >= 0, got ${v}`);
+}
+
+function checkCount(v: number, what: string, min: number): number {
+  if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`PageFrameManager: ${what} must be a whole number >= ${min}, got ${v}`);
+  return v;
+}
+
+function checkNs(v: number, what: string): number {
+  if (!Number.isFinite(v) || v < 0) throw new RangeError(`PageFrameManager: ${what} must be a finite number of ns >= 0, got ${v}`);
+  return v;
+}
+
+function checkEffort(e: Effort, what: string): void {
+  if (e !== "full" && e !== "free-only") throw new RangeError(`${what}: effort must be "full" or "free-only", got ${String(e)}`);
+}
