@@ -1,0 +1,203 @@
+/**
+ * The HAL's DMA structures as drivers see them, with their WDK names:
+ * DEVICE_DESCRIPTION, DMA_ADAPTER, DMA_OPERATIONS and friends. Routines are
+ * called through the table with the adapter first, as in C:
+ *   `adapter.DmaOperations.AllocateCommonBuffer?.(adapter, 4096, la, true)`.
+ * A slot that the adapter's version does not offer is null.
+ */
+import type { PHYSICAL_ADDRESS } from "../core/address.ts";
+import type { NTSTATUS } from "../core/ntstatus.ts";
+import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
+import type { MDL } from "../kernel/mdl.ts";
+
+export const DEVICE_DESCRIPTION_VERSION = 0;
+export const DEVICE_DESCRIPTION_VERSION1 = 1;
+export const DEVICE_DESCRIPTION_VERSION2 = 2;
+export const DEVICE_DESCRIPTION_VERSION3 = 3;
+
+/** INTERFACE_TYPE values (wdm.h). */
+export const InterfaceType = {
+  InterfaceTypeUndefined: -1,
+  Internal: 0,
+  Isa: 1,
+  Eisa: 2,
+  MicroChannel: 3,
+  TurboChannel: 4,
+  PCIBus: 5,
+  PNPBus: 15,
+  ACPIBus: 17,
+} as const;
+export type INTERFACE_TYPE = (typeof InterfaceType)[keyof typeof InterfaceType];
+
+export const DmaWidth = { Width8Bits: 0, Width16Bits: 1, Width32Bits: 2, Width64Bits: 3, MaximumDmaWidth: 4 } as const;
+export type DMA_WIDTH = (typeof DmaWidth)[keyof typeof DmaWidth];
+
+export const DmaSpeed = { Compatible: 0, TypeA: 1, TypeB: 2, TypeC: 3, TypeF: 4, MaximumDmaSpeed: 5 } as const;
+export type DMA_SPEED = (typeof DmaSpeed)[keyof typeof DmaSpeed];
+
+/** DEVICE_DESCRIPTION; zero it (deviceDescription()) and fill what applies. */
+export interface DEVICE_DESCRIPTION {
+  Version: number;
+  Master: boolean;
+  ScatterGather: boolean;
+  DemandMode: boolean;
+  AutoInitialize: boolean;
+  Dma32BitAddresses: boolean;
+  IgnoreCount: boolean;
+  Reserved1: boolean;
+  Dma64BitAddresses: boolean;
+  BusNumber: number;
+  DmaChannel: number;
+  InterfaceType: INTERFACE_TYPE;
+  DmaWidth: DMA_WIDTH;
+  DmaSpeed: DMA_SPEED;
+  MaximumLength: number;
+  DmaPort: number;
+  /** Version 3 only. */
+  DmaAddressWidth: number;
+  DmaControllerInstance: number;
+  DmaRequestLine: number;
+  DeviceAddress: PHYSICAL_ADDRESS;
+}
+
+/** RtlZeroMemory(&desc, sizeof(desc)) — the documented first step. */
+export function deviceDescription(fields: Partial<DEVICE_DESCRIPTION> = {}): DEVICE_DESCRIPTION {
+  return {
+    Version: 0,
+    Master: false,
+    ScatterGather: false,
+    DemandMode: false,
+    AutoInitialize: false,
+    Dma32BitAddresses: false,
+    IgnoreCount: false,
+    Reserved1: false,
+    Dma64BitAddresses: false,
+    BusNumber: 0,
+    DmaChannel: 0,
+    InterfaceType: InterfaceType.Internal,
+    DmaWidth: DmaWidth.Width8Bits,
+    DmaSpeed: DmaSpeed.Compatible,
+    MaximumLength: 0,
+    DmaPort: 0,
+    DmaAddressWidth: 0,
+    DmaControllerInstance: 0,
+    DmaRequestLine: 0,
+    DeviceAddress: { QuadPart: 0n },
+    ...fields,
+  };
+}
+
+/** IO_ALLOCATION_ACTION, returned by an AdapterControl (DRIVER_CONTROL) routine. */
+export const KeepObject = 1;
+export const DeallocateObject = 2;
+export const DeallocateObjectKeepRegisters = 3;
+export type IO_ALLOCATION_ACTION = typeof KeepObject | typeof DeallocateObject | typeof DeallocateObjectKeepRegisters;
+
+/** MEMORY_CACHING_TYPE. */
+export const MmNonCached = 0;
+export const MmCached = 1;
+export const MmWriteCombined = 2;
+export const MmHardwareCoherentCached = 3;
+export const MmNonCachedUnordered = 4;
+export const MmUSWCCached = 5;
+export type MEMORY_CACHING_TYPE = 0 | 1 | 2 | 3 | 4 | 5;
+
+/** NODE_REQUIREMENT: a node number, or MM_ANY_NODE_OK. */
+export const MM_ANY_NODE_OK = 0x80000000;
+
+/** AllocateCommonBufferWithBounds flag: allocate in 2 MiB (512-page) granules. */
+export const DOMAIN_COMMON_BUFFER_LARGE_PAGE = 0x1;
+
+/** Opaque map-register base handle; null means "no map registers needed". */
+export type MapRegisterBase = object | null;
+
+/** PDRIVER_CONTROL: runs at DISPATCH_LEVEL when the adapter channel is granted. */
+export type DRIVER_CONTROL = (DeviceObject: DEVICE_OBJECT, Irp: unknown, MapRegisterBase: MapRegisterBase, Context: unknown) => IO_ALLOCATION_ACTION;
+
+export interface SCATTER_GATHER_ELEMENT {
+  Address: PHYSICAL_ADDRESS;
+  Length: number;
+}
+export interface SCATTER_GATHER_LIST {
+  NumberOfElements: number;
+  Elements: SCATTER_GATHER_ELEMENT[];
+}
+/** PDRIVER_LIST_CONTROL: runs at DISPATCH_LEVEL with the built list. */
+export type DRIVER_LIST_CONTROL = (DeviceObject: DEVICE_OBJECT, Irp: unknown, ScatterGather: SCATTER_GATHER_LIST, Context: unknown) => void;
+
+export interface DMA_ADAPTER_INFO_V1 {
+  ReadDmaCounterAvailable: boolean;
+  ScatterGatherLimit: number;
+  DmaAddressWidth: number;
+  Flags: number;
+  MinimumTransferUnit: number;
+}
+export interface DMA_ADAPTER_INFO {
+  Version: number;
+  V1: DMA_ADAPTER_INFO_V1;
+}
+
+/** Out parameter for a ULONG (PULONG). */
+export interface ULONG_OUT {
+  value: number;
+}
+
+type Op<F> = F | null;
+type A = DMA_ADAPTER;
+
+/**
+ * DMA_OPERATIONS in table order. Size is the byte size of the populated table
+ * (x64 offsets: v1 0x68, v2 0x80, v3 0xE8, then the optional tail).
+ */
+export interface DMA_OPERATIONS {
+  Size: number;
+  PutDmaAdapter: Op<(a: A) => void>;
+  AllocateCommonBuffer: Op<(a: A, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean) => number | null>;
+  FreeCommonBuffer: Op<(a: A, Length: number, LogicalAddress: PHYSICAL_ADDRESS, VirtualAddress: number, CacheEnabled: boolean) => void>;
+  AllocateAdapterChannel: Op<(a: A, DeviceObject: DEVICE_OBJECT, NumberOfMapRegisters: number, ExecutionRoutine: DRIVER_CONTROL, Context: unknown) => NTSTATUS>;
+  FlushAdapterBuffers: Op<(a: A, Mdl: MDL, MapRegisterBase: MapRegisterBase, CurrentVa: number, Length: number, WriteToDevice: boolean) => boolean>;
+  FreeAdapterChannel: Op<(a: A) => void>;
+  FreeMapRegisters: Op<(a: A, MapRegisterBase: MapRegisterBase, NumberOfMapRegisters: number) => void>;
+  MapTransfer: Op<(a: A, Mdl: MDL, MapRegisterBase: MapRegisterBase, CurrentVa: number, Length: ULONG_OUT, WriteToDevice: boolean) => PHYSICAL_ADDRESS>;
+  GetDmaAlignment: Op<(a: A) => number>;
+  ReadDmaCounter: Op<(a: A) => number>;
+  GetScatterGatherList: Op<(a: A, DeviceObject: DEVICE_OBJECT, Mdl: MDL, CurrentVa: number, Length: number, ExecutionRoutine: DRIVER_LIST_CONTROL, Context: unknown, WriteToDevice: boolean) => NTSTATUS>;
+  PutScatterGatherList: Op<(a: A, ScatterGather: SCATTER_GATHER_LIST, WriteToDevice: boolean) => void>;
+  // Version 2
+  CalculateScatterGatherList: Op<(a: A, Mdl: MDL | null, CurrentVa: number, Length: number, ScatterGatherListSize: ULONG_OUT, NumberOfMapRegisters: ULONG_OUT | null) => NTSTATUS>;
+  BuildScatterGatherList: Op<(a: A, DeviceObject: DEVICE_OBJECT, Mdl: MDL, CurrentVa: number, Length: number, ExecutionRoutine: DRIVER_LIST_CONTROL, Context: unknown, WriteToDevice: boolean, ScatterGatherBuffer: SCATTER_GATHER_LIST, ScatterGatherLength: number) => NTSTATUS>;
+  BuildMdlFromScatterGatherList: Op<(a: A, ScatterGather: SCATTER_GATHER_LIST, OriginalMdl: MDL, TargetMdl: { value: MDL | null }) => NTSTATUS>;
+  // Version 3
+  GetDmaAdapterInfo: Op<(a: A, AdapterInfo: DMA_ADAPTER_INFO) => NTSTATUS>;
+  GetDmaTransferInfo: Op<(...args: never[]) => NTSTATUS>;
+  InitializeDmaTransferContext: Op<(...args: never[]) => NTSTATUS>;
+  AllocateCommonBufferEx: Op<(a: A, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean, PreferredNode: number) => number | null>;
+  AllocateAdapterChannelEx: Op<(...args: never[]) => NTSTATUS>;
+  ConfigureAdapterChannel: Op<(...args: never[]) => NTSTATUS>;
+  CancelAdapterChannel: Op<(...args: never[]) => boolean>;
+  MapTransferEx: Op<(...args: never[]) => NTSTATUS>;
+  GetScatterGatherListEx: Op<(...args: never[]) => NTSTATUS>;
+  BuildScatterGatherListEx: Op<(...args: never[]) => NTSTATUS>;
+  FlushAdapterBuffersEx: Op<(...args: never[]) => NTSTATUS>;
+  FreeAdapterObject: Op<(a: A, AllocationAction: IO_ALLOCATION_ACTION) => void>;
+  CancelMappedTransfer: Op<(...args: never[]) => NTSTATUS>;
+  // Optional tail (Windows 10+)
+  AllocateDomainCommonBuffer: Op<(...args: never[]) => NTSTATUS>;
+  FlushDmaBuffer: Op<(a: A, Mdl: MDL, ReadOperation: boolean) => NTSTATUS>;
+  JoinDmaDomain: Op<(...args: never[]) => NTSTATUS>;
+  LeaveDmaDomain: Op<(...args: never[]) => NTSTATUS>;
+  GetDmaDomain: Op<(...args: never[]) => unknown>;
+  AllocateCommonBufferWithBounds: Op<(a: A, MinimumAddress: PHYSICAL_ADDRESS | null, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, Flags: number, CacheType: MEMORY_CACHING_TYPE | null, PreferredNode: number, LogicalAddress: PHYSICAL_ADDRESS) => number | null>;
+  AllocateCommonBufferVector: Op<(...args: never[]) => NTSTATUS>;
+  GetCommonBufferFromVectorByIndex: Op<(...args: never[]) => void>;
+  FreeCommonBufferFromVector: Op<(...args: never[]) => void>;
+  FreeCommonBufferVector: Op<(...args: never[]) => void>;
+  CreateCommonBufferFromMdl: Op<(...args: never[]) => NTSTATUS>;
+}
+
+/** DMA_ADAPTER: Version is always 1, whatever table was returned. */
+export interface DMA_ADAPTER {
+  readonly Version: 1;
+  readonly Size: number;
+  readonly DmaOperations: DMA_OPERATIONS;
+}

@@ -1,0 +1,46 @@
+/**
+ * What a scenario is: a driver (or a study) written as a user would write it,
+ * run on a booted machine. Built-in scenarios live in this folder; users can
+ * write their own modules of the same shape and run them with `dmasim run`.
+ */
+import type { Finding } from "../core/findings.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+
+/** One line of a result table (common buffers and the like), for reports and --json. */
+export type Row = Readonly<Record<string, string | number | boolean | null>>;
+
+export interface ScenarioResult {
+  /** True when the scenario did what it set out to do (a broken-driver scenario is ok when it shows its bug). */
+  readonly ok: boolean;
+  /** Readable lines for the terminal summary. */
+  readonly summary: readonly string[];
+  /** Named tables (e.g. "commonBuffers": rows with VA, logical and physical addresses). */
+  readonly tables?: Readonly<Record<string, readonly Row[]>>;
+  /** Figures (counts, rates). */
+  readonly stats?: Readonly<Record<string, number | string | boolean>>;
+  /** Verifier findings collected during the run. */
+  readonly findings?: readonly Finding[];
+  /** The machine as the scenario left it (for the report's memory map), when there is one. */
+  readonly machine?: Kernel;
+}
+
+export interface ScenarioOptions {
+  /** Built-in profile name, or a validated profile object. */
+  readonly profile: string;
+  readonly seed: number;
+  /** Simulated uptime before the scenario starts, in seconds (background workload). */
+  readonly uptimeSeconds: number;
+  readonly verifier: "off" | "collect" | "bugcheck";
+  /** Progress callback for long runs (fraction 0..1). */
+  readonly progress?: (fraction: number, label: string) => void;
+  /** Scenario-specific settings (from a JSON scenario file or the CLI). */
+  readonly params?: Readonly<Record<string, unknown>>;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  /** Profile used when none is given. */
+  readonly defaultProfile: string;
+  run(opts: ScenarioOptions): Promise<ScenarioResult> | ScenarioResult;
+}
