@@ -1,0 +1,66 @@
+// dmasim's public API: an explicit list, grouped by layer.
+
+// core
+export { Prng } from "./core/prng.ts";
+export { STATUS, NT_SUCCESS, statusName, type NTSTATUS } from "./core/ntstatus.ts";
+export { BugCheckError, BUGCHECK, bugCheckName } from "./core/bugcheck.ts";
+export { PASSIVE_LEVEL, APC_LEVEL, DISPATCH_LEVEL, HIGH_LEVEL, irqlName, type KIRQL } from "./core/irql.ts";
+export { PAGE_SIZE, BYTES_TO_PAGES, ROUND_TO_PAGES, KiB, MiB, GiB, TiB, parseSize, formatSize, hexAddr, physicalAddress, LowPart, HighPart, MAXULONG64, type PHYSICAL_ADDRESS } from "./core/address.ts";
+export type { Finding, FindingInput, FindingSink } from "./core/findings.ts";
+
+// machine
+export { parseProfile, ProfileError, type MachineProfile, type MachineProfileInput, type DeviceConfig } from "./machine/profile.ts";
+export { BUILTIN_PROFILES, builtinProfile } from "./machine/builtin-profiles.ts";
+export { MemoryMap, type MemoryRegion, type PfnRange } from "./machine/memory-map.ts";
+export { PhysicalMemory, FILL_PATTERN } from "./machine/physical-memory.ts";
+export { Clock } from "./machine/clock.ts";
+export { DmaBus, type BusMaster, type BusFault, type BusObserver, type AddressTranslator } from "./machine/bus.ts";
+export { CoherentMemorySystem, type MemorySystem, type CacheAttribute } from "./machine/memory-system.ts";
+
+// kernel
+export { Kernel, bootMachine, type BootOptions } from "./kernel/kernel.ts";
+export { VaSpace, formatVa, type VaMapping } from "./kernel/va-space.ts";
+export { Cpu } from "./kernel/cpu.ts";
+export { createFdo, FILE_BYTE_ALIGNMENT, FILE_WORD_ALIGNMENT, FILE_LONG_ALIGNMENT, FILE_QUAD_ALIGNMENT, FILE_OCTA_ALIGNMENT, FILE_32_BYTE_ALIGNMENT, FILE_64_BYTE_ALIGNMENT, FILE_128_BYTE_ALIGNMENT, FILE_256_BYTE_ALIGNMENT, FILE_512_BYTE_ALIGNMENT, type DEVICE_OBJECT } from "./kernel/device-object.ts";
+export { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAddress, MmGetMdlByteCount, MmGetMdlByteOffset, MmGetMdlPfnArray, type MDL } from "./kernel/mdl.ts";
+export {
+  MmAllocateContiguousMemory,
+  MmAllocateContiguousMemorySpecifyCache,
+  MmAllocateContiguousMemorySpecifyCacheNode,
+  MmAllocateContiguousNodeMemory,
+  MmFreeContiguousMemory,
+  MmFreeContiguousMemorySpecifyCache,
+  MmGetPhysicalAddress,
+} from "./kernel/contiguous-memory.ts";
+export { PageFrameManager, type ContiguousPagesRequest, type Effort, type NodePolicy, type PageKind } from "./kernel/page-frames.ts";
+
+// hal
+export {
+  DEVICE_DESCRIPTION_VERSION,
+  DEVICE_DESCRIPTION_VERSION1,
+  DEVICE_DESCRIPTION_VERSION2,
+  DEVICE_DESCRIPTION_VERSION3,
+  InterfaceType,
+  DmaWidth,
+  DmaSpeed,
+  deviceDescription,
+  KeepObject,
+  DeallocateObject,
+  DeallocateObjectKeepRegisters,
+  MmNonCached,
+  MmCached,
+  MmWriteCombined,
+  MM_ANY_NODE_OK,
+  DOMAIN_COMMON_BUFFER_LARGE_PAGE,
+  type DEVICE_DESCRIPTION,
+  type DMA_ADAPTER,
+  type DMA_OPERATIONS,
+  type DRIVER_CONTROL,
+  type IO_ALLOCATION_ACTION,
+  type MEMORY_CACHING_TYPE,
+  type SCATTER_GATHER_LIST,
+  type ULONG_OUT,
+} from "./hal/types.ts";
+
+// scenarios
+export type { Scenario, ScenarioOptions, ScenarioResult } from "./scenarios/scenario.ts";
