@@ -4,7 +4,7 @@ import { type MachineProfile, type MachineProfileInput, parseProfile } from "./p
 type Region = MachineProfileInput["memory"][number];
 
 /**
- * The usual PC physical map (E820-style): RAM below 636 KiB, the legacy hole up
+ * The usual PC physical map (E820-style): RAM from 4 KiB to 636 KiB, the legacy hole up
  * to 1 MiB, RAM to just under 3 GiB, ACPI tables, a 1 GiB PCI hole below 4 GiB,
  * and the RAM that the hole displaced remapped above 4 GiB. `perNode` splits the
  * RAM above 4 GiB over NUMA nodes in equal shares (node 0 also owns low memory).
@@ -12,13 +12,15 @@ type Region = MachineProfileInput["memory"][number];
 function pcMemoryMap(totalRam: number, nodes: number): Region[] {
   const lowRamTop = 3 * GiB - 8 * MiB;
   const regions: Region[] = [
-    { base: 0, length: 636 * KiB, type: "ram", node: 0, label: "conventional" },
+    // Page 0 holds the real-mode interrupt vector table and BIOS data area; firmware keeps it.
+    { base: 0, length: 4 * KiB, type: "reserved", node: 0, label: "real-mode IVT, BIOS data area" },
+    { base: 4 * KiB, length: 632 * KiB, type: "ram", node: 0, label: "conventional" },
     { base: 636 * KiB, length: 1 * MiB - 636 * KiB, type: "reserved", node: 0, label: "EBDA, VGA, option ROMs, BIOS" },
     { base: 1 * MiB, length: lowRamTop - 1 * MiB, type: "ram", node: 0, label: "low RAM" },
     { base: lowRamTop, length: 8 * MiB, type: "acpi", node: 0, label: "ACPI tables" },
     { base: 3 * GiB, length: 1 * GiB, type: "mmio", node: 0, label: "PCI hole (MMIO, APIC, firmware)" },
   ];
-  const lowRam = 636 * KiB + (lowRamTop - 1 * MiB);
+  const lowRam = 632 * KiB + (lowRamTop - 1 * MiB);
   const high = totalRam - lowRam;
   // Node shares: node 0 already has the low RAM, so it gets that much less above 4 GiB.
   const share = totalRam / nodes;
