@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { MiB } from "../core/address.ts";
+import { Clock } from "../machine/clock.ts";
+import { MemoryMap } from "../machine/memory-map.ts";
+import { parseProfile } from "../machine/profile.ts";
+import { fragmentation } from "./fragmentation.ts";
+import { type ContiguousPagesRequest, PageFrameManager } from "./page-frames.ts";
+import { Workload, runUptime } from "./workload.ts";
+
+function machine(mib: number): PageFrameManager {
+  return new PageFrameManager(new MemoryMap(parseProfile({ name: "w", arch: "x64", memory: [{ base: 0, length: mib * MiB, type: "ram" }] })));
+}
+
+const any = (pages: number, effort: ContiguousPagesRequest["effort"]): ContiguousPagesRequest => ({ pages, lowPfn: 0, highPfn: Number.MAX_SAFE_INTEGER, effort });
+
+describe("background workload (uptime and fragmentation)", () => {
+  it("right after boot a large contiguous request succeeds", () => {
+    const pfm = machine(128);
+    expect(pfm.allocateContiguous(any(4096, "free-only"))).toBe(0);
+  });
+
+  it("after uptime, large requests fail at DISPATCH_LEVEL (free-only) and only one-page requests succeed", () => {
+    const pfm = machine(128);
+    const w = runUptime(pfm, { seed: 7, seconds: 120 });
+    const f = fragmentation(pfm);
+    expect(w.stats.movablePages + w.stats.unmovablePages + f.freePages).toBe(pfm.stats.ramPages);
+    expect(f.unusableFreeIndex[3]).toBeGreaterThanOrEqual(0.9);
+    expect(f.largestFreeRun).toBeLessThan(8);
+    expect(pfm.allocateContiguous(any(8, "free-only"))).toBe(-1);
+    expect(pfm.allocateContiguous(any(16, "free-only"))).toBe(-1);
+    expect(pfm.allocateContiguous(any(1, "free-only"))).toBeGreaterThanOrEqual(0);
+  });
+
+  it("after uptime, PASSIVE_LEVEL (full effort) compacts movable pages to satisfy a moderate request", () => {
+    const pfm = machine(128);
+    runUptime(pfm, { seed: 7, seconds: 120 });
+    const s = pfm.allocateContiguous(any(16, "full"));
+    expect(s).toBeGreaterThanOrEqual(0);
+    expect(pfm.stats.compactions).toBe(1);
+    expect(pfm.stats.pagesMigrated).toBeGreaterThan(0);
+  });
+
+  it("after uptime, a request larger than any window free of unmovable pages fails even at PASSIVE_LEVEL", () => {
+    const pfm = machine(128);
+    runUptime(pfm, { seed: 7, seconds: 120, unmovableFraction: 0.05 });
+    expect(pfm.allocateContiguous(any(2048, "full"))).toBe(-1);
+    expect(pfm.stats.compactionFailures).toBe(1);
+  });
+
+  it("the same seed gives the same machine state; another seed a different one", () => {
+    const a = machine(32);
+    const b = machine(32);
+    const c = machine(32);
+    runUptime(a, { seed: 1, seconds: 30 });
+    runUptime(b, { seed: 1, seconds: 30 });
+    runUptime(c, { seed: 2, seconds: 30 });
+    const words = (p: PageFrameManager): number[] => Array.from({ length: 256 }, (_, i) => p.allocator.freeWord(i * 31));
+    expect(words(a)).toEqual(words(b));
+    expect(words(a)).not.toEqual(words(c));
+  });
+
+  it("populations settle at their targets", () => {
+    const pfm = machine(64);
+    const w = runUptime(pfm, { seed: 3, seconds: 60, movableFraction: 0.5, unmovableFraction: 0.1 });
+    const ram = pfm.stats.ramPages;
+    expect(w.stats.movablePages).toBe(Math.floor(ram * 0.5));
+    expect(Math.abs(w.stats.unmovablePages - ram * 0.1)).toBeLessThan(ram * 0.01);
+    const s = pfm.summarize(0, pfm.map.pageCount);
+    expect(s.movable).toBe(w.stats.movablePages);
+    expect(s.unmovable).toBe(w.stats.unmovablePages);
+  });
+
+  it("each step advances the simulated clock by tickNs", () => {
+    const clock = new Clock();
+    const w = new Workload(machine(16), { seed: 1, clock, tickNs: 50_000_000 });
+    w.run(2);
+    expect(clock.now).toBe(2_000_000_000);
+    expect(w.stats.steps).toBe(40);
+  });
+
+  it("releaseMovable drops the page cache, including pages compaction moved", () => {
+    const pfm = machine(32);
+    const w = runUptime(pfm, { seed: 5, seconds: 30 });
+    pfm.allocateContiguous(any(16, "full"));
+    const freed = w.releaseMovable();
+    expect(freed).toBeGreaterThan(0);
+    expect(pfm.summarize(0, pfm.map.pageCount).movable).toBe(0);
+    expect(w.stats.movablePages).toBe(0);
+  });
+
+  it("bad knobs are RangeErrors naming the value", () => {
+    const pfm = machine(16);
+    expect(() => new Workload(pfm, { seed: 1, movableFraction: 1.5 })).toThrow(/movableFraction .* got 1.5/);
+    expect(() => new Workload(pfm, { seed: 1, movableFraction: 0.8, unmovableFraction: 0.5 })).toThrow(/must be <= 1, got 1.3/);
+    expect(() => new Workload(pfm, { seed: 1, tickNs: 0 })).toThrow(/tickNs .* got 0/);
+    expect(() => new Workload(pfm, { seed: 1, unmovableSizes: [[0, 1]] })).toThrow(/sizes must be whole numbers >= 1, got 0/);
+    expect(() => new Workload(pfm, { seed: 1 }).run(-1)).toThrow(/seconds .* got -1/);
+    expect(pfm.stats.freePages).toBe(pfm.stats.ramPages);
+  });
+});
