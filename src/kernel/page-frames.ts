@@ -129,6 +129,10 @@ export class PageFrameManager {
   private readonly unmovable: Uint32Array;
   private readonly runs = new Map<number, number>();
   private readonly nodeRam: readonly (readonly Range[])[];
+  /** Per node: RAM ranges in search order for [strict, preferred] (placement applied). */
+  private readonly searchOrder: readonly (readonly [readonly Range[], readonly Range[]])[];
+  /** Scratch request reused by allocateContiguous (no allocation per call). */
+  private readonly scratch: { pages: number; lowPfn: number; highPfn: number; alignPages: number; boundaryPages: number; placement: Placement };
   private readonly allRam: readonly Range[];
   private readonly clock: Clock | undefined;
   private readonly memory: PhysicalMemory | undefined;
@@ -158,6 +162,17 @@ export class PageFrameManager {
     this.unmovable = new Uint32Array(words);
     this.allRam = mergeRanges(map.ram.map((r) => ({ start: r.startPfn, end: r.endPfn })));
     this.nodeRam = Array.from({ length: map.nodeCount }, (_, n) => mergeRanges(map.ram.filter((r) => r.node === n).map((r) => ({ start: r.startPfn, end: r.endPfn }))));
+    const ordered = (nodes: number[]): Range[] => {
+      const out: Range[] = [];
+      for (const n of nodes) {
+        const rs = [...(this.nodeRam[n] ?? [])];
+        if (placement === "highest") rs.reverse();
+        out.push(...rs);
+      }
+      return out;
+    };
+    this.searchOrder = Array.from({ length: map.nodeCount }, (_, n) => [ordered([n]), ordered([n, ...map.fallbackOrder(n)])] as const);
+    this.scratch = { pages: 1, lowPfn: 0, highPfn: 0, alignPages: 1, boundaryPages: 0, placement };
     let ram = 0;
     for (const r of this.allRam) {
       this.allocator.markFree(r.start, r.end - r.start);
@@ -188,16 +203,21 @@ export class PageFrameManager {
   allocateContiguous(req: ContiguousPagesRequest): number {
     const r = this.validateContiguous(req);
     const segments = this.segments(r.lowPfn, r.highPfn, req.node, req.nodePolicy ?? "preferred");
-    const base: ContiguousRequest = { pages: req.pages, lowPfn: 0, highPfn: 0, alignPages: r.alignPages, boundaryPages: r.boundaryPages, placement: this.placement };
+    const q = this.scratch;
+    q.pages = req.pages;
+    q.alignPages = r.alignPages;
+    q.boundaryPages = r.boundaryPages;
     let start = -1;
     for (const seg of segments) {
-      start = this.allocator.find({ ...base, lowPfn: seg.start, highPfn: seg.end - 1 });
+      q.lowPfn = seg.start;
+      q.highPfn = seg.end - 1;
+      start = this.allocator.find(q);
       if (start >= 0) break;
     }
     if (start >= 0) {
       this.allocator.markUsed(start, req.pages);
     } else if (req.effort === "full") {
-      start = this.compactFor(base, segments);
+      start = this.compactFor({ ...q, lowPfn: 0, highPfn: 0 }, segments);
     }
     if (start < 0) {
       this.counters.contiguousFailures++;
@@ -324,9 +344,9 @@ export class PageFrameManager {
     checkPfn(req.highPfn, "allocateContiguous: highPfn");
     if (req.lowPfn > req.highPfn) throw new RangeError(`allocateContiguous: lowPfn (${req.lowPfn}) is above highPfn (${req.highPfn})`);
     const alignPages = req.alignPages ?? 1;
-    if (!isPowerOfTwo(alignPages)) throw new RangeError(`allocateContiguous: alignPages must be a power of two, got ${alignPages}`);
+    if (!isPow2(alignPages)) throw new RangeError(`allocateContiguous: alignPages must be a power of two, got ${alignPages}`);
     const boundaryPages = req.boundaryPages ?? 0;
-    if (boundaryPages !== 0 && !isPowerOfTwo(boundaryPages)) throw new RangeError(`allocateContiguous: boundaryPages must be 0 or a power of two, got ${boundaryPages}`);
+    if (boundaryPages !== 0 && !isPow2(boundaryPages)) throw new RangeError(`allocateContiguous: boundaryPages must be 0 or a power of two, got ${boundaryPages}`);
     this.checkNode(req.node, req.nodePolicy, "allocateContiguous");
     checkEffort(req.effort, "allocateContiguous");
     return { lowPfn: req.lowPfn, highPfn: Math.min(req.highPfn, this.map.pageCount - 1), alignPages, boundaryPages };
@@ -344,17 +364,12 @@ export class PageFrameManager {
     const end = Math.min(high, this.map.pageCount - 1) + 1;
     if (low >= end) return [];
     if (node === undefined) return [{ start: low, end }];
-    const order = policy === "strict" ? [node] : [node, ...this.map.fallbackOrder(node)];
+    const order = this.searchOrder[node]?.[policy === "strict" ? 0 : 1] ?? [];
     const out: Range[] = [];
-    for (const n of order) {
-      const clipped: Range[] = [];
-      for (const r of this.nodeRam[n] ?? []) {
-        const s = Math.max(r.start, low);
-        const e = Math.min(r.end, end);
-        if (s < e) clipped.push({ start: s, end: e });
-      }
-      if (this.placement === "highest") clipped.reverse();
-      out.push(...clipped);
+    for (const r of order) {
+      const s = r.start > low ? r.start : low;
+      const e = r.end < end ? r.end : end;
+      if (s < e) out.push({ start: s, end: e });
     }
     return out;
   }
@@ -422,6 +437,12 @@ export class PageFrameManager {
     if (this.clock !== undefined && ns > 0) this.clock.advanceBy(ns);
     return start;
   }
+}
+
+/** isPowerOfTwo with a bit-trick fast path (runs on every allocation). */
+function isPow2(n: number): boolean {
+  if (n > 0 && n <= 0x40000000 && (n | 0) === n) return (n & (n - 1)) === 0;
+  return isPowerOfTwo(n);
 }
 
 function mergeRanges(ranges: Range[]): Range[] {

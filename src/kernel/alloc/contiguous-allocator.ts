@@ -58,14 +58,20 @@ export function contiguousRequest(pages: number, lowPfn: number, highPfn: number
   return { pages, lowPfn, highPfn, alignPages: opts.alignPages ?? 1, boundaryPages: opts.boundaryPages ?? 0, placement: opts.placement ?? "lowest" };
 }
 
+/** isPowerOfTwo with a bit-trick fast path for the common (small) case; validation runs on every find. */
+function isPow2(n: number): boolean {
+  if (n > 0 && n <= 0x40000000 && (n | 0) === n) return (n & (n - 1)) === 0;
+  return isPowerOfTwo(n);
+}
+
 /** Throws a RangeError naming the bad field; returns normally for a well-formed request. */
 export function validateRequest(req: ContiguousRequest, pageCount: number): void {
   if (!Number.isSafeInteger(req.pages) || req.pages < 1) throw new RangeError(`contiguous request: pages must be a whole number >= 1, got ${req.pages}`);
   if (!Number.isSafeInteger(req.lowPfn) || req.lowPfn < 0) throw new RangeError(`contiguous request: lowPfn must be a whole number >= 0, got ${req.lowPfn}`);
   if (!Number.isSafeInteger(req.highPfn) || req.highPfn < 0) throw new RangeError(`contiguous request: highPfn must be a whole number >= 0, got ${req.highPfn}`);
   if (req.lowPfn > req.highPfn) throw new RangeError(`contiguous request: lowPfn (${req.lowPfn}) is above highPfn (${req.highPfn})`);
-  if (!isPowerOfTwo(req.alignPages)) throw new RangeError(`contiguous request: alignPages must be a power of two, got ${req.alignPages}`);
-  if (req.boundaryPages !== 0 && !isPowerOfTwo(req.boundaryPages)) throw new RangeError(`contiguous request: boundaryPages must be 0 or a power of two, got ${req.boundaryPages}`);
+  if (!isPow2(req.alignPages)) throw new RangeError(`contiguous request: alignPages must be a power of two, got ${req.alignPages}`);
+  if (req.boundaryPages !== 0 && !isPow2(req.boundaryPages)) throw new RangeError(`contiguous request: boundaryPages must be 0 or a power of two, got ${req.boundaryPages}`);
   if (req.placement !== "lowest" && req.placement !== "highest") throw new RangeError(`contiguous request: placement must be "lowest" or "highest", got ${String(req.placement)}`);
   if (!Number.isSafeInteger(pageCount)) throw new RangeError(`bad pageCount ${pageCount}`);
 }

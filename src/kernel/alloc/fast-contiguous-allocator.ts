@@ -180,15 +180,6 @@ export class FastContiguousAllocator implements ContiguousAllocator {
 
   // ---- search ----
 
-  private nodeSize(node: number): number {
-    return (1 << this.leafShift) * 2 ** (this.leafDepth - (31 - Math.clz32(node)));
-  }
-
-  private nodeStart(node: number): number {
-    const depth = 31 - Math.clz32(node);
-    return (node - 2 ** depth) * this.nodeSize(node);
-  }
-
   /** Lowest s >= from with [s, s + n) free and s + n <= limit, or -1. */
   private firstWindow(from: number, n: number, limit: number): number {
     if (from + n > limit) return -1;
@@ -199,40 +190,46 @@ export class FastContiguousAllocator implements ContiguousAllocator {
     if (hit >= 0) return hit + n <= limit ? hit : -1;
     let run = this.carry;
     let node = this.leafCount + leaf;
+    // start and size of `node`, kept incrementally (no per-step power computations).
+    let size = 1 << this.leafShift;
+    let start = leaf * size;
+    const sum = this.sum;
     for (;;) {
       while ((node & 1) === 1) {
         if (node === 1) return -1;
         node >>>= 1;
+        start -= size;
+        size *= 2;
       }
       node += 1;
-      const start = this.nodeStart(node);
+      start += size;
       if (start - run + n > limit) return -1;
       const k = node * 3;
-      const p = this.sum[k] as number;
+      const p = sum[k] as number;
       if (run + p >= n) return start - run;
-      if ((this.sum[k + 2] as number) >= n) {
-        const s = this.descendForward(node, run, n);
+      if ((sum[k + 2] as number) >= n) {
+        const s = this.descendForward(node, start, size, run, n);
         return s + n <= limit ? s : -1;
       }
-      const size = this.nodeSize(node);
-      run = p === size ? run + size : (this.sum[k + 1] as number);
+      run = p === size ? run + size : (sum[k + 1] as number);
     }
   }
 
   /** Inside `node` (which is known to hold the answer), the lowest window given the carried run. */
-  private descendForward(node: number, run: number, n: number): number {
-    let size = this.nodeSize(node);
+  private descendForward(node: number, start: number, size: number, run: number, n: number): number {
+    const sum = this.sum;
     while (node < this.leafCount) {
       const l = node * 2;
       const half = size / 2;
       const k = l * 3;
-      const p = this.sum[k] as number;
-      if (run + p >= n) return this.nodeStart(l) - run;
-      if ((this.sum[k + 2] as number) >= n) {
+      const p = sum[k] as number;
+      if (run + p >= n) return start - run;
+      if ((sum[k + 2] as number) >= n) {
         node = l;
       } else {
-        run = p === half ? run + half : (this.sum[k + 1] as number);
+        run = p === half ? run + half : (sum[k + 1] as number);
         node = l + 1;
+        start += half;
       }
       size = half;
     }
@@ -296,36 +293,44 @@ export class FastContiguousAllocator implements ContiguousAllocator {
     if (hit >= 0) return hit >= lo ? hit : -1;
     let run = this.carry;
     let node = this.leafCount + leaf;
+    let size = 1 << this.leafShift;
+    let start = leaf * size;
+    const sum = this.sum;
     for (;;) {
-      while ((node & 1) === 0) node >>>= 1;
+      while ((node & 1) === 0) {
+        node >>>= 1;
+        size *= 2;
+      }
       if (node === 1) return -1;
+      // node is a right child: its parent starts `size` earlier; move to the left sibling.
       node -= 1;
-      const size = this.nodeSize(node);
-      const end = this.nodeStart(node) + size;
+      start -= size;
+      const end = start + size;
       if (end + run - n < lo) return -1;
       const k = node * 3;
-      const sf = this.sum[k + 1] as number;
+      const sf = sum[k + 1] as number;
       if (run + sf >= n) return end + run - n;
-      if ((this.sum[k + 2] as number) >= n) {
-        const s = this.descendBackward(node, run, n);
+      if ((sum[k + 2] as number) >= n) {
+        const s = this.descendBackward(node, start, size, run, n);
         return s >= lo ? s : -1;
       }
-      run = sf === size ? run + size : (this.sum[k] as number);
+      run = sf === size ? run + size : (sum[k] as number);
     }
   }
 
-  private descendBackward(node: number, run: number, n: number): number {
-    let size = this.nodeSize(node);
+  private descendBackward(node: number, start: number, size: number, run: number, n: number): number {
+    const sum = this.sum;
     while (node < this.leafCount) {
       const r = node * 2 + 1;
       const half = size / 2;
       const k = r * 3;
-      const sf = this.sum[k + 1] as number;
-      if (run + sf >= n) return this.nodeStart(r) + half + run - n;
-      if ((this.sum[k + 2] as number) >= n) {
+      const sf = sum[k + 1] as number;
+      if (run + sf >= n) return start + size + run - n;
+      if ((sum[k + 2] as number) >= n) {
         node = r;
+        start += half;
       } else {
-        run = sf === half ? run + half : (this.sum[k] as number);
+        run = sf === half ? run + half : (sum[k] as number);
         node = r - 1;
       }
       size = half;
