@@ -25,6 +25,11 @@ export const STATUS = {
   WDF_PARENT_IS_SELF: 0xc020020e,
   WDF_PARENT_ASSIGNMENT_NOT_ALLOWED: 0xc020020f,
   WDF_PARENT_NOT_SPECIFIED: 0xc0200212,
+  // More KMDF statuses (wdfstatus.h): object-attribute validation and DMA transactions.
+  WDF_SYNCHRONIZATION_SCOPE_INVALID: 0xc0200210,
+  WDF_EXECUTION_LEVEL_INVALID: 0xc0200211,
+  WDF_TOO_FRAGMENTED: 0xc020020a,
+  CANNOT_DELETE: 0xc0000121,
 } as const;
 
 export type NtStatusName = keyof typeof STATUS;

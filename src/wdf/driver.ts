@@ -1,0 +1,132 @@
+/**
+ * WDFDRIVER: WdfDriverCreate with WDF_DRIVER_CONFIG, plus the object-level
+ * DDIs every object shares (WdfObjectDelete, WdfObjectReference,
+ * WdfObjectDereference, WdfObjectCreate, WdfObjectGetTypedContext).
+ */
+import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
+import { DISPATCH_LEVEL } from "../core/irql.ts";
+import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { WdfDriverGlobals, type WdfDriverOptions } from "./globals.ts";
+import {
+  FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED,
+  FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED,
+  FxValidateObjectAttributes,
+  validHandle,
+  WDF_VIOLATION_DEREFERENCE_DELETE,
+  type WDF_OBJECT_ATTRIBUTES,
+  WdfGeneralObject,
+  WdfObject,
+} from "./object.ts";
+import type { WDFDEVICE_INIT } from "./device.ts";
+
+/** sizeof(WDF_DRIVER_CONFIG) on x64. */
+export const WDF_DRIVER_CONFIG_SIZE = 0x20;
+
+export type EVT_WDF_DRIVER_DEVICE_ADD = (Driver: WdfDriver, DeviceInit: WDFDEVICE_INIT) => NTSTATUS;
+export type EVT_WDF_DRIVER_UNLOAD = (Driver: WdfDriver) => void;
+
+export interface WDF_DRIVER_CONFIG {
+  Size: number;
+  EvtDriverDeviceAdd: EVT_WDF_DRIVER_DEVICE_ADD | null;
+  EvtDriverUnload: EVT_WDF_DRIVER_UNLOAD | null;
+  DriverInitFlags: number;
+  DriverPoolTag: number;
+}
+
+/** WDF_DRIVER_CONFIG_INIT(&config, EvtDriverDeviceAdd). */
+export function WDF_DRIVER_CONFIG_INIT(EvtDriverDeviceAdd: EVT_WDF_DRIVER_DEVICE_ADD | null): WDF_DRIVER_CONFIG {
+  return { Size: WDF_DRIVER_CONFIG_SIZE, EvtDriverDeviceAdd, EvtDriverUnload: null, DriverInitFlags: 0, DriverPoolTag: 0 };
+}
+
+/** Out parameter for a handle (WDFDRIVER*, WDFDEVICE*, ...). */
+export interface HandleOut<T> {
+  value: T | null;
+}
+
+export class WdfDriver extends WdfObject {
+  readonly typeName = "WDFDRIVER";
+  protected override readonly noDeleteDdi = true;
+  readonly config: WDF_DRIVER_CONFIG;
+  /** A readable driver name (the service name). */
+  readonly name: string;
+
+  constructor(globals: WdfDriverGlobals, config: WDF_DRIVER_CONFIG, attributes: WDF_OBJECT_ATTRIBUTES | null, name: string) {
+    super(globals, attributes);
+    this.config = config;
+    this.name = name;
+  }
+
+  get kernel(): Kernel {
+    return this.globals.kernel;
+  }
+}
+
+/**
+ * WdfDriverCreate(DriverObject, RegistryPath, DriverAttributes, DriverConfig, Driver).
+ * The driver object and registry path are replaced by `options` (the KMDF
+ * version the driver binds to, the KMDF verifier switch, a name).
+ */
+export function WdfDriverCreate(k: Kernel, DriverAttributes: WDF_OBJECT_ATTRIBUTES | null, DriverConfig: WDF_DRIVER_CONFIG, Driver: HandleOut<WdfDriver> | null, options: WdfDriverOptions & { readonly name?: string } = {}): NTSTATUS {
+  const globals = new WdfDriverGlobals(k, options);
+  if (Driver !== null) Driver.value = null;
+  const irql = globals.checkIrql("WdfDriverCreate");
+  if (!NT_SUCCESS(irql)) return irql;
+  if (DriverConfig.Size !== WDF_DRIVER_CONFIG_SIZE) return STATUS.INFO_LENGTH_MISMATCH;
+  const status = FxValidateObjectAttributes(DriverAttributes, FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED | FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED);
+  if (!NT_SUCCESS(status)) return status;
+  const drv = new WdfDriver(globals, DriverConfig, DriverAttributes, options.name ?? "dmasim-driver");
+  drv.commit(null);
+  if (Driver !== null) Driver.value = drv;
+  return STATUS.SUCCESS;
+}
+
+/**
+ * WdfObjectDelete (<= DISPATCH_LEVEL). Objects the driver may not delete
+ * (WDFDRIVER, a PnP WDFDEVICE) are left alone: KMDF traces
+ * STATUS_CANNOT_DELETE and breaks into the debugger under its verifier; we
+ * report a finding.
+ */
+export function WdfObjectDelete(Object: WdfObject): void {
+  const o = validHandle(Object, WdfObject, "WdfObjectDelete");
+  o.globals.kernel.checkIrql("WdfObjectDelete", { max: DISPATCH_LEVEL });
+  if (o.isNoDeleteDdi) {
+    o.globals.kernel.report({ code: "WDF_CANNOT_DELETE", routine: "WdfObjectDelete", message: `WdfObjectDelete on ${String(o)}, which the driver may not delete (STATUS_CANNOT_DELETE); the framework deletes it`, params: { handle: o.handle, status: STATUS.CANNOT_DELETE } });
+    return;
+  }
+  o.deleteObject();
+}
+
+/** WdfObjectReference: one more reference; the object outlives WdfObjectDelete until it is released. */
+export function WdfObjectReference(Object: WdfObject): void {
+  validHandle(Object, WdfObject, "WdfObjectReference").addRef();
+}
+
+/**
+ * WdfObjectDereference. Dropping the last reference of an object that was
+ * never deleted is the documented WDF_VIOLATION 0x7 (delete by dereference).
+ */
+export function WdfObjectDereference(Object: WdfObject): void {
+  const o = validHandle(Object, WdfObject, "WdfObjectDereference");
+  if (o.refCount <= 1 && !o.deleteCalled) throw new BugCheckError(BUGCHECK.WDF_VIOLATION, WDF_VIOLATION_DEREFERENCE_DELETE, o.handle, 0, 0, `WdfObjectDereference would delete ${String(o)}; call WdfObjectDelete instead`);
+  o.release();
+}
+
+/** WdfObjectCreate: a general object; its parent defaults to the driver. */
+export function WdfObjectCreate(Driver: WdfDriver, Attributes: WDF_OBJECT_ATTRIBUTES | null, Object: HandleOut<WdfGeneralObject>): NTSTATUS {
+  const drv = validHandle(Driver, WdfDriver, "WdfObjectCreate");
+  Object.value = null;
+  const status = FxValidateObjectAttributes(Attributes);
+  if (!NT_SUCCESS(status)) return status;
+  const parent = Attributes?.ParentObject ?? drv;
+  validHandle(parent, WdfObject, "WdfObjectCreate");
+  const o = new WdfGeneralObject(drv.globals, Attributes);
+  o.commit(parent);
+  Object.value = o;
+  return STATUS.SUCCESS;
+}
+
+/** WdfObjectGetTypedContext: the object's context record (created empty with the object). */
+export function WdfObjectGetTypedContext(Object: WdfObject): Record<string, unknown> {
+  return validHandle(Object, WdfObject, "WdfObjectGetTypedContext").context;
+}

@@ -1,0 +1,264 @@
+/**
+ * The KMDF object model: every WDF handle is a WdfObject with a parent, a
+ * list of children, a reference count and the driver's cleanup / destroy
+ * callbacks. Deletion follows the framework's state machine
+ * (Windows-Driver-Frameworks src/framework/shared/object/fxobjectstatemachine.cpp):
+ *
+ *   1. dispose: children first, deepest first and in creation order, each
+ *      child's own Dispose (e.g. a common buffer's FreeCommonBuffer) then its
+ *      EvtCleanupCallback; then the object's own Dispose and EvtCleanupCallback;
+ *   2. destroy: children drop their final reference (EvtDestroyCallback when
+ *      their count reaches zero), then the object drops its own. A child holds
+ *      a reference on its parent, so a parent is destroyed after its children,
+ *      and an object with outstanding WdfObjectReference counts is destroyed
+ *      only when the last one is released.
+ */
+import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
+import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import type { WdfDriverGlobals } from "./globals.ts";
+
+/** WDF_EXECUTION_LEVEL (wdfobject.h). */
+export const WdfExecutionLevelInvalid = 0;
+export const WdfExecutionLevelInheritFromParent = 1;
+export const WdfExecutionLevelPassive = 2;
+export const WdfExecutionLevelDispatch = 3;
+
+/** WDF_SYNCHRONIZATION_SCOPE (wdfobject.h). */
+export const WdfSynchronizationScopeInvalid = 0;
+export const WdfSynchronizationScopeInheritFromParent = 1;
+export const WdfSynchronizationScopeDevice = 2;
+export const WdfSynchronizationScopeQueue = 3;
+export const WdfSynchronizationScopeNone = 4;
+
+/** sizeof(WDF_OBJECT_ATTRIBUTES) on x64 (0x38). */
+export const WDF_OBJECT_ATTRIBUTES_SIZE = 0x38;
+/** sizeof(WDF_OBJECT_CONTEXT_TYPE_INFO) on x64, and the KMDF 1.0 layout's size. */
+export const WDF_OBJECT_CONTEXT_TYPE_INFO_SIZE = 0x28;
+export const WDF_OBJECT_CONTEXT_TYPE_INFO_V1_0_SIZE = 0x20;
+
+export type EVT_WDF_OBJECT_CONTEXT_CLEANUP = (Object: WdfObject) => void;
+export type EVT_WDF_OBJECT_CONTEXT_DESTROY = (Object: WdfObject) => void;
+
+export interface WDF_OBJECT_CONTEXT_TYPE_INFO {
+  Size: number;
+  ContextName: string | null;
+  ContextSize: number;
+}
+
+export interface WDF_OBJECT_ATTRIBUTES {
+  Size: number;
+  EvtCleanupCallback: EVT_WDF_OBJECT_CONTEXT_CLEANUP | null;
+  EvtDestroyCallback: EVT_WDF_OBJECT_CONTEXT_DESTROY | null;
+  ExecutionLevel: number;
+  SynchronizationScope: number;
+  ParentObject: WdfObject | null;
+  ContextSizeOverride: number;
+  ContextTypeInfo: WDF_OBJECT_CONTEXT_TYPE_INFO | null;
+}
+
+/** WDF_OBJECT_ATTRIBUTES_INIT: zeroed, Size set, both levels "inherit from parent". */
+export function WDF_OBJECT_ATTRIBUTES_INIT(fields: Partial<WDF_OBJECT_ATTRIBUTES> = {}): WDF_OBJECT_ATTRIBUTES {
+  return {
+    Size: WDF_OBJECT_ATTRIBUTES_SIZE,
+    EvtCleanupCallback: null,
+    EvtDestroyCallback: null,
+    ExecutionLevel: WdfExecutionLevelInheritFromParent,
+    SynchronizationScope: WdfSynchronizationScopeInheritFromParent,
+    ParentObject: null,
+    ContextSizeOverride: 0,
+    ContextTypeInfo: null,
+    ...fields,
+  };
+}
+
+/** WDF_NO_OBJECT_ATTRIBUTES. */
+export const WDF_NO_OBJECT_ATTRIBUTES = null;
+
+/** FX_VALIDATE_OPTION_* flags of FxValidateObjectAttributes. */
+export const FX_VALIDATE_OPTION_NONE_SPECIFIED = 0x0;
+export const FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED = 0x1;
+export const FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED = 0x2;
+export const FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED = 0x4;
+export const FX_VALIDATE_OPTION_PARENT_REQUIRED_FLAG = 0x8;
+export const FX_VALIDATE_OPTION_ATTRIBUTES_REQUIRED = 0x10;
+
+/**
+ * FxValidateObjectAttributes, check for check in the framework's order:
+ * size, context type info, context size override, parent rule, enum ranges,
+ * then whether this object type allows a synchronization scope / execution level.
+ */
+export function FxValidateObjectAttributes(Attributes: WDF_OBJECT_ATTRIBUTES | null, Flags = FX_VALIDATE_OPTION_NONE_SPECIFIED): NTSTATUS {
+  if (Attributes === null) return (Flags & FX_VALIDATE_OPTION_ATTRIBUTES_REQUIRED) !== 0 ? STATUS.WDF_PARENT_NOT_SPECIFIED : STATUS.SUCCESS;
+  if (Attributes.Size !== WDF_OBJECT_ATTRIBUTES_SIZE) return STATUS.INFO_LENGTH_MISMATCH;
+  const info = Attributes.ContextTypeInfo;
+  if (info !== null) {
+    if (info.Size !== WDF_OBJECT_CONTEXT_TYPE_INFO_SIZE && info.Size !== WDF_OBJECT_CONTEXT_TYPE_INFO_V1_0_SIZE) return STATUS.INFO_LENGTH_MISMATCH;
+    if (info.ContextSize > 0 && info.ContextName === null) return STATUS.WDF_OBJECT_ATTRIBUTES_INVALID;
+  }
+  if (Attributes.ContextSizeOverride > 0) {
+    if (info === null || Attributes.ContextSizeOverride < info.ContextSize) return STATUS.WDF_OBJECT_ATTRIBUTES_INVALID;
+  }
+  if ((Flags & FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED) !== 0) {
+    if (Attributes.ParentObject !== null) return STATUS.WDF_PARENT_ASSIGNMENT_NOT_ALLOWED;
+  } else if ((Flags & FX_VALIDATE_OPTION_PARENT_REQUIRED_FLAG) !== 0 && Attributes.ParentObject === null) {
+    return STATUS.WDF_PARENT_NOT_SPECIFIED;
+  }
+  if (Attributes.ExecutionLevel === WdfExecutionLevelInvalid || Attributes.ExecutionLevel > WdfExecutionLevelDispatch) return STATUS.WDF_OBJECT_ATTRIBUTES_INVALID;
+  if (Attributes.SynchronizationScope === WdfSynchronizationScopeInvalid || Attributes.SynchronizationScope > WdfSynchronizationScopeNone) return STATUS.WDF_OBJECT_ATTRIBUTES_INVALID;
+  if ((Flags & FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED) === 0 && Attributes.SynchronizationScope !== WdfSynchronizationScopeInheritFromParent && Attributes.SynchronizationScope !== WdfSynchronizationScopeNone) {
+    return STATUS.WDF_SYNCHRONIZATION_SCOPE_INVALID;
+  }
+  if ((Flags & FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED) === 0 && Attributes.ExecutionLevel !== WdfExecutionLevelInheritFromParent) return STATUS.WDF_EXECUTION_LEVEL_INVALID;
+  return STATUS.SUCCESS;
+}
+
+/** Where an object is in its life (a reduced FxObjectState). */
+export type WdfObjectState = "created" | "disposed" | "deleted" | "destroyed";
+
+/** WDF_VIOLATION (0x10D) parameter-1 codes used here (bug-check-0x10d docs). */
+export const WDF_VIOLATION_NULL_PARAMETER = 0x4;
+export const WDF_VIOLATION_BAD_HANDLE = 0x5;
+export const WDF_VIOLATION_DEREFERENCE_DELETE = 0x7;
+export const WDF_VIOLATION_DMA_TRANSACTION_STATE = 0x8;
+
+let nextHandle = 0x1000;
+
+/**
+ * Base of every framework object. Subclasses override `dispose()` to release
+ * what they own (FxObject::Dispose); `noDeleteDdi` marks objects the driver
+ * may not delete with WdfObjectDelete (a PnP WDFDEVICE, the WDFDRIVER).
+ */
+export abstract class WdfObject {
+  /** The object type's WDK handle name ("WDFDEVICE", ...). */
+  abstract readonly typeName: string;
+  readonly globals: WdfDriverGlobals;
+  /** A stable fake handle value for messages and bug-check parameters. */
+  readonly handle: number;
+  parent: WdfObject | null = null;
+  readonly children: WdfObject[] = [];
+  state: WdfObjectState = "created";
+  /** References: 1 for the object's own, +1 per child, +1 per WdfObjectReference. */
+  refCount = 1;
+  deleteCalled = false;
+  /** Per-object driver context (what WdfObjectGetTypedContext returns). */
+  readonly context: Record<string, unknown> = {};
+  protected readonly noDeleteDdi: boolean = false;
+  private cleanup: EVT_WDF_OBJECT_CONTEXT_CLEANUP | null = null;
+  private destroy: EVT_WDF_OBJECT_CONTEXT_DESTROY | null = null;
+
+  constructor(globals: WdfDriverGlobals, attributes: WDF_OBJECT_ATTRIBUTES | null) {
+    this.globals = globals;
+    this.handle = nextHandle;
+    nextHandle += 0x10;
+    if (attributes !== null) {
+      this.cleanup = attributes.EvtCleanupCallback;
+      this.destroy = attributes.EvtDestroyCallback;
+    }
+  }
+
+  /** Commit: attach to the parent (which gains a reference). */
+  commit(parent: WdfObject | null): void {
+    if (parent !== null) {
+      this.parent = parent;
+      parent.children.push(this);
+      parent.refCount++;
+    }
+  }
+
+  /** Release what the object owns (FxObject::Dispose). Default: nothing. */
+  protected dispose(): void {
+    // Plain objects own nothing outside the framework.
+  }
+
+  get isNoDeleteDdi(): boolean {
+    return this.noDeleteDdi;
+  }
+
+  /** Dispose phase: children first (deepest first), then own Dispose and cleanup callback. */
+  disposeTree(): void {
+    if (this.state !== "created") return;
+    this.state = "disposed";
+    for (const c of [...this.children]) c.disposeTree();
+    this.dispose();
+    const cb = this.cleanup;
+    this.cleanup = null;
+    if (cb !== null) cb(this);
+  }
+
+  /** Delete: dispose the subtree, then let children and self drop their final references. */
+  deleteObject(): void {
+    if (this.deleteCalled) return;
+    this.deleteCalled = true;
+    if (this.parent !== null && this.parent.state === "created") {
+      // Leave the parent's child list (RemoveChildObjectInternal); the parent keeps no reference then.
+      this.detachFromParent();
+    }
+    this.disposeTree();
+    this.deletedAndDisposed();
+  }
+
+  /** Parent deleted us (ParentDeleteEvent): drop our own reference after the subtree. */
+  private deletedAndDisposed(): void {
+    if (this.state === "deleted" || this.state === "destroyed") return;
+    this.state = "deleted";
+    for (const c of [...this.children]) {
+      c.deleteCalled = true;
+      c.deletedAndDisposed();
+    }
+    this.release();
+  }
+
+  private detachFromParent(): void {
+    const p = this.parent;
+    if (p === null) return;
+    const i = p.children.indexOf(this);
+    if (i >= 0) p.children.splice(i, 1);
+    this.parent = null;
+    p.release();
+  }
+
+  addRef(): void {
+    this.refCount++;
+  }
+
+  /** Drop one reference; at zero the object is destroyed (EvtDestroyCallback) and leaves its parent. */
+  release(): void {
+    this.refCount--;
+    if (this.refCount > 0) return;
+    this.state = "destroyed";
+    const cb = this.destroy;
+    this.destroy = null;
+    if (cb !== null) cb(this);
+    this.detachFromParent();
+  }
+
+  /** DeleteFromFailedCreate: a half-built object goes away without the driver seeing it. */
+  deleteFromFailedCreate(): void {
+    this.deleteObject();
+  }
+
+  toString(): string {
+    return `${this.typeName} 0x${this.handle.toString(16).toUpperCase()}`;
+  }
+}
+
+/**
+ * FxObjectHandleGetPtr: a handle of the wrong type, a destroyed object or
+ * NULL stops the machine with WDF_VIOLATION (0x10D), P1 = 0x5 (bad handle) or
+ * 0x4 (NULL). On Windows a destroyed handle is freed pool; dmasim makes it the
+ * bad-handle stop rather than silent corruption.
+ */
+export function validHandle<T extends WdfObject>(obj: unknown, cls: abstract new (...args: never[]) => T, routine: string): T {
+  if (obj === null || obj === undefined) throw new BugCheckError(BUGCHECK.WDF_VIOLATION, WDF_VIOLATION_NULL_PARAMETER, 0, 0, 0, `${routine}: NULL handle`);
+  if (!(obj instanceof cls)) {
+    const h = obj instanceof WdfObject ? obj.handle : 0;
+    throw new BugCheckError(BUGCHECK.WDF_VIOLATION, WDF_VIOLATION_BAD_HANDLE, h, 0, 0, `${routine}: ${obj instanceof WdfObject ? String(obj) : typeof obj} is not a ${cls.name.replace(/^Wdf/, "WDF").toUpperCase()}`);
+  }
+  if (obj.state === "destroyed") throw new BugCheckError(BUGCHECK.WDF_VIOLATION, WDF_VIOLATION_BAD_HANDLE, obj.handle, 0, 0, `${routine}: ${String(obj)} was already destroyed`);
+  return obj;
+}
+
+/** A general-purpose framework object (WdfObjectCreate). */
+export class WdfGeneralObject extends WdfObject {
+  readonly typeName = "WDFOBJECT";
+}
