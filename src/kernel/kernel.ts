@@ -9,9 +9,10 @@ import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { type FindingInput, type FindingSink, NO_FINDINGS } from "../core/findings.ts";
 import { DISPATCH_LEVEL, HIGH_LEVEL, irqlName, type KIRQL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { Prng } from "../core/prng.ts";
-import { DmaBus } from "../machine/bus.ts";
+import { type BusMaster, DmaBus } from "../machine/bus.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
 import { Clock } from "../machine/clock.ts";
+import { Iommu } from "../machine/iommu.ts";
 import { MemoryMap } from "../machine/memory-map.ts";
 import { CoherentMemorySystem, type MemorySystem } from "../machine/memory-system.ts";
 import { PhysicalMemory } from "../machine/physical-memory.ts";
@@ -51,6 +52,10 @@ export class Kernel {
   readonly seed: number;
   /** PDOs of the profile's devices, by device name. */
   readonly pdos: ReadonlyMap<string, DEVICE_OBJECT>;
+  /** The IOMMU when the profile enables DMA remapping (also installed as bus.iommu), else null. */
+  readonly iommu: Iommu | null;
+  /** Each device's identity on the DMA bus, by device name (see busMasterOf). */
+  readonly busMasters: ReadonlyMap<string, BusMaster>;
   /** Where findings go; the verifier replaces it. */
   findings: FindingSink = NO_FINDINGS;
   private irql: KIRQL = PASSIVE_LEVEL;
@@ -68,6 +73,12 @@ export class Kernel {
     this.va = new VaSpace(this.memorySystem);
     this.cpu = new Cpu(this.va);
     this.pdos = new Map(profile.devices.map((d) => [d.name, createPdo(d, profile.cacheLineSize)]));
+    // DMA remapping: one IOMMU domain per device that opts in (Kernel DMA Protection's sandboxing).
+    this.iommu = profile.iommu.enabled ? new Iommu(profile.iommu.addressWidth) : null;
+    this.bus.iommu = this.iommu;
+    const iommu = this.iommu;
+    // Coherence: x64 devices snoop; on ARM64 the device's ACPI _CCA decides (absent = not coherent).
+    this.busMasters = new Map(profile.devices.map((d) => [d.name, { name: d.name, domain: iommu !== null && d.remapping === true ? iommu.createDomain(d.name) : -1, coherent: profile.arch === "x64" || d.cca === 1 }]));
   }
 
   get arch(): "x64" | "arm64" {
@@ -79,6 +90,14 @@ export class Kernel {
     const p = this.pdos.get(name);
     if (p === undefined) throw new RangeError(`no device "${name}" on profile ${this.profile.name} (devices: ${[...this.pdos.keys()].join(", ") || "none"})`);
     return p;
+  }
+
+  /** A device's bus-master identity ({name, domain, coherent}), from its PDO or any device object over it. */
+  busMasterOf(device: DEVICE_OBJECT | string): BusMaster {
+    const name = typeof device === "string" ? device : device.pdo.config.name;
+    const m = this.busMasters.get(name);
+    if (m === undefined) throw new RangeError(`no device "${name}" on profile ${this.profile.name}`);
+    return m;
   }
 
   /** Report a finding to the installed sink (the verifier decides what happens). */

@@ -1,0 +1,43 @@
+/**
+ * The adapter's own DMA_OPERATIONS routines: PutDmaAdapter and GetDmaAlignment
+ * (version 1 table).
+ */
+import { BUGCHECK } from "../core/bugcheck.ts";
+import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
+import { formatAdapter, liveAdapter } from "./adapter.ts";
+import type { DMA_ADAPTER } from "./types.ts";
+
+/**
+ * PutDmaAdapter(DmaAdapter): releases the adapter (<= DISPATCH_LEVEL). It
+ * must come after every common buffer and map register is freed; Windows
+ * frees the adapter anyway and the buffers leak — reported as 0xE6 / 0x07
+ * (adapter released with common buffers outstanding). Any later use of the
+ * adapter is reported as 0xE6 / 0x18 and does nothing.
+ */
+export function PutDmaAdapter(DmaAdapter: DMA_ADAPTER): void {
+  const routine = "PutDmaAdapter";
+  const ao = liveAdapter(DmaAdapter, routine);
+  if (ao === null) return;
+  const k = ao.kernel;
+  k.checkIrql(routine, { max: DISPATCH_LEVEL }, ao.device);
+  const outstanding = ao.commonBuffers.size;
+  if (outstanding > 0) {
+    k.report({ code: "DMA_ADAPTER_RELEASED_WITH_COMMON_BUFFERS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x07, ao.address, outstanding, 0], routine, device: ao.device, message: `${routine}: adapter ${formatAdapter(ao)} released with ${outstanding} common buffer${outstanding === 1 ? "" : "s"} still allocated (leaked)`, params: { adapter: ao.address, outstanding } });
+  }
+  ao.released = true;
+  const o = ao.hal.observer;
+  if (o !== null) o.onAdapterReleased?.({ adapter: ao.dma, device: ao.device, description: ao.description, mapRegisters: ao.mapRegisters, maxAddress: ao.reach.maxAddress, time: k.clock.now, outstandingCommonBuffers: outstanding });
+}
+
+/**
+ * GetDmaAlignment(DmaAdapter): the alignment, in bytes, buffers must have for
+ * the device. Windows returns 1 (KMDF's fxdmaenabler.hpp comment on
+ * m_CommonBufferAlignment; ReactOS HalpDmaGetDmaAlignment also returns 1).
+ */
+export function GetDmaAlignment(DmaAdapter: DMA_ADAPTER): number {
+  const routine = "GetDmaAlignment";
+  const ao = liveAdapter(DmaAdapter, routine);
+  if (ao === null) return 1;
+  ao.kernel.checkIrql(routine, { exact: PASSIVE_LEVEL }, ao.device);
+  return 1;
+}

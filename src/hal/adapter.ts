@@ -1,0 +1,117 @@
+/**
+ * The HAL's private adapter object behind each DMA_ADAPTER a driver holds —
+ * in Windows the public header is the first member of the HAL's adapter
+ * object (ReactOS ADAPTER_OBJECT.DmaHeader; symbol dumps of
+ * _HALP_DMA_ADAPTER_OBJECT). Routines receive the public DMA_ADAPTER and
+ * recover this with adapterObject(a).
+ *
+ * Other HAL files extend it for their state (adapter channels, map registers,
+ * scatter/gather) with a module augmentation in their own file:
+ *   declare module "./adapter.ts" { interface AdapterObject { channelBusy?: boolean } }
+ * and fill their DMA_OPERATIONS slots in src/hal/dma-operations.ts.
+ */
+import { BUGCHECK } from "../core/bugcheck.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
+import type { VaMapping } from "../kernel/va-space.ts";
+import type { BusMaster } from "../machine/bus.ts";
+import type { CacheAttribute } from "../machine/memory-system.ts";
+import type { HalState } from "./hal-state.ts";
+import type { CommonBufferRoutine } from "./observer.ts";
+import type { AdapterReach } from "./reach.ts";
+import type { DEVICE_DESCRIPTION, DMA_ADAPTER } from "./types.ts";
+
+/** One live common buffer. */
+export interface CommonBuffer {
+  readonly adapter: AdapterObject;
+  readonly routine: CommonBufferRoutine;
+  readonly va: number;
+  /** The caller's bytes; the rest of the last page is the inaccessible tail. */
+  readonly length: number;
+  readonly pages: number;
+  readonly logical: number;
+  readonly mapping: VaMapping;
+  /** Page frames (physically contiguous unless the adapter's device is remapped by the IOMMU). */
+  readonly pfns: Int32Array;
+  readonly cache: CacheAttribute;
+  /** The CacheEnabled value FreeCommonBuffer must repeat. */
+  readonly cacheEnabled: boolean;
+  readonly deviceMemory: boolean;
+  /** True when the logical address is an IOVA in the device's IOMMU domain. */
+  readonly remapped: boolean;
+  /** Simulated time of the allocation, ns. */
+  readonly time: number;
+}
+
+export interface AdapterObject {
+  readonly id: number;
+  /** A kernel-looking address for bug-check parameters and messages. */
+  readonly address: bigint;
+  readonly kernel: Kernel;
+  readonly hal: HalState;
+  /** The PDO the adapter was requested for (null for a legacy request without one). */
+  readonly pdo: DEVICE_OBJECT | null;
+  readonly device: string;
+  /** The description as the HAL keeps it: a copy, InterfaceType resolved, IgnoreCount cleared for Version 0. */
+  readonly description: Readonly<DEVICE_DESCRIPTION>;
+  /** DMA_OPERATIONS version handed out: 1, 2 or 3. */
+  readonly tableVersion: 1 | 2 | 3;
+  readonly master: boolean;
+  /** Bus master with hardware scatter/gather (ignored for subordinate devices: the 8237 has none). */
+  readonly scatterGather: boolean;
+  /** System DMA channel (0-7) for a subordinate adapter, -1 for a bus master. */
+  readonly dmaChannel: number;
+  readonly reach: AdapterReach;
+  /** What IoGetDmaAdapter reported through NumberOfMapRegisters. */
+  readonly mapRegisters: number;
+  /** Whether transfers go through map registers (subordinate, non-SG master, or a master that cannot reach all RAM without an IOMMU). */
+  readonly needsMapRegisters: boolean;
+  /** The device on the DMA bus (domain >= 0 when the IOMMU remaps it). */
+  readonly busMaster: BusMaster;
+  /** Live common buffers by VA. */
+  readonly commonBuffers: Map<number, CommonBuffer>;
+  /** Recently freed buffers by VA (to tell a double free from a free of an unknown address); bounded. */
+  readonly freedCommonBuffers: Map<number, CommonBuffer>;
+  /** Counters as the debugger's !dma shows them. */
+  readonly counters: { commonBuffersAllocated: number; commonBuffersFreed: number };
+  /** Set by PutDmaAdapter. */
+  released: boolean;
+  readonly dma: DMA_ADAPTER;
+}
+
+const objects = new WeakMap<DMA_ADAPTER, AdapterObject>();
+
+/** Link a public DMA_ADAPTER to its adapter object (IoGetDmaAdapter does this). */
+export function registerAdapterObject(a: DMA_ADAPTER, ao: AdapterObject): void {
+  objects.set(a, ao);
+}
+
+/** The adapter object behind a DMA_ADAPTER; TypeError when the value did not come from IoGetDmaAdapter. */
+export function adapterObject(a: DMA_ADAPTER): AdapterObject {
+  const ao = objects.get(a);
+  if (ao === undefined) throw new TypeError(`not a DMA_ADAPTER from IoGetDmaAdapter: ${typeof a === "object" ? JSON.stringify(a) : String(a)}`);
+  return ao;
+}
+
+/**
+ * The adapter object for a routine call, or null when the call must do
+ * nothing: a NULL adapter (reported as 0xE6 / 0x19) or one already released by
+ * PutDmaAdapter (0xE6 / 0x18). Windows would touch freed memory there; dmasim
+ * reports and refuses.
+ */
+export function liveAdapter(a: DMA_ADAPTER | null | undefined, routine: string): AdapterObject | null {
+  if (a === null || a === undefined) {
+    // Without a kernel there is nowhere to report; a NULL adapter is a programming error in the caller.
+    throw new TypeError(`${routine}: DmaAdapter is NULL (Driver Verifier stops with 0xE6 / 0x19)`);
+  }
+  const ao = adapterObject(a);
+  if (ao.released) {
+    ao.kernel.report({ code: "DMA_ADAPTER_USED_AFTER_RELEASE", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x18, ao.address, 0, 0], routine, device: ao.device, message: `${routine} called on adapter ${formatAdapter(ao)} after PutDmaAdapter released it`, params: { adapter: ao.address } });
+    return null;
+  }
+  return ao;
+}
+
+export function formatAdapter(ao: AdapterObject): string {
+  return `0x${ao.address.toString(16).toUpperCase()} (${ao.device})`;
+}

@@ -1,0 +1,185 @@
+/**
+ * The common-buffer routines of DMA_OPERATIONS: AllocateCommonBuffer (v1),
+ * AllocateCommonBufferEx (v3), AllocateCommonBufferWithBounds (the Windows 10
+ * 1803 tail of v3) and FreeCommonBuffer (v1). Called through the table with
+ * the adapter first:
+ *   const va = a.DmaOperations.AllocateCommonBuffer?.(a, 5000, la, true);
+ *
+ * Sources: the seeds (nc-wdm-pallocate_common_buffer, _ex), DDI
+ * nc-wdm-pfree_common_buffer and nc-wdm-pallocate_common_buffer_with_bounds,
+ * reference windows-dma.md §1.3 and §2.5.
+ */
+import { MAXULONG, type PHYSICAL_ADDRESS, toNumberSaturating } from "../core/address.ts";
+import { BUGCHECK } from "../core/bugcheck.ts";
+import { PASSIVE_LEVEL } from "../core/irql.ts";
+import { formatVa } from "../kernel/va-space.ts";
+import type { CacheAttribute } from "../machine/memory-system.ts";
+import { type AdapterObject, type CommonBuffer, formatAdapter, liveAdapter } from "./adapter.ts";
+import { allocateCommonBuffer, releaseCommonBuffer } from "./common-buffer-core.ts";
+import type { CommonBufferRoutine } from "./observer.ts";
+import { DOMAIN_COMMON_BUFFER_LARGE_PAGE, type DMA_ADAPTER, MM_ANY_NODE_OK, MmCached, type MEMORY_CACHING_TYPE, MmNonCached } from "./types.ts";
+
+/** How the CPU maps a buffer: `requestCached` null = the platform's choice. */
+export function commonBufferCache(ao: AdapterObject, requestCached: boolean | null): { cache: CacheAttribute; deviceMemory: boolean } {
+  if (ao.kernel.arch === "x64") {
+    // x86/x64: cached and assumed coherent unless the caller explicitly asks for uncached (Ex / WithBounds).
+    return requestCached === false ? { cache: "noncached", deviceMemory: false } : { cache: "cached", deviceMemory: false };
+  }
+  // ARM64: ACPI _CCA wins; a non-coherent device always gets uncached memory, which ARM64 Windows maps as Device memory.
+  if (!ao.busMaster.coherent || requestCached === false) return { cache: "noncached", deviceMemory: true };
+  return { cache: "cached", deviceMemory: false };
+}
+
+/** ULONG Length check: the emulator's own type rule (a TS caller passing a non-ULONG is a programming error). */
+export function checkUlongLength(Length: number, routine: string): void {
+  if (!Number.isInteger(Length) || Length < 0 || Length > MAXULONG) throw new RangeError(`${routine}: Length must be a ULONG (0..0xFFFFFFFF), got ${Length}`);
+}
+
+export function checkOut(LogicalAddress: PHYSICAL_ADDRESS, routine: string): void {
+  if (typeof LogicalAddress !== "object" || LogicalAddress === null) throw new TypeError(`${routine}: LogicalAddress must be a PHYSICAL_ADDRESS out parameter ({ QuadPart }), got ${String(LogicalAddress)}`);
+}
+
+/** The device's NUMA proximity (its _PXM), preferred for routines without a PreferredNode. */
+function deviceNode(ao: AdapterObject): { node?: number } {
+  const n = ao.pdo?.config.node;
+  return n === undefined || n >= ao.kernel.map.nodeCount ? {} : { node: n };
+}
+
+/**
+ * PreferredNode rule (dmasim policy; the DDI only gives the 0..N-1 range):
+ * MM_ANY_NODE_OK = no preference; 0..N-1 = that node's memory first, then
+ * the other nodes nearest first (SLIT distance); anything else cannot be
+ * satisfied and the allocation returns NULL.
+ */
+function preferredNode(ao: AdapterObject, PreferredNode: number): { node?: number } | null {
+  if (PreferredNode >>> 0 === MM_ANY_NODE_OK) return {};
+  if (!Number.isInteger(PreferredNode) || PreferredNode < 0 || PreferredNode >= ao.kernel.map.nodeCount) return null;
+  return { node: PreferredNode };
+}
+
+/**
+ * AllocateCommonBuffer(DmaAdapter, Length, LogicalAddress, CacheEnabled):
+ * VA or null; whole pages (at least one), only Length bytes the caller's.
+ * CacheEnabled is ignored: x64 gives cached (coherent) memory, ARM64 follows
+ * the device's _CCA. PASSIVE_LEVEL.
+ */
+export function AllocateCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean): number | null {
+  const routine = "AllocateCommonBuffer";
+  const ao = liveAdapter(DmaAdapter, routine);
+  checkUlongLength(Length, routine);
+  checkOut(LogicalAddress, routine);
+  if (ao === null) return null;
+  ao.kernel.checkIrql(routine, { exact: PASSIVE_LEVEL }, ao.device);
+  if (Length === 0) return null;
+  const c = commonBufferCache(ao, null);
+  const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: 0, maxAddress: ao.reach.maxAddress, ...c, cacheEnabled: CacheEnabled, ...deviceNode(ao) });
+  return finish(cb, LogicalAddress);
+}
+
+/**
+ * AllocateCommonBufferEx(DmaAdapter, MaximumAddress, Length, LogicalAddress,
+ * CacheEnabled, PreferredNode) — version 3 only. MaximumAddress (optional)
+ * lowers the ceiling; CacheEnabled is honoured (FALSE = uncached) except that
+ * on ARM64 a non-coherent device (_CCA 0) always gets uncached Device memory.
+ */
+export function AllocateCommonBufferEx(DmaAdapter: DMA_ADAPTER, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean, PreferredNode: number): number | null {
+  const routine = "AllocateCommonBufferEx";
+  const ao = liveAdapter(DmaAdapter, routine);
+  checkUlongLength(Length, routine);
+  checkOut(LogicalAddress, routine);
+  if (ao === null) return null;
+  ao.kernel.checkIrql(routine, { exact: PASSIVE_LEVEL }, ao.device);
+  if (Length === 0) return null;
+  const node = preferredNode(ao, PreferredNode);
+  if (node === null) return null;
+  const max = MaximumAddress === null ? ao.reach.maxAddress : Math.min(ao.reach.maxAddress, toNumberSaturating(BigInt.asUintN(64, MaximumAddress.QuadPart)));
+  const c = commonBufferCache(ao, CacheEnabled);
+  const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: 0, maxAddress: max, ...c, cacheEnabled: CacheEnabled, ...node });
+  return finish(cb, LogicalAddress);
+}
+
+/**
+ * AllocateCommonBufferWithBounds(DmaAdapter, MinimumAddress, MaximumAddress,
+ * Length, Flags, CacheType, PreferredNode, LogicalAddress): both bounds
+ * optional and inclusive; CacheType null = the platform's choice, otherwise
+ * only MmCached or MmNonCached (anything else: NULL); Flags may hold
+ * DOMAIN_COMMON_BUFFER_LARGE_PAGE (2 MiB granules), any other bit: NULL.
+ * On ARM64 a non-coherent device still gets uncached Device memory.
+ * FreeCommonBuffer must then pass CacheEnabled = (the buffer is cached).
+ */
+export function AllocateCommonBufferWithBounds(DmaAdapter: DMA_ADAPTER, MinimumAddress: PHYSICAL_ADDRESS | null, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, Flags: number, CacheType: MEMORY_CACHING_TYPE | null, PreferredNode: number, LogicalAddress: PHYSICAL_ADDRESS): number | null {
+  const routine = "AllocateCommonBufferWithBounds";
+  const ao = liveAdapter(DmaAdapter, routine);
+  checkUlongLength(Length, routine);
+  checkOut(LogicalAddress, routine);
+  if (ao === null) return null;
+  ao.kernel.checkIrql(routine, { exact: PASSIVE_LEVEL }, ao.device);
+  if (Length === 0) return null;
+  if ((Flags & ~DOMAIN_COMMON_BUFFER_LARGE_PAGE) !== 0) return null;
+  if (CacheType !== null && CacheType !== MmCached && CacheType !== MmNonCached) return null;
+  const node = preferredNode(ao, PreferredNode);
+  if (node === null) return null;
+  const min = MinimumAddress === null ? 0 : toNumberSaturating(BigInt.asUintN(64, MinimumAddress.QuadPart));
+  const max = MaximumAddress === null ? ao.reach.maxAddress : Math.min(ao.reach.maxAddress, toNumberSaturating(BigInt.asUintN(64, MaximumAddress.QuadPart)));
+  const c = commonBufferCache(ao, CacheType === null ? null : CacheType === MmCached);
+  const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: min, maxAddress: max, ...c, cacheEnabled: c.cache === "cached", ...node, largePage: (Flags & DOMAIN_COMMON_BUFFER_LARGE_PAGE) !== 0 });
+  return finish(cb, LogicalAddress);
+}
+
+function finish(cb: CommonBuffer | null, LogicalAddress: PHYSICAL_ADDRESS): number | null {
+  if (cb === null) return null;
+  LogicalAddress.QuadPart = BigInt(cb.logical);
+  return cb.va;
+}
+
+/**
+ * FreeCommonBuffer(DmaAdapter, Length, LogicalAddress, VirtualAddress,
+ * CacheEnabled): all four values must match the allocation exactly; no
+ * partial frees. PASSIVE_LEVEL.
+ */
+export function FreeCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, LogicalAddress: PHYSICAL_ADDRESS, VirtualAddress: number, CacheEnabled: boolean): void {
+  const routine = "FreeCommonBuffer";
+  const ao = liveAdapter(DmaAdapter, routine);
+  if (ao === null) return;
+  ao.kernel.checkIrql(routine, { exact: PASSIVE_LEVEL }, ao.device);
+  freeChecked(ao, routine, Length, LogicalAddress, VirtualAddress, CacheEnabled);
+}
+
+/**
+ * Validate a free against the live buffer at VirtualAddress and release it.
+ * Windows' HAL finds the buffer by address (a per-domain tree in the symbol
+ * dumps) and does not check the rest; Driver Verifier does. dmasim reports
+ * every mismatch as a finding and then leaves the buffer allocated, so a bad
+ * free never corrupts state:
+ * - VA not live on this adapter, freed before: DMA_COMMON_BUFFER_DOUBLE_FREE (0xE6 / 0x03);
+ * - VA never a buffer of this adapter: DMA_COMMON_BUFFER_UNKNOWN_FREE (0xE6 / 0x03,
+ *   "too many common buffers freed"), naming the owning adapter when there is one;
+ * - Length, LogicalAddress or CacheEnabled differ: DMA_COMMON_BUFFER_FREE_MISMATCH
+ *   (Windows has no 0xE6 code for it; Linux dma-debug reports the same as an error).
+ */
+export function freeChecked(ao: AdapterObject, routine: CommonBufferRoutine, Length: number, LogicalAddress: PHYSICAL_ADDRESS, VirtualAddress: number, CacheEnabled: boolean): void {
+  const k = ao.kernel;
+  const cb = ao.commonBuffers.get(VirtualAddress);
+  if (cb === undefined) {
+    const freed = ao.freedCommonBuffers.get(VirtualAddress);
+    const other = ao.hal.buffers.get(VirtualAddress);
+    const va = formatVa(VirtualAddress);
+    if (freed !== undefined && other === undefined) {
+      k.report({ code: "DMA_COMMON_BUFFER_DOUBLE_FREE", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x03, 1, 0, 0], routine, device: ao.device, message: `${routine}: the common buffer at ${va} (${freed.length} bytes) on adapter ${formatAdapter(ao)} was already freed`, params: { va: VirtualAddress, length: Length } });
+    } else {
+      const whose = other !== undefined ? `; it belongs to adapter ${formatAdapter(other.adapter)}` : "";
+      k.report({ code: "DMA_COMMON_BUFFER_UNKNOWN_FREE", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x03, 1, 0, 0], routine, device: ao.device, message: `${routine}: ${va} is not a common buffer of adapter ${formatAdapter(ao)}${whose}`, params: { va: VirtualAddress, length: Length } });
+    }
+    return;
+  }
+  const la = BigInt.asUintN(64, LogicalAddress.QuadPart);
+  const bad: string[] = [];
+  if (Length !== cb.length) bad.push(`Length ${Length} (allocated ${cb.length})`);
+  if (la !== BigInt(cb.logical)) bad.push(`LogicalAddress 0x${la.toString(16)} (allocated 0x${cb.logical.toString(16)})`);
+  if (CacheEnabled !== cb.cacheEnabled) bad.push(`CacheEnabled ${String(CacheEnabled).toUpperCase()} (allocated with ${String(cb.cacheEnabled).toUpperCase()})`);
+  if (bad.length > 0) {
+    k.report({ code: "DMA_COMMON_BUFFER_FREE_MISMATCH", routine, device: ao.device, message: `${routine}: the free of ${formatVa(VirtualAddress)} does not match its allocation by ${cb.routine}: ${bad.join(", ")}; the buffer stays allocated`, params: { va: VirtualAddress, length: Length, allocatedLength: cb.length, logical: la, allocatedLogical: cb.logical, cacheEnabled: CacheEnabled, allocatedCacheEnabled: cb.cacheEnabled } });
+    return;
+  }
+  releaseCommonBuffer(cb, routine);
+}
