@@ -1,6 +1,6 @@
 import { PAGE_SIZE } from "../core/address.ts";
 import type { PhysicalMemory } from "../machine/physical-memory.ts";
-import { countBits, countBitsIn, ctz32 } from "./alloc/bits.ts";
+import { countBitsIn, ctz32 } from "./alloc/bits.ts";
 import type { ContiguousAllocator, ContiguousRequest } from "./alloc/contiguous-allocator.ts";
 import { firstValidStart, lastValidStart } from "./alloc/fit.ts";
 
@@ -47,7 +47,7 @@ export function findCompactionWindow(alloc: ContiguousAllocator, movable: Uint32
     candidates++;
     const mov = countBitsIn(movable, s, s + n);
     if (mov === 0 || mov > maxMigrate) return undefined;
-    const freeInside = countBits((i) => alloc.freeWord(i), s, s + n);
+    const freeInside = alloc.countFree(s, s + n);
     if (alloc.freePages - freeInside < mov) return undefined;
     return { start: s, movable: mov };
   };

@@ -3,7 +3,7 @@ import { APC_LEVEL, type KIRQL } from "../core/irql.ts";
 import type { Clock } from "../machine/clock.ts";
 import type { MemoryMap } from "../machine/memory-map.ts";
 import type { PhysicalMemory } from "../machine/physical-memory.ts";
-import { countBits, countBitsIn, setBits, testBit } from "./alloc/bits.ts";
+import { countBitsIn, setBits, testBit } from "./alloc/bits.ts";
 import { type ContiguousAllocator, type ContiguousRequest, type Placement, startFits } from "./alloc/contiguous-allocator.ts";
 import { FastContiguousAllocator } from "./alloc/fast-contiguous-allocator.ts";
 import { LinearScanAllocator } from "./alloc/linear-scan-allocator.ts";
@@ -312,7 +312,7 @@ export class PageFrameManager {
     const start = Math.min(startPfn, end);
     let ram = 0;
     for (const r of this.allRam) ram += Math.max(0, Math.min(end, r.end) - Math.max(start, r.start));
-    const free = countBits((i) => this.allocator.freeWord(i), start, end);
+    const free = this.allocator.countFree(start, end);
     const movable = countBitsIn(this.movable, start, end);
     const unmovable = countBitsIn(this.unmovable, start, end);
     return { free, movable, unmovable, contiguous: ram - free - movable - unmovable, reserved: endPfn - startPfn - ram };

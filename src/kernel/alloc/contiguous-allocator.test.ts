@@ -145,6 +145,15 @@ describe.each(implementations)("%s conforms to ContiguousAllocator", (_name, mak
     expect(a.freeWord(2)).toBe(0);
   });
 
+  it("countFree counts free frames in [start, end), clipped to the machine", () => {
+    const a = make(100);
+    a.markFree(10, 50);
+    expect(a.countFree(0, 100)).toBe(50);
+    expect(a.countFree(20, 30)).toBe(10);
+    expect(a.countFree(55, 500)).toBe(5);
+    expect(a.countFree(70, 60)).toBe(0);
+  });
+
   it("reports its metadata size", () => {
     expect(make(1 << 12).metadataBytes).toBeGreaterThan(0);
   });

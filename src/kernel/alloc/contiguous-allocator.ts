@@ -49,6 +49,8 @@ export interface ContiguousAllocator {
    * callers popcount and scan runs a word at a time (summaries, fragmentation).
    */
   freeWord(index: number): number;
+  /** Free frames in [startPfn, endPfn) (end exclusive; clipped to the machine). */
+  countFree(startPfn: number, endPfn: number): number;
   /** Host bytes of bookkeeping the allocator holds. */
   readonly metadataBytes: number;
 }

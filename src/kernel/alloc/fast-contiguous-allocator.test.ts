@@ -74,6 +74,7 @@ function runMachine(seed: number, ops: number): number {
       const hi = lo + rng.int(pageCount - lo);
       if (oracle.largestFreeRun(lo, hi) !== fast.largestFreeRun(lo, hi)) throw new Error(`seed ${seed}: largestFreeRun(${lo}, ${hi})`);
       if (oracle.nextFree(lo) !== fast.nextFree(lo)) throw new Error(`seed ${seed}: nextFree(${lo})`);
+      if (oracle.countFree(lo, hi + 1) !== fast.countFree(lo, hi + 1)) throw new Error(`seed ${seed}: countFree(${lo}, ${hi + 1})`);
     }
     if (oracle.freePages !== fast.freePages) throw new Error(`seed ${seed} op ${i}: freePages ${oracle.freePages} vs ${fast.freePages}`);
   }

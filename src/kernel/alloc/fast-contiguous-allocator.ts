@@ -69,6 +69,12 @@ export class FastContiguousAllocator implements ContiguousAllocator {
     return (this.bits[index] ?? 0) >>> 0;
   }
 
+  countFree(startPfn: number, endPfn: number): number {
+    const s = Math.max(0, startPfn);
+    const e = Math.min(endPfn, this.pageCount);
+    return s < e ? countBitsIn(this.bits, s, e) : 0;
+  }
+
   find(req: ContiguousRequest): number {
     validateRequest(req, this.pageCount);
     const n = req.pages;

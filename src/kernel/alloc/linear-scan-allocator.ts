@@ -82,6 +82,12 @@ export class LinearScanAllocator implements ContiguousAllocator {
     return w >>> 0;
   }
 
+  countFree(startPfn: number, endPfn: number): number {
+    let n = 0;
+    for (let i = Math.max(0, startPfn); i < Math.min(endPfn, this.pageCount); i++) n += this.free[i] as number;
+    return n;
+  }
+
   get metadataBytes(): number {
     return this.free.byteLength;
   }
