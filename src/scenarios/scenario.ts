@@ -5,6 +5,7 @@
  */
 import type { Finding } from "../core/findings.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import type { MachineProfile } from "../machine/profile.ts";
 
 /** One line of a result table (common buffers and the like), for reports and --json. */
 export type Row = Readonly<Record<string, string | number | boolean | null>>;
@@ -25,14 +26,19 @@ export interface ScenarioResult {
 }
 
 export interface ScenarioOptions {
-  /** Built-in profile name, or a validated profile object. */
-  readonly profile: string;
+  /** Built-in profile name, or a validated profile object (bootMachine takes either). */
+  readonly profile: string | MachineProfile;
   readonly seed: number;
   /** Simulated uptime before the scenario starts, in seconds (background workload). */
   readonly uptimeSeconds: number;
   readonly verifier: "off" | "collect" | "bugcheck";
   /** Progress callback for long runs (fraction 0..1). */
   readonly progress?: (fraction: number, label: string) => void;
+  /**
+   * Call right after booting each machine (before any driver code runs): the
+   * CLI attaches its trace (DMA traffic, interrupts, allocations) here.
+   */
+  readonly onBoot?: (kernel: Kernel) => void;
   /** Scenario-specific settings (from a JSON scenario file or the CLI). */
   readonly params?: Readonly<Record<string, unknown>>;
 }

@@ -1,0 +1,25 @@
+/** `dmasim list`: the built-in scenarios and machine profiles. */
+import { formatSize } from "../../core/address.ts";
+import { BUILTIN_PROFILES } from "../../machine/builtin-profiles.ts";
+import type { MachineProfile } from "../../machine/profile.ts";
+import { renderTable } from "../../report/text-table.ts";
+import { BUILTIN_SCENARIOS } from "../../scenarios/index.ts";
+import type { CliIo } from "../io.ts";
+
+export function ramBytes(p: MachineProfile): number {
+  return p.memory.filter((m) => m.type === "ram").reduce((s, m) => s + m.length, 0);
+}
+
+export function listCommand(io: CliIo, opts: { json?: boolean }): number {
+  const scenarios = BUILTIN_SCENARIOS.map((s) => ({ name: s.name, defaultProfile: s.defaultProfile, description: s.description }));
+  const profiles = [...BUILTIN_PROFILES.values()].map((p) => ({ name: p.name, arch: p.arch, cpus: p.cpus, nodes: p.nodes, ram: formatSize(ramBytes(p)), iommu: p.iommu.enabled ? "yes" : "no", devices: p.devices.map((d) => d.name).join(", "), description: p.description }));
+  if (opts.json === true) {
+    io.stdout(JSON.stringify({ scenarios, profiles: profiles.map((p) => ({ ...p, ramBytes: ramBytes(BUILTIN_PROFILES.get(p.name) as MachineProfile) })) }, null, 2) + "\n");
+    return 0;
+  }
+  io.stdout(io.style("bold", "Scenarios") + " (dmasim run NAME)\n");
+  io.stdout(scenarios.length === 0 ? "  (none registered yet)\n" : renderTable(scenarios, { columns: ["name", "defaultProfile", "description"] }));
+  io.stdout("\n" + io.style("bold", "Profiles") + " (--profile NAME, or --profile path/to/profile.json)\n");
+  io.stdout(renderTable(profiles, { columns: ["name", "arch", "cpus", "nodes", "ram", "iommu", "devices"] }));
+  return 0;
+}

@@ -1,0 +1,50 @@
+/** `dmasim run SCENARIO`: one scenario, a summary (or --json), optionally an HTML report. */
+import { renderHtmlReport } from "../../report/html-report.ts";
+import { runToJson } from "../../report/json-result.ts";
+import { runPassed } from "../../report/run-record.ts";
+import { renderRunSummary } from "../../report/summary.ts";
+import { executeScenario } from "../execute.ts";
+import type { CliIo } from "../io.ts";
+import { loadScenario } from "../load-scenario.ts";
+import { parseDuration, parseSeed, parseVerifier } from "../parse-options.ts";
+import { makeProgress } from "../progress.ts";
+import { resolveProfile } from "../resolve-profile.ts";
+import { packageVersion } from "../version.ts";
+
+export interface RunOptions {
+  profile?: string;
+  seed?: string;
+  uptime?: string;
+  verifier?: string;
+  report?: string;
+  json?: boolean;
+}
+
+export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Promise<number> {
+  // Validate every option before running anything.
+  const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
+  const uptimeSeconds = opts.uptime === undefined ? undefined : parseDuration(opts.uptime);
+  const verifier = opts.verifier === undefined ? undefined : parseVerifier(opts.verifier);
+  const profile = opts.profile === undefined ? undefined : resolveProfile(opts.profile, io.cwd);
+  const loaded = await loadScenario(spec, io.cwd);
+  const d = loaded.defaults;
+  const progress = makeProgress(io, `${loaded.name} `);
+  const chosenProfile = profile ?? d.profile;
+  const record = await executeScenario(loaded.scenario, {
+    name: loaded.name,
+    ...(chosenProfile === undefined ? {} : { profile: chosenProfile }),
+    seed: seed ?? d.seed ?? 1,
+    uptimeSeconds: uptimeSeconds ?? d.uptimeSeconds ?? 0,
+    verifier: verifier ?? d.verifier ?? "collect",
+    ...(d.params === undefined ? {} : { params: d.params }),
+    ...(progress === undefined ? {} : { progress: progress.update }),
+  });
+  progress?.done();
+  if (opts.json === true) io.stdout(JSON.stringify(runToJson(record), null, 2) + "\n");
+  else io.stdout(renderRunSummary(record, io.style));
+  if (opts.report !== undefined) {
+    io.writeFile(opts.report, renderHtmlReport([record], { title: `dmasim report: ${record.scenario}`, version: packageVersion() }));
+    if (opts.json !== true) io.stdout(`Report written to ${opts.report}\n`);
+  }
+  return runPassed(record) ? 0 : 1;
+}

@@ -1,0 +1,95 @@
+/**
+ * The `dmasim` command line (commander). Exit codes: 0 success, 1 findings or
+ * a failed run, 2 bad usage (unknown command, scenario, profile or option, a
+ * malformed file). User mistakes print one line and never a stack trace.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { demoCommand } from "./commands/demo.ts";
+import { listCommand } from "./commands/list.ts";
+import { profileShowCommand } from "./commands/profile-show.ts";
+import { runCommand, type RunOptions } from "./commands/run.ts";
+import type { CliIo } from "./io.ts";
+import { UsageError } from "./usage-error.ts";
+import { packageVersion } from "./version.ts";
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
+  const program = new Command("dmasim");
+  program
+    .description("Emulate the Windows kernel DMA common-buffer subsystem: run scenarios on simulated machines, see where buffers land, catch DMA misuse.")
+    .version(packageVersion(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      // One line per problem: commander puts its "(Did you mean ...?)" on a second line.
+      outputError: (s, write) => write(`dmasim: ${s.replace(/^error: /, "").replace(/\n(?=.)/g, " ").trimEnd()}\n`),
+    })
+    .addHelpText("after", "\nExamples:\n  dmasim demo\n  dmasim list\n  dmasim run common-buffer-walkthrough --profile arm64-soc\n  dmasim run fragmentation --uptime 8h --report frag.html\n  dmasim profile show x64-iommu");
+
+  program
+    .command("demo")
+    .description("run the built-in scenarios, print a summary and write an HTML report")
+    .option("--report <file>", "where to write the HTML report", "dmasim-report.html")
+    .option("--seed <n>", "seed for every run (default 1)")
+    .option("--json", "print the results as one JSON object")
+    .addHelpText("after", "\nExample:\n  dmasim demo --report /tmp/report.html")
+    .action(async (opts: { report: string; seed?: string; json?: boolean }) => setCode(await demoCommand(io, opts)));
+
+  program
+    .command("run")
+    .description("run one scenario: a built-in name, a .ts/.js scenario module, or a .json scenario file")
+    .argument("<scenario>", "built-in scenario name (see `dmasim list`) or a path")
+    .option("--profile <p>", "machine profile: a built-in name or a path to a .json profile")
+    .option("--seed <n>", "seed (a whole number; default 1)")
+    .option("--uptime <duration>", "simulated uptime before the scenario, e.g. 0, 90s, 15m, 8h, 3d (default 0)")
+    .addOption(new Option("--verifier <mode>", "DMA verifier: off, collect (report all findings) or bugcheck (stop at the first)"))
+    .option("--report <file>", "also write an HTML report")
+    .option("--json", "print the results (allocations, findings, statistics) as one JSON object")
+    .addHelpText("after", "\nExamples:\n  dmasim run common-buffer-walkthrough --profile x64-iommu --json\n  dmasim run ./my-driver.ts --verifier bugcheck\n  dmasim run fragmentation --profile x64-desktop --report frag.html")
+    .action(async (scenario: string, opts: RunOptions) => setCode(await runCommand(io, scenario, opts)));
+
+  program
+    .command("list")
+    .description("list the built-in scenarios and machine profiles")
+    .option("--json", "print them as JSON")
+    .addHelpText("after", "\nExample:\n  dmasim list --json")
+    .action((opts: { json?: boolean }) => setCode(listCommand(io, opts)));
+
+  const profile = program.command("profile").description("inspect machine profiles").addHelpText("after", "\nExample:\n  dmasim profile show arm64-soc");
+  profile
+    .command("show")
+    .description("show a profile: memory map, NUMA nodes, IOMMU, devices")
+    .argument("<name>", "built-in profile name or a path to a .json profile")
+    .option("--json", "print the validated profile as JSON")
+    .addHelpText("after", "\nExamples:\n  dmasim profile show x64-server\n  dmasim profile show ./my-board.json --json")
+    .action((name: string, opts: { json?: boolean }) => setCode(profileShowCommand(io, name, opts)));
+  return program;
+}
+
+/** Run the command line (argv without node and script); returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (e instanceof UsageError) {
+      io.stderr(`dmasim: ${e.message.replace(/\n/g, " ")}\n`);
+      return EXIT.usage;
+    }
+    const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    io.stderr(`dmasim: internal error: ${msg}${process.env["DMASIM_DEBUG"] === undefined ? " (set DMASIM_DEBUG=1 for the stack trace)" : `\n${e instanceof Error ? e.stack : ""}`}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The HTML report: one self-contained file (inline CSS, inline script, the
+ * data as embedded JSON; no network, no server). Text parts (summaries,
+ * tables, buffer list, findings) are rendered here as HTML; the canvases
+ * (memory maps per NUMA node, timeline, fragmentation charts) are drawn by
+ * the inlined page script from aggregated data.
+ */
+import { formatSize } from "../core/address.ts";
+import { type BufferInfo, buffersOfFinding, collectBuffers } from "./buffers.ts";
+import { fragmentationPanels } from "./fragmentation-chart.ts";
+import { type MemorySnapshot, snapshotMemory } from "./memory-snapshot.ts";
+import { reportPage } from "./page/page-script.ts";
+import { REPORT_CSS } from "./page/page-style.ts";
+import { type RunRecord, runFindings, runPassed } from "./run-record.ts";
+import { findingLine, runHeader } from "./summary.ts";
+import { cellText } from "./text-table.ts";
+import { buildTimeline } from "./timeline.ts";
+
+export interface HtmlReportOptions {
+  readonly title?: string;
+  /** Shown in the footer (the package version). */
+  readonly version?: string;
+  /** Cells per node in the memory maps (default 8192). */
+  readonly mapCells?: number;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&#39;"));
+}
+
+/** JSON safe inside <script>: no "</script>" or "<!--" can appear. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? `0x${x.toString(16).toUpperCase()}` : x)).replace(/</g, "\\u003c");
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).toUpperCase().padStart(12, "0")}`;
+}
+
+function vaText(va: number): string {
+  const s = va >= 0x8000_0000_0000 ? `FFFF${va.toString(16).toUpperCase().padStart(12, "0")}` : va.toString(16).toUpperCase().padStart(16, "0");
+  return `0x${s.slice(0, 8)}\`${s.slice(8)}`;
+}
+
+function table(rows: readonly Readonly<Record<string, unknown>>[]): string {
+  const cols = Object.keys(rows[0] ?? {});
+  const head = cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
+  const body = rows
+    .map((r) => `<tr>${cols.map((c) => `<td${typeof r[c] === "number" ? ' class="num"' : ""}>${escapeHtml(cellText(r[c] as never))}</td>`).join("")}</tr>`)
+    .join("\n");
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function bufferTable(buffers: readonly BufferInfo[], findingsOf: Map<number, number[]>): string {
+  if (buffers.length === 0) return `<p class="muted">No common buffers were recorded in this run.</p>`;
+  const rows = buffers
+    .map((b) => {
+      const phys = b.runs.length === 0 ? "?" : b.runs.length === 1 ? hex((b.runs[0] as readonly [number, number])[0] * 4096) : `${hex((b.runs[0] as readonly [number, number])[0] * 4096)} (+${b.runs.length - 1} runs)`;
+      const f = findingsOf.get(b.id)?.length ?? 0;
+      return `<tr data-buffer="${b.id}" tabindex="0"><td class="num">${b.id}</td><td><span class="swatch" data-owner="${escapeHtml(b.device)}"></span>${escapeHtml(b.device)}</td><td class="addr">${vaText(b.va)}</td><td class="addr">${b.logical < 0 ? "?" : hex(b.logical)}</td><td class="addr">${phys}</td><td class="num">${b.length}</td><td>${escapeHtml(b.cache || "?")}${b.deviceMemory ? " (Device)" : ""}</td><td>${b.freedAt === null ? "live" : "freed"}</td><td class="num">${f === 0 ? "" : `<span class="badge">${f}</span>`}</td></tr>`;
+    })
+    .join("\n");
+  return `<table class="buffers"><thead><tr><th>#</th><th>Owner</th><th>Virtual address</th><th>Logical address</th><th>Physical address</th><th>Length</th><th>Cache</th><th>State</th><th>Findings</th></tr></thead><tbody>\n${rows}\n</tbody></table><div class="buffer-details" hidden></div>`;
+}
+
+const LEGEND: readonly [string, string][] = [
+  ["free", "rgb(226,232,240)"],
+  ["movable (file cache, user pages)", "rgb(134,188,134)"],
+  ["pool / unmovable", "rgb(196,142,92)"],
+  ["driver contiguous", "rgb(120,144,220)"],
+  ["reserved", "rgb(90,90,100)"],
+  ["ACPI", "rgb(150,110,170)"],
+  ["MMIO", "rgb(60,60,70)"],
+  ["hole", "rgb(30,30,34)"],
+];
+
+function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { html: string; data: unknown } {
+  const id = `run-${index}`;
+  const buffers = collectBuffers(r);
+  const findings = runFindings(r);
+  const findingBuffers = findings.map((f) => buffersOfFinding(f, buffers));
+  const findingsOf = new Map<number, number[]>();
+  findingBuffers.forEach((ids, fi) => ids.forEach((b) => findingsOf.set(b, [...(findingsOf.get(b) ?? []), fi])));
+  const machine = r.result?.machine;
+  const memory: MemorySnapshot | null = machine === undefined ? null : snapshotMemory(machine, opts.mapCells ?? 8192);
+  const timeline = r.trace === undefined || r.trace.count === 0 ? null : buildTimeline(r.trace);
+  const tables = Object.entries(r.result?.tables ?? {}).filter(([, rows]) => rows.length > 0);
+  const frag = fragmentationPanels(r.result?.tables?.["successRates"]);
+  const passed = runPassed(r);
+  const parts: string[] = [];
+  parts.push(`<section class="run" id="${id}">`);
+  parts.push(`<h2><span class="badge ${passed ? "pass" : "fail"}">${passed ? "PASS" : "FAIL"}</span> ${escapeHtml(runHeader(r))}</h2>`);
+  if (r.description !== "") parts.push(`<p class="muted">${escapeHtml(r.description)}</p>`);
+  const summary = r.result?.summary ?? [];
+  if (summary.length > 0) parts.push(`<pre class="summary">${escapeHtml(summary.join("\n"))}</pre>`);
+  if (r.error !== undefined) parts.push(`<p class="stop">${escapeHtml(r.error.message)}</p>`);
+  parts.push(`<h3>Physical memory</h3>`);
+  if (memory === null) parts.push(`<p class="muted">The scenario did not return its machine, so there is no memory map.</p>`);
+  else {
+    parts.push(`<p class="muted">One map per NUMA node, address increasing left to right, top to bottom. Wheel or +/− to zoom, drag to pan, click a buffer marker for its addresses. ${escapeHtml(r.profile.name)}: ${formatSize(machine?.map.totalRamBytes ?? 0)} RAM.</p>`);
+    parts.push(`<div class="legend">${LEGEND.map(([n, c]) => `<span><i style="background:${c}"></i>${escapeHtml(n)}</span>`).join("")}<span><i class="cb"></i>common buffer (colour = owner)</span></div>`);
+    parts.push(`<div class="maps"></div>`);
+  }
+  parts.push(`<h3>Common buffers</h3>`, bufferTable(buffers, findingsOf));
+  parts.push(`<h3>DMA traffic and interrupts</h3>`);
+  if (timeline === null) parts.push(`<p class="muted">No trace was recorded for this run.</p>`);
+  else {
+    const s = timeline.summary;
+    parts.push(`<p class="muted">${s.dmaWrites} device writes (${formatSize(s.dmaWriteBytes)}), ${s.dmaReads} device reads (${formatSize(s.dmaReadBytes)}), ${s.interrupts} interrupts, ${s.faults} faults, ${s.allocations} allocations, ${s.frees} frees. Bars: bytes per time slice (dark = written by the device, light = read); black ticks: interrupts; triangles: allocation (green), free (grey), fault (red).</p>`);
+    parts.push(`<canvas class="timeline" width="1024" height="160"></canvas>`);
+  }
+  if (frag !== null) {
+    parts.push(`<h3>Fragmentation: common-buffer success rate by request size</h3>`);
+    parts.push(`<div class="frags">${frag.map(() => `<canvas class="frag" width="500" height="240"></canvas>`).join("")}</div>`);
+  }
+  parts.push(`<h3>Verifier findings</h3>`);
+  if (findings.length === 0) parts.push(`<p class="muted">None${r.verifier === "off" ? " (the verifier was off)" : ""}.</p>`);
+  else {
+    parts.push(`<ol class="findings">`);
+    findings.forEach((f, fi) => {
+      const links = (findingBuffers[fi] ?? []).map((b) => `<a href="#${id}" data-buffer="${b}">buffer #${b}</a>`).join(" ");
+      parts.push(`<li><code>${escapeHtml(findingLine(f))}</code>${links === "" ? "" : ` — ${links}`}</li>`);
+    });
+    parts.push(`</ol>`);
+  }
+  if (tables.length > 0) {
+    parts.push(`<details><summary>Scenario tables</summary>`);
+    for (const [name, rows] of tables) parts.push(`<h4>${escapeHtml(name)}</h4>`, table(rows));
+    parts.push(`</details>`);
+  }
+  parts.push(`</section>`);
+  const data = {
+    id,
+    memory,
+    buffers: buffers.map((b) => ({ ...b, findings: findingsOf.get(b.id) ?? [] })),
+    timeline,
+    fragmentation: frag,
+    findings: findings.map((f, fi) => ({ code: f.code, message: f.message, buffers: findingBuffers[fi] ?? [] })),
+  };
+  return { html: parts.join("\n"), data };
+}
+
+/** The whole report as one HTML string. */
+export function renderHtmlReport(runs: readonly RunRecord[], opts: HtmlReportOptions = {}): string {
+  const title = opts.title ?? "dmasim report";
+  const sections = runs.map((r, i) => runSection(r, i, opts));
+  const passed = runs.filter(runPassed).length;
+  const nav = runs.map((r, i) => `<li><a href="#run-${i}"><span class="badge ${runPassed(r) ? "pass" : "fail"}">${runPassed(r) ? "PASS" : "FAIL"}</span> ${escapeHtml(r.scenario)} · ${escapeHtml(r.profile.name)}</a></li>`).join("\n");
+  // __name: some TypeScript runners (tsx, esbuild keepNames) wrap functions in a helper the page does not have.
+  const script = `var __name = function (f) { return f; };\n(${reportPage.toString()})();`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<header><h1>${escapeHtml(title)}</h1><p>${passed} of ${runs.length} run${runs.length === 1 ? "" : "s"} passed. A simulated Windows DMA common-buffer subsystem: where the buffers landed in physical memory, what the devices did with them, and what the verifier saw.</p>
+<nav><ol>${nav}</ol></nav></header>
+<main>
+${sections.map((s) => s.html).join("\n")}
+</main>
+<footer>dmasim${opts.version === undefined ? "" : ` ${escapeHtml(opts.version)}`} · self-contained report (no network)</footer>
+<script id="dmasim-data" type="application/json">${scriptJson({ runs: sections.map((s) => s.data) })}</script>
+<script>${script.replace(/<\/script/gi, "<\\/script")}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,33 @@
+/**
+ * One scenario run as the reports see it: what ran, on which machine and
+ * settings, what it returned, whether it stopped with a bug check, and the
+ * trace recorded while it ran.
+ */
+import type { MachineProfile } from "../machine/profile.ts";
+import type { ScenarioResult } from "../scenarios/scenario.ts";
+import type { TraceLog } from "../trace/trace-log.ts";
+
+export interface RunRecord {
+  readonly scenario: string;
+  readonly description: string;
+  readonly profile: MachineProfile;
+  readonly seed: number;
+  readonly uptimeSeconds: number;
+  readonly verifier: "off" | "collect" | "bugcheck";
+  /** What run() returned; null when it threw. */
+  readonly result: ScenarioResult | null;
+  /** Why it stopped early: a simulated bug check (its STOP line) or another error. */
+  readonly error?: { readonly kind: "bugcheck" | "error"; readonly message: string };
+  /** DMA traffic and allocations recorded while it ran (absent when not traced). */
+  readonly trace?: TraceLog;
+}
+
+/** Findings of a run (result findings; none when it threw). */
+export function runFindings(r: RunRecord): NonNullable<ScenarioResult["findings"]> {
+  return r.result?.findings ?? [];
+}
+
+/** A run passes when it returned ok, without findings and without stopping. */
+export function runPassed(r: RunRecord): boolean {
+  return r.error === undefined && r.result !== null && r.result.ok && runFindings(r).length === 0;
+}

@@ -1,0 +1,26 @@
+/**
+ * The registry of built-in scenarios: what `dmasim list` shows, what
+ * `dmasim run NAME` finds and what `dmasim demo` runs. Each area adds its
+ * scenario with one import and one entry below.
+ */
+import type { Scenario } from "./scenario.ts";
+
+export const BUILTIN_SCENARIOS: readonly Scenario[] = [
+];
+
+/** The built-in scenario called `name`, or undefined. */
+export function builtinScenario(name: string): Scenario | undefined {
+  return BUILTIN_SCENARIOS.find((s) => s.name === name);
+}
+
+/**
+ * What `dmasim demo` runs, in order: a scenario name and the profiles to run
+ * it on (empty = its default profile). Entries whose scenario is not in the
+ * registry are skipped.
+ */
+export const DEMO_PLAN: readonly { readonly scenario: string; readonly profiles: readonly string[] }[] = [
+  { scenario: "common-buffer-walkthrough", profiles: ["x64-desktop", "x64-iommu", "arm64-soc"] },
+  { scenario: "sound-card", profiles: [] },
+  { scenario: "plx", profiles: [] },
+  { scenario: "fragmentation", profiles: [] },
+];
