@@ -33,6 +33,12 @@ export {
   MmGetPhysicalAddress,
 } from "./kernel/contiguous-memory.ts";
 export { PageFrameManager, type ContiguousPagesRequest, type Effort, type NodePolicy, type PageKind } from "./kernel/page-frames.ts";
+export { effortForIrql, type PageFrameOptions, type CompactionOptions, type AllocatePagesOptions, type PageFrameStats } from "./kernel/page-frames.ts";
+export { FastContiguousAllocator } from "./kernel/alloc/fast-contiguous-allocator.ts";
+export { LinearScanAllocator } from "./kernel/alloc/linear-scan-allocator.ts";
+export { contiguousRequest, type ContiguousAllocator, type ContiguousRequest, type Placement } from "./kernel/alloc/contiguous-allocator.ts";
+export { Workload, runUptime, type WorkloadOptions, type WorkloadStats } from "./kernel/workload.ts";
+export { fragmentation, describeFragmentation, MAX_ORDER, type FragmentationReport, type FragmentationScope } from "./kernel/fragmentation.ts";
 
 // hal
 export {
