@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { Prng } from "../core/prng.ts";
+import { setBits } from "./alloc/bits.ts";
+import { type ContiguousRequest, type Placement, startFits } from "./alloc/contiguous-allocator.ts";
+import { FastContiguousAllocator } from "./alloc/fast-contiguous-allocator.ts";
+import { compactWindow, findCompactionWindow } from "./compaction.ts";
+
+/** A machine of `pageCount` frames where each frame is free (F), movable (M) or pinned (P). */
+function build(pattern: string): { alloc: FastContiguousAllocator; movable: Uint32Array } {
+  const alloc = new FastContiguousAllocator(pattern.length);
+  const movable = new Uint32Array(Math.ceil(pattern.length / 32));
+  for (let i = 0; i < pattern.length; i++) {
+    if (pattern[i] === "F") alloc.markFree(i, 1);
+    if (pattern[i] === "M") setBits(movable, i, i + 1);
+  }
+  return { alloc, movable };
+}
+
+function request(pages: number, lowPfn: number, highPfn: number, placement: Placement, alignPages = 1, boundaryPages = 0): ContiguousRequest {
+  return { pages, lowPfn, highPfn, alignPages, boundaryPages, placement };
+}
+
+/** The obvious answer: scan every start in placement order. */
+function bruteForce(pattern: string, req: ContiguousRequest, maxMigrate: number): number {
+  const free = [...pattern].filter((c) => c === "F").length;
+  const starts: number[] = [];
+  for (let s = req.lowPfn; s + req.pages - 1 <= Math.min(req.highPfn, pattern.length - 1); s++) starts.push(s);
+  if (req.placement === "highest") starts.reverse();
+  for (const s of starts) {
+    if (!startFits(s, req)) continue;
+    const w = pattern.slice(s, s + req.pages);
+    if (w.includes("P")) continue;
+    const mov = [...w].filter((c) => c === "M").length;
+    const freeIn = req.pages - mov;
+    if (mov === 0 || mov > maxMigrate || free - freeIn < mov) continue;
+    return s;
+  }
+  return -1;
+}
+
+describe("compaction window search", () => {
+  it("skips windows containing a pinned frame", () => {
+    const { alloc, movable } = build("MMPMMMMFFFFF");
+    expect(findCompactionWindow(alloc, movable, request(4, 0, 11, "lowest"), 100, 100).window?.start).toBe(3);
+  });
+
+  it("prefers the highest window with placement 'highest'", () => {
+    const { alloc, movable } = build("MMMMPMFMMFFFFPMM");
+        // [10, 13) is already free (that is the free search's job, not compaction's); [8, 11) needs one migration.
+    expect(findCompactionWindow(alloc, movable, request(3, 0, 15, "highest"), 100, 100).window?.start).toBe(8);
+  });
+
+  it("a window needing more migrations than the cap is skipped", () => {
+    const { alloc, movable } = build("MMMMPFMFMFFFFFFF");
+    expect(findCompactionWindow(alloc, movable, request(4, 0, 8, "lowest"), 2, 100).window?.start).toBe(5);
+  });
+
+  it("needs enough free frames outside the window to take the migrations", () => {
+    const { alloc, movable } = build("MMMMF");
+    expect(findCompactionWindow(alloc, movable, request(4, 0, 4, "lowest"), 100, 100).window).toBeUndefined();
+  });
+
+  it("gives up after maxCandidates windows", () => {
+    const { alloc, movable } = build("MPMPMPMPMPMPFFFF");
+    const r = findCompactionWindow(alloc, movable, request(1, 0, 15, "lowest"), 100, 3);
+    expect(r.window?.start).toBe(0);
+    const r2 = findCompactionWindow(build("PPPPPPPPPPPPFFFF").alloc, build("PPPPPPPPPPPPFFFF").movable, request(2, 0, 15, "lowest"), 100, 3);
+    expect(r2.window).toBeUndefined();
+  });
+
+  it("agrees with a brute-force scan on random machines, constraints and placements", () => {
+    const rng = new Prng("compaction");
+    for (let t = 0; t < 3000; t++) {
+      const n = rng.range(8, 200);
+      let pattern = "";
+      const pPinned = rng.pick([0, 0.02, 0.1, 0.3]);
+      const pFree = rng.pick([0.05, 0.2, 0.5]);
+      for (let i = 0; i < n; i++) pattern += rng.chance(pPinned) ? "P" : rng.chance(pFree) ? "F" : "M";
+      const { alloc, movable } = build(pattern);
+      const low = rng.int(n);
+      const req = request(rng.range(1, 20), low, low + rng.int(n - low), rng.chance(0.5) ? "lowest" : "highest", rng.pick([1, 1, 2, 4, 8]), rng.pick([0, 0, 8, 16, 32]));
+      const cap = rng.pick([1, 4, 100]);
+      const got = findCompactionWindow(alloc, movable, req, cap, 1_000_000).window?.start ?? -1;
+      expect(got, `${pattern} ${JSON.stringify(req)} cap ${cap}`).toBe(bruteForce(pattern, req, cap));
+    }
+  });
+});
+
+describe("compactWindow", () => {
+  it("moves each movable page in the window to the highest free frame outside it", () => {
+    const { alloc, movable } = build("MFMMFFPFFF");
+    expect(compactWindow(alloc, movable, 0, 4, undefined)).toBe(3);
+    for (let p = 0; p < 4; p++) expect(alloc.isFree(p)).toBe(true);
+    // Targets: 9, 8, 7 (highest first).
+    expect(movable[0]).toBe((1 << 9) | (1 << 8) | (1 << 7));
+    expect(alloc.freePages).toBe(6 - 3 + 3);
+  });
+
+  it("falls back to free frames below the window when none are above", () => {
+    const { alloc, movable } = build("FFFPMM");
+    expect(compactWindow(alloc, movable, 4, 2, undefined)).toBe(2);
+    expect(alloc.isFree(0)).toBe(true);
+    expect(alloc.isFree(1)).toBe(false);
+    expect(alloc.isFree(2)).toBe(false);
+    expect(movable[0]).toBe(0b110);
+  });
+
+  it("throws a RangeError if there is nowhere to put a page (a caller bug)", () => {
+    const { alloc, movable } = build("MMF");
+    expect(() => compactWindow(alloc, movable, 0, 3, undefined)).toThrow(/no free page frame outside \[0, 3\)/);
+  });
+});
