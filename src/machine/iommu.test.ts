@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import { PAGE_SIZE } from "../core/address.ts";
+import { builtinProfile } from "./builtin-profiles.ts";
+import { DmaBus } from "./bus.ts";
+import { Iommu } from "./iommu.ts";
+import { MemoryMap } from "./memory-map.ts";
+import { CoherentMemorySystem } from "./memory-system.ts";
+import { PhysicalMemory } from "./physical-memory.ts";
+
+const GiB4 = 2 ** 32;
+
+describe("Iommu (DMA remapping)", () => {
+  it("gives each device its own domain with its own IOVA space", () => {
+    const io = new Iommu(48);
+    const a = io.createDomain("a");
+    const b = io.createDomain("b");
+    expect(a).not.toBe(b);
+    const ia = io.allocateIova(a, { pages: 1 });
+    const ib = io.allocateIova(b, { pages: 1 });
+    // Same allocator state in both spaces gives the same IOVA: the spaces are separate.
+    expect(ia).toBe(ib);
+    io.map(a, ia, [100], { read: true, write: true });
+    const out = new Float64Array(8);
+    expect(io.translate(a, ia + 5, 10, false, out)).toBe(1);
+    expect(io.translate(b, ib + 5, 10, false, out)).toBe("iommu-not-mapped");
+  });
+
+  it("allocates IOVAs top-down below the requested maximum and never hands out page 0", () => {
+    const io = new Iommu(48);
+    const d = io.createDomain("d");
+    expect(io.allocateIova(d, { pages: 2, maxAddress: GiB4 - 1 })).toBe(GiB4 - 2 * PAGE_SIZE);
+    expect(io.allocateIova(d, { pages: 1, maxAddress: 2 * PAGE_SIZE - 1 })).toBe(PAGE_SIZE);
+    expect(io.allocateIova(d, { pages: 1, maxAddress: 2 * PAGE_SIZE - 1 })).toBe(-1);
+  });
+
+  it("an IOVA range never crosses the requested boundary", () => {
+    const io = new Iommu(48);
+    const d = io.createDomain("d");
+    // Leave 2 pages below 4 GiB free, then ask for 3 pages with a 4 GiB boundary and no ceiling.
+    const top = io.allocateIova(d, { pages: 1, maxAddress: 2 ** 48 - 1 });
+    expect(top).toBe(2 ** 48 - PAGE_SIZE);
+    const crossing = io.allocateIova(d, { pages: 4, maxAddress: GiB4 + 2 * PAGE_SIZE - 1, boundary: GiB4 });
+    expect(crossing).toBe(GiB4 - 4 * PAGE_SIZE);
+    expect(Math.floor(crossing / GiB4)).toBe(Math.floor((crossing + 4 * PAGE_SIZE - 1) / GiB4));
+  });
+
+  it("respects a minimum address and fails when the window is too small", () => {
+    const io = new Iommu(40);
+    const d = io.createDomain("d");
+    expect(io.allocateIova(d, { pages: 4, minAddress: 0x10000, maxAddress: 0x13fff })).toBe(0x10000);
+    expect(io.allocateIova(d, { pages: 1, minAddress: 0x10000, maxAddress: 0x13fff })).toBe(-1);
+  });
+
+  it("translate fills physical runs, merging physically adjacent pages, for a logically contiguous range", () => {
+    const io = new Iommu(48);
+    const d = io.createDomain("d");
+    const iova = io.allocateIova(d, { pages: 3 });
+    io.map(d, iova, [10, 11, 50], { read: true, write: true });
+    const out = new Float64Array(8);
+    expect(io.translate(d, iova + 100, 3 * PAGE_SIZE - 200, true, out)).toBe(2);
+    expect([...out.subarray(0, 4)]).toEqual([10 * PAGE_SIZE + 100, 2 * PAGE_SIZE - 100, 50 * PAGE_SIZE, PAGE_SIZE - 100]);
+  });
+
+  it("faults an unmapped page, a write without write permission and a read without read permission", () => {
+    const io = new Iommu(48);
+    const d = io.createDomain("d");
+    const ro = io.allocateIova(d, { pages: 1 });
+    const wo = io.allocateIova(d, { pages: 1 });
+    io.map(d, ro, [7], { read: true, write: false });
+    io.map(d, wo, [8], { read: false, write: true });
+    const out = new Float64Array(4);
+    expect(io.translate(d, ro, 4, true, out)).toBe("iommu-no-write");
+    expect(io.translate(d, wo, 4, false, out)).toBe("iommu-no-read");
+    expect(io.translate(d, ro - 2 * PAGE_SIZE, 4, false, out)).toBe("iommu-not-mapped");
+    // A range that runs from a mapped page into an unmapped one faults as a whole.
+    expect(io.translate(d, ro + PAGE_SIZE - 2, 4, false, out)).toBe("iommu-not-mapped");
+    expect(io.translate(99, ro, 4, false, out)).toBe("iommu-not-mapped");
+  });
+
+  it("unmap and freeIova restore the free IOVA ranges exactly", () => {
+    const io = new Iommu(48);
+    const d = io.createDomain("d");
+    const before = io.freeIovaRanges(d);
+    const x = io.allocateIova(d, { pages: 3, maxAddress: GiB4 - 1 });
+    const y = io.allocateIova(d, { pages: 1, maxAddress: GiB4 - 1 });
+    io.map(d, x, [1, 2, 3], { read: true, write: true });
+    expect(() => io.freeIova(d, x, 3)).toThrow(/still has a mapping/);
+    io.unmap(d, x);
+    io.freeIova(d, x, 3);
+    io.freeIova(d, y, 1);
+    expect(io.freeIovaRanges(d)).toEqual(before);
+    expect(io.mappingCount(d)).toBe(0);
+  });
+
+  it("rejects bad requests with RangeErrors and leaves state unchanged", () => {
+    const io = new Iommu(48);
+    const d = io.createDomain("d");
+    const x = io.allocateIova(d, { pages: 2 });
+    io.map(d, x, [1, 2], { read: true, write: true });
+    const before = io.freeIovaRanges(d);
+    expect(() => io.map(d, x + PAGE_SIZE, [3], { read: true, write: true })).toThrow(/overlaps/);
+    expect(() => io.unmap(d, x + PAGE_SIZE)).toThrow(/no mapping starts/);
+    expect(() => io.freeIova(d, x, 1)).toThrow(/has 2 pages, not 1/);
+    expect(() => io.allocateIova(d, { pages: 0 })).toThrow(RangeError);
+    expect(() => io.allocateIova(d, { pages: 1, boundary: 5000 })).toThrow(/boundary/);
+    expect(() => io.allocateIova(7, { pages: 1 })).toThrow(/no domain 7/);
+    expect(() => new Iommu(16)).toThrow(/addressWidth/);
+    expect(io.freeIovaRanges(d)).toEqual(before);
+    expect(io.mappingCount(d)).toBe(1);
+  });
+
+  it("as the bus's translator: a device in a domain reaches memory only through its mappings", () => {
+    const map = new MemoryMap(builtinProfile("x64-iommu"));
+    const mem = new PhysicalMemory(map.pageCount * PAGE_SIZE);
+    const bus = new DmaBus(map, new CoherentMemorySystem(mem));
+    const io = new Iommu(48);
+    bus.iommu = io;
+    const dev = { name: "nic", domain: io.createDomain("nic"), coherent: true };
+    const iova = io.allocateIova(dev.domain, { pages: 2, maxAddress: GiB4 - 1 });
+    io.map(dev.domain, iova, [0x2000, 0x1000], { read: true, write: true });
+    expect(bus.write(dev, iova + PAGE_SIZE - 2, Uint8Array.of(1, 2, 3, 4))).toBe(true);
+    expect(mem.readU8(0x2000 * PAGE_SIZE + PAGE_SIZE - 2)).toBe(1);
+    expect(mem.readU8(0x1000 * PAGE_SIZE + 1)).toBe(4);
+    // The physical address itself is not a valid logical address for the device.
+    const b = new Uint8Array(2);
+    expect(bus.read(dev, 0x2000 * PAGE_SIZE, b)).toBe(false);
+    expect(bus.faults.at(-1)?.reason).toBe("iommu-not-mapped");
+  });
+});
