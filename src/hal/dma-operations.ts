@@ -14,6 +14,11 @@ import { GetDmaAlignment, PutDmaAdapter } from "./adapter-routines.ts";
 import { AllocateCommonBuffer, AllocateCommonBufferEx, AllocateCommonBufferWithBounds, FreeCommonBuffer } from "./common-buffer.ts";
 import type { DmaOsBuild } from "./hal-state.ts";
 import type { DMA_OPERATIONS } from "./types.ts";
+import { AllocateAdapterChannel, FreeAdapterChannel } from "./adapter-channel.ts";
+import { FreeMapRegisters } from "./map-registers.ts";
+import { FlushAdapterBuffers, MapTransfer } from "./map-transfer.ts";
+import { ReadDmaCounter } from "./system-dma.ts";
+import { BuildScatterGatherList, CalculateScatterGatherList, GetScatterGatherList, PutScatterGatherList } from "./scatter-gather.ts";
 
 /** Byte size of each table (x64): v1 13 slots incl. Size, v2 16, v3 by OS build. */
 export const DMA_OPERATIONS_SIZE = {
@@ -31,8 +36,8 @@ export const DMA_ADAPTER_SIZE = 0x10;
 
 /** Routines other HAL files contribute, by slot name (filled by their imports below). */
 type Slots = Partial<Omit<DMA_OPERATIONS, "Size">>;
-const v1Extra: Slots = {};
-const v2Extra: Slots = {};
+const v1Extra: Slots = { GetScatterGatherList, PutScatterGatherList, AllocateAdapterChannel, FreeAdapterChannel, FreeMapRegisters, MapTransfer, FlushAdapterBuffers, ReadDmaCounter };
+const v2Extra: Slots = { CalculateScatterGatherList, BuildScatterGatherList };
 const v3Extra: Slots = {};
 
 function empty(size: number): DMA_OPERATIONS {

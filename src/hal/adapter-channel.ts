@@ -1,0 +1,180 @@
+/**
+ * Adapter channels: AllocateAdapterChannel and FreeAdapterChannel.
+ *
+ * Contract (DDI nc-wdm-pallocate_adapter_channel, nc-wdm-driver_control,
+ * nc-wdm-pfree_adapter_channel; reference windows-dma.md §1.4, §3.4):
+ * - AllocateAdapterChannel runs at DISPATCH_LEVEL. When the channel (and the
+ *   map registers) are free the ExecutionRoutine runs at once, else it is
+ *   queued and runs, at DISPATCH_LEVEL, when the holder frees the channel;
+ *   STATUS_SUCCESS either way. More map registers than IoGetDmaAdapter
+ *   reported: STATUS_INSUFFICIENT_RESOURCES and the routine never runs.
+ * - The routine's IO_ALLOCATION_ACTION: KeepObject keeps channel and
+ *   registers (system DMA; later FreeAdapterChannel); DeallocateObject frees
+ *   both at once; DeallocateObjectKeepRegisters frees the channel and keeps the
+ *   registers (later FreeMapRegisters).
+ * - The Irp argument is DeviceObject->CurrentIrp.
+ * - A system DMA channel is one piece of hardware: every adapter on that
+ *   channel waits in one FIFO queue; a bus master's adapter is its own channel.
+ *
+ * Misuse Windows lets through is reported (0xE6): 0x04 too many adapter
+ * channels freed, 0x0B more than one adapter channel at once on an adapter,
+ * 0x0C too many map registers requested.
+ */
+import { BUGCHECK } from "../core/bugcheck.ts";
+import { DISPATCH_LEVEL } from "../core/irql.ts";
+import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { type AdapterObject, liveAdapter } from "./adapter.ts";
+import { createMapRegisterFile, type MapRegisterFile, releaseMapRegisterFile } from "./map-registers.ts";
+import { DeallocateObject, DeallocateObjectKeepRegisters, type DMA_ADAPTER, type DRIVER_CONTROL, KeepObject } from "./types.ts";
+
+interface Waiter {
+  readonly ao: AdapterObject;
+  readonly device: DEVICE_OBJECT;
+  readonly count: number;
+  readonly routine: DRIVER_CONTROL;
+  readonly context: unknown;
+}
+
+interface ChannelQueue {
+  owner: AdapterObject | null;
+  readonly waiters: Waiter[];
+}
+
+interface AdapterChannelState {
+  held: boolean;
+  pending: number;
+  /** Registers that go with the held channel (KeepObject). */
+  registers: MapRegisterFile | null;
+  /** Grants so far (for reports). */
+  grants: number;
+}
+
+const queues = new WeakMap<Kernel, Map<string, ChannelQueue>>();
+const states = new WeakMap<AdapterObject, AdapterChannelState>();
+
+function stateOf(ao: AdapterObject): AdapterChannelState {
+  let s = states.get(ao);
+  if (s === undefined) {
+    s = { held: false, pending: 0, registers: null, grants: 0 };
+    states.set(ao, s);
+  }
+  return s;
+}
+
+function queueOf(ao: AdapterObject): ChannelQueue {
+  let m = queues.get(ao.kernel);
+  if (m === undefined) {
+    m = new Map();
+    queues.set(ao.kernel, m);
+  }
+  const key = ao.master || ao.dmaChannel < 0 ? `adapter:${ao.id}` : `channel:${ao.dmaChannel}`;
+  let q = m.get(key);
+  if (q === undefined) {
+    q = { owner: null, waiters: [] };
+    m.set(key, q);
+  }
+  return q;
+}
+
+/** Whether the adapter holds its channel now. */
+export function holdsChannel(ao: AdapterObject): boolean {
+  return stateOf(ao).held;
+}
+
+/** Channels an adapter holds or waits for (for PutDmaAdapter's leak check). */
+export function outstandingChannels(ao: AdapterObject): number {
+  const s = stateOf(ao);
+  return (s.held ? 1 : 0) + s.pending;
+}
+
+/**
+ * AllocateAdapterChannel(DmaAdapter, DeviceObject, NumberOfMapRegisters,
+ * ExecutionRoutine, Context) (DISPATCH_LEVEL).
+ */
+export function AllocateAdapterChannel(DmaAdapter: DMA_ADAPTER, DeviceObject: DEVICE_OBJECT, NumberOfMapRegisters: number, ExecutionRoutine: DRIVER_CONTROL, Context: unknown): NTSTATUS {
+  const routine = "AllocateAdapterChannel";
+  const ao = liveAdapter(DmaAdapter, routine);
+  if (ao === null) return STATUS.INVALID_PARAMETER;
+  const k = ao.kernel;
+  if (typeof ExecutionRoutine !== "function") throw new TypeError(`${routine}: ExecutionRoutine must be a function`);
+  if (!Number.isInteger(NumberOfMapRegisters) || NumberOfMapRegisters < 0 || NumberOfMapRegisters > 0xffff_ffff) throw new RangeError(`${routine}: NumberOfMapRegisters must be a ULONG, got ${NumberOfMapRegisters}`);
+  k.checkIrql(routine, { exact: DISPATCH_LEVEL }, ao.device);
+  if (NumberOfMapRegisters > ao.mapRegisters) {
+    k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_REQUESTED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0c, NumberOfMapRegisters, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${NumberOfMapRegisters} map registers requested; IoGetDmaAdapter gave this adapter ${ao.mapRegisters}`, params: { required: NumberOfMapRegisters, maximum: ao.mapRegisters } });
+    return STATUS.INSUFFICIENT_RESOURCES;
+  }
+  const s = stateOf(ao);
+  const outstanding = (s.held ? 1 : 0) + s.pending;
+  if (outstanding > 0) {
+    k.report({ code: "DMA_MORE_THAN_ONE_ADAPTER_CHANNEL", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0b, outstanding, 0, 0], routine, device: ao.device, message: `${routine}: adapter ${ao.device} already has ${outstanding} adapter channel${outstanding === 1 ? "" : "s"} allocated or requested; only one may be outstanding`, params: { outstanding } });
+  }
+  const w: Waiter = { ao, device: DeviceObject, count: NumberOfMapRegisters, routine: ExecutionRoutine, context: Context };
+  const q = queueOf(ao);
+  if (q.owner === null && q.waiters.length === 0) grant(q, w);
+  else {
+    q.waiters.push(w);
+    s.pending++;
+  }
+  return STATUS.SUCCESS;
+}
+
+/** Give the channel to a waiter and run its AdapterControl routine at DISPATCH_LEVEL. */
+function grant(q: ChannelQueue, w: Waiter): void {
+  const { ao } = w;
+  const k = ao.kernel;
+  const s = stateOf(ao);
+  q.owner = ao;
+  s.held = true;
+  s.grants++;
+  const file = ao.needsMapRegisters ? createMapRegisterFile(ao, w.count) : null;
+  s.registers = file;
+  const run = (): number => w.routine(w.device, w.device.CurrentIrp, file, w.context);
+  const action = k.KeGetCurrentIrql() <= DISPATCH_LEVEL ? k.atDispatch(run) : run();
+  if (action === KeepObject) return;
+  if (action === DeallocateObject) {
+    release(ao, true);
+    return;
+  }
+  if (action === DeallocateObjectKeepRegisters) {
+    s.registers = null; // the driver frees them with FreeMapRegisters
+    release(ao, false);
+    return;
+  }
+  throw new TypeError(`AdapterControl routine returned ${String(action)}; it must return KeepObject (1), DeallocateObject (2) or DeallocateObjectKeepRegisters (3)`);
+}
+
+/** Free the channel (and its registers when asked), then grant the next waiter. */
+function release(ao: AdapterObject, freeRegisters: boolean): void {
+  const s = stateOf(ao);
+  s.held = false;
+  if (freeRegisters && s.registers !== null) releaseMapRegisterFile(s.registers);
+  s.registers = null;
+  const q = queueOf(ao);
+  if (q.owner === ao) q.owner = null;
+  const next = q.waiters.shift();
+  if (next !== undefined) {
+    stateOf(next.ao).pending--;
+    grant(q, next);
+  }
+}
+
+/**
+ * FreeAdapterChannel(DmaAdapter) (DISPATCH_LEVEL): release the channel and
+ * the map registers that came with it (for an AdapterControl routine that
+ * returned KeepObject). Freeing a channel the adapter does not hold is
+ * reported (0xE6 / 0x04) and does nothing.
+ */
+export function FreeAdapterChannel(DmaAdapter: DMA_ADAPTER): void {
+  const routine = "FreeAdapterChannel";
+  const ao = liveAdapter(DmaAdapter, routine);
+  if (ao === null) return;
+  const k = ao.kernel;
+  k.checkIrql(routine, { exact: DISPATCH_LEVEL }, ao.device);
+  if (!stateOf(ao).held) {
+    k.report({ code: "DMA_TOO_MANY_ADAPTER_CHANNELS_FREED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x04, 1, 0, 0], routine, device: ao.device, message: `${routine}: adapter ${ao.device} holds no adapter channel (freed twice, or never allocated)`, params: { extraFrees: 1 } });
+    return;
+  }
+  release(ao, true);
+}

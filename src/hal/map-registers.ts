@@ -1,0 +1,144 @@
+/**
+ * Map registers: the HAL's translation resource an adapter channel grant
+ * comes with (the MapRegisterBase handed to the AdapterControl routine), and
+ * FreeMapRegisters. On a PC without an IOMMU a map register is a bounce page
+ * the device can reach: below 16 MiB and inside one 64 KiB block for system
+ * DMA (ReactOS HalpGrowMapBuffers builds its pool that way, with non-cached
+ * pages), below the adapter's reach for bus masters. dmasim allocates a
+ * grant's bounce pages on first need (MapTransfer of a buffer the device
+ * cannot reach) and frees them with the registers.
+ *
+ * Misuse Windows lets through is reported with the Driver Verifier codes
+ * (0xE6): 0x05 too many map registers freed, 0x10 freed while still mapped.
+ */
+import { BUGCHECK } from "../core/bugcheck.ts";
+import { DISPATCH_LEVEL } from "../core/irql.ts";
+import { type ContiguousRun, allocateContiguousMapped, freeContiguousMapped } from "../kernel/contiguous-memory.ts";
+import type { MDL } from "../kernel/mdl.ts";
+import { type AdapterObject, liveAdapter } from "./adapter.ts";
+import type { DMA_ADAPTER, MapRegisterBase } from "./types.ts";
+
+/** The 16 MiB line of the ISA bus and the 64 KiB block of the 8237 (in pages). */
+const ISA_LIMIT_PFN = (16 * 1024 * 1024) / 4096;
+const ISA_BLOCK_PAGES = 16;
+
+/** One open MapTransfer, until FlushAdapterBuffers. */
+export interface OpenMapping {
+  readonly mdl: MDL;
+  readonly currentVa: number;
+  readonly length: number;
+  readonly writeToDevice: boolean;
+  /** Logical address handed to the device. */
+  readonly logical: number;
+  /** True when the data goes through the bounce pages. */
+  readonly bounced: boolean;
+  /** IOMMU mapping made for a remapped bus master: [iova, pages], else null. */
+  readonly iova: readonly [number, number] | null;
+}
+
+/** The object behind a MapRegisterBase handle. */
+export interface MapRegisterFile {
+  readonly Type: "MAP_REGISTER_BASE";
+  readonly adapter: AdapterObject;
+  readonly count: number;
+  live: boolean;
+  bounce: ContiguousRun | null;
+  mapping: OpenMapping | null;
+}
+
+interface RegisterState {
+  readonly live: Set<MapRegisterFile>;
+  /** Mappings of adapters that need no map registers (MapRegisterBase NULL). */
+  readonly unregistered: OpenMapping[];
+}
+
+const states = new WeakMap<AdapterObject, RegisterState>();
+function state(ao: AdapterObject): RegisterState {
+  let s = states.get(ao);
+  if (s === undefined) {
+    s = { live: new Set(), unregistered: [] };
+    states.set(ao, s);
+  }
+  return s;
+}
+
+/** Map registers an adapter holds now (for PutDmaAdapter's leak check and reports). */
+export function outstandingMapRegisters(ao: AdapterObject): number {
+  let n = 0;
+  for (const f of state(ao).live) n += f.count;
+  return n;
+}
+
+/** Open mappings of an adapter that works without map registers. */
+export function unregisteredMappings(ao: AdapterObject): OpenMapping[] {
+  return state(ao).unregistered;
+}
+
+/** A new register file for a channel grant (the HAL side of AllocateAdapterChannel). */
+export function createMapRegisterFile(ao: AdapterObject, count: number): MapRegisterFile {
+  const f: MapRegisterFile = { Type: "MAP_REGISTER_BASE", adapter: ao, count, live: true, bounce: null, mapping: null };
+  state(ao).live.add(f);
+  return f;
+}
+
+/** The register file behind a handle, or null when the handle is not one. */
+export function registerFileOf(base: MapRegisterBase): MapRegisterFile | null {
+  if (base === null || typeof base !== "object") return null;
+  const f = base as Partial<MapRegisterFile>;
+  return f.Type === "MAP_REGISTER_BASE" ? (base as MapRegisterFile) : null;
+}
+
+/**
+ * The bounce pages of a register file, allocated on first use: physically
+ * contiguous, reachable by the adapter, non-cached. Null when memory cannot
+ * provide them (at DISPATCH_LEVEL only already-free runs are taken).
+ */
+export function bouncePages(f: MapRegisterFile): ContiguousRun | null {
+  if (f.bounce !== null) return f.bounce;
+  const ao = f.adapter;
+  const k = ao.kernel;
+  if (f.count === 0) return null;
+  const highPfn = Math.min(ao.master ? Math.floor((ao.reach.maxAddress + 1) / 4096) - 1 : ISA_LIMIT_PFN - 1, k.map.pageCount - 1);
+  const boundaryPages = ao.master ? Math.min(ao.reach.boundary / 4096, 2 ** 30) : ISA_BLOCK_PAGES;
+  f.bounce = allocateContiguousMapped(k, { pages: f.count, lowPfn: 0, highPfn, boundaryPages, cache: "noncached", tag: "map registers" });
+  return f.bounce;
+}
+
+/** Release a register file (FreeMapRegisters, FreeAdapterChannel, DeallocateObject). */
+export function releaseMapRegisterFile(f: MapRegisterFile): void {
+  if (!f.live) return;
+  f.live = false;
+  state(f.adapter).live.delete(f);
+  if (f.bounce !== null) {
+    freeContiguousMapped(f.adapter.kernel, f.bounce.va, "FreeMapRegisters");
+    f.bounce = null;
+  }
+}
+
+/**
+ * FreeMapRegisters(DmaAdapter, MapRegisterBase, NumberOfMapRegisters)
+ * (DISPATCH_LEVEL): release registers kept with DeallocateObjectKeepRegisters,
+ * after FlushAdapterBuffers. NumberOfMapRegisters must repeat the count given
+ * to AllocateAdapterChannel.
+ */
+export function FreeMapRegisters(DmaAdapter: DMA_ADAPTER, MapRegisterBase: MapRegisterBase, NumberOfMapRegisters: number): void {
+  const routine = "FreeMapRegisters";
+  const ao = liveAdapter(DmaAdapter, routine);
+  if (ao === null) return;
+  const k = ao.kernel;
+  k.checkIrql(routine, { exact: DISPATCH_LEVEL }, ao.device);
+  const f = registerFileOf(MapRegisterBase);
+  if (f === null && MapRegisterBase === null && !ao.needsMapRegisters) return; // nothing was allocated
+  if (f?.adapter !== ao || !f.live) {
+    k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_FREED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x05, 1, 0, 0], routine, device: ao.device, message: `${routine}: the map registers at this MapRegisterBase are not allocated to adapter ${ao.device} (already freed, or never allocated)`, params: { extraFrees: 1 } });
+    return;
+  }
+  if (f.mapping !== null) {
+    k.report({ code: "DMA_MAP_REGISTERS_FREED_WHILE_MAPPED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x10, 1, 0, 0], routine, device: ao.device, message: `${routine}: map registers freed while a transfer of ${f.mapping.length} bytes is still mapped (call FlushAdapterBuffers first)`, params: { stillMapped: 1 } });
+  }
+  if (NumberOfMapRegisters !== f.count) {
+    k.report({ code: "DMA_MAP_REGISTER_COUNT_MISMATCH", routine, device: ao.device, message: `${routine}: NumberOfMapRegisters ${NumberOfMapRegisters} differs from the ${f.count} allocated with AllocateAdapterChannel`, params: { given: NumberOfMapRegisters, allocated: f.count } });
+  }
+  f.mapping = null;
+  releaseMapRegisterFile(f);
+}

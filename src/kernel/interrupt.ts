@@ -1,0 +1,184 @@
+/**
+ * Interrupt objects: IoConnectInterrupt, IoDisconnectInterrupt,
+ * KeSynchronizeExecution, and the dispatcher that runs ISRs at their DIRQL
+ * when the machine's interrupt controller delivers a line, then the DPCs they
+ * queued at DISPATCH_LEVEL.
+ *
+ * DIRQLs: on x64 device IRQLs are 3..12 and the HAL derives them from the
+ * vector the I/O APIC routes to (IRQL = vector / 16). dmasim's HAL assigns
+ * vectors so that DIRQL = 3 + (line mod 10); drivers take the value from their
+ * translated resources (interruptResources), as real drivers do, and never
+ * compute it.
+ */
+import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
+import { DIRQL_MAX, DIRQL_MIN, type KIRQL, PASSIVE_LEVEL, irqlName } from "../core/irql.ts";
+import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import { InterruptController } from "../machine/interrupts.ts";
+import type { DEVICE_OBJECT } from "./device-object.ts";
+import { catchUpDevices, drainDpcs } from "./dpc.ts";
+import type { Kernel } from "./kernel.ts";
+
+/** PKSERVICE_ROUTINE(Interrupt, ServiceContext): TRUE when the device interrupted. */
+export type KSERVICE_ROUTINE = (Interrupt: KINTERRUPT, ServiceContext: unknown) => boolean;
+/** PKSYNCHRONIZE_ROUTINE(SynchronizeContext). */
+export type KSYNCHRONIZE_ROUTINE = (SynchronizeContext: unknown) => boolean;
+
+export const LevelSensitive = 0;
+export const Latched = 1;
+export type KINTERRUPT_MODE = typeof LevelSensitive | typeof Latched;
+
+export interface KINTERRUPT {
+  readonly Type: "INTERRUPT";
+  readonly ServiceRoutine: KSERVICE_ROUTINE;
+  readonly ServiceContext: unknown;
+  readonly Vector: number;
+  readonly Irql: KIRQL;
+  readonly SynchronizeIrql: KIRQL;
+  readonly InterruptMode: KINTERRUPT_MODE;
+  readonly ShareVector: boolean;
+  connected: boolean;
+  /** ISR calls and calls that returned TRUE. */
+  calls: number;
+  claimed: number;
+}
+
+/** The translated interrupt resource of a device (CmResourceTypeInterrupt). */
+export interface InterruptResource {
+  readonly Vector: number;
+  readonly Irql: KIRQL;
+  readonly SynchronizeIrql: KIRQL;
+  readonly InterruptMode: KINTERRUPT_MODE;
+  readonly ShareVector: boolean;
+}
+
+interface IntState {
+  readonly pic: InterruptController;
+  readonly byLine: KINTERRUPT[][];
+  /** Lines delivered while the processor was at or above their DIRQL. */
+  readonly deferred: number[];
+  /** Interrupts nobody claimed. */
+  unclaimed: number;
+}
+
+const states = new WeakMap<Kernel, IntState>();
+
+function state(k: Kernel): IntState {
+  let s = states.get(k);
+  if (s === undefined) {
+    const pic = new InterruptController(256);
+    const st: IntState = { pic, byLine: Array.from({ length: 256 }, () => []), deferred: [], unclaimed: 0 };
+    s = st;
+    states.set(k, st);
+    pic.attach({ deliver: (line) => dispatch(k, st, line) });
+  }
+  return s;
+}
+
+/** The machine's interrupt controller (device models drive its lines). */
+export function interruptControllerOf(k: Kernel): InterruptController {
+  return state(k).pic;
+}
+
+/** Interrupts delivered that no ISR claimed (returned TRUE for). */
+export function unclaimedInterrupts(k: Kernel): number {
+  return state(k).unclaimed;
+}
+
+/** DIRQL the HAL assigns to a line. */
+export function dirqlOfLine(line: number): KIRQL {
+  return DIRQL_MIN + (line % (DIRQL_MAX - DIRQL_MIN + 1));
+}
+
+/** A device's translated interrupt resource, from its profile entry (ISA lines are latched, PCI lines level-sensitive and shareable). */
+export function interruptResources(device: DEVICE_OBJECT): InterruptResource {
+  const irq = device.pdo.config.irq;
+  if (irq === undefined) throw new RangeError(`interruptResources: device ${device.pdo.config.name} has no interrupt in its resources`);
+  const isa = device.pdo.config.bus === "isa";
+  const irql = dirqlOfLine(irq);
+  return { Vector: irq, Irql: irql, SynchronizeIrql: irql, InterruptMode: isa ? Latched : LevelSensitive, ShareVector: !isa };
+}
+
+function atPassive(k: Kernel, routine: string): void {
+  const cur = k.KeGetCurrentIrql();
+  if (cur !== PASSIVE_LEVEL) throw new BugCheckError(BUGCHECK.IRQL_NOT_LESS_OR_EQUAL, 0, cur, 0, 0, `${routine} called at ${irqlName(cur)} (it must be called at PASSIVE_LEVEL)`);
+}
+
+/**
+ * IoConnectInterrupt (PASSIVE_LEVEL): connect ServiceRoutine to a vector.
+ * STATUS_INVALID_PARAMETER when SynchronizeIrql < Irql, the vector is out of
+ * range, or the IRQL is not a device IRQL; STATUS_SUCCESS with the object in
+ * InterruptObject.value otherwise.
+ */
+export function IoConnectInterrupt(
+  k: Kernel,
+  InterruptObject: { value: KINTERRUPT | null },
+  ServiceRoutine: KSERVICE_ROUTINE,
+  ServiceContext: unknown,
+  Vector: number,
+  Irql: KIRQL,
+  SynchronizeIrql: KIRQL,
+  InterruptMode: KINTERRUPT_MODE,
+  ShareVector: boolean,
+): NTSTATUS {
+  atPassive(k, "IoConnectInterrupt");
+  if (typeof ServiceRoutine !== "function") throw new TypeError("IoConnectInterrupt: ServiceRoutine must be a function");
+  const s = state(k);
+  if (!Number.isInteger(Vector) || Vector < 0 || Vector >= s.pic.lines) return STATUS.INVALID_PARAMETER;
+  if (!Number.isInteger(Irql) || Irql < DIRQL_MIN || Irql > DIRQL_MAX || SynchronizeIrql < Irql) return STATUS.INVALID_PARAMETER;
+  const list = s.byLine[Vector] as KINTERRUPT[];
+  const obj: KINTERRUPT = { Type: "INTERRUPT", ServiceRoutine, ServiceContext, Vector, Irql, SynchronizeIrql, InterruptMode, ShareVector, connected: true, calls: 0, claimed: 0 };
+  list.push(obj);
+  InterruptObject.value = obj;
+  return STATUS.SUCCESS;
+}
+
+/** IoDisconnectInterrupt (PASSIVE_LEVEL). */
+export function IoDisconnectInterrupt(k: Kernel, InterruptObject: KINTERRUPT): void {
+  atPassive(k, "IoDisconnectInterrupt");
+  const list = state(k).byLine[InterruptObject.Vector] as KINTERRUPT[];
+  const i = list.indexOf(InterruptObject);
+  if (i < 0 || !InterruptObject.connected) throw new TypeError("IoDisconnectInterrupt: the interrupt object is not connected");
+  list.splice(i, 1);
+  InterruptObject.connected = false;
+}
+
+/**
+ * KeSynchronizeExecution (<= SynchronizeIrql): run SynchronizeRoutine at the
+ * interrupt's SynchronizeIrql (holding its spin lock), return its result.
+ */
+export function KeSynchronizeExecution(k: Kernel, Interrupt: KINTERRUPT, SynchronizeRoutine: KSYNCHRONIZE_ROUTINE, SynchronizeContext: unknown): boolean {
+  const cur = k.KeGetCurrentIrql();
+  if (cur > Interrupt.SynchronizeIrql) throw new BugCheckError(BUGCHECK.IRQL_NOT_LESS_OR_EQUAL, 0, cur, 0, 0, `KeSynchronizeExecution called at ${irqlName(cur)}, above the interrupt's SynchronizeIrql ${irqlName(Interrupt.SynchronizeIrql)}`);
+  return k.atIrql(Interrupt.SynchronizeIrql, () => SynchronizeRoutine(SynchronizeContext));
+}
+
+/** The kernel's interrupt dispatch for one delivered line. */
+function dispatch(k: Kernel, s: IntState, line: number, retry = false): void {
+  const list = s.byLine[line] as KINTERRUPT[];
+  const irql = list.length > 0 ? Math.max(...list.map((i) => i.Irql)) : DIRQL_MIN;
+  if (k.KeGetCurrentIrql() >= irql) {
+    // The processor is at or above this DIRQL: the interrupt waits until the clock loop regains control.
+    s.deferred.push(line);
+    if (!retry && s.deferred.length === 1) k.clock.after(0, () => redeliver(k, s), "deferred interrupt");
+    return;
+  }
+  catchUpDevices(k);
+  let claimed = false;
+  for (const obj of list.slice()) {
+    if (!obj.connected) continue;
+    obj.calls++;
+    const r = k.atIrql(obj.Irql, () => obj.ServiceRoutine(obj, obj.ServiceContext));
+    if (r) {
+      obj.claimed++;
+      claimed = true;
+      if (obj.InterruptMode === Latched) break; // an edge belongs to one device
+    }
+  }
+  if (!claimed) s.unclaimed++;
+  drainDpcs(k);
+}
+
+function redeliver(k: Kernel, s: IntState): void {
+  const lines = s.deferred.splice(0);
+  for (const l of lines) dispatch(k, s, l, true);
+}
