@@ -124,51 +124,67 @@ function scanDown(word: (w: number) => number, top: number, lo: number, want: bo
 
 /**
  * Empty [start, start + pages) by moving each movable page in it to the
- * highest free frame outside it, copying contents when `memory` is given.
- * The caller has checked (findCompactionWindow) that the window holds only
- * free and movable frames and that enough free frames exist outside it.
- * Returns the number of pages migrated.
+ * highest free frames outside it (below it when nothing is free above),
+ * copying contents when `memory` is given (PhysicalMemory.copy costs nothing
+ * where neither page was ever written). Bitmaps are updated in runs, not page
+ * by page. The caller has checked (findCompactionWindow) that the window holds
+ * only free and movable frames and that enough free frames exist outside it;
+ * otherwise this throws a RangeError and changes nothing. Returns the number
+ * of pages migrated.
  */
 export function compactWindow(alloc: ContiguousAllocator, movable: Uint32Array, start: number, pages: number, memory: PhysicalMemory | undefined): number {
   const end = start + pages;
-  let migrated = 0;
-  let cursorHigh = alloc.pageCount - 1;
-  let cursorLow = start - 1;
-  const target = (): number => {
-    if (cursorHigh >= end) {
-      const t = alloc.find({ pages: 1, lowPfn: end, highPfn: cursorHigh, alignPages: 1, boundaryPages: 0, placement: "highest" });
-      if (t >= 0) {
-        cursorHigh = t - 1;
-        return t;
-      }
-      cursorHigh = end - 1;
-    }
-    if (cursorLow >= 0) {
-      const t = alloc.find({ pages: 1, lowPfn: 0, highPfn: cursorLow, alignPages: 1, boundaryPages: 0, placement: "highest" });
-      if (t >= 0) {
-        cursorLow = t - 1;
-        return t;
-      }
-      cursorLow = -1;
-    }
-    throw new RangeError(`compaction: no free page frame outside [${start}, ${end}) to migrate into`);
-  };
+  const sources: number[] = [];
   for (let w = Math.floor(start / 32); w * 32 < end; w++) {
     let bitsHere = movable[w] ?? 0;
     const base = w * 32;
     if (base < start) bitsHere &= ~((1 << (start - base)) - 1);
     if (base + 32 > end) bitsHere &= (1 << (end - base)) - 1;
     while (bitsHere !== 0) {
-      const p = base + ctz32(bitsHere);
+      sources.push(base + ctz32(bitsHere));
       bitsHere &= bitsHere - 1;
-      const t = target();
-      alloc.markUsed(t, 1);
-      movable[t >>> 5] = (movable[t >>> 5] as number) | (1 << (t & 31));
-      if (memory !== undefined) memory.copy(t * PAGE_SIZE, p * PAGE_SIZE, PAGE_SIZE);
-      movable[w] = (movable[w] as number) & ~(1 << (p & 31));
-      alloc.markFree(p, 1);
-      migrated++;
     }
   }
-  return migrated;
+  const targets = freeFramesOutside(alloc, start, end, sources.length);
+  if (targets.length < sources.length) throw new RangeError(`compaction: no free page frame outside [${start}, ${end}) to migrate into (${sources.length} needed, ${targets.length} found)`);
+  for (let i = 0; i < sources.length; i++) {
+    const src = sources[i] as number;
+    const dst = targets[i] as number;
+    if (memory !== undefined) memory.copy(dst * PAGE_SIZE, src * PAGE_SIZE, PAGE_SIZE);
+    movable[dst >>> 5] = (movable[dst >>> 5] as number) | (1 << (dst & 31));
+    movable[src >>> 5] = (movable[src >>> 5] as number) & ~(1 << (src & 31));
+  }
+  alloc.markUsedMany(targets.length === sources.length ? targets : targets.slice(0, sources.length));
+  alloc.markFreeMany(sources);
+  return sources.length;
+}
+
+/**
+ * Up to `count` free frames outside [start, end): the highest ones above the
+ * window, then the highest below it (Linux's free scanner works down from the
+ * top). The tree finds the next free frame; the rest of its word is harvested
+ * directly.
+ */
+function freeFramesOutside(alloc: ContiguousAllocator, start: number, end: number, count: number): number[] {
+  const out: number[] = [];
+  const harvest = (lo: number, hi: number): void => {
+    let cursor = hi;
+    while (out.length < count && cursor >= lo) {
+      const t = alloc.find({ pages: 1, lowPfn: lo, highPfn: cursor, alignPages: 1, boundaryPages: 0, placement: "highest" });
+      if (t < 0) return;
+      // Take every free frame of t's word at or below t (and >= lo), highest first.
+      const w = t >>> 5;
+      let bits = alloc.freeWord(w) & (((t & 31) === 31 ? 0xffffffff : (1 << ((t & 31) + 1)) - 1) >>> 0);
+      while (bits !== 0 && out.length < count) {
+        const p = w * 32 + 31 - Math.clz32(bits);
+        if (p < lo) break;
+        out.push(p);
+        bits &= ~(1 << (p & 31));
+      }
+      cursor = w * 32 - 1;
+    }
+  };
+  if (end <= alloc.pageCount - 1) harvest(end, alloc.pageCount - 1);
+  if (start > 0) harvest(0, start - 1);
+  return out;
 }

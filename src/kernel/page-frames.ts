@@ -290,8 +290,9 @@ export class PageFrameManager {
       const m = ~(1 << (p & 31));
       this.movable[w] = (this.movable[w] as number) & m;
       this.unmovable[w] = (this.unmovable[w] as number) & m;
-      this.allocator.markFree(p, 1);
     }
+    if (pfns.length === 1) this.allocator.markFree(pfns[0] as number, 1);
+    else this.allocator.markFreeMany(pfns);
   }
 
   kindOf(pfn: number): PageKind {

@@ -108,6 +108,27 @@ describe.each(implementations)("%s conforms to ContiguousAllocator", (_name, mak
     expect(snapshot(a)).toBe(before);
   });
 
+  it("markUsedMany and markFreeMany flip scattered frames in any order", () => {
+    const a = allFree(make, 200);
+    a.markUsedMany([150, 3, 64, 65, 7]);
+    expect(a.freePages).toBe(195);
+    expect(a.find(contiguousRequest(60, 0, 199))).toBe(66);
+    a.markFreeMany([64, 150, 65, 7, 3]);
+    expect(a.freePages).toBe(200);
+    expect(a.largestFreeRun(0, 199)).toBe(200);
+  });
+
+  it("markUsedMany of a used or twice-listed frame is a RangeError and changes nothing", () => {
+    const a = allFree(make, 100);
+    a.markUsed(50, 1);
+    const before = snapshot(a);
+    expect(() => a.markUsedMany([1, 2, 50])).toThrow(/page frame 50 is not free/);
+    expect(() => a.markUsedMany([1, 2, 1])).toThrow(/page frame 1 is not free \(or is listed twice\)/);
+    expect(() => a.markUsedMany([1, 100])).toThrow(/runs past the last page frame 99/);
+    expect(() => a.markFreeMany([50, 3])).toThrow(/page frame 3 is already free/);
+    expect(snapshot(a)).toBe(before);
+  });
+
   it("bad requests are RangeErrors naming the value and change nothing", () => {
     const a = allFree(make, 64);
     const before = snapshot(a);

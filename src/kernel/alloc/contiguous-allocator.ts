@@ -39,6 +39,10 @@ export interface ContiguousAllocator {
   markUsed(pfn: number, count: number): void;
   /** Release [pfn, pfn+count). RangeError (and no change) if any page is already free. */
   markFree(pfn: number, count: number): void;
+  /** Take each listed frame (any order). RangeError (and no change) if one is out of range, not free, or listed twice. */
+  markUsedMany(pfns: ArrayLike<number>): void;
+  /** Release each listed frame. RangeError (and no change) if one is out of range, already free, or listed twice. */
+  markFreeMany(pfns: ArrayLike<number>): void;
   /** Lowest free PFN >= fromPfn, or -1. */
   nextFree(fromPfn: number): number;
   /** Length of the longest free run inside [lowPfn, highPfn]. */

@@ -63,6 +63,20 @@ function runMachine(seed: number, ops: number): number {
       live.pop();
       oracle.markFree(s, n);
       fast.markFree(s, n);
+    } else if (r < 0.88) {
+      // Scattered single frames, as compaction moves them.
+      const picks = new Set<number>();
+      for (let k = rng.range(1, 40); k > 0; k--) {
+        const p = rng.int(pageCount);
+        if (oracle.isFree(p)) picks.add(p);
+      }
+      const list = [...picks];
+      oracle.markUsedMany(list);
+      fast.markUsedMany(list);
+      if (rng.chance(0.5)) {
+        oracle.markFreeMany(list.reverse());
+        fast.markFreeMany(list);
+      } else for (const p of list) live.push([p, 1]);
     } else if (r < 0.95) {
       const req = randomRequest(rng, pageCount);
       compared++;

@@ -135,6 +135,75 @@ export class FastContiguousAllocator implements ContiguousAllocator {
     this.update(pfn, pfn + count);
   }
 
+  markUsedMany(pfns: ArrayLike<number>): void {
+    this.markMany(pfns, true, "markUsedMany", "is not free");
+  }
+
+  markFreeMany(pfns: ArrayLike<number>): void {
+    this.markMany(pfns, false, "markFreeMany", "is already free");
+  }
+
+  /**
+   * Flip each listed frame (free -> used when `take`), all or nothing, then
+   * recompute each affected leaf once and each affected ancestor once, level
+   * by level: compaction's scattered single pages cost O(k + distinct nodes)
+   * rather than k full root paths.
+   */
+  private markMany(pfns: ArrayLike<number>, take: boolean, what: string, problem: string): void {
+    const bits = this.bits;
+    for (let i = 0; i < pfns.length; i++) validateRange(pfns[i] as number, 1, this.pageCount, what);
+    let i = 0;
+    for (; i < pfns.length; i++) {
+      const p = pfns[i] as number;
+      const m = 1 << (p & 31);
+      const isFree = ((bits[p >>> 5] as number) & m) !== 0;
+      if (isFree !== take) break;
+      bits[p >>> 5] = (bits[p >>> 5] as number) ^ m;
+    }
+    if (i < pfns.length) {
+      const bad = pfns[i] as number;
+      for (let j = 0; j < i; j++) {
+        const p = pfns[j] as number;
+        bits[p >>> 5] = (bits[p >>> 5] as number) ^ (1 << (p & 31));
+      }
+      throw new RangeError(`${what}: page frame ${bad} ${problem} (or is listed twice)`);
+    }
+    this.nFree += take ? -pfns.length : pfns.length;
+    if (pfns.length === 0) return;
+    const leaves = new Int32Array(pfns.length);
+    for (let j = 0; j < pfns.length; j++) leaves[j] = (pfns[j] as number) >>> this.leafShift;
+    leaves.sort();
+    let nodes = 0;
+    for (let j = 0; j < leaves.length; j++) {
+      const leaf = leaves[j] as number;
+      if (j > 0 && leaves[j - 1] === leaf) continue;
+      this.summarizeLeaf(leaf);
+      leaves[nodes++] = leaf + this.leafCount;
+    }
+    let childSize = 1 << this.leafShift;
+    const sum = this.sum;
+    while (nodes > 0 && (leaves[0] as number) > 1) {
+      let out = 0;
+      for (let j = 0; j < nodes; j++) {
+        const node = (leaves[j] as number) >>> 1;
+        if (out > 0 && leaves[out - 1] === node) continue;
+        leaves[out++] = node;
+        const l = node * 6;
+        const r = l + 3;
+        const lp = sum[l] as number;
+        const ls = sum[l + 1] as number;
+        const rp = sum[r] as number;
+        const rs = sum[r + 1] as number;
+        const k = node * 3;
+        sum[k] = lp === childSize ? childSize + rp : lp;
+        sum[k + 1] = rs === childSize ? childSize + ls : rs;
+        sum[k + 2] = Math.max(sum[l + 2] as number, sum[r + 2] as number, ls + rp);
+      }
+      nodes = out;
+      childSize *= 2;
+    }
+  }
+
   nextFree(fromPfn: number): number {
     const from = Math.max(0, Math.ceil(fromPfn));
     if (from >= this.pageCount || this.nFree === 0) return -1;

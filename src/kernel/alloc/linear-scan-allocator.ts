@@ -60,6 +60,31 @@ export class LinearScanAllocator implements ContiguousAllocator {
     this.nFree += count;
   }
 
+  markUsedMany(pfns: ArrayLike<number>): void {
+    this.markMany(pfns, 1, "markUsedMany", "is not free");
+  }
+
+  markFreeMany(pfns: ArrayLike<number>): void {
+    this.markMany(pfns, 0, "markFreeMany", "is already free");
+  }
+
+  /** Flip each listed frame from `from` to the other state, all or nothing. */
+  private markMany(pfns: ArrayLike<number>, from: 0 | 1, what: string, problem: string): void {
+    for (let i = 0; i < pfns.length; i++) validateRange(pfns[i] as number, 1, this.pageCount, what);
+    let i = 0;
+    for (; i < pfns.length; i++) {
+      const p = pfns[i] as number;
+      if (this.free[p] !== from) break;
+      this.free[p] = 1 - from;
+    }
+    if (i < pfns.length) {
+      const bad = pfns[i] as number;
+      for (let j = 0; j < i; j++) this.free[pfns[j] as number] = from;
+      throw new RangeError(`${what}: page frame ${bad} ${problem} (or is listed twice)`);
+    }
+    this.nFree += from === 1 ? -pfns.length : pfns.length;
+  }
+
   nextFree(fromPfn: number): number {
     for (let i = Math.max(0, fromPfn); i < this.pageCount; i++) if (this.free[i] === 1) return i;
     return -1;
