@@ -232,8 +232,14 @@ export abstract class WdfObject {
     this.detachFromParent();
   }
 
-  /** DeleteFromFailedCreate: a half-built object goes away without the driver seeing it. */
+  /**
+   * DeleteFromFailedCreate: a half-built object goes away without the driver
+   * seeing it — its cleanup and destroy callbacks are cleared first (the
+   * driver never initialised it), then it is deleted.
+   */
   deleteFromFailedCreate(): void {
+    this.cleanup = null;
+    this.destroy = null;
     this.deleteObject();
   }
 

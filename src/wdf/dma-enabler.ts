@@ -1,0 +1,419 @@
+/**
+ * WDFDMAENABLER: WdfDmaEnablerCreate with WDF_DMA_ENABLER_CONFIG, the
+ * profile table, the adapters it gets from IoGetDmaAdapter (one, or a read
+ * and a write adapter for duplex profiles), the default common-buffer
+ * alignment, and the getters. Follows Windows-Driver-Frameworks
+ * fxdmaenablerapi.cpp / fxdmaenabler.cpp (reference windows-dma.md §4.1-4.3).
+ */
+import { PAGE_SHIFT, PAGE_SIZE } from "../core/address.ts";
+import { PASSIVE_LEVEL } from "../core/irql.ts";
+import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
+import { DEVICE_DESCRIPTION_VERSION2, DEVICE_DESCRIPTION_VERSION3, type DEVICE_DESCRIPTION, deviceDescription, type DMA_ADAPTER, type DMA_WIDTH, InterfaceType } from "../hal/types.ts";
+import { WdfDevice } from "./device.ts";
+import type { HandleOut } from "./driver.ts";
+import { FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
+
+/** WDF_DMA_PROFILE. */
+export const WdfDmaProfileInvalid = 0;
+export const WdfDmaProfilePacket = 1;
+export const WdfDmaProfileScatterGather = 2;
+export const WdfDmaProfilePacket64 = 3;
+export const WdfDmaProfileScatterGather64 = 4;
+export const WdfDmaProfileScatterGatherDuplex = 5;
+export const WdfDmaProfileScatterGather64Duplex = 6;
+export const WdfDmaProfileSystem = 7;
+export const WdfDmaProfileSystemDuplex = 8;
+export type WDF_DMA_PROFILE = number;
+
+/** WDF_DMA_DIRECTION. */
+export const WdfDmaDirectionReadFromDevice = 0;
+export const WdfDmaDirectionWriteToDevice = 1;
+export type WDF_DMA_DIRECTION = typeof WdfDmaDirectionReadFromDevice | typeof WdfDmaDirectionWriteToDevice;
+
+/** WDF_DMA_ENABLER_CONFIG_FLAGS. */
+export const WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION = 0x1;
+export const WDF_DMA_ENABLER_CONFIG_REQUIRE_SINGLE_TRANSFER = 0x2;
+export const WDF_DMA_ENABLER_UNLIMITED_FRAGMENTS = 0xffff_ffff;
+
+/** sizeof(WDF_DMA_ENABLER_CONFIG) on x64 for KMDF >= 1.11, and the 1.9 layout (no AddressWidthOverride, WdmDmaVersionOverride, Flags). */
+export const WDF_DMA_ENABLER_CONFIG_SIZE = 0x50;
+export const WDF_DMA_ENABLER_CONFIG_V1_9_SIZE = 0x40;
+
+export type EVT_WDF_DMA_ENABLER_CALLBACK = (DmaEnabler: WdfDmaEnabler) => NTSTATUS;
+
+export interface WDF_DMA_ENABLER_CONFIG {
+  Size: number;
+  Profile: WDF_DMA_PROFILE;
+  MaximumLength: number;
+  EvtDmaEnablerFill: EVT_WDF_DMA_ENABLER_CALLBACK | null;
+  EvtDmaEnablerFlush: EVT_WDF_DMA_ENABLER_CALLBACK | null;
+  EvtDmaEnablerDisable: EVT_WDF_DMA_ENABLER_CALLBACK | null;
+  EvtDmaEnablerEnable: EVT_WDF_DMA_ENABLER_CALLBACK | null;
+  EvtDmaEnablerSelfManagedIoStart: EVT_WDF_DMA_ENABLER_CALLBACK | null;
+  EvtDmaEnablerSelfManagedIoStop: EVT_WDF_DMA_ENABLER_CALLBACK | null;
+  AddressWidthOverride: number;
+  WdmDmaVersionOverride: number;
+  Flags: number;
+}
+
+/** WDF_DMA_ENABLER_CONFIG_INIT(&config, Profile, MaximumLength). */
+export function WDF_DMA_ENABLER_CONFIG_INIT(Profile: WDF_DMA_PROFILE, MaximumLength: number): WDF_DMA_ENABLER_CONFIG {
+  return {
+    Size: WDF_DMA_ENABLER_CONFIG_SIZE,
+    Profile,
+    MaximumLength,
+    EvtDmaEnablerFill: null,
+    EvtDmaEnablerFlush: null,
+    EvtDmaEnablerDisable: null,
+    EvtDmaEnablerEnable: null,
+    EvtDmaEnablerSelfManagedIoStart: null,
+    EvtDmaEnablerSelfManagedIoStop: null,
+    AddressWidthOverride: 0,
+    WdmDmaVersionOverride: 0,
+    Flags: 0,
+  };
+}
+
+/** What each profile means (the switch in FxDmaEnabler::Initialize). */
+export interface DmaProfileTraits {
+  readonly name: string;
+  readonly busMaster: boolean;
+  readonly scatterGather: boolean;
+  readonly dma64: boolean;
+  readonly duplex: boolean;
+}
+
+export const DMA_PROFILES: ReadonlyMap<number, DmaProfileTraits> = new Map([
+  [WdfDmaProfilePacket, { name: "WdfDmaProfilePacket", busMaster: true, scatterGather: false, dma64: false, duplex: false }],
+  [WdfDmaProfileScatterGather, { name: "WdfDmaProfileScatterGather", busMaster: true, scatterGather: true, dma64: false, duplex: false }],
+  [WdfDmaProfilePacket64, { name: "WdfDmaProfilePacket64", busMaster: true, scatterGather: false, dma64: true, duplex: false }],
+  [WdfDmaProfileScatterGather64, { name: "WdfDmaProfileScatterGather64", busMaster: true, scatterGather: true, dma64: true, duplex: false }],
+  [WdfDmaProfileScatterGatherDuplex, { name: "WdfDmaProfileScatterGatherDuplex", busMaster: true, scatterGather: true, dma64: false, duplex: true }],
+  [WdfDmaProfileScatterGather64Duplex, { name: "WdfDmaProfileScatterGather64Duplex", busMaster: true, scatterGather: true, dma64: true, duplex: true }],
+  [WdfDmaProfileSystem, { name: "WdfDmaProfileSystem", busMaster: false, scatterGather: false, dma64: false, duplex: false }],
+  [WdfDmaProfileSystemDuplex, { name: "WdfDmaProfileSystemDuplex", busMaster: false, scatterGather: false, dma64: false, duplex: true }],
+]);
+
+/** One direction's adapter and what the enabler learned about it (FxDmaDescription). */
+export interface FxDmaDescription {
+  DeviceDescription: DEVICE_DESCRIPTION;
+  AdapterObject: DMA_ADAPTER | null;
+  NumberOfMapRegisters: number;
+  /** Bytes of a scatter/gather list for a maximum-length transfer (CalculateScatterGatherList). */
+  PreallocatedSGListSize: number;
+  MaximumFragmentLength: number;
+}
+
+function emptyDescription(): FxDmaDescription {
+  return { DeviceDescription: deviceDescription(), AdapterObject: null, NumberOfMapRegisters: 0, PreallocatedSGListSize: 0, MaximumFragmentLength: 0 };
+}
+
+/** sizeof(SCATTER_GATHER_LIST) header and of one SCATTER_GATHER_ELEMENT on x64. */
+export const SCATTER_GATHER_LIST_HEADER_SIZE = 16;
+export const SCATTER_GATHER_ELEMENT_SIZE = 24;
+
+export class WdfDmaEnabler extends WdfObject {
+  readonly typeName = "WDFDMAENABLER";
+  readonly device: WdfDevice;
+  readonly profile: WDF_DMA_PROFILE;
+  readonly traits: DmaProfileTraits;
+  readonly maximumLength: number;
+  /** Default alignment mask of WdfCommonBufferCreate (m_CommonBufferAlignment). */
+  commonBufferAlignment = 0;
+  maxSGElements = WDF_DMA_ENABLER_UNLIMITED_FRAGMENTS;
+  requireSingleTransfer = false;
+  /** Transactions use GetScatterGatherList instead of BuildScatterGatherList + lookaside. */
+  noSgListPreallocation = false;
+  /** Size of the enabler's preallocated scatter/gather lists (0 when none). */
+  sgListSize = 0;
+  readonly simplex: FxDmaDescription = emptyDescription();
+  readonly duplexRead: FxDmaDescription = emptyDescription();
+  readonly duplexWrite: FxDmaDescription = emptyDescription();
+  private added = false;
+
+  constructor(device: WdfDevice, config: WDF_DMA_ENABLER_CONFIG, attributes: WDF_OBJECT_ATTRIBUTES | null) {
+    super(device.globals, attributes);
+    this.device = device;
+    this.profile = config.Profile;
+    this.traits = DMA_PROFILES.get(config.Profile) as DmaProfileTraits;
+    // m_MaximumLength = (ULONG) Config->MaximumLength.
+    this.maximumLength = config.MaximumLength % 0x1_0000_0000;
+  }
+
+  get isBusMaster(): boolean {
+    return this.traits.busMaster;
+  }
+  get isScatterGather(): boolean {
+    return this.traits.scatterGather;
+  }
+  get isDuplex(): boolean {
+    return this.traits.duplex;
+  }
+
+  /** GetDmaDescription(direction): the simplex description serves both directions. */
+  description(direction: WDF_DMA_DIRECTION): FxDmaDescription {
+    if (!this.traits.duplex) return this.simplex;
+    return direction === WdfDmaDirectionReadFromDevice ? this.duplexRead : this.duplexWrite;
+  }
+
+  /** The adapter common buffers come from: the read-direction one (both directions address alike). */
+  get readAdapter(): DMA_ADAPTER | null {
+    return this.description(WdfDmaDirectionReadFromDevice).AdapterObject;
+  }
+
+  markAdded(): void {
+    this.device.dmaEnablers.add(this);
+    this.added = true;
+  }
+
+  /** ReleaseResources: PutDmaAdapter on each adapter the enabler holds. */
+  releaseResources(): void {
+    for (const d of this.traits.duplex ? [this.duplexRead, this.duplexWrite] : [this.simplex]) {
+      const a = d.AdapterObject;
+      if (a !== null) {
+        a.DmaOperations.PutDmaAdapter?.(a);
+        d.AdapterObject = null;
+      }
+    }
+  }
+
+  protected override dispose(): void {
+    // Children (common buffers, transactions) are already disposed: their buffers went back first.
+    this.releaseResources();
+    if (this.added) {
+      this.device.dmaEnablers.delete(this);
+      this.added = false;
+    }
+  }
+}
+
+/** InitializeResources: IoGetDmaAdapter for one direction, then the SG-list size and fragment length. */
+function initializeResources(en: WdfDmaEnabler, d: FxDmaDescription): NTSTATUS {
+  const k = en.globals.kernel;
+  const nmr = { value: 0 };
+  const a = IoGetDmaAdapter(k, en.device.pdo, d.DeviceDescription, nmr);
+  if (a === null) return STATUS.UNSUCCESSFUL;
+  d.AdapterObject = a;
+  d.NumberOfMapRegisters = nmr.value;
+  if (en.isScatterGather) {
+    const calc = a.DmaOperations.CalculateScatterGatherList;
+    if (calc === null) return STATUS.NOT_SUPPORTED;
+    const size = { value: 0 };
+    const regs = { value: 0 };
+    const st = calc(a, null, 0, d.NumberOfMapRegisters * PAGE_SIZE, size, regs);
+    if (!NT_SUCCESS(st)) return st;
+    d.PreallocatedSGListSize = size.value;
+  } else if (en.isBusMaster) {
+    // Packet DMA: the HAL moves the data into one contiguous run, so one element.
+    d.PreallocatedSGListSize = SCATTER_GATHER_LIST_HEADER_SIZE + SCATTER_GATHER_ELEMENT_SIZE;
+  } else {
+    d.PreallocatedSGListSize = SCATTER_GATHER_LIST_HEADER_SIZE + SCATTER_GATHER_ELEMENT_SIZE * d.NumberOfMapRegisters;
+  }
+  d.MaximumFragmentLength = Math.min(en.maximumLength, Math.max(0, d.NumberOfMapRegisters - 1) * 2 ** PAGE_SHIFT);
+  return STATUS.SUCCESS;
+}
+
+function configureDmaAdapter(en: WdfDmaEnabler, desc: DEVICE_DESCRIPTION, direction: WDF_DMA_DIRECTION): NTSTATUS {
+  const d = en.description(direction);
+  d.DeviceDescription = { ...desc, DeviceAddress: { QuadPart: desc.DeviceAddress.QuadPart } };
+  return initializeResources(en, d);
+}
+
+/** ConfigureBusMasterAdapters: the adapters, then (SG profiles) the default common-buffer alignment. */
+function configureBusMasterAdapters(en: WdfDmaEnabler, desc: DEVICE_DESCRIPTION, config: WDF_DMA_ENABLER_CONFIG): NTSTATUS {
+  desc.MaximumLength = en.maximumLength;
+  let st = configureDmaAdapter(en, desc, WdfDmaDirectionReadFromDevice);
+  if (!NT_SUCCESS(st)) return st;
+  if (en.isDuplex) {
+    st = configureDmaAdapter(en, desc, WdfDmaDirectionWriteToDevice);
+    if (!NT_SUCCESS(st)) return st;
+  }
+  if (en.isScatterGather) {
+    const read = en.description(WdfDmaDirectionReadFromDevice);
+    const a = read.AdapterObject as DMA_ADAPTER;
+    // GetDmaAlignment returns bytes; WDF keeps masks. KMDF < 1.11 keeps the old (off-by-one) value for compatibility.
+    let alignment = a.DmaOperations.GetDmaAlignment?.(a) ?? 1;
+    if (en.globals.isVersionAtLeast(1, 11) && alignment > 0) alignment -= 1;
+    en.commonBufferAlignment = Math.max(en.device.fdo.AlignmentRequirement, alignment);
+    const size = Math.max(read.PreallocatedSGListSize, en.description(WdfDmaDirectionWriteToDevice).PreallocatedSGListSize);
+    if ((config.Flags & WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION) === 0) en.sgListSize = size;
+  }
+  return STATUS.SUCCESS;
+}
+
+/** FxDmaEnabler::Initialize: the base description, the profile, overrides, flags, adapters. */
+function initialize(en: WdfDmaEnabler, config: WDF_DMA_ENABLER_CONFIG): NTSTATUS {
+  const k = en.globals.kernel;
+  const t = en.traits;
+  // Version 2, except on ARM/ARM64 builds, which default to Version 3.
+  const desc = deviceDescription({ Version: k.arch === "arm64" ? DEVICE_DESCRIPTION_VERSION3 : DEVICE_DESCRIPTION_VERSION2, Master: true, Dma32BitAddresses: true, InterfaceType: InterfaceType.PCIBus });
+  if (t.busMaster) {
+    desc.ScatterGather = t.scatterGather;
+    desc.Dma64BitAddresses = t.dma64;
+  } else {
+    desc.Master = false;
+    desc.Dma32BitAddresses = false;
+    desc.Dma64BitAddresses = false;
+    desc.Version = DEVICE_DESCRIPTION_VERSION3;
+  }
+  const width = config.AddressWidthOverride;
+  if (width !== 0) {
+    if (!t.busMaster) return STATUS.INVALID_PARAMETER;
+    if (!desc.Dma64BitAddresses && width > 32) return STATUS.INVALID_PARAMETER;
+    if (en.globals.isOsAtLeast(6, 2)) {
+      desc.Version = DEVICE_DESCRIPTION_VERSION3;
+      desc.DmaAddressWidth = width;
+    } else {
+      // Windows 7 has no DMA v3: fall back to the next lower of 64 / 32 bits; below 24 bits fails as v3 would.
+      if (width < 64) desc.Dma64BitAddresses = false;
+      if (width < 32) desc.Dma32BitAddresses = false;
+      if (width < 24) return STATUS.UNSUCCESSFUL;
+    }
+  }
+  if (config.WdmDmaVersionOverride !== 0) {
+    if (config.WdmDmaVersionOverride < desc.Version) return STATUS.INVALID_PARAMETER;
+    desc.Version = config.WdmDmaVersionOverride;
+  }
+  if (desc.Version >= DEVICE_DESCRIPTION_VERSION3 && desc.DmaAddressWidth === 0) desc.DmaAddressWidth = desc.Dma64BitAddresses ? 64 : desc.Dma32BitAddresses ? 32 : 24;
+  if ((config.Flags & WDF_DMA_ENABLER_CONFIG_REQUIRE_SINGLE_TRANSFER) !== 0) {
+    if (!en.globals.isVersionAtLeast(1, 19) || desc.Version !== DEVICE_DESCRIPTION_VERSION3) return STATUS.INVALID_PARAMETER;
+    en.requireSingleTransfer = true;
+  }
+  en.noSgListPreallocation = (config.Flags & WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION) !== 0;
+  if (t.busMaster) {
+    const st = configureBusMasterAdapters(en, desc, config);
+    if (!NT_SUCCESS(st)) {
+      en.releaseResources();
+      return st;
+    }
+  } else {
+    // System profiles get their adapters in WdfDmaEnablerConfigureSystemProfile; keep the base description.
+    en.simplex.DeviceDescription = desc;
+  }
+  en.markAdded();
+  return STATUS.SUCCESS;
+}
+
+/**
+ * WdfDmaEnablerCreate(Device, Config, Attributes, DmaEnablerHandle) at
+ * PASSIVE_LEVEL. The checks, in the framework's order: IRQL (KMDF verifier
+ * only), attributes, the parent (>= 1.11: must have this device as an
+ * ancestor, else STATUS_WDF_OBJECT_ATTRIBUTES_INVALID; < 1.11: silently the
+ * device), Config->Size (STATUS_INFO_LENGTH_MISMATCH), the profile and
+ * MaximumLength (STATUS_INVALID_PARAMETER); then the profile's description,
+ * the overrides and the adapters (IoGetDmaAdapter NULL: STATUS_UNSUCCESSFUL).
+ * On failure the half-made enabler is deleted and the handle stays NULL.
+ */
+export function WdfDmaEnablerCreate(Device: WdfDevice, Config: WDF_DMA_ENABLER_CONFIG, Attributes: WDF_OBJECT_ATTRIBUTES | null, DmaEnablerHandle: HandleOut<WdfDmaEnabler>): NTSTATUS {
+  const dev = validHandle(Device, WdfDevice, "WdfDmaEnablerCreate");
+  const g = dev.globals;
+  let status = g.checkIrql("WdfDmaEnablerCreate", PASSIVE_LEVEL);
+  if (!NT_SUCCESS(status)) return status;
+  DmaEnablerHandle.value = null;
+  status = FxValidateObjectAttributes(Attributes);
+  if (!NT_SUCCESS(status)) return status;
+  let parent: WdfObject = dev;
+  if (Attributes !== null && Attributes.ParentObject !== null) {
+    const p = validHandle(Attributes.ParentObject, WdfObject, "WdfDmaEnablerCreate");
+    if (g.isVersionAtLeast(1, 11)) {
+      let search: WdfObject | null = p;
+      while (search !== null && !(search instanceof WdfDevice)) search = search.parent;
+      if (search !== dev) return STATUS.WDF_OBJECT_ATTRIBUTES_INVALID;
+      parent = p;
+    }
+  }
+  const expected = g.isVersionAtLeast(1, 11) ? WDF_DMA_ENABLER_CONFIG_SIZE : WDF_DMA_ENABLER_CONFIG_V1_9_SIZE;
+  if (Config.Size !== expected) return STATUS.INFO_LENGTH_MISMATCH;
+  // A 1.9 driver's structure has no override or flag fields: they read as zero.
+  const config: WDF_DMA_ENABLER_CONFIG = expected === WDF_DMA_ENABLER_CONFIG_SIZE ? Config : { ...Config, Size: WDF_DMA_ENABLER_CONFIG_SIZE, AddressWidthOverride: 0, WdmDmaVersionOverride: 0, Flags: 0 };
+  if (!DMA_PROFILES.has(config.Profile)) return STATUS.INVALID_PARAMETER;
+  if (!Number.isInteger(config.MaximumLength) || config.MaximumLength < 0) throw new RangeError(`WdfDmaEnablerCreate: MaximumLength must be a size_t, got ${config.MaximumLength}`);
+  if (config.MaximumLength === 0) return STATUS.INVALID_PARAMETER;
+  const en = new WdfDmaEnabler(dev, config, Attributes);
+  en.commit(parent);
+  status = initialize(en, config);
+  if (!NT_SUCCESS(status)) {
+    en.deleteFromFailedCreate();
+    return status;
+  }
+  DmaEnablerHandle.value = en;
+  return STATUS.SUCCESS;
+}
+
+/** WdfDmaEnablerGetMaximumLength. */
+export function WdfDmaEnablerGetMaximumLength(DmaEnabler: WdfDmaEnabler): number {
+  return validHandle(DmaEnabler, WdfDmaEnabler, "WdfDmaEnablerGetMaximumLength").maximumLength;
+}
+
+/** WdfDmaEnablerGetMaximumScatterGatherElements. */
+export function WdfDmaEnablerGetMaximumScatterGatherElements(DmaEnabler: WdfDmaEnabler): number {
+  return validHandle(DmaEnabler, WdfDmaEnabler, "WdfDmaEnablerGetMaximumScatterGatherElements").maxSGElements;
+}
+
+/** WdfDmaEnablerSetMaximumScatterGatherElements: 0 is ignored (traced by KMDF). */
+export function WdfDmaEnablerSetMaximumScatterGatherElements(DmaEnabler: WdfDmaEnabler, MaximumFragments: number): void {
+  const en = validHandle(DmaEnabler, WdfDmaEnabler, "WdfDmaEnablerSetMaximumScatterGatherElements");
+  if (!NT_SUCCESS(en.globals.checkIrql("WdfDmaEnablerSetMaximumScatterGatherElements", PASSIVE_LEVEL))) return;
+  if (MaximumFragments === 0) return;
+  en.maxSGElements = MaximumFragments;
+}
+
+/** WdfDmaEnablerGetFragmentLength(direction): min(MaximumLength, (map registers - 1) pages). */
+export function WdfDmaEnablerGetFragmentLength(DmaEnabler: WdfDmaEnabler, DmaDirection: WDF_DMA_DIRECTION): number {
+  const en = validHandle(DmaEnabler, WdfDmaEnabler, "WdfDmaEnablerGetFragmentLength");
+  if (DmaDirection !== WdfDmaDirectionReadFromDevice && DmaDirection !== WdfDmaDirectionWriteToDevice) return 0;
+  return en.description(DmaDirection).MaximumFragmentLength;
+}
+
+/** WdfDmaEnablerWdmGetDmaAdapter(direction): the WDM adapter behind a direction (NULL for a bad direction). */
+export function WdfDmaEnablerWdmGetDmaAdapter(DmaEnabler: WdfDmaEnabler, DmaDirection: WDF_DMA_DIRECTION): DMA_ADAPTER | null {
+  const en = validHandle(DmaEnabler, WdfDmaEnabler, "WdfDmaEnablerWdmGetDmaAdapter");
+  if (DmaDirection !== WdfDmaDirectionReadFromDevice && DmaDirection !== WdfDmaDirectionWriteToDevice) return null;
+  return en.description(DmaDirection).AdapterObject;
+}
+
+/** The DMA resource a system-profile enabler is configured from (CM_PARTIAL_RESOURCE_DESCRIPTOR u.Dma). */
+export interface DmaResourceDescriptor {
+  readonly Channel: number;
+  readonly Port: number;
+}
+
+/** sizeof(WDF_DMA_SYSTEM_PROFILE_CONFIG) on x64. */
+export const WDF_DMA_SYSTEM_PROFILE_CONFIG_SIZE = 0x20;
+
+export interface WDF_DMA_SYSTEM_PROFILE_CONFIG {
+  Size: number;
+  DemandMode: boolean;
+  LoopedTransfer: boolean;
+  DmaWidth: DMA_WIDTH;
+  DeviceAddress: { QuadPart: bigint };
+  DmaDescriptor: DmaResourceDescriptor | null;
+}
+
+/**
+ * WdfDmaEnablerConfigureSystemProfile: a Version 3, InterfaceType Internal
+ * description from the DMA resource; a direction configured twice gives
+ * STATUS_INVALID_PARAMETER; IoGetDmaAdapter NULL gives STATUS_UNSUCCESSFUL.
+ */
+export function WdfDmaEnablerConfigureSystemProfile(DmaEnabler: WdfDmaEnabler, ProfileConfig: WDF_DMA_SYSTEM_PROFILE_CONFIG | null, ConfigDirection: WDF_DMA_DIRECTION): NTSTATUS {
+  const en = validHandle(DmaEnabler, WdfDmaEnabler, "WdfDmaEnablerConfigureSystemProfile");
+  if (ProfileConfig === null) return STATUS.INVALID_PARAMETER;
+  if (ProfileConfig.Size !== WDF_DMA_SYSTEM_PROFILE_CONFIG_SIZE) return STATUS.INFO_LENGTH_MISMATCH;
+  if (ProfileConfig.DmaDescriptor === null) return STATUS.INVALID_PARAMETER;
+  if (ConfigDirection !== WdfDmaDirectionReadFromDevice && ConfigDirection !== WdfDmaDirectionWriteToDevice) return STATUS.INVALID_PARAMETER;
+  if (en.isBusMaster) return STATUS.INVALID_PARAMETER;
+  if (en.description(ConfigDirection).AdapterObject !== null) return STATUS.INVALID_PARAMETER;
+  const desc = deviceDescription({
+    Version: DEVICE_DESCRIPTION_VERSION3,
+    MaximumLength: en.maximumLength,
+    DemandMode: ProfileConfig.DemandMode,
+    AutoInitialize: ProfileConfig.LoopedTransfer,
+    DmaWidth: ProfileConfig.DmaWidth,
+    DeviceAddress: { QuadPart: ProfileConfig.DeviceAddress.QuadPart },
+    InterfaceType: InterfaceType.Internal,
+    DmaChannel: ProfileConfig.DmaDescriptor.Channel,
+    DmaRequestLine: ProfileConfig.DmaDescriptor.Port,
+  });
+  return configureDmaAdapter(en, desc, ConfigDirection);
+}

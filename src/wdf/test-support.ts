@@ -1,0 +1,26 @@
+/**
+ * Small helpers for WDF tests and examples: boot a machine, create a driver
+ * bound to a KMDF version and add its device over a profile PDO.
+ */
+import { STATUS } from "../core/ntstatus.ts";
+import { bootMachine, type BootOptions, type Kernel } from "../kernel/kernel.ts";
+import { pnpAddDevice, type WdfDevice, WdfDeviceCreate } from "./device.ts";
+import { type HandleOut, WDF_DRIVER_CONFIG_INIT, type WdfDriver, WdfDriverCreate } from "./driver.ts";
+import type { WdfDriverOptions } from "./globals.ts";
+
+export interface WdfTestbed {
+  readonly k: Kernel;
+  readonly driver: WdfDriver;
+  readonly device: WdfDevice;
+}
+
+/** Boot `profile`, create a driver with `options` and add its device over the PDO `pdo`. */
+export function wdfTestbed(profile = "x64-desktop", options: WdfDriverOptions = {}, pdo = "plx9656", boot: BootOptions = {}): WdfTestbed {
+  const k = bootMachine(profile, boot);
+  const out: HandleOut<WdfDriver> = { value: null };
+  const st = WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_d, init) => WdfDeviceCreate(init, null, { value: null })), out, options);
+  if (st !== STATUS.SUCCESS || out.value === null) throw new Error(`WdfDriverCreate failed: 0x${st.toString(16)}`);
+  const { status, device } = pnpAddDevice(out.value, pdo);
+  if (status !== STATUS.SUCCESS || device === null) throw new Error(`EvtDriverDeviceAdd failed: 0x${status.toString(16)}`);
+  return { k, driver: out.value, device };
+}
