@@ -329,7 +329,7 @@ export class Dma8237Pair {
       currentCount: this.curCount[ch] as number,
       page: this.pageRegs[(DMA_PAGE_PORT[ch] as number) - 0x80] as number,
       mode: this.mode[ch] as number,
-      masked: this.isMasked(ch),
+      masked: this.maskBit(ch),
       autoInitialize: ((this.mode[ch] as number) & DMA_MODE.AUTOINIT) !== 0,
       active: this.active[ch] === 1,
       nextPhysical: this.physical(ch, this.curAddr[ch] as number),
@@ -339,6 +339,11 @@ export class Dma8237Pair {
 
   isMasked(channel: number): boolean {
     checkChannel(channel, "Dma8237Pair.isMasked");
+    this.sync();
+    return this.maskBit(channel);
+  }
+
+  private maskBit(channel: number): boolean {
     return (((this.maskBits[channel >> 2] as number) >> (channel & 3)) & 1) === 1;
   }
 
@@ -382,9 +387,9 @@ export class Dma8237Pair {
     const m = this.mode[ch] as number;
     const off = { on: false, rate: 0 };
     if (ch === 4 || (m & 0xc0) === DMA_MODE.CASCADE || (m & 0x0c) === 0x0c) return off;
-    if (this.isMasked(ch) || ((this.command[c] as number) & 4) !== 0) return off;
+    if (this.maskBit(ch) || ((this.command[c] as number) & 4) !== 0) return off;
     // DMA1 reaches the bus only through DMA2's channel 4 (cascade mode, unmasked, DMA2 enabled).
-    if (c === 0 && (this.isMasked(4) || ((this.mode[4] as number) & 0xc0) !== DMA_MODE.CASCADE || ((this.command[1] as number) & 4) !== 0)) return off;
+    if (c === 0 && (this.maskBit(4) || ((this.mode[4] as number) & 0xc0) !== DMA_MODE.CASCADE || ((this.command[1] as number) & 4) !== 0)) return off;
     const sw = (((this.swRequest[c] as number) >> (ch & 3)) & 1) === 1;
     const dreq = this.dreqRate[ch] as number;
     if (!sw && dreq <= 0) return off;
