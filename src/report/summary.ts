@@ -13,6 +13,9 @@ export type StyleName = "bold" | "dim" | "red" | "green" | "yellow" | "cyan";
 export type Style = (style: StyleName, text: string) => string;
 export const plain: Style = (_s, t) => t;
 
+/** Longer tables are not printed in the terminal (they stay in --json and the HTML report). */
+export const MAX_TERMINAL_ROWS = 40;
+
 function formatUptime(seconds: number): string {
   if (seconds === 0) return "fresh boot";
   const h = seconds / 3600;
@@ -39,6 +42,10 @@ export function renderRunSummary(r: RunRecord, style: Style = plain): string {
   for (const line of r.result?.summary ?? []) out.push(`  ${line}`);
   for (const [name, rows] of Object.entries(r.result?.tables ?? {})) {
     if (rows.length === 0) continue;
+    if (rows.length > MAX_TERMINAL_ROWS) {
+      out.push("", `  ${style("cyan", name)}: ${rows.length} rows (see --json or the HTML report)`);
+      continue;
+    }
     out.push("", `  ${style("cyan", name)}`);
     for (const line of renderTable(rows).trimEnd().split("\n")) out.push(`  ${line}`);
   }

@@ -3,9 +3,11 @@
  * `dmasim run NAME` finds and what `dmasim demo` runs. Each area adds its
  * scenario with one import and one entry below.
  */
+import { fragmentationScenario } from "./fragmentation.ts";
 import type { Scenario } from "./scenario.ts";
 
 export const BUILTIN_SCENARIOS: readonly Scenario[] = [
+  fragmentationScenario,
 ];
 
 /** The built-in scenario called `name`, or undefined. */

@@ -1,18 +1,22 @@
 /**
- * Plugging a TraceLog into a machine. The bus calls its observer only when
- * one is installed (one branch when tracing is off); when another observer
- * (the verifier) is already there, the trace observer forwards to it, so both
- * see every run and fault.
+ * Plugging a TraceLog into a machine: its DMA bus (every run and fault) and
+ * its HAL (every common-buffer allocation and free). Both hooks hold a single
+ * observer that the verifier may also want, possibly installed after the
+ * trace; so the trace interposes on the hook property: whatever is installed
+ * later becomes the trace observer's `next` and still sees every event. An
+ * untraced machine keeps a plain null hook (one branch on the hot path).
  */
+import { halState } from "../hal/hal-state.ts";
+import type { CommonBufferEvent, HalObserver } from "../hal/observer.ts";
+import type { Kernel } from "../kernel/kernel.ts";
 import type { BusFault, BusMaster, BusObserver, DmaBus } from "../machine/bus.ts";
 import type { Clock } from "../machine/clock.ts";
-import type { Kernel } from "../kernel/kernel.ts";
 import type { TraceLog } from "./trace-log.ts";
 
 /** A BusObserver that records DMA runs and faults into a TraceLog, then forwards to `next`. */
 export class TraceBusObserver implements BusObserver {
   readonly trace: TraceLog;
-  readonly next: BusObserver | null;
+  next: BusObserver | null;
   private readonly clock: Clock;
 
   constructor(trace: TraceLog, clock: Clock, next: BusObserver | null = null) {
@@ -32,16 +36,68 @@ export class TraceBusObserver implements BusObserver {
   }
 }
 
-/** Record the bus traffic of `bus` (keeping any observer already installed). Returns a function that detaches it. */
-export function traceBus(bus: DmaBus, clock: Clock, trace: TraceLog): () => void {
-  const obs = new TraceBusObserver(trace, clock, bus.observer);
-  bus.observer = obs;
+/** A HalObserver that records common-buffer allocations and frees, then forwards to `next`. */
+export class TraceHalObserver implements HalObserver {
+  readonly trace: TraceLog;
+  next: HalObserver | null;
+
+  constructor(trace: TraceLog, next: HalObserver | null = null) {
+    this.trace = trace;
+    this.next = next;
+  }
+
+  onAdapterCreated(e: Parameters<NonNullable<HalObserver["onAdapterCreated"]>>[0]): void {
+    this.next?.onAdapterCreated?.(e);
+  }
+
+  onAdapterReleased(e: Parameters<NonNullable<HalObserver["onAdapterReleased"]>>[0]): void {
+    this.next?.onAdapterReleased?.(e);
+  }
+
+  onCommonBufferAllocated(e: CommonBufferEvent): void {
+    this.trace.noteAllocation({ device: e.device, routine: e.routine, va: e.va, logical: e.logical, length: e.length, pages: e.pages, pfns: e.pfns, cache: e.cache, deviceMemory: e.deviceMemory, allocatedAt: e.time });
+    this.next?.onCommonBufferAllocated?.(e);
+  }
+
+  onCommonBufferFreed(e: CommonBufferEvent): void {
+    this.trace.noteFree(e.va, e.time);
+    this.next?.onCommonBufferFreed?.(e);
+  }
+}
+
+/**
+ * Make `obj[key]` read as `outer` while a write stores into `outer.next`, so
+ * an observer installed later is chained behind the trace instead of
+ * replacing it. Returns the function that restores a plain property.
+ */
+function interpose<K extends string, T extends { next: unknown }>(obj: Record<K, unknown>, key: K, outer: T): () => void {
+  outer.next = obj[key] ?? null;
+  Object.defineProperty(obj, key, {
+    configurable: true,
+    enumerable: true,
+    get: () => outer,
+    set: (v: unknown) => {
+      // Setting the trace itself (or null after a detach elsewhere) keeps the chain intact.
+      if (v !== outer) outer.next = v ?? null;
+    },
+  });
   return () => {
-    if (bus.observer === obs) bus.observer = obs.next;
+    Object.defineProperty(obj, key, { configurable: true, enumerable: true, writable: true, value: outer.next });
   };
 }
 
-/** Record a kernel's DMA traffic into `trace`; returns the detach function. */
+/** Record the bus traffic of `bus` (chaining any observer installed before or after). Returns the detach function. */
+export function traceBus(bus: DmaBus, clock: Clock, trace: TraceLog): () => void {
+  return interpose(bus as unknown as Record<"observer", unknown>, "observer", new TraceBusObserver(trace, clock));
+}
+
+/** Record a machine's common-buffer allocations and frees. Returns the detach function. */
+export function traceHal(k: Kernel, trace: TraceLog): () => void {
+  return interpose(halState(k) as unknown as Record<"observer", unknown>, "observer", new TraceHalObserver(trace));
+}
+
+/** Record a kernel's DMA traffic and common-buffer allocations into `trace`; returns the detach function. */
 export function attachTrace(kernel: Kernel, trace: TraceLog): () => void {
-  return traceBus(kernel.bus, kernel.clock, trace);
+  const detach = [traceBus(kernel.bus, kernel.clock, trace), traceHal(kernel, trace)];
+  return () => detach.forEach((d) => d());
 }
