@@ -29,6 +29,7 @@ import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import { holdsChannel } from "./adapter-channel.ts";
 import { bouncePages, type OpenMapping, registerFileOf, unregisteredMappings } from "./map-registers.ts";
+import { notifyTransferMapped, notifyTransferUnmapped } from "./observer.ts";
 import { bytesLeft, maskChannel, programChannel } from "./system-dma.ts";
 import type { DMA_ADAPTER, MapRegisterBase, ULONG_OUT } from "./types.ts";
 import type { PHYSICAL_ADDRESS } from "../core/address.ts";
@@ -134,6 +135,7 @@ function mapSystem(ao: AdapterObject, mdl: MDL, file: ReturnType<typeof register
   programChannel(k, { channel: ch, physical, bytes, writeToDevice, autoInitialize: ao.description.AutoInitialize, demandMode: ao.description.DemandMode });
   const m: OpenMapping = { mdl, currentVa, length: bytes, writeToDevice, logical: physical, bounced, iova: null };
   if (file !== null) file.mapping = m;
+  notifyTransferMapped(ao.hal.observer, m, ao.device, physical, bytes);
   return pa(physical);
 }
 
@@ -143,6 +145,8 @@ function mapMaster(ao: AdapterObject, mdl: MDL, file: ReturnType<typeof register
   const record = (m: OpenMapping): PHYSICAL_ADDRESS => {
     if (file !== null) file.mapping = m;
     else unregisteredMappings(ao).push(m);
+    const fp = Math.floor((m.currentVa - mdl.StartVa) / PAGE);
+    notifyTransferMapped(ao.hal.observer, m, ao.device, m.logical, m.length, m.iova === null ? undefined : mdl.pfns.subarray(fp, fp + m.iova[1]));
     return pa(m.logical);
   };
   const iommu = k.iommu;
@@ -210,6 +214,7 @@ export function FlushAdapterBuffers(DmaAdapter: DMA_ADAPTER, Mdl: MDL, MapRegist
     k.report({ code: "DMA_FLUSH_NOT_MAPPED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x16, 0, 0, 0], routine, device: ao.device, message: `${routine}: nothing is mapped at this MapRegisterBase (no MapTransfer since the last flush)`, params: {} });
     return true;
   }
+  notifyTransferUnmapped(ao.hal.observer, m);
   if (m.currentVa !== CurrentVa) {
     k.report({ code: "DMA_FLUSH_CURRENTVA_MISMATCH", routine, device: ao.device, message: `${routine}: CurrentVa 0x${CurrentVa.toString(16)} differs from the 0x${m.currentVa.toString(16)} given to MapTransfer`, params: { currentVa: CurrentVa, mapped: m.currentVa } });
   }

@@ -53,10 +53,49 @@ export interface CommonBufferEvent {
   readonly time: number;
 }
 
-export interface HalObserver {
+export interface HalObserver extends TransferObserver {
   onAdapterCreated?(e: AdapterEvent): void;
   /** PutDmaAdapter; `outstandingCommonBuffers` are the buffers still allocated (leaked) at that moment. */
   onAdapterReleased?(e: AdapterEvent & { readonly outstandingCommonBuffers: number }): void;
   onCommonBufferAllocated?(e: CommonBufferEvent): void;
   onCommonBufferFreed?(e: CommonBufferEvent): void;
+}
+
+/**
+ * A transfer the HAL mapped for a device (MapTransfer, a scatter/gather
+ * element, bounce pages): a legitimate DMA target until it is unmapped.
+ */
+export interface TransferEvent {
+  readonly device: string;
+  /** Logical address given to the device. */
+  readonly logical: number;
+  readonly length: number;
+  /** Physical page behind each logical page, from the page holding `logical`. */
+  readonly pfns: ArrayLike<number>;
+}
+
+/** Optional transfer hooks (the verifier implements them); `key` is the HAL's own record of the mapping. */
+export interface TransferObserver {
+  onTransferMapped?(key: object, e: TransferEvent): void;
+  onTransferUnmapped?(key: object): void;
+}
+
+/**
+ * Tell the observer a transfer is mapped. Without `pfns` the logical address
+ * is physical and the run is physically contiguous.
+ */
+export function notifyTransferMapped(o: (HalObserver & TransferObserver) | null, key: object, device: string, logical: number, length: number, pfns?: ArrayLike<number>): void {
+  if (o === null || o.onTransferMapped === undefined || length <= 0) return;
+  let frames = pfns;
+  if (frames === undefined) {
+    const first = Math.floor(logical / 4096);
+    const n = Math.floor((logical + length - 1) / 4096) - first + 1;
+    frames = Int32Array.from({ length: n }, (_, i) => first + i);
+  }
+  o.onTransferMapped(key, { device, logical, length, pfns: frames });
+}
+
+/** Tell the observer a transfer is no longer mapped. */
+export function notifyTransferUnmapped(o: (HalObserver & TransferObserver) | null, key: object): void {
+  if (o !== null) o.onTransferUnmapped?.(key);
 }

@@ -1,0 +1,84 @@
+/**
+ * The catalogue of findings: every code any layer reports, with the bug check
+ * it carries and what it means. Codes with a Windows bug check (0xE6 Driver
+ * Verifier DMA violation, 0x1DC common-buffer vector error, 0x1E for an ARM64
+ * alignment fault) carry that tuple; the rest are dmasim's own, for what no
+ * Windows tool catches, and stop (in "bugcheck" mode) with
+ * DMASIM_VERIFIER_FINDING (0xDA5E): P1 = the code's number below, P2..P4 = the
+ * finding's address, length and device-or-detail values.
+ */
+
+/** Bug check code dmasim raises for its own findings (not a Windows code). */
+export const DMASIM_VERIFIER_FINDING = 0xda5e;
+
+/** STATUS_DATATYPE_MISALIGNMENT, the exception code of an alignment fault. */
+export const STATUS_DATATYPE_MISALIGNMENT = 0x80000002;
+
+export interface CodeInfo {
+  readonly code: string;
+  /** Bug check and parameters, as text for the README and reports. */
+  readonly bugCheck: string;
+  /** Who reports it (the layer that sees the misuse). */
+  readonly reporter: string;
+  readonly meaning: string;
+}
+
+/** dmasim's own codes, numbered (P1 of DMASIM_VERIFIER_FINDING): append only. */
+export const OWN_CODES = [
+  "CB_TAIL_ACCESS",
+  "DMA_OUTSIDE_BUFFER",
+  "DMA_USE_AFTER_FREE",
+  "DMA_PHYSICAL_ADDRESS_USED",
+  "DMA_UNINITIALIZED_READ",
+  "DMA_STALE_DEVICE_READ",
+  "DMA_STALE_CPU_READ",
+  "DMA_WRITEBACK_CLOBBER",
+  "DMA_UNDRAINED_WRITE_COMBINE",
+  "DEVICE_MEMORY_BULK_ACCESS",
+  "DMA_COMMON_BUFFER_LEAKED",
+  "DMA_ROUTINE_NOT_AVAILABLE",
+  "ISA_DMA_BOUNDARY_CROSSED",
+  "ISA_DMA_ABOVE_16MB",
+  "READ_DMA_COUNTER_ON_BUS_MASTER",
+  "DMA_COMMON_BUFFER_FREE_MISMATCH",
+] as const;
+export type OwnCode = (typeof OWN_CODES)[number];
+
+/** P1 of DMASIM_VERIFIER_FINDING for an own code (1-based), or 0 when the code is not one of ours. */
+export function ownCodeNumber(code: string): number {
+  return (OWN_CODES as readonly string[]).indexOf(code) + 1;
+}
+
+const E6 = "0xE6";
+const OWN = "0xDA5E";
+
+/** Every finding dmasim can report, one line each (the README table is this list). */
+export const FINDING_CATALOGUE: readonly CodeInfo[] = [
+  { code: "DMA_COMMON_BUFFER_DOUBLE_FREE", bugCheck: `${E6} (0x03, 1, 0, 0)`, reporter: "hal", meaning: "FreeCommonBuffer of a buffer already freed (too many common buffers freed)" },
+  { code: "DMA_COMMON_BUFFER_UNKNOWN_FREE", bugCheck: `${E6} (0x03, 1, 0, 0)`, reporter: "hal", meaning: "FreeCommonBuffer of an address that is not a common buffer of that adapter (never allocated, or another adapter's)" },
+  { code: "DMA_COMMON_BUFFER_FREE_MISMATCH", bugCheck: `${OWN} (16, VA, Length, 0)`, reporter: "hal", meaning: "FreeCommonBuffer with a Length, LogicalAddress or CacheEnabled that differs from the allocation (params name each); the buffer stays allocated" },
+  { code: "DMA_ADAPTER_RELEASED_WITH_COMMON_BUFFERS", bugCheck: `${E6} (0x07, adapter, count, 0)`, reporter: "hal", meaning: "PutDmaAdapter while common buffers are still allocated" },
+  { code: "DMA_ADAPTER_RELEASED_WITH_CHANNELS", bugCheck: `${E6} (0x08, adapter, count, 0)`, reporter: "hal/sysdma", meaning: "PutDmaAdapter while an adapter channel is still held" },
+  { code: "DMA_ADAPTER_RELEASED_WITH_MAP_REGISTERS", bugCheck: `${E6} (0x09, adapter, count, 0)`, reporter: "hal/sysdma", meaning: "PutDmaAdapter while map registers are still allocated" },
+  { code: "DMA_ADAPTER_USED_AFTER_RELEASE", bugCheck: `${E6} (0x18, adapter, 0, 0)`, reporter: "hal", meaning: "a DMA routine called on an adapter PutDmaAdapter already released" },
+  { code: "DMA_NULL_ADAPTER", bugCheck: `${E6} (0x19, 0, 0, 0)`, reporter: "hal", meaning: "a NULL DMA_ADAPTER passed to a DMA routine" },
+  { code: "DMA_WRONG_IRQL", bugCheck: `${E6} (0x13, 1 = not the required IRQL / 2 = above the maximum, expected, current)`, reporter: "kernel.checkIrql", meaning: "a DMA routine called at the wrong IRQL" },
+  { code: "DMA_UNKNOWN_DEVICE_DESCRIPTION_VERSION", bugCheck: `${E6} (0x25, 0, 0, 0)`, reporter: "hal", meaning: "IoGetDmaAdapter with a DEVICE_DESCRIPTION Version it does not know (returns NULL)" },
+  { code: "DMA_IOMMU_FAULT", bugCheck: `${E6} (0x26, device, address, fault type)`, reporter: "verifier", meaning: "the IOMMU blocked a device access (unmapped logical address or missing permission); P4 = VT-d fault reason 5 (write) / 6 (read)" },
+  { code: "DMA_USE_AFTER_FREE", bugCheck: `${E6} (0x26, ...) under an IOMMU, else ${OWN} (3, address, length, 0)`, reporter: "verifier", meaning: "a device accessed a common buffer after it was freed" },
+  { code: "DMA_PHYSICAL_ADDRESS_USED", bugCheck: `${E6} (0x26, ...) under an IOMMU, else ${OWN} (4, address, length, 0)`, reporter: "verifier", meaning: "a device used a buffer's physical address (MmGetPhysicalAddress) where its logical address was required" },
+  { code: "CB_TAIL_ACCESS", bugCheck: `${E6} (0x0F, 5, buffer, address) for a write, else ${OWN} (1, address, length, 0)`, reporter: "verifier", meaning: "CPU or device access past Length into the inaccessible rest of a common buffer's last page" },
+  { code: "DMA_OUTSIDE_BUFFER", bugCheck: `${OWN} (2, address, length, 0)`, reporter: "verifier", meaning: "a device accessed memory that is no common buffer or mapped transfer (before or after a buffer, or a truncated pointer such as PLX's 28-bit descriptor address)" },
+  { code: "DMA_UNINITIALIZED_READ", bugCheck: `${OWN} (5, address, length, 0)`, reporter: "verifier", meaning: "a device read lines of a common buffer that neither the CPU nor a device wrote since allocation (it reads the fill pattern)" },
+  { code: "DMA_STALE_DEVICE_READ", bugCheck: `${OWN} (6, address, length, line)`, reporter: "cache model", meaning: "a non-coherent device read a line dirty in the CPU cache: missing clean (KeFlushIoBuffers) before the transfer" },
+  { code: "DMA_STALE_CPU_READ", bugCheck: `${OWN} (7, address, length, line)`, reporter: "cache model", meaning: "the CPU read a line it cached before a non-coherent device wrote it: missing invalidate (FlushAdapterBuffers) after the transfer" },
+  { code: "DMA_WRITEBACK_CLOBBER", bugCheck: `${OWN} (8, line, 0, 0)`, reporter: "cache model", meaning: "a dirty CPU line was written back over data a non-coherent device wrote after the line was cached" },
+  { code: "DMA_UNDRAINED_WRITE_COMBINE", bugCheck: `${OWN} (9, address, length, line)`, reporter: "cache model", meaning: "a device read bytes still held in a write-combining buffer (no fence before the doorbell)" },
+  { code: "DEVICE_MEMORY_MISALIGNED", bugCheck: "0x1E (0x80000002 STATUS_DATATYPE_MISALIGNMENT, 0, write, VA)", reporter: "verifier", meaning: "ARM64 Device memory (uncached common buffer) accessed misaligned or wider than natural: an alignment fault" },
+  { code: "DEVICE_MEMORY_BULK_ACCESS", bugCheck: `${OWN} (10, VA, length, 0)`, reporter: "verifier", meaning: "Device memory passed to a memcpy/memset-family routine (RtlCopyMemory, RtlFillMemory, RtlZeroMemory) that may access it unaligned; use the Rtl*DeviceMemory routines or a cached buffer" },
+  { code: "DMA_COMMON_BUFFER_LEAKED", bugCheck: `${OWN} (11, VA, Length, 0)`, reporter: "verifier", meaning: "a common buffer still allocated when its device is removed (named by allocation site)" },
+  { code: "DMA_ROUTINE_NOT_AVAILABLE", bugCheck: `${OWN} (12, 0, 0, 0)`, reporter: "verifier (dmaCall)", meaning: "a DMA_OPERATIONS routine called through a null slot (e.g. AllocateCommonBufferEx on a version 1/2 adapter)" },
+  { code: "ISA_DMA_BOUNDARY_CROSSED", bugCheck: `${OWN} (13, address, count, channel)`, reporter: "verifier (8237)", meaning: "a system DMA transfer crosses a 64 KiB (8-bit channel) or 128 KiB (16-bit channel) page: the 8237 wraps inside the page" },
+  { code: "ISA_DMA_ABOVE_16MB", bugCheck: `${OWN} (14, address, count, channel)`, reporter: "verifier (8237)", meaning: "a system DMA transfer targets memory at or above 16 MiB, which ISA DMA cannot reach" },
+  { code: "READ_DMA_COUNTER_ON_BUS_MASTER", bugCheck: `${OWN} (15, adapter, 0, 0)`, reporter: "verifier", meaning: "ReadDmaCounter called on a bus-master adapter (it has no system DMA counter)" },
+];

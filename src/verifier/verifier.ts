@@ -1,0 +1,493 @@
+/**
+ * The DMA verifier: installs itself as a machine's finding sink and as the
+ * observer of every hook (CPU accesses, device accesses and bus faults, HAL
+ * adapters and common buffers, the cache model, the 8237), keeps compact
+ * shadow state (buffer-table.ts) and turns misuse into findings.
+ *
+ * Modes: "bugcheck" stops at the first finding with a BugCheckError, as
+ * Windows Driver Verifier does (the finding's own 0xE6 / 0x1DC / 0x1E tuple
+ * when it has one, else DMASIM_VERIFIER_FINDING 0xDA5E); "collect" records
+ * every finding and carries on, as Linux dma-debug with all_errors does;
+ * "off" installs nothing and drops every finding.
+ *
+ *   const v = installVerifier(k, { mode: "collect" });
+ *   ... run the driver ...
+ *   expect(v.findings).toEqual([]);
+ */
+import { hexAddr, PAGE_SIZE } from "../core/address.ts";
+import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
+import type { Finding, FindingInput, FindingSink } from "../core/findings.ts";
+import { NO_FINDINGS } from "../core/findings.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { formatVa, type CpuAccessObserver, type VaMapping } from "../kernel/va-space.ts";
+import type { BusFault, BusMaster, BusObserver } from "../machine/bus.ts";
+import { CacheMemorySystem, type CoherenceObserver } from "../machine/cache.ts";
+import type { Dma8237Observer, DmaWrapEvent } from "../machine/dma8237.ts";
+import { adapterObject } from "../hal/adapter.ts";
+import { halState } from "../hal/hal-state.ts";
+import type { AdapterEvent, CommonBufferEvent, HalObserver, TransferEvent } from "../hal/observer.ts";
+import { BufferTable, KIND_COMMON_BUFFER, KIND_TRANSFER, STATE_FREED, STATE_LIVE } from "./buffer-table.ts";
+import { DMASIM_VERIFIER_FINDING, ownCodeNumber, STATUS_DATATYPE_MISALIGNMENT } from "./codes.ts";
+import { SiteTable } from "./sites.ts";
+
+export type VerifierMode = "bugcheck" | "collect" | "off";
+
+export interface VerifierOptions {
+  /** Default "collect". */
+  mode?: VerifierMode;
+  /** Report device reads of lines nobody initialised since allocation (default true). */
+  uninitialized?: boolean;
+  /**
+   * Report device accesses to memory that is no common buffer or mapped
+   * transfer (default true). Turn off for device models that DMA into memory
+   * the HAL does not describe.
+   */
+  outsideBuffers?: boolean;
+}
+
+const ISA_LIMIT = 16 * 1024 * 1024;
+
+/** A device transfer the HAL mapped for a device (MapTransfer, scatter/gather): a legitimate DMA target. */
+export interface TransferSpec {
+  readonly device: string;
+  /** Logical address the device was given. */
+  readonly logical: number;
+  readonly length: number;
+  /** Physical page of each page (logical pages are contiguous). */
+  readonly pfns: ArrayLike<number>;
+  /** Offset of the logical address in its first page. */
+  readonly time?: number;
+}
+
+export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, HalObserver, CoherenceObserver, Dma8237Observer {
+  readonly kernel: Kernel;
+  readonly mode: VerifierMode;
+  readonly findings: Finding[] = [];
+  readonly table = new BufferTable();
+  readonly sites = new SiteTable();
+  private readonly checkUninit: boolean;
+  private readonly checkOutside: boolean;
+  private readonly deviceNames: string[] = [];
+  private readonly deviceIds = new Map<string, number>();
+  private readonly adapterAddress = new Map<string, bigint>();
+  private seq = 0;
+  // One-entry caches for the hot paths (reset on every allocation and free).
+  private lastMapping: VaMapping | null = null;
+  private lastMappingId = -1;
+  private lastPfn = -1;
+  private lastPfnId = -1;
+  private lastAdapter: unknown = null;
+  private lastAdapterId = 0;
+  private lastDevice = "";
+  private lastDeviceId = -1;
+  /** A stale device read seen by the cache model, reported with the device on the bus callback that follows. */
+  private pendingStaleRead = -1;
+  private pendingStaleLine = 0;
+  /** The CPU access in progress (for stale-CPU-read messages). */
+  private cpuVa = 0;
+
+  constructor(kernel: Kernel, opts: VerifierOptions = {}) {
+    const mode = opts.mode ?? "collect";
+    if (mode !== "bugcheck" && mode !== "collect" && mode !== "off") throw new RangeError(`Verifier: mode must be "bugcheck", "collect" or "off", got "${String(mode)}"`);
+    this.kernel = kernel;
+    this.mode = mode;
+    this.checkUninit = opts.uninitialized ?? true;
+    this.checkOutside = opts.outsideBuffers ?? true;
+  }
+
+  /** Install on the machine: finding sink and every observer ("off": the no-op sink only). */
+  install(): this {
+    const k = this.kernel;
+    if (this.mode === "off") {
+      k.findings = NO_FINDINGS;
+      return this;
+    }
+    k.findings = this;
+    k.va.observer = this;
+    k.bus.observer = this;
+    halState(k).observer = this;
+    if (k.memorySystem instanceof CacheMemorySystem) k.memorySystem.observer = this;
+    const dma = (k as { dma8237?: { observer: Dma8237Observer | null } }).dma8237;
+    if (dma !== undefined) dma.observer = this;
+    return this;
+  }
+
+  /** Remove every hook this verifier installed. */
+  uninstall(): void {
+    const k = this.kernel;
+    if (k.findings === this) k.findings = NO_FINDINGS;
+    if (k.va.observer === this) k.va.observer = null;
+    if (k.bus.observer === this) k.bus.observer = null;
+    if (halState(k).observer === this) halState(k).observer = null;
+    if (k.memorySystem instanceof CacheMemorySystem && k.memorySystem.observer === this) k.memorySystem.observer = null;
+  }
+
+  /** Attach to an 8237 pair created after install (system DMA). */
+  watch8237(dma: { observer: Dma8237Observer | null }): void {
+    if (this.mode !== "off") dma.observer = this;
+  }
+
+  /** Findings with a given code. */
+  withCode(code: string): Finding[] {
+    return this.findings.filter((f) => f.code === code);
+  }
+
+  // ---- FindingSink ----
+
+  report(f: FindingInput): void {
+    if (this.mode === "off") return;
+    const finding: Finding = { ...f, time: this.kernel.clock.now, seq: this.seq++ };
+    this.findings.push(finding);
+    if (this.mode === "bugcheck") {
+      const b = f.bugCheck;
+      if (b !== undefined) throw new BugCheckError(b[0], b[1], b[2], b[3], b[4], `${f.code}: ${f.message}`);
+      const p = f.params ?? {};
+      const num = (v: unknown): number | bigint => (typeof v === "number" || typeof v === "bigint" ? v : 0);
+      throw new BugCheckError(DMASIM_VERIFIER_FINDING, ownCodeNumber(f.code), num(p.address ?? p.va), num(p.length), num(p.line ?? p.channel), `${f.code}: ${f.message}`);
+    }
+  }
+
+  // ---- HAL observer ----
+
+  onAdapterCreated(e: AdapterEvent): void {
+    this.adapterAddress.set(e.device, adapterObject(e.adapter).address);
+  }
+
+  onCommonBufferAllocated(e: CommonBufferEvent): void {
+    const dev = this.deviceId(e.device);
+    const adapterId = this.adapterIdOf(e.adapter);
+    const routineCode = e.routine.length;
+    const site = this.sites.siteFor(adapterId * 2 ** 36 + e.length * 16 + (routineCode & 15));
+    const contiguous = isContiguous(e.pfns);
+    this.table.add({ kind: KIND_COMMON_BUFFER, va: e.va, length: e.length, pages: e.pages, logical: e.logical, pfns: contiguous ? null : e.pfns, pfn0: e.pfns[0] as number, device: dev, site, time: e.time });
+    this.resetCaches();
+  }
+
+  onCommonBufferFreed(e: CommonBufferEvent): void {
+    const id = this.table.byVa.get(e.va / PAGE_SIZE);
+    if (id >= 0 && this.table.state[id] === STATE_LIVE) this.table.free(id);
+    this.resetCaches();
+  }
+
+  /**
+   * A device leaves the machine (IRP_MN_REMOVE_DEVICE): every common buffer it
+   * still holds is a leak, reported with its allocation site.
+   */
+  onDeviceRemoved(device: string): void {
+    const dev = this.deviceIds.get(device);
+    if (dev === undefined) return;
+    const t = this.table;
+    for (const [, cb] of halState(this.kernel).buffers) {
+      const id = t.byVa.get(cb.va / PAGE_SIZE);
+      if (id < 0 || t.state[id] !== STATE_LIVE || t.device[id] !== dev) continue;
+      const site = this.sites.name(t.site[id] as number);
+      this.report({ code: "DMA_COMMON_BUFFER_LEAKED", device, routine: cb.routine, message: `${device} removed with the common buffer at ${formatVa(cb.va)} (${cb.length} bytes, logical ${hexAddr(cb.logical)}) still allocated; allocated by ${cb.routine} at ${site}`, params: { va: cb.va, length: cb.length, logical: cb.logical, site } });
+    }
+  }
+
+  private readonly transfers = new WeakMap<object, number[]>();
+
+  onTransferMapped(key: object, e: TransferEvent): void {
+    const h = this.transferMapped({ device: e.device, logical: e.logical, length: e.length, pfns: e.pfns });
+    if (h < 0) return;
+    const list = this.transfers.get(key);
+    if (list === undefined) this.transfers.set(key, [h]);
+    else list.push(h);
+  }
+
+  onTransferUnmapped(key: object): void {
+    const list = this.transfers.get(key);
+    if (list === undefined) return;
+    this.transfers.delete(key);
+    for (const h of list) this.transferUnmapped(h);
+  }
+
+  /** Register a mapped transfer (MapTransfer / scatter/gather) as a legitimate DMA target; returns a handle for transferUnmapped. */
+  transferMapped(s: TransferSpec): number {
+    const contiguous = isContiguous(s.pfns);
+    const pages = s.pfns.length;
+    // A transfer over a live common buffer (MapTransfer on its MDL) is checked as that buffer.
+    for (let p = 0; p < pages; p++) {
+      const other = this.table.byPfn.get(s.pfns[p] as number);
+      if (other >= 0 && this.table.state[other] === STATE_LIVE) return -1;
+    }
+    const id = this.table.add({ kind: KIND_TRANSFER, va: 0, length: s.length, pages, logical: s.logical - (s.logical % PAGE_SIZE), pfns: contiguous ? null : Int32Array.from(s.pfns), pfn0: s.pfns[0] as number, device: this.deviceId(s.device), site: -1, time: s.time ?? this.kernel.clock.now });
+    this.table.markInit(id, 0, pages * PAGE_SIZE);
+    this.resetCaches();
+    return id;
+  }
+
+  transferUnmapped(handle: number): void {
+    if (handle < 0) return;
+    if (this.table.state[handle] === STATE_LIVE && this.table.kind[handle] === KIND_TRANSFER) this.table.free(handle);
+    this.resetCaches();
+  }
+
+  /**
+   * The HAL programmed a system DMA channel (MapTransfer on a subordinate
+   * adapter): ISA DMA reaches only the low 16 MiB.
+   */
+  onSystemDmaProgrammed(e: { readonly device: string; readonly channel: number; readonly physical: number; readonly length: number }): void {
+    if (e.physical + e.length > ISA_LIMIT) {
+      this.report({ code: "ISA_DMA_ABOVE_16MB", device: e.device, routine: "MapTransfer", message: `system DMA channel ${e.channel} programmed for ${hexAddr(e.physical)}..${hexAddr(e.physical + e.length - 1)}, at or above 16 MiB, which ISA DMA cannot reach`, params: { address: e.physical, length: e.length, channel: e.channel } });
+    }
+  }
+
+  /** ReadDmaCounter on an adapter that is not a system DMA channel. */
+  onReadDmaCounterOnBusMaster(device: string, adapter: bigint): void {
+    this.report({ code: "READ_DMA_COUNTER_ON_BUS_MASTER", device, routine: "ReadDmaCounter", message: `ReadDmaCounter called on the bus-master adapter of ${device}: only a system DMA channel has a counter`, params: { address: adapter } });
+  }
+
+  // ---- 8237 ----
+
+  onWrap(e: DmaWrapEvent): void {
+    this.report({ code: "ISA_DMA_BOUNDARY_CROSSED", device: `isa-dma-${e.channel}`, message: `system DMA channel ${e.channel} wrapped inside its ${e.pageBytes / 1024} KiB page: after ${hexAddr(e.fromPhysical)} it went on at ${hexAddr(e.toPhysical)} instead of ${hexAddr(e.fromPhysical + (e.channel < 4 ? 1 : 2))}`, params: { address: e.fromPhysical, length: e.pageBytes, channel: e.channel, to: e.toPhysical } });
+  }
+
+  // ---- CPU accesses ----
+
+  onCpuAccess(m: VaMapping, va: number, length: number, write: boolean, width: number): void {
+    this.cpuVa = va;
+    if (m.deviceMemory) this.checkDeviceMemory(m, va, length, write, width);
+    let id: number;
+    if (m === this.lastMapping) id = this.lastMappingId;
+    else {
+      id = this.table.byVa.get(m.startVa / PAGE_SIZE);
+      if (id >= 0 && (this.table.state[id] !== STATE_LIVE || this.table.va[id] !== m.startVa)) id = -1;
+      this.lastMapping = m;
+      this.lastMappingId = id;
+    }
+    if (id < 0) return;
+    const t = this.table;
+    const off = va - m.startVa;
+    const len = t.length[id] as number;
+    if (off + length > len) {
+      const at = Math.max(va, m.startVa + len);
+      this.tail(id, "CPU", at, va + length - at, write, "CPU");
+    }
+    if (write) t.markInit(id, off, length);
+  }
+
+  private checkDeviceMemory(m: VaMapping, va: number, length: number, write: boolean, width: number): void {
+    if (width === 0) {
+      this.report({ code: "DEVICE_MEMORY_BULK_ACCESS", message: `a memcpy/memset-style ${write ? "store" : "load"} of ${length} bytes at ${formatVa(va)} on Device memory (${m.tag}): such routines may access it unaligned; use RtlCopyDeviceMemory/RtlFillDeviceMemory or a cached buffer`, params: { va, length, write } });
+      return;
+    }
+    if (va % width !== 0 || length % width !== 0 || width > 8) {
+      this.report({ code: "DEVICE_MEMORY_MISALIGNED", bugCheck: [BUGCHECK.KMODE_EXCEPTION_NOT_HANDLED, STATUS_DATATYPE_MISALIGNMENT, 0, write ? 1 : 0, BigInt(va) | 0xffff_0000_0000_0000n], message: `alignment fault: ${width}-byte ${write ? "store" : "load"} at ${formatVa(va)} on Device memory (${m.tag}) is not naturally aligned`, params: { va, width, write } });
+    }
+  }
+
+  // ---- Device accesses ----
+
+  onDeviceAccess(dev: BusMaster, logical: number, physical: number, length: number, write: boolean): void {
+    if (this.pendingStaleRead >= 0) this.flushStaleRead(dev);
+    const t = this.table;
+    let done = 0;
+    while (done < length) {
+      const pa = physical + done;
+      const pfn = Math.floor(pa / PAGE_SIZE);
+      let id: number;
+      if (pfn === this.lastPfn) id = this.lastPfnId;
+      else {
+        id = t.byPfn.get(pfn);
+        this.lastPfn = pfn;
+        this.lastPfnId = id;
+      }
+      const la = logical + done;
+      if (id < 0) {
+        if (this.checkOutside) this.outside(dev, la, pa, length - done, write);
+        return;
+      }
+      if (t.state[id] === STATE_FREED) {
+        this.useAfterFree(dev, id, la, length - done, write, null);
+        return;
+      }
+      const pageIdx = t.pageIndex(id, pfn);
+      const off = pageIdx * PAGE_SIZE + (pa % PAGE_SIZE);
+      // How much of this run stays inside the buffer's pages, physically in order.
+      const contiguous = t.pfnList[id] === null;
+      const n = contiguous ? Math.min(length - done, (t.pages[id] as number) * PAGE_SIZE - off) : Math.min(length - done, PAGE_SIZE - (pa % PAGE_SIZE));
+      const expectLa = (t.logical[id] as number) + off;
+      if (la !== expectLa) {
+        if (la === pa) this.physicalUsed(dev, id, la, n, write, null);
+        else if (this.checkOutside) this.outside(dev, la, pa, n, write);
+        return;
+      }
+      if (t.kind[id] === KIND_COMMON_BUFFER) {
+        const blen = t.length[id] as number;
+        if (off + n > blen) {
+          const at = Math.max(off, blen);
+          this.tail(id, dev.name, la + (at - off), off + n - at, write, "device");
+          return;
+        }
+        if (write) t.markInit(id, off, n);
+        else if (this.checkUninit && !t.fullyInitialised(id)) {
+          const u = t.firstUninit(id, off, n);
+          if (u >= 0) {
+            this.report({ code: "DMA_UNINITIALIZED_READ", device: dev.name, message: `${dev.name} read ${n} bytes at logical ${hexAddr(la)} of the common buffer at ${formatVa(t.va[id] as number)}; the line at offset ${u} was never written by the CPU or a device since allocation (it holds the fill pattern)`, params: { address: la, length: n, offset: u, va: t.va[id] as number } });
+            return;
+          }
+        }
+      }
+      done += n;
+    }
+  }
+
+  onFault(fault: BusFault): void {
+    const t = this.table;
+    const dev = { name: fault.device, domain: 0, coherent: true };
+    if (fault.reason === "not-ram") {
+      if (this.checkOutside) this.outside(dev, fault.logical, fault.physical, fault.length, fault.write);
+      return;
+    }
+    const type = fault.write ? 5 : 6;
+    const iommuTuple: [number, bigint, bigint, number] = [0x26, this.adapterAddress.get(fault.device) ?? 0n, BigInt(fault.logical), type];
+    // A physical address of a live buffer used as if it were logical?
+    const pid = t.byPfn.get(Math.floor(fault.logical / PAGE_SIZE));
+    if (pid >= 0 && t.state[pid] === STATE_LIVE) {
+      this.physicalUsed(dev, pid, fault.logical, fault.length, fault.write, iommuTuple);
+      return;
+    }
+    // A logical address of a freed buffer?
+    const lid = t.byLpn.get(Math.floor(fault.logical / PAGE_SIZE));
+    if (lid >= 0 && t.state[lid] === STATE_FREED) {
+      this.useAfterFree(dev, lid, fault.logical, fault.length, fault.write, iommuTuple);
+      return;
+    }
+    this.report({ code: "DMA_IOMMU_FAULT", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, ...iommuTuple], device: fault.device, message: `the IOMMU blocked a device ${fault.write ? "write" : "read"} of ${fault.length} bytes at logical ${hexAddr(fault.logical)} by ${fault.device} (${fault.reason}); ${fault.write ? "the write was dropped" : "the read completed with all-ones"}`, params: { address: fault.logical, length: fault.length, write: fault.write, reason: fault.reason } });
+  }
+
+  // ---- Cache model ----
+
+  onStaleDeviceRead(pa: number, length: number, linePa: number): void {
+    // The bus reports which device right after the memory access; report then.
+    this.pendingStaleRead = pa;
+    this.pendingStaleLine = linePa;
+    void length;
+  }
+
+  private flushStaleRead(dev: BusMaster): void {
+    const pa = this.pendingStaleRead;
+    this.pendingStaleRead = -1;
+    this.report({ code: "DMA_STALE_DEVICE_READ", device: dev.name, message: `${dev.name} (not cache-coherent) read physical ${hexAddr(pa)}, but the line at ${hexAddr(this.pendingStaleLine)} is dirty in the CPU cache: the device got stale bytes (missing KeFlushIoBuffers / clean before the transfer)`, params: { address: pa, line: this.pendingStaleLine } });
+  }
+
+  onStaleCpuRead(pa: number, length: number, linePa: number): void {
+    this.report({ code: "DMA_STALE_CPU_READ", message: `CPU read of ${length} bytes at ${formatVa(this.cpuVa)} hit the line at physical ${hexAddr(linePa)}, cached before a non-coherent device wrote it: the CPU got stale bytes (missing invalidate / FlushAdapterBuffers after the transfer)`, params: { address: pa, length, line: linePa, va: this.cpuVa } });
+  }
+
+  onWritebackClobber(linePa: number): void {
+    this.report({ code: "DMA_WRITEBACK_CLOBBER", message: `a dirty CPU cache line at physical ${hexAddr(linePa)} was written back over data a non-coherent device wrote after the line was cached: the device's data is lost`, params: { address: linePa, line: linePa } });
+  }
+
+  onUndrainedWriteCombine(pa: number, length: number, linePa: number): void {
+    this.report({ code: "DMA_UNDRAINED_WRITE_COMBINE", message: `a device read physical ${hexAddr(pa)} (+${length}) while CPU stores to the line at ${hexAddr(linePa)} were still in a write-combining buffer (no fence before handing the data to the device)`, params: { address: pa, length, line: linePa } });
+  }
+
+  // ---- helpers ----
+
+  private tail(id: number, who: string, at: number, n: number, write: boolean, side: "CPU" | "device"): void {
+    const t = this.table;
+    const va = t.va[id] as number;
+    const len = t.length[id] as number;
+    const where = side === "CPU" ? formatVa(at) : `logical ${hexAddr(at)}`;
+    this.report({
+      code: "CB_TAIL_ACCESS",
+      ...(write ? { bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0f, 5, BigInt(va) | 0xffff_0000_0000_0000n, side === "CPU" ? BigInt(at) | 0xffff_0000_0000_0000n : at] as const } : {}),
+      ...(side === "device" ? { device: who } : {}),
+      message: `${who} ${write ? "wrote" : "read"} ${n} bytes at ${where}, past the ${len} bytes of the common buffer at ${formatVa(va)}: the rest of its last page is inaccessible`,
+      params: { address: at, length: n, write, bufferLength: len, va },
+    });
+  }
+
+  private outside(dev: { name: string }, la: number, pa: number, n: number, write: boolean): void {
+    const near = this.nearestBuffer(pa >= 0 ? pa : la);
+    this.report({ code: "DMA_OUTSIDE_BUFFER", device: dev.name, message: `${dev.name} ${write ? "wrote" : "read"} ${n} bytes at logical ${hexAddr(la)}${pa >= 0 && pa !== la ? ` (physical ${hexAddr(pa)})` : ""}, which is no common buffer or mapped transfer${near}`, params: { address: la, length: n, write, physical: pa } });
+  }
+
+  private useAfterFree(dev: { name: string }, id: number, la: number, n: number, write: boolean, iommu: [number, bigint, bigint, number] | null): void {
+    const t = this.table;
+    this.report({
+      code: "DMA_USE_AFTER_FREE",
+      ...(iommu === null ? {} : { bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, ...iommu] as const }),
+      device: dev.name,
+      message: `${dev.name} ${write ? "wrote" : "read"} ${n} bytes at logical ${hexAddr(la)} of ${t.kind[id] === KIND_TRANSFER ? "a transfer" : `the common buffer at ${formatVa(t.va[id] as number)}`} (${t.length[id] as number} bytes) after it was ${t.kind[id] === KIND_TRANSFER ? "unmapped" : "freed"}${iommu === null ? "" : " (the IOMMU blocked it)"}`,
+      params: { address: la, length: n, write, va: t.va[id] as number },
+    });
+  }
+
+  private physicalUsed(dev: { name: string }, id: number, la: number, n: number, write: boolean, iommu: [number, bigint, bigint, number] | null): void {
+    const t = this.table;
+    this.report({
+      code: "DMA_PHYSICAL_ADDRESS_USED",
+      ...(iommu === null ? {} : { bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, ...iommu] as const }),
+      device: dev.name,
+      message: `${dev.name} ${write ? "wrote" : "read"} at ${hexAddr(la)}, the physical address of the common buffer at ${formatVa(t.va[id] as number)}; its logical address is ${hexAddr(t.logical[id] as number)} (give the device the LogicalAddress, not MmGetPhysicalAddress)${iommu === null ? "" : "; the IOMMU blocked it"}`,
+      params: { address: la, length: n, write, logical: t.logical[id] as number },
+    });
+  }
+
+  /** ", N bytes after/before the common buffer at VA" for a nearby live buffer (same or adjacent page), else "". */
+  private nearestBuffer(pa: number): string {
+    const t = this.table;
+    const pfn = Math.floor(pa / PAGE_SIZE);
+    for (const d of [-1, 1]) {
+      const id = t.byPfn.get(pfn + d);
+      if (id < 0 || t.state[id] !== STATE_LIVE || t.kind[id] !== KIND_COMMON_BUFFER) continue;
+      const va = formatVa(t.va[id] as number);
+      return d === -1 ? ` (just after the common buffer at ${va})` : ` (just before the common buffer at ${va})`;
+    }
+    return "";
+  }
+
+  private resetCaches(): void {
+    this.lastMapping = null;
+    this.lastMappingId = -1;
+    this.lastPfn = -1;
+    this.lastPfnId = -1;
+  }
+
+  private deviceId(name: string): number {
+    if (name === this.lastDevice) return this.lastDeviceId;
+    let id = this.deviceIds.get(name);
+    if (id === undefined) {
+      id = this.deviceNames.length;
+      this.deviceNames.push(name);
+      this.deviceIds.set(name, id);
+    }
+    this.lastDevice = name;
+    this.lastDeviceId = id;
+    return id;
+  }
+
+  private adapterIdOf(a: object): number {
+    if (a === this.lastAdapter) return this.lastAdapterId;
+    let id: number;
+    try {
+      id = adapterObject(a as Parameters<typeof adapterObject>[0]).id;
+    } catch {
+      id = 0;
+    }
+    this.lastAdapter = a;
+    this.lastAdapterId = id;
+    return id;
+  }
+}
+
+function isContiguous(pfns: ArrayLike<number>): boolean {
+  const n = pfns.length;
+  if (n <= 1) return true;
+  const first = pfns[0] as number;
+  return pfns[n - 1] === first + n - 1 && (n === 2 || checkRun(pfns, first));
+}
+
+function checkRun(pfns: ArrayLike<number>, first: number): boolean {
+  for (let i = 1; i < pfns.length; i++) if (pfns[i] !== first + i) return false;
+  return true;
+}
+
+/** Create and install a verifier on a machine. */
+export function installVerifier(kernel: Kernel, opts: VerifierOptions = {}): Verifier {
+  return new Verifier(kernel, opts).install();
+}
