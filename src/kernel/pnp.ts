@@ -1,0 +1,195 @@
+/**
+ * A minimal Plug and Play path: driver objects with a DispatchPnP routine,
+ * IRPs with MajorFunction / MinorFunction and an IoStatus block, and the PnP
+ * manager's side — start, stop and remove a device by sending
+ * IRP_MJ_PNP / IRP_MN_START_DEVICE, _STOP_DEVICE, _REMOVE_DEVICE to the top of
+ * its stack (KDOC kernel/irp-mn-start-device, irp-mn-stop-device,
+ * irp-mn-remove-device). Later issues extend it (power, surprise removal).
+ *
+ * The seed (003) asks for the start-device failure path: a driver whose
+ * AllocateCommonBuffer returns NULL frees what it claimed and fails the IRP
+ * with STATUS_INSUFFICIENT_RESOURCES; the PnP manager then leaves the device
+ * not started.
+ */
+import { PASSIVE_LEVEL } from "../core/irql.ts";
+import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import { createFdo, type DEVICE_OBJECT } from "./device-object.ts";
+import type { Kernel } from "./kernel.ts";
+
+export const IRP_MJ_CREATE = 0x00;
+export const IRP_MJ_CLOSE = 0x02;
+export const IRP_MJ_DEVICE_CONTROL = 0x0e;
+export const IRP_MJ_POWER = 0x16;
+export const IRP_MJ_PNP = 0x1b;
+export const IRP_MJ_MAXIMUM_FUNCTION = 0x1b;
+
+export const IRP_MN_START_DEVICE = 0x00;
+export const IRP_MN_QUERY_REMOVE_DEVICE = 0x01;
+export const IRP_MN_REMOVE_DEVICE = 0x02;
+export const IRP_MN_CANCEL_REMOVE_DEVICE = 0x03;
+export const IRP_MN_STOP_DEVICE = 0x04;
+export const IRP_MN_QUERY_STOP_DEVICE = 0x05;
+export const IRP_MN_CANCEL_STOP_DEVICE = 0x06;
+export const IRP_MN_SURPRISE_REMOVAL = 0x17;
+
+export const IO_NO_INCREMENT = 0;
+
+export interface IO_STATUS_BLOCK {
+  Status: NTSTATUS;
+  Information: number;
+}
+
+export interface IRP {
+  readonly MajorFunction: number;
+  readonly MinorFunction: number;
+  IoStatus: IO_STATUS_BLOCK;
+  /** Set by IoCompleteRequest. */
+  completed: boolean;
+}
+
+/** A dispatch routine: DRIVER_DISPATCH(DeviceObject, Irp) -> NTSTATUS. */
+export type DRIVER_DISPATCH = (DeviceObject: DEVICE_OBJECT, Irp: IRP) => NTSTATUS;
+/** AddDevice(DriverObject, PhysicalDeviceObject) -> NTSTATUS. */
+export type DRIVER_ADD_DEVICE = (DriverObject: DRIVER_OBJECT, PhysicalDeviceObject: DEVICE_OBJECT) => NTSTATUS;
+
+export interface DRIVER_OBJECT {
+  readonly DriverName: string;
+  /** Dispatch table, indexed by IRP_MJ_*; DriverEntry fills it. */
+  readonly MajorFunction: (DRIVER_DISPATCH | null)[];
+  /** DriverExtension->AddDevice. */
+  AddDevice: DRIVER_ADD_DEVICE | null;
+  DriverUnload: ((DriverObject: DRIVER_OBJECT) => void) | null;
+}
+
+/** Where a device is in its PnP life. */
+export type PnpState = "added" | "started" | "stopped" | "removed";
+
+interface DeviceNode {
+  readonly pdo: DEVICE_OBJECT;
+  readonly driver: DRIVER_OBJECT;
+  fdo: DEVICE_OBJECT | null;
+  state: PnpState;
+}
+
+const nodesByKernel = new WeakMap<Kernel, Map<DEVICE_OBJECT, DeviceNode>>();
+const driverOf = new WeakMap<DEVICE_OBJECT, DRIVER_OBJECT>();
+
+function nodes(k: Kernel): Map<DEVICE_OBJECT, DeviceNode> {
+  let m = nodesByKernel.get(k);
+  if (m === undefined) {
+    m = new Map();
+    nodesByKernel.set(k, m);
+  }
+  return m;
+}
+
+/** A driver object with an empty dispatch table; the driver's DriverEntry fills it (and AddDevice). */
+export function createDriverObject(DriverName: string, driverEntry?: (DriverObject: DRIVER_OBJECT) => NTSTATUS): DRIVER_OBJECT {
+  const d: DRIVER_OBJECT = { DriverName, MajorFunction: new Array<DRIVER_DISPATCH | null>(IRP_MJ_MAXIMUM_FUNCTION + 1).fill(null), AddDevice: null, DriverUnload: null };
+  if (driverEntry !== undefined) {
+    const s = driverEntry(d);
+    if (!NT_SUCCESS(s)) throw new RangeError(`createDriverObject: DriverEntry of ${DriverName} failed with 0x${(s >>> 0).toString(16)}`);
+  }
+  return d;
+}
+
+/**
+ * IoCreateDevice + IoAttachDeviceToDeviceStack for a driver's AddDevice: a
+ * functional device object over `pdo` whose IRPs go to `driver`.
+ */
+export function IoCreateFdo(k: Kernel, driver: DRIVER_OBJECT, pdo: DEVICE_OBJECT, name: string): DEVICE_OBJECT {
+  const fdo = createFdo(pdo, name, k.profile.cacheLineSize);
+  driverOf.set(fdo, driver);
+  const node = nodes(k).get(pdo);
+  if (node !== undefined) node.fdo = fdo;
+  return fdo;
+}
+
+/** The driver that handles IRPs for a device object (undefined for a bare PDO). */
+export function driverObjectOf(DeviceObject: DEVICE_OBJECT): DRIVER_OBJECT | undefined {
+  return driverOf.get(DeviceObject);
+}
+
+/** IoCompleteRequest(Irp, PriorityBoost): the driver is done with the IRP. */
+export function IoCompleteRequest(Irp: IRP, PriorityBoost = IO_NO_INCREMENT): void {
+  void PriorityBoost;
+  if (Irp.completed) throw new RangeError("IoCompleteRequest: the IRP was already completed (MULTIPLE_IRP_COMPLETE_REQUESTS on Windows)");
+  Irp.completed = true;
+}
+
+/** A fresh IRP; PnP IRPs start with STATUS_NOT_SUPPORTED in IoStatus, as the PnP manager sends them. */
+export function IoAllocateIrp(MajorFunction: number, MinorFunction: number): IRP {
+  return { MajorFunction, MinorFunction, IoStatus: { Status: STATUS.NOT_SUPPORTED, Information: 0 }, completed: false };
+}
+
+/** IoCallDriver: hand the IRP to the device object's driver. A device without a driver completes it with its current status. */
+export function IoCallDriver(DeviceObject: DEVICE_OBJECT, Irp: IRP): NTSTATUS {
+  const driver = driverOf.get(DeviceObject);
+  const dispatch = driver?.MajorFunction[Irp.MajorFunction] ?? null;
+  if (dispatch === null) {
+    Irp.completed = true;
+    return Irp.IoStatus.Status;
+  }
+  return dispatch(DeviceObject, Irp);
+}
+
+/**
+ * The PnP manager finds the device and calls the driver's AddDevice
+ * (PASSIVE_LEVEL). Returns AddDevice's status.
+ */
+export function pnpAddDevice(k: Kernel, driver: DRIVER_OBJECT, pdo: DEVICE_OBJECT): NTSTATUS {
+  if (!pdo.isPdo) throw new TypeError(`pnpAddDevice: ${pdo.name} is not a PDO`);
+  if (driver.AddDevice === null) throw new TypeError(`pnpAddDevice: ${driver.DriverName} has no AddDevice routine`);
+  if (nodes(k).has(pdo)) throw new RangeError(`pnpAddDevice: ${pdo.name} already has a driver`);
+  const node: DeviceNode = { pdo, driver, fdo: null, state: "added" };
+  nodes(k).set(pdo, node);
+  const s = k.atIrql(PASSIVE_LEVEL, () => (driver.AddDevice as DRIVER_ADD_DEVICE)(driver, pdo));
+  if (!NT_SUCCESS(s)) nodes(k).delete(pdo);
+  return s;
+}
+
+/** The device's PnP state, or undefined when no driver was added for it. */
+export function pnpState(k: Kernel, pdo: DEVICE_OBJECT): PnpState | undefined {
+  return nodes(k).get(pdo)?.state;
+}
+
+function send(k: Kernel, pdo: DEVICE_OBJECT, minor: number, what: string): IRP {
+  const node = nodes(k).get(pdo);
+  if (node === undefined) throw new RangeError(`${what}: no driver was added for ${pdo.name}`);
+  const top = node.fdo ?? pdo;
+  const irp = IoAllocateIrp(IRP_MJ_PNP, minor);
+  const status = k.atIrql(PASSIVE_LEVEL, () => IoCallDriver(top, irp));
+  // A driver that returns a status must also have put it in the IRP and completed it.
+  if (status !== STATUS.PENDING && !irp.completed) throw new RangeError(`${what}: ${node.driver.DriverName} returned without completing the IRP`);
+  return irp;
+}
+
+/** Send IRP_MN_START_DEVICE; on success the device is started. Returns the IRP (its IoStatus holds the result). */
+export function startDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
+  const node = nodes(k).get(pdo);
+  if (node !== undefined && node.state === "started") throw new RangeError(`startDevice: ${pdo.name} is already started`);
+  const irp = send(k, pdo, IRP_MN_START_DEVICE, "startDevice");
+  if (node !== undefined && NT_SUCCESS(irp.IoStatus.Status)) node.state = "started";
+  return irp;
+}
+
+/** Send IRP_MN_STOP_DEVICE (after a successful query-stop, which dmasim does not model). */
+export function stopDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
+  const node = nodes(k).get(pdo);
+  if (node?.state !== "started") throw new RangeError(`stopDevice: ${pdo.name} is not started`);
+  const irp = send(k, pdo, IRP_MN_STOP_DEVICE, "stopDevice");
+  node.state = "stopped";
+  return irp;
+}
+
+/** Send IRP_MN_REMOVE_DEVICE; the device stack is gone afterwards (the FDO is marked deleted). */
+export function removeDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
+  const node = nodes(k).get(pdo);
+  if (node === undefined || node.state === "removed") throw new RangeError(`removeDevice: ${pdo.name} has no device stack to remove`);
+  const irp = send(k, pdo, IRP_MN_REMOVE_DEVICE, "removeDevice");
+  node.state = "removed";
+  if (node.fdo !== null) node.fdo.deleted = true;
+  pdo.AttachedDevice = null;
+  nodes(k).delete(pdo);
+  return irp;
+}
