@@ -25,6 +25,7 @@
  */
 import { BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
+import { maintainMdlRange } from "../kernel/flush.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import { holdsChannel } from "./adapter-channel.ts";
@@ -215,6 +216,11 @@ export function FlushAdapterBuffers(DmaAdapter: DMA_ADAPTER, Mdl: MDL, MapRegist
     return true;
   }
   notifyTransferUnmapped(ao.hal.observer, m);
+  // A device that does not snoop wrote memory behind the CPU's cache: drop the stale lines (x64: coherent, nothing to do).
+  if (!ao.busMaster.coherent && !WriteToDevice) {
+    if (m.bounced && file !== null && file.bounce !== null) k.memorySystem.maintain(file.bounce.pfn * PAGE, m.length, "invalidate");
+    else maintainMdlRange(k, m.mdl, m.currentVa, m.length, "invalidate");
+  }
   if (m.currentVa !== CurrentVa) {
     k.report({ code: "DMA_FLUSH_CURRENTVA_MISMATCH", routine, device: ao.device, message: `${routine}: CurrentVa 0x${CurrentVa.toString(16)} differs from the 0x${m.currentVa.toString(16)} given to MapTransfer`, params: { currentVa: CurrentVa, mapped: m.currentVa } });
   }
