@@ -260,6 +260,7 @@ export class PageFrameManager {
     this.checkNode(opts.node, opts.nodePolicy, "allocatePages");
     const hint = opts.hintPfn ?? low;
     checkPfn(hint, "allocatePages: hintPfn");
+    if (count > this.allocator.freePages) return null;
     const segments = this.segments(low, high, opts.node, opts.nodePolicy ?? "preferred");
     const out: number[] = [];
     for (const seg of segments) {
