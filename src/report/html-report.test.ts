@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import type { Finding } from "../core/findings.ts";
+import { builtinProfile } from "../machine/builtin-profiles.ts";
+import { executeScenario } from "../cli/execute.ts";
+import fixture from "../../test/fixtures/buffers-scenario.ts";
+import { buffersOfFinding, collectBuffers, parseAddress } from "./buffers.ts";
+import { fragmentationPanels } from "./fragmentation-chart.ts";
+import { escapeHtml, renderHtmlReport } from "./html-report.ts";
+import { runToJson } from "./json-result.ts";
+import type { RunRecord } from "./run-record.ts";
+import { plain, renderRunSummary, renderRunsSummary } from "./summary.ts";
+import { buildTimeline } from "./timeline.ts";
+
+async function fixtureRun(profile = "x64-desktop"): Promise<RunRecord> {
+  return executeScenario(fixture, { name: fixture.name, profile: builtinProfile(profile), seed: 1, uptimeSeconds: 0, verifier: "collect" });
+}
+
+const finding = (params: Finding["params"]): Finding => ({ code: "CB_TAIL_ACCESS", message: "access past Length", routine: "cpu", device: "plx9656", time: 0, seq: 1, ...(params === undefined ? {} : { params }) });
+
+describe("HTML report", () => {
+  it("is one self-contained file: inline style and script, no external URL, embedded data", async () => {
+    const html = renderHtmlReport([await fixtureRun()]);
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).toContain('<script id="dmasim-data" type="application/json">');
+    expect(html).toContain("<style>");
+  });
+
+  it("lists every common buffer with VA, logical and physical address and cache attribute", async () => {
+    const html = renderHtmlReport([await fixtureRun("arm64-soc")]);
+    expect(html).toContain('data-buffer="1"');
+    expect(html).toContain('data-buffer="3"');
+    expect(html).toContain("0xFFFFC000`00000000");
+    expect(html).toContain("noncached (Device)");
+  });
+
+  it("the embedded data is valid JSON and never closes the script element early", async () => {
+    const r = await fixtureRun();
+    const evil = { ...r, scenario: "</script><script>alert(1)</script>" };
+    const html = renderHtmlReport([evil]);
+    const m = /<script id="dmasim-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
+    const data = JSON.parse(m?.[1] ?? "null") as { runs: { buffers: unknown[] }[] };
+    expect(data.runs[0]?.buffers).toHaveLength(3);
+    expect(html).not.toContain("<script>alert(1)");
+  });
+
+  it("a run that returned no machine says so instead of drawing a map", () => {
+    const r: RunRecord = { scenario: "x", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "off", result: { ok: true, summary: [] } };
+    expect(renderHtmlReport([r])).toContain("did not return its machine");
+  });
+
+  it("a finding is linked to the buffers whose VA, logical or physical range holds one of its addresses", async () => {
+    const r = await fixtureRun();
+    const bufs = collectBuffers(r);
+    const b2 = bufs[1];
+    if (b2 === undefined) throw new Error("no buffer");
+    expect(buffersOfFinding(finding({ va: BigInt(b2.va) | 0xffff_0000_0000_0000n }), bufs)).toEqual([2]);
+    expect(buffersOfFinding(finding({ logical: b2.logical + 10 }), bufs)).toEqual([2]);
+    expect(buffersOfFinding(finding({ other: 1 }), bufs)).toEqual([]);
+    const withFinding: RunRecord = { ...r, result: { ok: true, summary: [], findings: [finding({ va: b2.va })], ...(r.result?.machine === undefined ? {} : { machine: r.result.machine }) } };
+    expect(renderHtmlReport([withFinding])).toMatch(/<a href="#run-0" data-buffer="2">buffer #2<\/a>/);
+  });
+
+  it("escapes text", () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+  });
+});
+
+describe("buffers from a scenario table", () => {
+  it("rows with va/logical/physical/length columns become buffers when no trace recorded them", () => {
+    const r: RunRecord = { scenario: "t", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "off", result: { ok: true, summary: [], tables: { commonBuffers: [{ device: "nic0", VA: "0xFFFFC000`00001000", LogicalAddress: "0x1000000", PhysicalAddress: "0x1000000", Length: 5000, cache: "cached" }] } } };
+    expect(collectBuffers(r)).toEqual([{ id: 1, device: "nic0", routine: "", va: 0xc000_0000_1000, logical: 0x100_0000, length: 5000, pages: 2, runs: [[0x1000, 2]], cache: "cached", deviceMemory: false, allocatedAt: null, freedAt: null }]);
+  });
+
+  it("addresses parse from hex with ` or _ separators, decimals and numbers; anything else is NaN", () => {
+    expect(parseAddress("0x0000_1000")).toBe(0x1000);
+    expect(parseAddress("4096")).toBe(4096);
+    expect(parseAddress(12)).toBe(12);
+    expect(parseAddress("zz")).toBeNaN();
+    expect(parseAddress(null)).toBeNaN();
+  });
+});
+
+describe("terminal summary and --json", () => {
+  it("a passing run prints PASS, its header, its summary lines and its tables (golden)", () => {
+    const r: RunRecord = { scenario: "demo-x", description: "", profile: builtinProfile("arm64-soc"), seed: 7, uptimeSeconds: 7200, verifier: "collect", result: { ok: true, summary: ["line one"], tables: { t: [{ a: 1, b: "x" }] } } };
+    expect(renderRunSummary(r, plain)).toBe(["PASS demo-x on arm64-soc (arm64, 8 GiB RAM, seed 7, 2 h uptime, verifier collect)", "  line one", "", "  t", "  a  b", "  -  -", "  1  x", ""].join("\n"));
+  });
+
+  it("findings or a bug check make the run FAIL and are listed", () => {
+    const base: RunRecord = { scenario: "s", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "collect", result: { ok: true, summary: [], findings: [{ ...finding(undefined), bugCheck: [0xe6, 0x13, 1, 0, 2] }] } };
+    const text = renderRunSummary(base, plain);
+    expect(text.startsWith("FAIL ")).toBe(true);
+    expect(text).toContain("1 verifier finding:");
+    expect(text).toContain("CB_TAIL_ACCESS (cpu / plx9656): access past Length [0xE6, 0x13, 0x1, 0x0, 0x2]");
+    const stopped: RunRecord = { ...base, result: null, error: { kind: "bugcheck", message: "*** STOP: 0x000000E6" } };
+    expect(renderRunSummary(stopped, plain)).toContain("*** STOP: 0x000000E6");
+    expect(renderRunsSummary([base, stopped], plain)).toContain("0 of 2 runs passed");
+  });
+
+  it("tables longer than 40 rows are named, not printed", () => {
+    const rows = Array.from({ length: 41 }, (_, i) => ({ i }));
+    const r: RunRecord = { scenario: "s", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "off", result: { ok: true, summary: [], tables: { big: rows } } };
+    expect(renderRunSummary(r, plain)).toContain("big: 41 rows (see --json or the HTML report)");
+  });
+
+  it("--json holds allocations with addresses, findings with hex bug-check parameters, statistics and the trace summary", async () => {
+    const r = await fixtureRun();
+    const withFinding: RunRecord = { ...r, result: { ...(r.result ?? { ok: true, summary: [] }), findings: [{ ...finding({ va: 0xffff_c000_0000_0000n }), bugCheck: [0xe6, 0x13n, 1, 0, 2] }] } };
+    const j = JSON.parse(JSON.stringify(runToJson(withFinding))) as Record<string, unknown>;
+    expect(j["scenario"]).toBe("fixture-buffers");
+    expect(j["passed"]).toBe(false);
+    expect(j["allocations"]).toHaveLength(3);
+    expect((j["allocations"] as Record<string, unknown>[])[0]).toMatchObject({ device: "plx9656", length: 5000, pages: 2, cache: "cached" });
+    expect((j["findings"] as Record<string, unknown>[])[0]).toMatchObject({ code: "CB_TAIL_ACCESS", bugCheck: [0xe6, "0x13", 1, 0, 2], params: { va: "0xFFFFC00000000000" } });
+    expect(j["trace"]).toMatchObject({ dmaWrites: 1, dmaWriteBytes: 4096, dmaReads: 1, dmaReadBytes: 16384, allocations: 3, frees: 1 });
+    expect(j["stats"]).toEqual({ buffers: 3 });
+  });
+});
+
+describe("timeline and fragmentation chart data", () => {
+  it("DMA bytes fold into time bins per device; allocations and frees become markers", async () => {
+    const r = await fixtureRun();
+    if (r.trace === undefined) throw new Error("no trace");
+    const t = buildTimeline(r.trace, 8);
+    expect(t.devices).toEqual(["plx9656"]);
+    expect(t.writeBytes[0]?.reduce((s, v) => s + v, 0)).toBe(4096);
+    expect(t.readBytes[0]?.reduce((s, v) => s + v, 0)).toBe(16384);
+    expect(t.markers.map((m) => m.kind)).toEqual(["allocate", "allocate", "allocate", "free"]);
+    expect(() => buildTimeline(r.trace as NonNullable<typeof r.trace>, 0)).toThrow(RangeError);
+  });
+
+  it("success-rate rows become one panel per IRQL x request style with one line per uptime, sorted by size", () => {
+    const rows = [
+      { sizeBytes: 8192, uptime: "0s", irql: "PASSIVE_LEVEL", request: "one request", rate: 1 },
+      { sizeBytes: 4096, uptime: "0s", irql: "PASSIVE_LEVEL", request: "one request", rate: 1 },
+      { sizeBytes: 4096, uptime: "30s", irql: "DISPATCH_LEVEL", request: "one request", rate: 0.5 },
+    ];
+    expect(fragmentationPanels(rows)).toEqual([
+      { title: "PASSIVE_LEVEL · one request", lines: [{ label: "uptime 0s", points: [[4096, 1], [8192, 1]] }] },
+      { title: "DISPATCH_LEVEL · one request", lines: [{ label: "uptime 30s", points: [[4096, 0.5]] }] },
+    ]);
+    expect(fragmentationPanels(undefined)).toBeNull();
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { physicalAddress } from "../core/address.ts";
+import { setHalObserver } from "../hal/hal-state.ts";
+import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
+import type { HalObserver } from "../hal/observer.ts";
+import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../hal/types.ts";
+import { bootMachine, type Kernel } from "../kernel/kernel.ts";
+import type { BusObserver } from "../machine/bus.ts";
+import { attachTrace } from "./attach.ts";
+import { TraceLog } from "./trace-log.ts";
+
+function adapter(k: Kernel): DMA_ADAPTER {
+  const a = IoGetDmaAdapter(k, k.pdo("plx9656"), deviceDescription({ Version: 3, Master: true, ScatterGather: true, Dma64BitAddresses: true, DmaAddressWidth: 64, InterfaceType: InterfaceType.PCIBus, MaximumLength: 65536 }), { value: 0 });
+  if (a === null) throw new Error("no adapter");
+  return a;
+}
+
+describe("attaching a trace to a machine", () => {
+  it("an untraced machine has no bus observer (the hot path pays one null check)", () => {
+    const k = bootMachine("x64-desktop");
+    expect(k.bus.observer).toBeNull();
+  });
+
+  it("records device writes and reads with logical and physical address, length and simulated time", () => {
+    const k = bootMachine("x64-desktop");
+    const t = new TraceLog();
+    attachTrace(k, t);
+    const a = adapter(k);
+    const la = physicalAddress();
+    const va = a.DmaOperations.AllocateCommonBuffer?.(a, 8192, la, true) ?? null;
+    expect(va).not.toBeNull();
+    k.clock.advanceBy(500);
+    k.bus.write(k.busMasterOf("plx9656"), Number(la.QuadPart), new Uint8Array(100));
+    const dma = [...t.events()].filter((e) => e.kind === "dmaWrite");
+    expect(dma).toEqual([{ kind: "dmaWrite", time: 500, device: "plx9656", a: Number(la.QuadPart), b: Number(la.QuadPart), length: 100 }]);
+  });
+
+  it("records common-buffer allocations and frees from the HAL observer, with frames and cache attribute", () => {
+    const k = bootMachine("x64-iommu");
+    const t = new TraceLog();
+    attachTrace(k, t);
+    const a = adapter(k);
+    const la = physicalAddress();
+    const va = a.DmaOperations.AllocateCommonBuffer?.(a, 5000, la, true) ?? null;
+    if (va === null) throw new Error("allocation failed");
+    expect(t.allocations).toHaveLength(1);
+    const rec = t.allocations[0];
+    expect(rec).toMatchObject({ device: "plx9656", routine: "AllocateCommonBuffer", va, logical: Number(la.QuadPart), length: 5000, pages: 2, cache: "cached", freedAt: null });
+    expect(rec?.runs.reduce((s, r) => s + r[1], 0)).toBe(2);
+    a.DmaOperations.FreeCommonBuffer?.(a, 5000, la, va, true);
+    expect(t.allocations[0]?.freedAt).not.toBeNull();
+  });
+
+  it("an observer installed after the trace (the verifier) is chained behind it: both see every event", () => {
+    const k = bootMachine("x64-desktop");
+    const t = new TraceLog();
+    attachTrace(k, t);
+    const busSeen: number[] = [];
+    const later: BusObserver = { onDeviceAccess: (_d, la) => busSeen.push(la), onFault: () => undefined };
+    k.bus.observer = later;
+    const halSeen: number[] = [];
+    const hal: HalObserver = { onCommonBufferAllocated: (e) => halSeen.push(e.va) };
+    setHalObserver(k, hal);
+    const a = adapter(k);
+    const la = physicalAddress();
+    const va = a.DmaOperations.AllocateCommonBuffer?.(a, 4096, la, true) ?? null;
+    k.bus.write(k.busMasterOf("plx9656"), Number(la.QuadPart), new Uint8Array(8));
+    expect(halSeen).toEqual([va]);
+    expect(busSeen).toEqual([Number(la.QuadPart)]);
+    expect(t.allocations).toHaveLength(1);
+    expect([...t.events()].filter((e) => e.kind === "dmaWrite")).toHaveLength(1);
+  });
+
+  it("an observer installed before the trace keeps seeing events, and detaching restores it", () => {
+    const k = bootMachine("x64-desktop");
+    const seen: number[] = [];
+    const before: BusObserver = { onDeviceAccess: (_d, la) => seen.push(la), onFault: () => undefined };
+    k.bus.observer = before;
+    const t = new TraceLog();
+    const detach = attachTrace(k, t);
+    k.bus.write(k.busMasterOf("plx9656"), 0x10_0000, new Uint8Array(4));
+    expect(seen).toEqual([0x10_0000]);
+    expect(t.count).toBe(1);
+    detach();
+    expect(k.bus.observer).toBe(before);
+  });
+
+  it("bus faults are recorded as dmaFault events", () => {
+    const k = bootMachine("x64-desktop");
+    const t = new TraceLog();
+    attachTrace(k, t);
+    expect(k.bus.write(k.busMasterOf("plx9656"), 0xc000_0000, new Uint8Array(4))).toBe(false);
+    expect(t.event(0)).toMatchObject({ kind: "dmaFault", device: "plx9656", a: 0xc000_0000, length: 4 });
+  });
+});
