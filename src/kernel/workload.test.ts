@@ -78,6 +78,20 @@ describe("background workload (uptime and fragmentation)", () => {
     expect(w.stats.steps).toBe(40);
   });
 
+  it("start() runs a step every tickNs as clock events while the simulation advances time, until stop()", () => {
+    const clock = new Clock();
+    const pfm = machine(16);
+    const w = new Workload(pfm, { seed: 1 });
+    w.start(clock);
+    expect(() => w.start(clock)).toThrow(/already running/);
+    clock.advanceBy(1_000_000_000);
+    expect(w.stats.steps).toBe(10);
+    expect(pfm.stats.freePages).toBeLessThan(pfm.stats.ramPages);
+    w.stop();
+    clock.advanceBy(1_000_000_000);
+    expect(w.stats.steps).toBe(10);
+  });
+
   it("releaseMovable drops the page cache, including pages compaction moved", () => {
     const pfm = machine(32);
     const w = runUptime(pfm, { seed: 5, seconds: 30 });

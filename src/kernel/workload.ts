@@ -1,5 +1,5 @@
 import { Prng } from "../core/prng.ts";
-import type { Clock } from "../machine/clock.ts";
+import type { Clock, TimerHandle } from "../machine/clock.ts";
 import type { PageFrameManager } from "./page-frames.ts";
 
 /**
@@ -45,7 +45,7 @@ export interface WorkloadOptions {
   movableBatches?: readonly (readonly [pages: number, weight: number])[];
   /** Unmovable allocation sizes and weights; default 1/2/6/16 pages at 0.75/0.1/0.1/0.05 (pool pages, x64 kernel stacks, big pool). */
   unmovableSizes?: readonly (readonly [pages: number, weight: number])[];
-  /** When given, each step advances this clock by tickNs (running what falls due). */
+  /** When given, each step of run()/step() advances this clock by tickNs (running what falls due). See also start(). */
   clock?: Clock;
 }
 
@@ -87,6 +87,8 @@ export class Workload {
   private readonly targetPermanent: number;
   private readonly counters = { movablePages: 0, permanentUnmovablePages: 0, steps: 0, simulatedNs: 0, failedAllocations: 0, pagesAllocated: 0, pagesFreed: 0 };
   private readonly ranges: readonly { readonly start: number; readonly end: number }[];
+  private timer: TimerHandle | undefined;
+  private background: Clock | undefined;
 
   constructor(pfm: PageFrameManager, options: WorkloadOptions) {
     if (typeof options !== "object" || options === null) throw new TypeError(`Workload: options must be an object with a seed, got ${String(options)}`);
@@ -125,8 +127,35 @@ export class Workload {
     return this.stats;
   }
 
+  /**
+   * Run in the background on a clock: one step every tickNs of simulated time
+   * (as clock events, so the rest of the simulation advances time) until
+   * stop(). RangeError if already started.
+   */
+  start(clock: Clock): void {
+    if (this.background !== undefined) throw new RangeError("Workload.start: the workload is already running on a clock; stop() it first");
+    this.background = clock;
+    const tick = (): void => {
+      this.work();
+      this.timer = clock.after(this.o.tickNs, tick, "workload");
+    };
+    this.timer = clock.after(this.o.tickNs, tick, "workload");
+  }
+
+  /** Stop background steps started with start(). */
+  stop(): void {
+    if (this.timer !== undefined && this.background !== undefined) this.background.cancel(this.timer);
+    this.timer = undefined;
+    this.background = undefined;
+  }
+
   /** One tick: reclaim and re-read page cache, free expired pool pages, grow toward the targets. */
   step(): void {
+    this.work();
+    if (this.clock !== undefined) this.clock.advanceBy(this.o.tickNs);
+  }
+
+  private work(): void {
     const dt = this.o.tickNs / 1e9;
     const ramp = Math.max(1, Math.floor(this.ramPages * this.o.rampPerSecond * dt));
     // Permanent unmovable first (boot-time allocations, low in memory, clustered).
@@ -186,7 +215,6 @@ export class Workload {
     }
     this.counters.steps++;
     this.counters.simulatedNs += this.o.tickNs;
-    if (this.clock !== undefined) this.clock.advanceBy(this.o.tickNs);
   }
 
   /**
