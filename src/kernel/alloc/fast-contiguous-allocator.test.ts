@@ -24,7 +24,7 @@ function randomRequest(rng: Prng, pageCount: number): ContiguousRequest {
 function runMachine(seed: number, ops: number): number {
   const rng = new Prng(seed);
   const pageCount = rng.chance(0.2) ? rng.range(1, 100) : rng.range(100, 1500);
-  const leafShift = rng.pick([5, 6, 7]);
+  const leafShift = rng.pick([5, 6, 7, 9]);
   const fast = new FastContiguousAllocator(pageCount, { leafShift });
   const oracle = new LinearScanAllocator(pageCount);
   const live: [number, number][] = [];
