@@ -70,3 +70,19 @@ export {
 
 // scenarios
 export type { Scenario, ScenarioOptions, ScenarioResult } from "./scenarios/scenario.ts";
+export { BUILTIN_SCENARIOS, builtinScenario, DEMO_PLAN } from "./scenarios/index.ts";
+export { fragmentationScenario, runFragmentationStudy, studyParams, type FragmentationStudyParams } from "./scenarios/fragmentation.ts";
+
+// trace
+export { TraceLog, TRACE_KIND, pfnRuns, type TraceKind, type TraceEvent, type TraceJson, type AllocationRecord } from "./trace/trace-log.ts";
+export { attachTrace, traceBus, traceHal, TraceBusObserver, TraceHalObserver } from "./trace/attach.ts";
+
+// report
+export type { RunRecord } from "./report/run-record.ts";
+export { renderTable, type TableOptions } from "./report/text-table.ts";
+export { renderRunSummary, renderRunsSummary, plain, type Style } from "./report/summary.ts";
+export { runToJson } from "./report/json-result.ts";
+export { renderHtmlReport, type HtmlReportOptions } from "./report/html-report.ts";
+export { snapshotMemory, MAP_KINDS, type MemorySnapshot, type NodeMap } from "./report/memory-snapshot.ts";
+export { buildTimeline, summarizeTrace, type TimelineData, type TraceSummary } from "./report/timeline.ts";
+export { collectBuffers, type BufferInfo } from "./report/buffers.ts";
