@@ -53,36 +53,67 @@ export function findCompactionWindow(alloc: ContiguousAllocator, movable: Uint32
   };
   if (req.placement === "lowest") {
     let pos = lo;
-    while (pos + n <= end && candidates < maxCandidates) {
+    while (candidates < maxCandidates) {
       const a = scanUp(clean, pos, end, true);
       scanned += a.scanned;
       if (a.pfn < 0) break;
-      const b = scanUp(clean, a.pfn, end, false);
-      scanned += b.scanned;
-      const runEnd = b.pfn < 0 ? end : b.pfn;
-      for (let s = firstValidStart(a.pfn, n, req.alignPages, req.boundaryPages); s >= 0 && s + n <= runEnd && candidates < maxCandidates; s = firstValidStart(s + 1, n, req.alignPages, req.boundaryPages)) {
-        const c = tryWindow(s);
-        if (c !== undefined) return { window: c, candidates, scannedPages: scanned };
+      const s = firstValidStart(a.pfn, n, req.alignPages, req.boundaryPages);
+      if (s < 0 || s + n > end) break;
+      // Only the window itself is examined, never the rest of a long clean run.
+      scanned += n;
+      const u = lastUnclean(clean, s, s + n);
+      if (u >= 0) {
+        pos = u + 1;
+        continue;
       }
-      pos = runEnd;
+      const c = tryWindow(s);
+      if (c !== undefined) return { window: c, candidates, scannedPages: scanned };
+      pos = s + 1;
     }
   } else {
-    let pos = end; // exclusive top
-    while (pos - n >= lo && candidates < maxCandidates) {
+    let pos = end; // windows must end at or below pos
+    while (candidates < maxCandidates) {
       const b = scanDown(clean, pos, lo, true);
       scanned += b.scanned;
       if (b.pfn < 0) break;
-      const a = scanDown(clean, b.pfn + 1, lo, false);
-      scanned += a.scanned;
-      const runStart = a.pfn < 0 ? lo : a.pfn + 1;
-      for (let s = lastValidStart(b.pfn + 1 - n, n, req.alignPages, req.boundaryPages); s >= runStart && candidates < maxCandidates; s = lastValidStart(s - 1, n, req.alignPages, req.boundaryPages)) {
-        const c = tryWindow(s);
-        if (c !== undefined) return { window: c, candidates, scannedPages: scanned };
+      const s = lastValidStart(b.pfn + 1 - n, n, req.alignPages, req.boundaryPages);
+      if (s < lo) break;
+      scanned += n;
+      const u = firstUnclean(clean, s, s + n);
+      if (u >= 0) {
+        pos = u;
+        continue;
       }
-      pos = runStart;
+      const c = tryWindow(s);
+      if (c !== undefined) return { window: c, candidates, scannedPages: scanned };
+      pos = s + n - 1;
     }
   }
   return { window: undefined, candidates, scannedPages: scanned };
+}
+
+/** Highest frame in [a, b) whose clean bit is 0 (unmovable, contiguous or not RAM), or -1. */
+function lastUnclean(word: (w: number) => number, a: number, b: number): number {
+  for (let w = (b - 1) >>> 5; w >= a >>> 5; w--) {
+    let x = ~word(w);
+    const base = w * 32;
+    if (base + 32 > b) x &= (1 << (b - base)) - 1;
+    if (base < a) x &= ~((1 << (a - base)) - 1);
+    if (x !== 0) return base + 31 - Math.clz32(x);
+  }
+  return -1;
+}
+
+/** Lowest frame in [a, b) whose clean bit is 0, or -1. */
+function firstUnclean(word: (w: number) => number, a: number, b: number): number {
+  for (let w = a >>> 5; w * 32 < b; w++) {
+    let x = ~word(w);
+    const base = w * 32;
+    if (base < a) x &= ~((1 << (a - base)) - 1);
+    if (base + 32 > b) x &= (1 << (b - base)) - 1;
+    if (x !== 0) return base + ctz32(x);
+  }
+  return -1;
 }
 
 /** First frame in [from, end) whose bit equals `want`, or -1; with the frames looked at. */
