@@ -1,0 +1,225 @@
+/**
+ * The real `dmasim` command in a child process: dist/cli/main.js when built
+ * (npm test builds first), else src/cli/main.ts through tsx.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = resolve(import.meta.dirname, "../..");
+const dist = join(root, "dist/cli/main.js");
+const useDist = existsSync(dist) && process.env["DMASIM_CLI_TSX"] === undefined;
+const work = mkdtempSync(join(tmpdir(), "dmasim-cli-"));
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function dmasim(args: string[], env: Record<string, string> = {}): Result {
+  const argv = useDist ? [dist, ...args] : ["--import", "tsx", join(root, "src/cli/main.ts"), ...args];
+  const r = spawnSync(process.execPath, argv, { cwd: work, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ...env }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function file(name: string, text: string): string {
+  const p = join(work, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** A user scenario module importing the same build of the library as the command. */
+const libEntry = useDist ? join(root, "dist/index.js") : join(root, "src/index.ts");
+const userScenario = `
+import { bootMachine } from ${JSON.stringify(libEntry)};
+export default {
+  name: "user-scenario",
+  description: "a user's own module",
+  defaultProfile: "x64-desktop",
+  run(opts) {
+    const k = bootMachine(opts.profile, { seed: opts.seed });
+    opts.onBoot?.(k);
+    return { ok: true, summary: ["hello from a user module on " + k.profile.name], stats: { seed: opts.seed }, machine: k };
+  },
+};
+`;
+
+function expectUsage(r: Result, message: RegExp | string): void {
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe("");
+  const lines = r.stderr.trimEnd().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(typeof message === "string" ? new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) : message);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe("dmasim command", () => {
+  it("--help lists every subcommand and exits 0", () => {
+    const r = dmasim(["--help"]);
+    expect(r.code).toBe(0);
+    for (const c of ["demo", "run", "list", "profile"]) expect(r.stdout).toContain(c);
+  });
+
+  it("every subcommand has --help with an example (exit 0)", () => {
+    for (const args of [["demo"], ["run"], ["list"], ["profile"], ["profile", "show"]]) {
+      const r = dmasim([...args, "--help"]);
+      expect(r.code, args.join(" ")).toBe(0);
+      expect(r.stdout).toMatch(/Usage: dmasim/);
+      expect(r.stdout).toMatch(/Examples?:/);
+    }
+  });
+
+  it("--version prints the package version", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+    const r = dmasim(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it("list shows the scenarios and the built-in profiles; --json gives both as data", () => {
+    const r = dmasim(["list"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("fragmentation");
+    for (const p of ["x64-desktop", "x64-iommu", "x64-server", "arm64-soc", "x64-1tib"]) expect(r.stdout).toContain(p);
+    const j = JSON.parse(dmasim(["list", "--json"]).stdout) as { scenarios: { name: string }[]; profiles: { name: string; ramBytes: number }[] };
+    expect(j.scenarios.map((s) => s.name)).toContain("fragmentation");
+    expect(j.profiles.find((p) => p.name === "x64-1tib")?.ramBytes).toBe(2 ** 40);
+  });
+
+  it("profile show prints the memory map and devices; --json the validated profile; a profile file works too", () => {
+    const r = dmasim(["profile", "show", "arm64-soc"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Memory map");
+    expect(r.stdout).toContain("dma-noncoherent");
+    const j = JSON.parse(dmasim(["profile", "show", "x64-iommu", "--json"]).stdout) as { iommu: { enabled: boolean } };
+    expect(j.iommu.enabled).toBe(true);
+    const f = file("board.json", JSON.stringify({ name: "board", arch: "arm64", memory: [{ base: "2GiB", length: "1GiB", type: "ram" }] }));
+    const fr = dmasim(["profile", "show", f]);
+    expect(fr.code).toBe(0);
+    expect(fr.stdout).toContain("board");
+    expect(fr.stdout).toContain("1 GiB");
+  });
+
+  it("run of a user's TypeScript module (no build step) prints its summary and exits 0", () => {
+    const m = file("user.ts", `${userScenario}\nconst typed: number = 1;\nvoid typed;\n`);
+    const r = dmasim(["run", m, "--profile", "arm64-soc", "--seed", "9"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("PASS user-scenario on arm64-soc");
+    expect(r.stdout).toContain("hello from a user module on arm64-soc");
+  });
+
+  it("run --json prints one JSON object: scenario, profile, allocations, findings, statistics", () => {
+    const m = file("user2.mjs", userScenario);
+    const r = dmasim(["run", m, "--json", "--seed", "0x10"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(["scenario", "profile", "seed", "uptimeSeconds", "verifier", "passed", "ok", "summary", "stats", "tables", "allocations", "findings"]));
+    expect(j["scenario"]).toBe("user-scenario");
+    expect(j["seed"]).toBe(16);
+    expect(j["stats"]).toEqual({ seed: 16 });
+    expect(j["findings"]).toEqual([]);
+  });
+
+  it("run --report writes a self-contained HTML report", () => {
+    const m = file("user3.mjs", userScenario);
+    const out = join(work, "r.html");
+    const r = dmasim(["run", m, "--report", out]);
+    expect(r.code).toBe(0);
+    const html = readFileSync(out, "utf8");
+    expect(html).toContain("<!doctype html>");
+    expect(html).toContain("user-scenario");
+  });
+
+  it("a JSON scenario file runs a built-in scenario with its settings (inline profile, params)", () => {
+    const f = file(
+      "frag.json",
+      JSON.stringify({
+        scenario: "fragmentation",
+        name: "small-frag",
+        profile: { name: "tiny", arch: "x64", memory: [{ base: 0, length: "64MiB", type: "ram" }], devices: [{ name: "nic", bus: "pci" }] },
+        seed: 2,
+        uptime: "20s",
+        params: { sizesPages: [1, 16, 512], trials: 1 },
+      }),
+    );
+    const r = dmasim(["run", f, "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { scenario: string; profile: { name: string }; uptimeSeconds: number; tables: { successRates: unknown[] } };
+    expect(j.scenario).toBe("small-frag");
+    expect(j.profile.name).toBe("tiny");
+    expect(j.uptimeSeconds).toBe(20);
+    expect(j.tables.successRates).toHaveLength(3 * 4 * 2 * 2);
+  });
+
+  it("run fragmentation prints the success-rate table (sizes as columns) in the terminal", () => {
+    const f = file("frag2.json", JSON.stringify({ scenario: "fragmentation", profile: { name: "tiny", arch: "x64", memory: [{ base: 0, length: "64MiB", type: "ram" }], devices: [{ name: "nic", bus: "pci" }] }, params: { trials: 1 } }));
+    const r = dmasim(["run", f, "--uptime", "10s"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("success rate by request size");
+    expect(r.stdout).toMatch(/4KiB .* 2MiB/);
+    expect(r.stdout).toMatch(/10s +DISPATCH +one request/);
+  });
+
+  it("progress never reaches a non-terminal stderr, and NO_COLOR output has no escape codes", () => {
+    const f = file("frag3.json", JSON.stringify({ scenario: "fragmentation", profile: { name: "tiny", arch: "x64", memory: [{ base: 0, length: "32MiB", type: "ram" }], devices: [{ name: "nic", bus: "pci" }] }, params: { trials: 1, sizesPages: [1] } }));
+    const r = dmasim(["run", f]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).not.toContain("\u001b[");
+  });
+
+  it("a scenario that finishes not ok exits 1", () => {
+    const m = file("bad.mjs", `export default { name: "fails", run: () => ({ ok: false, summary: ["it did not work"] }) };`);
+    const r = dmasim(["run", m]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("FAIL fails");
+  });
+
+  it("a scenario with findings exits 1 and lists them", () => {
+    const m = file("finds.mjs", `export default { name: "finds", run: () => ({ ok: true, summary: [], findings: [{ code: "DMA_DOUBLE_FREE", message: "freed twice", time: 0, seq: 1 }] }) };`);
+    const r = dmasim(["run", m]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("DMA_DOUBLE_FREE: freed twice");
+  });
+
+  it("a scenario that throws fails with one line (exit 1), no stack trace", () => {
+    const m = file("throws.mjs", `export default { name: "throws", run: () => { throw new RangeError("length 0 is not allowed"); } };`);
+    const r = dmasim(["run", m]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("error: RangeError: length 0 is not allowed");
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  describe("bad input: one line naming the problem, exit 2", () => {
+    it("unknown command", () => expectUsage(dmasim(["lst"]), "unknown command 'lst'"));
+    it("unknown option", () => expectUsage(dmasim(["list", "--bogus"]), "unknown option '--bogus'"));
+    it("missing scenario argument", () => expectUsage(dmasim(["run"]), "missing required argument 'scenario'"));
+    it("unknown scenario", () => expectUsage(dmasim(["run", "no-such-scenario"]), 'unknown scenario "no-such-scenario"'));
+    it("unknown profile", () => expectUsage(dmasim(["run", "fragmentation", "--profile", "vax"]), 'unknown profile "vax"'));
+    it("unknown profile in profile show", () => expectUsage(dmasim(["profile", "show", "pdp11"]), 'unknown profile "pdp11"'));
+    it("bad seed", () => expectUsage(dmasim(["run", "fragmentation", "--seed", "x"]), '--seed: "x" is not a seed'));
+    it("bad uptime", () => expectUsage(dmasim(["run", "fragmentation", "--uptime", "soon"]), '--uptime: "soon" is not a duration'));
+    it("bad verifier mode", () => expectUsage(dmasim(["run", "fragmentation", "--verifier", "loud"]), '--verifier: "loud" is not a verifier mode'));
+    it("scenario file not found", () => expectUsage(dmasim(["run", "./missing.json"]), "scenario file not found: ./missing.json"));
+    it("scenario file with a wrong extension", () => expectUsage(dmasim(["run", file("s.yaml", "x: 1")]), 'unsupported extension ".yaml"'));
+    it("malformed JSON scenario file", () => expectUsage(dmasim(["run", file("broken.json", "{ nope")]), /scenario file .*broken\.json is not valid JSON/));
+    it("scenario file with a wrongly typed field names the field", () => expectUsage(dmasim(["run", file("typed.json", JSON.stringify({ scenario: "fragmentation", seed: "one" }))]), /seed: .*expected number/));
+    it("scenario file with an unknown key names it", () => expectUsage(dmasim(["run", file("typo.json", JSON.stringify({ scenario: "fragmentation", sead: 1 }))]), /Unrecognized key: "sead"/));
+    it("scenario file naming an unknown scenario", () => expectUsage(dmasim(["run", file("unk.json", JSON.stringify({ scenario: "warp-drive" }))]), 'scenario: unknown scenario "warp-drive"'));
+    it("impossible inline profile (overlapping regions) names the field", () =>
+      expectUsage(dmasim(["run", file("overlap.json", JSON.stringify({ scenario: "fragmentation", profile: { name: "o", arch: "x64", memory: [{ base: 0, length: "2MiB", type: "ram" }, { base: "1MiB", length: "1MiB", type: "ram" }] } }))]), /memory\[1\]\.base: region overlaps memory\[0\]/));
+    it("impossible profile file (node without RAM)", () => expectUsage(dmasim(["profile", "show", file("nodes.json", JSON.stringify({ name: "n", arch: "x64", nodes: 2, memory: [{ base: 0, length: "1MiB", type: "ram" }] }))]), "node 1 has no RAM"));
+    it("profile file that is not JSON", () => expectUsage(dmasim(["profile", "show", file("p.json", "[")]), /profile file .* is not valid JSON/));
+    it("module without a scenario export", () => expectUsage(dmasim(["run", file("empty.mjs", "export const x = 1;")]), "export a scenario object"));
+    it("module that does not load (syntax error)", () => expectUsage(dmasim(["run", file("syntax.ts", "export default {")]), /scenario module .*syntax\.ts failed to load/));
+    it("bad params for a built-in scenario are the user's mistake", () => {
+      const r = dmasim(["run", file("params.json", JSON.stringify({ scenario: "fragmentation", params: { trials: -1 } }))]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain("params.trials");
+    });
+  });
+});
