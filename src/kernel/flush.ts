@@ -49,3 +49,8 @@ export function KeFlushIoBuffers(k: Kernel, Mdl: MDL, ReadOperation: boolean, Dm
   if (k.arch === "x64") return;
   maintainMdlRange(k, Mdl, MmGetMdlVirtualAddress(Mdl), Mdl.ByteCount, ReadOperation ? "clean-invalidate" : "clean");
 }
+
+/** KeMemoryBarrier: a full fence; drains the write-combining buffers so devices see the stores. */
+export function KeMemoryBarrier(k: Kernel): void {
+  k.memorySystem.fence();
+}

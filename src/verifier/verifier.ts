@@ -24,6 +24,8 @@ import type { BusFault, BusMaster, BusObserver } from "../machine/bus.ts";
 import { CacheMemorySystem, type CoherenceObserver } from "../machine/cache.ts";
 import type { Dma8237Observer, DmaWrapEvent } from "../machine/dma8237.ts";
 import { adapterObject } from "../hal/adapter.ts";
+import { outstandingChannels } from "../hal/adapter-channel.ts";
+import { outstandingMapRegisters } from "../hal/map-registers.ts";
 import { halState } from "../hal/hal-state.ts";
 import type { AdapterEvent, CommonBufferEvent, HalObserver, TransferEvent } from "../hal/observer.ts";
 import { BufferTable, KIND_COMMON_BUFFER, KIND_TRANSFER, STATE_FREED, STATE_LIVE } from "./buffer-table.ts";
@@ -151,6 +153,15 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   onAdapterCreated(e: AdapterEvent): void {
     this.adapterAddress.set(e.device, adapterObject(e.adapter).address);
+  }
+
+  /** PutDmaAdapter: adapter channels and map registers still held are leaks (0xE6 / 0x08, 0x09). */
+  onAdapterReleased(e: AdapterEvent): void {
+    const ao = adapterObject(e.adapter);
+    const channels = outstandingChannels(ao);
+    if (channels > 0) this.report({ code: "DMA_ADAPTER_RELEASED_WITH_CHANNELS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x08, ao.address, channels, 0], routine: "PutDmaAdapter", device: e.device, message: `PutDmaAdapter: the adapter of ${e.device} is released with ${channels} adapter channel${channels === 1 ? "" : "s"} still allocated or requested (FreeAdapterChannel first)`, params: { adapter: ao.address, outstanding: channels } });
+    const regs = outstandingMapRegisters(ao);
+    if (regs > 0) this.report({ code: "DMA_ADAPTER_RELEASED_WITH_MAP_REGISTERS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x09, ao.address, regs, 0], routine: "PutDmaAdapter", device: e.device, message: `PutDmaAdapter: the adapter of ${e.device} is released with ${regs} map register${regs === 1 ? "" : "s"} still allocated (FreeMapRegisters first)`, params: { adapter: ao.address, outstanding: regs } });
   }
 
   onCommonBufferAllocated(e: CommonBufferEvent): void {
@@ -402,7 +413,13 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   }
 
   private outside(dev: { name: string }, la: number, pa: number, n: number, write: boolean): void {
-    const near = this.nearestBuffer(pa >= 0 ? pa : la);
+    const isa = this.isIsa(dev.name);
+    const alias = this.truncationAlias(la, isa ? [24] : [32, 28, 24]);
+    if (alias !== null && isa) {
+      this.report({ code: "ISA_DMA_ABOVE_16MB", device: dev.name, message: `${dev.name} (system DMA) ${write ? "wrote" : "read"} ${n} bytes at ${hexAddr(la)}: the buffer it was meant for is at ${hexAddr(alias.address)}, at or above 16 MiB, which the 8237's 24 address bits cannot reach`, params: { address: alias.address, length: n, channel: -1, truncated: la } });
+      return;
+    }
+    const near = alias !== null ? ` (it is ${hexAddr(alias.address)}, a live buffer's logical address, truncated to ${alias.bits} bits)` : this.nearestBuffer(pa >= 0 ? pa : la);
     this.report({ code: "DMA_OUTSIDE_BUFFER", device: dev.name, message: `${dev.name} ${write ? "wrote" : "read"} ${n} bytes at logical ${hexAddr(la)}${pa >= 0 && pa !== la ? ` (physical ${hexAddr(pa)})` : ""}, which is no common buffer or mapped transfer${near}`, params: { address: la, length: n, write, physical: pa } });
   }
 
@@ -426,6 +443,31 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       message: `${dev.name} ${write ? "wrote" : "read"} at ${hexAddr(la)}, the physical address of the common buffer at ${formatVa(t.va[id] as number)}; its logical address is ${hexAddr(t.logical[id] as number)} (give the device the LogicalAddress, not MmGetPhysicalAddress)${iommu === null ? "" : "; the IOMMU blocked it"}`,
       params: { address: la, length: n, write, logical: t.logical[id] as number },
     });
+  }
+
+  /**
+   * Is `la` a live buffer's logical address with its high bits cut off (a
+   * 24-bit ISA page register, a 28-bit PLX descriptor pointer, a 32-bit
+   * register)? Searched only when an access already went astray.
+   */
+  private truncationAlias(la: number, widths: readonly number[]): { bits: number; address: number } | null {
+    const t = this.table;
+    const top = this.kernel.memory.size;
+    for (const bits of widths) {
+      const step = 2 ** bits;
+      if (la >= step) continue;
+      for (let a = la + step; a < top; a += step) {
+        const id = t.byPfn.get(Math.floor(a / PAGE_SIZE));
+        if (id < 0 || t.state[id] !== STATE_LIVE) continue;
+        const lo = t.logical[id] as number;
+        if (a >= lo && a < lo + (t.pages[id] as number) * PAGE_SIZE) return { bits, address: a };
+      }
+    }
+    return null;
+  }
+
+  private isIsa(device: string): boolean {
+    return device.startsWith("isa-dma-") || this.kernel.profile.devices.some((d) => d.name === device && d.bus === "isa");
   }
 
   /** ", N bytes after/before the common buffer at VA" for a nearby live buffer (same or adjacent page), else "". */
