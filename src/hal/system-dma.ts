@@ -12,9 +12,10 @@ import { Sb16 } from "../devices/sb16.ts";
 import { addCatchUp } from "../kernel/dpc.ts";
 import { interruptControllerOf } from "../kernel/interrupt.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { Dma8237Pair, DMA_MODE, DMA_PAGE_PORT, DMA_REG, dmaAddressPort, dmaControlPort, dmaCountPort } from "../machine/dma8237.ts";
+import { type Dma8237Observer, Dma8237Pair, DMA_MODE, DMA_PAGE_PORT, DMA_REG, dmaAddressPort, dmaControlPort, dmaCountPort } from "../machine/dma8237.ts";
 import type { InterruptController } from "../machine/interrupts.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
+import { halState } from "./hal-state.ts";
 import type { DMA_ADAPTER } from "./types.ts";
 
 export interface SystemDmaPlatform {
@@ -45,6 +46,9 @@ export function systemDmaOf(k: Kernel): SystemDmaPlatform {
     cards.set(d.name, new Sb16({ clock: k.clock, dma, interrupts, irq: d.irq ?? 5, dma8, dma16, name: d.name }));
   }
   addCatchUp(k, () => dma.sync());
+  // A verifier installed before the platform existed watches the 8237 too (its HAL observer also implements the 8237 hook).
+  const o = halState(k).observer as (Partial<Dma8237Observer> & object) | null;
+  if (o !== null && typeof o.onWrap === "function") dma.observer = o as Dma8237Observer;
   p = { dma, interrupts, cards };
   platforms.set(k, p);
   return p;
@@ -152,6 +156,10 @@ export function ReadDmaCounter(DmaAdapter: DMA_ADAPTER): number {
   const ao = liveAdapter(DmaAdapter, routine);
   if (ao === null) return 0;
   ao.kernel.checkIrql(routine, { max: DISPATCH_LEVEL }, ao.device);
+  if (ao.master || ao.dmaChannel < 0) {
+    ao.kernel.report({ code: "READ_DMA_COUNTER_ON_BUS_MASTER", routine, device: ao.device, message: `${routine} called on the bus-master adapter of ${ao.device}: only a system DMA channel has a counter`, params: { address: ao.address } });
+    return 0;
+  }
   return bytesLeft(ao);
 }
 

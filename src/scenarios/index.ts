@@ -5,9 +5,13 @@
  */
 import { fragmentationScenario } from "./fragmentation.ts";
 import type { Scenario } from "./scenario.ts";
+import { soundCardExhaustedScenario, soundCardLateScenario, soundCardScenario } from "./sound-card.ts";
 
 export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   fragmentationScenario,
+  soundCardScenario,
+  soundCardLateScenario,
+  soundCardExhaustedScenario,
 ];
 
 /** The built-in scenario called `name`, or undefined. */

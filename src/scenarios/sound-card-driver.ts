@@ -1,0 +1,320 @@
+/**
+ * A sample WDM driver for the SB16-like card, written as a driver author
+ * would write it, following "Using Common-Buffer System DMA" (seed 003)
+ * step by step:
+ *
+ * Start device (IRP_MN_START_DEVICE): IoGetDmaAdapter for a subordinate,
+ * auto-initialize adapter on the card's 16-bit channel -> AllocateCommonBuffer
+ * -> on NULL free what was claimed and fail with STATUS_INSUFFICIENT_RESOURCES
+ * -> IoAllocateMdl + MmBuildMdlForNonPagedPool -> connect the interrupt.
+ *
+ * Playback: fill the common buffer from the (locked-down) user buffer with
+ * RtlMoveMemory, AllocateAdapterChannel, MapTransfer once (in the
+ * AdapterControl routine, which returns KeepObject), start the card with a
+ * block of half the buffer. Each block interrupt's ISR acknowledges the card
+ * and queues a DPC; the DPC reads ReadDmaCounter to see which half the
+ * controller is in and refills the other one, the half just played.
+ *
+ * Stop: stop the card, FlushAdapterBuffers, FreeAdapterChannel, disconnect
+ * the interrupt, free the MDL and the common buffer, PutDmaAdapter.
+ *
+ * The "late" variant defers each refill to a kernel timer `refillDelayNs`
+ * after the interrupt (one timer per half), as a driver that batches its work
+ * would; when the delay exceeds the time one half takes to play, the card
+ * replays the stale half for the difference.
+ */
+import { BYTES_TO_PAGES, type PHYSICAL_ADDRESS } from "../core/address.ts";
+import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
+import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import { SB_PORT, DSP } from "../devices/sb16.ts";
+import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
+import { READ_PORT_UCHAR, WRITE_PORT_UCHAR } from "../hal/system-dma.ts";
+import { deviceDescription, DEVICE_DESCRIPTION_VERSION, type DMA_ADAPTER, DmaWidth, InterfaceType, KeepObject, type MapRegisterBase } from "../hal/types.ts";
+import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
+import { type KDPC, KeCancelTimer, KeInitializeDpc, KeInitializeTimer, KeInsertQueueDpc, KeSetTimer, type KTIMER } from "../kernel/dpc.ts";
+import { interruptResources, IoConnectInterrupt, IoDisconnectInterrupt, type KINTERRUPT } from "../kernel/interrupt.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
+
+/** The card's I/O base (from its resources; the SB16 default). */
+const SB_BASE = 0x220;
+
+export interface SoundDriverConfig {
+  /** Common buffer size in bytes (a multiple of PAGE_SIZE); the block is half of it. Default 16 KiB (the DDK SB16 sample's MAXLEN_DMA_BUFFER). */
+  readonly bufferBytes: number;
+  readonly sampleRate: number;
+  /** 0 = refill in the DPC (correct); > 0 = refill that many ns after the interrupt (a late driver). Multiple of 100 ns. */
+  readonly refillDelayNs: number;
+}
+
+/** The "user buffer" an IRP brings: locked-down PCM at a kernel VA. */
+export interface PlaybackStream {
+  readonly va: number;
+  readonly length: number;
+}
+
+/** What the driver keeps in its device extension. */
+export interface SoundDeviceExtension {
+  config: SoundDriverConfig;
+  adapter: DMA_ADAPTER | null;
+  numberOfMapRegisters: number;
+  bufferVa: number;
+  /** Storage the driver must provide for the logical address, ignored thereafter (seed 003). */
+  bufferLogical: PHYSICAL_ADDRESS;
+  mdl: MDL | null;
+  mapRegisterBase: MapRegisterBase;
+  interrupt: KINTERRUPT | null;
+  dpc: KDPC | null;
+  refillTimers: KTIMER[];
+  refillDpcs: KDPC[];
+  stream: PlaybackStream | null;
+  /** Next byte of the stream to copy into the common buffer. */
+  streamOffset: number;
+  /** Chunk (half-buffer) of the stream each half must get next, for the late refills. */
+  pendingOffset: number[];
+  playing: boolean;
+  /** Figures for the scenario's report. */
+  interrupts: number;
+  dpcs: number;
+  refills: number;
+  counterReads: number[];
+}
+
+function ext(fdo: DEVICE_OBJECT): SoundDeviceExtension {
+  return fdo.DeviceExtension as unknown as SoundDeviceExtension;
+}
+
+/** Initialise the device extension (AddDevice). */
+export function SoundAddDevice(fdo: DEVICE_OBJECT, config: SoundDriverConfig): void {
+  const e: SoundDeviceExtension = {
+    config,
+    adapter: null,
+    numberOfMapRegisters: 0,
+    bufferVa: 0,
+    bufferLogical: { QuadPart: 0n },
+    mdl: null,
+    mapRegisterBase: null,
+    interrupt: null,
+    dpc: null,
+    refillTimers: [],
+    refillDpcs: [],
+    stream: null,
+    streamOffset: 0,
+    pendingOffset: [0, 0],
+    playing: false,
+    interrupts: 0,
+    dpcs: 0,
+    refills: 0,
+    counterReads: [],
+  };
+  fdo.DeviceExtension = e as unknown as Record<string, unknown>;
+}
+
+/** The card's 16-bit DMA channel from the device's resources. */
+function dmaChannel16(fdo: DEVICE_OBJECT): number {
+  return (fdo.pdo.config.dmaChannels ?? []).find((c) => c >= 5) ?? 5;
+}
+
+/** IRP_MN_START_DEVICE (PASSIVE_LEVEL). */
+export function SoundStartDevice(k: Kernel, fdo: DEVICE_OBJECT): NTSTATUS {
+  const e = ext(fdo);
+  const size = e.config.bufferBytes;
+  const desc = deviceDescription({
+    Version: DEVICE_DESCRIPTION_VERSION,
+    Master: false,
+    AutoInitialize: true,
+    DmaChannel: dmaChannel16(fdo),
+    DmaWidth: DmaWidth.Width16Bits,
+    InterfaceType: InterfaceType.Isa,
+    MaximumLength: size,
+  });
+  const nmr = { value: 0 };
+  const adapter = IoGetDmaAdapter(k, fdo.pdo, desc, nmr);
+  if (adapter === null) return STATUS.INSUFFICIENT_RESOURCES;
+  const ops = adapter.DmaOperations;
+  // Step 1-2: the common buffer; on NULL free what was claimed and fail the start.
+  const va = ops.AllocateCommonBuffer?.(adapter, size, e.bufferLogical, false) ?? null;
+  if (va === null) {
+    ops.PutDmaAdapter?.(adapter);
+    return STATUS.INSUFFICIENT_RESOURCES;
+  }
+  // Steps 3-4: an MDL for the buffer, built for nonpaged memory.
+  const mdl = IoAllocateMdl(k, va, size, false, false, null);
+  if (mdl === null) {
+    ops.FreeCommonBuffer?.(adapter, size, e.bufferLogical, va, false);
+    ops.PutDmaAdapter?.(adapter);
+    return STATUS.INSUFFICIENT_RESOURCES;
+  }
+  MmBuildMdlForNonPagedPool(k, mdl);
+  const r = interruptResources(fdo);
+  const io: { value: KINTERRUPT | null } = { value: null };
+  const st = IoConnectInterrupt(k, io, SoundIsr, fdo, r.Vector, r.Irql, r.SynchronizeIrql, r.InterruptMode, r.ShareVector);
+  if (!NT_SUCCESS(st)) {
+    IoFreeMdl(k, mdl);
+    ops.FreeCommonBuffer?.(adapter, size, e.bufferLogical, va, false);
+    ops.PutDmaAdapter?.(adapter);
+    return st;
+  }
+  e.adapter = adapter;
+  e.numberOfMapRegisters = nmr.value;
+  e.bufferVa = va;
+  e.mdl = mdl;
+  e.interrupt = io.value;
+  e.dpc = KeInitializeDpc(k, SoundDpc, fdo);
+  e.refillTimers = [KeInitializeTimer(k), KeInitializeTimer(k)];
+  e.refillDpcs = [0, 1].map((half) => KeInitializeDpc(k, SoundRefillDpc, { fdo, half }));
+  // Reset the DSP (1 then 0 on the reset port; it answers 0xAA).
+  WRITE_PORT_UCHAR(k, SB_BASE + SB_PORT.RESET, 1);
+  WRITE_PORT_UCHAR(k, SB_BASE + SB_PORT.RESET, 0);
+  if (READ_PORT_UCHAR(k, SB_BASE + SB_PORT.READ_DATA) !== 0xaa) {
+    SoundStopDevice(k, fdo);
+    return STATUS.DEVICE_NOT_READY;
+  }
+  return STATUS.SUCCESS;
+}
+
+function dsp(k: Kernel, ...bytes: number[]): void {
+  for (const b of bytes) WRITE_PORT_UCHAR(k, SB_BASE + SB_PORT.WRITE, b);
+}
+
+/** Copy the next half-buffer of the stream (silence past its end) into one half of the common buffer. */
+function copyChunk(k: Kernel, e: SoundDeviceExtension, half: number, streamOffset: number): void {
+  const halfBytes = e.config.bufferBytes / 2;
+  const dst = e.bufferVa + half * halfBytes;
+  const s = e.stream;
+  const n = s === null ? 0 : Math.max(0, Math.min(halfBytes, s.length - streamOffset));
+  if (s !== null && n > 0) k.cpu.RtlMoveMemory(dst, s.va + streamOffset, n);
+  if (n < halfBytes) k.cpu.RtlZeroMemory(dst + n, halfBytes - n);
+  e.refills++;
+}
+
+/** Start playing a stream of 16-bit stereo PCM (PASSIVE_LEVEL, after a successful start). */
+export function SoundStartPlayback(k: Kernel, fdo: DEVICE_OBJECT, stream: PlaybackStream): NTSTATUS {
+  const e = ext(fdo);
+  const adapter = e.adapter;
+  if (adapter === null || e.playing) return STATUS.INVALID_DEVICE_STATE;
+  e.stream = stream;
+  const halfBytes = e.config.bufferBytes / 2;
+  // RtlMoveMemory: both halves before the card starts.
+  copyChunk(k, e, 0, 0);
+  copyChunk(k, e, 1, halfBytes);
+  e.streamOffset = 2 * halfBytes;
+  e.pendingOffset = [2 * halfBytes, 3 * halfBytes];
+  // AllocateAdapterChannel is a DISPATCH_LEVEL routine.
+  const old = k.KeRaiseIrql(DISPATCH_LEVEL);
+  const st = adapter.DmaOperations.AllocateAdapterChannel?.(adapter, fdo, BYTES_TO_PAGES(e.config.bufferBytes), SoundProgramDma, fdo) ?? STATUS.NOT_SUPPORTED;
+  k.KeLowerIrql(old);
+  if (!NT_SUCCESS(st)) return st;
+  e.playing = true;
+  // The DSP: output rate, then 16-bit auto-init output, signed stereo, block = half the buffer in 16-bit samples.
+  const rate = e.config.sampleRate;
+  const samples = halfBytes / 2 - 1;
+  dsp(k, DSP.SET_OUTPUT_RATE, rate >> 8, rate & 0xff);
+  dsp(k, DSP.START_16 | DSP.CMD_AUTO_INIT | DSP.CMD_FIFO, DSP.MODE_SIGNED | DSP.MODE_STEREO, samples & 0xff, samples >> 8);
+  return STATUS.SUCCESS;
+}
+
+/** AdapterControl (DISPATCH_LEVEL): MapTransfer once for the whole common buffer; keep the channel. */
+function SoundProgramDma(fdo: DEVICE_OBJECT, _irp: unknown, MapRegisterBase: MapRegisterBase): 1 {
+  const e = ext(fdo);
+  const adapter = e.adapter as DMA_ADAPTER;
+  const mdl = e.mdl as MDL;
+  e.mapRegisterBase = MapRegisterBase;
+  const length = { value: e.config.bufferBytes };
+  // The returned logical address is meaningless for system DMA; the HAL has programmed the 8237.
+  adapter.DmaOperations.MapTransfer?.(adapter, mdl, MapRegisterBase, MmGetMdlVirtualAddress(mdl), length, true);
+  return KeepObject;
+}
+
+/** ISR (DIRQL): is it our 16-bit block interrupt? Acknowledge it and queue the DPC. */
+function SoundIsr(_i: KINTERRUPT, ctx: unknown): boolean {
+  const fdo = ctx as DEVICE_OBJECT;
+  const e = ext(fdo);
+  const k = kernelOf(fdo);
+  WRITE_PORT_UCHAR(k, SB_BASE + SB_PORT.MIXER_INDEX, 0x82);
+  const status = READ_PORT_UCHAR(k, SB_BASE + SB_PORT.MIXER_DATA);
+  if ((status & 2) === 0) return false;
+  READ_PORT_UCHAR(k, SB_BASE + SB_PORT.ACK_16);
+  e.interrupts++;
+  KeInsertQueueDpc(k, e.dpc as KDPC, null, null);
+  return true;
+}
+
+/** DPC (DISPATCH_LEVEL): refill the half just played (the one the controller is not in). */
+function SoundDpc(_d: KDPC, ctx: unknown): void {
+  const fdo = ctx as DEVICE_OBJECT;
+  const e = ext(fdo);
+  const k = kernelOf(fdo);
+  if (!e.playing || e.adapter === null) return;
+  e.dpcs++;
+  const size = e.config.bufferBytes;
+  const left = e.adapter.DmaOperations.ReadDmaCounter?.(e.adapter) ?? 0;
+  e.counterReads.push(left);
+  // Position from the counter; 0 and the full size both mean "at the start" (ALSA's rule).
+  const position = left === 0 || left >= size ? 0 : size - left;
+  const playingHalf = position < size / 2 ? 0 : 1;
+  const half = 1 - playingHalf;
+  const offset = e.pendingOffset[half] as number;
+  e.pendingOffset[half] = offset + size;
+  if (e.config.refillDelayNs <= 0) {
+    copyChunk(k, e, half, offset);
+  } else {
+    // The late driver: the copy happens later, from a timer.
+    const d = e.refillDpcs[half] as KDPC;
+    d.DeferredContext = { fdo, half, offset };
+    KeSetTimer(k, e.refillTimers[half] as KTIMER, -Math.round(e.config.refillDelayNs / 100), d);
+  }
+}
+
+/** The late driver's deferred refill (timer DPC). */
+function SoundRefillDpc(_d: KDPC, ctx: unknown): void {
+  const { fdo, half, offset } = ctx as { fdo: DEVICE_OBJECT; half: number; offset: number };
+  const e = ext(fdo);
+  if (!e.playing) return;
+  copyChunk(kernelOf(fdo), e, half, offset);
+}
+
+/** Stop playing (PASSIVE_LEVEL): stop the card, flush and free the channel. */
+export function SoundStopPlayback(k: Kernel, fdo: DEVICE_OBJECT): void {
+  const e = ext(fdo);
+  const adapter = e.adapter;
+  if (!e.playing || adapter === null) return;
+  dsp(k, DSP.PAUSE_16);
+  e.playing = false;
+  for (const t of e.refillTimers) KeCancelTimer(k, t);
+  const mdl = e.mdl as MDL;
+  const old = k.KeRaiseIrql(DISPATCH_LEVEL);
+  adapter.DmaOperations.FlushAdapterBuffers?.(adapter, mdl, e.mapRegisterBase, MmGetMdlVirtualAddress(mdl), e.config.bufferBytes, true);
+  adapter.DmaOperations.FreeAdapterChannel?.(adapter);
+  k.KeLowerIrql(old);
+  e.mapRegisterBase = null;
+  e.stream = null;
+}
+
+/** IRP_MN_STOP_DEVICE / REMOVE (PASSIVE_LEVEL): release everything start claimed. */
+export function SoundStopDevice(k: Kernel, fdo: DEVICE_OBJECT): void {
+  const e = ext(fdo);
+  if (k.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError("SoundStopDevice runs at PASSIVE_LEVEL");
+  SoundStopPlayback(k, fdo);
+  const adapter = e.adapter;
+  if (e.interrupt !== null) IoDisconnectInterrupt(k, e.interrupt);
+  e.interrupt = null;
+  if (e.mdl !== null) IoFreeMdl(k, e.mdl);
+  e.mdl = null;
+  if (adapter !== null) {
+    adapter.DmaOperations.FreeCommonBuffer?.(adapter, e.config.bufferBytes, e.bufferLogical, e.bufferVa, false);
+    adapter.DmaOperations.PutDmaAdapter?.(adapter);
+  }
+  e.adapter = null;
+}
+
+/** Driver routines find their machine through the device object (the scenario registers it). */
+const kernels = new WeakMap<DEVICE_OBJECT, Kernel>();
+export function bindKernel(fdo: DEVICE_OBJECT, k: Kernel): void {
+  kernels.set(fdo, k);
+}
+function kernelOf(fdo: DEVICE_OBJECT): Kernel {
+  const k = kernels.get(fdo);
+  if (k === undefined) throw new TypeError(`no machine bound to ${fdo.name}`);
+  return k;
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { STATUS } from "../core/ntstatus.ts";
+import { DISPATCH_LEVEL } from "../core/irql.ts";
+import { decodeWav, encodeWav } from "../devices/wav.ts";
+import { liveCommonBuffers } from "../hal/hal-state.ts";
+import { systemDmaOf } from "../hal/system-dma.ts";
+import { createFdo } from "../kernel/device-object.ts";
+import { bootMachine } from "../kernel/kernel.ts";
+import { installVerifier } from "../verifier/verifier.ts";
+import { predictLateCapture, runSoundCard, sameBytes, soundCardParams, toneSource } from "./sound-card.ts";
+import { bindKernel, SoundAddDevice, type SoundDeviceExtension, SoundStartDevice, SoundStartPlayback, SoundStopDevice } from "./sound-card-driver.ts";
+
+const base = { profile: "x64-desktop", seed: 7, uptimeSeconds: 0, verifier: "collect" } as const;
+
+describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () => {
+  it("10 simulated seconds of a 44.1 kHz 16-bit stereo tone play back sample-exact: the captured WAV equals the source WAV", () => {
+    const r = runSoundCard("correct", base);
+    const src = toneSource({ seconds: 10, sampleRate: 44100, toneHz: 440 });
+    expect(r.captured.length).toBe(10 * 44100 * 4);
+    expect(sameBytes(r.wav, encodeWav({ sampleRate: 44100, channels: 2, bitsPerSample: 16, data: src, signed: true }))).toBe(true);
+    const w = decodeWav(r.wav);
+    expect([w.sampleRate, w.channels, w.bitsPerSample]).toEqual([44100, 2, 16]);
+    expect(r.findings).toEqual([]);
+    expect(r.ok).toBe(true);
+    // 1 764 000 bytes / 8 192-byte blocks: 215 whole blocks, one interrupt and one DPC refill each.
+    expect(r.stats?.["interrupts"]).toBe(215);
+    expect(r.stats?.["lostInterrupts"]).toBe(0);
+  });
+
+  it("a driver that refills 60 ms late replays stale audio exactly where predicted", () => {
+    const r = runSoundCard("late", base);
+    const src = r.source;
+    const predicted = predictLateCapture(src, 44100, 16384, 60_000_000);
+    expect(sameBytes(r.captured, predicted.capture)).toBe(true);
+    expect(sameBytes(r.captured, src)).toBe(false);
+    // By hand: block 0 ends when word 4096 is fetched, at ceil(4096e9 / 88200) = 46 439 910 ns; the refill of
+    // block 2's half comes 60 ms later, when floor(106 439 910 * 88200 / 1e9) = 9388 words have been fetched:
+    // block 2 (words 8192..) plays 9388 - 8192 = 1196 stale words (2392 bytes) of block 0 first.
+    const b2 = 16384;
+    expect(sameBytes(r.captured.subarray(b2, b2 + 2392), src.subarray(0, 2392))).toBe(true);
+    expect(sameBytes(r.captured.subarray(b2 + 2392, b2 + 8192), src.subarray(b2 + 2392, b2 + 8192))).toBe(true);
+    // Blocks 0 and 1 came from the initial fill and are clean.
+    expect(sameBytes(r.captured.subarray(0, 16384), src.subarray(0, 16384))).toBe(true);
+    expect(r.findings).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
+  it("a refill delay shorter than half the buffer's play time produces no stale audio", () => {
+    const r = runSoundCard("late", { ...base, params: { seconds: 2, refillDelayMs: 40 } });
+    expect(sameBytes(r.captured, r.source)).toBe(true);
+    expect(r.stats?.["staleBytes"]).toBe(0);
+    expect(r.ok).toBe(true);
+  });
+
+  it("a start on a machine whose memory below 16 MiB is exhausted fails with STATUS_INSUFFICIENT_RESOURCES and leaks nothing", () => {
+    const r = runSoundCard("exhausted", base);
+    expect(r.stats?.["status"]).toMatch(/INSUFFICIENT_RESOURCES/);
+    expect(r.stats?.["leaked"]).toBe(false);
+    expect(r.findings).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
+  it("the failed start frees what it claimed: the adapter is released and no common buffer, MDL or interrupt remains", () => {
+    const k = bootMachine("x64-desktop");
+    const v = installVerifier(k, { mode: "collect" });
+    const limit = 4096;
+    const taken = k.pfm.allocatePages(k.pfm.summarize(0, limit).free, { effort: "free-only", kind: "unmovable", highPfn: limit - 1 }) ?? [];
+    const fdo = createFdo(k.pdo("sb16"), "Snd", 64);
+    bindKernel(fdo, k);
+    SoundAddDevice(fdo, { bufferBytes: 16384, sampleRate: 44100, refillDelayNs: 0 });
+    const before = k.pfm.summarize(0, k.map.pageCount);
+    const maps = k.va.mappingCount;
+    expect(SoundStartDevice(k, fdo)).toBe(STATUS.INSUFFICIENT_RESOURCES);
+    expect(k.pfm.summarize(0, k.map.pageCount)).toEqual(before);
+    expect(k.va.mappingCount).toBe(maps);
+    expect(liveCommonBuffers(k)).toEqual([]);
+    const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
+    expect([e.adapter, e.mdl, e.interrupt]).toEqual([null, null, null]);
+    expect(v.findings).toEqual([]);
+    k.pfm.freePages(taken);
+  });
+
+  it("ReadDmaCounter equals a hand computation at arbitrary instants: 16384 - 2 x (words fetched mod 8192), full right after each reload", () => {
+    const k = bootMachine("x64-desktop");
+    const fdo = createFdo(k.pdo("sb16"), "Snd", 64);
+    bindKernel(fdo, k);
+    SoundAddDevice(fdo, { bufferBytes: 16384, sampleRate: 44100, refillDelayNs: 0 });
+    expect(SoundStartDevice(k, fdo)).toBe(STATUS.SUCCESS);
+    const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
+    const t0 = k.clock.now;
+    const pfn = k.pfm.allocateContiguous({ pages: 2, lowPfn: 0x8000, highPfn: 0xffff, effort: "full" });
+    const m = k.va.map(Int32Array.of(pfn, pfn + 1), "cached", "pcm");
+    expect(SoundStartPlayback(k, fdo, { va: m.startVa, length: 8192 })).toBe(STATUS.SUCCESS);
+    const adapter = e.adapter;
+    if (adapter === null) throw new Error("no adapter");
+    const read = (): number => k.atDispatch(() => adapter.DmaOperations.ReadDmaCounter?.(adapter) ?? -1);
+    expect(read()).toBe(16384);
+    // Instants chosen by hand: mid-half, one ns before and at a half boundary, at and after the TC reload, later.
+    const cases: [number, number][] = [
+      [1_000_000, 16384 - 2 * 88], // floor(1e6 * 88200 / 1e9) = 88 words
+      [46_439_909, 16384 - 2 * 4095], // one ns before word 4096
+      [46_439_910, 8192], // word 4096: half played
+      [92_879_818, 2], // 8191 words: one word left
+      [92_879_819, 16384], // word 8192 = TC: reloaded, full again
+      [92_879_820, 16384], // still full until the next word
+      [123_456_789, 16384 - 2 * (10888 - 8192)], // floor(123 456 789 * 0.0882) = 10 888 words
+    ];
+    for (const [t, want] of cases) {
+      k.clock.runUntil(t0 + t);
+      expect([t, read()]).toEqual([t, want]);
+    }
+    SoundStopDevice(k, fdo);
+    k.va.unmap(m.startVa);
+  });
+
+  it("ReadDmaCounter returns 0 after terminal count on a channel without auto-initialize", () => {
+    const k = bootMachine("x64-desktop");
+    const fdo = createFdo(k.pdo("sb16"), "Snd", 64);
+    bindKernel(fdo, k);
+    SoundAddDevice(fdo, { bufferBytes: 8192, sampleRate: 44100, refillDelayNs: 0 });
+    expect(SoundStartDevice(k, fdo)).toBe(STATUS.SUCCESS);
+    const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
+    const adapter = e.adapter;
+    if (adapter === null || e.mdl === null) throw new Error("no adapter");
+    const dma = systemDmaOf(k).dma;
+    // Reprogram channel 5 as single-cycle (what a non-auto-init adapter's MapTransfer programs).
+    dma.outb(0xd4, 5);
+    dma.outb(0xd6, 0x49); // read, single, no auto-init, channel 5
+    dma.outb(0xd4, 1);
+    dma.setRequest(5, 88200);
+    k.clock.runUntil(k.clock.now + 1_000_000_000);
+    expect(k.atIrql(DISPATCH_LEVEL, () => adapter.DmaOperations.ReadDmaCounter?.(adapter))).toBe(0);
+    dma.setRequest(5, 0);
+    SoundStopDevice(k, fdo);
+  });
+
+  it("params are validated: unknown names, non-page buffer sizes and refill delays beyond the buffer time are RangeErrors", () => {
+    expect(() => soundCardParams("correct", { nope: 1 })).toThrow(RangeError);
+    expect(() => soundCardParams("correct", { bufferBytes: 10000 })).toThrow(/multiple of 4096/);
+    expect(() => soundCardParams("late", { refillDelayMs: 100 })).toThrow(/below the buffer's play time/);
+    expect(soundCardParams("late").refillDelayMs).toBe(60);
+  });
+});

@@ -1,0 +1,307 @@
+/**
+ * The sound-card scenarios: the sample driver (sound-card-driver.ts) plays a
+ * 16-bit stereo tone through the SB16-like card with common-buffer system DMA
+ * in auto-initialize mode, and the card's capture is compared with what
+ * should have been heard.
+ *
+ * - "sound-card": the correct driver; the capture equals the source, sample
+ *   for sample.
+ * - "sound-card-late": the driver refills each half `refillDelayMs` after its
+ *   interrupt; once that exceeds the time a half takes to play, the card
+ *   replays stale audio at the start of every block. The stale spans are
+ *   predicted exactly (predictLateCapture) and the capture must match.
+ * - "sound-card-exhausted": memory below 16 MiB is all taken before the
+ *   driver starts; AllocateCommonBuffer returns NULL, the start fails with
+ *   STATUS_INSUFFICIENT_RESOURCES and nothing is leaked.
+ *
+ * Params (JSON scenario file or CLI): seconds (10), sampleRate (44100),
+ * bufferBytes (16384), toneHz (440), refillDelayMs (late: 60).
+ * The result carries the capture as a WAV file in `wav`.
+ */
+import { PAGE_SIZE } from "../core/address.ts";
+import type { Finding } from "../core/findings.ts";
+import { statusName, STATUS } from "../core/ntstatus.ts";
+import { encodeWav } from "../devices/wav.ts";
+import { liveCommonBuffers } from "../hal/hal-state.ts";
+import { sb16Of, systemDmaOf } from "../hal/system-dma.ts";
+import { createFdo, type DEVICE_OBJECT } from "../kernel/device-object.ts";
+import { dpcCount } from "../kernel/dpc.ts";
+import { bootMachine, type Kernel } from "../kernel/kernel.ts";
+import { Workload } from "../kernel/workload.ts";
+import { timeForUnits, unitsInTime } from "../machine/dma8237.ts";
+import { installVerifier, type Verifier } from "../verifier/verifier.ts";
+import type { Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
+import { bindKernel, type PlaybackStream, SoundAddDevice, type SoundDeviceExtension, SoundStartDevice, SoundStartPlayback, SoundStopDevice } from "./sound-card-driver.ts";
+
+export type SoundCardVariant = "correct" | "late" | "exhausted";
+
+export interface SoundCardParams {
+  readonly seconds: number;
+  readonly sampleRate: number;
+  readonly bufferBytes: number;
+  readonly toneHz: number;
+  /** Late variant only. */
+  readonly refillDelayMs: number;
+}
+
+/** A scenario result with the card's capture as a WAV file. */
+export interface SoundCardResult extends ScenarioResult {
+  /** The captured audio as a WAV file (empty when nothing played). */
+  readonly wav: Uint8Array;
+  /** The raw captured PCM and the source it came from. */
+  readonly captured: Uint8Array;
+  readonly source: Uint8Array;
+}
+
+const BYTES_PER_FRAME = 4; // 16-bit stereo
+
+/** Scenario params with defaults; RangeError naming a bad one. */
+export function soundCardParams(variant: SoundCardVariant, params: Readonly<Record<string, unknown>> = {}): SoundCardParams {
+  const known = ["seconds", "sampleRate", "bufferBytes", "toneHz", "refillDelayMs"];
+  for (const key of Object.keys(params)) if (!known.includes(key)) throw new RangeError(`sound-card: unknown param "${key}" (known: ${known.join(", ")})`);
+  const num = (key: string, min: number, max: number, fallback: number, integer: boolean): number => {
+    const v = params[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) throw new RangeError(`sound-card: params.${key} must be ${integer ? "a whole number" : "a number"} from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const bufferBytes = num("bufferBytes", 2 * PAGE_SIZE, 128 * 1024, 16 * 1024, true);
+  if (bufferBytes % PAGE_SIZE !== 0) throw new RangeError(`sound-card: params.bufferBytes must be a multiple of ${PAGE_SIZE}, got ${bufferBytes}`);
+  const sampleRate = num("sampleRate", 4000, 48000, 44100, true);
+  const p: SoundCardParams = {
+    seconds: num("seconds", 0.1, 3600, 10, false),
+    sampleRate,
+    bufferBytes,
+    toneHz: num("toneHz", 1, 20000, 440, false),
+    refillDelayMs: num("refillDelayMs", 0, 10_000, variant === "late" ? 60 : 0, false),
+  };
+  const bufferMs = (bufferBytes / (sampleRate * BYTES_PER_FRAME)) * 1000;
+  if (p.refillDelayMs >= bufferMs) throw new RangeError(`sound-card: params.refillDelayMs must be below the buffer's play time (${bufferMs.toFixed(1)} ms): beyond it refills overtake each other`);
+  if (Math.round(p.refillDelayMs * 1e4) !== p.refillDelayMs * 1e4) throw new RangeError("sound-card: params.refillDelayMs must be a multiple of 100 ns (KeSetTimer's unit)");
+  return p;
+}
+
+/**
+ * The test tone: `toneHz` on the left, 1.5 x toneHz on the right, signed
+ * 16-bit little-endian. The waveform repeats every sampleRate / gcd(sampleRate,
+ * toneHz / 2) frames when toneHz is even, so one period is computed and tiled.
+ */
+export function toneSource(p: Pick<SoundCardParams, "seconds" | "sampleRate" | "toneHz">): Uint8Array {
+  const frames = Math.round(p.seconds * p.sampleRate);
+  const out = new Int16Array(frames * 2);
+  const wl = (2 * Math.PI * p.toneHz) / p.sampleRate;
+  const wr = wl * 1.5;
+  const half = p.toneHz / 2;
+  const period = Number.isInteger(half) && half > 0 ? p.sampleRate / gcd(p.sampleRate, half) : frames;
+  const n = Math.min(frames, period);
+  for (let i = 0; i < n; i++) {
+    out[2 * i] = Math.round(12000 * Math.sin(wl * i));
+    out[2 * i + 1] = Math.round(9000 * Math.sin(wr * i));
+  }
+  for (let have = n; have < frames; have *= 2) out.copyWithin(2 * have, 0, 2 * Math.min(have, frames - have));
+  return new Uint8Array(out.buffer);
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * What a driver that refills each half `delayNs` after its interrupt makes
+ * the card play: block m (m >= 2) starts with the stale content of its half
+ * (chunk m - 2) for as many words as the 8237 fetched before the refill at
+ * T(end of block m - 2) + delay, then continues with chunk m. Units follow
+ * the 8237's lazy rule floor(t * rate / 1e9) from the start t0.
+ */
+export function predictLateCapture(source: Uint8Array, sampleRate: number, bufferBytes: number, delayNs: number): { capture: Uint8Array; staleBytes: number; staleBlocks: number } {
+  const half = bufferBytes / 2;
+  const unitsPerBlock = half / 2;
+  const rate = sampleRate * 2; // 16-bit stereo: two words per frame
+  const out = new Uint8Array(source.length);
+  const chunk = (c: number): Uint8Array => {
+    const b = new Uint8Array(half);
+    const start = c * half;
+    if (start < source.length) b.set(source.subarray(start, Math.min(source.length, start + half)));
+    return b;
+  };
+  let staleBytes = 0;
+  let staleBlocks = 0;
+  const blocks = Math.ceil(source.length / half);
+  for (let m = 0; m < blocks; m++) {
+    const cur = chunk(m);
+    let stale = 0;
+    if (m >= 2 && delayNs > 0) {
+      const refill = timeForUnits((m - 1) * unitsPerBlock, rate) + delayNs;
+      stale = Math.max(0, Math.min(unitsPerBlock, unitsInTime(refill, rate) - m * unitsPerBlock)) * 2;
+    }
+    const b = new Uint8Array(half);
+    b.set(cur);
+    if (stale > 0) {
+      b.set(chunk(m - 2).subarray(0, stale));
+      staleBytes += Math.min(stale, Math.max(0, source.length - m * half));
+      staleBlocks++;
+    }
+    const n = Math.min(half, source.length - m * half);
+    out.set(b.subarray(0, n), m * half);
+  }
+  return { capture: out, staleBytes, staleBlocks };
+}
+
+/**
+ * Put the source PCM in a locked-down "user buffer" above 16 MiB, mapped at a
+ * kernel VA (one run of frames: where a user buffer's pages lie does not
+ * matter to a driver that copies from it with RtlMoveMemory).
+ */
+function userBuffer(k: Kernel, pcm: Uint8Array): { stream: PlaybackStream; release: () => void } {
+  const pages = Math.max(1, Math.ceil(pcm.length / PAGE_SIZE));
+  const pfn = k.pfm.allocateContiguous({ pages, lowPfn: (16 * 1024 * 1024) / PAGE_SIZE, highPfn: k.map.pageCount - 1, effort: "full" });
+  if (pfn < 0) throw new RangeError(`sound-card: no memory for a ${pcm.length}-byte user buffer`);
+  const m = k.va.map(Int32Array.from({ length: pages }, (_, i) => pfn + i), "cached", "user buffer (locked)");
+  k.va.write(m.startVa, pcm);
+  return {
+    stream: { va: m.startVa, length: pcm.length },
+    release: () => {
+      k.va.unmap(m.startVa);
+      k.pfm.freeContiguous(pfn, pages);
+    },
+  };
+}
+
+/** Byte-wise equality of two buffers (word compares; no per-element closure). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  const n4 = a.length >> 2;
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const wa = new Uint32Array(a.buffer, a.byteOffset, n4);
+    const wb = new Uint32Array(b.buffer, b.byteOffset, n4);
+    for (let i = 0; i < n4; i++) if (wa[i] !== wb[i]) return false;
+  } else {
+    for (let i = 0; i < n4 * 4; i++) if (a[i] !== b[i]) return false;
+  }
+  for (let i = n4 * 4; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Take every free page below 16 MiB (as other drivers and the boot have). Returns them for release. */
+function exhaustIsaMemory(k: Kernel): number[] {
+  const limit = (16 * 1024 * 1024) / PAGE_SIZE;
+  const free = k.pfm.summarize(0, limit).free;
+  if (free === 0) return [];
+  return k.pfm.allocatePages(free, { effort: "free-only", kind: "unmovable", highPfn: limit - 1 }) ?? [];
+}
+
+/** Run one variant. */
+export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): SoundCardResult {
+  const p = soundCardParams(variant, opts.params);
+  const k = bootMachine(opts.profile, { seed: opts.seed });
+  opts.onBoot?.(k);
+  let verifier: Verifier | null = null;
+  if (opts.verifier !== "off") {
+    verifier = installVerifier(k, { mode: opts.verifier });
+    verifier.watch8237(systemDmaOf(k).dma);
+  }
+  if (opts.uptimeSeconds > 0) new Workload(k.pfm, { seed: `sound-card:${opts.seed}`, clock: k.clock }).run(opts.uptimeSeconds);
+  const card = sb16Of(k, k.profile.devices.find((d) => d.model === "sb16")?.name ?? "sb16");
+  const fdo: DEVICE_OBJECT = createFdo(k.pdo(card.name), "SoundCard0", k.profile.cacheLineSize);
+  bindKernel(fdo, k);
+  SoundAddDevice(fdo, { bufferBytes: p.bufferBytes, sampleRate: p.sampleRate, refillDelayNs: Math.round(p.refillDelayMs * 1e6) });
+  const findings = (): Finding[] => (verifier === null ? [] : verifier.findings);
+
+  if (variant === "exhausted") {
+    const taken = exhaustIsaMemory(k);
+    const before = { summary: k.pfm.summarize(0, k.map.pageCount), mappings: k.va.mappingCount, buffers: liveCommonBuffers(k).length };
+    const status = SoundStartDevice(k, fdo);
+    const after = { summary: k.pfm.summarize(0, k.map.pageCount), mappings: k.va.mappingCount, buffers: liveCommonBuffers(k).length };
+    const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
+    const leaked = JSON.stringify(before) !== JSON.stringify(after) || e.adapter !== null || e.mdl !== null || e.interrupt !== null;
+    k.pfm.freePages(taken);
+    const ok = status === STATUS.INSUFFICIENT_RESOURCES && !leaked && findings().length === 0;
+    return {
+      ok,
+      summary: [
+        `memory below 16 MiB taken before start: ${taken.length} pages`,
+        `IRP_MN_START_DEVICE: ${statusName(status)} (AllocateCommonBuffer returned NULL)`,
+        leaked ? "LEAK: the failed start left resources behind" : "nothing leaked: pages, mappings, common buffers, adapter, MDL and interrupt are as before the start",
+      ],
+      stats: { status: statusName(status), pagesTakenBelow16MiB: taken.length, leaked },
+      findings: findings(),
+      machine: k,
+      wav: new Uint8Array(0),
+      captured: new Uint8Array(0),
+      source: new Uint8Array(0),
+    };
+  }
+
+  const source = toneSource(p);
+  const user = userBuffer(k, source);
+  const start = SoundStartDevice(k, fdo);
+  if (start !== STATUS.SUCCESS) {
+    user.release();
+    return { ok: false, summary: [`IRP_MN_START_DEVICE failed: ${statusName(start)}`], stats: { status: statusName(start) }, findings: findings(), machine: k, wav: new Uint8Array(0), captured: new Uint8Array(0), source };
+  }
+  card.clearCapture();
+  const t0 = k.clock.now;
+  const play = SoundStartPlayback(k, fdo, user.stream);
+  const rate = p.sampleRate * 2;
+  const end = t0 + timeForUnits(source.length / 2, rate);
+  // Run to the instant the last source word has been fetched, in one-second steps for progress.
+  for (let t = t0; t < end; ) {
+    t = Math.min(end, t + 1e9);
+    k.clock.runUntil(t);
+    opts.progress?.((t - t0) / (end - t0), "playing");
+  }
+  const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
+  const stats = { interrupts: e.interrupts, dpcs: e.dpcs, refills: e.refills, lostInterrupts: card.stats.lostInterrupts };
+  SoundStopDevice(k, fdo);
+  user.release();
+  const captured = card.captured().slice();
+  const wav = encodeWav({ sampleRate: p.sampleRate, channels: 2, bitsPerSample: 16, data: captured, signed: true });
+  const delayNs = Math.round(p.refillDelayMs * 1e6);
+  // Predictions count time from the start of playback (the 8237's lazy rule depends only on t - t0).
+  const exact = sameBytes(captured, source);
+  const predicted = variant === "late" ? predictLateCapture(source, p.sampleRate, p.bufferBytes, delayNs) : { capture: source, staleBytes: 0, staleBlocks: 0 };
+  const matches = variant === "late" ? sameBytes(captured, predicted.capture) : exact;
+  const fs = findings();
+  const halfPeriodNs = (p.bufferBytes / 2 / (rate * 2)) * 1e9;
+  const shows = variant === "late" ? (predicted.staleBytes > 0) === (delayNs > halfPeriodNs) : exact;
+  const ok = play === STATUS.SUCCESS && matches && fs.length === 0 && shows;
+  const summary = [
+    `${p.seconds} s of ${p.sampleRate} Hz 16-bit stereo through a ${p.bufferBytes}-byte common buffer on DMA channel ${card.dma16} (auto-initialize), IRQ ${card.irq}`,
+    `${stats.interrupts} block interrupts, ${stats.dpcs} DPCs, ${stats.refills} refills, ${stats.lostInterrupts} lost interrupts`,
+    variant === "late"
+      ? `refills ${p.refillDelayMs} ms late: ${predicted.staleBlocks} blocks start with stale audio, ${predicted.staleBytes} bytes (${((predicted.staleBytes / BYTES_PER_FRAME / p.sampleRate) * 1000).toFixed(1)} ms) in all; capture ${matches ? "matches" : "DIFFERS FROM"} the prediction`
+      : `capture ${exact ? "equals the source sample for sample" : "DIFFERS FROM the source"} (${captured.length} bytes)`,
+  ];
+  return {
+    ok,
+    summary,
+    stats: { ...stats, capturedBytes: captured.length, sourceBytes: source.length, exact, matchesPrediction: matches, staleBytes: predicted.staleBytes, staleBlocks: predicted.staleBlocks, simulatedSeconds: (end - t0) / 1e9, dpcsTotal: dpcCount(k) },
+    findings: fs,
+    machine: k,
+    wav,
+    captured,
+    source,
+  };
+}
+
+export const soundCardScenario: Scenario = {
+  name: "sound-card",
+  description: "Common-buffer system DMA in auto-initialize mode: an SB16-like card plays a tone through the 8237; the capture equals the source",
+  defaultProfile: "x64-desktop",
+  run: (opts) => runSoundCard("correct", opts),
+};
+
+export const soundCardLateScenario: Scenario = {
+  name: "sound-card-late",
+  description: "The same driver refilling each half late (params.refillDelayMs, default 60 ms): stale audio is replayed at the predicted places",
+  defaultProfile: "x64-desktop",
+  run: (opts) => runSoundCard("late", opts),
+};
+
+export const soundCardExhaustedScenario: Scenario = {
+  name: "sound-card-exhausted",
+  description: "Memory below 16 MiB exhausted before start: AllocateCommonBuffer returns NULL, the start fails with STATUS_INSUFFICIENT_RESOURCES and nothing leaks",
+  defaultProfile: "x64-desktop",
+  run: (opts) => runSoundCard("exhausted", opts),
+};
