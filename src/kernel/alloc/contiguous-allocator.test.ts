@@ -139,6 +139,9 @@ describe.each(implementations)("%s conforms to ContiguousAllocator", (_name, mak
     expect(() => a.allocate(contiguousRequest(1.5, 0, 63))).toThrow(/got 1.5/);
     expect(() => a.markUsed(60, 10)).toThrow(/runs past the last page frame 63/);
     expect(() => a.markFree(-1, 1)).toThrow(/got -1/);
+    expect(() => a.nextFree(Number.NaN)).toThrow(/fromPfn .* got NaN/);
+    expect(() => a.largestFreeRun(0, 2.5)).toThrow(/highPfn .* got 2.5/);
+    expect(() => a.countFree(-4, 10)).toThrow(/startPfn .* got -4/);
     expect(snapshot(a)).toBe(before);
   });
 

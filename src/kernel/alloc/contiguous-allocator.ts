@@ -82,6 +82,11 @@ export function validateRequest(req: ContiguousRequest, pageCount: number): void
   if (!Number.isSafeInteger(pageCount)) throw new RangeError(`bad pageCount ${pageCount}`);
 }
 
+/** Throws a RangeError naming the value unless it is a whole number >= 0 (a PFN argument). */
+export function validatePfn(v: number, what: string): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${what} must be a whole number >= 0, got ${v}`);
+}
+
 /** Throws a RangeError unless [pfn, pfn+count) lies inside [0, pageCount). */
 export function validateRange(pfn: number, count: number, pageCount: number, what: string): void {
   if (!Number.isSafeInteger(pfn) || pfn < 0) throw new RangeError(`${what}: pfn must be a whole number >= 0, got ${pfn}`);

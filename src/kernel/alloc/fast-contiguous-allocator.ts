@@ -1,5 +1,5 @@
 import { countBitsIn, clearBits, ctz32, setBits } from "./bits.ts";
-import { type ContiguousAllocator, type ContiguousRequest, validateRange, validateRequest } from "./contiguous-allocator.ts";
+import { type ContiguousAllocator, type ContiguousRequest, validatePfn, validateRange, validateRequest } from "./contiguous-allocator.ts";
 import { firstValidStart, lastValidStart } from "./fit.ts";
 
 /**
@@ -70,6 +70,8 @@ export class FastContiguousAllocator implements ContiguousAllocator {
   }
 
   countFree(startPfn: number, endPfn: number): number {
+    validatePfn(startPfn, "countFree: startPfn");
+    validatePfn(endPfn, "countFree: endPfn");
     const s = Math.max(0, startPfn);
     const e = Math.min(endPfn, this.pageCount);
     return s < e ? countBitsIn(this.bits, s, e) : 0;
@@ -205,12 +207,15 @@ export class FastContiguousAllocator implements ContiguousAllocator {
   }
 
   nextFree(fromPfn: number): number {
+    validatePfn(fromPfn, "nextFree: fromPfn");
     const from = Math.max(0, Math.ceil(fromPfn));
     if (from >= this.pageCount || this.nFree === 0) return -1;
     return this.firstWindow(from, 1, this.pageCount);
   }
 
   largestFreeRun(lowPfn: number, highPfn: number): number {
+    validatePfn(lowPfn, "largestFreeRun: lowPfn");
+    validatePfn(highPfn, "largestFreeRun: highPfn");
     const lo = Math.max(0, lowPfn);
     const end = Math.min(highPfn, this.pageCount - 1) + 1;
     if (lo >= end) return 0;

@@ -1,4 +1,4 @@
-import { type ContiguousAllocator, type ContiguousRequest, startFits, validateRange, validateRequest } from "./contiguous-allocator.ts";
+import { type ContiguousAllocator, type ContiguousRequest, startFits, validatePfn, validateRange, validateRequest } from "./contiguous-allocator.ts";
 
 /**
  * The oracle: one byte per page and a linear scan, in the manner of ReactOS's
@@ -86,11 +86,14 @@ export class LinearScanAllocator implements ContiguousAllocator {
   }
 
   nextFree(fromPfn: number): number {
+    validatePfn(fromPfn, "nextFree: fromPfn");
     for (let i = Math.max(0, fromPfn); i < this.pageCount; i++) if (this.free[i] === 1) return i;
     return -1;
   }
 
   largestFreeRun(lowPfn: number, highPfn: number): number {
+    validatePfn(lowPfn, "largestFreeRun: lowPfn");
+    validatePfn(highPfn, "largestFreeRun: highPfn");
     let best = 0;
     let run = 0;
     for (let i = Math.max(0, lowPfn); i <= Math.min(highPfn, this.pageCount - 1); i++) {
@@ -108,6 +111,8 @@ export class LinearScanAllocator implements ContiguousAllocator {
   }
 
   countFree(startPfn: number, endPfn: number): number {
+    validatePfn(startPfn, "countFree: startPfn");
+    validatePfn(endPfn, "countFree: endPfn");
     let n = 0;
     for (let i = Math.max(0, startPfn); i < Math.min(endPfn, this.pageCount); i++) n += this.free[i] as number;
     return n;
