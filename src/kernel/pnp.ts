@@ -182,6 +182,19 @@ export function stopDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
   return irp;
 }
 
+const removalListeners = new WeakMap<Kernel, ((pdo: DEVICE_OBJECT) => void)[]>();
+
+/** Be told after each device removal (the verifier's leak check); returns a function that stops it. */
+export function onDeviceRemoved(k: Kernel, fn: (pdo: DEVICE_OBJECT) => void): () => void {
+  const list = removalListeners.get(k) ?? [];
+  list.push(fn);
+  removalListeners.set(k, list);
+  return () => {
+    const i = list.indexOf(fn);
+    if (i >= 0) list.splice(i, 1);
+  };
+}
+
 /** Send IRP_MN_REMOVE_DEVICE; the device stack is gone afterwards (the FDO is marked deleted). */
 export function removeDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
   const node = nodes(k).get(pdo);
@@ -191,5 +204,6 @@ export function removeDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
   if (node.fdo !== null) node.fdo.deleted = true;
   pdo.AttachedDevice = null;
   nodes(k).delete(pdo);
+  for (const fn of removalListeners.get(k) ?? []) fn(pdo);
   return irp;
 }

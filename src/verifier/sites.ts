@@ -40,7 +40,9 @@ export function callerLocation(): string {
   Error.stackTraceLimit = limit;
   const lines = (holder.stack ?? "").split("\n").slice(1);
   for (const line of lines) {
-    if (INTERNAL.test(line)) continue;
+    // dmasim's own frames are skipped, except tests and their fixtures (they play the driver).
+    if (!/\.[cm]?[jt]s:\d+/.test(line)) continue;
+    if (INTERNAL.test(line) && !/\.test\.ts:|test-machine\.ts:/.test(line)) continue;
     const t = line.trim().replace(/^at /, "");
     const m = /^(.*?) \((.*)\)$/.exec(t);
     const where = (m?.[2] ?? t).replace(/^file:\/\//, "");

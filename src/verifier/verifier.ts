@@ -19,6 +19,7 @@ import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import type { Finding, FindingInput, FindingSink } from "../core/findings.ts";
 import { NO_FINDINGS } from "../core/findings.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import { onDeviceRemoved } from "../kernel/pnp.ts";
 import { formatVa, type CpuAccessObserver, type VaMapping } from "../kernel/va-space.ts";
 import type { BusFault, BusMaster, BusObserver } from "../machine/bus.ts";
 import { CacheMemorySystem, type CoherenceObserver } from "../machine/cache.ts";
@@ -87,6 +88,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   private pendingStaleLine = 0;
   /** The CPU access in progress (for stale-CPU-read messages). */
   private cpuVa = 0;
+  private stopRemovals: () => void = () => undefined;
 
   constructor(kernel: Kernel, opts: VerifierOptions = {}) {
     const mode = opts.mode ?? "collect";
@@ -109,8 +111,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     k.bus.observer = this;
     halState(k).observer = this;
     if (k.memorySystem instanceof CacheMemorySystem) k.memorySystem.observer = this;
-    const dma = (k as { dma8237?: { observer: Dma8237Observer | null } }).dma8237;
-    if (dma !== undefined) dma.observer = this;
+    this.stopRemovals = onDeviceRemoved(k, (pdo) => this.onDeviceRemoved(pdo.config.name));
     return this;
   }
 
@@ -122,6 +123,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     if (k.bus.observer === this) k.bus.observer = null;
     if (halState(k).observer === this) halState(k).observer = null;
     if (k.memorySystem instanceof CacheMemorySystem && k.memorySystem.observer === this) k.memorySystem.observer = null;
+    this.stopRemovals();
   }
 
   /** Attach to an 8237 pair created after install (system DMA). */
