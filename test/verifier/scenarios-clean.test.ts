@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { BUILTIN_SCENARIOS } from "../../src/scenarios/index.ts";
+
+// Every built-in scenario is a correct driver: run with the verifier collecting, it must report nothing.
+describe("built-in scenarios run with the verifier on and zero findings", () => {
+  it("the registry has scenarios to check", () => {
+    expect(BUILTIN_SCENARIOS.length).toBeGreaterThan(0);
+  });
+
+  for (const s of BUILTIN_SCENARIOS) {
+    it(`${s.name} on ${s.defaultProfile}: ok, no findings`, async () => {
+      const params = s.name === "fragmentation" ? { trials: 1 } : undefined;
+      const r = await s.run({ profile: s.defaultProfile, seed: 1, uptimeSeconds: 0, verifier: "collect", ...(params === undefined ? {} : { params }) });
+      expect(r.ok).toBe(true);
+      expect((r.findings ?? []).map((f) => `${f.code}: ${f.message}`)).toEqual([]);
+    });
+  }
+});
