@@ -372,6 +372,15 @@ export class Sb16 implements DmaDevice {
     return this.cap.subarray(0, this.capLen);
   }
 
+  /** Make room for `bytes` of capture up front (avoids regrowing during a long take). */
+  reserveCapture(bytes: number): void {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`Sb16.reserveCapture: ${bytes} is not a byte count`);
+    if (bytes <= this.cap.length) return;
+    const next = new Uint8Array(bytes);
+    next.set(this.cap.subarray(0, this.capLen));
+    this.cap = next;
+  }
+
   /** Forget the capture (a new take). */
   clearCapture(): void {
     this.dma.sync();

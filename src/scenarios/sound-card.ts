@@ -118,32 +118,21 @@ export function predictLateCapture(source: Uint8Array, sampleRate: number, buffe
   const half = bufferBytes / 2;
   const unitsPerBlock = half / 2;
   const rate = sampleRate * 2; // 16-bit stereo: two words per frame
-  const out = new Uint8Array(source.length);
-  const chunk = (c: number): Uint8Array => {
-    const b = new Uint8Array(half);
-    const start = c * half;
-    if (start < source.length) b.set(source.subarray(start, Math.min(source.length, start + half)));
-    return b;
-  };
+  // Start from the source (what a timely driver plays), then overwrite the stale head of each late block.
+  const out = source.slice();
   let staleBytes = 0;
   let staleBlocks = 0;
   const blocks = Math.ceil(source.length / half);
-  for (let m = 0; m < blocks; m++) {
-    const cur = chunk(m);
-    let stale = 0;
-    if (m >= 2 && delayNs > 0) {
-      const refill = timeForUnits((m - 1) * unitsPerBlock, rate) + delayNs;
-      stale = Math.max(0, Math.min(unitsPerBlock, unitsInTime(refill, rate) - m * unitsPerBlock)) * 2;
-    }
-    const b = new Uint8Array(half);
-    b.set(cur);
-    if (stale > 0) {
-      b.set(chunk(m - 2).subarray(0, stale));
-      staleBytes += Math.min(stale, Math.max(0, source.length - m * half));
-      staleBlocks++;
-    }
-    const n = Math.min(half, source.length - m * half);
-    out.set(b.subarray(0, n), m * half);
+  for (let m = 2; m < blocks && delayNs > 0; m++) {
+    const refill = timeForUnits((m - 1) * unitsPerBlock, rate) + delayNs;
+    const stale = Math.max(0, Math.min(unitsPerBlock, unitsInTime(refill, rate) - m * unitsPerBlock)) * 2;
+    if (stale === 0) continue;
+    // The half still holds chunk m - 2 (zeros past the end of the source).
+    const n = Math.min(stale, source.length - m * half);
+    const from = (m - 2) * half;
+    out.set(source.subarray(from, from + n), m * half);
+    staleBytes += n;
+    staleBlocks++;
   }
   return { capture: out, staleBytes, staleBlocks };
 }
@@ -241,6 +230,7 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
     return { ok: false, summary: [`IRP_MN_START_DEVICE failed: ${statusName(start)}`], stats: { status: statusName(start) }, findings: findings(), machine: k, wav: new Uint8Array(0), captured: new Uint8Array(0), source };
   }
   card.clearCapture();
+  card.reserveCapture(source.length);
   const t0 = k.clock.now;
   const play = SoundStartPlayback(k, fdo, user.stream);
   const rate = p.sampleRate * 2;
@@ -255,7 +245,7 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   const stats = { interrupts: e.interrupts, dpcs: e.dpcs, refills: e.refills, lostInterrupts: card.stats.lostInterrupts };
   SoundStopDevice(k, fdo);
   user.release();
-  const captured = card.captured().slice();
+  const captured = card.captured(); // the card is not used again: the view is the take
   const wav = encodeWav({ sampleRate: p.sampleRate, channels: 2, bitsPerSample: 16, data: captured, signed: true });
   const delayNs = Math.round(p.refillDelayMs * 1e6);
   // Predictions count time from the start of playback (the 8237's lazy rule depends only on t - t0).
