@@ -30,6 +30,10 @@ export interface CommonBuffer {
   readonly length: number;
   readonly pages: number;
   readonly logical: number;
+  /** The same as a PHYSICAL_ADDRESS QuadPart (what the caller got back). */
+  readonly logicalQuad: bigint;
+  /** Under an IOMMU: the physical runs taken, [pfn, pages, pfn, pages, ...]; null for one contiguous run at `logical`. */
+  readonly physicalRuns: readonly number[] | null;
   readonly mapping: VaMapping;
   /** Page frames (physically contiguous unless the adapter's device is remapped by the IOMMU). */
   readonly pfns: Int32Array;

@@ -4,10 +4,11 @@
  * FreeCommonBuffer) only work out the constraints and cache attribute.
  *
  * Without remapping: one physically contiguous run inside the adapter's
- * reach that does not cross its boundary (allocateContiguousMapped), logical
+ * reach that does not cross its boundary (PageFrameManager.allocateContiguous,
+ * effort by IRQL), mapped at a fresh system VA, logical
  * address = physical address. With the device in an IOMMU domain: IOVA pages
  * from the device's own space (inside its reach and boundary), physical pages
- * taken one at a time wherever they are free (so a multi-page buffer may be
+ * taken a few at a time wherever they are free (so a multi-page buffer may be
  * physically scattered yet logically contiguous), and a read/write
  * translation for the device — the seed's "sets up a translation for the
  * device".
@@ -18,8 +19,8 @@
  * same for its map buffers, HalpGrowMapBuffers).
  */
 import { BYTES_TO_PAGES, MiB, PAGE_SIZE } from "../core/address.ts";
-import { allocateContiguousMapped, freeContiguousMapped } from "../kernel/contiguous-memory.ts";
-import { effortForIrql, type NodePolicy } from "../kernel/page-frames.ts";
+import { type ContiguousPagesRequest, effortForIrql, type NodePolicy } from "../kernel/page-frames.ts";
+import type { VaMapping } from "../kernel/va-space.ts";
 import type { CacheAttribute } from "../machine/memory-system.ts";
 import type { AdapterObject, CommonBuffer } from "./adapter.ts";
 import type { CommonBufferEvent, CommonBufferRoutine } from "./observer.ts";
@@ -55,40 +56,51 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
   if (align > 1) pages = Math.ceil(pages / align) * align;
   const boundaryPages = ao.reach.boundary / PAGE_SIZE;
   if (pages > boundaryPages) return null;
-  const node = spec.node === undefined ? {} : { node: spec.node, nodePolicy: spec.nodePolicy ?? "preferred" };
   const remapped = ao.master && ao.busMaster.domain >= 0 && k.iommu !== null;
-  let pfns: Int32Array;
   let logical: number;
-  let mapping;
+  let mapping: VaMapping;
+  let physicalRuns: readonly number[] | null = null;
   if (!remapped) {
     const lowPfn = Math.ceil(spec.minAddress / PAGE_SIZE);
     const highPfn = Math.min(Math.floor((spec.maxAddress + 1) / PAGE_SIZE) - 1, k.map.pageCount - 1);
     if (highPfn < lowPfn || highPfn - lowPfn + 1 < pages) return null;
-    const base = { pages, highPfn, boundaryPages, alignPages: align, cache: spec.cache, deviceMemory: spec.deviceMemory, tag: "common buffer", ...node };
-    let run = null;
-    if (ao.master && lowPfn < ISA_LIMIT_PFN && highPfn - ISA_LIMIT_PFN + 1 >= pages) run = allocateContiguousMapped(k, { ...base, lowPfn: ISA_LIMIT_PFN });
-    run ??= allocateContiguousMapped(k, { ...base, lowPfn });
-    if (run === null) return null;
-    mapping = run.mapping;
-    pfns = mapping.pfns;
-    logical = run.pfn * PAGE_SIZE;
+    const req: ContiguousPagesRequest = { pages, lowPfn, highPfn, alignPages: align, boundaryPages, effort: effortForIrql(k.KeGetCurrentIrql()) };
+    if (spec.node !== undefined) {
+      req.node = spec.node;
+      req.nodePolicy = spec.nodePolicy ?? "preferred";
+    }
+    let pfn = -1;
+    if (ao.master && lowPfn < ISA_LIMIT_PFN && highPfn - ISA_LIMIT_PFN + 1 >= pages) {
+      req.lowPfn = ISA_LIMIT_PFN;
+      pfn = k.pfm.allocateContiguous(req);
+      req.lowPfn = lowPfn;
+    }
+    if (pfn < 0) pfn = k.pfm.allocateContiguous(req);
+    if (pfn < 0) return null;
+    const pfns = new Int32Array(pages);
+    for (let i = 0; i < pages; i++) pfns[i] = pfn + i;
+    mapping = k.va.map(pfns, spec.cache, "common buffer", spec.deviceMemory);
+    // Windows does not zero common buffers: fresh pages show the fill pattern.
+    k.memory.scrub(pfn * PAGE_SIZE, pages * PAGE_SIZE);
+    logical = pfn * PAGE_SIZE;
   } else {
     const iommu = k.iommu;
     const domain = ao.busMaster.domain;
     const iova = iommu.allocateIova(domain, { pages, minAddress: spec.minAddress, maxAddress: spec.maxAddress, boundary: ao.reach.boundary });
     if (iova < 0) return null;
-    const taken = takeScatteredPages(ao, pages, node);
-    if (taken === null) {
+    const runs = takeScatteredPages(ao, pages, spec);
+    if (runs === null) {
       iommu.freeIova(domain, iova, pages);
       return null;
     }
-    iommu.map(domain, iova, taken, { read: true, write: true });
-    mapping = k.va.map(taken, spec.cache, "common buffer", spec.deviceMemory);
-    for (let i = 0; i < pages; i++) k.memory.scrub((taken[i] as number) * PAGE_SIZE, PAGE_SIZE);
-    pfns = mapping.pfns;
+    const pfns = expandRuns(runs, pages);
+    iommu.map(domain, iova, pfns, { read: true, write: true });
+    mapping = k.va.map(pfns, spec.cache, "common buffer", spec.deviceMemory);
+    for (let r = 0; r < runs.length; r += 2) k.memory.scrub((runs[r] as number) * PAGE_SIZE, (runs[r + 1] as number) * PAGE_SIZE);
     logical = iova;
+    physicalRuns = runs;
   }
-  const cb: CommonBuffer = { adapter: ao, routine: spec.routine, va: mapping.startVa, length: spec.length, pages, logical, mapping, pfns, cache: spec.cache, cacheEnabled: spec.cacheEnabled, deviceMemory: spec.deviceMemory, remapped, time: k.clock.now };
+  const cb: CommonBuffer = { adapter: ao, routine: spec.routine, va: mapping.startVa, length: spec.length, pages, logical, logicalQuad: BigInt(logical), physicalRuns, mapping, pfns: mapping.pfns, cache: spec.cache, cacheEnabled: spec.cacheEnabled, deviceMemory: spec.deviceMemory, remapped, time: k.clock.now };
   ao.commonBuffers.set(cb.va, cb);
   ao.freedCommonBuffers.delete(cb.va);
   ao.hal.buffers.set(cb.va, cb);
@@ -106,11 +118,12 @@ export function releaseCommonBuffer(cb: CommonBuffer, routine: CommonBufferRouti
     const iommu = k.iommu as NonNullable<typeof k.iommu>;
     iommu.unmap(ao.busMaster.domain, cb.logical);
     iommu.freeIova(ao.busMaster.domain, cb.logical, cb.pages);
-    const pfns = Array.from(cb.pfns);
     k.va.unmap(cb.va);
-    k.pfm.freePages(pfns);
+    const runs = cb.physicalRuns ?? [];
+    for (let r = 0; r < runs.length; r += 2) k.pfm.freeContiguous(runs[r] as number, runs[r + 1] as number);
   } else {
-    freeContiguousMapped(k, cb.va, routine);
+    k.va.unmap(cb.va);
+    k.pfm.freeContiguous(cb.logical / PAGE_SIZE, cb.pages);
   }
   ao.commonBuffers.delete(cb.va);
   ao.hal.buffers.delete(cb.va);
@@ -125,22 +138,71 @@ export function releaseCommonBuffer(cb: CommonBuffer, routine: CommonBufferRouti
 }
 
 /**
- * Physical pages for a remapped buffer, one at a time from a seeded random
- * starting frame each, as a long-running system's free lists hand them out:
- * all or nothing.
+ * Physical pages for a remapped buffer: runs of up to SCATTER_RUN frames,
+ * each from a seeded random place in memory (wrapping), as a long-running
+ * system's free lists hand them out — so a buffer of more than SCATTER_RUN
+ * pages is physically scattered. A run that cannot be had whole is retried
+ * shorter, down to single pages, so any free pages will do (no compaction is
+ * ever needed: the IOMMU makes them logically contiguous). All or nothing:
+ * returns the runs taken ([pfn, pages] pairs flattened) or null.
  */
-function takeScatteredPages(ao: AdapterObject, pages: number, node: { node?: number; nodePolicy?: NodePolicy }): number[] | null {
+export const SCATTER_RUN = 4;
+
+function takeScatteredPages(ao: AdapterObject, pages: number, spec: CommonBufferSpec): number[] | null {
   const k = ao.kernel;
-  const effort = effortForIrql(k.KeGetCurrentIrql());
-  const out: number[] = [];
-  const last = k.map.pageCount - 1;
-  for (let i = 0; i < pages; i++) {
-    const got = k.pfm.allocatePages(1, { effort, hintPfn: ao.hal.prng.int(last + 1), ...node });
-    if (got === null) {
-      if (out.length > 0) k.pfm.freePages(out);
+  const frames = k.map.pageCount;
+  const req: ContiguousPagesRequest = { pages: 1, lowPfn: 0, highPfn: frames - 1, effort: "free-only" };
+  // With a node: that node's memory first (strict), then the fallback order ("preferred" reaches the other nodes).
+  const policies: readonly NodePolicy[] = spec.node === undefined ? ["preferred"] : spec.nodePolicy === "strict" ? ["strict"] : ["strict", "preferred"];
+  if (spec.node !== undefined) req.node = spec.node;
+  const runs: number[] = [];
+  let left = pages;
+  while (left > 0) {
+    let n = Math.min(SCATTER_RUN, left);
+    const hint = ao.hal.prng.int(frames);
+    let pfn = runFrom(ao, req, policies, hint, n);
+    while (pfn < 0 && n > 1) {
+      n >>= 1;
+      pfn = runFrom(ao, req, policies, hint, n);
+    }
+    if (pfn < 0) {
+      for (let r = 0; r < runs.length; r += 2) k.pfm.freeContiguous(runs[r] as number, runs[r + 1] as number);
       return null;
     }
-    out.push(got[0] as number);
+    runs.push(pfn, n);
+    left -= n;
+  }
+  return runs;
+}
+
+/** A free run of n frames at or after hint, else below it; node policies in order. */
+function runFrom(ao: AdapterObject, req: ContiguousPagesRequest, policies: readonly NodePolicy[], hint: number, n: number): number {
+  const pfm = ao.kernel.pfm;
+  const last = ao.kernel.map.pageCount - 1;
+  for (const policy of policies) {
+    if (req.node !== undefined) req.nodePolicy = policy;
+    req.pages = n;
+    req.lowPfn = hint;
+    req.highPfn = last;
+    let pfn = pfm.allocateContiguous(req);
+    if (pfn < 0 && hint > 0) {
+      req.lowPfn = 0;
+      req.highPfn = Math.min(last, hint + n - 2);
+      pfn = pfm.allocateContiguous(req);
+    }
+    if (pfn >= 0) return pfn;
+  }
+  return -1;
+}
+
+/** Page frames of each page, in order, from [pfn, pages] runs. */
+function expandRuns(runs: readonly number[], pages: number): Int32Array {
+  const out = new Int32Array(pages);
+  let o = 0;
+  for (let r = 0; r < runs.length; r += 2) {
+    const pfn = runs[r] as number;
+    const n = runs[r + 1] as number;
+    for (let i = 0; i < n; i++) out[o++] = pfn + i;
   }
   return out;
 }

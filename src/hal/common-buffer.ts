@@ -128,7 +128,7 @@ export function AllocateCommonBufferWithBounds(DmaAdapter: DMA_ADAPTER, MinimumA
 
 function finish(cb: CommonBuffer | null, LogicalAddress: PHYSICAL_ADDRESS): number | null {
   if (cb === null) return null;
-  LogicalAddress.QuadPart = BigInt(cb.logical);
+  LogicalAddress.QuadPart = cb.logicalQuad;
   return cb.va;
 }
 
@@ -172,10 +172,11 @@ export function freeChecked(ao: AdapterObject, routine: CommonBufferRoutine, Len
     }
     return;
   }
-  const la = BigInt.asUintN(64, LogicalAddress.QuadPart);
+  const q = LogicalAddress.QuadPart;
+  const la = q < 0n ? BigInt.asUintN(64, q) : q;
   const bad: string[] = [];
   if (Length !== cb.length) bad.push(`Length ${Length} (allocated ${cb.length})`);
-  if (la !== BigInt(cb.logical)) bad.push(`LogicalAddress 0x${la.toString(16)} (allocated 0x${cb.logical.toString(16)})`);
+  if (la !== cb.logicalQuad) bad.push(`LogicalAddress 0x${la.toString(16)} (allocated 0x${cb.logical.toString(16)})`);
   if (CacheEnabled !== cb.cacheEnabled) bad.push(`CacheEnabled ${String(CacheEnabled).toUpperCase()} (allocated with ${String(cb.cacheEnabled).toUpperCase()})`);
   if (bad.length > 0) {
     k.report({ code: "DMA_COMMON_BUFFER_FREE_MISMATCH", routine, device: ao.device, message: `${routine}: the free of ${formatVa(VirtualAddress)} does not match its allocation by ${cb.routine}: ${bad.join(", ")}; the buffer stays allocated`, params: { va: VirtualAddress, length: Length, allocatedLength: cb.length, logical: la, allocatedLogical: cb.logical, cacheEnabled: CacheEnabled, allocatedCacheEnabled: cb.cacheEnabled } });

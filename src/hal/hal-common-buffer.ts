@@ -34,7 +34,7 @@ export function HalAllocateCommonBuffer(AdapterObject: DMA_ADAPTER, Length: numb
   const node = n === undefined || n >= ao.kernel.map.nodeCount ? {} : { node: n };
   const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: 0, maxAddress: ao.reach.maxAddress, ...c, cacheEnabled: CacheEnabled, ...node });
   if (cb === null) return null;
-  LogicalAddress.QuadPart = BigInt(cb.logical);
+  LogicalAddress.QuadPart = cb.logicalQuad;
   return cb.va;
 }
 
