@@ -79,6 +79,14 @@ describe("interrupts", () => {
     expect(() => IoDisconnectInterrupt(k, out.value as KINTERRUPT)).toThrow(TypeError);
   });
 
+  it("the ISR runs at SynchronizeIrql when it is above Irql", () => {
+    const k = bootMachine("x64-desktop");
+    let at = -1;
+    IoConnectInterrupt(k, { value: null }, () => ((at = k.KeGetCurrentIrql()), true), null, 5, 8, 10, Latched, false);
+    interruptControllerOf(k).setLine(5, true);
+    expect(at).toBe(10);
+  });
+
   it("KeSynchronizeExecution runs the routine at the interrupt's SynchronizeIrql", () => {
     const k = bootMachine("x64-desktop");
     const out: { value: KINTERRUPT | null } = { value: null };

@@ -1,8 +1,9 @@
 /**
  * Interrupt objects: IoConnectInterrupt, IoDisconnectInterrupt,
- * KeSynchronizeExecution, and the dispatcher that runs ISRs at their DIRQL
- * when the machine's interrupt controller delivers a line, then the DPCs they
- * queued at DISPATCH_LEVEL.
+ * KeSynchronizeExecution, and the dispatcher that runs ISRs at their
+ * SynchronizeIrql (a DIRQL; IoConnectInterrupt's documentation: the DIRQL at
+ * which the ISR will run) when the machine's interrupt controller delivers a
+ * line, then the DPCs they queued at DISPATCH_LEVEL.
  *
  * DIRQLs: on x64 device IRQLs are 3..12 and the HAL derives them from the
  * vector the I/O APIC routes to (IRQL = vector / 16). dmasim's HAL assigns
@@ -155,7 +156,7 @@ export function KeSynchronizeExecution(k: Kernel, Interrupt: KINTERRUPT, Synchro
 /** The kernel's interrupt dispatch for one delivered line. */
 function dispatch(k: Kernel, s: IntState, line: number, retry = false): void {
   const list = s.byLine[line] as KINTERRUPT[];
-  const irql = list.length > 0 ? Math.max(...list.map((i) => i.Irql)) : DIRQL_MIN;
+  const irql = list.length > 0 ? Math.min(...list.map((i) => i.Irql)) : DIRQL_MIN;
   if (k.KeGetCurrentIrql() >= irql) {
     // The processor is at or above this DIRQL: the interrupt waits until the clock loop regains control.
     s.deferred.push(line);
@@ -167,7 +168,8 @@ function dispatch(k: Kernel, s: IntState, line: number, retry = false): void {
   for (const obj of list.slice()) {
     if (!obj.connected) continue;
     obj.calls++;
-    const r = k.atIrql(obj.Irql, () => obj.ServiceRoutine(obj, obj.ServiceContext));
+    // The ISR runs at SynchronizeIrql (the DDI: "the DIRQL at which the ISR will run"), which is >= Irql.
+    const r = k.atIrql(obj.SynchronizeIrql, () => obj.ServiceRoutine(obj, obj.ServiceContext));
     if (r) {
       obj.claimed++;
       claimed = true;
