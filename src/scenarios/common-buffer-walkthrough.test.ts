@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { commonBufferWalkthroughScenario as s } from "./common-buffer-walkthrough.ts";
+
+const run = (profile: string) => s.run({ profile, seed: 1, uptimeSeconds: 0, verifier: "collect" }) as Awaited<ReturnType<typeof s.run>>;
+
+describe("common-buffer-walkthrough scenario", () => {
+  it("on x64-desktop: logical = physical, contiguous, cached; everything freed with no findings", () => {
+    const r = run("x64-desktop");
+    expect(r.ok).toBe(true);
+    expect(r.findings).toEqual([]);
+    const rows = r.tables?.commonBuffers ?? [];
+    expect(rows).toHaveLength(2 + 8 + 1);
+    for (const row of rows) expect(row.logical).toBe(row.physical);
+    expect(rows.filter((x) => x.buffer === "A").map((x) => x.callerBytes)).toEqual([4096, 904]);
+    expect(rows.find((x) => x.buffer === "A")?.cache).toBe("cached");
+    expect(rows.find((x) => x.buffer === "C")?.cache).toBe("noncached");
+    expect(r.summary.join("\n")).toMatch(/ignores CacheEnabled/);
+  });
+
+  it("on x64-iommu: logical differs from physical and the multi-page buffer is physically scattered", () => {
+    const r = run("x64-iommu");
+    expect(r.ok).toBe(true);
+    const rows = r.tables?.commonBuffers ?? [];
+    for (const row of rows) expect(row.logical).not.toBe(row.physical);
+    expect(r.summary.join("\n")).toMatch(/physically scattered, logically contiguous/);
+    expect(r.summary.join("\n")).toMatch(/faults in the IOMMU/);
+    // The one finding is the walkthrough's deliberate use of the physical address.
+    expect(r.findings?.map((f) => f.bugCheck?.[1])).toEqual([0x26]);
+  });
+
+  it("on arm64-soc: the _CCA 0 device gets uncached Device memory even with CacheEnabled TRUE", () => {
+    const r = run("arm64-soc");
+    expect(r.ok).toBe(true);
+    for (const row of r.tables?.commonBuffers ?? []) expect(row).toMatchObject({ cache: "noncached", deviceMemory: true });
+    expect(r.summary.join("\n")).toMatch(/_CCA 0/);
+  });
+
+  it("rejects an unknown param or device", () => {
+    expect(() => s.run({ profile: "x64-desktop", seed: 1, uptimeSeconds: 0, verifier: "off", params: { colour: 1 } })).toThrow(/unknown param "colour"/);
+    expect(() => s.run({ profile: "x64-desktop", seed: 1, uptimeSeconds: 0, verifier: "off", params: { device: "nope" } })).toThrow(/no device "nope"/);
+  });
+});
