@@ -31,7 +31,7 @@ export interface WorkloadOptions {
   movableFraction?: number;
   /** Target share of RAM in unmovable pages; default 0.03. */
   unmovableFraction?: number;
-  /** Share of the unmovable target that is permanent (allocated first, near low memory, never freed); default 0.3. */
+  /** Share of the unmovable target that is permanent (allocated first in large clustered batches, never freed); default 0.3. */
   unmovablePermanentFraction?: number;
   /** Mean lifetime of a non-permanent unmovable page, simulated seconds; default 300. */
   unmovableMeanLifetimeS?: number;
@@ -158,10 +158,12 @@ export class Workload {
   private work(): void {
     const dt = this.o.tickNs / 1e9;
     const ramp = Math.max(1, Math.floor(this.ramPages * this.o.rampPerSecond * dt));
-    // Permanent unmovable first (boot-time allocations, low in memory, clustered).
+    // Permanent unmovable first (boot-time allocations): big batches, so they stay clustered.
+    // They start at a random frame rather than at the bottom so that low memory (ISA DMA's
+    // first 16 MiB) is not systematically used up.
     if (this.counters.permanentUnmovablePages < this.targetPermanent) {
       const want = Math.min(ramp, this.targetPermanent - this.counters.permanentUnmovablePages);
-      const pages = this.pfm.allocatePages(want, { effort: "free-only", kind: "unmovable", hintPfn: this.ranges[0]?.start ?? 0 });
+      const pages = this.pfm.allocatePages(want, { effort: "free-only", kind: "unmovable", hintPfn: this.randomRamPfn() });
       if (pages === null) this.counters.failedAllocations++;
       else {
         this.counters.permanentUnmovablePages += pages.length;
