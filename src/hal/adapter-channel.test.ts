@@ -166,4 +166,25 @@ describe("AllocateAdapterChannel / FreeAdapterChannel", () => {
     expect(bases.length).toBe(2);
     expect(bases.every((b) => b !== null)).toBe(true);
   });
+
+  it("PutDmaAdapter with the channel still held is reported as 0xE6 / 0x08 and with map registers still allocated as 0xE6 / 0x09", () => {
+    const { k, seen } = machine();
+    const a = sysAdapter(k);
+    const ao = adapterObject(a);
+    allocate(k, a, 2, () => KeepObject);
+    a.DmaOperations.PutDmaAdapter?.(a);
+    expect(seen.map((f) => f.bugCheck)).toEqual([
+      [0xe6, 0x08, ao.address, 1, 0],
+      [0xe6, 0x09, ao.address, 2, 0],
+    ]);
+  });
+
+  it("PutDmaAdapter after FreeAdapterChannel reports nothing", () => {
+    const { k, seen } = machine();
+    const a = sysAdapter(k);
+    allocate(k, a, 2, () => KeepObject);
+    k.atDispatch(() => a.DmaOperations.FreeAdapterChannel?.(a));
+    a.DmaOperations.PutDmaAdapter?.(a);
+    expect(seen).toEqual([]);
+  });
 });

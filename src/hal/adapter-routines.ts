@@ -5,6 +5,8 @@
 import { BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { formatAdapter, liveAdapter } from "./adapter.ts";
+import { outstandingChannels } from "./adapter-channel.ts";
+import { outstandingMapRegisters } from "./map-registers.ts";
 import type { DMA_ADAPTER } from "./types.ts";
 
 /**
@@ -23,6 +25,15 @@ export function PutDmaAdapter(DmaAdapter: DMA_ADAPTER): void {
   const outstanding = ao.commonBuffers.size;
   if (outstanding > 0) {
     k.report({ code: "DMA_ADAPTER_RELEASED_WITH_COMMON_BUFFERS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x07, ao.address, outstanding, 0], routine, device: ao.device, message: `${routine}: adapter ${formatAdapter(ao)} released with ${outstanding} common buffer${outstanding === 1 ? "" : "s"} still allocated (leaked)`, params: { adapter: ao.address, outstanding } });
+  }
+  // Adapter channels and map registers (sysdma): 0x08 channels outstanding, 0x09 map registers outstanding.
+  const channels = outstandingChannels(ao);
+  if (channels > 0) {
+    k.report({ code: "DMA_ADAPTER_RELEASED_WITH_CHANNELS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x08, ao.address, channels, 0], routine, device: ao.device, message: `${routine}: adapter ${formatAdapter(ao)} released with ${channels} adapter channel${channels === 1 ? "" : "s"} allocated or requested (call FreeAdapterChannel first)`, params: { adapter: ao.address, outstanding: channels } });
+  }
+  const registers = outstandingMapRegisters(ao);
+  if (registers > 0) {
+    k.report({ code: "DMA_ADAPTER_RELEASED_WITH_MAP_REGISTERS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x09, ao.address, registers, 0], routine, device: ao.device, message: `${routine}: adapter ${formatAdapter(ao)} released with ${registers} map register${registers === 1 ? "" : "s"} still allocated (call FreeMapRegisters or FreeAdapterChannel first)`, params: { adapter: ao.address, outstanding: registers } });
   }
   ao.released = true;
   const o = ao.hal.observer;
