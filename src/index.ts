@@ -67,6 +67,19 @@ export {
   type SCATTER_GATHER_LIST,
   type ULONG_OUT,
 } from "./hal/types.ts";
+export type { DMA_ADAPTER_INFO, DMA_ADAPTER_INFO_V1, INTERFACE_TYPE } from "./hal/types.ts";
+export { IoGetDmaAdapter, MAX_MAP_REGISTERS_MASTER, MAX_MAP_REGISTERS_SUBORDINATE } from "./hal/io-get-dma-adapter.ts";
+export { adapterObject, type AdapterObject, type CommonBuffer } from "./hal/adapter.ts";
+export { adapterReach, type AdapterReach } from "./hal/reach.ts";
+export { AllocateCommonBuffer, AllocateCommonBufferEx, AllocateCommonBufferWithBounds, FreeCommonBuffer } from "./hal/common-buffer.ts";
+export { HalAllocateCommonBuffer, HalFreeCommonBuffer } from "./hal/hal-common-buffer.ts";
+export { PutDmaAdapter, GetDmaAlignment } from "./hal/adapter-routines.ts";
+export { GetDmaAdapterInfo, DMA_ADAPTER_INFO_VERSION1 } from "./hal/adapter-info.ts";
+export { buildDmaOperations, DMA_OPERATIONS_SIZE } from "./hal/dma-operations.ts";
+export { setHalObserver, setDmaOsBuild, commonBufferAt, liveCommonBuffers, DMA_OS_BUILDS, type DmaOsBuild } from "./hal/hal-state.ts";
+export type { HalObserver, AdapterEvent, CommonBufferEvent, CommonBufferRoutine } from "./hal/observer.ts";
+export { Iommu, type IommuMapping, type IovaRequest } from "./machine/iommu.ts";
+export { createDriverObject, IoCreateFdo, IoCallDriver, IoCompleteRequest, IoAllocateIrp, pnpAddDevice, pnpState, startDevice, stopDevice, removeDevice, driverObjectOf, IRP_MJ_PNP, IRP_MN_START_DEVICE, IRP_MN_STOP_DEVICE, IRP_MN_REMOVE_DEVICE, type IRP, type IO_STATUS_BLOCK, type DRIVER_OBJECT, type DRIVER_DISPATCH, type DRIVER_ADD_DEVICE, type PnpState } from "./kernel/pnp.ts";
 
 // scenarios
 export type { Scenario, ScenarioOptions, ScenarioResult } from "./scenarios/scenario.ts";
@@ -86,3 +99,17 @@ export { renderHtmlReport, type HtmlReportOptions } from "./report/html-report.t
 export { snapshotMemory, MAP_KINDS, type MemorySnapshot, type NodeMap } from "./report/memory-snapshot.ts";
 export { buildTimeline, summarizeTrace, type TimelineData, type TraceSummary } from "./report/timeline.ts";
 export { collectBuffers, type BufferInfo } from "./report/buffers.ts";
+
+// system DMA: interrupts, the 8237 pair, the SB16 card, DPCs/timers, adapter channels, MapTransfer, the sound-card driver
+export { InterruptController, type InterruptSink } from "./machine/interrupts.ts";
+export { Dma8237Pair, DMA_MODE, DMA_REG, DMA_PAGE_PORT, DMA_BLOCK_RATE, dmaAddressPort, dmaCountPort, dmaControlPort, timeForUnits, unitsInTime, type DmaDevice, type Dma8237Observer, type DmaWrapEvent, type DmaChannelState } from "./machine/dma8237.ts";
+export { Sb16, DSP, SB_PORT, SB16_DEFAULT_BASE, type Sb16Options, type Sb16Format } from "./devices/sb16.ts";
+export { encodeWav, decodeWav, type PcmFormat, type WavInput, type DecodedWav } from "./devices/wav.ts";
+export { KeInitializeDpc, KeInsertQueueDpc, KeRemoveQueueDpc, KeInitializeTimer, KeSetTimer, KeCancelTimer, KeReadStateTimer, addCatchUp, catchUpDevices, drainDpcs, dpcCount, type KDPC, type KTIMER, type KDEFERRED_ROUTINE } from "./kernel/dpc.ts";
+export { IoConnectInterrupt, IoDisconnectInterrupt, KeSynchronizeExecution, interruptControllerOf, interruptResources, dirqlOfLine, unclaimedInterrupts, LevelSensitive, Latched, type KINTERRUPT, type KSERVICE_ROUTINE, type KSYNCHRONIZE_ROUTINE, type KINTERRUPT_MODE, type InterruptResource } from "./kernel/interrupt.ts";
+export { AllocateAdapterChannel, FreeAdapterChannel, holdsChannel, outstandingChannels } from "./hal/adapter-channel.ts";
+export { FreeMapRegisters, outstandingMapRegisters, type MapRegisterFile, type OpenMapping } from "./hal/map-registers.ts";
+export { MapTransfer, FlushAdapterBuffers } from "./hal/map-transfer.ts";
+export { ReadDmaCounter, READ_PORT_UCHAR, WRITE_PORT_UCHAR, systemDmaOf, sb16Of, programChannel, maskChannel, readCountRegister, type SystemDmaPlatform, type ChannelProgram } from "./hal/system-dma.ts";
+export { soundCardScenario, soundCardLateScenario, soundCardExhaustedScenario, runSoundCard, predictLateCapture, toneSource, soundCardParams, sameBytes, type SoundCardResult, type SoundCardParams, type SoundCardVariant } from "./scenarios/sound-card.ts";
+export { SoundAddDevice, SoundStartDevice, SoundStartPlayback, SoundStopPlayback, SoundStopDevice, bindKernel, type SoundDeviceExtension, type SoundDriverConfig, type PlaybackStream } from "./scenarios/sound-card-driver.ts";
