@@ -231,7 +231,7 @@ export class Plx9656 {
     this.regs[CSR_OFF[ch]] = (this.regs[CSR_OFF[ch]] as number) & ~DMACSR_DONE;
     const mode = this.dv.getUint32(MODE_OFF[ch], true);
     if ((mode & DMAMODE_SG_MODE) !== 0) {
-      const first = this.dv.getUint32(DPR_OFF[ch], true) & DESC_PTR_ADDR_MASK;
+      const first = (this.dv.getUint32(DPR_OFF[ch], true) & DESC_PTR_ADDR_MASK) >>> 0;
       this.clock.after(this.transactionLatencyNs, () => this.step(ch, first), `plx ch${ch} descriptor`);
     } else {
       // Block mode: one transfer from the registers.
@@ -269,7 +269,7 @@ export class Plx9656 {
       this.clock.after(duration, () => this.finish(ch), `plx ch${ch} done`);
       return;
     }
-    const next = dpr & DESC_PTR_ADDR_MASK;
+    const next = (dpr & DESC_PTR_ADDR_MASK) >>> 0;
     this.clock.after(duration, () => this.step(ch, next), `plx ch${ch} descriptor`);
   }
 

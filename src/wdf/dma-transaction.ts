@@ -1,0 +1,272 @@
+/**
+ * WDFDMATRANSACTION for scatter/gather bus masters — enough of KMDF's
+ * transaction model for a PLX9x5x-style driver (Windows-Driver-Frameworks
+ * fxdmatransactionapi.cpp, fxdmatransactionscattergather.cpp; DDI
+ * wdfdmatransaction.h):
+ *
+ * - WdfDmaTransactionCreate (parent: the enabler unless the attributes name one);
+ * - WdfDmaTransactionInitialize(EvtProgramDma, direction, MDL, VA, Length);
+ * - WdfDmaTransactionExecute: the first fragment — min(remaining,
+ *   the enabler's fragment length, the transaction's maximum length) — gets
+ *   its scatter/gather list from the HAL at DISPATCH_LEVEL (BuildScatterGatherList
+ *   into the enabler's preallocated list, or GetScatterGatherList with
+ *   WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION) and EvtProgramDma runs
+ *   with it at DISPATCH_LEVEL;
+ * - WdfDmaTransactionDmaCompleted[WithLength|Final] (the DPC): PutScatterGatherList,
+ *   count the bytes, and either stage the next fragment (FALSE) or finish (TRUE);
+ * - WdfDmaTransactionRelease makes the object reusable.
+ * Calls in the wrong state stop with WDF_VIOLATION 0x8 (a DMA transaction
+ * operation in the wrong state), as KMDF's verifier does.
+ */
+import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
+import { DISPATCH_LEVEL } from "../core/irql.ts";
+import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import type { SCATTER_GATHER_LIST, DMA_ADAPTER } from "../hal/types.ts";
+import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
+import type { WdfDevice } from "./device.ts";
+import type { HandleOut } from "./driver.ts";
+import { WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, type WDF_DMA_DIRECTION, WdfDmaEnabler } from "./dma-enabler.ts";
+import { FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WDF_VIOLATION_DMA_TRANSACTION_STATE, WdfObject } from "./object.ts";
+
+/** EVT_WDF_PROGRAM_DMA: program the device with the list; TRUE when the transfer started. */
+export type EVT_WDF_PROGRAM_DMA = (Transaction: WdfDmaTransaction, Device: WdfDevice, Context: unknown, Direction: WDF_DMA_DIRECTION, SgList: SCATTER_GATHER_LIST) => boolean;
+
+export type DmaTransactionState = "created" | "initialized" | "executing" | "transferCompleted" | "released";
+
+export class WdfDmaTransaction extends WdfObject {
+  readonly typeName = "WDFDMATRANSACTION";
+  readonly enabler: WdfDmaEnabler;
+  txState: DmaTransactionState = "created";
+  private program: EVT_WDF_PROGRAM_DMA | null = null;
+  direction: WDF_DMA_DIRECTION = WdfDmaDirectionReadFromDevice;
+  private mdl: MDL | null = null;
+  /** VA where the whole transaction starts. */
+  private startVa = 0;
+  length = 0;
+  /** Bytes completed so far (WdfDmaTransactionGetBytesTransferred). */
+  transferred = 0;
+  /** Bytes of the fragment in flight (WdfDmaTransactionGetCurrentDmaTransferLength). */
+  currentLength = 0;
+  /** 0 = the enabler's fragment length. */
+  maximumLength = 0;
+  private programContext: unknown = null;
+  /** The list the HAL built for the fragment in flight, and whether it came from GetScatterGatherList. */
+  private sgList: SCATTER_GATHER_LIST | null = null;
+  /** The enabler's preallocated list (lookaside) this transaction uses for BuildScatterGatherList. */
+  private readonly sgBuffer: SCATTER_GATHER_LIST = { NumberOfElements: 0, Elements: [] };
+  /** Fragments programmed since Initialize (statistics). */
+  fragments = 0;
+
+  constructor(enabler: WdfDmaEnabler, attributes: WDF_OBJECT_ATTRIBUTES | null) {
+    super(enabler.globals, attributes);
+    this.enabler = enabler;
+  }
+
+  private adapter(): DMA_ADAPTER {
+    const a = this.enabler.description(this.direction).AdapterObject;
+    if (a === null) throw new BugCheckError(BUGCHECK.WDF_VIOLATION, WDF_VIOLATION_DMA_TRANSACTION_STATE, this.handle, 0, 0, `${String(this)}: the enabler has no adapter for this direction`);
+    return a;
+  }
+
+  wrongState(routine: string): never {
+    throw new BugCheckError(BUGCHECK.WDF_VIOLATION, WDF_VIOLATION_DMA_TRANSACTION_STATE, this.handle, 0, 0, `${routine} on ${String(this)} in state ${this.txState}`);
+  }
+
+  initialize(program: EVT_WDF_PROGRAM_DMA, direction: WDF_DMA_DIRECTION, mdl: MDL, va: number, length: number): void {
+    this.program = program;
+    this.direction = direction;
+    this.mdl = mdl;
+    this.startVa = va;
+    this.length = length;
+    this.transferred = 0;
+    this.currentLength = 0;
+    this.fragments = 0;
+    this.txState = "initialized";
+  }
+
+  /** Stage the next fragment: build its list at DISPATCH_LEVEL and call EvtProgramDma. */
+  stage(): NTSTATUS {
+    const en = this.enabler;
+    const k = this.globals.kernel;
+    const remaining = this.length - this.transferred;
+    const fragMax = en.description(this.direction).MaximumFragmentLength;
+    let len = Math.min(remaining, fragMax > 0 ? fragMax : remaining);
+    if (this.maximumLength > 0) len = Math.min(len, this.maximumLength);
+    const { mdl, va } = this.position(this.transferred);
+    const a = this.adapter();
+    const writeToDevice = this.direction === WdfDmaDirectionWriteToDevice;
+    let list: SCATTER_GATHER_LIST | null = null;
+    const capture = (_d: unknown, _irp: unknown, sg: SCATTER_GATHER_LIST): void => {
+      list = sg;
+    };
+    const st = k.atDispatch(() => {
+      if (en.noSgListPreallocation || en.sgListSize === 0) return a.DmaOperations.GetScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice) ?? STATUS.NOT_SUPPORTED;
+      return a.DmaOperations.BuildScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice, this.sgBuffer, en.sgListSize) ?? STATUS.NOT_SUPPORTED;
+    });
+    if (!NT_SUCCESS(st) || list === null) return NT_SUCCESS(st) ? STATUS.UNSUCCESSFUL : st;
+    const sg: SCATTER_GATHER_LIST = list;
+    this.sgList = sg;
+    if (sg.NumberOfElements > en.maxSGElements) {
+      // More fragments than the device takes: give the list back and fail the transfer.
+      k.atDispatch(() => a.DmaOperations.PutScatterGatherList?.(a, sg, writeToDevice));
+      this.sgList = null;
+      return STATUS.WDF_TOO_FRAGMENTED;
+    }
+    this.currentLength = len;
+    this.txState = "executing";
+    this.fragments++;
+    const program = this.program as EVT_WDF_PROGRAM_DMA;
+    k.atDispatch(() => program(this, en.device, this.programContext, this.direction, sg));
+    return STATUS.SUCCESS;
+  }
+
+  /** The MDL in the chain and the VA where byte `offset` of the transaction lies. */
+  private position(offset: number): { mdl: MDL; va: number } {
+    let mdl = this.mdl as MDL;
+    let va = this.startVa;
+    let left = offset;
+    for (;;) {
+      const end = MmGetMdlVirtualAddress(mdl) + mdl.ByteCount;
+      if (va + left < end || mdl.Next === null) return { mdl, va: va + left };
+      left -= end - va;
+      mdl = mdl.Next;
+      va = MmGetMdlVirtualAddress(mdl);
+    }
+  }
+
+  /** Give the fragment's list back to the HAL (at DISPATCH_LEVEL, where the DPC already is). */
+  putList(): void {
+    const sg = this.sgList;
+    if (sg === null) return;
+    const a = this.adapter();
+    const w = this.direction === WdfDmaDirectionWriteToDevice;
+    this.globals.kernel.atIrql(Math.max(this.globals.kernel.KeGetCurrentIrql(), DISPATCH_LEVEL), () => a.DmaOperations.PutScatterGatherList?.(a, sg, w));
+    this.sgList = null;
+  }
+
+  setContext(c: unknown): void {
+    this.programContext = c;
+  }
+
+  protected override dispose(): void {
+    // A transaction deleted mid-transfer gives its list back (KMDF's ReleaseResources).
+    if (this.sgList !== null) this.putList();
+    this.txState = "released";
+  }
+}
+
+/** WdfDmaTransactionCreate(DmaEnabler, Attributes, DmaTransaction) (<= DISPATCH_LEVEL); parent: the enabler unless ParentObject is given. */
+export function WdfDmaTransactionCreate(DmaEnabler: WdfDmaEnabler, Attributes: WDF_OBJECT_ATTRIBUTES | null, DmaTransaction: HandleOut<WdfDmaTransaction>): NTSTATUS {
+  const en = validHandle(DmaEnabler, WdfDmaEnabler, "WdfDmaTransactionCreate");
+  DmaTransaction.value = null;
+  const status = FxValidateObjectAttributes(Attributes);
+  if (!NT_SUCCESS(status)) return status;
+  const parent = Attributes?.ParentObject ?? en;
+  validHandle(parent, WdfObject, "WdfDmaTransactionCreate");
+  const tx = new WdfDmaTransaction(en, Attributes);
+  tx.commit(parent);
+  DmaTransaction.value = tx;
+  return STATUS.SUCCESS;
+}
+
+/**
+ * WdfDmaTransactionInitialize(DmaTransaction, EvtProgramDmaFunction,
+ * DmaDirection, Mdl, VirtualAddress, Length): STATUS_INVALID_PARAMETER for
+ * Length 0, a bad direction, or a direction the enabler has no adapter for.
+ */
+export function WdfDmaTransactionInitialize(DmaTransaction: WdfDmaTransaction, EvtProgramDmaFunction: EVT_WDF_PROGRAM_DMA, DmaDirection: WDF_DMA_DIRECTION, Mdl: MDL, VirtualAddress: number, Length: number): NTSTATUS {
+  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionInitialize");
+  if (tx.txState === "initialized" || tx.txState === "executing") tx.wrongState("WdfDmaTransactionInitialize");
+  if (typeof EvtProgramDmaFunction !== "function") throw new TypeError("WdfDmaTransactionInitialize: EvtProgramDmaFunction must be a function");
+  if (Length === 0 || (DmaDirection !== WdfDmaDirectionReadFromDevice && DmaDirection !== WdfDmaDirectionWriteToDevice)) return STATUS.INVALID_PARAMETER;
+  if (tx.enabler.description(DmaDirection).AdapterObject === null) return STATUS.INVALID_PARAMETER;
+  const start = MmGetMdlVirtualAddress(Mdl);
+  if (VirtualAddress < start || VirtualAddress >= start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
+  tx.initialize(EvtProgramDmaFunction, DmaDirection, Mdl, VirtualAddress, Length);
+  return STATUS.SUCCESS;
+}
+
+/**
+ * WdfDmaTransactionExecute(DmaTransaction, Context) (<= DISPATCH_LEVEL):
+ * stage the first fragment. STATUS_WDF_TOO_FRAGMENTED when the list has more
+ * elements than WdfDmaEnablerSetMaximumScatterGatherElements allows;
+ * STATUS_INSUFFICIENT_RESOURCES when the HAL cannot map it.
+ */
+export function WdfDmaTransactionExecute(DmaTransaction: WdfDmaTransaction, Context: unknown): NTSTATUS {
+  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionExecute");
+  if (tx.txState !== "initialized") tx.wrongState("WdfDmaTransactionExecute");
+  tx.globals.kernel.checkIrql("WdfDmaTransactionExecute", { max: DISPATCH_LEVEL });
+  tx.setContext(Context);
+  const st = tx.stage();
+  if (!NT_SUCCESS(st)) tx.txState = "initialized";
+  return st;
+}
+
+function completed(tx: WdfDmaTransaction, routine: string, transferred: number, status: { value: NTSTATUS }, final: boolean): boolean {
+  if (tx.txState !== "executing") tx.wrongState(routine);
+  tx.globals.kernel.checkIrql(routine, { max: DISPATCH_LEVEL });
+  if (!Number.isInteger(transferred) || transferred < 0 || transferred > tx.currentLength) throw new RangeError(`${routine}: TransferredLength ${transferred} is outside the fragment (0..${tx.currentLength})`);
+  tx.putList();
+  tx.transferred += transferred;
+  if (final || tx.transferred >= tx.length) {
+    tx.txState = "transferCompleted";
+    status.value = STATUS.SUCCESS;
+    return true;
+  }
+  const st = tx.stage();
+  if (!NT_SUCCESS(st)) {
+    // The next fragment could not be mapped: the transaction ends with that status.
+    tx.txState = "transferCompleted";
+    status.value = st;
+    return true;
+  }
+  status.value = STATUS.MORE_PROCESSING_REQUIRED;
+  return false;
+}
+
+/** WdfDmaTransactionDmaCompleted: the whole fragment moved. TRUE when the transaction is done. */
+export function WdfDmaTransactionDmaCompleted(DmaTransaction: WdfDmaTransaction, Status: { value: NTSTATUS }): boolean {
+  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionDmaCompleted");
+  return completed(tx, "WdfDmaTransactionDmaCompleted", tx.currentLength, Status, false);
+}
+
+/** WdfDmaTransactionDmaCompletedWithLength: `TransferredLength` bytes of the fragment moved; the rest is staged next. */
+export function WdfDmaTransactionDmaCompletedWithLength(DmaTransaction: WdfDmaTransaction, TransferredLength: number, Status: { value: NTSTATUS }): boolean {
+  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionDmaCompletedWithLength");
+  return completed(tx, "WdfDmaTransactionDmaCompletedWithLength", TransferredLength, Status, false);
+}
+
+/** WdfDmaTransactionDmaCompletedFinal: the transaction ends after `FinalTransferredLength` bytes of this fragment. */
+export function WdfDmaTransactionDmaCompletedFinal(DmaTransaction: WdfDmaTransaction, FinalTransferredLength: number, Status: { value: NTSTATUS }): boolean {
+  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionDmaCompletedFinal");
+  return completed(tx, "WdfDmaTransactionDmaCompletedFinal", FinalTransferredLength, Status, true);
+}
+
+/** WdfDmaTransactionRelease: back to a reusable state (gives back a list still held). */
+export function WdfDmaTransactionRelease(DmaTransaction: WdfDmaTransaction): NTSTATUS {
+  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionRelease");
+  tx.putList();
+  tx.txState = "released";
+  return STATUS.SUCCESS;
+}
+
+export function WdfDmaTransactionGetBytesTransferred(DmaTransaction: WdfDmaTransaction): number {
+  return validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionGetBytesTransferred").transferred;
+}
+
+export function WdfDmaTransactionGetCurrentDmaTransferLength(DmaTransaction: WdfDmaTransaction): number {
+  return validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionGetCurrentDmaTransferLength").currentLength;
+}
+
+export function WdfDmaTransactionGetDevice(DmaTransaction: WdfDmaTransaction): WdfDevice {
+  return validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionGetDevice").enabler.device;
+}
+
+/** WdfDmaTransactionSetMaximumLength (before Execute): caps each fragment; must not exceed the enabler's maximum. */
+export function WdfDmaTransactionSetMaximumLength(DmaTransaction: WdfDmaTransaction, MaximumLength: number): void {
+  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionSetMaximumLength");
+  if (tx.txState === "executing") tx.wrongState("WdfDmaTransactionSetMaximumLength");
+  if (!Number.isInteger(MaximumLength) || MaximumLength <= 0 || MaximumLength > tx.enabler.maximumLength) throw new RangeError(`WdfDmaTransactionSetMaximumLength: ${MaximumLength} must be 1..${tx.enabler.maximumLength} (the enabler's MaximumLength)`);
+  tx.maximumLength = MaximumLength;
+}
+

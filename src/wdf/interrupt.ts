@@ -1,0 +1,144 @@
+/**
+ * WDFINTERRUPT, reduced to what a bus-master driver needs: WdfInterruptCreate
+ * connects EvtInterruptIsr to the device's translated interrupt resource
+ * (IoConnectInterrupt) and calls EvtInterruptEnable at DIRQL;
+ * WdfInterruptQueueDpcForIsr queues EvtInterruptDpc (KeInsertQueueDpc), which
+ * the kernel runs at DISPATCH_LEVEL after the ISR; WdfInterruptAcquireLock /
+ * ReleaseLock raise to and return from the interrupt's SynchronizeIrql.
+ * The device's removal disables (EvtInterruptDisable) and disconnects it.
+ *
+ * KMDF connects at D0 entry and disconnects at D0 exit; dmasim has no power
+ * states, so the interrupt is connected from creation to removal.
+ */
+import { type KIRQL } from "../core/irql.ts";
+import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import { KeInitializeDpc, KeInsertQueueDpc, type KDPC } from "../kernel/dpc.ts";
+import { interruptResources, IoConnectInterrupt, IoDisconnectInterrupt, type KINTERRUPT } from "../kernel/interrupt.ts";
+import { WdfDevice } from "./device.ts";
+import type { HandleOut } from "./driver.ts";
+import { FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
+
+export type EVT_WDF_INTERRUPT_ISR = (Interrupt: WdfInterrupt, MessageID: number) => boolean;
+export type EVT_WDF_INTERRUPT_DPC = (Interrupt: WdfInterrupt, AssociatedObject: WdfObject) => void;
+export type EVT_WDF_INTERRUPT_ENABLE = (Interrupt: WdfInterrupt, AssociatedDevice: WdfDevice) => NTSTATUS;
+
+/** sizeof(WDF_INTERRUPT_CONFIG) for KMDF 1.33 on x64. */
+export const WDF_INTERRUPT_CONFIG_SIZE = 0x80;
+
+export interface WDF_INTERRUPT_CONFIG {
+  Size: number;
+  ShareVector: boolean | null;
+  AutomaticSerialization: boolean;
+  EvtInterruptIsr: EVT_WDF_INTERRUPT_ISR;
+  EvtInterruptDpc: EVT_WDF_INTERRUPT_DPC | null;
+  EvtInterruptEnable: EVT_WDF_INTERRUPT_ENABLE | null;
+  EvtInterruptDisable: EVT_WDF_INTERRUPT_ENABLE | null;
+}
+
+/** WDF_INTERRUPT_CONFIG_INIT(&config, EvtInterruptIsr, EvtInterruptDpc). */
+export function WDF_INTERRUPT_CONFIG_INIT(EvtInterruptIsr: EVT_WDF_INTERRUPT_ISR, EvtInterruptDpc: EVT_WDF_INTERRUPT_DPC | null): WDF_INTERRUPT_CONFIG {
+  return { Size: WDF_INTERRUPT_CONFIG_SIZE, ShareVector: null, AutomaticSerialization: false, EvtInterruptIsr, EvtInterruptDpc, EvtInterruptEnable: null, EvtInterruptDisable: null };
+}
+
+export class WdfInterrupt extends WdfObject {
+  readonly typeName = "WDFINTERRUPT";
+  readonly device: WdfDevice;
+  readonly config: WDF_INTERRUPT_CONFIG;
+  kinterrupt: KINTERRUPT | null = null;
+  readonly dpc: KDPC;
+  /** IRQL saved by WdfInterruptAcquireLock. */
+  private lockIrql: KIRQL[] = [];
+  /** DPCs queued and ISR calls (statistics). */
+  dpcsQueued = 0;
+
+  constructor(device: WdfDevice, config: WDF_INTERRUPT_CONFIG, attributes: WDF_OBJECT_ATTRIBUTES | null) {
+    super(device.globals, attributes);
+    this.device = device;
+    this.config = config;
+    this.dpc = KeInitializeDpc(device.kernel, () => {
+      const cb = this.config.EvtInterruptDpc;
+      if (cb !== null && this.state === "created") cb(this, this.device);
+    }, this);
+  }
+
+  get synchronizeIrql(): KIRQL {
+    return this.kinterrupt?.SynchronizeIrql ?? 0;
+  }
+
+  acquireLock(): void {
+    const k = this.device.kernel;
+    this.lockIrql.push(k.KeRaiseIrql(Math.max(k.KeGetCurrentIrql(), this.synchronizeIrql)));
+  }
+
+  releaseLock(): void {
+    const old = this.lockIrql.pop();
+    if (old === undefined) throw new TypeError(`WdfInterruptReleaseLock on ${String(this)} without WdfInterruptAcquireLock`);
+    this.device.kernel.KeLowerIrql(old);
+  }
+
+  protected override dispose(): void {
+    const ki = this.kinterrupt;
+    if (ki === null) return;
+    const dis = this.config.EvtInterruptDisable;
+    if (dis !== null) this.device.kernel.atIrql(ki.Irql, () => dis(this, this.device));
+    IoDisconnectInterrupt(this.device.kernel, ki);
+    this.kinterrupt = null;
+  }
+}
+
+/**
+ * WdfInterruptCreate(Device, Configuration, Attributes, Interrupt) at
+ * PASSIVE_LEVEL; the parent is the device. STATUS_INFO_LENGTH_MISMATCH for a
+ * wrong Size; the connection's status otherwise.
+ */
+export function WdfInterruptCreate(Device: WdfDevice, Configuration: WDF_INTERRUPT_CONFIG, Attributes: WDF_OBJECT_ATTRIBUTES | null, Interrupt: HandleOut<WdfInterrupt>): NTSTATUS {
+  const dev = validHandle(Device, WdfDevice, "WdfInterruptCreate");
+  Interrupt.value = null;
+  if (Configuration.Size !== WDF_INTERRUPT_CONFIG_SIZE) return STATUS.INFO_LENGTH_MISMATCH;
+  if (typeof Configuration.EvtInterruptIsr !== "function") return STATUS.INVALID_PARAMETER;
+  const st = FxValidateObjectAttributes(Attributes);
+  if (!NT_SUCCESS(st)) return st;
+  const k = dev.kernel;
+  const res = interruptResources(dev.fdo);
+  const wi = new WdfInterrupt(dev, Configuration, Attributes);
+  wi.commit(dev);
+  const out: { value: KINTERRUPT | null } = { value: null };
+  const status = IoConnectInterrupt(k, out, () => wi.state === "created" && wi.config.EvtInterruptIsr(wi, 0), wi, res.Vector, res.Irql, res.SynchronizeIrql, res.InterruptMode, Configuration.ShareVector ?? res.ShareVector);
+  if (!NT_SUCCESS(status) || out.value === null) {
+    wi.deleteFromFailedCreate();
+    return NT_SUCCESS(status) ? STATUS.UNSUCCESSFUL : status;
+  }
+  wi.kinterrupt = out.value;
+  const en = Configuration.EvtInterruptEnable;
+  if (en !== null) {
+    const s = k.atIrql(out.value.Irql, () => en(wi, dev));
+    if (!NT_SUCCESS(s)) {
+      wi.deleteFromFailedCreate();
+      return s;
+    }
+  }
+  Interrupt.value = wi;
+  return STATUS.SUCCESS;
+}
+
+/** WdfInterruptQueueDpcForIsr: FALSE when the DPC was already queued. */
+export function WdfInterruptQueueDpcForIsr(Interrupt: WdfInterrupt): boolean {
+  const wi = validHandle(Interrupt, WdfInterrupt, "WdfInterruptQueueDpcForIsr");
+  const queued = KeInsertQueueDpc(wi.device.kernel, wi.dpc);
+  if (queued) wi.dpcsQueued++;
+  return queued;
+}
+
+/** WdfInterruptAcquireLock: raise to the interrupt's SynchronizeIrql (holding its spin lock). */
+export function WdfInterruptAcquireLock(Interrupt: WdfInterrupt): void {
+  validHandle(Interrupt, WdfInterrupt, "WdfInterruptAcquireLock").acquireLock();
+}
+
+/** WdfInterruptReleaseLock: back to the IRQL of the matching WdfInterruptAcquireLock. */
+export function WdfInterruptReleaseLock(Interrupt: WdfInterrupt): void {
+  validHandle(Interrupt, WdfInterrupt, "WdfInterruptReleaseLock").releaseLock();
+}
+
+export function WdfInterruptGetDevice(Interrupt: WdfInterrupt): WdfDevice {
+  return validHandle(Interrupt, WdfInterrupt, "WdfInterruptGetDevice").device;
+}
