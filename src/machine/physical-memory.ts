@@ -23,6 +23,15 @@ function pattern(): Uint8Array {
   return patternChunk;
 }
 
+/** Copies up to this many bytes (aligned to 4) go word by word instead of through a subarray. */
+const SMALL = 128;
+
+let patternWordView: Uint32Array | undefined;
+function patternWords(): Uint32Array {
+  patternWordView ??= new Uint32Array(pattern().buffer);
+  return patternWordView;
+}
+
 export class PhysicalMemory {
   /** Size of the address space covered, in bytes. */
   readonly size: number;
@@ -33,6 +42,7 @@ export class PhysicalMemory {
     if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`physical memory size must be a positive whole number of bytes, got ${size}`);
     this.size = size;
     this.chunks = new Array<Uint8Array | undefined>(Math.ceil(size / CHUNK_SIZE));
+    this.chunkWords = new Array<Uint32Array | undefined>(this.chunks.length);
   }
 
   /** Host bytes in use for backing (materialized chunks). */
@@ -60,6 +70,10 @@ export class PhysicalMemory {
   /** Copy [pa, pa + dst.length) into dst. */
   read(pa: number, dst: Uint8Array): void {
     this.check(pa, dst.length, "read");
+    if (dst.length <= SMALL && ((pa | dst.byteOffset | dst.length) & 3) === 0 && (pa & CHUNK_MASK) + dst.length <= CHUNK_SIZE) {
+      this.smallCopy(pa, dst, false);
+      return;
+    }
     let done = 0;
     while (done < dst.length) {
       const a = pa + done;
@@ -74,6 +88,10 @@ export class PhysicalMemory {
   /** Copy src to [pa, pa + src.length). */
   write(pa: number, src: Uint8Array): void {
     this.check(pa, src.length, "write");
+    if (src.length <= SMALL && ((pa | src.byteOffset | src.length) & 3) === 0 && (pa & CHUNK_MASK) + src.length <= CHUNK_SIZE) {
+      this.smallCopy(pa, src, true);
+      return;
+    }
     let done = 0;
     while (done < src.length) {
       const a = pa + done;
@@ -82,6 +100,34 @@ export class PhysicalMemory {
       this.chunkForWrite(Math.floor(a / CHUNK_SIZE)).set(src.subarray(done, done + n), off);
       done += n;
     }
+  }
+
+  // Small aligned copies (64-byte descriptors): a 32-bit word loop over cached
+  // views costs a third of creating the subarray that TypedArray.set needs.
+  private words: Uint32Array | undefined;
+  private wordsFor: Uint8Array | undefined;
+  private readonly chunkWords: (Uint32Array | undefined)[];
+
+  private smallCopy(pa: number, buf: Uint8Array, write: boolean): void {
+    const idx = Math.floor(pa / CHUNK_SIZE);
+    let cw: Uint32Array;
+    if (write || this.chunks[idx] !== undefined) {
+      const w = this.chunkWords[idx];
+      if (w === undefined) {
+        const chunk = this.chunkForWrite(idx);
+        cw = new Uint32Array(chunk.buffer, chunk.byteOffset, CHUNK_SIZE / 4);
+        this.chunkWords[idx] = cw;
+      } else cw = w;
+    } else cw = patternWords();
+    if (this.wordsFor !== buf) {
+      this.wordsFor = buf;
+      this.words = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
+    }
+    const bw = this.words as Uint32Array;
+    const n = buf.length >>> 2;
+    const c = (pa & CHUNK_MASK) >>> 2;
+    if (write) for (let i = 0; i < n; i++) cw[c + i] = bw[i] as number;
+    else for (let i = 0; i < n; i++) bw[i] = cw[c + i] as number;
   }
 
   /** Set [pa, pa + len) to `byte`. */
