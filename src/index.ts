@@ -113,17 +113,3 @@ export { MapTransfer, FlushAdapterBuffers } from "./hal/map-transfer.ts";
 export { ReadDmaCounter, READ_PORT_UCHAR, WRITE_PORT_UCHAR, systemDmaOf, sb16Of, programChannel, maskChannel, readCountRegister, type SystemDmaPlatform, type ChannelProgram } from "./hal/system-dma.ts";
 export { soundCardScenario, soundCardLateScenario, soundCardExhaustedScenario, runSoundCard, predictLateCapture, toneSource, soundCardParams, sameBytes, type SoundCardResult, type SoundCardParams, type SoundCardVariant } from "./scenarios/sound-card.ts";
 export { SoundAddDevice, SoundStartDevice, SoundStartPlayback, SoundStopPlayback, SoundStopDevice, bindKernel, type SoundDeviceExtension, type SoundDriverConfig, type PlaybackStream } from "./scenarios/sound-card-driver.ts";
-
-// system DMA: interrupts, the 8237 pair, the SB16 card, DPCs/timers, adapter channels, MapTransfer, the sound-card driver
-export { InterruptController, type InterruptSink } from "./machine/interrupts.ts";
-export { Dma8237Pair, DMA_MODE, DMA_REG, DMA_PAGE_PORT, DMA_BLOCK_RATE, dmaAddressPort, dmaCountPort, dmaControlPort, timeForUnits, unitsInTime, type DmaDevice, type Dma8237Observer, type DmaWrapEvent, type DmaChannelState } from "./machine/dma8237.ts";
-export { Sb16, DSP, SB_PORT, SB16_DEFAULT_BASE, type Sb16Options, type Sb16Format } from "./devices/sb16.ts";
-export { encodeWav, decodeWav, type PcmFormat, type WavInput, type DecodedWav } from "./devices/wav.ts";
-export { KeInitializeDpc, KeInsertQueueDpc, KeRemoveQueueDpc, KeInitializeTimer, KeSetTimer, KeCancelTimer, KeReadStateTimer, addCatchUp, catchUpDevices, drainDpcs, dpcCount, type KDPC, type KTIMER, type KDEFERRED_ROUTINE } from "./kernel/dpc.ts";
-export { IoConnectInterrupt, IoDisconnectInterrupt, KeSynchronizeExecution, interruptControllerOf, interruptResources, dirqlOfLine, unclaimedInterrupts, LevelSensitive, Latched, type KINTERRUPT, type KSERVICE_ROUTINE, type KSYNCHRONIZE_ROUTINE, type KINTERRUPT_MODE, type InterruptResource } from "./kernel/interrupt.ts";
-export { AllocateAdapterChannel, FreeAdapterChannel, holdsChannel, outstandingChannels } from "./hal/adapter-channel.ts";
-export { FreeMapRegisters, outstandingMapRegisters, type MapRegisterFile, type OpenMapping } from "./hal/map-registers.ts";
-export { MapTransfer, FlushAdapterBuffers } from "./hal/map-transfer.ts";
-export { ReadDmaCounter, READ_PORT_UCHAR, WRITE_PORT_UCHAR, systemDmaOf, sb16Of, programChannel, maskChannel, readCountRegister, type SystemDmaPlatform, type ChannelProgram } from "./hal/system-dma.ts";
-export { soundCardScenario, soundCardLateScenario, soundCardExhaustedScenario, runSoundCard, predictLateCapture, toneSource, soundCardParams, sameBytes, type SoundCardResult, type SoundCardParams, type SoundCardVariant } from "./scenarios/sound-card.ts";
-export { SoundAddDevice, SoundStartDevice, SoundStartPlayback, SoundStopPlayback, SoundStopDevice, bindKernel, type SoundDeviceExtension, type SoundDriverConfig, type PlaybackStream } from "./scenarios/sound-card-driver.ts";
