@@ -430,6 +430,16 @@ describe("common buffers on arm64-soc (ACPI _CCA)", () => {
     expect(k.va.find(va3)).toMatchObject({ cache: "cached", deviceMemory: false });
   });
 
+  it("AllocateCommonBufferWithBounds: CacheType MmCached does not override _CCA 0 (uncached Device memory); on a coherent device MmNonCached gives Device memory", () => {
+    const k = bootMachine("arm64-soc");
+    const nc = adapterFor(k, "plx9656");
+    const va = nc.DmaOperations.AllocateCommonBufferWithBounds?.(nc, null, null, PAGE_SIZE, 0, MmCached, MM_ANY_NODE_OK, physicalAddress()) as number;
+    expect(k.va.find(va)).toMatchObject({ cache: "noncached", deviceMemory: true });
+    const c = adapterFor(k, "nic-coherent");
+    const va2 = c.DmaOperations.AllocateCommonBufferWithBounds?.(c, null, null, PAGE_SIZE, 0, MmNonCached, MM_ANY_NODE_OK, physicalAddress()) as number;
+    expect(k.va.find(va2)).toMatchObject({ cache: "noncached", deviceMemory: true });
+  });
+
   it("the buffer is in the SoC's DRAM (at 2 GiB and up) and the device sees the same bytes", () => {
     const k = bootMachine("arm64-soc");
     const b = alloc(adapterFor(k, "nic-coherent"), PAGE_SIZE);
