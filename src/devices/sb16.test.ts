@@ -177,4 +177,29 @@ describe("SB16 card", () => {
     expect(() => new Sb16({ clock, dma, interrupts: pic, irq: 5, dma8: 2, dma16: 5 })).toThrow(RangeError);
     expect(() => card.inb(0x230)).toThrow(RangeError);
   });
+
+  it("recording (input bit 0x08) fills memory from the input source through a write transfer", () => {
+    const map = new MemoryMap(builtinProfile("x64-desktop"));
+    const mem = new PhysicalMemory(map.pageCount * PAGE_SIZE);
+    const clock = new Clock();
+    const dma = new Dma8237Pair({ clock, bus: new DmaBus(map, new CoherentMemorySystem(mem)) });
+    const pic = new InterruptController(16);
+    pic.attach({ deliver: () => undefined });
+    let next = 0;
+    const card = new Sb16({ clock, dma, interrupts: pic, irq: 5, dma8: 1, dma16: 5, input: (d) => d.forEach((_, i) => (d[i] = next++ & 0xff)) });
+    dma.outb(DMA_REG.SINGLE_MASK, 5);
+    dma.outb(DMA_REG.CLEAR_FLIP_FLOP, 0);
+    dma.outb(DMA_REG.MODE, DMA_MODE.WRITE | DMA_MODE.SINGLE | DMA_MODE.AUTOINIT | 1);
+    dma.outw16(dmaAddressPort(1), 0);
+    dma.outb(0x83, 0x06);
+    dma.outw16(dmaCountPort(1), 255);
+    dma.outb(DMA_REG.SINGLE_MASK, 1);
+    dsp(card, DSP.SET_INPUT_RATE, 8000 >> 8, 8000 & 0xff);
+    dsp(card, 0xce, 0x00, 127, 0); // 8-bit input, auto-init, FIFO; blocks of 128 samples
+    clock.runUntil(timeForUnits(256, 8000));
+    dma.sync();
+    expect(mem.readU8(0x60000)).toBe(0);
+    expect(mem.readU8(0x600ff)).toBe(255);
+    expect(card.captured().length).toBe(0); // nothing is played while recording
+  });
 });

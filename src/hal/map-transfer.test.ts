@@ -131,6 +131,32 @@ describe("MapTransfer (system DMA)", () => {
   });
 });
 
+describe("MapTransfer (system DMA) failure paths", () => {
+  it("registers kept with DeallocateObjectKeepRegisters do not give the channel: MapTransfer then programs nothing and is reported", () => {
+    const { k, seen } = machine();
+    const a = sysAdapter(k);
+    const { va } = commonBuffer(a, 4096);
+    const mdl = mdlFor(k, va, 4096);
+    const base = grant(k, a, 2, DeallocateObjectKeepRegisters);
+    const before = systemDmaOf(k).dma.channel(5);
+    expect(k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 4096 }, true))?.QuadPart).toBe(0n);
+    expect(seen.map((f) => f.code)).toEqual(["DMA_CHANNEL_NOT_ALLOCATED"]);
+    expect(systemDmaOf(k).dma.channel(5)).toEqual(before);
+  });
+
+  it("a transfer longer than an 8-bit channel can count (64 KiB) is reported and cut; bouncing more than the map registers hold is 0xE6 / 0x0D", () => {
+    const { k, seen } = machine();
+    const a = sysAdapter(k, 1);
+    const va = highBuffer(k, 0x11000);
+    const mdl = mdlFor(k, va, 0x11000);
+    const base = grant(k, a, 5);
+    k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 0x11000 }, true));
+    expect(seen.map((f) => f.code)).toEqual(["DMA_TRANSFER_TOO_LONG", "DMA_BUFFERS_NOT_FLUSHED"]);
+    expect(seen[1]?.bugCheck).toEqual([0xe6, 0x0d, 0x10000, 5 * 4096, 0]);
+    expect(systemDmaOf(k).dma.channel(1).baseCount).toBe(5 * 4096 - 1);
+  });
+});
+
 describe("FlushAdapterBuffers", () => {
   it("masks the system DMA channel and returns TRUE", () => {
     const { k, seen } = machine();

@@ -48,6 +48,11 @@ describe("DPCs", () => {
     expect(() => KeInsertQueueDpc(k, dpc)).toThrow(BugCheckError);
   });
 
+  it("KeInitializeDpc without a routine is a TypeError", () => {
+    const k = bootMachine("x64-desktop");
+    expect(() => KeInitializeDpc(k, null as unknown as () => void, null)).toThrow(TypeError);
+  });
+
   it("device catch-ups run before each DPC", () => {
     const k = bootMachine("x64-desktop");
     const order: string[] = [];
