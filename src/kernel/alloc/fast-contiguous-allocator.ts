@@ -25,7 +25,7 @@ import { firstValidStart, lastValidStart } from "./fit.ts";
  */
 export class FastContiguousAllocator implements ContiguousAllocator {
   readonly pageCount: number;
-  /** log2 of frames per leaf (>= 6). */
+  /** log2 of frames per leaf (default 6, or more on very large machines; 5..16 allowed). */
   readonly leafShift: number;
   private readonly leafWords: number;
   private readonly leafCount: number;
