@@ -30,10 +30,7 @@ function grant(k: Kernel, a: DMA_ADAPTER, n: number): MapRegisterBase {
 /** Three pages mapped at one VA whose frames are not adjacent (as a locked user buffer's are). */
 function scattered(k: Kernel): { va: number; mdl: MDL; pfns: number[] } {
   const pfns = [0x12345, 0x23456, 0x34567];
-  const taken = k.pfm.allocatePages(1, { effort: "full", lowPfn: pfns[0], highPfn: pfns[0] });
-  const t2 = k.pfm.allocatePages(1, { effort: "full", lowPfn: pfns[1], highPfn: pfns[1] });
-  const t3 = k.pfm.allocatePages(1, { effort: "full", lowPfn: pfns[2], highPfn: pfns[2] });
-  if (taken === null || t2 === null || t3 === null) throw new Error("pages in use");
+  for (const p of pfns) if (k.pfm.allocatePages(1, { effort: "full", lowPfn: p, highPfn: p }) === null) throw new Error("page in use");
   const m = k.va.map(pfns, "cached", "user buffer");
   const mdl = IoAllocateMdl(k, m.startVa, 3 * 4096);
   if (mdl === null) throw new Error("no MDL");
