@@ -47,6 +47,20 @@ describe("background workload (uptime and fragmentation)", () => {
     expect(pfm.stats.compactionFailures).toBe(1);
   });
 
+  it("1% of RAM in scattered unmovable pages makes over 90% of free memory unusable for order-9 (2 MiB) requests; 0.1% does not", () => {
+    const pinned = (fraction: number): ReturnType<typeof fragmentation> => {
+      const pfm = machine(512);
+      runUptime(pfm, { seed: 11, seconds: 2, movableFraction: 0, unmovableFraction: fraction, unmovablePermanentFraction: 0, unmovableSizes: [[1, 1]] });
+      return fragmentation(pfm);
+    };
+    const one = pinned(0.01);
+    expect(one.unusableFreeIndex[9]).toBeGreaterThanOrEqual(0.9);
+    expect(one.runUnusableIndex[9]).toBeGreaterThanOrEqual(0.9);
+    expect(one.unusableFreeIndex[2]).toBeLessThan(0.1);
+    const tenth = pinned(0.001);
+    expect(tenth.unusableFreeIndex[9]).toBeLessThan(0.5);
+  });
+
   it("the same seed gives the same machine state; another seed a different one", () => {
     const a = machine(32);
     const b = machine(32);
