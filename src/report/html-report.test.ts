@@ -83,20 +83,30 @@ describe("buffers from a scenario table", () => {
 });
 
 describe("terminal summary and --json", () => {
-  it("a passing run prints PASS, its header, its summary lines and its tables (golden)", () => {
+  it("an ok run prints OK, its header, its summary lines and its tables (golden)", () => {
     const r: RunRecord = { scenario: "demo-x", description: "", profile: builtinProfile("arm64-soc"), seed: 7, uptimeSeconds: 7200, verifier: "collect", result: { ok: true, summary: ["line one"], tables: { t: [{ a: 1, b: "x" }] } } };
-    expect(renderRunSummary(r, plain)).toBe(["PASS demo-x on arm64-soc (arm64, 8 GiB RAM, seed 7, 2 h uptime, verifier collect)", "  line one", "", "  t", "  a  b", "  -  -", "  1  x", ""].join("\n"));
+    expect(renderRunSummary(r, plain)).toBe(["OK  demo-x on arm64-soc (arm64, 8 GiB RAM, seed 7, 2 h uptime, verifier collect)", "  line one", "", "  t", "  a  b", "  -  -", "  1  x", ""].join("\n"));
   });
 
-  it("findings or a bug check make the run FAIL and are listed", () => {
+  it("findings are counted in the status and listed; a bug check makes the run FAILED", () => {
     const base: RunRecord = { scenario: "s", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "collect", result: { ok: true, summary: [], findings: [{ ...finding(undefined), bugCheck: [0xe6, 0x13, 1, 0, 2] }] } };
     const text = renderRunSummary(base, plain);
-    expect(text.startsWith("FAIL ")).toBe(true);
+    expect(text.startsWith("OK, 1 finding  s on")).toBe(true);
     expect(text).toContain("1 verifier finding:");
     expect(text).toContain("CB_TAIL_ACCESS (cpu / plx9656): access past Length [0xE6, 0x13, 0x1, 0x0, 0x2]");
     const stopped: RunRecord = { ...base, result: null, error: { kind: "bugcheck", message: "*** STOP: 0x000000E6" } };
     expect(renderRunSummary(stopped, plain)).toContain("*** STOP: 0x000000E6");
-    expect(renderRunsSummary([base, stopped], plain)).toContain("0 of 2 runs passed");
+    expect(renderRunSummary(stopped, plain).startsWith("FAILED  s on")).toBe(true);
+    expect(renderRunsSummary([base, stopped], plain)).toContain("1 of 2 runs ok, 1 verifier finding");
+  });
+
+  it("lists at most 10 findings in the terminal and counts them by code", () => {
+    const many = Array.from({ length: 12 }, (_, i) => ({ ...finding(undefined), code: i < 11 ? "DMA_OUTSIDE_BUFFER" : "CB_TAIL_ACCESS", seq: i }));
+    const r: RunRecord = { scenario: "s", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "collect", result: { ok: true, summary: [], findings: many } };
+    const text = renderRunSummary(r, plain);
+    expect(text).toContain("12 verifier findings (11 DMA_OUTSIDE_BUFFER, 1 CB_TAIL_ACCESS):");
+    expect(text.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(10);
+    expect(text).toContain("… and 2 more");
   });
 
   it("tables longer than 40 rows are named, not printed", () => {

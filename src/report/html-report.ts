@@ -11,8 +11,8 @@ import { fragmentationPanels } from "./fragmentation-chart.ts";
 import { type MemorySnapshot, snapshotMemory } from "./memory-snapshot.ts";
 import { reportPage } from "./page/page-script.ts";
 import { REPORT_CSS } from "./page/page-style.ts";
-import { type RunRecord, runFindings, runPassed } from "./run-record.ts";
-import { findingLine, runHeader } from "./summary.ts";
+import { type RunRecord, runFindings, runOk } from "./run-record.ts";
+import { findingLine, runBadge, runHeader } from "./summary.ts";
 import { cellText } from "./text-table.ts";
 import { buildTimeline } from "./timeline.ts";
 
@@ -74,6 +74,15 @@ const LEGEND: readonly [string, string][] = [
   ["hole", "rgb(30,30,34)"],
 ];
 
+function badgeHtml(r: RunRecord): string {
+  const text = runBadge(r);
+  const cls = !runOk(r) ? "fail" : text === "OK" ? "pass" : "warn";
+  return `<span class="badge ${cls}">${escapeHtml(text)}</span>`;
+}
+
+/** Findings listed in the page; the rest are counted. */
+const MAX_HTML_FINDINGS = 200;
+
 function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { html: string; data: unknown } {
   const id = `run-${index}`;
   const buffers = collectBuffers(r);
@@ -86,10 +95,9 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
   const timeline = r.trace === undefined || r.trace.count === 0 ? null : buildTimeline(r.trace);
   const tables = Object.entries(r.result?.tables ?? {}).filter(([, rows]) => rows.length > 0);
   const frag = fragmentationPanels(r.result?.tables?.["successRates"]);
-  const passed = runPassed(r);
   const parts: string[] = [];
   parts.push(`<section class="run" id="${id}">`);
-  parts.push(`<h2><span class="badge ${passed ? "pass" : "fail"}">${passed ? "PASS" : "FAIL"}</span> ${escapeHtml(runHeader(r))}</h2>`);
+  parts.push(`<h2>${badgeHtml(r)} ${escapeHtml(runHeader(r))}</h2>`);
   if (r.description !== "") parts.push(`<p class="muted">${escapeHtml(r.description)}</p>`);
   const summary = r.result?.summary ?? [];
   if (summary.length > 0) parts.push(`<pre class="summary">${escapeHtml(summary.join("\n"))}</pre>`);
@@ -116,12 +124,16 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
   parts.push(`<h3>Verifier findings</h3>`);
   if (findings.length === 0) parts.push(`<p class="muted">None${r.verifier === "off" ? " (the verifier was off)" : ""}.</p>`);
   else {
+    const byCode = new Map<string, number>();
+    for (const f of findings) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
+    parts.push(`<p class="muted">${[...byCode].map(([c, n]) => `${n} × ${escapeHtml(c)}`).join(", ")}</p>`);
     parts.push(`<ol class="findings">`);
-    findings.forEach((f, fi) => {
+    findings.slice(0, MAX_HTML_FINDINGS).forEach((f, fi) => {
       const links = (findingBuffers[fi] ?? []).map((b) => `<a href="#${id}" data-buffer="${b}">buffer #${b}</a>`).join(" ");
       parts.push(`<li><code>${escapeHtml(findingLine(f))}</code>${links === "" ? "" : ` — ${links}`}</li>`);
     });
     parts.push(`</ol>`);
+    if (findings.length > MAX_HTML_FINDINGS) parts.push(`<p class="muted">… and ${findings.length - MAX_HTML_FINDINGS} more (all of them are in <code>--json</code>).</p>`);
   }
   if (tables.length > 0) {
     parts.push(`<details><summary>Scenario tables</summary>`);
@@ -144,8 +156,8 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
 export function renderHtmlReport(runs: readonly RunRecord[], opts: HtmlReportOptions = {}): string {
   const title = opts.title ?? "dmasim report";
   const sections = runs.map((r, i) => runSection(r, i, opts));
-  const passed = runs.filter(runPassed).length;
-  const nav = runs.map((r, i) => `<li><a href="#run-${i}"><span class="badge ${runPassed(r) ? "pass" : "fail"}">${runPassed(r) ? "PASS" : "FAIL"}</span> ${escapeHtml(r.scenario)} · ${escapeHtml(r.profile.name)}</a></li>`).join("\n");
+  const ok = runs.filter(runOk).length;
+  const nav = runs.map((r, i) => `<li><a href="#run-${i}">${badgeHtml(r)} ${escapeHtml(r.scenario)} · ${escapeHtml(r.profile.name)}</a></li>`).join("\n");
   // __name: some TypeScript runners (tsx, esbuild keepNames) wrap functions in a helper the page does not have.
   const script = `var __name = function (f) { return f; };\n(${reportPage.toString()})();`;
   return `<!doctype html>
@@ -157,7 +169,7 @@ export function renderHtmlReport(runs: readonly RunRecord[], opts: HtmlReportOpt
 <style>${REPORT_CSS}</style>
 </head>
 <body>
-<header><h1>${escapeHtml(title)}</h1><p>${passed} of ${runs.length} run${runs.length === 1 ? "" : "s"} passed. A simulated Windows DMA common-buffer subsystem: where the buffers landed in physical memory, what the devices did with them, and what the verifier saw.</p>
+<header><h1>${escapeHtml(title)}</h1><p>${ok} of ${runs.length} run${runs.length === 1 ? "" : "s"} ok. A simulated Windows DMA common-buffer subsystem: where the buffers landed in physical memory, what the devices did with them, and what the verifier saw.</p>
 <nav><ol>${nav}</ol></nav></header>
 <main>
 ${sections.map((s) => s.html).join("\n")}

@@ -4,7 +4,7 @@
  */
 import type { Finding } from "../core/findings.ts";
 import { collectBuffers } from "./buffers.ts";
-import { type RunRecord, runFindings, runPassed } from "./run-record.ts";
+import { type RunRecord, runFindings, runOk, runPassed } from "./run-record.ts";
 import { summarizeTrace } from "./timeline.ts";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -37,7 +37,7 @@ export function runToJson(r: RunRecord): { [k: string]: Json } {
     uptimeSeconds: r.uptimeSeconds,
     verifier: r.verifier,
     passed: runPassed(r),
-    ok: r.result?.ok ?? false,
+    ok: runOk(r),
     summary: jsonValue(r.result?.summary ?? []),
     stats: jsonValue(r.result?.stats ?? {}),
     tables: jsonValue(r.result?.tables ?? {}),

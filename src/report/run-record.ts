@@ -27,7 +27,15 @@ export function runFindings(r: RunRecord): NonNullable<ScenarioResult["findings"
   return r.result?.findings ?? [];
 }
 
-/** A run passes when it returned ok, without findings and without stopping. */
+/**
+ * A run is ok when it did what it set out to do without stopping (a scenario
+ * that demonstrates a bug is ok when it shows the bug, findings included).
+ */
+export function runOk(r: RunRecord): boolean {
+  return r.error === undefined && r.result !== null && r.result.ok;
+}
+
+/** A run passes when it is ok and the verifier reported nothing (`dmasim run` exits 0 only then). */
 export function runPassed(r: RunRecord): boolean {
-  return r.error === undefined && r.result !== null && r.result.ok && runFindings(r).length === 0;
+  return runOk(r) && runFindings(r).length === 0;
 }

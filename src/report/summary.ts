@@ -7,7 +7,7 @@
 import { formatSize } from "../core/address.ts";
 import type { Finding } from "../core/findings.ts";
 import { renderTable } from "./text-table.ts";
-import { type RunRecord, runFindings, runPassed } from "./run-record.ts";
+import { type RunRecord, runFindings, runOk } from "./run-record.ts";
 
 export type StyleName = "bold" | "dim" | "red" | "green" | "yellow" | "cyan";
 export type Style = (style: StyleName, text: string) => string;
@@ -33,12 +33,22 @@ export function runHeader(r: RunRecord): string {
   return `${r.scenario} on ${r.profile.name} (${r.profile.arch}, ${formatSize(r.profile.memory.filter((m) => m.type === "ram").reduce((s, m) => s + m.length, 0))} RAM, seed ${r.seed}, ${formatUptime(r.uptimeSeconds)}, verifier ${r.verifier})`;
 }
 
-/** One run: header with PASS/FAIL, summary lines, tables, findings, stop reason. */
+/** Findings listed one by one in the terminal; the rest are counted by code. */
+export const MAX_TERMINAL_FINDINGS = 10;
+
+/** "OK", "OK, 2 findings" or "FAILED" for a run. */
+export function runBadge(r: RunRecord): string {
+  const n = runFindings(r).length;
+  if (!runOk(r)) return "FAILED";
+  return n === 0 ? "OK" : `OK, ${n} finding${n === 1 ? "" : "s"}`;
+}
+
+/** One run: header with its status, summary lines, tables, findings, stop reason. */
 export function renderRunSummary(r: RunRecord, style: Style = plain): string {
-  const passed = runPassed(r);
   const out: string[] = [];
-  const badge = passed ? style("green", "PASS") : style("red", "FAIL");
-  out.push(`${badge} ${style("bold", runHeader(r))}`);
+  const badgeText = runBadge(r);
+  const badge = !runOk(r) ? style("red", badgeText) : badgeText === "OK" ? style("green", badgeText) : style("yellow", badgeText);
+  out.push(`${badge}  ${style("bold", runHeader(r))}`);
   for (const line of r.result?.summary ?? []) out.push(`  ${line}`);
   for (const [name, rows] of Object.entries(r.result?.tables ?? {})) {
     if (rows.length === 0) continue;
@@ -51,8 +61,12 @@ export function renderRunSummary(r: RunRecord, style: Style = plain): string {
   }
   const findings = runFindings(r);
   if (findings.length > 0) {
-    out.push("", `  ${style("yellow", `${findings.length} verifier finding${findings.length === 1 ? "" : "s"}:`)}`);
-    for (const f of findings) out.push(`  - ${findingLine(f)}`);
+    const byCode = new Map<string, number>();
+    for (const f of findings) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
+    const counts = [...byCode].map(([c, n]) => `${n} ${c}`).join(", ");
+    out.push("", `  ${style("yellow", `${findings.length} verifier finding${findings.length === 1 ? "" : "s"}${byCode.size > 1 || findings.length > MAX_TERMINAL_FINDINGS ? ` (${counts})` : ""}:`)}`);
+    for (const f of findings.slice(0, MAX_TERMINAL_FINDINGS)) out.push(`  - ${findingLine(f)}`);
+    if (findings.length > MAX_TERMINAL_FINDINGS) out.push(`  … and ${findings.length - MAX_TERMINAL_FINDINGS} more (see --json or the HTML report)`);
   }
   if (r.error !== undefined) out.push(`  ${style("red", r.error.kind === "bugcheck" ? r.error.message : `error: ${r.error.message}`)}`);
   else if (r.result !== null && !r.result.ok) out.push(`  ${style("red", "the scenario did not complete what it set out to do")}`);
@@ -62,8 +76,9 @@ export function renderRunSummary(r: RunRecord, style: Style = plain): string {
 /** Several runs (the demo): each run, then a closing count. */
 export function renderRunsSummary(runs: readonly RunRecord[], style: Style = plain): string {
   const parts = runs.map((r) => renderRunSummary(r, style));
-  const passed = runs.filter(runPassed).length;
-  const line = `${passed} of ${runs.length} run${runs.length === 1 ? "" : "s"} passed`;
-  parts.push(passed === runs.length ? style("green", line) + "\n" : style("red", line) + "\n");
+  const ok = runs.filter(runOk).length;
+  const findings = runs.reduce((s, r) => s + runFindings(r).length, 0);
+  const line = `${ok} of ${runs.length} run${runs.length === 1 ? "" : "s"} ok, ${findings} verifier finding${findings === 1 ? "" : "s"}`;
+  parts.push(ok === runs.length ? style("green", line) + "\n" : style("red", line) + "\n");
   return parts.join("\n");
 }

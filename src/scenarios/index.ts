@@ -3,11 +3,15 @@
  * `dmasim run NAME` finds and what `dmasim demo` runs. Each area adds its
  * scenario with one import and one entry below.
  */
+import { commonBufferWalkthroughScenario } from "./common-buffer-walkthrough.ts";
 import { fragmentationScenario } from "./fragmentation.ts";
+import { plxScenario } from "./plx.ts";
 import type { Scenario } from "./scenario.ts";
 import { soundCardExhaustedScenario, soundCardLateScenario, soundCardScenario } from "./sound-card.ts";
 
 export const BUILTIN_SCENARIOS: readonly Scenario[] = [
+  commonBufferWalkthroughScenario,
+  plxScenario,
   fragmentationScenario,
   soundCardScenario,
   soundCardLateScenario,

@@ -108,7 +108,7 @@ describe("dmasim command", () => {
     const r = dmasim(["run", m, "--profile", "arm64-soc", "--seed", "9"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("PASS user-scenario on arm64-soc");
+    expect(r.stdout).toContain("OK  user-scenario on arm64-soc");
     expect(r.stdout).toContain("hello from a user module on arm64-soc");
   });
 
@@ -176,13 +176,14 @@ describe("dmasim command", () => {
     const m = file("bad.mjs", `export default { name: "fails", run: () => ({ ok: false, summary: ["it did not work"] }) };`);
     const r = dmasim(["run", m]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("FAIL fails");
+    expect(r.stdout).toContain("FAILED  fails");
   });
 
-  it("a scenario with findings exits 1 and lists them", () => {
+  it("a scenario with findings is ok but exits 1, and lists them", () => {
     const m = file("finds.mjs", `export default { name: "finds", run: () => ({ ok: true, summary: [], findings: [{ code: "DMA_DOUBLE_FREE", message: "freed twice", time: 0, seq: 1 }] }) };`);
     const r = dmasim(["run", m]);
     expect(r.code).toBe(1);
+    expect(r.stdout).toContain("OK, 1 finding  finds");
     expect(r.stdout).toContain("DMA_DOUBLE_FREE: freed twice");
   });
 

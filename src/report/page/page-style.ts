@@ -10,7 +10,7 @@ section.run { background: #fff; border: 1px solid #dde1e8; border-radius: 6px; p
 h2 { font-size: 16px; } h3 { font-size: 14px; margin: 18px 0 6px; } h4 { font-size: 13px; margin: 10px 0 4px; }
 .muted { color: #5b6475; font-size: 13px; }
 .badge { display: inline-block; font-size: 11px; padding: 1px 6px; border-radius: 9px; background: #f0b429; color: #000; }
-.badge.pass { background: #2a9d4b; color: #fff; } .badge.fail { background: #c62828; color: #fff; }
+.badge.pass { background: #2a9d4b; color: #fff; } .badge.warn { background: #f0b429; color: #000; } .badge.fail { background: #c62828; color: #fff; }
 pre.summary { background: #f3f5f8; padding: 8px; font-size: 12px; white-space: pre-wrap; }
 .stop { color: #b00020; font-family: ui-monospace, monospace; font-size: 13px; }
 table { border-collapse: collapse; font-size: 12px; margin: 4px 0; }
