@@ -4,7 +4,7 @@ import type { Clock } from "../machine/clock.ts";
 import type { MemoryMap } from "../machine/memory-map.ts";
 import type { PhysicalMemory } from "../machine/physical-memory.ts";
 import { countBitsIn, setBits, testBit } from "./alloc/bits.ts";
-import { type ContiguousAllocator, type ContiguousRequest, type Placement, startFits } from "./alloc/contiguous-allocator.ts";
+import { type ContiguousAllocator, type ContiguousRequest, type Placement } from "./alloc/contiguous-allocator.ts";
 import { FastContiguousAllocator } from "./alloc/fast-contiguous-allocator.ts";
 import { LinearScanAllocator } from "./alloc/linear-scan-allocator.ts";
 import { type Candidate, compactWindow, findCompactionWindow } from "./compaction.ts";
@@ -425,7 +425,7 @@ export class PageFrameManager {
     }
     let start = -1;
     let migrated = 0;
-    if (found !== undefined && startFits(found.start, { ...base, lowPfn: found.start, highPfn: found.start + base.pages - 1 })) {
+    if (found !== undefined) {
       migrated = compactWindow(this.allocator, this.movable, found.start, base.pages, this.memory);
       this.allocator.markUsed(found.start, base.pages);
       start = found.start;
