@@ -187,4 +187,17 @@ describe("AllocateAdapterChannel / FreeAdapterChannel", () => {
     a.DmaOperations.PutDmaAdapter?.(a);
     expect(seen).toEqual([]);
   });
+
+  it("a second waiting request from the same device object (on two adapters) is reported", () => {
+    const { k, seen } = machine();
+    const holder = sysAdapter(k);
+    const a1 = sysAdapter(k);
+    const a2 = sysAdapter(k);
+    allocate(k, holder, 1, () => KeepObject);
+    const fdo = createFdo(k.pdo("sb16"), "shared", 64);
+    k.atDispatch(() => a1.DmaOperations.AllocateAdapterChannel?.(a1, fdo, 1, () => KeepObject, null));
+    expect(seen).toEqual([]);
+    k.atDispatch(() => a2.DmaOperations.AllocateAdapterChannel?.(a2, fdo, 1, () => KeepObject, null));
+    expect(seen.map((f) => f.code)).toEqual(["DMA_DEVICE_REQUEST_ALREADY_QUEUED"]);
+  });
 });

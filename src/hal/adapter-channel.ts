@@ -18,7 +18,9 @@
  *
  * Misuse Windows lets through is reported (0xE6): 0x04 too many adapter
  * channels freed, 0x0B more than one adapter channel at once on an adapter,
- * 0x0C too many map registers requested.
+ * 0x0C too many map registers requested; and (own code) a second waiting
+ * request from one device object, whose single wait block (ReactOS uses
+ * DeviceObject->Queue.Wcb) cannot be queued twice.
  */
 import { BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
@@ -52,6 +54,8 @@ interface AdapterChannelState {
 }
 
 const queues = new WeakMap<Kernel, Map<string, ChannelQueue>>();
+/** Requests waiting per device object: Windows queues them through the one wait block in the DEVICE_OBJECT. */
+const waitingByDevice = new WeakMap<DEVICE_OBJECT, number>();
 const states = new WeakMap<AdapterObject, AdapterChannelState>();
 
 function stateOf(ao: AdapterObject): AdapterChannelState {
@@ -114,6 +118,12 @@ export function AllocateAdapterChannel(DmaAdapter: DMA_ADAPTER, DeviceObject: DE
   const q = queueOf(ao);
   if (q.owner === null && q.waiters.length === 0) grant(q, w);
   else {
+    const waiting = waitingByDevice.get(DeviceObject) ?? 0;
+    if (waiting > 0) {
+      // The device object's single wait block is already queued: Windows would corrupt its queue.
+      k.report({ code: "DMA_DEVICE_REQUEST_ALREADY_QUEUED", routine, device: ao.device, message: `${routine}: ${DeviceObject.name} already has an AllocateAdapterChannel request waiting; a device object can have only one outstanding request`, params: { waiting } });
+    }
+    waitingByDevice.set(DeviceObject, waiting + 1);
     q.waiters.push(w);
     s.pending++;
   }
@@ -156,6 +166,7 @@ function release(ao: AdapterObject, freeRegisters: boolean): void {
   const next = q.waiters.shift();
   if (next !== undefined) {
     stateOf(next.ao).pending--;
+    waitingByDevice.set(next.device, Math.max(0, (waitingByDevice.get(next.device) ?? 1) - 1));
     grant(q, next);
   }
 }
