@@ -42,9 +42,9 @@ export interface CommonBufferSpec {
   readonly deviceMemory: boolean;
   /** What FreeCommonBuffer must pass back as CacheEnabled. */
   readonly cacheEnabled: boolean;
-  readonly node?: number;
-  readonly nodePolicy?: NodePolicy;
-  readonly largePage?: boolean;
+  /** Preferred NUMA node (its memory first, then the nearest others), or -1 for no preference. */
+  readonly node: number;
+  readonly largePage: boolean;
 }
 
 /** Allocate a common buffer for an adapter; null when it cannot be had (no state changes then). */
@@ -52,7 +52,7 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
   const k = ao.kernel;
   if (spec.maxAddress < spec.minAddress) return null;
   let pages = BYTES_TO_PAGES(spec.length);
-  const align = spec.largePage === true ? LARGE_PAGE_PAGES : 1;
+  const align = spec.largePage ? LARGE_PAGE_PAGES : 1;
   if (align > 1) pages = Math.ceil(pages / align) * align;
   const boundaryPages = ao.reach.boundary / PAGE_SIZE;
   if (pages > boundaryPages) return null;
@@ -65,9 +65,9 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
     const highPfn = Math.min(Math.floor((spec.maxAddress + 1) / PAGE_SIZE) - 1, k.map.pageCount - 1);
     if (highPfn < lowPfn || highPfn - lowPfn + 1 < pages) return null;
     const req: ContiguousPagesRequest = { pages, lowPfn, highPfn, alignPages: align, boundaryPages, effort: effortForIrql(k.KeGetCurrentIrql()) };
-    if (spec.node !== undefined) {
+    if (spec.node >= 0) {
       req.node = spec.node;
-      req.nodePolicy = spec.nodePolicy ?? "preferred";
+      req.nodePolicy = "preferred";
     }
     let pfn = -1;
     if (ao.master && lowPfn < ISA_LIMIT_PFN && highPfn - ISA_LIMIT_PFN + 1 >= pages) {
@@ -147,14 +147,16 @@ export function releaseCommonBuffer(cb: CommonBuffer, routine: CommonBufferRouti
  * returns the runs taken ([pfn, pages] pairs flattened) or null.
  */
 export const SCATTER_RUN = 4;
+const PREFERRED: readonly NodePolicy[] = ["preferred"];
+const STRICT_THEN_PREFERRED: readonly NodePolicy[] = ["strict", "preferred"];
 
 function takeScatteredPages(ao: AdapterObject, pages: number, spec: CommonBufferSpec): number[] | null {
   const k = ao.kernel;
   const frames = k.map.pageCount;
   const req: ContiguousPagesRequest = { pages: 1, lowPfn: 0, highPfn: frames - 1, effort: "free-only" };
   // With a node: that node's memory first (strict), then the fallback order ("preferred" reaches the other nodes).
-  const policies: readonly NodePolicy[] = spec.node === undefined ? ["preferred"] : spec.nodePolicy === "strict" ? ["strict"] : ["strict", "preferred"];
-  if (spec.node !== undefined) req.node = spec.node;
+  const policies = spec.node < 0 ? PREFERRED : STRICT_THEN_PREFERRED;
+  if (spec.node >= 0) req.node = spec.node;
   const runs: number[] = [];
   let left = pages;
   while (left > 0) {

@@ -20,14 +20,22 @@ import type { CommonBufferRoutine } from "./observer.ts";
 import { DOMAIN_COMMON_BUFFER_LARGE_PAGE, type DMA_ADAPTER, MM_ANY_NODE_OK, MmCached, type MEMORY_CACHING_TYPE, MmNonCached } from "./types.ts";
 
 /** How the CPU maps a buffer: `requestCached` null = the platform's choice. */
-export function commonBufferCache(ao: AdapterObject, requestCached: boolean | null): { cache: CacheAttribute; deviceMemory: boolean } {
+export interface CommonBufferCache {
+  readonly cache: CacheAttribute;
+  readonly deviceMemory: boolean;
+}
+const CACHED: CommonBufferCache = { cache: "cached", deviceMemory: false };
+const UNCACHED: CommonBufferCache = { cache: "noncached", deviceMemory: false };
+const DEVICE_MEMORY: CommonBufferCache = { cache: "noncached", deviceMemory: true };
+
+export function commonBufferCache(ao: AdapterObject, requestCached: boolean | null): CommonBufferCache {
   if (ao.kernel.arch === "x64") {
     // x86/x64: cached and assumed coherent unless the caller explicitly asks for uncached (Ex / WithBounds).
-    return requestCached === false ? { cache: "noncached", deviceMemory: false } : { cache: "cached", deviceMemory: false };
+    return requestCached === false ? UNCACHED : CACHED;
   }
   // ARM64: ACPI _CCA wins; a non-coherent device always gets uncached memory, which ARM64 Windows maps as Device memory.
-  if (!ao.busMaster.coherent || requestCached === false) return { cache: "noncached", deviceMemory: true };
-  return { cache: "cached", deviceMemory: false };
+  if (!ao.busMaster.coherent || requestCached === false) return DEVICE_MEMORY;
+  return CACHED;
 }
 
 /** ULONG Length check: the emulator's own type rule (a TS caller passing a non-ULONG is a programming error). */
@@ -39,10 +47,10 @@ export function checkOut(LogicalAddress: PHYSICAL_ADDRESS, routine: string): voi
   if (typeof LogicalAddress !== "object" || LogicalAddress === null) throw new TypeError(`${routine}: LogicalAddress must be a PHYSICAL_ADDRESS out parameter ({ QuadPart }), got ${String(LogicalAddress)}`);
 }
 
-/** The device's NUMA proximity (its _PXM), preferred for routines without a PreferredNode. */
-function deviceNode(ao: AdapterObject): { node?: number } {
+/** The device's NUMA proximity (its _PXM), preferred for routines without a PreferredNode; -1 when unknown. */
+export function deviceNode(ao: AdapterObject): number {
   const n = ao.pdo?.config.node;
-  return n === undefined || n >= ao.kernel.map.nodeCount ? {} : { node: n };
+  return n === undefined || n >= ao.kernel.map.nodeCount ? -1 : n;
 }
 
 /**
@@ -51,10 +59,10 @@ function deviceNode(ao: AdapterObject): { node?: number } {
  * the other nodes nearest first (SLIT distance); anything else cannot be
  * satisfied and the allocation returns NULL.
  */
-function preferredNode(ao: AdapterObject, PreferredNode: number): { node?: number } | null {
-  if (PreferredNode >>> 0 === MM_ANY_NODE_OK) return {};
+function preferredNode(ao: AdapterObject, PreferredNode: number): number | null {
+  if (PreferredNode >>> 0 === MM_ANY_NODE_OK) return -1;
   if (!Number.isInteger(PreferredNode) || PreferredNode < 0 || PreferredNode >= ao.kernel.map.nodeCount) return null;
-  return { node: PreferredNode };
+  return PreferredNode;
 }
 
 /**
@@ -72,7 +80,7 @@ export function AllocateCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, Lo
   ao.kernel.checkIrql(routine, { exact: PASSIVE_LEVEL }, ao.device);
   if (Length === 0) return null;
   const c = commonBufferCache(ao, null);
-  const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: 0, maxAddress: ao.reach.maxAddress, ...c, cacheEnabled: CacheEnabled, ...deviceNode(ao) });
+  const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: 0, maxAddress: ao.reach.maxAddress, cache: c.cache, deviceMemory: c.deviceMemory, cacheEnabled: CacheEnabled, node: deviceNode(ao), largePage: false });
   return finish(cb, LogicalAddress);
 }
 
@@ -94,7 +102,7 @@ export function AllocateCommonBufferEx(DmaAdapter: DMA_ADAPTER, MaximumAddress: 
   if (node === null) return null;
   const max = MaximumAddress === null ? ao.reach.maxAddress : Math.min(ao.reach.maxAddress, toNumberSaturating(BigInt.asUintN(64, MaximumAddress.QuadPart)));
   const c = commonBufferCache(ao, CacheEnabled);
-  const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: 0, maxAddress: max, ...c, cacheEnabled: CacheEnabled, ...node });
+  const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: 0, maxAddress: max, cache: c.cache, deviceMemory: c.deviceMemory, cacheEnabled: CacheEnabled, node, largePage: false });
   return finish(cb, LogicalAddress);
 }
 
@@ -122,7 +130,7 @@ export function AllocateCommonBufferWithBounds(DmaAdapter: DMA_ADAPTER, MinimumA
   const min = MinimumAddress === null ? 0 : toNumberSaturating(BigInt.asUintN(64, MinimumAddress.QuadPart));
   const max = MaximumAddress === null ? ao.reach.maxAddress : Math.min(ao.reach.maxAddress, toNumberSaturating(BigInt.asUintN(64, MaximumAddress.QuadPart)));
   const c = commonBufferCache(ao, CacheType === null ? null : CacheType === MmCached);
-  const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: min, maxAddress: max, ...c, cacheEnabled: c.cache === "cached", ...node, largePage: (Flags & DOMAIN_COMMON_BUFFER_LARGE_PAGE) !== 0 });
+  const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: min, maxAddress: max, cache: c.cache, deviceMemory: c.deviceMemory, cacheEnabled: c.cache === "cached", node, largePage: (Flags & DOMAIN_COMMON_BUFFER_LARGE_PAGE) !== 0 });
   return finish(cb, LogicalAddress);
 }
 

@@ -17,7 +17,7 @@ import type { PHYSICAL_ADDRESS } from "../core/address.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { liveAdapter } from "./adapter.ts";
 import { allocateCommonBuffer } from "./common-buffer-core.ts";
-import { checkOut, checkUlongLength, commonBufferCache, freeChecked } from "./common-buffer.ts";
+import { checkOut, checkUlongLength, commonBufferCache, deviceNode, freeChecked } from "./common-buffer.ts";
 import type { DMA_ADAPTER } from "./types.ts";
 
 /** HalAllocateCommonBuffer(AdapterObject, Length, LogicalAddress, CacheEnabled): VA or null; <= DISPATCH_LEVEL. */
@@ -30,9 +30,7 @@ export function HalAllocateCommonBuffer(AdapterObject: DMA_ADAPTER, Length: numb
   ao.kernel.checkIrql(routine, { max: DISPATCH_LEVEL }, ao.device);
   if (Length === 0) return null;
   const c = commonBufferCache(ao, null);
-  const n = ao.pdo?.config.node;
-  const node = n === undefined || n >= ao.kernel.map.nodeCount ? {} : { node: n };
-  const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: 0, maxAddress: ao.reach.maxAddress, ...c, cacheEnabled: CacheEnabled, ...node });
+  const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: 0, maxAddress: ao.reach.maxAddress, cache: c.cache, deviceMemory: c.deviceMemory, cacheEnabled: CacheEnabled, node: deviceNode(ao), largePage: false });
   if (cb === null) return null;
   LogicalAddress.QuadPart = cb.logicalQuad;
   return cb.va;
