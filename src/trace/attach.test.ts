@@ -6,6 +6,7 @@ import type { HalObserver } from "../hal/observer.ts";
 import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../hal/types.ts";
 import { bootMachine, type Kernel } from "../kernel/kernel.ts";
 import type { BusObserver } from "../machine/bus.ts";
+import { interruptControllerOf } from "../kernel/interrupt.ts";
 import { attachTrace } from "./attach.ts";
 import { TraceLog } from "./trace-log.ts";
 
@@ -91,5 +92,28 @@ describe("attaching a trace to a machine", () => {
     attachTrace(k, t);
     expect(k.bus.write(k.busMasterOf("plx9656"), 0xc000_0000, new Uint8Array(4))).toBe(false);
     expect(t.event(0)).toMatchObject({ kind: "dmaFault", device: "plx9656", a: 0xc000_0000, length: 4 });
+  });
+});
+
+describe("tracing interrupts", () => {
+  it("records each low-to-high edge on a line, named after the profile device with that IRQ; detaching stops it", () => {
+    const k = bootMachine("x64-desktop");
+    const t = new TraceLog();
+    const detach = attachTrace(k, t);
+    const pic = interruptControllerOf(k);
+    k.clock.advanceBy(10);
+    pic.setLine(5, true);
+    pic.setLine(5, true); // still high: no new edge
+    pic.setLine(5, false);
+    pic.setLine(99, true);
+    expect([...t.events()]).toEqual([
+      { kind: "interrupt", time: 10, device: "sb16", a: 5, b: 0, length: 0 },
+      { kind: "interrupt", time: 10, device: "irq99", a: 99, b: 0, length: 0 },
+    ]);
+    expect(pic.edges[5]).toBe(1);
+    detach();
+    pic.setLine(5, true);
+    expect(t.count).toBe(2);
+    expect(pic.edges[5]).toBe(2);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Plugging a TraceLog into a machine: its DMA bus (every run and fault) and
- * its HAL (every common-buffer allocation and free). Both hooks hold a single
+ * Plugging a TraceLog into a machine: its DMA bus (every run and fault), its
+ * interrupt controller (every request edge) and its HAL (every common-buffer
+ * allocation and free). Both hooks hold a single
  * observer that the verifier may also want, possibly installed after the
  * trace; so the trace interposes on the hook property: whatever is installed
  * later becomes the trace observer's `next` and still sees every event. An
@@ -8,6 +9,7 @@
  */
 import { halState } from "../hal/hal-state.ts";
 import type { CommonBufferEvent, HalObserver } from "../hal/observer.ts";
+import { interruptControllerOf } from "../kernel/interrupt.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import type { BusFault, BusMaster, BusObserver, DmaBus } from "../machine/bus.ts";
 import type { Clock } from "../machine/clock.ts";
@@ -96,8 +98,29 @@ export function traceHal(k: Kernel, trace: TraceLog): () => void {
   return interpose(halState(k) as unknown as Record<"observer", unknown>, "observer", new TraceHalObserver(trace));
 }
 
-/** Record a kernel's DMA traffic and common-buffer allocations into `trace`; returns the detach function. */
+/**
+ * Record interrupt requests: each low-to-high edge a device drives on its
+ * line (named after the profile device with that IRQ, else "irqN"). The
+ * machine's controller gets an own setLine that records, then runs the
+ * class's; detaching removes it again.
+ */
+export function traceInterrupts(k: Kernel, trace: TraceLog): () => void {
+  const pic = interruptControllerOf(k);
+  const names = new Map<number, string>();
+  for (const d of k.profile.devices) if (d.irq !== undefined && !names.has(d.irq)) names.set(d.irq, d.name);
+  const setLine = pic.setLine.bind(pic);
+  const traced = (line: number, high: boolean): void => {
+    if (high && Number.isInteger(line) && line >= 0 && line < pic.lines && !pic.isHigh(line)) trace.record("interrupt", k.clock.now, names.get(line) ?? `irq${line}`, line, 0, 0);
+    setLine(line, high);
+  };
+  Object.defineProperty(pic, "setLine", { configurable: true, writable: true, value: traced });
+  return () => {
+    Reflect.deleteProperty(pic, "setLine");
+  };
+}
+
+/** Record a kernel's DMA traffic, interrupts and common-buffer allocations into `trace`; returns the detach function. */
 export function attachTrace(kernel: Kernel, trace: TraceLog): () => void {
-  const detach = [traceBus(kernel.bus, kernel.clock, trace), traceHal(kernel, trace)];
+  const detach = [traceBus(kernel.bus, kernel.clock, trace), traceHal(kernel, trace), traceInterrupts(kernel, trace)];
   return () => detach.forEach((d) => d());
 }
