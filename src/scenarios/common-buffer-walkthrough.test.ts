@@ -35,6 +35,18 @@ describe("common-buffer-walkthrough scenario", () => {
     expect(r.summary.join("\n")).toMatch(/_CCA 0/);
   });
 
+  it("with the verifier in bugcheck mode the walkthrough skips its deliberate use of the physical address and completes", () => {
+    const r = s.run({ profile: "x64-iommu", seed: 1, uptimeSeconds: 0, verifier: "bugcheck" }) as Awaited<ReturnType<typeof s.run>>;
+    expect(r.ok).toBe(true);
+    expect(r.findings).toEqual([]);
+  });
+
+  it("on x64-server it runs with another device chosen by params.device", () => {
+    const r = s.run({ profile: "x64-server", seed: 2, uptimeSeconds: 0, verifier: "collect", params: { device: "nic1" } }) as Awaited<ReturnType<typeof s.run>>;
+    expect(r.ok).toBe(true);
+    expect(r.summary[0]).toMatch(/adapter for nic1/);
+  });
+
   it("rejects an unknown param or device", () => {
     expect(() => s.run({ profile: "x64-desktop", seed: 1, uptimeSeconds: 0, verifier: "off", params: { colour: 1 } })).toThrow(/unknown param "colour"/);
     expect(() => s.run({ profile: "x64-desktop", seed: 1, uptimeSeconds: 0, verifier: "off", params: { device: "nope" } })).toThrow(/no device "nope"/);
