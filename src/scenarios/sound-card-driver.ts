@@ -77,7 +77,9 @@ export interface SoundDeviceExtension {
   interrupts: number;
   dpcs: number;
   refills: number;
+  /** What each DPC saw and did: ReadDmaCounter's value and the half it refilled (or scheduled). */
   counterReads: number[];
+  refilledHalves: number[];
 }
 
 function ext(fdo: DEVICE_OBJECT): SoundDeviceExtension {
@@ -106,6 +108,7 @@ export function SoundAddDevice(fdo: DEVICE_OBJECT, config: SoundDriverConfig): v
     dpcs: 0,
     refills: 0,
     counterReads: [],
+    refilledHalves: [],
   };
   fdo.DeviceExtension = e as unknown as Record<string, unknown>;
 }
@@ -254,6 +257,7 @@ function SoundDpc(_d: KDPC, ctx: unknown): void {
   const position = left === 0 || left >= size ? 0 : size - left;
   const playingHalf = position < size / 2 ? 0 : 1;
   const half = 1 - playingHalf;
+  e.refilledHalves.push(half);
   const offset = e.pendingOffset[half] as number;
   e.pendingOffset[half] = offset + size;
   if (e.config.refillDelayNs <= 0) {

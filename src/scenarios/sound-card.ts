@@ -30,7 +30,7 @@ import { bootMachine, type Kernel } from "../kernel/kernel.ts";
 import { Workload } from "../kernel/workload.ts";
 import { timeForUnits, unitsInTime } from "../machine/dma8237.ts";
 import { installVerifier, type Verifier } from "../verifier/verifier.ts";
-import type { Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
+import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 import { bindKernel, type PlaybackStream, SoundAddDevice, type SoundDeviceExtension, SoundStartDevice, SoundStartPlayback, SoundStopDevice } from "./sound-card-driver.ts";
 
 export type SoundCardVariant = "correct" | "late" | "exhausted";
@@ -180,6 +180,27 @@ function exhaustIsaMemory(k: Kernel): number[] {
   return k.pfm.allocatePages(free, { effort: "free-only", kind: "unmovable", highPfn: limit - 1 }) ?? [];
 }
 
+const TABLE_BLOCKS = 12;
+
+/**
+ * The first blocks, one row each: when the block interrupt came, what the DPC
+ * read with ReadDmaCounter, which half it refilled, and (late driver) when the
+ * refill happened and how much of the next pass over that half was stale.
+ */
+function blockRows(e: SoundDeviceExtension, p: SoundCardParams, delayNs: number): Row[] {
+  const unitsPerBlock = p.bufferBytes / 4;
+  const rate = p.sampleRate * 2;
+  const rows: Row[] = [];
+  const n = Math.min(TABLE_BLOCKS, e.counterReads.length);
+  for (let b = 0; b < n; b++) {
+    const irq = timeForUnits((b + 1) * unitsPerBlock, rate);
+    const refill = irq + delayNs;
+    const stale = Math.max(0, Math.min(unitsPerBlock, unitsInTime(refill, rate) - (b + 2) * unitsPerBlock)) * 2;
+    rows.push({ block: b, interruptMs: Number((irq / 1e6).toFixed(3)), readDmaCounter: e.counterReads[b] ?? null, refilledHalf: e.refilledHalves[b] ?? null, refillMs: Number((refill / 1e6).toFixed(3)), staleBytesNextPass: stale });
+  }
+  return rows;
+}
+
 /** Run one variant. */
 export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): SoundCardResult {
   const p = soundCardParams(variant, opts.params);
@@ -242,6 +263,7 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
     opts.progress?.((t - t0) / (end - t0), "playing");
   }
   const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
+  const dpcRows = blockRows(e, p, variant === "late" ? Math.round(p.refillDelayMs * 1e6) : 0);
   const stats = { interrupts: e.interrupts, dpcs: e.dpcs, refills: e.refills, lostInterrupts: card.stats.lostInterrupts };
   SoundStopDevice(k, fdo);
   user.release();
@@ -266,6 +288,7 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   return {
     ok,
     summary,
+    tables: { blocks: dpcRows },
     stats: { ...stats, capturedBytes: captured.length, sourceBytes: source.length, exact, matchesPrediction: matches, staleBytes: predicted.staleBytes, staleBlocks: predicted.staleBlocks, simulatedSeconds: (end - t0) / 1e9, dpcsTotal: dpcCount(k) },
     findings: fs,
     machine: k,
