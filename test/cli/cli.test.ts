@@ -79,6 +79,30 @@ describe("dmasim command", () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
+  it("demo runs the built-in scenarios, prints a summary per run and writes dmasim-report.html", () => {
+    const r = dmasim(["demo"]);
+    expect(r.stdout).toContain("common-buffer-walkthrough on x64-desktop");
+    expect(r.stdout).toContain("common-buffer-walkthrough on x64-iommu");
+    expect(r.stdout).toContain("common-buffer-walkthrough on arm64-soc");
+    expect(r.stdout).toContain("fragmentation on x64-desktop");
+    expect(r.stdout).toMatch(/\d+ of \d+ runs ok/);
+    expect(r.stdout).toContain("Report written to dmasim-report.html");
+    // Exit 0 when every run is ok, 1 when one failed; the summary says which.
+    expect(r.code).toBe(/FAILED {2}/.test(r.stdout) ? 1 : 0);
+    const html = readFileSync(join(work, "dmasim-report.html"), "utf8");
+    expect(html).toContain("common-buffer-walkthrough");
+    expect(html).toContain('<script id="dmasim-data" type="application/json">');
+  });
+
+  it("demo --json prints every run as data and --report chooses the file", () => {
+    const r = dmasim(["demo", "--json", "--report", "other.html"]);
+    const j = JSON.parse(r.stdout) as { runs: { scenario: string; allocations: unknown[] }[]; report: string };
+    expect(j.report).toBe("other.html");
+    expect(j.runs.map((x) => x.scenario)).toContain("common-buffer-walkthrough");
+    expect(j.runs.find((x) => x.scenario === "common-buffer-walkthrough")?.allocations.length).toBeGreaterThan(0);
+    expect(existsSync(join(work, "other.html"))).toBe(true);
+  });
+
   it("list shows the scenarios and the built-in profiles; --json gives both as data", () => {
     const r = dmasim(["list"]);
     expect(r.code).toBe(0);
