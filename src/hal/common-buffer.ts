@@ -87,7 +87,8 @@ export function AllocateCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, Lo
 /**
  * AllocateCommonBufferEx(DmaAdapter, MaximumAddress, Length, LogicalAddress,
  * CacheEnabled, PreferredNode) — version 3 only. MaximumAddress (optional)
- * lowers the ceiling; CacheEnabled is honoured (FALSE = uncached) except that
+ * lowers the ceiling: it is the highest acceptable logical address, as drivers
+ * pass 0xFFFFFFFF for "below 4 GiB" (HighestAcceptableAddress convention); CacheEnabled is honoured (FALSE = uncached) except that
  * on ARM64 a non-coherent device (_CCA 0) always gets uncached Device memory.
  */
 export function AllocateCommonBufferEx(DmaAdapter: DMA_ADAPTER, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean, PreferredNode: number): number | null {
