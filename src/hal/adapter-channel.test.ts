@@ -4,6 +4,8 @@ import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { STATUS } from "../core/ntstatus.ts";
 import { createFdo } from "../kernel/device-object.ts";
 import { bootMachine, type Kernel } from "../kernel/kernel.ts";
+import { BugCheckError } from "../core/bugcheck.ts";
+import { installVerifier } from "../verifier/verifier.ts";
 import { adapterObject } from "./adapter.ts";
 import { holdsChannel, outstandingChannels } from "./adapter-channel.ts";
 import { IoGetDmaAdapter } from "./io-get-dma-adapter.ts";
@@ -199,5 +201,20 @@ describe("AllocateAdapterChannel / FreeAdapterChannel", () => {
     expect(seen).toEqual([]);
     k.atDispatch(() => a2.DmaOperations.AllocateAdapterChannel?.(a2, fdo, 1, () => KeepObject, null));
     expect(seen.map((f) => f.code)).toEqual(["DMA_DEVICE_REQUEST_ALREADY_QUEUED"]);
+  });
+
+  it("with the verifier in bugcheck mode a double FreeAdapterChannel stops the machine with 0xE6 (0x04, 1, 0, 0)", () => {
+    const k = bootMachine("x64-desktop");
+    installVerifier(k, { mode: "bugcheck" });
+    const a = sysAdapter(k);
+    allocate(k, a, 1, () => KeepObject);
+    k.atDispatch(() => a.DmaOperations.FreeAdapterChannel?.(a));
+    try {
+      k.atDispatch(() => a.DmaOperations.FreeAdapterChannel?.(a));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(BugCheckError);
+      expect([(e as BugCheckError).code, ...(e as BugCheckError).params]).toEqual([0xe6, 0x04, 1, 0, 0]);
+    }
   });
 });

@@ -39,6 +39,9 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
     const b2 = 16384;
     expect(sameBytes(r.captured.subarray(b2, b2 + 2392), src.subarray(0, 2392))).toBe(true);
     expect(sameBytes(r.captured.subarray(b2 + 2392, b2 + 8192), src.subarray(b2 + 2392, b2 + 8192))).toBe(true);
+    // The scenario's table shows the same: the DPC for block 0 read 8192 bytes left, refilled half 0, 2392 stale bytes followed.
+    expect(r.tables?.["blocks"]?.[0]).toMatchObject({ block: 0, readDmaCounter: 8192, refilledHalf: 0, staleBytesNextPass: 2392 });
+    expect(r.tables?.["blocks"]?.[1]).toMatchObject({ block: 1, readDmaCounter: 16384, refilledHalf: 1 });
     // Blocks 0 and 1 came from the initial fill and are clean.
     expect(sameBytes(r.captured.subarray(0, 16384), src.subarray(0, 16384))).toBe(true);
     expect(r.findings).toEqual([]);
