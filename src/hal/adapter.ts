@@ -10,7 +10,7 @@
  *   declare module "./adapter.ts" { interface AdapterObject { channelBusy?: boolean } }
  * and fill their DMA_OPERATIONS slots in src/hal/dma-operations.ts.
  */
-import { BUGCHECK } from "../core/bugcheck.ts";
+import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import type { VaMapping } from "../kernel/va-space.ts";
@@ -99,14 +99,14 @@ export function adapterObject(a: DMA_ADAPTER): AdapterObject {
 
 /**
  * The adapter object for a routine call, or null when the call must do
- * nothing: a NULL adapter (reported as 0xE6 / 0x19) or one already released by
- * PutDmaAdapter (0xE6 / 0x18). Windows would touch freed memory there; dmasim
+ * nothing because PutDmaAdapter already released the adapter (reported as
+ * 0xE6 / 0x18). A NULL adapter bug checks 0xE6 / 0x19. Windows would touch freed memory there; dmasim
  * reports and refuses.
  */
 export function liveAdapter(a: DMA_ADAPTER | null | undefined, routine: string): AdapterObject | null {
   if (a === null || a === undefined) {
-    // Without a kernel there is nowhere to report; a NULL adapter is a programming error in the caller.
-    throw new TypeError(`${routine}: DmaAdapter is NULL (Driver Verifier stops with 0xE6 / 0x19)`);
+    // Windows dereferences it (a stop either way); Driver Verifier names it: 0xE6 / 0x19. There is no machine to report to.
+    throw new BugCheckError(BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x19, 0, 0, 0, `${routine}: DmaAdapter is NULL`);
   }
   const ao = adapterObject(a);
   if (ao.released) {

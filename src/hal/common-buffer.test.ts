@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GiB, KiB, MiB, PAGE_SIZE, physicalAddress } from "../core/address.ts";
+import { BugCheckError } from "../core/bugcheck.ts";
 import type { FindingInput } from "../core/findings.ts";
 import { MmGetPhysicalAddress } from "../kernel/contiguous-memory.ts";
 import { bootMachine, type Kernel } from "../kernel/kernel.ts";
@@ -147,6 +148,18 @@ describe("AllocateCommonBuffer on x64-desktop", () => {
     k.atDispatch(() => a.DmaOperations.AllocateCommonBuffer?.(a, PAGE_SIZE, physicalAddress(), true));
     expect(f.map((x) => x.bugCheck?.slice(0, 2))).toEqual([[0xe6, 0x13]]);
     expect(f[0]?.routine).toBe("AllocateCommonBuffer");
+  });
+
+  it("a NULL DmaAdapter bug checks DRIVER_VERIFIER_DMA_VIOLATION (0xE6) with parameter 1 = 0x19", () => {
+    const k = bootMachine("x64-desktop");
+    const a = adapterFor(k, "plx9656");
+    try {
+      a.DmaOperations.AllocateCommonBuffer?.(null as unknown as DMA_ADAPTER, PAGE_SIZE, physicalAddress(), true);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(BugCheckError);
+      expect([(e as BugCheckError).code, (e as BugCheckError).params[0]]).toEqual([0xe6, 0x19]);
+    }
   });
 
   it("a Length that is not a ULONG is a RangeError", () => {
