@@ -481,6 +481,18 @@ describe("NUMA placement (x64-server and a two-node machine)", () => {
     expect(k.map.nodeOfPfn(commonBufferAt(k, va)?.pfns[0] ?? -1)).toBe(0);
   });
 
+  it("under an IOMMU the scattered pages still come from PreferredNode, and from the nearest other node when it is full", () => {
+    const p = parseProfile({ ...numa, name: "numa-iommu", iommu: { enabled: true, addressWidth: 48 }, devices: [{ name: "dev", bus: "pci", node: 1, remapping: true }] });
+    const k = bootMachine(p);
+    const a = adapterFor(k, "dev");
+    const va = a.DmaOperations.AllocateCommonBufferEx?.(a, null, 16 * PAGE_SIZE, physicalAddress(), true, 1) as number;
+    expect([...(commonBufferAt(k, va)?.pfns ?? [])].every((f) => k.map.nodeOfPfn(f) === 1)).toBe(true);
+    // Take (nearly) all of node 1, then ask again: node 0 serves the rest.
+    expect(a.DmaOperations.AllocateCommonBufferEx?.(a, null, 64 * MiB - 16 * PAGE_SIZE, physicalAddress(), true, 1)).not.toBeNull();
+    const more = a.DmaOperations.AllocateCommonBufferEx?.(a, null, 4 * PAGE_SIZE, physicalAddress(), true, 1) as number;
+    expect([...(commonBufferAt(k, more)?.pfns ?? [])].every((f) => k.map.nodeOfPfn(f) === 0)).toBe(true);
+  });
+
   it("AllocateCommonBuffer prefers the device's own node (_PXM) (dmasim policy)", () => {
     const k = bootMachine("x64-server");
     const b = alloc(adapterFor(k, "nic1"), PAGE_SIZE);
