@@ -63,6 +63,12 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
     expect(r.ok).toBe(true);
   });
 
+  it("after an uptime (workload pages everywhere else) the exhausted start still fails and leaks nothing", () => {
+    const r = runSoundCard("exhausted", { ...base, uptimeSeconds: 2 });
+    expect(r.stats?.["status"]).toMatch(/INSUFFICIENT_RESOURCES/);
+    expect(r.ok).toBe(true);
+  });
+
   it("the failed start frees what it claimed: the adapter is released and no common buffer, MDL or interrupt remains", () => {
     const k = bootMachine("x64-desktop");
     const v = installVerifier(k, { mode: "collect" });
