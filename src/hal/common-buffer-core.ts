@@ -86,7 +86,7 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
   } else {
     const iommu = k.iommu;
     const domain = ao.busMaster.domain;
-    const iova = iommu.allocateIova(domain, { pages, minAddress: spec.minAddress, maxAddress: spec.maxAddress, boundary: ao.reach.boundary });
+    const iova = iommu.allocateIova(domain, { pages, minAddress: spec.minAddress, maxAddress: spec.maxAddress, boundary: ao.reach.boundary, align: align * PAGE_SIZE });
     if (iova < 0) return null;
     const runs = takeScatteredPages(ao, pages, spec);
     if (runs === null) {
@@ -143,8 +143,10 @@ export function releaseCommonBuffer(cb: CommonBuffer, routine: CommonBufferRouti
  * system's free lists hand them out — so a buffer of more than SCATTER_RUN
  * pages is physically scattered. A run that cannot be had whole is retried
  * shorter, down to single pages, so any free pages will do (no compaction is
- * ever needed: the IOMMU makes them logically contiguous). All or nothing:
- * returns the runs taken ([pfn, pages] pairs flattened) or null.
+ * ever needed: the IOMMU makes them logically contiguous). With
+ * DOMAIN_COMMON_BUFFER_LARGE_PAGE each 2 MiB granule is one aligned physical
+ * run (what a 2 MiB IOMMU page maps), at the effort the IRQL allows. All or
+ * nothing: returns the runs taken ([pfn, pages] pairs flattened) or null.
  */
 export const SCATTER_RUN = 4;
 const PREFERRED: readonly NodePolicy[] = ["preferred"];
@@ -153,17 +155,21 @@ const STRICT_THEN_PREFERRED: readonly NodePolicy[] = ["strict", "preferred"];
 function takeScatteredPages(ao: AdapterObject, pages: number, spec: CommonBufferSpec): number[] | null {
   const k = ao.kernel;
   const frames = k.map.pageCount;
-  const req: ContiguousPagesRequest = { pages: 1, lowPfn: 0, highPfn: frames - 1, effort: "free-only" };
+  const large = spec.largePage;
+  const req: ContiguousPagesRequest = { pages: 1, lowPfn: 0, highPfn: frames - 1, effort: large ? effortForIrql(k.KeGetCurrentIrql()) : "free-only" };
+  if (large) req.alignPages = LARGE_PAGE_PAGES;
+  const runLength = large ? LARGE_PAGE_PAGES : SCATTER_RUN;
+  const shortest = large ? LARGE_PAGE_PAGES : 1;
   // With a node: that node's memory first (strict), then the fallback order ("preferred" reaches the other nodes).
   const policies = spec.node < 0 ? PREFERRED : STRICT_THEN_PREFERRED;
   if (spec.node >= 0) req.node = spec.node;
   const runs: number[] = [];
   let left = pages;
   while (left > 0) {
-    let n = Math.min(SCATTER_RUN, left);
+    let n = Math.min(runLength, left);
     const hint = ao.hal.prng.int(frames);
     let pfn = runFrom(ao, req, policies, hint, n);
-    while (pfn < 0 && n > 1) {
+    while (pfn < 0 && n > shortest) {
       n >>= 1;
       pfn = runFrom(ao, req, policies, hint, n);
     }

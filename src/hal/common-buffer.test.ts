@@ -410,6 +410,18 @@ describe("common buffers under DMA remapping (x64-iommu)", () => {
     expect(k.iommu?.freeIovaRanges(domain)).toEqual(iova0);
   });
 
+  it("DOMAIN_COMMON_BUFFER_LARGE_PAGE under the IOMMU: a 2 MiB-aligned IOVA backed by one 2 MiB-aligned physical run", () => {
+    const k = bootMachine("x64-iommu");
+    const a = adapterFor(k, "plx9656");
+    const la = physicalAddress();
+    const va = a.DmaOperations.AllocateCommonBufferWithBounds?.(a, null, null, 3 * MiB, DOMAIN_COMMON_BUFFER_LARGE_PAGE, null, MM_ANY_NODE_OK, la) as number;
+    const cb = commonBufferAt(k, va);
+    expect(cb?.pages).toBe(1024);
+    expect(la.QuadPart % BigInt(2 * MiB)).toBe(0n);
+    expect(cb?.physicalRuns?.length).toBe(4);
+    expect(cb?.physicalRuns?.every((x, i) => i % 2 === 1 || x % 512 === 0)).toBe(true);
+  });
+
   it("a device that does not opt in to remapping (the ISA sound card) still gets logical = physical", () => {
     const k = bootMachine("x64-iommu");
     const a = IoGetDmaAdapter(k, k.pdo("sb16"), deviceDescription(sb16), { value: 0 }) as DMA_ADAPTER;

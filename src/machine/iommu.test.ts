@@ -44,6 +44,16 @@ describe("Iommu (DMA remapping)", () => {
     expect(Math.floor(crossing / GiB4)).toBe(Math.floor((crossing + 4 * PAGE_SIZE - 1) / GiB4));
   });
 
+  it("aligns the start when asked (2 MiB granules for large pages)", () => {
+    const io = new Iommu(48);
+    const d = io.createDomain("d");
+    io.allocateIova(d, { pages: 1, maxAddress: GiB4 - 1 });
+    const big = io.allocateIova(d, { pages: 512, maxAddress: GiB4 - 1, align: 2 * 1024 * 1024, boundary: GiB4 });
+    expect(big % (2 * 1024 * 1024)).toBe(0);
+    expect(big + 512 * PAGE_SIZE).toBeLessThanOrEqual(GiB4 - PAGE_SIZE);
+    expect(() => io.allocateIova(d, { pages: 1, align: 3000 })).toThrow(/align/);
+  });
+
   it("respects a minimum address and fails when the window is too small", () => {
     const io = new Iommu(40);
     const d = io.createDomain("d");

@@ -34,6 +34,8 @@ export interface IovaRequest {
   readonly minAddress?: number;
   /** Power-of-two byte boundary the range must not cross; 0 = none. */
   readonly boundary?: number;
+  /** Power-of-two byte alignment of the start (a multiple of 4096); default one page. */
+  readonly align?: number;
 }
 
 interface Domain {
@@ -90,6 +92,9 @@ export class Iommu implements AddressTranslator {
     const boundary = req.boundary ?? 0;
     if (boundary !== 0 && (!Number.isSafeInteger(boundary) || boundary < PAGE || !Number.isInteger(Math.log2(boundary)))) throw new RangeError(`Iommu.allocateIova: boundary must be 0 or a power-of-two multiple of ${PAGE}, got ${boundary}`);
     const bPages = boundary / PAGE;
+    const align = req.align ?? PAGE;
+    if (!Number.isSafeInteger(align) || align < PAGE || !Number.isInteger(Math.log2(align))) throw new RangeError(`Iommu.allocateIova: align must be a power-of-two multiple of ${PAGE}, got ${align}`);
+    const aPages = align / PAGE;
     if (bPages !== 0 && pages > bPages) return -1;
     const maxPage = Math.min(this.spacePages - 1, Math.floor(((req.maxAddress ?? Number.MAX_SAFE_INTEGER) + 1) / PAGE) - 1);
     const minPage = Math.max(1, Math.ceil((req.minAddress ?? 0) / PAGE));
@@ -98,10 +103,10 @@ export class Iommu implements AddressTranslator {
       const s = Math.max(r[0] as number, minPage);
       let end = Math.min(r[1] as number, maxPage + 1);
       if (end - s < pages) continue;
-      let start = end - pages;
-      if (bPages !== 0 && Math.floor(start / bPages) !== Math.floor((end - 1) / bPages)) {
-        end = Math.floor((end - 1) / bPages) * bPages;
-        start = end - pages;
+      let start = Math.floor((end - pages) / aPages) * aPages;
+      if (bPages !== 0 && Math.floor(start / bPages) !== Math.floor((start + pages - 1) / bPages)) {
+        end = Math.floor((start + pages - 1) / bPages) * bPages;
+        start = Math.floor((end - pages) / aPages) * aPages;
       }
       if (start < s) continue;
       this.take(d, i, start, start + pages);
