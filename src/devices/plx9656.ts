@@ -80,8 +80,15 @@ export const DTE_SIZE = 32;
 export const PLX_SRAM_SIZE = 0x20000;
 /** DMASIZ holds 23 bits (transfers up to 8 MiB - 1). */
 const SIZE_MASK = 0x7f_ffff;
-/** A chain longer than this is a loop the driver built by mistake; the engine stops (the data books have no such guard). */
+/**
+ * Simulation guards, not chip features: a chain longer than MAX_CHAIN
+ * elements or moving more than MAX_CHAIN_BYTES is a loop or garbage the
+ * driver pointed the chip at (the data books have no such guard; real
+ * hardware would keep going and corrupt memory). The engine then stops as
+ * if the chain had ended and counts a `runaway`.
+ */
 const MAX_CHAIN = 4096;
+const MAX_CHAIN_BYTES = 32 * 1024 * 1024;
 
 export interface Plx9656Options {
   /** Who the device is on the bus (name, IOMMU domain, coherence). */
@@ -137,6 +144,9 @@ export class Plx9656 {
   private readonly zero4 = new Uint8Array(4);
   private readonly running: [boolean, boolean] = [false, false];
   private readonly chainCount: [number, number] = [0, 0];
+  private readonly chainBytes: [number, number] = [0, 0];
+  /** Chains stopped by the simulation guards (see MAX_CHAIN). */
+  runaways = 0;
   private line = false;
   private readonly ring: PlxDescriptorRecord[] = [];
   private ringNext = 0;
@@ -228,6 +238,7 @@ export class Plx9656 {
   private start(ch: 0 | 1): void {
     this.running[ch] = true;
     this.chainCount[ch] = 0;
+    this.chainBytes[ch] = 0;
     this.regs[CSR_OFF[ch]] = (this.regs[CSR_OFF[ch]] as number) & ~DMACSR_DONE;
     const mode = this.dv.getUint32(MODE_OFF[ch], true);
     if ((mode & DMAMODE_SG_MODE) !== 0) {
@@ -258,14 +269,17 @@ export class Plx9656 {
     this.dv.setUint32(SIZ_OFF[ch], size, true);
     this.dv.setUint32(DPR_OFF[ch], dpr, true);
     const fromDevice = (dpr & DESC_PTR_FROM_DEVICE) !== 0;
-    const moved = fetched ? this.move(ch, pci, local, size, fromDevice) : false;
+    this.chainBytes[ch] += size;
+    const runaway = this.chainCount[ch] + 1 >= MAX_CHAIN || this.chainBytes[ch] > MAX_CHAIN_BYTES;
+    if (runaway) this.runaways++;
+    const moved = fetched && !runaway ? this.move(ch, pci, local, size, fromDevice) : false;
     if (fetched && (mode & DMAMODE_CLEAR_COUNT) !== 0) this.bus.write(this.busMaster, descAddr + 8, this.zero4);
     this.record({ channel: ch, descriptorAddress: descAddr, pciAddress: pci, localAddress: local, size, fromDevice, ok: fetched && moved });
     const duration = this.transferNs(DTE_SIZE) + this.transferNs(size) + ((mode & DMAMODE_CLEAR_COUNT) !== 0 ? this.transferNs(4) : 0);
     if ((dpr & DESC_PTR_TERM_COUNT_INT) !== 0) this.raise(ch, false);
     const last = (dpr & DESC_PTR_LAST) !== 0 || !fetched;
     this.chainCount[ch]++;
-    if (last || this.chainCount[ch] >= MAX_CHAIN) {
+    if (last || runaway) {
       this.clock.after(duration, () => this.finish(ch), `plx ch${ch} done`);
       return;
     }

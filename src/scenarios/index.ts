@@ -6,12 +6,14 @@
 import { commonBufferWalkthroughScenario } from "./common-buffer-walkthrough.ts";
 import { fragmentationScenario } from "./fragmentation.ts";
 import { plxScenario } from "./plx.ts";
+import { plxRingAbove4gScenario } from "./plx-ring-above-4g.ts";
 import type { Scenario } from "./scenario.ts";
 import { soundCardExhaustedScenario, soundCardLateScenario, soundCardScenario } from "./sound-card.ts";
 
 export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   commonBufferWalkthroughScenario,
   plxScenario,
+  plxRingAbove4gScenario,
   fragmentationScenario,
   soundCardScenario,
   soundCardLateScenario,

@@ -66,22 +66,32 @@ export function allocateIoBuffer(k: Kernel, length: number, offset: number, prng
   };
 }
 
-/** Run the clock until `done()` or nothing is left to happen; false when it stalled. */
-export function runUntil(k: Kernel, done: () => boolean): boolean {
+/** STATUS_IO_TIMEOUT: what the application sees when a request does not complete in time. */
+export const STATUS_IO_TIMEOUT = 0xc00000b5;
+/** Simulated time a request may take before the application gives up (8 KiB takes about 16 us). */
+export const REQUEST_TIMEOUT_NS = 50_000_000;
+
+/** Run the clock until `done()`, nothing is left to happen, or `deadline` (simulated ns); false unless done. */
+export function runUntil(k: Kernel, done: () => boolean, deadline = Infinity): boolean {
   while (!done()) {
     const t = k.clock.nextEventTime();
-    if (t === Infinity) return false;
+    if (t === Infinity || t > deadline) return false;
     k.clock.runUntil(t);
   }
   return true;
 }
 
-/** One request, synchronously: submit it and run the machine until it completes. */
-export function transfer(k: Kernel, drv: PlxDriver, direction: "read" | "write", buf: IoBuffer): { status: NTSTATUS; bytes: number } {
+/**
+ * One request, synchronously: submit it and run the machine until it
+ * completes. A request still pending after REQUEST_TIMEOUT_NS (a driver
+ * that restarts a transfer that moves nothing, forever) ends the wait with
+ * STATUS_IO_TIMEOUT; the machine is then left as it is.
+ */
+export function transfer(k: Kernel, drv: PlxDriver, direction: "read" | "write", buf: IoBuffer, timeoutNs = REQUEST_TIMEOUT_NS): { status: NTSTATUS; bytes: number } {
   let result: { status: NTSTATUS; bytes: number } | null = null;
   submit(drv, direction, { mdl: buf.mdl, va: buf.va, length: buf.length, complete: (status, bytes) => (result = { status, bytes }) });
-  if (!runUntil(k, () => result !== null)) return { status: 0xc00000b5 /* STATUS_IO_TIMEOUT */, bytes: 0 };
-  return result ?? { status: 0xc00000b5, bytes: 0 };
+  if (!runUntil(k, () => result !== null, k.clock.now + timeoutNs)) return { status: STATUS_IO_TIMEOUT, bytes: 0 };
+  return result ?? { status: STATUS_IO_TIMEOUT, bytes: 0 };
 }
 
 export interface PlxRunParams {
@@ -101,7 +111,7 @@ export interface PlxRunOutcome {
 }
 
 /** Write-then-read-back of `transfers` random buffers; counts buffers whose bytes differ. */
-export function writeReadBack(k: Kernel, drv: PlxDriver, transfers: number, maxLength: number, prng: Prng): PlxRunOutcome {
+export function writeReadBack(k: Kernel, drv: PlxDriver, transfers: number, maxLength: number, prng: Prng, timeoutNs = REQUEST_TIMEOUT_NS): PlxRunOutcome {
   const failures: string[] = [];
   let mismatches = 0;
   let bytes = 0;
@@ -126,8 +136,9 @@ export function writeReadBack(k: Kernel, drv: PlxDriver, transfers: number, maxL
     }
     k.cpu.writeBytes(out.va, data);
     k.cpu.RtlZeroMemory(back.va, length);
-    const w = transfer(k, drv, "write", out);
-    const r = NT_SUCCESS(w.status) ? transfer(k, drv, "read", back) : w;
+    const w = transfer(k, drv, "write", out, timeoutNs);
+    const r = NT_SUCCESS(w.status) ? transfer(k, drv, "read", back, timeoutNs) : w;
+    const timedOut = w.status === STATUS_IO_TIMEOUT || r.status === STATUS_IO_TIMEOUT;
     if (!NT_SUCCESS(w.status) || !NT_SUCCESS(r.status)) failures.push(`transfer ${i} (${length} bytes): write ${statusName(w.status)}, read ${statusName(r.status)}`);
     else if (w.bytes !== length || r.bytes !== length) failures.push(`transfer ${i}: ${w.bytes} bytes written and ${r.bytes} read of ${length}`);
     const got = k.cpu.readBytes(back.va, length);
@@ -135,6 +146,10 @@ export function writeReadBack(k: Kernel, drv: PlxDriver, transfers: number, maxL
     for (let j = 0; same && j < length; j++) if (got[j] !== data[j]) same = false;
     if (!same) mismatches++;
     bytes += length;
+    if (timedOut) {
+      // The device may still be using the buffers: leave them allocated and stop here.
+      break;
+    }
     out.free();
     back.free();
   }
