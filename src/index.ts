@@ -105,7 +105,7 @@ export { InterruptController, type InterruptSink } from "./machine/interrupts.ts
 export { Dma8237Pair, DMA_MODE, DMA_REG, DMA_PAGE_PORT, DMA_BLOCK_RATE, dmaAddressPort, dmaCountPort, dmaControlPort, timeForUnits, unitsInTime, type DmaDevice, type Dma8237Observer, type DmaWrapEvent, type DmaChannelState } from "./machine/dma8237.ts";
 export { Sb16, DSP, SB_PORT, SB16_DEFAULT_BASE, type Sb16Options, type Sb16Format } from "./devices/sb16.ts";
 export { encodeWav, decodeWav, type PcmFormat, type WavInput, type DecodedWav } from "./devices/wav.ts";
-export { KeInitializeDpc, KeInsertQueueDpc, KeRemoveQueueDpc, KeInitializeTimer, KeSetTimer, KeCancelTimer, KeReadStateTimer, addCatchUp, catchUpDevices, drainDpcs, dpcCount, type KDPC, type KTIMER, type KDEFERRED_ROUTINE } from "./kernel/dpc.ts";
+export { KeInitializeDpc, KeInsertQueueDpc, IoInitializeDpcRequest, IoRequestDpc, KeRemoveQueueDpc, KeInitializeTimer, KeSetTimer, KeCancelTimer, KeReadStateTimer, addCatchUp, catchUpDevices, drainDpcs, dpcCount, type KDPC, type KTIMER, type KDEFERRED_ROUTINE, type IO_DPC_ROUTINE } from "./kernel/dpc.ts";
 export { IoConnectInterrupt, IoDisconnectInterrupt, KeSynchronizeExecution, interruptControllerOf, interruptResources, dirqlOfLine, unclaimedInterrupts, LevelSensitive, Latched, type KINTERRUPT, type KSERVICE_ROUTINE, type KSYNCHRONIZE_ROUTINE, type KINTERRUPT_MODE, type InterruptResource } from "./kernel/interrupt.ts";
 export { AllocateAdapterChannel, FreeAdapterChannel, holdsChannel, outstandingChannels } from "./hal/adapter-channel.ts";
 export { FreeMapRegisters, outstandingMapRegisters, type MapRegisterFile, type OpenMapping } from "./hal/map-registers.ts";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BugCheckError } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
-import { addCatchUp, drainDpcs, dpcCount, KeCancelTimer, KeInitializeDpc, KeInitializeTimer, KeInsertQueueDpc, KeReadStateTimer, KeRemoveQueueDpc, KeSetTimer } from "./dpc.ts";
+import { createFdo } from "./device-object.ts";
+import { IoInitializeDpcRequest, IoRequestDpc, addCatchUp, drainDpcs, dpcCount, KeCancelTimer, KeInitializeDpc, KeInitializeTimer, KeInsertQueueDpc, KeReadStateTimer, KeRemoveQueueDpc, KeSetTimer } from "./dpc.ts";
 import { bootMachine } from "./kernel.ts";
 
 describe("DPCs", () => {
@@ -59,6 +60,26 @@ describe("DPCs", () => {
     addCatchUp(k, () => order.push("catch-up"));
     KeInsertQueueDpc(k, KeInitializeDpc(k, () => order.push("dpc"), null));
     expect(order).toEqual(["catch-up", "dpc"]);
+  });
+});
+
+describe("DpcForIsr", () => {
+  it("IoRequestDpc queues the device's DpcForIsr with the device object, Irp and Context; a second request while queued is dropped", () => {
+    const k = bootMachine("x64-desktop");
+    const fdo = createFdo(k.pdo("sb16"), "snd", 64);
+    const seen: unknown[] = [];
+    IoInitializeDpcRequest(k, fdo, (_d, dev, irp, ctx) => seen.push(dev.name, irp, ctx, k.KeGetCurrentIrql()));
+    k.KeRaiseIrql(8);
+    IoRequestDpc(k, fdo, "irp", 1);
+    IoRequestDpc(k, fdo, "irp2", 2);
+    k.KeLowerIrql(PASSIVE_LEVEL);
+    k.clock.runUntil(0);
+    expect(seen).toEqual(["\\Device\\snd", "irp", 1, DISPATCH_LEVEL]);
+  });
+
+  it("IoRequestDpc without IoInitializeDpcRequest is a TypeError", () => {
+    const k = bootMachine("x64-desktop");
+    expect(() => IoRequestDpc(k, createFdo(k.pdo("sb16"), "snd", 64), null, null)).toThrow(TypeError);
   });
 });
 

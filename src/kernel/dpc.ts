@@ -13,6 +13,7 @@
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL, irqlName } from "../core/irql.ts";
 import type { TimerHandle } from "../machine/clock.ts";
+import type { DEVICE_OBJECT } from "./device-object.ts";
 import type { Kernel } from "./kernel.ts";
 
 /** PKDEFERRED_ROUTINE(Dpc, DeferredContext, SystemArgument1, SystemArgument2). */
@@ -140,6 +141,29 @@ export function drainDpcs(k: Kernel): void {
   } finally {
     s.draining = false;
   }
+}
+
+/** PIO_DPC_ROUTINE(Dpc, DeviceObject, Irp, Context): a device's DpcForIsr. */
+export type IO_DPC_ROUTINE = (Dpc: KDPC, DeviceObject: DEVICE_OBJECT, Irp: unknown, Context: unknown) => void;
+
+/** The DPC object each device object embeds for its DpcForIsr (DEVICE_OBJECT.Dpc in wdm.h). */
+const deviceDpcs = new WeakMap<DEVICE_OBJECT, KDPC>();
+
+/** IoInitializeDpcRequest: register the device's DpcForIsr routine (the DPC that IoRequestDpc queues). */
+export function IoInitializeDpcRequest(k: Kernel, DeviceObject: DEVICE_OBJECT, DpcRoutine: IO_DPC_ROUTINE): void {
+  if (typeof DpcRoutine !== "function") throw new TypeError("IoInitializeDpcRequest: DpcRoutine must be a function");
+  deviceDpcs.set(DeviceObject, KeInitializeDpc(k, (dpc, _ctx, irp, context) => DpcRoutine(dpc, DeviceObject, irp, context), DeviceObject));
+}
+
+/**
+ * IoRequestDpc (from an ISR, at DIRQL): queue the device's DpcForIsr with Irp
+ * and Context as its arguments. Like KeInsertQueueDpc, a request while the DPC
+ * is still queued is dropped (one DPC run serves both interrupts).
+ */
+export function IoRequestDpc(k: Kernel, DeviceObject: DEVICE_OBJECT, Irp: unknown, Context: unknown): void {
+  const dpc = deviceDpcs.get(DeviceObject);
+  if (dpc === undefined) throw new TypeError(`IoRequestDpc: ${DeviceObject.name} has no DpcForIsr (call IoInitializeDpcRequest in AddDevice)`);
+  KeInsertQueueDpc(k, dpc, Irp, Context);
 }
 
 function atMostDispatch(k: Kernel, routine: string): void {
