@@ -155,6 +155,30 @@ describe("IoGetDmaAdapter", () => {
     expect(adapterObject(a).description.Dma64BitAddresses).toBe(false);
   });
 
+  it("a bus master without scatter/gather needs map registers even with 64-bit addressing (its buffers must look contiguous)", () => {
+    const k = bootMachine("x64-desktop");
+    const { a, n } = get(k, "plx9656", { Master: true, Dma64BitAddresses: true, InterfaceType: InterfaceType.PCIBus, MaximumLength: 8 * MiB });
+    expect(adapterObject(a as DMA_ADAPTER).needsMapRegisters).toBe(true);
+    expect(n).toBe(256);
+  });
+
+  it("a subordinate adapter keeps its channel, AutoInitialize and DemandMode for the system DMA controller", () => {
+    const k = bootMachine("x64-desktop");
+    const ao = adapterObject(get(k, "sb16", { ...sb16, DemandMode: true }).a as DMA_ADAPTER);
+    expect(ao.master).toBe(false);
+    expect(ao.dmaChannel).toBe(1);
+    expect(ao.description).toMatchObject({ AutoInitialize: true, DemandMode: true });
+  });
+
+  it("each call gives a separate adapter with its own table and its own common buffers", () => {
+    const k = bootMachine("x64-desktop");
+    const a = get(k, "plx9656", pciMaster).a as DMA_ADAPTER;
+    const b = get(k, "plx9656", pciMaster).a as DMA_ADAPTER;
+    expect(a).not.toBe(b);
+    expect(adapterObject(a).id).not.toBe(adapterObject(b).id);
+    expect(adapterObject(a).commonBuffers).not.toBe(adapterObject(b).commonBuffers);
+  });
+
   it("ScatterGather is ignored for a subordinate device", () => {
     const k = bootMachine("x64-desktop");
     expect(adapterObject(get(k, "sb16", { ...sb16, ScatterGather: true }).a as DMA_ADAPTER).scatterGather).toBe(false);
