@@ -88,7 +88,7 @@ export { fragmentationScenario, runFragmentationStudy, studyParams, type Fragmen
 
 // trace
 export { TraceLog, TRACE_KIND, pfnRuns, type TraceKind, type TraceEvent, type TraceJson, type AllocationRecord } from "./trace/trace-log.ts";
-export { attachTrace, traceBus, traceHal, TraceBusObserver, TraceHalObserver } from "./trace/attach.ts";
+export { attachTrace, traceBus, traceHal, traceInterrupts, TraceBusObserver, TraceHalObserver } from "./trace/attach.ts";
 
 // report
 export type { RunRecord } from "./report/run-record.ts";

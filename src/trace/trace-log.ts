@@ -212,7 +212,12 @@ export class TraceLog {
     };
   }
 
+  private lastDevice = "";
+  private lastDeviceIndex = -1;
+
   private internDevice(name: string): number {
+    // Runs of events from one device are the common case: skip the Map then.
+    if (name === this.lastDevice && this.lastDeviceIndex >= 0) return this.lastDeviceIndex;
     let i = this.deviceIndex.get(name);
     if (i === undefined) {
       if (this.deviceNames.length >= 0xffff) throw new RangeError("TraceLog: more than 65535 distinct devices");
@@ -220,6 +225,8 @@ export class TraceLog {
       this.deviceNames.push(name);
       this.deviceIndex.set(name, i);
     }
+    this.lastDevice = name;
+    this.lastDeviceIndex = i;
     return i;
   }
 
