@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { BugCheckError } from "../core/bugcheck.ts";
+import { DISPATCH_LEVEL } from "../core/irql.ts";
+import { STATUS } from "../core/ntstatus.ts";
+import { IoAllocateMdl, type MDL, MmBuildMdlForNonPagedPool } from "../kernel/mdl.ts";
+import type { SCATTER_GATHER_LIST } from "../hal/types.ts";
+import type { HandleOut } from "./driver.ts";
+import { WDF_DMA_ENABLER_CONFIG_INIT, WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION, WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, WdfDmaEnabler, WdfDmaEnablerCreate, WdfDmaEnablerSetMaximumScatterGatherElements, WdfDmaProfileScatterGather64Duplex } from "./dma-enabler.ts";
+import {
+  WdfDmaTransaction,
+  WdfDmaTransactionCreate,
+  WdfDmaTransactionDmaCompleted,
+  WdfDmaTransactionDmaCompletedFinal,
+  WdfDmaTransactionDmaCompletedWithLength,
+  WdfDmaTransactionExecute,
+  WdfDmaTransactionGetBytesTransferred,
+  WdfDmaTransactionGetCurrentDmaTransferLength,
+  WdfDmaTransactionInitialize,
+  WdfDmaTransactionRelease,
+  WdfDmaTransactionSetMaximumLength,
+} from "./dma-transaction.ts";
+import { wdfTestbed, type WdfTestbed } from "./test-support.ts";
+
+function setup(flags = 0): { tb: WdfTestbed; en: WdfDmaEnabler; tx: WdfDmaTransaction; buf: { va: number; mdl: MDL } } {
+  const tb = wdfTestbed();
+  const en: HandleOut<WdfDmaEnabler> = { value: null };
+  WdfDmaEnablerCreate(tb.device, { ...WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64Duplex, 8192), Flags: flags }, null, en);
+  const tx: HandleOut<WdfDmaTransaction> = { value: null };
+  expect(WdfDmaTransactionCreate(en.value as WdfDmaEnabler, null, tx)).toBe(STATUS.SUCCESS);
+  // Eight pages that are not physically adjacent, so each page is its own scatter/gather element.
+  const pfns = Array.from({ length: 8 }, (_, i) => (tb.k.pfm.allocatePages(1, { effort: "full", hintPfn: 0x9000 + i * 7 }) as number[])[0] as number);
+  const m = tb.k.va.map(pfns, "cached", "test");
+  const mdl = IoAllocateMdl(tb.k, m.startVa + 0x200, 20000) as MDL;
+  MmBuildMdlForNonPagedPool(tb.k, mdl);
+  return { tb, en: en.value as WdfDmaEnabler, tx: tx.value as WdfDmaTransaction, buf: { va: m.startVa + 0x200, mdl } };
+}
+
+describe("WDFDMATRANSACTION", () => {
+  it("Execute stages the first fragment (the enabler's 8 KiB) and EvtProgramDma runs at DISPATCH_LEVEL with its list", () => {
+    const { tb, tx, buf } = setup();
+    const calls: { irql: number; bytes: number; elements: number }[] = [];
+    WdfDmaTransactionInitialize(tx, (_t, _d, _c, _dir, sg) => {
+      calls.push({ irql: tb.k.KeGetCurrentIrql(), bytes: sg.Elements.reduce((s, e) => s + e.Length, 0), elements: sg.NumberOfElements });
+      return true;
+    }, WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 20000);
+    expect(WdfDmaTransactionExecute(tx, null)).toBe(STATUS.SUCCESS);
+    expect(calls).toEqual([{ irql: DISPATCH_LEVEL, bytes: 8192, elements: calls[0]?.elements }]);
+    expect(WdfDmaTransactionGetCurrentDmaTransferLength(tx)).toBe(8192);
+  });
+
+  it("DmaCompleted stages the next fragment (FALSE) until the last one completes the transaction (TRUE)", () => {
+    const { tb, tx, buf } = setup();
+    const lengths: number[] = [];
+    WdfDmaTransactionInitialize(tx, (_t, _d, _c, _dir, sg) => (lengths.push(sg.Elements.reduce((s, e) => s + e.Length, 0)), true), WdfDmaDirectionReadFromDevice, buf.mdl, buf.va, 20000);
+    WdfDmaTransactionExecute(tx, null);
+    const st = { value: 0 };
+    const done = [0, 1, 2].map(() => tb.k.atDispatch(() => WdfDmaTransactionDmaCompleted(tx, st)));
+    expect(done).toEqual([false, false, true]);
+    expect(lengths).toEqual([8192, 8192, 20000 - 16384]);
+    expect(st.value).toBe(STATUS.SUCCESS);
+    expect(WdfDmaTransactionGetBytesTransferred(tx)).toBe(20000);
+  });
+
+  it("DmaCompletedWithLength short of the fragment restarts at the first byte not moved", () => {
+    const { tb, tx, buf } = setup();
+    const starts: bigint[] = [];
+    WdfDmaTransactionInitialize(tx, (_t, _d, _c, _dir, sg) => (starts.push(sg.Elements[0]?.Address.QuadPart ?? -1n), true), WdfDmaDirectionReadFromDevice, buf.mdl, buf.va, 20000);
+    WdfDmaTransactionExecute(tx, null);
+    const st = { value: 0 };
+    expect(tb.k.atDispatch(() => WdfDmaTransactionDmaCompletedWithLength(tx, 1000, st))).toBe(false);
+    expect(WdfDmaTransactionGetBytesTransferred(tx)).toBe(1000);
+    expect(starts[1]).toBe(BigInt(tb.k.va.physicalAddressOf(buf.va + 1000)));
+  });
+
+  it("DmaCompletedFinal ends the transaction at once", () => {
+    const { tb, tx, buf } = setup();
+    WdfDmaTransactionInitialize(tx, () => true, WdfDmaDirectionReadFromDevice, buf.mdl, buf.va, 20000);
+    WdfDmaTransactionExecute(tx, null);
+    const st = { value: -1 };
+    expect(tb.k.atDispatch(() => WdfDmaTransactionDmaCompletedFinal(tx, 100, st))).toBe(true);
+    expect(WdfDmaTransactionGetBytesTransferred(tx)).toBe(100);
+  });
+
+  it("WdfDmaTransactionSetMaximumLength caps each fragment", () => {
+    const { tx, buf } = setup();
+    const lengths: number[] = [];
+    WdfDmaTransactionInitialize(tx, (_t, _d, _c, _dir, sg) => (lengths.push(sg.Elements.reduce((s, e) => s + e.Length, 0)), true), WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 20000);
+    WdfDmaTransactionSetMaximumLength(tx, 4096);
+    WdfDmaTransactionExecute(tx, null);
+    expect(lengths).toEqual([4096]);
+  });
+
+  it("a list with more elements than WdfDmaEnablerSetMaximumScatterGatherElements allows gives STATUS_WDF_TOO_FRAGMENTED", () => {
+    const { en, tx, buf } = setup();
+    WdfDmaEnablerSetMaximumScatterGatherElements(en, 1);
+    let called = false;
+    WdfDmaTransactionInitialize(tx, () => (called = true), WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 8192);
+    expect(WdfDmaTransactionExecute(tx, null)).toBe(STATUS.WDF_TOO_FRAGMENTED);
+    expect(called).toBe(false);
+  });
+
+  it("with NO_SGLIST_PREALLOCATION the enabler keeps no list and transactions use GetScatterGatherList", () => {
+    const { en, tx, buf } = setup(WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION);
+    expect(en.sgListSize).toBe(0);
+    let list: SCATTER_GATHER_LIST | null = null;
+    WdfDmaTransactionInitialize(tx, (_t, _d, _c, _dir, sg) => ((list = sg), true), WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 100);
+    expect(WdfDmaTransactionExecute(tx, null)).toBe(STATUS.SUCCESS);
+    expect(list).not.toBeNull();
+  });
+
+  it("Initialize with Length 0 gives STATUS_INVALID_PARAMETER", () => {
+    const { tx, buf } = setup();
+    expect(WdfDmaTransactionInitialize(tx, () => true, WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 0)).toBe(STATUS.INVALID_PARAMETER);
+  });
+
+  it("Execute without Initialize, or DmaCompleted with no transfer in flight, stops with WDF_VIOLATION 0x8", () => {
+    const { tb, tx } = setup();
+    for (const f of [() => WdfDmaTransactionExecute(tx, null), () => tb.k.atDispatch(() => WdfDmaTransactionDmaCompleted(tx, { value: 0 }))]) {
+      try {
+        f();
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(BugCheckError);
+        expect((e as BugCheckError).params[0]).toBe(0x8);
+      }
+    }
+  });
+
+  it("Release makes the transaction reusable and gives back a list still held", () => {
+    const { tx, buf } = setup();
+    WdfDmaTransactionInitialize(tx, () => true, WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 100);
+    WdfDmaTransactionExecute(tx, null);
+    expect(WdfDmaTransactionRelease(tx)).toBe(STATUS.SUCCESS);
+    expect(WdfDmaTransactionInitialize(tx, () => true, WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 100)).toBe(STATUS.SUCCESS);
+  });
+
+  it("the transaction's parent is the enabler, and deleting the device mid-transfer gives the list back", () => {
+    const { tb, en, tx, buf } = setup();
+    expect(tx.parent).toBe(en);
+    const findings: string[] = [];
+    tb.k.findings = { report: (f) => findings.push(f.code) };
+    WdfDmaTransactionInitialize(tx, () => true, WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 100);
+    WdfDmaTransactionExecute(tx, null);
+    tb.device.deleteObject();
+    expect(tx.state).toBe("destroyed");
+    expect(findings).toEqual([]);
+  });
+});
