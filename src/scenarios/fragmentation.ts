@@ -115,7 +115,7 @@ export function runFragmentationStudy(opts: ScenarioOptions): ScenarioResult {
   const workload = new Workload(k.pfm, { seed: `fragmentation:${opts.seed}`, clock: k.clock });
   const rows: Row[] = [];
   const memoryRows: Row[] = [];
-  const totalSeconds = (params.uptimesSeconds[params.uptimesSeconds.length - 1] ?? 0) + params.uptimesSeconds.length * params.trials * params.trialGapSeconds;
+  const totalSeconds = (params.uptimesSeconds[params.uptimesSeconds.length - 1] ?? 0) + params.uptimesSeconds.length * (params.trials - 1) * params.trialGapSeconds;
   let simulated = 0;
   const advance = (seconds: number, label: string): void => {
     // In one-second steps so that progress moves on long runs.

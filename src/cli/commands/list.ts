@@ -18,7 +18,9 @@ export function listCommand(io: CliIo, opts: { json?: boolean }): number {
     return 0;
   }
   io.stdout(io.style("bold", "Scenarios") + " (dmasim run NAME)\n");
-  io.stdout(scenarios.length === 0 ? "  (none registered yet)\n" : renderTable(scenarios, { columns: ["name", "defaultProfile", "description"] }));
+  // Long descriptions are cut to keep one line per scenario (--json has them whole).
+  const short = scenarios.map((s) => ({ ...s, description: s.description.length > 90 ? `${s.description.slice(0, 89)}…` : s.description }));
+  io.stdout(scenarios.length === 0 ? "  (none registered yet)\n" : renderTable(short, { columns: ["name", "defaultProfile", "description"] }));
   io.stdout("\n" + io.style("bold", "Profiles") + " (--profile NAME, or --profile path/to/profile.json)\n");
   io.stdout(renderTable(profiles, { columns: ["name", "arch", "cpus", "nodes", "ram", "iommu", "devices"] }));
   return 0;
