@@ -148,7 +148,7 @@ export function releaseCommonBuffer(cb: CommonBuffer, routine: CommonBufferRouti
  * run (what a 2 MiB IOMMU page maps), at the effort the IRQL allows. All or
  * nothing: returns the runs taken ([pfn, pages] pairs flattened) or null.
  */
-export const SCATTER_RUN = 4;
+export const SCATTER_RUN = 8;
 const PREFERRED: readonly NodePolicy[] = ["preferred"];
 const STRICT_THEN_PREFERRED: readonly NodePolicy[] = ["strict", "preferred"];
 
@@ -166,12 +166,18 @@ function takeScatteredPages(ao: AdapterObject, pages: number, spec: CommonBuffer
   const runs: number[] = [];
   let left = pages;
   while (left > 0) {
-    let n = Math.min(runLength, left);
     const hint = ao.hal.prng.int(frames);
-    let pfn = runFrom(ao, req, policies, hint, n);
-    while (pfn < 0 && n > shortest) {
-      n >>= 1;
-      pfn = runFrom(ao, req, policies, hint, n);
+    let n = 0;
+    let pfn = -1;
+    // The preferred node down to single pages before any other node.
+    for (let p = 0; p < policies.length && pfn < 0; p++) {
+      if (spec.node >= 0) req.nodePolicy = policies[p] as NodePolicy;
+      n = Math.min(runLength, left);
+      pfn = runFrom(ao, req, hint, n);
+      while (pfn < 0 && n > shortest) {
+        n >>= 1;
+        pfn = runFrom(ao, req, hint, n);
+      }
     }
     if (pfn < 0) {
       for (let r = 0; r < runs.length; r += 2) k.pfm.freeContiguous(runs[r] as number, runs[r + 1] as number);
@@ -183,24 +189,20 @@ function takeScatteredPages(ao: AdapterObject, pages: number, spec: CommonBuffer
   return runs;
 }
 
-/** A free run of n frames at or after hint, else below it; node policies in order. */
-function runFrom(ao: AdapterObject, req: ContiguousPagesRequest, policies: readonly NodePolicy[], hint: number, n: number): number {
+/** A free run of n frames at or after hint, else below it (wrapping). */
+function runFrom(ao: AdapterObject, req: ContiguousPagesRequest, hint: number, n: number): number {
   const pfm = ao.kernel.pfm;
   const last = ao.kernel.map.pageCount - 1;
-  for (const policy of policies) {
-    if (req.node !== undefined) req.nodePolicy = policy;
-    req.pages = n;
-    req.lowPfn = hint;
-    req.highPfn = last;
-    let pfn = pfm.allocateContiguous(req);
-    if (pfn < 0 && hint > 0) {
-      req.lowPfn = 0;
-      req.highPfn = Math.min(last, hint + n - 2);
-      pfn = pfm.allocateContiguous(req);
-    }
-    if (pfn >= 0) return pfn;
+  req.pages = n;
+  req.lowPfn = hint;
+  req.highPfn = last;
+  let pfn = pfm.allocateContiguous(req);
+  if (pfn < 0 && hint > 0) {
+    req.lowPfn = 0;
+    req.highPfn = Math.min(last, hint + n - 2);
+    pfn = pfm.allocateContiguous(req);
   }
-  return -1;
+  return pfn;
 }
 
 /** Page frames of each page, in order, from [pfn, pages] runs. */

@@ -380,13 +380,13 @@ describe("common buffers under DMA remapping (x64-iommu)", () => {
 
   it("a multi-page buffer may be physically scattered yet is logically contiguous for the device", () => {
     const k = bootMachine("x64-iommu");
-    const b = alloc(adapterFor(k, "plx9656"), 8 * PAGE_SIZE);
+    const b = alloc(adapterFor(k, "plx9656"), 16 * PAGE_SIZE);
     const pfns = [...(commonBufferAt(k, b.va)?.pfns ?? [])];
     expect(pfns.some((p, i) => i > 0 && p !== (pfns[i - 1] as number) + 1)).toBe(true);
     const dev = k.busMasterOf("plx9656");
-    const data = new Uint8Array(8 * PAGE_SIZE).map((_, i) => i & 0xff);
+    const data = new Uint8Array(16 * PAGE_SIZE).map((_, i) => i & 0xff);
     expect(k.bus.write(dev, Number(b.la), data)).toBe(true);
-    expect([...k.cpu.readBytes(b.va, 8 * PAGE_SIZE)]).toEqual([...data]);
+    expect([...k.cpu.readBytes(b.va, 16 * PAGE_SIZE)]).toEqual([...data]);
   });
 
   it("a device that is handed the physical address instead of the logical one faults", () => {

@@ -9,7 +9,7 @@ describe("common-buffer-walkthrough scenario", () => {
     expect(r.ok).toBe(true);
     expect(r.findings).toEqual([]);
     const rows = r.tables?.commonBuffers ?? [];
-    expect(rows).toHaveLength(2 + 8 + 1);
+    expect(rows).toHaveLength(2 + 16 + 1);
     for (const row of rows) expect(row.logical).toBe(row.physical);
     expect(rows.filter((x) => x.buffer === "A").map((x) => x.callerBytes)).toEqual([4096, 904]);
     expect(rows.find((x) => x.buffer === "A")?.cache).toBe("cached");

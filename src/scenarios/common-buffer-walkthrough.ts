@@ -96,10 +96,10 @@ export const commonBufferWalkthroughScenario: Scenario = {
     const ops = a.DmaOperations;
     summary.push(`${k.profile.name}: adapter for ${device} (${ao.reach.reason}); NumberOfMapRegisters = ${nmr.value}; DMA_OPERATIONS.Size = 0x${ops.Size.toString(16)}`);
 
-    // 2. The buffers: 5000 bytes (two pages, the caller owns 5000), 32 KiB, and one page asked for uncached.
+    // 2. The buffers: 5000 bytes (two pages, the caller owns 5000), 64 KiB, and one page asked for uncached.
     const specs: { label: string; length: number; ex: boolean }[] = [
       { label: "A", length: 5000, ex: false },
-      { label: "B", length: 8 * PAGE_SIZE, ex: false },
+      { label: "B", length: 16 * PAGE_SIZE, ex: false },
       { label: "C", length: PAGE_SIZE, ex: true },
     ];
     const got: { label: string; va: number; la: ReturnType<typeof physicalAddress>; length: number; cacheEnabled: boolean; cb: CommonBuffer }[] = [];
