@@ -397,4 +397,24 @@ describe("8237A register behaviour", () => {
     program(dma, 1, 0x30000, 10, DMA_MODE.READ | DMA_MODE.SINGLE);
     expect(dev.changes).toBe(1);
   });
+
+  it("with port accesses costing time, a count read can tear on a borrow between its two byte reads", () => {
+    const { dma, clock } = setup();
+    dma.attach(5, new Recorder(), "dev");
+    program(dma, 5, 0x40000, 8192, DMA_MODE.READ | DMA_MODE.SINGLE | DMA_MODE.AUTOINIT);
+    dma.setRequest(5, 88_200);
+    dma.setIoAccessNs(1000);
+    // The count is 0x1F00 from word 255 (2 891 157 ns) until word 256 (2 902 495 ns).
+    clock.runUntil(2_900_000);
+    dma.outb(dmaControlPort(5, DMA_REG.CLEAR_FLIP_FLOP), 0); // at 2 901 000
+    const lo = dma.inb(dmaCountPort(5)); // at 2 902 000: 0x1F00 -> 0x00
+    const hi = dma.inb(dmaCountPort(5)); // at 2 903 000: 0x1EFF -> 0x1E
+    expect((hi << 8) | lo).toBe(0x1e00); // neither 0x1F00 nor 0x1EFF
+    expect(dma.channel(5).currentCount).toBe(0x1eff);
+  });
+
+  it("rejects a negative port access cost", () => {
+    const { dma } = setup();
+    expect(() => dma.setIoAccessNs(-1)).toThrow(RangeError);
+  });
 });

@@ -153,10 +153,16 @@ export class Dma8237Pair {
   private readonly served = new Float64Array(8);
   private syncing = false;
   private readonly scratch = new Uint8Array(0x20000);
+  /** Simulated cost of one port access (ns); 0 = the CPU is timeless (the default). See setIoAccessNs. */
+  private ioNs: number;
+  /** CPU time spent on port accesses at the current instant (never behind the clock). */
+  private cpuTime = 0;
 
-  constructor(opts: { clock: Clock; bus: DmaBus }) {
+  constructor(opts: { clock: Clock; bus: DmaBus; ioAccessNs?: number }) {
     this.clock = opts.clock;
     this.bus = opts.bus;
+    this.ioNs = 0;
+    this.setIoAccessNs(opts.ioAccessNs ?? 0);
     // Power-on: all channels masked. Then what every PC BIOS does: channel 4 in cascade mode, unmasked.
     this.maskBits[0] = 0xf;
     this.maskBits[1] = 0xf;
@@ -204,7 +210,7 @@ export class Dma8237Pair {
     if (this.active[channel] !== 1) return Infinity;
     if (((this.mode[channel] as number) & DMA_MODE.AUTOINIT) === 0 && need > (this.curCount[channel] as number) + 1) return Infinity;
     const units = (this.anchorDone[channel] as number) + need;
-    return (this.anchorTime[channel] as number) + timeForUnits(units, this.rate[channel] as number);
+    return Math.max(this.clock.now, (this.anchorTime[channel] as number) + timeForUnits(units, this.rate[channel] as number));
   }
 
   // ---- CPU side: I/O ports ------------------------------------------------
@@ -214,10 +220,38 @@ export class Dma8237Pair {
     return (port >= 0x00 && port <= 0x0f) || (port >= 0xc0 && port <= 0xdf && (port & 1) === 0) || (port >= 0x80 && port <= 0x8f);
   }
 
+  /**
+   * The controller's notion of now: the clock, or later when port accesses
+   * cost time (ioAccessNs > 0): each access then happens ioAccessNs after the
+   * previous one at the same instant, so the DMA moves between the two byte
+   * reads of a count register and a read can tear on a borrow (what the
+   * HAL's read-until-stable loop guards against).
+   */
+  private now(): number {
+    const t = this.clock.now;
+    if (this.cpuTime < t) this.cpuTime = t;
+    return this.cpuTime;
+  }
+
+  /** Make each port access cost `ns` of simulated CPU time (ISA I/O takes about a microsecond). */
+  setIoAccessNs(ns: number): void {
+    if (!(ns >= 0) || !Number.isFinite(ns)) throw new RangeError(`Dma8237Pair: ioAccessNs must be a finite number >= 0, got ${ns}`);
+    this.ioNs = ns;
+  }
+
+  get ioAccessNs(): number {
+    return this.ioNs;
+  }
+
+  private portAccess(): void {
+    if (this.ioNs > 0) this.cpuTime = Math.max(this.cpuTime, this.clock.now) + this.ioNs;
+    this.sync();
+  }
+
   /** Byte read from an I/O port (READ_PORT_UCHAR). Undecoded ports float high (0xFF). */
   inb(port: number): number {
     checkPort(port);
-    this.sync();
+    this.portAccess();
     if (port >= 0x80 && port <= 0x8f) return this.pageRegs[port - 0x80] as number;
     const r = this.decode(port);
     if (r === null) return 0xff;
@@ -242,7 +276,7 @@ export class Dma8237Pair {
   outb(port: number, value: number): void {
     checkPort(port);
     if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new RangeError(`Dma8237Pair.outb: value ${value} is not a byte`);
-    this.sync();
+    this.portAccess();
     if (port >= 0x80 && port <= 0x8f) {
       this.pageRegs[port - 0x80] = value;
       return;
@@ -409,14 +443,14 @@ export class Dma8237Pair {
     if (on === was && (!on || rate === this.rate[ch])) return;
     this.active[ch] = on ? 1 : 0;
     this.rate[ch] = rate;
-    this.anchorTime[ch] = this.clock.now;
+    this.anchorTime[ch] = this.now();
     this.anchorDone[ch] = 0;
     this.devices[ch]?.dmaStateChanged?.(ch);
   }
 
   private syncChannel(ch: number): void {
     const rate = this.rate[ch] as number;
-    const due = Math.floor(((this.clock.now - (this.anchorTime[ch] as number)) * rate) / NS);
+    const due = Math.floor(((this.now() - (this.anchorTime[ch] as number)) * rate) / NS);
     let n = due - (this.anchorDone[ch] as number);
     if (n <= 0) return;
     this.anchorDone[ch] = due;
@@ -440,7 +474,7 @@ export class Dma8237Pair {
     this.tcStatus[c] = (this.tcStatus[c] as number) | bit;
     this.swRequest[c] = (this.swRequest[c] as number) & ~bit;
     const auto = ((this.mode[ch] as number) & DMA_MODE.AUTOINIT) !== 0;
-    this.observer?.onTerminalCount?.(ch, auto, this.clock.now);
+    this.observer?.onTerminalCount?.(ch, auto, this.now());
     this.devices[ch]?.terminalCount?.(ch);
     if (auto) {
       this.curAddr[ch] = this.baseAddr[ch] as number;
@@ -479,7 +513,7 @@ export class Dma8237Pair {
       const rolled = dec ? next === 0xffff : next === 0;
       if (rolled && (left > 0 || !endsAtTc) && this.observer !== null) {
         const last = dec ? lowAddr : addr + chunk - 1;
-        this.observer.onWrap({ channel: ch, fromPhysical: this.physical(ch, last), toPhysical: this.physical(ch, next), pageBytes: 0x10000 * unitBytes, time: this.clock.now });
+        this.observer.onWrap({ channel: ch, fromPhysical: this.physical(ch, last), toPhysical: this.physical(ch, next), pageBytes: 0x10000 * unitBytes, time: this.now() });
       }
     }
   }
