@@ -62,7 +62,7 @@ import { RtlZeroDeviceMemory } from "../kernel/device-memory.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import type { MDL } from "../kernel/mdl.ts";
 import { WdfCommonBuffer, WdfCommonBufferCreate, WdfCommonBufferGetAlignedLogicalAddress, WdfCommonBufferGetAlignedVirtualAddress } from "../wdf/common-buffer.ts";
-import { pnpAddDevice, type WdfDevice, WdfDeviceCreate, WdfDeviceSetAlignmentRequirement, type WDFDEVICE_INIT } from "../wdf/device.ts";
+import { wdfAddDevice, type WdfDevice, WdfDeviceCreate, WdfDeviceSetAlignmentRequirement, type WDFDEVICE_INIT } from "../wdf/device.ts";
 import { type HandleOut, WDF_DRIVER_CONFIG_INIT, type WdfDriver, WdfDriverCreate } from "../wdf/driver.ts";
 import {
   WDF_DMA_ENABLER_CONFIG_INIT,
@@ -210,7 +210,7 @@ export function loadPlxDriver(k: Kernel, pdoName: string, hardware: Plx9656, opt
   if (!NT_SUCCESS(st) || drvOut.value === null) return st;
   const driver = drvOut.value;
   // The PnP manager calls AddDevice for the device's PDO.
-  const r = pnpAddDevice(driver, pdoName);
+  const r = wdfAddDevice(driver, pdoName);
   if (!NT_SUCCESS(r.status) || ext === null) return r.status;
   return { driver, ext, options: opts };
 }

@@ -5,7 +5,7 @@ import { FILE_OCTA_ALIGNMENT } from "../kernel/device-object.ts";
 import { adapterObject } from "../hal/adapter.ts";
 import { setHalObserver } from "../hal/hal-state.ts";
 import type { CommonBufferEvent } from "../hal/observer.ts";
-import { pnpRemoveDevice, WdfDeviceSetAlignmentRequirement } from "./device.ts";
+import { wdfRemoveDevice, WdfDeviceSetAlignmentRequirement } from "./device.ts";
 import { type HandleOut, WdfObjectDelete } from "./driver.ts";
 import {
   WDF_COMMON_BUFFER_CONFIG_INIT,
@@ -191,7 +191,7 @@ describe("WDFCOMMONBUFFER lifetime", () => {
     for (let i = 0; i < 5; i++) mk(en, 96 + i * 1000);
     const a = WdfDmaEnablerWdmGetDmaAdapter(en, WdfDmaDirectionReadFromDevice) as NonNullable<ReturnType<typeof WdfDmaEnablerWdmGetDmaAdapter>>;
     setHalObserver(tb.k, { onCommonBufferFreed: (e) => { log.freed.push(e); order.push("free"); }, onAdapterReleased: () => order.push("put") });
-    pnpRemoveDevice(tb.device);
+    wdfRemoveDevice(tb.device);
     expect(log.freed).toHaveLength(5);
     expect(adapterObject(a).commonBuffers.size).toBe(0);
     expect(order).toEqual(["free", "free", "free", "free", "free", "put", "put"]);

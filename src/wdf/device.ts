@@ -92,13 +92,13 @@ export function WdfDeviceWdmGetPhysicalDevice(Device: WdfDevice): DEVICE_OBJECT 
  * device, the framework deletes the device. Returns the callback's status
  * and the device it created, if any.
  */
-export function pnpAddDevice(Driver: WdfDriver, pdo: DEVICE_OBJECT | string): { status: NTSTATUS; device: WdfDevice | null } {
-  const drv = validHandle(Driver, WdfDriver, "pnpAddDevice");
+export function wdfAddDevice(Driver: WdfDriver, pdo: DEVICE_OBJECT | string): { status: NTSTATUS; device: WdfDevice | null } {
+  const drv = validHandle(Driver, WdfDriver, "wdfAddDevice");
   const k = drv.kernel;
   const p = typeof pdo === "string" ? k.pdo(pdo) : pdo;
   const add = drv.config.EvtDriverDeviceAdd;
-  if (add === null) throw new TypeError("pnpAddDevice: the driver has no EvtDriverDeviceAdd");
-  if (k.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError("pnpAddDevice: the PnP manager calls AddDevice at PASSIVE_LEVEL");
+  if (add === null) throw new TypeError("wdfAddDevice: the driver has no EvtDriverDeviceAdd");
+  if (k.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError("wdfAddDevice: the PnP manager calls AddDevice at PASSIVE_LEVEL");
   const init: WDFDEVICE_INIT = { driver: drv, pdo: p, consumed: false };
   const before = new Set(drv.children);
   const status = add(drv, init);
@@ -115,8 +115,8 @@ export function pnpAddDevice(Driver: WdfDriver, pdo: DEVICE_OBJECT | string): { 
  * WDFDEVICE, so every child — DMA enablers, their common buffers,
  * transactions — is disposed first, deepest first, then the device.
  */
-export function pnpRemoveDevice(Device: WdfDevice): void {
-  const dev = validHandle(Device, WdfDevice, "pnpRemoveDevice");
-  if (dev.kernel.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError("pnpRemoveDevice: remove runs at PASSIVE_LEVEL");
+export function wdfRemoveDevice(Device: WdfDevice): void {
+  const dev = validHandle(Device, WdfDevice, "wdfRemoveDevice");
+  if (dev.kernel.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError("wdfRemoveDevice: remove runs at PASSIVE_LEVEL");
   dev.deleteObject();
 }

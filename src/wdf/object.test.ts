@@ -4,7 +4,7 @@ import { STATUS } from "../core/ntstatus.ts";
 import { type FindingInput } from "../core/findings.ts";
 import { bootMachine, type Kernel } from "../kernel/kernel.ts";
 import { FILE_OCTA_ALIGNMENT } from "../kernel/device-object.ts";
-import { pnpAddDevice, pnpRemoveDevice, WdfDevice, WdfDeviceCreate, WdfDeviceGetAlignmentRequirement, WdfDeviceSetAlignmentRequirement, type WDFDEVICE_INIT } from "./device.ts";
+import { wdfAddDevice, wdfRemoveDevice, WdfDevice, WdfDeviceCreate, WdfDeviceGetAlignmentRequirement, WdfDeviceSetAlignmentRequirement, type WDFDEVICE_INIT } from "./device.ts";
 import { type HandleOut, WDF_DRIVER_CONFIG_INIT, WdfDriver, WdfDriverCreate, WdfObjectCreate, WdfObjectDelete, WdfObjectDereference, WdfObjectReference } from "./driver.ts";
 import {
   FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED,
@@ -167,7 +167,7 @@ describe("WDFDEVICE", () => {
   it("EvtDriverDeviceAdd creates a device over the PDO whose FDO starts with the cache-line alignment mask", () => {
     const k = bootMachine("x64-desktop");
     const drv = driver(k, (d, init) => WdfDeviceCreate(init, null, { value: null }));
-    const { status, device } = pnpAddDevice(drv, "plx9656");
+    const { status, device } = wdfAddDevice(drv, "plx9656");
     expect(status).toBe(STATUS.SUCCESS);
     expect(device).toBeInstanceOf(WdfDevice);
     expect(device?.parent).toBe(drv);
@@ -177,7 +177,7 @@ describe("WDFDEVICE", () => {
 
   it("WdfDeviceSetAlignmentRequirement writes the mask into the device object", () => {
     const k = bootMachine("x64-desktop");
-    const { device } = pnpAddDevice(driver(k, (d, init) => WdfDeviceCreate(init, null, { value: null })), "plx9656");
+    const { device } = wdfAddDevice(driver(k, (d, init) => WdfDeviceCreate(init, null, { value: null })), "plx9656");
     WdfDeviceSetAlignmentRequirement(device as WdfDevice, FILE_OCTA_ALIGNMENT);
     expect(device?.fdo.AlignmentRequirement).toBe(0xf);
   });
@@ -186,7 +186,7 @@ describe("WDFDEVICE", () => {
     const k = bootMachine("x64-desktop");
     let st = 0;
     const drv = driver(k, (d, init) => (st = WdfDeviceCreate(init, WDF_OBJECT_ATTRIBUTES_INIT({ ParentObject: d }), { value: null })));
-    expect(pnpAddDevice(drv, "plx9656").status).toBe(STATUS.WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
+    expect(wdfAddDevice(drv, "plx9656").status).toBe(STATUS.WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
     expect(st).toBe(STATUS.WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
     expect(drv.children).toHaveLength(0);
   });
@@ -198,7 +198,7 @@ describe("WDFDEVICE", () => {
       WdfDeviceCreate(init, WDF_OBJECT_ATTRIBUTES_INIT({ EvtCleanupCallback: () => log.push("cleanup device") }), { value: null });
       return STATUS.INSUFFICIENT_RESOURCES;
     });
-    const r = pnpAddDevice(drv, "plx9656");
+    const r = wdfAddDevice(drv, "plx9656");
     expect(r).toEqual({ status: STATUS.INSUFFICIENT_RESOURCES, device: null });
     expect(log).toEqual(["cleanup device"]);
   });
@@ -207,12 +207,12 @@ describe("WDFDEVICE", () => {
     const k = bootMachine("x64-desktop");
     const seen: FindingInput[] = [];
     k.findings = { report: (f) => seen.push(f) };
-    const { device } = pnpAddDevice(driver(k, (d, init) => WdfDeviceCreate(init, null, { value: null })), "plx9656");
+    const { device } = wdfAddDevice(driver(k, (d, init) => WdfDeviceCreate(init, null, { value: null })), "plx9656");
     const dev = device as WdfDevice;
     WdfObjectDelete(dev);
     expect(dev.state).toBe("created");
     expect(seen[0]?.code).toBe("WDF_CANNOT_DELETE");
-    pnpRemoveDevice(dev);
+    wdfRemoveDevice(dev);
     expect(dev.state).toBe("destroyed");
     expect(dev.fdo.deleted).toBe(true);
   });

@@ -4,7 +4,7 @@
  */
 import { STATUS } from "../core/ntstatus.ts";
 import { bootMachine, type BootOptions, type Kernel } from "../kernel/kernel.ts";
-import { pnpAddDevice, type WdfDevice, WdfDeviceCreate } from "./device.ts";
+import { wdfAddDevice, type WdfDevice, WdfDeviceCreate } from "./device.ts";
 import { type HandleOut, WDF_DRIVER_CONFIG_INIT, type WdfDriver, WdfDriverCreate } from "./driver.ts";
 import type { WdfDriverOptions } from "./globals.ts";
 
@@ -20,7 +20,7 @@ export function wdfTestbed(profile = "x64-desktop", options: WdfDriverOptions = 
   const out: HandleOut<WdfDriver> = { value: null };
   const st = WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_d, init) => WdfDeviceCreate(init, null, { value: null })), out, options);
   if (st !== STATUS.SUCCESS || out.value === null) throw new Error(`WdfDriverCreate failed: 0x${st.toString(16)}`);
-  const { status, device } = pnpAddDevice(out.value, pdo);
+  const { status, device } = wdfAddDevice(out.value, pdo);
   if (status !== STATUS.SUCCESS || device === null) throw new Error(`EvtDriverDeviceAdd failed: 0x${status.toString(16)}`);
   return { k, driver: out.value, device };
 }
