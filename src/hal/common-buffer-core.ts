@@ -28,6 +28,7 @@ import type { CommonBufferEvent, CommonBufferRoutine } from "./observer.ts";
 /** Pages in a 2 MiB granule (DOMAIN_COMMON_BUFFER_LARGE_PAGE). */
 export const LARGE_PAGE_PAGES = 512;
 const ISA_LIMIT_PFN = (16 * MiB) / PAGE_SIZE;
+const SCRATCH = new Int32Array(1024);
 /** Recently freed buffers kept per adapter for double-free detection. */
 const FREED_MEMORY = 256;
 
@@ -77,7 +78,8 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
     }
     if (pfn < 0) pfn = k.pfm.allocateContiguous(req);
     if (pfn < 0) return null;
-    const pfns = new Int32Array(pages);
+    // VaSpace.map copies the frames, so a scratch array serves for runs that fit it.
+    const pfns = pages <= SCRATCH.length ? SCRATCH.subarray(0, pages) : new Int32Array(pages);
     for (let i = 0; i < pages; i++) pfns[i] = pfn + i;
     mapping = k.va.map(pfns, spec.cache, "common buffer", spec.deviceMemory);
     // Windows does not zero common buffers: fresh pages show the fill pattern.

@@ -38,6 +38,9 @@ export function commonBufferCache(ao: AdapterObject, requestCached: boolean | nu
   return CACHED;
 }
 
+/** The documented IRQL of the common-buffer routines (one shared rule object: these are hot paths). */
+const AT_PASSIVE = { exact: PASSIVE_LEVEL } as const;
+
 /** ULONG Length check: the emulator's own type rule (a TS caller passing a non-ULONG is a programming error). */
 export function checkUlongLength(Length: number, routine: string): void {
   if (!Number.isInteger(Length) || Length < 0 || Length > MAXULONG) throw new RangeError(`${routine}: Length must be a ULONG (0..0xFFFFFFFF), got ${Length}`);
@@ -77,7 +80,7 @@ export function AllocateCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, Lo
   checkUlongLength(Length, routine);
   checkOut(LogicalAddress, routine);
   if (ao === null) return null;
-  ao.kernel.checkIrql(routine, { exact: PASSIVE_LEVEL }, ao.device);
+  ao.kernel.checkIrql(routine, AT_PASSIVE, ao.device);
   if (Length === 0) return null;
   const c = commonBufferCache(ao, null);
   const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: 0, maxAddress: ao.reach.maxAddress, cache: c.cache, deviceMemory: c.deviceMemory, cacheEnabled: CacheEnabled, node: deviceNode(ao), largePage: false });
@@ -97,7 +100,7 @@ export function AllocateCommonBufferEx(DmaAdapter: DMA_ADAPTER, MaximumAddress: 
   checkUlongLength(Length, routine);
   checkOut(LogicalAddress, routine);
   if (ao === null) return null;
-  ao.kernel.checkIrql(routine, { exact: PASSIVE_LEVEL }, ao.device);
+  ao.kernel.checkIrql(routine, AT_PASSIVE, ao.device);
   if (Length === 0) return null;
   const node = preferredNode(ao, PreferredNode);
   if (node === null) return null;
@@ -122,7 +125,7 @@ export function AllocateCommonBufferWithBounds(DmaAdapter: DMA_ADAPTER, MinimumA
   checkUlongLength(Length, routine);
   checkOut(LogicalAddress, routine);
   if (ao === null) return null;
-  ao.kernel.checkIrql(routine, { exact: PASSIVE_LEVEL }, ao.device);
+  ao.kernel.checkIrql(routine, AT_PASSIVE, ao.device);
   if (Length === 0) return null;
   if ((Flags & ~DOMAIN_COMMON_BUFFER_LARGE_PAGE) !== 0) return null;
   if (CacheType !== null && CacheType !== MmCached && CacheType !== MmNonCached) return null;
@@ -150,7 +153,7 @@ export function FreeCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, Logica
   const routine = "FreeCommonBuffer";
   const ao = liveAdapter(DmaAdapter, routine);
   if (ao === null) return;
-  ao.kernel.checkIrql(routine, { exact: PASSIVE_LEVEL }, ao.device);
+  ao.kernel.checkIrql(routine, AT_PASSIVE, ao.device);
   freeChecked(ao, routine, Length, LogicalAddress, VirtualAddress, CacheEnabled);
 }
 

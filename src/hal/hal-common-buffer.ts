@@ -20,6 +20,8 @@ import { allocateCommonBuffer } from "./common-buffer-core.ts";
 import { checkOut, checkUlongLength, commonBufferCache, deviceNode, freeChecked } from "./common-buffer.ts";
 import type { DMA_ADAPTER } from "./types.ts";
 
+const UP_TO_DISPATCH = { max: DISPATCH_LEVEL } as const;
+
 /** HalAllocateCommonBuffer(AdapterObject, Length, LogicalAddress, CacheEnabled): VA or null; <= DISPATCH_LEVEL. */
 export function HalAllocateCommonBuffer(AdapterObject: DMA_ADAPTER, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean): number | null {
   const routine = "HalAllocateCommonBuffer";
@@ -27,7 +29,7 @@ export function HalAllocateCommonBuffer(AdapterObject: DMA_ADAPTER, Length: numb
   checkUlongLength(Length, routine);
   checkOut(LogicalAddress, routine);
   if (ao === null) return null;
-  ao.kernel.checkIrql(routine, { max: DISPATCH_LEVEL }, ao.device);
+  ao.kernel.checkIrql(routine, UP_TO_DISPATCH, ao.device);
   if (Length === 0) return null;
   const c = commonBufferCache(ao, null);
   const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: 0, maxAddress: ao.reach.maxAddress, cache: c.cache, deviceMemory: c.deviceMemory, cacheEnabled: CacheEnabled, node: deviceNode(ao), largePage: false });
@@ -41,6 +43,6 @@ export function HalFreeCommonBuffer(AdapterObject: DMA_ADAPTER, Length: number, 
   const routine = "HalFreeCommonBuffer";
   const ao = liveAdapter(AdapterObject, routine);
   if (ao === null) return;
-  ao.kernel.checkIrql(routine, { max: DISPATCH_LEVEL }, ao.device);
+  ao.kernel.checkIrql(routine, UP_TO_DISPATCH, ao.device);
   freeChecked(ao, routine, Length, LogicalAddress, VirtualAddress, CacheEnabled);
 }
