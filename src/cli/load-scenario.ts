@@ -4,7 +4,7 @@
  * so no build step is needed), or a JSON scenario file.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { extname, resolve } from "node:path";
+import { basename, extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tsImport } from "tsx/esm/api";
 import type { MachineProfile } from "../machine/profile.ts";
@@ -13,6 +13,7 @@ import type { Scenario } from "../scenarios/scenario.ts";
 import { parseDuration, type VerifierMode } from "./parse-options.ts";
 import { profileFromObject, resolveProfile } from "./resolve-profile.ts";
 import { scenarioFileProblems, scenarioFileSchema } from "./scenario-file.ts";
+import { stepsScenario } from "./steps-scenario.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** Settings a scenario file brings; command-line options override them. */
@@ -61,8 +62,8 @@ function loadJsonScenario(path: string, spec: string, cwd: string): LoadedScenar
   const r = scenarioFileSchema.safeParse(data);
   if (!r.success) throw new UsageError(`scenario file ${spec}: ${scenarioFileProblems(r.error)}`);
   const f = r.data;
-  const scenario = builtinScenario(f.scenario);
-  if (scenario === undefined) throw new UsageError(`scenario file ${spec}: scenario: unknown scenario "${f.scenario}" (built-in: ${knownNames()})`);
+  const scenario = f.steps !== undefined ? stepsScenario(f.name ?? basename(spec, ".json"), f.description ?? `${f.steps.length} steps from ${basename(spec)}`, f.steps) : builtinScenario(f.scenario ?? "");
+  if (scenario === undefined) throw new UsageError(`scenario file ${spec}: scenario: unknown scenario "${f.scenario ?? ""}" (built-in: ${knownNames()})`);
   const profile = f.profile === undefined ? undefined : typeof f.profile === "string" ? resolveProfile(f.profile, cwd) : profileFromObject(f.profile, `scenario file ${spec}: profile`);
   const uptimeSeconds = f.uptime === undefined ? undefined : typeof f.uptime === "number" ? f.uptime : parseDuration(f.uptime, `scenario file ${spec}: uptime`);
   return {

@@ -1,16 +1,21 @@
 /**
- * JSON scenario files: a built-in scenario plus the settings to run it with
+ * JSON scenario files: either a built-in scenario (`scenario`) or a driver
+ * written as `steps` (see steps-scenario.ts), plus the settings to run it with
  * (profile name or an inline profile, seed, uptime, verifier mode,
  * scenario-specific params). Validated with zod; unknown keys are errors, so
  * a typo is reported instead of ignored.
  */
 import { z } from "zod";
+import { stepsSchema } from "./steps-scenario.ts";
 
-export const scenarioFileSchema = z.strictObject({
+export const scenarioFileSchema = z
+  .strictObject({
   /** Editor hint ("$schema": "..."); ignored. */
   $schema: z.string().optional(),
-  /** The built-in scenario to run (see `dmasim list`). */
-  scenario: z.string().min(1),
+  /** The built-in scenario to run (see `dmasim list`); or give `steps`. */
+  scenario: z.string().min(1).optional(),
+  /** A driver as a list of steps (adapter, allocate, cpuWrite, deviceRead, free, ...); or give `scenario`. */
+  steps: stepsSchema.optional(),
   /** A name for this run in the summary and report; default the scenario's. */
   name: z.string().min(1).optional(),
   description: z.string().optional(),
@@ -21,7 +26,10 @@ export const scenarioFileSchema = z.strictObject({
   uptime: z.union([z.number().min(0), z.string().min(1)]).optional(),
   verifier: z.enum(["off", "collect", "bugcheck"]).optional(),
   params: z.record(z.string(), z.unknown()).optional(),
-});
+  })
+  .superRefine((f, ctx) => {
+    if ((f.scenario === undefined) === (f.steps === undefined)) ctx.addIssue({ code: "custom", path: [], message: 'give exactly one of "scenario" (a built-in name) or "steps" (a list of driver steps)' });
+  });
 
 export type ScenarioFile = z.output<typeof scenarioFileSchema>;
 

@@ -179,6 +179,33 @@ describe("dmasim command", () => {
     expect(j.tables.successRates).toHaveLength(3 * 4 * 2 * 2);
   });
 
+  it("a JSON file with steps runs a driver written as data (allocations in --json, findings exit 1)", () => {
+    const f = file(
+      "steps.json",
+      JSON.stringify({
+        name: "ring",
+        profile: "x64-iommu",
+        steps: [
+          { op: "adapter", device: "plx9656" },
+          { op: "allocate", as: "ring", length: 5000 },
+          { op: "cpuWrite", buffer: "ring", fill: 7 },
+          { op: "deviceRead", buffer: "ring", expectFill: 7 },
+          { op: "free", buffer: "ring" },
+          { op: "putAdapter" },
+        ],
+      }),
+    );
+    const r = dmasim(["run", f, "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { scenario: string; allocations: { length: number; routine: string }[]; findings: unknown[] };
+    expect(j.scenario).toBe("ring");
+    expect(j.allocations).toMatchObject([{ length: 5000, routine: "AllocateCommonBuffer" }]);
+    const leak = file("leak.json", JSON.stringify({ steps: [{ op: "adapter", device: "plx9656" }, { op: "allocate", as: "b", length: 4096 }, { op: "putAdapter" }] }));
+    const lr = dmasim(["run", leak]);
+    expect(lr.code).toBe(1);
+    expect(lr.stdout).toContain("DMA_ADAPTER_RELEASED_WITH_COMMON_BUFFERS");
+  });
+
   it("run fragmentation prints the success-rate table (sizes as columns) in the terminal", () => {
     const f = file("frag2.json", JSON.stringify({ scenario: "fragmentation", profile: { name: "tiny", arch: "x64", memory: [{ base: 0, length: "64MiB", type: "ram" }], devices: [{ name: "nic", bus: "pci" }] }, params: { trials: 1 } }));
     const r = dmasim(["run", f, "--uptime", "10s"]);
@@ -234,6 +261,8 @@ describe("dmasim command", () => {
     it("malformed JSON scenario file", () => expectUsage(dmasim(["run", file("broken.json", "{ nope")]), /scenario file .*broken\.json is not valid JSON/));
     it("scenario file with a wrongly typed field names the field", () => expectUsage(dmasim(["run", file("typed.json", JSON.stringify({ scenario: "fragmentation", seed: "one" }))]), /seed: .*expected number/));
     it("scenario file with an unknown key names it", () => expectUsage(dmasim(["run", file("typo.json", JSON.stringify({ scenario: "fragmentation", sead: 1 }))]), /Unrecognized key: "sead"/));
+    it("scenario file with a bad step names the step's field", () => expectUsage(dmasim(["run", file("badstep.json", JSON.stringify({ steps: [{ op: "allocate", as: "b", length: "lots" }] }))]), 'steps[0].length: not a size: "lots"'));
+    it("scenario file with neither scenario nor steps", () => expectUsage(dmasim(["run", file("neither.json", JSON.stringify({ seed: 1 }))]), 'give exactly one of "scenario"'));
     it("scenario file naming an unknown scenario", () => expectUsage(dmasim(["run", file("unk.json", JSON.stringify({ scenario: "warp-drive" }))]), 'scenario: unknown scenario "warp-drive"'));
     it("impossible inline profile (overlapping regions) names the field", () =>
       expectUsage(dmasim(["run", file("overlap.json", JSON.stringify({ scenario: "fragmentation", profile: { name: "o", arch: "x64", memory: [{ base: 0, length: "2MiB", type: "ram" }, { base: "1MiB", length: "1MiB", type: "ram" }] } }))]), /memory\[1\]\.base: region overlaps memory\[0\]/));
