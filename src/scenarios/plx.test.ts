@@ -5,7 +5,8 @@ import { installVerifier } from "../verifier/verifier.ts";
 import { WdfCommonBufferGetAlignedLogicalAddress } from "../wdf/common-buffer.ts";
 import { WdfDmaEnablerGetMaximumScatterGatherElements } from "../wdf/dma-enabler.ts";
 import { loadPlxDriver, type PlxDriver, transferElementsFor } from "./plx-driver.ts";
-import { attachPlx9656, plxScenario, writeReadBack } from "./plx.ts";
+import { attachPlx9656, bootPlx, PLX_DEFAULTS, plxScenario, writeReadBack } from "./plx.ts";
+import { CacheMemorySystem } from "../machine/cache.ts";
 import { plxRingAbove4gScenario } from "./plx-ring-above-4g.ts";
 import type { ScenarioResult } from "./scenario.ts";
 
@@ -23,6 +24,14 @@ describe("plx scenario (PLX9x5x-style KMDF driver, write then read back)", () =>
       expect(r.ok).toBe(true);
     });
   }
+
+  it("on arm64-soc with a write-back cache model (non-coherent PLX, speculative refills) the HAL's cache maintenance keeps every byte right", () => {
+    const { k, drv, verifier } = bootPlx({ profile: "arm64-soc", seed: 3, uptimeSeconds: 0, verifier: "collect" }, PLX_DEFAULTS, { memorySystem: (m) => new CacheMemorySystem(m, { refill: "page" }) });
+    expect(typeof drv).not.toBe("number");
+    const o = writeReadBack(k, drv as PlxDriver, 16, 32768, new Prng(9));
+    expect(o.mismatches).toBe(0);
+    expect(verifier?.findings).toEqual([]);
+  });
 
   it("the driver's rings are 3 transfer elements (96 bytes), 16-byte aligned, and the enabler allows 3 scatter/gather elements", () => {
     const k = bootMachine("x64-desktop");

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { STATUS } from "../core/ntstatus.ts";
+import { interruptControllerOf } from "../kernel/interrupt.ts";
+import type { HandleOut } from "./driver.ts";
+import { WDF_INTERRUPT_CONFIG_INIT, WdfInterrupt, WdfInterruptAcquireLock, WdfInterruptCreate, WdfInterruptQueueDpcForIsr, WdfInterruptReleaseLock } from "./interrupt.ts";
+import { wdfTestbed } from "./test-support.ts";
+
+describe("WDFINTERRUPT", () => {
+  it("the ISR runs at the device's DIRQL when its line rises, and a DPC it queues runs at DISPATCH_LEVEL afterwards", () => {
+    const tb = wdfTestbed();
+    const log: string[] = [];
+    const cfg = WDF_INTERRUPT_CONFIG_INIT((i) => {
+      log.push(`isr@${tb.k.KeGetCurrentIrql()}`);
+      WdfInterruptQueueDpcForIsr(i);
+      return true;
+    }, () => log.push(`dpc@${tb.k.KeGetCurrentIrql()}`));
+    const out: HandleOut<WdfInterrupt> = { value: null };
+    expect(WdfInterruptCreate(tb.device, cfg, null, out)).toBe(STATUS.SUCCESS);
+    const irql = out.value?.kinterrupt?.Irql ?? -1;
+    interruptControllerOf(tb.k).setLine(tb.k.pdo("plx9656").config.irq as number, true);
+    expect(log).toEqual([`isr@${irql}`, "dpc@2"]);
+  });
+
+  it("EvtInterruptEnable runs at creation and EvtInterruptDisable when the device goes away", () => {
+    const tb = wdfTestbed();
+    const log: string[] = [];
+    const cfg = WDF_INTERRUPT_CONFIG_INIT(() => true, null);
+    cfg.EvtInterruptEnable = () => (log.push("enable"), STATUS.SUCCESS);
+    cfg.EvtInterruptDisable = () => (log.push("disable"), STATUS.SUCCESS);
+    WdfInterruptCreate(tb.device, cfg, null, { value: null });
+    tb.device.deleteObject();
+    expect(log).toEqual(["enable", "disable"]);
+  });
+
+  it("AcquireLock raises to the interrupt's SynchronizeIrql and ReleaseLock returns", () => {
+    const tb = wdfTestbed();
+    const out: HandleOut<WdfInterrupt> = { value: null };
+    WdfInterruptCreate(tb.device, WDF_INTERRUPT_CONFIG_INIT(() => true, null), null, out);
+    const wi = out.value as WdfInterrupt;
+    WdfInterruptAcquireLock(wi);
+    expect(tb.k.KeGetCurrentIrql()).toBe(wi.synchronizeIrql);
+    WdfInterruptReleaseLock(wi);
+    expect(tb.k.KeGetCurrentIrql()).toBe(0);
+  });
+
+  it("a WDF_INTERRUPT_CONFIG with the wrong Size gives STATUS_INFO_LENGTH_MISMATCH; a failing EvtInterruptEnable fails the create", () => {
+    const tb = wdfTestbed();
+    const out: HandleOut<WdfInterrupt> = { value: null };
+    expect(WdfInterruptCreate(tb.device, { ...WDF_INTERRUPT_CONFIG_INIT(() => true, null), Size: 8 }, null, out)).toBe(STATUS.INFO_LENGTH_MISMATCH);
+    const cfg = WDF_INTERRUPT_CONFIG_INIT(() => true, null);
+    cfg.EvtInterruptEnable = () => STATUS.DEVICE_NOT_READY;
+    expect(WdfInterruptCreate(tb.device, cfg, null, out)).toBe(STATUS.DEVICE_NOT_READY);
+    expect(out.value).toBeNull();
+    expect(tb.device.children).toHaveLength(0);
+  });
+});
