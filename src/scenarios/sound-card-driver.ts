@@ -43,6 +43,9 @@ export interface SoundDriverConfig {
   /** Common buffer size in bytes (a multiple of PAGE_SIZE); the block is half of it. Default 16 KiB (the DDK SB16 sample's MAXLEN_DMA_BUFFER). */
   readonly bufferBytes: number;
   readonly sampleRate: number;
+  /** PCM format: 16-bit signed (the card's 16-bit DMA channel) or 8-bit unsigned (its 8-bit channel). Default 16, stereo. */
+  readonly bitsPerSample?: 8 | 16;
+  readonly channels?: 1 | 2;
   /** 0 = refill in the DPC (correct); > 0 = refill that many ns after the interrupt (a late driver). Multiple of 100 ns. */
   readonly refillDelayNs: number;
 }
@@ -113,9 +116,14 @@ export function SoundAddDevice(fdo: DEVICE_OBJECT, config: SoundDriverConfig): v
   fdo.DeviceExtension = e as unknown as Record<string, unknown>;
 }
 
-/** The card's 16-bit DMA channel from the device's resources. */
-function dmaChannel16(fdo: DEVICE_OBJECT): number {
-  return (fdo.pdo.config.dmaChannels ?? []).find((c) => c >= 5) ?? 5;
+function bits(e: SoundDeviceExtension): 8 | 16 {
+  return e.config.bitsPerSample ?? 16;
+}
+
+/** The card's DMA channel for the format, from the device's resources: 16-bit data on the 16-bit channel, 8-bit on the 8-bit one. */
+function dmaChannelFor(fdo: DEVICE_OBJECT, bitsPerSample: 8 | 16): number {
+  const list = fdo.pdo.config.dmaChannels ?? [];
+  return bitsPerSample === 16 ? (list.find((c) => c >= 5) ?? 5) : (list.find((c) => c < 4) ?? 1);
 }
 
 /** IRP_MN_START_DEVICE (PASSIVE_LEVEL). */
@@ -126,8 +134,8 @@ export function SoundStartDevice(k: Kernel, fdo: DEVICE_OBJECT): NTSTATUS {
     Version: DEVICE_DESCRIPTION_VERSION,
     Master: false,
     AutoInitialize: true,
-    DmaChannel: dmaChannel16(fdo),
-    DmaWidth: DmaWidth.Width16Bits,
+    DmaChannel: dmaChannelFor(fdo, bits(e)),
+    DmaWidth: bits(e) === 16 ? DmaWidth.Width16Bits : DmaWidth.Width8Bits,
     InterfaceType: InterfaceType.Isa,
     MaximumLength: size,
   });
@@ -187,11 +195,12 @@ function copyChunk(k: Kernel, e: SoundDeviceExtension, half: number, streamOffse
   const s = e.stream;
   const n = s === null ? 0 : Math.max(0, Math.min(halfBytes, s.length - streamOffset));
   if (s !== null && n > 0) k.cpu.RtlMoveMemory(dst, s.va + streamOffset, n);
-  if (n < halfBytes) k.cpu.RtlZeroMemory(dst + n, halfBytes - n);
+  // Silence past the end: 0 for signed 16-bit, 0x80 for unsigned 8-bit.
+  if (n < halfBytes) k.cpu.RtlFillMemory(dst + n, halfBytes - n, bits(e) === 16 ? 0 : 0x80);
   e.refills++;
 }
 
-/** Start playing a stream of 16-bit stereo PCM (PASSIVE_LEVEL, after a successful start). */
+/** Start playing a stream of PCM in the configured format (PASSIVE_LEVEL, after a successful start). */
 export function SoundStartPlayback(k: Kernel, fdo: DEVICE_OBJECT, stream: PlaybackStream): NTSTATUS {
   const e = ext(fdo);
   const adapter = e.adapter;
@@ -209,11 +218,13 @@ export function SoundStartPlayback(k: Kernel, fdo: DEVICE_OBJECT, stream: Playba
   k.KeLowerIrql(old);
   if (!NT_SUCCESS(st)) return st;
   e.playing = true;
-  // The DSP: output rate, then 16-bit auto-init output, signed stereo, block = half the buffer in 16-bit samples.
+  // The DSP: output rate, then auto-init output (16-bit signed or 8-bit unsigned), block = half the buffer in samples.
   const rate = e.config.sampleRate;
-  const samples = halfBytes / 2 - 1;
+  const wide = bits(e) === 16;
+  const samples = halfBytes / (wide ? 2 : 1) - 1;
+  const mode = (wide ? DSP.MODE_SIGNED : 0) | ((e.config.channels ?? 2) === 2 ? DSP.MODE_STEREO : 0);
   dsp(k, DSP.SET_OUTPUT_RATE, rate >> 8, rate & 0xff);
-  dsp(k, DSP.START_16 | DSP.CMD_AUTO_INIT | DSP.CMD_FIFO, DSP.MODE_SIGNED | DSP.MODE_STEREO, samples & 0xff, samples >> 8);
+  dsp(k, (wide ? DSP.START_16 : DSP.START_8) | DSP.CMD_AUTO_INIT | DSP.CMD_FIFO, mode, samples & 0xff, samples >> 8);
   return STATUS.SUCCESS;
 }
 
@@ -236,8 +247,10 @@ function SoundIsr(_i: KINTERRUPT, ctx: unknown): boolean {
   const k = kernelOf(fdo);
   WRITE_PORT_UCHAR(k, SB_BASE + SB_PORT.MIXER_INDEX, 0x82);
   const status = READ_PORT_UCHAR(k, SB_BASE + SB_PORT.MIXER_DATA);
-  if ((status & 2) === 0) return false;
-  READ_PORT_UCHAR(k, SB_BASE + SB_PORT.ACK_16);
+  // Mixer 0x82: bit 1 = the 16-bit DMA interrupt (acknowledged at base+0xF), bit 0 = the 8-bit one (base+0xE).
+  const bit = bits(e) === 16 ? 2 : 1;
+  if ((status & bit) === 0) return false;
+  READ_PORT_UCHAR(k, SB_BASE + (bit === 2 ? SB_PORT.ACK_16 : SB_PORT.READ_STATUS));
   e.interrupts++;
   KeInsertQueueDpc(k, e.dpc as KDPC, null, null);
   return true;
@@ -283,7 +296,7 @@ export function SoundStopPlayback(k: Kernel, fdo: DEVICE_OBJECT): void {
   const e = ext(fdo);
   const adapter = e.adapter;
   if (!e.playing || adapter === null) return;
-  dsp(k, DSP.PAUSE_16);
+  dsp(k, bits(e) === 16 ? DSP.PAUSE_16 : DSP.PAUSE_8);
   e.playing = false;
   for (const t of e.refillTimers) KeCancelTimer(k, t);
   const mdl = e.mdl as MDL;

@@ -48,6 +48,25 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
     expect(r.ok).toBe(true);
   });
 
+  it("22.05 kHz 8-bit mono through an 8 KiB buffer on the 8-bit channel (1) plays back sample-exact", () => {
+    const r = runSoundCard("correct", { ...base, params: { bitsPerSample: 8, channels: 1, sampleRate: 22050, bufferBytes: 8192, seconds: 5 } });
+    expect(sameBytes(r.captured, toneSource({ seconds: 5, sampleRate: 22050, toneHz: 440 }, { bitsPerSample: 8, channels: 1 }))).toBe(true);
+    expect(r.summary[0]).toMatch(/DMA channel 1/);
+    const w = decodeWav(r.wav);
+    expect([w.sampleRate, w.channels, w.bitsPerSample]).toEqual([22050, 1, 8]);
+    expect(r.ok).toBe(true);
+  });
+
+  it("an 8-bit driver refilling 250 ms late replays 1416 stale bytes at the start of block 2 (hand computation) and everywhere predicted", () => {
+    const fmt = { bitsPerSample: 8, channels: 1 } as const;
+    const r = runSoundCard("late", { ...base, params: { ...fmt, sampleRate: 22050, bufferBytes: 8192, seconds: 5, refillDelayMs: 250 } });
+    // Block 0 ends at ceil(4096e9 / 22050) = 185 759 638 ns; + 250 ms: floor(435 759 638 * 22050 / 1e9) = 9608 bytes fetched, 9608 - 8192 = 1416.
+    expect(sameBytes(r.captured.subarray(8192, 8192 + 1416), r.source.subarray(0, 1416))).toBe(true);
+    expect(sameBytes(r.captured.subarray(8192 + 1416, 12288), r.source.subarray(8192 + 1416, 12288))).toBe(true);
+    expect(sameBytes(r.captured, predictLateCapture(r.source, 22050, 8192, 250_000_000, fmt).capture)).toBe(true);
+    expect(r.ok).toBe(true);
+  });
+
   it("a refill delay shorter than half the buffer's play time produces no stale audio", () => {
     const r = runSoundCard("late", { ...base, params: { seconds: 2, refillDelayMs: 40 } });
     expect(sameBytes(r.captured, r.source)).toBe(true);
@@ -147,6 +166,8 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
     expect(() => soundCardParams("correct", { nope: 1 })).toThrow(RangeError);
     expect(() => soundCardParams("correct", { bufferBytes: 10000 })).toThrow(/multiple of 4096/);
     expect(() => soundCardParams("late", { refillDelayMs: 100 })).toThrow(/below the buffer's play time/);
+    expect(() => soundCardParams("correct", { bitsPerSample: 12 })).toThrow(/8 or 16/);
+    expect(() => soundCardParams("correct", { bufferBytes: 128 * 1024 })).toThrow(RangeError);
     expect(soundCardParams("late").refillDelayMs).toBe(60);
   });
 });

@@ -15,7 +15,9 @@
  *   STATUS_INSUFFICIENT_RESOURCES and nothing is leaked.
  *
  * Params (JSON scenario file or CLI): seconds (10), sampleRate (44100),
- * bufferBytes (16384), toneHz (440), refillDelayMs (late: 60).
+ * bufferBytes (16384, at most 64 KiB), toneHz (440), refillDelayMs (late:
+ * 60), bitsPerSample (16: signed on the card's 16-bit channel; 8: unsigned on
+ * its 8-bit channel), channels (2).
  * The result carries the capture as a WAV file in `wav`.
  */
 import { PAGE_SIZE } from "../core/address.ts";
@@ -42,7 +44,17 @@ export interface SoundCardParams {
   readonly toneHz: number;
   /** Late variant only. */
   readonly refillDelayMs: number;
+  /** 16 (signed, on the card's 16-bit channel) or 8 (unsigned, on its 8-bit channel). */
+  readonly bitsPerSample: 8 | 16;
+  readonly channels: 1 | 2;
 }
+
+/** The PCM format of a run. */
+export interface ToneFormat {
+  readonly bitsPerSample: 8 | 16;
+  readonly channels: 1 | 2;
+}
+const STEREO16: ToneFormat = { bitsPerSample: 16, channels: 2 };
 
 /** A scenario result with the card's capture as a WAV file. */
 export interface SoundCardResult extends ScenarioResult {
@@ -53,11 +65,9 @@ export interface SoundCardResult extends ScenarioResult {
   readonly source: Uint8Array;
 }
 
-const BYTES_PER_FRAME = 4; // 16-bit stereo
-
 /** Scenario params with defaults; RangeError naming a bad one. */
 export function soundCardParams(variant: SoundCardVariant, params: Readonly<Record<string, unknown>> = {}): SoundCardParams {
-  const known = ["seconds", "sampleRate", "bufferBytes", "toneHz", "refillDelayMs"];
+  const known = ["seconds", "sampleRate", "bufferBytes", "toneHz", "refillDelayMs", "bitsPerSample", "channels"];
   for (const key of Object.keys(params)) if (!known.includes(key)) throw new RangeError(`sound-card: unknown param "${key}" (known: ${known.join(", ")})`);
   const num = (key: string, min: number, max: number, fallback: number, integer: boolean): number => {
     const v = params[key];
@@ -65,7 +75,8 @@ export function soundCardParams(variant: SoundCardVariant, params: Readonly<Reco
     if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) throw new RangeError(`sound-card: params.${key} must be ${integer ? "a whole number" : "a number"} from ${min} to ${max}, got ${JSON.stringify(v)}`);
     return v;
   };
-  const bufferBytes = num("bufferBytes", 2 * PAGE_SIZE, 128 * 1024, 16 * 1024, true);
+  // At most 64 KiB: a system DMA common buffer may not cross a 64 KiB line.
+  const bufferBytes = num("bufferBytes", 2 * PAGE_SIZE, 64 * 1024, 16 * 1024, true);
   if (bufferBytes % PAGE_SIZE !== 0) throw new RangeError(`sound-card: params.bufferBytes must be a multiple of ${PAGE_SIZE}, got ${bufferBytes}`);
   const sampleRate = num("sampleRate", 4000, 48000, 44100, true);
   const p: SoundCardParams = {
@@ -74,32 +85,43 @@ export function soundCardParams(variant: SoundCardVariant, params: Readonly<Reco
     bufferBytes,
     toneHz: num("toneHz", 1, 20000, 440, false),
     refillDelayMs: num("refillDelayMs", 0, 10_000, variant === "late" ? 60 : 0, false),
+    bitsPerSample: num("bitsPerSample", 8, 16, 16, true) as 8 | 16,
+    channels: num("channels", 1, 2, 2, true) as 1 | 2,
   };
-  const bufferMs = (bufferBytes / (sampleRate * BYTES_PER_FRAME)) * 1000;
+  if (p.bitsPerSample !== 8 && p.bitsPerSample !== 16) throw new RangeError(`sound-card: params.bitsPerSample must be 8 or 16, got ${String(p.bitsPerSample)}`);
+  const bufferMs = (bufferBytes / bytesPerSecond(p.sampleRate, p)) * 1000;
   if (p.refillDelayMs >= bufferMs) throw new RangeError(`sound-card: params.refillDelayMs must be below the buffer's play time (${bufferMs.toFixed(1)} ms): beyond it refills overtake each other`);
   if (Math.round(p.refillDelayMs * 1e4) !== p.refillDelayMs * 1e4) throw new RangeError("sound-card: params.refillDelayMs must be a multiple of 100 ns (KeSetTimer's unit)");
   return p;
 }
 
 /**
- * The test tone: `toneHz` on the left, 1.5 x toneHz on the right, signed
- * 16-bit little-endian. The waveform repeats every sampleRate / gcd(sampleRate,
- * toneHz / 2) frames when toneHz is even, so one period is computed and tiled.
+ * The test tone: `toneHz` on the left (or only) channel, 1.5 x toneHz on the
+ * right; 16-bit signed little-endian or 8-bit unsigned. With an even toneHz
+ * the waveform repeats every sampleRate / gcd(sampleRate, toneHz / 2) frames,
+ * so one period is computed and tiled.
  */
-export function toneSource(p: Pick<SoundCardParams, "seconds" | "sampleRate" | "toneHz">): Uint8Array {
+export function toneSource(p: Pick<SoundCardParams, "seconds" | "sampleRate" | "toneHz">, format: ToneFormat = STEREO16): Uint8Array {
   const frames = Math.round(p.seconds * p.sampleRate);
-  const out = new Int16Array(frames * 2);
+  const ch = format.channels;
+  const out = format.bitsPerSample === 16 ? new Int16Array(frames * ch) : new Uint8Array(frames * ch);
+  const amp = format.bitsPerSample === 16 ? [12000, 9000] : [100, 75];
+  const bias = format.bitsPerSample === 16 ? 0 : 128;
   const wl = (2 * Math.PI * p.toneHz) / p.sampleRate;
-  const wr = wl * 1.5;
   const half = p.toneHz / 2;
   const period = Number.isInteger(half) && half > 0 ? p.sampleRate / gcd(p.sampleRate, half) : frames;
   const n = Math.min(frames, period);
   for (let i = 0; i < n; i++) {
-    out[2 * i] = Math.round(12000 * Math.sin(wl * i));
-    out[2 * i + 1] = Math.round(9000 * Math.sin(wr * i));
+    out[ch * i] = bias + Math.round((amp[0] as number) * Math.sin(wl * i));
+    if (ch === 2) out[2 * i + 1] = bias + Math.round((amp[1] as number) * Math.sin(wl * 1.5 * i));
   }
-  for (let have = n; have < frames; have *= 2) out.copyWithin(2 * have, 0, 2 * Math.min(have, frames - have));
+  for (let have = n; have < frames; have *= 2) out.copyWithin(ch * have, 0, ch * Math.min(have, frames - have));
   return new Uint8Array(out.buffer);
+}
+
+/** Bytes per second of a format. */
+function bytesPerSecond(sampleRate: number, f: ToneFormat): number {
+  return sampleRate * f.channels * (f.bitsPerSample / 8);
 }
 
 function gcd(a: number, b: number): number {
@@ -114,10 +136,11 @@ function gcd(a: number, b: number): number {
  * T(end of block m - 2) + delay, then continues with chunk m. Units follow
  * the 8237's lazy rule floor(t * rate / 1e9) from the start t0.
  */
-export function predictLateCapture(source: Uint8Array, sampleRate: number, bufferBytes: number, delayNs: number): { capture: Uint8Array; staleBytes: number; staleBlocks: number } {
+export function predictLateCapture(source: Uint8Array, sampleRate: number, bufferBytes: number, delayNs: number, format: ToneFormat = STEREO16): { capture: Uint8Array; staleBytes: number; staleBlocks: number } {
   const half = bufferBytes / 2;
-  const unitsPerBlock = half / 2;
-  const rate = sampleRate * 2; // 16-bit stereo: two words per frame
+  const unitBytes = format.bitsPerSample / 8; // a word on the 16-bit channel, a byte on the 8-bit one
+  const unitsPerBlock = half / unitBytes;
+  const rate = sampleRate * format.channels; // DMA units (samples) per second
   // Start from the source (what a timely driver plays), then overwrite the stale head of each late block.
   const out = source.slice();
   let staleBytes = 0;
@@ -125,7 +148,7 @@ export function predictLateCapture(source: Uint8Array, sampleRate: number, buffe
   const blocks = Math.ceil(source.length / half);
   for (let m = 2; m < blocks && delayNs > 0; m++) {
     const refill = timeForUnits((m - 1) * unitsPerBlock, rate) + delayNs;
-    const stale = Math.max(0, Math.min(unitsPerBlock, unitsInTime(refill, rate) - m * unitsPerBlock)) * 2;
+    const stale = Math.max(0, Math.min(unitsPerBlock, unitsInTime(refill, rate) - m * unitsPerBlock)) * unitBytes;
     if (stale === 0) continue;
     // The half still holds chunk m - 2 (zeros past the end of the source).
     const n = Math.min(stale, source.length - m * half);
@@ -188,14 +211,15 @@ const TABLE_BLOCKS = 12;
  * refill happened and how much of the next pass over that half was stale.
  */
 function blockRows(e: SoundDeviceExtension, p: SoundCardParams, delayNs: number): Row[] {
-  const unitsPerBlock = p.bufferBytes / 4;
-  const rate = p.sampleRate * 2;
+  const unitBytes = p.bitsPerSample / 8;
+  const unitsPerBlock = p.bufferBytes / 2 / unitBytes;
+  const rate = p.sampleRate * p.channels;
   const rows: Row[] = [];
   const n = Math.min(TABLE_BLOCKS, e.counterReads.length);
   for (let b = 0; b < n; b++) {
     const irq = timeForUnits((b + 1) * unitsPerBlock, rate);
     const refill = irq + delayNs;
-    const stale = Math.max(0, Math.min(unitsPerBlock, unitsInTime(refill, rate) - (b + 2) * unitsPerBlock)) * 2;
+    const stale = Math.max(0, Math.min(unitsPerBlock, unitsInTime(refill, rate) - (b + 2) * unitsPerBlock)) * unitBytes;
     rows.push({ block: b, interruptMs: Number((irq / 1e6).toFixed(3)), readDmaCounter: e.counterReads[b] ?? null, refilledHalf: e.refilledHalves[b] ?? null, refillMs: Number((refill / 1e6).toFixed(3)), staleBytesNextPass: stale });
   }
   return rows;
@@ -218,7 +242,7 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   const card = sb16Of(k, k.profile.devices.find((d) => d.model === "sb16")?.name ?? "sb16");
   const fdo: DEVICE_OBJECT = createFdo(k.pdo(card.name), "SoundCard0", k.profile.cacheLineSize);
   bindKernel(fdo, k);
-  SoundAddDevice(fdo, { bufferBytes: p.bufferBytes, sampleRate: p.sampleRate, refillDelayNs: Math.round(p.refillDelayMs * 1e6) });
+  SoundAddDevice(fdo, { bufferBytes: p.bufferBytes, sampleRate: p.sampleRate, refillDelayNs: Math.round(p.refillDelayMs * 1e6), bitsPerSample: p.bitsPerSample, channels: p.channels });
   const findings = (): Finding[] => (verifier === null ? [] : verifier.findings);
 
   if (variant === "exhausted") {
@@ -247,7 +271,7 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
     };
   }
 
-  const source = toneSource(p);
+  const source = toneSource(p, p);
   const user = userBuffer(k, source);
   const start = SoundStartDevice(k, fdo);
   if (start !== STATUS.SUCCESS) {
@@ -258,8 +282,9 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   card.reserveCapture(source.length);
   const t0 = k.clock.now;
   const play = SoundStartPlayback(k, fdo, user.stream);
-  const rate = p.sampleRate * 2;
-  const end = t0 + timeForUnits(source.length / 2, rate);
+  const unitBytes = p.bitsPerSample / 8;
+  const rate = p.sampleRate * p.channels; // DMA units per second
+  const end = t0 + timeForUnits(source.length / unitBytes, rate);
   // Run to the instant the last source word has been fetched, in one-second steps for progress.
   for (let t = t0; t < end; ) {
     t = Math.min(end, t + 1e9);
@@ -272,21 +297,21 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   SoundStopDevice(k, fdo);
   user.release();
   const captured = card.captured(); // the card is not used again: the view is the take
-  const wav = encodeWav({ sampleRate: p.sampleRate, channels: 2, bitsPerSample: 16, data: captured, signed: true });
+  const wav = encodeWav({ sampleRate: p.sampleRate, channels: p.channels, bitsPerSample: p.bitsPerSample, data: captured, signed: p.bitsPerSample === 16 });
   const delayNs = Math.round(p.refillDelayMs * 1e6);
   // Predictions count time from the start of playback (the 8237's lazy rule depends only on t - t0).
   const exact = sameBytes(captured, source);
-  const predicted = variant === "late" ? predictLateCapture(source, p.sampleRate, p.bufferBytes, delayNs) : { capture: source, staleBytes: 0, staleBlocks: 0 };
+  const predicted = variant === "late" ? predictLateCapture(source, p.sampleRate, p.bufferBytes, delayNs, p) : { capture: source, staleBytes: 0, staleBlocks: 0 };
   const matches = variant === "late" ? sameBytes(captured, predicted.capture) : exact;
   const fs = findings();
-  const halfPeriodNs = (p.bufferBytes / 2 / (rate * 2)) * 1e9;
+  const halfPeriodNs = (p.bufferBytes / 2 / bytesPerSecond(p.sampleRate, p)) * 1e9;
   const shows = variant === "late" ? (predicted.staleBytes > 0) === (delayNs > halfPeriodNs) : exact;
   const ok = play === STATUS.SUCCESS && matches && fs.length === 0 && shows;
   const summary = [
-    `${p.seconds} s of ${p.sampleRate} Hz 16-bit stereo through a ${p.bufferBytes}-byte common buffer on DMA channel ${card.dma16} (auto-initialize), IRQ ${card.irq}`,
+    `${p.seconds} s of ${p.sampleRate} Hz ${p.bitsPerSample}-bit ${p.channels === 2 ? "stereo" : "mono"} through a ${p.bufferBytes}-byte common buffer on DMA channel ${p.bitsPerSample === 16 ? card.dma16 : card.dma8} (auto-initialize), IRQ ${card.irq}`,
     `${stats.interrupts} block interrupts, ${stats.dpcs} DPCs, ${stats.refills} refills, ${stats.lostInterrupts} lost interrupts`,
     variant === "late"
-      ? `refills ${p.refillDelayMs} ms late: ${predicted.staleBlocks} blocks start with stale audio, ${predicted.staleBytes} bytes (${((predicted.staleBytes / BYTES_PER_FRAME / p.sampleRate) * 1000).toFixed(1)} ms) in all; capture ${matches ? "matches" : "DIFFERS FROM"} the prediction`
+      ? `refills ${p.refillDelayMs} ms late: ${predicted.staleBlocks} blocks start with stale audio, ${predicted.staleBytes} bytes (${((predicted.staleBytes / bytesPerSecond(p.sampleRate, p)) * 1000).toFixed(1)} ms) in all; capture ${matches ? "matches" : "DIFFERS FROM"} the prediction`
       : `capture ${exact ? "equals the source sample for sample" : "DIFFERS FROM the source"} (${captured.length} bytes)`,
   ];
   return {
