@@ -8,7 +8,12 @@ describe("common-buffer-walkthrough scenario", () => {
     const r = run("x64-desktop");
     expect(r.ok).toBe(true);
     expect(r.findings).toEqual([]);
-    const rows = r.tables?.commonBuffers ?? [];
+    expect(r.tables?.commonBuffers?.map((b) => [b.buffer, b.length, b.pages, b.physicallyContiguous])).toEqual([
+      ["A", 5000, 2, true],
+      ["B", 65536, 16, true],
+      ["C", 4096, 1, true],
+    ]);
+    const rows = r.tables?.pages ?? [];
     expect(rows).toHaveLength(2 + 16 + 1);
     for (const row of rows) expect(row.logical).toBe(row.physical);
     expect(rows.filter((x) => x.buffer === "A").map((x) => x.callerBytes)).toEqual([4096, 904]);
@@ -20,8 +25,9 @@ describe("common-buffer-walkthrough scenario", () => {
   it("on x64-iommu: logical differs from physical and the multi-page buffer is physically scattered", () => {
     const r = run("x64-iommu");
     expect(r.ok).toBe(true);
-    const rows = r.tables?.commonBuffers ?? [];
+    const rows = r.tables?.pages ?? [];
     for (const row of rows) expect(row.logical).not.toBe(row.physical);
+    expect(r.tables?.commonBuffers?.find((b) => b.buffer === "B")?.physicallyContiguous).toBe(false);
     expect(r.summary.join("\n")).toMatch(/physically scattered, logically contiguous/);
     expect(r.summary.join("\n")).toMatch(/faults in the IOMMU/);
     // The one finding is the walkthrough's deliberate use of the physical address.
@@ -31,7 +37,7 @@ describe("common-buffer-walkthrough scenario", () => {
   it("on arm64-soc: the _CCA 0 device gets uncached Device memory even with CacheEnabled TRUE", () => {
     const r = run("arm64-soc");
     expect(r.ok).toBe(true);
-    for (const row of r.tables?.commonBuffers ?? []) expect(row).toMatchObject({ cache: "noncached", deviceMemory: true });
+    for (const row of r.tables?.pages ?? []) expect(row).toMatchObject({ cache: "noncached", deviceMemory: true });
     expect(r.summary.join("\n")).toMatch(/_CCA 0/);
   });
 

@@ -2,8 +2,8 @@
  * The common-buffer walkthrough: a bus-master driver gets an adapter,
  * allocates common buffers, lets the CPU and the device talk through one of
  * them, and frees everything — on whichever machine profile is chosen, with
- * a table of every page's VA, logical and physical address and cache
- * attribute, and summary lines that explain what the profile did:
+ * a table of the buffers and one of every page (VA, logical and physical
+ * address, cache attribute), and summary lines that explain what the profile did:
  *
  * - x64 (x64-desktop, x64-server): logical = physical, one physically
  *   contiguous run, cached (CacheEnabled is ignored by AllocateCommonBuffer;
@@ -47,21 +47,37 @@ function pickDevice(k: Kernel, params: Readonly<Record<string, unknown>>): strin
   return d.name;
 }
 
-function rowsOf(k: Kernel, label: string, cb: CommonBuffer): Row[] {
+/** One row per buffer (the report's "commonBuffers" columns). */
+function bufferRow(k: Kernel, device: string, label: string, cb: CommonBuffer): Row {
+  return {
+    buffer: label,
+    device,
+    routine: cb.routine,
+    va: formatVa(cb.va),
+    logical: hexAddr(cb.logical),
+    physical: hexAddr(Number(MmGetPhysicalAddress(k, cb.va).QuadPart)),
+    length: cb.length,
+    pages: cb.pages,
+    physicallyContiguous: contiguous(cb.pfns),
+    cache: cb.cache,
+    deviceMemory: cb.deviceMemory,
+  };
+}
+
+/** One row per page: where each page of the buffer is for the CPU, for the device and in memory. */
+function pageRows(k: Kernel, label: string, cb: CommonBuffer): Row[] {
   const rows: Row[] = [];
   for (let i = 0; i < cb.pages; i++) {
     const va = cb.va + i * PAGE_SIZE;
-    const callerBytes = Math.max(0, Math.min(PAGE_SIZE, cb.length - i * PAGE_SIZE));
     rows.push({
       buffer: label,
-      routine: cb.routine,
       page: i,
       va: formatVa(va),
       logical: hexAddr(cb.logical + i * PAGE_SIZE),
       physical: hexAddr(Number(MmGetPhysicalAddress(k, va).QuadPart)),
       cache: cb.cache,
       deviceMemory: cb.deviceMemory,
-      callerBytes,
+      callerBytes: Math.max(0, Math.min(PAGE_SIZE, cb.length - i * PAGE_SIZE)),
     });
   }
   return rows;
@@ -113,7 +129,8 @@ export const commonBufferWalkthroughScenario: Scenario = {
       const cb = commonBufferAt(k, va);
       if (cb !== undefined) got.push({ label: s.label, va, la, length: s.length, cacheEnabled: !s.ex, cb });
     }
-    const rows = got.flatMap((g) => rowsOf(k, g.label, g.cb));
+    const buffers = got.map((g) => bufferRow(k, device, g.label, g.cb));
+    const rows = got.flatMap((g) => pageRows(k, g.label, g.cb));
 
     // 3. Use buffer A: the CPU writes a request, the device reads it at the logical address and answers.
     let exchanged = false;
@@ -166,7 +183,7 @@ export const commonBufferWalkthroughScenario: Scenario = {
     return {
       ok: got.length === specs.length && exchanged && !leaked && unexpected === 0,
       summary,
-      tables: { commonBuffers: rows },
+      tables: { commonBuffers: buffers, pages: rows },
       stats: { buffers: got.length, pages: rows.length, mapRegisters: nmr.value, remapped: got.some((g) => g.cb.remapped), exchanged, leaked, unexpectedFindings: unexpected },
       findings: fs,
       machine: k,
