@@ -124,6 +124,21 @@ describe("HTML report in Chromium", () => {
     expect(text).toContain(`#${buf.id} of plx9656`);
   });
 
+  it("'Show on the map' zooms the node's map to the selected buffer", async () => {
+    await page.locator('#run-0 tr[data-buffer="1"]').click();
+    await page.locator("#run-0 .buffer-details button.show-on-map").click();
+    const text = await page.locator("#run-0 .node .range").innerText();
+    const m = /^0x([0-9A-F]+) – 0x([0-9A-F]+)/.exec(text);
+    const v0 = parseInt(m?.[1] ?? "0", 16);
+    const v1 = parseInt(m?.[2] ?? "0", 16);
+    const buf = (runs[0]?.trace?.allocations ?? [])[0];
+    const pa = (buf?.runs[0]?.[0] ?? -1) * 4096;
+    expect(pa).toBeGreaterThanOrEqual(v0);
+    expect(pa).toBeLessThan(v1);
+    expect(v1 - v0).toBeLessThan(1024 * 1024 * 1024);
+    await page.locator('#run-0 .node button[aria-label="show the whole node"]').click();
+  });
+
   it("zooming in narrows the shown address range and redraws", async () => {
     const label = page.locator("#run-0 .node .range");
     const before = await label.innerText();

@@ -269,6 +269,26 @@ export function reportPage(): void {
         dl.append(dt, dd);
       }
       panel.append(dl);
+      const first = buf.runs[0];
+      if (first !== undefined) {
+        const show = document.createElement("button");
+        show.type = "button";
+        show.className = "show-on-map";
+        show.textContent = "Show on the map";
+        show.addEventListener("click", () => {
+          for (const v of views) {
+            if (v.run !== run || first[0] < v.map.startPfn || first[0] >= v.map.endPfn) continue;
+            // Centre the buffer at the closest zoom (one pixel per page at most).
+            const span = Math.min(v.map.endPfn - v.map.startPfn, Math.max((v.canvas.width * v.canvas.height) / 8, first[1] * 64));
+            const start = Math.max(v.map.startPfn, Math.min(v.map.endPfn - span, first[0] + first[1] / 2 - span / 2));
+            v.v0 = start;
+            v.v1 = start + span;
+            drawMap(v);
+            v.canvas.scrollIntoView({ block: "center" });
+          }
+        });
+        panel.append(show);
+      }
       panel.hidden = false;
     }
     for (const row of document.querySelectorAll<HTMLElement>(`#${runId} [data-buffer]`)) row.classList.toggle("selected", row.dataset["buffer"] === String(id));

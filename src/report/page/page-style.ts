@@ -22,7 +22,7 @@ tr.selected { background: #dbe7ff !important; }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 5px; border-radius: 2px; vertical-align: middle; }
 .buffer-details { margin-top: 8px; padding: 8px 12px; background: #f3f6fc; border: 1px solid #cdd7ea; border-radius: 4px; }
 .buffer-details dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 0; font-size: 13px; }
-.buffer-details dt { color: #5b6475; } .buffer-details dd { margin: 0; font-family: ui-monospace, monospace; }
+.buffer-details dt { color: #5b6475; } .buffer-details button { margin-top: 8px; } .buffer-details dd { margin: 0; font-family: ui-monospace, monospace; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; margin: 6px 0; }
 .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: middle; border: 1px solid #ccc; }
 .legend i.cb { background: linear-gradient(90deg, #e6194b, #4363d8); }
