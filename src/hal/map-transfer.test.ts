@@ -87,7 +87,7 @@ describe("MapTransfer (system DMA)", () => {
 
   it("a buffer above 16 MiB goes through map-register pages below 16 MiB, copied in first for a write to the device", () => {
     const { k, seen } = machine();
-    const a = sysAdapter(k);
+    const a = sysAdapter(k, 5, { AutoInitialize: false });
     const va = highBuffer(k, 8192);
     const data = Uint8Array.from({ length: 8192 }, (_, i) => (i * 31) & 0xff);
     k.cpu.writeBytes(va, data);
@@ -132,6 +132,16 @@ describe("MapTransfer (system DMA)", () => {
 });
 
 describe("MapTransfer (system DMA) failure paths", () => {
+  it("an auto-initialize transfer that has to be bounced is reported: the device would loop over a stale copy", () => {
+    const { k, seen } = machine();
+    const a = sysAdapter(k);
+    const va = highBuffer(k, 8192);
+    const mdl = mdlFor(k, va, 8192);
+    const base = grant(k, a, 2);
+    k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 8192 }, true));
+    expect(seen.map((f) => f.code)).toEqual(["DMA_AUTOINIT_BOUNCED"]);
+  });
+
   it("registers kept with DeallocateObjectKeepRegisters do not give the channel: MapTransfer then programs nothing and is reported", () => {
     const { k, seen } = machine();
     const a = sysAdapter(k);
@@ -146,7 +156,7 @@ describe("MapTransfer (system DMA) failure paths", () => {
 
   it("a transfer longer than an 8-bit channel can count (64 KiB) is reported and cut; bouncing more than the map registers hold is 0xE6 / 0x0D", () => {
     const { k, seen } = machine();
-    const a = sysAdapter(k, 1);
+    const a = sysAdapter(k, 1, { AutoInitialize: false });
     const va = highBuffer(k, 0x11000);
     const mdl = mdlFor(k, va, 0x11000);
     const base = grant(k, a, 5);

@@ -127,6 +127,10 @@ function mapSystem(ao: AdapterObject, mdl: MDL, file: ReturnType<typeof register
     }
     physical = b.pfn * PAGE;
     bounced = true;
+    if (ao.description.AutoInitialize) {
+      // Windows bounces without a word; with auto-initialize the device then loops over a snapshot forever.
+      k.report({ code: "DMA_AUTOINIT_BOUNCED", routine, device: ao.device, message: `${routine}: an auto-initialize transfer on channel ${ch} goes through map registers (the buffer is not reachable by the 8237): the device will replay a copy, and later writes to the buffer never reach it — use AllocateCommonBuffer`, params: { channel: ch, length: bytes } });
+    }
     if (writeToDevice) {
       const tmp = new Uint8Array(bytes);
       k.va.read(currentVa, tmp);
