@@ -202,4 +202,41 @@ describe("SB16 card", () => {
     expect(mem.readU8(0x600ff)).toBe(255);
     expect(card.captured().length).toBe(0); // nothing is played while recording
   });
+
+  it("the legacy 8-bit commands: 0x48 sets the block size for 0x1C auto-init; 0x14 plays one block of its own length", () => {
+    const { card, dma, clock, irqs } = setup();
+    const prog8 = (): void => {
+      dma.outb(DMA_REG.SINGLE_MASK, 5);
+      dma.outb(DMA_REG.CLEAR_FLIP_FLOP, 0);
+      dma.outb(DMA_REG.MODE, DMA_MODE.READ | DMA_MODE.SINGLE | DMA_MODE.AUTOINIT | 1);
+      dma.outw16(dmaAddressPort(1), 0);
+      dma.outb(0x83, 0x05);
+      dma.outw16(dmaCountPort(1), 4095);
+      dma.outb(DMA_REG.SINGLE_MASK, 1);
+    };
+    prog8();
+    dsp(card, DSP.SET_TIME_CONSTANT, 256 - 125); // 8000 Hz
+    dsp(card, DSP.SET_BLOCK_SIZE, 0xff, 0x07); // 2048 bytes
+    dsp(card, DSP.AUTO_INIT_8_LEGACY);
+    clock.runUntil(timeForUnits(2048, 8000));
+    expect(irqs.length).toBe(1);
+    card.inb(BASE + 0xe);
+    clock.runUntil(timeForUnits(4096, 8000));
+    expect(irqs.length).toBe(2);
+    card.inb(BASE + 0xe);
+    dsp(card, DSP.SINGLE_CYCLE_8_LEGACY, 0xff, 0x00); // 256 bytes, then stop
+    const t = clock.now;
+    clock.runUntil(t + 1_000_000_000);
+    expect(irqs.length).toBe(3);
+    expect(irqs[2]).toBe(t + timeForUnits(256, 8000));
+    expect(card.playing).toBe(false);
+  });
+
+  it("0xD1 / 0xD3 switch the speaker on and off", () => {
+    const { card } = setup();
+    dsp(card, DSP.SPEAKER_ON);
+    expect(card.speakerOn).toBe(true);
+    dsp(card, DSP.SPEAKER_OFF);
+    expect(card.speakerOn).toBe(false);
+  });
 });
