@@ -5,6 +5,7 @@
  * instead of a crash.
  */
 import { BugCheckError } from "../core/bugcheck.ts";
+import type { Kernel } from "../kernel/kernel.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
 import type { MachineProfile } from "../machine/profile.ts";
 import type { RunRecord } from "../report/run-record.ts";
@@ -37,6 +38,7 @@ export function defaultProfileOf(s: Scenario): MachineProfile {
 export async function executeScenario(scenario: Scenario, settings: RunSettings): Promise<RunRecord> {
   const profile = settings.profile ?? defaultProfileOf(scenario);
   const trace = new TraceLog();
+  let booted: Kernel | undefined;
   const base = { scenario: settings.name, description: scenario.description ?? "", profile, seed: settings.seed, uptimeSeconds: settings.uptimeSeconds, verifier: settings.verifier, trace };
   try {
     const result = await scenario.run({
@@ -45,6 +47,7 @@ export async function executeScenario(scenario: Scenario, settings: RunSettings)
       uptimeSeconds: settings.uptimeSeconds,
       verifier: settings.verifier,
       onBoot: (k) => {
+        booted = k;
         attachTrace(k, trace);
       },
       ...(settings.progress === undefined ? {} : { progress: settings.progress }),
@@ -53,9 +56,10 @@ export async function executeScenario(scenario: Scenario, settings: RunSettings)
     return { ...base, result };
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    if (e instanceof BugCheckError) return { ...base, result: null, error: { kind: "bugcheck", message: e.message } };
+    const machine = booted === undefined ? {} : { machine: booted };
+    if (e instanceof BugCheckError) return { ...base, ...machine, result: null, error: { kind: "bugcheck", message: e.message } };
     // A scenario's own bad settings (RangeError/TypeError naming the value) are the user's to fix.
     const message = e instanceof Error ? `${e.name === "Error" ? "" : `${e.name}: `}${e.message}` : String(e);
-    return { ...base, result: null, error: { kind: "error", message } };
+    return { ...base, ...machine, result: null, error: { kind: "error", message } };
   }
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { BugCheckError } from "../core/bugcheck.ts";
 import type { Finding } from "../core/findings.ts";
+import { bootMachine } from "../kernel/kernel.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
 import { executeScenario } from "../cli/execute.ts";
 import fixture from "../../test/fixtures/buffers-scenario.ts";
@@ -60,6 +62,26 @@ describe("HTML report", () => {
     expect(buffersOfFinding(finding({ other: 1 }), bufs)).toEqual([]);
     const withFinding: RunRecord = { ...r, result: { ok: true, summary: [], findings: [finding({ va: b2.va })], ...(r.result?.machine === undefined ? {} : { machine: r.result.machine }) } };
     expect(renderHtmlReport([withFinding])).toMatch(/<a href="#run-0" data-buffer="2">buffer #2<\/a>/);
+  });
+
+  it("a run stopped by a bug check still maps the machine as it was at the stop", async () => {
+    const stops = {
+      name: "stops",
+      description: "",
+      defaultProfile: "x64-desktop",
+      run(opts: Parameters<typeof fixture.run>[0]) {
+        const k = bootMachine(opts.profile, { seed: opts.seed });
+        opts.onBoot?.(k);
+        throw new BugCheckError(0xe6, 7, 0, 0, 0, "stop");
+      },
+    };
+    const r = await executeScenario(stops, { name: "stops", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "bugcheck" });
+    expect(r.error?.kind).toBe("bugcheck");
+    expect(r.machine).toBeDefined();
+    const html = renderHtmlReport([r]);
+    expect(html).not.toContain("did not return its machine");
+    expect(html).toContain('<div class="maps"></div>');
+    expect(html).toContain("*** STOP: 0xE6");
   });
 
   it("escapes text", () => {

@@ -11,7 +11,7 @@ import { fragmentationPanels } from "./fragmentation-chart.ts";
 import { type MemorySnapshot, snapshotMemory } from "./memory-snapshot.ts";
 import { reportPage } from "./page/page-script.ts";
 import { REPORT_CSS } from "./page/page-style.ts";
-import { type RunRecord, runFindings, runOk } from "./run-record.ts";
+import { type RunRecord, runFindings, runMachine, runOk } from "./run-record.ts";
 import { findingLine, runBadge, runHeader } from "./summary.ts";
 import { cellText } from "./text-table.ts";
 import { buildTimeline } from "./timeline.ts";
@@ -90,7 +90,7 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
   const findingBuffers = findings.map((f) => buffersOfFinding(f, buffers));
   const findingsOf = new Map<number, number[]>();
   findingBuffers.forEach((ids, fi) => ids.forEach((b) => findingsOf.set(b, [...(findingsOf.get(b) ?? []), fi])));
-  const machine = r.result?.machine;
+  const machine = runMachine(r);
   const memory: MemorySnapshot | null = machine === undefined ? null : snapshotMemory(machine, opts.mapCells ?? 8192);
   const timeline = r.trace === undefined || r.trace.count === 0 ? null : buildTimeline(r.trace);
   const tables = Object.entries(r.result?.tables ?? {}).filter(([, rows]) => rows.length > 0);

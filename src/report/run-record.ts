@@ -3,6 +3,7 @@
  * settings, what it returned, whether it stopped with a bug check, and the
  * trace recorded while it ran.
  */
+import type { Kernel } from "../kernel/kernel.ts";
 import type { MachineProfile } from "../machine/profile.ts";
 import type { ScenarioResult } from "../scenarios/scenario.ts";
 import type { TraceLog } from "../trace/trace-log.ts";
@@ -20,6 +21,13 @@ export interface RunRecord {
   readonly error?: { readonly kind: "bugcheck" | "error"; readonly message: string };
   /** DMA traffic and allocations recorded while it ran (absent when not traced). */
   readonly trace?: TraceLog;
+  /** The last machine the scenario booted (its state when it stopped, for a run that threw). */
+  readonly machine?: Kernel;
+}
+
+/** The machine to draw: the one the scenario returned, else the one it was running when it stopped. */
+export function runMachine(r: RunRecord): Kernel | undefined {
+  return r.result?.machine ?? r.machine;
 }
 
 /** Findings of a run (result findings; none when it threw). */

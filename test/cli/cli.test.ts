@@ -206,6 +206,17 @@ describe("dmasim command", () => {
     expect(lr.stdout).toContain("DMA_ADAPTER_RELEASED_WITH_COMMON_BUFFERS");
   });
 
+  it("--verifier bugcheck stops the run at the first finding with the STOP line (exit 1); --verifier off reports nothing", () => {
+    const leak = file("leak2.json", JSON.stringify({ steps: [{ op: "adapter", device: "plx9656" }, { op: "allocate", as: "b", length: 4096 }, { op: "putAdapter" }] }));
+    const stop = dmasim(["run", leak, "--verifier", "bugcheck"]);
+    expect(stop.code).toBe(1);
+    expect(stop.stdout).toMatch(/FAILED {2}leak2/);
+    expect(stop.stdout).toContain("*** STOP: 0xE6 (0x7,");
+    const off = dmasim(["run", leak, "--verifier", "off"]);
+    expect(off.code).toBe(0);
+    expect(off.stdout).toMatch(/^OK {2}leak2/);
+  });
+
   it("run fragmentation prints the success-rate table (sizes as columns) in the terminal", () => {
     const f = file("frag2.json", JSON.stringify({ scenario: "fragmentation", profile: { name: "tiny", arch: "x64", memory: [{ base: 0, length: "64MiB", type: "ram" }], devices: [{ name: "nic", bus: "pci" }] }, params: { trials: 1 } }));
     const r = dmasim(["run", f, "--uptime", "10s"]);
