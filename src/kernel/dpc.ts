@@ -42,6 +42,8 @@ export interface KTIMER {
 interface DpcState {
   readonly queue: KDPC[];
   draining: boolean;
+  /** Interrupt dispatches in progress: they drain the queue themselves when they finish. */
+  dispatching: number;
   drainScheduled: boolean;
   readonly catchUps: (() => void)[];
   /** DPCs run (for statistics). */
@@ -52,7 +54,7 @@ const states = new WeakMap<Kernel, DpcState>();
 function state(k: Kernel): DpcState {
   let s = states.get(k);
   if (s === undefined) {
-    s = { queue: [], draining: false, drainScheduled: false, catchUps: [], ran: 0 };
+    s = { queue: [], draining: false, dispatching: 0, drainScheduled: false, catchUps: [], ran: 0 };
     states.set(k, s);
   }
   return s;
@@ -95,7 +97,7 @@ export function KeInsertQueueDpc(k: Kernel, Dpc: KDPC, SystemArgument1: unknown 
   const s = state(k);
   s.queue.push(Dpc);
   if (k.KeGetCurrentIrql() < DISPATCH_LEVEL) drainDpcs(k);
-  else if (!s.draining && !s.drainScheduled) {
+  else if (!s.draining && s.dispatching === 0 && !s.drainScheduled) {
     // Raised by the caller (KeRaiseIrql) outside a dispatcher: the DISPATCH software interrupt fires once the clock loop regains control.
     s.drainScheduled = true;
     k.clock.after(0, () => {
@@ -114,6 +116,29 @@ export function KeRemoveQueueDpc(k: Kernel, Dpc: KDPC): boolean {
   if (i >= 0) q.splice(i, 1);
   Dpc.inserted = false;
   return true;
+}
+
+/**
+ * Run `fn` as the kernel's interrupt dispatch (an ISR and what it queues);
+ * the DPCs it queued run when it returns, if IRQL is then below
+ * DISPATCH_LEVEL.
+ */
+export function dispatchInterrupt(k: Kernel, fn: () => void): void {
+  const s = state(k);
+  s.dispatching++;
+  try {
+    fn();
+  } finally {
+    s.dispatching--;
+  }
+  if (s.dispatching === 0) drainDpcs(k);
+  else if (s.queue.length > 0 && !s.drainScheduled) {
+    s.drainScheduled = true;
+    k.clock.after(0, () => {
+      s.drainScheduled = false;
+      if (k.KeGetCurrentIrql() < DISPATCH_LEVEL) drainDpcs(k);
+    }, "DPC dispatch");
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ import { DIRQL_MAX, DIRQL_MIN, type KIRQL, PASSIVE_LEVEL, irqlName } from "../co
 import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { InterruptController } from "../machine/interrupts.ts";
 import type { DEVICE_OBJECT } from "./device-object.ts";
-import { catchUpDevices, drainDpcs } from "./dpc.ts";
+import { catchUpDevices, dispatchInterrupt } from "./dpc.ts";
 import type { Kernel } from "./kernel.ts";
 
 /** PKSERVICE_ROUTINE(Interrupt, ServiceContext): TRUE when the device interrupted. */
@@ -163,21 +163,22 @@ function dispatch(k: Kernel, s: IntState, line: number, retry = false): void {
     if (!retry && s.deferred.length === 1) k.clock.after(0, () => redeliver(k, s), "deferred interrupt");
     return;
   }
-  catchUpDevices(k);
-  let claimed = false;
-  for (const obj of list.slice()) {
-    if (!obj.connected) continue;
-    obj.calls++;
-    // The ISR runs at SynchronizeIrql (the DDI: "the DIRQL at which the ISR will run"), which is >= Irql.
-    const r = k.atIrql(obj.SynchronizeIrql, () => obj.ServiceRoutine(obj, obj.ServiceContext));
-    if (r) {
-      obj.claimed++;
-      claimed = true;
-      if (obj.InterruptMode === Latched) break; // an edge belongs to one device
+  dispatchInterrupt(k, () => {
+    catchUpDevices(k);
+    let claimed = false;
+    for (const obj of list.slice()) {
+      if (!obj.connected) continue;
+      obj.calls++;
+      // The ISR runs at SynchronizeIrql (the DDI: "the DIRQL at which the ISR will run"), which is >= Irql.
+      const r = k.atIrql(obj.SynchronizeIrql, () => obj.ServiceRoutine(obj, obj.ServiceContext));
+      if (r) {
+        obj.claimed++;
+        claimed = true;
+        if (obj.InterruptMode === Latched) break; // an edge belongs to one device
+      }
     }
-  }
-  if (!claimed) s.unclaimed++;
-  drainDpcs(k);
+    if (!claimed) s.unclaimed++;
+  });
 }
 
 function redeliver(k: Kernel, s: IntState): void {
