@@ -201,23 +201,38 @@ export class PageFrameManager {
    * a malformed request.
    */
   allocateContiguous(req: ContiguousPagesRequest): number {
-    const r = this.validateContiguous(req);
-    const segments = this.segments(r.lowPfn, r.highPfn, req.node, req.nodePolicy ?? "preferred");
+    this.validateContiguous(req);
     const q = this.scratch;
     q.pages = req.pages;
-    q.alignPages = r.alignPages;
-    q.boundaryPages = r.boundaryPages;
+    q.alignPages = req.alignPages ?? 1;
+    q.boundaryPages = req.boundaryPages ?? 0;
+    const low = req.lowPfn;
+    const end = Math.min(req.highPfn, this.map.pageCount - 1) + 1;
+    const policy = req.nodePolicy ?? "preferred";
+    // The free-only search, without building the segment list (the hot path).
     let start = -1;
-    for (const seg of segments) {
-      q.lowPfn = seg.start;
-      q.highPfn = seg.end - 1;
-      start = this.allocator.find(q);
-      if (start >= 0) break;
+    if (req.node === undefined) {
+      if (low < end) {
+        q.lowPfn = low;
+        q.highPfn = end - 1;
+        start = this.allocator.find(q);
+      }
+    } else {
+      const order = this.searchOrder[req.node]?.[policy === "strict" ? 0 : 1] ?? [];
+      for (const r of order) {
+        const s = r.start > low ? r.start : low;
+        const e = r.end < end ? r.end : end;
+        if (s >= e) continue;
+        q.lowPfn = s;
+        q.highPfn = e - 1;
+        start = this.allocator.find(q);
+        if (start >= 0) break;
+      }
     }
     if (start >= 0) {
       this.allocator.markUsed(start, req.pages);
     } else if (req.effort === "full") {
-      start = this.compactFor({ ...q, lowPfn: 0, highPfn: 0 }, segments);
+      start = this.compactFor({ ...q, lowPfn: 0, highPfn: 0 }, this.segments(low, end - 1, req.node, policy));
     }
     if (start < 0) {
       this.counters.contiguousFailures++;
@@ -339,7 +354,7 @@ export class PageFrameManager {
 
   // ---- internals ----
 
-  private validateContiguous(req: ContiguousPagesRequest): { lowPfn: number; highPfn: number; alignPages: number; boundaryPages: number } {
+  private validateContiguous(req: ContiguousPagesRequest): void {
     if (typeof req !== "object" || req === null) throw new TypeError(`allocateContiguous: request must be an object, got ${String(req)}`);
     if (!Number.isSafeInteger(req.pages) || req.pages < 1) throw new RangeError(`allocateContiguous: pages must be a whole number >= 1, got ${req.pages}`);
     checkPfn(req.lowPfn, "allocateContiguous: lowPfn");
@@ -351,7 +366,6 @@ export class PageFrameManager {
     if (boundaryPages !== 0 && !isPow2(boundaryPages)) throw new RangeError(`allocateContiguous: boundaryPages must be 0 or a power of two, got ${boundaryPages}`);
     this.checkNode(req.node, req.nodePolicy, "allocateContiguous");
     checkEffort(req.effort, "allocateContiguous");
-    return { lowPfn: req.lowPfn, highPfn: Math.min(req.highPfn, this.map.pageCount - 1), alignPages, boundaryPages };
   }
 
   private checkNode(node: number | undefined, policy: NodePolicy | undefined, what: string): void {
