@@ -48,6 +48,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .option("--uptime <duration>", "simulated uptime before the scenario, e.g. 0, 90s, 15m, 8h, 3d (default 0)")
     .addOption(new Option("--verifier <mode>", "DMA verifier: off, collect (report every finding; the default) or bugcheck (stop at the first, as Driver Verifier does)"))
     .option("--report <file>", "also write an HTML report")
+    .option("--trace <file>", "also write the event trace (DMA runs, faults, interrupts, allocations) as column-wise JSON")
     .option("--json", "print the results (allocations, findings, statistics) as one JSON object")
     .addHelpText("after", "\nExamples:\n  dmasim run common-buffer-walkthrough --profile x64-iommu --json\n  dmasim run ./my-driver.ts --verifier bugcheck\n  dmasim run fragmentation --profile x64-desktop --report frag.html")
     .action(async (scenario: string, opts: RunOptions) => setCode(await runCommand(io, scenario, opts)));

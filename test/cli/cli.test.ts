@@ -217,6 +217,18 @@ describe("dmasim command", () => {
     expect(off.stdout).toMatch(/^OK {2}leak2/);
   });
 
+  it("run --trace writes the event trace as column-wise JSON", () => {
+    const f = file("traced.json", JSON.stringify({ steps: [{ op: "adapter", device: "plx9656" }, { op: "allocate", as: "b", length: 4096 }, { op: "deviceWrite", buffer: "b", length: 64 }, { op: "free", buffer: "b" }] }));
+    const out = join(work, "trace.json");
+    const r = dmasim(["run", f, "--trace", out]);
+    expect(r.code).toBe(0);
+    const t = JSON.parse(readFileSync(out, "utf8")) as { devices: string[]; kinds: string[]; kind: number[]; length: number[]; allocations: unknown[] };
+    expect(t.devices).toEqual(["plx9656"]);
+    expect(t.kind.map((k) => t.kinds[k])).toEqual(["allocate", "dmaWrite", "free"]);
+    expect(t.length[1]).toBe(64);
+    expect(t.allocations).toHaveLength(1);
+  });
+
   it("run fragmentation prints the success-rate table (sizes as columns) in the terminal", () => {
     const f = file("frag2.json", JSON.stringify({ scenario: "fragmentation", profile: { name: "tiny", arch: "x64", memory: [{ base: 0, length: "64MiB", type: "ram" }], devices: [{ name: "nic", bus: "pci" }] }, params: { trials: 1 } }));
     const r = dmasim(["run", f, "--uptime", "10s"]);

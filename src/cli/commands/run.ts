@@ -17,6 +17,7 @@ export interface RunOptions {
   uptime?: string;
   verifier?: string;
   report?: string;
+  trace?: string;
   json?: boolean;
 }
 
@@ -42,6 +43,10 @@ export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Pro
   progress?.done();
   if (opts.json === true) io.stdout(JSON.stringify(runToJson(record), null, 2) + "\n");
   else io.stdout(renderRunSummary(record, io.style));
+  if (opts.trace !== undefined) {
+    io.writeFile(opts.trace, JSON.stringify(record.trace?.toJSON() ?? null) + "\n");
+    if (opts.json !== true) io.stdout(`Trace written to ${opts.trace}\n`);
+  }
   if (opts.report !== undefined) {
     io.writeFile(opts.report, renderHtmlReport([record], { title: `dmasim report: ${record.scenario}`, version: packageVersion() }));
     if (opts.json !== true) io.stdout(`Report written to ${opts.report}\n`);
