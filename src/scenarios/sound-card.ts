@@ -17,7 +17,9 @@
  * Params (JSON scenario file or CLI): seconds (10), sampleRate (44100),
  * bufferBytes (16384, at most 64 KiB), toneHz (440), refillDelayMs (late:
  * 60), bitsPerSample (16: signed on the card's 16-bit channel; 8: unsigned on
- * its 8-bit channel), channels (2).
+ * its 8-bit channel), channels (2), ioPortNs (0: the cost of each 8237 port
+ * access; with it, count reads can tear and the HAL's read-until-stable loop
+ * matters).
  * The result carries the capture as a WAV file in `wav`.
  */
 import { PAGE_SIZE } from "../core/address.ts";
@@ -47,6 +49,8 @@ export interface SoundCardParams {
   /** 16 (signed, on the card's 16-bit channel) or 8 (unsigned, on its 8-bit channel). */
   readonly bitsPerSample: 8 | 16;
   readonly channels: 1 | 2;
+  /** Simulated cost of each 8237 port access in ns (0: timeless CPU); ISA I/O takes about 1000. */
+  readonly ioPortNs: number;
 }
 
 /** The PCM format of a run. */
@@ -67,7 +71,7 @@ export interface SoundCardResult extends ScenarioResult {
 
 /** Scenario params with defaults; RangeError naming a bad one. */
 export function soundCardParams(variant: SoundCardVariant, params: Readonly<Record<string, unknown>> = {}): SoundCardParams {
-  const known = ["seconds", "sampleRate", "bufferBytes", "toneHz", "refillDelayMs", "bitsPerSample", "channels"];
+  const known = ["seconds", "sampleRate", "bufferBytes", "toneHz", "refillDelayMs", "bitsPerSample", "channels", "ioPortNs"];
   for (const key of Object.keys(params)) if (!known.includes(key)) throw new RangeError(`sound-card: unknown param "${key}" (known: ${known.join(", ")})`);
   const num = (key: string, min: number, max: number, fallback: number, integer: boolean): number => {
     const v = params[key];
@@ -87,6 +91,7 @@ export function soundCardParams(variant: SoundCardVariant, params: Readonly<Reco
     refillDelayMs: num("refillDelayMs", 0, 10_000, variant === "late" ? 60 : 0, false),
     bitsPerSample: num("bitsPerSample", 8, 16, 16, true) as 8 | 16,
     channels: num("channels", 1, 2, 2, true) as 1 | 2,
+    ioPortNs: num("ioPortNs", 0, 100_000, 0, false),
   };
   if (p.bitsPerSample !== 8 && p.bitsPerSample !== 16) throw new RangeError(`sound-card: params.bitsPerSample must be 8 or 16, got ${String(p.bitsPerSample)}`);
   const bufferMs = (bufferBytes / bytesPerSecond(p.sampleRate, p)) * 1000;
@@ -240,6 +245,7 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   const taken = variant === "exhausted" ? exhaustIsaMemory(k) : [];
   if (opts.uptimeSeconds > 0) new Workload(k.pfm, { seed: `sound-card:${opts.seed}`, clock: k.clock }).run(opts.uptimeSeconds);
   const card = sb16Of(k, k.profile.devices.find((d) => d.model === "sb16")?.name ?? "sb16");
+  systemDmaOf(k).dma.setIoAccessNs(p.ioPortNs);
   const fdo: DEVICE_OBJECT = createFdo(k.pdo(card.name), "SoundCard0", k.profile.cacheLineSize);
   bindKernel(fdo, k);
   SoundAddDevice(fdo, { bufferBytes: p.bufferBytes, sampleRate: p.sampleRate, refillDelayNs: Math.round(p.refillDelayMs * 1e6), bitsPerSample: p.bitsPerSample, channels: p.channels });
@@ -281,10 +287,14 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   card.clearCapture();
   card.reserveCapture(source.length);
   const t0 = k.clock.now;
+  const dma = systemDmaOf(k).dma;
+  const channel = p.bitsPerSample === 16 ? card.dma16 : card.dma8;
+  const served0 = dma.servedUnits(channel);
   const play = SoundStartPlayback(k, fdo, user.stream);
   const unitBytes = p.bitsPerSample / 8;
-  const rate = p.sampleRate * p.channels; // DMA units per second
-  const end = t0 + timeForUnits(source.length / unitBytes, rate);
+  // The instant the 8237 fetches the last source sample (later than t0 + its play time when port accesses cost time).
+  const due = dma.timeOfServed(channel, served0 + source.length / unitBytes);
+  const end = Number.isFinite(due) ? due : t0;
   // Run to the instant the last source word has been fetched, in one-second steps for progress.
   for (let t = t0; t < end; ) {
     t = Math.min(end, t + 1e9);
