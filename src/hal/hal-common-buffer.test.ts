@@ -66,6 +66,16 @@ describe("HalAllocateCommonBuffer", () => {
     expect(k.va.find(va)?.cache).toBe("cached");
   });
 
+  it("on arm64-soc follows the device's _CCA like AllocateCommonBuffer: _CCA 0 gives uncached Device memory", () => {
+    const k = bootMachine("arm64-soc");
+    const nc = IoGetDmaAdapter(k, k.pdo("dma-noncoherent"), deviceDescription({ Version: 2, Master: true, ScatterGather: true, Dma64BitAddresses: true, InterfaceType: InterfaceType.Internal, MaximumLength: MiB }), { value: 0 }) as DMA_ADAPTER;
+    const c = IoGetDmaAdapter(k, k.pdo("nic-coherent"), deviceDescription({ Version: 2, Master: true, ScatterGather: true, Dma64BitAddresses: true, InterfaceType: InterfaceType.PCIBus, MaximumLength: MiB }), { value: 0 }) as DMA_ADAPTER;
+    const va = HalAllocateCommonBuffer(nc, PAGE_SIZE, physicalAddress(), true) as number;
+    const vb = HalAllocateCommonBuffer(c, PAGE_SIZE, physicalAddress(), false) as number;
+    expect(k.va.find(va)).toMatchObject({ cache: "noncached", deviceMemory: true });
+    expect(k.va.find(vb)).toMatchObject({ cache: "cached", deviceMemory: false });
+  });
+
   it("HalFreeCommonBuffer with matching values (even at DISPATCH_LEVEL) returns the pages", () => {
     const k = bootMachine("x64-desktop");
     const f = collect(k);
