@@ -13,9 +13,10 @@
  *   device's domain (read-only for a write to the device, write-only for a
  *   read from it), so the list is one logically contiguous element; the
  *   mapping goes away at PutScatterGatherList;
- * - no IOMMU and some page beyond the adapter's reach: the HAL bounces the
- *   transfer through map registers (a contiguous buffer it can reach),
- *   copying out before a write to the device and back after a read.
+ * - no IOMMU and some page beyond the adapter's reach, or a packet-based
+ *   (non-scatter/gather) master and more than one physical run: the HAL
+ *   bounces the transfer through map registers (a contiguous buffer it can
+ *   reach), copying out before a write to the device and back after a read.
  * For a device that does not snoop CPU caches (ARM64 _CCA 0) the HAL cleans
  * the buffer's lines before the transfer and invalidates them after a read,
  * as HalFlushIoBuffers does on such platforms.
@@ -134,7 +135,8 @@ function build(ao: AdapterObject, Mdl: MDL, CurrentVa: number, Length: number, W
   } else {
     let reachable = true;
     for (let i = 0; i < runs.length; i += 2) if ((runs[i] as number) + (runs[i + 1] as number) - 1 > ao.reach.maxAddress) reachable = false;
-    if (reachable) {
+    // A packet (non-scatter/gather) master takes one logically contiguous run: the HAL double-buffers a scattered one through map registers.
+    if (reachable && (ao.scatterGather || runs.length === 2)) {
       for (let i = 0; i < runs.length; i += 2) elements.push({ Address: { QuadPart: BigInt(runs[i] as number) }, Length: runs[i + 1] as number });
     } else {
       const pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(CurrentVa, Length);

@@ -5,7 +5,8 @@ import { STATUS } from "../core/ntstatus.ts";
 import { IoAllocateMdl, type MDL, MmBuildMdlForNonPagedPool } from "../kernel/mdl.ts";
 import type { SCATTER_GATHER_LIST } from "../hal/types.ts";
 import type { HandleOut } from "./driver.ts";
-import { WDF_DMA_ENABLER_CONFIG_INIT, WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION, WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, WdfDmaEnabler, WdfDmaEnablerCreate, WdfDmaEnablerSetMaximumScatterGatherElements, WdfDmaProfileScatterGather64Duplex } from "./dma-enabler.ts";
+import { WDF_OBJECT_ATTRIBUTES_INIT } from "./object.ts";
+import { WdfDmaProfilePacket64, WDF_DMA_ENABLER_CONFIG_INIT, WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION, WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, WdfDmaEnabler, WdfDmaEnablerCreate, WdfDmaEnablerSetMaximumScatterGatherElements, WdfDmaProfileScatterGather64Duplex } from "./dma-enabler.ts";
 import {
   WdfDmaTransaction,
   WdfDmaTransactionCreate,
@@ -21,10 +22,10 @@ import {
 } from "./dma-transaction.ts";
 import { wdfTestbed, type WdfTestbed } from "./test-support.ts";
 
-function setup(flags = 0): { tb: WdfTestbed; en: WdfDmaEnabler; tx: WdfDmaTransaction; buf: { va: number; mdl: MDL } } {
+function setup(flags = 0, profile = WdfDmaProfileScatterGather64Duplex): { tb: WdfTestbed; en: WdfDmaEnabler; tx: WdfDmaTransaction; buf: { va: number; mdl: MDL } } {
   const tb = wdfTestbed();
   const en: HandleOut<WdfDmaEnabler> = { value: null };
-  WdfDmaEnablerCreate(tb.device, { ...WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64Duplex, 8192), Flags: flags }, null, en);
+  WdfDmaEnablerCreate(tb.device, { ...WDF_DMA_ENABLER_CONFIG_INIT(profile, 8192), Flags: flags }, null, en);
   const tx: HandleOut<WdfDmaTransaction> = { value: null };
   expect(WdfDmaTransactionCreate(en.value as WdfDmaEnabler, null, tx)).toBe(STATUS.SUCCESS);
   // Eight pages that are not physically adjacent, so each page is its own scatter/gather element.
@@ -144,5 +145,25 @@ describe("WDFDMATRANSACTION", () => {
     tb.device.deleteObject();
     expect(tx.state).toBe("destroyed");
     expect(findings).toEqual([]);
+  });
+
+  it("a ParentObject in the attributes gives STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED: the parent is always the enabler", () => {
+    const { tb, en } = setup();
+    const out: HandleOut<WdfDmaTransaction> = { value: null };
+    expect(WdfDmaTransactionCreate(en, WDF_OBJECT_ATTRIBUTES_INIT({ ParentObject: tb.device }), out)).toBe(STATUS.WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
+    expect(out.value).toBeNull();
+  });
+
+  it("a packet-profile transaction gets one contiguous element for a scattered buffer (map-register double buffering)", () => {
+    const { tx, buf } = setup(0, WdfDmaProfilePacket64);
+    let n = -1;
+    WdfDmaTransactionInitialize(tx, (_t, _d, _c, _dir, sg) => ((n = sg.NumberOfElements), true), WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 8000);
+    expect(WdfDmaTransactionExecute(tx, null)).toBe(STATUS.SUCCESS);
+    expect(n).toBe(1);
+  });
+
+  it("a packet-profile transaction may not run past its MDL (no chained MDLs): STATUS_INVALID_PARAMETER", () => {
+    const { tx, buf } = setup(0, WdfDmaProfilePacket64);
+    expect(WdfDmaTransactionInitialize(tx, () => true, WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 20001)).toBe(STATUS.INVALID_PARAMETER);
   });
 });

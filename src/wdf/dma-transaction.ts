@@ -4,7 +4,8 @@
  * fxdmatransactionapi.cpp, fxdmatransactionscattergather.cpp; DDI
  * wdfdmatransaction.h):
  *
- * - WdfDmaTransactionCreate (parent: the enabler unless the attributes name one);
+ * - WdfDmaTransactionCreate (parent: always the enabler) for bus-master
+ *   profiles (system-profile transactions are not modelled);
  * - WdfDmaTransactionInitialize(EvtProgramDma, direction, MDL, VA, Length);
  * - WdfDmaTransactionExecute: the first fragment — min(remaining,
  *   the enabler's fragment length, the transaction's maximum length) — gets
@@ -26,7 +27,7 @@ import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import type { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
 import { WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, type WDF_DMA_DIRECTION, WdfDmaEnabler } from "./dma-enabler.ts";
-import { FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WDF_VIOLATION_DMA_TRANSACTION_STATE, WdfObject } from "./object.ts";
+import { FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED, FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WDF_VIOLATION_DMA_TRANSACTION_STATE, WdfObject } from "./object.ts";
 
 /** EVT_WDF_PROGRAM_DMA: program the device with the list; TRUE when the transfer started. */
 export type EVT_WDF_PROGRAM_DMA = (Transaction: WdfDmaTransaction, Device: WdfDevice, Context: unknown, Direction: WDF_DMA_DIRECTION, SgList: SCATTER_GATHER_LIST) => boolean;
@@ -155,16 +156,20 @@ export class WdfDmaTransaction extends WdfObject {
   }
 }
 
-/** WdfDmaTransactionCreate(DmaEnabler, Attributes, DmaTransaction) (<= DISPATCH_LEVEL); parent: the enabler unless ParentObject is given. */
+/**
+ * WdfDmaTransactionCreate(DmaEnabler, Attributes, DmaTransaction) (<= DISPATCH_LEVEL).
+ * The parent is always the enabler: a ParentObject gives
+ * STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED (fxdmatransactionapi.cpp validates
+ * with FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED).
+ */
 export function WdfDmaTransactionCreate(DmaEnabler: WdfDmaEnabler, Attributes: WDF_OBJECT_ATTRIBUTES | null, DmaTransaction: HandleOut<WdfDmaTransaction>): NTSTATUS {
   const en = validHandle(DmaEnabler, WdfDmaEnabler, "WdfDmaTransactionCreate");
   DmaTransaction.value = null;
-  const status = FxValidateObjectAttributes(Attributes);
+  const status = FxValidateObjectAttributes(Attributes, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED);
   if (!NT_SUCCESS(status)) return status;
-  const parent = Attributes?.ParentObject ?? en;
-  validHandle(parent, WdfObject, "WdfDmaTransactionCreate");
+  if (!en.isBusMaster) throw new TypeError("WdfDmaTransactionCreate: system-profile transactions are not modelled; use a bus-master profile");
   const tx = new WdfDmaTransaction(en, Attributes);
-  tx.commit(parent);
+  tx.commit(en);
   DmaTransaction.value = tx;
   return STATUS.SUCCESS;
 }
@@ -182,6 +187,8 @@ export function WdfDmaTransactionInitialize(DmaTransaction: WdfDmaTransaction, E
   if (tx.enabler.description(DmaDirection).AdapterObject === null) return STATUS.INVALID_PARAMETER;
   const start = MmGetMdlVirtualAddress(Mdl);
   if (VirtualAddress < start || VirtualAddress >= start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
+  // Packet profiles do not take chained MDLs: the transfer must stay inside the first one.
+  if (!tx.enabler.isScatterGather && VirtualAddress + Length > start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
   tx.initialize(EvtProgramDmaFunction, DmaDirection, Mdl, VirtualAddress, Length);
   return STATUS.SUCCESS;
 }
