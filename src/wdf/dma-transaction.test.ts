@@ -91,13 +91,12 @@ describe("WDFDMATRANSACTION", () => {
     expect(lengths).toEqual([4096]);
   });
 
-  it("a list with more elements than WdfDmaEnablerSetMaximumScatterGatherElements allows gives STATUS_WDF_TOO_FRAGMENTED", () => {
+  it("Initialize gives STATUS_WDF_TOO_FRAGMENTED when a fragment spans more pages than WdfDmaEnablerSetMaximumScatterGatherElements allows", () => {
     const { en, tx, buf } = setup();
-    WdfDmaEnablerSetMaximumScatterGatherElements(en, 1);
-    let called = false;
-    WdfDmaTransactionInitialize(tx, () => (called = true), WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 8192);
-    expect(WdfDmaTransactionExecute(tx, null)).toBe(STATUS.WDF_TOO_FRAGMENTED);
-    expect(called).toBe(false);
+    WdfDmaEnablerSetMaximumScatterGatherElements(en, 2);
+    // 8 KiB starting 0x200 into a page spans 3 pages.
+    expect(WdfDmaTransactionInitialize(tx, () => true, WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 8192)).toBe(STATUS.WDF_TOO_FRAGMENTED);
+    expect(WdfDmaTransactionInitialize(tx, () => true, WdfDmaDirectionWriteToDevice, buf.mdl, buf.va + 0xe00, 8192)).toBe(STATUS.SUCCESS);
   });
 
   it("with NO_SGLIST_PREALLOCATION the enabler keeps no list and transactions use GetScatterGatherList", () => {

@@ -177,7 +177,10 @@ export function WdfDmaTransactionCreate(DmaEnabler: WdfDmaEnabler, Attributes: W
 /**
  * WdfDmaTransactionInitialize(DmaTransaction, EvtProgramDmaFunction,
  * DmaDirection, Mdl, VirtualAddress, Length): STATUS_INVALID_PARAMETER for
- * Length 0, a bad direction, or a direction the enabler has no adapter for.
+ * Length 0, a bad direction, a direction the enabler has no adapter for, or
+ * a VirtualAddress outside the first MDL; STATUS_WDF_TOO_FRAGMENTED when a
+ * fragment would need more map registers (pages) than the enabler's
+ * scatter/gather element limit (FxDmaScatterGatherTransaction::InitializeResources).
  */
 export function WdfDmaTransactionInitialize(DmaTransaction: WdfDmaTransaction, EvtProgramDmaFunction: EVT_WDF_PROGRAM_DMA, DmaDirection: WDF_DMA_DIRECTION, Mdl: MDL, VirtualAddress: number, Length: number): NTSTATUS {
   const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionInitialize");
@@ -189,8 +192,39 @@ export function WdfDmaTransactionInitialize(DmaTransaction: WdfDmaTransaction, E
   if (VirtualAddress < start || VirtualAddress >= start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
   // Packet profiles do not take chained MDLs: the transfer must stay inside the first one.
   if (!tx.enabler.isScatterGather && VirtualAddress + Length > start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
+  // InitializeResources: every fragment's map registers (pages spanned) must fit the enabler's scatter/gather element limit.
+  const maxSg = tx.enabler.maxSGElements;
+  const frag = tx.enabler.description(DmaDirection).MaximumFragmentLength || Length;
+  for (let off = 0; off < Length; off += frag) {
+    if (pagesSpanned(Mdl, VirtualAddress, off, Math.min(frag, Length - off)) > maxSg) return STATUS.WDF_TOO_FRAGMENTED;
+  }
   tx.initialize(EvtProgramDmaFunction, DmaDirection, Mdl, VirtualAddress, Length);
   return STATUS.SUCCESS;
+}
+
+/** Pages spanned by `length` bytes starting `offset` bytes into the transfer at `va` in an MDL chain. */
+function pagesSpanned(mdl0: MDL, va0: number, offset: number, length: number): number {
+  let mdl: MDL | null = mdl0;
+  let va = va0;
+  let skip = offset;
+  let left = length;
+  let pages = 0;
+  while (mdl !== null && left > 0) {
+    const end = MmGetMdlVirtualAddress(mdl) + mdl.ByteCount;
+    const avail = end - va;
+    if (skip >= avail) {
+      skip -= avail;
+    } else {
+      const start = va + skip;
+      const n = Math.min(left, end - start);
+      pages += Math.floor((start + n - 1) / 4096) - Math.floor(start / 4096) + 1;
+      left -= n;
+      skip = 0;
+    }
+    mdl = mdl.Next;
+    if (mdl !== null) va = MmGetMdlVirtualAddress(mdl);
+  }
+  return pages;
 }
 
 /**
