@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { physicalAddress } from "../core/address.ts";
-import { setHalObserver } from "../hal/hal-state.ts";
+import { halState, setHalObserver } from "../hal/hal-state.ts";
 import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
 import type { HalObserver } from "../hal/observer.ts";
 import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../hal/types.ts";
 import { bootMachine, type Kernel } from "../kernel/kernel.ts";
 import type { BusObserver } from "../machine/bus.ts";
 import { interruptControllerOf } from "../kernel/interrupt.ts";
+import { plxScenario } from "../scenarios/plx.ts";
 import { attachTrace } from "./attach.ts";
 import { TraceLog } from "./trace-log.ts";
 
@@ -115,5 +116,27 @@ describe("tracing interrupts", () => {
     pic.setLine(5, true);
     expect(t.count).toBe(2);
     expect(pic.edges[5]).toBe(2);
+  });
+});
+
+describe("the trace does not hide HAL hooks it does not record", () => {
+  it("optional hooks (transfer mapping) reach the observer chained behind the trace", () => {
+    const k = bootMachine("x64-desktop");
+    attachTrace(k, new TraceLog());
+    const seen: string[] = [];
+    setHalObserver(k, { onTransferMapped: (_key, e) => seen.push(`map ${e.device} ${e.length}`), onTransferUnmapped: () => seen.push("unmap") });
+    const obs = halState(k).observer;
+    const key = {};
+    obs?.onTransferMapped?.(key, { device: "plx9656", logical: 0x1000, length: 64, pfns: [1] });
+    obs?.onTransferUnmapped?.(key);
+    expect(seen).toEqual(["map plx9656 64", "unmap"]);
+  });
+
+  it("the plx scenario's scatter/gather transfers stay legitimate DMA targets for the verifier when traced", async () => {
+    const t = new TraceLog();
+    const r = await plxScenario.run({ profile: "x64-desktop", seed: 1, uptimeSeconds: 0, verifier: "collect", onBoot: (kk) => attachTrace(kk, t) });
+    expect(r.ok).toBe(true);
+    expect(r.findings).toEqual([]);
+    expect(t.count).toBeGreaterThan(0);
   });
 });

@@ -8,7 +8,7 @@
  * untraced machine keeps a plain null hook (one branch on the hot path).
  */
 import { halState } from "../hal/hal-state.ts";
-import type { CommonBufferEvent, HalObserver } from "../hal/observer.ts";
+import type { CommonBufferEvent, HalObserver, TransferEvent } from "../hal/observer.ts";
 import { interruptControllerOf } from "../kernel/interrupt.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import type { BusFault, BusMaster, BusObserver, DmaBus } from "../machine/bus.ts";
@@ -65,27 +65,53 @@ export class TraceHalObserver implements HalObserver {
     this.trace.noteFree(e.va, e.time);
     this.next?.onCommonBufferFreed?.(e);
   }
+
+  // Mapped transfers (MapTransfer, scatter/gather lists) are not traced here, but the next observer (the verifier) must see them.
+  onTransferMapped(key: object, e: TransferEvent): void {
+    this.next?.onTransferMapped?.(key, e);
+  }
+
+  onTransferUnmapped(key: object): void {
+    this.next?.onTransferUnmapped?.(key);
+  }
 }
 
 /**
- * Make `obj[key]` read as `outer` while a write stores into `outer.next`, so
- * an observer installed later is chained behind the trace instead of
- * replacing it. Returns the function that restores a plain property.
+ * Make `obj[key]` read as `exposed` (by default `inner`) while a write stores
+ * into `inner.next`, so an observer installed later is chained behind the
+ * trace instead of replacing it. Returns the function that restores a plain
+ * property holding whatever is chained.
  */
-function interpose<K extends string, T extends { next: unknown }>(obj: Record<K, unknown>, key: K, outer: T): () => void {
-  outer.next = obj[key] ?? null;
+function interpose<K extends string, T extends { next: unknown }>(obj: Record<K, unknown>, key: K, inner: T, exposed: object = inner): () => void {
+  inner.next = obj[key] ?? null;
   Object.defineProperty(obj, key, {
     configurable: true,
     enumerable: true,
-    get: () => outer,
+    get: () => exposed,
     set: (v: unknown) => {
-      // Setting the trace itself (or null after a detach elsewhere) keeps the chain intact.
-      if (v !== outer) outer.next = v ?? null;
+      // Re-installing the trace itself keeps the chain intact.
+      if (v !== exposed && v !== inner) inner.next = v ?? null;
     },
   });
   return () => {
-    Object.defineProperty(obj, key, { configurable: true, enumerable: true, writable: true, value: outer.next });
+    Object.defineProperty(obj, key, { configurable: true, enumerable: true, writable: true, value: inner.next });
   };
+}
+
+/**
+ * The HAL observer interface grows optional hooks (transfer mapping, ...):
+ * any hook the trace does not implement itself goes straight to the chained
+ * observer, so the verifier behind the trace sees all of them.
+ */
+function forwardUnknownHooks(obs: TraceHalObserver): HalObserver {
+  return new Proxy(obs, {
+    get(target, prop, receiver) {
+      if (prop in target) return Reflect.get(target, prop, receiver) as unknown;
+      const next = target.next as Record<PropertyKey, unknown> | null;
+      const v = next?.[prop];
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(next) : v;
+    },
+  });
 }
 
 /** Record the bus traffic of `bus` (chaining any observer installed before or after). Returns the detach function. */
@@ -95,7 +121,8 @@ export function traceBus(bus: DmaBus, clock: Clock, trace: TraceLog): () => void
 
 /** Record a machine's common-buffer allocations and frees. Returns the detach function. */
 export function traceHal(k: Kernel, trace: TraceLog): () => void {
-  return interpose(halState(k) as unknown as Record<"observer", unknown>, "observer", new TraceHalObserver(trace));
+  const obs = new TraceHalObserver(trace);
+  return interpose(halState(k) as unknown as Record<"observer", unknown>, "observer", obs, forwardUnknownHooks(obs));
 }
 
 /**
