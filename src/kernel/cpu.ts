@@ -9,6 +9,8 @@ export class Cpu {
   readonly va: VaSpace;
   private readonly b8 = new Uint8Array(8);
   private readonly dv = new DataView(this.b8.buffer);
+  /** Reused staging buffer for Rtl copies and fills (no allocation per call). */
+  private scratch = new Uint8Array(4096);
 
   constructor(va: VaSpace) {
     this.va = va;
@@ -67,15 +69,22 @@ export class Cpu {
   /** RtlFillMemory. */
   RtlFillMemory(va: number, length: number, fill: number): void {
     if (length <= 0) return;
-    this.va.write(va, new Uint8Array(length).fill(fill));
+    const tmp = this.staging(length);
+    tmp.fill(fill);
+    this.va.write(va, tmp);
   }
 
   /** RtlCopyMemory (non-overlapping) between two kernel VAs. */
   RtlCopyMemory(dstVa: number, srcVa: number, length: number): void {
     if (length <= 0) return;
-    const tmp = new Uint8Array(length);
+    const tmp = this.staging(length);
     this.va.read(srcVa, tmp);
     this.va.write(dstVa, tmp);
+  }
+
+  private staging(length: number): Uint8Array {
+    if (this.scratch.length < length) this.scratch = new Uint8Array(Math.max(length, this.scratch.length * 2));
+    return this.scratch.subarray(0, length);
   }
 
   /** RtlMoveMemory: overlapping ranges are fine (we copy through a buffer). */

@@ -8,7 +8,8 @@
  *
  * Devices that advance lazily (the 8237) register a catch-up with
  * addCatchUp; it runs before any driver code (ISR, DPC) at a simulated
- * instant, so the code sees memory and registers as of that instant.
+ * instant and before every CPU access (VaSpace.beforeAccess), so the code
+ * sees memory and registers as of that instant.
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL, irqlName } from "../core/irql.ts";
@@ -63,6 +64,8 @@ function state(k: Kernel): DpcState {
 /** Register a device catch-up to run before driver code (see the file comment). */
 export function addCatchUp(k: Kernel, fn: () => void): void {
   state(k).catchUps.push(fn);
+  // Driver code touching memory at top level (not in an ISR/DPC) needs the devices caught up too.
+  k.va.beforeAccess ??= () => catchUpDevices(k);
 }
 
 /** Bring every lazily advancing device up to now. */

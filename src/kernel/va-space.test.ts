@@ -78,3 +78,15 @@ describe("system VA space and CPU access", () => {
     expect(cpu.readU64(m.startVa)).toBe(0x1122_3344_5566_7788n);
   });
 });
+
+describe("VaSpace.beforeAccess", () => {
+  it("runs before every CPU load and store, so lazily advancing devices catch up first", () => {
+    const { va, cpu } = setup();
+    const m = va.map([9], "cached", "test");
+    let calls = 0;
+    va.beforeAccess = () => calls++;
+    cpu.writeU32(m.startVa, 1);
+    cpu.readU32(m.startVa);
+    expect(calls).toBe(2);
+  });
+});

@@ -49,6 +49,11 @@ export class VaSpace {
   private readonly freeRanges: [number, number][] = [[SYSTEM_VA_BASE, SYSTEM_VA_END]];
   private last: VaMapping | undefined;
   observer: CpuAccessObserver | null = null;
+  /**
+   * Runs before every CPU access: lazily advancing devices (the 8237) catch up
+   * to now, so a CPU store never overtakes a DMA transfer that was due earlier.
+   */
+  beforeAccess: (() => void) | null = null;
 
   constructor(mem: MemorySystem) {
     this.mem = mem;
@@ -119,6 +124,7 @@ export class VaSpace {
   }
 
   private access(va: number, buf: Uint8Array, write: boolean, width: number): void {
+    if (this.beforeAccess !== null) this.beforeAccess();
     let done = 0;
     const len = buf.length;
     while (done < len) {

@@ -67,3 +67,11 @@ describe("DmaBus (the device path)", () => {
     expect(bus.faults[0]).toMatchObject({ device: "d", logical: 0x5000, reason: "iommu-not-mapped", write: true });
   });
 });
+
+describe("DmaBus scalar access", () => {
+  it("readU32 returns values at and above 2^31 as unsigned numbers", () => {
+    const { bus } = setup();
+    bus.writeU32(dev, 0x300000, 0xdeadbeef);
+    expect(bus.readU32(dev, 0x300000)).toBe(0xdeadbeef);
+  });
+});

@@ -80,7 +80,7 @@ export class DmaBus {
   readU32(dev: BusMaster, la: number): number {
     const b = this.scratch4;
     this.read(dev, la, b);
-    return (b[0] as number) | ((b[1] as number) << 8) | ((b[2] as number) << 16) | (((b[3] as number) << 24) >>> 0);
+    return ((b[0] as number) | ((b[1] as number) << 8) | ((b[2] as number) << 16) | ((b[3] as number) << 24)) >>> 0;
   }
 
   writeU32(dev: BusMaster, la: number, v: number): boolean {
