@@ -7,6 +7,7 @@ import {
   DESC_PTR_FROM_DEVICE,
   DESC_PTR_LAST,
   DESC_PTR_PCI,
+  DMACSR_ABORT,
   DMACSR_CLEAR,
   DMACSR_DONE,
   DMACSR_ENABLE,
@@ -166,5 +167,38 @@ describe("PLX 9656 device model", () => {
     expect(() => plx.readRegisterUlong(0x200)).toThrow(RangeError);
     expect(() => plx.writeRegisterUlong(0x82, 1)).toThrow(RangeError);
     expect(() => new Plx9656(k.bus, k.clock, { busMaster: MASTER, busRate: 0 })).toThrow(RangeError);
+  });
+
+  it("block mode (scatter/gather off) moves DMASIZ bytes between DMAPADR and DMALADR and raises done", () => {
+    const k = bootMachine("x64-desktop");
+    const plx = new Plx9656(k.bus, k.clock, { busMaster: MASTER });
+    const data = alloc(k, 4096);
+    k.cpu.writeBytes(data.va, new Uint8Array(100).fill(9));
+    plx.writeRegisterUlong(PLX_REG.DMAMODE0, DMAMODE_DONE_INT_ENABLE);
+    plx.writeRegisterUlong(PLX_REG.DMAPADR0, data.pa);
+    plx.writeRegisterUlong(PLX_REG.DMALADR0, 0x40);
+    plx.writeRegisterUlong(PLX_REG.DMASIZ0, 100);
+    plx.writeRegisterUlong(PLX_REG.DMADPR0, 0);
+    plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
+    k.clock.runAll();
+    expect(plx.sram.subarray(0x40, 0x40 + 100)).toEqual(new Uint8Array(100).fill(9));
+    expect(plx.readRegisterUlong(PLX_REG.INTCSR) & INTCSR_DMA0_INT_ACTIVE).toBe(INTCSR_DMA0_INT_ACTIVE);
+  });
+
+  it("Abort stops a running chain: the channel reports Done and moves nothing more", () => {
+    const k = bootMachine("x64-desktop");
+    const plx = new Plx9656(k.bus, k.clock, { busMaster: MASTER });
+    const ring = alloc(k, 4096);
+    const data = alloc(k, 8192);
+    k.cpu.writeBytes(data.va, new Uint8Array(64).fill(5));
+    dte(k, ring.va, 0, data.pa, 0, 64, DESC_PTR_PCI | DESC_PTR_LAST);
+    plx.writeRegisterUlong(PLX_REG.DMAMODE0, DMAMODE_SG_MODE);
+    plx.writeRegisterUlong(PLX_REG.DMADPR0, ring.pa | DESC_PTR_PCI);
+    plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
+    plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_ABORT);
+    k.clock.runAll();
+    expect(plx.busy(0)).toBe(false);
+    expect(plx.readRegisterUchar(PLX_REG.DMACSR0) & DMACSR_DONE).toBe(DMACSR_DONE);
+    expect(plx.sram[0]).toBe(0);
   });
 });

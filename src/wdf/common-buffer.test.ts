@@ -206,4 +206,12 @@ describe("WDFCOMMONBUFFER lifetime", () => {
     expect(log.freed).toHaveLength(1);
     expect(b.state).toBe("deleted");
   });
+
+  it("with the KMDF verifier on, a call above PASSIVE_LEVEL gives STATUS_INVALID_DEVICE_REQUEST and a NULL handle", () => {
+    const tb = wdfTestbed("x64-desktop", { verifier: true });
+    const en = enabler(tb);
+    const out: HandleOut<WdfCommonBuffer> = { value: null };
+    expect(tb.k.atDispatch(() => WdfCommonBufferCreate(en, 64, null, out))).toBe(STATUS.INVALID_DEVICE_REQUEST);
+    expect(out.value).toBeNull();
+  });
 });
