@@ -4,6 +4,7 @@ import type { Finding } from "../core/findings.ts";
 import { bootMachine } from "../kernel/kernel.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
 import { executeScenario } from "../cli/execute.ts";
+import { TraceLog } from "../trace/trace-log.ts";
 import fixture from "../../test/fixtures/buffers-scenario.ts";
 import { buffersOfFinding, collectBuffers, parseAddress } from "./buffers.ts";
 import { fragmentationPanels } from "./fragmentation-chart.ts";
@@ -82,6 +83,19 @@ describe("HTML report", () => {
     expect(html).not.toContain("did not return its machine");
     expect(html).toContain('<div class="maps"></div>');
     expect(html).toContain("*** STOP: 0xE6");
+  });
+
+  it("lists at most 1000 buffers, live ones first, and says how many there were", () => {
+    const t = new TraceLog();
+    for (let i = 0; i < 1200; i++) {
+      t.noteAllocation({ device: "nic0", routine: "AllocateCommonBuffer", va: 0xc000_0000_0000 + i * 8192, logical: i * 4096, length: 4096, pages: 1, pfns: [i], cache: "cached", deviceMemory: false, allocatedAt: i });
+      if (i < 1100) t.noteFree(0xc000_0000_0000 + i * 8192, i + 1);
+    }
+    const r: RunRecord = { scenario: "many", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "off", result: { ok: true, summary: [] }, trace: t };
+    const html = renderHtmlReport([r]);
+    expect(html).toContain("1000 of 1200 buffers shown");
+    expect(html).toContain('data-buffer="1199"');
+    expect(html).not.toContain('data-buffer="1000"');
   });
 
   it("escapes text", () => {

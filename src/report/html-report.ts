@@ -80,12 +80,17 @@ function badgeHtml(r: RunRecord): string {
   return `<span class="badge ${cls}">${escapeHtml(text)}</span>`;
 }
 
+/** Buffers listed and drawn in the page; --json has all of them. */
+const MAX_HTML_BUFFERS = 1000;
+
 /** Findings listed in the page; the rest are counted. */
 const MAX_HTML_FINDINGS = 200;
 
 function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { html: string; data: unknown } {
   const id = `run-${index}`;
-  const buffers = collectBuffers(r);
+  const all = collectBuffers(r);
+  // A run with very many buffers (probe allocations) keeps the page light: live ones first, then the earliest freed.
+  const buffers = all.length <= MAX_HTML_BUFFERS ? all : [...all.filter((b) => b.freedAt === null), ...all.filter((b) => b.freedAt !== null)].slice(0, MAX_HTML_BUFFERS).sort((a, b) => a.id - b.id);
   const findings = runFindings(r);
   const findingBuffers = findings.map((f) => buffersOfFinding(f, buffers));
   const findingsOf = new Map<number, number[]>();
@@ -110,6 +115,7 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
     parts.push(`<div class="maps"></div>`);
   }
   parts.push(`<h3>Common buffers</h3>`, bufferTable(buffers, findingsOf));
+  if (all.length > buffers.length) parts.push(`<p class="muted">${buffers.length} of ${all.length} buffers shown (all of them are in <code>--json</code>).</p>`);
   parts.push(`<h3>DMA traffic and interrupts</h3>`);
   if (timeline === null) parts.push(`<p class="muted">No trace was recorded for this run.</p>`);
   else {
