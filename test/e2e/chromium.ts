@@ -14,13 +14,13 @@ export const CHROMIUM = "/usr/bin/chromium";
 export const INSTALL_COMMAND = "apt-get update && apt-get install -y --no-install-recommends chromium";
 
 /** Make sure /usr/bin/chromium exists (installing it as root); throws with the command otherwise. */
-export function ensureChromium(): string {
-  if (existsSync(CHROMIUM)) return CHROMIUM;
-  if (process.getuid?.() === 0) {
+export function ensureChromium(executable = CHROMIUM, isRoot = process.getuid?.() === 0): string {
+  if (existsSync(executable)) return executable;
+  if (isRoot) {
     execFileSync("sh", ["-c", `DEBIAN_FRONTEND=noninteractive ${INSTALL_COMMAND}`], { stdio: "inherit" });
-    if (existsSync(CHROMIUM)) return CHROMIUM;
+    if (existsSync(executable)) return executable;
   }
-  throw new Error(`Chromium is missing at ${CHROMIUM}; install it with: sudo sh -c '${INSTALL_COMMAND}'`);
+  throw new Error(`Chromium is missing at ${executable}; install it with: sudo sh -c '${INSTALL_COMMAND}'`);
 }
 
 /** A headless Chromium with a fresh, empty profile and no background networking. */
