@@ -14,6 +14,7 @@ import { builtinProfile } from "../../src/machine/builtin-profiles.ts";
 import { parseProfile } from "../../src/machine/profile.ts";
 import { renderHtmlReport } from "../../src/report/html-report.ts";
 import type { RunRecord } from "../../src/report/run-record.ts";
+import { commonBufferWalkthroughScenario } from "../../src/scenarios/common-buffer-walkthrough.ts";
 import { fragmentationScenario } from "../../src/scenarios/fragmentation.ts";
 import fixture from "../fixtures/buffers-scenario.ts";
 import { launchBrowser } from "./chromium.ts";
@@ -29,6 +30,7 @@ beforeAll(async () => {
     await executeScenario(fixture, { name: fixture.name, profile: builtinProfile("x64-iommu"), seed: 1, uptimeSeconds: 0, verifier: "collect" }),
     await executeScenario(fixture, { name: fixture.name, profile: builtinProfile("x64-1tib"), seed: 1, uptimeSeconds: 0, verifier: "collect" }),
     await executeScenario(fragmentationScenario, { name: "fragmentation", profile: tiny, seed: 1, uptimeSeconds: 20, verifier: "off", params: { trials: 1 } }),
+    await executeScenario(commonBufferWalkthroughScenario, { name: "common-buffer-walkthrough", profile: builtinProfile("x64-iommu"), seed: 1, uptimeSeconds: 0, verifier: "collect" }),
   ];
   const dir = mkdtempSync(join(tmpdir(), "dmasim-e2e-"));
   const file = join(dir, "report.html");
@@ -158,6 +160,16 @@ describe("HTML report in Chromium", () => {
     });
     expect(bars).toBeGreaterThan(50);
     expect(await page.locator("#run-2 canvas.frag").count()).toBe(4);
+  });
+
+  it("a verifier finding links to the buffer it concerns; following the link shows that buffer", async () => {
+    const link = page.locator("#run-3 ol.findings a[data-buffer]").first();
+    expect(await link.count()).toBe(1);
+    const id = await link.getAttribute("data-buffer");
+    await link.click();
+    const text = await page.locator("#run-3 .buffer-details").innerText();
+    expect(text).toContain(`#${id} of plx9656`);
+    expect(text).toContain("DMA_PHYSICAL_ADDRESS_USED");
   });
 
   it("logs no console errors or warnings and makes no network requests", () => {
