@@ -2,9 +2,10 @@
  * The verifier's shadow of every DMA target: live common buffers (and mapped
  * transfers), plus recently freed ones kept in a quarantine so that a device
  * touching them is caught as a use after free. Struct-of-arrays records
- * indexed by a small id, and three open-addressing hashes in typed arrays:
- * VA page -> id, physical page -> id, logical page -> id (the last only for
- * buffers whose logical address differs from the physical one). Per 64-byte
+ * indexed by a small id, and two open-addressing hashes in typed arrays:
+ * physical page -> id and logical page -> id (the latter only for buffers
+ * whose logical address differs from the physical one). A buffer is found
+ * from its VA through the page frame of its mapping's first page. Per 64-byte
  * line of each buffer, one "initialised" bit (written by the CPU or a device
  * since allocation). Allocation + free bookkeeping is O(1) per page.
  */
@@ -35,25 +36,27 @@ export interface BufferSpec {
   readonly time: number;
 }
 
+// Record layout: one 64-byte row per id in a Float64Array, so that the
+// bookkeeping for one buffer touches one cache line.
+const F_STATE = 0; // state | kind << 2 | (scattered pages ? 8 : 0)
+const F_VA = 1;
+const F_LENGTH = 2;
+const F_LOGICAL = 3;
+const F_PFN0 = 4;
+const F_PAGES = 5;
+const F_OWNER = 6; // device * 2^32 + site + 1
+const F_TIME = 7;
+const STRIDE = 8;
+const SCATTERED = 8;
+
 export class BufferTable {
-  state = new Uint8Array(1024);
-  kind = new Uint8Array(1024);
-  va = new Float64Array(1024);
-  length = new Float64Array(1024);
-  logical = new Float64Array(1024);
-  pfn0 = new Float64Array(1024);
-  pages = new Int32Array(1024);
-  device = new Int32Array(1024);
-  site = new Int32Array(1024);
-  time = new Float64Array(1024);
-  /** Lines initialised so far (page 0 inline in initLo/initHi, others in initMore). */
-  initLines = new Int32Array(1024);
-  initLo = new Uint32Array(1024);
-  initHi = new Uint32Array(1024);
+  private rec = new Float64Array(1024 * STRIDE);
+  /** Per id: lines initialised, then the init bits of page 0 (two words); other pages in initMore. */
+  private init = new Uint32Array(1024 * 3);
   readonly initMore: (Uint32Array | null)[] = [];
   readonly pfnList: (Int32Array | null)[] = [];
+  private capacity = 1024;
 
-  readonly byVa = new NumHash(1024);
   readonly byPfn = new NumHash(1024);
   readonly byLpn = new NumHash(64);
 
@@ -63,29 +66,72 @@ export class BufferTable {
   private qHead = 0;
   live = 0;
 
+  stateOf(id: number): number {
+    return (this.rec[id * STRIDE + F_STATE] as number) & 3;
+  }
+  kindOf(id: number): number {
+    return ((this.rec[id * STRIDE + F_STATE] as number) >>> 2) & 1;
+  }
+  vaOf(id: number): number {
+    return this.rec[id * STRIDE + F_VA] as number;
+  }
+  lengthOf(id: number): number {
+    return this.rec[id * STRIDE + F_LENGTH] as number;
+  }
+  logicalOf(id: number): number {
+    return this.rec[id * STRIDE + F_LOGICAL] as number;
+  }
+  pfn0Of(id: number): number {
+    return this.rec[id * STRIDE + F_PFN0] as number;
+  }
+  pagesOf(id: number): number {
+    return this.rec[id * STRIDE + F_PAGES] as number;
+  }
+  deviceOf(id: number): number {
+    return Math.floor((this.rec[id * STRIDE + F_OWNER] as number) / 4294967296);
+  }
+  siteOf(id: number): number {
+    return ((this.rec[id * STRIDE + F_OWNER] as number) % 4294967296) - 1;
+  }
+  timeOf(id: number): number {
+    return this.rec[id * STRIDE + F_TIME] as number;
+  }
+  /** True when the buffer's pages are physically contiguous. */
+  contiguous(id: number): boolean {
+    return ((this.rec[id * STRIDE + F_STATE] as number) & SCATTERED) === 0;
+  }
+
   /** Record a buffer; returns its id. */
   add(s: BufferSpec): number {
+    return this.addFields(s.kind, s.va, s.length, s.pages, s.logical, s.pfns, s.pfn0, s.device, s.site, s.time);
+  }
+
+  /** add() without the spec object (the allocation hot path). */
+  addFields(kind: number, va: number, length: number, pages: number, logical: number, pfns: Int32Array | null, pfn0: number, device: number, site: number, time: number): number {
     const id = this.freeIds.pop() ?? this.newId();
-    this.state[id] = STATE_LIVE;
-    this.kind[id] = s.kind;
-    this.va[id] = s.va;
-    this.length[id] = s.length;
-    this.logical[id] = s.logical;
-    this.pfn0[id] = s.pfn0;
-    this.pages[id] = s.pages;
-    this.device[id] = s.device;
-    this.site[id] = s.site;
-    this.time[id] = s.time;
-    this.initLines[id] = 0;
-    this.initLo[id] = 0;
-    this.initHi[id] = 0;
-    this.initMore[id] = s.pages > 1 ? new Uint32Array((s.pages - 1) * 2) : null;
-    this.pfnList[id] = s.pfns;
-    if (s.kind === KIND_COMMON_BUFFER) this.byVa.set(s.va / PAGE, id);
-    const translated = s.logical !== s.pfn0 * PAGE || s.pfns !== null;
-    for (let p = 0; p < s.pages; p++) {
-      this.byPfn.set(s.pfns === null ? s.pfn0 + p : (s.pfns[p] as number), id);
-      if (translated) this.byLpn.set(s.logical / PAGE + p, id);
+    const r = this.rec;
+    const o = id * STRIDE;
+    r[o + F_STATE] = STATE_LIVE | (kind << 2) | (pfns === null ? 0 : SCATTERED);
+    r[o + F_VA] = va;
+    r[o + F_LENGTH] = length;
+    r[o + F_LOGICAL] = logical;
+    r[o + F_PFN0] = pfn0;
+    r[o + F_PAGES] = pages;
+    r[o + F_OWNER] = device * 4294967296 + site + 1;
+    r[o + F_TIME] = time;
+    const i = id * 3;
+    this.init[i] = 0;
+    this.init[i + 1] = 0;
+    this.init[i + 2] = 0;
+    if (pages > 1) this.initMore[id] = new Uint32Array((pages - 1) * 2);
+    if (pfns !== null) this.pfnList[id] = pfns;
+    const translated = logical !== pfn0 * PAGE || pfns !== null;
+    if (pfns === null && !translated && pages === 1) this.byPfn.set(pfn0, id);
+    else {
+      for (let p = 0; p < pages; p++) {
+        this.byPfn.set(pfns === null ? pfn0 + p : (pfns[p] as number), id);
+        if (translated) this.byLpn.set(logical / PAGE + p, id);
+      }
     }
     this.live++;
     return id;
@@ -93,7 +139,8 @@ export class BufferTable {
 
   /** Mark a buffer freed; it stays findable (quarantine) until QUARANTINE later frees. */
   free(id: number): void {
-    this.state[id] = STATE_FREED;
+    const o = id * STRIDE + F_STATE;
+    this.rec[o] = ((this.rec[o] as number) & ~3) | STATE_FREED;
     this.live--;
     const old = this.quarantine[this.qHead] as number;
     this.quarantine[this.qHead] = id;
@@ -103,48 +150,54 @@ export class BufferTable {
 
   /** Drop every trace of a freed id and recycle it. */
   private forget(id: number): void {
-    if (this.kind[id] === KIND_COMMON_BUFFER) this.byVa.delete((this.va[id] as number) / PAGE, id);
-    const pfns = this.pfnList[id] ?? null;
-    const pages = this.pages[id] as number;
-    const pfn0 = this.pfn0[id] as number;
-    const la = this.logical[id] as number;
-    const translated = la !== pfn0 * PAGE || pfns !== null;
+    const o = id * STRIDE;
+    const r = this.rec;
+    const pages = r[o + F_PAGES] as number;
+    const pfn0 = r[o + F_PFN0] as number;
+    const la = r[o + F_LOGICAL] as number;
+    const scattered = ((r[o + F_STATE] as number) & SCATTERED) !== 0;
+    const pfns = scattered ? (this.pfnList[id] ?? null) : null;
+    const translated = la !== pfn0 * PAGE || scattered;
     for (let p = 0; p < pages; p++) {
       this.byPfn.delete(pfns === null ? pfn0 + p : (pfns[p] as number), id);
       if (translated) this.byLpn.delete(la / PAGE + p, id);
     }
-    this.initMore[id] = null;
-    this.pfnList[id] = null;
-    this.state[id] = STATE_FREE_SLOT;
+    if (pages > 1) this.initMore[id] = null;
+    if (scattered) this.pfnList[id] = null;
+    r[o + F_STATE] = STATE_FREE_SLOT;
     this.freeIds.push(id);
+  }
+
+  /** The live or quarantined common buffer whose first page is pfn and whose VA is va, or -1. */
+  commonBufferAt(pfn: number, va: number): number {
+    const id = this.byPfn.get(pfn);
+    return id >= 0 && this.kindOf(id) === KIND_COMMON_BUFFER && this.vaOf(id) === va ? id : -1;
   }
 
   /** Index of physical page pfn within buffer id (-1 when it is not one of its pages). */
   pageIndex(id: number, pfn: number): number {
-    const list = this.pfnList[id] ?? null;
-    if (list === null) {
-      const i = pfn - (this.pfn0[id] as number);
-      return i >= 0 && i < (this.pages[id] as number) ? i : -1;
+    if (this.contiguous(id)) {
+      const i = pfn - this.pfn0Of(id);
+      return i >= 0 && i < this.pagesOf(id) ? i : -1;
     }
-    return list.indexOf(pfn);
+    return (this.pfnList[id] as Int32Array).indexOf(pfn);
   }
 
   /** Physical address of buffer offset `off`. */
   physicalAt(id: number, off: number): number {
     const p = Math.floor(off / PAGE);
-    const list = this.pfnList[id] ?? null;
-    const pfn = list === null ? (this.pfn0[id] as number) + p : (list[p] as number);
+    const pfn = this.contiguous(id) ? this.pfn0Of(id) + p : ((this.pfnList[id] as Int32Array)[p] as number);
     return pfn * PAGE + (off % PAGE);
   }
 
   fullyInitialised(id: number): boolean {
-    return (this.initLines[id] as number) >= (this.pages[id] as number) * 64;
+    return (this.init[id * 3] as number) >= this.pagesOf(id) * 64;
   }
 
   /** Mark lines over buffer offsets [off, off+len) initialised. */
   markInit(id: number, off: number, len: number): void {
     if (this.fullyInitialised(id)) return;
-    const end = Math.min(off + len, (this.pages[id] as number) * PAGE);
+    const end = Math.min(off + len, this.pagesOf(id) * PAGE);
     let a = Math.max(0, off);
     let added = 0;
     while (a < end) {
@@ -155,13 +208,13 @@ export class BufferTable {
       added += this.setBits(id, page, first, last);
       a = pe;
     }
-    this.initLines[id] = (this.initLines[id] as number) + added;
+    this.init[id * 3] = (this.init[id * 3] as number) + added;
   }
 
   /** First uninitialised byte offset over [off, off+len), or -1. */
   firstUninit(id: number, off: number, len: number): number {
     if (this.fullyInitialised(id)) return -1;
-    const end = Math.min(off + len, (this.pages[id] as number) * PAGE);
+    const end = Math.min(off + len, this.pagesOf(id) * PAGE);
     let a = Math.max(0, off);
     while (a < end) {
       const page = Math.floor(a / PAGE);
@@ -177,7 +230,7 @@ export class BufferTable {
 
   private bit(id: number, page: number, line: number): boolean {
     let w: number;
-    if (page === 0) w = line < 32 ? (this.initLo[id] as number) : (this.initHi[id] as number);
+    if (page === 0) w = this.init[id * 3 + 1 + (line >>> 5)] as number;
     else w = ((this.initMore[id] as Uint32Array)[(page - 1) * 2 + (line >>> 5)] as number);
     return ((w >>> (line & 31)) & 1) === 1;
   }
@@ -191,9 +244,8 @@ export class BufferTable {
       const mask = hi - lo === 31 ? 0xffffffff : (((1 << (hi - lo + 1)) - 1) << lo) >>> 0;
       let old: number;
       if (page === 0) {
-        old = half === 0 ? (this.initLo[id] as number) : (this.initHi[id] as number);
-        if (half === 0) this.initLo[id] = old | mask;
-        else this.initHi[id] = old | mask;
+        old = this.init[id * 3 + 1 + half] as number;
+        this.init[id * 3 + 1 + half] = old | mask;
       } else {
         const more = this.initMore[id] as Uint32Array;
         const i = (page - 1) * 2 + half;
@@ -207,30 +259,16 @@ export class BufferTable {
 
   private newId(): number {
     const id = this.nextId++;
-    if (id >= this.state.length) this.grow();
+    if (id >= this.capacity) {
+      this.capacity *= 2;
+      const rec = new Float64Array(this.capacity * STRIDE);
+      rec.set(this.rec);
+      this.rec = rec;
+      const init = new Uint32Array(this.capacity * 3);
+      init.set(this.init);
+      this.init = init;
+    }
     return id;
-  }
-
-  private grow(): void {
-    const n = this.state.length * 2;
-    const g = <T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.state = g(this.state, (k) => new Uint8Array(k));
-    this.kind = g(this.kind, (k) => new Uint8Array(k));
-    this.va = g(this.va, (k) => new Float64Array(k));
-    this.length = g(this.length, (k) => new Float64Array(k));
-    this.logical = g(this.logical, (k) => new Float64Array(k));
-    this.pfn0 = g(this.pfn0, (k) => new Float64Array(k));
-    this.pages = g(this.pages, (k) => new Int32Array(k));
-    this.device = g(this.device, (k) => new Int32Array(k));
-    this.site = g(this.site, (k) => new Int32Array(k));
-    this.time = g(this.time, (k) => new Float64Array(k));
-    this.initLines = g(this.initLines, (k) => new Int32Array(k));
-    this.initLo = g(this.initLo, (k) => new Uint32Array(k));
-    this.initHi = g(this.initHi, (k) => new Uint32Array(k));
   }
 }
 

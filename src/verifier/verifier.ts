@@ -25,8 +25,6 @@ import type { BusFault, BusMaster, BusObserver } from "../machine/bus.ts";
 import { CacheMemorySystem, type CoherenceObserver } from "../machine/cache.ts";
 import type { Dma8237Observer, DmaWrapEvent } from "../machine/dma8237.ts";
 import { adapterObject } from "../hal/adapter.ts";
-import { outstandingChannels } from "../hal/adapter-channel.ts";
-import { outstandingMapRegisters } from "../hal/map-registers.ts";
 import { halState } from "../hal/hal-state.ts";
 import type { AdapterEvent, CommonBufferEvent, HalObserver, TransferEvent } from "../hal/observer.ts";
 import { BufferTable, KIND_COMMON_BUFFER, KIND_TRANSFER, STATE_FREED, STATE_LIVE } from "./buffer-table.ts";
@@ -89,6 +87,11 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   /** The CPU access in progress (for stale-CPU-read messages). */
   private cpuVa = 0;
   private stopRemovals: () => void = () => undefined;
+  // The device fast path's buffer: id, physical start, end of the checked bytes, logical - physical.
+  private fastId = -1;
+  private fastLo = 0;
+  private fastEnd = 0;
+  private fastDelta = 0;
 
   constructor(kernel: Kernel, opts: VerifierOptions = {}) {
     const mode = opts.mode ?? "collect";
@@ -157,28 +160,19 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     this.adapterAddress.set(e.device, adapterObject(e.adapter).address);
   }
 
-  /** PutDmaAdapter: adapter channels and map registers still held are leaks (0xE6 / 0x08, 0x09). */
-  onAdapterReleased(e: AdapterEvent): void {
-    const ao = adapterObject(e.adapter);
-    const channels = outstandingChannels(ao);
-    if (channels > 0) this.report({ code: "DMA_ADAPTER_RELEASED_WITH_CHANNELS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x08, ao.address, channels, 0], routine: "PutDmaAdapter", device: e.device, message: `PutDmaAdapter: the adapter of ${e.device} is released with ${channels} adapter channel${channels === 1 ? "" : "s"} still allocated or requested (FreeAdapterChannel first)`, params: { adapter: ao.address, outstanding: channels } });
-    const regs = outstandingMapRegisters(ao);
-    if (regs > 0) this.report({ code: "DMA_ADAPTER_RELEASED_WITH_MAP_REGISTERS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x09, ao.address, regs, 0], routine: "PutDmaAdapter", device: e.device, message: `PutDmaAdapter: the adapter of ${e.device} is released with ${regs} map register${regs === 1 ? "" : "s"} still allocated (FreeMapRegisters first)`, params: { adapter: ao.address, outstanding: regs } });
-  }
-
   onCommonBufferAllocated(e: CommonBufferEvent): void {
     const dev = this.deviceId(e.device);
     const adapterId = this.adapterIdOf(e.adapter);
     const routineCode = e.routine.length;
     const site = this.sites.siteFor(adapterId * 2 ** 36 + e.length * 16 + (routineCode & 15));
     const contiguous = isContiguous(e.pfns);
-    this.table.add({ kind: KIND_COMMON_BUFFER, va: e.va, length: e.length, pages: e.pages, logical: e.logical, pfns: contiguous ? null : e.pfns, pfn0: e.pfns[0] as number, device: dev, site, time: e.time });
+    this.table.addFields(KIND_COMMON_BUFFER, e.va, e.length, e.pages, e.logical, contiguous ? null : e.pfns, e.pfns[0] as number, dev, site, e.time);
     this.resetCaches();
   }
 
   onCommonBufferFreed(e: CommonBufferEvent): void {
-    const id = this.table.byVa.get(e.va / PAGE_SIZE);
-    if (id >= 0 && this.table.state[id] === STATE_LIVE) this.table.free(id);
+    const id = this.table.commonBufferAt(e.pfns[0] as number, e.va);
+    if (id >= 0 && this.table.stateOf(id) === STATE_LIVE) this.table.free(id);
     this.resetCaches();
   }
 
@@ -191,9 +185,9 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     if (dev === undefined) return;
     const t = this.table;
     for (const [, cb] of halState(this.kernel).buffers) {
-      const id = t.byVa.get(cb.va / PAGE_SIZE);
-      if (id < 0 || t.state[id] !== STATE_LIVE || t.device[id] !== dev) continue;
-      const site = this.sites.name(t.site[id] as number);
+      const id = t.commonBufferAt(cb.pfns[0] as number, cb.va);
+      if (id < 0 || t.stateOf(id) !== STATE_LIVE || t.deviceOf(id) !== dev) continue;
+      const site = this.sites.name(t.siteOf(id));
       this.report({ code: "DMA_COMMON_BUFFER_LEAKED", device, routine: cb.routine, message: `${device} removed with the common buffer at ${formatVa(cb.va)} (${cb.length} bytes, logical ${hexAddr(cb.logical)}) still allocated; allocated by ${cb.routine} at ${site}`, params: { va: cb.va, length: cb.length, logical: cb.logical, site } });
     }
   }
@@ -222,7 +216,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     // A transfer over a live common buffer (MapTransfer on its MDL) is checked as that buffer.
     for (let p = 0; p < pages; p++) {
       const other = this.table.byPfn.get(s.pfns[p] as number);
-      if (other >= 0 && this.table.state[other] === STATE_LIVE) return -1;
+      if (other >= 0 && this.table.stateOf(other) === STATE_LIVE) return -1;
     }
     const id = this.table.add({ kind: KIND_TRANSFER, va: 0, length: s.length, pages, logical: s.logical - (s.logical % PAGE_SIZE), pfns: contiguous ? null : Int32Array.from(s.pfns), pfn0: s.pfns[0] as number, device: this.deviceId(s.device), site: -1, time: s.time ?? this.kernel.clock.now });
     this.table.markInit(id, 0, pages * PAGE_SIZE);
@@ -232,7 +226,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   transferUnmapped(handle: number): void {
     if (handle < 0) return;
-    if (this.table.state[handle] === STATE_LIVE && this.table.kind[handle] === KIND_TRANSFER) this.table.free(handle);
+    if (this.table.stateOf(handle) === STATE_LIVE && this.table.kindOf(handle) === KIND_TRANSFER) this.table.free(handle);
     this.resetCaches();
   }
 
@@ -265,15 +259,15 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     let id: number;
     if (m === this.lastMapping) id = this.lastMappingId;
     else {
-      id = this.table.byVa.get(m.startVa / PAGE_SIZE);
-      if (id >= 0 && (this.table.state[id] !== STATE_LIVE || this.table.va[id] !== m.startVa)) id = -1;
+      id = this.table.commonBufferAt(m.pfns[0] as number, m.startVa);
+      if (id >= 0 && this.table.stateOf(id) !== STATE_LIVE) id = -1;
       this.lastMapping = m;
       this.lastMappingId = id;
     }
     if (id < 0) return;
     const t = this.table;
     const off = va - m.startVa;
-    const len = t.length[id] as number;
+    const len = t.lengthOf(id);
     if (off + length > len) {
       const at = Math.max(va, m.startVa + len);
       this.tail(id, "CPU", at, va + length - at, write, "CPU");
@@ -296,6 +290,17 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   onDeviceAccess(dev: BusMaster, logical: number, physical: number, length: number, write: boolean): void {
     if (this.pendingStaleRead >= 0) this.flushStaleRead(dev);
     const t = this.table;
+    // Fast path: inside the caller's bytes of the physically contiguous buffer seen last, at its logical address.
+    const fid = this.fastId;
+    if (fid >= 0 && physical >= this.fastLo && physical + length <= this.fastEnd && logical - physical === this.fastDelta) {
+      if (t.fullyInitialised(fid)) return;
+      const off = physical - this.fastLo;
+      if (write) {
+        t.markInit(fid, off, length);
+        return;
+      }
+      if (!this.checkUninit || t.firstUninit(fid, off, length) < 0) return;
+    }
     let done = 0;
     while (done < length) {
       const pa = physical + done;
@@ -312,23 +317,23 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
         if (this.checkOutside) this.outside(dev, la, pa, length - done, write);
         return;
       }
-      if (t.state[id] === STATE_FREED) {
+      if (t.stateOf(id) === STATE_FREED) {
         this.useAfterFree(dev, id, la, length - done, write, null);
         return;
       }
       const pageIdx = t.pageIndex(id, pfn);
       const off = pageIdx * PAGE_SIZE + (pa % PAGE_SIZE);
       // How much of this run stays inside the buffer's pages, physically in order.
-      const contiguous = t.pfnList[id] === null;
-      const n = contiguous ? Math.min(length - done, (t.pages[id] as number) * PAGE_SIZE - off) : Math.min(length - done, PAGE_SIZE - (pa % PAGE_SIZE));
-      const expectLa = (t.logical[id] as number) + off;
+      const contiguous = t.contiguous(id);
+      const n = contiguous ? Math.min(length - done, (t.pagesOf(id)) * PAGE_SIZE - off) : Math.min(length - done, PAGE_SIZE - (pa % PAGE_SIZE));
+      const expectLa = (t.logicalOf(id)) + off;
       if (la !== expectLa) {
         if (la === pa) this.physicalUsed(dev, id, la, n, write, null);
         else if (this.checkOutside) this.outside(dev, la, pa, n, write);
         return;
       }
-      if (t.kind[id] === KIND_COMMON_BUFFER) {
-        const blen = t.length[id] as number;
+      if (t.kindOf(id) === KIND_COMMON_BUFFER) {
+        const blen = t.lengthOf(id);
         if (off + n > blen) {
           const at = Math.max(off, blen);
           this.tail(id, dev.name, la + (at - off), off + n - at, write, "device");
@@ -338,10 +343,17 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
         else if (this.checkUninit && !t.fullyInitialised(id)) {
           const u = t.firstUninit(id, off, n);
           if (u >= 0) {
-            this.report({ code: "DMA_UNINITIALIZED_READ", device: dev.name, message: `${dev.name} read ${n} bytes at logical ${hexAddr(la)} of the common buffer at ${formatVa(t.va[id] as number)}; the line at offset ${u} was never written by the CPU or a device since allocation (it holds the fill pattern)`, params: { address: la, length: n, offset: u, va: t.va[id] as number } });
+            this.report({ code: "DMA_UNINITIALIZED_READ", device: dev.name, message: `${dev.name} read ${n} bytes at logical ${hexAddr(la)} of the common buffer at ${formatVa(t.vaOf(id))}; the line at offset ${u} was never written by the CPU or a device since allocation (it holds the fill pattern)`, params: { address: la, length: n, offset: u, va: t.vaOf(id) } });
             return;
           }
         }
+      }
+      if (contiguous && n === length) {
+        // The whole access was fine: remember this buffer for the next ones.
+        this.fastId = id;
+        this.fastLo = physical - off;
+        this.fastEnd = this.fastLo + (t.kindOf(id) === KIND_COMMON_BUFFER ? (t.lengthOf(id)) : (t.pagesOf(id)) * PAGE_SIZE);
+        this.fastDelta = (t.logicalOf(id)) - this.fastLo;
       }
       done += n;
     }
@@ -358,13 +370,13 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     const iommuTuple: [number, bigint, bigint, number] = [0x26, this.adapterAddress.get(fault.device) ?? 0n, BigInt(fault.logical), type];
     // A physical address of a live buffer used as if it were logical?
     const pid = t.byPfn.get(Math.floor(fault.logical / PAGE_SIZE));
-    if (pid >= 0 && t.state[pid] === STATE_LIVE) {
+    if (pid >= 0 && t.stateOf(pid) === STATE_LIVE) {
       this.physicalUsed(dev, pid, fault.logical, fault.length, fault.write, iommuTuple);
       return;
     }
     // A logical address of a freed buffer?
     const lid = t.byLpn.get(Math.floor(fault.logical / PAGE_SIZE));
-    if (lid >= 0 && t.state[lid] === STATE_FREED) {
+    if (lid >= 0 && t.stateOf(lid) === STATE_FREED) {
       this.useAfterFree(dev, lid, fault.logical, fault.length, fault.write, iommuTuple);
       return;
     }
@@ -402,8 +414,8 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   private tail(id: number, who: string, at: number, n: number, write: boolean, side: "CPU" | "device"): void {
     const t = this.table;
-    const va = t.va[id] as number;
-    const len = t.length[id] as number;
+    const va = t.vaOf(id);
+    const len = t.lengthOf(id);
     const where = side === "CPU" ? formatVa(at) : `logical ${hexAddr(at)}`;
     this.report({
       code: "CB_TAIL_ACCESS",
@@ -431,8 +443,8 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       code: "DMA_USE_AFTER_FREE",
       ...(iommu === null ? {} : { bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, ...iommu] as const }),
       device: dev.name,
-      message: `${dev.name} ${write ? "wrote" : "read"} ${n} bytes at logical ${hexAddr(la)} of ${t.kind[id] === KIND_TRANSFER ? "a transfer" : `the common buffer at ${formatVa(t.va[id] as number)}`} (${t.length[id] as number} bytes) after it was ${t.kind[id] === KIND_TRANSFER ? "unmapped" : "freed"}${iommu === null ? "" : " (the IOMMU blocked it)"}`,
-      params: { address: la, length: n, write, va: t.va[id] as number },
+      message: `${dev.name} ${write ? "wrote" : "read"} ${n} bytes at logical ${hexAddr(la)} of ${t.kindOf(id) === KIND_TRANSFER ? "a transfer" : `the common buffer at ${formatVa(t.vaOf(id))}`} (${t.lengthOf(id)} bytes) after it was ${t.kindOf(id) === KIND_TRANSFER ? "unmapped" : "freed"}${iommu === null ? "" : " (the IOMMU blocked it)"}`,
+      params: { address: la, length: n, write, va: t.vaOf(id) },
     });
   }
 
@@ -442,8 +454,8 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       code: "DMA_PHYSICAL_ADDRESS_USED",
       ...(iommu === null ? {} : { bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, ...iommu] as const }),
       device: dev.name,
-      message: `${dev.name} ${write ? "wrote" : "read"} at ${hexAddr(la)}, the physical address of the common buffer at ${formatVa(t.va[id] as number)}; its logical address is ${hexAddr(t.logical[id] as number)} (give the device the LogicalAddress, not MmGetPhysicalAddress)${iommu === null ? "" : "; the IOMMU blocked it"}`,
-      params: { address: la, length: n, write, logical: t.logical[id] as number },
+      message: `${dev.name} ${write ? "wrote" : "read"} at ${hexAddr(la)}, the physical address of the common buffer at ${formatVa(t.vaOf(id))}; its logical address is ${hexAddr(t.logicalOf(id))} (give the device the LogicalAddress, not MmGetPhysicalAddress)${iommu === null ? "" : "; the IOMMU blocked it"}`,
+      params: { address: la, length: n, write, logical: t.logicalOf(id) },
     });
   }
 
@@ -460,9 +472,9 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       if (la >= step) continue;
       for (let a = la + step; a < top; a += step) {
         const id = t.byPfn.get(Math.floor(a / PAGE_SIZE));
-        if (id < 0 || t.state[id] !== STATE_LIVE) continue;
-        const lo = t.logical[id] as number;
-        if (a >= lo && a < lo + (t.pages[id] as number) * PAGE_SIZE) return { bits, address: a };
+        if (id < 0 || t.stateOf(id) !== STATE_LIVE) continue;
+        const lo = t.logicalOf(id);
+        if (a >= lo && a < lo + (t.pagesOf(id)) * PAGE_SIZE) return { bits, address: a };
       }
     }
     return null;
@@ -478,14 +490,15 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     const pfn = Math.floor(pa / PAGE_SIZE);
     for (const d of [-1, 1]) {
       const id = t.byPfn.get(pfn + d);
-      if (id < 0 || t.state[id] !== STATE_LIVE || t.kind[id] !== KIND_COMMON_BUFFER) continue;
-      const va = formatVa(t.va[id] as number);
+      if (id < 0 || t.stateOf(id) !== STATE_LIVE || t.kindOf(id) !== KIND_COMMON_BUFFER) continue;
+      const va = formatVa(t.vaOf(id));
       return d === -1 ? ` (just after the common buffer at ${va})` : ` (just before the common buffer at ${va})`;
     }
     return "";
   }
 
   private resetCaches(): void {
+    this.fastId = -1;
     this.lastMapping = null;
     this.lastMappingId = -1;
     this.lastPfn = -1;
