@@ -121,6 +121,7 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
   else {
     const s = timeline.summary;
     parts.push(`<p class="muted">${s.dmaWrites} device writes (${formatSize(s.dmaWriteBytes)}), ${s.dmaReads} device reads (${formatSize(s.dmaReadBytes)}), ${s.interrupts} interrupts, ${s.faults} faults, ${s.allocations} allocations, ${s.frees} frees. Bars: bytes per time slice (dark = written by the device, light = read); black ticks: interrupts; triangles: allocation (green), free (grey), fault (red).</p>`);
+    parts.push(`<div class="legend">${timeline.devices.map((d) => `<span><span class="swatch" data-owner="${escapeHtml(d)}"></span>${escapeHtml(d)}</span>`).join("")}</div>`);
     parts.push(`<canvas class="timeline" width="1024" height="160"></canvas>`);
   }
   if (frag !== null) {

@@ -510,10 +510,12 @@ export function reportPage(): void {
         ctx.strokeStyle = c;
         ctx.fillStyle = c;
         ctx.lineWidth = 2;
+        // Lines that coincide (100% everywhere) are drawn a little apart so each stays visible.
+        const dy = (li - (series.lines.length - 1) / 2) * 2;
         ctx.beginPath();
-        l.points.forEach(([x, y], pi) => (pi === 0 ? ctx.moveTo(xs(x), ys(y)) : ctx.lineTo(xs(x), ys(y))));
+        l.points.forEach(([x, y], pi) => (pi === 0 ? ctx.moveTo(xs(x), ys(y) + dy) : ctx.lineTo(xs(x), ys(y) + dy)));
         ctx.stroke();
-        for (const [x, y] of l.points) ctx.fillRect(xs(x) - 2, ys(y) - 2, 4, 4);
+        for (const [x, y] of l.points) ctx.fillRect(xs(x) - 2, ys(y) + dy - 2, 4, 4);
         ctx.fillText(l.label, left + 6 + li * Math.floor(plotW / Math.max(1, series.lines.length)), H - 4);
       });
       ctx.lineWidth = 1;
