@@ -10,7 +10,7 @@ import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { createFdo, type DEVICE_OBJECT } from "../kernel/device-object.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { type HandleOut, WdfDriver } from "./driver.ts";
-import { FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED, FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED, FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
+import { FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED, FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED, FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
 
 /** What EvtDriverDeviceAdd receives (PWDFDEVICE_INIT); WdfDeviceCreate consumes it. */
 export interface WDFDEVICE_INIT {
@@ -55,9 +55,8 @@ export function WdfDeviceCreate(DeviceInit: WDFDEVICE_INIT, DeviceAttributes: WD
   Device.value = null;
   const irql = drv.globals.checkIrql("WdfDeviceCreate", PASSIVE_LEVEL);
   if (!NT_SUCCESS(irql)) return irql;
-  const status = FxValidateObjectAttributes(DeviceAttributes, FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED | FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED);
+  const status = FxValidateObjectAttributes(DeviceAttributes, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED | FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED | FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED);
   if (!NT_SUCCESS(status)) return status;
-  if (DeviceAttributes !== null && DeviceAttributes.ParentObject !== null) return STATUS.WDF_PARENT_ASSIGNMENT_NOT_ALLOWED;
   const dev = new WdfDevice(drv, DeviceInit, DeviceAttributes);
   dev.commit(drv);
   DeviceInit.consumed = true;

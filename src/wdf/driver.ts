@@ -10,6 +10,7 @@ import type { Kernel } from "../kernel/kernel.ts";
 import { WdfDriverGlobals, type WdfDriverOptions } from "./globals.ts";
 import {
   FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED,
+  FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED,
   FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED,
   FxValidateObjectAttributes,
   validHandle,
@@ -73,7 +74,7 @@ export function WdfDriverCreate(k: Kernel, DriverAttributes: WDF_OBJECT_ATTRIBUT
   const irql = globals.checkIrql("WdfDriverCreate");
   if (!NT_SUCCESS(irql)) return irql;
   if (DriverConfig.Size !== WDF_DRIVER_CONFIG_SIZE) return STATUS.INFO_LENGTH_MISMATCH;
-  const status = FxValidateObjectAttributes(DriverAttributes, FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED | FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED);
+  const status = FxValidateObjectAttributes(DriverAttributes, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED | FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED | FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED);
   if (!NT_SUCCESS(status)) return status;
   const drv = new WdfDriver(globals, DriverConfig, DriverAttributes, options.name ?? "dmasim-driver");
   drv.commit(null);

@@ -7,7 +7,9 @@ import { FILE_OCTA_ALIGNMENT } from "../kernel/device-object.ts";
 import { wdfAddDevice, wdfRemoveDevice, WdfDevice, WdfDeviceCreate, WdfDeviceGetAlignmentRequirement, WdfDeviceSetAlignmentRequirement, type WDFDEVICE_INIT } from "./device.ts";
 import { type HandleOut, WDF_DRIVER_CONFIG_INIT, WdfDriver, WdfDriverCreate, WdfObjectCreate, WdfObjectDelete, WdfObjectDereference, WdfObjectReference } from "./driver.ts";
 import {
+  FX_VALIDATE_OPTION_ATTRIBUTES_REQUIRED,
   FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED,
+  FX_VALIDATE_OPTION_PARENT_REQUIRED_FLAG,
   FxValidateObjectAttributes,
   WDF_OBJECT_ATTRIBUTES_INIT,
   WDF_OBJECT_CONTEXT_TYPE_INFO_SIZE,
@@ -154,6 +156,14 @@ describe("WDF_OBJECT_ATTRIBUTES validation (FxValidateObjectAttributes)", () => 
   it("a parent where none is allowed gives STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED", () => {
     const { drv } = setup();
     expect(FxValidateObjectAttributes(WDF_OBJECT_ATTRIBUTES_INIT({ ParentObject: drv }), FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED)).toBe(STATUS.WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
+  });
+  it("NULL attributes where they are required, or no parent where one is required, give STATUS_WDF_PARENT_NOT_SPECIFIED", () => {
+    expect(FxValidateObjectAttributes(null, FX_VALIDATE_OPTION_ATTRIBUTES_REQUIRED)).toBe(STATUS.WDF_PARENT_NOT_SPECIFIED);
+    expect(FxValidateObjectAttributes(WDF_OBJECT_ATTRIBUTES_INIT(), FX_VALIDATE_OPTION_PARENT_REQUIRED_FLAG)).toBe(STATUS.WDF_PARENT_NOT_SPECIFIED);
+  });
+  it("WdfDriverCreate with a ParentObject gives STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED", () => {
+    const { k, drv } = setup();
+    expect(WdfDriverCreate(k, WDF_OBJECT_ATTRIBUTES_INIT({ ParentObject: drv }), WDF_DRIVER_CONFIG_INIT(null), { value: null })).toBe(STATUS.WDF_PARENT_ASSIGNMENT_NOT_ALLOWED);
   });
   it("a synchronization scope on an object that allows none gives STATUS_WDF_SYNCHRONIZATION_SCOPE_INVALID", () => {
     expect(FxValidateObjectAttributes(WDF_OBJECT_ATTRIBUTES_INIT({ SynchronizationScope: WdfSynchronizationScopeDevice }))).toBe(STATUS.WDF_SYNCHRONIZATION_SCOPE_INVALID);
