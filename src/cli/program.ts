@@ -28,7 +28,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       // One line per problem: commander puts its "(Did you mean ...?)" on a second line.
       outputError: (s, write) => write(`dmasim: ${s.replace(/^error: /, "").replace(/\n(?=.)/g, " ").trimEnd()}\n`),
     })
-    .addHelpText("after", "\nExamples:\n  dmasim demo\n  dmasim list\n  dmasim run common-buffer-walkthrough --profile arm64-soc\n  dmasim run fragmentation --uptime 8h --report frag.html\n  dmasim profile show x64-iommu");
+    .addHelpText("after", "\nExamples:\n  dmasim demo\n  dmasim list\n  dmasim run common-buffer-walkthrough --profile arm64-soc\n  dmasim run fragmentation --uptime 1m --report frag.html\n  dmasim profile show x64-iommu");
 
   program
     .command("demo")
@@ -45,7 +45,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .argument("<scenario>", "built-in scenario name (see `dmasim list`) or a path")
     .option("--profile <p>", "machine profile: a built-in name or a path to a .json profile")
     .option("--seed <n>", "seed (a whole number; default 1)")
-    .option("--uptime <duration>", "simulated uptime before the scenario, e.g. 0, 90s, 15m, 8h, 3d (default 0)")
+    .option("--uptime <duration>", "simulated uptime before the scenario, e.g. 0, 30s, 2m, 1h (default 0; host time grows with it)")
     .addOption(new Option("--verifier <mode>", "DMA verifier: off, collect (report every finding; the default) or bugcheck (stop at the first, as Driver Verifier does)"))
     .option("--report <file>", "also write an HTML report")
     .option("--trace <file>", "also write the event trace (DMA runs, faults, interrupts, allocations) as column-wise JSON")
