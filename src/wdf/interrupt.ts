@@ -22,8 +22,8 @@ export type EVT_WDF_INTERRUPT_ISR = (Interrupt: WdfInterrupt, MessageID: number)
 export type EVT_WDF_INTERRUPT_DPC = (Interrupt: WdfInterrupt, AssociatedObject: WdfObject) => void;
 export type EVT_WDF_INTERRUPT_ENABLE = (Interrupt: WdfInterrupt, AssociatedDevice: WdfDevice) => NTSTATUS;
 
-/** sizeof(WDF_INTERRUPT_CONFIG) for KMDF 1.33 on x64. */
-export const WDF_INTERRUPT_CONFIG_SIZE = 0x80;
+/** sizeof(WDF_INTERRUPT_CONFIG) for KMDF 1.33 on x64 (Size, SpinLock, ShareVector, two BOOLEANs, five callbacks, two descriptors, WaitLock, PassiveHandling, ReportInactiveOnPowerDown, CanWakeDevice). */
+export const WDF_INTERRUPT_CONFIG_SIZE = 0x68;
 
 export interface WDF_INTERRUPT_CONFIG {
   Size: number;
