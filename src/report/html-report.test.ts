@@ -98,6 +98,13 @@ describe("HTML report", () => {
     expect(html).not.toContain('data-buffer="1000"');
   });
 
+  it("is deterministic: the same scenario and seed give byte-identical --json and HTML", async () => {
+    const a = await fixtureRun("x64-iommu");
+    const b = await fixtureRun("x64-iommu");
+    expect(JSON.stringify(runToJson(a))).toBe(JSON.stringify(runToJson(b)));
+    expect(renderHtmlReport([a])).toBe(renderHtmlReport([b]));
+  });
+
   it("escapes text", () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
   });
