@@ -121,7 +121,8 @@ export const WDF_VIOLATION_BAD_HANDLE = 0x5;
 export const WDF_VIOLATION_DEREFERENCE_DELETE = 0x7;
 export const WDF_VIOLATION_DMA_TRANSACTION_STATE = 0x8;
 
-let nextHandle = 0x1000;
+/** Next fake handle value per machine, so that the same run gives the same handles (and bug-check parameters). */
+const nextHandle = new WeakMap<object, number>();
 
 /**
  * Base of every framework object. Subclasses override `dispose()` to release
@@ -148,8 +149,9 @@ export abstract class WdfObject {
 
   constructor(globals: WdfDriverGlobals, attributes: WDF_OBJECT_ATTRIBUTES | null) {
     this.globals = globals;
-    this.handle = nextHandle;
-    nextHandle += 0x10;
+    const h = nextHandle.get(globals.kernel) ?? 0x1000;
+    this.handle = h;
+    nextHandle.set(globals.kernel, h + 0x10);
     if (attributes !== null) {
       this.cleanup = attributes.EvtCleanupCallback;
       this.destroy = attributes.EvtDestroyCallback;
