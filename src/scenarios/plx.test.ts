@@ -69,6 +69,13 @@ describe("plx scenario (PLX9x5x-style KMDF driver, write then read back)", () =>
     expect(v.findings).toEqual([]);
   });
 
+  it("the same seed gives the same run (addresses, counts, simulated time)", () => {
+    const a = run("x64-iommu", { transfers: 6 });
+    const b = run("x64-iommu", { transfers: 6 });
+    expect(b.stats).toEqual(a.stats);
+    expect(b.tables).toEqual(a.tables);
+  });
+
   it("rejects unknown or out-of-range params with a RangeError naming them", () => {
     expect(() => run("x64-desktop", { bogus: 1 })).toThrow(/bogus/);
     expect(() => run("x64-desktop", { transfers: 0 })).toThrow(/transfers/);
