@@ -398,6 +398,7 @@ function dpc(e: PlxDeviceExtension): void {
   }
   if ((e.intCsr & INTCSR_DMA1_INT_ACTIVE) !== 0 && (e.dma1Csr & DMACSR_DONE) !== 0) {
     e.intCsr &= ~INTCSR_DMA1_INT_ACTIVE;
+    // The sample clears its Dma0Csr copy here (a copy-paste slip); the read channel's copy is the one that is done.
     e.dma1Csr = 0;
     readDone = true;
   }
