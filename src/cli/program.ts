@@ -8,6 +8,7 @@ import { demoCommand } from "./commands/demo.ts";
 import { listCommand } from "./commands/list.ts";
 import { profileShowCommand } from "./commands/profile-show.ts";
 import { runCommand, type RunOptions } from "./commands/run.ts";
+import { schemaCommand } from "./commands/schema.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage-error.ts";
 import { packageVersion } from "./version.ts";
@@ -68,6 +69,12 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .option("--json", "print the validated profile as JSON")
     .addHelpText("after", "\nExamples:\n  dmasim profile show x64-server\n  dmasim profile show ./my-board.json --json")
     .action((name: string, opts: { json?: boolean }) => setCode(profileShowCommand(io, name, opts)));
+  program
+    .command("schema")
+    .description("print the JSON Schema of scenario files or profile files (for editor completion)")
+    .argument("[kind]", "scenario or profile", "scenario")
+    .addHelpText("after", "\nExample:\n  dmasim schema scenario > scenario.schema.json   # then \"$schema\": \"./scenario.schema.json\" in your file")
+    .action((kind: string) => setCode(schemaCommand(io, kind)));
   return program;
 }
 

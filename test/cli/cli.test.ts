@@ -64,7 +64,7 @@ describe("dmasim command", () => {
   });
 
   it("every subcommand has --help with an example (exit 0)", () => {
-    for (const args of [["demo"], ["run"], ["list"], ["profile"], ["profile", "show"]]) {
+    for (const args of [["demo"], ["run"], ["list"], ["profile"], ["profile", "show"], ["schema"]]) {
       const r = dmasim([...args, "--help"]);
       expect(r.code, args.join(" ")).toBe(0);
       expect(r.stdout).toMatch(/Usage: dmasim/);
@@ -101,6 +101,16 @@ describe("dmasim command", () => {
     expect(j.runs.map((x) => x.scenario)).toContain("common-buffer-walkthrough");
     expect(j.runs.find((x) => x.scenario === "common-buffer-walkthrough")?.allocations.length).toBeGreaterThan(0);
     expect(existsSync(join(work, "other.html"))).toBe(true);
+  });
+
+  it("schema prints the JSON Schema of scenario files (steps included) and of profiles", () => {
+    const r = dmasim(["schema"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { title: string; properties: Record<string, unknown> };
+    expect(j.title).toBe("dmasim scenario file");
+    expect(Object.keys(j.properties)).toEqual(expect.arrayContaining(["scenario", "steps", "profile", "seed", "uptime", "verifier", "params"]));
+    const p = JSON.parse(dmasim(["schema", "profile"]).stdout) as { properties: Record<string, unknown> };
+    expect(Object.keys(p.properties)).toEqual(expect.arrayContaining(["name", "arch", "memory", "devices", "iommu"]));
   });
 
   it("list shows the scenarios and the built-in profiles; --json gives both as data", () => {
@@ -272,6 +282,7 @@ describe("dmasim command", () => {
   describe("bad input: one line naming the problem, exit 2", () => {
     it("unknown command", () => expectUsage(dmasim(["lst"]), "unknown command 'lst'"));
     it("unknown option", () => expectUsage(dmasim(["list", "--bogus"]), "unknown option '--bogus'"));
+    it("unknown schema", () => expectUsage(dmasim(["schema", "driver"]), 'schema: "driver" is not a schema (scenario or profile)'));
     it("missing scenario argument", () => expectUsage(dmasim(["run"]), "missing required argument 'scenario'"));
     it("unknown scenario", () => expectUsage(dmasim(["run", "no-such-scenario"]), 'unknown scenario "no-such-scenario"'));
     it("unknown profile", () => expectUsage(dmasim(["run", "fragmentation", "--profile", "vax"]), 'unknown profile "vax"'));
