@@ -34,5 +34,10 @@ export function resolveProfile(spec: string, cwd: string): MachineProfile {
   } catch (e) {
     throw new UsageError(`profile file ${spec} is not valid JSON: ${(e as Error).message}`);
   }
+  // An editor hint ("$schema", see `dmasim schema profile`) is not part of the profile.
+  if (typeof data === "object" && data !== null && !Array.isArray(data) && "$schema" in data) {
+    const { $schema: _hint, ...rest } = data as Record<string, unknown>;
+    data = rest;
+  }
   return profileFromObject(data, `profile file ${spec}`);
 }

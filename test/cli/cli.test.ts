@@ -130,7 +130,7 @@ describe("dmasim command", () => {
     expect(r.stdout).toContain("dma-noncoherent");
     const j = JSON.parse(dmasim(["profile", "show", "x64-iommu", "--json"]).stdout) as { iommu: { enabled: boolean } };
     expect(j.iommu.enabled).toBe(true);
-    const f = file("board.json", JSON.stringify({ name: "board", arch: "arm64", memory: [{ base: "2GiB", length: "1GiB", type: "ram" }] }));
+    const f = file("board.json", JSON.stringify({ $schema: "./profile.schema.json", name: "board", arch: "arm64", memory: [{ base: "2GiB", length: "1GiB", type: "ram" }] }));
     const fr = dmasim(["profile", "show", f]);
     expect(fr.code).toBe(0);
     expect(fr.stdout).toContain("board");
