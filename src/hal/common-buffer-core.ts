@@ -83,6 +83,8 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
     for (let i = 0; i < pages; i++) pfns[i] = pfn + i;
     mapping = k.va.map(pfns, spec.cache, "common buffer", spec.deviceMemory);
     // Windows does not zero common buffers: fresh pages show the fill pattern.
+    // Lines a previous owner left in the CPU cache do not belong to the new buffer.
+    k.memorySystem.maintain(pfn * PAGE_SIZE, pages * PAGE_SIZE, "invalidate");
     k.memory.scrub(pfn * PAGE_SIZE, pages * PAGE_SIZE);
     logical = pfn * PAGE_SIZE;
   } else {
@@ -98,7 +100,10 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
     const pfns = expandRuns(runs, pages);
     iommu.map(domain, iova, pfns, { read: true, write: true });
     mapping = k.va.map(pfns, spec.cache, "common buffer", spec.deviceMemory);
-    for (let r = 0; r < runs.length; r += 2) k.memory.scrub((runs[r] as number) * PAGE_SIZE, (runs[r + 1] as number) * PAGE_SIZE);
+    for (let r = 0; r < runs.length; r += 2) {
+      k.memorySystem.maintain((runs[r] as number) * PAGE_SIZE, (runs[r + 1] as number) * PAGE_SIZE, "invalidate");
+      k.memory.scrub((runs[r] as number) * PAGE_SIZE, (runs[r + 1] as number) * PAGE_SIZE);
+    }
     logical = iova;
     physicalRuns = runs;
   }

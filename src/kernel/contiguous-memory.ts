@@ -107,6 +107,8 @@ export function allocateContiguousMapped(k: Kernel, req: ContiguousRunRequest): 
   const pfns = new Int32Array(req.pages);
   for (let i = 0; i < req.pages; i++) pfns[i] = pfn + i;
   const mapping = k.va.map(pfns, req.cache, req.tag, req.deviceMemory ?? false);
+  // Lines a previous owner left in the CPU cache do not belong to the new allocation.
+  k.memorySystem.maintain(pfn * PAGE_SIZE, req.pages * PAGE_SIZE, "invalidate");
   k.memory.scrub(pfn * PAGE_SIZE, req.pages * PAGE_SIZE);
   const run: ContiguousRun = { va: mapping.startVa, pfn, pages: req.pages, mapping };
   runs(k).set(run.va, run);

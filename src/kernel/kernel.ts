@@ -14,6 +14,7 @@ import { builtinProfile } from "../machine/builtin-profiles.ts";
 import { Clock } from "../machine/clock.ts";
 import { Iommu } from "../machine/iommu.ts";
 import { MemoryMap } from "../machine/memory-map.ts";
+import { CacheMemorySystem } from "../machine/cache.ts";
 import { CoherentMemorySystem, type MemorySystem } from "../machine/memory-system.ts";
 import { PhysicalMemory } from "../machine/physical-memory.ts";
 import type { MachineProfile } from "../machine/profile.ts";
@@ -66,7 +67,8 @@ export class Kernel {
     this.prng = new Prng(this.seed);
     this.map = new MemoryMap(profile);
     this.memory = new PhysicalMemory(this.map.pageCount * 4096);
-    this.memorySystem = opts.memorySystem?.(this.memory, profile) ?? new CoherentMemorySystem(this.memory);
+    // ARM64 devices may not snoop (_CCA = 0): the CPU cache is modelled there, so missing maintenance shows in the data.
+    this.memorySystem = opts.memorySystem?.(this.memory, profile) ?? (profile.arch === "arm64" ? new CacheMemorySystem(this.memory) : new CoherentMemorySystem(this.memory));
     this.clock = new Clock();
     this.bus = new DmaBus(this.map, this.memorySystem);
     this.pfm = new PageFrameManager(this.map, { placement: opts.placement ?? "lowest", clock: this.clock, memory: this.memory });

@@ -7,7 +7,7 @@ import { KeFlushIoBuffers, KeMemoryBarrier, maintainMdlRange } from "../kernel/f
 import type { Kernel } from "../kernel/kernel.ts";
 import { IoAllocateMdl, MmBuildMdlForNonPagedPool, type MDL } from "../kernel/mdl.ts";
 import { CacheMemorySystem, cacheModel } from "../machine/cache.ts";
-import { allocate, busMasterAdapter, codes, machine } from "./test-machine.ts";
+import { allocate, busMasterAdapter, codes, machine, release } from "./test-machine.ts";
 import type { Verifier } from "./verifier.ts";
 
 const bytes = (n: number, v: number) => new Uint8Array(n).fill(v);
@@ -29,6 +29,23 @@ function streaming(pages = 2): { k: Kernel; v: Verifier; va: number; pa: number;
 }
 
 describe("non-coherent DMA on ARM64 (cache model in the machine)", () => {
+  it("ARM64 machines boot with the cache model by default; x64 machines with the coherent memory system", () => {
+    expect(machine("arm64-soc").k.memorySystem).toBeInstanceOf(CacheMemorySystem);
+    expect(machine("x64-desktop").k.memorySystem).not.toBeInstanceOf(CacheMemorySystem);
+  });
+
+  it("a page freed with dirty lines in the cache and allocated again shows the fill pattern, not the old owner's bytes", () => {
+    const { k, v } = machine("arm64-soc");
+    const a = busMasterAdapter(k, "nic-coherent");
+    const first = allocate(a, 4096);
+    k.cpu.writeBytes(first.va, bytes(64, 0x77));
+    release(a, first);
+    const again = allocate(a, 4096);
+    expect(again.la).toBe(first.la);
+    expect(k.cpu.readU32(again.va)).toBe(0xdeadbeef);
+    expect(v.findings).toEqual([]);
+  });
+
   it("the ARM64 SoC's _CCA = 0 device does not snoop; the _CCA = 1 one does", () => {
     const { k } = machine("arm64-soc", { memorySystem: cacheModel() });
     expect(k.memorySystem).toBeInstanceOf(CacheMemorySystem);
