@@ -16,7 +16,7 @@ import { FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED, FX_VALIDATE_OPTION_PARENT_N
 export interface WDFDEVICE_INIT {
   readonly driver: WdfDriver;
   readonly pdo: DEVICE_OBJECT;
-  /** Set to null by a successful WdfDeviceCreate, as the framework does. */
+  /** Set by a successful WdfDeviceCreate (the framework's CreatedDevice). */
   consumed: boolean;
 }
 
@@ -48,15 +48,21 @@ export class WdfDevice extends WdfObject {
   }
 }
 
-/** WdfDeviceCreate(DeviceInit, DeviceAttributes, Device): PASSIVE_LEVEL; the device's parent is the driver. */
+/**
+ * WdfDeviceCreate(DeviceInit, DeviceAttributes, Device): PASSIVE_LEVEL; the
+ * device's parent is the driver. A ParentObject gives
+ * STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED; a DeviceInit that already made a
+ * device gives STATUS_INVALID_DEVICE_STATE.
+ */
 export function WdfDeviceCreate(DeviceInit: WDFDEVICE_INIT, DeviceAttributes: WDF_OBJECT_ATTRIBUTES | null, Device: HandleOut<WdfDevice>): NTSTATUS {
-  if (DeviceInit.consumed) throw new TypeError("WdfDeviceCreate: this WDFDEVICE_INIT was already used");
   const drv = validHandle(DeviceInit.driver, WdfDriver, "WdfDeviceCreate");
   Device.value = null;
   const irql = drv.globals.checkIrql("WdfDeviceCreate", PASSIVE_LEVEL);
   if (!NT_SUCCESS(irql)) return irql;
   const status = FxValidateObjectAttributes(DeviceAttributes, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED | FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED | FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED);
   if (!NT_SUCCESS(status)) return status;
+  // A WDFDEVICE_INIT makes one device: a second WdfDeviceCreate with it fails.
+  if (DeviceInit.consumed) return STATUS.INVALID_DEVICE_STATE;
   const dev = new WdfDevice(drv, DeviceInit, DeviceAttributes);
   dev.commit(drv);
   DeviceInit.consumed = true;

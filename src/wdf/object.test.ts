@@ -201,6 +201,19 @@ describe("WDFDEVICE", () => {
     expect(drv.children).toHaveLength(0);
   });
 
+  it("a second WdfDeviceCreate with the same WDFDEVICE_INIT gives STATUS_INVALID_DEVICE_STATE", () => {
+    const k = bootMachine("x64-desktop");
+    let second = 0;
+    const drv = driver(k, (d, init) => {
+      const st = WdfDeviceCreate(init, null, { value: null });
+      second = WdfDeviceCreate(init, null, { value: null });
+      return st;
+    });
+    expect(wdfAddDevice(drv, "plx9656").status).toBe(STATUS.SUCCESS);
+    expect(second).toBe(STATUS.INVALID_DEVICE_STATE);
+    expect(drv.children).toHaveLength(1);
+  });
+
   it("a failing EvtDriverDeviceAdd gets its half-made device deleted by the framework", () => {
     const k = bootMachine("x64-desktop");
     const log: string[] = [];
