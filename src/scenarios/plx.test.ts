@@ -58,6 +58,13 @@ describe("plx scenario (PLX9x5x-style KMDF driver, write then read back)", () =>
     expect(r.ok).toBe(true);
   });
 
+  it("without DAC chain load (the sample leaves DMAMODE bit 18 clear) data above 4 GiB is moved at its low 32 bits: bytes differ and the verifier reports truncated addresses", () => {
+    const r = run("x64-desktop", { transfers: 8, dacChainLoad: false });
+    expect(r.ok).toBe(false);
+    expect(r.stats?.mismatches as number).toBeGreaterThan(0);
+    expect(r.findings?.[0]?.code).toBe("DMA_OUTSIDE_BUFFER");
+  });
+
   it("removing the device frees both rings and releases every adapter with no finding", () => {
     const k = bootMachine("x64-iommu");
     const v = installVerifier(k, { mode: "collect" });
