@@ -128,3 +128,11 @@ export { Plx9656, PLX_REG, PLX_SRAM_SIZE, DTE_SIZE, type Plx9656Options, type Pl
 export { loadPlxDriver, submit as submitPlxRequest, transferElementsFor, type PlxDriver, type PlxDriverOptions, type PlxRequest, type PlxDeviceExtension } from "./scenarios/plx-driver.ts";
 export { plxScenario, attachPlx9656, allocateIoBuffer, transfer as plxTransfer, writeReadBack, type IoBuffer } from "./scenarios/plx.ts";
 export { plxRingAbove4gScenario } from "./scenarios/plx-ring-above-4g.ts";
+
+// verifier, cache model and cache maintenance
+export { CacheMemorySystem, cacheModel, CACHE_LINE_SIZE, type CacheOptions, type CoherenceObserver, type LineState, type RefillPolicy } from "./machine/cache.ts";
+export { KeFlushIoBuffers, KeMemoryBarrier, maintainMdlRange, type CacheOp } from "./kernel/flush.ts";
+export { RtlCopyDeviceMemory, RtlFillDeviceMemory, RtlZeroDeviceMemory } from "./kernel/device-memory.ts";
+export { Verifier, installVerifier, type VerifierMode, type VerifierOptions, type TransferSpec } from "./verifier/verifier.ts";
+export { dmaCall } from "./verifier/checked-call.ts";
+export { FINDING_CATALOGUE, OWN_CODES, DMASIM_VERIFIER_FINDING, STATUS_DATATYPE_MISALIGNMENT, ownCodeNumber, type CodeInfo, type OwnCode } from "./verifier/codes.ts";

@@ -5,7 +5,8 @@
  * alignment fault) carry that tuple; the rest are dmasim's own, for what no
  * Windows tool catches, and stop (in "bugcheck" mode) with
  * DMASIM_VERIFIER_FINDING (0xDA5E): P1 = the code's number below, P2..P4 = the
- * finding's address, length and device-or-detail values.
+ * finding's address, length and device-or-detail values (P1 = 0 for a code
+ * that another layer reports without a number of its own).
  */
 
 /** Bug check code dmasim raises for its own findings (not a Windows code). */
@@ -61,7 +62,29 @@ export const FINDING_CATALOGUE: readonly CodeInfo[] = [
   { code: "DMA_ADAPTER_RELEASED_WITH_CHANNELS", bugCheck: `${E6} (0x08, adapter, count, 0)`, reporter: "hal", meaning: "PutDmaAdapter while an adapter channel is still held" },
   { code: "DMA_ADAPTER_RELEASED_WITH_MAP_REGISTERS", bugCheck: `${E6} (0x09, adapter, count, 0)`, reporter: "hal", meaning: "PutDmaAdapter while map registers are still allocated" },
   { code: "DMA_ADAPTER_USED_AFTER_RELEASE", bugCheck: `${E6} (0x18, adapter, 0, 0)`, reporter: "hal", meaning: "a DMA routine called on an adapter PutDmaAdapter already released" },
-  { code: "DMA_NULL_ADAPTER", bugCheck: `${E6} (0x19, 0, 0, 0)`, reporter: "hal", meaning: "a NULL DMA_ADAPTER passed to a DMA routine" },
+  { code: "(bug check)", bugCheck: `${E6} (0x19, 0, 0, 0)`, reporter: "hal", meaning: "a NULL DMA_ADAPTER passed to a DMA routine: always a stop (there is no machine to report to)" },
+  { code: "DMA_MORE_THAN_ONE_ADAPTER_CHANNEL", bugCheck: `${E6} (0x0B, outstanding, 0, 0)`, reporter: "hal", meaning: "AllocateAdapterChannel while the adapter already holds or waits for a channel" },
+  { code: "DMA_TOO_MANY_MAP_REGISTERS_REQUESTED", bugCheck: `${E6} (0x0C, requested, maximum, 0)`, reporter: "hal", meaning: "AllocateAdapterChannel for more map registers than IoGetDmaAdapter granted" },
+  { code: "DMA_TOO_MANY_ADAPTER_CHANNELS_FREED", bugCheck: `${E6} (0x04, 1, 0, 0)`, reporter: "hal", meaning: "FreeAdapterChannel on an adapter that holds no channel" },
+  { code: "DMA_TOO_MANY_MAP_REGISTERS_FREED", bugCheck: `${E6} (0x05, 1, 0, 0)`, reporter: "hal", meaning: "FreeMapRegisters of registers that are not allocated" },
+  { code: "DMA_MAP_REGISTERS_FREED_WHILE_MAPPED", bugCheck: `${E6} (0x10, 1, 0, 0)`, reporter: "hal", meaning: "FreeMapRegisters while a transfer is still mapped (no FlushAdapterBuffers)" },
+  { code: "DMA_MAP_REGISTER_COUNT_MISMATCH", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "FreeMapRegisters with a count other than the one allocated" },
+  { code: "DMA_DEVICE_REQUEST_ALREADY_QUEUED", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "a second AllocateAdapterChannel for a device object that already has one waiting" },
+  { code: "DMA_BUFFERS_NOT_FLUSHED", bugCheck: `${E6} (0x0D, bytes mapped, maximum, 0)`, reporter: "hal", meaning: "MapTransfer maps more bytes than the grant's map registers hold" },
+  { code: "DMA_ADDRESS_NOT_IN_MDL", bugCheck: `${E6} (0x1B, VA, 0, 0)`, reporter: "hal", meaning: "MapTransfer with CurrentVa/Length outside the MDL's buffer" },
+  { code: "DMA_ZERO_LENGTH_MAP", bugCheck: `${E6} (0x21, 0, 0, 0)`, reporter: "hal", meaning: "MapTransfer of zero bytes" },
+  { code: "DMA_FLUSH_NOT_MAPPED", bugCheck: `${E6} (0x16, 0, 0, 0)`, reporter: "hal", meaning: "FlushAdapterBuffers with nothing mapped at that MapRegisterBase" },
+  { code: "DMA_FLUSH_CURRENTVA_MISMATCH", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "FlushAdapterBuffers with a CurrentVa other than the one given to MapTransfer" },
+  { code: "DMA_MAP_WITHOUT_MAP_REGISTERS", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "MapTransfer with a MapRegisterBase that is not a live grant of the adapter" },
+  { code: "DMA_CHANNEL_NOT_ALLOCATED", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "MapTransfer on a system DMA adapter that does not hold its channel" },
+  { code: "DMA_TRANSFER_TOO_LONG", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "MapTransfer of more bytes than the 8237 channel can count; only the maximum is programmed" },
+  { code: "DMA_AUTOINIT_BOUNCED", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "an auto-initialize system DMA transfer had to go through map registers (later writes to the buffer never reach the device)" },
+  { code: "DMA_NO_BOUNCE_PAGES", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "MapTransfer needs map-register pages that are not available" },
+  { code: "DMA_NO_IOVA", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "MapTransfer finds no IOVA space in the device's IOMMU domain" },
+  { code: "DMA_SCATTER_GATHER_LIST_NOT_LIVE", bugCheck: `${E6} (0x28, adapter, 0, 0)`, reporter: "hal", meaning: "PutScatterGatherList of a list that is not live on the adapter (put twice, or never built)" },
+  { code: "DMA_SCATTER_GATHER_DIRECTION_MISMATCH", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "PutScatterGatherList with WriteToDevice other than the list was built with" },
+  { code: "WDF_WRONG_IRQL", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "wdf", meaning: "a KMDF DMA routine called above its IRQL (the KMDF verifier's check)" },
+  { code: "WDF_CANNOT_DELETE", bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "wdf", meaning: "WdfObjectDelete on an object the driver may not delete" },
   { code: "DMA_WRONG_IRQL", bugCheck: `${E6} (0x13, 1 = not the required IRQL / 2 = above the maximum, expected, current)`, reporter: "kernel.checkIrql", meaning: "a DMA routine called at the wrong IRQL" },
   { code: "DMA_UNKNOWN_DEVICE_DESCRIPTION_VERSION", bugCheck: `${E6} (0x25, 0, 0, 0)`, reporter: "hal", meaning: "IoGetDmaAdapter with a DEVICE_DESCRIPTION Version it does not know (returns NULL)" },
   { code: "DMA_IOMMU_FAULT", bugCheck: `${E6} (0x26, device, address, fault type)`, reporter: "verifier", meaning: "the IOMMU blocked a device access (unmapped logical address or missing permission); P4 = VT-d fault reason 5 (write) / 6 (read)" },

@@ -33,11 +33,15 @@ export class SiteTable {
 
 /** "file:line:col (function)" of the first frame outside dmasim's layers, or "unknown site". */
 export function callerLocation(): string {
+  // V8 lets us raise the frame limit and skip this function; elsewhere a plain Error's stack serves.
+  const v8 = Error as unknown as { stackTraceLimit: number | undefined; captureStackTrace?: (o: object, skip: unknown) => void };
   const holder: { stack?: string } = {};
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 30;
-  Error.captureStackTrace(holder, callerLocation);
-  Error.stackTraceLimit = limit;
+  if (typeof v8.captureStackTrace === "function") {
+    const limit = v8.stackTraceLimit;
+    v8.stackTraceLimit = 30;
+    v8.captureStackTrace(holder, callerLocation);
+    v8.stackTraceLimit = limit;
+  } else holder.stack = new Error().stack ?? "";
   const lines = (holder.stack ?? "").split("\n").slice(1);
   for (const line of lines) {
     // dmasim's own frames are skipped, except tests and their fixtures (they play the driver).
