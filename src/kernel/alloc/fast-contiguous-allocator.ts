@@ -175,21 +175,22 @@ export class FastContiguousAllocator implements ContiguousAllocator {
     const leaves = new Int32Array(pfns.length);
     for (let j = 0; j < pfns.length; j++) leaves[j] = (pfns[j] as number) >>> this.leafShift;
     leaves.sort();
+    // Only nodes whose summary changed are carried up; a parent is recomputed once.
     let nodes = 0;
     for (let j = 0; j < leaves.length; j++) {
       const leaf = leaves[j] as number;
       if (j > 0 && leaves[j - 1] === leaf) continue;
-      this.summarizeLeaf(leaf);
-      leaves[nodes++] = leaf + this.leafCount;
+      if (this.summarizeLeaf(leaf)) leaves[nodes++] = leaf + this.leafCount;
     }
     let childSize = 1 << this.leafShift;
     const sum = this.sum;
     while (nodes > 0 && (leaves[0] as number) > 1) {
       let out = 0;
+      let lastParent = -1;
       for (let j = 0; j < nodes; j++) {
         const node = (leaves[j] as number) >>> 1;
-        if (out > 0 && leaves[out - 1] === node) continue;
-        leaves[out++] = node;
+        if (node === lastParent) continue;
+        lastParent = node;
         const l = node * 6;
         const r = l + 3;
         const lp = sum[l] as number;
@@ -197,9 +198,15 @@ export class FastContiguousAllocator implements ContiguousAllocator {
         const rp = sum[r] as number;
         const rs = sum[r + 1] as number;
         const k = node * 3;
-        sum[k] = lp === childSize ? childSize + rp : lp;
-        sum[k + 1] = rs === childSize ? childSize + ls : rs;
-        sum[k + 2] = Math.max(sum[l + 2] as number, sum[r + 2] as number, ls + rp);
+        const p = lp === childSize ? childSize + rp : lp;
+        const sf = rs === childSize ? childSize + ls : rs;
+        const lon = Math.max(sum[l + 2] as number, sum[r + 2] as number, ls + rp);
+        if (p !== sum[k] || sf !== sum[k + 1] || lon !== sum[k + 2]) {
+          sum[k] = p;
+          sum[k + 1] = sf;
+          sum[k + 2] = lon;
+          leaves[out++] = node;
+        }
       }
       nodes = out;
       childSize *= 2;
@@ -508,14 +515,17 @@ export class FastContiguousAllocator implements ContiguousAllocator {
   private update(start: number, end: number): void {
     let a = start >>> this.leafShift;
     let b = (end - 1) >>> this.leafShift;
-    for (let leaf = a; leaf <= b; leaf++) this.summarizeLeaf(leaf);
+    let changed = false;
+    for (let leaf = a; leaf <= b; leaf++) if (this.summarizeLeaf(leaf)) changed = true;
     a += this.leafCount;
     b += this.leafCount;
     let childSize = 1 << this.leafShift;
     const sum = this.sum;
-    while (a > 1) {
+    // Once a whole level comes out unchanged, nothing above it can change.
+    while (changed && a > 1) {
       a >>>= 1;
       b >>>= 1;
+      changed = false;
       for (let i = a; i <= b; i++) {
         const l = i * 6;
         const r = l + 3;
@@ -524,15 +534,22 @@ export class FastContiguousAllocator implements ContiguousAllocator {
         const rp = sum[r] as number;
         const rs = sum[r + 1] as number;
         const k = i * 3;
-        sum[k] = lp === childSize ? childSize + rp : lp;
-        sum[k + 1] = rs === childSize ? childSize + ls : rs;
-        sum[k + 2] = Math.max(sum[l + 2] as number, sum[r + 2] as number, ls + rp);
+        const p = lp === childSize ? childSize + rp : lp;
+        const sf = rs === childSize ? childSize + ls : rs;
+        const lon = Math.max(sum[l + 2] as number, sum[r + 2] as number, ls + rp);
+        if (p !== sum[k] || sf !== sum[k + 1] || lon !== sum[k + 2]) {
+          sum[k] = p;
+          sum[k + 1] = sf;
+          sum[k + 2] = lon;
+          changed = true;
+        }
       }
       childSize *= 2;
     }
   }
 
-  private summarizeLeaf(leaf: number): void {
+  /** Recompute one leaf's summary; true when it changed. */
+  private summarizeLeaf(leaf: number): boolean {
     const bits = this.bits;
     const w0 = leaf * this.leafWords;
     const w1 = w0 + this.leafWords;
@@ -567,8 +584,11 @@ export class FastContiguousAllocator implements ContiguousAllocator {
     }
     if (run > best) best = run;
     const k = (this.leafCount + leaf) * 3;
-    this.sum[k] = pre;
-    this.sum[k + 1] = run;
-    this.sum[k + 2] = best;
+    const sum = this.sum;
+    if (sum[k] === pre && sum[k + 1] === run && sum[k + 2] === best) return false;
+    sum[k] = pre;
+    sum[k + 1] = run;
+    sum[k + 2] = best;
+    return true;
   }
 }
