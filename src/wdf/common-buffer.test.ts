@@ -111,6 +111,15 @@ describe("WdfCommonBufferCreate alignment (the documented examples)", () => {
     expect(log.allocated[0]?.cacheEnabled).toBe(true);
   });
 
+  it("on arm64-soc the non-coherent PLX (_CCA 0) gets an uncached Device-memory buffer although KMDF asks with CacheEnabled TRUE", () => {
+    const tb = wdfTestbed("arm64-soc");
+    const log = watch(tb);
+    mk(enabler(tb), 96);
+    expect(log.allocated[0]?.cacheEnabled).toBe(true);
+    expect(log.allocated[0]?.cache).toBe("noncached");
+    expect(log.allocated[0]?.deviceMemory).toBe(true);
+  });
+
   it("under an IOMMU the aligned logical address is an IOVA of the device's domain, not the physical address", () => {
     const tb = wdfTestbed("x64-iommu");
     const b = mk(enabler(tb), 96).cb as WdfCommonBuffer;
