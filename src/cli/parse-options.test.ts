@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration, parseSeed, parseVerifier } from "./parse-options.ts";
+import { formatDuration, parseDuration, parseParam, parseSeed, parseVerifier } from "./parse-options.ts";
 import { UsageError } from "./usage-error.ts";
 
 describe("run option parsing", () => {
@@ -37,6 +37,20 @@ describe("run option parsing", () => {
     expect(parseVerifier("collect")).toBe("collect");
     expect(parseVerifier("bugcheck")).toBe("bugcheck");
     expect(() => parseVerifier("on")).toThrow('--verifier: "on" is not a verifier mode (off, collect or bugcheck)');
+  });
+
+  it("--param key=value takes JSON values where they parse and text otherwise, later keys winning", () => {
+    let p = parseParam("trials=2");
+    p = parseParam("sizesPages=[1,16,512]", p);
+    p = parseParam("device=nic0", p);
+    p = parseParam("late=true", p);
+    p = parseParam("trials=3", p);
+    expect(p).toEqual({ trials: 3, sizesPages: [1, 16, 512], device: "nic0", late: true });
+    expect(parseParam("note=a=b")).toEqual({ note: "a=b" });
+  });
+
+  it("a --param without key=value is a UsageError", () => {
+    for (const bad of ["trials", "=3", "9x=1", " =1"]) expect(() => parseParam(bad)).toThrow(UsageError);
   });
 
   it("durations format back as d/h/m/s", () => {

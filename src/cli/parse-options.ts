@@ -56,3 +56,24 @@ export function formatDuration(seconds: number): string {
   if (s > 0) parts.push(`${Number.isInteger(s) ? s : s.toFixed(1)}s`);
   return parts.join(" ");
 }
+
+/**
+ * `--param key=value` (repeatable): scenario settings from the command line.
+ * The value is JSON when it parses as JSON (`trials=2`, `sizesPages=[1,16,512]`,
+ * `late=true`), else the text itself (`device=nic0`).
+ */
+export function parseParam(text: string, into: Record<string, unknown> = {}): Record<string, unknown> {
+  const eq = text.indexOf("=");
+  const key = eq < 0 ? "" : text.slice(0, eq).trim();
+  if (eq < 0 || !/^[A-Za-z_][\w.-]*$/.test(key)) throw new UsageError(`--param: "${text}" is not key=value (e.g. --param trials=2)`);
+  const raw = text.slice(eq + 1);
+  return { ...into, [key]: jsonOrText(raw) };
+}
+
+function jsonOrText(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}

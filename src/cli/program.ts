@@ -8,6 +8,7 @@ import { demoCommand } from "./commands/demo.ts";
 import { listCommand } from "./commands/list.ts";
 import { profileShowCommand } from "./commands/profile-show.ts";
 import { runCommand, type RunOptions } from "./commands/run.ts";
+import { parseParam } from "./parse-options.ts";
 import { schemaCommand } from "./commands/schema.ts";
 import type { CliIo } from "./io.ts";
 import { UsageError } from "./usage-error.ts";
@@ -48,10 +49,11 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .option("--seed <n>", "seed (a whole number; default 1)")
     .option("--uptime <duration>", "simulated uptime before the scenario, e.g. 0, 30s, 2m, 1h (default 0; host time grows with it)")
     .addOption(new Option("--verifier <mode>", "DMA verifier: off, collect (report every finding; the default) or bugcheck (stop at the first, as Driver Verifier does)"))
+    .option("--param <key=value>", "a scenario setting (repeatable; JSON values: trials=2, sizesPages=[1,512])", (v: string, prev: Record<string, unknown> | undefined) => parseParam(v, prev), undefined)
     .option("--report <file>", "also write an HTML report")
     .option("--trace <file>", "also write the event trace (DMA runs, faults, interrupts, allocations) as column-wise JSON")
     .option("--json", "print the results (allocations, findings, statistics) as one JSON object")
-    .addHelpText("after", "\nExamples:\n  dmasim run common-buffer-walkthrough --profile x64-iommu --json\n  dmasim run ./my-driver.ts --verifier bugcheck\n  dmasim run fragmentation --profile x64-desktop --report frag.html")
+    .addHelpText("after", "\nExamples:\n  dmasim run common-buffer-walkthrough --profile x64-iommu --json\n  dmasim run ./my-driver.ts --verifier bugcheck\n  dmasim run fragmentation --profile x64-desktop --report frag.html\n  dmasim run fragmentation --param trials=1 --param sizesPages=[1,16,512]")
     .action(async (scenario: string, opts: RunOptions) => setCode(await runCommand(io, scenario, opts)));
 
   program

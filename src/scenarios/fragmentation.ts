@@ -187,7 +187,7 @@ export function runFragmentationStudy(opts: ScenarioOptions): ScenarioResult {
   };
   const describe = (bytes: number): string => (bytes === 0 ? "none" : formatSize(bytes));
   const summary = [
-    `HalAllocateCommonBuffer for ${device} on ${k.profile.name}: ${params.sizesPages.length} sizes (${formatSize((params.sizesPages[0] ?? 1) * 4096)} to ${formatSize((params.sizesPages[params.sizesPages.length - 1] ?? 1) * 4096)}), ${params.uptimesSeconds.length} uptimes, ${params.trials} trials each.`,
+    `HalAllocateCommonBuffer for ${device} on ${k.profile.name}: ${params.sizesPages.length} sizes (${formatSize((params.sizesPages[0] ?? 1) * 4096)} to ${formatSize((params.sizesPages[params.sizesPages.length - 1] ?? 1) * 4096)}), ${params.uptimesSeconds.length} uptimes, ${params.trials} trial${params.trials === 1 ? "" : "s"} each.`,
     `At ${uptimeLabel(last)}: the largest single request that always succeeded was ${describe(largestAlways(DISPATCH_LEVEL, "one request", last))} at DISPATCH_LEVEL (free runs only) and ${describe(largestAlways(PASSIVE_LEVEL, "one request", last))} at PASSIVE_LEVEL (with compaction).`,
     `Many one-page requests: up to ${describe(largestAlways(DISPATCH_LEVEL, "one-page requests", last))} at DISPATCH_LEVEL — the documents' advice when the pages need not be contiguous.`,
   ];

@@ -239,6 +239,15 @@ describe("dmasim command", () => {
     expect(t.allocations).toHaveLength(1);
   });
 
+  it("--param sets scenario settings from the command line (over a scenario file's params)", () => {
+    const f = file("frag4.json", JSON.stringify({ scenario: "fragmentation", profile: { name: "tiny", arch: "x64", memory: [{ base: 0, length: "32MiB", type: "ram" }], devices: [{ name: "nic", bus: "pci" }] }, params: { trials: 3, sizesPages: [1, 2, 4] } }));
+    const r = dmasim(["run", f, "--json", "--param", "trials=1", "--param", "sizesPages=[1,512]"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { tables: { successRates: { attempts: number; sizeBytes: number }[] } };
+    expect(new Set(j.tables.successRates.map((x) => x.sizeBytes))).toEqual(new Set([4096, 2 * 1024 * 1024]));
+    expect(j.tables.successRates.every((x) => x.attempts === 1)).toBe(true);
+  });
+
   it("run fragmentation prints the success-rate table (sizes as columns) in the terminal", () => {
     const f = file("frag2.json", JSON.stringify({ scenario: "fragmentation", profile: { name: "tiny", arch: "x64", memory: [{ base: 0, length: "64MiB", type: "ram" }], devices: [{ name: "nic", bus: "pci" }] }, params: { trials: 1 } }));
     const r = dmasim(["run", f, "--uptime", "10s"]);
@@ -289,6 +298,7 @@ describe("dmasim command", () => {
     it("unknown profile in profile show", () => expectUsage(dmasim(["profile", "show", "pdp11"]), 'unknown profile "pdp11"'));
     it("bad seed", () => expectUsage(dmasim(["run", "fragmentation", "--seed", "x"]), '--seed: "x" is not a seed'));
     it("bad uptime", () => expectUsage(dmasim(["run", "fragmentation", "--uptime", "soon"]), '--uptime: "soon" is not a duration'));
+    it("bad --param", () => expectUsage(dmasim(["run", "fragmentation", "--param", "trials"]), '--param: "trials" is not key=value'));
     it("bad verifier mode", () => expectUsage(dmasim(["run", "fragmentation", "--verifier", "loud"]), '--verifier: "loud" is not a verifier mode'));
     it("scenario file not found", () => expectUsage(dmasim(["run", "./missing.json"]), "scenario file not found: ./missing.json"));
     it("scenario file with a wrong extension", () => expectUsage(dmasim(["run", file("s.yaml", "x: 1")]), 'unsupported extension ".yaml"'));

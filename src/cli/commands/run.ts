@@ -19,6 +19,8 @@ export interface RunOptions {
   report?: string;
   trace?: string;
   json?: boolean;
+  /** From --param key=value (parsed already). */
+  param?: Record<string, unknown>;
 }
 
 export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Promise<number> {
@@ -37,7 +39,7 @@ export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Pro
     seed: seed ?? d.seed ?? 1,
     uptimeSeconds: uptimeSeconds ?? d.uptimeSeconds ?? 0,
     verifier: verifier ?? d.verifier ?? "collect",
-    ...(d.params === undefined ? {} : { params: d.params }),
+    ...(d.params === undefined && opts.param === undefined ? {} : { params: { ...d.params, ...opts.param } }),
     ...(progress === undefined ? {} : { progress: progress.update }),
   });
   progress?.done();
