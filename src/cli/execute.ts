@@ -35,7 +35,23 @@ export function defaultProfileOf(s: Scenario): MachineProfile {
   }
 }
 
+/**
+ * Settings a scenario rejects up front (its optional checkParams, see
+ * scenarios/fragmentation.ts) are the user's mistake: a UsageError.
+ */
+function checkSettings(scenario: Scenario, settings: RunSettings): void {
+  const check: unknown = (scenario as { checkParams?: unknown }).checkParams;
+  if (typeof check !== "function") return;
+  try {
+    (check as (o: { uptimeSeconds: number; params?: Readonly<Record<string, unknown>> }) => void).call(scenario, { uptimeSeconds: settings.uptimeSeconds, ...(settings.params === undefined ? {} : { params: settings.params }) });
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 export async function executeScenario(scenario: Scenario, settings: RunSettings): Promise<RunRecord> {
+  checkSettings(scenario, settings);
   const profile = settings.profile ?? defaultProfileOf(scenario);
   const trace = new TraceLog();
   let booted: Kernel | undefined;

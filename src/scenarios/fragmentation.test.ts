@@ -65,6 +65,11 @@ describe("fragmentation study", () => {
     expect(() => runFragmentationStudy({ profile: noPci, seed: 1, uptimeSeconds: 0, verifier: "off" })).toThrow("profile bare has no PCI device");
   });
 
+  it("checkParams rejects bad settings before anything runs (the command turns that into exit 2)", () => {
+    expect(() => fragmentationScenario.checkParams({ uptimeSeconds: 0, params: { trials: 0 } })).toThrow(RangeError);
+    expect(() => fragmentationScenario.checkParams({ uptimeSeconds: 0, params: { trials: 2 } })).not.toThrow();
+  });
+
   it("is registered as the built-in scenario 'fragmentation' on x64-desktop by default", () => {
     expect(fragmentationScenario.name).toBe("fragmentation");
     expect(fragmentationScenario.defaultProfile).toBe("x64-desktop");

@@ -202,9 +202,18 @@ export function runFragmentationStudy(opts: ScenarioOptions): ScenarioResult {
   };
 }
 
-export const fragmentationScenario: Scenario = {
+/**
+ * A scenario that can check its settings before it runs: the command calls
+ * checkParams first and reports a RangeError from it as bad usage (exit 2).
+ */
+export interface ParamCheckingScenario extends Scenario {
+  checkParams(opts: Pick<ScenarioOptions, "uptimeSeconds" | "params">): void;
+}
+
+export const fragmentationScenario: ParamCheckingScenario = {
   name: "fragmentation",
   description: "Success rate of common-buffer requests (4 KiB to 2 MiB) by uptime, IRQL (PASSIVE vs DISPATCH) and one large vs many one-page requests",
   defaultProfile: "x64-desktop",
   run: runFragmentationStudy,
+  checkParams: (opts) => void studyParams(opts),
 };

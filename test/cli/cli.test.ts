@@ -314,10 +314,9 @@ describe("dmasim command", () => {
     it("profile file that is not JSON", () => expectUsage(dmasim(["profile", "show", file("p.json", "[")]), /profile file .* is not valid JSON/));
     it("module without a scenario export", () => expectUsage(dmasim(["run", file("empty.mjs", "export const x = 1;")]), "export a scenario object"));
     it("module that does not load (syntax error)", () => expectUsage(dmasim(["run", file("syntax.ts", "export default {")]), /scenario module .*syntax\.ts failed to load/));
-    it("bad params for a built-in scenario are the user's mistake", () => {
-      const r = dmasim(["run", file("params.json", JSON.stringify({ scenario: "fragmentation", params: { trials: -1 } }))]);
-      expect(r.code).toBe(1);
-      expect(r.stdout).toContain("params.trials");
+    it("bad params for a built-in scenario that checks them (file or --param)", () => {
+      expectUsage(dmasim(["run", file("params.json", JSON.stringify({ scenario: "fragmentation", params: { trials: -1 } }))]), "fragmentation: params.trials must be a whole number from 1 to 100, got -1");
+      expectUsage(dmasim(["run", "fragmentation", "--param", "trails=2"]), 'fragmentation: unknown param "trails"');
     });
   });
 });
