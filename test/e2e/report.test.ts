@@ -162,6 +162,24 @@ describe("HTML report in Chromium", () => {
     expect(await page.locator("#run-2 canvas.frag").count()).toBe(4);
   });
 
+  it("hovering the timeline names the time slice and what each device did in it", async () => {
+    const canvas = page.locator("#run-0 canvas.timeline");
+    const box = await canvas.boundingBox();
+    if (box === null) throw new Error("no timeline box");
+    // Where the page draws the time slice of the fixture's device write (timeline: 240 slices, plot from x = 60 to 1014 of 1024).
+    const events = [...(runs[0]?.trace?.events() ?? [])];
+    const times = events.map((e) => e.time);
+    const start = Math.min(...times);
+    const span = Math.max(...times) - start;
+    const write = events.find((e) => e.kind === "dmaWrite");
+    if (write === undefined) throw new Error("no device write in the fixture");
+    const bin = Math.min(239, Math.floor(((write.time - start) / span) * 240));
+    const x = 60 + ((bin + 0.5) / 240) * 954;
+    await canvas.hover({ position: { x: (x / 1024) * box.width, y: box.height / 2 } });
+    const text = await page.locator("#run-0 .timeline-tip").innerText();
+    expect(text).toMatch(/µs – .*plx9656: wrote 4 KiB/);
+  });
+
   it("a verifier finding links to the buffer it concerns; following the link shows that buffer", async () => {
     const link = page.locator("#run-3 ol.findings a[data-buffer]").first();
     expect(await link.count()).toBe(1);

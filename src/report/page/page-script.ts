@@ -456,6 +456,28 @@ export function reportPage(): void {
     ctx.fillText(endText, W - 10 - ctx.measureText(endText).width, H - 6);
     ctx.strokeStyle = "#999";
     ctx.strokeRect(left, 10, plotW, plotH);
+    // Hover: the time slice under the pointer, with bytes and interrupts per device.
+    const tip = document.createElement("div");
+    tip.className = "maptip timeline-tip";
+    canvas.after(tip);
+    canvas.addEventListener("mousemove", (ev) => {
+      const rect = canvas.getBoundingClientRect();
+      const x = ((ev.clientX - rect.left) / rect.width) * W;
+      const bin = Math.floor(((x - left) / plotW) * t.binCount);
+      if (bin < 0 || bin >= t.binCount) {
+        tip.textContent = "";
+        return;
+      }
+      const t0 = t.start + (bin / t.binCount) * span;
+      const parts: string[] = [];
+      t.devices.forEach((dev, d) => {
+        const w = t.writeBytes[d]?.[bin] ?? 0;
+        const r = t.readBytes[d]?.[bin] ?? 0;
+        const n = t.interrupts[d]?.[bin] ?? 0;
+        if (w + r + n > 0) parts.push(`${dev}: ${w > 0 ? `wrote ${size(w)} ` : ""}${r > 0 ? `read ${size(r)} ` : ""}${n > 0 ? `${n} interrupt${n === 1 ? "" : "s"}` : ""}`.trim());
+      });
+      tip.textContent = `${time(t0)} – ${time(t0 + span / t.binCount)}: ${parts.length === 0 ? "idle" : parts.join("; ")}`;
+    });
   }
 
   function drawFragmentation(run: Run): void {
