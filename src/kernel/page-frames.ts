@@ -3,11 +3,11 @@ import { APC_LEVEL, type KIRQL } from "../core/irql.ts";
 import type { Clock } from "../machine/clock.ts";
 import type { MemoryMap } from "../machine/memory-map.ts";
 import type { PhysicalMemory } from "../machine/physical-memory.ts";
-import { countBitsIn, setBits, testBit } from "./alloc/bits.ts";
 import { type ContiguousAllocator, type ContiguousRequest, type Placement } from "./alloc/contiguous-allocator.ts";
 import { FastContiguousAllocator } from "./alloc/fast-contiguous-allocator.ts";
 import { LinearScanAllocator } from "./alloc/linear-scan-allocator.ts";
 import { type Candidate, compactWindow, findCompactionWindow } from "./compaction.ts";
+import { PfnDatabase, type PageKind, type PfnRun, checkPfn, mergeRuns } from "./pfn-database.ts";
 
 /**
  * How hard an allocation may try. "full" is IRQL <= APC_LEVEL: free runs first,
@@ -25,7 +25,7 @@ export type Effort = "full" | "free-only";
  * MM_ANY_NODE_OK.
  */
 export type NodePolicy = "preferred" | "strict";
-export type PageKind = "free" | "movable" | "unmovable" | "contiguous" | "reserved";
+export type { PageKind } from "./pfn-database.ts";
 export type { Placement } from "./alloc/contiguous-allocator.ts";
 
 export interface ContiguousPagesRequest {
@@ -99,19 +99,13 @@ export function effortForIrql(irql: KIRQL): Effort {
   return irql <= APC_LEVEL ? "full" : "free-only";
 }
 
-interface Range {
-  readonly start: number;
-  /** exclusive */
-  readonly end: number;
-}
+type Range = PfnRun;
 
 /**
- * The page-frame database: who holds each physical page and the contiguous
- * allocator on top. State is bitmaps (1 bit per frame each): the allocator's
- * free bitmap, a movable bitmap and an unmovable bitmap. "contiguous" is
- * derived (RAM, not free, neither movable nor unmovable); "reserved" is every
- * frame that is not RAM (never free). Live contiguous runs are kept per
- * allocation (start -> pages), never per page.
+ * The memory manager's page frames: the contiguous allocator (free bitmap and
+ * summary tree), the PFN database (what each frame holds, pfn-database.ts) and
+ * compaction. State is bitmaps, 1 bit per frame each; live contiguous runs are
+ * kept per allocation (start -> pages), never per page.
  *
  * Search rules: with `node` undefined, one search over [lowPfn, highPfn]. With
  * a node, the node's RAM ranges (adjacent ones merged) clipped to
@@ -125,20 +119,18 @@ export class PageFrameManager {
   readonly map: MemoryMap;
   readonly allocator: ContiguousAllocator;
   readonly placement: Placement;
-  private readonly movable: Uint32Array;
-  private readonly unmovable: Uint32Array;
+  /** What each frame holds (kind bitmaps over the allocator's free bitmap). */
+  readonly pfnDb: PfnDatabase;
   private readonly runs = new Map<number, number>();
   private readonly nodeRam: readonly (readonly Range[])[];
   /** Per node: RAM ranges in search order for [strict, preferred] (placement applied). */
   private readonly searchOrder: readonly (readonly [readonly Range[], readonly Range[]])[];
   /** Scratch request reused by allocateContiguous (no allocation per call). */
   private readonly scratch: { pages: number; lowPfn: number; highPfn: number; alignPages: number; boundaryPages: number; placement: Placement };
-  private readonly allRam: readonly Range[];
   private readonly clock: Clock | undefined;
   private readonly memory: PhysicalMemory | undefined;
   private readonly compaction: Required<CompactionOptions>;
   private readonly counters = { contiguousAllocations: 0, contiguousFailures: 0, compactions: 0, compactionFailures: 0, pagesMigrated: 0, compactionNs: 0 };
-  private readonly ramPages: number;
 
   constructor(map: MemoryMap, options: PageFrameOptions = {}) {
     const placement = options.placement ?? "lowest";
@@ -157,11 +149,8 @@ export class PageFrameManager {
     this.clock = options.clock;
     this.memory = options.memory;
     this.allocator = impl === "fast" ? new FastContiguousAllocator(map.pageCount) : new LinearScanAllocator(map.pageCount);
-    const words = Math.ceil(map.pageCount / 32);
-    this.movable = new Uint32Array(words);
-    this.unmovable = new Uint32Array(words);
-    this.allRam = mergeRanges(map.ram.map((r) => ({ start: r.startPfn, end: r.endPfn })));
-    this.nodeRam = Array.from({ length: map.nodeCount }, (_, n) => mergeRanges(map.ram.filter((r) => r.node === n).map((r) => ({ start: r.startPfn, end: r.endPfn }))));
+    this.pfnDb = new PfnDatabase(map, this.allocator);
+    this.nodeRam = Array.from({ length: map.nodeCount }, (_, n) => mergeRuns(map.ram.filter((r) => r.node === n).map((r) => ({ start: r.startPfn, end: r.endPfn }))));
     const ordered = (nodes: number[]): Range[] => {
       const out: Range[] = [];
       for (const n of nodes) {
@@ -173,21 +162,16 @@ export class PageFrameManager {
     };
     this.searchOrder = Array.from({ length: map.nodeCount }, (_, n) => [ordered([n]), ordered([n, ...map.fallbackOrder(n)])] as const);
     this.scratch = { pages: 1, lowPfn: 0, highPfn: 0, alignPages: 1, boundaryPages: 0, placement };
-    let ram = 0;
-    for (const r of this.allRam) {
-      this.allocator.markFree(r.start, r.end - r.start);
-      ram += r.end - r.start;
-    }
-    this.ramPages = ram;
+    for (const r of this.pfnDb.ram) this.allocator.markFree(r.start, r.end - r.start);
   }
 
   get stats(): PageFrameStats {
-    return { freePages: this.allocator.freePages, ramPages: this.ramPages, ...this.counters };
+    return { freePages: this.allocator.freePages, ramPages: this.pfnDb.ramPages, ...this.counters };
   }
 
   /** Host bytes of page-frame bookkeeping (allocator + kind bitmaps). */
   get metadataBytes(): number {
-    return this.allocator.metadataBytes + this.movable.byteLength + this.unmovable.byteLength;
+    return this.allocator.metadataBytes + this.pfnDb.metadataBytes;
   }
 
   /** Number of live contiguous runs (allocateContiguous minus freeContiguous). */
@@ -301,55 +285,35 @@ export class PageFrameManager {
       if (k === "contiguous" && this.inRun(p)) throw new RangeError(`freePages: page frame ${p} belongs to a contiguous run; free it with freeContiguous`);
     }
     if (pfns.length > 1 && new Set(pfns).size !== pfns.length) throw new RangeError(`freePages: the list names a page frame twice`);
-    for (const p of pfns) {
-      const w = p >>> 5;
-      const m = ~(1 << (p & 31));
-      this.movable[w] = (this.movable[w] as number) & m;
-      this.unmovable[w] = (this.unmovable[w] as number) & m;
-    }
+    for (const p of pfns) this.pfnDb.clearKind(p);
     if (pfns.length === 1) this.allocator.markFree(pfns[0] as number, 1);
     else this.allocator.markFreeMany(pfns);
   }
 
   kindOf(pfn: number): PageKind {
-    checkPfn(pfn, "kindOf: page frame");
-    if (pfn >= this.map.pageCount || !this.map.isRam(pfn)) return "reserved";
-    if (this.allocator.isFree(pfn)) return "free";
-    if (testBit(this.movable, pfn)) return "movable";
-    if (testBit(this.unmovable, pfn)) return "unmovable";
-    return "contiguous";
+    return this.pfnDb.kindOf(pfn);
   }
 
   /** Page counts by kind over [startPfn, endPfn) (end exclusive), by word popcounts. */
   summarize(startPfn: number, endPfn: number): Record<PageKind, number> {
-    checkPfn(startPfn, "summarize: startPfn");
-    checkPfn(endPfn, "summarize: endPfn");
-    if (startPfn > endPfn) throw new RangeError(`summarize: startPfn (${startPfn}) is above endPfn (${endPfn})`);
-    const end = Math.min(endPfn, this.map.pageCount);
-    const start = Math.min(startPfn, end);
-    let ram = 0;
-    for (const r of this.allRam) ram += Math.max(0, Math.min(end, r.end) - Math.max(start, r.start));
-    const free = this.allocator.countFree(start, end);
-    const movable = countBitsIn(this.movable, start, end);
-    const unmovable = countBitsIn(this.unmovable, start, end);
-    return { free, movable, unmovable, contiguous: ram - free - movable - unmovable, reserved: endPfn - startPfn - ram };
+    return this.pfnDb.summarize(startPfn, endPfn);
   }
 
   /** The merged RAM ranges of a node (or all RAM), as [start, end) PFN pairs. */
   ramRanges(node?: number): readonly { readonly start: number; readonly end: number }[] {
-    if (node === undefined) return this.allRam;
+    if (node === undefined) return this.pfnDb.ram;
     this.checkNode(node, undefined, "ramRanges");
     return this.nodeRam[node] ?? [];
   }
 
-  /** Movable bit word (bit i = frame 32*index + i); for the workload and compaction. */
+  /** Movable bit word (bit i = frame 32*index + i); for the workload. */
   movableWord(index: number): number {
-    return (this.movable[index] ?? 0) >>> 0;
+    return this.pfnDb.movableWord(index);
   }
 
   /** Unmovable bit word (bit i = frame 32*index + i). */
   unmovableWord(index: number): number {
-    return (this.unmovable[index] ?? 0) >>> 0;
+    return this.pfnDb.unmovableWord(index);
   }
 
   // ---- internals ----
@@ -401,14 +365,13 @@ export class PageFrameManager {
   }
 
   private takePages(pfns: readonly number[], kind: "contiguous" | "unmovable" | "movable"): void {
-    const bits = kind === "movable" ? this.movable : kind === "unmovable" ? this.unmovable : undefined;
     let i = 0;
     while (i < pfns.length) {
       const s = pfns[i] as number;
       let n = 1;
       while (i + n < pfns.length && pfns[i + n] === s + n) n++;
       this.allocator.markUsed(s, n);
-      if (bits !== undefined) setBits(bits, s, s + n);
+      this.pfnDb.setKind(s, s + n, kind);
       i += n;
     }
   }
@@ -427,7 +390,7 @@ export class PageFrameManager {
     if (this.allocator.freePages >= base.pages) {
       let budget = cap.maxCandidates;
       for (const seg of segments) {
-        const res = findCompactionWindow(this.allocator, this.movable, { ...base, lowPfn: seg.start, highPfn: seg.end - 1 }, cap.maxPagesPerCall, budget);
+        const res = findCompactionWindow(this.allocator, this.pfnDb.movable, { ...base, lowPfn: seg.start, highPfn: seg.end - 1 }, cap.maxPagesPerCall, budget);
         scanned += res.scannedPages;
         budget -= res.candidates;
         if (res.window !== undefined) {
@@ -440,7 +403,7 @@ export class PageFrameManager {
     let start = -1;
     let migrated = 0;
     if (found !== undefined) {
-      migrated = compactWindow(this.allocator, this.movable, found.start, base.pages, this.memory);
+      migrated = compactWindow(this.allocator, this.pfnDb.movable, found.start, base.pages, this.memory);
       this.allocator.markUsed(found.start, base.pages);
       start = found.start;
       this.counters.compactions++;
@@ -459,21 +422,6 @@ export class PageFrameManager {
 function isPow2(n: number): boolean {
   if (n > 0 && n <= 0x40000000 && (n | 0) === n) return (n & (n - 1)) === 0;
   return isPowerOfTwo(n);
-}
-
-function mergeRanges(ranges: Range[]): Range[] {
-  const sorted = [...ranges].sort((a, b) => a.start - b.start);
-  const out: { start: number; end: number }[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last !== undefined && last.end === r.start) last.end = r.end;
-    else out.push({ start: r.start, end: r.end });
-  }
-  return out;
-}
-
-function checkPfn(v: number, what: string): void {
-  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${what} must be a whole number >= 0, got ${v}`);
 }
 
 function checkCount(v: number, what: string, min: number): number {
