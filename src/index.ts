@@ -136,3 +136,4 @@ export { RtlCopyDeviceMemory, RtlFillDeviceMemory, RtlZeroDeviceMemory } from ".
 export { Verifier, installVerifier, type VerifierMode, type VerifierOptions, type TransferSpec } from "./verifier/verifier.ts";
 export { dmaCall } from "./verifier/checked-call.ts";
 export { FINDING_CATALOGUE, OWN_CODES, DMASIM_VERIFIER_FINDING, STATUS_DATATYPE_MISALIGNMENT, ownCodeNumber, type CodeInfo, type OwnCode } from "./verifier/codes.ts";
+export { AllocateCommonBufferVector, GetCommonBufferFromVectorByIndex, FreeCommonBufferFromVector, FreeCommonBufferVector, type DMA_COMMON_BUFFER_VECTOR } from "./hal/common-buffer-vector.ts";

@@ -9,6 +9,7 @@ import type { PHYSICAL_ADDRESS } from "../core/address.ts";
 import type { NTSTATUS } from "../core/ntstatus.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import type { MDL } from "../kernel/mdl.ts";
+import type { DMA_COMMON_BUFFER_VECTOR } from "./common-buffer-vector.ts";
 
 export const DEVICE_DESCRIPTION_VERSION = 0;
 export const DEVICE_DESCRIPTION_VERSION1 = 1;
@@ -188,10 +189,10 @@ export interface DMA_OPERATIONS {
   LeaveDmaDomain: Op<(...args: never[]) => NTSTATUS>;
   GetDmaDomain: Op<(...args: never[]) => unknown>;
   AllocateCommonBufferWithBounds: Op<(a: A, MinimumAddress: PHYSICAL_ADDRESS | null, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, Flags: number, CacheType: MEMORY_CACHING_TYPE | null, PreferredNode: number, LogicalAddress: PHYSICAL_ADDRESS) => number | null>;
-  AllocateCommonBufferVector: Op<(...args: never[]) => NTSTATUS>;
-  GetCommonBufferFromVectorByIndex: Op<(...args: never[]) => void>;
-  FreeCommonBufferFromVector: Op<(...args: never[]) => void>;
-  FreeCommonBufferVector: Op<(...args: never[]) => void>;
+  AllocateCommonBufferVector: Op<(a: A, LowAddress: PHYSICAL_ADDRESS, HighAddress: PHYSICAL_ADDRESS, CacheType: MEMORY_CACHING_TYPE, IdealNode: number, Flags: number, NumberOfElements: number, SizeOfElements: number, VectorOut: { value: DMA_COMMON_BUFFER_VECTOR | null }) => NTSTATUS>;
+  GetCommonBufferFromVectorByIndex: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR, Index: number, VirtualAddressOut: { value: number }, LogicalAddressOut: PHYSICAL_ADDRESS) => void>;
+  FreeCommonBufferFromVector: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR, Index: number) => void>;
+  FreeCommonBufferVector: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR) => void>;
   CreateCommonBufferFromMdl: Op<(...args: never[]) => NTSTATUS>;
 }
 
