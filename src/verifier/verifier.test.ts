@@ -242,6 +242,20 @@ describe("IOMMU faults", () => {
     expect(v.findings[0]?.bugCheck?.[4]).toBe(6);
   });
 
+  it("a device write against a read-only mapping (a transfer mapped for WriteToDevice) is blocked: DMA_IOMMU_FAULT with P4 = 5", () => {
+    const { k, v } = machine("x64-iommu", { outsideBuffers: false });
+    const iommu = k.iommu;
+    if (iommu === null) throw new Error("no IOMMU");
+    const dev = k.busMasterOf("plx9656");
+    const iova = iommu.allocateIova(dev.domain, { pages: 1 });
+    iommu.map(dev.domain, iova, Int32Array.of(0x2000), { read: true, write: false });
+    expect(k.bus.read(dev, iova, new Uint8Array(4))).toBe(true);
+    expect(k.bus.write(dev, iova, bytes(4))).toBe(false);
+    expect(codes(v)).toEqual(["DMA_IOMMU_FAULT"]);
+    expect(v.findings[0]?.params?.reason).toBe("iommu-no-write");
+    expect(v.findings[0]?.bugCheck?.[4]).toBe(5);
+  });
+
   it("the fault names the device's adapter in P2 once the driver has one", () => {
     const { k, v } = machine("x64-iommu");
     busMasterAdapter(k, "plx9656");
