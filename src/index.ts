@@ -137,3 +137,4 @@ export { Verifier, installVerifier, type VerifierMode, type VerifierOptions, typ
 export { dmaCall } from "./verifier/checked-call.ts";
 export { FINDING_CATALOGUE, OWN_CODES, DMASIM_VERIFIER_FINDING, STATUS_DATATYPE_MISALIGNMENT, ownCodeNumber, type CodeInfo, type OwnCode } from "./verifier/codes.ts";
 export { AllocateCommonBufferVector, GetCommonBufferFromVectorByIndex, FreeCommonBufferFromVector, FreeCommonBufferVector, type DMA_COMMON_BUFFER_VECTOR } from "./hal/common-buffer-vector.ts";
+export { FlushDmaBuffer } from "./hal/flush-dma-buffer.ts";

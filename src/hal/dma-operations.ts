@@ -13,6 +13,7 @@ import { GetDmaAdapterInfo } from "./adapter-info.ts";
 import { GetDmaAlignment, PutDmaAdapter } from "./adapter-routines.ts";
 import { AllocateCommonBuffer, AllocateCommonBufferEx, AllocateCommonBufferWithBounds, FreeCommonBuffer } from "./common-buffer.ts";
 import { AllocateCommonBufferVector, FreeCommonBufferFromVector, FreeCommonBufferVector, GetCommonBufferFromVectorByIndex } from "./common-buffer-vector.ts";
+import { FlushDmaBuffer } from "./flush-dma-buffer.ts";
 import type { DmaOsBuild } from "./hal-state.ts";
 import type { DMA_OPERATIONS } from "./types.ts";
 import { AllocateAdapterChannel, FreeAdapterChannel } from "./adapter-channel.ts";
@@ -105,6 +106,7 @@ export function buildDmaOperations(tableVersion: 1 | 2 | 3, osBuild: DmaOsBuild)
     t.GetDmaAdapterInfo = GetDmaAdapterInfo;
     t.AllocateCommonBufferEx = AllocateCommonBufferEx;
     Object.assign(t, v3Extra);
+    if (size >= DMA_OPERATIONS_SIZE.win10) t.FlushDmaBuffer = FlushDmaBuffer;
     if (size >= DMA_OPERATIONS_SIZE["win10-1803"]) t.AllocateCommonBufferWithBounds = AllocateCommonBufferWithBounds;
     if (size >= DMA_OPERATIONS_SIZE["win10-2004"]) Object.assign(t, { AllocateCommonBufferVector, GetCommonBufferFromVectorByIndex, FreeCommonBufferFromVector, FreeCommonBufferVector });
   }

@@ -92,6 +92,32 @@ describe("non-coherent DMA on ARM64 (cache model in the machine)", () => {
     expect(v.findings).toEqual([]);
   });
 
+  it("FlushDmaBuffer on the non-coherent adapter: a write operation cleans (the device sees the CPU's bytes), a read operation invalidates (the CPU sees the device's)", () => {
+    const { k, v, va, pa, mdl, dev } = streaming();
+    const a = busMasterAdapter(k, "dma-noncoherent");
+    k.cpu.writeBytes(va, bytes(64, 0x31));
+    expect(a.DmaOperations.FlushDmaBuffer?.(a, mdl, false)).toBe(0);
+    const got = new Uint8Array(64);
+    k.bus.read(dev, pa, got);
+    expect(got[0]).toBe(0x31);
+    k.cpu.readU8(va);
+    k.bus.write(dev, pa, bytes(64, 0x32));
+    a.DmaOperations.FlushDmaBuffer?.(a, mdl, true);
+    expect(k.cpu.readU8(va)).toBe(0x32);
+    expect(v.findings).toEqual([]);
+  });
+
+  it("FlushDmaBuffer on a coherent adapter leaves the cache alone (nothing to do)", () => {
+    const { k } = machine("arm64-soc");
+    const a = busMasterAdapter(k, "nic-coherent");
+    const va = MmAllocateContiguousMemory(k, PAGE_SIZE, { QuadPart: 0x2_ffff_ffffn }) as number;
+    const mdl = IoAllocateMdl(k, va, PAGE_SIZE) as MDL;
+    MmBuildMdlForNonPagedPool(k, mdl);
+    k.cpu.writeU32(va, 9);
+    a.DmaOperations.FlushDmaBuffer?.(a, mdl, false);
+    expect((k.memorySystem as CacheMemorySystem).stats.dirtyLines).toBe(1);
+  });
+
   it("broken driver: a dirty line left in the cache while the device writes is written back over the device's data — DMA_WRITEBACK_CLOBBER", () => {
     const { k, v, va, pa, mdl, dev } = streaming();
     k.cpu.writeU32(va, 0x01020304);
