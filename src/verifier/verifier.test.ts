@@ -105,6 +105,13 @@ describe("the inaccessible tail of a common buffer's last page", () => {
     expect(v.findings[0]?.device).toBe("plx9656");
   });
 
+  it("broken driver: a CPU access past the buffer's last page or before its first hits a guard page: bug check 0x50", () => {
+    const { k } = machine("x64-desktop");
+    const b = allocate(busMasterAdapter(k, "plx9656"), 5000);
+    expect(() => k.cpu.writeU32(b.va + 2 * PAGE_SIZE, 1)).toThrow(/0x50/);
+    expect(() => k.cpu.readU32(b.va - 4)).toThrow(/0x50/);
+  });
+
   it("correct driver and device: every access inside [0, Length) gives no finding", () => {
     const { k, v } = machine("x64-desktop");
     const b = allocate(busMasterAdapter(k, "plx9656"), 5000);
