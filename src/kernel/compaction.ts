@@ -1,8 +1,12 @@
 import { PAGE_SIZE } from "../core/address.ts";
 import type { PhysicalMemory } from "../machine/physical-memory.ts";
-import { countBitsIn, ctz32 } from "./alloc/bits.ts";
+import * as bits from "./alloc/bits.ts";
 import type { ContiguousAllocator, ContiguousRequest } from "./alloc/contiguous-allocator.ts";
-import { firstValidStart, lastValidStart } from "./alloc/fit.ts";
+import * as fit from "./alloc/fit.ts";
+
+// Local bindings: under loaders that compile to CommonJS (tsx) imported bindings are getter calls.
+const { countBitsIn, ctz32 } = bits;
+const { firstValidStart, lastValidStart } = fit;
 
 /**
  * Compaction for contiguous requests at IRQL <= APC_LEVEL, after Linux's

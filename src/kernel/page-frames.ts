@@ -7,7 +7,12 @@ import { type ContiguousAllocator, type ContiguousRequest, type Placement } from
 import { FastContiguousAllocator } from "./alloc/fast-contiguous-allocator.ts";
 import { LinearScanAllocator } from "./alloc/linear-scan-allocator.ts";
 import { type Candidate, compactWindow, findCompactionWindow } from "./compaction.ts";
-import { PfnDatabase, type PageKind, type PfnRun, checkPfn, mergeRuns } from "./pfn-database.ts";
+import * as pfnDatabase from "./pfn-database.ts";
+import { PfnDatabase, type PageKind, type PfnRun, mergeRuns } from "./pfn-database.ts";
+
+// A local binding for a helper on the allocation path: under loaders that compile to
+// CommonJS (tsx) every use of an imported binding is a getter call.
+const { checkPfn } = pfnDatabase;
 
 /**
  * How hard an allocation may try. "full" is IRQL <= APC_LEVEL: free runs first,
@@ -125,6 +130,8 @@ export class PageFrameManager {
   private readonly nodeRam: readonly (readonly Range[])[];
   /** Per node: RAM ranges in search order for [strict, preferred] (placement applied). */
   private readonly searchOrder: readonly (readonly [readonly Range[], readonly Range[]])[];
+  /** The allocator's search for requests validated here (the fast one skips re-validation). */
+  private readonly search: (q: ContiguousRequest) => number;
   /** Scratch request reused by allocateContiguous (no allocation per call). */
   private readonly scratch: { pages: number; lowPfn: number; highPfn: number; alignPages: number; boundaryPages: number; placement: Placement };
   private readonly clock: Clock | undefined;
@@ -148,7 +155,15 @@ export class PageFrameManager {
     this.placement = placement;
     this.clock = options.clock;
     this.memory = options.memory;
-    this.allocator = impl === "fast" ? new FastContiguousAllocator(map.pageCount) : new LinearScanAllocator(map.pageCount);
+    if (impl === "fast") {
+      const fast = new FastContiguousAllocator(map.pageCount);
+      this.allocator = fast;
+      this.search = (q) => fast.findValid(q);
+    } else {
+      const oracle = new LinearScanAllocator(map.pageCount);
+      this.allocator = oracle;
+      this.search = (q) => oracle.find(q);
+    }
     this.pfnDb = new PfnDatabase(map, this.allocator);
     this.nodeRam = Array.from({ length: map.nodeCount }, (_, n) => mergeRuns(map.ram.filter((r) => r.node === n).map((r) => ({ start: r.startPfn, end: r.endPfn }))));
     const ordered = (nodes: number[]): Range[] => {
@@ -199,7 +214,7 @@ export class PageFrameManager {
       if (low < end) {
         q.lowPfn = low;
         q.highPfn = end - 1;
-        start = this.allocator.find(q);
+        start = this.search(q);
       }
     } else {
       const order = this.searchOrder[req.node]?.[policy === "strict" ? 0 : 1] ?? [];
@@ -209,7 +224,7 @@ export class PageFrameManager {
         if (s >= e) continue;
         q.lowPfn = s;
         q.highPfn = e - 1;
-        start = this.allocator.find(q);
+        start = this.search(q);
         if (start >= 0) break;
       }
     }

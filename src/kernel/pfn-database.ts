@@ -1,6 +1,9 @@
 import type { MemoryMap } from "../machine/memory-map.ts";
-import { countBitsIn, setBits, testBit } from "./alloc/bits.ts";
+import * as bits from "./alloc/bits.ts";
 import type { ContiguousAllocator } from "./alloc/contiguous-allocator.ts";
+
+// Local bindings: under loaders that compile to CommonJS (tsx) imported bindings are getter calls.
+const { countBitsIn, setBits, testBit } = bits;
 
 export type PageKind = "free" | "movable" | "unmovable" | "contiguous" | "reserved";
 

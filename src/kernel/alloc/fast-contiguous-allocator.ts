@@ -1,6 +1,13 @@
-import { countBitsIn, clearBits, ctz32, setBits } from "./bits.ts";
-import { type ContiguousAllocator, type ContiguousRequest, validatePfn, validateRange, validateRequest } from "./contiguous-allocator.ts";
-import { firstValidStart, lastValidStart } from "./fit.ts";
+import * as bits from "./bits.ts";
+import * as contiguous from "./contiguous-allocator.ts";
+import type { ContiguousAllocator, ContiguousRequest } from "./contiguous-allocator.ts";
+import * as fit from "./fit.ts";
+
+// Module-local bindings for the hot helpers: under loaders that compile modules to CommonJS
+// (tsx), every use of an imported binding is a property getter call; locals are not.
+const { countBitsIn, clearBits, ctz32, setBits } = bits;
+const { firstValidStart, lastValidStart } = fit;
+const { validatePfn, validateRange, validateRequest } = contiguous;
 
 /**
  * The fast contiguous allocator: a free bitmap (1 bit per frame, 1 = free)
@@ -79,6 +86,15 @@ export class FastContiguousAllocator implements ContiguousAllocator {
 
   find(req: ContiguousRequest): number {
     validateRequest(req, this.pageCount);
+    return this.findValid(req);
+  }
+
+  /**
+   * find() for a request the caller has already validated (PageFrameManager
+   * checks every field before it searches, once per call rather than once per
+   * node range).
+   */
+  findValid(req: ContiguousRequest): number {
     const n = req.pages;
     const lo = req.lowPfn;
     const limit = Math.min(req.highPfn, this.pageCount - 1) + 1; // windows must end at or below
@@ -571,14 +587,17 @@ export class FastContiguousAllocator implements ContiguousAllocator {
       }
       if (run + t > best) best = run + t;
       if (x !== 0) {
-        // Longest run strictly inside the word: AND-shift until empty.
-        let y = x;
-        let len = 0;
-        while (y !== 0) {
-          y &= y << 1;
-          len++;
+        // Longest run inside the word: walk its runs (one step per run, not per bit).
+        let b = t;
+        for (;;) {
+          const y = x >>> b;
+          if (y === 0) break;
+          b += ctz32(y);
+          const ones = ctz32(~(x >>> b));
+          if (ones > best) best = ones;
+          b += ones;
+          if (b >= 32) break;
         }
-        if (len > best) best = len;
       }
       run = Math.clz32(~x);
     }
