@@ -116,7 +116,22 @@ describe("background workload (uptime and fragmentation)", () => {
     expect(w.stats.movablePages).toBe(0);
   });
 
+  it("boot-time (permanent) pool pages fill memory from the bottom by default, so ISA DMA's first 16 MiB is gone for good", () => {
+    const pfm = machine(4096);
+    runUptime(pfm, { seed: 2, seconds: 1, movableFraction: 0, unmovableFraction: 0.02, unmovablePermanentFraction: 1 });
+    const isa = pfm.summarize(0, (16 * MiB) / 4096);
+    expect(isa.unmovable).toBe((16 * MiB) / 4096);
+    expect(pfm.allocateContiguous({ pages: 1, lowPfn: 0, highPfn: (16 * MiB) / 4096 - 1, effort: "full" })).toBe(-1);
+  });
+
+  it("permanentPlacement 'scattered' starts each boot-time batch at a random frame instead", () => {
+    const pfm = machine(4096);
+    runUptime(pfm, { seed: 2, seconds: 1, movableFraction: 0, unmovableFraction: 0.02, unmovablePermanentFraction: 1, permanentPlacement: "scattered" });
+    expect(pfm.summarize(0, (16 * MiB) / 4096).unmovable).toBeLessThan((16 * MiB) / 4096);
+  });
+
   it("bad knobs are RangeErrors naming the value", () => {
+    expect(() => new Workload(machine(16), { seed: 1, permanentPlacement: "top" as never })).toThrow(/permanentPlacement .* got top/);
     const pfm = machine(16);
     expect(() => new Workload(pfm, { seed: 1, movableFraction: 1.5 })).toThrow(/movableFraction .* got 1.5/);
     expect(() => new Workload(pfm, { seed: 1, movableFraction: 0.8, unmovableFraction: 0.5 })).toThrow(/must be <= 1, got 1.3/);

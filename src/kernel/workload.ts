@@ -33,6 +33,14 @@ export interface WorkloadOptions {
   unmovableFraction?: number;
   /** Share of the unmovable target that is permanent (allocated first in large clustered batches, never freed); default 0.3. */
   unmovablePermanentFraction?: number;
+  /**
+   * Where the permanent (boot-time) pages go. "low" (default): from the lowest
+   * free frames up, as a boot-time free list built in ascending PFN order and
+   * taken from its head hands them out (ReactOS MiInsertPageInFreeList appends,
+   * MiRemoveAnyPage takes the head); low memory, ISA DMA's first 16 MiB
+   * included, is then gone for good. "scattered": each batch starts at a random frame.
+   */
+  permanentPlacement?: "low" | "scattered";
   /** Mean lifetime of a non-permanent unmovable page, simulated seconds; default 300. */
   unmovableMeanLifetimeS?: number;
   /** Share of the movable pages reclaimed and re-read per simulated second; default 0.05. */
@@ -101,6 +109,7 @@ export class Workload {
       movableChurnPerSecond: nonNegative(options.movableChurnPerSecond ?? 0.05, "movableChurnPerSecond"),
       rampPerSecond: positive(options.rampPerSecond ?? 0.05, "rampPerSecond"),
       tickNs: positive(options.tickNs ?? 100_000_000, "tickNs"),
+      permanentPlacement: placementOf(options.permanentPlacement ?? "low"),
       movableBatches: mix(options.movableBatches ?? DEFAULT_MOVABLE_BATCHES, "movableBatches"),
       unmovableSizes: mix(options.unmovableSizes ?? DEFAULT_UNMOVABLE_SIZES, "unmovableSizes"),
     };
@@ -158,12 +167,11 @@ export class Workload {
   private work(): void {
     const dt = this.o.tickNs / 1e9;
     const ramp = Math.max(1, Math.floor(this.ramPages * this.o.rampPerSecond * dt));
-    // Permanent unmovable first (boot-time allocations): big batches, so they stay clustered.
-    // They start at a random frame rather than at the bottom so that low memory (ISA DMA's
-    // first 16 MiB) is not systematically used up.
+    // Permanent unmovable first (boot-time allocations), in big batches (see permanentPlacement).
     if (this.counters.permanentUnmovablePages < this.targetPermanent) {
       const want = Math.min(ramp, this.targetPermanent - this.counters.permanentUnmovablePages);
-      const pages = this.pfm.allocatePages(want, { effort: "free-only", kind: "unmovable", hintPfn: this.randomRamPfn() });
+      const hintPfn = this.o.permanentPlacement === "low" ? (this.ranges[0]?.start ?? 0) : this.randomRamPfn();
+      const pages = this.pfm.allocatePages(want, { effort: "free-only", kind: "unmovable", hintPfn });
       if (pages === null) this.counters.failedAllocations++;
       else {
         this.counters.permanentUnmovablePages += pages.length;
@@ -307,6 +315,11 @@ export function runUptime(pfm: PageFrameManager, options: WorkloadOptions & { se
   const w = new Workload(pfm, options);
   w.run(options.seconds);
   return w;
+}
+
+function placementOf(v: "low" | "scattered"): "low" | "scattered" {
+  if (v !== "low" && v !== "scattered") throw new RangeError(`Workload: permanentPlacement must be "low" or "scattered", got ${String(v)}`);
+  return v;
 }
 
 function fraction(v: number, what: string): number {
