@@ -4,10 +4,6 @@ import * as bits from "./alloc/bits.ts";
 import type { ContiguousAllocator, ContiguousRequest } from "./alloc/contiguous-allocator.ts";
 import * as fit from "./alloc/fit.ts";
 
-// Local bindings: under loaders that compile to CommonJS (tsx) imported bindings are getter calls.
-const { countBitsIn, ctz32 } = bits;
-const { firstValidStart, lastValidStart } = fit;
-
 /**
  * Compaction for contiguous requests at IRQL <= APC_LEVEL, after Linux's
  * mm/compaction.c: a window whose frames are all free or movable is emptied by
@@ -18,6 +14,10 @@ const { firstValidStart, lastValidStart } = fit;
  * a hopeless region" trap), and the number of candidate windows and the pages
  * one call may migrate are capped.
  */
+
+// Local bindings: under loaders that compile to CommonJS (tsx) imported bindings are getter calls.
+const { countBitsIn, ctz32 } = bits;
+const { firstValidStart, lastValidStart } = fit;
 
 export interface Candidate {
   readonly start: number;
