@@ -9,5 +9,5 @@ export interface CliIo {
   /** Progress lines go to stderr only when it is a terminal. */
   readonly stderrIsTty: boolean;
   readonly cwd: string;
-  readonly writeFile: (path: string, text: string) => void;
+  readonly writeFile: (path: string, data: string | Uint8Array) => void;
 }

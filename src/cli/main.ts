@@ -12,6 +12,6 @@ const code = await runCli(process.argv.slice(2), {
   style: (s, t) => styleText(s, t, { stream: process.stdout }),
   stderrIsTty: process.stderr.isTTY === true,
   cwd: process.cwd(),
-  writeFile: (path, text) => writeFileSync(resolve(process.cwd(), path), text),
+  writeFile: (path, data) => writeFileSync(resolve(process.cwd(), path), data),
 });
 process.exitCode = code;

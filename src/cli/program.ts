@@ -52,8 +52,9 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .option("--param <key=value>", "a scenario setting (repeatable; JSON values: trials=2, sizesPages=[1,512])", (v: string, prev: Record<string, unknown> | undefined) => parseParam(v, prev), undefined)
     .option("--report <file>", "also write an HTML report")
     .option("--trace <file>", "also write the event trace (DMA runs, faults, interrupts, allocations) as column-wise JSON")
+    .option("--wav <file>", "also write the audio the device played as a WAV file (sound-card scenarios)")
     .option("--json", "print the results (allocations, findings, statistics) as one JSON object")
-    .addHelpText("after", "\nExamples:\n  dmasim run common-buffer-walkthrough --profile x64-iommu --json\n  dmasim run ./my-driver.ts --verifier bugcheck\n  dmasim run fragmentation --profile x64-desktop --report frag.html\n  dmasim run fragmentation --param trials=1 --param sizesPages=[1,16,512]")
+    .addHelpText("after", "\nExamples:\n  dmasim run common-buffer-walkthrough --profile x64-iommu --json\n  dmasim run ./my-driver.ts --verifier bugcheck\n  dmasim run fragmentation --profile x64-desktop --report frag.html\n  dmasim run fragmentation --param trials=1 --param sizesPages=[1,16,512]\n  dmasim run sound-card-late --wav late.wav")
     .action(async (scenario: string, opts: RunOptions) => setCode(await runCommand(io, scenario, opts)));
 
   program

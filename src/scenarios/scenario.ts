@@ -23,6 +23,8 @@ export interface ScenarioResult {
   readonly findings?: readonly Finding[];
   /** The machine as the scenario left it (for the report's memory map), when there is one. */
   readonly machine?: Kernel;
+  /** Audio a device played, as a WAV file (the sound-card scenarios); `dmasim run --wav FILE` writes it. */
+  readonly wav?: Uint8Array;
 }
 
 export interface ScenarioOptions {

@@ -319,4 +319,16 @@ describe("dmasim command", () => {
       expectUsage(dmasim(["run", "fragmentation", "--param", "trails=2"]), 'fragmentation: unknown param "trails"');
     });
   });
+  it("run sound-card-late --wav writes the card's capture as a WAV file; a scenario without audio fails with exit 1", () => {
+    const r = dmasim(["run", "sound-card-late", "--param", "seconds=1", "--wav", "late.wav"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Audio written to late\.wav/);
+    const wav = readFileSync(join(work, "late.wav"));
+    expect(wav.subarray(0, 4).toString("latin1")).toBe("RIFF");
+    expect(wav.subarray(8, 12).toString("latin1")).toBe("WAVE");
+    const none = dmasim(["run", "common-buffer-walkthrough", "--wav", "none.wav"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/produced no audio/);
+    expect(existsSync(join(work, "none.wav"))).toBe(false);
+  });
 });

@@ -18,6 +18,7 @@ export interface RunOptions {
   verifier?: string;
   report?: string;
   trace?: string;
+  wav?: string;
   json?: boolean;
   /** From --param key=value (parsed already). */
   param?: Record<string, unknown>;
@@ -48,6 +49,15 @@ export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Pro
   if (opts.trace !== undefined) {
     io.writeFile(opts.trace, JSON.stringify(record.trace?.toJSON() ?? null) + "\n");
     if (opts.json !== true) io.stdout(`Trace written to ${opts.trace}\n`);
+  }
+  if (opts.wav !== undefined) {
+    const wav = record.result?.wav;
+    if (wav === undefined || wav.length === 0) {
+      io.stderr(`dmasim: ${record.scenario} produced no audio to write to ${opts.wav}\n`);
+      return 1;
+    }
+    io.writeFile(opts.wav, wav);
+    if (opts.json !== true) io.stdout(`Audio written to ${opts.wav} (${wav.length} bytes)\n`);
   }
   if (opts.report !== undefined) {
     io.writeFile(opts.report, renderHtmlReport([record], { title: `dmasim report: ${record.scenario}`, version: packageVersion() }));
