@@ -5,23 +5,17 @@
  */
 import type { Finding } from "../core/findings.ts";
 import type { Row } from "../scenarios/scenario.ts";
+import type { AllocationRecord } from "../trace/trace-log.ts";
 import type { RunRecord } from "./run-record.ts";
 
-export interface BufferInfo {
-  readonly id: number;
-  readonly device: string;
-  readonly routine: string;
-  readonly va: number;
-  readonly logical: number;
-  readonly length: number;
-  readonly pages: number;
-  /** [pfn, pages] runs; empty when the physical frames are unknown. */
-  readonly runs: readonly (readonly [number, number])[];
-  readonly cache: string;
-  readonly deviceMemory: boolean;
+/**
+ * A common buffer as the report shows it: the trace's allocation record, except
+ * that a buffer known only from a scenario's table has no allocation time.
+ */
+export type BufferInfo = Readonly<Omit<AllocationRecord, "allocatedAt" | "freedAt">> & {
   readonly allocatedAt: number | null;
   readonly freedAt: number | null;
-}
+};
 
 /** Parse 0x-hex (with ` or _ separators), decimal, or a number; NaN otherwise. */
 export function parseAddress(v: Row[string] | undefined): number {
