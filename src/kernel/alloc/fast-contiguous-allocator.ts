@@ -207,22 +207,7 @@ export class FastContiguousAllocator implements ContiguousAllocator {
         const node = (leaves[j] as number) >>> 1;
         if (node === lastParent) continue;
         lastParent = node;
-        const l = node * 6;
-        const r = l + 3;
-        const lp = sum[l] as number;
-        const ls = sum[l + 1] as number;
-        const rp = sum[r] as number;
-        const rs = sum[r + 1] as number;
-        const k = node * 3;
-        const p = lp === childSize ? childSize + rp : lp;
-        const sf = rs === childSize ? childSize + ls : rs;
-        const lon = Math.max(sum[l + 2] as number, sum[r + 2] as number, ls + rp);
-        if (p !== sum[k] || sf !== sum[k + 1] || lon !== sum[k + 2]) {
-          sum[k] = p;
-          sum[k + 1] = sf;
-          sum[k + 2] = lon;
-          leaves[out++] = node;
-        }
+        if (recombine(sum, node, childSize)) leaves[out++] = node;
       }
       nodes = out;
       childSize *= 2;
@@ -543,22 +528,7 @@ export class FastContiguousAllocator implements ContiguousAllocator {
       b >>>= 1;
       changed = false;
       for (let i = a; i <= b; i++) {
-        const l = i * 6;
-        const r = l + 3;
-        const lp = sum[l] as number;
-        const ls = sum[l + 1] as number;
-        const rp = sum[r] as number;
-        const rs = sum[r + 1] as number;
-        const k = i * 3;
-        const p = lp === childSize ? childSize + rp : lp;
-        const sf = rs === childSize ? childSize + ls : rs;
-        const lon = Math.max(sum[l + 2] as number, sum[r + 2] as number, ls + rp);
-        if (p !== sum[k] || sf !== sum[k + 1] || lon !== sum[k + 2]) {
-          sum[k] = p;
-          sum[k + 1] = sf;
-          sum[k + 2] = lon;
-          changed = true;
-        }
+        if (recombine(sum, i, childSize)) changed = true;
       }
       childSize *= 2;
     }
@@ -610,4 +580,26 @@ export class FastContiguousAllocator implements ContiguousAllocator {
     sum[k + 2] = best;
     return true;
   }
+}
+
+/**
+ * Recompute node's (prefix, suffix, longest) free-run summary from its two
+ * children (each covering childSize frames); true when it changed.
+ */
+function recombine(sum: Int32Array, node: number, childSize: number): boolean {
+  const l = node * 6;
+  const r = l + 3;
+  const lp = sum[l] as number;
+  const ls = sum[l + 1] as number;
+  const rp = sum[r] as number;
+  const rs = sum[r + 1] as number;
+  const k = node * 3;
+  const p = lp === childSize ? childSize + rp : lp;
+  const sf = rs === childSize ? childSize + ls : rs;
+  const lon = Math.max(sum[l + 2] as number, sum[r + 2] as number, ls + rp);
+  if (p === sum[k] && sf === sum[k + 1] && lon === sum[k + 2]) return false;
+  sum[k] = p;
+  sum[k + 1] = sf;
+  sum[k + 2] = lon;
+  return true;
 }
