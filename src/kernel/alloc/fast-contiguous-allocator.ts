@@ -488,24 +488,22 @@ export class FastContiguousAllocator implements ContiguousAllocator {
 
   /** Lowest used frame in [a, b), or -1. */
   private firstUsed(a: number, b: number): number {
-    for (let w = a >>> 5; w * 32 < b; w++) {
-      let used = ~(this.bits[w] as number);
-      const base = w * 32;
-      if (base < a) used &= ~((1 << (a - base)) - 1);
-      if (base + 32 > b) used &= (1 << (b - base)) - 1;
-      if (used !== 0) return base + ctz32(used);
-    }
-    return -1;
+    return this.firstMatching(a, b, 0xffffffff);
   }
 
   /** Lowest free frame in [a, b), or -1. */
   private firstFree(a: number, b: number): number {
+    return this.firstMatching(a, b, 0);
+  }
+
+  /** Lowest frame in [a, b) whose free bit, XORed with `flip` (0 or all ones), is set; or -1. */
+  private firstMatching(a: number, b: number, flip: number): number {
     for (let w = a >>> 5; w * 32 < b; w++) {
-      let free = this.bits[w] as number;
+      let hits = ((this.bits[w] as number) ^ flip) | 0;
       const base = w * 32;
-      if (base < a) free &= ~((1 << (a - base)) - 1);
-      if (base + 32 > b) free &= (1 << (b - base)) - 1;
-      if (free !== 0) return base + ctz32(free);
+      if (base < a) hits &= ~((1 << (a - base)) - 1);
+      if (base + 32 > b) hits &= (1 << (b - base)) - 1;
+      if (hits !== 0) return base + ctz32(hits);
     }
     return -1;
   }
