@@ -1,14 +1,30 @@
 /**
  * Simulated physical memory: sparse, backed lazily in 2 MiB chunks (Node caps a
- * single typed array, and untouched memory should cost no host memory). A chunk
- * comes into being on its first write, filled with the fill pattern, so
- * never-written memory reads as the pattern, not zeros: Windows does not zero
- * common buffers. Bulk reads and writes are one typed-array copy per chunk
- * crossed.
+ * single typed array, and untouched memory should cost no host memory).
+ * Memory that holds no written data reads as the fill pattern, not zeros:
+ * Windows does not zero common buffers.
+ *
+ * "Reads as the pattern" is a mark, never bytes: a chunk never written has no
+ * backing at all, and inside a backed chunk each 4 KiB page has a fresh bit
+ * (scrub sets it; a write clears it). Every reader — bulk and small reads,
+ * byte reads, copies, views — honours the mark, so refilling a freshly
+ * allocated run with the pattern (scrub) costs a few bit operations per chunk
+ * crossed and drops wholly covered chunks, and a page's backing is written
+ * once, by the first write into it (a partial first write fills the rest of
+ * its page with the pattern). A new chunk's pages all start fresh, so the host
+ * commits only the pages written. Bulk reads and writes are one typed-array
+ * copy per run of same-state pages within a chunk.
  */
 export const CHUNK_SHIFT = 21;
 export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_SIZE - 1;
+const PAGE_SHIFT = 12;
+const PAGE = 1 << PAGE_SHIFT;
+const PAGE_MASK = PAGE - 1;
+const PAGES_PER_CHUNK = CHUNK_SIZE / PAGE;
+/** Fresh bitmap of a chunk: 16 words of page bits, then the count of set bits. */
+const FRESH_WORDS = PAGES_PER_CHUNK / 32;
+const COUNT = FRESH_WORDS;
 
 /** The fill pattern, as a little-endian 32-bit word: bytes EF BE AD DE. */
 export const FILL_PATTERN = 0xdeadbeef;
@@ -32,22 +48,88 @@ function patternWords(): Uint32Array {
   return patternWordView;
 }
 
+function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+/** Bits lo..hi (inclusive, 0..31) of a word. */
+function bitsMask(lo: number, hi: number): number {
+  return hi - lo === 31 ? 0xffffffff : (((1 << (hi - lo + 1)) - 1) << lo) >>> 0;
+}
+
+function freshBit(f: Uint32Array, page: number): boolean {
+  return (((f[page >>> 5] as number) >>> (page & 31)) & 1) === 1;
+}
+
+/** Set (on) or clear the bits of pages [a, b); returns how many changed. */
+function setFreshRange(f: Uint32Array, a: number, b: number, on: boolean): number {
+  let changed = 0;
+  for (let w = a >>> 5; w <= (b - 1) >>> 5; w++) {
+    const lo = w === a >>> 5 ? a & 31 : 0;
+    const hi = w === (b - 1) >>> 5 ? (b - 1) & 31 : 31;
+    const m = bitsMask(lo, hi);
+    const old = f[w] as number;
+    if (on) {
+      changed += popcount((~old & m) >>> 0);
+      f[w] = (old | m) >>> 0;
+    } else {
+      changed += popcount((old & m) >>> 0);
+      f[w] = (old & ~m) >>> 0;
+    }
+  }
+  return changed;
+}
+
+/** The first page in (p, end) whose fresh bit differs from page p's, or end. */
+function runEnd(f: Uint32Array, p: number, end: number): number {
+  const want = freshBit(f, p);
+  let w = p >>> 5;
+  const off = (p & 31) + 1;
+  let x = (want ? ~(f[w] as number) : (f[w] as number)) >>> 0;
+  x = off === 32 ? 0 : (x & ~((1 << off) - 1)) >>> 0;
+  for (;;) {
+    if (x !== 0) {
+      const q = w * 32 + (31 - Math.clz32(x & -x));
+      return q < end ? q : end;
+    }
+    w++;
+    if (w * 32 >= end || w >= FRESH_WORDS) return end;
+    x = (want ? ~(f[w] as number) : (f[w] as number)) >>> 0;
+  }
+}
+
 export class PhysicalMemory {
   /** Size of the address space covered, in bytes. */
   readonly size: number;
   private readonly chunks: (Uint8Array | undefined)[];
+  /** Per backed chunk with fresh pages: its fresh bitmap (see FRESH_WORDS); undefined = no page fresh. */
+  private readonly fresh: (Uint32Array | undefined)[];
   private materialized = 0;
+  /** Fresh pages inside backed chunks. */
+  private freshPages = 0;
 
   constructor(size: number) {
     if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`physical memory size must be a positive whole number of bytes, got ${size}`);
     this.size = size;
     this.chunks = new Array<Uint8Array | undefined>(Math.ceil(size / CHUNK_SIZE));
+    this.fresh = new Array<Uint32Array | undefined>(this.chunks.length);
     this.chunkWords = new Array<Uint32Array | undefined>(this.chunks.length);
   }
 
-  /** Host bytes in use for backing (materialized chunks). */
+  /** Host bytes allocated for backing (2 MiB chunks that exist). */
   get backedBytes(): number {
     return this.materialized * CHUNK_SIZE;
+  }
+
+  /**
+   * Bytes of backing that hold written data: pages of backed chunks not marked
+   * fresh. A page counts once however often it is written; it stops counting
+   * when scrubbed. What the host actually commits for simulated memory.
+   */
+  get writtenBytes(): number {
+    return (this.materialized * PAGES_PER_CHUNK - this.freshPages) * PAGE;
   }
 
   private check(pa: number, len: number, what: string): void {
@@ -56,15 +138,67 @@ export class PhysicalMemory {
     }
   }
 
+  /** The chunk, created with every page fresh when absent (zero-filled host memory the OS commits on first touch). */
   private chunkForWrite(index: number): Uint8Array {
     let c = this.chunks[index];
     if (c === undefined) {
       c = new Uint8Array(CHUNK_SIZE);
-      c.set(pattern());
+      const f = new Uint32Array(FRESH_WORDS + 1).fill(0xffffffff);
+      f[COUNT] = PAGES_PER_CHUNK;
       this.chunks[index] = c;
+      this.fresh[index] = f;
+      this.freshPages += PAGES_PER_CHUNK;
       this.materialized++;
     }
     return c;
+  }
+
+  /**
+   * The chunk, ready for a write of [off, off + n) (inside it): fresh pages the
+   * write covers only partly get the pattern first (`all`: every fresh page in
+   * the range does, for views the caller may read); all of them stop being fresh.
+   */
+  private prepareWrite(index: number, off: number, n: number, all = false): Uint8Array {
+    const c = this.chunkForWrite(index);
+    const f = this.fresh[index];
+    if (f === undefined) return c;
+    const p0 = off >>> PAGE_SHIFT;
+    const p1 = (off + n - 1) >>> PAGE_SHIFT;
+    if (all) {
+      for (let p = p0; p <= p1; p++) if (freshBit(f, p)) c.set(pattern().subarray(0, PAGE), p * PAGE);
+    } else {
+      if (freshBit(f, p0) && ((off & PAGE_MASK) !== 0 || off + n < (p0 + 1) * PAGE)) c.set(pattern().subarray(0, PAGE), p0 * PAGE);
+      if (p1 !== p0 && freshBit(f, p1) && ((off + n) & PAGE_MASK) !== 0) c.set(pattern().subarray(0, PAGE), p1 * PAGE);
+    }
+    const cleared = setFreshRange(f, p0, p1 + 1, false);
+    if (cleared !== 0) {
+      this.freshPages -= cleared;
+      const left = (f[COUNT] as number) - cleared;
+      f[COUNT] = left;
+      if (left === 0) this.fresh[index] = undefined;
+    }
+    return c;
+  }
+
+  /** Copy [off, off + n) of chunk `index` into dst at dstOff, pattern where fresh. */
+  private readPiece(index: number, off: number, n: number, dst: Uint8Array, dstOff: number): void {
+    const c = this.chunks[index];
+    const f = this.fresh[index];
+    if (c === undefined || f === undefined) {
+      dst.set((c ?? pattern()).subarray(off, off + n), dstOff);
+      return;
+    }
+    const e = off + n;
+    const endPage = ((e - 1) >>> PAGE_SHIFT) + 1;
+    let a = off;
+    let p = off >>> PAGE_SHIFT;
+    while (a < e) {
+      const q = runEnd(f, p, endPage);
+      const b = Math.min(e, q * PAGE);
+      dst.set((freshBit(f, p) ? pattern() : c).subarray(a, b), dstOff + (a - off));
+      a = b;
+      p = q;
+    }
   }
 
   /** Copy [pa, pa + dst.length) into dst. */
@@ -79,8 +213,7 @@ export class PhysicalMemory {
       const a = pa + done;
       const off = a & CHUNK_MASK;
       const n = Math.min(dst.length - done, CHUNK_SIZE - off);
-      const src = this.chunks[Math.floor(a / CHUNK_SIZE)] ?? pattern();
-      dst.set(src.subarray(off, off + n), done);
+      this.readPiece(Math.floor(a / CHUNK_SIZE), off, n, dst, done);
       done += n;
     }
   }
@@ -92,12 +225,16 @@ export class PhysicalMemory {
       this.smallCopy(pa, src, true);
       return;
     }
+    this.writeUnchecked(pa, src);
+  }
+
+  private writeUnchecked(pa: number, src: Uint8Array): void {
     let done = 0;
     while (done < src.length) {
       const a = pa + done;
       const off = a & CHUNK_MASK;
       const n = Math.min(src.length - done, CHUNK_SIZE - off);
-      this.chunkForWrite(Math.floor(a / CHUNK_SIZE)).set(src.subarray(done, done + n), off);
+      this.prepareWrite(Math.floor(a / CHUNK_SIZE), off, n).set(n === src.length ? src : src.subarray(done, done + n), off);
       done += n;
     }
   }
@@ -110,11 +247,21 @@ export class PhysicalMemory {
 
   private smallCopy(pa: number, buf: Uint8Array, write: boolean): void {
     const idx = Math.floor(pa / CHUNK_SIZE);
+    const off = pa & CHUNK_MASK;
     let cw: Uint32Array;
-    if (write || this.chunks[idx] !== undefined) {
+    const c = this.chunks[idx];
+    if (write || c !== undefined) {
+      if (write) this.prepareWrite(idx, off, buf.length);
+      else {
+        const f = this.fresh[idx];
+        if (f !== undefined && (freshBit(f, off >>> PAGE_SHIFT) || freshBit(f, (off + buf.length - 1) >>> PAGE_SHIFT))) {
+          this.readPiece(idx, off, buf.length, buf, 0);
+          return;
+        }
+      }
       const w = this.chunkWords[idx];
       if (w === undefined) {
-        const chunk = this.chunkForWrite(idx);
+        const chunk = this.chunks[idx] as Uint8Array;
         cw = new Uint32Array(chunk.buffer, chunk.byteOffset, CHUNK_SIZE / 4);
         this.chunkWords[idx] = cw;
       } else cw = w;
@@ -125,9 +272,9 @@ export class PhysicalMemory {
     }
     const bw = this.words as Uint32Array;
     const n = buf.length >>> 2;
-    const c = (pa & CHUNK_MASK) >>> 2;
-    if (write) for (let i = 0; i < n; i++) cw[c + i] = bw[i] as number;
-    else for (let i = 0; i < n; i++) bw[i] = cw[c + i] as number;
+    const o = off >>> 2;
+    if (write) for (let i = 0; i < n; i++) cw[o + i] = bw[i] as number;
+    else for (let i = 0; i < n; i++) bw[i] = cw[o + i] as number;
   }
 
   /** Set [pa, pa + len) to `byte`. */
@@ -138,30 +285,102 @@ export class PhysicalMemory {
       const a = pa + done;
       const off = a & CHUNK_MASK;
       const n = Math.min(len - done, CHUNK_SIZE - off);
-      this.chunkForWrite(Math.floor(a / CHUNK_SIZE)).fill(byte, off, off + n);
+      this.prepareWrite(Math.floor(a / CHUNK_SIZE), off, n).fill(byte, off, off + n);
       done += n;
     }
   }
 
   /**
    * Put the fill pattern back over [pa, pa + len) (page-aligned callers keep the
-   * pattern's phase). Costs nothing where memory was never written.
+   * pattern's phase) — as a mark, not bytes: whole pages become fresh, wholly
+   * covered chunks are released, and only the bytes of partly covered pages
+   * are written. Costs nothing where memory was never written. A view() into
+   * the range is no longer memory afterwards.
    */
   scrub(pa: number, len: number): void {
     this.check(pa, len, "scrub");
+    this.markFresh(pa, len);
+  }
+
+  private markFresh(pa: number, len: number): void {
     let done = 0;
-    const pat = pattern();
     while (done < len) {
       const a = pa + done;
       const off = a & CHUNK_MASK;
       const n = Math.min(len - done, CHUNK_SIZE - off);
-      const c = this.chunks[Math.floor(a / CHUNK_SIZE)];
-      if (c !== undefined) c.set(pat.subarray(off, off + n), off);
+      const idx = Math.floor(a / CHUNK_SIZE);
+      const c = this.chunks[idx];
+      if (c !== undefined) {
+        if (n === CHUNK_SIZE) this.release(idx);
+        else this.markFreshIn(idx, c, off, n);
+      }
       done += n;
     }
   }
 
-  /** memmove within physical memory (used by compaction and bounce buffers). */
+  private markFreshIn(idx: number, c: Uint8Array, off: number, n: number): void {
+    const e = off + n;
+    const first = (off + PAGE_MASK) >>> PAGE_SHIFT; // first whole page
+    const end = e >>> PAGE_SHIFT; // past the last whole page
+    let f = this.fresh[idx];
+    const fillPart = (s: number, t: number): void => {
+      if (s < t && (f === undefined || !freshBit(f, s >>> PAGE_SHIFT))) c.set(pattern().subarray(s, t), s);
+    };
+    if (first >= end) {
+      // Inside one page, or across one page boundary without a whole page.
+      const mid = Math.min(e, first * PAGE);
+      fillPart(off, mid);
+      fillPart(mid, e);
+      return;
+    }
+    fillPart(off, first * PAGE);
+    fillPart(end * PAGE, e);
+    if (f === undefined) {
+      f = new Uint32Array(FRESH_WORDS + 1);
+      this.fresh[idx] = f;
+    }
+    const added = setFreshRange(f, first, end, true);
+    this.freshPages += added;
+    f[COUNT] = (f[COUNT] as number) + added;
+    if (f[COUNT] === PAGES_PER_CHUNK) this.release(idx);
+  }
+
+  /** Drop a chunk's backing: all of it reads as the pattern again. */
+  private release(idx: number): void {
+    const f = this.fresh[idx];
+    if (f !== undefined) this.freshPages -= f[COUNT] as number;
+    this.chunks[idx] = undefined;
+    this.fresh[idx] = undefined;
+    this.chunkWords[idx] = undefined;
+    this.materialized--;
+  }
+
+  /** True when every byte of [pa, pa + len) reads as the pattern by mark (never written, or scrubbed since). */
+  isFresh(pa: number, len: number): boolean {
+    this.check(pa, len, "isFresh");
+    let done = 0;
+    while (done < len) {
+      const a = pa + done;
+      const off = a & CHUNK_MASK;
+      const n = Math.min(len - done, CHUNK_SIZE - off);
+      const idx = Math.floor(a / CHUNK_SIZE);
+      if (this.chunks[idx] !== undefined) {
+        const f = this.fresh[idx];
+        if (f === undefined) return false;
+        const p = off >>> PAGE_SHIFT;
+        const endPage = ((off + n - 1) >>> PAGE_SHIFT) + 1;
+        if (!freshBit(f, p) || runEnd(f, p, endPage) !== endPage) return false;
+      }
+      done += n;
+    }
+    return true;
+  }
+
+  /**
+   * memmove within physical memory (used by compaction and bounce buffers):
+   * one typed-array copy per run of written source pages; fresh source pages
+   * mark the destination fresh instead of copying pattern bytes.
+   */
   copy(dstPa: number, srcPa: number, len: number): void {
     this.check(dstPa, len, "copy (destination)");
     this.check(srcPa, len, "copy (source)");
@@ -178,39 +397,69 @@ export class PhysicalMemory {
       const s = srcPa + done;
       const d = dstPa + done;
       const n = Math.min(len - done, CHUNK_SIZE - (s & CHUNK_MASK), CHUNK_SIZE - (d & CHUNK_MASK));
-      const sc = this.chunks[Math.floor(s / CHUNK_SIZE)];
-      if (sc === undefined && this.chunks[Math.floor(d / CHUNK_SIZE)] === undefined) {
-        // Both untouched: the destination already reads as the same pattern bytes only if phases match.
-        if ((s & 3) === (d & 3)) {
-          done += n;
-          continue;
-        }
-      }
-      const src = (sc ?? pattern()).subarray(s & CHUNK_MASK, (s & CHUNK_MASK) + n);
-      this.chunkForWrite(Math.floor(d / CHUNK_SIZE)).set(src, d & CHUNK_MASK);
+      this.copyPiece(d, s, n);
       done += n;
     }
   }
 
+  /** copy() of n bytes that stay inside one source chunk and one destination chunk. */
+  private copyPiece(d: number, s: number, n: number): void {
+    const si = Math.floor(s / CHUNK_SIZE);
+    const so = s & CHUNK_MASK;
+    const c = this.chunks[si];
+    const f = this.fresh[si];
+    if (c === undefined || f === undefined) {
+      if (c === undefined) this.copyPattern(d, s, n);
+      else this.writeUnchecked(d, c.subarray(so, so + n));
+      return;
+    }
+    const e = so + n;
+    const endPage = ((e - 1) >>> PAGE_SHIFT) + 1;
+    let a = so;
+    let p = so >>> PAGE_SHIFT;
+    while (a < e) {
+      const q = runEnd(f, p, endPage);
+      const b = Math.min(e, q * PAGE);
+      if (freshBit(f, p)) this.copyPattern(d + (a - so), s + (a - so), b - a);
+      else this.writeUnchecked(d + (a - so), c.subarray(a, b));
+      a = b;
+      p = q;
+    }
+  }
+
+  /** The destination gets the pattern as it reads at the source: a mark when the phases agree. */
+  private copyPattern(d: number, s: number, n: number): void {
+    if (((s ^ d) & 3) === 0) this.markFresh(d, n);
+    else this.writeUnchecked(d, pattern().subarray(s & CHUNK_MASK, (s & CHUNK_MASK) + n));
+  }
+
   /**
-   * A live view of [pa, pa + len) when it lies in one chunk (materializing it),
-   * for zero-copy device paths. Undefined when the range crosses a chunk.
+   * A live view of [pa, pa + len) when it lies in one chunk (materializing it
+   * and writing the pattern into its fresh pages), for zero-copy device paths.
+   * Undefined when the range crosses a chunk. Valid until the range is scrubbed.
    */
   view(pa: number, len: number): Uint8Array | undefined {
     this.check(pa, len, "view");
     const off = pa & CHUNK_MASK;
     if (off + len > CHUNK_SIZE) return undefined;
-    return this.chunkForWrite(Math.floor(pa / CHUNK_SIZE)).subarray(off, off + len);
+    const idx = Math.floor(pa / CHUNK_SIZE);
+    const c = len === 0 ? this.chunkForWrite(idx) : this.prepareWrite(idx, off, len, true);
+    return c.subarray(off, off + len);
   }
 
   readU8(pa: number): number {
     this.check(pa, 1, "readU8");
-    return (this.chunks[Math.floor(pa / CHUNK_SIZE)] ?? pattern())[pa & CHUNK_MASK] as number;
+    const idx = Math.floor(pa / CHUNK_SIZE);
+    const off = pa & CHUNK_MASK;
+    const c = this.chunks[idx];
+    const f = this.fresh[idx];
+    return (c === undefined || (f !== undefined && freshBit(f, off >>> PAGE_SHIFT)) ? pattern() : c)[off] as number;
   }
 
   writeU8(pa: number, v: number): void {
     this.check(pa, 1, "writeU8");
-    this.chunkForWrite(Math.floor(pa / CHUNK_SIZE))[pa & CHUNK_MASK] = v;
+    const off = pa & CHUNK_MASK;
+    this.prepareWrite(Math.floor(pa / CHUNK_SIZE), off, 1)[off] = v;
   }
 
   private readonly tmp8 = new Uint8Array(8);
