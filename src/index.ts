@@ -1,5 +1,9 @@
 // dmasim's public API: an explicit list, grouped by layer.
 
+// One copy per process: a second one (another path to dmasim) keeps its own machine state, unseen by the first's trace and report.
+const copies = ((globalThis as { [k: symbol]: string[] | undefined })[Symbol.for("dmasim.copies")] ??= []);
+if (!copies.includes(import.meta.url) && copies.push(import.meta.url) > 1) console.warn(`dmasim: a second copy of the library was loaded (${import.meta.url}, besides ${copies[0] ?? ""}): machines booted through one copy are invisible to the other; import "dmasim" (or one and the same file) everywhere`);
+
 // core
 export { Prng } from "./core/prng.ts";
 export { STATUS, NT_SUCCESS, statusName, type NTSTATUS } from "./core/ntstatus.ts";
@@ -76,7 +80,7 @@ export { HalAllocateCommonBuffer, HalFreeCommonBuffer } from "./hal/hal-common-b
 export { PutDmaAdapter, GetDmaAlignment } from "./hal/adapter-routines.ts";
 export { GetDmaAdapterInfo, DMA_ADAPTER_INFO_VERSION1 } from "./hal/adapter-info.ts";
 export { buildDmaOperations, DMA_OPERATIONS_SIZE } from "./hal/dma-operations.ts";
-export { setHalObserver, setDmaOsBuild, commonBufferAt, liveCommonBuffers, DMA_OS_BUILDS, type DmaOsBuild } from "./hal/hal-state.ts";
+export { addHalObserver, setDmaOsBuild, commonBufferAt, liveCommonBuffers, DMA_OS_BUILDS, type DmaOsBuild } from "./hal/hal-state.ts";
 export type { HalObserver, AdapterEvent, CommonBufferEvent, CommonBufferRoutine } from "./hal/observer.ts";
 export { Iommu, type IommuMapping, type IovaRequest } from "./machine/iommu.ts";
 export { createDriverObject, IoCreateFdo, IoCallDriver, IoCompleteRequest, IoAllocateIrp, pnpAddDevice, pnpState, startDevice, stopDevice, removeDevice, driverObjectOf, IRP_MJ_PNP, IRP_MN_START_DEVICE, IRP_MN_STOP_DEVICE, IRP_MN_REMOVE_DEVICE, type IRP, type IO_STATUS_BLOCK, type DRIVER_OBJECT, type DRIVER_DISPATCH, type DRIVER_ADD_DEVICE, type PnpState } from "./kernel/pnp.ts";
@@ -88,7 +92,7 @@ export { fragmentationScenario, runFragmentationStudy, studyParams, type Fragmen
 
 // trace
 export { TraceLog, TRACE_KIND, pfnRuns, type TraceKind, type TraceEvent, type TraceJson, type AllocationRecord } from "./trace/trace-log.ts";
-export { attachTrace, traceBus, traceHal, traceInterrupts, TraceBusObserver, TraceHalObserver } from "./trace/attach.ts";
+export { attachTrace, traceBus, traceHal, traceInterrupts, traceRegisters, TraceBusObserver, TraceHalObserver } from "./trace/attach.ts";
 
 // report
 export type { RunRecord } from "./report/run-record.ts";
@@ -101,7 +105,7 @@ export { buildTimeline, summarizeTrace, type TimelineData, type TraceSummary } f
 export { collectBuffers, type BufferInfo } from "./report/buffers.ts";
 
 // system DMA: interrupts, the 8237 pair, the SB16 card, DPCs/timers, adapter channels, MapTransfer, the sound-card driver
-export { InterruptController, type InterruptSink } from "./machine/interrupts.ts";
+export { InterruptController, type InterruptSink, type InterruptEdgeObserver } from "./machine/interrupts.ts";
 export { Dma8237Pair, DMA_MODE, DMA_REG, DMA_PAGE_PORT, DMA_BLOCK_RATE, dmaAddressPort, dmaCountPort, dmaControlPort, timeForUnits, unitsInTime, type DmaDevice, type Dma8237Observer, type DmaWrapEvent, type DmaChannelState } from "./machine/dma8237.ts";
 export { Sb16, DSP, SB_PORT, SB16_DEFAULT_BASE, type Sb16Options, type Sb16Format } from "./devices/sb16.ts";
 export { encodeWav, decodeWav, type PcmFormat, type WavInput, type DecodedWav } from "./devices/wav.ts";
@@ -110,7 +114,7 @@ export { IoConnectInterrupt, IoDisconnectInterrupt, KeSynchronizeExecution, inte
 export { AllocateAdapterChannel, FreeAdapterChannel, holdsChannel, outstandingChannels } from "./hal/adapter-channel.ts";
 export { FreeMapRegisters, outstandingMapRegisters, type MapRegisterFile, type OpenMapping } from "./hal/map-registers.ts";
 export { MapTransfer, FlushAdapterBuffers } from "./hal/map-transfer.ts";
-export { ReadDmaCounter, READ_PORT_UCHAR, WRITE_PORT_UCHAR, systemDmaOf, sb16Of, programChannel, maskChannel, readCountRegister, type SystemDmaPlatform, type ChannelProgram } from "./hal/system-dma.ts";
+export { ReadDmaCounter, isaDmaOf, programChannel, maskChannel, readCountRegister, type ChannelProgram } from "./hal/system-dma.ts";
 export { soundCardScenario, soundCardLateScenario, soundCardExhaustedScenario, runSoundCard, predictLateCapture, toneSource, soundCardParams, sameBytes, type SoundCardResult, type SoundCardParams, type SoundCardVariant } from "./scenarios/sound-card.ts";
 export { SoundAddDevice, SoundStartDevice, SoundStartPlayback, SoundStopPlayback, SoundStopDevice, bindKernel, type SoundDeviceExtension, type SoundDriverConfig, type PlaybackStream } from "./scenarios/sound-card-driver.ts";
 
@@ -138,3 +142,14 @@ export { dmaCall } from "./verifier/checked-call.ts";
 export { FINDING_CATALOGUE, OWN_CODES, DMASIM_VERIFIER_FINDING, STATUS_DATATYPE_MISALIGNMENT, ownCodeNumber, type CodeInfo, type OwnCode } from "./verifier/codes.ts";
 export { AllocateCommonBufferVector, GetCommonBufferFromVectorByIndex, FreeCommonBufferFromVector, FreeCommonBufferVector, type DMA_COMMON_BUFFER_VECTOR } from "./hal/common-buffer-vector.ts";
 export { FlushDmaBuffer } from "./hal/flush-dma-buffer.ts";
+
+// the board and device models: the machine's hardware as one object, devices as plug-ins
+export { Board, type BoardOptions, type BoardDevice } from "./machine/board.ts";
+export { DeviceModelRegistry, barRequestsOf, type DeviceModel, type DeviceModelLookup, type DeviceContext, type DeviceInstance, type DeviceDma, type InterruptLine, type RegisterHandler, type BarRequest, type AssignedBar, type BarKind, type AccessSize } from "./machine/device-model.ts";
+export { RegisterSpace, type RegisterAccessObserver } from "./machine/io-space.ts";
+export { Hooks, ObserverSlot } from "./core/hooks.ts";
+export { deviceModels, registerDeviceModel } from "./devices/registry.ts";
+export { genericModel, sb16Model, plx9656Model, sb16On, plx9656On, type Sb16Device, type Plx9656Device } from "./devices/builtin-models.ts";
+export { machineSlot, type MachineSlot } from "./kernel/kernel.ts";
+export { MmMapIoSpace, MmMapIoSpaceEx, MmUnmapIoSpace, READ_REGISTER_UCHAR, READ_REGISTER_USHORT, READ_REGISTER_ULONG, READ_REGISTER_ULONG64, WRITE_REGISTER_UCHAR, WRITE_REGISTER_USHORT, WRITE_REGISTER_ULONG, WRITE_REGISTER_ULONG64, READ_REGISTER_BUFFER, WRITE_REGISTER_BUFFER, READ_PORT_UCHAR, READ_PORT_USHORT, READ_PORT_ULONG, WRITE_PORT_UCHAR, WRITE_PORT_USHORT, WRITE_PORT_ULONG, READ_PORT_BUFFER, WRITE_PORT_BUFFER, PAGE_READONLY } from "./kernel/io-space.ts";
+export { deviceResources, descriptorsOfType, CmResourceTypeNull, CmResourceTypePort, CmResourceTypeInterrupt, CmResourceTypeMemory, CmResourceTypeDma, CmResourceShareDeviceExclusive, CmResourceShareShared, CM_RESOURCE_PORT_IO, CM_RESOURCE_INTERRUPT_LATCHED, CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE, CM_RESOURCE_DMA_8, CM_RESOURCE_DMA_16, type CM_RESOURCE_LIST, type CM_FULL_RESOURCE_DESCRIPTOR, type CM_PARTIAL_RESOURCE_LIST, type CM_PARTIAL_RESOURCE_DESCRIPTOR, type DeviceResources } from "./kernel/resources.ts";

@@ -28,9 +28,9 @@ const LENGTH = 8192;
 function measure(): { speedFactor: number; transfersPerSecond: number; findings: number } {
   const k = bootMachine("x64-desktop", { seed: 11 });
   const verifier = installVerifier(k, { mode: "collect" });
-  const plx = attachPlx9656(k, "plx9656", { busRate: 528e6 });
+  const plx = attachPlx9656(k, "plx9656");
   plx.historyLimit = 0;
-  const drv = loadPlxDriver(k, "plx9656", plx) as PlxDriver;
+  const drv = loadPlxDriver(k, "plx9656") as PlxDriver;
   if (typeof drv === "number") throw new Error(`the PLX driver failed to start: 0x${(drv as number).toString(16)}`);
   const prng = new Prng("bench-plx");
   const buffers: IoBuffer[] = [];

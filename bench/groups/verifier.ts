@@ -117,7 +117,7 @@ function mapUnmapNs(live: number, pairs: number): number {
   const v = new Verifier(k, { mode: "collect" });
   const a = adapter(k, "plx9656");
   const pool = live + 65_536;
-  const mapping = { startVa: SYSTEM_VA_BASE, pages: 1, pfns: Int32Array.of(0), cache: "cached" as const, deviceMemory: false, tag: "bench" };
+  const mapping = { startVa: SYSTEM_VA_BASE, pages: 1, pfns: Int32Array.of(0), cache: "cached" as const, deviceMemory: false, tag: "bench", io: false, readOnly: false };
   const make = (): { -readonly [K in keyof CommonBufferEvent]: CommonBufferEvent[K] } => ({ adapter: a, device: "plx9656", routine: "AllocateCommonBuffer", va: 0, length: 2048, pages: 1, logical: 0, pfns: Int32Array.of(0), mapping, cache: "cached", cacheEnabled: true, deviceMemory: false, time: 0 });
   const allocEv = make();
   const freeEv = make();

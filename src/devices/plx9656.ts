@@ -20,6 +20,9 @@
  * (IOMMU, coherence, the bus observer), timed at a configurable bus rate.
  */
 import type { BusMaster, DmaBus } from "../machine/bus.ts";
+
+/** The part of the DMA bus the engine uses (the board's DmaBus, or a device's own path). */
+export type PlxBus = Pick<DmaBus, "read" | "write">;
 import type { Clock } from "../machine/clock.ts";
 
 /** Register offsets (PCI9656_REGS in Reg9656.h). */
@@ -124,7 +127,7 @@ const INT_ENABLE = [INTCSR_DMA0_INT_ENABLE, INTCSR_DMA1_INT_ENABLE] as const;
 const INT_ACTIVE = [INTCSR_DMA0_INT_ACTIVE, INTCSR_DMA1_INT_ACTIVE] as const;
 
 export class Plx9656 {
-  readonly bus: DmaBus;
+  readonly bus: PlxBus;
   readonly clock: Clock;
   busMaster: BusMaster;
   readonly busRate: number;
@@ -152,7 +155,7 @@ export class Plx9656 {
   private ringNext = 0;
   private readonly nsPerByte: number;
 
-  constructor(bus: DmaBus, clock: Clock, opts: Plx9656Options) {
+  constructor(bus: PlxBus, clock: Clock, opts: Plx9656Options) {
     const rate = opts.busRate ?? 528e6;
     if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`Plx9656: busRate must be a positive number of bytes per second, got ${rate}`);
     const lat = opts.transactionLatencyNs ?? 240;

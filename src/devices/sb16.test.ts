@@ -8,9 +8,25 @@ import { InterruptController } from "../machine/interrupts.ts";
 import { MemoryMap } from "../machine/memory-map.ts";
 import { CoherentMemorySystem } from "../machine/memory-system.ts";
 import { PhysicalMemory } from "../machine/physical-memory.ts";
+import type { InterruptLine } from "../machine/device-model.ts";
 import { DSP, Sb16 } from "./sb16.ts";
 
 const BASE = 0x220;
+
+/** The card's IRQ line on a bare controller (what the board hands a device). */
+function lineOf(pic: InterruptController, line: number): InterruptLine {
+  let level = false;
+  return {
+    line,
+    get asserted() {
+      return level;
+    },
+    set(a: boolean) {
+      level = a;
+      pic.setLine(line, a);
+    },
+  };
+}
 
 function setup() {
   const map = new MemoryMap(builtinProfile("x64-desktop"));
@@ -20,7 +36,7 @@ function setup() {
   const pic = new InterruptController(16);
   const irqs: number[] = [];
   pic.attach({ deliver: () => irqs.push(clock.now) });
-  const card = new Sb16({ clock, dma, interrupts: pic, irq: 5, dma8: 1, dma16: 5 });
+  const card = new Sb16({ clock, dma, irq: lineOf(pic, 5), dma8: 1, dma16: 5 });
   return { mem, clock, dma, pic, card, irqs };
 }
 
@@ -174,7 +190,7 @@ describe("SB16 card", () => {
 
   it("rejects channels an SB16 cannot use and ports that are not its own", () => {
     const { card, clock, dma, pic } = setup();
-    expect(() => new Sb16({ clock, dma, interrupts: pic, irq: 5, dma8: 2, dma16: 5 })).toThrow(RangeError);
+    expect(() => new Sb16({ clock, dma, irq: lineOf(pic, 5), dma8: 2, dma16: 5 })).toThrow(RangeError);
     expect(() => card.inb(0x230)).toThrow(RangeError);
   });
 
@@ -186,7 +202,7 @@ describe("SB16 card", () => {
     const pic = new InterruptController(16);
     pic.attach({ deliver: () => undefined });
     let next = 0;
-    const card = new Sb16({ clock, dma, interrupts: pic, irq: 5, dma8: 1, dma16: 5, input: (d) => d.forEach((_, i) => (d[i] = next++ & 0xff)) });
+    const card = new Sb16({ clock, dma, irq: lineOf(pic, 5), dma8: 1, dma16: 5, input: (d) => d.forEach((_, i) => (d[i] = next++ & 0xff)) });
     dma.outb(DMA_REG.SINGLE_MASK, 5);
     dma.outb(DMA_REG.CLEAR_FLIP_FLOP, 0);
     dma.outb(DMA_REG.MODE, DMA_MODE.WRITE | DMA_MODE.SINGLE | DMA_MODE.AUTOINIT | 1);

@@ -20,8 +20,8 @@
  * what was transferred at time t is what was heard at time t.
  */
 import type { Clock, TimerHandle } from "../machine/clock.ts";
+import type { InterruptLine } from "../machine/device-model.ts";
 import type { Dma8237Pair, DmaDevice } from "../machine/dma8237.ts";
-import type { InterruptController } from "../machine/interrupts.ts";
 
 export const SB16_DEFAULT_BASE = 0x220;
 
@@ -58,8 +58,8 @@ export const SB_PORT = { MIXER_INDEX: 4, MIXER_DATA: 5, RESET: 6, READ_DATA: 0xa
 export interface Sb16Options {
   readonly clock: Clock;
   readonly dma: Dma8237Pair;
-  readonly interrupts: InterruptController;
-  readonly irq: number;
+  /** The card's IRQ line (held high until the ISR acknowledges). */
+  readonly irq: InterruptLine;
   /** 8-bit DMA channel (0, 1 or 3) and 16-bit channel (5, 6, 7; -1 = none: 16-bit data goes over the 8-bit channel). */
   readonly dma8: number;
   readonly dma16: number;
@@ -93,7 +93,7 @@ export class Sb16 implements DmaDevice {
   readonly dma16: number;
   private readonly clock: Clock;
   private readonly dma: Dma8237Pair;
-  private readonly pic: InterruptController;
+  private readonly line: InterruptLine;
   private readonly input: ((dst: Uint8Array) => void) | undefined;
 
   // DSP
@@ -130,8 +130,8 @@ export class Sb16 implements DmaDevice {
   constructor(o: Sb16Options) {
     this.clock = o.clock;
     this.dma = o.dma;
-    this.pic = o.interrupts;
-    this.irq = o.irq;
+    this.line = o.irq;
+    this.irq = o.irq.line;
     this.dma8 = o.dma8;
     this.dma16 = o.dma16;
     this.base = o.base ?? SB16_DEFAULT_BASE;
@@ -207,7 +207,7 @@ export class Sb16 implements DmaDevice {
 
   private ack(bit: number): void {
     this.irqStatus &= ~bit;
-    if (this.irqStatus === 0) this.pic.setLine(this.irq, false);
+    if (this.irqStatus === 0) this.line.set(false);
   }
 
   private reset(): void {
@@ -217,7 +217,7 @@ export class Sb16 implements DmaDevice {
     this.out.length = 0;
     this.out.push(0xaa);
     this.irqStatus = 0;
-    this.pic.setLine(this.irq, false);
+    this.line.set(false);
     this.timeConstant = -1;
   }
 
@@ -327,7 +327,7 @@ export class Sb16 implements DmaDevice {
     }
     this.stats.blocks++;
     const bit = this.is16 ? 2 : 1;
-    if (this.pic.isHigh(this.irq)) this.stats.lostInterrupts++;
+    if (this.line.asserted) this.stats.lostInterrupts++;
     else this.stats.interrupts++;
     this.irqStatus |= bit;
     if (this.autoInit && !this.exitAfterBlock) {
@@ -337,7 +337,7 @@ export class Sb16 implements DmaDevice {
       this.running = false;
       this.dma.setRequest(this.channel, 0);
     }
-    this.pic.setLine(this.irq, true);
+    this.line.set(true);
   }
 
   // ---- DmaDevice --------------------------------------------------------------

@@ -36,7 +36,7 @@ export function PutDmaAdapter(DmaAdapter: DMA_ADAPTER): void {
     k.report({ code: "DMA_ADAPTER_RELEASED_WITH_MAP_REGISTERS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x09, ao.address, registers, 0], routine, device: ao.device, message: `${routine}: adapter ${formatAdapter(ao)} released with ${registers} map register${registers === 1 ? "" : "s"} still allocated (call FreeMapRegisters or FreeAdapterChannel first)`, params: { adapter: ao.address, outstanding: registers } });
   }
   ao.released = true;
-  const o = ao.hal.observer;
+  const o = ao.hal.observers.current;
   if (o !== null) o.onAdapterReleased?.({ adapter: ao.dma, device: ao.device, description: ao.description, mapRegisters: ao.mapRegisters, maxAddress: ao.reach.maxAddress, time: k.clock.now, outstandingCommonBuffers: outstanding });
 }
 

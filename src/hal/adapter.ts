@@ -16,10 +16,29 @@ import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import type { VaMapping } from "../kernel/va-space.ts";
 import type { BusMaster } from "../machine/bus.ts";
 import type { CacheAttribute } from "../machine/memory-system.ts";
-import type { HalState } from "./hal-state.ts";
-import type { CommonBufferRoutine } from "./observer.ts";
+import type { ObserverSlot } from "../core/hooks.ts";
+import type { Prng } from "../core/prng.ts";
+import type { CommonBufferRoutine, HalObserver } from "./observer.ts";
+import type { DmaOsBuild } from "./os-build.ts";
 import type { AdapterReach } from "./reach.ts";
 import type { DEVICE_DESCRIPTION, DMA_ADAPTER } from "./types.ts";
+
+/**
+ * Per-machine HAL state (kept on the machine, see hal-state.ts): its
+ * observers, the "OS build" that decides how long a version-3
+ * DMA_OPERATIONS table is, and every live common buffer by VA (so a free on
+ * the wrong adapter, and the verifier's tail checks, can find the buffer).
+ */
+export interface HalState {
+  /** Observers of adapters, buffers and mapped transfers; `current` is what call sites use (null: one branch). */
+  readonly observers: ObserverSlot<HalObserver>;
+  osBuild: DmaOsBuild;
+  /** Live common buffers of every adapter, by base VA. */
+  readonly buffers: Map<number, CommonBuffer>;
+  nextAdapterId: number;
+  /** The HAL's own random stream (page scatter under an IOMMU), seeded from the machine's seed. */
+  readonly prng: Prng;
+}
 
 /** One live common buffer. */
 export interface CommonBuffer {

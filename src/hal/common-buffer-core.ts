@@ -112,7 +112,7 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
   ao.freedCommonBuffers.delete(cb.va);
   ao.hal.buffers.set(cb.va, cb);
   ao.counters.commonBuffersAllocated++;
-  const o = ao.hal.observer;
+  const o = ao.hal.observers.current;
   if (o !== null) o.onCommonBufferAllocated?.(event(cb, spec.routine));
   return cb;
 }
@@ -140,7 +140,7 @@ export function releaseCommonBuffer(cb: CommonBuffer, routine: CommonBufferRouti
     if (oldest.done !== true) ao.freedCommonBuffers.delete(oldest.value);
   }
   ao.counters.commonBuffersFreed++;
-  const o = ao.hal.observer;
+  const o = ao.hal.observers.current;
   if (o !== null) o.onCommonBufferFreed?.(event(cb, routine));
 }
 

@@ -7,7 +7,7 @@ import { bootMachine, type Kernel } from "../kernel/kernel.ts";
 import { FILL_PATTERN } from "../machine/physical-memory.ts";
 import { parseProfile } from "../machine/profile.ts";
 import { adapterObject } from "./adapter.ts";
-import { commonBufferAt, halState, setHalObserver } from "./hal-state.ts";
+import { addHalObserver, commonBufferAt, halState } from "./hal-state.ts";
 import { IoGetDmaAdapter } from "./io-get-dma-adapter.ts";
 import type { AdapterEvent, CommonBufferEvent } from "./observer.ts";
 import { type DEVICE_DESCRIPTION, deviceDescription, DOMAIN_COMMON_BUFFER_LARGE_PAGE, type DMA_ADAPTER, DmaWidth, InterfaceType, MM_ANY_NODE_OK, MmCached, MmNonCached, MmWriteCombined } from "./types.ts";
@@ -527,7 +527,7 @@ describe("HAL observer", () => {
     const seen: string[] = [];
     let alloced: CommonBufferEvent | undefined;
     let created: AdapterEvent | undefined;
-    setHalObserver(k, {
+    addHalObserver(k, {
       onAdapterCreated: (e) => {
         created = e;
         seen.push("created");
@@ -552,7 +552,7 @@ describe("HAL observer", () => {
 
   it("with no observer installed nothing is called and the HAL still works", () => {
     const k = bootMachine("x64-desktop");
-    expect(halState(k).observer).toBeNull();
+    expect(halState(k).observers.current).toBeNull();
     const a = adapterFor(k, "plx9656");
     free(a, PAGE_SIZE, alloc(a, PAGE_SIZE));
     expect(adapterObject(a).counters).toEqual({ commonBuffersAllocated: 1, commonBuffersFreed: 1 });

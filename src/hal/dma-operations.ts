@@ -14,7 +14,7 @@ import { GetDmaAlignment, PutDmaAdapter } from "./adapter-routines.ts";
 import { AllocateCommonBuffer, AllocateCommonBufferEx, AllocateCommonBufferWithBounds, FreeCommonBuffer } from "./common-buffer.ts";
 import { AllocateCommonBufferVector, FreeCommonBufferFromVector, FreeCommonBufferVector, GetCommonBufferFromVectorByIndex } from "./common-buffer-vector.ts";
 import { FlushDmaBuffer } from "./flush-dma-buffer.ts";
-import type { DmaOsBuild } from "./hal-state.ts";
+import type { DmaOsBuild } from "./os-build.ts";
 import type { DMA_OPERATIONS } from "./types.ts";
 import { AllocateAdapterChannel, FreeAdapterChannel } from "./adapter-channel.ts";
 import { FreeMapRegisters } from "./map-registers.ts";

@@ -1,51 +1,27 @@
 /**
- * Per-machine HAL state: the installed observer, the "OS build" that decides
- * how long a version-3 DMA_OPERATIONS table is, and every live common buffer
- * by VA (so a free on the wrong adapter, and the verifier's tail checks, can
- * find the buffer). Kept beside the Kernel (a WeakMap), not in it, because
- * the kernel layer sits below the HAL.
+ * Per-machine HAL state, kept on the machine (a kernel slot): the observers,
+ * the OS build of the v3 table, the live common buffers. The HalState type
+ * lives with the adapter object (adapter.ts) that refers to it.
  */
+import { ObserverSlot } from "../core/hooks.ts";
 import { Prng } from "../core/prng.ts";
-import type { Kernel } from "../kernel/kernel.ts";
-import type { CommonBuffer } from "./adapter.ts";
-import type { HalObserver } from "./observer.ts";
+import { type Kernel, machineSlot } from "../kernel/kernel.ts";
+import type { CommonBuffer, HalState } from "./adapter.ts";
+import { HAL_OBSERVER_METHODS, type HalObserver } from "./observer.ts";
+import { DMA_OS_BUILDS, type DmaOsBuild, NEWEST_OS_BUILD } from "./os-build.ts";
 
-/**
- * Windows builds that lengthened the version-3 table (reference windows-dma.md
- * §1.2; sizes are x64 byte offsets from the symbol dumps):
- * win8 0xE8 (the v3 set), win10 0x110 (+DMA domain routines),
- * win10-1803 0x118 (+AllocateCommonBufferWithBounds), win10-2004 0x138
- * (+common-buffer vectors), server2022 0x140 (+CreateCommonBufferFromMdl).
- */
-export const DMA_OS_BUILDS = ["win8", "win10", "win10-1803", "win10-2004", "server2022"] as const;
-export type DmaOsBuild = (typeof DMA_OS_BUILDS)[number];
-export const NEWEST_OS_BUILD: DmaOsBuild = "server2022";
+export { DMA_OS_BUILDS, type DmaOsBuild, NEWEST_OS_BUILD };
+export type { HalState };
 
-export interface HalState {
-  /** Null = no observer: each call site costs one branch. */
-  observer: HalObserver | null;
-  osBuild: DmaOsBuild;
-  /** Live common buffers of every adapter, by base VA. */
-  readonly buffers: Map<number, CommonBuffer>;
-  nextAdapterId: number;
-  /** The HAL's own random stream (page scatter under an IOMMU), seeded from the machine's seed. */
-  readonly prng: Prng;
-}
-
-const states = new WeakMap<Kernel, HalState>();
+const HAL = machineSlot<HalState>("hal", (k) => ({ observers: new ObserverSlot<HalObserver>(HAL_OBSERVER_METHODS), osBuild: NEWEST_OS_BUILD, buffers: new Map(), nextAdapterId: 1, prng: new Prng(`hal:${k.seed}`) }));
 
 export function halState(k: Kernel): HalState {
-  let s = states.get(k);
-  if (s === undefined) {
-    s = { observer: null, osBuild: NEWEST_OS_BUILD, buffers: new Map(), nextAdapterId: 1, prng: new Prng(`hal:${k.seed}`) };
-    states.set(k, s);
-  }
-  return s;
+  return k.slot(HAL);
 }
 
-/** Install (or remove, with null) the HAL observer of a machine. */
-export function setHalObserver(k: Kernel, observer: HalObserver | null): void {
-  halState(k).observer = observer;
+/** Attach an observer of a machine's HAL (adapters, common buffers, mapped transfers); returns its detach function. */
+export function addHalObserver(k: Kernel, observer: HalObserver): () => void {
+  return halState(k).observers.add(observer);
 }
 
 /** Choose the Windows build whose v3 table IoGetDmaAdapter hands out (default the newest). Affects adapters created afterwards. */

@@ -138,7 +138,7 @@ export function IoGetDmaAdapter(k: Kernel, PhysicalDeviceObject: DEVICE_OBJECT |
   };
   registerAdapterObject(dma, ao);
   NumberOfMapRegisters.value = mapRegisters;
-  const o = hal.observer;
+  const o = hal.observers.current;
   if (o !== null) o.onAdapterCreated?.({ adapter: dma, device, description: desc, mapRegisters, maxAddress: reach.maxAddress, time: k.clock.now });
   return dma;
 }

@@ -7,7 +7,7 @@ import { bootMachine, type Kernel } from "../kernel/kernel.ts";
 import { IoAllocateMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { DMA_MODE } from "../machine/dma8237.ts";
 import { IoGetDmaAdapter } from "./io-get-dma-adapter.ts";
-import { systemDmaOf } from "./system-dma.ts";
+import { isaDmaOf } from "./system-dma.ts";
 import { deviceDescription, type DEVICE_DESCRIPTION, type DMA_ADAPTER, DmaWidth, InterfaceType, KeepObject, DeallocateObjectKeepRegisters, type MapRegisterBase } from "./types.ts";
 
 function machine(): { k: Kernel; seen: FindingInput[] } {
@@ -63,7 +63,7 @@ describe("MapTransfer (system DMA)", () => {
     const la = k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, MmGetMdlVirtualAddress(mdl), len, true));
     expect(la?.QuadPart).toBe(BigInt(pa));
     expect(len.value).toBe(16384);
-    const ch = systemDmaOf(k).dma.channel(5);
+    const ch = isaDmaOf(k).channel(5);
     expect(ch.mode).toBe(DMA_MODE.READ | DMA_MODE.AUTOINIT | DMA_MODE.SINGLE);
     expect(ch.baseAddress).toBe((pa >> 1) & 0xffff);
     expect(ch.page).toBe((pa >>> 16) & 0xfe);
@@ -80,7 +80,7 @@ describe("MapTransfer (system DMA)", () => {
     const mdl = mdlFor(k, va, 4096);
     const base = grant(k, a, 2);
     k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 4096 }, false));
-    const ch = systemDmaOf(k).dma.channel(1);
+    const ch = isaDmaOf(k).channel(1);
     expect(ch.mode).toBe(DMA_MODE.WRITE | DMA_MODE.DEMAND);
     expect(ch.baseCount).toBe(4095);
   });
@@ -99,7 +99,7 @@ describe("MapTransfer (system DMA)", () => {
     const got = new Uint8Array(8192);
     k.memory.read(la, got);
     expect(got).toEqual(data);
-    expect(systemDmaOf(k).dma.channel(5).nextPhysical).toBe(la);
+    expect(isaDmaOf(k).channel(5).nextPhysical).toBe(la);
     expect(seen).toEqual([]);
   });
 
@@ -122,12 +122,12 @@ describe("MapTransfer (system DMA)", () => {
     const a = sysAdapter(k);
     const { va } = commonBuffer(a, 4096);
     const mdl = mdlFor(k, va, 4096);
-    const before = systemDmaOf(k).dma.channel(5);
+    const before = isaDmaOf(k).channel(5);
     const base = grant(k, a, 1);
     k.atDispatch(() => a.DmaOperations.FreeAdapterChannel?.(a));
     k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 4096 }, true));
     expect(seen.map((f) => f.code)).toContain("DMA_MAP_WITHOUT_MAP_REGISTERS");
-    expect(systemDmaOf(k).dma.channel(5)).toEqual(before);
+    expect(isaDmaOf(k).channel(5)).toEqual(before);
   });
 });
 
@@ -148,10 +148,10 @@ describe("MapTransfer (system DMA) failure paths", () => {
     const { va } = commonBuffer(a, 4096);
     const mdl = mdlFor(k, va, 4096);
     const base = grant(k, a, 2, DeallocateObjectKeepRegisters);
-    const before = systemDmaOf(k).dma.channel(5);
+    const before = isaDmaOf(k).channel(5);
     expect(k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 4096 }, true))?.QuadPart).toBe(0n);
     expect(seen.map((f) => f.code)).toEqual(["DMA_CHANNEL_NOT_ALLOCATED"]);
-    expect(systemDmaOf(k).dma.channel(5)).toEqual(before);
+    expect(isaDmaOf(k).channel(5)).toEqual(before);
   });
 
   it("a transfer longer than an 8-bit channel can count (64 KiB) is reported and cut; bouncing more than the map registers hold is 0xE6 / 0x0D", () => {
@@ -163,7 +163,7 @@ describe("MapTransfer (system DMA) failure paths", () => {
     k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 0x11000 }, true));
     expect(seen.map((f) => f.code)).toEqual(["DMA_TRANSFER_TOO_LONG", "DMA_BUFFERS_NOT_FLUSHED"]);
     expect(seen[1]?.bugCheck).toEqual([0xe6, 0x0d, 0x10000, 5 * 4096, 0]);
-    expect(systemDmaOf(k).dma.channel(1).baseCount).toBe(5 * 4096 - 1);
+    expect(isaDmaOf(k).channel(1).baseCount).toBe(5 * 4096 - 1);
   });
 });
 
@@ -176,7 +176,7 @@ describe("FlushAdapterBuffers", () => {
     const base = grant(k, a);
     k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 16384 }, true));
     expect(k.atDispatch(() => a.DmaOperations.FlushAdapterBuffers?.(a, mdl, base, va, 16384, true))).toBe(true);
-    expect(systemDmaOf(k).dma.isMasked(5)).toBe(true);
+    expect(isaDmaOf(k).isMasked(5)).toBe(true);
     expect(seen).toEqual([]);
   });
 
@@ -188,7 +188,7 @@ describe("FlushAdapterBuffers", () => {
     const mdl = mdlFor(k, va, 8192);
     const base = grant(k, a, 2);
     k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 8192 }, false));
-    const dma = systemDmaOf(k).dma;
+    const dma = isaDmaOf(k);
     dma.setRequest(6, 1_000_000); // a device requesting one word per microsecond
     k.clock.runUntil(k.clock.now + 1000_000); // 1000 words = 2000 bytes
     expect(k.atDispatch(() => a.DmaOperations.ReadDmaCounter?.(a))).toBe(8192 - 2000);

@@ -140,7 +140,7 @@ function mapSystem(ao: AdapterObject, mdl: MDL, file: ReturnType<typeof register
   programChannel(k, { channel: ch, physical, bytes, writeToDevice, autoInitialize: ao.description.AutoInitialize, demandMode: ao.description.DemandMode });
   const m: OpenMapping = { mdl, currentVa, length: bytes, writeToDevice, logical: physical, bounced, iova: null };
   if (file !== null) file.mapping = m;
-  notifyTransferMapped(ao.hal.observer, m, ao.device, physical, bytes);
+  notifyTransferMapped(ao.hal.observers.current, m, ao.device, physical, bytes);
   return pa(physical);
 }
 
@@ -151,7 +151,7 @@ function mapMaster(ao: AdapterObject, mdl: MDL, file: ReturnType<typeof register
     if (file !== null) file.mapping = m;
     else unregisteredMappings(ao).push(m);
     const fp = Math.floor((m.currentVa - mdl.StartVa) / PAGE);
-    notifyTransferMapped(ao.hal.observer, m, ao.device, m.logical, m.length, m.iova === null ? undefined : mdl.pfns.subarray(fp, fp + m.iova[1]));
+    notifyTransferMapped(ao.hal.observers.current, m, ao.device, m.logical, m.length, m.iova === null ? undefined : mdl.pfns.subarray(fp, fp + m.iova[1]));
     return pa(m.logical);
   };
   const iommu = k.iommu;
@@ -219,7 +219,7 @@ export function FlushAdapterBuffers(DmaAdapter: DMA_ADAPTER, Mdl: MDL, MapRegist
     k.report({ code: "DMA_FLUSH_NOT_MAPPED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x16, 0, 0, 0], routine, device: ao.device, message: `${routine}: nothing is mapped at this MapRegisterBase (no MapTransfer since the last flush)`, params: {} });
     return true;
   }
-  notifyTransferUnmapped(ao.hal.observer, m);
+  notifyTransferUnmapped(ao.hal.observers.current, m);
   // A device that does not snoop wrote memory behind the CPU's cache: drop the stale lines (x64: coherent, nothing to do).
   if (!ao.busMaster.coherent && !WriteToDevice) {
     if (m.bounced && file !== null && file.bounce !== null) k.memorySystem.maintain(file.bounce.pfn * PAGE, m.length, "invalidate");

@@ -2,8 +2,8 @@
  * The HAL observer: what the verifier (or a trace) sees of adapters and
  * common buffers. The HAL calls it on adapter creation and release and on
  * every common-buffer allocation and free; with no observer installed the
- * cost is one branch per call site. Install one per machine with
- * setHalObserver(kernel, observer) (src/hal/hal-state.ts).
+ * cost is one branch per call site. Attach any number per machine with
+ * addHalObserver(kernel, observer) (src/hal/hal-state.ts).
  *
  * The verifier owns the implementation and may add optional methods and call
  * sites here (small edits).
@@ -52,6 +52,9 @@ export interface CommonBufferEvent {
   readonly deviceMemory: boolean;
   readonly time: number;
 }
+
+/** Every hook a HAL observer may have (a fan-out of several observers forwards each). */
+export const HAL_OBSERVER_METHODS = ["onAdapterCreated", "onAdapterReleased", "onCommonBufferAllocated", "onCommonBufferFreed", "onTransferMapped", "onTransferUnmapped"] as const;
 
 export interface HalObserver extends TransferObserver {
   onAdapterCreated?(e: AdapterEvent): void;

@@ -155,7 +155,7 @@ function build(ao: AdapterObject, Mdl: MDL, CurrentVa: number, Length: number, W
   const rec = { adapter: ao, writeToDevice: WriteToDevice, iova, bounce, runs, live: true };
   lists.set(sg, rec);
   // The verifier learns what the device may touch until PutScatterGatherList.
-  const o = ao.hal.observer;
+  const o = ao.hal.observers.current;
   if (o !== null) {
     if (iova !== null) notifyTransferMapped(o, rec, ao.device, iova[0] + ((runs[0] as number) % PAGE_SIZE), Length, k.iommu?.mappingAt(ao.busMaster.domain, iova[0])?.pfns);
     else for (const e of elements) notifyTransferMapped(o, rec, ao.device, Number(e.Address.QuadPart), e.Length);
@@ -225,7 +225,7 @@ export function PutScatterGatherList(DmaAdapter: DMA_ADAPTER, ScatterGather: SCA
     k.report({ code: "DMA_SCATTER_GATHER_DIRECTION_MISMATCH", routine, device: ao.device, message: `${routine}: WriteToDevice ${String(WriteToDevice).toUpperCase()} differs from the ${String(p.writeToDevice).toUpperCase()} the list was built with`, params: { adapter: ao.address } });
   }
   p.live = false;
-  notifyTransferUnmapped(ao.hal.observer, p);
+  notifyTransferUnmapped(ao.hal.observers.current, p);
   if (p.bounce !== null) {
     const off = ((ScatterGather.Elements[0]?.Address.QuadPart ?? 0n) % BigInt(PAGE_SIZE));
     const bouncePa = p.bounce.pfn * PAGE_SIZE + Number(off);

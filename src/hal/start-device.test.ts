@@ -15,7 +15,7 @@ import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, type MDL } from ".
 import { createDriverObject, IoCompleteRequest, IoCreateFdo, IRP_MJ_PNP, IRP_MN_REMOVE_DEVICE, IRP_MN_START_DEVICE, IRP_MN_STOP_DEVICE, type IRP, pnpAddDevice, pnpState, removeDevice, startDevice, stopDevice } from "../kernel/pnp.ts";
 import { parseProfile } from "../machine/profile.ts";
 import { adapterObject } from "./adapter.ts";
-import { setHalObserver } from "./hal-state.ts";
+import { addHalObserver } from "./hal-state.ts";
 import { IoGetDmaAdapter } from "./io-get-dma-adapter.ts";
 import { deviceDescription, type DMA_ADAPTER, DmaWidth, InterfaceType } from "./types.ts";
 
@@ -120,7 +120,7 @@ describe("IRP_MN_START_DEVICE with common buffers (seed 003)", () => {
     expect(k.pfm.allocatePages(4096 - 32, { effort: "full", kind: "unmovable", lowPfn: 32, highPfn: 4095 })).not.toBeNull();
     expect(k.pfm.allocatePages(16, { effort: "full", kind: "unmovable", lowPfn: 0, highPfn: 15 })).not.toBeNull();
     const events: string[] = [];
-    setHalObserver(k, { onCommonBufferAllocated: () => events.push("alloc"), onCommonBufferFreed: () => events.push("free"), onAdapterReleased: () => events.push("put") });
+    addHalObserver(k, { onCommonBufferAllocated: () => events.push("alloc"), onCommonBufferFreed: () => events.push("free"), onAdapterReleased: () => events.push("put") });
     const pdo = k.pdo("sb16");
     const { driver, ext } = soundDriver(k, 5, 16 * 1024);
     const before = resources(k);

@@ -1,87 +1,23 @@
 /**
- * The system DMA platform of a PC and the HAL's system-DMA routines: the
- * 8237 pair wired to the machine's clock and DMA bus, the ISA cards of the
- * profile (an SB16 for each device whose model is "sb16"), port I/O
- * (READ_PORT_UCHAR / WRITE_PORT_UCHAR), the 8237 programming sequence that
- * MapTransfer uses, and ReadDmaCounter.
- *
- * Kept beside the Kernel in a WeakMap (the kernel layer sits below the HAL).
+ * The HAL's system-DMA routines on the board's 8237 pair: the programming
+ * sequence MapTransfer uses, masking, the count-register read, and
+ * ReadDmaCounter. The 8237 itself, the page registers and the ISA cards are
+ * hardware on the board (machine/board.ts); port I/O is kernel/io-space.ts.
  */
 import { DISPATCH_LEVEL } from "../core/irql.ts";
-import { Sb16 } from "../devices/sb16.ts";
-import { addCatchUp } from "../kernel/dpc.ts";
-import { interruptControllerOf } from "../kernel/interrupt.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { type Dma8237Observer, Dma8237Pair, DMA_MODE, DMA_PAGE_PORT, DMA_REG, dmaAddressPort, dmaControlPort, dmaCountPort } from "../machine/dma8237.ts";
-import type { InterruptController } from "../machine/interrupts.ts";
+import { type Dma8237Pair, DMA_MODE, DMA_PAGE_PORT, DMA_REG, dmaAddressPort, dmaControlPort, dmaCountPort } from "../machine/dma8237.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
-import { halState } from "./hal-state.ts";
 import type { DMA_ADAPTER } from "./types.ts";
 
-export interface SystemDmaPlatform {
-  readonly dma: Dma8237Pair;
-  readonly interrupts: InterruptController;
-  /** ISA sound cards by device name. */
-  readonly cards: ReadonlyMap<string, Sb16>;
-}
-
-const platforms = new WeakMap<Kernel, SystemDmaPlatform>();
-
 /**
- * The machine's system DMA platform, built on first use. x64 PCs have one;
- * the ARM64 profile has no 8237 (RangeError).
+ * The machine's 8237 pair. x64 PCs have one; an ARM64 machine has no
+ * system DMA controller (RangeError saying so).
  */
-export function systemDmaOf(k: Kernel): SystemDmaPlatform {
-  let p = platforms.get(k);
-  if (p !== undefined) return p;
-  if (k.arch !== "x64") throw new RangeError(`systemDmaOf: profile ${k.profile.name} (${k.arch}) has no system DMA controller`);
-  const dma = new Dma8237Pair({ clock: k.clock, bus: k.bus });
-  const interrupts = interruptControllerOf(k);
-  const cards = new Map<string, Sb16>();
-  for (const d of k.profile.devices) {
-    if (d.model !== "sb16") continue;
-    const chans = d.dmaChannels ?? [1, 5];
-    const dma8 = chans.find((c) => c < 4) ?? 1;
-    const dma16 = chans.find((c) => c > 4) ?? -1;
-    cards.set(d.name, new Sb16({ clock: k.clock, dma, interrupts, irq: d.irq ?? 5, dma8, dma16, name: d.name }));
-  }
-  addCatchUp(k, () => dma.sync());
-  // A verifier installed before the platform existed watches the 8237 too (its HAL observer also implements the 8237 hook).
-  const o = halState(k).observer as (Partial<Dma8237Observer> & object) | null;
-  if (o !== null && typeof o.onWrap === "function") dma.observer = o as Dma8237Observer;
-  p = { dma, interrupts, cards };
-  platforms.set(k, p);
-  return p;
-}
-
-/** The SB16 model behind a profile device. */
-export function sb16Of(k: Kernel, deviceName: string): Sb16 {
-  const c = systemDmaOf(k).cards.get(deviceName);
-  if (c === undefined) throw new RangeError(`sb16Of: no SB16 named "${deviceName}" on profile ${k.profile.name}`);
-  return c;
-}
-
-/** READ_PORT_UCHAR: a byte from an I/O port (the 8237 pair, page registers or an ISA card). Undecoded ports read 0xFF. */
-export function READ_PORT_UCHAR(k: Kernel, Port: number): number {
-  const p = systemDmaOf(k);
-  if (Dma8237Pair.decodes(Port)) return p.dma.inb(Port);
-  for (const c of p.cards.values()) if (c.decodes(Port)) return c.inb(Port);
-  return 0xff;
-}
-
-/** WRITE_PORT_UCHAR: a byte to an I/O port. Undecoded ports ignore it. */
-export function WRITE_PORT_UCHAR(k: Kernel, Port: number, Value: number): void {
-  const p = systemDmaOf(k);
-  if (Dma8237Pair.decodes(Port)) {
-    p.dma.outb(Port, Value);
-    return;
-  }
-  for (const c of p.cards.values()) {
-    if (c.decodes(Port)) {
-      c.outb(Port, Value);
-      return;
-    }
-  }
+export function isaDmaOf(k: Kernel): Dma8237Pair {
+  const dma = k.board.isaDma;
+  if (dma === null) throw new RangeError(`profile ${k.profile.name} (${k.arch}) has no ISA system DMA controller (8237); system DMA needs an x64 profile`);
+  return dma;
 }
 
 /** What the HAL programs into a channel for one transfer. */
@@ -103,7 +39,7 @@ export interface ChannelProgram {
  */
 export function programChannel(k: Kernel, p: ChannelProgram): void {
   const ch = p.channel;
-  const dma = systemDmaOf(k).dma;
+  const dma = isaDmaOf(k);
   const wide = ch >= 4;
   const units = wide ? p.bytes >> 1 : p.bytes;
   dma.outb(dmaControlPort(ch, DMA_REG.SINGLE_MASK), 4 | (ch & 3));
@@ -120,7 +56,7 @@ export function programChannel(k: Kernel, p: ChannelProgram): void {
 
 /** Mask a channel (FlushAdapterBuffers, and the first step of programming). */
 export function maskChannel(k: Kernel, ch: number): void {
-  systemDmaOf(k).dma.outb(dmaControlPort(ch, DMA_REG.SINGLE_MASK), 4 | (ch & 3));
+  isaDmaOf(k).outb(dmaControlPort(ch, DMA_REG.SINGLE_MASK), 4 | (ch & 3));
 }
 
 /**
@@ -129,7 +65,7 @@ export function maskChannel(k: Kernel, ch: number): void {
  * byte (a borrow between the two byte reads would tear the value).
  */
 export function readCountRegister(k: Kernel, ch: number): number {
-  const dma = systemDmaOf(k).dma;
+  const dma = isaDmaOf(k);
   const port = dmaCountPort(ch);
   const clear = dmaControlPort(ch, DMA_REG.CLEAR_FLIP_FLOP);
   let prev = -1;

@@ -15,7 +15,7 @@ import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL, irqlName } from "../core/irql.ts";
 import type { TimerHandle } from "../machine/clock.ts";
 import type { DEVICE_OBJECT } from "./device-object.ts";
-import type { Kernel } from "./kernel.ts";
+import { type Kernel, machineSlot } from "./kernel.ts";
 
 /** PKDEFERRED_ROUTINE(Dpc, DeferredContext, SystemArgument1, SystemArgument2). */
 export type KDEFERRED_ROUTINE = (Dpc: KDPC, DeferredContext: unknown, SystemArgument1: unknown, SystemArgument2: unknown) => void;
@@ -51,25 +51,24 @@ interface DpcState {
   ran: number;
 }
 
-const states = new WeakMap<Kernel, DpcState>();
+const DPCS = machineSlot<DpcState>("dpcs", () => ({ queue: [], draining: false, dispatching: 0, drainScheduled: false, catchUps: [], ran: 0 }));
 function state(k: Kernel): DpcState {
-  let s = states.get(k);
-  if (s === undefined) {
-    s = { queue: [], draining: false, dispatching: 0, drainScheduled: false, catchUps: [], ran: 0 };
-    states.set(k, s);
-  }
-  return s;
+  return k.slot(DPCS);
 }
 
-/** Register a device catch-up to run before driver code (see the file comment). */
+/**
+ * Register a catch-up of something outside the board (a user's lazily
+ * advancing model) to run before driver code, after the board's devices.
+ */
 export function addCatchUp(k: Kernel, fn: () => void): void {
   state(k).catchUps.push(fn);
-  // Driver code touching memory at top level (not in an ISR/DPC) needs the devices caught up too.
-  k.va.beforeAccess ??= () => catchUpDevices(k);
+  // Driver code touching memory at top level (not in an ISR/DPC) needs it caught up too.
+  k.va.beforeAccess = () => catchUpDevices(k);
 }
 
-/** Bring every lazily advancing device up to now. */
+/** Bring every lazily advancing device up to now (the board's, then any added with addCatchUp). */
 export function catchUpDevices(k: Kernel): void {
+  k.board.sync();
   const cs = state(k).catchUps;
   for (let i = 0; i < cs.length; i++) (cs[i] as () => void)();
 }

@@ -14,10 +14,10 @@
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { DIRQL_MAX, DIRQL_MIN, type KIRQL, PASSIVE_LEVEL, irqlName } from "../core/irql.ts";
 import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
-import { InterruptController } from "../machine/interrupts.ts";
+import type { InterruptController } from "../machine/interrupts.ts";
 import type { DEVICE_OBJECT } from "./device-object.ts";
 import { catchUpDevices, dispatchInterrupt } from "./dpc.ts";
-import type { Kernel } from "./kernel.ts";
+import { type Kernel, machineSlot } from "./kernel.ts";
 
 /** PKSERVICE_ROUTINE(Interrupt, ServiceContext): TRUE when the device interrupted. */
 export type KSERVICE_ROUTINE = (Interrupt: KINTERRUPT, ServiceContext: unknown) => boolean;
@@ -61,21 +61,18 @@ interface IntState {
   unclaimed: number;
 }
 
-const states = new WeakMap<Kernel, IntState>();
+/** The kernel's interrupt dispatch state, on the machine; it attaches to the board's controller on first use. */
+const INTERRUPTS = machineSlot<IntState>("interrupts", (k) => {
+  const st: IntState = { pic: k.interrupts, byLine: Array.from({ length: k.interrupts.lines }, () => []), deferred: [], unclaimed: 0 };
+  k.interrupts.attach({ deliver: (line) => dispatch(k, st, line) });
+  return st;
+});
 
 function state(k: Kernel): IntState {
-  let s = states.get(k);
-  if (s === undefined) {
-    const pic = new InterruptController(256);
-    const st: IntState = { pic, byLine: Array.from({ length: 256 }, () => []), deferred: [], unclaimed: 0 };
-    s = st;
-    states.set(k, st);
-    pic.attach({ deliver: (line) => dispatch(k, st, line) });
-  }
-  return s;
+  return k.slot(INTERRUPTS);
 }
 
-/** The machine's interrupt controller (device models drive its lines). */
+/** The machine's interrupt controller (device models drive its lines), with the kernel's dispatcher attached. */
 export function interruptControllerOf(k: Kernel): InterruptController {
   return state(k).pic;
 }

@@ -1,22 +1,27 @@
 /**
- * The simulated machine and kernel in one object: what `bootMachine` returns
- * and every simulated routine takes. It owns the hardware (memory map,
- * physical memory, memory system, DMA bus, clock), the memory manager, the
- * system VA space, the current IRQL, the PDOs of the profile's devices, and
- * the finding sink the verifier plugs into.
+ * The kernel of one simulated machine: what `bootMachine` returns and every
+ * simulated routine takes. It takes the board (the hardware: memory map,
+ * physical memory, memory system, DMA bus, clock, interrupt controller,
+ * register spaces, devices) and adds the OS: the memory manager, the system
+ * VA space, the current IRQL, the PDOs of the board's devices, the finding
+ * sink the verifier plugs into, and the per-machine state of the layers
+ * above (see `MachineSlot`).
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { type FindingInput, type FindingSink, NO_FINDINGS } from "../core/findings.ts";
 import { DISPATCH_LEVEL, HIGH_LEVEL, irqlName, type KIRQL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { Prng } from "../core/prng.ts";
-import { type BusMaster, DmaBus } from "../machine/bus.ts";
+import { deviceModels } from "../devices/registry.ts";
+import { Board } from "../machine/board.ts";
+import type { BusMaster, DmaBus } from "../machine/bus.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
-import { Clock } from "../machine/clock.ts";
-import { Iommu } from "../machine/iommu.ts";
-import { MemoryMap } from "../machine/memory-map.ts";
-import { CacheMemorySystem } from "../machine/cache.ts";
-import { CoherentMemorySystem, type MemorySystem } from "../machine/memory-system.ts";
-import { PhysicalMemory } from "../machine/physical-memory.ts";
+import type { Clock } from "../machine/clock.ts";
+import type { DeviceModel } from "../machine/device-model.ts";
+import type { InterruptController } from "../machine/interrupts.ts";
+import type { Iommu } from "../machine/iommu.ts";
+import type { MemoryMap } from "../machine/memory-map.ts";
+import type { MemorySystem } from "../machine/memory-system.ts";
+import type { PhysicalMemory } from "../machine/physical-memory.ts";
 import type { MachineProfile } from "../machine/profile.ts";
 import type { Placement } from "./alloc/contiguous-allocator.ts";
 import { Cpu } from "./cpu.ts";
@@ -31,6 +36,8 @@ export interface BootOptions {
   placement?: Placement;
   /** Build a memory system other than the coherent default (a cache model). */
   memorySystem?: (memory: PhysicalMemory, profile: MachineProfile) => MemorySystem;
+  /** Device models for this machine only, beside the registered ones (registerDeviceModel); they win on a name clash. */
+  deviceModels?: readonly DeviceModel[];
 }
 
 /** A routine's IRQL rule: `max` (<= max) or `exact` (== exact). */
@@ -39,13 +46,31 @@ export interface IrqlRule {
   readonly exact?: KIRQL;
 }
 
+/**
+ * A named piece of per-machine state owned by a layer above the kernel (the
+ * HAL's adapters and buffers, PnP's device nodes, ...): created on first use
+ * by `init`, kept on the machine (`kernel.slot(SLOT)`), gone with it.
+ */
+export interface MachineSlot<T> {
+  readonly name: string;
+  readonly init: (k: Kernel) => T;
+}
+
+/** Declare a per-machine slot (once, at module level). */
+export function machineSlot<T>(name: string, init: (k: Kernel) => T): MachineSlot<T> {
+  return { name, init };
+}
+
 export class Kernel {
+  /** The hardware. */
+  readonly board: Board;
   readonly profile: MachineProfile;
   readonly map: MemoryMap;
   readonly memory: PhysicalMemory;
   readonly memorySystem: MemorySystem;
   readonly clock: Clock;
   readonly bus: DmaBus;
+  readonly interrupts: InterruptController;
   readonly pfm: PageFrameManager;
   readonly va: VaSpace;
   readonly cpu: Cpu;
@@ -60,27 +85,37 @@ export class Kernel {
   /** Where findings go; the verifier replaces it. */
   findings: FindingSink = NO_FINDINGS;
   private irql: KIRQL = PASSIVE_LEVEL;
+  private readonly slots = new Map<MachineSlot<unknown>, unknown>();
 
-  constructor(profile: MachineProfile, opts: BootOptions = {}) {
-    this.profile = profile;
-    this.seed = opts.seed ?? 1;
+  constructor(board: Board, opts: Pick<BootOptions, "placement"> = {}) {
+    this.board = board;
+    this.profile = board.profile;
+    this.seed = board.seed;
     this.prng = new Prng(this.seed);
-    this.map = new MemoryMap(profile);
-    this.memory = new PhysicalMemory(this.map.pageCount * 4096);
-    // ARM64 devices may not snoop (_CCA = 0): the CPU cache is modelled there, so missing maintenance shows in the data.
-    this.memorySystem = opts.memorySystem?.(this.memory, profile) ?? (profile.arch === "arm64" ? new CacheMemorySystem(this.memory) : new CoherentMemorySystem(this.memory));
-    this.clock = new Clock();
-    this.bus = new DmaBus(this.map, this.memorySystem);
+    this.map = board.map;
+    this.memory = board.memory;
+    this.memorySystem = board.memorySystem;
+    this.clock = board.clock;
+    this.bus = board.bus;
+    this.interrupts = board.interrupts;
+    this.iommu = board.iommu;
     this.pfm = new PageFrameManager(this.map, { placement: opts.placement ?? "lowest", clock: this.clock, memory: this.memory });
-    this.va = new VaSpace(this.memorySystem);
+    this.va = new VaSpace(this.memorySystem, board.mmio);
     this.cpu = new Cpu(this.va);
-    this.pdos = new Map(profile.devices.map((d) => [d.name, createPdo(d, profile.cacheLineSize)]));
-    // DMA remapping: one IOMMU domain per device that opts in (Kernel DMA Protection's sandboxing).
-    this.iommu = profile.iommu.enabled ? new Iommu(profile.iommu.addressWidth) : null;
-    this.bus.iommu = this.iommu;
-    const iommu = this.iommu;
-    // Coherence: x64 devices snoop; on ARM64 the device's ACPI _CCA decides (absent = not coherent).
-    this.busMasters = new Map(profile.devices.map((d) => [d.name, { name: d.name, domain: iommu !== null && d.remapping === true ? iommu.createDomain(d.name) : -1, coherent: profile.arch === "x64" || d.cca === 1 }]));
+    // Lazily advancing devices (the 8237) catch up before every CPU access, so a store never overtakes a transfer due earlier.
+    if (board.hasLazyDevices) this.va.beforeAccess = () => board.sync();
+    this.pdos = new Map(this.profile.devices.map((d) => [d.name, createPdo(d, this.profile.cacheLineSize)]));
+    this.busMasters = new Map([...board.devices.values()].map((d) => [d.name, d.busMaster]));
+  }
+
+  /** This machine's state for `slot`, created on first use. */
+  slot<T>(slot: MachineSlot<T>): T {
+    let v = this.slots.get(slot as MachineSlot<unknown>) as T | undefined;
+    if (v === undefined && !this.slots.has(slot as MachineSlot<unknown>)) {
+      v = slot.init(this);
+      this.slots.set(slot as MachineSlot<unknown>, v);
+    }
+    return v as T;
   }
 
   get arch(): "x64" | "arm64" {
@@ -162,7 +197,17 @@ export class Kernel {
   }
 }
 
-/** Boot a machine from a built-in profile name or a validated profile. */
+/**
+ * Boot a machine from a built-in profile name or a validated profile: build
+ * its board (every device by its registered model, or one in
+ * `opts.deviceModels`), then the kernel over it.
+ */
 export function bootMachine(profile: string | MachineProfile, opts: BootOptions = {}): Kernel {
-  return new Kernel(typeof profile === "string" ? builtinProfile(profile) : profile, opts);
+  const p = typeof profile === "string" ? builtinProfile(profile) : profile;
+  const board = new Board(p, {
+    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+    models: deviceModels.with(opts.deviceModels ?? []),
+    ...(opts.memorySystem === undefined ? {} : { memorySystem: opts.memorySystem }),
+  });
+  return new Kernel(board, opts.placement === undefined ? {} : { placement: opts.placement });
 }

@@ -9,7 +9,18 @@
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { PAGE_SIZE } from "../core/address.ts";
+import { ObserverSlot } from "../core/hooks.ts";
+import type { AccessSize } from "../machine/device-model.ts";
 import type { CacheAttribute, MemorySystem } from "../machine/memory-system.ts";
+
+/** STATUS_DATATYPE_MISALIGNMENT: the exception an alignment fault raises. */
+export const STATUS_DATATYPE_MISALIGNMENT = 0x80000002;
+
+/** Where CPU accesses to register mappings go (the board's MMIO space). */
+export interface RegisterPort {
+  read(address: number, size: AccessSize): number;
+  write(address: number, size: AccessSize, value: number): void;
+}
 
 /** Start of the system VA region handed out to mappings (shown as 0xFFFFC000`00000000). */
 export const SYSTEM_VA_BASE = 0xc000_0000_0000;
@@ -28,11 +39,27 @@ export interface VaMapping {
   readonly deviceMemory: boolean;
   /** Who made the mapping ("common buffer", "MmMapIoSpace", ...), for messages and the report. */
   readonly tag: string;
+  /** Device registers (MmMapIoSpace of a non-RAM range): accesses go to the MMIO space, not to memory. */
+  readonly io: boolean;
+  /** Mapped read-only (MmMapIoSpaceEx with PAGE_READONLY): a store bug checks 0xBE. */
+  readonly readOnly: boolean;
+}
+
+/** Extra properties of a mapping. */
+export interface MapOptions {
+  readonly deviceMemory?: boolean;
+  readonly io?: boolean;
+  readonly readOnly?: boolean;
 }
 
 /** Observers of CPU accesses (verifier): defined here so va-space never imports them. */
 export interface CpuAccessObserver {
   onCpuAccess(mapping: VaMapping, va: number, length: number, write: boolean, widthBytes: number): void;
+}
+
+/** A VA as a 64-bit bug-check parameter (sign-extended, canonical). */
+function canonical(va: number): bigint {
+  return BigInt(va) | (va >= 0x8000_0000_0000 ? 0xffff_0000_0000_0000n : 0n);
 }
 
 export function formatVa(va: number): string {
@@ -48,15 +75,21 @@ export class VaSpace {
   /** Free VA ranges [start, end) kept sorted; first fit. */
   private readonly freeRanges: [number, number][] = [[SYSTEM_VA_BASE, SYSTEM_VA_END]];
   private last: VaMapping | undefined;
-  observer: CpuAccessObserver | null = null;
+  /** Observers of CPU accesses (verifier, a user's probe): `va.observers.add(o)`. */
+  readonly observers = new ObserverSlot<CpuAccessObserver>(["onCpuAccess"]);
   /**
    * Runs before every CPU access: lazily advancing devices (the 8237) catch up
    * to now, so a CPU store never overtakes a DMA transfer that was due earlier.
    */
   beforeAccess: (() => void) | null = null;
 
-  constructor(mem: MemorySystem) {
+  private readonly registers: RegisterPort | null;
+  private readonly word = new Uint8Array(4);
+  private readonly wordView = new DataView(this.word.buffer);
+
+  constructor(mem: MemorySystem, registers: RegisterPort | null = null) {
     this.mem = mem;
+    this.registers = registers;
   }
 
   get mappingCount(): number {
@@ -64,7 +97,8 @@ export class VaSpace {
   }
 
   /** Map the given page frames at a fresh VA. Pages are virtually contiguous; frames need not be. */
-  map(pfns: ArrayLike<number>, cache: CacheAttribute, tag: string, deviceMemory = false): VaMapping {
+  map(pfns: ArrayLike<number>, cache: CacheAttribute, tag: string, options: boolean | MapOptions = false): VaMapping {
+    const o: MapOptions = typeof options === "boolean" ? { deviceMemory: options } : options;
     const pages = pfns.length;
     if (pages < 1) throw new RangeError("VaSpace.map: at least one page frame is needed");
     const bytes = pages * PAGE_SIZE;
@@ -76,7 +110,7 @@ export class VaSpace {
     const startVa = range[0];
     range[0] += need;
     if (range[0] === range[1]) this.freeRanges.splice(idx, 1);
-    const m: VaMapping = { startVa, pages, pfns: Int32Array.from(pfns), cache, deviceMemory, tag };
+    const m: VaMapping = { startVa, pages, pfns: Int32Array.from(pfns), cache, deviceMemory: o.deviceMemory === true, tag, io: o.io === true, readOnly: o.readOnly === true };
     const at = this.insertionIndex(startVa);
     this.mappings.splice(at, 0, m);
     return m;
@@ -136,7 +170,16 @@ export class VaSpace {
       }
       const end = m.startVa + m.pages * PAGE_SIZE;
       const n = Math.min(len - done, end - a);
-      if (this.observer !== null) this.observer.onCpuAccess(m, a, n, write, width);
+      if (write && m.readOnly) throw new BugCheckError(BUGCHECK.ATTEMPTED_WRITE_TO_READONLY_MEMORY, canonical(a), 0, 0, 0, `write to read-only VA ${formatVa(a)} (${m.tag})`);
+      // ARM64 Device memory: the processor itself refuses a misaligned or wider-than-natural access (an alignment fault).
+      if (m.deviceMemory && width > 0 && (a % width !== 0 || n % width !== 0 || width > 8)) throw new BugCheckError(BUGCHECK.KMODE_EXCEPTION_NOT_HANDLED, STATUS_DATATYPE_MISALIGNMENT, 0, write ? 1 : 0, canonical(a), `alignment fault: ${width}-byte ${write ? "store" : "load"} at ${formatVa(a)} on Device memory (${m.tag}) is not naturally aligned`);
+      const obs = this.observers.current;
+      if (obs !== null) obs.onCpuAccess(m, a, n, write, width);
+      if (m.io) {
+        this.registerAccess(m, a, buf.subarray(done, done + n), write, width);
+        done += n;
+        continue;
+      }
       // Within one mapping, copy one physically contiguous run at a time.
       let o = 0;
       while (o < n) {
@@ -156,6 +199,37 @@ export class VaSpace {
         o += run;
       }
       done += n;
+    }
+  }
+
+  /**
+   * Loads and stores at a register mapping become register accesses: of the
+   * access's width, or for a byte copy (width 0) 4-byte accesses where aligned
+   * and single bytes elsewhere (what a string move does on x64).
+   */
+  private registerAccess(m: VaMapping, va: number, buf: Uint8Array, write: boolean, width: number): void {
+    const regs = this.registers;
+    const len = buf.length;
+    let o = 0;
+    while (o < len) {
+      const v = va + o;
+      const left = len - o;
+      const w: AccessSize = width === 1 || width === 2 || width === 4 ? width : width === 8 || (v % 4 === 0 && left >= 4) ? 4 : 1;
+      const pageIdx = Math.floor((v - m.startVa) / PAGE_SIZE);
+      const pa = (m.pfns[pageIdx] as number) * PAGE_SIZE + ((v - m.startVa) % PAGE_SIZE);
+      const dv = this.wordView;
+      if (write) {
+        this.word.set(buf.subarray(o, o + w));
+        const value = w === 1 ? dv.getUint8(0) : w === 2 ? dv.getUint16(0, true) : dv.getUint32(0, true);
+        if (regs !== null) regs.write(pa, w, value);
+      } else {
+        const value = regs === null ? 0xffff_ffff : regs.read(pa, w);
+        if (w === 1) dv.setUint8(0, value & 0xff);
+        else if (w === 2) dv.setUint16(0, value & 0xffff, true);
+        else dv.setUint32(0, value >>> 0, true);
+        buf.set(this.word.subarray(0, w), o);
+      }
+      o += w;
     }
   }
 

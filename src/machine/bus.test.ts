@@ -53,7 +53,7 @@ describe("DmaBus (the device path)", () => {
     bus.iommu = t;
     const seen: number[] = [];
     const obs: BusObserver = { onDeviceAccess: (_d, _l, pa) => seen.push(pa), onFault: () => undefined };
-    bus.observer = obs;
+    bus.observers.add(obs);
     const data = Uint8Array.from({ length: 2 * PAGE_SIZE }, (_, i) => i & 0xff);
     expect(bus.write({ name: "d", domain: 1, coherent: true }, 0, data)).toBe(true);
     expect(seen).toEqual([1000 * PAGE_SIZE, 1002 * PAGE_SIZE]);

@@ -4,6 +4,7 @@
  * translates) -> memory system (snooping or not) -> physical memory. Bulk
  * transfers are one copy per physically contiguous run.
  */
+import { ObserverSlot } from "../core/hooks.ts";
 import type { MemoryMap } from "./memory-map.ts";
 import type { MemorySystem } from "./memory-system.ts";
 
@@ -39,8 +40,8 @@ export interface AddressTranslator {
 }
 
 /**
- * Observers of device accesses (verifier, trace). Defined here, low, so the bus
- * never imports them; with none installed the cost is one branch.
+ * Observers of device accesses (verifier, trace, a user's probe). Defined here,
+ * low, so the bus never imports them; with none attached the cost is one branch.
  */
 export interface BusObserver {
   /** Called for each physically contiguous run that reached memory. */
@@ -56,7 +57,8 @@ export class DmaBus {
   readonly map: MemoryMap;
   readonly memory: MemorySystem;
   iommu: AddressTranslator | null = null;
-  observer: BusObserver | null = null;
+  /** Attach with `bus.observers.add(o)` (returns the detach function). */
+  readonly observers = new ObserverSlot<BusObserver>(["onDeviceAccess", "onFault"]);
   readonly faults: BusFault[] = [];
   private readonly runs = new Float64Array(MAX_RUNS * 2);
   private readonly ones = new Uint8Array(4096).fill(0xff);
@@ -131,7 +133,8 @@ export class DmaBus {
       const part = nRuns === 1 ? buf : buf.subarray(off, off + n);
       if (write) this.memory.deviceWrite(pa, part, dev.coherent);
       else this.memory.deviceRead(pa, part, dev.coherent);
-      if (this.observer !== null) this.observer.onDeviceAccess(dev, la + off, pa, n, write);
+      const o = this.observers.current;
+      if (o !== null) o.onDeviceAccess(dev, la + off, pa, n, write);
       off += n;
     }
     return true;
@@ -144,7 +147,8 @@ export class DmaBus {
       // A read that the bus rejects completes with all-ones data.
       for (let o = 0; o < buf.length; o += this.ones.length) buf.set(this.ones.subarray(0, Math.min(this.ones.length, buf.length - o)), o);
     }
-    if (this.observer !== null) this.observer.onFault(fault);
+    const o = this.observers.current;
+    if (o !== null) o.onFault(fault);
     return false;
   }
 }

@@ -22,7 +22,7 @@ function cache(opts: ConstructorParameters<typeof CacheMemorySystem>[1] = {}) {
   const mem = new PhysicalMemory(16 * MiB);
   const c = new CacheMemorySystem(mem, opts);
   const ev = events();
-  c.observer = ev;
+  c.observers.add(ev);
   return { mem, c, ev };
 }
 

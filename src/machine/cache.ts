@@ -21,6 +21,7 @@
  * open-addressing hash keyed by page frame. Device transfers over pages with no
  * cached lines are single bulk copies.
  */
+import { ObserverSlot } from "../core/hooks.ts";
 import type { Prng } from "../core/prng.ts";
 import type { CacheAttribute, MemorySystem } from "./memory-system.ts";
 import type { PhysicalMemory } from "./physical-memory.ts";
@@ -69,7 +70,8 @@ export interface LineState {
 export class CacheMemorySystem implements MemorySystem {
   readonly memory: PhysicalMemory;
   readonly refill: RefillPolicy;
-  observer: CoherenceObserver | null = null;
+  /** Observers of coherence mistakes (verifier): `cache.observers.add(o)`. */
+  readonly observers = new ObserverSlot<CoherenceObserver>(["onStaleCpuRead", "onStaleDeviceRead", "onWritebackClobber", "onUndrainedWriteCombine"]);
 
   // Page frame -> slot (open addressing, linear probing; key stored as pfn + 1, 0 = empty).
   private hKeys = new Int32Array(1024);
@@ -182,7 +184,7 @@ export class CacheMemorySystem implements MemorySystem {
         dst.set(this.data.subarray(d * PAGE + ls, d * PAGE + le), ls - off);
         if ((s & STALE) !== 0 && staleAt < 0) staleAt = l;
       }
-      if (staleAt >= 0 && this.observer !== null) this.observer.onStaleCpuRead(pa, dst.length, pa - off + staleAt * CACHE_LINE_SIZE);
+      if (staleAt >= 0 && this.observers.current !== null) this.observers.current.onStaleCpuRead(pa, dst.length, pa - off + staleAt * CACHE_LINE_SIZE);
     }
     // Fill: every line read becomes valid.
     let added = 0;
@@ -248,7 +250,7 @@ export class CacheMemorySystem implements MemorySystem {
         for (let l = off >>> 6; l <= last; l++) {
           if (((this.states[base + l] as number) & DIRTY) === 0) continue;
           if (!coherent) {
-            if (this.observer !== null) this.observer.onStaleDeviceRead(pa, len, a - off + l * CACHE_LINE_SIZE);
+            if (this.observers.current !== null) this.observers.current.onStaleDeviceRead(pa, len, a - off + l * CACHE_LINE_SIZE);
             return;
           }
           const ls = Math.max(l * CACHE_LINE_SIZE, off);
@@ -398,7 +400,7 @@ export class CacheMemorySystem implements MemorySystem {
     const s = this.states[base + l] as number;
     const d = this.dataIndex[slot] as number;
     const ls = l * CACHE_LINE_SIZE;
-    if (report && (s & STALE) !== 0 && this.observer !== null) this.observer.onWritebackClobber(pageBase + ls);
+    if (report && (s & STALE) !== 0 && this.observers.current !== null) this.observers.current.onWritebackClobber(pageBase + ls);
     this.memory.write(pageBase + ls, this.data.subarray(d * PAGE + ls, d * PAGE + ls + CACHE_LINE_SIZE));
     this.states[base + l] = (s & ~(DIRTY | STALE)) | VALID;
     this.dirtyLines--;
@@ -568,7 +570,7 @@ export class CacheMemorySystem implements MemorySystem {
     for (let i = 0; i < this.wcLine.length; i++) {
       const line = this.wcLine[i] as number;
       if (line < 0 || line + CACHE_LINE_SIZE <= pa || line >= end) continue;
-      if (this.observer !== null) this.observer.onUndrainedWriteCombine(pa, len, line);
+      if (this.observers.current !== null) this.observers.current.onUndrainedWriteCombine(pa, len, line);
       return;
     }
   }

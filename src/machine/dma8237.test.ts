@@ -211,7 +211,7 @@ describe("8237A register behaviour", () => {
     const dev = new Recorder();
     dma.attach(1, dev, "dev");
     const wraps: DmaWrapEvent[] = [];
-    dma.observer = { onWrap: (e) => wraps.push(e) };
+    dma.observers.add({ onWrap: (e) => wraps.push(e) });
     const tail = fillPattern(mem, 0x3fff8, 8);
     const head = new Uint8Array(8).fill(0xab);
     mem.write(0x30000, head);
@@ -228,7 +228,7 @@ describe("8237A register behaviour", () => {
     const { dma, clock } = setup();
     dma.attach(5, new Recorder(), "dev");
     const wraps: DmaWrapEvent[] = [];
-    dma.observer = { onWrap: (e) => wraps.push(e) };
+    dma.observers.add({ onWrap: (e) => wraps.push(e) });
     program(dma, 5, 0x2fff0, 16, DMA_MODE.READ | DMA_MODE.SINGLE); // crosses 0x30000: fine, same 128 KiB page
     dma.setRequest(5, 1_000_000);
     clock.runUntil(1_000_000);
@@ -244,7 +244,7 @@ describe("8237A register behaviour", () => {
     const { dma, clock } = setup();
     dma.attach(1, new Recorder(), "dev");
     const wraps: DmaWrapEvent[] = [];
-    dma.observer = { onWrap: (e) => wraps.push(e) };
+    dma.observers.add({ onWrap: (e) => wraps.push(e) });
     program(dma, 1, 0x3fff8, 16, DMA_MODE.READ | DMA_MODE.SINGLE);
     dma.setRequest(1, 1_000_000);
     clock.runUntil(8_000);

@@ -19,6 +19,7 @@
  * A16-A23 (A17-A23 on DMA2, whose addresses are shifted left one bit), so
  * nothing above 16 MiB is reachable; TC status bits clear when read.
  */
+import { ObserverSlot } from "../core/hooks.ts";
 import type { BusMaster, DmaBus } from "./bus.ts";
 import type { Clock } from "./clock.ts";
 
@@ -128,7 +129,8 @@ const NS = 1e9;
 export class Dma8237Pair {
   readonly clock: Clock;
   readonly bus: DmaBus;
-  observer: Dma8237Observer | null = null;
+  /** Observers of wraps and terminal counts (verifier, trace): `dma.observers.add(o)`. */
+  readonly observers = new ObserverSlot<Dma8237Observer>(["onWrap", "onTerminalCount"]);
 
   private readonly baseAddr = new Uint16Array(8);
   private readonly baseCount = new Uint16Array(8);
@@ -474,7 +476,7 @@ export class Dma8237Pair {
     this.tcStatus[c] = (this.tcStatus[c] as number) | bit;
     this.swRequest[c] = (this.swRequest[c] as number) & ~bit;
     const auto = ((this.mode[ch] as number) & DMA_MODE.AUTOINIT) !== 0;
-    this.observer?.onTerminalCount?.(ch, auto, this.now());
+    this.observers.current?.onTerminalCount?.(ch, auto, this.now());
     this.devices[ch]?.terminalCount?.(ch);
     if (auto) {
       this.curAddr[ch] = this.baseAddr[ch] as number;
@@ -511,9 +513,10 @@ export class Dma8237Pair {
       this.curAddr[ch] = next;
       left -= chunk;
       const rolled = dec ? next === 0xffff : next === 0;
-      if (rolled && (left > 0 || !endsAtTc) && this.observer !== null) {
+      const obs = this.observers.current;
+      if (rolled && (left > 0 || !endsAtTc) && obs !== null) {
         const last = dec ? lowAddr : addr + chunk - 1;
-        this.observer.onWrap({ channel: ch, fromPhysical: this.physical(ch, last), toPhysical: this.physical(ch, next), pageBytes: 0x10000 * unitBytes, time: this.now() });
+        obs.onWrap({ channel: ch, fromPhysical: this.physical(ch, last), toPhysical: this.physical(ch, next), pageBytes: 0x10000 * unitBytes, time: this.now() });
       }
     }
   }

@@ -8,6 +8,13 @@
  * interrupt dispatcher) at once when the line is unmasked, else when it is.
  */
 
+import { ObserverSlot } from "../core/hooks.ts";
+
+/** Observers of interrupt requests (trace, a user's probe): each low-to-high edge of a line. */
+export interface InterruptEdgeObserver {
+  onInterruptEdge(line: number): void;
+}
+
 /** Where delivered interrupts go (the kernel). */
 export interface InterruptSink {
   deliver(line: number): void;
@@ -22,6 +29,8 @@ export class InterruptController {
   /** Edges latched per line (for statistics and tests). */
   readonly edges: Float64Array;
   private sink: InterruptSink | null = null;
+  /** `pic.observers.add(o)`: told of every request edge. */
+  readonly observers = new ObserverSlot<InterruptEdgeObserver>(["onInterruptEdge"]);
 
   constructor(lines = 256) {
     if (!Number.isInteger(lines) || lines < 1 || lines > 256) throw new RangeError(`InterruptController: lines must be 1..256, got ${lines}`);
@@ -55,6 +64,8 @@ export class InterruptController {
     this.level[line] = high ? 1 : 0;
     if (high && !was) {
       (this.edges[line] as number)++;
+      const o = this.observers.current;
+      if (o !== null) o.onInterruptEdge(line);
       this.pending[line] = 1;
       this.tryDeliver(line);
     }

@@ -30,8 +30,8 @@ const device = z.strictObject({
   /** Unique name; also the PDO name. */
   name: z.string().min(1),
   bus: z.enum(BUS_TYPES),
-  /** Which device model sits there (devices/): "sb16", "plx9656", "generic". */
-  model: z.string().default("generic"),
+  /** Which registered device model sits there ("sb16", "plx9656", "e1000", "generic", or a user's own). */
+  model: z.string().min(1).default("generic"),
   /** ACPI _CCA: 1 = cache coherent, 0 = not. Absent = the platform default. */
   cca: z.union([z.literal(0), z.literal(1)]).optional(),
   /** NUMA proximity (_PXM mapped to a node). */
@@ -41,6 +41,10 @@ const device = z.strictObject({
   irq: z.number().int().min(0).max(255).optional(),
   /** Opts in to DMA remapping (INF DmaRemappingCompatible / RemappingSupported). */
   remapping: z.boolean().optional(),
+  /** Fixed BAR bases by BAR index (a physical address or a port; null = assigned by the board). */
+  bars: z.array(z.union([size, z.null()])).optional(),
+  /** Settings for the device model. */
+  params: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const profileSchema = z
@@ -79,6 +83,8 @@ export const profileSchema = z
       if (names.has(d.name)) ctx.addIssue({ code: "custom", path: ["devices", i, "name"], message: `duplicate device name "${d.name}"` });
       names.add(d.name);
       if (d.node !== undefined && d.node >= p.nodes) ctx.addIssue({ code: "custom", path: ["devices", i, "node"], message: `node ${d.node} does not exist` });
+      if (d.dmaChannels !== undefined && d.dmaChannels.length > 0 && p.arch !== "x64") ctx.addIssue({ code: "custom", path: ["devices", i, "dmaChannels"], message: `an ${p.arch} machine has no ISA DMA controller (8237): remove dmaChannels` });
+      if (d.dmaChannels?.includes(4) === true) ctx.addIssue({ code: "custom", path: ["devices", i, "dmaChannels"], message: "channel 4 carries the cascade from DMA1 and cannot be a device's" });
     });
   });
 

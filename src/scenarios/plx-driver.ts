@@ -52,15 +52,16 @@ import {
   INTCSR_DMA1_INT_ACTIVE,
   INTCSR_DMA1_INT_ENABLE,
   INTCSR_PCI_INT_ENABLE,
-  type Plx9656,
   PLX_REG,
   PLX_SRAM_SIZE,
 } from "../devices/plx9656.ts";
 import type { SCATTER_GATHER_LIST } from "../hal/types.ts";
 import { FILE_OCTA_ALIGNMENT } from "../kernel/device-object.ts";
 import { RtlZeroDeviceMemory } from "../kernel/device-memory.ts";
+import { MmMapIoSpaceEx, PAGE_NOCACHE, READ_REGISTER_UCHAR, READ_REGISTER_ULONG, WRITE_REGISTER_UCHAR, WRITE_REGISTER_ULONG } from "../kernel/io-space.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import type { MDL } from "../kernel/mdl.ts";
+import { CmResourceTypeMemory, descriptorsOfType, deviceResources } from "../kernel/resources.ts";
 import { WdfCommonBuffer, WdfCommonBufferCreate, WdfCommonBufferGetAlignedLogicalAddress, WdfCommonBufferGetAlignedVirtualAddress } from "../wdf/common-buffer.ts";
 import { wdfAddDevice, type WdfDevice, WdfDeviceCreate, WdfDeviceSetAlignmentRequirement, type WDFDEVICE_INIT } from "../wdf/device.ts";
 import { type HandleOut, WDF_DRIVER_CONFIG_INIT, type WdfDriver, WdfDriverCreate } from "../wdf/driver.ts";
@@ -113,7 +114,9 @@ export interface PlxRequest {
 /** The sample's DEVICE_EXTENSION. */
 export interface PlxDeviceExtension {
   readonly device: WdfDevice;
-  readonly regs: Plx9656;
+  readonly kernel: Kernel;
+  /** BAR0 (the PCI9656_REGS window) mapped into system VA: what PLxPrepareHardware keeps as Regs. */
+  readonly regs: number;
   interrupt: WdfInterrupt | null;
   dmaEnabler: WdfDmaEnabler | null;
   ringEnabler: WdfDmaEnabler | null;
@@ -147,11 +150,15 @@ export interface PlxDriver {
 }
 
 function readUlong(ext: PlxDeviceExtension, off: number): number {
-  return ext.regs.readRegisterUlong(off);
+  return READ_REGISTER_ULONG(ext.kernel, ext.regs + off);
 }
 function writeUlong(ext: PlxDeviceExtension, off: number, v: number): void {
-  ext.regs.writeRegisterUlong(off, v);
+  WRITE_REGISTER_ULONG(ext.kernel, ext.regs + off, v);
 }
+
+/** The length of BAR0 the sample looks for (sizeof the register block). */
+const PLX_BAR0_LENGTH = 0x200;
+const PAGE_READWRITE = 0x04;
 
 /** PLxInitializeDeviceExtension's descriptor counts: BYTES_TO_PAGES(ROUND_TO_PAGES(max) + PAGE_SIZE). */
 export function transferElementsFor(maximumTransferLength: number): number {
@@ -160,11 +167,16 @@ export function transferElementsFor(maximumTransferLength: number): number {
 
 /**
  * Load the driver and add its device over `pdoName` (the PnP manager's
- * AddDevice); `hardware` is the device's BAR 0 (what EvtDevicePrepareHardware
+ * AddDevice). As PLxPrepareHardware does, it finds BAR0 in the translated
+ * resources (the 0x200-byte memory range) and maps it uncached
  * would map). Returns the driver or the failing status.
  */
-export function loadPlxDriver(k: Kernel, pdoName: string, hardware: Plx9656, options: PlxDriverOptions = {}): PlxDriver | NTSTATUS {
+export function loadPlxDriver(k: Kernel, pdoName: string, options: PlxDriverOptions = {}): PlxDriver | NTSTATUS {
   const opts = { ringsFrom: options.ringsFrom ?? "ring-enabler", dacChainLoad: options.dacChainLoad ?? true } as const;
+  const bar0 = descriptorsOfType(deviceResources(k, pdoName).translated, CmResourceTypeMemory).find((d) => d.u.Memory?.Length === PLX_BAR0_LENGTH)?.u.Memory;
+  if (bar0 === undefined) return STATUS.DEVICE_CONFIGURATION_ERROR;
+  const regs = MmMapIoSpaceEx(k, bar0.Start, bar0.Length, PAGE_READWRITE | PAGE_NOCACHE);
+  if (regs === null) return STATUS.INSUFFICIENT_RESOURCES;
   let ext: PlxDeviceExtension | null = null;
   const deviceAdd = (driver: WdfDriver, init: WDFDEVICE_INIT): NTSTATUS => {
     const out: HandleOut<WdfDevice> = { value: null };
@@ -174,7 +186,8 @@ export function loadPlxDriver(k: Kernel, pdoName: string, hardware: Plx9656, opt
     const n = transferElementsFor(max);
     const e: PlxDeviceExtension = {
       device: out.value,
-      regs: hardware,
+      kernel: k,
+      regs,
       interrupt: null,
       dmaEnabler: null,
       ringEnabler: null,
@@ -321,7 +334,7 @@ function startChannel(e: PlxDeviceExtension, ch: 0 | 1, ringLa: PHYSICAL_ADDRESS
   const dpr = (((Math.floor(LowPart(ringLa) / 16) & 0x0fff_ffff) << 4) | DESC_PTR_PCI | DESC_PTR_TERM_COUNT_INT) >>> 0;
   writeUlong(e, ch === 0 ? PLX_REG.DMADPR0 : PLX_REG.DMADPR1, dpr);
   const csrReg = ch === 0 ? PLX_REG.DMACSR0 : PLX_REG.DMACSR1;
-  e.regs.writeRegisterUchar(csrReg, e.regs.readRegisterUchar(csrReg) | DMACSR_ENABLE | DMACSR_START);
+  WRITE_REGISTER_UCHAR(e.kernel, e.regs + csrReg, READ_REGISTER_UCHAR(e.kernel, e.regs + csrReg) | DMACSR_ENABLE | DMACSR_START);
   WdfInterruptReleaseLock(interrupt);
 }
 
@@ -368,14 +381,14 @@ function isr(e: PlxDeviceExtension, _interrupt: WdfInterrupt): boolean {
   let recognized = false;
   if ((intCsr & INTCSR_DMA0_INT_ACTIVE) !== 0) {
     e.intCsr |= INTCSR_DMA0_INT_ACTIVE;
-    e.dma0Csr = e.regs.readRegisterUchar(PLX_REG.DMACSR0);
-    e.regs.writeRegisterUchar(PLX_REG.DMACSR0, e.dma0Csr | DMACSR_CLEAR);
+    e.dma0Csr = READ_REGISTER_UCHAR(e.kernel, e.regs + PLX_REG.DMACSR0);
+    WRITE_REGISTER_UCHAR(e.kernel, e.regs + PLX_REG.DMACSR0, e.dma0Csr | DMACSR_CLEAR);
     recognized = true;
   }
   if ((intCsr & INTCSR_DMA1_INT_ACTIVE) !== 0) {
     e.intCsr |= INTCSR_DMA1_INT_ACTIVE;
-    e.dma1Csr = e.regs.readRegisterUchar(PLX_REG.DMACSR1);
-    e.regs.writeRegisterUchar(PLX_REG.DMACSR1, e.dma1Csr | DMACSR_CLEAR);
+    e.dma1Csr = READ_REGISTER_UCHAR(e.kernel, e.regs + PLX_REG.DMACSR1);
+    WRITE_REGISTER_UCHAR(e.kernel, e.regs + PLX_REG.DMACSR1, e.dma1Csr | DMACSR_CLEAR);
     recognized = true;
   }
   if (recognized) e.interrupts++;

@@ -35,7 +35,7 @@ describe("plx scenario (PLX9x5x-style KMDF driver, write then read back)", () =>
 
   it("the driver's rings are 3 transfer elements (96 bytes), 16-byte aligned, and the enabler allows 3 scatter/gather elements", () => {
     const k = bootMachine("x64-desktop");
-    const drv = loadPlxDriver(k, "plx9656", attachPlx9656(k)) as PlxDriver;
+    const drv = loadPlxDriver(k, "plx9656") as PlxDriver;
     expect(transferElementsFor(8192)).toBe(3);
     expect(drv.ext.readCommonBuffer?.length).toBe(96);
     expect(drv.ext.readCommonBuffer?.alignment).toBe(0xf);
@@ -46,7 +46,7 @@ describe("plx scenario (PLX9x5x-style KMDF driver, write then read back)", () =>
   it("requests larger than 8 KiB go out as several fragments, each an interrupt and a DPC", () => {
     const k = bootMachine("x64-desktop");
     const plx = attachPlx9656(k);
-    const drv = loadPlxDriver(k, "plx9656", plx) as PlxDriver;
+    const drv = loadPlxDriver(k, "plx9656") as PlxDriver;
     const o = writeReadBack(k, drv, 1, 20000, new Prng(3));
     expect(o.mismatches).toBe(0);
     expect(drv.ext.dpcs).toBeGreaterThanOrEqual(2);
@@ -68,7 +68,7 @@ describe("plx scenario (PLX9x5x-style KMDF driver, write then read back)", () =>
   it("removing the device frees both rings and releases every adapter with no finding", () => {
     const k = bootMachine("x64-iommu");
     const v = installVerifier(k, { mode: "collect" });
-    const drv = loadPlxDriver(k, "plx9656", attachPlx9656(k)) as PlxDriver;
+    const drv = loadPlxDriver(k, "plx9656") as PlxDriver;
     writeReadBack(k, drv, 2, 9000, new Prng(5));
     drv.ext.device.deleteObject();
     expect(drv.ext.readCommonBuffer?.state).toBe("destroyed");

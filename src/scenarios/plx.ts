@@ -10,8 +10,10 @@ import { BYTES_TO_PAGES, hexAddr, LowPart, PAGE_SIZE } from "../core/address.ts"
 import type { Finding } from "../core/findings.ts";
 import { NT_SUCCESS, statusName, type NTSTATUS } from "../core/ntstatus.ts";
 import { Prng } from "../core/prng.ts";
-import { Plx9656 } from "../devices/plx9656.ts";
-import { interruptControllerOf } from "../kernel/interrupt.ts";
+import { plx9656On } from "../devices/builtin-models.ts";
+import type { Plx9656 } from "../devices/plx9656.ts";
+import { builtinProfile } from "../machine/builtin-profiles.ts";
+import type { MachineProfile } from "../machine/profile.ts";
 import { bootMachine, type BootOptions, type Kernel } from "../kernel/kernel.ts";
 import { IoAllocateMdl, IoFreeMdl, type MDL, MmBuildMdlForNonPagedPool } from "../kernel/mdl.ts";
 import { runUptime } from "../kernel/workload.ts";
@@ -20,16 +22,14 @@ import { WdfCommonBufferGetAlignedLogicalAddress } from "../wdf/common-buffer.ts
 import { loadPlxDriver, type PlxDriver, type PlxDriverOptions, submit } from "./plx-driver.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
-/** Attach a PLX 9656 model to the machine's device `name`: its bus identity and its interrupt line. */
-export function attachPlx9656(k: Kernel, name = "plx9656", opts: { busRate?: number; transactionLatencyNs?: number } = {}): Plx9656 {
-  const pdo = k.pdo(name);
-  const plx = new Plx9656(k.bus, k.clock, { busMaster: k.busMasterOf(name), ...opts });
-  const irq = pdo.config.irq;
-  if (irq !== undefined) {
-    const pic = interruptControllerOf(k);
-    plx.onInterrupt = (level) => pic.setLine(irq, level);
-  }
-  return plx;
+/** The PLX 9656 model behind the machine's device `name` (the board built it from the profile). */
+export function attachPlx9656(k: Kernel, name = "plx9656"): Plx9656 {
+  return plx9656On(k.board, name);
+}
+
+/** The profile with the PLX device's model settings (bus rate) set, as a profile file's `params` would. */
+export function withPlxParams(profile: MachineProfile, name: string, params: Readonly<Record<string, unknown>>): MachineProfile {
+  return { ...profile, devices: profile.devices.map((d) => (d.name === name ? { ...d, params: { ...d.params, ...params } } : d)) };
 }
 
 /** A nonpaged buffer of scattered pages with its MDL (what an I/O request carries). */
@@ -175,12 +175,13 @@ function paramsOf(opts: ScenarioOptions, name: string, defaults: PlxRunParams): 
 
 /** Boot, age, verify, attach the card and load the driver: what both PLX scenarios start with. */
 export function bootPlx(opts: ScenarioOptions, params: PlxRunParams, boot: BootOptions = {}): { k: Kernel; plx: Plx9656; drv: PlxDriver | NTSTATUS; verifier: Verifier | null } {
-  const k = bootMachine(opts.profile, { seed: opts.seed, ...boot });
+  const profile = withPlxParams(typeof opts.profile === "string" ? builtinProfile(opts.profile) : opts.profile, "plx9656", { busRate: params.busRate });
+  const k = bootMachine(profile, { seed: opts.seed, ...boot });
   opts.onBoot?.(k);
   if (opts.uptimeSeconds > 0) runUptime(k.pfm, { seed: `plx:${opts.seed}`, seconds: opts.uptimeSeconds });
   const verifier = opts.verifier === "off" ? null : installVerifier(k, { mode: opts.verifier });
-  const plx = attachPlx9656(k, "plx9656", { busRate: params.busRate });
-  const drv = loadPlxDriver(k, "plx9656", plx, { ringsFrom: params.ringsFrom, dacChainLoad: params.dacChainLoad });
+  const plx = attachPlx9656(k, "plx9656");
+  const drv = loadPlxDriver(k, "plx9656", { ringsFrom: params.ringsFrom, dacChainLoad: params.dacChainLoad });
   return { k, plx, drv, verifier };
 }
 

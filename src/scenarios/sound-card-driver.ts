@@ -28,7 +28,7 @@ import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { SB_PORT, DSP } from "../devices/sb16.ts";
 import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
-import { READ_PORT_UCHAR, WRITE_PORT_UCHAR } from "../hal/system-dma.ts";
+import { READ_PORT_UCHAR, WRITE_PORT_UCHAR } from "../kernel/io-space.ts";
 import { deviceDescription, DEVICE_DESCRIPTION_VERSION, type DMA_ADAPTER, DmaWidth, InterfaceType, KeepObject, type MapRegisterBase } from "../hal/types.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { type KDPC, KeCancelTimer, KeInitializeDpc, KeInitializeTimer, KeInsertQueueDpc, KeSetTimer, type KTIMER } from "../kernel/dpc.ts";

@@ -3,7 +3,7 @@ import { STATUS } from "../core/ntstatus.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { decodeWav, encodeWav } from "../devices/wav.ts";
 import { liveCommonBuffers } from "../hal/hal-state.ts";
-import { systemDmaOf } from "../hal/system-dma.ts";
+import { isaDmaOf } from "../hal/system-dma.ts";
 import { createFdo } from "../kernel/device-object.ts";
 import { bootMachine } from "../kernel/kernel.ts";
 import { installVerifier } from "../verifier/verifier.ts";
@@ -156,7 +156,7 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
     const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
     const adapter = e.adapter;
     if (adapter === null || e.mdl === null) throw new Error("no adapter");
-    const dma = systemDmaOf(k).dma;
+    const dma = isaDmaOf(k);
     // Reprogram channel 5 as single-cycle (what a non-auto-init adapter's MapTransfer programs).
     dma.outb(0xd4, 5);
     dma.outb(0xd6, 0x49); // read, single, no auto-init, channel 5

@@ -27,7 +27,8 @@ import type { Finding } from "../core/findings.ts";
 import { statusName, STATUS } from "../core/ntstatus.ts";
 import { encodeWav } from "../devices/wav.ts";
 import { liveCommonBuffers } from "../hal/hal-state.ts";
-import { sb16Of, systemDmaOf } from "../hal/system-dma.ts";
+import { sb16On } from "../devices/builtin-models.ts";
+import { isaDmaOf } from "../hal/system-dma.ts";
 import { createFdo, type DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { dpcCount } from "../kernel/dpc.ts";
 import { bootMachine, type Kernel } from "../kernel/kernel.ts";
@@ -236,16 +237,13 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   const k = bootMachine(opts.profile, { seed: opts.seed });
   opts.onBoot?.(k);
   let verifier: Verifier | null = null;
-  if (opts.verifier !== "off") {
-    verifier = installVerifier(k, { mode: opts.verifier });
-    verifier.watch8237(systemDmaOf(k).dma);
-  }
+  if (opts.verifier !== "off") verifier = installVerifier(k, { mode: opts.verifier });
   // The exhausted machine: every free page below 16 MiB goes to other owners (boot drivers) before any uptime ages it,
   // so that the workload cannot leave movable pages there for compaction to reclaim.
   const taken = variant === "exhausted" ? exhaustIsaMemory(k) : [];
   if (opts.uptimeSeconds > 0) new Workload(k.pfm, { seed: `sound-card:${opts.seed}`, clock: k.clock }).run(opts.uptimeSeconds);
-  const card = sb16Of(k, k.profile.devices.find((d) => d.model === "sb16")?.name ?? "sb16");
-  systemDmaOf(k).dma.setIoAccessNs(p.ioPortNs);
+  const card = sb16On(k.board, k.profile.devices.find((d) => d.model === "sb16")?.name ?? "sb16");
+  isaDmaOf(k).setIoAccessNs(p.ioPortNs);
   const fdo: DEVICE_OBJECT = createFdo(k.pdo(card.name), "SoundCard0", k.profile.cacheLineSize);
   bindKernel(fdo, k);
   SoundAddDevice(fdo, { bufferBytes: p.bufferBytes, sampleRate: p.sampleRate, refillDelayNs: Math.round(p.refillDelayMs * 1e6), bitsPerSample: p.bitsPerSample, channels: p.channels });
@@ -287,7 +285,7 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   card.clearCapture();
   card.reserveCapture(source.length);
   const t0 = k.clock.now;
-  const dma = systemDmaOf(k).dma;
+  const dma = isaDmaOf(k);
   const channel = p.bitsPerSample === 16 ? card.dma16 : card.dma8;
   const served0 = dma.servedUnits(channel);
   const play = SoundStartPlayback(k, fdo, user.stream);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { physicalAddress } from "../core/address.ts";
-import { halState, setHalObserver } from "../hal/hal-state.ts";
+import { addHalObserver, halState } from "../hal/hal-state.ts";
 import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
 import type { HalObserver } from "../hal/observer.ts";
 import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../hal/types.ts";
@@ -20,7 +20,7 @@ function adapter(k: Kernel): DMA_ADAPTER {
 describe("attaching a trace to a machine", () => {
   it("an untraced machine has no bus observer (the hot path pays one null check)", () => {
     const k = bootMachine("x64-desktop");
-    expect(k.bus.observer).toBeNull();
+    expect(k.bus.observers.current).toBeNull();
   });
 
   it("records device writes and reads with logical and physical address, length and simulated time", () => {
@@ -53,16 +53,16 @@ describe("attaching a trace to a machine", () => {
     expect(t.allocations[0]?.freedAt).not.toBeNull();
   });
 
-  it("an observer installed after the trace (the verifier) is chained behind it: both see every event", () => {
+  it("an observer attached after the trace (the verifier) sees every event beside it", () => {
     const k = bootMachine("x64-desktop");
     const t = new TraceLog();
     attachTrace(k, t);
     const busSeen: number[] = [];
     const later: BusObserver = { onDeviceAccess: (_d, la) => busSeen.push(la), onFault: () => undefined };
-    k.bus.observer = later;
+    k.bus.observers.add(later);
     const halSeen: number[] = [];
     const hal: HalObserver = { onCommonBufferAllocated: (e) => halSeen.push(e.va) };
-    setHalObserver(k, hal);
+    addHalObserver(k, hal);
     const a = adapter(k);
     const la = physicalAddress();
     const va = a.DmaOperations.AllocateCommonBuffer?.(a, 4096, la, true) ?? null;
@@ -73,18 +73,21 @@ describe("attaching a trace to a machine", () => {
     expect([...t.events()].filter((e) => e.kind === "dmaWrite")).toHaveLength(1);
   });
 
-  it("an observer installed before the trace keeps seeing events, and detaching restores it", () => {
+  it("an observer attached before the trace keeps seeing events, and detaching the trace leaves it alone", () => {
     const k = bootMachine("x64-desktop");
     const seen: number[] = [];
     const before: BusObserver = { onDeviceAccess: (_d, la) => seen.push(la), onFault: () => undefined };
-    k.bus.observer = before;
+    k.bus.observers.add(before);
     const t = new TraceLog();
     const detach = attachTrace(k, t);
     k.bus.write(k.busMasterOf("plx9656"), 0x10_0000, new Uint8Array(4));
     expect(seen).toEqual([0x10_0000]);
     expect(t.count).toBe(1);
     detach();
-    expect(k.bus.observer).toBe(before);
+    expect(k.bus.observers.current).toBe(before);
+    k.bus.write(k.busMasterOf("plx9656"), 0x10_0000, new Uint8Array(4));
+    expect(seen).toEqual([0x10_0000, 0x10_0000]);
+    expect(t.count).toBe(1);
   });
 
   it("bus faults are recorded as dmaFault events", () => {
@@ -120,12 +123,12 @@ describe("tracing interrupts", () => {
 });
 
 describe("the trace does not hide HAL hooks it does not record", () => {
-  it("optional hooks (transfer mapping) reach the observer chained behind the trace", () => {
+  it("optional hooks (transfer mapping) reach an observer attached beside the trace", () => {
     const k = bootMachine("x64-desktop");
     attachTrace(k, new TraceLog());
     const seen: string[] = [];
-    setHalObserver(k, { onTransferMapped: (_key, e) => seen.push(`map ${e.device} ${e.length}`), onTransferUnmapped: () => seen.push("unmap") });
-    const obs = halState(k).observer;
+    addHalObserver(k, { onTransferMapped: (_key, e) => seen.push(`map ${e.device} ${e.length}`), onTransferUnmapped: () => seen.push("unmap") });
+    const obs = halState(k).observers.current;
     const key = {};
     obs?.onTransferMapped?.(key, { device: "plx9656", logical: 0x1000, length: 64, pfns: [1] });
     obs?.onTransferUnmapped?.(key);
@@ -138,5 +141,27 @@ describe("the trace does not hide HAL hooks it does not record", () => {
     expect(r.ok).toBe(true);
     expect(r.findings).toEqual([]);
     expect(t.count).toBeGreaterThan(0);
+  });
+});
+
+describe("tracing register traffic", () => {
+  it("records MMIO and port accesses with the decoding device, and ports nobody decodes as unclaimed reads of 0xFF", async () => {
+    const { MmMapIoSpace, READ_PORT_UCHAR, READ_REGISTER_ULONG, WRITE_REGISTER_ULONG } = await import("../kernel/io-space.ts");
+    const k = bootMachine("x64-desktop");
+    const t = new TraceLog();
+    attachTrace(k, t);
+    const bar0 = k.board.device("plx9656").bars[0];
+    if (bar0 === undefined) throw new Error("no BAR0");
+    const va = MmMapIoSpace(k, { QuadPart: BigInt(bar0.base) }, bar0.size, 0);
+    if (va === null) throw new Error("no mapping");
+    WRITE_REGISTER_ULONG(k, va + 0x80, 0x600);
+    expect(READ_REGISTER_ULONG(k, va + 0x80)).toBe(0x600);
+    expect(READ_PORT_UCHAR(k, 0x3f8)).toBe(0xff);
+    const regs = [...t.events()].filter((e) => e.kind === "regRead" || e.kind === "regWrite");
+    expect(regs).toEqual([
+      { kind: "regWrite", time: 0, device: "plx9656", a: bar0.base + 0x80, b: 0x600, length: 4 },
+      { kind: "regRead", time: 0, device: "plx9656", a: bar0.base + 0x80, b: 0x600, length: 4 },
+      { kind: "regRead", time: 0, device: "unclaimed", a: 0x3f8, b: 0xff, length: 1 },
+    ]);
   });
 });

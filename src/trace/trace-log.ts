@@ -14,6 +14,9 @@ export const TRACE_KIND = {
   interrupt: 3,
   allocate: 4,
   free: 5,
+  /** A CPU register access (MMIO or port): a = address or port, b = value, length = access size; device "unclaimed" when no device decodes it. */
+  regRead: 6,
+  regWrite: 7,
 } as const;
 export type TraceKind = keyof typeof TRACE_KIND;
 const KIND_NAMES = Object.keys(TRACE_KIND) as TraceKind[];

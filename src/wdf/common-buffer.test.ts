@@ -3,7 +3,7 @@ import { PAGE_SIZE } from "../core/address.ts";
 import { STATUS } from "../core/ntstatus.ts";
 import { FILE_OCTA_ALIGNMENT } from "../kernel/device-object.ts";
 import { adapterObject } from "../hal/adapter.ts";
-import { setHalObserver } from "../hal/hal-state.ts";
+import { addHalObserver } from "../hal/hal-state.ts";
 import type { CommonBufferEvent } from "../hal/observer.ts";
 import { wdfRemoveDevice, WdfDeviceSetAlignmentRequirement } from "./device.ts";
 import { type HandleOut, WdfObjectDelete } from "./driver.ts";
@@ -31,7 +31,7 @@ function enabler(tb: WdfTestbed, profile = WdfDmaProfileScatterGather64Duplex, v
 /** Record the HAL's common-buffer events of a machine. */
 function watch(tb: WdfTestbed): { allocated: CommonBufferEvent[]; freed: CommonBufferEvent[] } {
   const log = { allocated: [] as CommonBufferEvent[], freed: [] as CommonBufferEvent[] };
-  setHalObserver(tb.k, { onCommonBufferAllocated: (e) => log.allocated.push(e), onCommonBufferFreed: (e) => log.freed.push(e) });
+  addHalObserver(tb.k, { onCommonBufferAllocated: (e) => log.allocated.push(e), onCommonBufferFreed: (e) => log.freed.push(e) });
   return log;
 }
 
@@ -199,7 +199,7 @@ describe("WDFCOMMONBUFFER lifetime", () => {
     const en = enabler(tb);
     for (let i = 0; i < 5; i++) mk(en, 96 + i * 1000);
     const a = WdfDmaEnablerWdmGetDmaAdapter(en, WdfDmaDirectionReadFromDevice) as NonNullable<ReturnType<typeof WdfDmaEnablerWdmGetDmaAdapter>>;
-    setHalObserver(tb.k, { onCommonBufferFreed: (e) => { log.freed.push(e); order.push("free"); }, onAdapterReleased: () => order.push("put") });
+    addHalObserver(tb.k, { onCommonBufferFreed: () => order.push("free"), onAdapterReleased: () => order.push("put") });
     wdfRemoveDevice(tb.device);
     expect(log.freed).toHaveLength(5);
     expect(adapterObject(a).commonBuffers.size).toBe(0);
