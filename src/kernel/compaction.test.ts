@@ -3,7 +3,8 @@ import { Prng } from "../core/prng.ts";
 import { setBits } from "./alloc/bits.ts";
 import { type ContiguousRequest, type Placement, startFits } from "./alloc/contiguous-allocator.ts";
 import { FastContiguousAllocator } from "./alloc/fast-contiguous-allocator.ts";
-import { compactWindow, findCompactionWindow } from "./compaction.ts";
+import { PhysicalMemory } from "../machine/physical-memory.ts";
+import { compactWindow, copyRuns, findCompactionWindow } from "./compaction.ts";
 
 /** A machine of `pageCount` frames where each frame is free (F), movable (M) or pinned (P). */
 function build(pattern: string): { alloc: FastContiguousAllocator; movable: Uint32Array } {
@@ -86,12 +87,14 @@ describe("compaction window search", () => {
   });
 });
 
+const PAGE = 4096;
+
 describe("compactWindow", () => {
   it("moves each movable page in the window to the highest free frame outside it", () => {
     const { alloc, movable } = build("MFMMFFPFFF");
     expect(compactWindow(alloc, movable, 0, 4, undefined)).toBe(3);
     for (let p = 0; p < 4; p++) expect(alloc.isFree(p)).toBe(true);
-    // Targets: 9, 8, 7 (highest first).
+    // Targets: 9, 8, 7 (the highest free frames).
     expect(movable[0]).toBe((1 << 9) | (1 << 8) | (1 << 7));
     expect(alloc.freePages).toBe(6 - 3 + 3);
   });
@@ -103,6 +106,47 @@ describe("compactWindow", () => {
     expect(alloc.isFree(1)).toBe(false);
     expect(alloc.isFree(2)).toBe(false);
     expect(movable[0]).toBe(0b110);
+  });
+
+  it("carries each page's bytes to its target, pairing sources and targets in ascending order", () => {
+    const { alloc, movable } = build("MMFMFFFFFF");
+    const mem = new PhysicalMemory(10 * PAGE);
+    for (const [pfn, v] of [[0, 10], [1, 11], [3, 13]] as const) mem.fill(pfn * PAGE, PAGE, v);
+    expect(compactWindow(alloc, movable, 0, 4, mem)).toBe(3);
+    // Targets 7, 8, 9 take sources 0, 1, 3 in order.
+    expect([7, 8, 9].map((p) => mem.readU8(p * PAGE + 100))).toEqual([10, 11, 13]);
+  });
+
+  it("copies a run of pages contiguous on both sides with one copy, not one per page", () => {
+    const { alloc, movable } = build("MMMMMMMMFFFFFFFFFFFF");
+    const mem = new PhysicalMemory(20 * PAGE);
+    mem.fill(0, 8 * PAGE, 0x5a);
+    const copies: number[] = [];
+    const copy = mem.copy.bind(mem);
+    mem.copy = (d: number, s: number, n: number): void => {
+      copies.push(n);
+      copy(d, s, n);
+    };
+    expect(compactWindow(alloc, movable, 0, 8, mem)).toBe(8);
+    expect(copies).toEqual([8 * PAGE]);
+    expect(mem.readU8(19 * PAGE + 4095)).toBe(0x5a);
+  });
+
+  it("copyRuns makes one copy per run contiguous on both sides", () => {
+    const mem = new PhysicalMemory(64 * PAGE);
+    expect(copyRuns(mem, [1, 2, 3, 5, 6, 9], [20, 21, 22, 30, 32, 33])).toBe(4);
+  });
+
+  it("never copies pages never written: their targets read as the fill pattern by mark, even over stale bytes", () => {
+    const { alloc, movable } = build("MMMMFFFF");
+    const mem = new PhysicalMemory(8 * PAGE);
+    // The targets held someone's data before they were freed; the sources were never written.
+    mem.fill(4 * PAGE, 4 * PAGE, 0x77);
+    const written = mem.writtenBytes;
+    compactWindow(alloc, movable, 0, 4, mem);
+    expect(mem.isFresh(4 * PAGE, 4 * PAGE)).toBe(true);
+    expect(mem.readU32(5 * PAGE)).toBe(0xdeadbeef);
+    expect(mem.writtenBytes).toBe(written - 4 * PAGE);
   });
 
   it("throws a RangeError if there is nowhere to put a page (a caller bug)", () => {

@@ -160,12 +160,14 @@ function scanDown(word: (w: number) => number, top: number, lo: number, want: bo
 /**
  * Empty [start, start + pages) by moving each movable page in it to the
  * highest free frames outside it (below it when nothing is free above),
- * copying contents when `memory` is given (PhysicalMemory.copy costs nothing
- * where neither page was ever written). Bitmaps are updated in runs, not page
- * by page. The caller has checked (findCompactionWindow) that the window holds
- * only free and movable frames and that enough free frames exist outside it;
- * otherwise this throws a RangeError and changes nothing. Returns the number
- * of pages migrated.
+ * copying contents when `memory` is given. Sources and targets are paired in
+ * ascending order on both sides, so every run of pages contiguous in both is
+ * one PhysicalMemory.copy (one typed-array copy per backed stretch); a page
+ * never written (fresh) is not copied, its target is marked fresh. Bitmaps are
+ * updated in runs, not page by page. The caller has checked
+ * (findCompactionWindow) that the window holds only free and movable frames
+ * and that enough free frames exist outside it; otherwise this throws a
+ * RangeError and changes nothing. Returns the number of pages migrated.
  */
 export function compactWindow(alloc: ContiguousAllocator, movable: Uint32Array, start: number, pages: number, memory: PhysicalMemory | undefined): number {
   const end = start + pages;
@@ -180,18 +182,40 @@ export function compactWindow(alloc: ContiguousAllocator, movable: Uint32Array, 
       bitsHere &= bitsHere - 1;
     }
   }
-  const targets = freeFramesOutside(alloc, start, end, sources.length);
-  if (targets.length < sources.length) throw new RangeError(`compaction: no free page frame outside [${start}, ${end}) to migrate into (${sources.length} needed, ${targets.length} found)`);
+  const found = freeFramesOutside(alloc, start, end, sources.length);
+  if (found.length < sources.length) throw new RangeError(`compaction: no free page frame outside [${start}, ${end}) to migrate into (${sources.length} needed, ${found.length} found)`);
+  const targets = Int32Array.from(found).sort();
+  if (memory !== undefined) copyRuns(memory, sources, targets);
   for (let i = 0; i < sources.length; i++) {
     const src = sources[i] as number;
     const dst = targets[i] as number;
-    if (memory !== undefined) memory.copy(dst * PAGE_SIZE, src * PAGE_SIZE, PAGE_SIZE);
     movable[dst >>> 5] = (movable[dst >>> 5] as number) | (1 << (dst & 31));
     movable[src >>> 5] = (movable[src >>> 5] as number) & ~(1 << (src & 31));
   }
-  alloc.markUsedMany(targets.length === sources.length ? targets : targets.slice(0, sources.length));
+  alloc.markUsedMany(targets);
   alloc.markFreeMany(sources);
   return sources.length;
+}
+
+/**
+ * Copy page src[i] to page dst[i] for every i (both ascending), one
+ * PhysicalMemory.copy per run that is contiguous on both sides. Returns the
+ * number of copies made.
+ */
+export function copyRuns(memory: PhysicalMemory, src: ArrayLike<number>, dst: ArrayLike<number>): number {
+  const n = Math.min(src.length, dst.length);
+  let copies = 0;
+  let i = 0;
+  while (i < n) {
+    const s0 = src[i] as number;
+    const d0 = dst[i] as number;
+    let j = i + 1;
+    while (j < n && src[j] === s0 + (j - i) && dst[j] === d0 + (j - i)) j++;
+    memory.copy(d0 * PAGE_SIZE, s0 * PAGE_SIZE, (j - i) * PAGE_SIZE);
+    copies++;
+    i = j;
+  }
+  return copies;
 }
 
 /**
