@@ -26,7 +26,7 @@ import { BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
-import type { Kernel } from "../kernel/kernel.ts";
+import { machineSlot } from "../kernel/kernel.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import { createMapRegisterFile, type MapRegisterFile, releaseMapRegisterFile } from "./map-registers.ts";
 import { DeallocateObject, DeallocateObjectKeepRegisters, type DMA_ADAPTER, type DRIVER_CONTROL, KeepObject } from "./types.ts";
@@ -53,7 +53,8 @@ interface AdapterChannelState {
   grants: number;
 }
 
-const queues = new WeakMap<Kernel, Map<string, ChannelQueue>>();
+/** Channel queues of a machine, by adapter or system DMA channel. */
+const QUEUES = machineSlot<Map<string, ChannelQueue>>("adapter channel queues", () => new Map());
 /** Requests waiting per device object: Windows queues them through the one wait block in the DEVICE_OBJECT. */
 const waitingByDevice = new WeakMap<DEVICE_OBJECT, number>();
 const states = new WeakMap<AdapterObject, AdapterChannelState>();
@@ -68,11 +69,7 @@ function stateOf(ao: AdapterObject): AdapterChannelState {
 }
 
 function queueOf(ao: AdapterObject): ChannelQueue {
-  let m = queues.get(ao.kernel);
-  if (m === undefined) {
-    m = new Map();
-    queues.set(ao.kernel, m);
-  }
+  const m = ao.kernel.slot(QUEUES);
   const key = ao.master || ao.dmaChannel < 0 ? `adapter:${ao.id}` : `channel:${ao.dmaChannel}`;
   let q = m.get(key);
   if (q === undefined) {

@@ -84,10 +84,12 @@ describe("common-buffer vectors (Windows 10 2004 tables)", () => {
     const k = bootMachine("x64-desktop");
     const a = adapter(k);
     const v = vector(k, a, 3);
+    const la = { QuadPart: 0n };
+    a.DmaOperations.GetCommonBufferFromVectorByIndex?.(a, v, 1, { value: 0 }, la);
     a.DmaOperations.FreeCommonBufferFromVector?.(a, v, 0);
     const e = stop(() => a.DmaOperations.FreeCommonBufferVector?.(a, v));
     expect([e.code, e.params[0], e.params[1]]).toEqual([0x1dc, 2, 1]);
-    expect(e.params[3]).toBe(BigInt(v.elements[1]?.logical ?? -1));
+    expect(e.params[3]).toBe(la.QuadPart);
   });
 
   it("broken driver: an index past the end is 0x1DC / 3 (entries, index)", () => {
@@ -112,5 +114,12 @@ describe("common-buffer vectors (Windows 10 2004 tables)", () => {
     const a = adapter(k);
     const e = stop(() => k.atDispatch(() => vector(k, a)));
     expect([e.code, e.params[0], e.params[1]]).toEqual([0x1dc, 1, DISPATCH_LEVEL]);
+  });
+
+  it("a Vector that did not come from AllocateCommonBufferVector is the emulator's TypeError naming the parameter", () => {
+    const k = bootMachine("x64-desktop");
+    const a = adapter(k);
+    const forged = { Type: "DMA_COMMON_BUFFER_VECTOR", adapter: a, freed: false } as const;
+    expect(() => a.DmaOperations.FreeCommonBufferVector?.(a, forged)).toThrow(/Vector is not a DMA_COMMON_BUFFER_VECTOR from AllocateCommonBufferVector/);
   });
 });

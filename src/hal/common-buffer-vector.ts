@@ -21,14 +21,23 @@ import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { type AdapterObject, type CommonBuffer, liveAdapter } from "./adapter.ts";
 import { allocateCommonBuffer, releaseCommonBuffer } from "./common-buffer-core.ts";
 import { commonBufferCache, deviceNode } from "./common-buffer.ts";
-import { type DMA_ADAPTER, MM_ANY_NODE_OK, MmCached, type MEMORY_CACHING_TYPE, MmNonCached } from "./types.ts";
+import { type DMA_ADAPTER, type DMA_COMMON_BUFFER_VECTOR, MM_ANY_NODE_OK, MmCached, type MEMORY_CACHING_TYPE, MmNonCached } from "./types.ts";
 
-/** PDMA_COMMON_BUFFER_VECTOR: opaque to the driver. */
-export interface DMA_COMMON_BUFFER_VECTOR {
-  readonly adapter: DMA_ADAPTER;
+export type { DMA_COMMON_BUFFER_VECTOR };
+
+/** The HAL's side of a vector handle. */
+interface VectorObject extends DMA_COMMON_BUFFER_VECTOR {
   /** The elements; null once freed with FreeCommonBufferFromVector. */
   readonly elements: (CommonBuffer | null)[];
   freed: boolean;
+}
+
+/** Handles this HAL handed out (a handle is the vector object itself). */
+const vectors = new WeakSet<DMA_COMMON_BUFFER_VECTOR>();
+
+function vectorObject(v: DMA_COMMON_BUFFER_VECTOR, routine: string): VectorObject {
+  if (typeof v !== "object" || v === null || !vectors.has(v)) throw new TypeError(`${routine}: Vector is not a DMA_COMMON_BUFFER_VECTOR from AllocateCommonBufferVector`);
+  return v as VectorObject;
 }
 
 const E = BUGCHECK.DMA_COMMON_BUFFER_VECTOR_ERROR;
@@ -38,7 +47,7 @@ function irql(ao: AdapterObject, routine: string, max: number): void {
   if (cur > max) throw new BugCheckError(E, 1, cur, 0, 0, `${routine} called at IRQL ${cur}`);
 }
 
-function element(v: DMA_COMMON_BUFFER_VECTOR, Index: number, routine: string): CommonBuffer {
+function element(v: VectorObject, Index: number, routine: string): CommonBuffer {
   if (!Number.isInteger(Index) || Index < 0 || Index >= v.elements.length) throw new BugCheckError(E, 3, v.elements.length, Index, 0, `${routine}: index ${Index} is out of bounds (${v.elements.length} entries)`);
   const cb = v.elements[Index] ?? null;
   if (cb === null) throw new BugCheckError(E, 4, Index, 0, 0, `${routine}: element ${Index} was already freed`);
@@ -75,7 +84,9 @@ export function AllocateCommonBufferVector(DmaAdapter: DMA_ADAPTER, LowAddress: 
     }
     elements.push(cb);
   }
-  VectorOut.value = { adapter: DmaAdapter, elements, freed: false };
+  const v: VectorObject = { Type: "DMA_COMMON_BUFFER_VECTOR", adapter: DmaAdapter, elements, freed: false };
+  vectors.add(v);
+  VectorOut.value = v;
   return STATUS.SUCCESS;
 }
 
@@ -85,7 +96,7 @@ export function GetCommonBufferFromVectorByIndex(DmaAdapter: DMA_ADAPTER, Vector
   const ao = liveAdapter(DmaAdapter, routine);
   if (ao === null) return;
   irql(ao, routine, DISPATCH_LEVEL);
-  const cb = element(Vector, Index, routine);
+  const cb = element(vectorObject(Vector, routine), Index, routine);
   VirtualAddressOut.value = cb.va;
   LogicalAddressOut.QuadPart = BigInt(cb.logical);
 }
@@ -96,9 +107,10 @@ export function FreeCommonBufferFromVector(DmaAdapter: DMA_ADAPTER, Vector: DMA_
   const ao = liveAdapter(DmaAdapter, routine);
   if (ao === null) return;
   irql(ao, routine, PASSIVE_LEVEL);
-  const cb = element(Vector, Index, routine);
+  const v = vectorObject(Vector, routine);
+  const cb = element(v, Index, routine);
   releaseCommonBuffer(cb, routine);
-  Vector.elements[Index] = null;
+  v.elements[Index] = null;
 }
 
 /** FreeCommonBufferVector(DmaAdapter, Vector): every element must have been freed first. */
@@ -107,10 +119,11 @@ export function FreeCommonBufferVector(DmaAdapter: DMA_ADAPTER, Vector: DMA_COMM
   const ao = liveAdapter(DmaAdapter, routine);
   if (ao === null) return;
   irql(ao, routine, PASSIVE_LEVEL);
-  const left = Vector.elements.findIndex((e) => e !== null);
+  const v = vectorObject(Vector, routine);
+  const left = v.elements.findIndex((e) => e !== null);
   if (left >= 0) {
-    const cb = Vector.elements[left] as CommonBuffer;
+    const cb = v.elements[left] as CommonBuffer;
     throw new BugCheckError(E, 2, left, BigInt(cb.va) | 0xffff_0000_0000_0000n, BigInt(cb.logical), `${routine}: element ${left} is still allocated`);
   }
-  Vector.freed = true;
+  v.freed = true;
 }

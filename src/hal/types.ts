@@ -9,7 +9,6 @@ import type { PHYSICAL_ADDRESS } from "../core/address.ts";
 import type { NTSTATUS } from "../core/ntstatus.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import type { MDL } from "../kernel/mdl.ts";
-import type { DMA_COMMON_BUFFER_VECTOR } from "./common-buffer-vector.ts";
 
 export const DEVICE_DESCRIPTION_VERSION = 0;
 export const DEVICE_DESCRIPTION_VERSION1 = 1;
@@ -201,4 +200,15 @@ export interface DMA_ADAPTER {
   readonly Version: 1;
   readonly Size: number;
   readonly DmaOperations: DMA_OPERATIONS;
+}
+
+/**
+ * PDMA_COMMON_BUFFER_VECTOR: opaque to the driver. The HAL keeps the
+ * elements behind the handle (hal/common-buffer-vector.ts).
+ */
+export interface DMA_COMMON_BUFFER_VECTOR {
+  readonly Type: "DMA_COMMON_BUFFER_VECTOR";
+  readonly adapter: DMA_ADAPTER;
+  /** Set by FreeCommonBufferVector. */
+  readonly freed: boolean;
 }

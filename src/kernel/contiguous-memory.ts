@@ -14,7 +14,7 @@ import { BYTES_TO_PAGES, isPowerOfTwo, PAGE_SIZE, type PHYSICAL_ADDRESS, toNumbe
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL, irqlName } from "../core/irql.ts";
 import type { CacheAttribute } from "../machine/memory-system.ts";
-import type { Kernel } from "./kernel.ts";
+import { type Kernel, machineSlot } from "./kernel.ts";
 import { effortForIrql, type NodePolicy } from "./page-frames.ts";
 import { formatVa, type VaMapping } from "./va-space.ts";
 
@@ -77,14 +77,9 @@ export interface ContiguousRun {
 }
 
 /** Live contiguous allocations of a kernel, by VA (one entry per allocation). */
-const runsByKernel = new WeakMap<Kernel, Map<number, ContiguousRun>>();
+const RUNS = machineSlot<Map<number, ContiguousRun>>("contiguous runs", () => new Map());
 function runs(k: Kernel): Map<number, ContiguousRun> {
-  let m = runsByKernel.get(k);
-  if (m === undefined) {
-    m = new Map();
-    runsByKernel.set(k, m);
-  }
-  return m;
+  return k.slot(RUNS);
 }
 
 /**

@@ -85,7 +85,7 @@ export class Kernel {
   /** Where findings go; the verifier replaces it. */
   findings: FindingSink = NO_FINDINGS;
   private irql: KIRQL = PASSIVE_LEVEL;
-  private readonly slots = new Map<MachineSlot<unknown>, unknown>();
+  private readonly slots = new Map<object, unknown>();
 
   constructor(board: Board, opts: Pick<BootOptions, "placement"> = {}) {
     this.board = board;
@@ -110,12 +110,10 @@ export class Kernel {
 
   /** This machine's state for `slot`, created on first use. */
   slot<T>(slot: MachineSlot<T>): T {
-    let v = this.slots.get(slot as MachineSlot<unknown>) as T | undefined;
-    if (v === undefined && !this.slots.has(slot as MachineSlot<unknown>)) {
-      v = slot.init(this);
-      this.slots.set(slot as MachineSlot<unknown>, v);
-    }
-    return v as T;
+    if (this.slots.has(slot)) return this.slots.get(slot) as T;
+    const v = slot.init(this);
+    this.slots.set(slot, v);
+    return v;
   }
 
   get arch(): "x64" | "arm64" {

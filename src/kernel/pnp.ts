@@ -14,7 +14,7 @@
 import { PASSIVE_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { createFdo, type DEVICE_OBJECT } from "./device-object.ts";
-import type { Kernel } from "./kernel.ts";
+import { type Kernel, machineSlot } from "./kernel.ts";
 
 export const IRP_MJ_CREATE = 0x00;
 export const IRP_MJ_CLOSE = 0x02;
@@ -71,16 +71,14 @@ interface DeviceNode {
   state: PnpState;
 }
 
-const nodesByKernel = new WeakMap<Kernel, Map<DEVICE_OBJECT, DeviceNode>>();
+/** The PnP manager's device nodes of a machine, by PDO. */
+const NODES = machineSlot<Map<DEVICE_OBJECT, DeviceNode>>("pnp device nodes", () => new Map());
+/** Who listens for device removals on a machine. */
+const REMOVAL_LISTENERS = machineSlot<((pdo: DEVICE_OBJECT) => void)[]>("pnp removal listeners", () => []);
 const driverOf = new WeakMap<DEVICE_OBJECT, DRIVER_OBJECT>();
 
 function nodes(k: Kernel): Map<DEVICE_OBJECT, DeviceNode> {
-  let m = nodesByKernel.get(k);
-  if (m === undefined) {
-    m = new Map();
-    nodesByKernel.set(k, m);
-  }
-  return m;
+  return k.slot(NODES);
 }
 
 /** A driver object with an empty dispatch table; the driver's DriverEntry fills it (and AddDevice). */
@@ -182,13 +180,10 @@ export function stopDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
   return irp;
 }
 
-const removalListeners = new WeakMap<Kernel, ((pdo: DEVICE_OBJECT) => void)[]>();
-
 /** Be told after each device removal (the verifier's leak check); returns a function that stops it. */
 export function onDeviceRemoved(k: Kernel, fn: (pdo: DEVICE_OBJECT) => void): () => void {
-  const list = removalListeners.get(k) ?? [];
+  const list = k.slot(REMOVAL_LISTENERS);
   list.push(fn);
-  removalListeners.set(k, list);
   return () => {
     const i = list.indexOf(fn);
     if (i >= 0) list.splice(i, 1);
@@ -204,6 +199,6 @@ export function removeDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
   if (node.fdo !== null) node.fdo.deleted = true;
   pdo.AttachedDevice = null;
   nodes(k).delete(pdo);
-  for (const fn of removalListeners.get(k) ?? []) fn(pdo);
+  for (const fn of k.slot(REMOVAL_LISTENERS).slice()) fn(pdo);
   return irp;
 }

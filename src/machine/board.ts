@@ -229,7 +229,7 @@ export class Board {
         if (asserted === mine) return;
         mine = asserted;
         levels[line] = (levels[line] as number) + (asserted ? 1 : -1);
-        pic.setLine(line, (levels[line] as number) > 0);
+        pic.setLine(line, levels[line] > 0);
       },
     };
   }

@@ -20,10 +20,10 @@ import { HalAllocateCommonBuffer, HalFreeCommonBuffer } from "../hal/hal-common-
 import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
 import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../hal/types.ts";
 import { fragmentation } from "../kernel/fragmentation.ts";
-import { bootMachine, type Kernel } from "../kernel/kernel.ts";
+import type { Kernel } from "../kernel/kernel.ts";
 import { Workload } from "../kernel/workload.ts";
-import { installVerifier } from "../verifier/verifier.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
+import { bootScenario } from "./boot.ts";
 
 export interface FragmentationStudyParams {
   /** Request sizes in pages; default 1, 2, 4, ... 512 (4 KiB to 2 MiB). */
@@ -111,11 +111,10 @@ function busMaster(k: Kernel, name: string | undefined): { adapter: DMA_ADAPTER;
 
 export function runFragmentationStudy(opts: ScenarioOptions): ScenarioResult {
   const params = studyParams(opts);
-  const k = bootMachine(opts.profile, { seed: opts.seed });
-  // No opts.onBoot: the study makes tens of thousands of short-lived probe
-  // allocations and no DMA, so a trace would only bury the report's buffer list.
+  // Not traced: the study makes tens of thousands of short-lived probe allocations and no DMA,
+  // so a trace would only bury the report's buffer list. It ages the machine in its own steps.
   // The study's own driver is correct: with the verifier on, it must stay silent.
-  const verifier = opts.verifier === "off" ? null : installVerifier(k, { mode: opts.verifier });
+  const { k, verifier } = bootScenario("fragmentation", opts, { traced: false, uptime: false });
   const { adapter, device } = busMaster(k, params.device);
   const workload = new Workload(k.pfm, { seed: `fragmentation:${opts.seed}`, clock: k.clock });
   const rows: Row[] = [];

@@ -1,3 +1,4 @@
+import { builtinProfile } from "../machine/builtin-profiles.ts";
 import { describe, expect, it } from "vitest";
 import { Prng } from "../core/prng.ts";
 import { bootMachine } from "../kernel/kernel.ts";
@@ -49,6 +50,7 @@ describe("plx scenario (PLX9x5x-style KMDF driver, write then read back)", () =>
     const drv = loadPlxDriver(k, "plx9656") as PlxDriver;
     const o = writeReadBack(k, drv, 1, 20000, new Prng(3));
     expect(o.mismatches).toBe(0);
+    expect(plx.elements).toBeGreaterThanOrEqual(2);
     expect(drv.ext.dpcs).toBeGreaterThanOrEqual(2);
     expect(drv.ext.interrupts).toBe(drv.ext.dpcs);
   });
@@ -111,5 +113,21 @@ describe("plx-ring-above-4g scenario (the 28-bit descriptor pointer truncates)",
     const r = plxRingAbove4gScenario.run({ profile: "x64-desktop", seed: 1, uptimeSeconds: 0, verifier: "bugcheck" }) as ScenarioResult;
     expect(r.ok).toBe(true);
     expect(r.stats?.stopped).toBe(true);
+  });
+});
+
+describe("the PLX driver finds and maps its registers as PLxPrepareHardware does", () => {
+  it("it maps BAR0 (the 0x200-byte memory resource) from the translated resources and reaches the chip only through it", () => {
+    const k = bootMachine("x64-desktop");
+    const drv = loadPlxDriver(k, "plx9656") as PlxDriver;
+    const bar0 = k.board.device("plx9656").bars[0];
+    expect(k.va.physicalAddressOf(drv.ext.regs)).toBe(bar0?.base);
+    expect(k.va.find(drv.ext.regs)).toMatchObject({ io: true, cache: "noncached", tag: "MmMapIoSpaceEx" });
+  });
+
+  it("a profile whose PLX has no BAR0 of the right size fails the start with STATUS_DEVICE_CONFIGURATION_ERROR", () => {
+    const p = builtinProfile("x64-desktop");
+    const k = bootMachine({ ...p, devices: p.devices.map((d) => (d.name === "plx9656" ? { ...d, model: "generic" } : d)) });
+    expect(loadPlxDriver(k, "plx9656")).toBe(0xc0000182);
   });
 });

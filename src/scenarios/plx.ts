@@ -14,13 +14,13 @@ import { plx9656On } from "../devices/builtin-models.ts";
 import type { Plx9656 } from "../devices/plx9656.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
 import type { MachineProfile } from "../machine/profile.ts";
-import { bootMachine, type BootOptions, type Kernel } from "../kernel/kernel.ts";
+import type { BootOptions, Kernel } from "../kernel/kernel.ts";
 import { IoAllocateMdl, IoFreeMdl, type MDL, MmBuildMdlForNonPagedPool } from "../kernel/mdl.ts";
-import { runUptime } from "../kernel/workload.ts";
-import { installVerifier, type Verifier } from "../verifier/verifier.ts";
+import type { Verifier } from "../verifier/verifier.ts";
 import { WdfCommonBufferGetAlignedLogicalAddress } from "../wdf/common-buffer.ts";
 import { loadPlxDriver, type PlxDriver, type PlxDriverOptions, submit } from "./plx-driver.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
+import { bootScenario } from "./boot.ts";
 
 /** The PLX 9656 model behind the machine's device `name` (the board built it from the profile). */
 export function attachPlx9656(k: Kernel, name = "plx9656"): Plx9656 {
@@ -176,10 +176,7 @@ function paramsOf(opts: ScenarioOptions, name: string, defaults: PlxRunParams): 
 /** Boot, age, verify, attach the card and load the driver: what both PLX scenarios start with. */
 export function bootPlx(opts: ScenarioOptions, params: PlxRunParams, boot: BootOptions = {}): { k: Kernel; plx: Plx9656; drv: PlxDriver | NTSTATUS; verifier: Verifier | null } {
   const profile = withPlxParams(typeof opts.profile === "string" ? builtinProfile(opts.profile) : opts.profile, "plx9656", { busRate: params.busRate });
-  const k = bootMachine(profile, { seed: opts.seed, ...boot });
-  opts.onBoot?.(k);
-  if (opts.uptimeSeconds > 0) runUptime(k.pfm, { seed: `plx:${opts.seed}`, seconds: opts.uptimeSeconds });
-  const verifier = opts.verifier === "off" ? null : installVerifier(k, { mode: opts.verifier });
+  const { k, verifier } = bootScenario("plx", { ...opts, profile }, { boot });
   const plx = attachPlx9656(k, "plx9656");
   const drv = loadPlxDriver(k, "plx9656", { ringsFrom: params.ringsFrom, dacChainLoad: params.dacChainLoad });
   return { k, plx, drv, verifier };

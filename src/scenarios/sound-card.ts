@@ -31,11 +31,10 @@ import { sb16On } from "../devices/builtin-models.ts";
 import { isaDmaOf } from "../hal/system-dma.ts";
 import { createFdo, type DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { dpcCount } from "../kernel/dpc.ts";
-import { bootMachine, type Kernel } from "../kernel/kernel.ts";
-import { Workload } from "../kernel/workload.ts";
+import type { Kernel } from "../kernel/kernel.ts";
 import { timeForUnits, unitsInTime } from "../machine/dma8237.ts";
-import { installVerifier, type Verifier } from "../verifier/verifier.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
+import { bootScenario } from "./boot.ts";
 import { bindKernel, type PlaybackStream, SoundAddDevice, type SoundDeviceExtension, SoundStartDevice, SoundStartPlayback, SoundStopDevice } from "./sound-card-driver.ts";
 
 export type SoundCardVariant = "correct" | "late" | "exhausted";
@@ -234,14 +233,10 @@ function blockRows(e: SoundDeviceExtension, p: SoundCardParams, delayNs: number)
 /** Run one variant. */
 export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): SoundCardResult {
   const p = soundCardParams(variant, opts.params);
-  const k = bootMachine(opts.profile, { seed: opts.seed });
-  opts.onBoot?.(k);
-  let verifier: Verifier | null = null;
-  if (opts.verifier !== "off") verifier = installVerifier(k, { mode: opts.verifier });
   // The exhausted machine: every free page below 16 MiB goes to other owners (boot drivers) before any uptime ages it,
   // so that the workload cannot leave movable pages there for compaction to reclaim.
-  const taken = variant === "exhausted" ? exhaustIsaMemory(k) : [];
-  if (opts.uptimeSeconds > 0) new Workload(k.pfm, { seed: `sound-card:${opts.seed}`, clock: k.clock }).run(opts.uptimeSeconds);
+  let taken: number[] = [];
+  const { k, verifier } = bootScenario("sound-card", opts, { beforeUptime: (m) => void (taken = variant === "exhausted" ? exhaustIsaMemory(m) : []) });
   const card = sb16On(k.board, k.profile.devices.find((d) => d.model === "sb16")?.name ?? "sb16");
   isaDmaOf(k).setIoAccessNs(p.ioPortNs);
   const fdo: DEVICE_OBJECT = createFdo(k.pdo(card.name), "SoundCard0", k.profile.cacheLineSize);

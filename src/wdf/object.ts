@@ -15,6 +15,7 @@
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import { machineSlot } from "../kernel/kernel.ts";
 import type { WdfDriverGlobals } from "./globals.ts";
 
 /** WDF_EXECUTION_LEVEL (wdfobject.h). */
@@ -122,7 +123,7 @@ export const WDF_VIOLATION_DEREFERENCE_DELETE = 0x7;
 export const WDF_VIOLATION_DMA_TRANSACTION_STATE = 0x8;
 
 /** Next fake handle value per machine, so that the same run gives the same handles (and bug-check parameters). */
-const nextHandle = new WeakMap<object, number>();
+const HANDLES = machineSlot<{ next: number }>("wdf handles", () => ({ next: 0x1000 }));
 
 /**
  * Base of every framework object. Subclasses override `dispose()` to release
@@ -149,9 +150,9 @@ export abstract class WdfObject {
 
   constructor(globals: WdfDriverGlobals, attributes: WDF_OBJECT_ATTRIBUTES | null) {
     this.globals = globals;
-    const h = nextHandle.get(globals.kernel) ?? 0x1000;
-    this.handle = h;
-    nextHandle.set(globals.kernel, h + 0x10);
+    const handles = globals.kernel.slot(HANDLES);
+    this.handle = handles.next;
+    handles.next += 0x10;
     if (attributes !== null) {
       this.cleanup = attributes.EvtCleanupCallback;
       this.destroy = attributes.EvtDestroyCallback;
