@@ -90,6 +90,7 @@ import {
 import type { WdfDriverOptions } from "../wdf/globals.ts";
 import { WDF_INTERRUPT_CONFIG_INIT, WdfInterrupt, WdfInterruptAcquireLock, WdfInterruptCreate, WdfInterruptQueueDpcForIsr, WdfInterruptReleaseLock } from "../wdf/interrupt.ts";
 import { WDF_OBJECT_ATTRIBUTES_INIT } from "../wdf/object.ts";
+import { wdfStartDevice } from "../wdf/pnp-power.ts";
 
 /** PCI9656_MAXIMUM_TRANSFER_LENGTH. */
 export const PCI9656_MAXIMUM_TRANSFER_LENGTH = 8 * 1024;
@@ -224,7 +225,10 @@ export function loadPlxDriver(k: Kernel, pdoName: string, options: PlxDriverOpti
   const driver = drvOut.value;
   // The PnP manager calls AddDevice for the device's PDO.
   const r = wdfAddDevice(driver, pdoName);
-  if (!NT_SUCCESS(r.status) || ext === null) return r.status;
+  if (!NT_SUCCESS(r.status) || ext === null || r.device === null) return r.status;
+  // Then IRP_MN_START_DEVICE: the framework connects the interrupt at D0 entry (EvtInterruptEnable).
+  const started = wdfStartDevice(r.device);
+  if (!NT_SUCCESS(started)) return started;
   return { driver, ext, options: opts };
 }
 

@@ -10,6 +10,7 @@ import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { createFdo, type DEVICE_OBJECT } from "../kernel/device-object.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { type HandleOut, WdfDriver } from "./driver.ts";
+import { pnpPowerDeviceAdded, pnpPowerDuringAdd, pnpPowerRemoveDevice } from "./pnp-power.ts";
 import { FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED, FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED, FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
 
 /** What EvtDriverDeviceAdd receives (PWDFDEVICE_INIT); WdfDeviceCreate consumes it. */
@@ -106,12 +107,13 @@ export function wdfAddDevice(Driver: WdfDriver, pdo: DEVICE_OBJECT | string): { 
   if (k.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError("wdfAddDevice: the PnP manager calls AddDevice at PASSIVE_LEVEL");
   const init: WDFDEVICE_INIT = { driver: drv, pdo: p, consumed: false };
   const before = new Set(drv.children);
-  const status = add(drv, init);
+  const status = pnpPowerDuringAdd(k, p, () => add(drv, init));
   const created = drv.children.find((c): c is WdfDevice => c instanceof WdfDevice && !before.has(c) && c.pdo === p) ?? null;
   if (!NT_SUCCESS(status)) {
     if (created !== null) created.deleteObject();
     return { status, device: null };
   }
+  if (created !== null) pnpPowerDeviceAdded(created, init);
   return { status, device: created };
 }
 
@@ -123,5 +125,7 @@ export function wdfAddDevice(Driver: WdfDriver, pdo: DEVICE_OBJECT | string): { 
 export function wdfRemoveDevice(Device: WdfDevice): void {
   const dev = validHandle(Device, WdfDevice, "wdfRemoveDevice");
   if (dev.kernel.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError("wdfRemoveDevice: remove runs at PASSIVE_LEVEL");
+  // A started device leaves D0 and releases its hardware first (pnp-power.ts).
+  pnpPowerRemoveDevice(dev);
   dev.deleteObject();
 }

@@ -7,16 +7,19 @@
  * ReleaseLock raise to and return from the interrupt's SynchronizeIrql.
  * The device's removal disables (EvtInterruptDisable) and disconnects it.
  *
- * KMDF connects at D0 entry and disconnects at D0 exit; dmasim has no power
- * states, so the interrupt is connected from creation to removal.
+ * KMDF connects at D0 entry and disconnects at D0 exit: an interrupt created
+ * in EvtDriverDeviceAdd or EvtDevicePrepareHardware is connected when
+ * wdfStartDevice brings the device to D0 (pnp-power.ts); one created
+ * anywhere else is connected at creation.
  */
 import { type KIRQL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { KeInitializeDpc, KeInsertQueueDpc, type KDPC } from "../kernel/dpc.ts";
-import { interruptResources, IoConnectInterrupt, IoDisconnectInterrupt, type KINTERRUPT } from "../kernel/interrupt.ts";
+import { type InterruptResource, interruptResources, IoConnectInterrupt, IoDisconnectInterrupt, type KINTERRUPT } from "../kernel/interrupt.ts";
 import { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
 import { FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
+import { pnpPowerAdoptInterrupt, pnpPowerForgetInterrupt, type PowerManagedInterrupt } from "./pnp-power.ts";
 
 export type EVT_WDF_INTERRUPT_ISR = (Interrupt: WdfInterrupt, MessageID: number) => boolean;
 export type EVT_WDF_INTERRUPT_DPC = (Interrupt: WdfInterrupt, AssociatedObject: WdfObject) => void;
@@ -40,10 +43,12 @@ export function WDF_INTERRUPT_CONFIG_INIT(EvtInterruptIsr: EVT_WDF_INTERRUPT_ISR
   return { Size: WDF_INTERRUPT_CONFIG_SIZE, ShareVector: null, AutomaticSerialization: false, EvtInterruptIsr, EvtInterruptDpc, EvtInterruptEnable: null, EvtInterruptDisable: null };
 }
 
-export class WdfInterrupt extends WdfObject {
+export class WdfInterrupt extends WdfObject implements PowerManagedInterrupt {
   readonly typeName = "WDFINTERRUPT";
   readonly device: WdfDevice;
   readonly config: WDF_INTERRUPT_CONFIG;
+  /** The device's translated interrupt resource. */
+  readonly resource: InterruptResource;
   kinterrupt: KINTERRUPT | null = null;
   readonly dpc: KDPC;
   /** IRQL saved by WdfInterruptAcquireLock. */
@@ -51,10 +56,11 @@ export class WdfInterrupt extends WdfObject {
   /** DPCs queued and ISR calls (statistics). */
   dpcsQueued = 0;
 
-  constructor(device: WdfDevice, config: WDF_INTERRUPT_CONFIG, attributes: WDF_OBJECT_ATTRIBUTES | null) {
+  constructor(device: WdfDevice, config: WDF_INTERRUPT_CONFIG, attributes: WDF_OBJECT_ATTRIBUTES | null, resource: InterruptResource) {
     super(device.globals, attributes);
     this.device = device;
     this.config = config;
+    this.resource = resource;
     this.dpc = KeInitializeDpc(device.kernel, () => {
       const cb = this.config.EvtInterruptDpc;
       if (cb !== null && this.state === "created") cb(this, this.device);
@@ -76,13 +82,41 @@ export class WdfInterrupt extends WdfObject {
     this.device.kernel.KeLowerIrql(old);
   }
 
-  protected override dispose(): void {
+  /** IoConnectInterrupt, then EvtInterruptEnable at DIRQL; a failing enable disconnects again (FxInterrupt::Connect). */
+  connectForD0(): NTSTATUS {
+    if (this.kinterrupt !== null) return STATUS.SUCCESS;
+    const k = this.device.kernel;
+    const res = this.resource;
+    const out: { value: KINTERRUPT | null } = { value: null };
+    const status = IoConnectInterrupt(k, out, () => this.state === "created" && this.config.EvtInterruptIsr(this, 0), this, res.Vector, res.Irql, res.SynchronizeIrql, res.InterruptMode, this.config.ShareVector ?? res.ShareVector);
+    if (!NT_SUCCESS(status) || out.value === null) return NT_SUCCESS(status) ? STATUS.UNSUCCESSFUL : status;
+    const ki = out.value;
+    this.kinterrupt = ki;
+    const en = this.config.EvtInterruptEnable;
+    if (en !== null) {
+      const s = k.atIrql(ki.Irql, () => en(this, this.device));
+      if (!NT_SUCCESS(s)) {
+        IoDisconnectInterrupt(k, ki);
+        this.kinterrupt = null;
+        return s;
+      }
+    }
+    return STATUS.SUCCESS;
+  }
+
+  /** EvtInterruptDisable at DIRQL, then IoDisconnectInterrupt (nothing when not connected). */
+  disconnectForDx(): void {
     const ki = this.kinterrupt;
     if (ki === null) return;
     const dis = this.config.EvtInterruptDisable;
     if (dis !== null) this.device.kernel.atIrql(ki.Irql, () => dis(this, this.device));
     IoDisconnectInterrupt(this.device.kernel, ki);
     this.kinterrupt = null;
+  }
+
+  protected override dispose(): void {
+    this.disconnectForDx();
+    pnpPowerForgetInterrupt(this.device, this);
   }
 }
 
@@ -98,23 +132,14 @@ export function WdfInterruptCreate(Device: WdfDevice, Configuration: WDF_INTERRU
   if (typeof Configuration.EvtInterruptIsr !== "function") return STATUS.INVALID_PARAMETER;
   const st = FxValidateObjectAttributes(Attributes);
   if (!NT_SUCCESS(st)) return st;
-  const k = dev.kernel;
-  const res = interruptResources(dev.fdo);
-  const wi = new WdfInterrupt(dev, Configuration, Attributes);
+  const wi = new WdfInterrupt(dev, Configuration, Attributes, interruptResources(dev.fdo));
   wi.commit(dev);
-  const out: { value: KINTERRUPT | null } = { value: null };
-  const status = IoConnectInterrupt(k, out, () => wi.state === "created" && wi.config.EvtInterruptIsr(wi, 0), wi, res.Vector, res.Irql, res.SynchronizeIrql, res.InterruptMode, Configuration.ShareVector ?? res.ShareVector);
-  if (!NT_SUCCESS(status) || out.value === null) {
-    wi.deleteFromFailedCreate();
-    return NT_SUCCESS(status) ? STATUS.UNSUCCESSFUL : status;
-  }
-  wi.kinterrupt = out.value;
-  const en = Configuration.EvtInterruptEnable;
-  if (en !== null) {
-    const s = k.atIrql(out.value.Irql, () => en(wi, dev));
-    if (!NT_SUCCESS(s)) {
+  // Created before the start (EvtDriverDeviceAdd, EvtDevicePrepareHardware): connected at D0 entry.
+  if (!pnpPowerAdoptInterrupt(dev, wi)) {
+    const status = wi.connectForD0();
+    if (!NT_SUCCESS(status)) {
       wi.deleteFromFailedCreate();
-      return s;
+      return status;
     }
   }
   Interrupt.value = wi;
