@@ -1,19 +1,22 @@
 /**
  * What `dmasim run SCENARIO` accepts: a built-in scenario name, a path to a
  * TypeScript or JavaScript module exporting a scenario (loaded through tsx,
- * so no build step is needed), or a JSON scenario file.
+ * so no build step is needed, and bound to the command's own copy of the
+ * library: user-modules.ts), or a JSON scenario file.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
 import type { MachineProfile } from "../machine/profile.ts";
 import { BUILTIN_SCENARIOS, builtinScenario } from "../scenarios/index.ts";
 import type { Scenario } from "../scenarios/scenario.ts";
 import { parseDuration, type VerifierMode } from "./parse-options.ts";
+import { describeLoadError } from "./load-error.ts";
+import { clearPending, setPending } from "./pending.ts";
 import { profileFromObject, resolveProfile } from "./resolve-profile.ts";
 import { scenarioFileProblems, scenarioFileSchema } from "./scenario-file.ts";
 import { stepsScenario } from "./steps-scenario.ts";
+import { formatFrames } from "./user-frames.ts";
+import { importUserModule, installUserModuleLoader } from "./user-modules.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** Settings a scenario file brings; command-line options override them. */
@@ -48,7 +51,7 @@ export async function loadScenario(spec: string, cwd: string): Promise<LoadedSce
   const path = resolve(cwd, spec);
   if (!existsSync(path)) throw new UsageError(`scenario file not found: ${spec}`);
   if (ext === ".json") return loadJsonScenario(path, spec, cwd);
-  if (MODULE_EXTENSIONS.has(ext)) return loadModuleScenario(path, spec);
+  if (MODULE_EXTENSIONS.has(ext)) return loadModuleScenario(path, spec, cwd);
   throw new UsageError(`scenario file ${spec}: unsupported extension "${ext || "(none)"}" (use .ts, .js or .json)`);
 }
 
@@ -81,13 +84,17 @@ function loadJsonScenario(path: string, spec: string, cwd: string): LoadedScenar
 }
 
 /** A module's scenario: its default export, or an export named `scenario`. */
-async function loadModuleScenario(path: string, spec: string): Promise<LoadedScenario> {
+async function loadModuleScenario(path: string, spec: string, cwd: string): Promise<LoadedScenario> {
+  const own = await installUserModuleLoader();
   let mod: Record<string, unknown>;
+  setPending(() => `scenario module ${spec} never finished loading: a top-level await in it (or in a module it imports) waits for something that never comes`);
   try {
-    mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    mod = await importUserModule(path);
   } catch (e) {
-    const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
-    throw new UsageError(`scenario module ${spec} failed to load: ${msg}`);
+    const p = describeLoadError(e, path, cwd, own.libDir);
+    throw new UsageError(`scenario module ${spec} failed to load: ${p.message}`, formatFrames(p.frames, cwd));
+  } finally {
+    clearPending();
   }
   const candidate = unwrapDefault(mod["default"]) ?? mod["scenario"];
   const problem = scenarioShapeProblem(candidate);

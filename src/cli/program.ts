@@ -4,6 +4,7 @@
  * malformed file). User mistakes print one line and never a stack trace.
  */
 import { Command, CommanderError, Option } from "commander";
+import { checkCommand } from "./commands/check.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { listCommand } from "./commands/list.ts";
 import { profileShowCommand } from "./commands/profile-show.ts";
@@ -16,12 +17,20 @@ import { packageVersion } from "./version.ts";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
+/** --debug, or DMASIM_DEBUG set to anything but "" or "0". */
+export function debugWanted(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env["DMASIM_DEBUG"];
+  return argv.includes("--debug") || (v !== undefined && v !== "" && v !== "0");
+}
+
 function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
   const program = new Command("dmasim");
+  const debug = (): boolean => program.opts<{ debug?: boolean }>().debug === true || debugWanted([]);
   program
     .description("Emulate the Windows kernel DMA common-buffer subsystem: run scenarios on simulated machines, see where buffers land, catch DMA misuse.")
     .version(packageVersion(), "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
+    .option("--debug", "on a failure in user code, also print its stack frames (the user's frames only); or set DMASIM_DEBUG=1")
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
@@ -30,7 +39,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
       // One line per problem: commander puts its "(Did you mean ...?)" on a second line.
       outputError: (s, write) => write(`dmasim: ${s.replace(/^error: /, "").replace(/\n(?=.)/g, " ").trimEnd()}\n`),
     })
-    .addHelpText("after", "\nExamples:\n  dmasim demo\n  dmasim list\n  dmasim run common-buffer-walkthrough --profile arm64-soc\n  dmasim run fragmentation --uptime 1m --report frag.html\n  dmasim profile show x64-iommu");
+    .addHelpText("after", "\nExamples:\n  dmasim demo\n  dmasim list\n  dmasim run common-buffer-walkthrough --profile arm64-soc\n  dmasim run fragmentation --uptime 1m --report frag.html\n  dmasim run ./my-driver.ts --report r.html\n  dmasim check ./my-driver.ts\n  dmasim profile show x64-iommu");
 
   program
     .command("demo")
@@ -55,7 +64,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .option("--wav <file>", "also write the audio the device played as a WAV file (sound-card scenarios)")
     .option("--json", "print the results (allocations, findings, statistics) as one JSON object")
     .addHelpText("after", "\nExamples:\n  dmasim run common-buffer-walkthrough --profile x64-iommu --json\n  dmasim run ./my-driver.ts --verifier bugcheck\n  dmasim run fragmentation --profile x64-desktop --report frag.html\n  dmasim run fragmentation --param trials=1 --param sizesPages=[1,16,512]\n  dmasim run sound-card-late --wav late.wav")
-    .action(async (scenario: string, opts: RunOptions) => setCode(await runCommand(io, scenario, opts)));
+    .action(async (scenario: string, opts: RunOptions) => setCode(await runCommand(io, scenario, { ...opts, debug: debug() })));
 
   program
     .command("list")
@@ -72,6 +81,12 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .option("--json", "print the validated profile as JSON")
     .addHelpText("after", "\nExamples:\n  dmasim profile show x64-server\n  dmasim profile show ./my-board.json --json")
     .action((name: string, opts: { json?: boolean }) => setCode(profileShowCommand(io, name, opts)));
+  program
+    .command("check")
+    .description("type-check your TypeScript driver modules against dmasim's declarations (strict); exit 1 on type errors")
+    .argument("<files...>", "the .ts (or .js) files to check")
+    .addHelpText("after", "\nExample:\n  dmasim check ./my-driver.ts")
+    .action(async (files: string[]) => setCode(await checkCommand(io, files)));
   program
     .command("schema")
     .description("print the JSON Schema of scenario files or profile files (for editor completion)")
@@ -95,12 +110,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.ok;
       return EXIT.usage;
     }
+    const debug = debugWanted(argv);
     if (e instanceof UsageError) {
       io.stderr(`dmasim: ${e.message.replace(/\n/g, " ")}\n`);
+      if (debug && e.debugLines.length > 0) io.stderr(`${e.debugLines.join("\n")}\n`);
       return EXIT.usage;
     }
     const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
-    io.stderr(`dmasim: internal error: ${msg}${process.env["DMASIM_DEBUG"] === undefined ? " (set DMASIM_DEBUG=1 for the stack trace)" : `\n${e instanceof Error ? e.stack : ""}`}\n`);
+    io.stderr(`dmasim: internal error: ${msg}${debug ? `\n${e instanceof Error ? e.stack : ""}` : " (run with --debug for the stack trace)"}\n`);
     return EXIT.failed;
   }
 }

@@ -3,26 +3,17 @@
  * (npm test builds first), else src/cli/main.ts through tsx.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { defaultMode, distMain, libraryEntry, type Result, root, runCommand, srcMain, tsxLoader } from "./command.ts";
 
-const root = resolve(import.meta.dirname, "../..");
-const dist = join(root, "dist/cli/main.js");
-const useDist = existsSync(dist) && process.env["DMASIM_CLI_TSX"] === undefined;
+const useDist = defaultMode === "dist";
 const work = mkdtempSync(join(tmpdir(), "dmasim-cli-"));
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function dmasim(args: string[], env: Record<string, string> = {}): Result {
-  const argv = useDist ? [dist, ...args] : ["--import", "tsx", join(root, "src/cli/main.ts"), ...args];
-  const r = spawnSync(process.execPath, argv, { cwd: work, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ...env }, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCommand(args, { cwd: work, env });
 }
 
 function file(name: string, text: string): string {
@@ -32,7 +23,7 @@ function file(name: string, text: string): string {
 }
 
 /** A user scenario module importing the same build of the library as the command. */
-const libEntry = useDist ? join(root, "dist/index.js") : join(root, "src/index.ts");
+const libEntry = libraryEntry(defaultMode);
 const userScenario = `
 import { bootMachine } from ${JSON.stringify(libEntry)};
 export default {
@@ -220,7 +211,8 @@ describe("dmasim command", () => {
     const leak = file("leak2.json", JSON.stringify({ steps: [{ op: "adapter", device: "plx9656" }, { op: "allocate", as: "b", length: 4096 }, { op: "putAdapter" }] }));
     const stop = dmasim(["run", leak, "--verifier", "bugcheck"]);
     expect(stop.code).toBe(1);
-    expect(stop.stdout).toMatch(/FAILED {2}leak2/);
+    // The run's headline is the stop (summary.ts) — FAILED in older summaries.
+    expect(stop.stdout).toMatch(/^(FAILED|STOP 0xE6 DRIVER_VERIFIER_DMA_VIOLATION \([^)]*\)) {2}leak2/);
     expect(stop.stdout).toContain("*** STOP: 0xE6 (0x7,");
     const off = dmasim(["run", leak, "--verifier", "off"]);
     expect(off.code).toBe(0);
@@ -319,16 +311,76 @@ describe("dmasim command", () => {
       expectUsage(dmasim(["run", "fragmentation", "--param", "trails=2"]), 'fragmentation: unknown param "trails"');
     });
   });
-  it("run sound-card-late --wav writes the card's capture as a WAV file; a scenario without audio fails with exit 1", () => {
+  it("run sound-card-late --wav writes the card's capture as a WAV file", () => {
     const r = dmasim(["run", "sound-card-late", "--param", "seconds=1", "--wav", "late.wav"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Audio written to late\.wav/);
     const wav = readFileSync(join(work, "late.wav"));
     expect(wav.subarray(0, 4).toString("latin1")).toBe("RIFF");
     expect(wav.subarray(8, 12).toString("latin1")).toBe("WAVE");
-    const none = dmasim(["run", "common-buffer-walkthrough", "--wav", "none.wav"]);
-    expect(none.code).toBe(1);
-    expect(none.stderr).toMatch(/produced no audio/);
+  });
+
+  it("--wav on a built-in scenario without audio is refused before running (exit 2, one line)", () => {
+    expectUsage(dmasim(["run", "common-buffer-walkthrough", "--wav", "none.wav"]), "--wav: common-buffer-walkthrough plays no audio (the scenarios with audio: sound-card, sound-card-late)");
     expect(existsSync(join(work, "none.wav"))).toBe(false);
+    const steps = file("nowav.json", JSON.stringify({ steps: [{ op: "adapter", device: "plx9656" }] }));
+    expectUsage(dmasim(["run", steps, "--wav", "none.wav"]), "--wav: nowav plays no audio");
+  });
+
+  it("--wav on a user module that produced no audio fails after the run (exit 1) and writes nothing", () => {
+    const m = file("silent.mjs", userScenario);
+    const r = dmasim(["run", m, "--wav", "silent.wav"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/user-scenario produced no audio to write to silent\.wav/);
+    expect(existsSync(join(work, "silent.wav"))).toBe(false);
+  });
+
+  describe("output paths are checked before the run: a missing folder is exit 2 naming it", () => {
+    it("run --report", () => expectUsage(dmasim(["run", "fragmentation", "--report", "no/such/dir/r.html"]), "--report: folder no/such/dir does not exist (for no/such/dir/r.html)"));
+    it("run --trace", () => expectUsage(dmasim(["run", "fragmentation", "--trace", "/nonexistent-dmasim/t.json"]), "--trace: folder /nonexistent-dmasim does not exist"));
+    it("run --wav", () => expectUsage(dmasim(["run", "sound-card", "--wav", "gone/x.wav"]), "--wav: folder gone does not exist"));
+    it("demo --report", () => expectUsage(dmasim(["demo", "--report", "missing-dir/d.html"]), "--report: folder missing-dir does not exist"));
+    it("a path that is a folder", () => {
+      mkdirSync(join(work, "out-dir"), { recursive: true });
+      expectUsage(dmasim(["run", "fragmentation", "--report", "out-dir"]), "--report: out-dir is a folder; give a file name");
+    });
+  });
+
+  it("a built-in scenario on a profile it cannot use names what is missing, not an internal function", () => {
+    const r = dmasim(["run", "sound-card", "--profile", "arm64-soc"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).not.toMatch(/systemDmaOf|sb16Of|isaDmaOf|machineSlot|halState/);
+    expect(r.stdout).toMatch(/FAILED {2}sound-card on arm64-soc/);
+  });
+
+  it("dmasim demo | head -1: the closed pipe ends the run quietly with exit 0 (no EPIPE stack)", () => {
+    const cmd = useDist ? `"${process.execPath}" "${distMain}"` : `"${process.execPath}" --import "${tsxLoader}" "${srcMain}"`;
+    const r = spawnSync("bash", ["-c", `${cmd} demo --report "${join(work, "piped.html")}" | head -1; echo "dmasim exit $\{PIPESTATUS[0]}" >&2`], { cwd: work, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 });
+    expect(r.stdout.split("\n").filter((l) => l !== "")).toHaveLength(1);
+    expect(r.stdout).toMatch(/^OK {2}common-buffer-walkthrough/);
+    expect(r.stderr.trim()).toBe("dmasim exit 0");
+  });
+
+  describe("dmasim check type-checks user modules against the package's declarations", () => {
+    it("a correct module: no diagnostics, exit 0", () => {
+      const m = file("typed-ok.ts", `import { bootMachine, type Scenario } from "dmasim";\nconst s: Scenario = { name: "t", description: "", defaultProfile: "x64-desktop", run(opts) { const k = bootMachine(opts.profile); opts.onBoot?.(k); return { ok: true, summary: [String(k.clock.now)], machine: k }; } };\nexport default s;\n`);
+      const r = dmasim(["check", m]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^No type errors \(1 file checked/);
+    });
+
+    it("type errors: file:line:col lines naming each, exit 1", () => {
+      const ok = file("typed-ok2.ts", `import { PAGE_SIZE } from "dmasim";\nexport const n: number = PAGE_SIZE;\n`);
+      const bad = file("typed-bad.ts", `import { bootMachine } from "dmasim";\nconst k = bootMachine("x64-desktop");\nexport const t: string = k.clock.now;\nexport const u = bootMachine(42);\n`);
+      const r = dmasim(["check", ok, bad]);
+      expect(r.code).toBe(1);
+      const lines = r.stdout.trimEnd().split("\n");
+      expect(lines[0]).toMatch(/typed-bad\.ts:3:14 - error TS2322: Type 'number' is not assignable to type 'string'\./);
+      expect(lines[1]).toMatch(/typed-bad\.ts:4:30 - error TS2345: /);
+      expect(lines.at(-1)).toBe("2 type errors in 1 file (2 files checked).");
+    });
+
+    it("a file that does not exist is bad usage (exit 2)", () => expectUsage(dmasim(["check", "nowhere.ts"]), "check: file not found: nowhere.ts"));
   });
 });

@@ -7,6 +7,7 @@ import { renderRunsSummary } from "../../report/summary.ts";
 import { builtinScenario, DEMO_PLAN } from "../../scenarios/index.ts";
 import { executeScenario } from "../execute.ts";
 import type { CliIo } from "../io.ts";
+import { checkOutputPath } from "../output-paths.ts";
 import { parseSeed } from "../parse-options.ts";
 import { makeProgress } from "../progress.ts";
 import { packageVersion } from "../version.ts";
@@ -30,6 +31,7 @@ export function demoRuns(): { scenario: string; profile: string | undefined }[] 
 
 export async function demoCommand(io: CliIo, opts: DemoOptions): Promise<number> {
   const seed = opts.seed === undefined ? 1 : parseSeed(opts.seed);
+  checkOutputPath("--report", opts.report, io.cwd);
   const plan = demoRuns();
   const records: RunRecord[] = [];
   for (const [i, item] of plan.entries()) {

@@ -3,12 +3,17 @@ import { renderHtmlReport } from "../../report/html-report.ts";
 import { runToJson } from "../../report/json-result.ts";
 import { runPassed } from "../../report/run-record.ts";
 import { renderRunSummary } from "../../report/summary.ts";
+import type { Scenario } from "../../scenarios/scenario.ts";
+import { soundCardLateScenario, soundCardScenario } from "../../scenarios/sound-card.ts";
 import { executeScenario } from "../execute.ts";
 import type { CliIo } from "../io.ts";
 import { loadScenario } from "../load-scenario.ts";
+import { checkOutputPath } from "../output-paths.ts";
 import { parseDuration, parseSeed, parseVerifier } from "../parse-options.ts";
 import { makeProgress } from "../progress.ts";
 import { resolveProfile } from "../resolve-profile.ts";
+import { UsageError } from "../usage-error.ts";
+import { formatFrames } from "../user-frames.ts";
 import { packageVersion } from "../version.ts";
 
 export interface RunOptions {
@@ -22,7 +27,12 @@ export interface RunOptions {
   json?: boolean;
   /** From --param key=value (parsed already). */
   param?: Record<string, unknown>;
+  /** --debug: print the user's stack frames when run() fails. */
+  debug?: boolean;
 }
+
+/** The built-in scenarios that play audio (a WAV for --wav); any other built-in has none. */
+const AUDIO_SCENARIOS: readonly Scenario[] = [soundCardScenario, soundCardLateScenario];
 
 export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Promise<number> {
   // Validate every option before running anything.
@@ -30,7 +40,12 @@ export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Pro
   const uptimeSeconds = opts.uptime === undefined ? undefined : parseDuration(opts.uptime);
   const verifier = opts.verifier === undefined ? undefined : parseVerifier(opts.verifier);
   const profile = opts.profile === undefined ? undefined : resolveProfile(opts.profile, io.cwd);
+  for (const [option, path] of [["--report", opts.report], ["--trace", opts.trace], ["--wav", opts.wav]] as const) if (path !== undefined) checkOutputPath(option, path, io.cwd);
   const loaded = await loadScenario(spec, io.cwd);
+  // Built-in scenarios (also through a JSON file) and steps files are known: refuse --wav before running one without audio.
+  if (opts.wav !== undefined && loaded.source !== "module" && !AUDIO_SCENARIOS.includes(loaded.scenario)) {
+    throw new UsageError(`--wav: ${loaded.name} plays no audio (the scenarios with audio: ${AUDIO_SCENARIOS.map((s) => s.name).join(", ")})`);
+  }
   const d = loaded.defaults;
   const progress = makeProgress(io, `${loaded.name} `);
   const chosenProfile = profile ?? d.profile;
@@ -42,6 +57,11 @@ export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Pro
     verifier: verifier ?? d.verifier ?? "collect",
     ...(d.params === undefined && opts.param === undefined ? {} : { params: { ...d.params, ...opts.param } }),
     ...(progress === undefined ? {} : { progress: progress.update }),
+    ...(loaded.source === "module" ? { module: spec } : {}),
+    cwd: io.cwd,
+    onFailure: (frames) => {
+      if (opts.debug === true && frames.length > 0) io.stderr(`dmasim: ${loaded.name} failed here:\n${formatFrames(frames, io.cwd).join("\n")}\n`);
+    },
   });
   progress?.done();
   if (opts.json === true) io.stdout(JSON.stringify(runToJson(record), null, 2) + "\n");
