@@ -10,6 +10,8 @@ export const BUGCHECK = {
   PAGE_FAULT_IN_NONPAGED_AREA: 0x50,
   KMODE_EXCEPTION_NOT_HANDLED: 0x1e,
   WDF_VIOLATION: 0x10d,
+  /** Not a Windows code: dmasim's stop for a finding no Windows tool catches (P1 = the code's number in verifier/codes.ts). */
+  DMASIM_VERIFIER_FINDING: 0xda5e,
 } as const;
 
 const BUGCHECK_NAMES = new Map<number, string>(Object.entries(BUGCHECK).map(([k, v]) => [v, k]));
@@ -20,6 +22,11 @@ export function bugCheckName(code: number): string {
 
 function hex(n: number | bigint): string {
   return `0x${n.toString(16).toUpperCase()}`;
+}
+
+/** "0xE6 DRIVER_VERIFIER_DMA_VIOLATION (0x26, 0xFFFFA00000000200, 0xFFFFE000, 0x6)": a stop as one line. */
+export function bugCheckText(code: number, params: readonly (number | bigint)[]): string {
+  return `${hex(code)} ${bugCheckName(code)} (${params.map(hex).join(", ")})`;
 }
 
 /**

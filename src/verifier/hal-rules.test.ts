@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { physicalAddress } from "../core/address.ts";
+import { paramsOf } from "../core/findings.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { STATUS } from "../core/ntstatus.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
@@ -134,8 +135,8 @@ describe("leaks at device removal, named by allocation site", () => {
     driverThatFrees(k, false);
     removeDevice(k, k.pdo("plx9656"));
     expect(codes(v)).toEqual(["DMA_COMMON_BUFFER_LEAKED"]);
-    expect(v.findings[0]?.params?.site).toMatch(/test-machine\.ts|hal-rules\.test\.ts/);
-    expect(v.findings[0]?.params?.length).toBe(3000);
+    expect(paramsOf(v.findings[0] ?? {}).site).toMatch(/test-machine\.ts|hal-rules\.test\.ts/);
+    expect(paramsOf(v.findings[0] ?? {}).length).toBe(3000);
   });
 
   it("correct driver: the buffer is freed in IRP_MN_REMOVE_DEVICE — no finding", () => {
@@ -218,7 +219,7 @@ describe("8237 address limits", () => {
     k.cpu.RtlZeroMemory(b.va, 4096);
     run(k, b.la, 0x40);
     expect(codes(v)).toEqual(["ISA_DMA_ABOVE_16MB"]);
-    expect(v.findings[0]?.params?.address).toBe(b.la);
+    expect(paramsOf(v.findings[0] ?? {}).address).toBe(b.la);
   });
 });
 

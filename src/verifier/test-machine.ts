@@ -15,9 +15,9 @@ export interface TestMachine {
 }
 
 export function machine(profile: string, opts: VerifierOptions & BootOptions = {}): TestMachine {
-  const { mode, uninitialized, outsideBuffers, ...boot } = opts;
+  const { mode, uninitialized, outsideBuffers, occurrenceLimit, ...boot } = opts;
   const k = bootMachine(profile, boot);
-  const v = installVerifier(k, { mode: mode ?? "collect", ...(uninitialized === undefined ? {} : { uninitialized }), ...(outsideBuffers === undefined ? {} : { outsideBuffers }) });
+  const v = installVerifier(k, { mode: mode ?? "collect", ...(uninitialized === undefined ? {} : { uninitialized }), ...(outsideBuffers === undefined ? {} : { outsideBuffers }), ...(occurrenceLimit === undefined ? {} : { occurrenceLimit }) });
   return { k, v };
 }
 

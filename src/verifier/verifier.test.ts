@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PAGE_SIZE } from "../core/address.ts";
 import { BugCheckError } from "../core/bugcheck.ts";
-import { NO_FINDINGS } from "../core/findings.ts";
+import { NO_FINDINGS, paramsOf } from "../core/findings.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { MmGetPhysicalAddress } from "../kernel/contiguous-memory.ts";
 import { halState } from "../hal/hal-state.ts";
@@ -15,11 +15,11 @@ describe("Verifier modes", () => {
   it("collect records every finding with simulated time and sequence and carries on", () => {
     const { k, v } = machine("x64-desktop");
     k.clock.runUntil(1234);
-    k.report({ code: "X", message: "one" });
-    k.report({ code: "Y", message: "two" });
+    k.report({ code: "DMA_ZERO_LENGTH_MAP", message: "one" });
+    k.report({ code: "DMA_FLUSH_NOT_MAPPED", message: "two" });
     expect(v.findings.map((f) => [f.code, f.time, f.seq])).toEqual([
-      ["X", 1234, 0],
-      ["Y", 1234, 1],
+      ["DMA_ZERO_LENGTH_MAP", 1234, 0],
+      ["DMA_FLUSH_NOT_MAPPED", 1234, 1],
     ]);
   });
 
@@ -55,7 +55,7 @@ describe("Verifier modes", () => {
 
   it("off installs no observer and drops findings", () => {
     const { k, v } = machine("x64-desktop", { mode: "off" });
-    k.report({ code: "X", message: "dropped" });
+    k.report({ code: "DMA_ZERO_LENGTH_MAP", message: "dropped" });
     expect(v.findings).toEqual([]);
     expect(k.findings).toBe(NO_FINDINGS);
     expect(k.bus.observer).toBeNull();
@@ -259,7 +259,7 @@ describe("IOMMU faults", () => {
     expect(k.bus.read(dev, iova, new Uint8Array(4))).toBe(true);
     expect(k.bus.write(dev, iova, bytes(4))).toBe(false);
     expect(codes(v)).toEqual(["DMA_IOMMU_FAULT"]);
-    expect(v.findings[0]?.params?.reason).toBe("iommu-no-write");
+    expect(paramsOf(v.findings[0] ?? {}).reason).toBe("iommu-no-write");
     expect(v.findings[0]?.bugCheck?.[4]).toBe(5);
   });
 
@@ -287,7 +287,7 @@ describe("device reads of memory nobody initialised", () => {
     k.cpu.RtlZeroMemory(b.va, 64);
     k.bus.read(k.busMasterOf("plx9656"), b.la, new Uint8Array(128));
     expect(codes(v)).toEqual(["DMA_UNINITIALIZED_READ"]);
-    expect(v.findings[0]?.params?.offset).toBe(64);
+    expect(paramsOf(v.findings[0] ?? {}).offset).toBe(64);
   });
 
   it("correct driver: RtlZeroMemory first (as the PLX sample does), or bytes the device wrote itself — no finding", () => {

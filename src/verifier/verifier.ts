@@ -16,8 +16,8 @@
  */
 import { hexAddr, PAGE_SIZE } from "../core/address.ts";
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
-import type { Finding, FindingInput, FindingSink } from "../core/findings.ts";
-import { NO_FINDINGS } from "../core/findings.ts";
+import type { Finding, FindingCode, FindingInput, FindingSink } from "../core/findings.ts";
+import { NO_FINDINGS, paramsOf } from "../core/findings.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { onDeviceRemoved } from "../kernel/pnp.ts";
 import { formatVa, type CpuAccessObserver, type VaMapping } from "../kernel/va-space.ts";
@@ -28,8 +28,13 @@ import { adapterObject } from "../hal/adapter.ts";
 import { halState } from "../hal/hal-state.ts";
 import type { AdapterEvent, CommonBufferEvent, HalObserver, TransferEvent } from "../hal/observer.ts";
 import { BufferTable, KIND_COMMON_BUFFER, KIND_TRANSFER, STATE_FREED, STATE_LIVE } from "./buffer-table.ts";
+import { BufferHistory } from "./buffer-history.ts";
 import { DMASIM_VERIFIER_FINDING, ownCodeNumber, STATUS_DATATYPE_MISALIGNMENT } from "./codes.ts";
+import { DEFAULT_OCCURRENCE_LIMIT, FindingGroups } from "./finding-groups.ts";
+import { fillPatternAddressHint, firstFreeHint, isFillPatternData } from "./finding-hints.ts";
+import { registerVerifier, type VerifierStop } from "./registry.ts";
 import { SiteTable } from "./sites.ts";
+import { TruncationIndex } from "./truncation-index.ts";
 
 export type VerifierMode = "bugcheck" | "collect" | "off";
 
@@ -44,6 +49,11 @@ export interface VerifierOptions {
    * the HAL does not describe.
    */
   outsideBuffers?: boolean;
+  /**
+   * Occurrences kept per grouped finding (default 16); the finding's count has
+   * them all, so memory stays bounded however many accesses go wrong.
+   */
+  occurrenceLimit?: number;
 }
 
 const ISA_LIMIT = 16 * 1024 * 1024;
@@ -63,15 +73,23 @@ export interface TransferSpec {
 export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, HalObserver, CoherenceObserver, Dma8237Observer {
   readonly kernel: Kernel;
   readonly mode: VerifierMode;
-  readonly findings: Finding[] = [];
   readonly table = new BufferTable();
   readonly sites = new SiteTable();
+  /** Where frees are called from, captured once per (adapter, routine, length) as allocation sites are. */
+  private readonly freeSites = new SiteTable();
+  private readonly groups: FindingGroups;
+  private readonly history = new BufferHistory();
+  private readonly truncation = new TruncationIndex();
+  /** The first stop this verifier raised ("bugcheck" mode), for the run's outcome. */
+  stop: VerifierStop | null = null;
+  /** Memo of the last truncated-pointer search (outside()): the same wild address repeats. */
+  private aliasKey = -1;
+  private aliasResult: { bits: number; address: number; id: number } | null = null;
   private readonly checkUninit: boolean;
   private readonly checkOutside: boolean;
   private readonly deviceNames: string[] = [];
   private readonly deviceIds = new Map<string, number>();
   private readonly adapterAddress = new Map<string, bigint>();
-  private seq = 0;
   // One-entry caches for the hot paths (reset on every allocation and free).
   private lastMapping: VaMapping | null = null;
   private lastMappingId = -1;
@@ -100,6 +118,8 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     this.mode = mode;
     this.checkUninit = opts.uninitialized ?? true;
     this.checkOutside = opts.outsideBuffers ?? true;
+    this.groups = new FindingGroups(opts.occurrenceLimit ?? DEFAULT_OCCURRENCE_LIMIT);
+    if (mode !== "off") registerVerifier(kernel, this);
   }
 
   /** Install on the machine: finding sink and every observer ("off": the no-op sink only). */
@@ -134,24 +154,56 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     if (this.mode !== "off") dma.observer = this;
   }
 
+  /**
+   * The findings, grouped: one per code, site (routine and device) and buffer,
+   * with its count, first and last time and first occurrences.
+   */
+  get findings(): Finding[] {
+    return this.groups.list;
+  }
+
+  /** Occurrences over all findings (the sum of their counts). */
+  get occurrences(): number {
+    return this.groups.occurrences;
+  }
+
   /** Findings with a given code. */
-  withCode(code: string): Finding[] {
+  withCode(code: FindingCode): Finding[] {
     return this.findings.filter((f) => f.code === code);
   }
 
   // ---- FindingSink ----
 
+  /** A finding from another layer (HAL, kernel, KMDF): grouped by the buffer its VA names, with hints. */
   report(f: FindingInput): void {
     if (this.mode === "off") return;
-    const finding: Finding = { ...f, time: this.kernel.clock.now, seq: this.seq++ };
-    this.findings.push(finding);
-    if (this.mode === "bugcheck") {
-      const b = f.bugCheck;
-      if (b !== undefined) throw new BugCheckError(b[0], b[1], b[2], b[3], b[4], `${f.code}: ${f.message}`);
-      const p = f.params ?? {};
-      const num = (v: unknown): number | bigint => (typeof v === "number" || typeof v === "bigint" ? v : 0);
-      throw new BugCheckError(DMASIM_VERIFIER_FINDING, ownCodeNumber(f.code), num(p.address ?? p.va), num(p.length), num(p.line ?? p.channel), `${f.code}: ${f.message}`);
+    const p = paramsOf(f);
+    const va = typeof p.va === "number" ? p.va : -1;
+    const serial = va >= 0 ? this.history.serialAtVa(va) : 0;
+    let input = f;
+    if (f.code === "DMA_COMMON_BUFFER_DOUBLE_FREE") {
+      const first = this.history.freeOf(va);
+      if (first !== undefined) input = { ...f, message: `${f.message}${firstFreeHint(first)}`, params: { ...f.params, va, length: typeof p.length === "number" ? p.length : 0, firstFreeSite: first.site, firstFreeRoutine: first.routine, firstFreeTime: first.time } };
     }
+    this.record(input, serial > 0 ? `b${serial}` : va >= 0 ? `va${va}` : typeof p.adapter === "bigint" ? `a${p.adapter}` : "");
+  }
+
+  /** Group one occurrence (`buffer` keeps occurrences on different buffers apart); in "bugcheck" mode, stop. */
+  private record(f: FindingInput, buffer: string): void {
+    if (this.mode === "off") return;
+    const { finding } = this.groups.add(f, buffer, this.kernel.clock.now);
+    if (this.mode !== "bugcheck") return;
+    const b = f.bugCheck;
+    const p = paramsOf(f);
+    const num = (v: unknown): number | bigint => (typeof v === "number" || typeof v === "bigint" ? v : 0);
+    const stop = b !== undefined ? new BugCheckError(b[0], b[1], b[2], b[3], b[4], `${f.code}: ${f.message}`) : new BugCheckError(DMASIM_VERIFIER_FINDING, ownCodeNumber(f.code), num(p.address ?? p.va), num(p.length), num(p.line ?? p.channel), `${f.code}: ${f.message}`);
+    this.stop ??= { code: stop.code, params: stop.params, finding, message: stop.message };
+    throw stop;
+  }
+
+  /** Group key of a buffer-table entry. */
+  private bufferKey(id: number): string {
+    return id >= 0 ? `b${this.history.serialOf(id)}` : "";
   }
 
   // ---- HAL observer ----
@@ -166,13 +218,21 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     const routineCode = e.routine.length;
     const site = this.sites.siteFor(adapterId * 2 ** 36 + e.length * 16 + (routineCode & 15));
     const contiguous = isContiguous(e.pfns);
-    this.table.addFields(KIND_COMMON_BUFFER, e.va, e.length, e.pages, e.logical, contiguous ? null : e.pfns, e.pfns[0] as number, dev, site, e.time);
+    const id = this.table.addFields(KIND_COMMON_BUFFER, e.va, e.length, e.pages, e.logical, contiguous ? null : e.pfns, e.pfns[0] as number, dev, site, e.time);
+    this.history.allocated(id, e.va);
+    this.truncation.add(id, e.logical, e.pages);
     this.resetCaches();
   }
 
   onCommonBufferFreed(e: CommonBufferEvent): void {
     const id = this.table.commonBufferAt(e.pfns[0] as number, e.va);
-    if (id >= 0 && this.table.stateOf(id) === STATE_LIVE) this.table.free(id);
+    if (id >= 0 && this.table.stateOf(id) === STATE_LIVE) {
+      this.table.free(id);
+      this.truncation.remove(id, e.logical, e.pages);
+    }
+    // Where the driver freed it, for a later double free or use after free (one stack per adapter, routine and length).
+    const site = this.freeSites.siteFor(this.adapterIdOf(e.adapter) * 2 ** 36 + e.length * 16 + (e.routine.length & 15));
+    this.history.freedAt(e.va, e.routine, this.freeSites.name(site), e.time);
     this.resetCaches();
   }
 
@@ -218,7 +278,10 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       const other = this.table.byPfn.get(s.pfns[p] as number);
       if (other >= 0 && this.table.stateOf(other) === STATE_LIVE) return -1;
     }
-    const id = this.table.add({ kind: KIND_TRANSFER, va: 0, length: s.length, pages, logical: s.logical - (s.logical % PAGE_SIZE), pfns: contiguous ? null : Int32Array.from(s.pfns), pfn0: s.pfns[0] as number, device: this.deviceId(s.device), site: -1, time: s.time ?? this.kernel.clock.now });
+    const logical = s.logical - (s.logical % PAGE_SIZE);
+    const id = this.table.add({ kind: KIND_TRANSFER, va: 0, length: s.length, pages, logical, pfns: contiguous ? null : Int32Array.from(s.pfns), pfn0: s.pfns[0] as number, device: this.deviceId(s.device), site: -1, time: s.time ?? this.kernel.clock.now });
+    this.history.allocated(id, null);
+    this.truncation.add(id, logical, pages);
     this.table.markInit(id, 0, pages * PAGE_SIZE);
     this.resetCaches();
     return id;
@@ -226,7 +289,11 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   transferUnmapped(handle: number): void {
     if (handle < 0) return;
-    if (this.table.stateOf(handle) === STATE_LIVE && this.table.kindOf(handle) === KIND_TRANSFER) this.table.free(handle);
+    const t = this.table;
+    if (t.stateOf(handle) === STATE_LIVE && t.kindOf(handle) === KIND_TRANSFER) {
+      t.free(handle);
+      this.truncation.remove(handle, t.logicalOf(handle), t.pagesOf(handle));
+    }
     this.resetCaches();
   }
 
@@ -277,7 +344,8 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   private checkDeviceMemory(m: VaMapping, va: number, length: number, write: boolean, width: number): void {
     if (width === 0) {
-      this.report({ code: "DEVICE_MEMORY_BULK_ACCESS", message: `a memcpy/memset-style ${write ? "store" : "load"} of ${length} bytes at ${formatVa(va)} on Device memory (${m.tag}): such routines may access it unaligned; use RtlCopyDeviceMemory/RtlFillDeviceMemory or a cached buffer`, params: { va, length, write } });
+      const id = this.table.commonBufferAt(m.pfns[0] as number, m.startVa);
+      this.record({ code: "DEVICE_MEMORY_BULK_ACCESS", message: `a memcpy/memset-style ${write ? "store" : "load"} of ${length} bytes at ${formatVa(va)} on Device memory (${m.tag}): such routines may access it unaligned; use RtlCopyDeviceMemory/RtlFillDeviceMemory or a cached buffer`, params: { va, length, write } }, id >= 0 ? this.bufferKey(id) : `map${m.startVa}`);
       return;
     }
     if (va % width !== 0 || length % width !== 0 || width > 8) {
@@ -343,7 +411,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
         else if (this.checkUninit && !t.fullyInitialised(id)) {
           const u = t.firstUninit(id, off, n);
           if (u >= 0) {
-            this.report({ code: "DMA_UNINITIALIZED_READ", device: dev.name, message: `${dev.name} read ${n} bytes at logical ${hexAddr(la)} of the common buffer at ${formatVa(t.vaOf(id))}; the line at offset ${u} was never written by the CPU or a device since allocation (it holds the fill pattern)`, params: { address: la, length: n, offset: u, va: t.vaOf(id) } });
+            this.uninitialized(dev, id, la, n, u);
             return;
           }
         }
@@ -380,7 +448,21 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       this.useAfterFree(dev, lid, fault.logical, fault.length, fault.write, iommuTuple);
       return;
     }
-    this.report({ code: "DMA_IOMMU_FAULT", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, ...iommuTuple], device: fault.device, message: `the IOMMU blocked a device ${fault.write ? "write" : "read"} of ${fault.length} bytes at logical ${hexAddr(fault.logical)} by ${fault.device} (${fault.reason}); ${fault.write ? "the write was dropped" : "the read completed with all-ones"}`, params: { address: fault.logical, length: fault.length, write: fault.write, reason: fault.reason } });
+    // LowPart of a live buffer's logical address above 4 GiB: a 64-bit address cut to 32 bits on the way to the device?
+    const cut = this.truncation.find(fault.logical);
+    const full = cut >= 0 ? t.logicalOf(cut) + ((((fault.logical - t.logicalOf(cut)) % 2 ** 32) + 2 ** 32) % 2 ** 32) : -1;
+    const truncated = cut >= 0 ? `; its low 32 bits match ${hexAddr(full)} in the live ${t.kindOf(cut) === KIND_COMMON_BUFFER ? `common buffer at ${formatVa(t.vaOf(cut))}` : "mapped transfer"} (logical ${hexAddr(t.logicalOf(cut))}): a 64-bit logical address truncated to 32 bits (LowPart only) by the driver or a 32-bit device register` : "";
+    const fill = fillPatternAddressHint(fault.logical);
+    this.record(
+      {
+        code: "DMA_IOMMU_FAULT",
+        bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, ...iommuTuple],
+        device: fault.device,
+        message: `the IOMMU blocked a device ${fault.write ? "write" : "read"} of ${fault.length} bytes at logical ${hexAddr(fault.logical)} by ${fault.device} (${fault.reason}); ${fault.write ? "the write was dropped" : "the read completed with all-ones"}${truncated}${fill}`,
+        params: { address: fault.logical, length: fault.length, write: fault.write, reason: fault.reason, ...(cut >= 0 ? { truncatedFrom: full } : {}), ...(fill === "" ? {} : { fillPattern: true }) },
+      },
+      cut >= 0 ? this.bufferKey(cut) : fill === "" ? "" : "fill",
+    );
   }
 
   // ---- Cache model ----
@@ -412,51 +494,90 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   // ---- helpers ----
 
+  /** A device read reached line `u` (offset in the buffer) that nobody wrote since allocation. */
+  private uninitialized(dev: { name: string }, id: number, la: number, n: number, u: number): void {
+    const t = this.table;
+    // What the device got: the fill pattern, unless the memory was written behind the verifier's back.
+    const line = new Uint8Array(Math.max(1, Math.min(64, PAGE_SIZE - (u % PAGE_SIZE), t.lengthOf(id) - u)));
+    const pa = t.physicalAt(id, u);
+    this.kernel.memory.read(pa, line);
+    const fill = isFillPatternData(line, pa);
+    const what = fill ? "it reads the never-written fill pattern EF BE AD DE (0xDEADBEEF): the driver never filled it in" : "it was not written through any mapping the verifier sees";
+    this.record({ code: "DMA_UNINITIALIZED_READ", device: dev.name, message: `${dev.name} read ${n} bytes at logical ${hexAddr(la)} of the common buffer at ${formatVa(t.vaOf(id))}; the line at offset ${u} was never written by the CPU or a device since allocation (${what})`, params: { address: la, length: n, offset: u, va: t.vaOf(id), fillPattern: fill } }, this.bufferKey(id));
+  }
+
   private tail(id: number, who: string, at: number, n: number, write: boolean, side: "CPU" | "device"): void {
     const t = this.table;
     const va = t.vaOf(id);
     const len = t.lengthOf(id);
     const where = side === "CPU" ? formatVa(at) : `logical ${hexAddr(at)}`;
-    this.report({
-      code: "CB_TAIL_ACCESS",
-      ...(write ? { bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0f, 5, BigInt(va) | 0xffff_0000_0000_0000n, side === "CPU" ? BigInt(at) | 0xffff_0000_0000_0000n : at] as const } : {}),
-      ...(side === "device" ? { device: who } : {}),
-      message: `${who} ${write ? "wrote" : "read"} ${n} bytes at ${where}, past the ${len} bytes of the common buffer at ${formatVa(va)}: the rest of its last page is inaccessible`,
-      params: { address: at, length: n, write, bufferLength: len, va },
-    });
+    this.record(
+      {
+        code: "CB_TAIL_ACCESS",
+        ...(write ? { bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0f, 5, BigInt(va) | 0xffff_0000_0000_0000n, side === "CPU" ? BigInt(at) | 0xffff_0000_0000_0000n : at] as const } : {}),
+        ...(side === "device" ? { device: who } : {}),
+        message: `${who} ${write ? "wrote" : "read"} ${n} bytes at ${where}, past the ${len} bytes of the common buffer at ${formatVa(va)}: the rest of its last page is inaccessible`,
+        params: { address: at, length: n, write, bufferLength: len, va },
+      },
+      this.bufferKey(id),
+    );
   }
 
   private outside(dev: { name: string }, la: number, pa: number, n: number, write: boolean): void {
     const isa = this.isIsa(dev.name);
-    const alias = this.truncationAlias(la, isa ? [24] : [32, 28, 24]);
+    // The same wild address tends to repeat (a chip re-fetching its descriptor): search once per address until buffers change.
+    const memoKey = la * 2 + (isa ? 1 : 0);
+    if (memoKey !== this.aliasKey) {
+      this.aliasKey = memoKey;
+      this.aliasResult = this.truncationAlias(la, isa ? [24] : [32, 28, 24]);
+    }
+    const alias = this.aliasResult;
     if (alias !== null && isa) {
-      this.report({ code: "ISA_DMA_ABOVE_16MB", device: dev.name, message: `${dev.name} (system DMA) ${write ? "wrote" : "read"} ${n} bytes at ${hexAddr(la)}: the buffer it was meant for is at ${hexAddr(alias.address)}, at or above 16 MiB, which the 8237's 24 address bits cannot reach`, params: { address: alias.address, length: n, channel: -1, truncated: la } });
+      this.record({ code: "ISA_DMA_ABOVE_16MB", device: dev.name, message: `${dev.name} (system DMA) ${write ? "wrote" : "read"} ${n} bytes at ${hexAddr(la)}: the buffer it was meant for is at ${hexAddr(alias.address)}, at or above 16 MiB, which the 8237's 24 address bits cannot reach`, params: { address: alias.address, length: n, channel: -1, truncated: la } }, this.bufferKey(alias.id));
       return;
     }
     const near = alias !== null ? ` (it is ${hexAddr(alias.address)}, a live buffer's logical address, truncated to ${alias.bits} bits)` : this.nearestBuffer(pa >= 0 ? pa : la);
-    this.report({ code: "DMA_OUTSIDE_BUFFER", device: dev.name, message: `${dev.name} ${write ? "wrote" : "read"} ${n} bytes at logical ${hexAddr(la)}${pa >= 0 && pa !== la ? ` (physical ${hexAddr(pa)})` : ""}, which is no common buffer or mapped transfer${near}`, params: { address: la, length: n, write, physical: pa } });
+    const fill = fillPatternAddressHint(la);
+    this.record(
+      {
+        code: "DMA_OUTSIDE_BUFFER",
+        device: dev.name,
+        message: `${dev.name} ${write ? "wrote" : "read"} ${n} bytes at logical ${hexAddr(la)}${pa >= 0 && pa !== la ? ` (physical ${hexAddr(pa)})` : ""}, which is no common buffer or mapped transfer${near}${fill}`,
+        params: { address: la, length: n, write, physical: pa, ...(alias === null ? {} : { truncatedFrom: alias.address }), ...(fill === "" ? {} : { fillPattern: true }) },
+      },
+      // Accesses outside any buffer group by the buffer they were cut from, else by whether they are the fill pattern.
+      alias !== null ? this.bufferKey(alias.id) : fill === "" ? "" : "fill",
+    );
   }
 
   private useAfterFree(dev: { name: string }, id: number, la: number, n: number, write: boolean, iommu: [number, bigint, bigint, number] | null): void {
     const t = this.table;
-    this.report({
-      code: "DMA_USE_AFTER_FREE",
-      ...(iommu === null ? {} : { bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, ...iommu] as const }),
-      device: dev.name,
-      message: `${dev.name} ${write ? "wrote" : "read"} ${n} bytes at logical ${hexAddr(la)} of ${t.kindOf(id) === KIND_TRANSFER ? "a transfer" : `the common buffer at ${formatVa(t.vaOf(id))}`} (${t.lengthOf(id)} bytes) after it was ${t.kindOf(id) === KIND_TRANSFER ? "unmapped" : "freed"}${iommu === null ? "" : " (the IOMMU blocked it)"}`,
-      params: { address: la, length: n, write, va: t.vaOf(id) },
-    });
+    const transfer = t.kindOf(id) === KIND_TRANSFER;
+    const first = transfer ? undefined : this.history.freeOf(t.vaOf(id));
+    this.record(
+      {
+        code: "DMA_USE_AFTER_FREE",
+        ...(iommu === null ? {} : { bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, ...iommu] as const }),
+        device: dev.name,
+        message: `${dev.name} ${write ? "wrote" : "read"} ${n} bytes at logical ${hexAddr(la)} of ${transfer ? "a transfer" : `the common buffer at ${formatVa(t.vaOf(id))}`} (${t.lengthOf(id)} bytes) after it was ${transfer ? "unmapped" : "freed"}${iommu === null ? "" : " (the IOMMU blocked it)"}${firstFreeHint(first)}`,
+        params: { address: la, length: n, write, va: t.vaOf(id), ...(first === undefined ? {} : { firstFreeSite: first.site, firstFreeRoutine: first.routine, firstFreeTime: first.time }) },
+      },
+      this.bufferKey(id),
+    );
   }
 
   private physicalUsed(dev: { name: string }, id: number, la: number, n: number, write: boolean, iommu: [number, bigint, bigint, number] | null): void {
     const t = this.table;
-    this.report({
-      code: "DMA_PHYSICAL_ADDRESS_USED",
-      ...(iommu === null ? {} : { bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, ...iommu] as const }),
-      device: dev.name,
-      message: `${dev.name} ${write ? "wrote" : "read"} at ${hexAddr(la)}, the physical address of the common buffer at ${formatVa(t.vaOf(id))}; its logical address is ${hexAddr(t.logicalOf(id))} (give the device the LogicalAddress, not MmGetPhysicalAddress)${iommu === null ? "" : "; the IOMMU blocked it"}`,
-      params: { address: la, length: n, write, logical: t.logicalOf(id) },
-    });
+    this.record(
+      {
+        code: "DMA_PHYSICAL_ADDRESS_USED",
+        ...(iommu === null ? {} : { bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, ...iommu] as const }),
+        device: dev.name,
+        message: `${dev.name} ${write ? "wrote" : "read"} at ${hexAddr(la)}, the physical address of the common buffer at ${formatVa(t.vaOf(id))}; its logical address is ${hexAddr(t.logicalOf(id))} (give the device the LogicalAddress, not MmGetPhysicalAddress)${iommu === null ? "" : "; the IOMMU blocked it"}`,
+        params: { address: la, length: n, write, logical: t.logicalOf(id) },
+      },
+      this.bufferKey(id),
+    );
   }
 
   /**
@@ -464,7 +585,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
    * 24-bit ISA page register, a 28-bit PLX descriptor pointer, a 32-bit
    * register)? Searched only when an access already went astray.
    */
-  private truncationAlias(la: number, widths: readonly number[]): { bits: number; address: number } | null {
+  private truncationAlias(la: number, widths: readonly number[]): { bits: number; address: number; id: number } | null {
     const t = this.table;
     const top = this.kernel.memory.size;
     for (const bits of widths) {
@@ -474,7 +595,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
         const id = t.byPfn.get(Math.floor(a / PAGE_SIZE));
         if (id < 0 || t.stateOf(id) !== STATE_LIVE) continue;
         const lo = t.logicalOf(id);
-        if (a >= lo && a < lo + (t.pagesOf(id)) * PAGE_SIZE) return { bits, address: a };
+        if (a >= lo && a < lo + (t.pagesOf(id)) * PAGE_SIZE) return { bits, address: a, id };
       }
     }
     return null;
@@ -499,6 +620,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   private resetCaches(): void {
     this.fastId = -1;
+    this.aliasKey = -1;
     this.lastMapping = null;
     this.lastMappingId = -1;
     this.lastPfn = -1;
