@@ -18,7 +18,8 @@ async function fixtureRun(profile = "x64-desktop"): Promise<RunRecord> {
   return executeScenario(fixture, { name: fixture.name, profile: builtinProfile(profile), seed: 1, uptimeSeconds: 0, verifier: "collect" });
 }
 
-const finding = (params: Finding["params"]): Finding => ({ code: "CB_TAIL_ACCESS", message: "access past Length", routine: "cpu", device: "plx9656", time: 0, seq: 1, ...(params === undefined ? {} : { params }) });
+// A grouped finding with any params (the report reads them without knowing the code).
+const finding = (params?: Readonly<Record<string, number | bigint>>, more: Partial<Finding> = {}): Finding => ({ code: "CB_TAIL_ACCESS", message: "access past Length", routine: "cpu", device: "plx9656", time: 0, seq: 1, count: 1, lastTime: 0, occurrences: [], ...(params === undefined ? {} : { params }), ...more }) as Finding;
 
 describe("HTML report", () => {
   it("is one self-contained file: inline style and script, no external URL, embedded data", async () => {
@@ -131,25 +132,52 @@ describe("terminal summary and --json", () => {
     expect(renderRunSummary(r, plain)).toBe(["OK  demo-x on arm64-soc (arm64, 8 GiB RAM, seed 7, 2 h uptime, verifier collect)", "  line one", "", "  t", "  a  b", "  -  -", "  1  x", ""].join("\n"));
   });
 
-  it("findings are counted in the status and listed; a bug check makes the run FAILED", () => {
-    const base: RunRecord = { scenario: "s", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "collect", result: { ok: true, summary: [], findings: [{ ...finding(undefined), bugCheck: [0xe6, 0x13, 1, 0, 2] }] } };
+  it("findings are counted in the status and listed; a bug check makes the run a STOP with its code, name and parameters (not ok)", () => {
+    const base: RunRecord = { scenario: "s", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "collect", result: { ok: true, summary: [], findings: [finding(undefined, { bugCheck: [0xe6, 0x13, 1, 0, 2] })] } };
     const text = renderRunSummary(base, plain);
     expect(text.startsWith("OK, 1 finding  s on")).toBe(true);
     expect(text).toContain("1 verifier finding:");
     expect(text).toContain("CB_TAIL_ACCESS (cpu / plx9656): access past Length [0xE6, 0x13, 0x1, 0x0, 0x2]");
-    const stopped: RunRecord = { ...base, result: null, error: { kind: "bugcheck", message: "*** STOP: 0x000000E6" } };
-    expect(renderRunSummary(stopped, plain)).toContain("*** STOP: 0x000000E6");
-    expect(renderRunSummary(stopped, plain).startsWith("FAILED  s on")).toBe(true);
-    expect(renderRunsSummary([base, stopped], plain)).toContain("1 of 2 runs ok, 1 verifier finding");
+    const stopped: RunRecord = { ...base, result: null, error: { kind: "bugcheck", message: "*** STOP: 0xE6 (0x7, 0x1, 0x1, 0x0)", bugCheck: { code: 0xe6, params: [7, 1n, 1, 0] } } };
+    expect(renderRunSummary(stopped, plain)).toContain("*** STOP: 0xE6 (0x7, 0x1, 0x1, 0x0)");
+    expect(renderRunSummary(stopped, plain).startsWith("STOP 0xE6 DRIVER_VERIFIER_DMA_VIOLATION (0x7, 0x1, 0x1, 0x0)  s on")).toBe(true);
+    expect(renderRunsSummary([base, stopped], plain)).toContain("1 of 2 runs ok, 1 stopped by a bug check, 1 verifier finding");
+    const lineOnly: RunRecord = { ...stopped, error: { kind: "bugcheck", message: "*** STOP: 0x000000E6" } };
+    expect(renderRunSummary(lineOnly, plain).startsWith("STOPPED  s on")).toBe(true);
   });
 
   it("lists at most 10 findings in the terminal and counts them by code", () => {
-    const many = Array.from({ length: 12 }, (_, i) => ({ ...finding(undefined), code: i < 11 ? "DMA_OUTSIDE_BUFFER" : "CB_TAIL_ACCESS", seq: i }));
+    const many = Array.from({ length: 12 }, (_, i) => finding(undefined, { code: i < 11 ? "DMA_OUTSIDE_BUFFER" : "CB_TAIL_ACCESS", seq: i }));
     const r: RunRecord = { scenario: "s", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "collect", result: { ok: true, summary: [], findings: many } };
     const text = renderRunSummary(r, plain);
     expect(text).toContain("12 verifier findings (11 DMA_OUTSIDE_BUFFER, 1 CB_TAIL_ACCESS):");
     expect(text.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(10);
     expect(text).toContain("… and 2 more");
+  });
+
+  it("a grouped finding is shown once with its count and first and last time: terminal, --json and HTML", () => {
+    const occurrences = [0, 1, 2].map((i) => ({ time: 1000 + i * 500, seq: i, message: `write ${i}`, params: { address: 0x1000 + 4 * i } }));
+    const grouped = finding({ address: 0x1000 }, { code: "DMA_PHYSICAL_ADDRESS_USED", message: "write 0", count: 62, time: 1000, lastTime: 31_500, occurrences });
+    const r: RunRecord = { scenario: "s", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "collect", result: { ok: true, summary: [], findings: [grouped] } };
+    const text = renderRunSummary(r, plain);
+    expect(text).toContain("1 verifier finding, 62 occurrences:");
+    expect(text.split("\n").filter((l) => l.startsWith("  - "))).toEqual(["  - DMA_PHYSICAL_ADDRESS_USED (cpu / plx9656) ×62 from 1 us to 31.5 us, first: write 0"]);
+    const j = JSON.parse(JSON.stringify(runToJson(r))) as { findings: Record<string, unknown>[]; findingOccurrences: number };
+    expect(j.findings).toHaveLength(1);
+    expect(j.findings[0]).toMatchObject({ code: "DMA_PHYSICAL_ADDRESS_USED", count: 62, time: 1000, lastTime: 31_500, occurrences: [{ time: 1000, message: "write 0", params: { address: 0x1000 } }, { seq: 1 }, { seq: 2 }] });
+    expect(j.findingOccurrences).toBe(62);
+    const html = renderHtmlReport([r]);
+    expect(html.match(/<li><code>DMA_PHYSICAL_ADDRESS_USED/g)).toHaveLength(1);
+    expect(html).toContain("×62 from 1 us to 31.5 us");
+    expect(html).toContain("1 finding, 62 occurrences: 62 × DMA_PHYSICAL_ADDRESS_USED");
+    expect(html).toMatch(/"findings":\[\{"code":"DMA_PHYSICAL_ADDRESS_USED","message":"write 0","count":62/);
+  });
+
+  it("findings from a user module without a count read as one occurrence each", () => {
+    const plainFinding = { code: "DMA_DOUBLE_FREE", message: "freed twice", time: 5, seq: 1 } as unknown as Finding;
+    const r: RunRecord = { scenario: "s", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "collect", result: { ok: true, summary: [], findings: [plainFinding] } };
+    expect(renderRunSummary(r, plain)).toContain("1 verifier finding:\n  - DMA_DOUBLE_FREE: freed twice");
+    expect(runToJson(r)["findings"]).toEqual([{ code: "DMA_DOUBLE_FREE", message: "freed twice", time: 5, seq: 1, count: 1, lastTime: 5 }]);
   });
 
   it("tables longer than 40 rows are named, not printed", () => {
@@ -160,7 +188,7 @@ describe("terminal summary and --json", () => {
 
   it("--json holds allocations with addresses, findings with hex bug-check parameters, statistics and the trace summary", async () => {
     const r = await fixtureRun();
-    const withFinding: RunRecord = { ...r, result: { ...(r.result ?? { ok: true, summary: [] }), findings: [{ ...finding({ va: 0xffff_c000_0000_0000n }), bugCheck: [0xe6, 0x13n, 1, 0, 2] }] } };
+    const withFinding: RunRecord = { ...r, result: { ...(r.result ?? { ok: true, summary: [] }), findings: [finding({ va: 0xffff_c000_0000_0000n }, { bugCheck: [0xe6, 0x13n, 1, 0, 2] })] } };
     const j = JSON.parse(JSON.stringify(runToJson(withFinding))) as Record<string, unknown>;
     expect(j["scenario"]).toBe("fixture-buffers");
     expect(j["passed"]).toBe(false);

@@ -11,7 +11,7 @@ import { fragmentationPanels } from "./fragmentation-chart.ts";
 import { type MemorySnapshot, snapshotMemory } from "./memory-snapshot.ts";
 import { reportPage } from "./page/page-script.ts";
 import { REPORT_CSS } from "./page/page-style.ts";
-import { type RunRecord, runFindings, runMachine, runOk } from "./run-record.ts";
+import { findingCount, type RunRecord, runFindings, runMachine, runOccurrences, runOk, runOutcome } from "./run-record.ts";
 import { findingLine, runBadge, runHeader } from "./summary.ts";
 import { cellText } from "./text-table.ts";
 import { buildTimeline } from "./timeline.ts";
@@ -76,7 +76,7 @@ const LEGEND: readonly [string, string][] = [
 
 function badgeHtml(r: RunRecord): string {
   const text = runBadge(r);
-  const cls = !runOk(r) ? "fail" : text === "OK" ? "pass" : "warn";
+  const cls = runOutcome(r).kind !== "ok" ? "fail" : text === "OK" ? "pass" : "warn";
   return `<span class="badge ${cls}">${escapeHtml(text)}</span>`;
 }
 
@@ -106,7 +106,9 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
   if (r.description !== "") parts.push(`<p class="muted">${escapeHtml(r.description)}</p>`);
   const summary = r.result?.summary ?? [];
   if (summary.length > 0) parts.push(`<pre class="summary">${escapeHtml(summary.join("\n"))}</pre>`);
-  if (r.error !== undefined) parts.push(`<p class="stop">${escapeHtml(r.error.message)}</p>`);
+  const outcome = runOutcome(r);
+  if (outcome.kind === "stopped") parts.push(`<p class="stop">${escapeHtml(outcome.stop.message)}</p>`);
+  else if (r.error !== undefined) parts.push(`<p class="stop">${escapeHtml(r.error.message)}</p>`);
   parts.push(`<h3>Physical memory</h3>`);
   if (memory === null) parts.push(`<p class="muted">The scenario did not return its machine, so there is no memory map.</p>`);
   else {
@@ -132,8 +134,9 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
   if (findings.length === 0) parts.push(`<p class="muted">None${r.verifier === "off" ? " (the verifier was off)" : ""}.</p>`);
   else {
     const byCode = new Map<string, number>();
-    for (const f of findings) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
-    parts.push(`<p class="muted">${[...byCode].map(([c, n]) => `${n} × ${escapeHtml(c)}`).join(", ")}</p>`);
+    for (const f of findings) byCode.set(f.code, (byCode.get(f.code) ?? 0) + findingCount(f));
+    const occurrences = runOccurrences(r);
+    parts.push(`<p class="muted">${findings.length} finding${findings.length === 1 ? "" : "s"}${occurrences > findings.length ? `, ${occurrences} occurrences` : ""}: ${[...byCode].map(([c, n]) => `${n} × ${escapeHtml(c)}`).join(", ")}</p>`);
     parts.push(`<ol class="findings">`);
     findings.slice(0, MAX_HTML_FINDINGS).forEach((f, fi) => {
       const links = (findingBuffers[fi] ?? []).map((b) => `<a href="#${id}" data-buffer="${b}">buffer #${b}</a>`).join(" ");
@@ -154,7 +157,7 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
     buffers: buffers.map((b) => ({ ...b, findings: findingsOf.get(b.id) ?? [] })),
     timeline,
     fragmentation: frag,
-    findings: findings.map((f, fi) => ({ code: f.code, message: f.message, buffers: findingBuffers[fi] ?? [] })),
+    findings: findings.map((f, fi) => ({ code: f.code, message: f.message, count: findingCount(f), buffers: findingBuffers[fi] ?? [] })),
   };
   return { html: parts.join("\n"), data };
 }

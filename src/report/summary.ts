@@ -5,9 +5,10 @@
  * tests pass `plain`).
  */
 import { formatSize } from "../core/address.ts";
+import { bugCheckText } from "../core/bugcheck.ts";
 import type { Finding } from "../core/findings.ts";
 import { renderTable } from "./text-table.ts";
-import { type RunRecord, runFindings, runOk } from "./run-record.ts";
+import { findingCount, type RunRecord, runFindings, runOccurrences, runOutcome } from "./run-record.ts";
 
 export type StyleName = "bold" | "dim" | "red" | "green" | "yellow" | "cyan";
 export type Style = (style: StyleName, text: string) => string;
@@ -22,11 +23,30 @@ function formatUptime(seconds: number): string {
   return h >= 1 ? `${Number.isInteger(h) ? h : h.toFixed(1)} h uptime` : `${Math.round(seconds)} s uptime`;
 }
 
-/** Convert a finding's bigints and numbers into short readable text. */
+/** Simulated time, short: 850 ns, 12.5 us, 3.2 ms, 1.5 s. */
+export function formatTime(ns: number): string {
+  if (!Number.isFinite(ns)) return "?";
+  const t = (x: number): string => Number(x.toPrecision(4)).toString();
+  if (ns < 1000) return `${t(ns)} ns`;
+  if (ns < 1e6) return `${t(ns / 1e3)} us`;
+  if (ns < 1e9) return `${t(ns / 1e6)} ms`;
+  return `${t(ns / 1e9)} s`;
+}
+
+/** "×62 from 1.2 us to 15.3 us" for a finding that happened more than once, else "". */
+export function findingRepeat(f: Finding): string {
+  const n = findingCount(f);
+  if (n === 1) return "";
+  const last = typeof f.lastTime === "number" ? f.lastTime : f.time;
+  return `×${n} from ${formatTime(f.time)} to ${formatTime(last)}`;
+}
+
+/** One finding as one line: code, where, how often, message (the first occurrence's), bug check. */
 export function findingLine(f: Finding): string {
   const where = [f.routine, f.device].filter((x) => x !== undefined).join(" / ");
   const bc = f.bugCheck === undefined ? "" : ` [0x${f.bugCheck[0].toString(16).toUpperCase()}, ${f.bugCheck.slice(1).map((p) => `0x${p.toString(16).toUpperCase()}`).join(", ")}]`;
-  return `${f.code}${where === "" ? "" : ` (${where})`}: ${f.message}${bc}`;
+  const repeat = findingRepeat(f);
+  return `${f.code}${where === "" ? "" : ` (${where})`}${repeat === "" ? "" : ` ${repeat}, first`}: ${f.message}${bc}`;
 }
 
 export function runHeader(r: RunRecord): string {
@@ -36,18 +56,26 @@ export function runHeader(r: RunRecord): string {
 /** Findings listed one by one in the terminal; the rest are counted by code. */
 export const MAX_TERMINAL_FINDINGS = 10;
 
-/** "OK", "OK, 2 findings" or "FAILED" for a run. */
+/** "OK", "OK, 2 findings", "FAILED", or the bug check a run stopped with ("STOP 0xE6 DRIVER_VERIFIER_DMA_VIOLATION (0x26, …)"). */
 export function runBadge(r: RunRecord): string {
+  const o = runOutcome(r);
+  if (o.kind === "stopped") return o.stop.code === null ? "STOPPED" : `STOP ${bugCheckText(o.stop.code, o.stop.params)}`;
+  if (o.kind === "failed") return "FAILED";
   const n = runFindings(r).length;
-  if (!runOk(r)) return "FAILED";
   return n === 0 ? "OK" : `OK, ${n} finding${n === 1 ? "" : "s"}`;
+}
+
+/** "3 verifier findings" or "3 verifier findings, 70 occurrences". */
+function findingsCount(findings: number, occurrences: number): string {
+  return `${findings} verifier finding${findings === 1 ? "" : "s"}${occurrences > findings ? `, ${occurrences} occurrences` : ""}`;
 }
 
 /** One run: header with its status, summary lines, tables, findings, stop reason. */
 export function renderRunSummary(r: RunRecord, style: Style = plain): string {
   const out: string[] = [];
   const badgeText = runBadge(r);
-  const badge = !runOk(r) ? style("red", badgeText) : badgeText === "OK" ? style("green", badgeText) : style("yellow", badgeText);
+  const outcome = runOutcome(r);
+  const badge = outcome.kind !== "ok" ? style("red", badgeText) : badgeText === "OK" ? style("green", badgeText) : style("yellow", badgeText);
   out.push(`${badge}  ${style("bold", runHeader(r))}`);
   for (const line of r.result?.summary ?? []) out.push(`  ${line}`);
   for (const [name, rows] of Object.entries(r.result?.tables ?? {})) {
@@ -64,21 +92,25 @@ export function renderRunSummary(r: RunRecord, style: Style = plain): string {
     const byCode = new Map<string, number>();
     for (const f of findings) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
     const counts = [...byCode].map(([c, n]) => `${n} ${c}`).join(", ");
-    out.push("", `  ${style("yellow", `${findings.length} verifier finding${findings.length === 1 ? "" : "s"}${byCode.size > 1 || findings.length > MAX_TERMINAL_FINDINGS ? ` (${counts})` : ""}:`)}`);
+    out.push("", `  ${style("yellow", `${findingsCount(findings.length, runOccurrences(r))}${byCode.size > 1 || findings.length > MAX_TERMINAL_FINDINGS ? ` (${counts})` : ""}:`)}`);
     for (const f of findings.slice(0, MAX_TERMINAL_FINDINGS)) out.push(`  - ${findingLine(f)}`);
     if (findings.length > MAX_TERMINAL_FINDINGS) out.push(`  … and ${findings.length - MAX_TERMINAL_FINDINGS} more (see --json or the HTML report)`);
   }
-  if (r.error !== undefined) out.push(`  ${style("red", r.error.kind === "bugcheck" ? r.error.message : `error: ${r.error.message}`)}`);
-  else if (r.result !== null && !r.result.ok) out.push(`  ${style("red", "the scenario did not complete what it set out to do")}`);
+  if (outcome.kind === "stopped") out.push(`  ${style("red", outcome.stop.message)}`);
+  else if (r.error !== undefined) out.push(`  ${style("red", `error: ${r.error.message}`)}`);
+  else if (outcome.kind === "failed") out.push(`  ${style("red", outcome.reason)}`);
   return out.join("\n") + "\n";
 }
 
 /** Several runs (the demo): each run, then a closing count. */
 export function renderRunsSummary(runs: readonly RunRecord[], style: Style = plain): string {
   const parts = runs.map((r) => renderRunSummary(r, style));
-  const ok = runs.filter(runOk).length;
+  const outcomes = runs.map(runOutcome);
+  const ok = outcomes.filter((o) => o.kind === "ok").length;
+  const stopped = outcomes.filter((o) => o.kind === "stopped").length;
   const findings = runs.reduce((s, r) => s + runFindings(r).length, 0);
-  const line = `${ok} of ${runs.length} run${runs.length === 1 ? "" : "s"} ok, ${findings} verifier finding${findings === 1 ? "" : "s"}`;
+  const occurrences = runs.reduce((s, r) => s + runOccurrences(r), 0);
+  const line = `${ok} of ${runs.length} run${runs.length === 1 ? "" : "s"} ok${stopped === 0 ? "" : `, ${stopped} stopped by a bug check`}, ${findingsCount(findings, occurrences)}`;
   parts.push(ok === runs.length ? style("green", line) + "\n" : style("red", line) + "\n");
   return parts.join("\n");
 }

@@ -41,10 +41,10 @@ describe("common-buffer-walkthrough scenario", () => {
     expect(r.summary.join("\n")).toMatch(/_CCA 0/);
   });
 
-  it("with the verifier in bugcheck mode the walkthrough skips its deliberate use of the physical address and completes", () => {
-    const r = s.run({ profile: "x64-iommu", seed: 1, uptimeSeconds: 0, verifier: "bugcheck" }) as Awaited<ReturnType<typeof s.run>>;
-    expect(r.ok).toBe(true);
-    expect(r.findings).toEqual([]);
+  it("with the verifier in bugcheck mode its deliberate use of the physical address under the IOMMU stops the machine (0xE6 / 0x26)", () => {
+    expect(() => s.run({ profile: "x64-iommu", seed: 1, uptimeSeconds: 0, verifier: "bugcheck" })).toThrow(/STOP: 0xE6 \(0x26,/);
+    const r = s.run({ profile: "x64-desktop", seed: 1, uptimeSeconds: 0, verifier: "bugcheck" }) as Awaited<ReturnType<typeof s.run>>;
+    expect([r.ok, r.findings]).toEqual([true, []]);
   });
 
   it("on x64-server it runs with another device chosen by params.device", () => {

@@ -50,7 +50,7 @@ export function reportPage(): void {
     buffers: Buffer[];
     timeline: Timeline | null;
     fragmentation: FragSeries[] | null;
-    findings: { code: string; message: string; buffers: number[] }[];
+    findings: { code: string; message: string; count: number; buffers: number[] }[];
   }
 
   const dataEl = document.getElementById("dmasim-data");
@@ -257,7 +257,7 @@ export function reportPage(): void {
         ["Length", `${buf.length} bytes (${buf.pages} page${buf.pages === 1 ? "" : "s"}, ${buf.pages * 4096 - buf.length} bytes of tail)`],
         ["Cache attribute", (buf.cache || "unknown") + (buf.deviceMemory ? " (ARM64 Device memory)" : "")],
         ["Lifetime", `${buf.allocatedAt === null ? "?" : time(buf.allocatedAt)} – ${buf.freedAt === null ? "live" : time(buf.freedAt)}`],
-        ["Findings", buf.findings.length === 0 ? "none" : buf.findings.map((f) => run.findings[f]?.code ?? "?").join(", ")],
+        ["Findings", buf.findings.length === 0 ? "none" : buf.findings.map((f) => { const x = run.findings[f]; return x === undefined ? "?" : x.count > 1 ? `${x.code} ×${x.count}` : x.code; }).join(", ")],
       ];
       panel.replaceChildren();
       const dl = document.createElement("dl");
