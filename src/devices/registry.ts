@@ -8,8 +8,7 @@ import { e1000Model } from "./e1000.ts";
 
 /** The process-wide registry bootMachine consults (models are configuration, not machine state). */
 export const deviceModels = new DeviceModelRegistry();
-for (const m of [genericModel, sb16Model, plx9656Model] as DeviceModel[]) deviceModels.register(m);
-deviceModels.register(e1000Model as DeviceModel);
+for (const m of [genericModel, sb16Model, plx9656Model, e1000Model]) deviceModels.register(m);
 
 /** Register a device model by its name, so profiles can say `"model": "<name>"`. RangeError if the name is taken. */
 export function registerDeviceModel(model: DeviceModel): void {

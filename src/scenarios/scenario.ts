@@ -51,4 +51,10 @@ export interface Scenario {
   /** Profile used when none is given. */
   readonly defaultProfile: string;
   run(opts: ScenarioOptions): Promise<ScenarioResult> | ScenarioResult;
+  /**
+   * Check the run's settings before anything boots: throw a RangeError (or
+   * TypeError) naming the bad setting. The command reports it as bad usage
+   * (exit 2) instead of a failed run.
+   */
+  checkParams?(settings: { readonly uptimeSeconds: number; readonly params?: Readonly<Record<string, unknown>> }): void;
 }

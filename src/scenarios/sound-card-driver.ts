@@ -32,12 +32,10 @@ import { READ_PORT_UCHAR, WRITE_PORT_UCHAR } from "../kernel/io-space.ts";
 import { deviceDescription, DEVICE_DESCRIPTION_VERSION, type DMA_ADAPTER, DmaWidth, InterfaceType, KeepObject, type MapRegisterBase } from "../hal/types.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { type KDPC, KeCancelTimer, KeInitializeDpc, KeInitializeTimer, KeInsertQueueDpc, KeSetTimer, type KTIMER } from "../kernel/dpc.ts";
-import { interruptResources, IoConnectInterrupt, IoDisconnectInterrupt, type KINTERRUPT } from "../kernel/interrupt.ts";
+import { IoConnectInterrupt, IoDisconnectInterrupt, type KINTERRUPT, Latched, LevelSensitive } from "../kernel/interrupt.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
-
-/** The card's I/O base (from its resources; the SB16 default). */
-const SB_BASE = 0x220;
+import { CM_RESOURCE_INTERRUPT_LATCHED, type CM_RESOURCE_LIST, CmResourceShareShared, CmResourceTypeDma, CmResourceTypeInterrupt, CmResourceTypePort, descriptorsOfType, deviceResources } from "../kernel/resources.ts";
 
 export interface SoundDriverConfig {
   /** Common buffer size in bytes (a multiple of PAGE_SIZE); the block is half of it. Default 16 KiB (the DDK SB16 sample's MAXLEN_DMA_BUFFER). */
@@ -83,6 +81,8 @@ export interface SoundDeviceExtension {
   /** What each DPC saw and did: ReadDmaCounter's value and the half it refilled (or scheduled). */
   counterReads: number[];
   refilledHalves: number[];
+  /** The card's first I/O port, from its translated port resource. */
+  portBase: number;
 }
 
 function ext(fdo: DEVICE_OBJECT): SoundDeviceExtension {
@@ -112,6 +112,7 @@ export function SoundAddDevice(fdo: DEVICE_OBJECT, config: SoundDriverConfig): v
     refills: 0,
     counterReads: [],
     refilledHalves: [],
+    portBase: 0,
   };
   fdo.DeviceExtension = e as unknown as Record<string, unknown>;
 }
@@ -120,21 +121,29 @@ function bits(e: SoundDeviceExtension): 8 | 16 {
   return e.config.bitsPerSample ?? 16;
 }
 
-/** The card's DMA channel for the format, from the device's resources: 16-bit data on the 16-bit channel, 8-bit on the 8-bit one. */
-function dmaChannelFor(fdo: DEVICE_OBJECT, bitsPerSample: 8 | 16): number {
-  const list = fdo.pdo.config.dmaChannels ?? [];
-  return bitsPerSample === 16 ? (list.find((c) => c >= 5) ?? 5) : (list.find((c) => c < 4) ?? 1);
-}
-
-/** IRP_MN_START_DEVICE (PASSIVE_LEVEL). */
-export function SoundStartDevice(k: Kernel, fdo: DEVICE_OBJECT): NTSTATUS {
+/**
+ * IRP_MN_START_DEVICE (PASSIVE_LEVEL). The card's port base, interrupt and
+ * DMA channels come from the start IRP's translated resources
+ * (AllocatedResourcesTranslated; by default the PnP manager's list for the
+ * device): 16-bit data on the 16-bit channel, 8-bit on the 8-bit one. A list
+ * without a port, an interrupt or the channel fails the start with
+ * STATUS_DEVICE_CONFIGURATION_ERROR.
+ */
+export function SoundStartDevice(k: Kernel, fdo: DEVICE_OBJECT, resources: CM_RESOURCE_LIST = deviceResources(k, fdo).translated): NTSTATUS {
   const e = ext(fdo);
   const size = e.config.bufferBytes;
+  const port = descriptorsOfType(resources, CmResourceTypePort)[0]?.u.Port;
+  const irq = descriptorsOfType(resources, CmResourceTypeInterrupt)[0];
+  const channel = descriptorsOfType(resources, CmResourceTypeDma)
+    .map((d) => d.u.Dma?.Channel ?? -1)
+    .find((c) => (bits(e) === 16 ? c >= 5 : c >= 0 && c < 4));
+  if (port === undefined || irq?.u.Interrupt === undefined || channel === undefined) return STATUS.DEVICE_CONFIGURATION_ERROR;
+  e.portBase = Number(port.Start.QuadPart);
   const desc = deviceDescription({
     Version: DEVICE_DESCRIPTION_VERSION,
     Master: false,
     AutoInitialize: true,
-    DmaChannel: dmaChannelFor(fdo, bits(e)),
+    DmaChannel: channel,
     DmaWidth: bits(e) === 16 ? DmaWidth.Width16Bits : DmaWidth.Width8Bits,
     InterfaceType: InterfaceType.Isa,
     MaximumLength: size,
@@ -157,9 +166,10 @@ export function SoundStartDevice(k: Kernel, fdo: DEVICE_OBJECT): NTSTATUS {
     return STATUS.INSUFFICIENT_RESOURCES;
   }
   MmBuildMdlForNonPagedPool(k, mdl);
-  const r = interruptResources(fdo);
+  const r = irq.u.Interrupt;
   const io: { value: KINTERRUPT | null } = { value: null };
-  const st = IoConnectInterrupt(k, io, SoundIsr, fdo, r.Vector, r.Irql, r.SynchronizeIrql, r.InterruptMode, r.ShareVector);
+  const mode = (irq.Flags & CM_RESOURCE_INTERRUPT_LATCHED) !== 0 ? Latched : LevelSensitive;
+  const st = IoConnectInterrupt(k, io, SoundIsr, fdo, r.Vector, r.Level, r.Level, mode, irq.ShareDisposition === CmResourceShareShared);
   if (!NT_SUCCESS(st)) {
     IoFreeMdl(k, mdl);
     ops.FreeCommonBuffer?.(adapter, size, e.bufferLogical, va, false);
@@ -175,17 +185,17 @@ export function SoundStartDevice(k: Kernel, fdo: DEVICE_OBJECT): NTSTATUS {
   e.refillTimers = [KeInitializeTimer(k), KeInitializeTimer(k)];
   e.refillDpcs = [0, 1].map((half) => KeInitializeDpc(k, SoundRefillDpc, { fdo, half }));
   // Reset the DSP (1 then 0 on the reset port; it answers 0xAA).
-  WRITE_PORT_UCHAR(k, SB_BASE + SB_PORT.RESET, 1);
-  WRITE_PORT_UCHAR(k, SB_BASE + SB_PORT.RESET, 0);
-  if (READ_PORT_UCHAR(k, SB_BASE + SB_PORT.READ_DATA) !== 0xaa) {
+  WRITE_PORT_UCHAR(k, e.portBase + SB_PORT.RESET, 1);
+  WRITE_PORT_UCHAR(k, e.portBase + SB_PORT.RESET, 0);
+  if (READ_PORT_UCHAR(k, e.portBase + SB_PORT.READ_DATA) !== 0xaa) {
     SoundStopDevice(k, fdo);
     return STATUS.DEVICE_NOT_READY;
   }
   return STATUS.SUCCESS;
 }
 
-function dsp(k: Kernel, ...bytes: number[]): void {
-  for (const b of bytes) WRITE_PORT_UCHAR(k, SB_BASE + SB_PORT.WRITE, b);
+function dsp(k: Kernel, e: SoundDeviceExtension, ...bytes: number[]): void {
+  for (const b of bytes) WRITE_PORT_UCHAR(k, e.portBase + SB_PORT.WRITE, b);
 }
 
 /** Copy the next half-buffer of the stream (silence past its end) into one half of the common buffer. */
@@ -223,8 +233,8 @@ export function SoundStartPlayback(k: Kernel, fdo: DEVICE_OBJECT, stream: Playba
   const wide = bits(e) === 16;
   const samples = halfBytes / (wide ? 2 : 1) - 1;
   const mode = (wide ? DSP.MODE_SIGNED : 0) | ((e.config.channels ?? 2) === 2 ? DSP.MODE_STEREO : 0);
-  dsp(k, DSP.SET_OUTPUT_RATE, rate >> 8, rate & 0xff);
-  dsp(k, (wide ? DSP.START_16 : DSP.START_8) | DSP.CMD_AUTO_INIT | DSP.CMD_FIFO, mode, samples & 0xff, samples >> 8);
+  dsp(k, e, DSP.SET_OUTPUT_RATE, rate >> 8, rate & 0xff);
+  dsp(k, e, (wide ? DSP.START_16 : DSP.START_8) | DSP.CMD_AUTO_INIT | DSP.CMD_FIFO, mode, samples & 0xff, samples >> 8);
   return STATUS.SUCCESS;
 }
 
@@ -245,12 +255,12 @@ function SoundIsr(_i: KINTERRUPT, ctx: unknown): boolean {
   const fdo = ctx as DEVICE_OBJECT;
   const e = ext(fdo);
   const k = kernelOf(fdo);
-  WRITE_PORT_UCHAR(k, SB_BASE + SB_PORT.MIXER_INDEX, 0x82);
-  const status = READ_PORT_UCHAR(k, SB_BASE + SB_PORT.MIXER_DATA);
+  WRITE_PORT_UCHAR(k, e.portBase + SB_PORT.MIXER_INDEX, 0x82);
+  const status = READ_PORT_UCHAR(k, e.portBase + SB_PORT.MIXER_DATA);
   // Mixer 0x82: bit 1 = the 16-bit DMA interrupt (acknowledged at base+0xF), bit 0 = the 8-bit one (base+0xE).
   const bit = bits(e) === 16 ? 2 : 1;
   if ((status & bit) === 0) return false;
-  READ_PORT_UCHAR(k, SB_BASE + (bit === 2 ? SB_PORT.ACK_16 : SB_PORT.READ_STATUS));
+  READ_PORT_UCHAR(k, e.portBase + (bit === 2 ? SB_PORT.ACK_16 : SB_PORT.READ_STATUS));
   e.interrupts++;
   KeInsertQueueDpc(k, e.dpc as KDPC, null, null);
   return true;
@@ -296,7 +306,7 @@ export function SoundStopPlayback(k: Kernel, fdo: DEVICE_OBJECT): void {
   const e = ext(fdo);
   const adapter = e.adapter;
   if (!e.playing || adapter === null) return;
-  dsp(k, bits(e) === 16 ? DSP.PAUSE_16 : DSP.PAUSE_8);
+  dsp(k, e, bits(e) === 16 ? DSP.PAUSE_16 : DSP.PAUSE_8);
   e.playing = false;
   for (const t of e.refillTimers) KeCancelTimer(k, t);
   const mdl = e.mdl as MDL;

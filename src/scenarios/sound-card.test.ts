@@ -6,6 +6,8 @@ import { liveCommonBuffers } from "../hal/hal-state.ts";
 import { isaDmaOf } from "../hal/system-dma.ts";
 import { createFdo } from "../kernel/device-object.ts";
 import { bootMachine } from "../kernel/kernel.ts";
+import { CmResourceTypeDma, deviceResources } from "../kernel/resources.ts";
+import { builtinProfile } from "../machine/builtin-profiles.ts";
 import { installVerifier } from "../verifier/verifier.ts";
 import { predictLateCapture, runSoundCard, sameBytes, soundCardParams, toneSource } from "./sound-card.ts";
 import { bindKernel, SoundAddDevice, type SoundDeviceExtension, SoundStartDevice, SoundStartPlayback, SoundStopDevice } from "./sound-card-driver.ts";
@@ -175,5 +177,33 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
     expect(() => soundCardParams("correct", { bitsPerSample: 12 })).toThrow(/8 or 16/);
     expect(() => soundCardParams("correct", { bufferBytes: 128 * 1024 })).toThrow(RangeError);
     expect(soundCardParams("late").refillDelayMs).toBe(60);
+  });
+});
+
+describe("the sound-card driver takes its hardware from the start IRP's resources", () => {
+  function started(profile: Parameters<typeof bootMachine>[0], resources?: Parameters<typeof SoundStartDevice>[2]) {
+    const k = bootMachine(profile, { seed: 1 });
+    const fdo = createFdo(k.pdo("sb16"), "SoundCard0", 64);
+    bindKernel(fdo, k);
+    SoundAddDevice(fdo, { bufferBytes: 16384, sampleRate: 44100, refillDelayNs: 0 });
+    return { k, fdo, status: resources === undefined ? SoundStartDevice(k, fdo) : SoundStartDevice(k, fdo, resources) };
+  }
+
+  it("a card the profile puts at port 0x240 is found there (the DSP reset answers 0xAA through the resource's base)", () => {
+    const p = builtinProfile("x64-desktop");
+    const { fdo, status } = started({ ...p, devices: p.devices.map((d) => (d.name === "sb16" ? { ...d, bars: [0x240] } : d)) });
+    expect(status).toBe(STATUS.SUCCESS);
+    expect((fdo.DeviceExtension as unknown as SoundDeviceExtension).portBase).toBe(0x240);
+  });
+
+  it("a resource list without the DMA channel the format needs fails the start with STATUS_DEVICE_CONFIGURATION_ERROR and claims nothing", () => {
+    const k0 = bootMachine("x64-desktop");
+    const full = deviceResources(k0, "sb16").translated;
+    const f = full.List[0];
+    if (f === undefined) throw new Error("no list");
+    const noDma = { Count: 1, List: [{ ...f, PartialResourceList: { ...f.PartialResourceList, PartialDescriptors: f.PartialResourceList.PartialDescriptors.filter((d) => d.Type !== CmResourceTypeDma) } }] };
+    const { k, status } = started("x64-desktop", noDma);
+    expect(status).toBe(0xc0000182);
+    expect(liveCommonBuffers(k)).toEqual([]);
   });
 });
