@@ -83,7 +83,7 @@ export { buildDmaOperations, DMA_OPERATIONS_SIZE } from "./hal/dma-operations.ts
 export { addHalObserver, setDmaOsBuild, commonBufferAt, liveCommonBuffers, DMA_OS_BUILDS, type DmaOsBuild } from "./hal/hal-state.ts";
 export type { HalObserver, AdapterEvent, CommonBufferEvent, CommonBufferRoutine } from "./hal/observer.ts";
 export { Iommu, type IommuMapping, type IovaRequest } from "./machine/iommu.ts";
-export { createDriverObject, IoCreateFdo, IoCallDriver, IoCompleteRequest, IoAllocateIrp, pnpAddDevice, pnpState, startDevice, stopDevice, removeDevice, driverObjectOf, IRP_MJ_PNP, IRP_MN_START_DEVICE, IRP_MN_STOP_DEVICE, IRP_MN_REMOVE_DEVICE, type IRP, type IO_STATUS_BLOCK, type DRIVER_OBJECT, type DRIVER_DISPATCH, type DRIVER_ADD_DEVICE, type PnpState } from "./kernel/pnp.ts";
+export { createDriverObject, IoCreateFdo, IoCallDriver, IoCompleteRequest, IoAllocateIrp, IoGetCurrentIrpStackLocation, type IRP_PARAMETERS, pnpAddDevice, pnpState, startDevice, stopDevice, removeDevice, driverObjectOf, IRP_MJ_PNP, IRP_MN_START_DEVICE, IRP_MN_STOP_DEVICE, IRP_MN_REMOVE_DEVICE, type IRP, type IO_STATUS_BLOCK, type DRIVER_OBJECT, type DRIVER_DISPATCH, type DRIVER_ADD_DEVICE, type PnpState } from "./kernel/pnp.ts";
 
 // scenarios
 export type { Scenario, ScenarioOptions, ScenarioResult } from "./scenarios/scenario.ts";

@@ -12,7 +12,8 @@ import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { bootMachine, type Kernel } from "../kernel/kernel.ts";
 import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, type MDL } from "../kernel/mdl.ts";
-import { createDriverObject, IoCompleteRequest, IoCreateFdo, IRP_MJ_PNP, IRP_MN_REMOVE_DEVICE, IRP_MN_START_DEVICE, IRP_MN_STOP_DEVICE, type IRP, pnpAddDevice, pnpState, removeDevice, startDevice, stopDevice } from "../kernel/pnp.ts";
+import { deviceResources } from "../kernel/resources.ts";
+import { createDriverObject, IoCompleteRequest, IoCreateFdo, IoGetCurrentIrpStackLocation, IRP_MJ_PNP, IRP_MN_REMOVE_DEVICE, IRP_MN_START_DEVICE, IRP_MN_STOP_DEVICE, type IRP, pnpAddDevice, pnpState, removeDevice, startDevice, stopDevice } from "../kernel/pnp.ts";
 import { parseProfile } from "../machine/profile.ts";
 import { adapterObject } from "./adapter.ts";
 import { addHalObserver } from "./hal-state.ts";
@@ -135,5 +136,31 @@ describe("IRP_MN_START_DEVICE with common buffers (seed 003)", () => {
     expect(events).toEqual(["alloc", "alloc", "alloc", "alloc", "free", "free", "free", "free", "put"]);
     expect(f).toEqual([]);
     removeDevice(k, pdo);
+  });
+});
+
+describe("IRP_MN_START_DEVICE carries the device's resources", () => {
+  it("Parameters.StartDevice holds the raw and translated CM_RESOURCE_LISTs the PnP manager assigned", () => {
+    const k = bootMachine("x64-desktop");
+    let seen: IRP | null = null;
+    const driver = createDriverObject("\\Driver\\probe", (d) => {
+      d.AddDevice = (drv, pdo) => {
+        IoCreateFdo(k, drv, pdo, "probe0");
+        return STATUS.SUCCESS;
+      };
+      d.MajorFunction[IRP_MJ_PNP] = (_fdo: DEVICE_OBJECT, irp: IRP) => {
+        if (irp.MinorFunction === IRP_MN_START_DEVICE) seen = irp;
+        irp.IoStatus.Status = STATUS.SUCCESS;
+        IoCompleteRequest(irp);
+        return STATUS.SUCCESS;
+      };
+      return STATUS.SUCCESS;
+    });
+    pnpAddDevice(k, driver, k.pdo("plx9656"));
+    startDevice(k, k.pdo("plx9656"));
+    const irp = seen as IRP | null;
+    const start = irp === null ? undefined : IoGetCurrentIrpStackLocation(irp).Parameters.StartDevice;
+    expect(start?.AllocatedResourcesTranslated).toEqual(deviceResources(k, "plx9656").translated);
+    expect(start?.AllocatedResources).toEqual(deviceResources(k, "plx9656").raw);
   });
 });

@@ -31,7 +31,7 @@ describe("ARM64 Device memory: the processor refuses misaligned access (seed 001
 
   it("the same misaligned access on normal (cached) memory is fine", () => {
     const k = bootMachine("arm64-soc");
-    const pfns = k.pfm.allocatePages(1, { effort: "full", kind: "unmovable" }) as Int32Array;
+    const pfns = k.pfm.allocatePages(1, { effort: "full", kind: "unmovable" }) ?? [];
     const va = k.va.map(pfns, "cached", "pool").startVa;
     k.cpu.writeU32(va + 2, 5);
     expect(k.cpu.readU32(va + 2)).toBe(5);

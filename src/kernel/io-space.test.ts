@@ -169,7 +169,7 @@ describe("port I/O", () => {
   it("READ_PORT_BUFFER reads the SAME port Count times (a string IN)", () => {
     const { k, port } = machine();
     WRITE_PORT_UCHAR(k, port, 9);
-    const pfns = k.pfm.allocatePages(1, { effort: "full", kind: "unmovable" }) as Int32Array;
+    const pfns = k.pfm.allocatePages(1, { effort: "full", kind: "unmovable" }) ?? [];
     const buf = k.va.map(pfns, "cached", "buffer").startVa;
     READ_PORT_BUFFER(k, 1, port, buf, 3);
     expect([0, 1, 2].map((i) => k.cpu.readU8(buf + i))).toEqual([9, 9, 9]);

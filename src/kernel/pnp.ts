@@ -15,6 +15,7 @@ import { PASSIVE_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { createFdo, type DEVICE_OBJECT } from "./device-object.ts";
 import { type Kernel, machineSlot } from "./kernel.ts";
+import { type CM_RESOURCE_LIST, deviceResources } from "./resources.ts";
 
 export const IRP_MJ_CREATE = 0x00;
 export const IRP_MJ_CLOSE = 0x02;
@@ -39,9 +40,16 @@ export interface IO_STATUS_BLOCK {
   Information: number;
 }
 
+/** The parameters of the IRP's current stack location (IO_STACK_LOCATION.Parameters), as far as dmasim sends them. */
+export interface IRP_PARAMETERS {
+  /** IRP_MN_START_DEVICE: the resources the PnP manager assigned. */
+  readonly StartDevice?: { readonly AllocatedResources: CM_RESOURCE_LIST; readonly AllocatedResourcesTranslated: CM_RESOURCE_LIST };
+}
+
 export interface IRP {
   readonly MajorFunction: number;
   readonly MinorFunction: number;
+  readonly Parameters: IRP_PARAMETERS;
   IoStatus: IO_STATUS_BLOCK;
   /** Set by IoCompleteRequest. */
   completed: boolean;
@@ -116,8 +124,13 @@ export function IoCompleteRequest(Irp: IRP, PriorityBoost = IO_NO_INCREMENT): vo
 }
 
 /** A fresh IRP; PnP IRPs start with STATUS_NOT_SUPPORTED in IoStatus, as the PnP manager sends them. */
-export function IoAllocateIrp(MajorFunction: number, MinorFunction: number): IRP {
-  return { MajorFunction, MinorFunction, IoStatus: { Status: STATUS.NOT_SUPPORTED, Information: 0 }, completed: false };
+export function IoAllocateIrp(MajorFunction: number, MinorFunction: number, Parameters: IRP_PARAMETERS = {}): IRP {
+  return { MajorFunction, MinorFunction, Parameters, IoStatus: { Status: STATUS.NOT_SUPPORTED, Information: 0 }, completed: false };
+}
+
+/** IoGetCurrentIrpStackLocation: the driver's view of the IRP (major and minor function, parameters). */
+export function IoGetCurrentIrpStackLocation(Irp: IRP): { readonly MajorFunction: number; readonly MinorFunction: number; readonly Parameters: IRP_PARAMETERS } {
+  return { MajorFunction: Irp.MajorFunction, MinorFunction: Irp.MinorFunction, Parameters: Irp.Parameters };
 }
 
 /** IoCallDriver: hand the IRP to the device object's driver. A device without a driver completes it with its current status. */
@@ -151,22 +164,27 @@ export function pnpState(k: Kernel, pdo: DEVICE_OBJECT): PnpState | undefined {
   return nodes(k).get(pdo)?.state;
 }
 
-function send(k: Kernel, pdo: DEVICE_OBJECT, minor: number, what: string): IRP {
+function send(k: Kernel, pdo: DEVICE_OBJECT, minor: number, what: string, parameters: IRP_PARAMETERS = {}): IRP {
   const node = nodes(k).get(pdo);
   if (node === undefined) throw new RangeError(`${what}: no driver was added for ${pdo.name}`);
   const top = node.fdo ?? pdo;
-  const irp = IoAllocateIrp(IRP_MJ_PNP, minor);
+  const irp = IoAllocateIrp(IRP_MJ_PNP, minor, parameters);
   const status = k.atIrql(PASSIVE_LEVEL, () => IoCallDriver(top, irp));
   // A driver that returns a status must also have put it in the IRP and completed it.
   if (status !== STATUS.PENDING && !irp.completed) throw new RangeError(`${what}: ${node.driver.DriverName} returned without completing the IRP`);
   return irp;
 }
 
-/** Send IRP_MN_START_DEVICE; on success the device is started. Returns the IRP (its IoStatus holds the result). */
+/**
+ * Send IRP_MN_START_DEVICE with the device's raw and translated resources
+ * (Parameters.StartDevice); on success the device is started. Returns the
+ * IRP (its IoStatus holds the result).
+ */
 export function startDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
   const node = nodes(k).get(pdo);
   if (node !== undefined && node.state === "started") throw new RangeError(`startDevice: ${pdo.name} is already started`);
-  const irp = send(k, pdo, IRP_MN_START_DEVICE, "startDevice");
+  const r = deviceResources(k, pdo);
+  const irp = send(k, pdo, IRP_MN_START_DEVICE, "startDevice", { StartDevice: { AllocatedResources: r.raw, AllocatedResourcesTranslated: r.translated } });
   if (node !== undefined && NT_SUCCESS(irp.IoStatus.Status)) node.state = "started";
   return irp;
 }

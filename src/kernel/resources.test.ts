@@ -13,7 +13,7 @@ describe("the start IRP's resource lists (CM_RESOURCE_LIST)", () => {
     expect(d.map((x) => x.Type)).toEqual([CmResourceTypeMemory, CmResourceTypePort, CmResourceTypeMemory, CmResourceTypeInterrupt]);
     const bars = k.board.device("plx9656").bars;
     expect(d[0]?.u.Memory).toEqual({ Start: { QuadPart: BigInt(bars[0]?.base ?? 0) }, Length: 0x200 });
-    expect(d[1]?.Flags & CM_RESOURCE_PORT_IO).toBe(CM_RESOURCE_PORT_IO);
+    expect((d[1]?.Flags ?? 0) & CM_RESOURCE_PORT_IO).toBe(CM_RESOURCE_PORT_IO);
     expect(d[3]).toMatchObject({ Flags: CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE, ShareDisposition: CmResourceShareShared });
     expect(d[3]?.u.Interrupt).toMatchObject({ Level: dirqlOfLine(16), Vector: 16 });
     const rawIrq = descriptorsOfType(raw, CmResourceTypeInterrupt)[0];
