@@ -1,0 +1,463 @@
+/**
+ * A KMDF driver for the Intel 8254x (e1000 model, devices/e1000.ts) in the
+ * shape of a real NIC driver, with its descriptor rings and packet buffers
+ * in common buffers, the canonical common-buffer consumer:
+ *
+ *   EvtDriverDeviceAdd: WdfDeviceInitSetPnpPowerEventCallbacks,
+ *     WdfDeviceCreate, WdfInterruptCreate (ISR + DPC, EvtInterruptEnable /
+ *     EvtInterruptDisable writing IMS / IMC), WdfDmaEnablerCreate
+ *     (WdfDmaProfileScatterGather64: the 8254x masters 64-bit addresses) and
+ *     four WdfCommonBufferCreateWithConfig: the TX and RX rings (16-byte
+ *     aligned, a multiple of 128 bytes, as the SDM requires of TDBAL/RDBAL and
+ *     TDLEN/RDLEN) and one 2 KiB packet buffer per descriptor for each ring.
+ *   EvtDevicePrepareHardware: BAR0 is the 128 KiB memory resource in the
+ *     translated list; MmMapIoSpaceEx maps it uncached. EvtDeviceReleaseHardware
+ *     unmaps it (MmUnmapIoSpace).
+ *   EvtDeviceD0Entry: reset the chip (CTRL.RST), mask everything, read the
+ *     station address from RAL0/RAH0, set CTRL.SLU, program TDBAL/TDBAH/TDLEN
+ *     and RDBAL/RDBAH/RDLEN with the rings' LOGICAL addresses
+ *     (WdfCommonBufferGetAlignedLogicalAddress), fill the RX ring with the
+ *     buffers' logical addresses and give all but one descriptor to the chip
+ *     (RDT), then RCTL (EN, BAM, 2 KiB buffers, strip CRC), TCTL (EN, PSP)
+ *     and ITR. IMS is written in EvtInterruptEnable, which KMDF calls right
+ *     after D0Entry with the ISR connected: an unmasked cause before that
+ *     would interrupt a line nobody services yet.
+ *   EvtDeviceD0Exit: receiver and transmitter off, then a reset, so the chip
+ *     no longer masters the bus before its buffers are freed.
+ *   ISR: read ICR (read-to-clear); 0 = not ours (the PCI line is shared);
+ *     else keep the causes for the DPC and queue it.
+ *   DPC: link changes (STATUS.LU), reap TX descriptors with DD, indicate
+ *     RX descriptors with DD and EOP, then hand them back (RDT).
+ *
+ * Every register access is READ_REGISTER_ULONG / WRITE_REGISTER_ULONG at the
+ * mapped VA; descriptors and frames are written and read through the CPU
+ * path (k.cpu, RtlCopyDeviceMemory: on an ARM64 non-coherent device the
+ * common buffers are Device memory, where memcpy-style copies may fault).
+ *
+ * `ringAddress: "physical"` is the deliberate bug of the nic-physical-address
+ * scenario: the ring bases get MmGetPhysicalAddress of the rings instead of
+ * their logical addresses; right without an IOMMU, wrong behind one.
+ */
+import { HighPart, LowPart, type PHYSICAL_ADDRESS } from "../core/address.ts";
+import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import {
+  E1000_BAR0_SIZE,
+  E1000_CTRL_FD,
+  E1000_CTRL_RST,
+  E1000_CTRL_SLU,
+  E1000_DESC_SIZE,
+  E1000_ICR_LSC,
+  E1000_ICR_RXDMT0,
+  E1000_ICR_RXO,
+  E1000_ICR_RXT0,
+  E1000_ICR_TXDW,
+  E1000_RCTL_BAM,
+  E1000_RCTL_EN,
+  E1000_RCTL_SECRC,
+  E1000_RCTL_SZ_2048,
+  E1000_REG,
+  E1000_RING_LEN_MULTIPLE,
+  E1000_RXD_STAT_DD,
+  E1000_RXD_STAT_EOP,
+  E1000_STATUS_LU,
+  E1000_TCTL_EN,
+  E1000_TCTL_PSP,
+  E1000_TXD_CMD_EOP,
+  E1000_TXD_CMD_IFCS,
+  E1000_TXD_CMD_RS,
+  E1000_TXD_STAT_DD,
+} from "../devices/e1000.ts";
+import { MmGetPhysicalAddress, PAGE_NOCACHE, PAGE_READWRITE } from "../kernel/contiguous-memory.ts";
+import { RtlCopyDeviceMemory, RtlZeroDeviceMemory } from "../kernel/device-memory.ts";
+import { MmMapIoSpaceEx, MmUnmapIoSpace, READ_REGISTER_ULONG, WRITE_REGISTER_ULONG } from "../kernel/io-space.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import { CmResourceTypeMemory } from "../kernel/resources.ts";
+import { WDF_COMMON_BUFFER_CONFIG_INIT, type WdfCommonBuffer, WdfCommonBufferCreateWithConfig, WdfCommonBufferGetAlignedLogicalAddress, WdfCommonBufferGetAlignedVirtualAddress } from "../wdf/common-buffer.ts";
+import { wdfAddDevice, type WdfDevice, WdfDeviceCreate, type WDFDEVICE_INIT } from "../wdf/device.ts";
+import { type HandleOut, WDF_DRIVER_CONFIG_INIT, type WdfDriver, WdfDriverCreate } from "../wdf/driver.ts";
+import { WDF_DMA_ENABLER_CONFIG_INIT, type WdfDmaEnabler, WdfDmaEnablerCreate, WdfDmaProfileScatterGather64 } from "../wdf/dma-enabler.ts";
+import type { WdfDriverOptions } from "../wdf/globals.ts";
+import { WDF_INTERRUPT_CONFIG_INIT, type WdfInterrupt, WdfInterruptAcquireLock, WdfInterruptCreate, WdfInterruptQueueDpcForIsr, WdfInterruptReleaseLock } from "../wdf/interrupt.ts";
+import { WDF_OBJECT_ATTRIBUTES_INIT } from "../wdf/object.ts";
+import { WDF_PNPPOWER_EVENT_CALLBACKS_INIT, type WdfCmResList, WdfCmResourceListGetCount, WdfCmResourceListGetDescriptor, WdfDeviceInitSetPnpPowerEventCallbacks } from "../wdf/pnp-power.ts";
+
+/** FILE_OCTA_ALIGNMENT: the 16-byte alignment TDBAL/RDBAL need (bits 3:0 are ignored). */
+const RING_ALIGNMENT_MASK = 0xf;
+/** One packet buffer per descriptor, the size RCTL.BSIZE = 2048 selects (a full frame fits). */
+export const NIC_BUFFER_SIZE = 2048;
+/** TCTL collision threshold and distance, the SDM's recommended full-duplex values. */
+const TCTL_CT = 0x0f << 4;
+const TCTL_COLD = 0x40 << 12;
+/** The causes the driver services. */
+const IMS_ENABLE = E1000_ICR_TXDW | E1000_ICR_LSC | E1000_ICR_RXDMT0 | E1000_ICR_RXO | E1000_ICR_RXT0;
+
+export interface NicDriverOptions {
+  /** Descriptors per ring: a multiple of 8 (rings are 128-byte multiples) from 8 to 4096. Default 64. */
+  readonly txDescriptors?: number;
+  readonly rxDescriptors?: number;
+  /** ITR in 256 ns units (0 = no throttling). Default 488 (about 8000 interrupts/s). */
+  readonly interruptThrottle?: number;
+  /** What the ring base registers get: the rings' logical addresses (correct) or MmGetPhysicalAddress (the bug). */
+  readonly ringAddress?: "logical" | "physical";
+  readonly kmdf?: WdfDriverOptions;
+}
+
+/** A common buffer and its two addresses. */
+export interface NicBuffer {
+  readonly name: string;
+  readonly cb: WdfCommonBuffer;
+  readonly va: number;
+  readonly la: PHYSICAL_ADDRESS;
+}
+
+/** The driver's device context (NIC_ADAPTER). */
+export interface NicAdapter {
+  readonly device: WdfDevice;
+  readonly kernel: Kernel;
+  readonly options: Required<Omit<NicDriverOptions, "kmdf">>;
+  interrupt: WdfInterrupt | null;
+  dmaEnabler: WdfDmaEnabler | null;
+  txRing: NicBuffer | null;
+  rxRing: NicBuffer | null;
+  txBuffers: NicBuffer | null;
+  rxBuffers: NicBuffer | null;
+  /** BAR0 mapped (0 when unmapped). */
+  regs: number;
+  regsLength: number;
+  readonly mac: Uint8Array;
+  linkUp: boolean;
+  /** Next TX descriptor to fill, and to reap; descriptors in flight. */
+  txTail: number;
+  txHead: number;
+  txInFlight: number;
+  /** Next RX descriptor the chip fills. */
+  rxNext: number;
+  /** Causes the ISR read, for the DPC (under the interrupt lock). */
+  pendingIcr: number;
+  /** Figures. */
+  interrupts: number;
+  dpcs: number;
+  txCompleted: number;
+  rxIndicated: number;
+  rxErrors: number;
+  rxOverruns: number;
+  /** Called from the DPC (DISPATCH_LEVEL): a frame at `va` (valid during the call), and TX completions. */
+  onReceive: ((va: number, length: number) => void) | null;
+  onSendComplete: ((count: number) => void) | null;
+  onLinkChange: ((up: boolean) => void) | null;
+}
+
+/** A loaded driver with its one device (added, not yet started). */
+export interface NicDriver {
+  readonly driver: WdfDriver;
+  readonly adapter: NicAdapter;
+}
+
+function rd(a: NicAdapter, off: number): number {
+  return READ_REGISTER_ULONG(a.kernel, a.regs + off);
+}
+function wr(a: NicAdapter, off: number, v: number): void {
+  WRITE_REGISTER_ULONG(a.kernel, a.regs + off, v);
+}
+
+function checkCount(what: string, n: number): number {
+  if (!Number.isInteger(n) || n < 8 || n > 4096 || (n * E1000_DESC_SIZE) % E1000_RING_LEN_MULTIPLE !== 0) throw new RangeError(`NIC driver: ${what} must be a multiple of 8 from 8 to 4096 (the ring is a multiple of 128 bytes), got ${String(n)}`);
+  return n;
+}
+
+/**
+ * Load the driver and let the PnP manager add its device over `pdoName`
+ * (EvtDriverDeviceAdd runs). The device is not started: the caller (the PnP
+ * manager) starts it with wdfStartDevice(adapter.device). Returns the driver
+ * or the status AddDevice failed with.
+ */
+export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOptions = {}): NicDriver | NTSTATUS {
+  const itr = options.interruptThrottle ?? 488;
+  if (!Number.isInteger(itr) || itr < 0 || itr > 0xffff) throw new RangeError(`NIC driver: interruptThrottle must be 0..65535 (256 ns units), got ${String(itr)}`);
+  const opts = {
+    txDescriptors: checkCount("txDescriptors", options.txDescriptors ?? 64),
+    rxDescriptors: checkCount("rxDescriptors", options.rxDescriptors ?? 64),
+    interruptThrottle: itr,
+    ringAddress: options.ringAddress ?? "logical",
+  } as const;
+  if (opts.ringAddress !== "logical" && opts.ringAddress !== "physical") throw new RangeError(`NIC driver: ringAddress must be "logical" or "physical", got ${JSON.stringify(opts.ringAddress)}`);
+  let adapter: NicAdapter | null = null;
+  const deviceAdd = (_driver: WdfDriver, init: WDFDEVICE_INIT): NTSTATUS => {
+    WdfDeviceInitSetPnpPowerEventCallbacks(
+      init,
+      WDF_PNPPOWER_EVENT_CALLBACKS_INIT({
+        EvtDevicePrepareHardware: (d, _raw, translated) => prepareHardware(ctx(d), translated),
+        EvtDeviceReleaseHardware: (d) => releaseHardware(ctx(d)),
+        EvtDeviceD0Entry: (d) => d0Entry(ctx(d)),
+        EvtDeviceD0Exit: (d) => d0Exit(ctx(d)),
+      }),
+    );
+    const out: HandleOut<WdfDevice> = { value: null };
+    let status = WdfDeviceCreate(init, WDF_OBJECT_ATTRIBUTES_INIT(), out);
+    if (!NT_SUCCESS(status) || out.value === null) return status;
+    const a: NicAdapter = {
+      device: out.value,
+      kernel: k,
+      options: opts,
+      interrupt: null,
+      dmaEnabler: null,
+      txRing: null,
+      rxRing: null,
+      txBuffers: null,
+      rxBuffers: null,
+      regs: 0,
+      regsLength: 0,
+      mac: new Uint8Array(6),
+      linkUp: false,
+      txTail: 0,
+      txHead: 0,
+      txInFlight: 0,
+      rxNext: 0,
+      pendingIcr: 0,
+      interrupts: 0,
+      dpcs: 0,
+      txCompleted: 0,
+      rxIndicated: 0,
+      rxErrors: 0,
+      rxOverruns: 0,
+      onReceive: null,
+      onSendComplete: null,
+      onLinkChange: null,
+    };
+    out.value.context.adapter = a;
+    status = interruptCreate(a);
+    if (!NT_SUCCESS(status)) return status;
+    status = initializeDma(a);
+    if (!NT_SUCCESS(status)) return status;
+    adapter = a;
+    return STATUS.SUCCESS;
+  };
+  const drvOut: HandleOut<WdfDriver> = { value: null };
+  const st = WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT(deviceAdd), drvOut, { ...(options.kmdf ?? {}), name: "E1000" });
+  if (!NT_SUCCESS(st) || drvOut.value === null) return st;
+  const r = wdfAddDevice(drvOut.value, pdoName);
+  if (!NT_SUCCESS(r.status) || adapter === null) return r.status;
+  return { driver: drvOut.value, adapter };
+}
+
+function ctx(d: WdfDevice): NicAdapter {
+  return d.context.adapter as NicAdapter;
+}
+
+function interruptCreate(a: NicAdapter): NTSTATUS {
+  const cfg = WDF_INTERRUPT_CONFIG_INIT((i) => isr(a, i), () => dpc(a));
+  cfg.EvtInterruptEnable = () => {
+    wr(a, E1000_REG.IMS, IMS_ENABLE);
+    return STATUS.SUCCESS;
+  };
+  cfg.EvtInterruptDisable = () => {
+    wr(a, E1000_REG.IMC, 0xffff_ffff);
+    return STATUS.SUCCESS;
+  };
+  const out: HandleOut<WdfInterrupt> = { value: null };
+  const st = WdfInterruptCreate(a.device, cfg, null, out);
+  a.interrupt = out.value;
+  return st;
+}
+
+function commonBuffer(a: NicAdapter, name: string, length: number): NicBuffer | null {
+  const out: HandleOut<WdfCommonBuffer> = { value: null };
+  const st = WdfCommonBufferCreateWithConfig(a.dmaEnabler as WdfDmaEnabler, length, WDF_COMMON_BUFFER_CONFIG_INIT(RING_ALIGNMENT_MASK), null, out);
+  if (!NT_SUCCESS(st) || out.value === null) return null;
+  return { name, cb: out.value, va: WdfCommonBufferGetAlignedVirtualAddress(out.value), la: WdfCommonBufferGetAlignedLogicalAddress(out.value) };
+}
+
+/** The DMA enabler and the four common buffers (in EvtDriverDeviceAdd: they outlive stops, as in most NIC drivers). */
+function initializeDma(a: NicAdapter): NTSTATUS {
+  const en: HandleOut<WdfDmaEnabler> = { value: null };
+  const st = WdfDmaEnablerCreate(a.device, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64, 16 * 1024), null, en);
+  if (!NT_SUCCESS(st) || en.value === null) return st;
+  a.dmaEnabler = en.value;
+  const { txDescriptors: nt, rxDescriptors: nr } = a.options;
+  a.txRing = commonBuffer(a, "TX descriptor ring", nt * E1000_DESC_SIZE);
+  a.rxRing = commonBuffer(a, "RX descriptor ring", nr * E1000_DESC_SIZE);
+  a.txBuffers = commonBuffer(a, "TX packet buffers", nt * NIC_BUFFER_SIZE);
+  a.rxBuffers = commonBuffer(a, "RX packet buffers", nr * NIC_BUFFER_SIZE);
+  if (a.txRing === null || a.rxRing === null || a.txBuffers === null || a.rxBuffers === null) return STATUS.INSUFFICIENT_RESOURCES;
+  return STATUS.SUCCESS;
+}
+
+/** EvtDevicePrepareHardware: BAR0 is the translated memory resource the size of the 8254x register space. */
+function prepareHardware(a: NicAdapter, translated: WdfCmResList): NTSTATUS {
+  const n = WdfCmResourceListGetCount(translated);
+  for (let i = 0; i < n; i++) {
+    const d = WdfCmResourceListGetDescriptor(translated, i);
+    const m = d?.u.Memory;
+    if (d === null || d.Type !== CmResourceTypeMemory || m === undefined || m.Length !== E1000_BAR0_SIZE) continue;
+    const va = MmMapIoSpaceEx(a.kernel, m.Start, m.Length, PAGE_READWRITE | PAGE_NOCACHE);
+    if (va === null) return STATUS.INSUFFICIENT_RESOURCES;
+    a.regs = va;
+    a.regsLength = m.Length;
+    return STATUS.SUCCESS;
+  }
+  return STATUS.DEVICE_CONFIGURATION_ERROR;
+}
+
+function releaseHardware(a: NicAdapter): NTSTATUS {
+  if (a.regs !== 0) MmUnmapIoSpace(a.kernel, a.regs, a.regsLength);
+  a.regs = 0;
+  return STATUS.SUCCESS;
+}
+
+/** The address a ring base register gets: the logical address, or (the bug) the physical one. */
+function ringBase(a: NicAdapter, b: NicBuffer): PHYSICAL_ADDRESS {
+  return a.options.ringAddress === "physical" ? MmGetPhysicalAddress(a.kernel, b.va) : b.la;
+}
+
+function writeDescriptorAddress(k: Kernel, descVa: number, la: number): void {
+  k.cpu.writeU32(descVa, la % 0x1_0000_0000);
+  k.cpu.writeU32(descVa + 4, Math.floor(la / 0x1_0000_0000));
+}
+
+/** EvtDeviceD0Entry(WdfPowerDeviceD3Final): reset and program the chip; interrupts stay masked until EvtInterruptEnable. */
+function d0Entry(a: NicAdapter): NTSTATUS {
+  const k = a.kernel;
+  const R = E1000_REG;
+  wr(a, R.CTRL, E1000_CTRL_RST);
+  wr(a, R.IMC, 0xffff_ffff);
+  rd(a, R.ICR);
+  const ral = rd(a, R.RAL0);
+  const rah = rd(a, R.RAH0);
+  for (let i = 0; i < 4; i++) a.mac[i] = (ral >>> (8 * i)) & 0xff;
+  a.mac[4] = rah & 0xff;
+  a.mac[5] = (rah >>> 8) & 0xff;
+  wr(a, R.CTRL, E1000_CTRL_SLU | E1000_CTRL_FD);
+  const tx = a.txRing as NicBuffer;
+  const rx = a.rxRing as NicBuffer;
+  const rxb = a.rxBuffers as NicBuffer;
+  const { txDescriptors: nt, rxDescriptors: nr } = a.options;
+  RtlZeroDeviceMemory(k, tx.va, nt * E1000_DESC_SIZE);
+  const txBase = ringBase(a, tx);
+  wr(a, R.TDBAL, LowPart(txBase));
+  wr(a, R.TDBAH, HighPart(txBase));
+  wr(a, R.TDLEN, nt * E1000_DESC_SIZE);
+  wr(a, R.TDH, 0);
+  wr(a, R.TDT, 0);
+  a.txHead = a.txTail = a.txInFlight = 0;
+  const rxBufLa = Number(rxb.la.QuadPart);
+  for (let i = 0; i < nr; i++) {
+    const d = rx.va + i * E1000_DESC_SIZE;
+    writeDescriptorAddress(k, d, rxBufLa + i * NIC_BUFFER_SIZE);
+    k.cpu.writeU32(d + 8, 0);
+    k.cpu.writeU32(d + 12, 0);
+  }
+  const rxBase = ringBase(a, rx);
+  wr(a, R.RDBAL, LowPart(rxBase));
+  wr(a, R.RDBAH, HighPart(rxBase));
+  wr(a, R.RDLEN, nr * E1000_DESC_SIZE);
+  wr(a, R.RDH, 0);
+  // All descriptors but one belong to the chip: RDH == RDT would mean "none".
+  wr(a, R.RDT, nr - 1);
+  a.rxNext = 0;
+  wr(a, R.ITR, a.options.interruptThrottle);
+  wr(a, R.RCTL, E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_SZ_2048 | E1000_RCTL_SECRC);
+  wr(a, R.TCTL, E1000_TCTL_EN | E1000_TCTL_PSP | TCTL_CT | TCTL_COLD);
+  return STATUS.SUCCESS;
+}
+
+/** EvtDeviceD0Exit(WdfPowerDeviceD3Final): stop both units and reset, so no DMA outlives D0. */
+function d0Exit(a: NicAdapter): NTSTATUS {
+  wr(a, E1000_REG.RCTL, 0);
+  wr(a, E1000_REG.TCTL, 0);
+  wr(a, E1000_REG.CTRL, E1000_CTRL_RST);
+  a.linkUp = false;
+  return STATUS.SUCCESS;
+}
+
+/** EvtInterruptIsr at DIRQL: ICR is read-to-clear; 0 means another device on the shared line. */
+function isr(a: NicAdapter, i: WdfInterrupt): boolean {
+  const icr = rd(a, E1000_REG.ICR);
+  if (icr === 0) return false;
+  a.interrupts++;
+  a.pendingIcr |= icr;
+  WdfInterruptQueueDpcForIsr(i);
+  return true;
+}
+
+/** EvtInterruptDpc at DISPATCH_LEVEL. */
+function dpc(a: NicAdapter): void {
+  const k = a.kernel;
+  const interrupt = a.interrupt as WdfInterrupt;
+  a.dpcs++;
+  WdfInterruptAcquireLock(interrupt);
+  const icr = a.pendingIcr;
+  a.pendingIcr = 0;
+  WdfInterruptReleaseLock(interrupt);
+  if ((icr & E1000_ICR_LSC) !== 0) {
+    const up = (rd(a, E1000_REG.STATUS) & E1000_STATUS_LU) !== 0;
+    if (up !== a.linkUp) {
+      a.linkUp = up;
+      a.onLinkChange?.(up);
+    }
+  }
+  if ((icr & E1000_ICR_RXO) !== 0) a.rxOverruns++;
+  // Reap transmits: every descriptor carries RS, so DD marks each one done.
+  const tx = a.txRing as NicBuffer;
+  let reaped = 0;
+  while (a.txInFlight > 0 && (k.cpu.readU8(tx.va + a.txHead * E1000_DESC_SIZE + 12) & E1000_TXD_STAT_DD) !== 0) {
+    a.txHead = (a.txHead + 1) % a.options.txDescriptors;
+    a.txInFlight--;
+    reaped++;
+  }
+  if (reaped > 0) {
+    a.txCompleted += reaped;
+    a.onSendComplete?.(reaped);
+  }
+  // Receives: descriptors the chip wrote back (DD), in ring order.
+  const rx = a.rxRing as NicBuffer;
+  const rxb = a.rxBuffers as NicBuffer;
+  const nr = a.options.rxDescriptors;
+  for (;;) {
+    const d = rx.va + a.rxNext * E1000_DESC_SIZE;
+    const status = k.cpu.readU8(d + 12);
+    if ((status & E1000_RXD_STAT_DD) === 0) break;
+    const length = k.cpu.readU16(d + 8);
+    const errors = k.cpu.readU8(d + 13);
+    if ((status & E1000_RXD_STAT_EOP) === 0 || errors !== 0) a.rxErrors++;
+    else {
+      a.rxIndicated++;
+      a.onReceive?.(rxb.va + a.rxNext * NIC_BUFFER_SIZE, length);
+    }
+    // Hand the descriptor back: status cleared, this index becomes the tail.
+    k.cpu.writeU32(d + 8, 0);
+    k.cpu.writeU32(d + 12, 0);
+    wr(a, E1000_REG.RDT, a.rxNext);
+    a.rxNext = (a.rxNext + 1) % nr;
+  }
+}
+
+/**
+ * Send one frame (the protocol's buffer at `va`, `length` bytes without FCS:
+ * the chip appends it) at <= DISPATCH_LEVEL: copy it into the next TX buffer,
+ * fill the descriptor (EOP | IFCS | RS) and ring the doorbell (TDT). False
+ * when the ring is full (the caller retries after completions).
+ */
+export function nicSend(a: NicAdapter, va: number, length: number): boolean {
+  if (!Number.isInteger(length) || length < 1 || length > NIC_BUFFER_SIZE) throw new RangeError(`nicSend: length must be 1..${NIC_BUFFER_SIZE}, got ${String(length)}`);
+  const nt = a.options.txDescriptors;
+  // One descriptor stays free: TDT catching up with TDH would read as an empty ring.
+  if (a.txInFlight >= nt - 1) return false;
+  const k = a.kernel;
+  const txb = a.txBuffers as NicBuffer;
+  const tx = a.txRing as NicBuffer;
+  const slot = a.txTail;
+  RtlCopyDeviceMemory(k, txb.va + slot * NIC_BUFFER_SIZE, va, length);
+  const d = tx.va + slot * E1000_DESC_SIZE;
+  writeDescriptorAddress(k, d, Number(txb.la.QuadPart) + slot * NIC_BUFFER_SIZE);
+  k.cpu.writeU32(d + 8, (length | ((E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS) << 24)) >>> 0);
+  k.cpu.writeU32(d + 12, 0);
+  a.txTail = (slot + 1) % nt;
+  a.txInFlight++;
+  wr(a, E1000_REG.TDT, a.txTail);
+  return true;
+}
+
+/** The driver's common buffers, in allocation order. */
+export function nicBuffers(a: NicAdapter): NicBuffer[] {
+  return [a.txRing, a.rxRing, a.txBuffers, a.rxBuffers].filter((b): b is NicBuffer => b !== null);
+}
