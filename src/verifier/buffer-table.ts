@@ -2,14 +2,18 @@
  * The verifier's shadow of every DMA target: live common buffers (and mapped
  * transfers), plus recently freed ones kept in a quarantine so that a device
  * touching them is caught as a use after free. Struct-of-arrays records
- * indexed by a small id, and two open-addressing hashes in typed arrays:
- * physical page -> id and logical page -> id (the latter only for buffers
- * whose logical address differs from the physical one). A buffer is found
- * from its VA through the page frame of its mapping's first page. Per 64-byte
- * line of each buffer, one "initialised" bit (written by the CPU or a device
- * since allocation). Allocation + free bookkeeping is O(1) per page.
+ * indexed by a small id, and two run indexes (RunIndex: 2 MiB granules in a
+ * typed-array hash, leaves for partly covered granules): physical page -> id
+ * and logical page -> id (the latter only for buffers whose logical address
+ * differs from the physical one). Buffers are registered by run of
+ * physically contiguous pages, so bookkeeping for a buffer of P pages in R
+ * runs costs O(P / 512 + R) index entries plus at most two partial granules
+ * per run, never a hash entry per page. A buffer is found from its VA
+ * through the page frame of its mapping's first page. Per 64-byte line of
+ * each buffer, one "initialised" bit (written by the CPU or a device since
+ * allocation).
  */
-import { NumHash } from "./num-hash.ts";
+import { RunIndex } from "./run-index.ts";
 
 const PAGE = 4096;
 export const STATE_FREE_SLOT = 0;
@@ -55,10 +59,12 @@ export class BufferTable {
   private init = new Uint32Array(1024 * 3);
   readonly initMore: (Uint32Array | null)[] = [];
   readonly pfnList: (Int32Array | null)[] = [];
+  /** Per scattered id: its physical runs as [pfn, pages, first page index] triples, sorted by pfn. */
+  private readonly runList: (Float64Array | null)[] = [];
   private capacity = 1024;
 
-  readonly byPfn = new NumHash(1024);
-  readonly byLpn = new NumHash(64);
+  readonly byPfn = new RunIndex();
+  readonly byLpn = new RunIndex();
 
   private freeIds: number[] = [];
   private nextId = 0;
@@ -124,15 +130,15 @@ export class BufferTable {
     this.init[i + 1] = 0;
     this.init[i + 2] = 0;
     if (pages > 1) this.initMore[id] = new Uint32Array((pages - 1) * 2);
-    if (pfns !== null) this.pfnList[id] = pfns;
     const translated = logical !== pfn0 * PAGE || pfns !== null;
-    if (pfns === null && !translated && pages === 1) this.byPfn.set(pfn0, id);
+    if (pfns === null) this.byPfn.addRun(pfn0, pages, id);
     else {
-      for (let p = 0; p < pages; p++) {
-        this.byPfn.set(pfns === null ? pfn0 + p : (pfns[p] as number), id);
-        if (translated) this.byLpn.set(logical / PAGE + p, id);
-      }
+      this.pfnList[id] = pfns;
+      const runs = physicalRuns(pfns);
+      this.runList[id] = runs;
+      for (let r = 0; r < runs.length; r += 3) this.byPfn.addRun(runs[r] as number, runs[r + 1] as number, id);
     }
+    if (translated) this.byLpn.addRun(logical / PAGE, pages, id);
     this.live++;
     return id;
   }
@@ -156,14 +162,18 @@ export class BufferTable {
     const pfn0 = r[o + F_PFN0] as number;
     const la = r[o + F_LOGICAL] as number;
     const scattered = ((r[o + F_STATE] as number) & SCATTERED) !== 0;
-    const pfns = scattered ? (this.pfnList[id] ?? null) : null;
     const translated = la !== pfn0 * PAGE || scattered;
-    for (let p = 0; p < pages; p++) {
-      this.byPfn.delete(pfns === null ? pfn0 + p : (pfns[p] as number), id);
-      if (translated) this.byLpn.delete(la / PAGE + p, id);
+    if (!scattered) this.byPfn.deleteRun(pfn0, pages, id);
+    else {
+      const runs = this.runList[id] as Float64Array;
+      for (let i = 0; i < runs.length; i += 3) this.byPfn.deleteRun(runs[i] as number, runs[i + 1] as number, id);
     }
+    if (translated) this.byLpn.deleteRun(la / PAGE, pages, id);
     if (pages > 1) this.initMore[id] = null;
-    if (scattered) this.pfnList[id] = null;
+    if (scattered) {
+      this.pfnList[id] = null;
+      this.runList[id] = null;
+    }
     r[o + F_STATE] = STATE_FREE_SLOT;
     this.freeIds.push(id);
   }
@@ -180,7 +190,18 @@ export class BufferTable {
       const i = pfn - this.pfn0Of(id);
       return i >= 0 && i < this.pagesOf(id) ? i : -1;
     }
-    return (this.pfnList[id] as Int32Array).indexOf(pfn);
+    // Binary search over the buffer's runs (sorted by first page frame).
+    const runs = this.runList[id] as Float64Array;
+    let lo = 0;
+    let hi = runs.length / 3 - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const start = runs[mid * 3] as number;
+      if (pfn < start) hi = mid - 1;
+      else if (pfn >= start + (runs[mid * 3 + 1] as number)) lo = mid + 1;
+      else return (runs[mid * 3 + 2] as number) + (pfn - start);
+    }
+    return -1;
   }
 
   /** Physical address of buffer offset `off`. */
@@ -270,6 +291,16 @@ export class BufferTable {
     }
     return id;
   }
+}
+
+/** The physically contiguous runs of a page list as [pfn, pages, first index] triples, sorted by pfn. */
+function physicalRuns(pfns: Int32Array): Float64Array {
+  const starts: number[] = [];
+  for (let i = 0; i < pfns.length; i++) if (i === 0 || pfns[i] !== (pfns[i - 1] as number) + 1) starts.push(i);
+  const order = starts.map((s, k) => [pfns[s] as number, (starts[k + 1] ?? pfns.length) - s, s] as const).sort((a, b) => a[0] - b[0]);
+  const out = new Float64Array(order.length * 3);
+  order.forEach((t, k) => out.set(t, k * 3));
+  return out;
 }
 
 function popcount(x: number): number {

@@ -38,3 +38,35 @@ describe("NumHash (typed-array open addressing, backward-shift deletes)", () => 
     expect(h.delete(6)).toBe(false);
   });
 });
+
+describe("NumHash probe bound (no key pattern clusters)", () => {
+  const patterns: [string, (i: number) => number][] = [
+    // 3 GiB of page frames above 4 GiB: the keys that piled into one 206,298-probe cluster.
+    ["a run of 3 GiB of page numbers above 4 GiB", (i) => 0x10_0000 + i],
+    ["2 MiB runs 16 MiB apart", (i) => 0x10_0000 + (i >>> 9) * 4096 + (i & 511)],
+    ["page numbers 2^18 apart, interleaved", (i) => (i % 64) * 2 ** 18 + Math.floor(i / 64)],
+    ["strides of 4096", (i) => i * 4096],
+    ["40-bit logical page numbers", (i) => 2 ** 40 + i * 3],
+  ];
+  it.each(patterns)("%s: every operation probes a few slots, however many keys", (_name, key) => {
+    const n = 3 * 2 ** 18;
+    const h = new NumHash(16);
+    for (let i = 0; i < n; i++) {
+      h.set(key(i), i & 0x7fffffff);
+      // Stop at the first long insert: the clustered hash took minutes here.
+      if (h.longestProbe > 64) expect.fail(`insert ${i} probed ${h.longestProbe} slots`);
+    }
+    expect(h.longestProbe).toBeLessThanOrEqual(64);
+    // Mean probes per insert (growth rehashes included) stay small.
+    expect(h.probes / n).toBeLessThan(4);
+    const p0 = h.probes;
+    let wrong = 0;
+    for (let i = 0; i < n; i += 7) if (h.get(key(i)) !== (i & 0x7fffffff)) wrong++;
+    expect(wrong).toBe(0);
+    expect((h.probes - p0) / Math.ceil(n / 7)).toBeLessThan(3);
+    const p1 = h.probes;
+    for (let i = 0; i < n; i++) h.delete(key(i), i & 0x7fffffff);
+    expect(h.size).toBe(0);
+    expect((h.probes - p1) / n).toBeLessThan(6);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { BufferTable, KIND_COMMON_BUFFER, STATE_FREED, STATE_LIVE } from "./buffer-table.ts";
+
+const PAGE = 4096;
+
+function add(t: BufferTable, pfns: Int32Array | null, pfn0: number, pages: number, logical = pfn0 * PAGE): number {
+  return t.addFields(KIND_COMMON_BUFFER, 0xc000_0000_0000 + pfn0 * 2 * PAGE, pages * PAGE, pages, logical, pfns, pfn0, 0, 0, 0);
+}
+
+describe("BufferTable", () => {
+  it("a physically scattered buffer maps each of its page frames to its page index (runs, binary search)", () => {
+    const t = new BufferTable();
+    const pfns = Int32Array.of(900, 901, 902, 100, 101, 5000, 7);
+    const id = add(t, pfns, 900, pfns.length, 0x7000_0000);
+    for (let i = 0; i < pfns.length; i++) {
+      expect(t.byPfn.get(pfns[i] as number)).toBe(id);
+      expect(t.pageIndex(id, pfns[i] as number)).toBe(i);
+      expect(t.physicalAt(id, i * PAGE + 12)).toBe((pfns[i] as number) * PAGE + 12);
+    }
+    expect(t.pageIndex(id, 903)).toBe(-1);
+    expect(t.pageIndex(id, 8)).toBe(-1);
+    expect(t.byLpn.get(0x7000_0000 / PAGE + 6)).toBe(id);
+  });
+
+  it("a freed buffer stays findable in quarantine, and a new buffer over its pages wins", () => {
+    const t = new BufferTable();
+    const a = add(t, null, 0x10_0000, 4);
+    t.free(a);
+    expect(t.stateOf(t.byPfn.get(0x10_0002))).toBe(STATE_FREED);
+    const b = add(t, null, 0x10_0001, 2);
+    expect(t.byPfn.get(0x10_0001)).toBe(b);
+    expect(t.stateOf(b)).toBe(STATE_LIVE);
+    expect(t.byPfn.get(0x10_0003)).toBe(a);
+  });
+
+  it("bookkeeping for a 4 GiB - 4 KiB buffer above 4 GiB is a few thousand index operations, not one per page", () => {
+    const t = new BufferTable();
+    const pages = 2 ** 20 - 1;
+    const id = add(t, null, 2 ** 20, pages);
+    expect(t.byPfn.work).toBeLessThan(8 * 2048 + 1024);
+    expect(t.byPfn.get(2 ** 20 + pages - 1)).toBe(id);
+    t.free(id);
+    // Push it out of quarantine: 4096 later frees of one-page buffers.
+    for (let i = 0; i < 4096; i++) t.free(add(t, null, 10 + i, 1));
+    expect(t.byPfn.get(2 ** 20 + 77)).toBe(-1);
+  });
+
+  it("a scattered buffer of R runs costs about R index entries plus its whole granules", () => {
+    const t = new BufferTable();
+    const pfns = new Int32Array(64 * 1024);
+    // 64 runs of 1024 pages, far apart and in descending order.
+    for (let i = 0; i < pfns.length; i++) pfns[i] = (63 - (i >> 10)) * 8192 + (i & 1023) + 100;
+    const w0 = t.byPfn.work;
+    const id = add(t, pfns, pfns[0] as number, pfns.length, 2 ** 36);
+    // Each run: one whole granule and two partial ones (412 + 100 pages).
+    expect(t.byPfn.work - w0).toBeLessThan(64 * (3 * 8 + 1024));
+    expect(t.pageIndex(id, 100)).toBe(63 * 1024);
+    expect(t.byLpn.work).toBeLessThan(8 * 128 + 16);
+  });
+});
