@@ -1,18 +1,19 @@
 /**
- * What a user gets: the package as `npm pack` makes it, installed into a
- * fresh folder outside the repository, used only through its published
- * entry points (`npx dmasim ...`, `import ... from "dmasim"`). A test that
- * imports src/ cannot see a broken user path; this one can. Every command
- * of the README section "Use it from your own folder" is run here.
+ * What a user gets: the package as `npm pack` makes it in a clone (prepack
+ * builds it), installed into a fresh folder outside the repository, used
+ * only through its published entry points (`npx dmasim ...`, `import ...
+ * from "dmasim"`). A test that imports src/ cannot see a broken user path;
+ * this one can. The README section "Use it from your own folder" is run as
+ * written: its module, its script and every command in it.
  *
- * It packs the build that is there (npm test builds first; a missing build is
- * made once): `prepack` rebuilding dist/ would rewrite it under the other
- * CLI tests running at the same time.
+ * The clone is a copy of what a clone holds that the build needs, with the
+ * repository's node_modules linked in (as after `npm ci`); packing there
+ * builds into the copy, never into the dist/ other tests are using.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { root } from "../cli/command.ts";
 import { driverSource, leakLine, reportBuffers } from "../cli/user-driver.ts";
@@ -25,37 +26,62 @@ interface Ran {
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const npx = process.platform === "win32" ? "npx.cmd" : "npx";
+const NOISE = ["--no-audit", "--no-fund", "--prefer-offline"];
+/** Every command run, as a user would type it (the test's quieting flags and temporary paths left out). */
+const ran = new Set<string>();
+let tarball = "";
 
 function tail(text: string, lines = 25): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
 /** Run a command; when `expectCode` is given and differs, fail with the command, its exit code and its output. */
-function sh(cwd: string, cmd: string, args: readonly string[], expectCode?: number, timeoutMs = 90_000): Ran {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: timeoutMs, env: { ...process.env, NO_COLOR: "1", npm_config_update_notifier: "false" } });
-  const ran: Ran = { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+function sh(cwd: string, cmd: string, args: readonly string[], expectCode?: number, env: Readonly<Record<string, string>> = {}, timeoutMs = 100_000): Ran {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: timeoutMs, env: { ...process.env, NO_COLOR: "1", npm_config_update_notifier: "false", ...env } });
+  const out: Ran = { code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+  const typed = [cmd.replace(/\.cmd$/, "") === process.execPath ? "node" : cmd.replace(/\.cmd$/, ""), ...args.filter((a) => !NOISE.includes(a)).map((a) => (a === tarball ? `/path/to/${basename(tarball)}` : a))];
+  ran.add(typed.join(" ").replace(/ --pack-destination \S+/, ""));
   if (r.error !== undefined) throw new Error(`\`${cmd} ${args.join(" ")}\` in ${cwd} could not run: ${r.error.message}`);
-  if (expectCode !== undefined && ran.code !== expectCode) {
-    throw new Error(`\`${cmd} ${args.join(" ")}\` in ${cwd} exited ${String(ran.code)} (expected ${expectCode})\n--- stdout ---\n${tail(ran.stdout)}\n--- stderr ---\n${tail(ran.stderr)}`);
+  if (expectCode !== undefined && out.code !== expectCode) {
+    throw new Error(`\`${cmd} ${args.join(" ")}\` in ${cwd} exited ${String(out.code)} (expected ${expectCode})\n--- stdout ---\n${tail(out.stdout)}\n--- stderr ---\n${tail(out.stderr)}`);
   }
-  return ran;
+  return out;
 }
 
-const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string; version: string; scripts: Record<string, string>; files: string[] };
+/** The README section "Use it from your own folder": its code blocks by language, and its shell commands without comments. */
+function readmeSection(): { ts: string; js: string; commands: string[] } {
+  const text = readFileSync(join(root, "README.md"), "utf8");
+  const start = text.indexOf("\n## Use it from your own folder\n");
+  expect(start, 'README.md has the section "Use it from your own folder"').toBeGreaterThan(0);
+  const end = text.indexOf("\n## ", start + 5);
+  const section = text.slice(start, end < 0 ? undefined : end);
+  const blocks = [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1] ?? "", body: m[2] ?? "" }));
+  const commands = blocks
+    .filter((b) => b.lang === "sh")
+    .flatMap((b) => b.body.split("\n"))
+    .map((l) => l.replace(/#.*$/, "").trim())
+    .filter((l) => l !== "");
+  return { ts: blocks.find((b) => b.lang === "ts")?.body ?? "", js: blocks.find((b) => b.lang === "js")?.body ?? "", commands };
+}
+
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string; version: string; scripts: Record<string, string> };
+const readme = readmeSection();
+let clone = "";
 let folder = "";
 let packed: string[] = [];
 
 beforeAll(() => {
-  if (!existsSync(join(root, "dist/cli/main.js"))) sh(root, npm, ["run", "build"], 0, 110_000);
+  clone = mkdtempSync(join(tmpdir(), "dmasim-clone-"));
+  for (const f of ["src", "package.json", "package-lock.json", "README.md", "tsconfig.base.json", "tsconfig.build.json"]) cpSync(join(root, f), join(clone, f), { recursive: true });
+  symlinkSync(join(root, "node_modules"), join(clone, "node_modules"), "dir");
   const out = mkdtempSync(join(tmpdir(), "dmasim-pack-"));
-  const r = sh(root, npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", out], 0);
-  const info = JSON.parse(r.stdout) as { filename: string; files: { path: string }[] }[];
-  const tarball = join(out, info[0]?.filename ?? "");
-  packed = info[0]?.files.map((f) => f.path) ?? [];
-  expect(existsSync(tarball), `npm pack made ${tarball}`).toBe(true);
+  const r = sh(clone, npm, ["pack", "--pack-destination", out], 0);
+  tarball = join(out, r.stdout.trim().split("\n").at(-1) ?? "");
+  expect(existsSync(tarball), `npm pack wrote ${tarball}`).toBe(true);
+  packed = (JSON.parse(sh(clone, npm, ["pack", "--dry-run", "--json", "--ignore-scripts"], 0).stdout) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path) ?? [];
   folder = mkdtempSync(join(tmpdir(), "dmasim-user-folder-"));
   sh(folder, npm, ["init", "-y"], 0);
-  sh(folder, npm, ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], 0, 110_000);
+  sh(folder, npm, ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], 0);
 }, 115_000);
 
 describe("the packed package, installed in a fresh folder outside the repository", () => {
@@ -106,8 +132,9 @@ describe("the packed package, installed in a fresh folder outside the repository
     expect(j.error?.message).toMatch(/^\*\*\* STOP: 0xDA5E \(0xB, .*DMA_COMMON_BUFFER_LEAKED.*my-driver\.ts:/);
   });
 
-  it('a plain Node ES module script: import { bootMachine } from "dmasim" works with node', () => {
-    writeFileSync(join(folder, "boot.mjs"), `import { bootMachine, PAGE_SIZE } from "dmasim";\nconst k = bootMachine("x64-iommu", { seed: 3 });\nconsole.log(k.profile.name, PAGE_SIZE);\n`);
+  it('the README\'s plain Node script (import { bootMachine } from "dmasim") runs with node boot.mjs', () => {
+    expect(readme.js).toContain('from "dmasim"');
+    writeFileSync(join(folder, "boot.mjs"), readme.js);
     expect(sh(folder, process.execPath, ["boot.mjs"], 0).stdout.trim()).toBe("x64-iommu 4096");
   });
 
@@ -117,5 +144,42 @@ describe("the packed package, installed in a fresh folder outside the repository
     const r = sh(folder, npx, ["dmasim", "check", "./my-driver.ts", "./typo.ts"], 1);
     expect(r.stdout).toMatch(/^typo\.ts:3:14 - error TS2322: Type 'number' is not assignable to type 'string'\.$/m);
     expect(r.stdout).not.toMatch(/my-driver\.ts:/);
+  });
+
+  it("the README's module as my-driver.ts: run --report --json shows its two buffers and its finding; --verifier bugcheck stops; check is clean", () => {
+    const dir = join(folder, "readme");
+    mkdirSync(dir, { recursive: true });
+    expect(readme.ts).toContain('from "dmasim"');
+    writeFileSync(join(dir, "my-driver.ts"), readme.ts);
+    const r = sh(dir, npx, ["dmasim", "run", "./my-driver.ts", "--report", "r.html", "--json"], 1);
+    const j = JSON.parse(r.stdout) as { ok: boolean; allocations: { device: string; length: number; va: number | string }[]; trace: { allocations: number; dmaWriteBytes: number }; findings: { code: string }[] };
+    expect(j.ok).toBe(true);
+    expect(j.allocations.map((a) => [a.device, a.length])).toEqual([["plx9656", 8192], ["plx9656", 4096]]);
+    expect(j.trace.allocations).toBe(2);
+    expect(j.trace.dmaWriteBytes).toBe(512);
+    expect(j.findings.map((f) => f.code)).toEqual(["DMA_ADAPTER_RELEASED_WITH_COMMON_BUFFERS"]);
+    expect(reportBuffers(join(dir, "r.html"))).toHaveLength(2);
+    expect(sh(dir, npx, ["dmasim", "run", "./my-driver.ts", "--verifier", "bugcheck"], 1).stdout).toContain("*** STOP: 0xE6 (0x7, ");
+    expect(sh(dir, npx, ["dmasim", "check", "./my-driver.ts"], 0).stdout).toMatch(/^No type errors/);
+  });
+
+  it("npm link instead of a tarball: npm link in the clone, npm link dmasim in a folder, the same driver runs bound to the one library", () => {
+    // A global prefix of its own, so the machine's global packages stay untouched.
+    const env = { npm_config_prefix: mkdtempSync(join(tmpdir(), "dmasim-prefix-")) };
+    sh(clone, npm, ["link", "--no-audit", "--no-fund"], 0, env);
+    const linked = mkdtempSync(join(tmpdir(), "dmasim-linked-folder-"));
+    sh(linked, npm, ["init", "-y"], 0, env);
+    sh(linked, npm, ["link", "dmasim", "--no-audit", "--no-fund"], 0, env);
+    const source = driverSource("dmasim");
+    writeFileSync(join(linked, "my-driver.ts"), source);
+    const j = JSON.parse(sh(linked, npx, ["dmasim", "run", "./my-driver.ts", "--report", "r.html", "--json"], 1, env).stdout) as { allocations: unknown[]; trace: { allocations: number; interrupts: number }; findings: { params: { site?: string } }[] };
+    expect(j.allocations.length).toBe(j.trace.allocations);
+    expect(j.trace.interrupts).toBeGreaterThan(0);
+    expect(j.findings.map((f) => f.params.site)).toEqual([expect.stringMatching(new RegExp(`(^|/)my-driver\\.ts:${leakLine(source)}:\\d+`))]);
+  });
+
+  it("every command the README section shows was run above, as written", () => {
+    expect(readme.commands.length).toBeGreaterThan(5);
+    expect(readme.commands.filter((c) => !ran.has(c))).toEqual([]);
   });
 });
