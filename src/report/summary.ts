@@ -33,12 +33,12 @@ export function formatTime(ns: number): string {
   return `${t(ns / 1e9)} s`;
 }
 
-/** "×62 from 1.2 us to 15.3 us" for a finding that happened more than once, else "". */
+/** "×62 from 1.2 us to 15.3 us" (or "×3 at 5 us") for a finding that happened more than once, else "". */
 export function findingRepeat(f: Finding): string {
   const n = findingCount(f);
   if (n === 1) return "";
   const last = typeof f.lastTime === "number" ? f.lastTime : f.time;
-  return `×${n} from ${formatTime(f.time)} to ${formatTime(last)}`;
+  return last === f.time ? `×${n} at ${formatTime(f.time)}` : `×${n} from ${formatTime(f.time)} to ${formatTime(last)}`;
 }
 
 /** One finding as one line: code, where, how often, message (the first occurrence's), bug check. */

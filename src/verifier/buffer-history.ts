@@ -1,47 +1,41 @@
 /**
  * What the verifier remembers about buffers beyond their shadow records
- * (buffer-table.ts), for grouping findings and for hints that help fix them:
+ * (buffer-table.ts), per table id, for grouping findings and for hints:
  * - a serial number per allocation, so that findings on two buffers stay
  *   apart even when the second reuses the first one's table slot or VA;
- * - for recently freed common buffers, where (driver site) and when they were
- *   freed, so that a double free or a use after free can name the first free.
- * O(1) per allocation and free; at most FREED_REMEMBERED frees are kept.
+ * - for a freed common buffer, which routine freed it, from which driver
+ *   site and when, so that a double free or a use after free can name the
+ *   first free. Kept as long as the table keeps the freed record (its
+ *   quarantine).
+ * Typed arrays indexed by table id: a few stores per allocation and free.
  */
 
-/** Freed common buffers remembered (the buffer table's quarantine keeps as many). */
-export const FREED_REMEMBERED = 4096;
-
 export interface FreeRecord {
-  readonly serial: number;
   /** The routine that freed it (FreeCommonBuffer, HalFreeCommonBuffer, ...). */
   readonly routine: string;
-  /** The driver line that called it ("file:line:col (function)"). */
-  readonly site: string;
+  /** Index of the driver site in the verifier's free-site table. */
+  readonly site: number;
   /** Simulated ns. */
   readonly time: number;
 }
 
 export class BufferHistory {
   private serials = new Float64Array(1024);
+  /** Free routine index + 1 (0: not freed since allocation). */
+  private freeRoutine = new Uint8Array(1024);
+  private freeSite = new Int32Array(1024);
+  private freeTime = new Float64Array(1024);
+  private readonly routines: string[] = [];
+  private lastRoutine = "";
+  private lastRoutineIndex = -1;
   private nextSerial = 1;
-  /** VA -> serial of the live or recently freed common buffer there. */
-  private readonly byVa = new Map<number, number>();
-  /** VA -> how it was freed, oldest first (Map order) for eviction. */
-  private readonly freed = new Map<number, FreeRecord>();
 
-  /** A buffer got table id `id` (and, for a common buffer, VA `va`): its serial number. */
-  allocated(id: number, va: number | null): number {
-    if (id >= this.serials.length) {
-      const grown = new Float64Array(Math.max(this.serials.length * 2, id + 1));
-      grown.set(this.serials);
-      this.serials = grown;
-    }
+  /** A buffer got table id `id`: its serial number. */
+  allocated(id: number): number {
+    if (id >= this.serials.length) this.grow(id);
     const serial = this.nextSerial++;
     this.serials[id] = serial;
-    if (va !== null) {
-      this.byVa.set(va, serial);
-      this.freed.delete(va);
-    }
+    this.freeRoutine[id] = 0;
     return serial;
   }
 
@@ -50,28 +44,42 @@ export class BufferHistory {
     return id >= 0 && id < this.serials.length ? (this.serials[id] as number) : 0;
   }
 
-  /** Serial number of the live or recently freed common buffer at `va`; 0 when none. */
-  serialAtVa(va: number): number {
-    return this.byVa.get(va) ?? 0;
-  }
-
-  /** The common buffer at `va` was freed by `routine` from `site` at `time`. */
-  freedAt(va: number, routine: string, site: string, time: number): void {
-    const serial = this.byVa.get(va) ?? 0;
-    this.freed.delete(va);
-    this.freed.set(va, { serial, routine, site, time });
-    if (this.freed.size > FREED_REMEMBERED) {
-      const oldest = this.freed.entries().next();
-      if (oldest.done !== true) {
-        const [ova, rec] = oldest.value;
-        this.freed.delete(ova);
-        if (this.byVa.get(ova) === rec.serial) this.byVa.delete(ova);
-      }
+  /** The buffer in slot `id` was freed by `routine` from free site `site` at `time`. */
+  freed(id: number, routine: string, site: number, time: number): void {
+    if (id >= this.serials.length) this.grow(id);
+    let r = this.lastRoutineIndex;
+    if (routine !== this.lastRoutine) {
+      r = this.routines.indexOf(routine);
+      if (r < 0) r = this.routines.push(routine) - 1;
+      this.lastRoutine = routine;
+      this.lastRoutineIndex = r;
     }
+    this.freeRoutine[id] = r + 1;
+    this.freeSite[id] = site;
+    this.freeTime[id] = time;
   }
 
-  /** How the common buffer at `va` was freed, when it was freed recently and not reallocated since. */
-  freeOf(va: number): FreeRecord | undefined {
-    return this.freed.get(va);
+  /** How the buffer in slot `id` was freed, if it was freed since its allocation. */
+  freeOf(id: number): FreeRecord | undefined {
+    if (id < 0 || id >= this.serials.length) return undefined;
+    const r = this.freeRoutine[id] as number;
+    if (r === 0) return undefined;
+    return { routine: this.routines[r - 1] ?? "?", site: this.freeSite[id] as number, time: this.freeTime[id] as number };
+  }
+
+  private grow(id: number): void {
+    const n = Math.max(this.serials.length * 2, id + 1);
+    const serials = new Float64Array(n);
+    serials.set(this.serials);
+    this.serials = serials;
+    const routine = new Uint8Array(n);
+    routine.set(this.freeRoutine);
+    this.freeRoutine = routine;
+    const site = new Int32Array(n);
+    site.set(this.freeSite);
+    this.freeSite = site;
+    const time = new Float64Array(n);
+    time.set(this.freeTime);
+    this.freeTime = time;
   }
 }

@@ -111,7 +111,7 @@ describe("hint helpers", () => {
 
   it("first-free text and times", () => {
     expect(firstFreeHint(undefined)).toBe("");
-    expect(firstFreeHint({ serial: 1, routine: "HalFreeCommonBuffer", site: "drv.ts:3:1", time: 1_500_000 })).toBe("; first freed by HalFreeCommonBuffer at drv.ts:3:1 (t = 1.5 ms)");
+    expect(firstFreeHint({ routine: "HalFreeCommonBuffer", site: "drv.ts:3:1", time: 1_500_000 })).toBe("; first freed by HalFreeCommonBuffer at drv.ts:3:1 (t = 1.5 ms)");
     expect([formatNs(850), formatNs(12_500), formatNs(2e9)]).toEqual(["850 ns", "12.5 us", "2 s"]);
   });
 });

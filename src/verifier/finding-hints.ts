@@ -7,7 +7,6 @@
  */
 import { hexAddr } from "../core/address.ts";
 import { FILL_PATTERN } from "../machine/physical-memory.ts";
-import type { FreeRecord } from "./buffer-history.ts";
 
 const FOUR_GIB = 2 ** 32;
 
@@ -40,7 +39,7 @@ export function isFillPatternData(bytes: Uint8Array, pa: number): boolean {
 }
 
 /** "; first freed by FreeCommonBuffer at driver.ts:12:3 (t = 1.5 us)". */
-export function firstFreeHint(rec: FreeRecord | undefined): string {
+export function firstFreeHint(rec: { readonly routine: string; readonly site: string; readonly time: number } | undefined): string {
   if (rec === undefined) return "";
   return `; first freed by ${rec.routine} at ${rec.site} (t = ${formatNs(rec.time)})`;
 }

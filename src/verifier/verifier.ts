@@ -27,6 +27,7 @@ import type { Dma8237Observer, DmaWrapEvent } from "../machine/dma8237.ts";
 import { adapterObject } from "../hal/adapter.ts";
 import { halState } from "../hal/hal-state.ts";
 import type { AdapterEvent, CommonBufferEvent, HalObserver, TransferEvent } from "../hal/observer.ts";
+import type { DMA_ADAPTER } from "../hal/types.ts";
 import { BufferTable, KIND_COMMON_BUFFER, KIND_TRANSFER, STATE_FREED, STATE_LIVE } from "./buffer-table.ts";
 import { BufferHistory } from "./buffer-history.ts";
 import { DMASIM_VERIFIER_FINDING, ownCodeNumber, STATUS_DATATYPE_MISALIGNMENT } from "./codes.ts";
@@ -34,7 +35,6 @@ import { DEFAULT_OCCURRENCE_LIMIT, FindingGroups } from "./finding-groups.ts";
 import { fillPatternAddressHint, firstFreeHint, isFillPatternData } from "./finding-hints.ts";
 import { registerVerifier, type VerifierStop } from "./registry.ts";
 import { SiteTable } from "./sites.ts";
-import { TruncationIndex } from "./truncation-index.ts";
 
 export type VerifierMode = "bugcheck" | "collect" | "off";
 
@@ -79,7 +79,11 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   private readonly freeSites = new SiteTable();
   private readonly groups: FindingGroups;
   private readonly history = new BufferHistory();
-  private readonly truncation = new TruncationIndex();
+  /** Adapters per device (a finding from the HAL names a buffer by VA; its adapter knows the frames). */
+  private readonly adaptersOf = new Map<string, DMA_ADAPTER[]>();
+  /** Lowest and highest logical page of any translated (IOMMU) buffer seen, bounding the search for truncated IOVAs. */
+  private lowLpn = Infinity;
+  private highLpn = -1;
   /** The first stop this verifier raised ("bugcheck" mode), for the run's outcome. */
   stop: VerifierStop | null = null;
   /** Memo of the last truncated-pointer search (outside()): the same wild address repeats. */
@@ -179,13 +183,40 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     if (this.mode === "off") return;
     const p = paramsOf(f);
     const va = typeof p.va === "number" ? p.va : -1;
-    const serial = va >= 0 ? this.history.serialAtVa(va) : 0;
+    const id = va >= 0 ? this.commonBufferIdAt(f.device, va) : -1;
     let input = f;
     if (f.code === "DMA_COMMON_BUFFER_DOUBLE_FREE") {
-      const first = this.history.freeOf(va);
+      const first = this.firstFree(id);
       if (first !== undefined) input = { ...f, message: `${f.message}${firstFreeHint(first)}`, params: { ...f.params, va, length: typeof p.length === "number" ? p.length : 0, firstFreeSite: first.site, firstFreeRoutine: first.routine, firstFreeTime: first.time } };
     }
-    this.record(input, serial > 0 ? `b${serial}` : va >= 0 ? `va${va}` : typeof p.adapter === "bigint" ? `a${p.adapter}` : "");
+    this.record(input, id >= 0 ? this.bufferKey(id) : va >= 0 ? `va${va}` : typeof p.adapter === "bigint" ? `a${p.adapter}` : "");
+  }
+
+  /** The table id of the live or freed common buffer at `va` of `device`'s adapters, or -1 (found through the HAL: only when a finding names a VA). */
+  private commonBufferIdAt(device: string | undefined, va: number): number {
+    const live = halState(this.kernel).buffers.get(va);
+    let pfn = live?.pfns[0];
+    if (pfn === undefined && device !== undefined) {
+      for (const a of this.adaptersOf.get(device) ?? []) {
+        pfn = adapterObject(a).freedCommonBuffers.get(va)?.pfns[0];
+        if (pfn !== undefined) break;
+      }
+    }
+    return pfn === undefined ? -1 : this.table.commonBufferAt(pfn, va);
+  }
+
+  /** How the freed buffer `id` was first freed (routine, driver site, time), while the table still remembers it. */
+  private firstFree(id: number): { routine: string; site: string; time: number } | undefined {
+    if (id < 0 || this.table.stateOf(id) !== STATE_FREED) return undefined;
+    const rec = this.history.freeOf(id);
+    return rec === undefined ? undefined : { routine: rec.routine, site: this.freeSites.name(rec.site), time: rec.time };
+  }
+
+  /** Widen the IOVA range searched for truncated addresses. */
+  private noteTranslated(logical: number, pages: number): void {
+    const lpn = Math.floor(logical / PAGE_SIZE);
+    if (lpn < this.lowLpn) this.lowLpn = lpn;
+    if (lpn + pages - 1 > this.highLpn) this.highLpn = lpn + pages - 1;
   }
 
   /** Group one occurrence (`buffer` keeps occurrences on different buffers apart); in "bugcheck" mode, stop. */
@@ -210,6 +241,15 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   onAdapterCreated(e: AdapterEvent): void {
     this.adapterAddress.set(e.device, adapterObject(e.adapter).address);
+    const list = this.adaptersOf.get(e.device);
+    if (list === undefined) this.adaptersOf.set(e.device, [e.adapter]);
+    else list.push(e.adapter);
+  }
+
+  onAdapterReleased(e: AdapterEvent): void {
+    const list = this.adaptersOf.get(e.device);
+    const i = list?.indexOf(e.adapter) ?? -1;
+    if (list !== undefined && i >= 0) list.splice(i, 1);
   }
 
   onCommonBufferAllocated(e: CommonBufferEvent): void {
@@ -219,8 +259,8 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     const site = this.sites.siteFor(adapterId * 2 ** 36 + e.length * 16 + (routineCode & 15));
     const contiguous = isContiguous(e.pfns);
     const id = this.table.addFields(KIND_COMMON_BUFFER, e.va, e.length, e.pages, e.logical, contiguous ? null : e.pfns, e.pfns[0] as number, dev, site, e.time);
-    this.history.allocated(id, e.va);
-    this.truncation.add(id, e.logical, e.pages);
+    this.history.allocated(id);
+    if (!contiguous || e.logical !== (e.pfns[0] as number) * PAGE_SIZE) this.noteTranslated(e.logical, e.pages);
     this.resetCaches();
   }
 
@@ -228,11 +268,9 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     const id = this.table.commonBufferAt(e.pfns[0] as number, e.va);
     if (id >= 0 && this.table.stateOf(id) === STATE_LIVE) {
       this.table.free(id);
-      this.truncation.remove(id, e.logical, e.pages);
+      // Where the driver freed it, for a later double free or use after free (one stack per adapter, routine and length).
+      this.history.freed(id, e.routine, this.freeSites.siteFor(this.adapterIdOf(e.adapter) * 2 ** 36 + e.length * 16 + (e.routine.length & 15)), e.time);
     }
-    // Where the driver freed it, for a later double free or use after free (one stack per adapter, routine and length).
-    const site = this.freeSites.siteFor(this.adapterIdOf(e.adapter) * 2 ** 36 + e.length * 16 + (e.routine.length & 15));
-    this.history.freedAt(e.va, e.routine, this.freeSites.name(site), e.time);
     this.resetCaches();
   }
 
@@ -280,8 +318,8 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     }
     const logical = s.logical - (s.logical % PAGE_SIZE);
     const id = this.table.add({ kind: KIND_TRANSFER, va: 0, length: s.length, pages, logical, pfns: contiguous ? null : Int32Array.from(s.pfns), pfn0: s.pfns[0] as number, device: this.deviceId(s.device), site: -1, time: s.time ?? this.kernel.clock.now });
-    this.history.allocated(id, null);
-    this.truncation.add(id, logical, pages);
+    this.history.allocated(id);
+    if (!contiguous || logical !== (s.pfns[0] as number) * PAGE_SIZE) this.noteTranslated(logical, pages);
     this.table.markInit(id, 0, pages * PAGE_SIZE);
     this.resetCaches();
     return id;
@@ -289,11 +327,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   transferUnmapped(handle: number): void {
     if (handle < 0) return;
-    const t = this.table;
-    if (t.stateOf(handle) === STATE_LIVE && t.kindOf(handle) === KIND_TRANSFER) {
-      t.free(handle);
-      this.truncation.remove(handle, t.logicalOf(handle), t.pagesOf(handle));
-    }
+    if (this.table.stateOf(handle) === STATE_LIVE && this.table.kindOf(handle) === KIND_TRANSFER) this.table.free(handle);
     this.resetCaches();
   }
 
@@ -449,8 +483,12 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       return;
     }
     // LowPart of a live buffer's logical address above 4 GiB: a 64-bit address cut to 32 bits on the way to the device?
-    const cut = this.truncation.find(fault.logical);
-    const full = cut >= 0 ? t.logicalOf(cut) + ((((fault.logical - t.logicalOf(cut)) % 2 ** 32) + 2 ** 32) % 2 ** 32) : -1;
+    if (fault.logical * 4 + 2 !== this.aliasKey) {
+      this.aliasKey = fault.logical * 4 + 2;
+      this.aliasResult = this.truncationAlias(fault.logical, [32]);
+    }
+    const cut = this.aliasResult?.id ?? -1;
+    const full = this.aliasResult?.address ?? -1;
     const truncated = cut >= 0 ? `; its low 32 bits match ${hexAddr(full)} in the live ${t.kindOf(cut) === KIND_COMMON_BUFFER ? `common buffer at ${formatVa(t.vaOf(cut))}` : "mapped transfer"} (logical ${hexAddr(t.logicalOf(cut))}): a 64-bit logical address truncated to 32 bits (LowPart only) by the driver or a 32-bit device register` : "";
     const fill = fillPatternAddressHint(fault.logical);
     this.record(
@@ -526,7 +564,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   private outside(dev: { name: string }, la: number, pa: number, n: number, write: boolean): void {
     const isa = this.isIsa(dev.name);
     // The same wild address tends to repeat (a chip re-fetching its descriptor): search once per address until buffers change.
-    const memoKey = la * 2 + (isa ? 1 : 0);
+    const memoKey = la * 4 + (isa ? 1 : 0);
     if (memoKey !== this.aliasKey) {
       this.aliasKey = memoKey;
       this.aliasResult = this.truncationAlias(la, isa ? [24] : [32, 28, 24]);
@@ -553,7 +591,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   private useAfterFree(dev: { name: string }, id: number, la: number, n: number, write: boolean, iommu: [number, bigint, bigint, number] | null): void {
     const t = this.table;
     const transfer = t.kindOf(id) === KIND_TRANSFER;
-    const first = transfer ? undefined : this.history.freeOf(t.vaOf(id));
+    const first = transfer ? undefined : this.firstFree(id);
     this.record(
       {
         code: "DMA_USE_AFTER_FREE",
@@ -588,17 +626,30 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   private truncationAlias(la: number, widths: readonly number[]): { bits: number; address: number; id: number } | null {
     const t = this.table;
     const top = this.kernel.memory.size;
+    // Candidates la + k * 2^bits: in physical memory (buffers whose logical address is physical), then in the IOVA range translated buffers had.
+    const lowIova = this.lowLpn * PAGE_SIZE;
+    const topIova = (this.highLpn + 1) * PAGE_SIZE;
     for (const bits of widths) {
       const step = 2 ** bits;
       if (la >= step) continue;
       for (let a = la + step; a < top; a += step) {
         const id = t.byPfn.get(Math.floor(a / PAGE_SIZE));
-        if (id < 0 || t.stateOf(id) !== STATE_LIVE) continue;
-        const lo = t.logicalOf(id);
-        if (a >= lo && a < lo + (t.pagesOf(id)) * PAGE_SIZE) return { bits, address: a, id };
+        if (this.aliasAt(id, a)) return { bits, address: a, id };
+      }
+      for (let a = la + Math.max(step, Math.ceil((lowIova - la) / step) * step); a < topIova; a += step) {
+        const id = t.byLpn.get(Math.floor(a / PAGE_SIZE));
+        if (this.aliasAt(id, a)) return { bits, address: a, id };
       }
     }
     return null;
+  }
+
+  /** True when live buffer `id` has logical address `a`. */
+  private aliasAt(id: number, a: number): boolean {
+    const t = this.table;
+    if (id < 0 || t.stateOf(id) !== STATE_LIVE) return false;
+    const lo = t.logicalOf(id);
+    return a >= lo && a < lo + t.pagesOf(id) * PAGE_SIZE;
   }
 
   private isIsa(device: string): boolean {
