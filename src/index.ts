@@ -36,6 +36,7 @@ export {
   MmFreeContiguousMemorySpecifyCache,
   MmGetPhysicalAddress,
 } from "./kernel/contiguous-memory.ts";
+export { PAGE_READWRITE, PAGE_NOCACHE, PAGE_WRITECOMBINE } from "./kernel/contiguous-memory.ts";
 export { PageFrameManager, type ContiguousPagesRequest, type Effort, type NodePolicy, type PageKind } from "./kernel/page-frames.ts";
 export { effortForIrql, type PageFrameOptions, type CompactionOptions, type AllocatePagesOptions, type PageFrameStats } from "./kernel/page-frames.ts";
 export { FastContiguousAllocator } from "./kernel/alloc/fast-contiguous-allocator.ts";
@@ -127,11 +128,15 @@ export { WdfDmaEnabler, WdfDmaEnablerCreate, WDF_DMA_ENABLER_CONFIG_INIT, WdfDma
 export { WdfCommonBuffer, WdfCommonBufferCreate, WdfCommonBufferCreateWithConfig, WDF_COMMON_BUFFER_CONFIG_INIT, WdfCommonBufferGetAlignedVirtualAddress, WdfCommonBufferGetAlignedLogicalAddress, WdfCommonBufferGetLength, type WDF_COMMON_BUFFER_CONFIG } from "./wdf/common-buffer.ts";
 export { WdfDmaTransaction, WdfDmaTransactionCreate, WdfDmaTransactionInitialize, WdfDmaTransactionExecute, WdfDmaTransactionDmaCompleted, WdfDmaTransactionDmaCompletedWithLength, WdfDmaTransactionDmaCompletedFinal, WdfDmaTransactionRelease, WdfDmaTransactionGetBytesTransferred, WdfDmaTransactionGetCurrentDmaTransferLength, WdfDmaTransactionGetDevice, WdfDmaTransactionSetMaximumLength, type EVT_WDF_PROGRAM_DMA } from "./wdf/dma-transaction.ts";
 export { WdfInterrupt, WdfInterruptCreate, WDF_INTERRUPT_CONFIG_INIT, WdfInterruptQueueDpcForIsr, WdfInterruptAcquireLock, WdfInterruptReleaseLock, WdfInterruptGetDevice, type WDF_INTERRUPT_CONFIG } from "./wdf/interrupt.ts";
+export { WDF_PNPPOWER_EVENT_CALLBACKS_INIT, WDF_PNPPOWER_EVENT_CALLBACKS_SIZE, WdfDeviceInitSetPnpPowerEventCallbacks, wdfStartDevice, wdfPnpState, wdfDeviceResourceLists, WdfCmResList, WdfCmResourceListGetCount, WdfCmResourceListGetDescriptor, WdfPowerDeviceInvalid, WdfPowerDeviceD0, WdfPowerDeviceD1, WdfPowerDeviceD2, WdfPowerDeviceD3, WdfPowerDeviceD3Final, WdfPowerDevicePrepareForHibernation, type WDF_PNPPOWER_EVENT_CALLBACKS, type WDF_POWER_DEVICE_STATE, type WdfPnpState } from "./wdf/pnp-power.ts";
 export { GetScatterGatherList, PutScatterGatherList, CalculateScatterGatherList, BuildScatterGatherList } from "./hal/scatter-gather.ts";
 export { Plx9656, PLX_REG, PLX_SRAM_SIZE, DTE_SIZE, type Plx9656Options, type PlxDescriptorRecord } from "./devices/plx9656.ts";
 export { loadPlxDriver, submit as submitPlxRequest, transferElementsFor, type PlxDriver, type PlxDriverOptions, type PlxRequest, type PlxDeviceExtension } from "./scenarios/plx-driver.ts";
+export { E1000, e1000Model, E1000_REG, E1000_BAR0_SIZE, ethernetFcs, type E1000Device, type E1000Counters, type E1000Options } from "./devices/e1000.ts";
+export { loadNicDriver, nicSend, nicBuffers, NIC_BUFFER_SIZE, type NicAdapter, type NicDriver, type NicDriverOptions, type NicBuffer } from "./scenarios/nic-driver.ts";
 export { plxScenario, attachPlx9656, allocateIoBuffer, transfer as plxTransfer, writeReadBack, type IoBuffer } from "./scenarios/plx.ts";
 export { plxRingAbove4gScenario } from "./scenarios/plx-ring-above-4g.ts";
+export { nicScenario, nicPhysicalAddressScenario, loopbackFrames, e1000DeviceOf } from "./scenarios/nic.ts";
 
 // verifier, cache model and cache maintenance
 export { CacheMemorySystem, cacheModel, CACHE_LINE_SIZE, type CacheOptions, type CoherenceObserver, type LineState, type RefillPolicy } from "./machine/cache.ts";
