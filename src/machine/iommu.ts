@@ -7,23 +7,99 @@
  * permission comes back as a fault reason (the bus records the fault, drops
  * writes and returns all-ones for reads, as a PCIe UR/CA completion does).
  *
- * State is per mapping (one record per mapped run, with an Int32Array of page
- * frames), never per page; lookups are binary searches over run starts with a
- * one-entry cache.
+ * State is per mapping, and inside a mapping per physically contiguous run
+ * of page frames, never per page: mapping a 4 GiB contiguous buffer is one
+ * record with one run, and map/unmap/translate cost the number of runs
+ * touched. Lookups are binary searches over mapping starts (with a one-entry
+ * cache) and over a mapping's run offsets.
  */
 import type { AddressTranslator, BusFaultReason } from "./bus.ts";
 
 const PAGE = 4096;
 
-/** One mapped run of IOVA pages. */
+/** One mapped range of IOVA pages. */
 export interface IommuMapping {
   /** First IOVA page number. */
   readonly iovaPage: number;
   readonly pages: number;
-  /** Page frame behind each IOVA page. */
+  /** Page frame behind each IOVA page (expanded from `runs` when first asked for: O(pages)). */
   readonly pfns: Int32Array;
+  /** The page frames as physically contiguous runs in IOVA order: [pfn, pages, pfn, pages, ...]. */
+  readonly runs: Float64Array;
   readonly read: boolean;
   readonly write: boolean;
+}
+
+/** A mapping stored by run; `offsets[r]` is the page offset (from iovaPage) where run r starts. */
+class RunMapping implements IommuMapping {
+  readonly iovaPage: number;
+  readonly pages: number;
+  readonly runs: Float64Array;
+  readonly offsets: Float64Array;
+  readonly read: boolean;
+  readonly write: boolean;
+  private expanded: Int32Array | undefined;
+
+  constructor(iovaPage: number, runs: Float64Array, perm: { read: boolean; write: boolean }) {
+    this.iovaPage = iovaPage;
+    this.runs = runs;
+    const n = runs.length >> 1;
+    this.offsets = new Float64Array(n);
+    let pages = 0;
+    for (let r = 0; r < n; r++) {
+      this.offsets[r] = pages;
+      pages += runs[2 * r + 1] as number;
+    }
+    this.pages = pages;
+    this.read = perm.read;
+    this.write = perm.write;
+  }
+
+  get pfns(): Int32Array {
+    if (this.expanded === undefined) {
+      const out = new Int32Array(this.pages);
+      for (let r = 0; r < this.offsets.length; r++) {
+        const pfn = this.runs[2 * r] as number;
+        const o = this.offsets[r] as number;
+        const n = this.runs[2 * r + 1] as number;
+        for (let i = 0; i < n; i++) out[o + i] = pfn + i;
+      }
+      this.expanded = out;
+    }
+    return this.expanded;
+  }
+
+  /** The run holding page offset idx (0 <= idx < pages). */
+  runAt(idx: number): number {
+    const off = this.offsets;
+    if (off.length === 1) return 0;
+    let lo = 0;
+    let hi = off.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((off[mid] as number) <= idx) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+/** Coalesce a page-frame list into [pfn, pages, ...] runs. */
+function runsOf(pfns: ArrayLike<number>): Float64Array {
+  const n = pfns.length;
+  let count = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || pfns[i] !== (pfns[i - 1] as number) + 1) count++;
+  const out = new Float64Array(count * 2);
+  let r = -1;
+  for (let i = 0; i < n; i++) {
+    const pfn = pfns[i] as number;
+    if (i === 0 || pfn !== (pfns[i - 1] as number) + 1) {
+      r++;
+      out[2 * r] = pfn;
+      out[2 * r + 1] = 1;
+    } else out[2 * r + 1] = (out[2 * r + 1] as number) + 1;
+  }
+  return out;
 }
 
 export interface IovaRequest {
@@ -44,10 +120,10 @@ interface Domain {
   /** Free IOVA page ranges [start, end), sorted, disjoint, never adjacent. */
   readonly free: number[][];
   /** Live mappings sorted by iovaPage. */
-  readonly maps: IommuMapping[];
+  readonly maps: RunMapping[];
   /** Allocated IOVA runs: start page -> pages. */
   readonly allocated: Map<number, number>;
-  last: IommuMapping | undefined;
+  last: RunMapping | undefined;
 }
 
 export class Iommu implements AddressTranslator {
@@ -130,18 +206,48 @@ export class Iommu implements AddressTranslator {
     this.release(d, start, start + pages);
   }
 
-  /** Map pfns at iova (page aligned) with the given permissions. RangeError on overlap with a live mapping. */
+  /**
+   * Map pfns at iova (page aligned) with the given permissions: stored as
+   * the list's physically contiguous runs. RangeError on overlap with a live
+   * mapping.
+   */
   map(domainId: number, iova: number, pfns: ArrayLike<number>, perm: { read: boolean; write: boolean }): IommuMapping {
-    const d = this.domain(domainId, "map");
-    if (!Number.isSafeInteger(iova) || iova % PAGE !== 0 || iova <= 0) throw new RangeError(`Iommu.map: iova must be a page-aligned address above 0, got ${iova}`);
-    const pages = pfns.length;
-    if (pages < 1) throw new RangeError("Iommu.map: at least one page frame is needed");
+    this.domain(domainId, "map");
+    if (pfns.length < 1) throw new RangeError("Iommu.map: at least one page frame is needed");
+    return this.insert(domainId, iova, runsOf(pfns), perm, "map");
+  }
+
+  /**
+   * Map physically contiguous runs at iova (page aligned), in order: `runs`
+   * is [pfn, pages, pfn, pages, ...]. Costs the number of runs, not pages.
+   * RangeError on a malformed run list or an overlap with a live mapping.
+   */
+  mapRuns(domainId: number, iova: number, runs: ArrayLike<number>, perm: { read: boolean; write: boolean }): IommuMapping {
+    this.domain(domainId, "mapRuns");
+    if (runs.length < 2 || runs.length % 2 !== 0) throw new RangeError(`Iommu.mapRuns: runs must be [pfn, pages, ...] pairs, at least one, got ${runs.length} numbers`);
+    // Copy, and join runs that continue each other, so the record is canonical.
+    const out: number[] = [];
+    for (let i = 0; i < runs.length; i += 2) {
+      const pfn = runs[i] as number;
+      const n = runs[i + 1] as number;
+      if (!Number.isSafeInteger(pfn) || pfn < 0 || !Number.isSafeInteger(n) || n < 1) throw new RangeError(`Iommu.mapRuns: run ${i / 2} must be a page frame >= 0 and a page count >= 1, got [${pfn}, ${n}]`);
+      const k = out.length;
+      if (k > 0 && (out[k - 2] as number) + (out[k - 1] as number) === pfn) out[k - 1] = (out[k - 1] as number) + n;
+      else out.push(pfn, n);
+    }
+    return this.insert(domainId, iova, Float64Array.from(out), perm, "mapRuns");
+  }
+
+  private insert(domainId: number, iova: number, runs: Float64Array, perm: { read: boolean; write: boolean }, what: string): IommuMapping {
+    const d = this.domain(domainId, what);
+    if (!Number.isSafeInteger(iova) || iova % PAGE !== 0 || iova <= 0) throw new RangeError(`Iommu.${what}: iova must be a page-aligned address above 0, got ${iova}`);
     const start = iova / PAGE;
-    if (start + pages > this.spacePages) throw new RangeError(`Iommu.map: 0x${iova.toString(16)} + ${pages} pages is past the ${this.addressWidth}-bit IOVA space`);
+    const m = new RunMapping(start, runs, perm);
+    const pages = m.pages;
+    if (start + pages > this.spacePages) throw new RangeError(`Iommu.${what}: 0x${iova.toString(16)} + ${pages} pages is past the ${this.addressWidth}-bit IOVA space`);
     const at = this.mapIndex(d, start + pages - 1);
     const prev = d.maps[at];
-    if (prev !== undefined && prev.iovaPage + prev.pages > start) throw new RangeError(`Iommu.map: 0x${iova.toString(16)} overlaps the mapping at 0x${(prev.iovaPage * PAGE).toString(16)}`);
-    const m: IommuMapping = { iovaPage: start, pages, pfns: Int32Array.from(pfns), read: perm.read, write: perm.write };
+    if (prev !== undefined && prev.iovaPage + prev.pages > start) throw new RangeError(`Iommu.${what}: 0x${iova.toString(16)} overlaps the mapping at 0x${(prev.iovaPage * PAGE).toString(16)}`);
     d.maps.splice(at + 1, 0, m);
     return m;
   }
@@ -166,10 +272,12 @@ export class Iommu implements AddressTranslator {
 
   /** Physical address behind iova, or -1 when unmapped. */
   physicalAddressOf(domainId: number, iova: number): number {
-    const m = this.mappingAt(domainId, iova);
+    const d = this.domain(domainId, "physicalAddressOf");
+    const m = this.find(d, Math.floor(iova / PAGE));
     if (m === undefined) return -1;
-    const page = Math.floor(iova / PAGE);
-    return (m.pfns[page - m.iovaPage] as number) * PAGE + (iova % PAGE);
+    const idx = Math.floor(iova / PAGE) - m.iovaPage;
+    const r = m.runAt(idx);
+    return ((m.runs[2 * r] as number) + idx - (m.offsets[r] as number)) * PAGE + (iova % PAGE);
   }
 
   mappingCount(domainId: number): number {
@@ -192,12 +300,18 @@ export class Iommu implements AddressTranslator {
       const m = this.find(d, page);
       if (m === undefined) return "iommu-not-mapped";
       if (write ? !m.write : !m.read) return write ? "iommu-no-write" : "iommu-no-read";
-      let idx = page - m.iovaPage;
-      let off = pos % PAGE;
-      const pfns = m.pfns;
-      while (remaining > 0 && idx < m.pages) {
-        const pa = (pfns[idx] as number) * PAGE + off;
-        const chunk = Math.min(PAGE - off, remaining);
+      // One output piece per run of the mapping crossed (joined when physically adjacent).
+      const runs = m.runs;
+      const offsets = m.offsets;
+      const nRuns = offsets.length;
+      const idx = page - m.iovaPage;
+      let off = idx * PAGE + (pos % PAGE);
+      for (let r = m.runAt(idx); remaining > 0 && r < nRuns; r++) {
+        const runStart = (offsets[r] as number) * PAGE;
+        const runBytes = (runs[2 * r + 1] as number) * PAGE;
+        const inRun = off - runStart;
+        const pa = (runs[2 * r] as number) * PAGE + inRun;
+        const chunk = Math.min(runBytes - inRun, remaining);
         if (n > 0 && (out[2 * n - 2] as number) + (out[2 * n - 1] as number) === pa) {
           out[2 * n - 1] = (out[2 * n - 1] as number) + chunk;
         } else {
@@ -207,8 +321,7 @@ export class Iommu implements AddressTranslator {
         }
         remaining -= chunk;
         pos += chunk;
-        off = 0;
-        idx++;
+        off = runStart + runBytes;
       }
     }
     return n;
@@ -222,7 +335,7 @@ export class Iommu implements AddressTranslator {
     return d;
   }
 
-  private find(d: Domain, page: number): IommuMapping | undefined {
+  private find(d: Domain, page: number): RunMapping | undefined {
     const l = d.last;
     if (l !== undefined && page >= l.iovaPage && page < l.iovaPage + l.pages) return l;
     const m = d.maps[this.mapIndex(d, page)];
@@ -239,7 +352,7 @@ export class Iommu implements AddressTranslator {
     let hi = d.maps.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if ((d.maps[mid] as IommuMapping).iovaPage <= page) lo = mid + 1;
+      if ((d.maps[mid] as RunMapping).iovaPage <= page) lo = mid + 1;
       else hi = mid - 1;
     }
     return hi;
