@@ -31,7 +31,9 @@ export function parseStack(stack: string): StackFrame[] {
         continue;
       }
     }
-    out.push({ fn: (m[1] ?? "").replace(/^async /, ""), file, line: Number(m[3]), column: Number(m[4]) });
+    // Module top-level code runs as "<anonymous>": no name is more honest.
+    const fn = (m[1] ?? "").replace(/^async /, "");
+    out.push({ fn: fn === "<anonymous>" ? "" : fn, file, line: Number(m[3]), column: Number(m[4]) });
   }
   return out;
 }

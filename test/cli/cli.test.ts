@@ -51,11 +51,12 @@ describe("dmasim command", () => {
   it("--help lists every subcommand and exits 0", () => {
     const r = dmasim(["--help"]);
     expect(r.code).toBe(0);
-    for (const c of ["demo", "run", "list", "profile"]) expect(r.stdout).toContain(c);
+    for (const c of ["demo", "run", "check", "list", "profile"]) expect(r.stdout).toContain(c);
+    expect(r.stdout).toContain("--debug");
   });
 
   it("every subcommand has --help with an example (exit 0)", () => {
-    for (const args of [["demo"], ["run"], ["list"], ["profile"], ["profile", "show"], ["schema"]]) {
+    for (const args of [["demo"], ["run"], ["check"], ["list"], ["profile"], ["profile", "show"], ["schema"]]) {
       const r = dmasim([...args, "--help"]);
       expect(r.code, args.join(" ")).toBe(0);
       expect(r.stdout).toMatch(/Usage: dmasim/);

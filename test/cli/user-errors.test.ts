@@ -82,6 +82,9 @@ describe("errors in user code name the user's file and line", () => {
     const r = dmasim(["run", file("top.ts", `const size: number = 0;\nif (size === 0) throw new Error("no size configured");\nexport default {};\n`)]);
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toBe("dmasim: scenario module top.ts failed to load: no size configured (at top.ts:2:23)");
+    const d = dmasim(["run", "top.ts", "--debug"]);
+    expect(d.code).toBe(2);
+    expect(d.stderr).toBe("dmasim: scenario module top.ts failed to load: no size configured (at top.ts:2:23)\n    at top.ts:2:23\n");
   });
 
   it("an import of a file that is not there: one line naming it (exit 2)", () => {
