@@ -23,10 +23,12 @@ import { type DEVICE_DESCRIPTION, type DMA_ADAPTER, DmaSpeed, DmaWidth, type INT
 /**
  * Most map registers one adapter gets (dmasim policy; "the HAL tries to give
  * one more than MaximumLength needs, else the largest number it can"):
- * 16 for system DMA (ReactOS's cap; an 8-bit channel moves at most 64 KiB),
- * 256 (1 MiB) for bus masters that need map registers.
+ * 16 for an 8-bit system DMA channel (ReactOS's cap; one transfer moves at
+ * most 64 KiB), 32 for a 16-bit channel (128 KiB), 256 (1 MiB) for bus
+ * masters that need map registers.
  */
 export const MAX_MAP_REGISTERS_SUBORDINATE = 16;
+export const MAX_MAP_REGISTERS_SUBORDINATE_16BIT = 32;
 export const MAX_MAP_REGISTERS_MASTER = 256;
 
 const BUS_INTERFACE: Record<"pci" | "isa" | "internal", INTERFACE_TYPE> = { pci: InterfaceType.PCIBus, isa: InterfaceType.Isa, internal: InterfaceType.Internal };
@@ -109,7 +111,8 @@ export function IoGetDmaAdapter(k: Kernel, PhysicalDeviceObject: DEVICE_OBJECT |
   const topOfRam = k.map.pageCount * 4096 - 1;
   const needsMapRegisters = !master || !desc.ScatterGather || (!remapped && reach.maxAddress < topOfRam);
   const need = BYTES_TO_PAGES(dd.MaximumLength) + 1;
-  const mapRegisters = !needsMapRegisters ? need : Math.min(need, master ? MAX_MAP_REGISTERS_MASTER : MAX_MAP_REGISTERS_SUBORDINATE);
+  const cap = master ? MAX_MAP_REGISTERS_MASTER : dd.DmaChannel >= 4 ? MAX_MAP_REGISTERS_SUBORDINATE_16BIT : MAX_MAP_REGISTERS_SUBORDINATE;
+  const mapRegisters = !needsMapRegisters ? need : Math.min(need, cap);
   const hal = halState(k);
   const tableVersion: 1 | 2 | 3 = version <= 1 ? 1 : version === 2 ? 2 : 3;
   const dma: DMA_ADAPTER = { Version: 1, Size: DMA_ADAPTER_SIZE, DmaOperations: buildDmaOperations(tableVersion, hal.osBuild) };

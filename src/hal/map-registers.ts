@@ -18,9 +18,8 @@ import type { MDL } from "../kernel/mdl.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import type { DMA_ADAPTER, MapRegisterBase } from "./types.ts";
 
-/** The 16 MiB line of the ISA bus and the 64 KiB block of the 8237 (in pages). */
+/** The 16 MiB line of the ISA bus. */
 const ISA_LIMIT_PFN = (16 * 1024 * 1024) / 4096;
-const ISA_BLOCK_PAGES = 16;
 
 /** One open MapTransfer, until FlushAdapterBuffers. */
 export interface OpenMapping {
@@ -99,7 +98,8 @@ export function bouncePages(f: MapRegisterFile): ContiguousRun | null {
   const k = ao.kernel;
   if (f.count === 0) return null;
   const highPfn = Math.min(ao.master ? Math.floor((ao.reach.maxAddress + 1) / 4096) - 1 : ISA_LIMIT_PFN - 1, k.map.pageCount - 1);
-  const boundaryPages = ao.master ? Math.min(ao.reach.boundary / 4096, 2 ** 30) : ISA_BLOCK_PAGES;
+  // The channel's page (64 KiB, or 128 KiB on 5-7) for system DMA; a master's reach boundary.
+  const boundaryPages = Math.min(ao.reach.boundary / 4096, 2 ** 30);
   f.bounce = allocateContiguousMapped(k, { pages: f.count, lowPfn: 0, highPfn, boundaryPages, cache: "noncached", tag: "map registers" });
   return f.bounce;
 }

@@ -3,11 +3,13 @@
  * boundary a buffer must not cross, from its DEVICE_DESCRIPTION
  * (reference windows-dma.md §2.5):
  *
- * - subordinate (system DMA, the 8237 pair): 24 bits (below 16 MiB) and no
- *   64 KiB crossing — the controller's page register does not carry (ReactOS
- *   HalpGetAdapterMaximumPhysicalAddress / HalAllocateCommonBuffer). The
- *   16-bit channels could cross 64 KiB within 128 KiB; dmasim keeps the
- *   stricter 64 KiB rule for all channels, as ReactOS does.
+ * - subordinate (system DMA, the 8237 pair): 24 bits (below 16 MiB); the
+ *   page register does not carry, so an 8-bit channel (0-3) cannot cross a
+ *   64 KiB line and a 16-bit channel (5-7), which counts words and whose page
+ *   register holds A23-A17, cannot cross a 128 KiB line (AT DMA: channels
+ *   5-7 move up to 128 KiB per block). ReactOS HalAllocateCommonBuffer keeps
+ *   64 KiB for every channel; the hardware allows 128 KiB on 5-7 and dmasim
+ *   follows the hardware.
  * - bus master, Version 0-2: Dma64BitAddresses -> 64 bits; Dma32BitAddresses
  *   -> 32 bits; ScatterGather on PCIBus -> 32 bits (DEVICE_DESCRIPTION docs:
  *   Dma32BitAddresses is assumed TRUE then — ReactOS differs and gives 24
@@ -37,6 +39,8 @@ export interface AdapterReach {
 }
 
 export const ISA_BOUNDARY = 64 * KiB;
+/** The 128 KiB page of the 16-bit channels 5-7. */
+export const ISA_BOUNDARY_16BIT = 128 * KiB;
 export const MASTER_BOUNDARY = 4 * GiB;
 
 export function maxAddressForBits(bits: number): number {
@@ -45,7 +49,7 @@ export function maxAddressForBits(bits: number): number {
 
 /** The reach of an adapter for a validated description whose InterfaceType is resolved. */
 export function adapterReach(d: Readonly<DEVICE_DESCRIPTION>): AdapterReach {
-  if (!d.Master) return reach(24, ISA_BOUNDARY, "system DMA controller: below 16 MiB, no 64 KiB crossing");
+  if (!d.Master) return d.DmaChannel >= 4 ? reach(24, ISA_BOUNDARY_16BIT, "16-bit system DMA channel: below 16 MiB, no 128 KiB crossing") : reach(24, ISA_BOUNDARY, "8-bit system DMA channel: below 16 MiB, no 64 KiB crossing");
   if (d.Version >= 3) return reach(d.DmaAddressWidth, MASTER_BOUNDARY, `version 3 bus master: DmaAddressWidth ${d.DmaAddressWidth}`);
   if (d.Dma64BitAddresses) return reach(64, MASTER_BOUNDARY, "bus master with Dma64BitAddresses");
   if (d.Dma32BitAddresses) return reach(32, MASTER_BOUNDARY, "bus master with Dma32BitAddresses");
