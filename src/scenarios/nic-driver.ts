@@ -186,10 +186,10 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
     WdfDeviceInitSetPnpPowerEventCallbacks(
       init,
       WDF_PNPPOWER_EVENT_CALLBACKS_INIT({
-        EvtDevicePrepareHardware: (d, _raw, translated) => prepareHardware(ctx(d), translated),
-        EvtDeviceReleaseHardware: (d) => releaseHardware(ctx(d)),
-        EvtDeviceD0Entry: (d) => d0Entry(ctx(d)),
-        EvtDeviceD0Exit: (d) => d0Exit(ctx(d)),
+        EvtDevicePrepareHardware: (d: WdfDevice, _raw, translated) => prepareHardware(ctx(d), translated),
+        EvtDeviceReleaseHardware: (d: WdfDevice) => releaseHardware(ctx(d)),
+        EvtDeviceD0Entry: (d: WdfDevice) => d0Entry(ctx(d)),
+        EvtDeviceD0Exit: (d: WdfDevice) => d0Exit(ctx(d)),
       }),
     );
     const out: HandleOut<WdfDevice> = { value: null };

@@ -54,7 +54,7 @@ function rig(opts: RigOptions = {}): Rig {
     return st;
   };
   const callbacks: WDF_PNPPOWER_EVENT_CALLBACKS = WDF_PNPPOWER_EVENT_CALLBACKS_INIT({
-    EvtDevicePrepareHardware: (dev, raw, translated) => {
+    EvtDevicePrepareHardware: (dev: WdfDevice, raw, translated) => {
       log.push("EvtDevicePrepareHardware");
       r.raw = raw;
       r.translated = translated;

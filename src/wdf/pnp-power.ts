@@ -36,8 +36,29 @@ import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { type Kernel, machineSlot } from "../kernel/kernel.ts";
 import { type CM_PARTIAL_RESOURCE_DESCRIPTOR, type CM_RESOURCE_LIST, deviceResources } from "../kernel/resources.ts";
-import type { WdfDevice, WDFDEVICE_INIT } from "./device.ts";
 import { validHandle, WDF_VIOLATION_BAD_HANDLE, WdfObject } from "./object.ts";
+
+/**
+ * The WDFDEVICE the framework passes to the callbacks: device.ts's WdfDevice.
+ * Declared by shape here because device.ts imports this file (its
+ * wdfAddDevice and wdfRemoveDevice drive the path), and files do not import
+ * each other in a circle.
+ */
+export interface PnpDevice extends WdfObject {
+  readonly kernel: Kernel;
+  readonly pdo: DEVICE_OBJECT;
+  readonly fdo: DEVICE_OBJECT;
+}
+
+/** The PWDFDEVICE_INIT EvtDriverDeviceAdd gets (device.ts's WDFDEVICE_INIT), by shape. */
+export interface PnpDeviceInit {
+  readonly driver: { readonly kernel: Kernel };
+  readonly pdo: DEVICE_OBJECT;
+  readonly consumed: boolean;
+}
+
+/** A callback type whose Device parameter accepts a driver's function declared with the full WdfDevice (parameters compared both ways, as for methods). */
+type Callback<A extends unknown[]> = { bivarianceHack(...args: A): NTSTATUS }["bivarianceHack"];
 
 /** WDF_POWER_DEVICE_STATE (wdfdevice.h). */
 export const WdfPowerDeviceInvalid = 0;
@@ -50,12 +71,12 @@ export const WdfPowerDevicePrepareForHibernation = 6;
 export const WdfPowerDeviceMaximum = 7;
 export type WDF_POWER_DEVICE_STATE = number;
 
-export type EVT_WDF_DEVICE_PREPARE_HARDWARE = (Device: WdfDevice, ResourcesRaw: WdfCmResList, ResourcesTranslated: WdfCmResList) => NTSTATUS;
-export type EVT_WDF_DEVICE_RELEASE_HARDWARE = (Device: WdfDevice, ResourcesTranslated: WdfCmResList) => NTSTATUS;
-export type EVT_WDF_DEVICE_D0_ENTRY = (Device: WdfDevice, PreviousState: WDF_POWER_DEVICE_STATE) => NTSTATUS;
-export type EVT_WDF_DEVICE_D0_ENTRY_POST_INTERRUPTS_ENABLED = (Device: WdfDevice, PreviousState: WDF_POWER_DEVICE_STATE) => NTSTATUS;
-export type EVT_WDF_DEVICE_D0_EXIT = (Device: WdfDevice, TargetState: WDF_POWER_DEVICE_STATE) => NTSTATUS;
-export type EVT_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED = (Device: WdfDevice, TargetState: WDF_POWER_DEVICE_STATE) => NTSTATUS;
+export type EVT_WDF_DEVICE_PREPARE_HARDWARE = Callback<[Device: PnpDevice, ResourcesRaw: WdfCmResList, ResourcesTranslated: WdfCmResList]>;
+export type EVT_WDF_DEVICE_RELEASE_HARDWARE = Callback<[Device: PnpDevice, ResourcesTranslated: WdfCmResList]>;
+export type EVT_WDF_DEVICE_D0_ENTRY = Callback<[Device: PnpDevice, PreviousState: WDF_POWER_DEVICE_STATE]>;
+export type EVT_WDF_DEVICE_D0_ENTRY_POST_INTERRUPTS_ENABLED = Callback<[Device: PnpDevice, PreviousState: WDF_POWER_DEVICE_STATE]>;
+export type EVT_WDF_DEVICE_D0_EXIT = Callback<[Device: PnpDevice, TargetState: WDF_POWER_DEVICE_STATE]>;
+export type EVT_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED = Callback<[Device: PnpDevice, TargetState: WDF_POWER_DEVICE_STATE]>;
 
 /** sizeof(WDF_PNPPOWER_EVENT_CALLBACKS) on x64 for KMDF >= 1.11 (Size + 17 callbacks), and the 1.9 layout (16). */
 export const WDF_PNPPOWER_EVENT_CALLBACKS_SIZE = 0x90;
@@ -95,7 +116,7 @@ export class WdfCmResList extends WdfObject {
   readonly typeName = "WDFCMRESLIST";
   readonly descriptors: readonly CM_PARTIAL_RESOURCE_DESCRIPTOR[];
 
-  constructor(device: WdfDevice, list: CM_RESOURCE_LIST) {
+  constructor(device: PnpDevice, list: CM_RESOURCE_LIST) {
     super(device.globals, null);
     this.descriptors = list.List.flatMap((f) => f.PartialResourceList.PartialDescriptors);
   }
@@ -138,8 +159,8 @@ interface DevicePnp {
 }
 
 interface PnpSlot {
-  readonly devices: WeakMap<WdfDevice, DevicePnp>;
-  readonly inits: WeakMap<WDFDEVICE_INIT, WDF_PNPPOWER_EVENT_CALLBACKS>;
+  readonly devices: WeakMap<PnpDevice, DevicePnp>;
+  readonly inits: WeakMap<PnpDeviceInit, WDF_PNPPOWER_EVENT_CALLBACKS>;
   /** PDOs whose EvtDriverDeviceAdd is running. */
   readonly adding: Set<DEVICE_OBJECT>;
 }
@@ -150,7 +171,7 @@ function slotOf(k: Kernel): PnpSlot {
   return k.slot(PNP);
 }
 
-function pnpOf(device: WdfDevice): DevicePnp {
+function pnpOf(device: PnpDevice): DevicePnp {
   const s = slotOf(device.kernel);
   let p = s.devices.get(device);
   if (p === undefined) {
@@ -164,7 +185,7 @@ function pnpOf(device: WdfDevice): DevicePnp {
  * WdfDeviceInitSetPnpPowerEventCallbacks(DeviceInit, PnpPowerEventCallbacks):
  * before WdfDeviceCreate (which consumes DeviceInit); the structure is copied.
  */
-export function WdfDeviceInitSetPnpPowerEventCallbacks(DeviceInit: WDFDEVICE_INIT, PnpPowerEventCallbacks: WDF_PNPPOWER_EVENT_CALLBACKS): void {
+export function WdfDeviceInitSetPnpPowerEventCallbacks(DeviceInit: PnpDeviceInit, PnpPowerEventCallbacks: WDF_PNPPOWER_EVENT_CALLBACKS): void {
   if (typeof DeviceInit !== "object" || DeviceInit === null) throw new TypeError("WdfDeviceInitSetPnpPowerEventCallbacks: DeviceInit is NULL");
   if (DeviceInit.consumed) throw new TypeError("WdfDeviceInitSetPnpPowerEventCallbacks: WdfDeviceCreate already consumed this DeviceInit (the framework freed it); set the callbacks before WdfDeviceCreate");
   if (typeof PnpPowerEventCallbacks !== "object" || PnpPowerEventCallbacks === null) throw new TypeError("WdfDeviceInitSetPnpPowerEventCallbacks: PnpPowerEventCallbacks is NULL");
@@ -187,7 +208,7 @@ export function pnpPowerDuringAdd<T>(k: Kernel, pdo: DEVICE_OBJECT, add: () => T
 }
 
 /** EvtDriverDeviceAdd succeeded with `device`: it takes the callbacks its DeviceInit was given (called by wdfAddDevice). */
-export function pnpPowerDeviceAdded(device: WdfDevice, init: WDFDEVICE_INIT): void {
+export function pnpPowerDeviceAdded(device: PnpDevice, init: PnpDeviceInit): void {
   const cb = slotOf(device.kernel).inits.get(init);
   if (cb !== undefined) pnpOf(device).callbacks = cb;
 }
@@ -198,7 +219,7 @@ export function pnpPowerDeviceAdded(device: WdfDevice, init: WDFDEVICE_INIT): vo
  * D0 entry (created in EvtDriverDeviceAdd or EvtDevicePrepareHardware before
  * the start), false when the caller connects it now.
  */
-export function pnpPowerAdoptInterrupt(device: WdfDevice, interrupt: PowerManagedInterrupt): boolean {
+export function pnpPowerAdoptInterrupt(device: PnpDevice, interrupt: PowerManagedInterrupt): boolean {
   const p = pnpOf(device);
   p.interrupts.push(interrupt);
   const deferred = (p.state === "added" && slotOf(device.kernel).adding.has(device.pdo)) || (p.state === "starting" && p.preparing);
@@ -206,7 +227,7 @@ export function pnpPowerAdoptInterrupt(device: WdfDevice, interrupt: PowerManage
 }
 
 /** A WDFINTERRUPT of `device` is going away (called by its dispose). */
-export function pnpPowerForgetInterrupt(device: WdfDevice, interrupt: PowerManagedInterrupt): void {
+export function pnpPowerForgetInterrupt(device: PnpDevice, interrupt: PowerManagedInterrupt): void {
   const p = slotOf(device.kernel).devices.get(device);
   if (p === undefined) return;
   const i = p.interrupts.indexOf(interrupt);
@@ -214,17 +235,17 @@ export function pnpPowerForgetInterrupt(device: WdfDevice, interrupt: PowerManag
 }
 
 /** Where `device` is on the start/remove path. */
-export function wdfPnpState(Device: WdfDevice): WdfPnpState {
+export function wdfPnpState(Device: PnpDevice): WdfPnpState {
   return pnpOf(checkDevice(Device, "wdfPnpState")).state;
 }
 
 /** The device's resource lists while it is started (what PrepareHardware received), else null. */
-export function wdfDeviceResourceLists(Device: WdfDevice): { raw: WdfCmResList; translated: WdfCmResList } | null {
+export function wdfDeviceResourceLists(Device: PnpDevice): { raw: WdfCmResList; translated: WdfCmResList } | null {
   const p = pnpOf(checkDevice(Device, "wdfDeviceResourceLists"));
   return p.raw !== null && p.translated !== null ? { raw: p.raw, translated: p.translated } : null;
 }
 
-function checkDevice(Device: WdfDevice, routine: string): WdfDevice {
+function checkDevice(Device: PnpDevice, routine: string): PnpDevice {
   const o = validHandle(Device, WdfObject, routine);
   if (o.typeName !== "WDFDEVICE") throw new BugCheckError(BUGCHECK.WDF_VIOLATION, WDF_VIOLATION_BAD_HANDLE, o.handle, 0, 0, `${routine}: ${String(o)} is not a WDFDEVICE`);
   return Device;
@@ -248,7 +269,7 @@ function disconnectAll(p: DevicePnp): void {
  * started (its hardware already released). A device that is not freshly
  * added is a RangeError.
  */
-export function wdfStartDevice(Device: WdfDevice): NTSTATUS {
+export function wdfStartDevice(Device: PnpDevice): NTSTATUS {
   const dev = checkDevice(Device, "wdfStartDevice");
   const k = dev.kernel;
   atPassive(k, "wdfStartDevice");
@@ -305,7 +326,7 @@ function releaseLists(p: DevicePnp): void {
  * releases its hardware in the order above. Statuses are not checked: a
  * remove cannot fail.
  */
-export function pnpPowerRemoveDevice(device: WdfDevice): void {
+export function pnpPowerRemoveDevice(device: PnpDevice): void {
   const p = slotOf(device.kernel).devices.get(device);
   if (p === undefined) return;
   if (p.state === "started") {
