@@ -1,6 +1,7 @@
 /** Bug check codes dmasim raises, with their Windows values. */
 export const BUGCHECK = {
   IRQL_NOT_LESS_OR_EQUAL: 0x0a,
+  MULTIPLE_IRP_COMPLETE_REQUESTS: 0x44,
   BAD_POOL_CALLER: 0xc2,
   PNP_DETECTED_FATAL_ERROR: 0xca,
   DRIVER_VERIFIER_DMA_VIOLATION: 0xe6,
@@ -9,6 +10,7 @@ export const BUGCHECK = {
   DRIVER_IRQL_NOT_LESS_OR_EQUAL: 0xd1,
   PAGE_FAULT_IN_NONPAGED_AREA: 0x50,
   KMODE_EXCEPTION_NOT_HANDLED: 0x1e,
+  ATTEMPTED_WRITE_TO_READONLY_MEMORY: 0xbe,
   WDF_VIOLATION: 0x10d,
   /** Not a Windows code: dmasim's stop for a finding no Windows tool catches (P1 = the code's number in verifier/codes.ts). */
   DMASIM_VERIFIER_FINDING: 0xda5e,

@@ -34,6 +34,8 @@ export interface DEVICE_OBJECT {
   AttachedDevice: DEVICE_OBJECT | null;
   /** Set when the device is deleted. */
   deleted: boolean;
+  /** DO_BUFFERED_IO / DO_DIRECT_IO (neither: 0), set by the driver in AddDevice. */
+  Flags: number;
 }
 
 export function createPdo(config: DeviceConfig, cacheLineSize: number): DEVICE_OBJECT {
@@ -50,6 +52,7 @@ export function createPdo(config: DeviceConfig, cacheLineSize: number): DEVICE_O
     CurrentIrp: null,
     AttachedDevice: null,
     deleted: false,
+    Flags: 0,
   };
   return pdo;
 }
@@ -68,6 +71,7 @@ export function createFdo(pdo: DEVICE_OBJECT, name: string, cacheLineSize: numbe
     CurrentIrp: null,
     AttachedDevice: null,
     deleted: false,
+    Flags: 0,
   };
   pdo.AttachedDevice = fdo;
   return fdo;

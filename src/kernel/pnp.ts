@@ -15,14 +15,10 @@ import { PASSIVE_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { createFdo, type DEVICE_OBJECT } from "./device-object.ts";
 import { type Kernel, machineSlot } from "./kernel.ts";
-import { type CM_RESOURCE_LIST, deviceResources } from "./resources.ts";
+import { deviceResources } from "./resources.ts";
+import { IoAllocateIrp, IRP_MJ_MAXIMUM_FUNCTION, IRP_MJ_PNP, type IRP, type IRP_PARAMETERS } from "./irp.ts";
 
-export const IRP_MJ_CREATE = 0x00;
-export const IRP_MJ_CLOSE = 0x02;
-export const IRP_MJ_DEVICE_CONTROL = 0x0e;
-export const IRP_MJ_POWER = 0x16;
-export const IRP_MJ_PNP = 0x1b;
-export const IRP_MJ_MAXIMUM_FUNCTION = 0x1b;
+export { IO_NO_INCREMENT, IoAllocateIrp, IoCompleteRequest, IoGetCurrentIrpStackLocation, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_MAXIMUM_FUNCTION, IRP_MJ_PNP, IRP_MJ_POWER, type IO_STATUS_BLOCK, type IRP, type IRP_PARAMETERS } from "./irp.ts";
 
 export const IRP_MN_START_DEVICE = 0x00;
 export const IRP_MN_QUERY_REMOVE_DEVICE = 0x01;
@@ -32,28 +28,6 @@ export const IRP_MN_STOP_DEVICE = 0x04;
 export const IRP_MN_QUERY_STOP_DEVICE = 0x05;
 export const IRP_MN_CANCEL_STOP_DEVICE = 0x06;
 export const IRP_MN_SURPRISE_REMOVAL = 0x17;
-
-export const IO_NO_INCREMENT = 0;
-
-export interface IO_STATUS_BLOCK {
-  Status: NTSTATUS;
-  Information: number;
-}
-
-/** The parameters of the IRP's current stack location (IO_STACK_LOCATION.Parameters), as far as dmasim sends them. */
-export interface IRP_PARAMETERS {
-  /** IRP_MN_START_DEVICE: the resources the PnP manager assigned. */
-  readonly StartDevice?: { readonly AllocatedResources: CM_RESOURCE_LIST; readonly AllocatedResourcesTranslated: CM_RESOURCE_LIST };
-}
-
-export interface IRP {
-  readonly MajorFunction: number;
-  readonly MinorFunction: number;
-  readonly Parameters: IRP_PARAMETERS;
-  IoStatus: IO_STATUS_BLOCK;
-  /** Set by IoCompleteRequest. */
-  completed: boolean;
-}
 
 /** A dispatch routine: DRIVER_DISPATCH(DeviceObject, Irp) -> NTSTATUS. */
 export type DRIVER_DISPATCH = (DeviceObject: DEVICE_OBJECT, Irp: IRP) => NTSTATUS;
@@ -67,6 +41,8 @@ export interface DRIVER_OBJECT {
   /** DriverExtension->AddDevice. */
   AddDevice: DRIVER_ADD_DEVICE | null;
   DriverUnload: ((DriverObject: DRIVER_OBJECT) => void) | null;
+  /** DriverStartIo: the routine IoStartPacket / IoStartNextPacket call at DISPATCH_LEVEL (kernel/start-io.ts). */
+  DriverStartIo: ((DeviceObject: DEVICE_OBJECT, Irp: IRP) => void) | null;
 }
 
 /** Where a device is in its PnP life. */
@@ -91,7 +67,7 @@ function nodes(k: Kernel): Map<DEVICE_OBJECT, DeviceNode> {
 
 /** A driver object with an empty dispatch table; the driver's DriverEntry fills it (and AddDevice). */
 export function createDriverObject(DriverName: string, driverEntry?: (DriverObject: DRIVER_OBJECT) => NTSTATUS): DRIVER_OBJECT {
-  const d: DRIVER_OBJECT = { DriverName, MajorFunction: new Array<DRIVER_DISPATCH | null>(IRP_MJ_MAXIMUM_FUNCTION + 1).fill(null), AddDevice: null, DriverUnload: null };
+  const d: DRIVER_OBJECT = { DriverName, MajorFunction: new Array<DRIVER_DISPATCH | null>(IRP_MJ_MAXIMUM_FUNCTION + 1).fill(null), AddDevice: null, DriverUnload: null, DriverStartIo: null };
   if (driverEntry !== undefined) {
     const s = driverEntry(d);
     if (!NT_SUCCESS(s)) throw new RangeError(`createDriverObject: DriverEntry of ${DriverName} failed with 0x${(s >>> 0).toString(16)}`);
@@ -116,23 +92,6 @@ export function driverObjectOf(DeviceObject: DEVICE_OBJECT): DRIVER_OBJECT | und
   return driverOf.get(DeviceObject);
 }
 
-/** IoCompleteRequest(Irp, PriorityBoost): the driver is done with the IRP. */
-export function IoCompleteRequest(Irp: IRP, PriorityBoost = IO_NO_INCREMENT): void {
-  void PriorityBoost;
-  if (Irp.completed) throw new RangeError("IoCompleteRequest: the IRP was already completed (MULTIPLE_IRP_COMPLETE_REQUESTS on Windows)");
-  Irp.completed = true;
-}
-
-/** A fresh IRP; PnP IRPs start with STATUS_NOT_SUPPORTED in IoStatus, as the PnP manager sends them. */
-export function IoAllocateIrp(MajorFunction: number, MinorFunction: number, Parameters: IRP_PARAMETERS = {}): IRP {
-  return { MajorFunction, MinorFunction, Parameters, IoStatus: { Status: STATUS.NOT_SUPPORTED, Information: 0 }, completed: false };
-}
-
-/** IoGetCurrentIrpStackLocation: the driver's view of the IRP (major and minor function, parameters). */
-export function IoGetCurrentIrpStackLocation(Irp: IRP): { readonly MajorFunction: number; readonly MinorFunction: number; readonly Parameters: IRP_PARAMETERS } {
-  return { MajorFunction: Irp.MajorFunction, MinorFunction: Irp.MinorFunction, Parameters: Irp.Parameters };
-}
-
 /** IoCallDriver: hand the IRP to the device object's driver. A device without a driver completes it with its current status. */
 export function IoCallDriver(DeviceObject: DEVICE_OBJECT, Irp: IRP): NTSTATUS {
   const driver = driverOf.get(DeviceObject);
@@ -141,6 +100,7 @@ export function IoCallDriver(DeviceObject: DEVICE_OBJECT, Irp: IRP): NTSTATUS {
     Irp.completed = true;
     return Irp.IoStatus.Status;
   }
+  Irp.device = DeviceObject;
   return dispatch(DeviceObject, Irp);
 }
 
@@ -168,7 +128,7 @@ function send(k: Kernel, pdo: DEVICE_OBJECT, minor: number, what: string, parame
   const node = nodes(k).get(pdo);
   if (node === undefined) throw new RangeError(`${what}: no driver was added for ${pdo.name}`);
   const top = node.fdo ?? pdo;
-  const irp = IoAllocateIrp(IRP_MJ_PNP, minor, parameters);
+  const irp = IoAllocateIrp(IRP_MJ_PNP, minor, parameters, k);
   const status = k.atIrql(PASSIVE_LEVEL, () => IoCallDriver(top, irp));
   // A driver that returns a status must also have put it in the IRP and completed it.
   if (status !== STATUS.PENDING && !irp.completed) throw new RangeError(`${what}: ${node.driver.DriverName} returned without completing the IRP`);

@@ -1,0 +1,229 @@
+/**
+ * The I/O manager's side of read, write and device-control requests: an
+ * application's call becomes an IRP at the top of the device's stack with
+ * the buffers its I/O type calls for, and the IRP's completion becomes the
+ * application's result (wdm.h; KDOC kernel/methods-for-accessing-data-buffers,
+ * kernel/buffer-descriptions-for-i-o-control-codes):
+ *
+ * - buffered I/O (DO_BUFFERED_IO; METHOD_BUFFERED): a nonpaged system buffer
+ *   in AssociatedIrp.SystemBuffer, filled from the caller's buffer for writes
+ *   and input, copied back (IoStatus.Information bytes) for reads and output;
+ * - direct I/O (DO_DIRECT_IO; METHOD_IN_DIRECT / METHOD_OUT_DIRECT for the
+ *   output buffer): the caller's buffer locked and described by MdlAddress;
+ * - neither: the caller's VA in UserBuffer (and Type3InputBuffer for
+ *   METHOD_NEITHER input).
+ *
+ * One address space: an application's buffers are pages mapped in the
+ * system VA space for it (app/), so "the caller's VA" is a kernel VA here.
+ */
+import { BYTES_TO_PAGES } from "../core/address.ts";
+import { PASSIVE_LEVEL } from "../core/irql.ts";
+import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import type { DEVICE_OBJECT } from "./device-object.ts";
+import { IoAllocateIrp, IoCancelIrp, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE, type IRP, type IRP_PARAMETERS } from "./irp.ts";
+import type { Kernel } from "./kernel.ts";
+import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool } from "./mdl.ts";
+import { IoCallDriver } from "./pnp.ts";
+
+/** DEVICE_OBJECT.Flags: how the device takes read and write buffers. */
+export const DO_BUFFERED_IO = 0x0000_0004;
+export const DO_DIRECT_IO = 0x0000_0010;
+
+/** The transfer type in an I/O control code's low two bits. */
+export const METHOD_BUFFERED = 0;
+export const METHOD_IN_DIRECT = 1;
+export const METHOD_OUT_DIRECT = 2;
+export const METHOD_NEITHER = 3;
+export const FILE_ANY_ACCESS = 0;
+export const FILE_READ_ACCESS = 1;
+export const FILE_WRITE_ACCESS = 2;
+/** A device type for drivers' own codes (0x8000 and up are the vendors'). */
+export const FILE_DEVICE_UNKNOWN = 0x22;
+
+/** CTL_CODE(DeviceType, Function, Method, Access). */
+export function CTL_CODE(DeviceType: number, Function: number, Method: number, Access: number): number {
+  return ((DeviceType << 16) | (Access << 14) | (Function << 2) | Method) >>> 0;
+}
+
+/** An open handle's file object: the device it was opened on and the requests still outstanding on it. */
+export interface FILE_OBJECT {
+  readonly DeviceObject: DEVICE_OBJECT;
+  readonly name: string;
+  open: boolean;
+  readonly outstanding: Set<IRP>;
+}
+
+/** How a request ended, as the application sees it. */
+export interface IoResult {
+  readonly status: NTSTATUS;
+  /** IoStatus.Information: bytes transferred (or the driver's value). */
+  readonly information: number;
+}
+
+/** A request in flight: `done` once the driver completed it. */
+export interface IoRequest {
+  readonly irp: IRP;
+  readonly file: FILE_OBJECT;
+  /** What the dispatch routine returned (STATUS_PENDING while the driver holds it). */
+  readonly dispatchStatus: NTSTATUS;
+  result: IoResult | null;
+  /** Called once, when the request completes. */
+  onDone: ((r: IoResult) => void) | null;
+}
+
+function atPassive(k: Kernel, what: string): void {
+  if (k.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError(`${what}: an application calls in at PASSIVE_LEVEL`);
+}
+
+/** Nonpaged pages for a system buffer; returns its VA and how to free it. */
+function systemBuffer(k: Kernel, bytes: number): { va: number; free: () => void } {
+  const pages = Math.max(1, BYTES_TO_PAGES(bytes));
+  const pfns = k.pfm.allocatePages(pages, { effort: "full", kind: "unmovable" });
+  if (pfns === null) throw new RangeError(`I/O manager: no memory for a ${bytes}-byte system buffer`);
+  const m = k.va.map(pfns, "cached", "system buffer");
+  return {
+    va: m.startVa,
+    free: () => {
+      k.va.unmap(m.startVa);
+      k.pfm.freePages(pfns);
+    },
+  };
+}
+
+/** Open the device: IRP_MJ_CREATE to the top of its stack. A failed create returns its status and no file. */
+export function ioCreate(k: Kernel, device: DEVICE_OBJECT, name: string): { status: NTSTATUS; file: FILE_OBJECT | null } {
+  atPassive(k, "CreateFile");
+  const file: FILE_OBJECT = { DeviceObject: device, name, open: true, outstanding: new Set() };
+  const irp = IoAllocateIrp(IRP_MJ_CREATE, 0, {}, k);
+  irp.IoStatus.Status = STATUS.SUCCESS;
+  const st = IoCallDriver(device, irp);
+  const status = st === STATUS.PENDING ? STATUS.PENDING : irp.IoStatus.Status;
+  return NT_SUCCESS(status) ? { status, file } : { status, file: null };
+}
+
+/** Close the handle: IRP_MJ_CLEANUP then IRP_MJ_CLOSE (the driver may complete or cancel what is outstanding on cleanup). */
+export function ioClose(k: Kernel, file: FILE_OBJECT): void {
+  atPassive(k, "CloseHandle");
+  if (!file.open) throw new RangeError(`CloseHandle: the handle to ${file.name} is already closed`);
+  for (const major of [IRP_MJ_CLEANUP, IRP_MJ_CLOSE]) {
+    const irp = IoAllocateIrp(major, 0, {}, k);
+    irp.IoStatus.Status = STATUS.SUCCESS;
+    IoCallDriver(file.DeviceObject, irp);
+  }
+  file.open = false;
+}
+
+/** Cancel every request outstanding on the handle (CancelIo): IoCancelIrp on each. */
+export function ioCancel(k: Kernel, file: FILE_OBJECT): number {
+  let n = 0;
+  for (const irp of [...file.outstanding]) if (IoCancelIrp(k, irp)) n++;
+  return n;
+}
+
+interface Buffers {
+  readonly params: IRP_PARAMETERS;
+  readonly setup: (irp: IRP) => void;
+  readonly finish: (irp: IRP) => void;
+}
+
+function send(k: Kernel, file: FILE_OBJECT, major: number, b: Buffers): IoRequest {
+  if (!file.open) throw new RangeError(`the handle to ${file.name} is closed`);
+  const irp = IoAllocateIrp(major, 0, b.params, k);
+  irp.IoStatus.Status = STATUS.SUCCESS;
+  b.setup(irp);
+  const req: IoRequest = { irp, file, dispatchStatus: STATUS.PENDING, result: null, onDone: null };
+  file.outstanding.add(irp);
+  irp.onComplete = (done) => {
+    file.outstanding.delete(done);
+    b.finish(done);
+    const r: IoResult = { status: done.IoStatus.Status, information: done.IoStatus.Information };
+    req.result = r;
+    const cb = req.onDone;
+    req.onDone = null;
+    cb?.(r);
+  };
+  const st = IoCallDriver(file.DeviceObject, irp);
+  (req as { dispatchStatus: NTSTATUS }).dispatchStatus = st;
+  return req;
+}
+
+/** The buffers of a read or write of `length` bytes at the caller's VA `userVa`, by the device's I/O type. */
+function transferBuffers(k: Kernel, device: DEVICE_OBJECT, read: boolean, userVa: number, length: number, offset: bigint): Buffers {
+  const p = read ? { Read: { Length: length, ByteOffset: offset } } : { Write: { Length: length, ByteOffset: offset } };
+  if ((device.Flags & DO_BUFFERED_IO) !== 0) {
+    let sys: { va: number; free: () => void } | null = null;
+    return {
+      params: p,
+      setup: (irp) => {
+        if (length === 0) return;
+        sys = systemBuffer(k, length);
+        irp.AssociatedIrp.SystemBuffer = sys.va;
+        if (!read) k.cpu.RtlCopyMemory(sys.va, userVa, length);
+      },
+      finish: (irp) => {
+        if (sys === null) return;
+        if (read && NT_SUCCESS(irp.IoStatus.Status)) k.cpu.RtlCopyMemory(userVa, sys.va, Math.min(length, irp.IoStatus.Information));
+        sys.free();
+      },
+    };
+  }
+  if ((device.Flags & DO_DIRECT_IO) !== 0) return directBuffers(k, p, userVa, length);
+  return { params: p, setup: (irp) => void (irp.UserBuffer = userVa), finish: () => undefined };
+}
+
+/** MdlAddress for the caller's buffer: locked for the request, freed on completion. */
+function directBuffers(k: Kernel, params: IRP_PARAMETERS, userVa: number, length: number, also: Partial<Buffers> = {}): Buffers {
+  return {
+    params,
+    setup: (irp) => {
+      also.setup?.(irp);
+      if (length === 0) return;
+      const mdl = IoAllocateMdl(k, userVa, length, false, false, irp);
+      if (mdl === null) throw new RangeError(`I/O manager: cannot describe a ${length}-byte buffer with an MDL`);
+      // MmProbeAndLockPages: the application's pages are resident (one address space), so locking is building the PFN array.
+      MmBuildMdlForNonPagedPool(k, mdl);
+    },
+    finish: (irp) => {
+      if (irp.MdlAddress !== null) IoFreeMdl(k, irp.MdlAddress);
+      also.finish?.(irp);
+    },
+  };
+}
+
+/** ReadFile: IRP_MJ_READ of `length` bytes into the caller's buffer at `userVa`. */
+export function ioRead(k: Kernel, file: FILE_OBJECT, userVa: number, length: number, offset = 0n): IoRequest {
+  atPassive(k, "ReadFile");
+  return send(k, file, IRP_MJ_READ, transferBuffers(k, file.DeviceObject, true, userVa, length, offset));
+}
+
+/** WriteFile: IRP_MJ_WRITE of `length` bytes from the caller's buffer at `userVa`. */
+export function ioWrite(k: Kernel, file: FILE_OBJECT, userVa: number, length: number, offset = 0n): IoRequest {
+  atPassive(k, "WriteFile");
+  return send(k, file, IRP_MJ_WRITE, transferBuffers(k, file.DeviceObject, false, userVa, length, offset));
+}
+
+/** DeviceIoControl: IRP_MJ_DEVICE_CONTROL with the buffers the control code's method calls for. */
+export function ioControl(k: Kernel, file: FILE_OBJECT, IoControlCode: number, inVa: number, inLength: number, outVa: number, outLength: number): IoRequest {
+  atPassive(k, "DeviceIoControl");
+  const method = IoControlCode & 3;
+  const params: IRP_PARAMETERS = { DeviceIoControl: { IoControlCode, InputBufferLength: inLength, OutputBufferLength: outLength, Type3InputBuffer: method === METHOD_NEITHER ? inVa : 0 } };
+  if (method === METHOD_NEITHER) return send(k, file, IRP_MJ_DEVICE_CONTROL, { params, setup: (irp) => void (irp.UserBuffer = outVa), finish: () => undefined });
+  // METHOD_BUFFERED: one system buffer of max(in, out); the direct methods keep the input buffered and lock the output.
+  let sys: { va: number; free: () => void } | null = null;
+  const sysBytes = method === METHOD_BUFFERED ? Math.max(inLength, outLength) : inLength;
+  const buffered: Partial<Buffers> = {
+    setup: (irp) => {
+      if (sysBytes === 0) return;
+      sys = systemBuffer(k, sysBytes);
+      irp.AssociatedIrp.SystemBuffer = sys.va;
+      if (inLength > 0) k.cpu.RtlCopyMemory(sys.va, inVa, inLength);
+    },
+    finish: (irp) => {
+      if (sys === null) return;
+      if (method === METHOD_BUFFERED && outLength > 0 && NT_SUCCESS(irp.IoStatus.Status)) k.cpu.RtlCopyMemory(outVa, sys.va, Math.min(outLength, irp.IoStatus.Information));
+      sys.free();
+    },
+  };
+  if (method === METHOD_BUFFERED) return send(k, file, IRP_MJ_DEVICE_CONTROL, { params, setup: (irp) => buffered.setup?.(irp), finish: (irp) => buffered.finish?.(irp) });
+  return send(k, file, IRP_MJ_DEVICE_CONTROL, directBuffers(k, params, outVa, outLength, buffered));
+}
