@@ -9,17 +9,11 @@ import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { createFdo, type DEVICE_OBJECT } from "../kernel/device-object.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { type HandleOut, WdfDriver } from "./driver.ts";
+import { type HandleOut, type WDFDEVICE_INIT, WdfDriver } from "./driver.ts";
 import { pnpPowerDeviceAdded, pnpPowerDuringAdd, pnpPowerRemoveDevice } from "./pnp-power.ts";
 import { FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED, FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED, FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
 
-/** What EvtDriverDeviceAdd receives (PWDFDEVICE_INIT); WdfDeviceCreate consumes it. */
-export interface WDFDEVICE_INIT {
-  readonly driver: WdfDriver;
-  readonly pdo: DEVICE_OBJECT;
-  /** Set by a successful WdfDeviceCreate (the framework's CreatedDevice). */
-  consumed: boolean;
-}
+export type { WDFDEVICE_INIT };
 
 export class WdfDevice extends WdfObject {
   readonly typeName = "WDFDEVICE";

@@ -19,10 +19,18 @@ import {
   WdfGeneralObject,
   WdfObject,
 } from "./object.ts";
-import type { WDFDEVICE_INIT } from "./device.ts";
+import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 
 /** sizeof(WDF_DRIVER_CONFIG) on x64. */
 export const WDF_DRIVER_CONFIG_SIZE = 0x20;
+
+/** What EvtDriverDeviceAdd receives (PWDFDEVICE_INIT); WdfDeviceCreate consumes it. Defined with the driver that hands it out. */
+export interface WDFDEVICE_INIT {
+  readonly driver: WdfDriver;
+  readonly pdo: DEVICE_OBJECT;
+  /** Set by a successful WdfDeviceCreate (the framework's CreatedDevice). */
+  consumed: boolean;
+}
 
 export type EVT_WDF_DRIVER_DEVICE_ADD = (Driver: WdfDriver, DeviceInit: WDFDEVICE_INIT) => NTSTATUS;
 export type EVT_WDF_DRIVER_UNLOAD = (Driver: WdfDriver) => void;
