@@ -162,9 +162,9 @@ describe("IoGetDmaAdapter", () => {
     expect(n).toBe(256);
   });
 
-  it("a subordinate adapter keeps its channel, AutoInitialize and DemandMode for the system DMA controller", () => {
+  it("a version-2 subordinate adapter keeps its channel, AutoInitialize and DemandMode for the system DMA controller", () => {
     const k = bootMachine("x64-desktop");
-    const ao = adapterObject(get(k, "sb16", { ...sb16, DemandMode: true }).a as DMA_ADAPTER);
+    const ao = adapterObject(get(k, "sb16", { ...sb16, Version: 2, DemandMode: true }).a as DMA_ADAPTER);
     expect(ao.master).toBe(false);
     expect(ao.dmaChannel).toBe(1);
     expect(ao.description).toMatchObject({ AutoInitialize: true, DemandMode: true });

@@ -8,7 +8,7 @@
  * hal/halx86/generic/dma.c HalGetAdapter (channel and width checks, map
  * register counts); reference windows-dma.md §2.
  */
-import { BYTES_TO_PAGES, MAXULONG } from "../core/address.ts";
+import { BYTES_TO_PAGES } from "../core/address.ts";
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { PASSIVE_LEVEL } from "../core/irql.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
@@ -18,7 +18,8 @@ import { type AdapterObject, registerAdapterObject } from "./adapter.ts";
 import { buildDmaOperations, DMA_ADAPTER_SIZE } from "./dma-operations.ts";
 import { halState } from "./hal-state.ts";
 import { adapterReach } from "./reach.ts";
-import { type DEVICE_DESCRIPTION, type DMA_ADAPTER, DmaSpeed, DmaWidth, type INTERFACE_TYPE, InterfaceType, type ULONG_OUT } from "./types.ts";
+import { checkDescriptionShape, resolveDescription } from "./device-description.ts";
+import { type DEVICE_DESCRIPTION, type DMA_ADAPTER, type INTERFACE_TYPE, InterfaceType, type ULONG_OUT } from "./types.ts";
 
 /**
  * Most map registers one adapter gets (dmasim policy; "the HAL tries to give
@@ -33,6 +34,13 @@ export const MAX_MAP_REGISTERS_MASTER = 256;
 
 const BUS_INTERFACE: Record<"pci" | "isa" | "internal", INTERFACE_TYPE> = { pci: InterfaceType.PCIBus, isa: InterfaceType.Isa, internal: InterfaceType.Internal };
 
+/** PhysicalDeviceObject: NULL or a DEVICE_OBJECT (the emulator's TypeError otherwise, naming it). */
+export function checkPdoArgument(o: unknown, routine: string, name = "PhysicalDeviceObject"): void {
+  if (o === null) return;
+  const d = o as Partial<DEVICE_OBJECT> | undefined;
+  if (typeof o !== "object" || d?.Type !== 3 || typeof d.config !== "object" || d.config === null || typeof d.isPdo !== "boolean") throw new TypeError(`${routine}: ${name} must be a DEVICE_OBJECT (k.pdo(name)) or null, got ${typeof o === "object" ? JSON.stringify(o) : typeof o}`);
+}
+
 /**
  * IoGetDmaAdapter. PASSIVE_LEVEL (a call at a higher IRQL is reported as
  * 0xE6 / 0x13). `PhysicalDeviceObject` may be null for a legacy request (the
@@ -40,71 +48,42 @@ const BUS_INTERFACE: Record<"pci" | "isa" | "internal", INTERFACE_TYPE> = { pci:
  * object that is not a PDO bug checks PNP_DETECTED_FATAL_ERROR (0xCA) with
  * parameter 1 = 2 ("invalid PDO").
  *
- * NULL for:
- * - Version > DEVICE_DESCRIPTION_VERSION3 (callers rely on this to probe for v3);
- * - Reserved1 set (the DDI says it must be FALSE);
- * - a system DMA (subordinate) description on a machine without a system DMA
- *   controller (the arm64-soc profile has none), a DmaChannel outside 0-7,
- *   channel 4 (the cascade between the two 8237s), a DmaWidth the channel cannot
- *   do (channels 0-3 are 8-bit, 5-7 are 16-bit; EISA allows 8/16/32), or a
- *   DmaWidth/DmaSpeed outside the enumerations;
- * - a version-3 bus master whose DmaAddressWidth is not 1..64.
- * Whether the device actually owns the channel is not checked: the HAL has
- * no view of the resource list (neither Windows nor ReactOS check it).
- *
- * Per version: Version 0 ignores IgnoreCount; Dma32BitAddresses and
- * Dma64BitAddresses count only in versions 0-2, DmaAddressWidth only in 3;
- * ScatterGather counts only for bus masters. DemandMode is applied for every
- * version (the DDI says Version 2 only, but KMDF's own system-DMA path sets
- * it in a Version 3 description, and ReactOS applies it regardless).
+ * NULL for a Version above DEVICE_DESCRIPTION_VERSION3 (callers rely on this
+ * to probe for v3; reported as 0xE6 / 0x25) and for every description
+ * device-description.ts refuses (Reserved1, InterfaceType, DmaAddressWidth
+ * of a v3 master outside 24..64, the system DMA channel, width and speed);
+ * the HAL keeps a copy with only the fields the version uses. Whether the
+ * device actually owns the channel is not checked: the HAL has no view of
+ * the resource list (neither Windows nor ReactOS check it).
  *
  * NumberOfMapRegisters: BYTES_TO_PAGES(MaximumLength) + 1 (the extra covers
  * a transfer that does not start on a page boundary); adapters that need map
- * registers get at most MAX_MAP_REGISTERS_SUBORDINATE / _MASTER. A
+ * registers get at most MAX_MAP_REGISTERS_SUBORDINATE(_16BIT) / _MASTER. A
  * scatter/gather bus master that reaches all memory (or is behind the IOMMU)
  * needs none, and is told the full count.
  */
 export function IoGetDmaAdapter(k: Kernel, PhysicalDeviceObject: DEVICE_OBJECT | null, DeviceDescription: DEVICE_DESCRIPTION, NumberOfMapRegisters: ULONG_OUT): DMA_ADAPTER | null {
   const routine = "IoGetDmaAdapter";
-  if (typeof DeviceDescription !== "object" || DeviceDescription === null) throw new TypeError(`${routine}: DeviceDescription must be a DEVICE_DESCRIPTION (see deviceDescription()), got ${String(DeviceDescription)}`);
+  checkPdoArgument(PhysicalDeviceObject, routine);
+  checkDescriptionShape(DeviceDescription, routine);
   if (typeof NumberOfMapRegisters !== "object" || NumberOfMapRegisters === null) throw new TypeError(`${routine}: NumberOfMapRegisters must be a ULONG out parameter ({ value }), got ${String(NumberOfMapRegisters)}`);
   const pdo = PhysicalDeviceObject;
   const device = pdo === null ? "legacy" : pdo.config.name;
   k.checkIrql(routine, { exact: PASSIVE_LEVEL }, device);
   if (pdo !== null && !pdo.isPdo) throw new BugCheckError(BUGCHECK.PNP_DETECTED_FATAL_ERROR, 0x2, 0, 0, 0, `${routine}: ${pdo.name} is not a physical device object`);
   const dd = DeviceDescription;
-  if (!Number.isInteger(dd.MaximumLength) || dd.MaximumLength < 0 || dd.MaximumLength > MAXULONG) throw new RangeError(`${routine}: MaximumLength must be a ULONG, got ${dd.MaximumLength}`);
-  if (!Number.isInteger(dd.Version) || dd.Version < 0 || dd.Version > 3) {
+  if (dd.Version > 3) {
     k.report({ code: "DMA_UNKNOWN_DEVICE_DESCRIPTION_VERSION", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x25, 0, 0, 0], routine, device, message: `${routine}: DEVICE_DESCRIPTION Version ${dd.Version} is not supported (0..3); returning NULL`, params: { version: dd.Version } });
     return null;
   }
-  if (dd.Reserved1) return null;
   // InterfaceTypeUndefined / PNPBus: a copy of the description gets the PDO's legacy bus type (Windows default Isa).
   let iface = dd.InterfaceType;
   if (iface === InterfaceType.InterfaceTypeUndefined || iface === InterfaceType.PNPBus) iface = pdo === null ? InterfaceType.Isa : BUS_INTERFACE[pdo.config.bus];
+  const verdict = resolveDescription(dd, iface, k.board.isaDma !== null);
+  if (verdict.desc === null) return null;
+  const desc = verdict.desc;
   const version = dd.Version;
   const master = dd.Master;
-  const desc: DEVICE_DESCRIPTION = {
-    ...dd,
-    DeviceAddress: { QuadPart: dd.DeviceAddress.QuadPart },
-    InterfaceType: iface,
-    IgnoreCount: version >= 1 && dd.IgnoreCount,
-    ScatterGather: master && dd.ScatterGather,
-    Dma32BitAddresses: version <= 2 && dd.Dma32BitAddresses,
-    Dma64BitAddresses: version <= 2 && dd.Dma64BitAddresses,
-    DmaAddressWidth: version === 3 && master ? dd.DmaAddressWidth : 0,
-  };
-  if (!master) {
-    if (k.arch !== "x64") return null;
-    const ch = dd.DmaChannel;
-    if (!Number.isInteger(ch) || ch < 0 || ch > 7 || ch === 4) return null;
-    if (!(dd.DmaWidth >= 0 && dd.DmaWidth < DmaWidth.MaximumDmaWidth) || !(dd.DmaSpeed >= 0 && dd.DmaSpeed < DmaSpeed.MaximumDmaSpeed)) return null;
-    const eisa = iface === InterfaceType.Eisa;
-    const widthOk = eisa ? dd.DmaWidth !== DmaWidth.Width64Bits : ch < 4 ? dd.DmaWidth === DmaWidth.Width8Bits : dd.DmaWidth === DmaWidth.Width16Bits;
-    if (!widthOk) return null;
-  } else if (version === 3 && (!Number.isInteger(dd.DmaAddressWidth) || dd.DmaAddressWidth < 1 || dd.DmaAddressWidth > 64)) {
-    return null;
-  }
   const reach = adapterReach(desc);
   const busMaster: BusMaster = pdo === null ? { name: "legacy", domain: -1, coherent: k.arch === "x64" } : k.busMasterOf(pdo);
   const remapped = master && busMaster.domain >= 0 && k.iommu !== null;

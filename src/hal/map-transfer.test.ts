@@ -73,9 +73,9 @@ describe("MapTransfer (system DMA)", () => {
     expect(seen).toEqual([]);
   });
 
-  it("DemandMode programs demand mode; WriteToDevice FALSE programs a write (device-to-memory) transfer; no auto-init when the description has none", () => {
+  it("DemandMode of a version-2 description programs demand mode; WriteToDevice FALSE programs a write (device-to-memory) transfer; no auto-init when the description has none", () => {
     const { k } = machine();
-    const a = sysAdapter(k, 1, { DemandMode: true, AutoInitialize: false });
+    const a = sysAdapter(k, 1, { Version: 2, DemandMode: true, AutoInitialize: false });
     const { va } = commonBuffer(a, 4096);
     const mdl = mdlFor(k, va, 4096);
     const base = grant(k, a, 2);

@@ -15,7 +15,7 @@ export const DEVICE_DESCRIPTION_VERSION1 = 1;
 export const DEVICE_DESCRIPTION_VERSION2 = 2;
 export const DEVICE_DESCRIPTION_VERSION3 = 3;
 
-/** INTERFACE_TYPE values (wdm.h). */
+/** INTERFACE_TYPE values (wdm.h; DDI ne-wdm-_interface_type). */
 export const InterfaceType = {
   InterfaceTypeUndefined: -1,
   Internal: 0,
@@ -24,8 +24,19 @@ export const InterfaceType = {
   MicroChannel: 3,
   TurboChannel: 4,
   PCIBus: 5,
+  VMEBus: 6,
+  NuBus: 7,
+  PCMCIABus: 8,
+  CBus: 9,
+  MPIBus: 10,
+  MPSABus: 11,
+  ProcessorInternal: 12,
+  InternalPowerBus: 13,
+  PNPISABus: 14,
   PNPBus: 15,
+  Vmcs: 16,
   ACPIBus: 17,
+  MaximumInterfaceType: 18,
 } as const;
 export type INTERFACE_TYPE = (typeof InterfaceType)[keyof typeof InterfaceType];
 
