@@ -5,6 +5,9 @@
  */
 import type { VaSpace } from "./va-space.ts";
 
+/** Rtl fills and copies stage at most this many bytes at a time, so a 4 GiB RtlZeroMemory needs no 4 GiB host array. */
+const STAGE = 1 << 20;
+
 export class Cpu {
   readonly va: VaSpace;
   private readonly b8 = new Uint8Array(8);
@@ -69,17 +72,23 @@ export class Cpu {
   /** RtlFillMemory. */
   RtlFillMemory(va: number, length: number, fill: number): void {
     if (length <= 0) return;
-    const tmp = this.staging(length);
+    const tmp = this.staging(Math.min(length, STAGE));
     tmp.fill(fill);
-    this.va.write(va, tmp);
+    for (let o = 0; o < length; o += STAGE) this.va.write(va + o, length - o >= STAGE ? tmp : tmp.subarray(0, length - o));
   }
 
-  /** RtlCopyMemory (non-overlapping) between two kernel VAs. */
+  /** RtlCopyMemory between two kernel VAs (overlap is fine: long copies go backwards when the destination is above the source). */
   RtlCopyMemory(dstVa: number, srcVa: number, length: number): void {
     if (length <= 0) return;
-    const tmp = this.staging(length);
-    this.va.read(srcVa, tmp);
-    this.va.write(dstVa, tmp);
+    const tmp = this.staging(Math.min(length, STAGE));
+    const backward = dstVa > srcVa && dstVa < srcVa + length;
+    for (let i = 0; i < length; i += STAGE) {
+      const n = Math.min(STAGE, length - i);
+      const o = backward ? length - i - n : i;
+      const t = n === tmp.length ? tmp : tmp.subarray(0, n);
+      this.va.read(srcVa + o, t);
+      this.va.write(dstVa + o, t);
+    }
   }
 
   private staging(length: number): Uint8Array {
