@@ -58,6 +58,9 @@ export interface VerifierOptions {
 
 const ISA_LIMIT = 16 * 1024 * 1024;
 
+/** Candidate IOVAs tried per address width when looking for the buffer a truncated address was cut from (2^16 covers 2^48 at 32 bits). */
+const MAX_ALIAS_PROBES = 65_536;
+
 /** A device transfer the HAL mapped for a device (MapTransfer, scatter/gather): a legitimate DMA target. */
 export interface TransferSpec {
   readonly device: string;
@@ -636,7 +639,8 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
         const id = t.byPfn.get(Math.floor(a / PAGE_SIZE));
         if (this.aliasAt(id, a)) return { bits, address: a, id };
       }
-      for (let a = la + Math.max(step, Math.ceil((lowIova - la) / step) * step); a < topIova; a += step) {
+      // Bounded: IOVAs of devices with different address widths may span most of the 48-bit space.
+      for (let a = la + Math.max(step, Math.ceil((lowIova - la) / step) * step), probes = 0; a < topIova && probes < MAX_ALIAS_PROBES; a += step, probes++) {
         const id = t.byLpn.get(Math.floor(a / PAGE_SIZE));
         if (this.aliasAt(id, a)) return { bits, address: a, id };
       }
