@@ -455,11 +455,17 @@ describe("common buffers on arm64-soc (ACPI _CCA)", () => {
     expect(k.va.find(va3)).toMatchObject({ cache: "cached", deviceMemory: false });
   });
 
-  it("AllocateCommonBufferWithBounds: CacheType MmCached does not override _CCA 0 (uncached Device memory); on a coherent device MmNonCached gives Device memory", () => {
+  it("AllocateCommonBufferWithBounds: an explicit CacheType is followed regardless of the platform (MmCached on _CCA 0 is cached memory); NULL keeps the _CCA default; MmNonCached is uncached Device memory", () => {
     const k = bootMachine("arm64-soc");
     const nc = adapterFor(k, "plx9656");
-    const va = nc.DmaOperations.AllocateCommonBufferWithBounds?.(nc, null, null, PAGE_SIZE, 0, MmCached, MM_ANY_NODE_OK, physicalAddress()) as number;
-    expect(k.va.find(va)).toMatchObject({ cache: "noncached", deviceMemory: true });
+    const la = physicalAddress();
+    const va = nc.DmaOperations.AllocateCommonBufferWithBounds?.(nc, null, null, PAGE_SIZE, 0, MmCached, MM_ANY_NODE_OK, la) as number;
+    expect(k.va.find(va)).toMatchObject({ cache: "cached", deviceMemory: false });
+    // FreeCommonBuffer repeats CacheEnabled as the buffer was made: TRUE for the cached override.
+    nc.DmaOperations.FreeCommonBuffer?.(nc, PAGE_SIZE, la, va, true);
+    expect(commonBufferAt(k, va)).toBeUndefined();
+    const dflt = nc.DmaOperations.AllocateCommonBufferWithBounds?.(nc, null, null, PAGE_SIZE, 0, null, MM_ANY_NODE_OK, physicalAddress()) as number;
+    expect(k.va.find(dflt)).toMatchObject({ cache: "noncached", deviceMemory: true });
     const c = adapterFor(k, "nic-coherent");
     const va2 = c.DmaOperations.AllocateCommonBufferWithBounds?.(c, null, null, PAGE_SIZE, 0, MmNonCached, MM_ANY_NODE_OK, physicalAddress()) as number;
     expect(k.va.find(va2)).toMatchObject({ cache: "noncached", deviceMemory: true });

@@ -38,6 +38,21 @@ export function commonBufferCache(ao: AdapterObject, requestCached: boolean | nu
   return CACHED;
 }
 
+/**
+ * An explicit MEMORY_CACHING_TYPE (AllocateCommonBufferWithBounds,
+ * AllocateDomainCommonBuffer): "a caching type override that will be followed
+ * regardless of the hardware platform" (DDI
+ * nc-wdm-pallocate_common_buffer_with_bounds) — MmCached is cached even for an
+ * ARM64 device with _CCA 0 (the driver then maintains the caches itself,
+ * e.g. FlushDmaBuffer), MmNonCached is uncached (Device memory on ARM64).
+ * NULL is the platform default (commonBufferCache with no request).
+ */
+export function commonBufferCacheType(ao: AdapterObject, CacheType: MEMORY_CACHING_TYPE | null): CommonBufferCache {
+  if (CacheType === null) return commonBufferCache(ao, null);
+  if (CacheType === MmCached) return CACHED;
+  return ao.kernel.arch === "x64" ? UNCACHED : DEVICE_MEMORY;
+}
+
 /** The documented IRQL of the common-buffer routines (one shared rule object: these are hot paths). */
 const AT_PASSIVE = { exact: PASSIVE_LEVEL } as const;
 
@@ -116,8 +131,9 @@ export function AllocateCommonBufferEx(DmaAdapter: DMA_ADAPTER, MaximumAddress: 
  * optional and inclusive; CacheType null = the platform's choice, otherwise
  * only MmCached or MmNonCached (anything else: NULL); Flags may hold
  * DOMAIN_COMMON_BUFFER_LARGE_PAGE (2 MiB granules), any other bit: NULL.
- * On ARM64 a non-coherent device still gets uncached Device memory.
- * FreeCommonBuffer must then pass CacheEnabled = (the buffer is cached).
+ * An explicit CacheType wins over the platform (commonBufferCacheType), so
+ * MmCached on an ARM64 _CCA 0 device is cached memory. FreeCommonBuffer must
+ * then pass CacheEnabled = (the buffer is cached).
  */
 export function AllocateCommonBufferWithBounds(DmaAdapter: DMA_ADAPTER, MinimumAddress: PHYSICAL_ADDRESS | null, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, Flags: number, CacheType: MEMORY_CACHING_TYPE | null, PreferredNode: number, LogicalAddress: PHYSICAL_ADDRESS): number | null {
   const routine = "AllocateCommonBufferWithBounds";
@@ -133,7 +149,7 @@ export function AllocateCommonBufferWithBounds(DmaAdapter: DMA_ADAPTER, MinimumA
   if (node === null) return null;
   const min = MinimumAddress === null ? 0 : toNumberSaturating(BigInt.asUintN(64, MinimumAddress.QuadPart));
   const max = MaximumAddress === null ? ao.reach.maxAddress : Math.min(ao.reach.maxAddress, toNumberSaturating(BigInt.asUintN(64, MaximumAddress.QuadPart)));
-  const c = commonBufferCache(ao, CacheType === null ? null : CacheType === MmCached);
+  const c = commonBufferCacheType(ao, CacheType);
   const cb = allocateCommonBuffer(ao, { routine, length: Length, minAddress: min, maxAddress: max, cache: c.cache, deviceMemory: c.deviceMemory, cacheEnabled: c.cache === "cached", node, largePage: (Flags & DOMAIN_COMMON_BUFFER_LARGE_PAGE) !== 0 });
   return finish(cb, LogicalAddress);
 }
