@@ -46,7 +46,7 @@ export interface DRIVER_OBJECT {
 }
 
 /** Where a device is in its PnP life. */
-export type PnpState = "added" | "started" | "stopped" | "removed";
+export type PnpState = "added" | "started" | "stop-pending" | "stopped" | "remove-pending" | "surprise-removed" | "removed";
 
 interface DeviceNode {
   readonly pdo: DEVICE_OBJECT;
@@ -142,19 +142,70 @@ function send(k: Kernel, pdo: DEVICE_OBJECT, minor: number, what: string, parame
  */
 export function startDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
   const node = nodes(k).get(pdo);
-  if (node !== undefined && node.state === "started") throw new RangeError(`startDevice: ${pdo.name} is already started`);
+  if (node !== undefined && node.state !== "added" && node.state !== "stopped") throw new RangeError(`startDevice: ${pdo.name} is ${node.state}; only a device that was added (or stopped, for a restart) can start`);
   const r = deviceResources(k, pdo);
   const irp = send(k, pdo, IRP_MN_START_DEVICE, "startDevice", { StartDevice: { AllocatedResources: r.raw, AllocatedResourcesTranslated: r.translated } });
   if (node !== undefined && NT_SUCCESS(irp.IoStatus.Status)) node.state = "started";
   return irp;
 }
 
-/** Send IRP_MN_STOP_DEVICE (after a successful query-stop, which dmasim does not model). */
+/**
+ * IRP_MN_QUERY_STOP_DEVICE (a started device): may the device stop for a
+ * resource rebalance? On success the device is stop-pending; a driver that
+ * fails it gets IRP_MN_CANCEL_STOP_DEVICE and stays started (KDOC
+ * kernel/irp-mn-query-stop-device). Returns the query IRP.
+ */
+export function queryStopDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
+  const node = nodeIn(k, pdo, ["started"], "queryStopDevice");
+  const irp = send(k, pdo, IRP_MN_QUERY_STOP_DEVICE, "queryStopDevice");
+  if (NT_SUCCESS(irp.IoStatus.Status)) node.state = "stop-pending";
+  else send(k, pdo, IRP_MN_CANCEL_STOP_DEVICE, "queryStopDevice");
+  return irp;
+}
+
+/** IRP_MN_CANCEL_STOP_DEVICE (a stop-pending device): the stop is off; the device is started again. */
+export function cancelStopDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
+  const node = nodeIn(k, pdo, ["stop-pending"], "cancelStopDevice");
+  const irp = send(k, pdo, IRP_MN_CANCEL_STOP_DEVICE, "cancelStopDevice");
+  node.state = "started";
+  return irp;
+}
+
+/**
+ * Stop a started device as the PnP manager does for a rebalance:
+ * IRP_MN_QUERY_STOP_DEVICE, then (when it succeeded) IRP_MN_STOP_DEVICE; the
+ * driver must release its hardware, and a later startDevice restarts it.
+ * Returns the stop IRP, or the failed query IRP when the driver refused.
+ */
 export function stopDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
-  const node = nodes(k).get(pdo);
-  if (node?.state !== "started") throw new RangeError(`stopDevice: ${pdo.name} is not started`);
+  const node = nodeIn(k, pdo, ["started", "stop-pending"], "stopDevice");
+  if (node.state === "started") {
+    const q = queryStopDevice(k, pdo);
+    if (!NT_SUCCESS(q.IoStatus.Status)) return q;
+  }
   const irp = send(k, pdo, IRP_MN_STOP_DEVICE, "stopDevice");
   node.state = "stopped";
+  return irp;
+}
+
+/** A resource rebalance: stop (query-stop, stop), then start again with the device's resources. Returns the start IRP, or the IRP that failed. */
+export function rebalanceDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
+  const stop = stopDevice(k, pdo);
+  if (stop.MinorFunction !== IRP_MN_STOP_DEVICE) return stop;
+  return startDevice(k, pdo);
+}
+
+/**
+ * The device was pulled out (IRP_MN_SURPRISE_REMOVAL): the hardware is gone
+ * from the board first (its registers read all ones, it raises no interrupt
+ * and its DMA is refused), then the driver is told. IRP_MN_REMOVE_DEVICE
+ * follows with removeDevice once the driver's handles are closed.
+ */
+export function surpriseRemoveDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
+  const node = nodeIn(k, pdo, ["started", "stop-pending", "stopped", "remove-pending"], "surpriseRemoveDevice");
+  k.board.unplug(pdo.config.name);
+  const irp = send(k, pdo, IRP_MN_SURPRISE_REMOVAL, "surpriseRemoveDevice");
+  node.state = "surprise-removed";
   return irp;
 }
 
@@ -168,10 +219,25 @@ export function onDeviceRemoved(k: Kernel, fn: (pdo: DEVICE_OBJECT) => void): ()
   };
 }
 
-/** Send IRP_MN_REMOVE_DEVICE; the device stack is gone afterwards (the FDO is marked deleted). */
+/**
+ * Remove the device's stack. An orderly removal of a started or stopped
+ * device first asks (IRP_MN_QUERY_REMOVE_DEVICE): a driver that fails it gets
+ * IRP_MN_CANCEL_REMOVE_DEVICE and the device stays; then
+ * IRP_MN_REMOVE_DEVICE. After a surprise removal or a failed start, the
+ * remove comes without a query. The FDO is deleted afterwards. Returns the
+ * remove IRP, or the failed query IRP.
+ */
 export function removeDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
   const node = nodes(k).get(pdo);
   if (node === undefined || node.state === "removed") throw new RangeError(`removeDevice: ${pdo.name} has no device stack to remove`);
+  if (node.state === "started" || node.state === "stopped" || node.state === "stop-pending") {
+    const q = send(k, pdo, IRP_MN_QUERY_REMOVE_DEVICE, "removeDevice");
+    if (!NT_SUCCESS(q.IoStatus.Status)) {
+      send(k, pdo, IRP_MN_CANCEL_REMOVE_DEVICE, "removeDevice");
+      return q;
+    }
+    node.state = "remove-pending";
+  }
   const irp = send(k, pdo, IRP_MN_REMOVE_DEVICE, "removeDevice");
   node.state = "removed";
   if (node.fdo !== null) node.fdo.deleted = true;
@@ -179,4 +245,11 @@ export function removeDevice(k: Kernel, pdo: DEVICE_OBJECT): IRP {
   nodes(k).delete(pdo);
   for (const fn of k.slot(REMOVAL_LISTENERS).slice()) fn(pdo);
   return irp;
+}
+
+function nodeIn(k: Kernel, pdo: DEVICE_OBJECT, states: readonly PnpState[], what: string): DeviceNode {
+  const node = nodes(k).get(pdo);
+  if (node === undefined) throw new RangeError(`${what}: no driver was added for ${pdo.name}`);
+  if (!states.includes(node.state)) throw new RangeError(`${what}: ${pdo.name} is ${node.state}, not ${states.join(" or ")}`);
+  return node;
 }

@@ -124,6 +124,30 @@ describe("the board: one object that owns a machine's hardware", () => {
   });
 });
 
+describe("a device pulled out of the board (surprise removal)", () => {
+  it("its registers read all ones, its DMA is refused, its interrupt line stays low", () => {
+    let ctxRef: Parameters<DeviceModel["create"]>[0] | null = null;
+    const probe: DeviceModel = { model: "probe", description: "", buses: ["pci"], bars: [{ kind: "mmio", size: 0x1000 }], create: (ctx) => ((ctxRef = ctx), { registers: [{ read: () => 7, write: () => undefined }] }) };
+    const b = new Board(profile([{ name: "p", bus: "pci", model: "probe", irq: 16 }]), { models: registry(probe) });
+    const ctx = ctxRef as Parameters<DeviceModel["create"]>[0] | null;
+    if (ctx === null || ctx.dma === null || ctx.irq === null) throw new Error("no context");
+    const base = b.device("p").bars[0]?.base ?? 0;
+    expect(b.mmio.read(base, 4)).toBe(7);
+    expect(ctx.dma.write(0x10_0000, new Uint8Array(4))).toBe(true);
+    ctx.irq.set(true);
+    b.unplug("p");
+    expect(b.interrupts.isHigh(16)).toBe(false);
+    expect(b.mmio.read(base, 4)).toBe(0xffff_ffff);
+    const dst = new Uint8Array(4);
+    expect(ctx.dma.read(0x10_0000, dst)).toBe(false);
+    expect(dst).toEqual(new Uint8Array(4).fill(0xff));
+    expect(ctx.dma.write(0x10_0000, new Uint8Array(4))).toBe(false);
+    ctx.irq.set(true);
+    expect(b.interrupts.isHigh(16)).toBe(false);
+    expect(() => b.unplug("p")).toThrow(/already removed/);
+  });
+});
+
 describe("profile validation of device resources", () => {
   it("an arm64 profile whose device names ISA DMA channels is refused", () => {
     expect(() => profile([{ name: "s", bus: "isa", model: "sb16", irq: 5, dmaChannels: [1] }], "arm64")).toThrow(/an arm64 machine has no ISA DMA controller/);

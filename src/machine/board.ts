@@ -47,6 +47,8 @@ export interface BoardDevice {
   readonly bars: readonly AssignedBar[];
   /** Its interrupt line, or null. */
   readonly irq: InterruptLine | null;
+  /** False once the device was pulled out (unplug). */
+  readonly present: boolean;
 }
 
 /** The first PCI I/O port a BIOS hands out. */
@@ -71,6 +73,8 @@ export class Board {
   readonly mmio: RegisterSpace;
   readonly devices: ReadonlyMap<string, BoardDevice>;
   private readonly syncs: (() => void)[] = [];
+  /** Devices pulled out: their DMA and interrupts no longer reach the machine. */
+  private readonly gone = new Set<string>();
   private readonly lineLevels: Uint16Array;
 
   constructor(profile: MachineProfile, opts: BoardOptions) {
@@ -121,6 +125,22 @@ export class Board {
     const d = this.device(name);
     if (d.model.model !== model) throw new RangeError(`device "${name}" on profile ${this.profile.name} is a ${d.model.model}, not a ${model}`);
     return d.instance as T;
+  }
+
+  /**
+   * The device leaves the machine (surprise removal): its BARs stop
+   * decoding (reads return all ones), its interrupt line drops and stays
+   * low, and its DMA is refused. What the model still schedules runs against
+   * nothing.
+   */
+  unplug(name: string): void {
+    const d = this.device(name);
+    if (!d.present) throw new RangeError(`unplug: device "${name}" was already removed`);
+    (d as { present: boolean }).present = false;
+    this.mmio.release(name);
+    this.ports.release(name);
+    d.irq?.set(false);
+    this.gone.add(name);
   }
 
   /** Bring every lazily advancing device (the 8237, models with sync) up to now. */
@@ -175,7 +195,7 @@ export class Board {
       const iommu = this.iommu;
       const busMaster: BusMaster = { name: config.name, domain: iommu !== null && config.remapping === true ? iommu.createDomain(config.name) : -1, coherent: p.arch === "x64" || config.cca === 1 };
       const mastering = model.busMaster ?? config.bus !== "isa";
-      const irq = config.irq === undefined ? null : this.lineFor(config.irq);
+      const irq = config.irq === undefined ? null : this.lineFor(config.irq, config.name);
       const instance = model.create({
         name: config.name,
         config,
@@ -199,24 +219,28 @@ export class Board {
         }
       });
       if (typeof instance.sync === "function") this.syncs.push(() => instance.sync?.());
-      out.set(config.name, { name: config.name, config, model, instance, busMaster, bars, irq });
+      out.set(config.name, { name: config.name, config, model, instance, busMaster, bars, irq, present: true });
     });
     return out;
   }
 
   private dmaFor(master: BusMaster): DeviceDma {
     const bus = this.bus;
+    const gone = this.gone;
+    const name = master.name;
+    // A device that was pulled out reaches no memory: reads see all ones, writes vanish.
     return {
       master,
-      read: (la, dst) => bus.read(master, la, dst),
-      write: (la, src) => bus.write(master, la, src),
-      readU32: (la) => bus.readU32(master, la),
-      writeU32: (la, v) => bus.writeU32(master, la, v),
+      read: (la, dst) => (gone.has(name) ? (dst.fill(0xff), false) : bus.read(master, la, dst)),
+      write: (la, src) => !gone.has(name) && bus.write(master, la, src),
+      readU32: (la) => (gone.has(name) ? 0xffff_ffff : bus.readU32(master, la)),
+      writeU32: (la, v) => !gone.has(name) && bus.writeU32(master, la, v),
     };
   }
 
   /** One device's view of an interrupt line; shared lines are the OR of their devices' levels. */
-  private lineFor(line: number): InterruptLine {
+  private lineFor(line: number, device: string): InterruptLine {
+    const gone = this.gone;
     const pic = this.interrupts;
     const levels = this.lineLevels;
     let mine = false;
@@ -226,6 +250,7 @@ export class Board {
         return mine;
       },
       set(asserted: boolean) {
+        if (asserted && gone.has(device)) return;
         if (asserted === mine) return;
         mine = asserted;
         levels[line] = (levels[line] as number) + (asserted ? 1 : -1);

@@ -52,6 +52,14 @@ export class RegisterSpace {
     this.ranges = [...this.ranges, { base, end: base + size, device, bar, handler }].sort((a, b) => a.base - b.base);
   }
 
+  /** Stop decoding every range of `device` (it left the bus); returns how many ranges it had. */
+  release(device: string): number {
+    const before = this.ranges.length;
+    this.ranges = this.ranges.filter((r) => r.device !== device);
+    this.last = undefined;
+    return before - this.ranges.length;
+  }
+
   /** The device and BAR decoding `address`, or undefined. */
   decoderOf(address: number): { device: string; bar: number; base: number; size: number } | undefined {
     const r = this.find(address);
