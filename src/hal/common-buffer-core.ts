@@ -13,10 +13,13 @@
  * translation for the device — the seed's "sets up a translation for the
  * device".
  *
- * Policy (dmasim's; Windows does not document it): a bus master whose reach
+ * Placement policy (dmasim's; Windows documents only PreferredNode): the
+ * device's NUMA node first (its _PXM, or PreferredNode), the ISA-zone
+ * reserve second — on each node, in fallback order, a bus master whose reach
  * extends past 16 MiB gets memory above 16 MiB first and only then anywhere
  * in its reach, sparing the memory ISA system DMA needs (ReactOS does the
- * same for its map buffers, HalpGrowMapBuffers).
+ * same for its map buffers, HalpGrowMapBuffers). So a node-0 master takes
+ * node 0's memory below 16 MiB before any of node 1.
  */
 import { BYTES_TO_PAGES, MiB, PAGE_SIZE } from "../core/address.ts";
 import { type ContiguousPagesRequest, effortForIrql, type NodePolicy } from "../kernel/page-frames.ts";
@@ -29,6 +32,9 @@ import type { CommonBufferEvent, CommonBufferRoutine } from "./observer.ts";
 export const LARGE_PAGE_PAGES = 512;
 const ISA_LIMIT_PFN = (16 * MiB) / PAGE_SIZE;
 const SCRATCH = new Int32Array(1024);
+/** Node policies in search order: no node; the node's own memory, then the others nearest first. */
+const PREFERRED: readonly NodePolicy[] = ["preferred"];
+const STRICT_THEN_PREFERRED: readonly NodePolicy[] = ["strict", "preferred"];
 /** Recently freed buffers kept per adapter for double-free detection. */
 const FREED_MEMORY = 256;
 
@@ -66,17 +72,21 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
     const highPfn = Math.min(Math.floor((spec.maxAddress + 1) / PAGE_SIZE) - 1, k.map.pageCount - 1);
     if (highPfn < lowPfn || highPfn - lowPfn + 1 < pages) return null;
     const req: ContiguousPagesRequest = { pages, lowPfn, highPfn, alignPages: align, boundaryPages, effort: effortForIrql(k.KeGetCurrentIrql()) };
-    if (spec.node >= 0) {
-      req.node = spec.node;
-      req.nodePolicy = "preferred";
-    }
+    if (spec.node >= 0) req.node = spec.node;
+    // The device's node first, the ISA-zone reserve second: each node policy above 16 MiB, then anywhere in reach.
+    const spareIsa = ao.master && lowPfn < ISA_LIMIT_PFN && highPfn - ISA_LIMIT_PFN + 1 >= pages;
     let pfn = -1;
-    if (ao.master && lowPfn < ISA_LIMIT_PFN && highPfn - ISA_LIMIT_PFN + 1 >= pages) {
-      req.lowPfn = ISA_LIMIT_PFN;
+    for (const policy of spec.node >= 0 ? STRICT_THEN_PREFERRED : PREFERRED) {
+      if (spec.node >= 0) req.nodePolicy = policy;
+      if (spareIsa) {
+        req.lowPfn = ISA_LIMIT_PFN;
+        pfn = k.pfm.allocateContiguous(req);
+        req.lowPfn = lowPfn;
+        if (pfn >= 0) break;
+      }
       pfn = k.pfm.allocateContiguous(req);
-      req.lowPfn = lowPfn;
+      if (pfn >= 0) break;
     }
-    if (pfn < 0) pfn = k.pfm.allocateContiguous(req);
     if (pfn < 0) return null;
     // VaSpace.map copies the frames, so a scratch array serves for runs that fit it.
     const pfns = pages <= SCRATCH.length ? SCRATCH.subarray(0, pages) : new Int32Array(pages);
@@ -156,8 +166,6 @@ export function releaseCommonBuffer(cb: CommonBuffer, routine: CommonBufferRouti
  * nothing: returns the runs taken ([pfn, pages] pairs flattened) or null.
  */
 export const SCATTER_RUN = 8;
-const PREFERRED: readonly NodePolicy[] = ["preferred"];
-const STRICT_THEN_PREFERRED: readonly NodePolicy[] = ["strict", "preferred"];
 
 function takeScatteredPages(ao: AdapterObject, pages: number, spec: CommonBufferSpec): number[] | null {
   const k = ao.kernel;

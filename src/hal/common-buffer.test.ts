@@ -519,6 +519,26 @@ describe("NUMA placement (x64-server and a two-node machine)", () => {
     expect(k.map.nodeOfPfn(Number(c.la) / PAGE_SIZE)).toBe(0);
   });
 
+  it("the device's node comes before the ISA-zone reserve: a node-0 master whose node is full above 16 MiB gets node 0 below 16 MiB, not node 1", () => {
+    const p = parseProfile({ ...numa, name: "numa-node0", devices: [{ name: "dev", bus: "pci", node: 0 }] });
+    const k = bootMachine(p);
+    // Take all of node 0 above 16 MiB (and below its 64 MiB end).
+    const taken = k.pfm.allocateContiguous({ pages: 48 * 256, lowPfn: 16 * 256, highPfn: 64 * 256 - 1, node: 0, nodePolicy: "strict", effort: "free-only" });
+    expect(taken).toBeGreaterThanOrEqual(0);
+    const b = alloc(adapterFor(k, "dev"), PAGE_SIZE);
+    const pfn = Number(b.la) / PAGE_SIZE;
+    expect(k.map.nodeOfPfn(pfn)).toBe(0);
+    expect(pfn).toBeLessThan(16 * 256);
+  });
+
+  it("with room on the device's node above 16 MiB the ISA zone is spared", () => {
+    const p = parseProfile({ ...numa, name: "numa-node0", devices: [{ name: "dev", bus: "pci", node: 0 }] });
+    const k = bootMachine(p);
+    const b = alloc(adapterFor(k, "dev"), PAGE_SIZE);
+    expect(Number(b.la)).toBeGreaterThanOrEqual(16 * MiB);
+    expect(k.map.nodeOfPfn(Number(b.la) / PAGE_SIZE)).toBe(0);
+  });
+
   it("a 32-bit adapter on a node whose memory is all above 4 GiB falls back to node 0 below 4 GiB", () => {
     const k = bootMachine("x64-server");
     const b = alloc(adapterFor(k, "nic1", { DmaAddressWidth: 32 }), PAGE_SIZE);
