@@ -7,7 +7,7 @@ import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { createDriverObject, IoCompleteRequest, IoCreateFdo, IRP_MJ_PNP, IRP_MN_REMOVE_DEVICE, IRP_MN_START_DEVICE, type IRP, pnpAddDevice, removeDevice, startDevice } from "../kernel/pnp.ts";
 import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
-import { programChannel, systemDmaOf } from "../hal/system-dma.ts";
+import { isaDmaOf, programChannel } from "../hal/system-dma.ts";
 import { DeallocateObject, DeallocateObjectKeepRegisters, deviceDescription, type DMA_ADAPTER, InterfaceType, KeepObject } from "../hal/types.ts";
 import { dmaCall } from "./checked-call.ts";
 import { FINDING_CATALOGUE, OWN_CODES, ownCodeNumber } from "./codes.ts";
@@ -191,12 +191,12 @@ describe("system DMA (8237)", () => {
 
 describe("8237 address limits", () => {
   function run(k: Kernel, physical: number, bytes: number): void {
-    const p = systemDmaOf(k);
-    p.dma.attach(3, { dmaRead: () => undefined }, "isa-dma-3");
+    const dma = isaDmaOf(k);
+    dma.attach(3, { dmaRead: () => undefined }, "isa-dma-3");
     programChannel(k, { channel: 3, physical, bytes, writeToDevice: true, autoInitialize: false, demandMode: false });
-    p.dma.setRequest(3, 1_000_000);
+    dma.setRequest(3, 1_000_000);
     k.clock.runUntil(k.clock.now + 1_000_000);
-    p.dma.sync();
+    dma.sync();
   }
 
   it("broken driver: a transfer programmed across a 64 KiB page wraps inside the page — ISA_DMA_BOUNDARY_CROSSED", () => {

@@ -58,16 +58,17 @@ describe("Verifier modes", () => {
     k.report({ code: "DMA_ZERO_LENGTH_MAP", message: "dropped" });
     expect(v.findings).toEqual([]);
     expect(k.findings).toBe(NO_FINDINGS);
-    expect(k.bus.observer).toBeNull();
-    expect(k.va.observer).toBeNull();
+    expect(k.bus.observers.current).toBeNull();
+    expect(k.va.observers.current).toBeNull();
   });
 
   it("uninstall removes every hook", () => {
     const { k, v } = machine("x64-desktop");
     v.uninstall();
-    expect(k.bus.observer).toBeNull();
-    expect(k.va.observer).toBeNull();
-    expect(halState(k).observer).toBeNull();
+    expect(k.bus.observers.current).toBeNull();
+    expect(k.va.observers.current).toBeNull();
+    expect(halState(k).observers.current).toBeNull();
+    expect(k.board.isaDma?.observers.current).toBeNull();
     expect(k.findings).toBe(NO_FINDINGS);
   });
 

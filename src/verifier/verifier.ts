@@ -25,12 +25,12 @@ import type { BusFault, BusMaster, BusObserver } from "../machine/bus.ts";
 import { CacheMemorySystem, type CoherenceObserver } from "../machine/cache.ts";
 import type { Dma8237Observer, DmaWrapEvent } from "../machine/dma8237.ts";
 import { adapterObject } from "../hal/adapter.ts";
-import { halState } from "../hal/hal-state.ts";
+import { addHalObserver, halState } from "../hal/hal-state.ts";
 import type { AdapterEvent, CommonBufferEvent, HalObserver, TransferEvent } from "../hal/observer.ts";
 import type { DMA_ADAPTER } from "../hal/types.ts";
 import { BufferTable, KIND_COMMON_BUFFER, KIND_TRANSFER, STATE_FREED, STATE_LIVE } from "./buffer-table.ts";
 import { BufferHistory } from "./buffer-history.ts";
-import { DMASIM_VERIFIER_FINDING, ownCodeNumber, STATUS_DATATYPE_MISALIGNMENT } from "./codes.ts";
+import { DMASIM_VERIFIER_FINDING, ownCodeNumber } from "./codes.ts";
 import { DEFAULT_OCCURRENCE_LIMIT, FindingGroups } from "./finding-groups.ts";
 import { fillPatternAddressHint, firstFreeHint, isFillPatternData } from "./finding-hints.ts";
 import { registerVerifier, type VerifierStop } from "./registry.ts";
@@ -111,7 +111,6 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   private pendingStaleLine = 0;
   /** The CPU access in progress (for stale-CPU-read messages). */
   private cpuVa = 0;
-  private stopRemovals: () => void = () => undefined;
   // The device fast path's buffer: id, physical start, end of the checked bytes, logical - physical.
   private fastId = -1;
   private fastLo = 0;
@@ -137,28 +136,21 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       return this;
     }
     k.findings = this;
-    k.va.observer = this;
-    k.bus.observer = this;
-    halState(k).observer = this;
-    if (k.memorySystem instanceof CacheMemorySystem) k.memorySystem.observer = this;
-    this.stopRemovals = onDeviceRemoved(k, (pdo) => this.onDeviceRemoved(pdo.config.name));
+    // Attach beside any other observers (a trace, a user's probe), in any order; uninstall detaches exactly these.
+    this.detachers = [k.va.observers.add(this), k.bus.observers.add(this), addHalObserver(k, this)];
+    if (k.memorySystem instanceof CacheMemorySystem) this.detachers.push(k.memorySystem.observers.add(this));
+    if (k.board.isaDma !== null) this.detachers.push(k.board.isaDma.observers.add(this));
+    this.detachers.push(onDeviceRemoved(k, (pdo) => this.onDeviceRemoved(pdo.config.name)));
     return this;
   }
+
+  private detachers: (() => void)[] = [];
 
   /** Remove every hook this verifier installed. */
   uninstall(): void {
     const k = this.kernel;
     if (k.findings === this) k.findings = NO_FINDINGS;
-    if (k.va.observer === this) k.va.observer = null;
-    if (k.bus.observer === this) k.bus.observer = null;
-    if (halState(k).observer === this) halState(k).observer = null;
-    if (k.memorySystem instanceof CacheMemorySystem && k.memorySystem.observer === this) k.memorySystem.observer = null;
-    this.stopRemovals();
-  }
-
-  /** Attach to an 8237 pair created after install (system DMA). */
-  watch8237(dma: { observer: Dma8237Observer | null }): void {
-    if (this.mode !== "off") dma.observer = this;
+    for (const d of this.detachers.splice(0)) d();
   }
 
   /**
@@ -385,9 +377,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       this.record({ code: "DEVICE_MEMORY_BULK_ACCESS", message: `a memcpy/memset-style ${write ? "store" : "load"} of ${length} bytes at ${formatVa(va)} on Device memory (${m.tag}): such routines may access it unaligned; use RtlCopyDeviceMemory/RtlFillDeviceMemory or a cached buffer`, params: { va, length, write } }, id >= 0 ? this.bufferKey(id) : `map${m.startVa}`);
       return;
     }
-    if (va % width !== 0 || length % width !== 0 || width > 8) {
-      this.report({ code: "DEVICE_MEMORY_MISALIGNED", bugCheck: [BUGCHECK.KMODE_EXCEPTION_NOT_HANDLED, STATUS_DATATYPE_MISALIGNMENT, 0, write ? 1 : 0, BigInt(va) | 0xffff_0000_0000_0000n], message: `alignment fault: ${width}-byte ${write ? "store" : "load"} at ${formatVa(va)} on Device memory (${m.tag}) is not naturally aligned`, params: { va, width, write } });
-    }
+    // A misaligned or too wide access never gets here: the CPU path raises the alignment fault itself (va-space.ts).
   }
 
   // ---- Device accesses ----
