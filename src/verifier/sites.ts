@@ -35,7 +35,8 @@ export function packageRootOf(moduleUrl: string): string {
   return parts.slice(0, -3).join("/") + "/";
 }
 
-const ROOT = packageRootOf(import.meta.url);
+// import.meta.url is there in every ES module host (Node, browsers); the core layers are typed without either's declarations.
+const ROOT = packageRootOf((import.meta as ImportMeta & { readonly url?: string }).url ?? "");
 
 /**
  * Whether a frame's file is dmasim's own code. The built-in scenarios
