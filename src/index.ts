@@ -96,7 +96,7 @@ export { TraceLog, TRACE_KIND, pfnRuns, type TraceKind, type TraceEvent, type Tr
 export { attachTrace, traceBus, traceHal, traceInterrupts, traceRegisters, TraceBusObserver, TraceHalObserver } from "./trace/attach.ts";
 
 // report
-export type { RunRecord } from "./report/run-record.ts";
+export { runOutcome, runStop, type RunRecord, type RunOutcome, type RunStop } from "./report/run-record.ts";
 export { renderTable, type TableOptions } from "./report/text-table.ts";
 export { renderRunSummary, renderRunsSummary, plain, type Style } from "./report/summary.ts";
 export { runToJson } from "./report/json-result.ts";
@@ -164,3 +164,9 @@ export { IoMarkIrpPending, IoSetCancelRoutine, IoAcquireCancelSpinLock, IoReleas
 export { CTL_CODE, DO_BUFFERED_IO, DO_DIRECT_IO, METHOD_BUFFERED, METHOD_IN_DIRECT, METHOD_OUT_DIRECT, METHOD_NEITHER, FILE_ANY_ACCESS, FILE_READ_ACCESS, FILE_WRITE_ACCESS, FILE_DEVICE_UNKNOWN, ioCreate, ioClose, ioRead, ioWrite, ioControl, ioCancel, type FILE_OBJECT, type IoRequest, type IoResult } from "./kernel/io-manager.ts";
 export { IoStartPacket, IoStartNextPacket, queuedPackets, type DRIVER_STARTIO } from "./kernel/start-io.ts";
 export { Application, IoHangError, STATUS_TIMEOUT, STATUS_OBJECT_NAME_NOT_FOUND, type UserBuffer, type HANDLE, type Overlapped } from "./app/application.ts";
+
+// findings as typed data
+export { FINDING_CODES, isFindingCode, type FindingCode } from "./core/finding-codes.ts";
+export { paramsOf } from "./core/findings.ts";
+export { verifierOf } from "./verifier/registry.ts";
+export { bugCheckText } from "./core/bugcheck.ts";

@@ -54,7 +54,6 @@ export const FINDING_CODES = [
   "DMA_STALE_CPU_READ",
   "DMA_WRITEBACK_CLOBBER",
   "DMA_UNDRAINED_WRITE_COMBINE",
-  "DEVICE_MEMORY_MISALIGNED",
   "DEVICE_MEMORY_BULK_ACCESS",
   "DMA_COMMON_BUFFER_LEAKED",
   "DMA_ROUTINE_NOT_AVAILABLE",
@@ -150,7 +149,6 @@ export type FindingParams = Exact<{
   DMA_STALE_CPU_READ: { readonly address: number; readonly length: number; readonly line: number; readonly va: number };
   DMA_WRITEBACK_CLOBBER: { readonly address: number; readonly line: number };
   DMA_UNDRAINED_WRITE_COMBINE: { readonly address: number; readonly length: number; readonly line: number };
-  DEVICE_MEMORY_MISALIGNED: { readonly va: number; readonly width: number; readonly write: boolean };
   DEVICE_MEMORY_BULK_ACCESS: { readonly va: number; readonly length: number; readonly write: boolean };
   DMA_COMMON_BUFFER_LEAKED: { readonly va: number; readonly length: number; readonly logical: number; readonly site: string };
   DMA_ROUTINE_NOT_AVAILABLE: { readonly tableVersion: number; readonly size: number };

@@ -102,7 +102,6 @@ const BY_CODE: { readonly [C in FindingCode]: Entry } = {
   DMA_STALE_CPU_READ: { bugCheck: `${OWN} (7, address, length, line)`, reporter: "cache model", meaning: "the CPU read a line it cached before a non-coherent device wrote it: missing invalidate (FlushAdapterBuffers) after the transfer" },
   DMA_WRITEBACK_CLOBBER: { bugCheck: `${OWN} (8, line, 0, 0)`, reporter: "cache model", meaning: "a dirty CPU line was written back over data a non-coherent device wrote after the line was cached" },
   DMA_UNDRAINED_WRITE_COMBINE: { bugCheck: `${OWN} (9, address, length, line)`, reporter: "cache model", meaning: "a device read bytes still held in a write-combining buffer (no fence before the doorbell)" },
-  DEVICE_MEMORY_MISALIGNED: { bugCheck: "0x1E (0x80000002 STATUS_DATATYPE_MISALIGNMENT, 0, write, VA)", reporter: "verifier", meaning: "ARM64 Device memory (uncached common buffer) accessed misaligned or wider than natural: an alignment fault" },
   DEVICE_MEMORY_BULK_ACCESS: { bugCheck: `${OWN} (10, VA, length, 0)`, reporter: "verifier", meaning: "Device memory passed to a memcpy/memset-family routine (RtlCopyMemory, RtlFillMemory, RtlZeroMemory) that may access it unaligned; use the Rtl*DeviceMemory routines or a cached buffer" },
   DMA_COMMON_BUFFER_LEAKED: { bugCheck: `${OWN} (11, VA, Length, 0)`, reporter: "verifier", meaning: "a common buffer still allocated when its device is removed (named by allocation site)" },
   DMA_ROUTINE_NOT_AVAILABLE: { bugCheck: `${OWN} (12, 0, 0, 0)`, reporter: "verifier (dmaCall)", meaning: "a DMA_OPERATIONS routine called through a null slot (e.g. AllocateCommonBufferEx on a version 1/2 adapter)" },
@@ -118,6 +117,9 @@ export const BUGCHECK_ONLY: readonly Entry[] = [
   { bugCheck: "0x1DC (2, index, VA, logical address)", reporter: "hal", meaning: "FreeCommonBufferVector while an element is still allocated" },
   { bugCheck: "0x1DC (3, entries, index, 0)", reporter: "hal", meaning: "a vector index out of bounds" },
   { bugCheck: "0x1DC (4, index, 0, 0)", reporter: "hal", meaning: "a vector element used or freed after it was freed" },
+  { bugCheck: "0x1E (0x80000002 STATUS_DATATYPE_MISALIGNMENT, 0, write, VA)", reporter: "cpu", meaning: "ARM64 Device memory (uncached common buffer) accessed misaligned or wider than natural: the processor's alignment fault, verifier or not" },
+  { bugCheck: "0xBE (VA, 0, 0, 0)", reporter: "cpu", meaning: "a store through a read-only mapping (MmMapIoSpaceEx with PAGE_READONLY)" },
+  { bugCheck: "0x44 (IRP, 0, 0, 0)", reporter: "kernel", meaning: "IoCompleteRequest on an IRP that was already completed (MULTIPLE_IRP_COMPLETE_REQUESTS)" },
 ];
 
 /** Every finding dmasim can report, one line each, in FINDING_CODES order, then the stops that are never findings: the README table is this list. */

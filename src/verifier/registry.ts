@@ -5,6 +5,7 @@
  * user's module), without the scenario having to pass anything along.
  */
 import type { Finding } from "../core/findings.ts";
+import { type Kernel, machineSlot } from "../kernel/kernel.ts";
 
 type P = number | bigint;
 
@@ -29,14 +30,15 @@ export interface VerifierView {
   readonly stop: VerifierStop | null;
 }
 
-const byKernel = new WeakMap<object, VerifierView>();
+/** The machine's verifier, kept on the machine (the latest installed wins). */
+const VERIFIER = machineSlot<{ view: VerifierView | undefined }>("verifier", () => ({ view: undefined }));
 
 /** Remember `v` as the verifier of `kernel` (the latest one wins). */
-export function registerVerifier(kernel: object, v: VerifierView): void {
-  byKernel.set(kernel, v);
+export function registerVerifier(kernel: Kernel, v: VerifierView): void {
+  kernel.slot(VERIFIER).view = v;
 }
 
 /** The verifier watching `kernel`, if one was installed ("off" installs none). */
-export function verifierOf(kernel: object | undefined): VerifierView | undefined {
-  return kernel === undefined ? undefined : byKernel.get(kernel);
+export function verifierOf(kernel: Kernel | undefined): VerifierView | undefined {
+  return kernel?.slot(VERIFIER).view;
 }
