@@ -91,7 +91,7 @@ export async function executeScenario(scenario: Scenario, settings: RunSettings)
   setPending(() => {
     const clock = booted?.clock;
     const next = clock?.nextEventTime() ?? Infinity;
-    const machine = clock === undefined ? "no machine was booted (opts.onBoot was not called)" : next === Infinity ? "the simulated clock has no events left" : `the simulated clock still has events pending (the next at ${(next / 1e6).toFixed(3)} ms; now ${(clock.now / 1e6).toFixed(3)} ms): run it (k.clock.runUntil, advanceBy) instead of waiting on the host`;
+    const machine = clock === undefined ? "no machine was booted (opts.onBoot was not called)" : next === Infinity ? "the simulated clock has no events left" : `the simulated clock still has ${clock.pendingEvents} event${clock.pendingEvents === 1 ? "" : "s"} pending (the next at ${(next / 1e6).toFixed(3)} ms; now ${(clock.now / 1e6).toFixed(3)} ms): run it (k.clock.runUntil, advanceBy) instead of waiting on the host`;
     return `scenario "${settings.name}"${from} never finished: its run() promise is still pending and nothing is left that could settle it (no timers, no I/O); ${machine}`;
   });
   try {

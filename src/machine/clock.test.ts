@@ -34,3 +34,14 @@ describe("Clock", () => {
     expect(c.now).toBe(50);
   });
 });
+
+describe("Clock.pendingEvents", () => {
+  it("counts events scheduled and not yet run", () => {
+    const c = new Clock();
+    c.after(10, () => undefined);
+    c.after(20, () => undefined);
+    expect(c.pendingEvents).toBe(2);
+    c.runUntil(15);
+    expect(c.pendingEvents).toBe(1);
+  });
+});

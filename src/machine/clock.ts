@@ -45,6 +45,11 @@ export class Clock {
     h.cancelled = true;
   }
 
+  /** Events scheduled and not yet run (cancelled ones included until their time comes). */
+  get pendingEvents(): number {
+    return this.heap.size;
+  }
+
   /** Time of the next pending event, or Infinity. */
   nextEventTime(): number {
     return this.heap.peekTime();

@@ -130,7 +130,7 @@ export default s;
 `;
     const r = dmasim(["run", file("waits.ts", src)]);
     expect(r.code).toBe(1);
-    expect(oneLine(r.stderr)).toMatch(/^dmasim: scenario "waits" \(waits\.ts\) never finished: .*the simulated clock still has events pending \(the next at 2\.000 ms; now 0\.000 ms\): run it/);
+    expect(oneLine(r.stderr)).toMatch(/^dmasim: scenario "waits" \(waits\.ts\) never finished: .*the simulated clock still has 1 event pending \(the next at 2\.000 ms; now 0\.000 ms\): run it/);
   });
 
   it("a top-level await that never settles: exit 1 naming the module that never finished loading", () => {
