@@ -15,11 +15,11 @@ import { APC_LEVEL, DISPATCH_LEVEL, irqlName, PASSIVE_LEVEL } from "../core/irql
 import { HalAllocateCommonBuffer, HalFreeCommonBuffer } from "../hal/hal-common-buffer.ts";
 import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
 import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../hal/types.ts";
-import { bootMachine, type Kernel } from "../kernel/kernel.ts";
+import type { Kernel } from "../kernel/kernel.ts";
 import { formatVa } from "../kernel/va-space.ts";
 import { Workload } from "../kernel/workload.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "../scenarios/scenario.ts";
-import { installVerifier, type Verifier } from "../verifier/verifier.ts";
+import { bootScenario } from "../scenarios/boot.ts";
 
 /** A size: bytes as a number, or text such as "64KiB" or "0x1000". */
 const size = z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -232,10 +232,7 @@ export function stepsScenario(scenarioName: string, description: string, steps: 
     description,
     defaultProfile: "x64-desktop",
     run(opts: ScenarioOptions): ScenarioResult {
-      const k = bootMachine(opts.profile, { seed: opts.seed });
-      opts.onBoot?.(k);
-      const verifier: Verifier | null = opts.verifier === "off" ? null : installVerifier(k, { mode: opts.verifier });
-      if (opts.uptimeSeconds > 0) new Workload(k.pfm, { seed: `steps:${opts.seed}`, clock: k.clock }).run(opts.uptimeSeconds);
+      const { k, verifier } = bootScenario("steps", opts);
       const summary: string[] = [];
       const rows: Row[] = [];
       const ok = runSteps(k, steps, summary, rows);

@@ -24,10 +24,9 @@ import { commonBufferAt } from "../hal/hal-state.ts";
 import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
 import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../hal/types.ts";
 import { MmGetPhysicalAddress } from "../kernel/contiguous-memory.ts";
-import { bootMachine, type Kernel } from "../kernel/kernel.ts";
+import type { Kernel } from "../kernel/kernel.ts";
 import { formatVa } from "../kernel/va-space.ts";
-import { Workload } from "../kernel/workload.ts";
-import { installVerifier, type Verifier } from "../verifier/verifier.ts";
+import { bootScenario } from "./boot.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
 function pickDevice(k: Kernel, params: Readonly<Record<string, unknown>>): string {
@@ -93,11 +92,7 @@ export const commonBufferWalkthroughScenario: Scenario = {
   description: "Allocate, use and free common buffers; shows VA, logical and physical addresses and cache attributes on the chosen profile",
   defaultProfile: "x64-desktop",
   run(opts: ScenarioOptions): ScenarioResult {
-    const k = bootMachine(opts.profile, { seed: opts.seed });
-    opts.onBoot?.(k);
-    let verifier: Verifier | null = null;
-    if (opts.verifier !== "off") verifier = installVerifier(k, { mode: opts.verifier });
-    if (opts.uptimeSeconds > 0) new Workload(k.pfm, { seed: `walkthrough:${opts.seed}`, clock: k.clock }).run(opts.uptimeSeconds);
+    const { k, verifier } = bootScenario("walkthrough", opts);
     const findings = (): Finding[] => (verifier === null ? [] : verifier.findings);
     const device = pickDevice(k, opts.params ?? {});
     const pdo = k.pdo(device);
