@@ -28,6 +28,7 @@ import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { machineSlot } from "../kernel/kernel.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
+import { checkDeviceObject, checkRoutine, checkUlong } from "./args.ts";
 import { createMapRegisterFile, type MapRegisterFile, releaseMapRegisterFile } from "./map-registers.ts";
 import { DeallocateObject, DeallocateObjectKeepRegisters, type DMA_ADAPTER, type DRIVER_CONTROL, KeepObject } from "./types.ts";
 
@@ -97,10 +98,11 @@ export function outstandingChannels(ao: AdapterObject): number {
 export function AllocateAdapterChannel(DmaAdapter: DMA_ADAPTER, DeviceObject: DEVICE_OBJECT, NumberOfMapRegisters: number, ExecutionRoutine: DRIVER_CONTROL, Context: unknown): NTSTATUS {
   const routine = "AllocateAdapterChannel";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkDeviceObject(DeviceObject, routine);
+  checkUlong(NumberOfMapRegisters, routine, "NumberOfMapRegisters");
+  checkRoutine(ExecutionRoutine, routine, "ExecutionRoutine");
   if (ao === null) return STATUS.INVALID_PARAMETER;
   const k = ao.kernel;
-  if (typeof ExecutionRoutine !== "function") throw new TypeError(`${routine}: ExecutionRoutine must be a function`);
-  if (!Number.isInteger(NumberOfMapRegisters) || NumberOfMapRegisters < 0 || NumberOfMapRegisters > 0xffff_ffff) throw new RangeError(`${routine}: NumberOfMapRegisters must be a ULONG, got ${NumberOfMapRegisters}`);
   k.checkIrql(routine, { exact: DISPATCH_LEVEL }, ao.device);
   if (NumberOfMapRegisters > ao.mapRegisters) {
     k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_REQUESTED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0c, NumberOfMapRegisters, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${NumberOfMapRegisters} map registers requested; IoGetDmaAdapter gave this adapter ${ao.mapRegisters}`, params: { required: NumberOfMapRegisters, maximum: ao.mapRegisters } });

@@ -19,6 +19,7 @@ import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { type AdapterObject, type CommonBuffer, liveAdapter } from "./adapter.ts";
+import { checkOutParam, checkPhysicalAddress, checkPhysicalAddressOut, checkUlong, checkUlonglong } from "./args.ts";
 import { allocateCommonBuffer, releaseCommonBuffer } from "./common-buffer-core.ts";
 import { commonBufferCache, deviceNode } from "./common-buffer.ts";
 import { type DMA_ADAPTER, type DMA_COMMON_BUFFER_VECTOR, MM_ANY_NODE_OK, MmCached, type MEMORY_CACHING_TYPE, MmNonCached } from "./types.ts";
@@ -64,6 +65,14 @@ function element(v: VectorObject, Index: number, routine: string): CommonBuffer 
 export function AllocateCommonBufferVector(DmaAdapter: DMA_ADAPTER, LowAddress: PHYSICAL_ADDRESS, HighAddress: PHYSICAL_ADDRESS, CacheType: MEMORY_CACHING_TYPE, IdealNode: number, Flags: number, NumberOfElements: number, SizeOfElements: number, VectorOut: { value: DMA_COMMON_BUFFER_VECTOR | null }): NTSTATUS {
   const routine = "AllocateCommonBufferVector";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkPhysicalAddress(LowAddress, routine, "LowAddress");
+  checkPhysicalAddress(HighAddress, routine, "HighAddress");
+  checkUlong(CacheType, routine, "CacheType");
+  checkUlong(IdealNode, routine, "IdealNode");
+  checkUlong(Flags, routine, "Flags");
+  checkUlong(NumberOfElements, routine, "NumberOfElements");
+  checkUlonglong(SizeOfElements, routine, "SizeOfElements");
+  checkOutParam(VectorOut, routine, "VectorOut");
   if (ao === null) return STATUS.INVALID_PARAMETER;
   irql(ao, routine, PASSIVE_LEVEL);
   VectorOut.value = null;
@@ -94,6 +103,9 @@ export function AllocateCommonBufferVector(DmaAdapter: DMA_ADAPTER, LowAddress: 
 export function GetCommonBufferFromVectorByIndex(DmaAdapter: DMA_ADAPTER, Vector: DMA_COMMON_BUFFER_VECTOR, Index: number, VirtualAddressOut: { value: number }, LogicalAddressOut: PHYSICAL_ADDRESS): void {
   const routine = "GetCommonBufferFromVectorByIndex";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkUlong(Index, routine, "Index");
+  checkOutParam(VirtualAddressOut, routine, "VirtualAddressOut");
+  checkPhysicalAddressOut(LogicalAddressOut, routine, "LogicalAddressOut");
   if (ao === null) return;
   irql(ao, routine, DISPATCH_LEVEL);
   const cb = element(vectorObject(Vector, routine), Index, routine);
@@ -105,6 +117,7 @@ export function GetCommonBufferFromVectorByIndex(DmaAdapter: DMA_ADAPTER, Vector
 export function FreeCommonBufferFromVector(DmaAdapter: DMA_ADAPTER, Vector: DMA_COMMON_BUFFER_VECTOR, Index: number): void {
   const routine = "FreeCommonBufferFromVector";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkUlong(Index, routine, "Index");
   if (ao === null) return;
   irql(ao, routine, PASSIVE_LEVEL);
   const v = vectorObject(Vector, routine);

@@ -9,12 +9,13 @@
  * nc-wdm-pfree_common_buffer and nc-wdm-pallocate_common_buffer_with_bounds,
  * reference windows-dma.md §1.3 and §2.5.
  */
-import { MAXULONG, type PHYSICAL_ADDRESS, toNumberSaturating } from "../core/address.ts";
+import { type PHYSICAL_ADDRESS, toNumberSaturating } from "../core/address.ts";
 import { BUGCHECK } from "../core/bugcheck.ts";
 import { PASSIVE_LEVEL } from "../core/irql.ts";
 import { formatVa } from "../kernel/va-space.ts";
 import type { CacheAttribute } from "../machine/memory-system.ts";
 import { type AdapterObject, type CommonBuffer, formatAdapter, liveAdapter } from "./adapter.ts";
+import { checkBoolean, checkPhysicalAddress, checkPhysicalAddressOut, checkUlong, checkVa } from "./args.ts";
 import { allocateCommonBuffer, releaseCommonBuffer } from "./common-buffer-core.ts";
 import type { CommonBufferRoutine } from "./observer.ts";
 import { DOMAIN_COMMON_BUFFER_LARGE_PAGE, type DMA_ADAPTER, MM_ANY_NODE_OK, MmCached, type MEMORY_CACHING_TYPE, MmNonCached } from "./types.ts";
@@ -58,11 +59,16 @@ const AT_PASSIVE = { exact: PASSIVE_LEVEL } as const;
 
 /** ULONG Length check: the emulator's own type rule (a TS caller passing a non-ULONG is a programming error). */
 export function checkUlongLength(Length: number, routine: string): void {
-  if (!Number.isInteger(Length) || Length < 0 || Length > MAXULONG) throw new RangeError(`${routine}: Length must be a ULONG (0..0xFFFFFFFF), got ${Length}`);
+  checkUlong(Length, routine, "Length");
 }
 
 export function checkOut(LogicalAddress: PHYSICAL_ADDRESS, routine: string): void {
-  if (typeof LogicalAddress !== "object" || LogicalAddress === null) throw new TypeError(`${routine}: LogicalAddress must be a PHYSICAL_ADDRESS out parameter ({ QuadPart }), got ${String(LogicalAddress)}`);
+  checkPhysicalAddressOut(LogicalAddress, routine, "LogicalAddress");
+}
+
+/** A MEMORY_CACHING_TYPE pointer's value, or NULL. */
+export function checkCacheType(CacheType: unknown, routine: string): void {
+  if (CacheType !== null && (typeof CacheType !== "number" || !Number.isInteger(CacheType))) throw new TypeError(`${routine}: CacheType must be a MEMORY_CACHING_TYPE or null, got ${typeof CacheType}`);
 }
 
 /** The device's NUMA proximity (its _PXM), preferred for routines without a PreferredNode; -1 when unknown. */
@@ -94,6 +100,7 @@ export function AllocateCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, Lo
   const ao = liveAdapter(DmaAdapter, routine);
   checkUlongLength(Length, routine);
   checkOut(LogicalAddress, routine);
+  checkBoolean(CacheEnabled, routine, "CacheEnabled");
   if (ao === null) return null;
   ao.kernel.checkIrql(routine, AT_PASSIVE, ao.device);
   if (Length === 0) return null;
@@ -112,8 +119,11 @@ export function AllocateCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, Lo
 export function AllocateCommonBufferEx(DmaAdapter: DMA_ADAPTER, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean, PreferredNode: number): number | null {
   const routine = "AllocateCommonBufferEx";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkPhysicalAddress(MaximumAddress, routine, "MaximumAddress", true);
   checkUlongLength(Length, routine);
   checkOut(LogicalAddress, routine);
+  checkBoolean(CacheEnabled, routine, "CacheEnabled");
+  checkUlong(PreferredNode, routine, "PreferredNode");
   if (ao === null) return null;
   ao.kernel.checkIrql(routine, AT_PASSIVE, ao.device);
   if (Length === 0) return null;
@@ -138,7 +148,12 @@ export function AllocateCommonBufferEx(DmaAdapter: DMA_ADAPTER, MaximumAddress: 
 export function AllocateCommonBufferWithBounds(DmaAdapter: DMA_ADAPTER, MinimumAddress: PHYSICAL_ADDRESS | null, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, Flags: number, CacheType: MEMORY_CACHING_TYPE | null, PreferredNode: number, LogicalAddress: PHYSICAL_ADDRESS): number | null {
   const routine = "AllocateCommonBufferWithBounds";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkPhysicalAddress(MinimumAddress, routine, "MinimumAddress", true);
+  checkPhysicalAddress(MaximumAddress, routine, "MaximumAddress", true);
   checkUlongLength(Length, routine);
+  checkUlong(Flags, routine, "Flags");
+  checkCacheType(CacheType, routine);
+  checkUlong(PreferredNode, routine, "PreferredNode");
   checkOut(LogicalAddress, routine);
   if (ao === null) return null;
   ao.kernel.checkIrql(routine, AT_PASSIVE, ao.device);
@@ -168,9 +183,18 @@ function finish(cb: CommonBuffer | null, LogicalAddress: PHYSICAL_ADDRESS): numb
 export function FreeCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, LogicalAddress: PHYSICAL_ADDRESS, VirtualAddress: number, CacheEnabled: boolean): void {
   const routine = "FreeCommonBuffer";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkFreeArguments(routine, Length, LogicalAddress, VirtualAddress, CacheEnabled);
   if (ao === null) return;
   ao.kernel.checkIrql(routine, AT_PASSIVE, ao.device);
   freeChecked(ao, routine, Length, LogicalAddress, VirtualAddress, CacheEnabled);
+}
+
+/** FreeCommonBuffer's arguments: the emulator's TypeError / RangeError naming the bad one. */
+export function checkFreeArguments(routine: string, Length: unknown, LogicalAddress: unknown, VirtualAddress: unknown, CacheEnabled: unknown): void {
+  checkUlong(Length, routine, "Length");
+  checkPhysicalAddress(LogicalAddress, routine, "LogicalAddress");
+  checkVa(VirtualAddress, routine, "VirtualAddress");
+  checkBoolean(CacheEnabled, routine, "CacheEnabled");
 }
 
 /**

@@ -13,11 +13,14 @@ import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { maintainMdlRange } from "../kernel/flush.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { liveAdapter } from "./adapter.ts";
+import { checkBoolean, checkMdl } from "./args.ts";
 import type { DMA_ADAPTER } from "./types.ts";
 
 export function FlushDmaBuffer(DmaAdapter: DMA_ADAPTER, Mdl: MDL, ReadOperation: boolean): NTSTATUS {
   const routine = "FlushDmaBuffer";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkMdl(Mdl, routine);
+  checkBoolean(ReadOperation, routine, "ReadOperation");
   if (ao === null) return STATUS.INVALID_PARAMETER;
   ao.kernel.checkIrql(routine, { max: DISPATCH_LEVEL }, ao.device);
   if (!ao.busMaster.coherent) maintainMdlRange(ao.kernel, Mdl, MmGetMdlVirtualAddress(Mdl), Mdl.ByteCount, ReadOperation ? "invalidate" : "clean");

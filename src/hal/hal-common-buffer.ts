@@ -17,7 +17,8 @@ import type { PHYSICAL_ADDRESS } from "../core/address.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { liveAdapter } from "./adapter.ts";
 import { allocateCommonBuffer } from "./common-buffer-core.ts";
-import { checkOut, checkUlongLength, commonBufferCache, deviceNode, freeChecked } from "./common-buffer.ts";
+import { checkBoolean } from "./args.ts";
+import { checkFreeArguments, checkOut, checkUlongLength, commonBufferCache, deviceNode, freeChecked } from "./common-buffer.ts";
 import type { DMA_ADAPTER } from "./types.ts";
 
 const UP_TO_DISPATCH = { max: DISPATCH_LEVEL } as const;
@@ -28,6 +29,7 @@ export function HalAllocateCommonBuffer(AdapterObject: DMA_ADAPTER, Length: numb
   const ao = liveAdapter(AdapterObject, routine);
   checkUlongLength(Length, routine);
   checkOut(LogicalAddress, routine);
+  checkBoolean(CacheEnabled, routine, "CacheEnabled");
   if (ao === null) return null;
   ao.kernel.checkIrql(routine, UP_TO_DISPATCH, ao.device);
   if (Length === 0) return null;
@@ -42,6 +44,7 @@ export function HalAllocateCommonBuffer(AdapterObject: DMA_ADAPTER, Length: numb
 export function HalFreeCommonBuffer(AdapterObject: DMA_ADAPTER, Length: number, LogicalAddress: PHYSICAL_ADDRESS, VirtualAddress: number, CacheEnabled: boolean): void {
   const routine = "HalFreeCommonBuffer";
   const ao = liveAdapter(AdapterObject, routine);
+  checkFreeArguments(routine, Length, LogicalAddress, VirtualAddress, CacheEnabled);
   if (ao === null) return;
   ao.kernel.checkIrql(routine, UP_TO_DISPATCH, ao.device);
   freeChecked(ao, routine, Length, LogicalAddress, VirtualAddress, CacheEnabled);

@@ -16,6 +16,7 @@ import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { type ContiguousRun, allocateContiguousMapped, freeContiguousMapped } from "../kernel/contiguous-memory.ts";
 import type { MDL } from "../kernel/mdl.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
+import { checkUlong } from "./args.ts";
 import type { DMA_ADAPTER, MapRegisterBase } from "./types.ts";
 
 /** The 16 MiB line of the ISA bus. */
@@ -124,6 +125,8 @@ export function releaseMapRegisterFile(f: MapRegisterFile): void {
 export function FreeMapRegisters(DmaAdapter: DMA_ADAPTER, MapRegisterBase: MapRegisterBase, NumberOfMapRegisters: number): void {
   const routine = "FreeMapRegisters";
   const ao = liveAdapter(DmaAdapter, routine);
+  if (MapRegisterBase !== null && typeof MapRegisterBase !== "object") throw new TypeError(`${routine}: MapRegisterBase must be the handle from the AdapterControl routine (or NULL), got ${typeof MapRegisterBase}`);
+  checkUlong(NumberOfMapRegisters, routine, "NumberOfMapRegisters");
   if (ao === null) return;
   const k = ao.kernel;
   k.checkIrql(routine, { exact: DISPATCH_LEVEL }, ao.device);

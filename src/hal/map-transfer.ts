@@ -29,6 +29,7 @@ import { maintainMdlRange } from "../kernel/flush.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import { holdsChannel } from "./adapter-channel.ts";
+import { checkBoolean, checkMdl, checkOutParam, checkUlong, checkVa } from "./args.ts";
 import { bouncePages, type OpenMapping, registerFileOf, unregisteredMappings } from "./map-registers.ts";
 import { notifyTransferMapped, notifyTransferUnmapped } from "./observer.ts";
 import { bytesLeft, maskChannel, programChannel } from "./system-dma.ts";
@@ -37,6 +38,11 @@ import type { PHYSICAL_ADDRESS } from "../core/address.ts";
 
 const PAGE = 4096;
 const ISA_LIMIT = 16 * 1024 * 1024;
+
+/** MapRegisterBase: the handle an AdapterControl routine got, or NULL. */
+export function checkMapRegisterBase(v: unknown, routine: string): void {
+  if (v !== null && typeof v !== "object") throw new TypeError(`${routine}: MapRegisterBase must be the handle from the AdapterControl routine (or NULL), got ${typeof v}`);
+}
 
 function pa(v: number): PHYSICAL_ADDRESS {
   return { QuadPart: BigInt(v) };
@@ -71,11 +77,16 @@ function channelCanReach(ch: number, physical: number, bytes: number): boolean {
 export function MapTransfer(DmaAdapter: DMA_ADAPTER, Mdl: MDL, MapRegisterBase: MapRegisterBase, CurrentVa: number, Length: ULONG_OUT, WriteToDevice: boolean): PHYSICAL_ADDRESS {
   const routine = "MapTransfer";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkMdl(Mdl, routine);
+  checkMapRegisterBase(MapRegisterBase, routine);
+  checkVa(CurrentVa, routine, "CurrentVa");
+  checkOutParam(Length, routine, "Length");
+  checkUlong(Length.value, routine, "*Length");
+  checkBoolean(WriteToDevice, routine, "WriteToDevice");
   if (ao === null) return pa(0);
   const k = ao.kernel;
   k.checkIrql(routine, { max: DISPATCH_LEVEL }, ao.device);
   const len = Length.value;
-  if (!Number.isInteger(len) || len < 0 || len > 0xffff_ffff) throw new RangeError(`${routine}: *Length must be a ULONG, got ${len}`);
   if (len === 0) {
     k.report({ code: "DMA_ZERO_LENGTH_MAP", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x21, 0, 0, 0], routine, device: ao.device, message: `${routine}: a request to map 0 bytes`, params: {} });
     return pa(0);
@@ -199,6 +210,11 @@ function mapMaster(ao: AdapterObject, mdl: MDL, file: ReturnType<typeof register
 export function FlushAdapterBuffers(DmaAdapter: DMA_ADAPTER, Mdl: MDL, MapRegisterBase: MapRegisterBase, CurrentVa: number, Length: number, WriteToDevice: boolean): boolean {
   const routine = "FlushAdapterBuffers";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkMdl(Mdl, routine);
+  checkMapRegisterBase(MapRegisterBase, routine);
+  checkVa(CurrentVa, routine, "CurrentVa");
+  checkUlong(Length, routine, "Length");
+  checkBoolean(WriteToDevice, routine, "WriteToDevice");
   if (ao === null) return true;
   const k = ao.kernel;
   k.checkIrql(routine, { max: DISPATCH_LEVEL }, ao.device);

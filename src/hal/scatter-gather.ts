@@ -32,6 +32,7 @@ import { allocateContiguousMapped, type ContiguousRun, freeContiguousMapped } fr
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { type AdapterObject, formatAdapter, liveAdapter } from "./adapter.ts";
+import { checkBoolean, checkDeviceObject, checkMdl, checkOutParam, checkRoutine, checkStruct, checkUlong, checkVa } from "./args.ts";
 import { notifyTransferMapped, notifyTransferUnmapped } from "./observer.ts";
 import type { DMA_ADAPTER, DRIVER_LIST_CONTROL, SCATTER_GATHER_LIST, ULONG_OUT } from "./types.ts";
 
@@ -182,6 +183,16 @@ function copyRuns(ao: AdapterObject, runs: readonly number[], bouncePa: number, 
   }
 }
 
+/** The arguments Get/BuildScatterGatherList share. */
+function checkListRequest(routine: string, DeviceObject: unknown, Mdl: unknown, CurrentVa: unknown, Length: unknown, ExecutionRoutine: unknown, WriteToDevice: unknown): void {
+  checkDeviceObject(DeviceObject, routine);
+  checkMdl(Mdl, routine);
+  checkVa(CurrentVa, routine, "CurrentVa");
+  checkUlong(Length, routine, "Length");
+  checkRoutine(ExecutionRoutine, routine, "ExecutionRoutine");
+  checkBoolean(WriteToDevice, routine, "WriteToDevice");
+}
+
 /**
  * GetScatterGatherList(DmaAdapter, DeviceObject, Mdl, CurrentVa, Length,
  * ExecutionRoutine, Context, WriteToDevice): builds the list and calls
@@ -192,10 +203,11 @@ function copyRuns(ao: AdapterObject, runs: readonly number[], bouncePa: number, 
 export function GetScatterGatherList(DmaAdapter: DMA_ADAPTER, DeviceObject: DEVICE_OBJECT, Mdl: MDL, CurrentVa: number, Length: number, ExecutionRoutine: DRIVER_LIST_CONTROL, Context: unknown, WriteToDevice: boolean): NTSTATUS {
   const routine = "GetScatterGatherList";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkListRequest(routine, DeviceObject, Mdl, CurrentVa, Length, ExecutionRoutine, WriteToDevice);
   if (ao === null) return STATUS.INVALID_PARAMETER;
   ao.kernel.checkIrql(routine, { exact: DISPATCH_LEVEL }, ao.device);
   if (!ao.master) return STATUS.NOT_SUPPORTED;
-  if (!Number.isSafeInteger(Length) || Length <= 0) throw new RangeError(`${routine}: Length must be > 0, got ${Length}`);
+  if (Length === 0) throw new RangeError(`${routine}: Length must be > 0, got ${Length}`);
   const sg: SCATTER_GATHER_LIST = { NumberOfElements: 0, Elements: [] };
   const st = build(ao, Mdl, CurrentVa, Length, WriteToDevice, sg, routine);
   if (st !== STATUS.SUCCESS) return st;
@@ -213,6 +225,8 @@ export function GetScatterGatherList(DmaAdapter: DMA_ADAPTER, DeviceObject: DEVI
 export function PutScatterGatherList(DmaAdapter: DMA_ADAPTER, ScatterGather: SCATTER_GATHER_LIST, WriteToDevice: boolean): void {
   const routine = "PutScatterGatherList";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkStruct(ScatterGather, routine, "ScatterGather");
+  checkBoolean(WriteToDevice, routine, "WriteToDevice");
   if (ao === null) return;
   const k = ao.kernel;
   k.checkIrql(routine, { exact: DISPATCH_LEVEL }, ao.device);
@@ -252,8 +266,12 @@ export function PutScatterGatherList(DmaAdapter: DMA_ADAPTER, ScatterGather: SCA
 export function CalculateScatterGatherList(DmaAdapter: DMA_ADAPTER, Mdl: MDL | null, CurrentVa: number, Length: number, ScatterGatherListSize: ULONG_OUT, NumberOfMapRegisters: ULONG_OUT | null): NTSTATUS {
   const routine = "CalculateScatterGatherList";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkMdl(Mdl, routine, "Mdl", true);
+  checkVa(CurrentVa, routine, "CurrentVa");
+  checkUlong(Length, routine, "Length");
+  checkOutParam(ScatterGatherListSize, routine, "ScatterGatherListSize");
+  checkOutParam(NumberOfMapRegisters, routine, "NumberOfMapRegisters", true);
   if (ao === null) return STATUS.INVALID_PARAMETER;
-  if (!Number.isSafeInteger(Length) || Length < 0) throw new RangeError(`${routine}: Length must be a ULONG, got ${Length}`);
   let pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(CurrentVa, Length);
   if (Mdl !== null) {
     // Chained MDLs may start each buffer on a new page: count page by page.
@@ -278,10 +296,13 @@ export function CalculateScatterGatherList(DmaAdapter: DMA_ADAPTER, Mdl: MDL | n
 export function BuildScatterGatherList(DmaAdapter: DMA_ADAPTER, DeviceObject: DEVICE_OBJECT, Mdl: MDL, CurrentVa: number, Length: number, ExecutionRoutine: DRIVER_LIST_CONTROL, Context: unknown, WriteToDevice: boolean, ScatterGatherBuffer: SCATTER_GATHER_LIST, ScatterGatherLength: number): NTSTATUS {
   const routine = "BuildScatterGatherList";
   const ao = liveAdapter(DmaAdapter, routine);
+  checkListRequest(routine, DeviceObject, Mdl, CurrentVa, Length, ExecutionRoutine, WriteToDevice);
+  checkStruct(ScatterGatherBuffer, routine, "ScatterGatherBuffer");
+  checkUlong(ScatterGatherLength, routine, "ScatterGatherLength");
   if (ao === null) return STATUS.INVALID_PARAMETER;
   ao.kernel.checkIrql(routine, { exact: DISPATCH_LEVEL }, ao.device);
   if (!ao.master) return STATUS.NOT_SUPPORTED;
-  if (!Number.isSafeInteger(Length) || Length <= 0) throw new RangeError(`${routine}: Length must be > 0, got ${Length}`);
+  if (Length === 0) throw new RangeError(`${routine}: Length must be > 0, got ${Length}`);
   const need = { value: 0 };
   CalculateScatterGatherList(DmaAdapter, Mdl, CurrentVa, Length, need, null);
   if (ScatterGatherLength < need.value) return STATUS.BUFFER_TOO_SMALL;
