@@ -149,6 +149,32 @@ describe("compactWindow", () => {
     expect(mem.writtenBytes).toBe(written - 4 * PAGE);
   });
 
+  it("takes exactly the highest free frames above the window, then the highest below, on seeded random machines", () => {
+    const rng = new Prng("compaction-targets");
+    for (let t = 0; t < 400; t++) {
+      const n = rng.range(64, 3000);
+      const pFree = rng.pick([0.01, 0.1, 0.5, 0.9]);
+      let pattern = "";
+      for (let i = 0; i < n; i++) pattern += rng.chance(pFree) ? "F" : rng.chance(0.2) ? "P" : "M";
+      const len = rng.range(1, 64);
+      const start = rng.int(n - len);
+      // The window holds only free and movable frames.
+      const chars = [...pattern];
+      for (let i = start; i < start + len; i++) if (chars[i] === "P") chars[i] = "M";
+      pattern = chars.join("");
+      const { alloc, movable } = build(pattern);
+      const need = [...pattern.slice(start, start + len)].filter((c) => c === "M").length;
+      const above = [...pattern].map((c, i) => (c === "F" && i >= start + len ? i : -1)).filter((i) => i >= 0).reverse();
+      const below = [...pattern].map((c, i) => (c === "F" && i < start ? i : -1)).filter((i) => i >= 0).reverse();
+      const want = [...above, ...below].slice(0, need).sort((x, y) => x - y);
+      if (want.length < need) continue;
+      compactWindow(alloc, movable, start, len, undefined);
+      const got: number[] = [];
+      for (let i = 0; i < n; i++) if (pattern[i] === "F" && ((movable[i >>> 5] as number) >>> (i & 31)) & 1) got.push(i);
+      expect(got, `${pattern} window ${start}+${len}`).toEqual(want);
+    }
+  });
+
   it("throws a RangeError if there is nowhere to put a page (a caller bug)", () => {
     const { alloc, movable } = build("MMF");
     expect(() => compactWindow(alloc, movable, 0, 3, undefined)).toThrow(/no free page frame outside \[0, 3\)/);

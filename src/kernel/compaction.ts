@@ -15,6 +15,9 @@ import * as fit from "./alloc/fit.ts";
  * one call may migrate are capped.
  */
 
+/** Empty bitmap words the free scanner reads before it asks the tree for the next free frame. */
+const EMPTY_WORDS_BEFORE_JUMP = 4;
+
 // Local bindings: under loaders that compile to CommonJS (tsx) imported bindings are getter calls.
 const { countBitsIn, ctz32 } = bits;
 const { firstValidStart, lastValidStart } = fit;
@@ -221,26 +224,40 @@ export function copyRuns(memory: PhysicalMemory, src: ArrayLike<number>, dst: Ar
 /**
  * Up to `count` free frames outside [start, end): the highest ones above the
  * window, then the highest below it (Linux's free scanner works down from the
- * top). The tree finds the next free frame; the rest of its word is harvested
- * directly.
+ * top). The free bitmap is read a word at a time going down; after a few
+ * empty words the tree jumps to the next free frame, so sparse and dense
+ * free memory both cost about the frames taken.
  */
 function freeFramesOutside(alloc: ContiguousAllocator, start: number, end: number, count: number): number[] {
   const out: number[] = [];
   const harvest = (lo: number, hi: number): void => {
-    let cursor = hi;
-    while (out.length < count && cursor >= lo) {
-      const t = alloc.find({ pages: 1, lowPfn: lo, highPfn: cursor, alignPages: 1, boundaryPages: 0, placement: "highest" });
-      if (t < 0) return;
-      // Take every free frame of t's word at or below t (and >= lo), highest first.
-      const w = t >>> 5;
-      let bits = alloc.freeWord(w) & (((t & 31) === 31 ? 0xffffffff : (1 << ((t & 31) + 1)) - 1) >>> 0);
-      while (bits !== 0 && out.length < count) {
-        const p = w * 32 + 31 - Math.clz32(bits);
-        if (p < lo) break;
-        out.push(p);
-        bits &= ~(1 << (p & 31));
+    let w = hi >>> 5;
+    // Bits of w above hi do not count.
+    let bits = alloc.freeWord(w) & (((hi & 31) === 31 ? 0xffffffff : (1 << ((hi & 31) + 1)) - 1) >>> 0);
+    let empty = 0;
+    while (out.length < count && w * 32 + 31 >= lo) {
+      if (bits === 0) {
+        if (++empty >= EMPTY_WORDS_BEFORE_JUMP) {
+          // A long used stretch: let the tree find the next free frame below.
+          const t = w * 32 - 1 < lo ? -1 : alloc.find({ pages: 1, lowPfn: lo, highPfn: w * 32 - 1, alignPages: 1, boundaryPages: 0, placement: "highest" });
+          if (t < 0) return;
+          w = t >>> 5;
+          bits = alloc.freeWord(w) & (((t & 31) === 31 ? 0xffffffff : (1 << ((t & 31) + 1)) - 1) >>> 0);
+          empty = 0;
+          continue;
+        }
+      } else {
+        empty = 0;
+        while (bits !== 0 && out.length < count) {
+          const p = w * 32 + 31 - Math.clz32(bits);
+          if (p < lo) return;
+          out.push(p);
+          bits &= ~(1 << (p & 31));
+        }
       }
-      cursor = w * 32 - 1;
+      if (w === 0) return;
+      w--;
+      bits = alloc.freeWord(w);
     }
   };
   if (end <= alloc.pageCount - 1) harvest(end, alloc.pageCount - 1);
