@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { genericModel, plx9656Model, sb16Model } from "../devices/builtin-models.ts";
+import { e1000Model } from "../devices/e1000.ts";
 import { bootMachine } from "../kernel/kernel.ts";
 import { Board } from "./board.ts";
 import { builtinProfile } from "./builtin-profiles.ts";
@@ -8,7 +9,7 @@ import { type MachineProfileInput, parseProfile, ProfileError } from "./profile.
 
 function registry(...extra: DeviceModel[]): DeviceModelRegistry {
   const r = new DeviceModelRegistry();
-  for (const m of [genericModel, sb16Model, plx9656Model, ...extra] as DeviceModel[]) r.register(m);
+  for (const m of [genericModel, sb16Model, plx9656Model, e1000Model, ...extra] as DeviceModel[]) r.register(m);
   return r;
 }
 
@@ -41,7 +42,7 @@ describe("the board: one object that owns a machine's hardware", () => {
 
   it("an unknown device model is one clear error naming the known ones, not a silent generic device", () => {
     expect(() => new Board(profile([{ name: "card", bus: "pci", model: "sb61" }]), { models: registry() })).toThrow(ProfileError);
-    expect(() => new Board(profile([{ name: "card", bus: "pci", model: "sb61" }]), { models: registry() })).toThrow(/devices\[0\] \(card\): unknown device model "sb61" \(known: generic, plx9656, sb16\)/);
+    expect(() => new Board(profile([{ name: "card", bus: "pci", model: "sb61" }]), { models: registry() })).toThrow(/devices\[0\] \(card\): unknown device model "sb61" \(known: e1000, generic, plx9656, sb16\)/);
   });
 
   it("a model on a bus it does not sit on is refused", () => {

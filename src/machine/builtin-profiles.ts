@@ -36,7 +36,7 @@ function pcMemoryMap(totalRam: number, nodes: number): Region[] {
 const pcDevices: MachineProfileInput["devices"] = [
   { name: "sb16", bus: "isa", model: "sb16", dmaChannels: [1, 5], irq: 5 },
   { name: "plx9656", bus: "pci", model: "plx9656", irq: 16 },
-  { name: "nic0", bus: "pci", model: "generic", irq: 17 },
+  { name: "nic0", bus: "pci", model: "e1000", irq: 17 },
 ];
 
 const inputs: MachineProfileInput[] = [
@@ -72,7 +72,7 @@ const inputs: MachineProfileInput[] = [
     memory: pcMemoryMap(256 * GiB, 2),
     devices: [
       { name: "plx9656", bus: "pci", model: "plx9656", node: 0, irq: 16 },
-      { name: "nic1", bus: "pci", model: "generic", node: 1, irq: 17 },
+      { name: "nic1", bus: "pci", model: "e1000", node: 1, irq: 17 },
     ],
   },
   {
@@ -87,7 +87,7 @@ const inputs: MachineProfileInput[] = [
       { base: 0x8000_0000, length: 8 * GiB, type: "ram", node: 0, label: "DRAM" },
     ],
     devices: [
-      { name: "nic-coherent", bus: "pci", model: "generic", cca: 1, irq: 40 },
+      { name: "nic-coherent", bus: "pci", model: "e1000", cca: 1, irq: 40 },
       { name: "dma-noncoherent", bus: "internal", model: "generic", cca: 0, irq: 41 },
       { name: "plx9656", bus: "pci", model: "plx9656", cca: 0, irq: 42 },
     ],

@@ -12,13 +12,13 @@ describe("scenario registry", () => {
     }
   });
 
-  it("the demo runs the common-buffer walk-through on x64-desktop, x64-iommu and arm64-soc, the sound card, the PLX driver and the fragmentation study", () => {
+  it("the demo runs the common-buffer walk-through on x64-desktop, x64-iommu and arm64-soc, the sound card, the PLX driver, the NIC on three profiles and the fragmentation study", () => {
     expect(DEMO_PLAN.find((p) => p.scenario === "common-buffer-walkthrough")?.profiles).toEqual(["x64-desktop", "x64-iommu", "arm64-soc"]);
     for (const p of DEMO_PLAN) {
       expect(builtinScenario(p.scenario), p.scenario).toBeDefined();
       for (const prof of p.profiles) expect(BUILTIN_PROFILES.has(prof)).toBe(true);
     }
-    expect(DEMO_PLAN.map((p) => p.scenario)).toEqual(["common-buffer-walkthrough", "sound-card", "plx", "fragmentation"]);
+    expect(DEMO_PLAN.map((p) => p.scenario)).toEqual(["common-buffer-walkthrough", "sound-card", "plx", "nic", "fragmentation"]);
   });
 
   it("an unknown name finds nothing", () => {

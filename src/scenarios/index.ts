@@ -5,6 +5,7 @@
  */
 import { commonBufferWalkthroughScenario } from "./common-buffer-walkthrough.ts";
 import { fragmentationScenario } from "./fragmentation.ts";
+import { nicPhysicalAddressScenario, nicScenario } from "./nic.ts";
 import { plxScenario } from "./plx.ts";
 import { plxRingAbove4gScenario } from "./plx-ring-above-4g.ts";
 import type { Scenario } from "./scenario.ts";
@@ -18,6 +19,8 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   soundCardScenario,
   soundCardLateScenario,
   soundCardExhaustedScenario,
+  nicScenario,
+  nicPhysicalAddressScenario,
 ];
 
 /** The built-in scenario called `name`, or undefined. */
@@ -34,5 +37,6 @@ export const DEMO_PLAN: readonly { readonly scenario: string; readonly profiles:
   { scenario: "common-buffer-walkthrough", profiles: ["x64-desktop", "x64-iommu", "arm64-soc"] },
   { scenario: "sound-card", profiles: [] },
   { scenario: "plx", profiles: [] },
+  { scenario: "nic", profiles: ["x64-desktop", "x64-iommu", "arm64-soc"] },
   { scenario: "fragmentation", profiles: [] },
 ];

@@ -21,13 +21,13 @@ import { Prng } from "../core/prng.ts";
 import { type E1000, type E1000Device, ETH_ZLEN } from "../devices/e1000.ts";
 import { MmGetPhysicalAddress } from "../kernel/contiguous-memory.ts";
 import { RtlCopyDeviceMemory } from "../kernel/device-memory.ts";
-import { bootMachine, type Kernel } from "../kernel/kernel.ts";
+import type { Kernel } from "../kernel/kernel.ts";
 import { formatVa } from "../kernel/va-space.ts";
-import { runUptime } from "../kernel/workload.ts";
-import { installVerifier, type Verifier } from "../verifier/verifier.ts";
+import type { Verifier } from "../verifier/verifier.ts";
 import { wdfRemoveDevice } from "../wdf/device.ts";
 import { wdfStartDevice } from "../wdf/pnp-power.ts";
 import { loadNicDriver, type NicAdapter, type NicDriverOptions, nicBuffers, nicSend } from "./nic-driver.ts";
+import { bootScenario } from "./boot.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
 /** The largest frame without FCS (1518 with it). */
@@ -200,10 +200,7 @@ interface NicRun {
 
 function runNic(opts: ScenarioOptions, name: string, ringAddress: NonNullable<NicDriverOptions["ringAddress"]>): NicRun {
   const params = paramsOf(opts, name);
-  const k = bootMachine(opts.profile, { seed: opts.seed });
-  opts.onBoot?.(k);
-  if (opts.uptimeSeconds > 0) runUptime(k.pfm, { seed: `${name}:${opts.seed}`, seconds: opts.uptimeSeconds });
-  const verifier = opts.verifier === "off" ? null : installVerifier(k, { mode: opts.verifier });
+  const { k, verifier } = bootScenario(name, opts);
   const device = e1000DeviceOf(k, params.device);
   const none = { k, verifier, device, nic: null, adapter: null, outcome: null, rows: [], stop: null, translated: false };
   if (device === null) return { ...none, start: `profile ${k.profile.name} has no e1000 device (a device with "model": "e1000")` };

@@ -27,6 +27,8 @@ import { installVerifier } from "../../src/verifier/verifier.ts";
 /** Small settings so that every scenario runs in well under a second. */
 const SMALL: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   plx: { transfers: 4 },
+  nic: { frames: 16 },
+  "nic-physical-address": { frames: 16 },
   fragmentation: { trials: 1, sizesPages: [1, 16], uptimesSeconds: [0] },
   "sound-card": { seconds: 0.5 },
   "sound-card-late": { seconds: 0.5 },
