@@ -159,11 +159,13 @@ export class PhysicalMemory {
    * the range does, for views the caller may read); all of them stop being fresh.
    */
   private prepareWrite(index: number, off: number, n: number, all = false): Uint8Array {
-    const c = this.chunkForWrite(index);
+    const c = this.chunks[index] ?? this.chunkForWrite(index);
     const f = this.fresh[index];
     if (f === undefined) return c;
     const p0 = off >>> PAGE_SHIFT;
     const p1 = (off + n - 1) >>> PAGE_SHIFT;
+    // Small writes (descriptors) into pages already written: nothing to do.
+    if (p1 - p0 <= 1 && !freshBit(f, p0) && !freshBit(f, p1)) return c;
     if (all) {
       for (let p = p0; p <= p1; p++) if (freshBit(f, p)) c.set(pattern().subarray(0, PAGE), p * PAGE);
     } else {
