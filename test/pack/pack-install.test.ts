@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { root } from "../cli/command.ts";
+import { userDeviceSource } from "../cli/user-device.ts";
 import { driverSource, leakLine, reportBuffers } from "../cli/user-driver.ts";
 
 interface Ran {
@@ -72,7 +73,7 @@ let packed: string[] = [];
 
 beforeAll(() => {
   clone = mkdtempSync(join(tmpdir(), "dmasim-clone-"));
-  for (const f of ["src", "package.json", "package-lock.json", "README.md", "tsconfig.base.json", "tsconfig.build.json"]) cpSync(join(root, f), join(clone, f), { recursive: true });
+  for (const f of ["src", "package.json", "package-lock.json", "README.md", "LICENSE", "tsconfig.base.json", "tsconfig.build.json"]) cpSync(join(root, f), join(clone, f), { recursive: true });
   symlinkSync(join(root, "node_modules"), join(clone, "node_modules"), "dir");
   const out = mkdtempSync(join(tmpdir(), "dmasim-pack-"));
   const r = sh(clone, npm, ["pack", "--pack-destination", out], 0);
@@ -122,6 +123,17 @@ describe("the packed package, installed in a fresh folder outside the repository
     expect(j.findings.map((f) => f.code)).toEqual(["DMA_COMMON_BUFFER_LEAKED"]);
     expect(j.findings[0]?.params.site).toMatch(new RegExp(`(^|/)my-driver\\.ts:${leakLine(source)}:\\d+`));
     expect(reportBuffers(join(folder, "r.html")).map((b) => [b.va, b.length])).toEqual(j.allocations.map((a) => [a.va, a.length]));
+  });
+
+  it("my own device model and its WDM driver in one module: the board builds my model, the driver maps its BAR, the device's DMA and interrupt reach the trace", () => {
+    writeFileSync(join(folder, "my-device.ts"), userDeviceSource("dmasim"));
+    const r = sh(folder, npx, ["dmasim", "run", "./my-device.ts", "--json"], 0);
+    const j = JSON.parse(r.stdout) as { ok: boolean; summary: string[]; allocations: { device: string; length: number }[]; trace: { interrupts: number; dmaWriteBytes: number; allocations: number; frees: number }; findings: unknown[] };
+    expect(j.ok).toBe(true);
+    expect(j.summary[0]).toMatch(/every byte as sent; 1 interrupt/);
+    expect(j.allocations.map((a) => [a.device, a.length])).toEqual([["gen0", 4096]]);
+    expect(j.trace).toMatchObject({ interrupts: 1, dmaWriteBytes: 256, allocations: 1, frees: 1 });
+    expect(j.findings).toEqual([]);
   });
 
   it("the same driver with --verifier bugcheck stops with a typed bug check (0xDA5E, the leak's parameters)", () => {
