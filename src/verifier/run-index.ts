@@ -12,12 +12,20 @@
  * Registrations may overlap (a freed buffer stays findable in quarantine
  * while a new one takes its pages): the newest registration of a page wins,
  * as with a hash whose set() overwrites, and removing a registration leaves
- * alone pages a newer one took.
+ * alone pages a newer one took. A whole-granule registration clears the
+ * granule's leaf (its entries are older, so overwritten), which keeps every
+ * leaf entry newer than the granule's whole entry: a lookup takes the leaf
+ * entry when there is one.
  */
 import { NumHash } from "./num-hash.ts";
 
 const GRANULE = 512;
 const CACHE = 64;
+
+/** Cache line of granule g: higher bits folded in, so granules a power of two apart (a ring's head and tail) do not evict each other. */
+function cacheIndex(g: number): number {
+  return (g ^ (g >>> 6) ^ (g >>> 12)) & (CACHE - 1);
+}
 
 export class RunIndex {
   /** Granule number -> directory slot. */
@@ -33,9 +41,6 @@ export class RunIndex {
   private leaves = new Int32Array(GRANULE * 4).fill(-1);
   private readonly freeLeaves: number[] = [];
   private leafCount = 0;
-  /** Per id: when it was last registered (the newest registration of a page wins). */
-  private seq = new Float64Array(1024);
-  private counter = 0;
   /** Direct-mapped cache of directory lookups: granule (or -1) and its slot (or -1 for none). */
   private readonly cacheG = new Float64Array(CACHE).fill(-1);
   private readonly cacheS = new Int32Array(CACHE).fill(-1);
@@ -62,22 +67,13 @@ export class RunIndex {
     const g = Math.floor(page / GRANULE);
     const slot = this.slotOf(g);
     if (slot < 0) return -1;
-    const w = this.whole[slot] as number;
     const leaf = this.leafOf[slot] as number;
     const a = leaf < 0 ? -1 : (this.leaves[leaf * GRANULE + (page - g * GRANULE)] as number);
-    if (w < 0) return a;
-    if (a < 0) return w;
-    return (this.seq[a] as number) > (this.seq[w] as number) ? a : w;
+    return a >= 0 ? a : (this.whole[slot] as number);
   }
 
   /** Register pages [start, start + count) for `id` (a non-negative int32). */
   addRun(start: number, count: number, id: number): void {
-    if (id >= this.seq.length) {
-      const s = new Float64Array(Math.max(id + 1, this.seq.length * 2));
-      s.set(this.seq);
-      this.seq = s;
-    }
-    this.seq[id] = ++this.counter;
     const end = start + count;
     let p = start;
     while (p < end) {
@@ -86,8 +82,18 @@ export class RunIndex {
       const e = Math.min(end, gs + GRANULE);
       const slot = this.slotFor(g);
       this.entryWrites++;
-      if (p === gs && e === gs + GRANULE) this.whole[slot] = id;
-      else {
+      if (p === gs && e === gs + GRANULE) {
+        this.whole[slot] = id;
+        // Every page entry of the granule is older: overwritten.
+        const leaf = this.leafOf[slot] as number;
+        if (leaf >= 0) {
+          this.leaves.fill(-1, leaf * GRANULE, (leaf + 1) * GRANULE);
+          this.entryWrites += GRANULE;
+          this.freeLeaves.push(leaf);
+          this.leafOf[slot] = -1;
+          this.used[slot] = 0;
+        }
+      } else {
         let leaf = this.leafOf[slot] as number;
         if (leaf < 0) {
           leaf = this.newLeaf();
@@ -146,14 +152,14 @@ export class RunIndex {
       if (this.whole[slot] === -1 && this.leafOf[slot] === -1) {
         this.dir.delete(g);
         this.freeSlots.push(slot);
-        this.cacheS[g & (CACHE - 1)] = -1;
+        this.cacheS[cacheIndex(g)] = -1;
       }
     }
   }
 
   /** The directory slot of granule g, or -1. */
   private slotOf(g: number): number {
-    const c = g & (CACHE - 1);
+    const c = cacheIndex(g);
     if (this.cacheG[c] === g) return this.cacheS[c] as number;
     const slot = this.dir.get(g);
     this.cacheG[c] = g;
@@ -170,7 +176,7 @@ export class RunIndex {
       this.leafOf[slot] = -1;
       this.used[slot] = 0;
       this.dir.set(g, slot);
-      this.cacheS[g & (CACHE - 1)] = slot;
+      this.cacheS[cacheIndex(g)] = slot;
     }
     return slot;
   }
