@@ -388,6 +388,19 @@ export class PhysicalMemory {
     this.check(srcPa, len, "copy (source)");
     if (len === 0) return;
     const overlaps = srcPa < dstPa + len && dstPa < srcPa + len;
+    // Compaction's case: written pages to written pages, each side inside one chunk.
+    const so = srcPa & CHUNK_MASK;
+    const dOff = dstPa & CHUNK_MASK;
+    if (!overlaps && so + len <= CHUNK_SIZE && dOff + len <= CHUNK_SIZE) {
+      const si = Math.floor(srcPa / CHUNK_SIZE);
+      const di = Math.floor(dstPa / CHUNK_SIZE);
+      const sc = this.chunks[si];
+      const dc = this.chunks[di];
+      if (sc !== undefined && dc !== undefined && this.fresh[si] === undefined && this.fresh[di] === undefined) {
+        dc.set(sc.subarray(so, so + len), dOff);
+        return;
+      }
+    }
     if (overlaps) {
       const tmp = new Uint8Array(len);
       this.read(srcPa, tmp);
