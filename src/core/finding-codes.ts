@@ -19,18 +19,28 @@ export const FINDING_CODES = [
   "DMA_ADAPTER_RELEASED_WITH_COMMON_BUFFERS",
   "DMA_ADAPTER_RELEASED_WITH_CHANNELS",
   "DMA_ADAPTER_RELEASED_WITH_MAP_REGISTERS",
+  "DMA_ADAPTER_RELEASED_WITH_SCATTER_GATHER_LISTS",
   "DMA_ADAPTER_USED_AFTER_RELEASE",
   "DMA_MORE_THAN_ONE_ADAPTER_CHANNEL",
   "DMA_TOO_MANY_MAP_REGISTERS_REQUESTED",
+  "DMA_TOO_MANY_MAP_REGISTERS_ALLOCATED",
   "DMA_TOO_MANY_ADAPTER_CHANNELS_FREED",
   "DMA_TOO_MANY_MAP_REGISTERS_FREED",
   "DMA_MAP_REGISTERS_FREED_WHILE_MAPPED",
   "DMA_MAP_REGISTER_COUNT_MISMATCH",
   "DMA_DEVICE_REQUEST_ALREADY_QUEUED",
   "DMA_BUFFERS_NOT_FLUSHED",
+  "DMA_RANGE_ALREADY_MAPPED",
+  "DMA_BUFFER_NOT_LOCKED",
+  "DMA_BUFFER_NOT_SYSTEM_MAPPED",
+  "DMA_INVALID_DMA_BUFFER",
   "DMA_ADDRESS_NOT_IN_MDL",
   "DMA_ZERO_LENGTH_MAP",
   "DMA_FLUSH_NOT_MAPPED",
+  "DMA_FLUSH_NEVER_MAPPED",
+  "DMA_FLUSH_PAST_END",
+  "DMA_FLUSH_CHANNEL_NOT_DONE",
+  "DMA_BUFFER_TOO_SMALL_FOR_LENGTH",
   "DMA_FLUSH_CURRENTVA_MISMATCH",
   "DMA_MAP_WITHOUT_MAP_REGISTERS",
   "DMA_CHANNEL_NOT_ALLOCATED",
@@ -38,7 +48,7 @@ export const FINDING_CODES = [
   "DMA_AUTOINIT_BOUNCED",
   "DMA_NO_BOUNCE_PAGES",
   "DMA_NO_IOVA",
-  "DMA_SCATTER_GATHER_LIST_NOT_LIVE",
+  "DMA_TOO_MANY_SCATTER_GATHER_LISTS_FREED",
   "DMA_SCATTER_GATHER_DIRECTION_MISMATCH",
   "WDF_WRONG_IRQL",
   "WDF_CANNOT_DELETE",
@@ -114,26 +124,37 @@ export type FindingParams = Exact<{
   DMA_ADAPTER_RELEASED_WITH_COMMON_BUFFERS: Released;
   DMA_ADAPTER_RELEASED_WITH_CHANNELS: Released;
   DMA_ADAPTER_RELEASED_WITH_MAP_REGISTERS: Released;
+  DMA_ADAPTER_RELEASED_WITH_SCATTER_GATHER_LISTS: Released;
   DMA_ADAPTER_USED_AFTER_RELEASE: { readonly adapter: bigint };
   DMA_MORE_THAN_ONE_ADAPTER_CHANNEL: { readonly outstanding: number };
   DMA_TOO_MANY_MAP_REGISTERS_REQUESTED: { readonly required: number; readonly maximum: number };
+  DMA_TOO_MANY_MAP_REGISTERS_ALLOCATED: { readonly allocated: number; readonly maximum: number };
   DMA_TOO_MANY_ADAPTER_CHANNELS_FREED: { readonly extraFrees: number };
   DMA_TOO_MANY_MAP_REGISTERS_FREED: { readonly extraFrees: number };
   DMA_MAP_REGISTERS_FREED_WHILE_MAPPED: { readonly stillMapped: number };
   DMA_MAP_REGISTER_COUNT_MISMATCH: { readonly given: number; readonly allocated: number };
   DMA_DEVICE_REQUEST_ALREADY_QUEUED: { readonly waiting: number };
   DMA_BUFFERS_NOT_FLUSHED: { readonly mapped: number; readonly maximum: number };
+  DMA_RANGE_ALREADY_MAPPED: { readonly start: number; readonly end: number; readonly mapped: number };
+  DMA_BUFFER_NOT_LOCKED: { readonly va: number; readonly pfn?: number };
+  DMA_BUFFER_NOT_SYSTEM_MAPPED: { readonly va: number };
+  /** violation: 1 VA before the first MDL, 2 after it, 3 extra length crosses a page, 4 VA / 5 length not cache aligned. */
+  DMA_INVALID_DMA_BUFFER: { readonly violation: number; readonly va: number; readonly length: number };
   DMA_ADDRESS_NOT_IN_MDL: { readonly currentVa: number; readonly length: number };
   DMA_ZERO_LENGTH_MAP: None;
   DMA_FLUSH_NOT_MAPPED: None;
+  DMA_FLUSH_NEVER_MAPPED: { readonly currentVa: number };
+  DMA_FLUSH_PAST_END: { readonly bytesLeft: number; readonly requested: number };
+  DMA_FLUSH_CHANNEL_NOT_DONE: { readonly controller: number; readonly channel: number };
+  DMA_BUFFER_TOO_SMALL_FOR_LENGTH: { readonly unaccounted: number };
   DMA_FLUSH_CURRENTVA_MISMATCH: { readonly currentVa: number; readonly mapped: number };
   DMA_MAP_WITHOUT_MAP_REGISTERS: None;
   DMA_CHANNEL_NOT_ALLOCATED: { readonly channel: number };
   DMA_TRANSFER_TOO_LONG: { readonly length: number; readonly maximum: number };
   DMA_AUTOINIT_BOUNCED: { readonly channel: number; readonly length: number };
-  DMA_NO_BOUNCE_PAGES: { readonly channel: number } | { readonly length: number };
+  DMA_NO_BOUNCE_PAGES: { readonly needed: number } & ({ readonly channel: number } | { readonly length: number });
   DMA_NO_IOVA: { readonly pages: number };
-  DMA_SCATTER_GATHER_LIST_NOT_LIVE: { readonly adapter: bigint };
+  DMA_TOO_MANY_SCATTER_GATHER_LISTS_FREED: { readonly allocated: number; readonly freed: number };
   DMA_SCATTER_GATHER_DIRECTION_MISMATCH: { readonly adapter: bigint };
   WDF_WRONG_IRQL: { readonly maximum: number; readonly current: number };
   WDF_CANNOT_DELETE: { readonly handle: number; readonly status: number };

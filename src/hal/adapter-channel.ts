@@ -18,7 +18,8 @@
  *
  * Misuse Windows lets through is reported (0xE6): 0x04 too many adapter
  * channels freed, 0x0B more than one adapter channel at once on an adapter,
- * 0x0C too many map registers requested; and (own code) a second waiting
+ * 0x0C too many map registers requested, 0x15 too many allocated (registers
+ * kept from earlier grants plus the new ones); and (own code) a second waiting
  * request from one device object, whose single wait block (ReactOS uses
  * DeviceObject->Queue.Wcb) cannot be queued twice.
  */
@@ -29,7 +30,7 @@ import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { machineSlot } from "../kernel/kernel.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import { checkDeviceObject, checkRoutine, checkUlong } from "./args.ts";
-import { createMapRegisterFile, type MapRegisterFile, releaseMapRegisterFile } from "./map-registers.ts";
+import { createMapRegisterFile, type MapRegisterFile, outstandingMapRegisters, releaseMapRegisterFile } from "./map-registers.ts";
 import { DeallocateObject, DeallocateObjectKeepRegisters, type DMA_ADAPTER, type DRIVER_CONTROL, KeepObject } from "./types.ts";
 
 interface Waiter {
@@ -107,6 +108,10 @@ export function AllocateAdapterChannel(DmaAdapter: DMA_ADAPTER, DeviceObject: DE
   if (NumberOfMapRegisters > ao.mapRegisters) {
     k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_REQUESTED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0c, NumberOfMapRegisters, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${NumberOfMapRegisters} map registers requested; IoGetDmaAdapter gave this adapter ${ao.mapRegisters}`, params: { required: NumberOfMapRegisters, maximum: ao.mapRegisters } });
     return STATUS.INSUFFICIENT_RESOURCES;
+  }
+  const kept = outstandingMapRegisters(ao);
+  if (ao.needsMapRegisters && kept > 0 && kept + NumberOfMapRegisters > ao.mapRegisters) {
+    k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_ALLOCATED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x15, kept + NumberOfMapRegisters, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${NumberOfMapRegisters} more map registers while ${kept} are still kept from earlier grants: ${kept + NumberOfMapRegisters} allocated, IoGetDmaAdapter gave this adapter ${ao.mapRegisters} (FreeMapRegisters first)`, params: { allocated: kept + NumberOfMapRegisters, maximum: ao.mapRegisters } });
   }
   const s = stateOf(ao);
   const outstanding = (s.held ? 1 : 0) + s.pending;

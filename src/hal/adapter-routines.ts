@@ -7,14 +7,17 @@ import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { formatAdapter, liveAdapter } from "./adapter.ts";
 import { outstandingChannels } from "./adapter-channel.ts";
 import { outstandingMapRegisters } from "./map-registers.ts";
+import { liveScatterGatherLists } from "./sg-list.ts";
 import type { DMA_ADAPTER } from "./types.ts";
 
 /**
  * PutDmaAdapter(DmaAdapter): releases the adapter (<= DISPATCH_LEVEL). It
  * must come after every common buffer and map register is freed; Windows
  * frees the adapter anyway and the buffers leak — reported as 0xE6 / 0x07
- * (adapter released with common buffers outstanding). Any later use of the
- * adapter is reported as 0xE6 / 0x18 and does nothing.
+ * (adapter released with common buffers outstanding); channels (0x08), map
+ * registers (0x09) and scatter/gather lists (0x0A) still held are reported
+ * likewise. Any later use of the adapter is reported as 0xE6 / 0x18 and does
+ * nothing.
  */
 export function PutDmaAdapter(DmaAdapter: DMA_ADAPTER): void {
   const routine = "PutDmaAdapter";
@@ -34,6 +37,10 @@ export function PutDmaAdapter(DmaAdapter: DMA_ADAPTER): void {
   const registers = outstandingMapRegisters(ao);
   if (registers > 0) {
     k.report({ code: "DMA_ADAPTER_RELEASED_WITH_MAP_REGISTERS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x09, ao.address, registers, 0], routine, device: ao.device, message: `${routine}: adapter ${formatAdapter(ao)} released with ${registers} map register${registers === 1 ? "" : "s"} still allocated (call FreeMapRegisters or FreeAdapterChannel first)`, params: { adapter: ao.address, outstanding: registers } });
+  }
+  const sgLists = liveScatterGatherLists(ao);
+  if (sgLists > 0) {
+    k.report({ code: "DMA_ADAPTER_RELEASED_WITH_SCATTER_GATHER_LISTS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0a, ao.address, sgLists, 0], routine, device: ao.device, message: `${routine}: adapter ${formatAdapter(ao)} released with ${sgLists} scatter/gather list${sgLists === 1 ? "" : "s"} not put (call PutScatterGatherList first)`, params: { adapter: ao.address, outstanding: sgLists } });
   }
   ao.released = true;
   const o = ao.hal.observers.current;

@@ -8,8 +8,13 @@
  * grant's bounce pages on first need (MapTransfer of a buffer the device
  * cannot reach) and frees them with the registers.
  *
+ * A grant's registers carry every MapTransfer since the last
+ * FlushAdapterBuffers (a scatter/gather master maps run after run, then
+ * flushes once), each in its own slice of the bounce pages.
+ *
  * Misuse Windows lets through is reported with the Driver Verifier codes
- * (0xE6): 0x05 too many map registers freed, 0x10 freed while still mapped.
+ * (0xE6): 0x05 too many map registers freed, 0x10 freed while still mapped
+ * (P2 = registers still mapped).
  */
 import { BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
@@ -17,6 +22,7 @@ import { type ContiguousRun, allocateContiguousMapped, freeContiguousMapped } fr
 import type { MDL } from "../kernel/mdl.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import { checkUlong } from "./args.ts";
+import { notifyTransferUnmapped } from "./observer.ts";
 import type { DMA_ADAPTER, MapRegisterBase } from "./types.ts";
 
 /** The 16 MiB line of the ISA bus. */
@@ -34,6 +40,10 @@ export interface OpenMapping {
   readonly bounced: boolean;
   /** IOMMU mapping made for a remapped bus master: [iova, pages], else null. */
   readonly iova: readonly [number, number] | null;
+  /** Map registers (pages) the mapping takes. */
+  readonly registers: number;
+  /** Byte offset of its data in the grant's bounce pages (when bounced). */
+  readonly bounceOffset: number;
 }
 
 /** The object behind a MapRegisterBase handle. */
@@ -43,7 +53,15 @@ export interface MapRegisterFile {
   readonly count: number;
   live: boolean;
   bounce: ContiguousRun | null;
-  mapping: OpenMapping | null;
+  /** The MapTransfers since the last flush, in order. */
+  readonly mappings: OpenMapping[];
+  /** Registers those mappings take, and bounce pages handed out to them. */
+  registersInUse: number;
+  bounceUsed: number;
+  /** Whether any MapTransfer ever used the registers (a flush of never-mapped registers is 0xE6 / 0x20). */
+  everMapped: boolean;
+  /** The transfer context of an AllocateAdapterChannelEx grant (opaque here; see transfer-context.ts). */
+  readonly context: object | null;
 }
 
 interface RegisterState {
@@ -75,8 +93,8 @@ export function unregisteredMappings(ao: AdapterObject): OpenMapping[] {
 }
 
 /** A new register file for a channel grant (the HAL side of AllocateAdapterChannel). */
-export function createMapRegisterFile(ao: AdapterObject, count: number): MapRegisterFile {
-  const f: MapRegisterFile = { Type: "MAP_REGISTER_BASE", adapter: ao, count, live: true, bounce: null, mapping: null };
+export function createMapRegisterFile(ao: AdapterObject, count: number, context: object | null = null): MapRegisterFile {
+  const f: MapRegisterFile = { Type: "MAP_REGISTER_BASE", adapter: ao, count, live: true, bounce: null, mappings: [], registersInUse: 0, bounceUsed: 0, everMapped: false, context };
   state(ao).live.add(f);
   return f;
 }
@@ -105,9 +123,28 @@ export function bouncePages(f: MapRegisterFile): ContiguousRun | null {
   return f.bounce;
 }
 
+/** End one open mapping: its IOMMU translation goes away and the observer stops treating it as a DMA target. */
+export function unmapOpenMapping(ao: AdapterObject, m: OpenMapping): void {
+  notifyTransferUnmapped(ao.hal.observers.current, m);
+  const iommu = ao.kernel.iommu;
+  if (m.iova !== null && iommu !== null) {
+    iommu.unmap(ao.busMaster.domain, m.iova[0]);
+    iommu.freeIova(ao.busMaster.domain, m.iova[0], m.iova[1]);
+  }
+}
+
+/** End the open mappings of a register file (flushed, or abandoned with the registers). */
+export function endMappings(f: MapRegisterFile): void {
+  for (const m of f.mappings) unmapOpenMapping(f.adapter, m);
+  f.mappings.length = 0;
+  f.registersInUse = 0;
+  f.bounceUsed = 0;
+}
+
 /** Release a register file (FreeMapRegisters, FreeAdapterChannel, DeallocateObject). */
 export function releaseMapRegisterFile(f: MapRegisterFile): void {
   if (!f.live) return;
+  endMappings(f);
   f.live = false;
   state(f.adapter).live.delete(f);
   if (f.bounce !== null) {
@@ -136,12 +173,13 @@ export function FreeMapRegisters(DmaAdapter: DMA_ADAPTER, MapRegisterBase: MapRe
     k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_FREED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x05, 1, 0, 0], routine, device: ao.device, message: `${routine}: the map registers at this MapRegisterBase are not allocated to adapter ${ao.device} (already freed, or never allocated)`, params: { extraFrees: 1 } });
     return;
   }
-  if (f.mapping !== null) {
-    k.report({ code: "DMA_MAP_REGISTERS_FREED_WHILE_MAPPED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x10, 1, 0, 0], routine, device: ao.device, message: `${routine}: map registers freed while a transfer of ${f.mapping.length} bytes is still mapped (call FlushAdapterBuffers first)`, params: { stillMapped: 1 } });
+  if (f.mappings.length > 0) {
+    const still = f.registersInUse;
+    k.report({ code: "DMA_MAP_REGISTERS_FREED_WHILE_MAPPED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x10, still, 0, 0], routine, device: ao.device, message: `${routine}: map registers freed while ${still} of them still map ${f.mappings.length === 1 ? "a transfer" : `${f.mappings.length} transfers`} (call FlushAdapterBuffers first)`, params: { stillMapped: still } });
   }
   if (NumberOfMapRegisters !== f.count) {
     k.report({ code: "DMA_MAP_REGISTER_COUNT_MISMATCH", routine, device: ao.device, message: `${routine}: NumberOfMapRegisters ${NumberOfMapRegisters} differs from the ${f.count} allocated with AllocateAdapterChannel`, params: { given: NumberOfMapRegisters, allocated: f.count } });
   }
-  f.mapping = null;
+  endMappings(f);
   releaseMapRegisterFile(f);
 }

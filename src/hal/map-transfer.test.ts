@@ -103,7 +103,7 @@ describe("MapTransfer (system DMA)", () => {
     expect(seen).toEqual([]);
   });
 
-  it("a zero-length request is reported as 0xE6 / 0x21; a range outside the MDL as 0xE6 / 0x1B", () => {
+  it("a zero-length request is reported as 0xE6 / 0x21; a Length running past the MDL's end as 0xE6 / 0x1F with P2 = 3 (extra length past the MDL)", () => {
     const { k, seen } = machine();
     const a = sysAdapter(k);
     const { va } = commonBuffer(a, 8192);
@@ -111,9 +111,9 @@ describe("MapTransfer (system DMA)", () => {
     const base = grant(k, a);
     k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 0 }, true));
     k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va + 4096, { value: 8192 }, true));
-    expect(seen.map((f) => f.bugCheck?.slice(0, 2))).toEqual([
-      [0xe6, 0x21],
-      [0xe6, 0x1b],
+    expect(seen.map((f) => f.bugCheck?.slice(0, 3))).toEqual([
+      [0xe6, 0x21, 0],
+      [0xe6, 0x1f, 3],
     ]);
   });
 
@@ -200,14 +200,20 @@ describe("FlushAdapterBuffers", () => {
     expect(seen).toEqual([]);
   });
 
-  it("a flush with nothing mapped is reported as 0xE6 / 0x16 and still returns TRUE", () => {
+  it("a flush of map registers no MapTransfer ever used is 0xE6 / 0x20; a second flush after one transfer is 0xE6 / 0x16; both return TRUE", () => {
     const { k, seen } = machine();
     const a = sysAdapter(k);
     const { va } = commonBuffer(a, 4096);
     const mdl = mdlFor(k, va, 4096);
     const base = grant(k, a);
     expect(k.atDispatch(() => a.DmaOperations.FlushAdapterBuffers?.(a, mdl, base, va, 4096, true))).toBe(true);
-    expect(seen.map((f) => f.bugCheck?.slice(0, 2))).toEqual([[0xe6, 0x16]]);
+    k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 4096 }, true));
+    k.atDispatch(() => a.DmaOperations.FlushAdapterBuffers?.(a, mdl, base, va, 4096, true));
+    expect(k.atDispatch(() => a.DmaOperations.FlushAdapterBuffers?.(a, mdl, base, va, 4096, true))).toBe(true);
+    expect(seen.map((f) => [f.code, ...(f.bugCheck?.slice(0, 2) ?? [])])).toEqual([
+      ["DMA_FLUSH_NEVER_MAPPED", 0xe6, 0x20],
+      ["DMA_FLUSH_NOT_MAPPED", 0xe6, 0x16],
+    ]);
   });
 });
 

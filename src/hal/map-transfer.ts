@@ -1,43 +1,43 @@
 /**
- * MapTransfer and FlushAdapterBuffers.
+ * MapTransfer and FlushAdapterBuffers (version 1 table).
  *
  * MapTransfer (DDI nc-wdm-pmap_transfer; ReactOS IoMapTransfer; reference
- * windows-dma.md §1.4, §3.5): CurrentVa indexes into the MDL. For system DMA
- * it programs the 8237 channel for the run (mask, flip-flop, mode with the
- * direction and the description's AutoInitialize / DemandMode, address, page,
- * count - 1, unmask) and returns the address programmed; a run the 8237
- * cannot reach (above 16 MiB, across a 64 KiB / 128 KiB block, not physically
- * contiguous, odd on a 16-bit channel) goes through the grant's map-register
- * bounce pages, copied in first for a write to the device. For a bus master
- * it returns the logical address of the physically contiguous run (trimming
- * *Length for a scatter/gather master), through map registers when the
- * device cannot reach the pages, through an IOMMU mapping when the device is
- * remapped.
+ * windows-dma.md §1.4, §3.5): CurrentVa indexes into the MDL; one physically
+ * contiguous piece is mapped per call (map-run.ts) and stays mapped until
+ * FlushAdapterBuffers — a scatter/gather master maps run after run on one
+ * grant and flushes once. The return value is the logical address of the
+ * piece (meaningless for system DMA, where it is the address programmed).
  *
  * FlushAdapterBuffers (DDI nc-wdm-pflush_adapter_buffers; ReactOS
  * IoFlushAdapterBuffers): masks the system DMA channel; copies bounced data
  * back for a device-to-memory transfer (for system DMA only what arrived:
- * Length minus the counter, unless IgnoreCount); ends the mapping; TRUE.
+ * Length minus the counter, unless IgnoreCount); ends the grant's mappings
+ * (those of the MDL from CurrentVa on, for an adapter without map
+ * registers); TRUE.
  *
- * Reported misuse (0xE6): 0x21 zero-length map request, 0x1B address not in
- * the MDL, 0x16 flush of a buffer that is not mapped, 0x0D more bytes mapped
- * than the map registers can hold.
+ * Reported misuse (0xE6): 0x21 zero-length map request; 0x0E an MDL never
+ * locked or with a frame that is not RAM; 0x1F the range outside the MDL
+ * (1 before, 2 after, 3 past its end; 4/5 a non-coherent device's read not
+ * cache aligned); 0x1D a range already mapped; 0x0D more than the registers
+ * hold since the last flush; 0x1B a flush address outside the MDL; 0x00 / 1
+ * a flush past the MDL's end; 0x20 a flush of registers never mapped; 0x16 a
+ * flush with nothing mapped.
  */
+import type { PHYSICAL_ADDRESS } from "../core/address.ts";
 import { BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
-import { maintainMdlRange } from "../kernel/flush.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
+import { formatVa } from "../kernel/va-space.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import { holdsChannel } from "./adapter-channel.ts";
 import { checkBoolean, checkMdl, checkOutParam, checkUlong, checkVa } from "./args.ts";
-import { bouncePages, type OpenMapping, registerFileOf, unregisteredMappings } from "./map-registers.ts";
-import { notifyTransferMapped, notifyTransferUnmapped } from "./observer.ts";
-import { bytesLeft, maskChannel, programChannel } from "./system-dma.ts";
+import { finishMappings, mapRun } from "./map-run.ts";
+import { endMappings, type MapRegisterFile, type OpenMapping, registerFileOf, unregisteredMappings } from "./map-registers.ts";
+import { bytesLeft, maskChannel } from "./system-dma.ts";
+import { checkCacheAligned, checkInsideMdl, checkLocked } from "./transfer-checks.ts";
 import type { DMA_ADAPTER, MapRegisterBase, ULONG_OUT } from "./types.ts";
-import type { PHYSICAL_ADDRESS } from "../core/address.ts";
 
-const PAGE = 4096;
-const ISA_LIMIT = 16 * 1024 * 1024;
+const E6 = BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION;
 
 /** MapRegisterBase: the handle an AdapterControl routine got, or NULL. */
 export function checkMapRegisterBase(v: unknown, routine: string): void {
@@ -48,31 +48,21 @@ function pa(v: number): PHYSICAL_ADDRESS {
   return { QuadPart: BigInt(v) };
 }
 
-/** Length of the physically contiguous run of the MDL starting at byte offset `off` (at most `len`), and its physical address. */
-function contiguousRun(mdl: MDL, off: number, len: number): { physical: number; bytes: number } {
-  const first = Math.floor(off / PAGE);
-  const physical = (mdl.pfns[first] as number) * PAGE + (off % PAGE);
-  let bytes = Math.min(len, PAGE - (off % PAGE));
-  let i = first + 1;
-  while (bytes < len && i < mdl.pfns.length && mdl.pfns[i] === (mdl.pfns[i - 1] as number) + 1) {
-    bytes = Math.min(len, bytes + PAGE);
-    i++;
+/** The grant a MapRegisterBase stands for, or null (reported) when the adapter needs map registers and this is not a live grant of it. */
+export function grantOf(ao: AdapterObject, routine: string, MapRegisterBase: MapRegisterBase): { file: MapRegisterFile | null } | null {
+  const file = registerFileOf(MapRegisterBase);
+  if (ao.needsMapRegisters && (file === null || file.adapter !== ao || !file.live)) {
+    ao.kernel.report({ code: "DMA_MAP_WITHOUT_MAP_REGISTERS", routine, device: ao.device, message: `${routine}: MapRegisterBase is not a live grant of adapter ${ao.device} (call it from the AdapterControl routine's grant)`, params: {} });
+    return null;
   }
-  return { physical, bytes };
-}
-
-/** Can the 8237 channel do [physical, +bytes) in one programming? */
-function channelCanReach(ch: number, physical: number, bytes: number): boolean {
-  const block = ch >= 4 ? 0x20000 : 0x10000;
-  if (physical + bytes > ISA_LIMIT) return false;
-  if (Math.floor(physical / block) !== Math.floor((physical + bytes - 1) / block)) return false;
-  if (ch >= 4 && (physical % 2 !== 0 || bytes % 2 !== 0)) return false;
-  return true;
+  return { file: file !== null && file.adapter === ao && file.live ? file : null };
 }
 
 /**
  * MapTransfer(DmaAdapter, Mdl, MapRegisterBase, CurrentVa, Length,
- * WriteToDevice) (<= DISPATCH_LEVEL): the logical address of the mapped run.
+ * WriteToDevice) (<= DISPATCH_LEVEL): the logical address of the mapped run;
+ * *Length is trimmed for a scatter/gather master (and for system DMA when
+ * the channel cannot count it all), else unchanged. 0 when nothing was mapped.
  */
 export function MapTransfer(DmaAdapter: DMA_ADAPTER, Mdl: MDL, MapRegisterBase: MapRegisterBase, CurrentVa: number, Length: ULONG_OUT, WriteToDevice: boolean): PHYSICAL_ADDRESS {
   const routine = "MapTransfer";
@@ -88,119 +78,43 @@ export function MapTransfer(DmaAdapter: DMA_ADAPTER, Mdl: MDL, MapRegisterBase: 
   k.checkIrql(routine, { max: DISPATCH_LEVEL }, ao.device);
   const len = Length.value;
   if (len === 0) {
-    k.report({ code: "DMA_ZERO_LENGTH_MAP", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x21, 0, 0, 0], routine, device: ao.device, message: `${routine}: a request to map 0 bytes`, params: {} });
+    k.report({ code: "DMA_ZERO_LENGTH_MAP", bugCheck: [E6, 0x21, 0, 0, 0], routine, device: ao.device, message: `${routine}: a request to map 0 bytes`, params: {} });
     return pa(0);
   }
-  const mdlVa = MmGetMdlVirtualAddress(Mdl);
-  if (CurrentVa < mdlVa || CurrentVa + len > mdlVa + Mdl.ByteCount) {
-    k.report({ code: "DMA_ADDRESS_NOT_IN_MDL", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x1b, BigInt(CurrentVa), 0, 0], routine, device: ao.device, message: `${routine}: [CurrentVa, +Length) = [0x${CurrentVa.toString(16)}, +0x${len.toString(16)}) is not inside the MDL's buffer [0x${mdlVa.toString(16)}, +0x${Mdl.ByteCount.toString(16)})`, params: { currentVa: CurrentVa, length: len } });
-    return pa(0);
-  }
-  const file = registerFileOf(MapRegisterBase);
-  if (ao.needsMapRegisters && (file === null || file.adapter !== ao || !file.live)) {
-    k.report({ code: "DMA_MAP_WITHOUT_MAP_REGISTERS", routine, device: ao.device, message: `${routine}: MapRegisterBase is not a live grant of adapter ${ao.device} (call it from the AdapterControl routine's grant)`, params: {} });
-    return pa(0);
-  }
-  const off = CurrentVa - Mdl.StartVa;
-  const run = contiguousRun(Mdl, off, len);
-  if (!ao.master) return mapSystem(ao, Mdl, file, CurrentVa, len, run, WriteToDevice);
-  return mapMaster(ao, Mdl, file, CurrentVa, Length, run, WriteToDevice);
+  if (!checkLocked(ao, routine, Mdl, MmGetMdlVirtualAddress(Mdl), Mdl.ByteCount)) return pa(0);
+  if (!checkInsideMdl(ao, routine, Mdl, CurrentVa, len)) return pa(0);
+  checkCacheAligned(ao, routine, CurrentVa, len, WriteToDevice);
+  const grant = grantOf(ao, routine, MapRegisterBase);
+  if (grant === null) return pa(0);
+  const m = mapRun(ao, routine, Mdl, grant.file, CurrentVa, len, WriteToDevice);
+  if (m === null) return pa(0);
+  if (ao.scatterGather) Length.value = m.length;
+  return pa(m.logical);
 }
 
-function mapSystem(ao: AdapterObject, mdl: MDL, file: ReturnType<typeof registerFileOf>, currentVa: number, len: number, run: { physical: number; bytes: number }, writeToDevice: boolean): PHYSICAL_ADDRESS {
+/** 0x1B and 0x00 / 1: the flush range against the MDL. False when the address is outside it. */
+export function checkFlushRange(ao: AdapterObject, routine: string, mdl: MDL, va: number, length: number): boolean {
   const k = ao.kernel;
-  const routine = "MapTransfer";
-  const ch = ao.dmaChannel;
-  if (!holdsChannel(ao)) {
-    k.report({ code: "DMA_CHANNEL_NOT_ALLOCATED", routine, device: ao.device, message: `${routine}: adapter ${ao.device} does not hold DMA channel ${ch} (AllocateAdapterChannel first)`, params: { channel: ch } });
-    return pa(0);
+  const mdlVa = MmGetMdlVirtualAddress(mdl);
+  const end = mdlVa + mdl.ByteCount;
+  if (va < mdlVa || va >= end) {
+    k.report({ code: "DMA_ADDRESS_NOT_IN_MDL", bugCheck: [E6, 0x1b, BigInt(va), BigInt(mdlVa), 0], routine, device: ao.device, message: `${routine}: ${formatVa(va)} is not inside the MDL's buffer [${formatVa(mdlVa)}, +0x${mdl.ByteCount.toString(16)})`, params: { currentVa: va, length } });
+    return false;
   }
-  const max = ch >= 4 ? 0x20000 : 0x10000;
-  let bytes = len;
-  if (bytes > max) {
-    k.report({ code: "DMA_TRANSFER_TOO_LONG", routine, device: ao.device, message: `${routine}: ${len} bytes is more than DMA channel ${ch} can count (${max}); only ${max} are programmed`, params: { length: len, maximum: max } });
-    bytes = max;
+  if (va + length > end) {
+    k.report({ code: "DMA_FLUSH_PAST_END", bugCheck: [E6, 0x00, 1, end - va, length], routine, device: ao.device, message: `${routine}: flushing ${length} bytes from ${formatVa(va)}, but the MDL has ${end - va} bytes left there`, params: { bytesLeft: end - va, requested: length } });
   }
-  let physical: number;
-  let bounced = false;
-  if (run.bytes >= bytes && channelCanReach(ch, run.physical, bytes)) {
-    physical = run.physical;
-  } else {
-    const f = file as NonNullable<typeof file>;
-    if (bytes > f.count * PAGE) {
-      k.report({ code: "DMA_BUFFERS_NOT_FLUSHED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0d, bytes, f.count * PAGE, 0], routine, device: ao.device, message: `${routine}: ${bytes} bytes need bouncing but the grant's ${f.count} map registers hold ${f.count * PAGE}`, params: { mapped: bytes, maximum: f.count * PAGE } });
-      bytes = f.count * PAGE;
-    }
-    const b = bouncePages(f);
-    if (b === null || bytes === 0) {
-      k.report({ code: "DMA_NO_BOUNCE_PAGES", routine, device: ao.device, message: `${routine}: no map-register pages below 16 MiB for a buffer DMA channel ${ch} cannot reach`, params: { channel: ch } });
-      return pa(0);
-    }
-    physical = b.pfn * PAGE;
-    bounced = true;
-    if (ao.description.AutoInitialize) {
-      // Windows bounces without a word; with auto-initialize the device then loops over a snapshot forever.
-      k.report({ code: "DMA_AUTOINIT_BOUNCED", routine, device: ao.device, message: `${routine}: an auto-initialize transfer on channel ${ch} goes through map registers (the buffer is not reachable by the 8237): the device will replay a copy, and later writes to the buffer never reach it — use AllocateCommonBuffer`, params: { channel: ch, length: bytes } });
-    }
-    if (writeToDevice) {
-      const tmp = new Uint8Array(bytes);
-      k.va.read(currentVa, tmp);
-      k.va.write(b.va, tmp);
-    }
-  }
-  programChannel(k, { channel: ch, physical, bytes, writeToDevice, autoInitialize: ao.description.AutoInitialize, demandMode: ao.description.DemandMode });
-  const m: OpenMapping = { mdl, currentVa, length: bytes, writeToDevice, logical: physical, bounced, iova: null };
-  if (file !== null) file.mapping = m;
-  notifyTransferMapped(ao.hal.observers.current, m, ao.device, physical, bytes);
-  return pa(physical);
+  return true;
 }
 
-function mapMaster(ao: AdapterObject, mdl: MDL, file: ReturnType<typeof registerFileOf>, currentVa: number, Length: ULONG_OUT, run: { physical: number; bytes: number }, writeToDevice: boolean): PHYSICAL_ADDRESS {
+/** 0x20 / 0x16: nothing open to flush. */
+export function nothingMapped(ao: AdapterObject, routine: string, file: MapRegisterFile | null, mdl: MDL, va: number): void {
   const k = ao.kernel;
-  const len = Length.value;
-  const record = (m: OpenMapping): PHYSICAL_ADDRESS => {
-    if (file !== null) file.mapping = m;
-    else unregisteredMappings(ao).push(m);
-    const fp = Math.floor((m.currentVa - mdl.StartVa) / PAGE);
-    notifyTransferMapped(ao.hal.observers.current, m, ao.device, m.logical, m.length, m.iova === null ? undefined : mdl.pfns.subarray(fp, fp + m.iova[1]));
-    return pa(m.logical);
-  };
-  const iommu = k.iommu;
-  if (iommu !== null && ao.busMaster.domain >= 0) {
-    // A remapped device: map the pages of the run (scatter/gather) or of the whole range into its domain.
-    const bytes = ao.scatterGather ? run.bytes : len;
-    const off = currentVa - mdl.StartVa;
-    const firstPage = Math.floor(off / PAGE);
-    const pages = Math.ceil(((off % PAGE) + bytes) / PAGE);
-    const iova = iommu.allocateIova(ao.busMaster.domain, { pages, minAddress: 0, maxAddress: ao.reach.maxAddress, boundary: ao.reach.boundary });
-    if (iova < 0) {
-      k.report({ code: "DMA_NO_IOVA", routine: "MapTransfer", device: ao.device, message: `MapTransfer: no IOVA space for ${pages} pages in ${ao.device}'s domain`, params: { pages } });
-      return pa(0);
-    }
-    iommu.map(ao.busMaster.domain, iova, mdl.pfns.subarray(firstPage, firstPage + pages), { read: true, write: !writeToDevice });
-    if (ao.scatterGather) Length.value = bytes;
-    return record({ mdl, currentVa, length: bytes, writeToDevice, logical: iova + (off % PAGE), bounced: false, iova: [iova, pages] });
+  if (file !== null && !file.everMapped) {
+    k.report({ code: "DMA_FLUSH_NEVER_MAPPED", bugCheck: [E6, 0x20, 0, BigInt(va), BigInt(MmGetMdlVirtualAddress(mdl))], routine, device: ao.device, message: `${routine}: these map registers were never mapped (no MapTransfer on this grant)`, params: { currentVa: va } });
+    return;
   }
-  if (ao.scatterGather) {
-    const bytes = Math.min(run.bytes, len);
-    Length.value = bytes;
-    return record({ mdl, currentVa, length: bytes, writeToDevice, logical: run.physical, bounced: false, iova: null });
-  }
-  if (run.bytes >= len && run.physical + len - 1 <= ao.reach.maxAddress) {
-    return record({ mdl, currentVa, length: len, writeToDevice, logical: run.physical, bounced: false, iova: null });
-  }
-  const f = file;
-  const b = f === null ? null : bouncePages(f);
-  if (f === null || b === null || len > f.count * PAGE) {
-    k.report({ code: "DMA_NO_BOUNCE_PAGES", routine: "MapTransfer", device: ao.device, message: `MapTransfer: ${len} bytes need map registers that are not available`, params: { length: len } });
-    return pa(0);
-  }
-  if (writeToDevice) {
-    const tmp = new Uint8Array(len);
-    k.va.read(currentVa, tmp);
-    k.va.write(b.va, tmp);
-  }
-  return record({ mdl, currentVa, length: len, writeToDevice, logical: b.pfn * PAGE, bounced: true, iova: null });
+  k.report({ code: "DMA_FLUSH_NOT_MAPPED", bugCheck: [E6, 0x16, file !== null && file.bounce !== null ? BigInt(file.bounce.va) : 0n, 0, 0], routine, device: ao.device, message: `${routine}: nothing is mapped here (no MapTransfer since the last flush)`, params: {} });
 }
 
 /**
@@ -221,40 +135,19 @@ export function FlushAdapterBuffers(DmaAdapter: DMA_ADAPTER, Mdl: MDL, MapRegist
   // For system DMA the counter tells how much arrived; read it before masking ends the transfer.
   const left = !ao.master && ao.dmaChannel >= 0 && holdsChannel(ao) ? bytesLeft(ao) : 0;
   if (!ao.master && ao.dmaChannel >= 0) maskChannel(k, ao.dmaChannel);
-  const file = registerFileOf(MapRegisterBase);
-  let m: OpenMapping | null = null;
-  if (file !== null && file.adapter === ao) {
-    m = file.mapping;
-    file.mapping = null;
-  } else if (MapRegisterBase === null) {
-    const list = unregisteredMappings(ao);
-    const i = list.findIndex((x) => x.mdl === Mdl && x.currentVa === CurrentVa);
-    if (i >= 0) m = list.splice(i, 1)[0] ?? null;
-  }
-  if (m === null) {
-    k.report({ code: "DMA_FLUSH_NOT_MAPPED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x16, 0, 0, 0], routine, device: ao.device, message: `${routine}: nothing is mapped at this MapRegisterBase (no MapTransfer since the last flush)`, params: {} });
+  if (!checkFlushRange(ao, routine, Mdl, CurrentVa, Length)) return true;
+  const registered = registerFileOf(MapRegisterBase);
+  const file = registered !== null && registered.adapter === ao ? registered : null;
+  const list: OpenMapping[] = file !== null ? [...file.mappings] : MapRegisterBase === null ? unregisteredMappings(ao).filter((m) => m.mdl === Mdl && m.currentVa >= CurrentVa && m.currentVa < CurrentVa + Math.max(Length, 1)) : [];
+  if (list.length === 0) {
+    nothingMapped(ao, routine, file, Mdl, CurrentVa);
     return true;
   }
-  notifyTransferUnmapped(ao.hal.observers.current, m);
-  // A device that does not snoop wrote memory behind the CPU's cache: drop the stale lines (x64: coherent, nothing to do).
-  if (!ao.busMaster.coherent && !WriteToDevice) {
-    if (m.bounced && file !== null && file.bounce !== null) k.memorySystem.maintain(file.bounce.pfn * PAGE, m.length, "invalidate");
-    else maintainMdlRange(k, m.mdl, m.currentVa, m.length, "invalidate");
+  const first = list[0] as OpenMapping;
+  if (first.currentVa !== CurrentVa) {
+    k.report({ code: "DMA_FLUSH_CURRENTVA_MISMATCH", routine, device: ao.device, message: `${routine}: CurrentVa 0x${CurrentVa.toString(16)} differs from the 0x${first.currentVa.toString(16)} given to MapTransfer`, params: { currentVa: CurrentVa, mapped: first.currentVa } });
   }
-  if (m.currentVa !== CurrentVa) {
-    k.report({ code: "DMA_FLUSH_CURRENTVA_MISMATCH", routine, device: ao.device, message: `${routine}: CurrentVa 0x${CurrentVa.toString(16)} differs from the 0x${m.currentVa.toString(16)} given to MapTransfer`, params: { currentVa: CurrentVa, mapped: m.currentVa } });
-  }
-  if (m.bounced && !WriteToDevice && file !== null && file.bounce !== null) {
-    const arrived = ao.master || ao.description.IgnoreCount ? Math.min(Length, m.length) : Math.max(0, Math.min(Length, m.length) - left);
-    if (arrived > 0) {
-      const tmp = new Uint8Array(arrived);
-      k.va.read(file.bounce.va, tmp);
-      k.va.write(m.currentVa, tmp);
-    }
-  }
-  if (m.iova !== null && k.iommu !== null) {
-    k.iommu.unmap(ao.busMaster.domain, m.iova[0]);
-    k.iommu.freeIova(ao.busMaster.domain, m.iova[0], m.iova[1]);
-  }
+  finishMappings(ao, file, list, WriteToDevice, Length, left);
+  if (file !== null) endMappings(file);
   return true;
 }

@@ -98,7 +98,7 @@ describe("GetScatterGatherList / PutScatterGatherList", () => {
     expect(k.cpu.readBytes(b.va, 256)).toEqual(new Uint8Array(256).fill(0x17));
   });
 
-  it("putting a list twice is reported (0xE6 / 0x28) and changes nothing", () => {
+  it("putting a list twice is Driver Verifier's 0xE6 / 0x06 (too many scatter/gather lists freed: P2 built, P3 freed) and changes nothing", () => {
     const k = bootMachine("x64-desktop");
     const seen: FindingInput[] = [];
     k.findings = { report: (f) => seen.push(f) };
@@ -107,7 +107,7 @@ describe("GetScatterGatherList / PutScatterGatherList", () => {
     const r = get(k, a, b.mdl, b.va, 100, true);
     k.atDispatch(() => a.DmaOperations.PutScatterGatherList?.(a, r.list as SCATTER_GATHER_LIST, true));
     k.atDispatch(() => a.DmaOperations.PutScatterGatherList?.(a, r.list as SCATTER_GATHER_LIST, true));
-    expect(seen.map((f) => [f.code, f.bugCheck?.[1]])).toEqual([["DMA_SCATTER_GATHER_LIST_NOT_LIVE", 0x28]]);
+    expect(seen.map((f) => [f.code, f.bugCheck])).toEqual([["DMA_TOO_MANY_SCATTER_GATHER_LISTS_FREED", [0xe6, 0x06, 1, 2, 0]]]);
   });
 
   it("GetScatterGatherList at PASSIVE_LEVEL is reported as a wrong-IRQL finding", () => {
