@@ -6,7 +6,7 @@ if (!copies.includes(import.meta.url) && copies.push(import.meta.url) > 1) conso
 
 // core
 export { Prng } from "./core/prng.ts";
-export { STATUS, NT_SUCCESS, statusName, type NTSTATUS } from "./core/ntstatus.ts";
+export { STATUS, NT_SUCCESS, statusName, statusSymbol, type NTSTATUS, type NtStatusName } from "./core/ntstatus.ts";
 export { BugCheckError, BUGCHECK, bugCheckName } from "./core/bugcheck.ts";
 export { PASSIVE_LEVEL, APC_LEVEL, DISPATCH_LEVEL, HIGH_LEVEL, irqlName, type KIRQL } from "./core/irql.ts";
 export { PAGE_SIZE, BYTES_TO_PAGES, ROUND_TO_PAGES, KiB, MiB, GiB, TiB, parseSize, formatSize, hexAddr, physicalAddress, LowPart, HighPart, MAXULONG64, type PHYSICAL_ADDRESS } from "./core/address.ts";

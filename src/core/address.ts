@@ -63,15 +63,32 @@ export function formatSize(bytes: number): string {
 }
 
 /**
- * Parse a size such as 4096, "0x1000", "64KiB", "16 MiB", "1TiB" or "2G".
+ * Parse a size: a whole number of bytes (4096, "0x1000", "1_000_000"), or a
+ * number with a binary unit: "64KiB", "16 MiB", "1.5GiB", "1TiB", or the short
+ * K/M/G/T ("2G" = 2 GiB, as qemu's `-m 2G`). All units are powers of 1024.
+ * "KB", "MB", "GB" and "TB" are refused: they mean 10^3n to some and 2^10n
+ * to others (Windows shows GiB as "GB"), so the message asks for one or the other.
  * Throws a RangeError naming the text when it is not a size.
+ *
+ * @example
+ * ```ts
+ * import { parseSize } from "dmasim";
+ * console.log(parseSize("64KiB"), parseSize("2G"), parseSize("0x1000")); // 65536 2147483648 4096
+ * ```
  */
 export function parseSize(text: string | number): number {
   if (typeof text === "number") {
     if (!Number.isSafeInteger(text) || text < 0) throw new RangeError(`not a size: ${text}`);
     return text;
   }
-  const m = /^\s*(0x[0-9a-f_]+|\d[\d_]*(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$/i.exec(text);
+  const ambiguous = /^\s*([\d_.]+)\s*([kmgt])b\s*$/i.exec(text);
+  if (ambiguous !== null) {
+    const n = (ambiguous[1] ?? "").replace(/_/g, "");
+    const u = (ambiguous[2] ?? "").toUpperCase();
+    const decimal = Number(n) * 10 ** (3 * (" KMGT".indexOf(u)));
+    throw new RangeError(`not a size: "${text}" is ambiguous; write ${n}${u}iB (powers of 1024)${Number.isSafeInteger(decimal) ? ` or ${decimal} (bytes)` : ""}`);
+  }
+  const m = /^\s*(0x[0-9a-f_]+|\d[\d_]*(?:\.\d+)?)\s*([kmgt](?:ib)?|b)?\s*$/i.exec(text);
   if (m === null) throw new RangeError(`not a size: "${text}" (try 4096, 0x1000, 64KiB, 16MiB, 1TiB)`);
   const numText = (m[1] ?? "").replace(/_/g, "");
   const base = numText.toLowerCase().startsWith("0x") ? parseInt(numText, 16) : Number(numText);

@@ -1,4 +1,9 @@
-/** NTSTATUS values used by the simulated routines (values as in ntstatus.h). */
+/**
+ * NTSTATUS values used by the simulated routines (values as in ntstatus.h and
+ * wdfstatus.h), by name without the STATUS_ prefix: `STATUS.SUCCESS`,
+ * `STATUS.INSUFFICIENT_RESOURCES`. Test them with {@link NT_SUCCESS}; print
+ * them with {@link statusName}.
+ */
 export const STATUS = {
   SUCCESS: 0x00000000,
   PENDING: 0x00000103,
@@ -31,9 +36,21 @@ export const STATUS = {
   WDF_EXECUTION_LEVEL_INVALID: 0xc0200211,
   WDF_TOO_FRAGMENTED: 0xc020020a,
   CANNOT_DELETE: 0xc0000121,
+  // I/O queues and requests (ntstatus.h, wdfstatus.h).
+  NO_MORE_ENTRIES: 0x8000001a,
+  DEVICE_BUSY: 0x80000011,
+  INTERNAL_ERROR: 0xc00000e5,
+  NO_SUCH_DEVICE: 0xc000000e,
+  WDF_INTERNAL_ERROR: 0xc0200201,
+  WDF_PAUSED: 0xc0200203,
+  WDF_BUSY: 0xc0200204,
+  WDF_REQUEST_ALREADY_PENDING: 0xc0200207,
+  WDF_NO_CALLBACK: 0xc020020b,
 } as const;
 
+/** A key of {@link STATUS}: "SUCCESS", "INSUFFICIENT_RESOURCES", ... (without the STATUS_ prefix). */
 export type NtStatusName = keyof typeof STATUS;
+/** An NTSTATUS value as the routines return it: a 32-bit code held as an unsigned number (0xC000009A). */
 export type NTSTATUS = number;
 
 /** NT_SUCCESS: severity bits 00 (success) or 01 (informational). */
@@ -43,9 +60,32 @@ export function NT_SUCCESS(status: NTSTATUS): boolean {
 
 const NAMES = new Map<number, string>(Object.entries(STATUS).map(([k, v]) => [v, `STATUS_${k}`]));
 
-/** "STATUS_INSUFFICIENT_RESOURCES (0xC000009A)" for messages and reports. */
+function statusHex(status: NTSTATUS): string {
+  return `0x${(status >>> 0).toString(16).toUpperCase().padStart(8, "0")}`;
+}
+
+/**
+ * The status with its value, for messages and reports:
+ * "STATUS_INSUFFICIENT_RESOURCES (0xC000009A)"; a value dmasim has no name
+ * for is its hex alone ("0xC0001234"). For the bare name use {@link statusSymbol}.
+ *
+ * @example
+ * ```ts
+ * import { STATUS, statusName, statusSymbol } from "dmasim";
+ * console.log(statusName(STATUS.INSUFFICIENT_RESOURCES));   // STATUS_INSUFFICIENT_RESOURCES (0xC000009A)
+ * console.log(statusSymbol(STATUS.INSUFFICIENT_RESOURCES)); // STATUS_INSUFFICIENT_RESOURCES
+ * ```
+ */
 export function statusName(status: NTSTATUS): string {
-  const hex = `0x${(status >>> 0).toString(16).toUpperCase().padStart(8, "0")}`;
   const name = NAMES.get(status >>> 0);
-  return name === undefined ? hex : `${name} (${hex})`;
+  return name === undefined ? statusHex(status) : `${name} (${statusHex(status)})`;
+}
+
+/**
+ * The status's ntstatus.h name alone: "STATUS_INSUFFICIENT_RESOURCES" (to
+ * compare or to print without the value); a value dmasim has no name for is
+ * its hex ("0xC0001234"). {@link statusName} adds the value.
+ */
+export function statusSymbol(status: NTSTATUS): string {
+  return NAMES.get(status >>> 0) ?? statusHex(status);
 }
