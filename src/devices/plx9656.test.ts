@@ -63,7 +63,7 @@ describe("PLX 9656 device model", () => {
     plx.onInterrupt = (l) => levels.push(l);
     plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
     expect(plx.busy(0)).toBe(true);
-    k.clock.runAll();
+    k.clock.runUntilIdle();
     expect(plx.sram.subarray(0x100, 0x100 + 6000)).toEqual(src);
     expect(plx.readRegisterUchar(PLX_REG.DMACSR0) & DMACSR_DONE).toBe(DMACSR_DONE);
     expect(plx.readRegisterUlong(PLX_REG.INTCSR) & INTCSR_DMA0_INT_ACTIVE).toBe(INTCSR_DMA0_INT_ACTIVE);
@@ -83,7 +83,7 @@ describe("PLX 9656 device model", () => {
     plx.writeRegisterUlong(PLX_REG.INTCSR, INTCSR_PCI_INT_ENABLE | INTCSR_DMA1_INT_ENABLE);
     plx.writeRegisterUlong(PLX_REG.DMADPR1, ring.pa | DESC_PTR_PCI);
     plx.writeRegisterUchar(PLX_REG.DMACSR1, DMACSR_ENABLE | DMACSR_START);
-    k.clock.runAll();
+    k.clock.runUntilIdle();
     expect(k.cpu.readBytes(data.va, 5000)).toEqual(new Uint8Array(5000).fill(0x5a));
     expect(k.cpu.readU32(ring.va + 8)).toBe(0);
     expect(k.cpu.readU32(ring.va + 32 + 8)).toBe(0);
@@ -99,7 +99,7 @@ describe("PLX 9656 device model", () => {
     plx.writeRegisterUlong(PLX_REG.INTCSR, INTCSR_PCI_INT_ENABLE | INTCSR_DMA0_INT_ENABLE);
     plx.writeRegisterUlong(PLX_REG.DMADPR0, ring.pa | DESC_PTR_PCI);
     plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
-    k.clock.runAll();
+    k.clock.runUntilIdle();
     expect(plx.interruptAsserted).toBe(true);
     plx.writeRegisterUchar(PLX_REG.DMACSR0, plx.readRegisterUchar(PLX_REG.DMACSR0) | DMACSR_CLEAR);
     expect(plx.interruptAsserted).toBe(false);
@@ -114,7 +114,7 @@ describe("PLX 9656 device model", () => {
     plx.writeRegisterUlong(PLX_REG.DMAMODE0, DMAMODE_SG_MODE);
     plx.writeRegisterUlong(PLX_REG.DMADPR0, ring.pa | DESC_PTR_PCI);
     plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
-    k.clock.runAll();
+    k.clock.runUntilIdle();
     expect(k.clock.now).toBeCloseTo(((8192 + 32) / 528e6) * 1e9, 3);
   });
 
@@ -126,7 +126,7 @@ describe("PLX 9656 device model", () => {
     plx.writeRegisterUlong(PLX_REG.DMAMODE0, DMAMODE_SG_MODE);
     plx.writeRegisterUlong(PLX_REG.DMADPR0, ((high % 0x1_0000_0000) >>> 4 << 4) | DESC_PTR_PCI);
     plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
-    k.clock.runAll();
+    k.clock.runUntilIdle();
     expect(plx.history()[0]?.descriptorAddress).toBe(0x20_0000);
   });
 
@@ -138,13 +138,13 @@ describe("PLX 9656 device model", () => {
     plx.writeRegisterUlong(PLX_REG.DMAMODE0, DMAMODE_SG_MODE | DMAMODE_DAC_CHAIN_LOAD);
     plx.writeRegisterUlong(PLX_REG.DMADPR0, ring.pa | DESC_PTR_PCI);
     plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
-    k.clock.runAll();
+    k.clock.runUntilIdle();
     expect(plx.history()[0]?.pciAddress).toBe(0x1_2345_0000);
     plx.writeRegisterUlong(PLX_REG.DMAMODE0, DMAMODE_SG_MODE);
     plx.writeRegisterUlong(PLX_REG.DMADAC0, 0);
     plx.writeRegisterUlong(PLX_REG.DMADPR0, ring.pa | DESC_PTR_PCI);
     plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
-    k.clock.runAll();
+    k.clock.runUntilIdle();
     expect(plx.history()[1]?.pciAddress).toBe(0x2345_0000);
   });
 
@@ -155,7 +155,7 @@ describe("PLX 9656 device model", () => {
     // 0xC0000000 is the PCI hole: not RAM.
     plx.writeRegisterUlong(PLX_REG.DMADPR0, 0xc000_0000 | DESC_PTR_PCI);
     plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
-    k.clock.runAll();
+    k.clock.runUntilIdle();
     expect(plx.history()[0]?.ok).toBe(false);
     expect(k.bus.faults[0]?.reason).toBe("not-ram");
     expect(plx.readRegisterUchar(PLX_REG.DMACSR0) & DMACSR_DONE).toBe(DMACSR_DONE);
@@ -180,7 +180,7 @@ describe("PLX 9656 device model", () => {
     plx.writeRegisterUlong(PLX_REG.DMASIZ0, 100);
     plx.writeRegisterUlong(PLX_REG.DMADPR0, 0);
     plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
-    k.clock.runAll();
+    k.clock.runUntilIdle();
     expect(plx.sram.subarray(0x40, 0x40 + 100)).toEqual(new Uint8Array(100).fill(9));
     expect(plx.readRegisterUlong(PLX_REG.INTCSR) & INTCSR_DMA0_INT_ACTIVE).toBe(INTCSR_DMA0_INT_ACTIVE);
   });
@@ -196,7 +196,7 @@ describe("PLX 9656 device model", () => {
     plx.writeRegisterUlong(PLX_REG.DMADPR0, ring.pa | DESC_PTR_PCI);
     plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
     plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_ABORT);
-    k.clock.runAll();
+    k.clock.runUntilIdle();
     expect(plx.busy(0)).toBe(false);
     expect(plx.readRegisterUchar(PLX_REG.DMACSR0) & DMACSR_DONE).toBe(DMACSR_DONE);
     expect(plx.sram[0]).toBe(0);

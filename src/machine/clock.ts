@@ -2,8 +2,11 @@ import { EventHeap } from "../core/event-heap.ts";
 
 /** A scheduled callback; `cancelled` lets owners drop it without a heap search. */
 export interface TimerHandle {
+  /** When it runs: absolute simulated time in ns. */
   readonly time: number;
+  /** Set by {@link Clock.cancel}: the event is skipped when its time comes. */
   cancelled: boolean;
+  /** What scheduled it ("filler done"): shown when a run hangs with events pending. */
   readonly label: string;
 }
 
@@ -41,6 +44,7 @@ export class Clock {
     return this.at(this.t + delay, fn, label);
   }
 
+  /** Drop a scheduled event: it will not run (a no-op when it already ran). */
   cancel(h: TimerHandle): void {
     h.cancelled = true;
   }
@@ -83,10 +87,25 @@ export class Clock {
     this.runUntil(this.t + ns);
   }
 
-  /** Run events until none are left or `limit` is reached; returns the events run. */
-  runAll(limit = Infinity): number {
+  /**
+   * Run events until none are left, or until the next one is due after
+   * `deadline` (an absolute simulated time in ns, like {@link runUntil}'s; not a
+   * duration and not a count). Returns how many events ran. Unlike
+   * `runUntil`, time stops at the last event run, not at the deadline.
+   *
+   * @example
+   * ```ts
+   * import { Clock } from "dmasim";
+   * const clock = new Clock();
+   * clock.after(500, () => console.log("at", clock.now));  // at 500
+   * clock.after(2000, () => console.log("never"));
+   * console.log(clock.runUntilIdle(1000), clock.now);       // 1 500
+   * ```
+   */
+  runUntilIdle(deadline = Infinity): number {
+    if (Number.isNaN(deadline)) throw new RangeError("Clock.runUntilIdle: the deadline is NaN (an absolute time in ns, or Infinity)");
     let n = 0;
-    while (this.heap.size > 0 && this.heap.peekTime() <= limit) {
+    while (this.heap.size > 0 && this.heap.peekTime() <= deadline) {
       const ev = this.heap.pop();
       if (ev === undefined) break;
       this.t = ev.time;
@@ -96,5 +115,13 @@ export class Clock {
       }
     }
     return n;
+  }
+
+  /**
+   * The former name of {@link runUntilIdle}; `limit` is an absolute time (ns).
+   * @deprecated use `runUntilIdle(deadline)`: the name says what the argument is.
+   */
+  runAll(limit = Infinity): number {
+    return this.runUntilIdle(limit);
   }
 }
