@@ -113,6 +113,22 @@ describe("SB16 card", () => {
     expect(cap.subarray(8192)).toEqual(src.subarray(0, 200));
   });
 
+  it("captured() returns a copy: playing on does not change it, and writing it does not change the card's capture", () => {
+    const { card, dma, clock, mem } = setup();
+    mem.write(0x40000, new Uint8Array(4096).fill(7));
+    program16(dma, 0x40000, 4096);
+    start16(card, 1024);
+    clock.runUntil(timeForUnits(1024, 88200));
+    const first = card.captured();
+    const n = first.length;
+    first.fill(0xee);
+    clock.runUntil(timeForUnits(3000, 88200));
+    expect(first.length).toBe(n);
+    const later = card.captured();
+    expect(later.length).toBeGreaterThan(n);
+    expect(later.subarray(0, n).every((b) => b === 7)).toBe(true);
+  });
+
   it("a block end while the IRQ line is still high (not acknowledged) is a lost interrupt", () => {
     const { card, dma, clock, irqs } = setup();
     program16(dma, 0x40000, 16384);

@@ -366,10 +366,13 @@ export class Sb16 implements DmaDevice {
 
   // ---- what was played ----------------------------------------------------------
 
-  /** Every byte the card has played, in order (a view; copy it to keep it). */
+  /**
+   * Every byte the card has played so far, in order: a copy (later playback
+   * does not change it, and changing it does not change the card's capture).
+   */
   captured(): Uint8Array {
     this.dma.sync();
-    return this.cap.subarray(0, this.capLen);
+    return this.cap.slice(0, this.capLen);
   }
 
   /** Make room for `bytes` of capture up front (avoids regrowing during a long take). */
