@@ -135,6 +135,17 @@ export function liveAdapter(a: DMA_ADAPTER | null | undefined, routine: string):
   return ao;
 }
 
+/**
+ * A kernel-looking address for a device's PDO, by its place in the profile
+ * (0 for a device the profile does not have): bug check 0xE6 / 0x26 names the
+ * faulting device's DEVICE_OBJECT in P2, and dmasim's device objects have no
+ * address of their own.
+ */
+export function deviceObjectAddress(k: Kernel, device: string): bigint {
+  const i = k.profile.devices.findIndex((d) => d.name === device);
+  return i < 0 ? 0n : 0xffff_b000_0000_0000n + BigInt(i + 1) * 0x400n;
+}
+
 export function formatAdapter(ao: AdapterObject): string {
   return `0x${ao.address.toString(16).toUpperCase()} (${ao.device})`;
 }

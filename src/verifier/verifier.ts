@@ -24,7 +24,7 @@ import { formatVa, type CpuAccessObserver, type VaMapping } from "../kernel/va-s
 import type { BusFault, BusMaster, BusObserver } from "../machine/bus.ts";
 import { CacheMemorySystem, type CoherenceObserver } from "../machine/cache.ts";
 import type { Dma8237Observer, DmaWrapEvent } from "../machine/dma8237.ts";
-import { adapterObject } from "../hal/adapter.ts";
+import { adapterObject, deviceObjectAddress } from "../hal/adapter.ts";
 import { addHalObserver, halState } from "../hal/hal-state.ts";
 import type { AdapterEvent, CommonBufferEvent, HalObserver, TransferEvent } from "../hal/observer.ts";
 import type { DMA_ADAPTER } from "../hal/types.ts";
@@ -96,7 +96,6 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   private readonly checkOutside: boolean;
   private readonly deviceNames: string[] = [];
   private readonly deviceIds = new Map<string, number>();
-  private readonly adapterAddress = new Map<string, bigint>();
   // One-entry caches for the hot paths (reset on every allocation and free).
   private lastMapping: VaMapping | null = null;
   private lastMappingId = -1;
@@ -235,7 +234,6 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   // ---- HAL observer ----
 
   onAdapterCreated(e: AdapterEvent): void {
-    this.adapterAddress.set(e.device, adapterObject(e.adapter).address);
     const list = this.adaptersOf.get(e.device);
     if (list === undefined) this.adaptersOf.set(e.device, [e.adapter]);
     else list.push(e.adapter);
@@ -462,7 +460,8 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       return;
     }
     const type = fault.write ? 5 : 6;
-    const iommuTuple: [number, bigint, bigint, number] = [0x26, this.adapterAddress.get(fault.device) ?? 0n, BigInt(fault.logical), type];
+    // P2 is the faulting device's DEVICE_OBJECT (bug check 0xE6 page), P3 the address, P4 the hardware fault type.
+    const iommuTuple: [number, bigint, bigint, number] = [0x26, deviceObjectAddress(this.kernel, fault.device), BigInt(fault.logical), type];
     // A physical address of a live buffer used as if it were logical?
     const pid = t.byPfn.get(Math.floor(fault.logical / PAGE_SIZE));
     if (pid >= 0 && t.stateOf(pid) === STATE_LIVE) {
