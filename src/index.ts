@@ -37,7 +37,7 @@ export {
   MmGetPhysicalAddress,
 } from "./kernel/contiguous-memory.ts";
 export { PAGE_READWRITE, PAGE_NOCACHE, PAGE_WRITECOMBINE } from "./kernel/contiguous-memory.ts";
-export { PageFrameManager, type ContiguousPagesRequest, type Effort, type NodePolicy, type PageKind } from "./kernel/page-frames.ts";
+export { PageFrameManager, type ContiguousPagesRequest, type Effort, type NodePolicy, type PageKind, type RamRange } from "./kernel/page-frames.ts";
 export { effortForIrql, type PageFrameOptions, type CompactionOptions, type AllocatePagesOptions, type PageFrameStats } from "./kernel/page-frames.ts";
 export { FastContiguousAllocator } from "./kernel/alloc/fast-contiguous-allocator.ts";
 export { LinearScanAllocator } from "./kernel/alloc/linear-scan-allocator.ts";

@@ -84,8 +84,8 @@ export function fragmentation(pfm: PageFrameManager, scope: FragmentationScope =
     }
   };
   for (const r of ranges) {
-    const s = Math.max(r.start, low);
-    const e = Math.min(r.end, high + 1);
+    const s = Math.max(r.startPfn, low);
+    const e = Math.min(r.endPfn, high + 1);
     if (s < e) forEachRun(word, s, e, onRun);
   }
   return buildReport(free, largest, runs, blocks, runPagesBelow);

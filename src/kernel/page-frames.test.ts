@@ -41,6 +41,24 @@ function snapshot(pfm: PageFrameManager): string {
   return JSON.stringify([pfm.stats, pfm.liveContiguousRuns, pfm.summarize(0, pfm.map.pageCount), words]);
 }
 
+describe("PageFrameManager.ramRanges", () => {
+  it("gives RAM as { startPfn, endPfn } runs, end exclusive, merged across nodes and per node (the MMIO hole splits node 0)", () => {
+    const pfm = new PageFrameManager(twoNodeMap());
+    const pairs = (node?: number): number[][] => pfm.ramRanges(node).map((r) => [r.startPfn, r.endPfn]);
+    expect(pairs()).toEqual([[0, P(4)], [P(5), P(16)]]);
+    expect(pairs(0)).toEqual([[0, P(4)], [P(5), P(8)]]);
+    expect(pairs(1)).toEqual([[P(8), P(16)]]);
+    // The end is exclusive: the summary over the run counts exactly its frames.
+    const [r] = pfm.ramRanges(1);
+    expect(pfm.summarize(r!.startPfn, r!.endPfn).free).toBe(r!.endPfn - r!.startPfn);
+  });
+
+  it("keeps the former start/end names as the same numbers", () => {
+    const pfm = new PageFrameManager(twoNodeMap());
+    for (const r of pfm.ramRanges()) expect([r.start, r.end]).toEqual([r.startPfn, r.endPfn]);
+  });
+});
+
 describe("PageFrameManager", () => {
   it("boots with every RAM frame free and every other frame reserved", () => {
     const pfm = new PageFrameManager(twoNodeMap());

@@ -107,6 +107,26 @@ export function effortForIrql(irql: KIRQL): Effort {
 type Range = PfnRun;
 
 /**
+ * A run of RAM page frames, end exclusive: [startPfn, endPfn), as
+ * {@link PfnRange} and `summarize(startPfn, endPfn)` use (bounds a request
+ * accepts, `lowPfn`/`highPfn`, are inclusive instead).
+ */
+export interface RamRange {
+  /** The first frame of the run. */
+  readonly startPfn: number;
+  /** The frame after the last one (exclusive). */
+  readonly endPfn: number;
+  /** @deprecated the same as `startPfn` (the former name). */
+  readonly start: number;
+  /** @deprecated the same as `endPfn` (the former name). */
+  readonly end: number;
+}
+
+function ramRange(r: PfnRun): RamRange {
+  return { startPfn: r.start, endPfn: r.end, start: r.start, end: r.end };
+}
+
+/**
  * The memory manager's page frames: the contiguous allocator (free bitmap and
  * summary tree), the PFN database (what each frame holds, pfn-database.ts) and
  * compaction. State is bitmaps, 1 bit per frame each; live contiguous runs are
@@ -128,6 +148,8 @@ export class PageFrameManager {
   readonly pfnDb: PfnDatabase;
   private readonly runs = new Map<number, number>();
   private readonly nodeRam: readonly (readonly Range[])[];
+  /** ramRanges() answers: all RAM, then per node. */
+  private readonly ramRangeLists: { readonly all: readonly RamRange[]; readonly byNode: readonly (readonly RamRange[])[] };
   /** Per node: RAM ranges in search order for [strict, preferred] (placement applied). */
   private readonly searchOrder: readonly (readonly [readonly Range[], readonly Range[]])[];
   /** The allocator's search for requests validated here (the fast one skips re-validation). */
@@ -166,6 +188,7 @@ export class PageFrameManager {
     }
     this.pfnDb = new PfnDatabase(map, this.allocator);
     this.nodeRam = Array.from({ length: map.nodeCount }, (_, n) => mergeRuns(map.ram.filter((r) => r.node === n).map((r) => ({ start: r.startPfn, end: r.endPfn }))));
+    this.ramRangeLists = { all: this.pfnDb.ram.map(ramRange), byNode: this.nodeRam.map((rs) => rs.map(ramRange)) };
     const ordered = (nodes: number[]): Range[] => {
       const out: Range[] = [];
       for (const n of nodes) {
@@ -314,11 +337,14 @@ export class PageFrameManager {
     return this.pfnDb.summarize(startPfn, endPfn);
   }
 
-  /** The merged RAM ranges of a node (or all RAM), as [start, end) PFN pairs. */
-  ramRanges(node?: number): readonly { readonly start: number; readonly end: number }[] {
-    if (node === undefined) return this.pfnDb.ram;
+  /**
+   * The RAM of a node (or of the whole machine), adjacent ranges merged, in
+   * address order: `{ startPfn, endPfn }` runs, end exclusive.
+   */
+  ramRanges(node?: number): readonly RamRange[] {
+    if (node === undefined) return this.ramRangeLists.all;
     this.checkNode(node, undefined, "ramRanges");
-    return this.nodeRam[node] ?? [];
+    return this.ramRangeLists.byNode[node] ?? [];
   }
 
   /** Movable bit word (bit i = frame 32*index + i); for the workload. */

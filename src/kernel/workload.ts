@@ -94,7 +94,7 @@ export class Workload {
   private readonly targetUnmovable: number;
   private readonly targetPermanent: number;
   private readonly counters = { movablePages: 0, permanentUnmovablePages: 0, steps: 0, simulatedNs: 0, failedAllocations: 0, pagesAllocated: 0, pagesFreed: 0 };
-  private readonly ranges: readonly { readonly start: number; readonly end: number }[];
+  private readonly ranges: readonly { readonly startPfn: number; readonly endPfn: number }[];
   private timer: TimerHandle | undefined;
   private background: Clock | undefined;
 
@@ -170,7 +170,7 @@ export class Workload {
     // Permanent unmovable first (boot-time allocations), in big batches (see permanentPlacement).
     if (this.counters.permanentUnmovablePages < this.targetPermanent) {
       const want = Math.min(ramp, this.targetPermanent - this.counters.permanentUnmovablePages);
-      const hintPfn = this.o.permanentPlacement === "low" ? (this.ranges[0]?.start ?? 0) : this.randomRamPfn();
+      const hintPfn = this.o.permanentPlacement === "low" ? (this.ranges[0]?.startPfn ?? 0) : this.randomRamPfn();
       const pages = this.pfm.allocatePages(want, { effort: "free-only", kind: "unmovable", hintPfn });
       if (pages === null) this.counters.failedAllocations++;
       else {
@@ -234,7 +234,7 @@ export class Workload {
   releaseMovable(): number {
     let freed = 0;
     for (const r of this.ranges) {
-      for (let w = Math.floor(r.start / 32); w * 32 < r.end; w++) {
+      for (let w = Math.floor(r.startPfn / 32); w * 32 < r.endPfn; w++) {
         let bits = this.pfm.movableWord(w);
         while (bits !== 0) {
           const b = 31 - Math.clz32(bits & -bits);
@@ -277,11 +277,11 @@ export class Workload {
   private randomRamPfn(): number {
     let k = this.rng.int(this.ramPages);
     for (const r of this.ranges) {
-      const len = r.end - r.start;
-      if (k < len) return r.start + k;
+      const len = r.endPfn - r.startPfn;
+      if (k < len) return r.startPfn + k;
       k -= len;
     }
-    return this.ranges[0]?.start ?? 0;
+    return this.ranges[0]?.startPfn ?? 0;
   }
 
   /**
