@@ -6,6 +6,7 @@ import { BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { formatAdapter, liveAdapter } from "./adapter.ts";
 import { outstandingChannels } from "./adapter-channel.ts";
+import { checkNoVectorLeaked } from "./common-buffer-vector.ts";
 import { outstandingMapRegisters } from "./map-registers.ts";
 import { liveScatterGatherLists } from "./sg-list.ts";
 import type { DMA_ADAPTER } from "./types.ts";
@@ -25,6 +26,7 @@ export function PutDmaAdapter(DmaAdapter: DMA_ADAPTER): void {
   if (ao === null) return;
   const k = ao.kernel;
   k.checkIrql(routine, { max: DISPATCH_LEVEL }, ao.device);
+  checkNoVectorLeaked(ao);
   const outstanding = ao.commonBuffers.size;
   if (outstanding > 0) {
     k.report({ code: "DMA_ADAPTER_RELEASED_WITH_COMMON_BUFFERS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x07, ao.address, outstanding, 0], routine, device: ao.device, message: `${routine}: adapter ${formatAdapter(ao)} released with ${outstanding} common buffer${outstanding === 1 ? "" : "s"} still allocated (leaked)`, params: { adapter: ao.address, outstanding } });

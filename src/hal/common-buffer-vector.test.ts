@@ -109,6 +109,19 @@ describe("common-buffer vectors (Windows 10 2004 tables)", () => {
     expect([e.code, e.params[0], e.params[1]]).toEqual([0x1dc, 4, 1]);
   });
 
+  it("broken driver: PutDmaAdapter with a vector never freed is 0x1DC / 5 (common buffer leaked); with the vector freed there is no stop", () => {
+    const k = bootMachine("x64-desktop");
+    const a = adapter(k);
+    vector(k, a, 2);
+    const e = stop(() => a.DmaOperations.PutDmaAdapter?.(a));
+    expect([e.code, ...e.params]).toEqual([0x1dc, 5, 0, 0, 0]);
+    const b = adapter(k);
+    const v = vector(k, b, 1);
+    b.DmaOperations.FreeCommonBufferFromVector?.(b, v, 0);
+    b.DmaOperations.FreeCommonBufferVector?.(b, v);
+    b.DmaOperations.PutDmaAdapter?.(b);
+  });
+
   it("broken driver: allocating a vector at DISPATCH_LEVEL is 0x1DC / 1 (current IRQL)", () => {
     const k = bootMachine("x64-desktop");
     const a = adapter(k);

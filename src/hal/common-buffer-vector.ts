@@ -9,7 +9,8 @@
  * itself (KDOC debugger/bug-check-0x1dc--dma-common-buffer-vector-error):
  * P1 = 1 wrong IRQL (P2 current IRQL), 2 vector freed while not empty
  * (P2 index, P3 VA, P4 logical address of a remaining element), 3 index out of
- * bounds (P2 entries, P3 index), 4 index already freed (P2 index). The DDI
+ * bounds (P2 entries, P3 index), 4 index already freed (P2 index), 5 common
+ * buffer leaked (raised by PutDmaAdapter for a vector never freed). The DDI
  * pages give no IRQL; dmasim requires PASSIVE_LEVEL for allocating and freeing
  * (as for AllocateCommonBuffer / FreeCommonBuffer) and at most DISPATCH_LEVEL
  * for looking an element up.
@@ -35,6 +36,19 @@ interface VectorObject extends DMA_COMMON_BUFFER_VECTOR {
 
 /** Handles this HAL handed out (a handle is the vector object itself). */
 const vectors = new WeakSet<DMA_COMMON_BUFFER_VECTOR>();
+/** Vectors of each adapter not yet freed with FreeCommonBufferVector. */
+const liveByAdapter = new WeakMap<AdapterObject, Set<VectorObject>>();
+
+/**
+ * PutDmaAdapter's check: a vector still allocated when its adapter is put is
+ * bug check 0x1DC with P1 = 5 (common buffer leaked), which Windows raises
+ * itself.
+ */
+export function checkNoVectorLeaked(ao: AdapterObject): void {
+  const live = liveByAdapter.get(ao);
+  if (live === undefined || live.size === 0) return;
+  throw new BugCheckError(E, 5, 0, 0, 0, `PutDmaAdapter: ${live.size} common-buffer vector${live.size === 1 ? "" : "s"} of adapter ${ao.device} never freed with FreeCommonBufferVector`);
+}
 
 function vectorObject(v: DMA_COMMON_BUFFER_VECTOR, routine: string): VectorObject {
   if (typeof v !== "object" || v === null || !vectors.has(v)) throw new TypeError(`${routine}: Vector is not a DMA_COMMON_BUFFER_VECTOR from AllocateCommonBufferVector`);
@@ -95,6 +109,9 @@ export function AllocateCommonBufferVector(DmaAdapter: DMA_ADAPTER, LowAddress: 
   }
   const v: VectorObject = { Type: "DMA_COMMON_BUFFER_VECTOR", adapter: DmaAdapter, elements, freed: false };
   vectors.add(v);
+  let live = liveByAdapter.get(ao);
+  if (live === undefined) liveByAdapter.set(ao, (live = new Set()));
+  live.add(v);
   VectorOut.value = v;
   return STATUS.SUCCESS;
 }
@@ -139,4 +156,5 @@ export function FreeCommonBufferVector(DmaAdapter: DMA_ADAPTER, Vector: DMA_COMM
     throw new BugCheckError(E, 2, left, BigInt(cb.va) | 0xffff_0000_0000_0000n, BigInt(cb.logical), `${routine}: element ${left} is still allocated`);
   }
   v.freed = true;
+  liveByAdapter.get(ao)?.delete(v);
 }

@@ -127,6 +127,7 @@ export const BUGCHECK_ONLY: readonly Entry[] = [
   { bugCheck: "0x1DC (2, index, VA, logical address)", reporter: "hal", meaning: "FreeCommonBufferVector while an element is still allocated" },
   { bugCheck: "0x1DC (3, entries, index, 0)", reporter: "hal", meaning: "a vector index out of bounds" },
   { bugCheck: "0x1DC (4, index, 0, 0)", reporter: "hal", meaning: "a vector element used or freed after it was freed" },
+  { bugCheck: "0x1DC (5, 0, 0, 0)", reporter: "hal", meaning: "PutDmaAdapter while a common-buffer vector of the adapter was never freed (common buffer leaked)" },
   { bugCheck: "0x1E (0x80000002 STATUS_DATATYPE_MISALIGNMENT, 0, write, VA)", reporter: "cpu", meaning: "ARM64 Device memory (uncached common buffer) accessed misaligned or wider than natural: the processor's alignment fault, verifier or not" },
   { bugCheck: "0xBE (VA, 0, 0, 0)", reporter: "cpu", meaning: "a store through a read-only mapping (MmMapIoSpaceEx with PAGE_READONLY)" },
   { bugCheck: "0x44 (IRP, 0, 0, 0)", reporter: "kernel", meaning: "IoCompleteRequest on an IRP that was already completed (MULTIPLE_IRP_COMPLETE_REQUESTS)" },
