@@ -1,0 +1,2 @@
+/* dmasim: driverspecs.h: the SAL annotations, as empty macros. */
+#include <dmasim/sal.h>

@@ -1,0 +1,2 @@
+/* dmasim: ntdef.h brings in the same declarations as wdm.h. */
+#include <wdm.h>

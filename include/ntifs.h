@@ -1,0 +1,2 @@
+/* dmasim: ntifs.h brings in the same declarations as wdm.h. */
+#include <wdm.h>

@@ -1,0 +1,2 @@
+/* dmasim: sal.h: the SAL annotations, as empty macros. */
+#include <dmasim/sal.h>

@@ -1,0 +1,266 @@
+/**
+ * DMA for a C driver: IoGetDmaAdapter gives it a DMA_ADAPTER in its memory
+ * whose DMA_OPERATIONS table holds function pointers to host thunks, one per
+ * routine the kernel's table for that adapter has (a slot the kernel leaves
+ * NULL stays NULL, so `if (ops->X)` tests work as on Windows). Each thunk
+ * reads the C arguments, calls the adapter's own routine through the
+ * kernel's table, and writes the results back; callbacks the driver passes
+ * (AdapterControl, the scatter/gather list routine) are called through its
+ * function table at the IRQL the HAL calls them at.
+ */
+import { HalAllocateCommonBuffer, HalFreeCommonBuffer } from "../../../hal/hal-common-buffer.ts";
+import { IoGetDmaAdapter } from "../../../hal/io-get-dma-adapter.ts";
+import { type DEVICE_DESCRIPTION, deviceDescription, type DMA_ADAPTER, type DMA_OPERATIONS, type SCATTER_GATHER_LIST } from "../../../hal/types.ts";
+import type { MDL } from "../../../kernel/mdl.ts";
+import { C, DMA_OPERATION_SLOTS } from "../../layout/structs.ts";
+import { DEV } from "../c-objects.ts";
+import { bool, type DriverContext, u } from "../context.ts";
+import type { ImportTable } from "../driver-host.ts";
+import { fields, off, size } from "../layouts.ts";
+import type { ThunkSpec } from "../thunks.ts";
+
+const DESC = fields("DEVICE_DESCRIPTION", ["Version", "Master", "ScatterGather", "DemandMode", "AutoInitialize", "Dma32BitAddresses", "IgnoreCount", "Reserved1", "Dma64BitAddresses", "BusNumber", "DmaChannel", "InterfaceType", "DmaWidth", "DmaSpeed", "MaximumLength", "DmaPort", "DmaAddressWidth", "DmaControllerInstance", "DmaRequestLine", "DeviceAddress"]);
+const ADAPTER = fields("DMA_ADAPTER", ["Version", "Size", "DmaOperations"]);
+const OPS_SIZE = size("DMA_OPERATIONS");
+const OPS_FIELD = off("DMA_OPERATIONS", "Size");
+const OPS_SLOT = new Map(DMA_OPERATION_SLOTS.map(([s]) => [s, off("DMA_OPERATIONS", s)]));
+const SGL = fields("SCATTER_GATHER_LIST", ["NumberOfElements", "Reserved", "Elements"]);
+const SGE = fields("SCATTER_GATHER_ELEMENT", ["Address", "Length", "Reserved"]);
+const INFO_V1 = off("DMA_ADAPTER_INFO", "V1");
+const V1 = fields("DMA_ADAPTER_INFO_V1", ["ReadDmaCounterAvailable", "ScatterGatherLimit", "DmaAddressWidth", "Flags", "MinimumTransferUnit"]);
+/** Bytes per DMA_OPERATIONS slot on x64 (the kernel's Size) and on wasm32. */
+const X64_SLOT = 8;
+
+type Slot = Exclude<keyof DMA_OPERATIONS, "Size">;
+type Fn = (...args: never[]) => unknown;
+
+/** Read a DEVICE_DESCRIPTION from the driver's memory. */
+function readDescription(ctx: DriverContext, p: number): DEVICE_DESCRIPTION {
+  const m = ctx.host.mem;
+  const b = (o: number): boolean => m.u8At(p + o) !== 0;
+  return deviceDescription({
+    Version: m.u32At(p + DESC.Version),
+    Master: b(DESC.Master),
+    ScatterGather: b(DESC.ScatterGather),
+    DemandMode: b(DESC.DemandMode),
+    AutoInitialize: b(DESC.AutoInitialize),
+    Dma32BitAddresses: b(DESC.Dma32BitAddresses),
+    IgnoreCount: b(DESC.IgnoreCount),
+    Reserved1: b(DESC.Reserved1),
+    Dma64BitAddresses: b(DESC.Dma64BitAddresses),
+    BusNumber: m.u32At(p + DESC.BusNumber),
+    DmaChannel: m.u32At(p + DESC.DmaChannel),
+    InterfaceType: m.i32At(p + DESC.InterfaceType) as DEVICE_DESCRIPTION["InterfaceType"],
+    DmaWidth: m.u32At(p + DESC.DmaWidth) as DEVICE_DESCRIPTION["DmaWidth"],
+    DmaSpeed: m.u32At(p + DESC.DmaSpeed) as DEVICE_DESCRIPTION["DmaSpeed"],
+    MaximumLength: m.u32At(p + DESC.MaximumLength),
+    DmaPort: m.u32At(p + DESC.DmaPort),
+    DmaAddressWidth: m.u32At(p + DESC.DmaAddressWidth),
+    DmaControllerInstance: m.u32At(p + DESC.DmaControllerInstance),
+    DmaRequestLine: m.u32At(p + DESC.DmaRequestLine),
+    DeviceAddress: { QuadPart: m.i64At(p + DESC.DeviceAddress) },
+  });
+}
+
+export function halImports(ctx: DriverContext): ImportTable {
+  const { host, k, objects } = ctx;
+  const mem = () => host.mem;
+  /** Scatter/gather lists handed to the driver: C address -> the kernel's list. */
+  const lists = new Map<number, SCATTER_GATHER_LIST>();
+  const listOf = new Map<SCATTER_GATHER_LIST, number>();
+  const op = <S extends Slot>(a: DMA_ADAPTER, slot: S): NonNullable<DMA_OPERATIONS[S]> => {
+    const f = a.DmaOperations[slot];
+    if (f === null) throw new RangeError(`${slot}: this adapter's DMA_OPERATIONS has no such routine`);
+    return f as NonNullable<DMA_OPERATIONS[S]>;
+  };
+  const adapter = (p: number, routine: string): DMA_ADAPTER => objects.adapter(u(p), routine);
+  const mdlOrNull = (p: number, routine: string): MDL | null => (u(p) === 0 ? null : objects.mdl(u(p), routine));
+  /** A CurrentVa or buffer VA: the kernel VA of a window pointer; anything else passes as is for the HAL to refuse. */
+  const va = (p: number): number => {
+    const v = mem().window.toKernel(u(p));
+    return v < 0 ? u(p) : v;
+  };
+  const mrb = (p: number): object | null => objects.fromToken(u(p));
+  const phys = (p: number) => ({ QuadPart: mem().i64At(u(p)) });
+  const cIrpOf = (cDev: number): number => mem().u32At(cDev + DEV.CurrentIrp);
+  /** The driver-visible copy of a scatter/gather list (built for each list the HAL hands over). */
+  const cList = (sg: SCATTER_GATHER_LIST): number => {
+    const known = listOf.get(sg);
+    if (known !== undefined) return known;
+    const m = mem();
+    const at = host.heap.alloc(SGL.Elements + sg.Elements.length * SGE.SIZE, "SCATTER_GATHER_LIST");
+    m.setU32(at + SGL.NumberOfElements, sg.NumberOfElements);
+    sg.Elements.forEach((e, i) => {
+      const p = at + SGL.Elements + i * SGE.SIZE;
+      m.setU64(p + SGE.Address, BigInt.asUintN(64, e.Address.QuadPart));
+      m.setU32(p + SGE.Length, e.Length);
+    });
+    lists.set(at, sg);
+    listOf.set(sg, at);
+    return at;
+  };
+  const listControl = (routine: number) => (dev: unknown, _irp: unknown, sg: SCATTER_GATHER_LIST, context: unknown) => {
+    const cDev = objects.cDeviceOf(dev as never)?.address ?? 0;
+    host.call(routine, [cDev, cIrpOf(cDev), cList(sg), u(context as number)], "the scatter/gather list routine");
+  };
+
+  /** The marshalling of each DMA_OPERATIONS slot: wasm arguments in, wasm result out. */
+  const slots: Partial<Record<Slot, Fn>> = {
+    PutDmaAdapter: (a: number) => op(adapter(a, "PutDmaAdapter"), "PutDmaAdapter")(adapter(a, "PutDmaAdapter")),
+    AllocateCommonBuffer: (a: number, length: number, la: number, cache: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "AllocateCommonBuffer");
+        const out = { QuadPart: 0n };
+        const v = op(ad, "AllocateCommonBuffer")(ad, u(length), out, bool(cache));
+        if (v === null) return 0;
+        mem().setU64(u(la), BigInt.asUintN(64, out.QuadPart));
+        return mem().cPointer(v);
+      }),
+    FreeCommonBuffer: (a: number, length: number, la: number, v: number, cache: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "FreeCommonBuffer");
+        op(ad, "FreeCommonBuffer")(ad, u(length), phys(la), va(v), bool(cache));
+      }),
+    AllocateAdapterChannel: (a: number, dev: number, count: number, routine: number, context: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "AllocateAdapterChannel");
+        const cDev = u(dev);
+        const r = u(routine);
+        return op(ad, "AllocateAdapterChannel")(ad, objects.tsDevice(cDev, "AllocateAdapterChannel"), u(count), (_d, _irp, base) => Number(host.call(r, [cDev, cIrpOf(cDev), objects.token(base), u(context)], "the AdapterControl routine")) as 1 | 2 | 3, u(context));
+      }),
+    FlushAdapterBuffers: (a: number, mdl: number, base: number, cur: number, length: number, write: number) => {
+      const ad = adapter(a, "FlushAdapterBuffers");
+      return op(ad, "FlushAdapterBuffers")(ad, objects.mdl(u(mdl), "FlushAdapterBuffers"), mrb(base), va(cur), u(length), bool(write)) ? 1 : 0;
+    },
+    FreeAdapterChannel: (a: number) => op(adapter(a, "FreeAdapterChannel"), "FreeAdapterChannel")(adapter(a, "FreeAdapterChannel")),
+    FreeMapRegisters: (a: number, base: number, count: number) => op(adapter(a, "FreeMapRegisters"), "FreeMapRegisters")(adapter(a, "FreeMapRegisters"), mrb(base), u(count)),
+    MapTransfer: (ret: number, a: number, mdl: number, base: number, cur: number, lengthPtr: number, write: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "MapTransfer");
+        const length = { value: mem().u32At(u(lengthPtr)) };
+        const pa = op(ad, "MapTransfer")(ad, objects.mdl(u(mdl), "MapTransfer"), mrb(base), va(cur), length, bool(write));
+        mem().setU32(u(lengthPtr), length.value);
+        mem().setU64(u(ret), BigInt.asUintN(64, pa.QuadPart));
+      }),
+    GetDmaAlignment: (a: number) => op(adapter(a, "GetDmaAlignment"), "GetDmaAlignment")(adapter(a, "GetDmaAlignment")),
+    ReadDmaCounter: (a: number) => op(adapter(a, "ReadDmaCounter"), "ReadDmaCounter")(adapter(a, "ReadDmaCounter")),
+    GetScatterGatherList: (a: number, dev: number, mdl: number, cur: number, length: number, routine: number, context: number, write: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "GetScatterGatherList");
+        return op(ad, "GetScatterGatherList")(ad, objects.tsDevice(u(dev), "GetScatterGatherList"), objects.mdl(u(mdl), "GetScatterGatherList"), va(cur), u(length), listControl(u(routine)), u(context), bool(write));
+      }),
+    PutScatterGatherList: (a: number, list: number, write: number) => {
+      const ad = adapter(a, "PutScatterGatherList");
+      const sg = lists.get(u(list));
+      if (sg === undefined) throw new RangeError(`PutScatterGatherList: 0x${u(list).toString(16)} is not a scatter/gather list the HAL built`);
+      op(ad, "PutScatterGatherList")(ad, sg, bool(write));
+      lists.delete(u(list));
+      listOf.delete(sg);
+      host.heap.release(u(list));
+    },
+    CalculateScatterGatherList: (a: number, mdl: number, cur: number, length: number, sizePtr: number, countPtr: number) => {
+      const ad = adapter(a, "CalculateScatterGatherList");
+      const size = { value: 0 };
+      const count = { value: 0 };
+      const st = op(ad, "CalculateScatterGatherList")(ad, mdlOrNull(mdl, "CalculateScatterGatherList"), va(cur), u(length), size, u(countPtr) === 0 ? null : count);
+      // The kernel sizes the list for x64 (24-byte elements); the driver's is wasm32's.
+      const elements = Math.max(0, Math.ceil((size.value - 16) / 24));
+      mem().setU32(u(sizePtr), SGL.Elements + elements * SGE.SIZE);
+      if (u(countPtr) !== 0) mem().setU32(u(countPtr), count.value);
+      return st;
+    },
+    GetDmaAdapterInfo: (a: number, info: number) => {
+      const ad = adapter(a, "GetDmaAdapterInfo");
+      const m = mem();
+      const t = { Version: m.u32At(u(info)), V1: { ReadDmaCounterAvailable: false, ScatterGatherLimit: 0, DmaAddressWidth: 0, Flags: 0, MinimumTransferUnit: 0 } };
+      const st = op(ad, "GetDmaAdapterInfo")(ad, t);
+      const p = u(info) + INFO_V1;
+      m.setU32(p + V1.ReadDmaCounterAvailable, t.V1.ReadDmaCounterAvailable ? 1 : 0);
+      m.setU32(p + V1.ScatterGatherLimit, t.V1.ScatterGatherLimit);
+      m.setU32(p + V1.DmaAddressWidth, t.V1.DmaAddressWidth);
+      m.setU32(p + V1.Flags, t.V1.Flags);
+      m.setU32(p + V1.MinimumTransferUnit, t.V1.MinimumTransferUnit);
+      return st;
+    },
+    AllocateCommonBufferEx: (a: number, max: number, length: number, la: number, cache: number, node: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "AllocateCommonBufferEx");
+        const out = { QuadPart: 0n };
+        const v = op(ad, "AllocateCommonBufferEx")(ad, u(max) === 0 ? null : phys(max), u(length), out, bool(cache), u(node));
+        if (v === null) return 0;
+        mem().setU64(u(la), BigInt.asUintN(64, out.QuadPart));
+        return mem().cPointer(v);
+      }),
+    FreeAdapterObject: (a: number, action: number) => op(adapter(a, "FreeAdapterObject"), "FreeAdapterObject")(adapter(a, "FreeAdapterObject"), u(action) as 1 | 2 | 3),
+    FlushDmaBuffer: (a: number, mdl: number, read: number) => op(adapter(a, "FlushDmaBuffer"), "FlushDmaBuffer")(adapter(a, "FlushDmaBuffer"), objects.mdl(u(mdl), "FlushDmaBuffer"), bool(read)),
+    AllocateCommonBufferWithBounds: (a: number, min: number, max: number, length: number, flags: number, cacheType: number, node: number, la: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "AllocateCommonBufferWithBounds");
+        const out = { QuadPart: 0n };
+        const ct = u(cacheType) === 0 ? null : (mem().u32At(u(cacheType)) as 0 | 1 | 2 | 3 | 4 | 5);
+        const v = op(ad, "AllocateCommonBufferWithBounds")(ad, u(min) === 0 ? null : phys(min), u(max) === 0 ? null : phys(max), u(length), u(flags), ct, u(node), out);
+        if (v === null) return 0;
+        mem().setU64(u(la), BigInt.asUintN(64, out.QuadPart));
+        return mem().cPointer(v);
+      }),
+  };
+
+  /** One thunk per marshalled slot, made on the first IoGetDmaAdapter and shared by every adapter. */
+  let thunkIndex: Map<Slot, number> | null = null;
+  const thunks = (): Map<Slot, number> => {
+    if (thunkIndex !== null) return thunkIndex;
+    const specs: ThunkSpec[] = [];
+    const names: Slot[] = [];
+    for (const [slot, fn] of DMA_OPERATION_SLOTS) {
+      const impl = slots[slot as Slot];
+      if (fn === null || impl === undefined) continue;
+      const sig = C.signature(fn);
+      specs.push({ params: sig.params, results: sig.results, fn: impl as never });
+      names.push(slot as Slot);
+    }
+    const idx = host.thunks(specs);
+    thunkIndex = new Map(names.map((n, i) => [n, idx[i] as number]));
+    return thunkIndex;
+  };
+
+  return {
+    IoGetDmaAdapter(pdo: number, desc: number, mapRegisters: number): number {
+      return host.fromCaller(() => {
+        const t = thunks();
+        const out = { value: 0 };
+        const dev = u(pdo) === 0 ? null : objects.tsDevice(u(pdo), "IoGetDmaAdapter");
+        const a = IoGetDmaAdapter(k, dev, readDescription(ctx, u(desc)), out);
+        if (a === null) return 0;
+        const m = mem();
+        m.setU32(u(mapRegisters), out.value);
+        const at = host.heap.alloc(ADAPTER.SIZE + OPS_SIZE, "DMA_ADAPTER");
+        const ops = at + ADAPTER.SIZE;
+        const slotCount = Math.min(DMA_OPERATION_SLOTS.length, Math.max(0, (a.DmaOperations.Size - X64_SLOT) / X64_SLOT));
+        m.setU16(at + ADAPTER.Version, a.Version);
+        m.setU16(at + ADAPTER.Size, ADAPTER.SIZE);
+        m.setU32(at + ADAPTER.DmaOperations, ops);
+        // Size: the bytes of the table this adapter has, in wasm32 slots (4 bytes each after the ULONG).
+        m.setU32(ops + OPS_FIELD, 4 + slotCount * 4);
+        for (let i = 0; i < slotCount; i++) {
+          const slot = DMA_OPERATION_SLOTS[i]?.[0] as Slot;
+          const has = a.DmaOperations[slot] !== null;
+          m.setU32(ops + (OPS_SLOT.get(slot) ?? 0), has ? (t.get(slot) ?? 0) : 0);
+        }
+        objects.addAdapter(at, a);
+        return at;
+      });
+    },
+    HalAllocateCommonBuffer(a: number, length: number, la: number, cache: number): number {
+      return host.fromCaller(() => {
+        const out = { QuadPart: 0n };
+        const v = HalAllocateCommonBuffer(adapter(a, "HalAllocateCommonBuffer"), u(length), out, bool(cache));
+        if (v === null) return 0;
+        mem().setU64(u(la), BigInt.asUintN(64, out.QuadPart));
+        return mem().cPointer(v);
+      });
+    },
+    HalFreeCommonBuffer(a: number, length: number, la: number, v: number, cache: number): void {
+      host.fromCaller(() => HalFreeCommonBuffer(adapter(a, "HalFreeCommonBuffer"), u(length), phys(la), va(v), bool(cache)));
+    },
+  };
+}

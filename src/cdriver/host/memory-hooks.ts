@@ -1,0 +1,107 @@
+/**
+ * The host side of the instrumented loads and stores (see
+ * wasm/instrument.ts): called only for addresses outside the driver's own
+ * memory. A window address becomes its kernel VA and the access goes through
+ * the CPU path (k.va: mapping, read-only and Device-memory alignment rules,
+ * observers, cache model or MMIO) at the access's own width. Anything else
+ * bug checks: below the stack, 0x7F (8, double fault) when the stack
+ * pointer ran past the kernel stack, else 0x50 at the address.
+ */
+import { BugCheckError } from "../../core/bugcheck.ts";
+import type { Kernel } from "../../kernel/kernel.ts";
+import { LOCAL_LOW, SCRATCH } from "../abi/memory-layout.ts";
+import { PENDING_COUNT, PENDING_ENTRIES } from "../wasm/instrument.ts";
+import { AddressWindow } from "./address-window.ts";
+import type { CMemory } from "./c-memory.ts";
+
+/** UNEXPECTED_KERNEL_MODE_TRAP: how Windows x64 reports a kernel stack overflow (P1 = 8, a double fault). */
+export const UNEXPECTED_KERNEL_MODE_TRAP = 0x7f;
+
+export interface HookState {
+  /** The module's __stack_pointer (to tell a stack overflow from a wild pointer). */
+  stackPointer(): number;
+}
+
+export interface MemoryHooks {
+  load(id: number, bytes: number, offset: number, ptr: number): number;
+  store_i32(v: number): number;
+  store_i64(v: bigint): number;
+  store_f32(v: number): number;
+  store_f64(v: number): number;
+  overflow(id: number, offset: number): void;
+}
+
+export function memoryHooks(k: Kernel, mem: CMemory, state: HookState): MemoryHooks {
+  const va = k.va;
+  const window = mem.window;
+  const u32 = new Uint32Array(mem.memory.buffer);
+  const scratch = [1, 2, 4, 8].map((n) => new Uint8Array(mem.memory.buffer, SCRATCH, n));
+  const stage = new Uint8Array(8);
+  const stageView = new DataView(stage.buffer);
+  const widths = [null, scratch[0], scratch[1], null, scratch[2], null, null, null, scratch[3]] as const;
+  const countAt = PENDING_COUNT >>> 2;
+
+  const fault = (ea: number, write: boolean): BugCheckError => {
+    const sp = state.stackPointer();
+    if (ea < LOCAL_LOW && sp < LOCAL_LOW) return new BugCheckError(UNEXPECTED_KERNEL_MODE_TRAP, 8, 0, 0, 0, `kernel stack overflow: the stack pointer (0x${(sp >>> 0).toString(16)}) is below the driver's 64 KiB kernel stack`);
+    return mem.badPointer(ea, write, write ? "store" : "load");
+  };
+  const kernelVaOf = (ea: number, write: boolean): number => {
+    if (AddressWindow.contains(ea)) {
+      const v = window.toKernel(ea);
+      if (v >= 0) return v;
+    }
+    throw fault(ea, write);
+  };
+  /** Pop the newest pending store: its kernel VA and width; returns the next pending store's depth (the new sim_top). */
+  const pop = (): { kva: number; bytes: number; next: number } => {
+    const n = (u32[countAt] as number) - 1;
+    const e = (PENDING_ENTRIES >>> 2) + n * 3;
+    const ea = u32[e] as number;
+    const bytes = u32[e + 1] as number;
+    u32[countAt] = n;
+    const next = n > 0 ? (u32[e - 1] as number) | 0 : -1;
+    return { kva: kernelVaOf(ea, true), bytes, next };
+  };
+  const storeStaged = (kva: number, bytes: number): void => {
+    va.write(kva, stage.subarray(0, bytes), bytes);
+  };
+  return {
+    load(_id, bytes, offset, ptr) {
+      const ea = (ptr + offset) >>> 0;
+      const kva = kernelVaOf(ea, false);
+      const dst = widths[bytes];
+      if (dst === undefined || dst === null) throw new RangeError(`dmasim: a ${bytes}-byte load is not instrumented`);
+      va.read(kva, dst, bytes);
+      return (SCRATCH - offset) | 0;
+    },
+    store_i32(v) {
+      const p = pop();
+      stageView.setUint32(0, v >>> 0, true);
+      storeStaged(p.kva, p.bytes);
+      return p.next;
+    },
+    store_i64(v) {
+      const p = pop();
+      stageView.setBigUint64(0, BigInt.asUintN(64, v), true);
+      storeStaged(p.kva, p.bytes);
+      return p.next;
+    },
+    store_f32(v) {
+      const p = pop();
+      stageView.setFloat32(0, v, true);
+      storeStaged(p.kva, p.bytes);
+      return p.next;
+    },
+    store_f64(v) {
+      const p = pop();
+      stageView.setFloat64(0, v, true);
+      storeStaged(p.kva, p.bytes);
+      return p.next;
+    },
+    overflow(_id, offset) {
+      if (offset > SCRATCH) throw new RangeError(`dmasim: a store with a constant offset of ${offset} bytes cannot be redirected to simulated memory (offsets up to ${SCRATCH} are); split the access`);
+      throw new RangeError("dmasim: more than 4096 stores to simulated memory are pending inside one another's value expressions (runaway recursion inside a store?)");
+    },
+  };
+}
