@@ -11,7 +11,9 @@
  * - aligned LA = (rawLA + mask) & ~mask; for masks above a page the VA is
  *   rawVA + (alignedLA - rawLA), so VA and LA name the same byte (the LA is
  *   aligned, the VA generally is not);
- * - the parent is always the enabler; failure gives
+ * - the parent is always the enabler; an enabler already being deleted (its
+ *   device removed, a stale reference kept) refuses the child with
+ *   STATUS_DELETE_PENDING before anything is allocated; failure gives
  *   STATUS_INSUFFICIENT_RESOURCES and a NULL handle;
  * - deletion calls FreeCommonBuffer with exactly the raw values.
  */
@@ -110,6 +112,8 @@ function create(routine: string, DmaEnabler: WdfDmaEnabler, Length: number, Conf
   if (Length === 0) return STATUS.INVALID_PARAMETER;
   status = FxValidateObjectAttributes(Attributes, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED);
   if (!NT_SUCCESS(status)) return status;
+  // Commit: FxObject::AddChildObjectInternal refuses a parent past its Created state.
+  if (en.state !== "created" || en.device.state !== "created") return STATUS.DELETE_PENDING;
   const cb = new WdfCommonBuffer(en, Attributes);
   cb.commit(en);
   if (Config !== null) cb.alignment = Config.AlignmentRequirement >>> 0;

@@ -12,6 +12,7 @@ import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
 import { DEVICE_DESCRIPTION_VERSION2, DEVICE_DESCRIPTION_VERSION3, type DEVICE_DESCRIPTION, deviceDescription, type DMA_ADAPTER, type DMA_WIDTH, InterfaceType } from "../hal/types.ts";
 import { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
+import { type KmdfVersion, WdfDriverGlobals } from "./globals.ts";
 import { FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
 
 /** WDF_DMA_PROFILE. */
@@ -57,10 +58,39 @@ export interface WDF_DMA_ENABLER_CONFIG {
   Flags: number;
 }
 
-/** WDF_DMA_ENABLER_CONFIG_INIT(&config, Profile, MaximumLength). */
-export function WDF_DMA_ENABLER_CONFIG_INIT(Profile: WDF_DMA_PROFILE, MaximumLength: number): WDF_DMA_ENABLER_CONFIG {
+/**
+ * The KMDF version whose headers a driver is compiled against: a version
+ * ("1.9", { major, minor }), or any framework object or driver globals of
+ * the driver (its bound version). Undefined: the newest (1.33).
+ */
+export type KmdfBinding = string | KmdfVersion | WdfDriverGlobals | { readonly globals: WdfDriverGlobals };
+
+function boundVersion(b: KmdfBinding | undefined, routine: string): KmdfVersion {
+  if (b === undefined) return { major: 1, minor: 33 };
+  if (typeof b === "string") {
+    const m = /^(\d+)\.(\d+)$/.exec(b);
+    if (m === null) throw new RangeError(`${routine}: "${b}" is not a KMDF version such as "1.9"`);
+    return { major: Number(m[1]), minor: Number(m[2]) };
+  }
+  if (b instanceof WdfDriverGlobals) return b.version;
+  if ("globals" in b) return b.globals.version;
+  return b;
+}
+
+function atLeast(v: KmdfVersion, major: number, minor: number): boolean {
+  return v.major > major || (v.major === major && v.minor >= minor);
+}
+
+/**
+ * WDF_DMA_ENABLER_CONFIG_INIT(&config, Profile, MaximumLength). In C the
+ * header of the driver's KMDF version supplies sizeof(WDF_DMA_ENABLER_CONFIG):
+ * pass the driver's device, driver or version as `BoundTo` to get that
+ * version's Size (0x40 before KMDF 1.11, 0x50 from 1.11 on), which is what
+ * WdfDmaEnablerCreate expects from a driver bound to it.
+ */
+export function WDF_DMA_ENABLER_CONFIG_INIT(Profile: WDF_DMA_PROFILE, MaximumLength: number, BoundTo?: KmdfBinding): WDF_DMA_ENABLER_CONFIG {
   return {
-    Size: WDF_DMA_ENABLER_CONFIG_SIZE,
+    Size: atLeast(boundVersion(BoundTo, "WDF_DMA_ENABLER_CONFIG_INIT"), 1, 11) ? WDF_DMA_ENABLER_CONFIG_SIZE : WDF_DMA_ENABLER_CONFIG_V1_9_SIZE,
     Profile,
     MaximumLength,
     EvtDmaEnablerFill: null,
@@ -303,7 +333,11 @@ function initialize(en: WdfDmaEnabler, config: WDF_DMA_ENABLER_CONFIG): NTSTATUS
  * device), Config->Size (STATUS_INFO_LENGTH_MISMATCH), the profile and
  * MaximumLength (STATUS_INVALID_PARAMETER); then the profile's description,
  * the overrides and the adapters (IoGetDmaAdapter NULL: STATUS_UNSUCCESSFUL).
- * On failure the half-made enabler is deleted and the handle stays NULL.
+ * A device (or parent) already being deleted — the device was removed and
+ * the driver still holds a reference — gives STATUS_DELETE_PENDING, as
+ * FxObject refuses children of an object past its Created state, and no
+ * adapter is requested. On failure the half-made enabler is deleted and the
+ * handle stays NULL.
  */
 export function WdfDmaEnablerCreate(Device: WdfDevice, Config: WDF_DMA_ENABLER_CONFIG, Attributes: WDF_OBJECT_ATTRIBUTES | null, DmaEnablerHandle: HandleOut<WdfDmaEnabler>): NTSTATUS {
   const dev = validHandle(Device, WdfDevice, "WdfDmaEnablerCreate");
@@ -330,6 +364,8 @@ export function WdfDmaEnablerCreate(Device: WdfDevice, Config: WDF_DMA_ENABLER_C
   if (!DMA_PROFILES.has(config.Profile)) return STATUS.INVALID_PARAMETER;
   if (!Number.isInteger(config.MaximumLength) || config.MaximumLength < 0) throw new RangeError(`WdfDmaEnablerCreate: MaximumLength must be a size_t, got ${config.MaximumLength}`);
   if (config.MaximumLength === 0) return STATUS.INVALID_PARAMETER;
+  // FxObject::AddChildObjectInternal: no child for an object already being deleted (a removed device held by a stale reference).
+  if (parent.state !== "created" || dev.state !== "created") return STATUS.DELETE_PENDING;
   const en = new WdfDmaEnabler(dev, config, Attributes);
   en.commit(parent);
   status = initialize(en, config);
@@ -379,7 +415,7 @@ export interface DmaResourceDescriptor {
   readonly Port: number;
 }
 
-/** sizeof(WDF_DMA_SYSTEM_PROFILE_CONFIG) on x64. */
+/** sizeof(WDF_DMA_SYSTEM_PROFILE_CONFIG) on x64 (KMDF 1.11 and later; the same in every version that has it). */
 export const WDF_DMA_SYSTEM_PROFILE_CONFIG_SIZE = 0x20;
 
 export interface WDF_DMA_SYSTEM_PROFILE_CONFIG {
@@ -389,6 +425,11 @@ export interface WDF_DMA_SYSTEM_PROFILE_CONFIG {
   DmaWidth: DMA_WIDTH;
   DeviceAddress: { QuadPart: bigint };
   DmaDescriptor: DmaResourceDescriptor | null;
+}
+
+/** WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT(&config, Address, DmaWidth, DmaDescriptor): zeroed, Size set, the three fields filled. */
+export function WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT(Address: { QuadPart: bigint }, DmaWidth: DMA_WIDTH, DmaDescriptor: DmaResourceDescriptor | null): WDF_DMA_SYSTEM_PROFILE_CONFIG {
+  return { Size: WDF_DMA_SYSTEM_PROFILE_CONFIG_SIZE, DemandMode: false, LoopedTransfer: false, DmaWidth, DeviceAddress: { QuadPart: Address.QuadPart }, DmaDescriptor };
 }
 
 /**

@@ -236,7 +236,8 @@ function pagesSpanned(mdl0: MDL, va0: number, offset: number, length: number): n
 export function WdfDmaTransactionExecute(DmaTransaction: WdfDmaTransaction, Context: unknown): NTSTATUS {
   const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionExecute");
   if (tx.txState !== "initialized") tx.wrongState("WdfDmaTransactionExecute");
-  tx.globals.kernel.checkIrql("WdfDmaTransactionExecute", { max: DISPATCH_LEVEL });
+  // The framework's own IRQL check (WDF_WRONG_IRQL under the KMDF verifier), not the HAL's DMA one.
+  tx.globals.checkIrql("WdfDmaTransactionExecute", DISPATCH_LEVEL);
   tx.setContext(Context);
   const st = tx.stage();
   if (!NT_SUCCESS(st)) tx.txState = "initialized";
@@ -245,7 +246,7 @@ export function WdfDmaTransactionExecute(DmaTransaction: WdfDmaTransaction, Cont
 
 function completed(tx: WdfDmaTransaction, routine: string, transferred: number, status: { value: NTSTATUS }, final: boolean): boolean {
   if (tx.txState !== "executing") tx.wrongState(routine);
-  tx.globals.kernel.checkIrql(routine, { max: DISPATCH_LEVEL });
+  tx.globals.checkIrql(routine, DISPATCH_LEVEL);
   if (!Number.isInteger(transferred) || transferred < 0 || transferred > tx.currentLength) throw new RangeError(`${routine}: TransferredLength ${transferred} is outside the fragment (0..${tx.currentLength})`);
   tx.putList();
   tx.transferred += transferred;
