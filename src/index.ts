@@ -7,10 +7,10 @@ if (!copies.includes(import.meta.url) && copies.push(import.meta.url) > 1) conso
 // core
 export { Prng } from "./core/prng.ts";
 export { STATUS, NT_SUCCESS, statusName, statusSymbol, type NTSTATUS, type NtStatusName } from "./core/ntstatus.ts";
-export { BugCheckError, BUGCHECK, bugCheckName } from "./core/bugcheck.ts";
+export { BugCheckError, BUGCHECK, bugCheckName, type BugCheckParameter, type BugCheckTuple } from "./core/bugcheck.ts";
 export { PASSIVE_LEVEL, APC_LEVEL, DISPATCH_LEVEL, HIGH_LEVEL, irqlName, type KIRQL } from "./core/irql.ts";
 export { PAGE_SIZE, BYTES_TO_PAGES, ROUND_TO_PAGES, KiB, MiB, GiB, TiB, parseSize, formatSize, hexAddr, physicalAddress, LowPart, HighPart, MAXULONG64, type PHYSICAL_ADDRESS } from "./core/address.ts";
-export type { Finding, FindingInput, FindingSink } from "./core/findings.ts";
+export type { Finding, FindingInput, FindingInputOf, FindingFields, FindingGroupFields, FindingOccurrence, FindingSink, FindingParams, ParamValue } from "./core/findings.ts";
 
 // machine
 export { parseProfile, ProfileError, type MachineProfile, type MachineProfileInput, type DeviceConfig } from "./machine/profile.ts";
@@ -117,7 +117,8 @@ export { FreeMapRegisters, outstandingMapRegisters, type MapRegisterFile, type O
 export { MapTransfer, FlushAdapterBuffers } from "./hal/map-transfer.ts";
 export { ReadDmaCounter, isaDmaOf, programChannel, maskChannel, readCountRegister, type ChannelProgram } from "./hal/system-dma.ts";
 export { soundCardScenario, soundCardLateScenario, soundCardExhaustedScenario, runSoundCard, predictLateCapture, toneSource, soundCardParams, sameBytes, type SoundCardResult, type SoundCardParams, type SoundCardVariant } from "./scenarios/sound-card.ts";
-export { SoundAddDevice, SoundStartDevice, SoundStartPlayback, SoundStopPlayback, SoundStopDevice, bindKernel, type SoundDeviceExtension, type SoundDriverConfig, type PlaybackStream } from "./scenarios/sound-card-driver.ts";
+export { SoundAddDevice, SoundStartDevice, SoundStartPlayback, SoundStopPlayback, SoundStopDevice, soundExtension, type SoundDeviceExtension, type SoundDriverConfig, type PlaybackStream } from "./scenarios/sound-card-driver.ts";
+export { loadSoundDriver, soundPnpState, SOUND_DRIVER_NAME, type SoundPnpState } from "./scenarios/sound-card-wdm.ts";
 
 // KMDF (WDF) objects, DMA enablers, common buffers, transactions; scatter/gather; the PLX 9656 model and the PLX9x5x-style driver
 export { WdfObject, WdfGeneralObject, FxValidateObjectAttributes, WDF_OBJECT_ATTRIBUTES_INIT, WDF_NO_OBJECT_ATTRIBUTES, WDF_OBJECT_ATTRIBUTES_SIZE, WdfExecutionLevelInvalid, WdfExecutionLevelInheritFromParent, WdfExecutionLevelPassive, WdfExecutionLevelDispatch, WdfSynchronizationScopeInvalid, WdfSynchronizationScopeInheritFromParent, WdfSynchronizationScopeDevice, WdfSynchronizationScopeQueue, WdfSynchronizationScopeNone, type WDF_OBJECT_ATTRIBUTES, type WDF_OBJECT_CONTEXT_TYPE_INFO, type WdfObjectState } from "./wdf/object.ts";

@@ -5,7 +5,7 @@
  * instead of a crash. A failure names the user's line (user-frames.ts); a
  * run() that returns no result names where run() is defined.
  */
-import { BugCheckError } from "../core/bugcheck.ts";
+import { type BugCheckParameter, BugCheckError } from "../core/bugcheck.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
 import type { MachineProfile } from "../machine/profile.ts";
@@ -123,7 +123,7 @@ export async function executeScenario(scenario: Scenario, settings: RunSettings)
     const at = first === undefined ? "" : ` (at ${frameLocation(first, cwd)})`;
     settings.onFailure?.(frames);
     if (isBugCheck(e)) {
-      const { code, params } = e as Error & { code: number; params?: readonly (number | bigint)[] };
+      const { code, params } = e as Error & { code: number; params?: readonly BugCheckParameter[] };
       return { ...base, ...machine, result: null, error: { kind: "bugcheck", message: `${e.message}${at}`, bugCheck: { code, params: params ?? [] } } };
     }
     // A scenario's own bad settings (RangeError/TypeError naming the value) are the user's to fix.

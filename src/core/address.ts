@@ -1,11 +1,16 @@
 /** Page and address helpers. Inside dmasim addresses are plain numbers (exact to 2^53). */
 export const PAGE_SHIFT = 12;
+/** The page size, 4 KiB, on both architectures dmasim models. */
 export const PAGE_SIZE = 4096;
 export const PAGE_MASK = PAGE_SIZE - 1;
 
+/** 2^10 bytes. */
 export const KiB = 1024;
+/** 2^20 bytes. */
 export const MiB = 1024 * KiB;
+/** 2^30 bytes. */
 export const GiB = 1024 * MiB;
+/** 2^40 bytes. */
 export const TiB = 1024 * GiB;
 
 /** BYTES_TO_PAGES: pages spanned by `bytes` starting on a page boundary. */
@@ -44,7 +49,7 @@ export function alignDown(n: number, align: number): number {
   return Math.floor(n / align) * align;
 }
 
-/** "0x0000_0001_0000_0000"-style hex for reports (grouped in 4 hex digits). */
+/** Upper-case hex padded to `digits` (default 12): "0x000100000000", as the reports print physical and logical addresses. */
 export function hexAddr(n: number | bigint, digits = 12): string {
   const s = n.toString(16).toUpperCase().padStart(digits, "0");
   return `0x${s}`;
@@ -107,9 +112,22 @@ export interface PHYSICAL_ADDRESS {
   QuadPart: bigint;
 }
 
+/** 0xFFFFFFFFFFFFFFFF: "no limit" in a HighestAcceptableAddress or MaximumAddress. */
 export const MAXULONG64 = 0xffff_ffff_ffff_ffffn;
 export const MAXULONG = 0xffff_ffff;
 
+/**
+ * A PHYSICAL_ADDRESS holding `value` (default 0): pass one where a routine
+ * writes an address back (the LogicalAddress of AllocateCommonBuffer) or
+ * takes a bound (MmAllocateContiguousMemorySpecifyCache).
+ *
+ * @example
+ * ```ts
+ * import { physicalAddress, LowPart, HighPart } from "dmasim";
+ * const la = physicalAddress(0x1_2345_6000n);
+ * console.log(la.QuadPart, LowPart(la).toString(16), HighPart(la)); // 4886716416n 23456000 1
+ * ```
+ */
 export function physicalAddress(value: number | bigint = 0n): PHYSICAL_ADDRESS {
   return { QuadPart: BigInt(value) };
 }
@@ -119,6 +137,7 @@ export function LowPart(pa: PHYSICAL_ADDRESS): number {
   return Number(BigInt.asUintN(32, pa.QuadPart));
 }
 
+/** HighPart of a PHYSICAL_ADDRESS: its upper 32 bits (what a DAC descriptor field or an ADDR_HI register takes). */
 export function HighPart(pa: PHYSICAL_ADDRESS): number {
   return Number(BigInt.asUintN(32, pa.QuadPart >> 32n));
 }

@@ -72,6 +72,7 @@ export const FINDING_CODES = [
   "READ_DMA_COUNTER_ON_BUS_MASTER",
 ] as const;
 
+/** One finding code: "DMA_PHYSICAL_ADDRESS_USED", "CB_TAIL_ACCESS", ... (the catalogue's names). */
 export type FindingCode = (typeof FINDING_CODES)[number];
 
 /** True when `s` is one of the catalogued codes. */

@@ -9,15 +9,16 @@
  * site (routine and device) and buffer into one Finding with a count, the
  * first and last simulated time and a bounded list of the occurrences.
  */
+import type { BugCheckTuple } from "./bugcheck.ts";
 import type { FindingCode, FindingParams, ParamValue } from "./finding-codes.ts";
 
 export type { FindingCode, FindingParams, ParamValue } from "./finding-codes.ts";
 
-type P = number | bigint;
-
-interface FindingFields {
+/** What every finding carries besides its code and parameters. */
+export interface FindingFields {
   /** The bug check Windows raises for it (code, P1..P4), where one exists (0xE6, 0x1DC, ...). */
-  readonly bugCheck?: readonly [number, P, P, P, P];
+  readonly bugCheck?: BugCheckTuple;
+  /** What happened, in one sentence naming the routine, device and addresses. */
   readonly message: string;
   /** The routine involved (e.g. "FreeCommonBuffer"). */
   readonly routine?: string;
@@ -42,12 +43,16 @@ export interface FindingOccurrence {
   readonly time: number;
   /** Sequence number within the run (over all occurrences). */
   readonly seq: number;
+  /** This occurrence's message. */
   readonly message: string;
+  /** This occurrence's parameters. */
   readonly params?: Readonly<Record<string, ParamValue | undefined>>;
-  readonly bugCheck?: readonly [number, P, P, P, P];
+  /** This occurrence's bug check, when the code has one. */
+  readonly bugCheck?: BugCheckTuple;
 }
 
-interface FindingGroupFields {
+/** What grouping adds to the first occurrence: counts, times, the kept occurrences. */
+export interface FindingGroupFields {
   /** Simulated time in ns of the first occurrence. */
   readonly time: number;
   /** Sequence number of the first occurrence within the run. */
@@ -63,7 +68,9 @@ interface FindingGroupFields {
 /** A grouped finding: the first occurrence's fields, its count and times. */
 export type Finding = FindingInput & FindingGroupFields;
 
+/** Where the layers below the verifier hand misuse: `k.report(...)` forwards to the machine's sink. */
 export interface FindingSink {
+  /** One occurrence; the sink decides (drop, collect, or stop with a bug check). */
   report(f: FindingInput): void;
 }
 

@@ -13,6 +13,7 @@ export class Hooks<T> {
     return this.items;
   }
 
+  /** How many are attached. */
   get size(): number {
     return this.items.length;
   }
@@ -36,6 +37,7 @@ export class Hooks<T> {
     return true;
   }
 
+  /** Whether `hook` is attached. */
   has(hook: T): boolean {
     return this.items.includes(hook);
   }
@@ -59,6 +61,7 @@ export class ObserverSlot<T extends object> {
     this.methods = methods;
   }
 
+  /** The observers now attached, in attach order. */
   get list(): readonly T[] {
     return this.hooks.list;
   }

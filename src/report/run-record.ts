@@ -13,15 +13,13 @@
  * - ok: it did what it set out to do; passed when, in addition, the
  *   verifier reported nothing.
  */
-import { bugCheckName } from "../core/bugcheck.ts";
+import { type BugCheckParameter, bugCheckName } from "../core/bugcheck.ts";
 import type { Finding } from "../core/findings.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import type { MachineProfile } from "../machine/profile.ts";
 import type { ScenarioResult } from "../scenarios/scenario.ts";
 import type { TraceLog } from "../trace/trace-log.ts";
 import { verifierOf } from "../verifier/registry.ts";
-
-type P = number | bigint;
 
 export interface RunRecord {
   readonly scenario: string;
@@ -36,7 +34,7 @@ export interface RunRecord {
    * Why it stopped early: a simulated bug check (its STOP line, and its code
    * and parameters when the runner kept them) or another error.
    */
-  readonly error?: { readonly kind: "bugcheck" | "error"; readonly message: string; readonly bugCheck?: { readonly code: number; readonly params: readonly P[] } };
+  readonly error?: { readonly kind: "bugcheck" | "error"; readonly message: string; readonly bugCheck?: { readonly code: number; readonly params: readonly BugCheckParameter[] } };
   /** DMA traffic and allocations recorded while it ran (absent when not traced). */
   readonly trace?: TraceLog;
   /** The last machine the scenario booted (its state when it stopped, for a run that threw). */
@@ -72,7 +70,8 @@ export interface RunStop {
   readonly code: number | null;
   /** The bug check's name (DRIVER_VERIFIER_DMA_VIOLATION, DMASIM_VERIFIER_FINDING, ...). */
   readonly name: string;
-  readonly params: readonly P[];
+  /** P1..P4. */
+  readonly params: readonly BugCheckParameter[];
   /** The STOP line. */
   readonly message: string;
   /** The verifier finding that raised it, when the verifier did. */

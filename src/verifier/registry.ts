@@ -4,16 +4,16 @@
  * (one that returns after catching the stop, one that lets it propagate, a
  * user's module), without the scenario having to pass anything along.
  */
+import type { BugCheckParameter } from "../core/bugcheck.ts";
 import type { Finding } from "../core/findings.ts";
 import { type Kernel, machineSlot } from "../kernel/kernel.ts";
-
-type P = number | bigint;
 
 /** The first stop a verifier in "bugcheck" mode raised. */
 export interface VerifierStop {
   /** Bug check code (0xE6, 0x1E, 0xDA5E, ...). */
   readonly code: number;
-  readonly params: readonly [P, P, P, P];
+  /** P1..P4. */
+  readonly params: readonly [BugCheckParameter, BugCheckParameter, BugCheckParameter, BugCheckParameter];
   /** The finding that raised it. */
   readonly finding: Finding;
   /** The STOP line (BugCheckError message). */
@@ -22,11 +22,13 @@ export interface VerifierStop {
 
 /** What the reports read of a machine's verifier. */
 export interface VerifierView {
+  /** The mode it was installed with. */
   readonly mode: "bugcheck" | "collect" | "off";
   /** Grouped findings, in order of first occurrence. */
   readonly findings: readonly Finding[];
   /** Occurrences over all findings. */
   readonly occurrences: number;
+  /** The stop it raised in "bugcheck" mode, else null. */
   readonly stop: VerifierStop | null;
 }
 
