@@ -1,16 +1,19 @@
 import { describe, expect, it } from "vitest";
+import { Application } from "../app/application.ts";
 import { STATUS } from "../core/ntstatus.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { decodeWav, encodeWav } from "../devices/wav.ts";
 import { liveCommonBuffers } from "../hal/hal-state.ts";
 import { isaDmaOf } from "../hal/system-dma.ts";
-import { createFdo } from "../kernel/device-object.ts";
-import { bootMachine } from "../kernel/kernel.ts";
+import { IoAllocateIrp, IRP_MJ_PNP } from "../kernel/irp.ts";
+import { bootMachine, type Kernel } from "../kernel/kernel.ts";
+import { IoCallDriver, IRP_MN_START_DEVICE, pnpAddDevice, pnpState, removeDevice, startDevice } from "../kernel/pnp.ts";
 import { CmResourceTypeDma, deviceResources } from "../kernel/resources.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
 import { installVerifier } from "../verifier/verifier.ts";
 import { predictLateCapture, runSoundCard, sameBytes, soundCardParams, toneSource } from "./sound-card.ts";
-import { bindKernel, SoundAddDevice, type SoundDeviceExtension, SoundStartDevice, SoundStartPlayback, SoundStopDevice } from "./sound-card-driver.ts";
+import { type SoundDriverConfig, soundExtension } from "./sound-card-driver.ts";
+import { loadSoundDriver } from "./sound-card-wdm.ts";
 
 const base = { profile: "x64-desktop", seed: 7, uptimeSeconds: 0, verifier: "collect" } as const;
 
@@ -24,8 +27,10 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
     expect([w.sampleRate, w.channels, w.bitsPerSample]).toEqual([44100, 2, 16]);
     expect(r.findings).toEqual([]);
     expect(r.ok).toBe(true);
-    // 1 764 000 bytes / 8 192-byte blocks: 215 whole blocks, one interrupt and one DPC refill each.
-    expect(r.stats?.["interrupts"]).toBe(215);
+    // 1 764 000 bytes / 8 192-byte blocks: 215 whole blocks and a last one of 2720 bytes, one interrupt each.
+    expect(r.stats?.["interrupts"]).toBe(216);
+    expect(r.stats?.["writeStatus"]).toMatch(/^STATUS_SUCCESS/);
+    expect(r.stats?.["writeBytes"]).toBe(10 * 44100 * 4);
     expect(r.stats?.["lostInterrupts"]).toBe(0);
   });
 
@@ -101,16 +106,15 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
     const v = installVerifier(k, { mode: "collect" });
     const limit = 4096;
     const taken = k.pfm.allocatePages(k.pfm.summarize(0, limit).free, { effort: "free-only", kind: "unmovable", highPfn: limit - 1 }) ?? [];
-    const fdo = createFdo(k.pdo("sb16"), "Snd", 64);
-    bindKernel(fdo, k);
-    SoundAddDevice(fdo, { bufferBytes: 16384, sampleRate: 44100, refillDelayNs: 0 });
+    const { fdo } = added(k);
     const before = k.pfm.summarize(0, k.map.pageCount);
     const maps = k.va.mappingCount;
-    expect(SoundStartDevice(k, fdo)).toBe(STATUS.INSUFFICIENT_RESOURCES);
+    expect(startDevice(k, k.pdo("sb16")).IoStatus.Status).toBe(STATUS.INSUFFICIENT_RESOURCES);
+    expect(pnpState(k, k.pdo("sb16"))).toBe("added");
     expect(k.pfm.summarize(0, k.map.pageCount)).toEqual(before);
     expect(k.va.mappingCount).toBe(maps);
     expect(liveCommonBuffers(k)).toEqual([]);
-    const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
+    const e = soundExtension(fdo);
     expect([e.adapter, e.mdl, e.interrupt]).toEqual([null, null, null]);
     expect(v.findings).toEqual([]);
     k.pfm.freePages(taken);
@@ -118,15 +122,15 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
 
   it("ReadDmaCounter equals a hand computation at arbitrary instants: 16384 - 2 x (words fetched mod 8192), full right after each reload", () => {
     const k = bootMachine("x64-desktop");
-    const fdo = createFdo(k.pdo("sb16"), "Snd", 64);
-    bindKernel(fdo, k);
-    SoundAddDevice(fdo, { bufferBytes: 16384, sampleRate: 44100, refillDelayNs: 0 });
-    expect(SoundStartDevice(k, fdo)).toBe(STATUS.SUCCESS);
-    const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
+    const { fdo } = added(k);
+    expect(startDevice(k, k.pdo("sb16")).IoStatus.Status).toBe(STATUS.SUCCESS);
+    const e = soundExtension(fdo);
+    const app = new Application(k);
+    const h = app.CreateFile("sb16").handle;
+    if (h === null) throw new Error("no handle");
+    const pcm = app.allocate(65536);
     const t0 = k.clock.now;
-    const pfn = k.pfm.allocateContiguous({ pages: 2, lowPfn: 0x8000, highPfn: 0xffff, effort: "full" });
-    const m = k.va.map(Int32Array.of(pfn, pfn + 1), "cached", "pcm");
-    expect(SoundStartPlayback(k, fdo, { va: m.startVa, length: 8192 })).toBe(STATUS.SUCCESS);
+    const w = app.WriteFileOverlapped(h, pcm);
     const adapter = e.adapter;
     if (adapter === null) throw new Error("no adapter");
     const read = (): number => k.atDispatch(() => adapter.DmaOperations.ReadDmaCounter?.(adapter) ?? -1);
@@ -145,17 +149,18 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
       k.clock.runUntil(t0 + t);
       expect([t, read()]).toEqual([t, want]);
     }
-    SoundStopDevice(k, fdo);
-    k.va.unmap(m.startVa);
+    // 65536 bytes = 32768 words: the write completes when the last one is fetched, at ceil(32768e9 / 88200) ns.
+    expect(w.wait()).toEqual({ status: STATUS.SUCCESS, information: 65536 });
+    expect(k.clock.now - t0).toBe(371_519_275);
+    app.CloseHandle(h);
+    removeDevice(k, k.pdo("sb16"));
   });
 
   it("ReadDmaCounter returns 0 after terminal count on a channel without auto-initialize", () => {
     const k = bootMachine("x64-desktop");
-    const fdo = createFdo(k.pdo("sb16"), "Snd", 64);
-    bindKernel(fdo, k);
-    SoundAddDevice(fdo, { bufferBytes: 8192, sampleRate: 44100, refillDelayNs: 0 });
-    expect(SoundStartDevice(k, fdo)).toBe(STATUS.SUCCESS);
-    const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
+    const { fdo } = added(k, { bufferBytes: 8192 });
+    expect(startDevice(k, k.pdo("sb16")).IoStatus.Status).toBe(STATUS.SUCCESS);
+    const e = soundExtension(fdo);
     const adapter = e.adapter;
     if (adapter === null || e.mdl === null) throw new Error("no adapter");
     const dma = isaDmaOf(k);
@@ -167,7 +172,7 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
     k.clock.runUntil(k.clock.now + 1_000_000_000);
     expect(k.atIrql(DISPATCH_LEVEL, () => adapter.DmaOperations.ReadDmaCounter?.(adapter))).toBe(0);
     dma.setRequest(5, 0);
-    SoundStopDevice(k, fdo);
+    removeDevice(k, k.pdo("sb16"));
   });
 
   it("params are validated: unknown names, non-page buffer sizes and refill delays beyond the buffer time are RangeErrors", () => {
@@ -181,29 +186,34 @@ describe("sound-card scenario (common-buffer system DMA, auto-initialize)", () =
 });
 
 describe("the sound-card driver takes its hardware from the start IRP's resources", () => {
-  function started(profile: Parameters<typeof bootMachine>[0], resources?: Parameters<typeof SoundStartDevice>[2]) {
-    const k = bootMachine(profile, { seed: 1 });
-    const fdo = createFdo(k.pdo("sb16"), "SoundCard0", 64);
-    bindKernel(fdo, k);
-    SoundAddDevice(fdo, { bufferBytes: 16384, sampleRate: 44100, refillDelayNs: 0 });
-    return { k, fdo, status: resources === undefined ? SoundStartDevice(k, fdo) : SoundStartDevice(k, fdo, resources) };
-  }
-
   it("a card the profile puts at port 0x240 is found there (the DSP reset answers 0xAA through the resource's base)", () => {
     const p = builtinProfile("x64-desktop");
-    const { fdo, status } = started({ ...p, devices: p.devices.map((d) => (d.name === "sb16" ? { ...d, bars: [0x240] } : d)) });
-    expect(status).toBe(STATUS.SUCCESS);
-    expect((fdo.DeviceExtension as unknown as SoundDeviceExtension).portBase).toBe(0x240);
+    const k = bootMachine({ ...p, devices: p.devices.map((d) => (d.name === "sb16" ? { ...d, bars: [0x240] } : d)) }, { seed: 1 });
+    const { fdo } = added(k);
+    expect(startDevice(k, k.pdo("sb16")).IoStatus.Status).toBe(STATUS.SUCCESS);
+    expect(soundExtension(fdo).portBase).toBe(0x240);
   });
 
-  it("a resource list without the DMA channel the format needs fails the start with STATUS_DEVICE_CONFIGURATION_ERROR and claims nothing", () => {
-    const k0 = bootMachine("x64-desktop");
-    const full = deviceResources(k0, "sb16").translated;
-    const f = full.List[0];
+  it("a start IRP whose resource list lacks the DMA channel the format needs fails with STATUS_DEVICE_CONFIGURATION_ERROR and claims nothing", () => {
+    const k = bootMachine("x64-desktop", { seed: 1 });
+    const { fdo } = added(k);
+    const r = deviceResources(k, "sb16");
+    const f = r.translated.List[0];
     if (f === undefined) throw new Error("no list");
     const noDma = { Count: 1, List: [{ ...f, PartialResourceList: { ...f.PartialResourceList, PartialDescriptors: f.PartialResourceList.PartialDescriptors.filter((d) => d.Type !== CmResourceTypeDma) } }] };
-    const { k, status } = started("x64-desktop", noDma);
-    expect(status).toBe(0xc0000182);
+    // The PnP manager's IRP, with the doctored translated list: the driver must read its channel from there.
+    const irp = IoAllocateIrp(IRP_MJ_PNP, IRP_MN_START_DEVICE, { StartDevice: { AllocatedResources: r.raw, AllocatedResourcesTranslated: noDma } }, k);
+    expect(IoCallDriver(fdo, irp)).toBe(0xc0000182);
+    expect(irp.IoStatus.Status).toBe(0xc0000182);
     expect(liveCommonBuffers(k)).toEqual([]);
   });
 });
+
+/** The sound driver loaded and added over the machine's sb16 (DriverEntry, then AddDevice). */
+function added(k: Kernel, config: Partial<SoundDriverConfig> = {}) {
+  const driver = loadSoundDriver(k, { bufferBytes: 16384, sampleRate: 44100, refillDelayNs: 0, ...config });
+  expect(pnpAddDevice(k, driver, k.pdo("sb16"))).toBe(STATUS.SUCCESS);
+  const fdo = k.pdo("sb16").AttachedDevice;
+  if (fdo === null) throw new Error("no FDO");
+  return { driver, fdo };
+}

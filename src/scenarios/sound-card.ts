@@ -25,17 +25,23 @@
 import { PAGE_SIZE } from "../core/address.ts";
 import type { Finding } from "../core/findings.ts";
 import { statusName, STATUS } from "../core/ntstatus.ts";
+import { Application, type Overlapped } from "../app/application.ts";
 import { encodeWav } from "../devices/wav.ts";
 import { liveCommonBuffers } from "../hal/hal-state.ts";
 import { sb16On } from "../devices/builtin-models.ts";
+import type { Sb16 } from "../devices/sb16.ts";
 import { isaDmaOf } from "../hal/system-dma.ts";
-import { createFdo, type DEVICE_OBJECT } from "../kernel/device-object.ts";
+import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { dpcCount } from "../kernel/dpc.ts";
+import type { IoResult } from "../kernel/io-manager.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import { pnpAddDevice, removeDevice, startDevice } from "../kernel/pnp.ts";
 import { timeForUnits, unitsInTime } from "../machine/dma8237.ts";
+import type { Verifier } from "../verifier/verifier.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 import { bootScenario } from "./boot.ts";
-import { bindKernel, type PlaybackStream, SoundAddDevice, type SoundDeviceExtension, SoundStartDevice, SoundStartPlayback, SoundStopDevice } from "./sound-card-driver.ts";
+import { type SoundDeviceExtension, soundExtension } from "./sound-card-driver.ts";
+import { loadSoundDriver } from "./sound-card-wdm.ts";
 
 export type SoundCardVariant = "correct" | "late" | "exhausted";
 
@@ -135,6 +141,22 @@ function gcd(a: number, b: number): number {
 }
 
 /**
+ * Units of block m (m >= 2) the card fetches before the late refill of its
+ * half at T(end of block m - 2) + delay: stale ones. A short last block is a
+ * new single-cycle transfer the driver starts at the block's first unit; the
+ * DSP's request restarts there, so its units count from that instant.
+ */
+function staleUnits(m: number, blocks: number, lastIsShort: boolean, unitsPerBlock: number, rate: number, delayNs: number): number {
+  const refill = timeForUnits((m - 1) * unitsPerBlock, rate) + delayNs;
+  let fetched = unitsInTime(refill, rate);
+  if (m === blocks - 1 && lastIsShort) {
+    const restart = timeForUnits(m * unitsPerBlock, rate);
+    fetched = m * unitsPerBlock + (refill > restart ? unitsInTime(refill - restart, rate) : 0);
+  }
+  return Math.max(0, Math.min(unitsPerBlock, fetched - m * unitsPerBlock));
+}
+
+/**
  * What a driver that refills each half `delayNs` after its interrupt makes
  * the card play: block m (m >= 2) starts with the stale content of its half
  * (chunk m - 2) for as many words as the 8237 fetched before the refill at
@@ -152,8 +174,7 @@ export function predictLateCapture(source: Uint8Array, sampleRate: number, buffe
   let staleBlocks = 0;
   const blocks = Math.ceil(source.length / half);
   for (let m = 2; m < blocks && delayNs > 0; m++) {
-    const refill = timeForUnits((m - 1) * unitsPerBlock, rate) + delayNs;
-    const stale = Math.max(0, Math.min(unitsPerBlock, unitsInTime(refill, rate) - m * unitsPerBlock)) * unitBytes;
+    const stale = staleUnits(m, blocks, source.length - m * half < half, unitsPerBlock, rate, delayNs) * unitBytes;
     if (stale === 0) continue;
     // The half still holds chunk m - 2 (zeros past the end of the source).
     const n = Math.min(stale, source.length - m * half);
@@ -163,26 +184,6 @@ export function predictLateCapture(source: Uint8Array, sampleRate: number, buffe
     staleBlocks++;
   }
   return { capture: out, staleBytes, staleBlocks };
-}
-
-/**
- * Put the source PCM in a locked-down "user buffer" above 16 MiB, mapped at a
- * kernel VA (one run of frames: where a user buffer's pages lie does not
- * matter to a driver that copies from it with RtlMoveMemory).
- */
-function userBuffer(k: Kernel, pcm: Uint8Array): { stream: PlaybackStream; release: () => void } {
-  const pages = Math.max(1, Math.ceil(pcm.length / PAGE_SIZE));
-  const pfn = k.pfm.allocateContiguous({ pages, lowPfn: (16 * 1024 * 1024) / PAGE_SIZE, highPfn: k.map.pageCount - 1, effort: "full" });
-  if (pfn < 0) throw new RangeError(`sound-card: no memory for a ${pcm.length}-byte user buffer`);
-  const m = k.va.map(Int32Array.from({ length: pages }, (_, i) => pfn + i), "cached", "user buffer (locked)");
-  k.va.write(m.startVa, pcm);
-  return {
-    stream: { va: m.startVa, length: pcm.length },
-    release: () => {
-      k.va.unmap(m.startVa);
-      k.pfm.freeContiguous(pfn, pages);
-    },
-  };
 }
 
 /** Byte-wise equality of two buffers (word compares; no per-element closure). */
@@ -215,19 +216,76 @@ const TABLE_BLOCKS = 12;
  * read with ReadDmaCounter, which half it refilled, and (late driver) when the
  * refill happened and how much of the next pass over that half was stale.
  */
-function blockRows(e: SoundDeviceExtension, p: SoundCardParams, delayNs: number): Row[] {
+function blockRows(e: SoundDeviceExtension, p: SoundCardParams, sourceBytes: number, delayNs: number): Row[] {
   const unitBytes = p.bitsPerSample / 8;
-  const unitsPerBlock = p.bufferBytes / 2 / unitBytes;
+  const half = p.bufferBytes / 2;
+  const unitsPerBlock = half / unitBytes;
   const rate = p.sampleRate * p.channels;
+  const blocks = Math.ceil(sourceBytes / half);
   const rows: Row[] = [];
   const n = Math.min(TABLE_BLOCKS, e.counterReads.length);
   for (let b = 0; b < n; b++) {
     const irq = timeForUnits((b + 1) * unitsPerBlock, rate);
     const refill = irq + delayNs;
-    const stale = Math.max(0, Math.min(unitsPerBlock, unitsInTime(refill, rate) - (b + 2) * unitsPerBlock)) * unitBytes;
+    const next = b + 2;
+    const stale = next < blocks && delayNs > 0 ? staleUnits(next, blocks, sourceBytes - next * half < half, unitsPerBlock, rate, delayNs) * unitBytes : 0;
     rows.push({ block: b, interruptMs: Number((irq / 1e6).toFixed(3)), readDmaCounter: e.counterReads[b] ?? null, refilledHalf: e.refilledHalves[b] ?? null, refillMs: Number((refill / 1e6).toFixed(3)), staleBytesNextPass: stale });
   }
   return rows;
+}
+
+/** The card, its driver loaded and added by the PnP manager (AddDevice): what every variant starts from. */
+export interface SoundMachine {
+  readonly k: Kernel;
+  readonly verifier: Verifier | null;
+  readonly card: Sb16;
+  readonly pdo: DEVICE_OBJECT;
+  readonly fdo: DEVICE_OBJECT;
+  readonly e: SoundDeviceExtension;
+}
+
+/** Boot, load the driver (DriverEntry) and let the PnP manager add the card (AddDevice). */
+export function bootSoundCard(name: string, opts: ScenarioOptions, p: SoundCardParams, beforeUptime?: (k: Kernel) => void): SoundMachine {
+  const { k, verifier } = bootScenario(name, opts, beforeUptime === undefined ? {} : { beforeUptime });
+  const card = sb16On(k.board, k.profile.devices.find((d) => d.model === "sb16")?.name ?? "sb16");
+  isaDmaOf(k).setIoAccessNs(p.ioPortNs);
+  const pdo = k.pdo(card.name);
+  const driver = loadSoundDriver(k, { bufferBytes: p.bufferBytes, sampleRate: p.sampleRate, refillDelayNs: Math.round(p.refillDelayMs * 1e6), bitsPerSample: p.bitsPerSample, channels: p.channels });
+  const added = pnpAddDevice(k, driver, pdo);
+  const fdo = pdo.AttachedDevice;
+  if (added !== STATUS.SUCCESS || fdo === null) throw new RangeError(`sound-card: AddDevice failed with ${statusName(added)}`);
+  return { k, verifier, card, pdo, fdo, e: soundExtension(fdo) };
+}
+
+/** What the driver still holds (nothing, once it released the hardware). */
+export function heldBySoundDriver(m: SoundMachine): string[] {
+  const held: string[] = [];
+  if (m.e.adapter !== null) held.push("the DMA adapter");
+  if (m.e.mdl !== null) held.push("the common buffer's MDL");
+  if (m.e.interrupt !== null) held.push("the interrupt");
+  if (m.e.playing) held.push("the adapter channel");
+  const buffers = liveCommonBuffers(m.k).length;
+  if (buffers > 0) held.push(`${buffers} common buffer${buffers === 1 ? "" : "s"}`);
+  return held;
+}
+
+/**
+ * Run the machine until the request completes, event by event (so the clock
+ * stops at the completion), telling `progress` every simulated second.
+ */
+export function waitWithProgress(k: Kernel, o: Overlapped, expectedNs: number, progress?: (fraction: number, label: string) => void): IoResult {
+  const t0 = k.clock.now;
+  let told = t0;
+  while (!o.done) {
+    const t = k.clock.nextEventTime();
+    if (t === Infinity) break;
+    k.clock.runUntil(t);
+    if (progress !== undefined && t - told >= 1e9) {
+      told = t;
+      progress(Math.min(1, (t - t0) / expectedNs), "playing");
+    }
+  }
+  return o.wait();
 }
 
 /** Run one variant. */
@@ -236,23 +294,19 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   // The exhausted machine: every free page below 16 MiB goes to other owners (boot drivers) before any uptime ages it,
   // so that the workload cannot leave movable pages there for compaction to reclaim.
   let taken: number[] = [];
-  const { k, verifier } = bootScenario("sound-card", opts, { beforeUptime: (m) => void (taken = variant === "exhausted" ? exhaustIsaMemory(m) : []) });
-  const card = sb16On(k.board, k.profile.devices.find((d) => d.model === "sb16")?.name ?? "sb16");
-  isaDmaOf(k).setIoAccessNs(p.ioPortNs);
-  const fdo: DEVICE_OBJECT = createFdo(k.pdo(card.name), "SoundCard0", k.profile.cacheLineSize);
-  bindKernel(fdo, k);
-  SoundAddDevice(fdo, { bufferBytes: p.bufferBytes, sampleRate: p.sampleRate, refillDelayNs: Math.round(p.refillDelayMs * 1e6), bitsPerSample: p.bitsPerSample, channels: p.channels });
+  const m = bootSoundCard("sound-card", opts, p, (mk) => void (taken = variant === "exhausted" ? exhaustIsaMemory(mk) : []));
+  const { k, verifier, card, pdo, e } = m;
   const findings = (): Finding[] => (verifier === null ? [] : verifier.findings);
 
   if (variant === "exhausted") {
     const before = { summary: k.pfm.summarize(0, k.map.pageCount), mappings: k.va.mappingCount, buffers: liveCommonBuffers(k).length };
-    const status = SoundStartDevice(k, fdo);
+    const status = startDevice(k, pdo).IoStatus.Status;
     const after = { summary: k.pfm.summarize(0, k.map.pageCount), mappings: k.va.mappingCount, buffers: liveCommonBuffers(k).length };
-    const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
-    const leaked = JSON.stringify(before) !== JSON.stringify(after) || e.adapter !== null || e.mdl !== null || e.interrupt !== null;
+    const leaked = JSON.stringify(before) !== JSON.stringify(after) || heldBySoundDriver(m).length > 0;
     k.pfm.freePages(taken);
     const failed = status === STATUS.INSUFFICIENT_RESOURCES;
-    if (status === STATUS.SUCCESS) SoundStopDevice(k, fdo);
+    // A device whose start failed is removed without a query.
+    removeDevice(k, pdo);
     const ok = failed && !leaked && findings().length === 0;
     return {
       ok,
@@ -271,34 +325,27 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   }
 
   const source = toneSource(p, p);
-  const user = userBuffer(k, source);
-  const start = SoundStartDevice(k, fdo);
+  const start = startDevice(k, pdo).IoStatus.Status;
   if (start !== STATUS.SUCCESS) {
-    user.release();
     return { ok: false, summary: [`IRP_MN_START_DEVICE failed: ${statusName(start)}`], stats: { status: statusName(start) }, findings: findings(), machine: k, wav: new Uint8Array(0), captured: new Uint8Array(0), source };
   }
+  // The application: open the card, put the PCM in its buffer, one WriteFile of the whole stream.
+  const app = new Application(k);
+  const open = app.CreateFile(card.name);
+  if (open.handle === null) throw new RangeError(`sound-card: CreateFile failed with ${statusName(open.status)}`);
+  const buffer = app.allocate(source.length);
+  buffer.write(source);
   card.clearCapture();
   card.reserveCapture(source.length);
   const t0 = k.clock.now;
-  const dma = isaDmaOf(k);
-  const channel = p.bitsPerSample === 16 ? card.dma16 : card.dma8;
-  const served0 = dma.servedUnits(channel);
-  const play = SoundStartPlayback(k, fdo, user.stream);
-  const unitBytes = p.bitsPerSample / 8;
-  // The instant the 8237 fetches the last source sample (later than t0 + its play time when port accesses cost time).
-  const due = dma.timeOfServed(channel, served0 + source.length / unitBytes);
-  const end = Number.isFinite(due) ? due : t0;
-  // Run to the instant the last source word has been fetched, in one-second steps for progress.
-  for (let t = t0; t < end; ) {
-    t = Math.min(end, t + 1e9);
-    k.clock.runUntil(t);
-    opts.progress?.((t - t0) / (end - t0), "playing");
-  }
-  const e = fdo.DeviceExtension as unknown as SoundDeviceExtension;
-  const dpcRows = blockRows(e, p, variant === "late" ? Math.round(p.refillDelayMs * 1e6) : 0);
+  const write = waitWithProgress(k, app.WriteFileOverlapped(open.handle, buffer), (source.length / bytesPerSecond(p.sampleRate, p)) * 1e9, opts.progress);
+  const end = k.clock.now;
+  const dpcRows = blockRows(e, p, source.length, variant === "late" ? Math.round(p.refillDelayMs * 1e6) : 0);
   const stats = { interrupts: e.interrupts, dpcs: e.dpcs, refills: e.refills, lostInterrupts: card.stats.lostInterrupts };
-  SoundStopDevice(k, fdo);
-  user.release();
+  app.CloseHandle(open.handle);
+  removeDevice(k, pdo);
+  buffer.free();
+  const held = heldBySoundDriver(m);
   const captured = card.captured(); // the card is not used again: the view is the take
   const wav = encodeWav({ sampleRate: p.sampleRate, channels: p.channels, bitsPerSample: p.bitsPerSample, data: captured, signed: p.bitsPerSample === 16 });
   const delayNs = Math.round(p.refillDelayMs * 1e6);
@@ -309,19 +356,22 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   const fs = findings();
   const halfPeriodNs = (p.bufferBytes / 2 / bytesPerSecond(p.sampleRate, p)) * 1e9;
   const shows = variant === "late" ? (predicted.staleBytes > 0) === (delayNs > halfPeriodNs) : exact;
-  const ok = play === STATUS.SUCCESS && matches && fs.length === 0 && shows;
+  const written = write.status === STATUS.SUCCESS && write.information === source.length;
+  const ok = written && matches && fs.length === 0 && shows && held.length === 0;
   const summary = [
     `${p.seconds} s of ${p.sampleRate} Hz ${p.bitsPerSample}-bit ${p.channels === 2 ? "stereo" : "mono"} through a ${p.bufferBytes}-byte common buffer on DMA channel ${p.bitsPerSample === 16 ? card.dma16 : card.dma8} (auto-initialize), IRQ ${card.irq}`,
+    `the application's WriteFile of ${source.length} bytes: ${statusName(write.status)}, ${write.information} bytes, after ${((end - t0) / 1e6).toFixed(3)} ms (when the card played the last byte)`,
     `${stats.interrupts} block interrupts, ${stats.dpcs} DPCs, ${stats.refills} refills, ${stats.lostInterrupts} lost interrupts`,
     variant === "late"
       ? `refills ${p.refillDelayMs} ms late: ${predicted.staleBlocks} blocks start with stale audio, ${predicted.staleBytes} bytes (${((predicted.staleBytes / bytesPerSecond(p.sampleRate, p)) * 1000).toFixed(1)} ms) in all; capture ${matches ? "matches" : "DIFFERS FROM"} the prediction`
       : `capture ${exact ? "equals the source sample for sample" : "DIFFERS FROM the source"} (${captured.length} bytes)`,
+    held.length === 0 ? "after CloseHandle and the removal the driver holds nothing" : `after the removal the driver still holds ${held.join(", ")}`,
   ];
   return {
     ok,
     summary,
     tables: { blocks: dpcRows },
-    stats: { ...stats, capturedBytes: captured.length, sourceBytes: source.length, exact, matchesPrediction: matches, staleBytes: predicted.staleBytes, staleBlocks: predicted.staleBlocks, simulatedSeconds: (end - t0) / 1e9, dpcsTotal: dpcCount(k) },
+    stats: { ...stats, writeStatus: statusName(write.status), writeBytes: write.information, capturedBytes: captured.length, sourceBytes: source.length, exact, matchesPrediction: matches, staleBytes: predicted.staleBytes, staleBlocks: predicted.staleBlocks, simulatedSeconds: (end - t0) / 1e9, dpcsTotal: dpcCount(k) },
     findings: fs,
     machine: k,
     wav,
