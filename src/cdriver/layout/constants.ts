@@ -40,6 +40,10 @@ const extraStatuses: Constant[] = ([
   ["STATUS_DEVICE_BUSY", 0x80000011, "NTSTATUS"],
   ["STATUS_IO_DEVICE_ERROR", 0xc0000185, "NTSTATUS"],
   ["STATUS_ACCESS_DENIED", 0xc0000022, "NTSTATUS"],
+  ["STATUS_NO_SUCH_DEVICE", 0xc000000e, "NTSTATUS"],
+  ["STATUS_NOT_FOUND", 0xc0000225, "NTSTATUS"],
+  ["STATUS_DEVICE_DOES_NOT_EXIST", 0xc00000c0, "NTSTATUS"],
+  ["STATUS_INVALID_USER_BUFFER", 0xc00000e8, "NTSTATUS"],
 ] as const satisfies readonly Constant[]).filter(([n]) => !statuses.some(([m]) => m === n));
 
 export const CONSTANTS: readonly Constant[] = [

@@ -104,8 +104,10 @@ export function buildCodeMap(linked: Uint8Array, before: ModuleInfo, instrumente
     const index = afterImports + d;
     const name = after.names.get(index) ?? before.names.get(origImports + d) ?? `function ${d}`;
     const first = body === undefined ? null : loc(body.codeStart);
-    const callsOk = o.calls.length === f.calls.length;
-    const accessOk = o.accesses.length === f.accesses.length;
+    // The same function in both (by order, checked by name), with the same number of calls and accesses.
+    const same = before.names.get(origImports + d) === undefined || before.names.get(origImports + d) === after.names.get(index);
+    const callsOk = same && o.calls.length === f.calls.length;
+    const accessOk = same && o.accesses.length === f.accesses.length;
     functions[index] = {
       name,
       calls: callsOk ? f.calls : [],

@@ -36,7 +36,7 @@ export const SIM_MODULE = "dmasim_mem";
 export const PENDING_COUNT = PENDING_BASE;
 export const PENDING_ENTRIES = PENDING_BASE + 16;
 /** Bumped when the instrumented code changes meaning. */
-export const INSTRUMENT_FORMAT = "dmasim-instrument-1";
+export const INSTRUMENT_FORMAT = "dmasim-instrument-2";
 
 export interface InstrumentedDriver {
   readonly wasm: Uint8Array;
@@ -57,6 +57,10 @@ const { parentPort, workerData: w } = require("node:worker_threads");
   const m = binaryen.readBinary(w.linked);
   try {
     m.runPasses(["instrument-memory"]);
+    // Only the hooks added below may be inlined: the driver's own functions stay as they are, so that
+    // their calls and accesses keep their order and count (the code map relies on it).
+    binaryen.setPassArgument("no-inline", "*");
+    m.runPasses(["no-inline"]);
     const { i32, i64, f32, f64, none } = binaryen;
     const T = { i32, i64, f32, f64 };
     const P = (i, t = i32) => m.local.get(i, t);
@@ -108,8 +112,10 @@ const { parentPort, workerData: w } = require("node:worker_threads");
     m.removeGlobal("__stack_pointer");
     m.addGlobal("__stack_pointer", i32, true, m.i32.const(w.STACK_TOP));
     m.addGlobalExport("__stack_pointer", "__stack_pointer");
-    binaryen.setAlwaysInlineMaxSize(64);
-    m.runPasses(["inlining", "precompute-propagate", "simplify-locals-nostructure", "vacuum", "reorder-locals", "coalesce-locals"]);
+    binaryen.setAlwaysInlineMaxSize(1000);
+    binaryen.setOneCallerInlineMaxSize(0);
+    binaryen.setFlexibleInlineMaxSize(0);
+    m.runPasses(["inlining", "remove-unused-module-elements", "precompute-propagate", "simplify-locals-nostructure", "vacuum", "reorder-locals", "coalesce-locals"]);
     if (m.validate() !== 1) throw new Error("dmasim: the instrumented driver module does not validate (an instrumentation bug)");
     const out = m.emitBinary();
     parentPort.postMessage({ ok: true, wasm: out }, [out.buffer]);

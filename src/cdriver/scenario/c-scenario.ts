@@ -1,0 +1,121 @@
+/**
+ * A C driver as a scenario: `loadCDriverScenario(path)` for a folder of
+ * .c/.h files (with an optional dmasim.json) or one .c file. Compiling
+ * happens here, before anything boots, so a compile or link error (or code
+ * the instrumentation cannot see) is reported as bad input; instrumenting
+ * happens on the first run (asynchronously, cached).
+ *
+ * A run boots the machine as every scenario does (trace, verifier, uptime),
+ * loads the driver (DriverEntry), lets the PnP manager add it for its
+ * device, runs the workload (sb16-playback: the sound card's playback, the
+ * capture compared with the source; lifecycle: start, then remove), removes
+ * the device (the verifier's leak checks run there) and unloads the driver.
+ * The driver's DbgPrint / TraceEvents messages come back as a table.
+ */
+import { basename, resolve } from "node:path";
+import { statusName, STATUS } from "../../core/ntstatus.ts";
+import type { Kernel } from "../../kernel/kernel.ts";
+import { pnpAddDevice, pnpState, removeDevice, startDevice } from "../../kernel/pnp.ts";
+import { bootScenario } from "../../scenarios/boot.ts";
+import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "../../scenarios/scenario.ts";
+import type { DriverMessage } from "../host/context.ts";
+import { loadCDriver, type PreparedDriver, prepareCDriver, checkInstrumentable } from "../load.ts";
+import { type BuildOptions, buildCDriver } from "../toolchain/build.ts";
+import { type CDriverConfig, readCDriverConfig } from "./config.ts";
+import { playbackParams, runSb16Playback } from "./sb16-playback.ts";
+
+export interface CDriverScenarioOptions extends Pick<BuildOptions, "clang" | "wasmLd" | "cache"> {
+  /** Extra compiler flags after the config's. */
+  readonly cflags?: readonly string[];
+  /** Scenario name (default: the config's name, else the folder's). */
+  readonly name?: string;
+  /** Where driver messages go as they happen (besides the result's table). */
+  readonly onMessage?: (m: DriverMessage) => void;
+}
+
+const TRACE_ROWS = 500;
+
+function deviceOf(k: Kernel, config: CDriverConfig): string {
+  if (config.device !== undefined) return config.device;
+  const names = [...k.pdos.keys()];
+  if (names.length === 1) return names[0] as string;
+  throw new RangeError(`dmasim: name the device the C driver is for ("device" in dmasim.json): profile ${k.profile.name} has ${names.length === 0 ? "none" : names.join(", ")}`);
+}
+
+/**
+ * The scenario for a C driver at `path`. Builds it now (CDriverBuildError
+ * for a compile or link error, UninstrumentableError for code dmasim cannot
+ * route, ToolchainError when no clang is found).
+ */
+export function loadCDriverScenario(path: string, options: CDriverScenarioOptions = {}): Scenario {
+  const { config, sources } = readCDriverConfig(path);
+  const build: BuildOptions = { ...options, cflags: [...(config.cflags ?? []), ...(options.cflags ?? [])] };
+  const built = buildCDriver(sources, build);
+  checkInstrumentable(built.linked, built.sources);
+  const name = options.name ?? config.name ?? (basename(resolve(path)).replace(/\.c$/i, "") || "c-driver");
+  const kind = config.workload?.kind ?? "lifecycle";
+  let prepared: Promise<PreparedDriver> | null = null;
+  const params = (opts: { readonly params?: Readonly<Record<string, unknown>> }): Readonly<Record<string, unknown>> => ({ ...(config.workload?.params ?? {}), ...(opts.params ?? {}) });
+  return {
+    name,
+    description: config.description ?? `the C driver in ${built.sources.display} (${kind})`,
+    defaultProfile: config.profile ?? "x64-desktop",
+    checkParams(settings) {
+      const p = params(settings);
+      if (kind === "sb16-playback") playbackParams(p);
+      else if (Object.keys(p).length > 0) throw new RangeError(`${name}: the lifecycle workload takes no params (got ${Object.keys(p).join(", ")})`);
+    },
+    async run(opts: ScenarioOptions): Promise<ScenarioResult> {
+      prepared ??= prepareCDriver(built.sources, build);
+      const driver = await prepared;
+      const p = params(opts);
+      const playback = kind === "sb16-playback" ? playbackParams(p) : null;
+      const { k, verifier } = bootScenario(name, opts);
+      const device = deviceOf(k, config);
+      const messages: DriverMessage[] = [];
+      const d = loadCDriver(k, driver, {
+        name,
+        onMessage: (m) => {
+          if (messages.length < TRACE_ROWS) messages.push(m);
+          options.onMessage?.(m);
+        },
+      });
+      const pdo = k.pdo(device);
+      const added = pnpAddDevice(k, d.driver, pdo);
+      const summary: string[] = [`${built.sources.display}: ${built.sources.sources.length} C file${built.sources.sources.length === 1 ? "" : "s"} built for wasm32 (${built.cached ? "cached" : "compiled"}), DriverEntry ran; AddDevice(${device}): ${statusName(added)}`];
+      let workloadOk = added === STATUS.SUCCESS;
+      let stats: Record<string, number | string | boolean> = {};
+      let tables: Record<string, readonly Row[]> = {};
+      let wav: Uint8Array | undefined;
+      if (added === STATUS.SUCCESS && playback !== null) {
+        const out = runSb16Playback(k, device, playback, opts.progress);
+        summary.push(...out.summary);
+        workloadOk = out.ok;
+        stats = out.stats;
+        tables = out.tables;
+        wav = out.wav;
+      } else if (added === STATUS.SUCCESS) {
+        const st = startDevice(k, pdo).IoStatus.Status;
+        summary.push(`IRP_MN_START_DEVICE: ${statusName(st)}`);
+        workloadOk = st === STATUS.SUCCESS;
+        if (pnpState(k, pdo) !== undefined && pnpState(k, pdo) !== "removed") summary.push(`IRP_MN_REMOVE_DEVICE: ${statusName(removeDevice(k, pdo).IoStatus.Status)}`);
+      }
+      d.driver.DriverUnload?.(d.driver);
+      const findings = verifier === null ? [] : verifier.findings;
+      const expected = config.expect?.findings ?? [];
+      const shown = expected.filter((c) => findings.some((f) => f.code === c));
+      const ok = expected.length > 0 ? shown.length === expected.length : workloadOk && findings.length === 0;
+      if (expected.length > 0) summary.push(`expected finding${expected.length === 1 ? "" : "s"} ${expected.join(", ")}: ${shown.length === expected.length ? "shown" : `MISSING ${expected.filter((c) => !shown.includes(c)).join(", ")}`}`);
+      const trace: Row[] = messages.map((m) => ({ timeNs: m.time, level: m.level, flags: m.flags, function: m.function, line: m.line, message: m.text }));
+      return {
+        ok,
+        summary,
+        tables: { ...tables, driverTrace: trace },
+        stats: { ...stats, driverMessages: messages.length, pagesOfWindow: d.host.window.pagesUsed },
+        findings,
+        machine: k,
+        ...(wav === undefined ? {} : { wav }),
+      };
+    },
+  };
+}
