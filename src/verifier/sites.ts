@@ -66,7 +66,7 @@ export function parseFrame(line: string): { fn: string; file: string; line: numb
 export function siteOfStack(stack: string, root: string = ROOT): string {
   for (const line of stack.split("\n").slice(1)) {
     const f = parseFrame(line);
-    if (f === null || !/\.[cm]?[jt]sx?$/.test(f.file) || isLibraryFile(f.file, root)) continue;
+    if (f === null || !/\.(?:[cm]?[jt]sx?|c|cc|cpp|h)$/.test(f.file) || isLibraryFile(f.file, root)) continue;
     const short = `${f.file.split("/").slice(-2).join("/")}:${f.line}:${f.column}`;
     return f.fn === "" ? short : `${short} (${f.fn})`;
   }
