@@ -68,6 +68,7 @@ export function memoryHooks(k: Kernel, mem: CMemory, state: HookState): MemoryHo
   };
   return {
     load(_id, bytes, offset, ptr) {
+      if (offset > SCRATCH) throw new RangeError(`dmasim: a load with a constant offset of ${offset} bytes cannot be redirected to simulated memory (offsets up to ${SCRATCH} are); split the access`);
       const ea = (ptr + offset) >>> 0;
       const kva = kernelVaOf(ea, false);
       const dst = widths[bytes];

@@ -133,3 +133,13 @@ function probeWasm32(clang: string, resourceInclude: string): string | null {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The toolchain, or the reason there is none (for callers that can go on without one, like tests that skip). */
+export function toolchainOrReason(opts: ToolchainOptions = {}): Toolchain | ToolchainError {
+  try {
+    return findToolchain(opts);
+  } catch (e) {
+    if (e instanceof ToolchainError) return e;
+    throw e;
+  }
+}
