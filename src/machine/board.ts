@@ -27,6 +27,7 @@ import { CoherentMemorySystem, type MemorySystem } from "./memory-system.ts";
 import { PhysicalMemory } from "./physical-memory.ts";
 import { type DeviceConfig, type MachineProfile, ProfileError } from "./profile.ts";
 
+/** How {@link Board} is built; `bootMachine` fills these in from its own options. */
 export interface BoardOptions {
   /** Seed for everything random in the hardware (default 1). */
   readonly seed?: number;
@@ -56,6 +57,13 @@ const PCI_PORT_BASE = 0xc000;
 const PORT_LIMIT = 0x10000;
 const MMIO_LIMIT = 2 ** 52;
 
+/**
+ * A machine's hardware as one object (`k.board`): memory map, physical memory
+ * and the memory system, the clock, the DMA bus and IOMMU, the interrupt
+ * controller, the 8237 pair, the port and MMIO spaces, and the devices of the
+ * profile built by their models, with BARs assigned as a PC BIOS would.
+ * `bootMachine` builds it; `k.board.device("plx9656")` finds a device.
+ */
 export class Board {
   readonly profile: MachineProfile;
   readonly seed: number;
@@ -106,6 +114,7 @@ export class Board {
     this.devices = this.buildDevices(opts.models);
   }
 
+  /** The profile's architecture. */
   get arch(): "x64" | "arm64" {
     return this.profile.arch;
   }

@@ -51,7 +51,7 @@ const inputs: MachineProfileInput[] = [
   },
   {
     name: "x64-iommu",
-    description: "x64-desktop with DMA remapping (an IOMMU domain per device, Kernel DMA Protection)",
+    description: "x64-desktop (16 GiB) with DMA remapping (an IOMMU domain per PCI device, Kernel DMA Protection)",
     arch: "x64",
     cpus: 8,
     nodes: 1,
@@ -77,7 +77,7 @@ const inputs: MachineProfileInput[] = [
   },
   {
     name: "arm64-soc",
-    description: "ARM64 SoC, 8 GiB at 2 GiB, per-device ACPI _CCA (one coherent device, one not)",
+    description: "ARM64 SoC, 8 GiB of DRAM at 2 GiB, per-device ACPI _CCA: one coherent device (nic-coherent), two non-coherent (dma-noncoherent, plx9656)",
     arch: "arm64",
     cpus: 8,
     nodes: 1,
@@ -112,6 +112,10 @@ const inputs: MachineProfileInput[] = [
 /** The built-in machine profiles, validated. */
 export const BUILTIN_PROFILES: ReadonlyMap<string, MachineProfile> = new Map(inputs.map((p) => [p.name, parseProfile(p, `profile "${p.name}"`)]));
 
+/**
+ * A built-in profile by name ("x64-desktop", "x64-iommu", "x64-server",
+ * "arm64-soc", "x64-1tib"); a RangeError listing them for any other name.
+ */
 export function builtinProfile(name: string): MachineProfile {
   const p = BUILTIN_PROFILES.get(name);
   if (p === undefined) throw new RangeError(`unknown profile "${name}" (built-in: ${[...BUILTIN_PROFILES.keys()].join(", ")})`);

@@ -20,11 +20,17 @@ export interface BusMaster {
 /** Why an access did not reach memory. */
 export type BusFaultReason = "iommu-not-mapped" | "iommu-no-read" | "iommu-no-write" | "not-ram";
 
+/** A device access that did not reach memory, as the bus's observers see it. */
 export interface BusFault {
+  /** The device (profile name) that made the access. */
   readonly device: string;
+  /** The address the device used (its logical address). */
   readonly logical: number;
+  /** Bytes of the access. */
   readonly length: number;
+  /** True for a device write (memory would have changed), false for a read. */
   readonly write: boolean;
+  /** Why: the IOMMU had no mapping or permission, or no RAM is there. */
   readonly reason: BusFaultReason;
   /** Physical address, when translation got that far. */
   readonly physical: number;
@@ -36,6 +42,7 @@ export interface BusFault {
  * returns a fault reason when any byte is unmapped or the permission is missing.
  */
 export interface AddressTranslator {
+  /** Translate [la, la + len) of `domain` into physical runs in `out`; the run count, or why it cannot. */
   translate(domain: number, la: number, len: number, write: boolean, out: Float64Array): number | BusFaultReason;
 }
 
@@ -46,6 +53,7 @@ export interface AddressTranslator {
 export interface BusObserver {
   /** Called for each physically contiguous run that reached memory. */
   onDeviceAccess(device: BusMaster, logical: number, physical: number, length: number, write: boolean): void;
+  /** Called for each access that did not reach memory (an IOMMU fault, no RAM). */
   onFault(fault: BusFault): void;
 }
 
@@ -53,6 +61,13 @@ const MAX_RUNS = 4096;
 /** A translated transfer is split so that its page runs always fit the run list. */
 const SPLIT_BYTES = (MAX_RUNS / 2) * 4096;
 
+/**
+ * The path from devices to memory: a device's logical address, through the
+ * IOMMU when the machine remaps, through the coherence model to physical
+ * memory, one bulk copy per physically contiguous run. `k.bus`; a device
+ * model uses its own `ctx.dma` instead. Reads and writes return false when
+ * the access faulted (the observers are told why).
+ */
 export class DmaBus {
   readonly map: MemoryMap;
   readonly memory: MemorySystem;
@@ -85,6 +100,7 @@ export class DmaBus {
     return ((b[0] as number) | ((b[1] as number) << 8) | ((b[2] as number) << 16) | ((b[3] as number) << 24)) >>> 0;
   }
 
+  /** 32-bit little-endian device write; false when it faulted. */
   writeU32(dev: BusMaster, la: number, v: number): boolean {
     const b = this.scratch4;
     b[0] = v & 0xff;

@@ -27,6 +27,7 @@ import type { CacheAttribute, MemorySystem } from "./memory-system.ts";
 import type { PhysicalMemory } from "./physical-memory.ts";
 import type { MachineProfile } from "./profile.ts";
 
+/** Bytes per cache line (64 on both architectures), the granule of cleans, invalidates and coherence findings. */
 export const CACHE_LINE_SIZE = 64;
 const PAGE = 4096;
 const LPP = PAGE / CACHE_LINE_SIZE; // lines per page
@@ -52,8 +53,10 @@ export interface CoherenceObserver {
   onUndrainedWriteCombine(pa: number, length: number, linePa: number): void;
 }
 
+/** Speculative refills: "none" (only when asked), or "page" (touching a page refills the lines of it the CPU cached before). */
 export type RefillPolicy = "none" | "page";
 
+/** Options of {@link cacheModel} / {@link CacheMemorySystem}. */
 export interface CacheOptions {
   /** Speculative refill policy (default "none"). */
   refill?: RefillPolicy;
@@ -61,12 +64,23 @@ export interface CacheOptions {
   wcBuffers?: number;
 }
 
+/** One cache line's state, for tests and probes. */
 export interface LineState {
+  /** The CPU holds the line. */
   readonly valid: boolean;
+  /** The CPU wrote it and memory does not have those bytes yet. */
   readonly dirty: boolean;
+  /** A non-coherent device wrote memory under it after the CPU cached it: a CPU read returns old bytes. */
   readonly stale: boolean;
 }
 
+/**
+ * The ARM64 cache model: write-back lines for cached mappings, a bypass for
+ * non-cached ones, write-combining buffers drained by a fence; coherent
+ * devices snoop, non-coherent ones see memory only (see the file comment).
+ * ARM64 profiles boot with it; any machine can have it with
+ * `bootMachine(p, { memorySystem: cacheModel() })`.
+ */
 export class CacheMemorySystem implements MemorySystem {
   readonly memory: PhysicalMemory;
   readonly refill: RefillPolicy;

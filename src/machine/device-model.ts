@@ -57,7 +57,9 @@ export interface AssignedBar {
  * handler as two 4-byte accesses, low half first.
  */
 export interface RegisterHandler {
+  /** A CPU load of `size` bytes at `offset`: the value read (unsigned). */
   read(offset: number, size: AccessSize): number;
+  /** A CPU store of `value` (`size` bytes) at `offset`. */
   write(offset: number, size: AccessSize, value: number): void;
 }
 
@@ -76,7 +78,9 @@ export interface DeviceDma {
   read(la: number, dst: Uint8Array): boolean;
   /** Write src at la; false when blocked (the write is dropped). */
   write(la: number, src: Uint8Array): boolean;
+  /** 32-bit little-endian read at `la` (a descriptor field); all ones when blocked. */
   readU32(la: number): number;
+  /** 32-bit little-endian write at `la`; false when blocked. */
   writeU32(la: number, value: number): boolean;
 }
 
@@ -125,12 +129,15 @@ export interface DeviceModel<T extends DeviceInstance = DeviceInstance> {
   readonly busMaster?: boolean;
   /** The device needs ISA DMA channels (the profile's dmaChannels). */
   readonly isaDma?: boolean;
+  /** Build one instance for one profile entry: its register handlers per BAR (in BAR order) and any state it keeps. */
   create(ctx: DeviceContext): T;
 }
 
 /** Where a board finds models by name. */
 export interface DeviceModelLookup {
+  /** The model called `model`, or undefined. */
   get(model: string): DeviceModel | undefined;
+  /** Every model name, sorted. */
   names(): readonly string[];
 }
 
@@ -146,10 +153,12 @@ export class DeviceModelRegistry implements DeviceModelLookup {
     this.models.set(m.model, m);
   }
 
+  /** The model called `model`, or undefined. */
   get(model: string): DeviceModel | undefined {
     return this.models.get(model);
   }
 
+  /** Every registered name, sorted. */
   names(): readonly string[] {
     return [...this.models.keys()].sort();
   }

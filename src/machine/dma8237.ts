@@ -61,6 +61,7 @@ export function dmaAddressPort(channel: number): number {
   checkChannel(channel, "dmaAddressPort");
   return channel < 4 ? channel * 2 : 0xc0 + (channel - 4) * 4;
 }
+/** The I/O port of a channel's count register (0x01, 0x03, ... for 0-3; 0xC2, 0xC6, ... for 4-7). */
 export function dmaCountPort(channel: number): number {
   checkChannel(channel, "dmaCountPort");
   return channel < 4 ? channel * 2 + 1 : 0xc2 + (channel - 4) * 4;
@@ -101,7 +102,9 @@ export interface DmaWrapEvent {
 
 /** Observers (verifier, trace): defined here so the controller never imports them. */
 export interface Dma8237Observer {
+  /** A transfer crossed the end of its 64 KiB (8-bit) or 128 KiB (16-bit) page and wrapped inside it. */
   onWrap(e: DmaWrapEvent): void;
+  /** A channel reached terminal count (masked itself, or reloaded when auto-initializing) at `time` ns. */
   onTerminalCount?(channel: number, autoInitialize: boolean, time: number): void;
 }
 
@@ -126,6 +129,12 @@ export interface DmaChannelState {
 
 const NS = 1e9;
 
+/**
+ * The PC's two cascaded 8237A DMA controllers (`k.board.isaDma`, x64 only),
+ * register-exact at their ports: channels 0-3 move bytes, 5-7 words, 4
+ * cascades. Transfers advance lazily with simulated time and are caught up
+ * on every port access, so a count read is exact at any instant.
+ */
 export class Dma8237Pair {
   readonly clock: Clock;
   readonly bus: DmaBus;
@@ -241,6 +250,7 @@ export class Dma8237Pair {
     this.ioNs = ns;
   }
 
+  /** What each port access costs in simulated ns ({@link setIoAccessNs}; 0 by default). */
   get ioAccessNs(): number {
     return this.ioNs;
   }
@@ -373,6 +383,7 @@ export class Dma8237Pair {
     };
   }
 
+  /** Whether `channel`'s mask bit is set. */
   isMasked(channel: number): boolean {
     checkChannel(channel, "Dma8237Pair.isMasked");
     this.sync();

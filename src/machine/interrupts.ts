@@ -12,14 +12,21 @@ import { ObserverSlot } from "../core/hooks.ts";
 
 /** Observers of interrupt requests (trace, a user's probe): each low-to-high edge of a line. */
 export interface InterruptEdgeObserver {
+  /** Line `line` went from low to high (a request). */
   onInterruptEdge(line: number): void;
 }
 
 /** Where delivered interrupts go (the kernel). */
 export interface InterruptSink {
+  /** Run what is connected to `line` (its ISRs at DIRQL). */
   deliver(line: number): void;
 }
 
+/**
+ * The machine's interrupt controller (`k.board.interrupts`): level lines (a PCI
+ * line is the OR of its devices' levels), masks, and delivery to the kernel,
+ * which runs the connected ISRs at their DIRQL.
+ */
 export class InterruptController {
   /** Number of lines (ISA: 16; the profile may name higher GSIs for PCI devices). */
   readonly lines: number;
@@ -78,6 +85,7 @@ export class InterruptController {
     if (!masked) this.tryDeliver(line);
   }
 
+  /** Whether `line` is masked (its requests wait until unmasked). */
   isMasked(line: number): boolean {
     this.check(line, "InterruptController.isMasked");
     return this.masked[line] === 1;

@@ -26,6 +26,11 @@ interface Decoded {
 
 const ONES = [0, 0xff, 0xffff, 0, 0xffff_ffff] as const;
 
+/**
+ * One register space (`k.board.ports` or `k.board.mmio`): the decoded ranges
+ * of the devices' BARs, and the accesses the CPU makes to them
+ * (`READ_REGISTER_*` and `READ_PORT_*` end here), seen by its observers.
+ */
 export class RegisterSpace {
   readonly kind: "port" | "mmio";
   /** Highest address + 1 (0x10000 ports; 2^52 for MMIO). */
@@ -72,6 +77,7 @@ export class RegisterSpace {
     return r !== undefined && address + length <= r.end;
   }
 
+  /** A CPU load: the decoding device's value, or all ones when nobody decodes `address`. */
   read(address: number, size: AccessSize): number {
     const r = this.find(address);
     let v: number;
@@ -85,6 +91,7 @@ export class RegisterSpace {
     return v;
   }
 
+  /** A CPU store: to the decoding device, or dropped when nobody decodes `address`. */
   write(address: number, size: AccessSize, value: number): void {
     const r = this.find(address);
     const v = (value & ONES[size]) >>> 0;

@@ -1,11 +1,17 @@
 import { PAGE_SIZE } from "../core/address.ts";
 import type { MachineProfile, RegionType } from "./profile.ts";
 
+/** One range of the physical address map: [base, base + length) in bytes. */
 export interface MemoryRegion {
+  /** First byte. */
   readonly base: number;
+  /** Bytes in the range (the end, base + length, is exclusive). */
   readonly length: number;
+  /** RAM, reserved (firmware), ACPI tables, MMIO, or a hole nothing decodes. */
   readonly type: RegionType | "hole";
+  /** The NUMA node it belongs to. */
   readonly node: number;
+  /** What the profile calls it ("PCI hole", "DRAM"), or "". */
   readonly label: string;
 }
 
@@ -63,6 +69,7 @@ export class MemoryMap {
     return r !== undefined && pfn < r.endPfn ? r : undefined;
   }
 
+  /** Whether page frame `pfn` is RAM (not a hole, MMIO, reserved or ACPI). */
   isRam(pfn: number): boolean {
     return this.ramRangeOf(pfn) !== undefined;
   }

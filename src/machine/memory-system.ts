@@ -10,6 +10,11 @@ import type { PhysicalMemory } from "./physical-memory.ts";
 /** How the CPU maps a page: the MEMORY_CACHING_TYPE it ended up with. */
 export type CacheAttribute = "cached" | "noncached" | "writecombined";
 
+/**
+ * What sits between the CPU or a device and physical memory: the coherent
+ * pass-through of x64 ({@link CoherentMemorySystem}) or the ARM64 cache model
+ * ({@link CacheMemorySystem}). The CPU path and the bus call it; drivers never do.
+ */
 export interface MemorySystem {
   readonly memory: PhysicalMemory;
   /** CPU load of dst.length bytes at pa through a mapping with `attr`. */

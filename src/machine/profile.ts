@@ -92,6 +92,7 @@ export const profileSchema = z
 export type MachineProfileInput = z.input<typeof profileSchema>;
 /** The validated profile (sizes in bytes, defaults filled in). */
 export type MachineProfile = z.output<typeof profileSchema>;
+/** One device entry of a validated profile: `name` (what `k.pdo(name)`, the trace and the report use), bus, model, irq, DMA channels, _CCA, node, params. */
 export type DeviceConfig = MachineProfile["devices"][number];
 export type RegionConfig = MachineProfile["memory"][number];
 
@@ -103,7 +104,18 @@ export class ProfileError extends Error {
   }
 }
 
-/** Validate a profile; throws ProfileError with one line per problem, each naming its field. */
+/**
+ * Validate a profile; throws ProfileError with one line per problem, each
+ * naming its field. Sizes may be numbers or text ("16GiB", "0x1000"; see
+ * {@link parseSize}); the result has them in bytes and every default filled in.
+ *
+ * @example
+ * ```ts
+ * import { parseProfile, bootMachine } from "dmasim";
+ * const tiny = parseProfile({ name: "tiny", arch: "x64", memory: [{ base: 0, length: "64MiB", type: "ram" }], devices: [{ name: "nic", bus: "pci" }] });
+ * console.log(tiny.memory[0]?.length, bootMachine(tiny).profile.name); // 67108864 tiny
+ * ```
+ */
 export function parseProfile(input: unknown, source = "profile"): MachineProfile {
   const r = profileSchema.safeParse(input);
   if (r.success) return r.data;
