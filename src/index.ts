@@ -119,6 +119,7 @@ export { ReadDmaCounter, isaDmaOf, programChannel, maskChannel, readCountRegiste
 export { soundCardScenario, soundCardLateScenario, soundCardExhaustedScenario, runSoundCard, predictLateCapture, toneSource, soundCardParams, sameBytes, type SoundCardResult, type SoundCardParams, type SoundCardVariant } from "./scenarios/sound-card.ts";
 export { SoundAddDevice, SoundStartDevice, SoundStartPlayback, SoundStopPlayback, SoundStopDevice, soundExtension, type SoundDeviceExtension, type SoundDriverConfig, type PlaybackStream } from "./scenarios/sound-card-driver.ts";
 export { loadSoundDriver, soundPnpState, SOUND_DRIVER_NAME, type SoundPnpState } from "./scenarios/sound-card-wdm.ts";
+export { soundCardPnpScenario, runSoundCardPnp, soundPnpParams, type SoundPnpParams } from "./scenarios/sound-card-pnp.ts";
 
 // KMDF (WDF) objects, DMA enablers, common buffers, transactions; scatter/gather; the PLX 9656 model and the PLX9x5x-style driver
 export { WdfObject, WdfGeneralObject, FxValidateObjectAttributes, WDF_OBJECT_ATTRIBUTES_INIT, WDF_NO_OBJECT_ATTRIBUTES, WDF_OBJECT_ATTRIBUTES_SIZE, WdfExecutionLevelInvalid, WdfExecutionLevelInheritFromParent, WdfExecutionLevelPassive, WdfExecutionLevelDispatch, WdfSynchronizationScopeInvalid, WdfSynchronizationScopeInheritFromParent, WdfSynchronizationScopeDevice, WdfSynchronizationScopeQueue, WdfSynchronizationScopeNone, type WDF_OBJECT_ATTRIBUTES, type WDF_OBJECT_CONTEXT_TYPE_INFO, type WdfObjectState } from "./wdf/object.ts";

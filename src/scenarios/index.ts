@@ -10,6 +10,7 @@ import { plxScenario } from "./plx.ts";
 import { plxRingAbove4gScenario } from "./plx-ring-above-4g.ts";
 import type { Scenario } from "./scenario.ts";
 import { soundCardExhaustedScenario, soundCardLateScenario, soundCardScenario } from "./sound-card.ts";
+import { soundCardPnpScenario } from "./sound-card-pnp.ts";
 
 export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   commonBufferWalkthroughScenario,
@@ -19,6 +20,7 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   soundCardScenario,
   soundCardLateScenario,
   soundCardExhaustedScenario,
+  soundCardPnpScenario,
   nicScenario,
   nicPhysicalAddressScenario,
 ];

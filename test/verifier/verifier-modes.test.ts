@@ -33,6 +33,7 @@ const SMALL: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "sound-card": { seconds: 0.5 },
   "sound-card-late": { seconds: 0.5 },
   "sound-card-exhausted": { seconds: 0.5 },
+  "sound-card-pnp": { seconds: 0.5 },
 };
 
 /** Runs on the default profile, plus the ones where a scenario's bug shows differently (under the IOMMU). */
