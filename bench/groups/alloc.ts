@@ -26,6 +26,7 @@
  *   bytes_vs_copy: that bytes rate (pages/s x 4 KiB) against one bulk
  *   TypedArray.set of the same number of bytes, best of several placements,
  *   in the same run.
+ *   Measured in a child process: the states built above would share its heap.
  * - cb_4gib: a 4 GiB - 4 KiB common buffer on x64-server (AllocateCommonBuffer
  *   + FreeCommonBuffer, verifier off), in a child process: the best pair's
  *   wall time and the host memory (RSS) the allocation adds; the same with the
@@ -259,17 +260,34 @@ function bigPairs(verifier: boolean, pairs: number): { best: number; first: numb
   return { best, first, rssAdded };
 }
 
-function bigChild(): void {
+function bigChild(): BigReport {
   const off = bigPairs(false, 6);
   const on = bigPairs(true, 4);
-  const report: BigReport = { bestMs: off.best, firstMs: off.first, rssMb: off.rssAdded / MiB, verifierBestMs: on.best };
-  process.stdout.write(JSON.stringify(report));
+  return { bestMs: off.best, firstMs: off.first, rssMb: off.rssAdded / MiB, verifierBestMs: on.best };
 }
 
-function bigBuffer(): BigReport {
-  const r = spawnSync(process.execPath, childArgs(import.meta.url, "--child-4gib"), { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`alloc bench 4 GiB child failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as BigReport;
+interface CompactionReport {
+  refsRate: number;
+  bytesRate: number;
+  pages: number;
+  copyBytesPerS: number;
+}
+
+/** Compaction's rates and the bulk-copy baseline, in a process of their own (the other states' heaps slow memory-speed work). */
+function compactionChild(): CompactionReport {
+  const refs = compactionRate(compactionMemory(false));
+  const bytes = compactionRate(compactionMemory(true));
+  // The same bytes in one bulk copy, best of several placements, right after.
+  const len = bytes.pages * 4096;
+  const copyNs = bestCopyNs(placed(len, 0x33, [0, 64]), placed(len, 0, [0, 2048 + 64]), 1, ROUNDS);
+  return { refsRate: refs.rate, bytesRate: bytes.rate, pages: bytes.pages, copyBytesPerS: len / (copyNs / 1e9) };
+}
+
+/** Run this module with `flag` in a child process; its JSON report. */
+function inChild<T>(flag: string): T {
+  const r = spawnSync(process.execPath, childArgs(import.meta.url, flag), { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`alloc bench child ${flag} failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
 }
 
 const group: BenchGroup = {
@@ -282,7 +300,7 @@ const group: BenchGroup = {
     const log = (s: string): void => void process.stderr.write(`  alloc: ${s}\n`);
 
     log("4 GiB - 4 KiB common buffer on x64-server (child process)");
-    const big = bigBuffer();
+    const big = inChild<BigReport>("--child-4gib");
     add("alloc.cb_4gib_ms", big.bestMs, "ms", "<= 50", "AllocateCommonBuffer + FreeCommonBuffer of 4 GiB - 4 KiB on x64-server, verifier off, best of 6");
     add("alloc.cb_4gib_rss_mb", big.rssMb, "MiB", "<= 64", "host RSS the 4 GiB - 4 KiB allocation adds (child process)");
     add("alloc.cb_4gib_first_ms", big.firstMs, "ms", undefined, "the first such pair, JIT cold (context)");
@@ -358,22 +376,19 @@ const group: BenchGroup = {
     add("alloc.adversarial.max_us", percentile(a.lat, 100), "us", undefined, advAgainst);
     add("alloc.adversarial.failed_pct", (100 * a.failures) / advStream.length, "%", undefined, "requests with no fit (context)");
 
-    log("compaction: memory never written, then written");
-    const refs = compactionRate(compactionMemory(false));
-    add("alloc.compaction.refs_pages_per_s", refs.rate, "pages/s", ">= 20000000", `${refs.pages} pages migrated by 8 compactions, memory never written (best of ${ROUNDS})`);
-    const written = compactionMemory(true);
-    const bytes = compactionRate(written);
-    add("alloc.compaction.bytes_pages_per_s", bytes.rate, "pages/s", ">= 4000000", `the same with source and target memory written (best of ${ROUNDS})`);
-    // The same bytes in one bulk copy, best of several placements, right after.
-    const len = bytes.pages * 4096;
-    const copyNs = bestCopyNs(placed(len, 0x33, [0, 64]), placed(len, 0, [0, 2048 + 64]), 1, ROUNDS);
-    const copyBytesPerS = len / (copyNs / 1e9);
-    add("alloc.compaction.bytes_vs_copy", (bytes.rate * 4096) / copyBytesPerS, "ratio", ">= 0.5", `one TypedArray.set of the same ${Math.round(len / MiB)} MiB, best of 2x2 placements, same run`, 1.05);
-    add("alloc.compaction.copy_gbps", copyBytesPerS / 1e9, "GB/s", undefined, "that bulk copy's own speed (context)");
+    log("compaction: memory never written, then written (child process)");
+    const c = inChild<CompactionReport>("--child-compaction");
+    add("alloc.compaction.refs_pages_per_s", c.refsRate, "pages/s", ">= 20000000", `${c.pages} pages migrated by 8 compactions, memory never written (best of ${ROUNDS})`);
+    add("alloc.compaction.bytes_pages_per_s", c.bytesRate, "pages/s", ">= 4000000", `the same with source and target memory written (best of ${ROUNDS})`);
+    add("alloc.compaction.bytes_vs_copy", (c.bytesRate * 4096) / c.copyBytesPerS, "ratio", ">= 0.5", `one TypedArray.set of the same ${Math.round((c.pages * 4096) / MiB)} MiB, best of 2x2 placements, same process`, 1.05);
+    add("alloc.compaction.copy_gbps", c.copyBytesPerS / 1e9, "GB/s", undefined, "that bulk copy's own speed (context)");
     return Promise.resolve(results);
   },
 };
 
 export default group;
 
-if (process.argv[1] === self && process.argv.includes("--child-4gib")) bigChild();
+if (process.argv[1] === self) {
+  if (process.argv.includes("--child-4gib")) process.stdout.write(JSON.stringify(bigChild()));
+  if (process.argv.includes("--child-compaction")) process.stdout.write(JSON.stringify(compactionChild()));
+}

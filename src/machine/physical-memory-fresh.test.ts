@@ -162,6 +162,18 @@ describe("PhysicalMemory fresh marks (the fill pattern as a mark, not bytes)", (
     expect(firstDiff(all, oracle)).toBe(-1);
   });
 
+  it("page copies see a released and re-backed chunk's new bytes, not the old backing", () => {
+    const m = new PhysicalMemory(16 * MiB);
+    m.fill(0, CHUNK_SIZE, 0x10);
+    m.fill(4 * CHUNK_SIZE, CHUNK_SIZE, 0x20);
+    m.copy(4 * CHUNK_SIZE, 5 * PAGE, PAGE);
+    expect(m.readU8(4 * CHUNK_SIZE + 7)).toBe(0x10);
+    m.scrub(0, CHUNK_SIZE);
+    m.fill(0, CHUNK_SIZE, 0x30);
+    m.copy(4 * CHUNK_SIZE + PAGE, 5 * PAGE, PAGE);
+    expect(m.readU8(4 * CHUNK_SIZE + PAGE + 7)).toBe(0x30);
+  });
+
   it("a view of fresh pages holds the pattern, and writes through it are memory", () => {
     const m = new PhysicalMemory(8 * MiB);
     m.writeU8(0, 1);

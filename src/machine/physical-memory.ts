@@ -39,6 +39,9 @@ function pattern(): Uint8Array {
   return patternChunk;
 }
 
+/** Chunks whose page views copy() keeps (at most 512 views each). */
+const MAX_VIEW_CHUNKS = 256;
+
 /** Copies up to this many bytes (aligned to 4) go word by word instead of through a subarray. */
 const SMALL = 128;
 
@@ -354,6 +357,7 @@ export class PhysicalMemory {
     this.chunks[idx] = undefined;
     this.fresh[idx] = undefined;
     this.chunkWords[idx] = undefined;
+    this.pageViews.delete(idx);
     this.materialized--;
   }
 
@@ -397,7 +401,7 @@ export class PhysicalMemory {
       const sc = this.chunks[si];
       const dc = this.chunks[di];
       if (sc !== undefined && dc !== undefined && this.fresh[si] === undefined && this.fresh[di] === undefined) {
-        dc.set(sc.subarray(so, so + len), dOff);
+        dc.set(len === PAGE && (so & PAGE_MASK) === 0 ? this.pageView(si, sc, so >>> PAGE_SHIFT) : sc.subarray(so, so + len), dOff);
         return;
       }
     }
@@ -440,6 +444,26 @@ export class PhysicalMemory {
       a = b;
       p = q;
     }
+  }
+
+  // Cached 4 KiB views of source pages for page copies: making a subarray
+  // costs about what copying its 4 KiB does. Bounded: past MAX_VIEW_CHUNKS
+  // chunks with views, the cache starts over.
+  private readonly pageViews = new Map<number, (Uint8Array | undefined)[]>();
+
+  private pageView(idx: number, c: Uint8Array, page: number): Uint8Array {
+    let pv = this.pageViews.get(idx);
+    if (pv === undefined) {
+      if (this.pageViews.size >= MAX_VIEW_CHUNKS) this.pageViews.clear();
+      pv = new Array<Uint8Array | undefined>(PAGES_PER_CHUNK);
+      this.pageViews.set(idx, pv);
+    }
+    let v = pv[page];
+    if (v === undefined) {
+      v = c.subarray(page * PAGE, (page + 1) * PAGE);
+      pv[page] = v;
+    }
+    return v;
   }
 
   /** The destination gets the pattern as it reads at the source: a mark when the phases agree. */
