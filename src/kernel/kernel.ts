@@ -29,11 +29,14 @@ import { createPdo, type DEVICE_OBJECT } from "./device-object.ts";
 import { PageFrameManager } from "./page-frames.ts";
 import { VaSpace } from "./va-space.ts";
 
+/** Options of {@link bootMachine}. */
 export interface BootOptions {
   /** Seed for everything random in this machine (default 1). */
   seed?: number;
   /** Contiguous placement: "lowest" first (ReactOS) or "highest" first. Default "lowest". */
   placement?: Placement;
+  /** The contiguous allocator: the fast one (default) or the linear-scan oracle the fast one is checked against. */
+  allocator?: "fast" | "linear-scan";
   /** Build a memory system other than the coherent default (a cache model). */
   memorySystem?: (memory: PhysicalMemory, profile: MachineProfile) => MemorySystem;
   /** Device models for this machine only, beside the registered ones (registerDeviceModel); they win on a name clash. */
@@ -42,7 +45,9 @@ export interface BootOptions {
 
 /** A routine's IRQL rule: `max` (<= max) or `exact` (== exact). */
 export interface IrqlRule {
+  /** The highest IRQL the routine may be called at. */
   readonly max?: KIRQL;
+  /** The one IRQL the routine must be called at. */
   readonly exact?: KIRQL;
 }
 
@@ -52,7 +57,9 @@ export interface IrqlRule {
  * by `init`, kept on the machine (`kernel.slot(SLOT)`), gone with it.
  */
 export interface MachineSlot<T> {
+  /** For messages and debugging. */
   readonly name: string;
+  /** Creates the state the first time a machine asks for it. */
   readonly init: (k: Kernel) => T;
 }
 
@@ -61,20 +68,43 @@ export function machineSlot<T>(name: string, init: (k: Kernel) => T): MachineSlo
   return { name, init };
 }
 
+/**
+ * One simulated machine's OS, over its board: what {@link bootMachine}
+ * returns and the first argument of every simulated routine
+ * (`IoGetDmaAdapter(k, ...)`, `MmMapIoSpace(k, ...)`).
+ *
+ * The parts a driver author reaches for: `k.pdo(name)` (a device's PDO),
+ * `k.cpu` (loads and stores at kernel VAs), `k.bus` with `k.busMasterOf(pdo)`
+ * (what a device does at a logical address), `k.clock` (simulated time),
+ * `k.pfm` (page frames: `k.pfm.stats.freePages`), `k.va` (the system VA space:
+ * `k.va.find(va)`), `k.KeRaiseIrql` / `k.KeLowerIrql` and `k.atIrql(level, fn)`.
+ */
 export class Kernel {
   /** The hardware. */
   readonly board: Board;
+  /** The validated profile the machine was built from. */
   readonly profile: MachineProfile;
+  /** The physical address map and NUMA nodes. */
   readonly map: MemoryMap;
+  /** Physical memory (sparse; never-written bytes read as the fill pattern). */
   readonly memory: PhysicalMemory;
+  /** Coherent memory (x64) or the cache model (ARM64) between the CPU, devices and memory. */
   readonly memorySystem: MemorySystem;
+  /** Simulated time (ns) and the event queue devices schedule on. */
   readonly clock: Clock;
+  /** The device side of memory: `k.bus.write(k.busMasterOf(pdo), logical, bytes)`. */
   readonly bus: DmaBus;
+  /** The interrupt controller (the board's). */
   readonly interrupts: InterruptController;
+  /** The page-frame database and contiguous allocator: `k.pfm.stats`, `k.pfm.allocateContiguous(...)`. */
   readonly pfm: PageFrameManager;
+  /** The system VA space: mappings of common buffers, contiguous memory and registers (`k.va.find(va)`). */
   readonly va: VaSpace;
+  /** The CPU path: loads and stores at kernel VAs through the mappings (`k.cpu.readU32(va)`). */
   readonly cpu: Cpu;
+  /** This machine's seeded random numbers (the OS's; devices have their own). */
   readonly prng: Prng;
+  /** The seed it was booted with. */
   readonly seed: number;
   /** PDOs of the profile's devices, by device name. */
   readonly pdos: ReadonlyMap<string, DEVICE_OBJECT>;
@@ -87,7 +117,7 @@ export class Kernel {
   private irql: KIRQL = PASSIVE_LEVEL;
   private readonly slots = new Map<object, unknown>();
 
-  constructor(board: Board, opts: Pick<BootOptions, "placement"> = {}) {
+  constructor(board: Board, opts: Pick<BootOptions, "placement" | "allocator"> = {}) {
     this.board = board;
     this.profile = board.profile;
     this.seed = board.seed;
@@ -99,7 +129,7 @@ export class Kernel {
     this.bus = board.bus;
     this.interrupts = board.interrupts;
     this.iommu = board.iommu;
-    this.pfm = new PageFrameManager(this.map, { placement: opts.placement ?? "lowest", clock: this.clock, memory: this.memory });
+    this.pfm = new PageFrameManager(this.map, { placement: opts.placement ?? "lowest", clock: this.clock, memory: this.memory, ...(opts.allocator === undefined ? {} : { allocator: opts.allocator }) });
     this.va = new VaSpace(this.memorySystem, board.mmio);
     this.cpu = new Cpu(this.va);
     // Lazily advancing devices (the 8237) catch up before every CPU access, so a store never overtakes a transfer due earlier.
@@ -116,6 +146,7 @@ export class Kernel {
     return v;
   }
 
+  /** The profile's architecture. */
   get arch(): "x64" | "arm64" {
     return this.profile.arch;
   }
@@ -140,6 +171,7 @@ export class Kernel {
     this.findings.report(f);
   }
 
+  /** KeGetCurrentIrql: the IRQL the simulated processor runs at (PASSIVE_LEVEL after boot). */
   KeGetCurrentIrql(): KIRQL {
     return this.irql;
   }
@@ -160,7 +192,18 @@ export class Kernel {
     this.irql = newIrql;
   }
 
-  /** Run `fn` at `irql` (raising, then lowering back): the shape of a DPC or ISR call. */
+  /**
+   * Run `fn` at `irql` (raising, then lowering back, also when it throws):
+   * the shape of a DPC or ISR call, or of code under a spin lock.
+   *
+   * @example
+   * ```ts
+   * import { bootMachine, DISPATCH_LEVEL, irqlName } from "dmasim";
+   * const k = bootMachine("x64-desktop");
+   * k.atIrql(DISPATCH_LEVEL, () => console.log(irqlName(k.KeGetCurrentIrql()))); // DISPATCH_LEVEL
+   * console.log(irqlName(k.KeGetCurrentIrql()));                                 // PASSIVE_LEVEL
+   * ```
+   */
   atIrql<T>(irql: KIRQL, fn: () => T): T {
     const old = this.KeRaiseIrql(irql);
     try {
@@ -170,7 +213,7 @@ export class Kernel {
     }
   }
 
-  /** Run `fn` at DISPATCH_LEVEL. */
+  /** Run `fn` at DISPATCH_LEVEL: `k.atIrql(DISPATCH_LEVEL, fn)`. */
   atDispatch<T>(fn: () => T): T {
     return this.atIrql(DISPATCH_LEVEL, fn);
   }
@@ -198,7 +241,16 @@ export class Kernel {
 /**
  * Boot a machine from a built-in profile name or a validated profile: build
  * its board (every device by its registered model, or one in
- * `opts.deviceModels`), then the kernel over it.
+ * `opts.deviceModels`), then the kernel over it. The same profile and seed
+ * give the same machine, addresses and all.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, formatSize } from "dmasim";
+ * const k = bootMachine("x64-iommu", { seed: 3 });
+ * console.log(k.profile.name, k.arch, formatSize(k.map.totalRamBytes)); // x64-iommu x64 16 GiB
+ * console.log(k.pdo("plx9656").name, k.iommu !== null);                 // \Device\plx9656-PDO true
+ * ```
  */
 export function bootMachine(profile: string | MachineProfile, opts: BootOptions = {}): Kernel {
   const p = typeof profile === "string" ? builtinProfile(profile) : profile;
@@ -207,5 +259,5 @@ export function bootMachine(profile: string | MachineProfile, opts: BootOptions 
     models: deviceModels.with(opts.deviceModels ?? []),
     ...(opts.memorySystem === undefined ? {} : { memorySystem: opts.memorySystem }),
   });
-  return new Kernel(board, opts.placement === undefined ? {} : { placement: opts.placement });
+  return new Kernel(board, { ...(opts.placement === undefined ? {} : { placement: opts.placement }), ...(opts.allocator === undefined ? {} : { allocator: opts.allocator }) });
 }

@@ -1,0 +1,349 @@
+/**
+ * A seeded fuzzer of the public API: random sequences of HAL, KMDF, MDL,
+ * IRQL and uptime calls on a profile and verifier mode, with invariants
+ * checked after every step:
+ *
+ * - no two live common buffers share a page frame;
+ * - every live buffer's frames are allocated (not free) in the page-frame database;
+ * - only documented exceptions: a bug check (ends the sequence: the machine
+ *   stopped), or the emulator's own TypeError/RangeError naming a routine;
+ *   an engine error ("Cannot read properties", "Invalid array length", ...)
+ *   is a violation;
+ * - at the end, freeing everything (buffers, MDLs, adapters, devices)
+ *   restores the free-page count and VA mappings of the start;
+ * - on small boards, the same sequence on a second machine with the
+ *   linear-scan allocator (the oracle) gives the same addresses and NULLs.
+ *
+ * Same seed, same sequence, same result.
+ */
+import { BugCheckError } from "../../src/core/bugcheck.ts";
+import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../../src/core/irql.ts";
+import { Prng } from "../../src/core/prng.ts";
+import { liveCommonBuffers } from "../../src/hal/hal-state.ts";
+import { IoGetDmaAdapter } from "../../src/hal/io-get-dma-adapter.ts";
+import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../../src/hal/types.ts";
+import { bootMachine, type Kernel } from "../../src/kernel/kernel.ts";
+import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, type MDL } from "../../src/kernel/mdl.ts";
+import { Workload } from "../../src/kernel/workload.ts";
+import { parseProfile, type MachineProfile } from "../../src/machine/profile.ts";
+import { builtinProfile } from "../../src/machine/builtin-profiles.ts";
+import { installVerifier } from "../../src/verifier/verifier.ts";
+import { WdfCommonBufferCreate, type WdfCommonBuffer } from "../../src/wdf/common-buffer.ts";
+import { wdfAddDevice, type WdfDevice, WdfDeviceCreate, wdfRemoveDevice } from "../../src/wdf/device.ts";
+import { WDF_DMA_ENABLER_CONFIG_INIT, WdfDmaEnablerCreate, WdfDmaProfileScatterGather64, type WdfDmaEnabler } from "../../src/wdf/dma-enabler.ts";
+import { WDF_DRIVER_CONFIG_INIT, WdfDriverCreate, WdfObjectDelete, type WdfDriver, type HandleOut } from "../../src/wdf/driver.ts";
+
+export type Mode = "off" | "collect" | "bugcheck";
+
+/** A small board the oracle can keep up with. */
+const SMALL_BOARD: MachineProfile = parseProfile({
+  name: "fuzz-small",
+  arch: "x64",
+  memory: [
+    { base: 0, length: "4KiB", type: "reserved" },
+    { base: "4KiB", length: "60MiB", type: "ram" },
+    { base: "3GiB", length: "1GiB", type: "mmio" },
+    { base: "4GiB", length: "64MiB", type: "ram" },
+  ],
+  devices: [
+    { name: "pci0", bus: "pci", model: "generic", irq: 16 },
+    { name: "isa0", bus: "isa", model: "generic", dmaChannels: [5], irq: 5 },
+  ],
+});
+
+const SMALL_IOMMU: MachineProfile = { ...SMALL_BOARD, name: "fuzz-small-iommu", iommu: { enabled: true, addressWidth: 48 }, devices: SMALL_BOARD.devices.map((d) => ({ ...d, remapping: d.bus === "pci" })) };
+
+export const FUZZ_PROFILES: readonly MachineProfile[] = [SMALL_BOARD, SMALL_IOMMU, builtinProfile("x64-desktop"), builtinProfile("x64-iommu"), builtinProfile("arm64-soc"), builtinProfile("x64-server")];
+
+/** How a sequence ended. */
+export interface SequenceResult {
+  readonly seed: string;
+  readonly profile: string;
+  readonly mode: Mode;
+  readonly steps: number;
+  readonly stoppedBy: string | null;
+  readonly violation: { readonly step: number; readonly op: string; readonly message: string } | null;
+  /** The ops run, for a failing sequence's report. */
+  readonly ops: readonly string[];
+}
+
+interface Live {
+  readonly adapter: DMA_ADAPTER;
+  readonly va: number;
+  readonly length: number;
+  readonly la: { QuadPart: bigint };
+  readonly cache: boolean;
+  readonly hal: boolean;
+}
+
+interface Machine {
+  readonly k: Kernel;
+  readonly adapters: DMA_ADAPTER[];
+  readonly buffers: Live[];
+  readonly mdls: MDL[];
+  wdf: { driver: WdfDriver; device: WdfDevice; enabler: WdfDmaEnabler | null; buffers: WdfCommonBuffer[] } | null;
+  /** Results of allocations, compared between the fast machine and the oracle. */
+  readonly results: string[];
+}
+
+const ENGINE_ERROR = /Cannot read propert|is not a function|Invalid array length|Maximum call stack|is not iterable|undefined is not|null is not|Cannot convert|out of memory/i;
+
+function boot(profile: MachineProfile, seed: string, mode: Mode, allocator: "fast" | "linear-scan"): Machine {
+  const k = bootMachine(profile, { seed: new Prng(`boot:${seed}`).int(2 ** 31) + 1, allocator });
+  if (mode !== "off") installVerifier(k, { mode });
+  return { k, adapters: [], buffers: [], mdls: [], wdf: null, results: [] };
+}
+
+type Op = (m: Machine, r: Prng) => string;
+
+function lengthOf(r: Prng): number {
+  const pick = r.int(40);
+  if (pick === 0) return 0;
+  if (pick < 24) return 1 + r.int(8192);
+  if (pick < 38) return 4096 * (1 + r.int(64));
+  // Now and then a large one (up to 64 MiB): bigger than the small boards' free memory.
+  return 1 + r.int(0x400_0000);
+}
+
+function deviceOf(m: Machine, r: Prng, bus: "pci" | "isa" | null = null): string | null {
+  const ds = m.k.profile.devices.filter((d) => bus === null || d.bus === bus);
+  return ds.length === 0 ? null : (ds[r.int(ds.length)]?.name ?? null);
+}
+
+const OPS: readonly (readonly [string, number, Op])[] = [
+  [
+    "adapter",
+    3,
+    (m, r) => {
+      const dev = deviceOf(m, r, r.int(4) === 0 ? "isa" : "pci") ?? deviceOf(m, r);
+      if (dev === null) return "adapter: no device";
+      const isa = m.k.profile.devices.find((d) => d.name === dev)?.bus === "isa";
+      const width = [24, 32, 36, 64][r.int(4)] ?? 32;
+      const desc = isa
+        ? deviceDescription({ Version: 2, Master: false, DmaChannel: 5, AutoInitialize: true, InterfaceType: InterfaceType.Isa, MaximumLength: 4096 * (1 + r.int(32)) })
+        : deviceDescription({ Version: 3, Master: true, ScatterGather: r.int(2) === 0, Dma64BitAddresses: width === 64, DmaAddressWidth: width, InterfaceType: InterfaceType.PCIBus, MaximumLength: 4096 * (1 + r.int(256)) });
+      const a = IoGetDmaAdapter(m.k, m.k.pdo(dev), desc, { value: 0 });
+      m.results.push(a === null ? "adapter null" : "adapter");
+      if (a !== null) m.adapters.push(a);
+      return `adapter ${dev} width ${isa ? 24 : width}`;
+    },
+  ],
+  [
+    "allocate",
+    8,
+    (m, r) => {
+      const a = m.adapters[r.int(Math.max(1, m.adapters.length))];
+      if (a === undefined) return "allocate: no adapter";
+      const length = lengthOf(r);
+      const cache = r.int(2) === 0;
+      const la = { QuadPart: 0n };
+      const which = r.int(3);
+      const ops = a.DmaOperations;
+      let va: number | null;
+      if (which === 0) va = ops.AllocateCommonBuffer?.(a, length, la, cache) ?? null;
+      else if (which === 1 && ops.AllocateCommonBufferEx !== null) va = ops.AllocateCommonBufferEx(a, r.int(2) === 0 ? null : { QuadPart: BigInt(0xffff_ffff + r.int(2) * 0xf_0000_0000) }, length, la, cache, r.int(2) === 0 ? 0x80000000 : r.int(2));
+      else va = ops.AllocateCommonBuffer?.(a, length, la, cache) ?? null;
+      m.results.push(va === null ? `alloc ${length} null` : `alloc ${length} va ${va} la ${la.QuadPart}`);
+      if (va !== null) m.buffers.push({ adapter: a, va, length, la, cache, hal: false });
+      return `allocate ${length} (routine ${which}, cache ${cache})`;
+    },
+  ],
+  [
+    "free",
+    6,
+    (m, r) => {
+      const i = r.int(Math.max(1, m.buffers.length));
+      const b = m.buffers[i];
+      if (b === undefined) return "free: none";
+      m.buffers.splice(i, 1);
+      b.adapter.DmaOperations.FreeCommonBuffer?.(b.adapter, b.length, b.la, b.va, b.cache);
+      return `free ${b.length}`;
+    },
+  ],
+  [
+    "mdl",
+    2,
+    (m, r) => {
+      const b = m.buffers[r.int(Math.max(1, m.buffers.length))];
+      if (b === undefined || b.length === 0) return "mdl: none";
+      const mdl = IoAllocateMdl(m.k, b.va, Math.min(b.length, 1 + r.int(b.length)));
+      if (mdl !== null) {
+        MmBuildMdlForNonPagedPool(m.k, mdl);
+        m.mdls.push(mdl);
+      }
+      return "mdl";
+    },
+  ],
+  [
+    "freeMdl",
+    1,
+    (m, r) => {
+      const i = r.int(Math.max(1, m.mdls.length));
+      const mdl = m.mdls[i];
+      if (mdl === undefined) return "freeMdl: none";
+      m.mdls.splice(i, 1);
+      IoFreeMdl(m.k, mdl);
+      return "freeMdl";
+    },
+  ],
+  [
+    "put",
+    1,
+    (m, r) => {
+      const i = r.int(Math.max(1, m.adapters.length));
+      const a = m.adapters[i];
+      if (a === undefined || m.buffers.some((b) => b.adapter === a)) return "put: none idle";
+      m.adapters.splice(i, 1);
+      a.DmaOperations.PutDmaAdapter?.(a);
+      return "put";
+    },
+  ],
+  [
+    "kmdf",
+    2,
+    (m, r) => {
+      const k = m.k;
+      if (m.wdf === null) {
+        const dev = deviceOf(m, r, "pci");
+        if (dev === null || k.pdo(dev).AttachedDevice !== null) return "kmdf: no free device";
+        const out: HandleOut<WdfDriver> = { value: null };
+        WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_d, init) => WdfDeviceCreate(init, null, { value: null })), out, { name: "fuzz" });
+        if (out.value === null) return "kmdf: no driver";
+        const added = wdfAddDevice(out.value, dev);
+        if (added.device === null) return "kmdf: add failed";
+        m.wdf = { driver: out.value, device: added.device, enabler: null, buffers: [] };
+        return `kmdf add ${dev}`;
+      }
+      const w = m.wdf;
+      if (w.enabler === null) {
+        const en: HandleOut<WdfDmaEnabler> = { value: null };
+        WdfDmaEnablerCreate(w.device, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64, 4096 * (1 + r.int(64))), null, en);
+        w.enabler = en.value;
+        return "kmdf enabler";
+      }
+      if (r.int(4) !== 0) {
+        const cb: HandleOut<WdfCommonBuffer> = { value: null };
+        const length = lengthOf(r);
+        WdfCommonBufferCreate(w.enabler, length, null, cb);
+        m.results.push(cb.value === null ? `wdf ${length} null` : `wdf ${length}`);
+        if (cb.value !== null) w.buffers.push(cb.value);
+        return `kmdf buffer ${length}`;
+      }
+      const b = w.buffers.pop();
+      if (b !== undefined) WdfObjectDelete(b);
+      return "kmdf delete buffer";
+    },
+  ],
+  [
+    "irql",
+    1,
+    (m, r) => {
+      // Misuse: AllocateCommonBuffer is PASSIVE_LEVEL only (a DMA_WRONG_IRQL finding; a stop in bugcheck mode); the search then takes only runs already free.
+      const a = m.adapters[r.int(Math.max(1, m.adapters.length))];
+      if (a === undefined) return "irql: no adapter";
+      const la = { QuadPart: 0n };
+      const length = 1 + r.int(16384);
+      const va = m.k.atIrql(DISPATCH_LEVEL, () => a.DmaOperations.AllocateCommonBuffer?.(a, length, la, true) ?? null);
+      m.results.push(va === null ? `dispatch ${length} null` : `dispatch ${length} va ${va}`);
+      if (va !== null) m.buffers.push({ adapter: a, va, length, la, cache: true, hal: false });
+      return `dispatch allocate ${length}`;
+    },
+  ],
+];
+const TOTAL_WEIGHT = OPS.reduce((s, o) => s + o[1], 0);
+
+function pickOp(r: Prng): readonly [string, number, Op] {
+  let x = r.int(TOTAL_WEIGHT);
+  for (const o of OPS) {
+    if (x < o[1]) return o;
+    x -= o[1];
+  }
+  return OPS[0] as readonly [string, number, Op];
+}
+
+/** The invariants after a step; a message when one is broken. */
+export function checkInvariants(m: Machine): string | null {
+  const seen = new Map<number, number>();
+  for (const cb of liveCommonBuffers(m.k)) {
+    for (const p of cb.pfns) {
+      const other = seen.get(p);
+      if (other !== undefined) return `page frame ${p} belongs to two live buffers (VA ${other.toString(16)} and ${cb.va.toString(16)})`;
+      seen.set(p, cb.va);
+      if (m.k.pfm.kindOf(p) === "free") return `page frame ${p} of the live buffer at VA ${cb.va.toString(16)} is free in the page-frame database`;
+    }
+  }
+  const s = m.k.pfm.stats;
+  if (s.freePages < 0 || s.freePages > s.ramPages) return `free pages ${s.freePages} outside [0, ${s.ramPages}]`;
+  return null;
+}
+
+function teardown(m: Machine): void {
+  for (const mdl of m.mdls.splice(0)) IoFreeMdl(m.k, mdl);
+  for (const b of m.buffers.splice(0)) b.adapter.DmaOperations.FreeCommonBuffer?.(b.adapter, b.length, b.la, b.va, b.cache);
+  for (const a of m.adapters.splice(0)) a.DmaOperations.PutDmaAdapter?.(a);
+  if (m.wdf !== null) {
+    for (const b of m.wdf.buffers.splice(0)) WdfObjectDelete(b);
+    wdfRemoveDevice(m.wdf.device);
+    m.wdf = null;
+  }
+}
+
+/** One sequence of `steps` random steps; deterministic per seed. */
+export function runSequence(seed: string, steps: number, opts: { readonly profile?: MachineProfile; readonly mode?: Mode; readonly oracle?: boolean; readonly uptimeSeconds?: number } = {}): SequenceResult {
+  const r = new Prng(`fuzz:${seed}`);
+  const profile = opts.profile ?? (FUZZ_PROFILES[r.int(FUZZ_PROFILES.length)]);
+  const mode: Mode = opts.mode ?? (["off", "collect", "bugcheck"] as const)[r.int(3)] ?? "collect";
+  const small = profile.name.startsWith("fuzz-small");
+  // The linear-scan oracle takes scattered pages one scan at a time: keep it to the small board without an IOMMU.
+  const oracle = opts.oracle ?? profile === SMALL_BOARD;
+  const m = boot(profile, seed, mode, "fast");
+  const o = oracle ? boot(profile, seed, mode, "linear-scan") : null;
+  const uptime = opts.uptimeSeconds ?? (small && r.int(4) === 0 ? 1 + r.int(20) : 0);
+  for (const x of o === null ? [m] : [m, o]) if (uptime > 0) new Workload(x.k.pfm, { seed: `fuzz-uptime:${seed}`, clock: x.k.clock }).run(uptime);
+  const start = { free: m.k.pfm.stats.freePages, mappings: m.k.va.mappingCount };
+  const ops: string[] = [];
+  const result = (step: number, stoppedBy: string | null, violation: SequenceResult["violation"]): SequenceResult => ({ seed, profile: profile.name, mode, steps: step, stoppedBy, violation, ops });
+  for (let i = 0; i < steps; i++) {
+    const op = pickOp(r);
+    const stepSeed = `${seed}:${i}`;
+    let label = op[0];
+    try {
+      label = op[2](m, new Prng(stepSeed));
+      if (o !== null) op[2](o, new Prng(stepSeed));
+    } catch (e) {
+      ops.push(label);
+      if (e instanceof BugCheckError) return result(i + 1, `0x${e.code.toString(16).toUpperCase()}`, null);
+      const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      if ((e instanceof TypeError || e instanceof RangeError) && !ENGINE_ERROR.test(msg)) continue;
+      return result(i + 1, null, { step: i + 1, op: label, message: `undocumented exception: ${msg}` });
+    }
+    ops.push(label);
+    if (m.k.KeGetCurrentIrql() !== PASSIVE_LEVEL) return result(i + 1, null, { step: i + 1, op: label, message: `IRQL left at ${m.k.KeGetCurrentIrql()}` });
+    const broken = checkInvariants(m);
+    if (broken !== null) return result(i + 1, null, { step: i + 1, op: label, message: broken });
+    if (o !== null && m.results.join("|") !== o.results.join("|")) {
+      return result(i + 1, null, { step: i + 1, op: label, message: `the fast allocator and the linear-scan oracle differ: ${m.results.at(-1) ?? ""} vs ${o.results.at(-1) ?? ""}` });
+    }
+  }
+  try {
+    teardown(m);
+  } catch (e) {
+    if (e instanceof BugCheckError) return result(steps, `0x${e.code.toString(16).toUpperCase()} at teardown`, null);
+    return result(steps, null, { step: steps, op: "teardown", message: `teardown threw: ${e instanceof Error ? e.message : String(e)}` });
+  }
+  const end = { free: m.k.pfm.stats.freePages, mappings: m.k.va.mappingCount };
+  if (end.free !== start.free || end.mappings !== start.mappings) return result(steps, null, { step: steps, op: "teardown", message: `freeing everything left ${start.free - end.free} pages and ${end.mappings - start.mappings} mappings behind` });
+  return result(steps, null, null);
+}
+
+/** Shrink a failing sequence: the fewest steps (same seed) that still fail. */
+export function minimalSteps(seed: string, steps: number, opts: Parameters<typeof runSequence>[2] = {}): number {
+  let lo = 1;
+  let hi = steps;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (runSequence(seed, mid, opts).violation !== null) hi = mid;
+    else lo = mid + 1;
+  }
+  return hi;
+}
