@@ -52,6 +52,10 @@ export const FINDING_CODES = [
   "DMA_SCATTER_GATHER_DIRECTION_MISMATCH",
   "WDF_WRONG_IRQL",
   "WDF_CANNOT_DELETE",
+  "WDF_REQUEST_NOT_COMPLETED",
+  "WDF_DMA_AFTER_D0_EXIT",
+  "WDF_TRANSACTION_ACTIVE_AT_D0_EXIT",
+  "WDF_INTERRUPT_AFTER_DISCONNECT",
   "DMA_WRONG_IRQL",
   "DMA_UNKNOWN_DEVICE_DESCRIPTION_VERSION",
   "DMA_IOMMU_FAULT",
@@ -159,6 +163,11 @@ export type FindingParams = Exact<{
   DMA_SCATTER_GATHER_DIRECTION_MISMATCH: { readonly adapter: bigint };
   WDF_WRONG_IRQL: { readonly maximum: number; readonly current: number };
   WDF_CANNOT_DELETE: { readonly handle: number; readonly status: number };
+  WDF_REQUEST_NOT_COMPLETED: { readonly request: number; readonly major: number; readonly queue: number };
+  /** object: the WDFCOMMONBUFFER or WDFDMATRANSACTION handle the access hit (0 when it hit neither); state: "after EvtDeviceD0Exit" or "after EvtDeviceReleaseHardware". */
+  WDF_DMA_AFTER_D0_EXIT: Access & { readonly object: number; readonly state: string };
+  WDF_TRANSACTION_ACTIVE_AT_D0_EXIT: { readonly transaction: number; readonly bytesLeft: number };
+  WDF_INTERRUPT_AFTER_DISCONNECT: { readonly line: number; readonly interrupt: number };
   DMA_WRONG_IRQL: { readonly expected: number; readonly current: number } | { readonly maximum: number; readonly current: number };
   DMA_UNKNOWN_DEVICE_DESCRIPTION_VERSION: { readonly version: number };
   DMA_IOMMU_FAULT: Access & { readonly reason: string } & TruncationHint & FillPatternHint;

@@ -1,16 +1,23 @@
 /**
  * WDFDEVICE: WdfDeviceCreate over the PDO the PnP manager hands to
- * EvtDriverDeviceAdd, the device's alignment requirement (a mask kept in the
- * WDM DEVICE_OBJECT, as KMDF does), and the two PnP events dmasim simulates:
- * add (the PnP manager calls EvtDriverDeviceAdd) and remove (the framework
- * deletes the device and everything under it).
+ * EvtDriverDeviceAdd (IoCreateDevice + IoAttachDeviceToDeviceStack: the FDO's
+ * IRPs go to the framework's dispatch table), the device's I/O type
+ * (WdfDeviceInitSetIoType: DO_BUFFERED_IO / DO_DIRECT_IO in the FDO's
+ * Flags), its alignment requirement (a mask kept in the WDM DEVICE_OBJECT,
+ * as KMDF does), and shortcuts for the PnP manager's add and remove
+ * (`wdfAddDevice`, `wdfRemoveDevice`), which go through kernel/pnp.ts as
+ * `pnpAddDevice` and `removeDevice` do.
  */
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
-import { createFdo, type DEVICE_OBJECT } from "../kernel/device-object.ts";
+import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
+import { DO_BUFFERED_IO, DO_DIRECT_IO } from "../kernel/io-manager.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { type HandleOut, type WDFDEVICE_INIT, WdfDriver } from "./driver.ts";
-import { pnpPowerDeviceAdded, pnpPowerDuringAdd, pnpPowerRemoveDevice } from "./pnp-power.ts";
+import { IoCreateFdo, pnpAddDevice, removeDevice } from "../kernel/pnp.ts";
+import { type HandleOut, type WDF_DEVICE_IO_TYPE, type WDFDEVICE_INIT, WdfDeviceIoBuffered, WdfDeviceIoDirect, WdfDeviceIoNeither, WdfDriver } from "./driver.ts";
+import { fxIrpPackages } from "./fx-irp-dispatch.ts";
+import { fxPnpDispatch } from "./pnp-machine.ts";
+import { checkDevice, pnpPowerDeviceAdded } from "./pnp-power.ts";
 import { FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED, FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED, FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
 
 export type { WDFDEVICE_INIT };
@@ -24,12 +31,21 @@ export class WdfDevice extends WdfObject {
   readonly pdo: DEVICE_OBJECT;
   /** The device's DMA enablers (FxDeviceBase's enabler list). */
   readonly dmaEnablers = new Set<WdfObject>();
+  /** WdfDeviceInitSetIoType's choice (how read and write buffers reach the driver). */
+  readonly ioType: WDF_DEVICE_IO_TYPE;
+  /** WdfDeviceInitSetRequestAttributes: what every request of the device is created with. */
+  readonly requestAttributes: WDF_OBJECT_ATTRIBUTES | null;
 
   constructor(driver: WdfDriver, init: WDFDEVICE_INIT, attributes: WDF_OBJECT_ATTRIBUTES | null) {
     super(driver.globals, attributes);
     this.driver = driver;
     this.pdo = init.pdo;
-    this.fdo = createFdo(init.pdo, `${init.pdo.config.name}-FDO`, driver.kernel.profile.cacheLineSize);
+    this.ioType = init.ioType;
+    this.requestAttributes = init.requestAttributes;
+    this.fdo = IoCreateFdo(driver.kernel, driver.driverObject, init.pdo, `${init.pdo.config.name}-FDO`);
+    if (init.ioType === WdfDeviceIoBuffered) this.fdo.Flags |= DO_BUFFERED_IO;
+    else if (init.ioType === WdfDeviceIoDirect) this.fdo.Flags |= DO_DIRECT_IO;
+    fxIrpPackages(this.fdo).pnp = (irp) => fxPnpDispatch(this, irp);
   }
 
   get kernel(): Kernel {
@@ -60,9 +76,32 @@ export function WdfDeviceCreate(DeviceInit: WDFDEVICE_INIT, DeviceAttributes: WD
   if (DeviceInit.consumed) return STATUS.INVALID_DEVICE_STATE;
   const dev = new WdfDevice(drv, DeviceInit, DeviceAttributes);
   dev.commit(drv);
+  pnpPowerDeviceAdded(dev, DeviceInit);
   DeviceInit.consumed = true;
+  DeviceInit.created = dev;
   Device.value = dev;
   return STATUS.SUCCESS;
+}
+
+/**
+ * WdfDeviceInitSetIoType(DeviceInit, IoType): WdfDeviceIoBuffered (the
+ * default), WdfDeviceIoDirect or WdfDeviceIoNeither, before WdfDeviceCreate;
+ * the FDO gets DO_BUFFERED_IO or DO_DIRECT_IO. Another value is a RangeError.
+ */
+export function WdfDeviceInitSetIoType(DeviceInit: WDFDEVICE_INIT, IoType: WDF_DEVICE_IO_TYPE): void {
+  if (typeof DeviceInit !== "object" || DeviceInit === null) throw new TypeError("WdfDeviceInitSetIoType: DeviceInit is NULL");
+  if (DeviceInit.consumed) throw new TypeError("WdfDeviceInitSetIoType: WdfDeviceCreate already consumed this DeviceInit; set the I/O type before WdfDeviceCreate");
+  if (IoType !== WdfDeviceIoBuffered && IoType !== WdfDeviceIoDirect && IoType !== WdfDeviceIoNeither) throw new RangeError(`WdfDeviceInitSetIoType: IoType ${String(IoType)} is not WdfDeviceIoNeither (1), WdfDeviceIoBuffered (2) or WdfDeviceIoDirect (3)`);
+  DeviceInit.ioType = IoType;
+}
+
+/** WdfDeviceInitSetRequestAttributes(DeviceInit, RequestAttributes): the attributes (context, cleanup) every request of the device is created with. */
+export function WdfDeviceInitSetRequestAttributes(DeviceInit: WDFDEVICE_INIT, RequestAttributes: WDF_OBJECT_ATTRIBUTES): void {
+  if (typeof DeviceInit !== "object" || DeviceInit === null) throw new TypeError("WdfDeviceInitSetRequestAttributes: DeviceInit is NULL");
+  if (DeviceInit.consumed) throw new TypeError("WdfDeviceInitSetRequestAttributes: WdfDeviceCreate already consumed this DeviceInit");
+  const st = FxValidateObjectAttributes(RequestAttributes, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED);
+  if (!NT_SUCCESS(st)) throw new RangeError(`WdfDeviceInitSetRequestAttributes: the attributes are invalid (0x${(st >>> 0).toString(16)}); a request has no parent to assign`);
+  DeviceInit.requestAttributes = RequestAttributes;
 }
 
 /** WdfDeviceSetAlignmentRequirement: writes the mask into the device object (<= DISPATCH_LEVEL). */
@@ -87,39 +126,37 @@ export function WdfDeviceWdmGetPhysicalDevice(Device: WdfDevice): DEVICE_OBJECT 
 }
 
 /**
- * Simulated PnP add: the PnP manager calls the driver's EvtDriverDeviceAdd
- * for `pdo` at PASSIVE_LEVEL. If the callback fails after creating its
- * device, the framework deletes the device. Returns the callback's status
- * and the device it created, if any.
+ * The PnP manager adds the driver for `pdo` (a shortcut for kernel/pnp.ts
+ * `pnpAddDevice` with the WDFDRIVER's DRIVER_OBJECT): the framework's
+ * AddDevice runs EvtDriverDeviceAdd at PASSIVE_LEVEL, and deletes a device
+ * it created when it fails. Returns the callback's status and the device it
+ * created, if any.
  */
 export function wdfAddDevice(Driver: WdfDriver, pdo: DEVICE_OBJECT | string): { status: NTSTATUS; device: WdfDevice | null } {
   const drv = validHandle(Driver, WdfDriver, "wdfAddDevice");
   const k = drv.kernel;
   const p = typeof pdo === "string" ? k.pdo(pdo) : pdo;
-  const add = drv.config.EvtDriverDeviceAdd;
-  if (add === null) throw new TypeError("wdfAddDevice: the driver has no EvtDriverDeviceAdd");
+  if (drv.config.EvtDriverDeviceAdd === null) throw new TypeError("wdfAddDevice: the driver has no EvtDriverDeviceAdd");
   if (k.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError("wdfAddDevice: the PnP manager calls AddDevice at PASSIVE_LEVEL");
-  const init: WDFDEVICE_INIT = { driver: drv, pdo: p, consumed: false };
   const before = new Set(drv.children);
-  const status = pnpPowerDuringAdd(k, p, () => add(drv, init));
+  const status = pnpAddDevice(k, drv.driverObject, p);
+  if (!NT_SUCCESS(status)) return { status, device: null };
   const created = drv.children.find((c): c is WdfDevice => c instanceof WdfDevice && !before.has(c) && c.pdo === p) ?? null;
-  if (!NT_SUCCESS(status)) {
-    if (created !== null) created.deleteObject();
-    return { status, device: null };
-  }
-  if (created !== null) pnpPowerDeviceAdded(created, init);
   return { status, device: created };
 }
 
 /**
- * Simulated PnP remove (IRP_MN_REMOVE_DEVICE): the framework deletes the
- * WDFDEVICE, so every child — DMA enablers, their common buffers,
- * transactions — is disposed first, deepest first, then the device.
+ * The PnP manager removes the device (a shortcut for kernel/pnp.ts
+ * `removeDevice`): IRP_MN_QUERY_REMOVE_DEVICE first for a started or stopped
+ * device, then IRP_MN_REMOVE_DEVICE, on which the framework powers the device
+ * down, releases its hardware, purges its queues and deletes the WDFDEVICE
+ * and every child (enablers, common buffers, transactions, queues),
+ * deepest first. Returns the status of the IRP that ended it (the failed
+ * query's when the driver refused).
  */
-export function wdfRemoveDevice(Device: WdfDevice): void {
+export function wdfRemoveDevice(Device: WdfDevice): NTSTATUS {
   const dev = validHandle(Device, WdfDevice, "wdfRemoveDevice");
+  checkDevice(dev, "wdfRemoveDevice");
   if (dev.kernel.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError("wdfRemoveDevice: remove runs at PASSIVE_LEVEL");
-  // A started device leaves D0 and releases its hardware first (pnp-power.ts).
-  pnpPowerRemoveDevice(dev);
-  dev.deleteObject();
+  return removeDevice(dev.kernel, dev.pdo).IoStatus.Status;
 }

@@ -2,6 +2,11 @@
  * WDFDRIVER: WdfDriverCreate with WDF_DRIVER_CONFIG, plus the object-level
  * DDIs every object shares (WdfObjectDelete, WdfObjectReference,
  * WdfObjectDereference, WdfObjectCreate, WdfObjectGetTypedContext).
+ *
+ * The driver is a WDM DRIVER_OBJECT whose dispatch table and AddDevice are
+ * the framework's (FxDriver): the kernel's PnP manager calls AddDevice, which
+ * runs EvtDriverDeviceAdd with a fresh WDFDEVICE_INIT (and deletes a device
+ * it created when it fails); every IRP goes to fxDispatch.
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
@@ -20,16 +25,38 @@ import {
   WdfObject,
 } from "./object.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
+import { createDriverObject, type DRIVER_OBJECT } from "../kernel/pnp.ts";
+import { IRP_MJ_MAXIMUM_FUNCTION } from "../kernel/irp.ts";
+import { fxDispatch } from "./fx-irp-dispatch.ts";
+import { pnpPowerDuringAdd } from "./pnp-power.ts";
 
 /** sizeof(WDF_DRIVER_CONFIG) on x64. */
 export const WDF_DRIVER_CONFIG_SIZE = 0x20;
+
+/** WDF_DEVICE_IO_TYPE (wdfdevice.h). */
+export const WdfDeviceIoUndefined = 0;
+export const WdfDeviceIoNeither = 1;
+export const WdfDeviceIoBuffered = 2;
+export const WdfDeviceIoDirect = 3;
+export type WDF_DEVICE_IO_TYPE = number;
 
 /** What EvtDriverDeviceAdd receives (PWDFDEVICE_INIT); WdfDeviceCreate consumes it. Defined with the driver that hands it out. */
 export interface WDFDEVICE_INIT {
   readonly driver: WdfDriver;
   readonly pdo: DEVICE_OBJECT;
-  /** Set by a successful WdfDeviceCreate (the framework's CreatedDevice). */
+  /** Set by a successful WdfDeviceCreate. */
   consumed: boolean;
+  /** WdfDeviceInitSetIoType (default buffered, as KMDF). */
+  ioType: WDF_DEVICE_IO_TYPE;
+  /** The device WdfDeviceCreate made from it (the framework's CreatedDevice). */
+  created: WdfObject | null;
+  /** WdfDeviceInitSetRequestAttributes: attributes every request of the device gets. */
+  requestAttributes: WDF_OBJECT_ATTRIBUTES | null;
+}
+
+/** A fresh WDFDEVICE_INIT for `pdo` (what FxDriver::AddDevice allocates). */
+export function newDeviceInit(driver: WdfDriver, pdo: DEVICE_OBJECT): WDFDEVICE_INIT {
+  return { driver, pdo, consumed: false, ioType: WdfDeviceIoBuffered, created: null, requestAttributes: null };
 }
 
 export type EVT_WDF_DRIVER_DEVICE_ADD = (Driver: WdfDriver, DeviceInit: WDFDEVICE_INIT) => NTSTATUS;
@@ -59,11 +86,33 @@ export class WdfDriver extends WdfObject {
   readonly config: WDF_DRIVER_CONFIG;
   /** A readable driver name (the service name). */
   readonly name: string;
+  /** The WDM driver object: AddDevice and every dispatch slot are the framework's. */
+  readonly driverObject: DRIVER_OBJECT;
 
   constructor(globals: WdfDriverGlobals, config: WDF_DRIVER_CONFIG, attributes: WDF_OBJECT_ATTRIBUTES | null, name: string) {
     super(globals, attributes);
     this.config = config;
     this.name = name;
+    this.driverObject = createDriverObject(`\\Driver\\${name}`, (d) => {
+      for (let mj = 0; mj <= IRP_MJ_MAXIMUM_FUNCTION; mj++) d.MajorFunction[mj] = fxDispatch;
+      d.AddDevice = (_d, pdo) => this.addDevice(pdo);
+      return STATUS.SUCCESS;
+    });
+  }
+
+  /**
+   * FxDriver::AddDevice: EvtDriverDeviceAdd(Driver, DeviceInit) at
+   * PASSIVE_LEVEL; when it fails, a device it already created is deleted
+   * (DeleteDeviceFromFailedCreate). A driver without EvtDriverDeviceAdd
+   * succeeds without a device.
+   */
+  private addDevice(pdo: DEVICE_OBJECT): NTSTATUS {
+    const add = this.config.EvtDriverDeviceAdd;
+    if (add === null) return STATUS.SUCCESS;
+    const init = newDeviceInit(this, pdo);
+    const status = pnpPowerDuringAdd(this.kernel, pdo, () => add(this, init));
+    if (!NT_SUCCESS(status) && init.created !== null) init.created.deleteObject();
+    return status;
   }
 
   get kernel(): Kernel {
@@ -133,6 +182,11 @@ export function WdfObjectCreate(Driver: WdfDriver, Attributes: WDF_OBJECT_ATTRIB
   o.commit(parent);
   Object.value = o;
   return STATUS.SUCCESS;
+}
+
+/** WdfDriverWdmGetDriverObject: the WDM DRIVER_OBJECT behind the WDFDRIVER. */
+export function WdfDriverWdmGetDriverObject(Driver: WdfDriver): DRIVER_OBJECT {
+  return validHandle(Driver, WdfDriver, "WdfDriverWdmGetDriverObject").driverObject;
 }
 
 /** WdfObjectGetTypedContext: the object's context record (created empty with the object). */

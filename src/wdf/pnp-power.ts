@@ -1,48 +1,36 @@
 /**
- * The KMDF start and remove path of a PnP device (the FxPkgPnp PnP and
- * power state machines, reduced to the first start and the final removal):
- * WDF_PNPPOWER_EVENT_CALLBACKS, WdfDeviceInitSetPnpPowerEventCallbacks,
- * WDFCMRESLIST, and the order the framework calls a function driver back
- * (Windows-Driver-Frameworks pnpstatemachine.cpp / powerstatemachine.cpp;
- * WDK "PnP and Power Management Callback Sequences"):
+ * The shared part of the KMDF PnP and power path (the FxPkgPnp state
+ * machines live in pnp-machine.ts): WDF_PNPPOWER_EVENT_CALLBACKS,
+ * WdfDeviceInitSetPnpPowerEventCallbacks, WDFCMRESLIST, the per-device
+ * record the machine works on, and how the pieces that take part in a power
+ * transition join it: interrupts (connected at D0 entry, disconnected at D0
+ * exit), the I/O package (power-managed queues held and resumed), DMA
+ * enablers (their Fill/Enable/SelfManagedIoStart callbacks and back), and
+ * whoever watches transitions (the KMDF verifier checks in
+ * stopped-device-checks.ts).
  *
- * Start (IRP_MN_START_DEVICE, `wdfStartDevice`):
- *   1. EvtDevicePrepareHardware(raw, translated)   PnpEventHardwareAvailable
- *   2. EvtDeviceD0Entry(WdfPowerDeviceD3Final)     PowerD0Starting
- *   3. each interrupt connected, EvtInterruptEnable at its DIRQL
- *                                                  PowerD0StartingConnectInterrupt
- *   4. EvtDeviceD0EntryPostInterruptsEnabled(WdfPowerDeviceD3Final)
- * Failure: PrepareHardware failing goes to PnpFailedOwnHardware, which still
- * calls EvtDeviceReleaseHardware; D0Entry failing (PowerInitialPowerUpFailed)
- * does the same without D0Exit; an interrupt or PostInterruptsEnabled
- * failing disconnects the interrupts and powers down (D0Exit(D3Final)) first.
- * The device is then not started and the start returns the status.
- *
- * Remove (IRP_MN_REMOVE_DEVICE, `wdfRemoveDevice` in device.ts), started:
- *   EvtDeviceD0ExitPreInterruptsDisabled(D3Final) -> interrupts disabled
- *   (EvtInterruptDisable) and disconnected -> EvtDeviceD0Exit(D3Final) ->
- *   EvtDeviceReleaseHardware(translated) -> the object tree's cleanup.
+ * `wdfStartDevice` is a shortcut for the PnP manager's start: it sends
+ * IRP_MN_START_DEVICE through the kernel (kernel/pnp.ts startDevice), so the
+ * framework sees exactly the IRP a `startDevice(k, pdo)` sends.
  *
  * Interrupts created in EvtDriverDeviceAdd or EvtDevicePrepareHardware are
- * connected by step 3 (KMDF connects at D0 entry, never at creation). One
- * created anywhere else is connected at once, as dmasim did before it had a
- * start path. Stop/restart, surprise removal, idle power-down, self-managed
- * I/O, DMA enabler power callbacks and power-managed queues are a later
- * issue's: this file is where they grow.
+ * connected at D0 entry (KMDF never connects at creation); one created
+ * anywhere else is connected at once, as dmasim did before it had a start
+ * path.
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
-import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { type Kernel, machineSlot } from "../kernel/kernel.ts";
-import { type CM_PARTIAL_RESOURCE_DESCRIPTOR, type CM_RESOURCE_LIST, deviceResources } from "../kernel/resources.ts";
+import { startDevice } from "../kernel/pnp.ts";
+import type { CM_PARTIAL_RESOURCE_DESCRIPTOR, CM_RESOURCE_LIST } from "../kernel/resources.ts";
 import { validHandle, WDF_VIOLATION_BAD_HANDLE, WdfObject } from "./object.ts";
 
 /**
  * The WDFDEVICE the framework passes to the callbacks: device.ts's WdfDevice.
- * Declared by shape here because device.ts imports this file (its
- * wdfAddDevice and wdfRemoveDevice drive the path), and files do not import
- * each other in a circle.
+ * Declared by shape here because device.ts imports this file, and files do
+ * not import each other in a circle.
  */
 export interface PnpDevice extends WdfObject {
   readonly kernel: Kernel;
@@ -59,6 +47,9 @@ export interface PnpDeviceInit {
 
 /** A callback type whose Device parameter accepts a driver's function declared with the full WdfDevice (parameters compared both ways, as for methods). */
 type Callback<A extends unknown[]> = { bivarianceHack(...args: A): NTSTATUS }["bivarianceHack"];
+
+/** A void callback type with the same bivariance. */
+type VoidCallback<A extends unknown[]> = { bivarianceHack(...args: A): void }["bivarianceHack"];
 
 /** WDF_POWER_DEVICE_STATE (wdfdevice.h). */
 export const WdfPowerDeviceInvalid = 0;
@@ -77,15 +68,22 @@ export type EVT_WDF_DEVICE_D0_ENTRY = Callback<[Device: PnpDevice, PreviousState
 export type EVT_WDF_DEVICE_D0_ENTRY_POST_INTERRUPTS_ENABLED = Callback<[Device: PnpDevice, PreviousState: WDF_POWER_DEVICE_STATE]>;
 export type EVT_WDF_DEVICE_D0_EXIT = Callback<[Device: PnpDevice, TargetState: WDF_POWER_DEVICE_STATE]>;
 export type EVT_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED = Callback<[Device: PnpDevice, TargetState: WDF_POWER_DEVICE_STATE]>;
+export type EVT_WDF_DEVICE_SELF_MANAGED_IO_INIT = Callback<[Device: PnpDevice]>;
+export type EVT_WDF_DEVICE_SELF_MANAGED_IO_RESTART = Callback<[Device: PnpDevice]>;
+export type EVT_WDF_DEVICE_SELF_MANAGED_IO_SUSPEND = Callback<[Device: PnpDevice]>;
+export type EVT_WDF_DEVICE_SELF_MANAGED_IO_FLUSH = VoidCallback<[Device: PnpDevice]>;
+export type EVT_WDF_DEVICE_SELF_MANAGED_IO_CLEANUP = VoidCallback<[Device: PnpDevice]>;
+export type EVT_WDF_DEVICE_QUERY_STOP = Callback<[Device: PnpDevice]>;
+export type EVT_WDF_DEVICE_QUERY_REMOVE = Callback<[Device: PnpDevice]>;
+export type EVT_WDF_DEVICE_SURPRISE_REMOVAL = VoidCallback<[Device: PnpDevice]>;
 
 /** sizeof(WDF_PNPPOWER_EVENT_CALLBACKS) on x64 for KMDF >= 1.11 (Size + 17 callbacks), and the 1.9 layout (16). */
 export const WDF_PNPPOWER_EVENT_CALLBACKS_SIZE = 0x90;
 export const WDF_PNPPOWER_EVENT_CALLBACKS_V1_9_SIZE = 0x88;
 
 /**
- * WDF_PNPPOWER_EVENT_CALLBACKS, the callbacks dmasim calls; the structure's
- * other members (self-managed I/O, surprise removal, query stop/remove, usage
- * notifications) come with the full state machine.
+ * WDF_PNPPOWER_EVENT_CALLBACKS, the members dmasim calls (the usage
+ * notifications and EvtDeviceRelationsQuery have no counterpart here).
  */
 export interface WDF_PNPPOWER_EVENT_CALLBACKS {
   Size: number;
@@ -95,6 +93,14 @@ export interface WDF_PNPPOWER_EVENT_CALLBACKS {
   EvtDeviceD0ExitPreInterruptsDisabled: EVT_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED | null;
   EvtDevicePrepareHardware: EVT_WDF_DEVICE_PREPARE_HARDWARE | null;
   EvtDeviceReleaseHardware: EVT_WDF_DEVICE_RELEASE_HARDWARE | null;
+  EvtDeviceSelfManagedIoCleanup: EVT_WDF_DEVICE_SELF_MANAGED_IO_CLEANUP | null;
+  EvtDeviceSelfManagedIoFlush: EVT_WDF_DEVICE_SELF_MANAGED_IO_FLUSH | null;
+  EvtDeviceSelfManagedIoInit: EVT_WDF_DEVICE_SELF_MANAGED_IO_INIT | null;
+  EvtDeviceSelfManagedIoSuspend: EVT_WDF_DEVICE_SELF_MANAGED_IO_SUSPEND | null;
+  EvtDeviceSelfManagedIoRestart: EVT_WDF_DEVICE_SELF_MANAGED_IO_RESTART | null;
+  EvtDeviceSurpriseRemoval: EVT_WDF_DEVICE_SURPRISE_REMOVAL | null;
+  EvtDeviceQueryRemove: EVT_WDF_DEVICE_QUERY_REMOVE | null;
+  EvtDeviceQueryStop: EVT_WDF_DEVICE_QUERY_STOP | null;
 }
 
 /** WDF_PNPPOWER_EVENT_CALLBACKS_INIT(&callbacks): zeroed, Size set. */
@@ -107,6 +113,14 @@ export function WDF_PNPPOWER_EVENT_CALLBACKS_INIT(fields: Partial<Omit<WDF_PNPPO
     EvtDeviceD0ExitPreInterruptsDisabled: null,
     EvtDevicePrepareHardware: null,
     EvtDeviceReleaseHardware: null,
+    EvtDeviceSelfManagedIoCleanup: null,
+    EvtDeviceSelfManagedIoFlush: null,
+    EvtDeviceSelfManagedIoInit: null,
+    EvtDeviceSelfManagedIoSuspend: null,
+    EvtDeviceSelfManagedIoRestart: null,
+    EvtDeviceSurpriseRemoval: null,
+    EvtDeviceQueryRemove: null,
+    EvtDeviceQueryStop: null,
     ...fields,
   };
 }
@@ -137,7 +151,7 @@ export function WdfCmResourceListGetDescriptor(List: WdfCmResList, Index: number
   return l.descriptors[Index] ?? null;
 }
 
-/** What the start path needs of a WDFINTERRUPT (interrupt.ts implements it). */
+/** What the power path needs of a WDFINTERRUPT (interrupt.ts implements it). */
 export interface PowerManagedInterrupt {
   /** IoConnectInterrupt, then EvtInterruptEnable at DIRQL (nothing when already connected); on a failing enable it disconnects again. */
   connectForD0(): NTSTATUS;
@@ -145,15 +159,49 @@ export interface PowerManagedInterrupt {
   disconnectForDx(): void;
 }
 
-/** Where a device is on the start/remove path. */
-export type WdfPnpState = "added" | "starting" | "started" | "start-failed" | "removed";
+/** How the I/O package's queues stop for a power or PnP transition (FxIoStopProcessingForPower*). */
+export type IoPowerStop = "hold" | "purge-managed" | "purge-non-managed";
 
-interface DevicePnp {
+/** What the power path needs of the device's I/O package (io-package.ts implements it). */
+export interface PowerManagedIo {
+  /** Hold or purge the queues; returns once the driver-owned requests are accounted for (or nothing left on the machine could). */
+  stopForPower(how: IoPowerStop): void;
+  /** Let the power-managed queues dispatch again (EvtIoResume for requests stopped in place). */
+  resumeForPower(): void;
+}
+
+/** What the power path needs of a DMA enabler (dma-enabler.ts implements it). */
+export interface PowerManagedDma {
+  /** EvtDmaEnablerFill, EvtDmaEnablerEnable, EvtDmaEnablerSelfManagedIoStart; the first failing status, or success. */
+  powerUp(): NTSTATUS;
+  /** EvtDmaEnablerSelfManagedIoStop, EvtDmaEnablerDisable, EvtDmaEnablerFlush (of what powerUp started); false when one failed. */
+  powerDown(): boolean;
+}
+
+/** Where a device is in its PnP life, as the framework sees it. */
+export type WdfPnpState = "added" | "starting" | "started" | "start-failed" | "stopped" | "failed" | "surprise-removed" | "removed";
+
+/** The self-managed I/O machine (FxSelfManagedIoMachine): which of its callbacks comes next. */
+export type SelfManagedIoState = "created" | "started" | "stopped" | "init-failed" | "failed" | "flushed" | "final";
+
+/** A power transition of a device, for those who watch (the KMDF verifier checks). */
+export type PowerTransition = "d0-entry" | "d0-exit" | "hardware-released" | "removed";
+
+/** The framework's record of one device on the PnP/power path. */
+export interface DevicePnp {
   callbacks: WDF_PNPPOWER_EVENT_CALLBACKS;
   state: WdfPnpState;
+  /** D0 from a successful EvtDeviceD0Entry until EvtDeviceD0Exit returns. */
+  inD0: boolean;
+  /** Between a successful EvtDevicePrepareHardware and EvtDeviceReleaseHardware. */
+  ownsHardware: boolean;
   /** Inside EvtDevicePrepareHardware (interrupts created now connect at D0 entry). */
   preparing: boolean;
+  /** EvtDeviceSelfManagedIoInit ran (or failed) once: later starts call Restart. */
+  smio: SelfManagedIoState;
   readonly interrupts: PowerManagedInterrupt[];
+  readonly dma: PowerManagedDma[];
+  io: PowerManagedIo | null;
   raw: WdfCmResList | null;
   translated: WdfCmResList | null;
 }
@@ -163,22 +211,39 @@ interface PnpSlot {
   readonly inits: WeakMap<PnpDeviceInit, WDF_PNPPOWER_EVENT_CALLBACKS>;
   /** PDOs whose EvtDriverDeviceAdd is running. */
   readonly adding: Set<DEVICE_OBJECT>;
+  readonly watchers: ((device: PnpDevice, t: PowerTransition) => void)[];
 }
 
-const PNP = machineSlot<PnpSlot>("wdf-pnp-power", () => ({ devices: new WeakMap(), inits: new WeakMap(), adding: new Set() }));
+const PNP = machineSlot<PnpSlot>("wdf-pnp-power", () => ({ devices: new WeakMap(), inits: new WeakMap(), adding: new Set(), watchers: [] }));
 
 function slotOf(k: Kernel): PnpSlot {
   return k.slot(PNP);
 }
 
-function pnpOf(device: PnpDevice): DevicePnp {
+/** The framework's record of `device` (created on first use). */
+export function pnpOf(device: PnpDevice): DevicePnp {
   const s = slotOf(device.kernel);
   let p = s.devices.get(device);
   if (p === undefined) {
-    p = { callbacks: WDF_PNPPOWER_EVENT_CALLBACKS_INIT(), state: "added", preparing: false, interrupts: [], raw: null, translated: null };
+    p = { callbacks: WDF_PNPPOWER_EVENT_CALLBACKS_INIT(), state: "added", inD0: false, ownsHardware: false, preparing: false, smio: "created", interrupts: [], dma: [], io: null, raw: null, translated: null };
     s.devices.set(device, p);
   }
   return p;
+}
+
+/** Tell the watchers of `device`'s machine about a transition. */
+export function pnpPowerNotify(device: PnpDevice, t: PowerTransition): void {
+  for (const w of slotOf(device.kernel).watchers.slice()) w(device, t);
+}
+
+/** Be told of every WDF device's power transitions on a machine; returns the function that stops it. */
+export function onWdfPowerTransition(k: Kernel, fn: (device: PnpDevice, t: PowerTransition) => void): () => void {
+  const list = slotOf(k).watchers;
+  list.push(fn);
+  return () => {
+    const i = list.indexOf(fn);
+    if (i >= 0) list.splice(i, 1);
+  };
 }
 
 /**
@@ -193,10 +258,11 @@ export function WdfDeviceInitSetPnpPowerEventCallbacks(DeviceInit: PnpDeviceInit
   if (size !== WDF_PNPPOWER_EVENT_CALLBACKS_SIZE && size !== WDF_PNPPOWER_EVENT_CALLBACKS_V1_9_SIZE) {
     throw new RangeError(`WdfDeviceInitSetPnpPowerEventCallbacks: Size 0x${Number(size).toString(16)} is not sizeof(WDF_PNPPOWER_EVENT_CALLBACKS) (0x${WDF_PNPPOWER_EVENT_CALLBACKS_SIZE.toString(16)}); use WDF_PNPPOWER_EVENT_CALLBACKS_INIT`);
   }
-  slotOf(DeviceInit.driver.kernel).inits.set(DeviceInit, { ...PnpPowerEventCallbacks });
+  // A structure built by hand may leave members out: they read as NULL.
+  slotOf(DeviceInit.driver.kernel).inits.set(DeviceInit, { ...WDF_PNPPOWER_EVENT_CALLBACKS_INIT(), ...PnpPowerEventCallbacks });
 }
 
-/** The PnP manager's AddDevice is running `add` for `pdo` (called by wdfAddDevice). */
+/** The PnP manager's AddDevice is running `add` for `pdo` (FxDriver::AddDevice). */
 export function pnpPowerDuringAdd<T>(k: Kernel, pdo: DEVICE_OBJECT, add: () => T): T {
   const s = slotOf(k);
   s.adding.add(pdo);
@@ -207,7 +273,7 @@ export function pnpPowerDuringAdd<T>(k: Kernel, pdo: DEVICE_OBJECT, add: () => T
   }
 }
 
-/** EvtDriverDeviceAdd succeeded with `device`: it takes the callbacks its DeviceInit was given (called by wdfAddDevice). */
+/** WdfDeviceCreate made `device` from `init`: it takes the callbacks its DeviceInit was given. */
 export function pnpPowerDeviceAdded(device: PnpDevice, init: PnpDeviceInit): void {
   const cb = slotOf(device.kernel).inits.get(init);
   if (cb !== undefined) pnpOf(device).callbacks = cb;
@@ -216,14 +282,13 @@ export function pnpPowerDeviceAdded(device: PnpDevice, init: PnpDeviceInit): voi
 /**
  * A WDFINTERRUPT was created on `device` (called by WdfInterruptCreate). It
  * joins the device's interrupts; true when the framework will connect it at
- * D0 entry (created in EvtDriverDeviceAdd or EvtDevicePrepareHardware before
- * the start), false when the caller connects it now.
+ * D0 entry (created in EvtDriverDeviceAdd, or in EvtDevicePrepareHardware
+ * before D0), false when the caller connects it now.
  */
 export function pnpPowerAdoptInterrupt(device: PnpDevice, interrupt: PowerManagedInterrupt): boolean {
   const p = pnpOf(device);
   p.interrupts.push(interrupt);
-  const deferred = (p.state === "added" && slotOf(device.kernel).adding.has(device.pdo)) || (p.state === "starting" && p.preparing);
-  return deferred;
+  return (p.state === "added" && slotOf(device.kernel).adding.has(device.pdo)) || p.preparing;
 }
 
 /** A WDFINTERRUPT of `device` is going away (called by its dispose). */
@@ -234,108 +299,62 @@ export function pnpPowerForgetInterrupt(device: PnpDevice, interrupt: PowerManag
   if (i >= 0) p.interrupts.splice(i, 1);
 }
 
-/** Where `device` is on the start/remove path. */
+/** The device's I/O package takes part in power transitions (set by the first WdfIoQueueCreate). */
+export function pnpPowerAdoptIo(device: PnpDevice, io: PowerManagedIo): void {
+  pnpOf(device).io = io;
+}
+
+/** A DMA enabler of `device` takes part in power transitions (WdfDmaEnablerCreate); returns the function that takes it out again (its dispose). */
+export function pnpPowerAdoptDma(device: PnpDevice, dma: PowerManagedDma): () => void {
+  const p = pnpOf(device);
+  p.dma.push(dma);
+  return () => {
+    const i = p.dma.indexOf(dma);
+    if (i >= 0) p.dma.splice(i, 1);
+  };
+}
+
+/** Where `device` is on its PnP path. */
 export function wdfPnpState(Device: PnpDevice): WdfPnpState {
   return pnpOf(checkDevice(Device, "wdfPnpState")).state;
 }
 
-/** The device's resource lists while it is started (what PrepareHardware received), else null. */
+/** True while the device is in D0 (after EvtDeviceD0Entry, before EvtDeviceD0Exit). */
+export function wdfDeviceInD0(Device: PnpDevice): boolean {
+  return pnpOf(checkDevice(Device, "wdfDeviceInD0")).inD0;
+}
+
+/** The device's resource lists while it owns its hardware (what PrepareHardware received), else null. */
 export function wdfDeviceResourceLists(Device: PnpDevice): { raw: WdfCmResList; translated: WdfCmResList } | null {
   const p = pnpOf(checkDevice(Device, "wdfDeviceResourceLists"));
   return p.raw !== null && p.translated !== null ? { raw: p.raw, translated: p.translated } : null;
 }
 
-function checkDevice(Device: PnpDevice, routine: string): PnpDevice {
+export function checkDevice(Device: PnpDevice, routine: string): PnpDevice {
   const o = validHandle(Device, WdfObject, routine);
   if (o.typeName !== "WDFDEVICE") throw new BugCheckError(BUGCHECK.WDF_VIOLATION, WDF_VIOLATION_BAD_HANDLE, o.handle, 0, 0, `${routine}: ${String(o)} is not a WDFDEVICE`);
   return Device;
 }
 
-function atPassive(k: Kernel, routine: string): void {
-  if (k.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError(`${routine}: the PnP manager starts and removes devices at PASSIVE_LEVEL`);
-}
-
-/** Disconnect every connected interrupt of the device (NotifyResourceObjectsDx). */
-function disconnectAll(p: DevicePnp): void {
-  for (const i of [...p.interrupts]) i.disconnectForDx();
-}
-
 /**
- * Simulated IRP_MN_START_DEVICE for a device wdfAddDevice added: the
- * framework builds WDFCMRESLISTs from the PnP manager's raw and translated
- * resources (kernel/resources.ts) and runs the start sequence above at
- * PASSIVE_LEVEL. Returns STATUS_SUCCESS with the device in D0 and its
- * interrupts connected, or the failing callback's status with the device not
- * started (its hardware already released). A device that is not freshly
- * added is a RangeError.
+ * The PnP manager starts the device (a shortcut for kernel/pnp.ts
+ * `startDevice`): IRP_MN_START_DEVICE with its raw and translated resources
+ * goes down the device's stack at PASSIVE_LEVEL and the framework runs its
+ * start sequence (pnp-machine.ts). Returns the IRP's status: success with the
+ * device in D0, or the failing callback's status with the device not started
+ * (its hardware already released). Restarts a stopped device too. A device
+ * that is started, removed or failed is a RangeError.
  */
 export function wdfStartDevice(Device: PnpDevice): NTSTATUS {
   const dev = checkDevice(Device, "wdfStartDevice");
   const k = dev.kernel;
-  atPassive(k, "wdfStartDevice");
+  if (k.KeGetCurrentIrql() !== PASSIVE_LEVEL) throw new RangeError("wdfStartDevice: the PnP manager starts and removes devices at PASSIVE_LEVEL");
   const p = pnpOf(dev);
-  if (p.state !== "added") throw new RangeError(`wdfStartDevice: ${String(dev)} is ${p.state}; only a device that was added and not yet started can be started`);
-  p.state = "starting";
-  const res = deviceResources(k, dev.pdo);
-  const raw = new WdfCmResList(dev, res.raw);
-  const translated = new WdfCmResList(dev, res.translated);
-  p.raw = raw;
-  p.translated = translated;
-  const cb = p.callbacks;
-  const fail = (status: NTSTATUS, poweredUp: boolean): NTSTATUS => {
-    if (poweredUp) {
-      disconnectAll(p);
-      cb.EvtDeviceD0Exit?.(dev, WdfPowerDeviceD3Final);
-    }
-    cb.EvtDeviceReleaseHardware?.(dev, translated);
-    releaseLists(p);
-    p.state = "start-failed";
-    return status;
-  };
-  // An absent callback succeeds (the framework skips it).
-  p.preparing = true;
-  let status: NTSTATUS;
-  try {
-    status = cb.EvtDevicePrepareHardware?.(dev, raw, translated) ?? STATUS.SUCCESS;
-  } finally {
-    p.preparing = false;
-  }
-  if (!NT_SUCCESS(status)) return fail(status, false);
-  status = cb.EvtDeviceD0Entry?.(dev, WdfPowerDeviceD3Final) ?? STATUS.SUCCESS;
-  if (!NT_SUCCESS(status)) return fail(status, false);
-  for (const i of [...p.interrupts]) {
-    status = i.connectForD0();
-    if (!NT_SUCCESS(status)) return fail(status, true);
-  }
-  status = cb.EvtDeviceD0EntryPostInterruptsEnabled?.(dev, WdfPowerDeviceD3Final) ?? STATUS.SUCCESS;
-  if (!NT_SUCCESS(status)) return fail(status, true);
-  p.state = "started";
-  return STATUS.SUCCESS;
+  if (p.state !== "added" && p.state !== "stopped") throw new RangeError(`wdfStartDevice: ${String(dev)} is ${p.state}; only a device that was added (or stopped, for a restart) can be started`);
+  return startDevice(k, dev.pdo).IoStatus.Status;
 }
 
-function releaseLists(p: DevicePnp): void {
-  p.raw?.deleteObject();
-  p.translated?.deleteObject();
-  p.raw = null;
-  p.translated = null;
-}
-
-/**
- * The framework's side of IRP_MN_REMOVE_DEVICE before the object tree goes
- * (called by wdfRemoveDevice): a started device leaves D0 for D3Final and
- * releases its hardware in the order above. Statuses are not checked: a
- * remove cannot fail.
- */
-export function pnpPowerRemoveDevice(device: PnpDevice): void {
-  const p = slotOf(device.kernel).devices.get(device);
-  if (p === undefined) return;
-  if (p.state === "started") {
-    const cb = p.callbacks;
-    cb.EvtDeviceD0ExitPreInterruptsDisabled?.(device, WdfPowerDeviceD3Final);
-    disconnectAll(p);
-    cb.EvtDeviceD0Exit?.(device, WdfPowerDeviceD3Final);
-    if (p.translated !== null) cb.EvtDeviceReleaseHardware?.(device, p.translated);
-    releaseLists(p);
-  }
-  p.state = "removed";
+/** A status the framework takes from an optional callback: an absent callback succeeds. */
+export function ok(status: NTSTATUS | undefined): NTSTATUS {
+  return status ?? STATUS.SUCCESS;
 }
