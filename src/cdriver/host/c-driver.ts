@@ -71,7 +71,7 @@ export class CDriver {
     this.objects = ctx.objects;
     this.irps = ctx.irps;
     // IopInvalidDeviceRequest: what every dispatch slot holds until DriverEntry sets it.
-    const [invalid] = this.host.thunks([{ params: ["i32", "i32"], results: ["i32"], fn: ((_dev: number, irp: number) => this.invalidRequest(irp >>> 0)) as never }]) as [number];
+    const [invalid] = this.host.thunks([{ params: ["i32", "i32"], results: ["i32"], fn: ((_dev: number, irp: number) => this.invalidRequest(irp >>> 0)) }]) as [number];
     this.cDriver = this.objects.driverObject(opts.name, invalid);
     ctx.driverObject = this.cDriver;
     this.registryPath = this.objects.unicodeString(`\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${opts.name}`);

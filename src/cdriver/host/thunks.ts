@@ -54,10 +54,10 @@ export function installThunks(table: WebAssembly.Table, specs: readonly ThunkSpe
   if (specs.length === 0) return [];
   const h: Record<string, (...args: never[]) => unknown> = {};
   specs.forEach((s, i) => (h[`f${i}`] = s.fn));
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(thunkModuleBytes(specs) as Uint8Array<ArrayBuffer>), { h });
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(thunkModuleBytes(specs)), { h });
   const first = table.grow(specs.length);
   return specs.map((_, i) => {
-    table.set(first + i, inst.exports[`f${i}`] as WebAssembly.ExportValue as never);
+    table.set(first + i, inst.exports[`f${i}`]);
     return first + i;
   });
 }

@@ -59,7 +59,7 @@ export function readCDriverConfig(path: string): ResolvedConfig {
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
-    throw new RangeError(`dmasim: ${file}: not valid JSON (${(e as Error).message})`);
+    throw new RangeError(`dmasim: ${file}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
   const r = cDriverConfigSchema.safeParse(raw);
   if (!r.success) {

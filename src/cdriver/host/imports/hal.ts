@@ -71,7 +71,7 @@ export function halImports(ctx: DriverContext): ImportTable {
   const op = <S extends Slot>(a: DMA_ADAPTER, slot: S): NonNullable<DMA_OPERATIONS[S]> => {
     const f = a.DmaOperations[slot];
     if (f === null) throw new RangeError(`${slot}: this adapter's DMA_OPERATIONS has no such routine`);
-    return f as NonNullable<DMA_OPERATIONS[S]>;
+    return f;
   };
   const adapter = (p: number, routine: string): DMA_ADAPTER => objects.adapter(u(p), routine);
   const mdlOrNull = (p: number, routine: string): MDL | null => (u(p) === 0 ? null : objects.mdl(u(p), routine));
@@ -215,7 +215,7 @@ export function halImports(ctx: DriverContext): ImportTable {
       const impl = slots[slot as Slot];
       if (fn === null || impl === undefined) continue;
       const sig = C.signature(fn);
-      specs.push({ params: sig.params, results: sig.results, fn: impl as never });
+      specs.push({ params: sig.params, results: sig.results, fn: impl });
       names.push(slot as Slot);
     }
     const idx = host.thunks(specs);

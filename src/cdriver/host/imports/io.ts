@@ -80,10 +80,10 @@ export function ioImports(ctx: DriverContext): ImportTable {
       const a = u(irp);
       if (forwardThunk === 0) {
         // The completion routine IoForwardIrpSynchronously sets: note the completion, keep the IRP.
-        [forwardThunk] = host.thunks([{ params: ["i32", "i32", "i32"], results: ["i32"], fn: ((_d: number, i: number) => (forwarded.add(u(i)), STATUS.MORE_PROCESSING_REQUIRED | 0)) as never }]) as [number];
+        [forwardThunk] = host.thunks([{ params: ["i32", "i32", "i32"], results: ["i32"], fn: ((_d: number, i: number) => (forwarded.add(u(i)), STATUS.MORE_PROCESSING_REQUIRED | 0)) }]) as [number];
       }
       const cur = m.u32At(a + IRPF["Tail.Overlay.CurrentStackLocation"]);
-      const next = cur - (LOC.SIZE as number);
+      const next = cur - (LOC.SIZE);
       m.writeBytes(next, m.readBytes(cur, LOC.CompletionRoutine));
       m.setU8(next + LOC.Control, 0x40 | 0x80 | 0x20);
       m.setU32(next + LOC.CompletionRoutine, forwardThunk);
