@@ -291,7 +291,7 @@ function teardown(m: Machine): void {
 /** One sequence of `steps` random steps; deterministic per seed. */
 export function runSequence(seed: string, steps: number, opts: { readonly profile?: MachineProfile; readonly mode?: Mode; readonly oracle?: boolean; readonly uptimeSeconds?: number } = {}): SequenceResult {
   const r = new Prng(`fuzz:${seed}`);
-  const profile = opts.profile ?? (FUZZ_PROFILES[r.int(FUZZ_PROFILES.length)]);
+  const profile = opts.profile ?? FUZZ_PROFILES[r.int(FUZZ_PROFILES.length)] ?? SMALL_BOARD;
   const mode: Mode = opts.mode ?? (["off", "collect", "bugcheck"] as const)[r.int(3)] ?? "collect";
   const small = profile.name.startsWith("fuzz-small");
   // The linear-scan oracle takes scattered pages one scan at a time: keep it to the small board without an IOMMU.
