@@ -3,8 +3,9 @@ import { dirname, join, normalize, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
 // The layers of DESIGN.md, bottom to top: an import may only point downward (or sideways).
-const ORDER = ["core", "machine", "devices", "kernel", "hal", "wdf", "app", "verifier", "trace", "scenarios", "report", "cli"];
-const NODE_FREE = new Set(ORDER.slice(0, ORDER.indexOf("report")));
+const ORDER = ["core", "machine", "devices", "kernel", "hal", "wdf", "app", "verifier", "trace", "scenarios", "cdriver", "report", "cli"];
+// cdriver/ runs clang and keeps a build cache: it is the first layer allowed node: modules.
+const NODE_FREE = new Set(ORDER.slice(0, ORDER.indexOf("cdriver")));
 const SRC = join(import.meta.dirname, "..", "src");
 
 function sources(dir: string): string[] {
@@ -34,7 +35,7 @@ describe("layering (DESIGN.md)", () => {
     expect(bad).toEqual([]);
   });
 
-  it("nothing below report/ imports a node: module, so the library runs in a browser", () => {
+  it("nothing below cdriver/ imports a node: module, so the library runs in a browser", () => {
     const bad = files.filter((f) => NODE_FREE.has(layerOf(f) ?? "") && /from\s+"node:/.test(readFileSync(f, "utf8"))).map((f) => relative(SRC, f));
     expect(bad).toEqual([]);
   });
