@@ -12,7 +12,7 @@ describe("the public-API fuzzer", () => {
     for (let n = 0; n < 60; n++) {
       const profile = FUZZ_PROFILES[n % FUZZ_PROFILES.length];
       if (profile === undefined) throw new Error("no profile");
-      const r = runSequence(`t${n}`, 60, { profile, mode: (["off", "collect", "bugcheck"] as const)[Math.floor(n / FUZZ_PROFILES.length) % 3] });
+      const r = runSequence(`t${n}`, 60, { profile, mode: (["off", "collect", "bugcheck"] as const)[Math.floor(n / FUZZ_PROFILES.length) % 3] ?? "collect" });
       profiles.add(r.profile);
       if (r.violation !== null) bad.push(`${r.seed} ${r.profile} ${r.mode}: step ${r.violation.step} ${r.violation.op}: ${r.violation.message}`);
     }
