@@ -2,9 +2,14 @@
  * What `dmasim run SCENARIO` accepts: a built-in scenario name, a path to a
  * TypeScript or JavaScript module exporting a scenario (loaded through tsx,
  * so no build step is needed, and bound to the command's own copy of the
- * library: user-modules.ts), or a JSON scenario file.
+ * library: user-modules.ts), a JSON scenario file, or a C driver (a folder
+ * of .c/.h files or one .c file, compiled to WebAssembly: cdriver/).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { loadCDriverScenario } from "../cdriver/scenario/c-scenario.ts";
+import { CDriverBuildError } from "../cdriver/toolchain/build.ts";
+import { ToolchainError } from "../cdriver/toolchain/find-toolchain.ts";
+import { UninstrumentableError } from "../cdriver/load.ts";
 import { basename, extname, resolve } from "node:path";
 import type { MachineProfile } from "../machine/profile.ts";
 import { BUILTIN_SCENARIOS, builtinScenario } from "../scenarios/index.ts";
@@ -33,7 +38,7 @@ export interface LoadedScenario {
   /** The name to show (a scenario file may rename its run). */
   readonly name: string;
   readonly defaults: ScenarioDefaults;
-  readonly source: "builtin" | "module" | "json";
+  readonly source: "builtin" | "module" | "json" | "c";
 }
 
 const MODULE_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
@@ -46,13 +51,25 @@ export async function loadScenario(spec: string, cwd: string): Promise<LoadedSce
   const builtin = builtinScenario(spec);
   if (builtin !== undefined) return { scenario: builtin, name: builtin.name, defaults: {}, source: "builtin" };
   const ext = extname(spec).toLowerCase();
-  const isPath = spec.includes("/") || spec.includes("\\") || ext === ".json" || MODULE_EXTENSIONS.has(ext);
-  if (!isPath) throw new UsageError(`unknown scenario "${spec}" (built-in: ${knownNames()}; or give a path to a .ts, .js or .json scenario file)`);
+  const isPath = spec.includes("/") || spec.includes("\\") || ext === ".json" || ext === ".c" || MODULE_EXTENSIONS.has(ext);
+  if (!isPath) throw new UsageError(`unknown scenario "${spec}" (built-in: ${knownNames()}; or give a path to a .ts, .js or .json scenario file, a .c file or a folder of C sources)`);
   const path = resolve(cwd, spec);
   if (!existsSync(path)) throw new UsageError(`scenario file not found: ${spec}`);
+  if (ext === ".c" || statSync(path).isDirectory()) return loadCScenario(path);
   if (ext === ".json") return loadJsonScenario(path, spec, cwd);
   if (MODULE_EXTENSIONS.has(ext)) return loadModuleScenario(path, spec, cwd);
   throw new UsageError(`scenario file ${spec}: unsupported extension "${ext || "(none)"}" (use .ts, .js or .json)`);
+}
+
+/** A C driver: compiled now, so a compile or link error, uninstrumentable code or a missing toolchain is bad input (exit 2) with the compiler's words. */
+function loadCScenario(path: string): LoadedScenario {
+  try {
+    const scenario = loadCDriverScenario(path);
+    return { scenario, name: scenario.name, defaults: {}, source: "c" };
+  } catch (e) {
+    if (e instanceof CDriverBuildError || e instanceof UninstrumentableError || e instanceof ToolchainError) throw new UsageError(e.message.replace(/^dmasim: /, ""));
+    throw e;
+  }
 }
 
 function loadJsonScenario(path: string, spec: string, cwd: string): LoadedScenario {
