@@ -14,6 +14,7 @@ import { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
 import { type KmdfVersion, WdfDriverGlobals } from "./globals.ts";
 import { FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
+import { pnpPowerAdoptDma, type PowerManagedDma } from "./pnp-power.ts";
 
 /** WDF_DMA_PROFILE. */
 export const WdfDmaProfileInvalid = 0;
@@ -143,7 +144,7 @@ function emptyDescription(): FxDmaDescription {
 export const SCATTER_GATHER_LIST_HEADER_SIZE = 16;
 export const SCATTER_GATHER_ELEMENT_SIZE = 24;
 
-export class WdfDmaEnabler extends WdfObject {
+export class WdfDmaEnabler extends WdfObject implements PowerManagedDma {
   readonly typeName = "WDFDMAENABLER";
   readonly device: WdfDevice;
   readonly profile: WDF_DMA_PROFILE;
@@ -161,10 +162,24 @@ export class WdfDmaEnabler extends WdfObject {
   readonly duplexRead: FxDmaDescription = emptyDescription();
   readonly duplexWrite: FxDmaDescription = emptyDescription();
   private added = false;
+  /** The driver's power callbacks (EvtDmaEnablerFill ... SelfManagedIoStop). */
+  private readonly power: Pick<WDF_DMA_ENABLER_CONFIG, "EvtDmaEnablerFill" | "EvtDmaEnablerFlush" | "EvtDmaEnablerDisable" | "EvtDmaEnablerEnable" | "EvtDmaEnablerSelfManagedIoStart" | "EvtDmaEnablerSelfManagedIoStop">;
+  /** Which power-up callback failed last (FxDmaEnabler's m_DmaEnabler*Failed): PowerDown skips the undo of what never happened. */
+  private fillFailed = false;
+  private enableFailed = false;
+  private leavePowerPath: (() => void) | null = null;
 
   constructor(device: WdfDevice, config: WDF_DMA_ENABLER_CONFIG, attributes: WDF_OBJECT_ATTRIBUTES | null) {
     super(device.globals, attributes);
     this.device = device;
+    this.power = {
+      EvtDmaEnablerFill: config.EvtDmaEnablerFill,
+      EvtDmaEnablerFlush: config.EvtDmaEnablerFlush,
+      EvtDmaEnablerDisable: config.EvtDmaEnablerDisable,
+      EvtDmaEnablerEnable: config.EvtDmaEnablerEnable,
+      EvtDmaEnablerSelfManagedIoStart: config.EvtDmaEnablerSelfManagedIoStart,
+      EvtDmaEnablerSelfManagedIoStop: config.EvtDmaEnablerSelfManagedIoStop,
+    };
     this.profile = config.Profile;
     this.traits = DMA_PROFILES.get(config.Profile) as DmaProfileTraits;
     // m_MaximumLength = (ULONG) Config->MaximumLength.
@@ -195,6 +210,35 @@ export class WdfDmaEnabler extends WdfObject {
   markAdded(): void {
     this.device.dmaEnablers.add(this);
     this.added = true;
+    this.leavePowerPath = pnpPowerAdoptDma(this.device, this);
+  }
+
+  /**
+   * FxDmaEnabler::PowerUp at D0 entry: EvtDmaEnablerFill, EvtDmaEnablerEnable,
+   * EvtDmaEnablerSelfManagedIoStart, stopping at the first that fails.
+   */
+  powerUp(): NTSTATUS {
+    const c = this.power;
+    this.fillFailed = false;
+    this.enableFailed = false;
+    let st = c.EvtDmaEnablerFill?.(this) ?? STATUS.SUCCESS;
+    if (!NT_SUCCESS(st)) return (this.fillFailed = true), st;
+    st = c.EvtDmaEnablerEnable?.(this) ?? STATUS.SUCCESS;
+    if (!NT_SUCCESS(st)) return (this.enableFailed = true), st;
+    return c.EvtDmaEnablerSelfManagedIoStart?.(this) ?? STATUS.SUCCESS;
+  }
+
+  /**
+   * FxDmaEnabler::PowerDown at D0 exit: EvtDmaEnablerSelfManagedIoStop, then
+   * EvtDmaEnablerDisable (not when Fill failed), then EvtDmaEnablerFlush (not
+   * when Fill or Enable failed); every one runs, false when one failed.
+   */
+  powerDown(): boolean {
+    const c = this.power;
+    let good = NT_SUCCESS(c.EvtDmaEnablerSelfManagedIoStop?.(this) ?? STATUS.SUCCESS);
+    if (!this.fillFailed && !NT_SUCCESS(c.EvtDmaEnablerDisable?.(this) ?? STATUS.SUCCESS)) good = false;
+    if (!this.fillFailed && !this.enableFailed && !NT_SUCCESS(c.EvtDmaEnablerFlush?.(this) ?? STATUS.SUCCESS)) good = false;
+    return good;
   }
 
   /** ReleaseResources: PutDmaAdapter on each adapter the enabler holds. */
@@ -215,6 +259,8 @@ export class WdfDmaEnabler extends WdfObject {
       this.device.dmaEnablers.delete(this);
       this.added = false;
     }
+    this.leavePowerPath?.();
+    this.leavePowerPath = null;
   }
 }
 

@@ -107,9 +107,10 @@ function disconnectAll(p: DevicePnp): void {
   for (const i of [...p.interrupts]) i.disconnectForDx();
 }
 
-function dmaPowerDown(p: DevicePnp, enablers: readonly DevicePnp["dma"][number][] = p.dma): boolean {
+/** PowerDmaPowerDown: every enabler, in creation order; false when one failed. */
+function dmaPowerDown(p: DevicePnp): boolean {
   let good = true;
-  for (const d of [...enablers].reverse()) if (!d.powerDown()) good = false;
+  for (const d of [...p.dma]) if (!d.powerDown()) good = false;
   return good;
 }
 
@@ -139,16 +140,16 @@ function powerUp(dev: PnpDevice, p: DevicePnp): NTSTATUS {
   }
   st = ok(c.EvtDeviceD0EntryPostInterruptsEnabled?.(dev, DX));
   if (!NT_SUCCESS(st)) return connectInterruptFailed(dev, p), st;
-  const upEnablers: DevicePnp["dma"][number][] = [];
+  // PowerInitialDmaEnableFailed: every enabler powers down (each skips the undo of what it never did).
   const dmaFailed = (): void => {
-    dmaPowerDown(p, upEnablers);
+    dmaPowerDown(p);
     c.EvtDeviceD0ExitPreInterruptsDisabled?.(dev, DX);
     connectInterruptFailed(dev, p);
   };
+  // PowerDmaPowerUp stops at the first enabler that fails.
   for (const d of [...p.dma]) {
     st = d.powerUp();
     if (!NT_SUCCESS(st)) return dmaFailed(), st;
-    upEnablers.push(d);
   }
   p.io?.resumeForPower();
   st = selfManagedIoStart(dev, p);
