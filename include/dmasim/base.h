@@ -4,7 +4,7 @@
  * the WDK documentation; not a copy of any WDK header.
  *
  * wasm32 is an ILP32 target: ULONG and LONG are 4 bytes as on Windows
- * (LLP64), pointers and SIZE_T are 4 bytes (8 on x64). See docs/c-drivers.md.
+ * (LLP64), pointers and SIZE_T are 4 bytes (8 on x64). See src/cdriver/ABI.md.
  */
 #ifndef DMASIM_BASE_H
 #define DMASIM_BASE_H
