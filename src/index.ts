@@ -26,7 +26,7 @@ export { Kernel, bootMachine, type BootOptions } from "./kernel/kernel.ts";
 export { VaSpace, formatVa, type VaMapping } from "./kernel/va-space.ts";
 export { Cpu } from "./kernel/cpu.ts";
 export { createFdo, FILE_BYTE_ALIGNMENT, FILE_WORD_ALIGNMENT, FILE_LONG_ALIGNMENT, FILE_QUAD_ALIGNMENT, FILE_OCTA_ALIGNMENT, FILE_32_BYTE_ALIGNMENT, FILE_64_BYTE_ALIGNMENT, FILE_128_BYTE_ALIGNMENT, FILE_256_BYTE_ALIGNMENT, FILE_512_BYTE_ALIGNMENT, type DEVICE_OBJECT } from "./kernel/device-object.ts";
-export { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAddress, MmGetMdlByteCount, MmGetMdlByteOffset, MmGetMdlPfnArray, type MDL } from "./kernel/mdl.ts";
+export { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAddress, MmGetMdlByteCount, MmGetMdlByteOffset, MmGetMdlPfnArray, MmGetSystemAddressForMdlSafe, type MDL } from "./kernel/mdl.ts";
 export {
   MmAllocateContiguousMemory,
   MmAllocateContiguousMemorySpecifyCache,
@@ -162,7 +162,7 @@ export { MmMapIoSpace, MmMapIoSpaceEx, MmUnmapIoSpace, READ_REGISTER_UCHAR, READ
 export { deviceResources, descriptorsOfType, CmResourceTypeNull, CmResourceTypePort, CmResourceTypeInterrupt, CmResourceTypeMemory, CmResourceTypeDma, CmResourceShareDeviceExclusive, CmResourceShareShared, CM_RESOURCE_PORT_IO, CM_RESOURCE_INTERRUPT_LATCHED, CM_RESOURCE_INTERRUPT_LEVEL_SENSITIVE, CM_RESOURCE_DMA_8, CM_RESOURCE_DMA_16, type CM_RESOURCE_LIST, type CM_FULL_RESOURCE_DESCRIPTOR, type CM_PARTIAL_RESOURCE_LIST, type CM_PARTIAL_RESOURCE_DESCRIPTOR, type DeviceResources } from "./kernel/resources.ts";
 
 // the application side and the I/O manager: IRPs with their buffers, StartIo queues, cancellation
-export { IoMarkIrpPending, IoSetCancelRoutine, IoAcquireCancelSpinLock, IoReleaseCancelSpinLock, IoCancelIrp, IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_CLEANUP, type DRIVER_CANCEL } from "./kernel/irp.ts";
+export { IoMarkIrpPending, IoSetCancelRoutine, IoAcquireCancelSpinLock, IoReleaseCancelSpinLock, IoCancelIrp, IRP_MJ_CREATE, IRP_MJ_CLOSE, IRP_MJ_READ, IRP_MJ_WRITE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_CLEANUP, type DRIVER_CANCEL } from "./kernel/irp.ts";
 export { CTL_CODE, DO_BUFFERED_IO, DO_DIRECT_IO, METHOD_BUFFERED, METHOD_IN_DIRECT, METHOD_OUT_DIRECT, METHOD_NEITHER, FILE_ANY_ACCESS, FILE_READ_ACCESS, FILE_WRITE_ACCESS, FILE_DEVICE_UNKNOWN, ioCreate, ioClose, ioRead, ioWrite, ioControl, ioCancel, type FILE_OBJECT, type IoRequest, type IoResult } from "./kernel/io-manager.ts";
 export { IoStartPacket, IoStartNextPacket, queuedPackets, type DRIVER_STARTIO } from "./kernel/start-io.ts";
 export { Application, IoHangError, STATUS_TIMEOUT, STATUS_OBJECT_NAME_NOT_FOUND, type UserBuffer, type HANDLE, type Overlapped } from "./app/application.ts";

@@ -22,6 +22,7 @@ export const STATUS_TIMEOUT = 0x0000_0102;
 
 /** A synchronous request the driver never completed, with nothing left on the machine to complete it. */
 export class IoHangError extends Error {
+  /** `message` names the request and what the dispatch routine returned. */
   constructor(message: string) {
     super(message);
     this.name = "IoHangError";
@@ -30,22 +31,27 @@ export class IoHangError extends Error {
 
 /** A buffer in the application's memory (pages mapped for it). */
 export interface UserBuffer {
+  /** Where it is (the application's pages are mapped in the one VA space). */
   readonly va: number;
+  /** Its size in bytes. */
   readonly length: number;
   /** A copy of the buffer's bytes. */
   read(): Uint8Array;
   /** Store bytes into the buffer at `offset`. */
   write(data: Uint8Array, offset?: number): void;
+  /** Give the pages back (once). */
   free(): void;
 }
 
 /** An open handle. */
 export interface HANDLE {
+  /** The file object the I/O manager created for it. */
   readonly file: FILE_OBJECT;
 }
 
 /** An overlapped request: poll `done`, or `wait()` for it. */
 export interface Overlapped {
+  /** The driver completed it. */
   readonly done: boolean;
   /** The result once done, else null. */
   readonly result: IoResult | null;
@@ -55,10 +61,55 @@ export interface Overlapped {
 
 const MAJOR_NAME: Record<number, string> = { [IRP_MJ_READ]: "ReadFile", [IRP_MJ_WRITE]: "WriteFile", [IRP_MJ_DEVICE_CONTROL]: "DeviceIoControl" };
 
+/**
+ * A user-mode client of a driver: CreateFile, ReadFile / WriteFile /
+ * DeviceIoControl (synchronous or overlapped), CancelIo, CloseHandle, through
+ * the I/O manager, so the driver gets the IRPs and buffers (buffered, direct
+ * or neither I/O) Windows would give it. A synchronous call runs the
+ * machine's clock until the request completes; a request the driver never
+ * completes is an {@link IoHangError}, not a hang.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, createDriverObject, IoCreateFdo, pnpAddDevice, IoCompleteRequest, IoMarkIrpPending, IoStartPacket, IoStartNextPacket,
+ *   IoGetCurrentIrpStackLocation, Application, DO_BUFFERED_IO, IRP_MJ_CREATE, IRP_MJ_CLOSE, IRP_MJ_CLEANUP, IRP_MJ_WRITE, STATUS, statusSymbol, type IRP } from "dmasim";
+ *
+ * const k = bootMachine("x64-desktop");
+ * const complete = (irp: IRP, information = 0): number => {
+ *   irp.IoStatus = { Status: STATUS.SUCCESS, Information: information };
+ *   IoCompleteRequest(irp);
+ *   return STATUS.SUCCESS;
+ * };
+ * const driver = createDriverObject("\\Driver\\Sink", (d) => {
+ *   d.AddDevice = (drv, pdo) => ((IoCreateFdo(k, drv, pdo, "Sink0").Flags |= DO_BUFFERED_IO), STATUS.SUCCESS);
+ *   for (const mj of [IRP_MJ_CREATE, IRP_MJ_CLOSE, IRP_MJ_CLEANUP]) d.MajorFunction[mj] = (_dev, irp) => complete(irp);
+ *   d.MajorFunction[IRP_MJ_WRITE] = (dev, irp) => {
+ *     IoMarkIrpPending(irp);
+ *     IoStartPacket(k, dev, irp); // StartIo now, or queued behind the current write
+ *     return STATUS.PENDING;
+ *   };
+ *   d.DriverStartIo = (dev, irp) => {
+ *     complete(irp, IoGetCurrentIrpStackLocation(irp).Parameters.Write?.Length ?? 0);
+ *     IoStartNextPacket(k, dev);
+ *   };
+ *   return STATUS.SUCCESS;
+ * });
+ * pnpAddDevice(k, driver, k.pdo("plx9656"));
+ *
+ * const app = new Application(k);
+ * const { handle } = app.CreateFile("plx9656");
+ * if (handle === null) throw new Error("no device");
+ * const r = app.WriteFile(handle, app.allocate(100));
+ * console.log(statusSymbol(r.status), r.information); // STATUS_SUCCESS 100
+ * app.CloseHandle(handle);
+ * ```
+ */
 export class Application {
+  /** The machine it runs on. */
   readonly k: Kernel;
   private readonly buffers = new Set<UserBuffer>();
 
+  /** An application on machine `k`. */
   constructor(k: Kernel) {
     this.k = k;
   }
@@ -100,6 +151,7 @@ export class Application {
     return { status: r.status, handle: r.file === null ? null : { file: r.file } };
   }
 
+  /** CloseHandle: IRP_MJ_CLEANUP (the handle's outstanding requests are cancelled), then IRP_MJ_CLOSE. */
   CloseHandle(h: HANDLE): void {
     ioClose(this.k, h.file);
   }
@@ -114,24 +166,29 @@ export class Application {
     return this.ReadFileOverlapped(h, buffer, length).wait();
   }
 
+  /** WriteFile, synchronous: `length` bytes from `buffer` (default all of it). */
   WriteFile(h: HANDLE, buffer: UserBuffer, length = buffer.length): IoResult {
     return this.WriteFileOverlapped(h, buffer, length).wait();
   }
 
+  /** DeviceIoControl, synchronous: the code's method (CTL_CODE) decides how the driver sees the buffers. */
   DeviceIoControl(h: HANDLE, IoControlCode: number, input: UserBuffer | null, output: UserBuffer | null, inLength = input?.length ?? 0, outLength = output?.length ?? 0): IoResult {
     return this.DeviceIoControlOverlapped(h, IoControlCode, input, output, inLength, outLength).wait();
   }
 
+  /** ReadFile with an OVERLAPPED: returns at once; `wait()` or {@link Application.waitAll} for the result. */
   ReadFileOverlapped(h: HANDLE, buffer: UserBuffer, length = buffer.length): Overlapped {
     checkLength("ReadFile", buffer, length);
     return this.overlapped(ioRead(this.k, h.file, buffer.va, length));
   }
 
+  /** WriteFile with an OVERLAPPED: returns at once. */
   WriteFileOverlapped(h: HANDLE, buffer: UserBuffer, length = buffer.length): Overlapped {
     checkLength("WriteFile", buffer, length);
     return this.overlapped(ioWrite(this.k, h.file, buffer.va, length));
   }
 
+  /** DeviceIoControl with an OVERLAPPED: returns at once. */
   DeviceIoControlOverlapped(h: HANDLE, IoControlCode: number, input: UserBuffer | null, output: UserBuffer | null, inLength = input?.length ?? 0, outLength = output?.length ?? 0): Overlapped {
     if (input !== null) checkLength("DeviceIoControl", input, inLength);
     if (output !== null) checkLength("DeviceIoControl", output, outLength);

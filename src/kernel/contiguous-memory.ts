@@ -29,10 +29,13 @@ export const MmUSWCCached = 5;
 /** NODE_REQUIREMENT value that lets the system pick the node. */
 export const MM_ANY_NODE_OK = 0x80000000;
 
-/** Page protection flags accepted by MmAllocateContiguousNodeMemory. */
+/** Page protection flags accepted by MmAllocateContiguousNodeMemory and MmMapIoSpaceEx: PAGE_READWRITE, read and write. */
 export const PAGE_READWRITE = 0x04;
+/** PAGE_EXECUTE_READWRITE (accepted as PAGE_READWRITE; dmasim runs no code from memory). */
 export const PAGE_EXECUTE_READWRITE = 0x40;
+/** PAGE_NOCACHE, or-ed with a protection: the mapping is not cached (MmNonCached). */
 export const PAGE_NOCACHE = 0x200;
+/** PAGE_WRITECOMBINE, or-ed with a protection: write-combined (MmWriteCombined). */
 export const PAGE_WRITECOMBINE = 0x400;
 
 /**
@@ -69,10 +72,15 @@ export interface ContiguousRunRequest {
   readonly tag: string;
 }
 
+/** A physically contiguous allocation, mapped: what the HAL and MmAllocateContiguousMemory* keep per buffer. */
 export interface ContiguousRun {
+  /** Its VA. */
   readonly va: number;
+  /** Its first page frame (the run is [pfn, pfn + pages)). */
   readonly pfn: number;
+  /** Pages. */
   readonly pages: number;
+  /** Its VA mapping. */
   readonly mapping: VaMapping;
 }
 
@@ -153,6 +161,22 @@ function boundsToPfns(k: Kernel, bytes: number, low: PHYSICAL_ADDRESS, high: PHY
 /**
  * MmAllocateContiguousMemorySpecifyCache(NumberOfBytes, LowestAcceptableAddress,
  * HighestAcceptableAddress, BoundaryAddressMultiple, CacheType): VA or null.
+ * Both acceptable addresses are inclusive (the run lies inside
+ * [Lowest, Highest]); a BoundaryAddressMultiple of 0 means none. The pages
+ * are not zeroed (they hold the fill pattern). <= DISPATCH_LEVEL; above
+ * APC_LEVEL only runs that are already free are taken.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, MmAllocateContiguousMemorySpecifyCache, MmFreeContiguousMemory, MmCached, physicalAddress } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * // 64 KiB below 16 MiB, not crossing a 64 KiB line (an ISA-style buffer):
+ * const va = MmAllocateContiguousMemorySpecifyCache(k, 65536, physicalAddress(0), physicalAddress(0xff_ffff), physicalAddress(0x1_0000), MmCached);
+ * if (va !== null) {
+ *   console.log(k.cpu.readU32(va).toString(16)); // deadbeef — never written, never zeroed
+ *   MmFreeContiguousMemory(k, va);
+ * }
+ * ```
  */
 export function MmAllocateContiguousMemorySpecifyCache(k: Kernel, NumberOfBytes: number, LowestAcceptableAddress: PHYSICAL_ADDRESS, HighestAcceptableAddress: PHYSICAL_ADDRESS, BoundaryAddressMultiple: PHYSICAL_ADDRESS, CacheType: number): number | null {
   checkIrqlAtMostDispatch(k, "MmAllocateContiguousMemorySpecifyCache");
@@ -216,7 +240,20 @@ export function MmFreeContiguousMemorySpecifyCache(k: Kernel, BaseAddress: numbe
   freeContiguousMapped(k, BaseAddress, "MmFreeContiguousMemorySpecifyCache");
 }
 
-/** MmGetPhysicalAddress: the physical address behind a VA; 0 when the VA is not mapped. */
+/**
+ * MmGetPhysicalAddress: the physical address behind a VA; 0 when the VA is
+ * not mapped. Not what a device is given: under an IOMMU a device needs the
+ * logical address its adapter returned (handing it this one is the finding
+ * DMA_PHYSICAL_ADDRESS_USED).
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, MmAllocateContiguousMemory, MmGetPhysicalAddress, physicalAddress } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const va = MmAllocateContiguousMemory(k, 4096, physicalAddress(0xffff_ffff)) ?? 0;
+ * console.log(MmGetPhysicalAddress(k, va + 0x10).QuadPart); // 4112n — page 1 (page 0 is the firmware's) + 0x10
+ * ```
+ */
 export function MmGetPhysicalAddress(k: Kernel, BaseAddress: number): PHYSICAL_ADDRESS {
   const pa = k.va.physicalAddressOf(BaseAddress);
   return { QuadPart: BigInt(pa < 0 ? 0 : pa) };

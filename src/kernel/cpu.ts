@@ -8,6 +8,11 @@ import type { VaSpace } from "./va-space.ts";
 /** Rtl fills and copies stage at most this many bytes at a time, so a 4 GiB RtlZeroMemory needs no 4 GiB host array. */
 const STAGE = 1 << 20;
 
+/**
+ * `k.cpu`: the simulated processor's loads and stores at kernel VAs,
+ * little-endian, with the access width the alignment rules see (ARM64 Device
+ * memory faults on a misaligned or too-wide access), and the Rtl* helpers.
+ */
 export class Cpu {
   readonly va: VaSpace;
   private readonly b8 = new Uint8Array(8);
@@ -19,34 +24,42 @@ export class Cpu {
     this.va = va;
   }
 
+  /** A 8-bit load at `va` (unsigned). */
   readU8(va: number): number {
     this.va.read(va, this.b8.subarray(0, 1), 1);
     return this.b8[0] as number;
   }
+  /** A 16-bit load at `va` (unsigned). */
   readU16(va: number): number {
     this.va.read(va, this.b8.subarray(0, 2), 2);
     return this.dv.getUint16(0, true);
   }
+  /** A 32-bit load at `va` (unsigned). */
   readU32(va: number): number {
     this.va.read(va, this.b8.subarray(0, 4), 4);
     return this.dv.getUint32(0, true);
   }
+  /** A 64-bit load at `va` (unsigned, as a bigint). */
   readU64(va: number): bigint {
     this.va.read(va, this.b8, 8);
     return this.dv.getBigUint64(0, true);
   }
+  /** A 8-bit store of `v` at `va` (its low 8 bits). */
   writeU8(va: number, v: number): void {
     this.b8[0] = v;
     this.va.write(va, this.b8.subarray(0, 1), 1);
   }
+  /** A 16-bit store of `v` at `va` (its low 16 bits). */
   writeU16(va: number, v: number): void {
     this.dv.setUint16(0, v, true);
     this.va.write(va, this.b8.subarray(0, 2), 2);
   }
+  /** A 32-bit store of `v` at `va` (its low 32 bits). */
   writeU32(va: number, v: number): void {
     this.dv.setUint32(0, v >>> 0, true);
     this.va.write(va, this.b8.subarray(0, 4), 4);
   }
+  /** A 64-bit store of `v` at `va` (its low 64 bits). */
   writeU64(va: number, v: bigint): void {
     this.dv.setBigUint64(0, BigInt.asUintN(64, v), true);
     this.va.write(va, this.b8, 8);

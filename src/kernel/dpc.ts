@@ -20,23 +20,33 @@ import { type Kernel, machineSlot } from "./kernel.ts";
 /** PKDEFERRED_ROUTINE(Dpc, DeferredContext, SystemArgument1, SystemArgument2). */
 export type KDEFERRED_ROUTINE = (Dpc: KDPC, DeferredContext: unknown, SystemArgument1: unknown, SystemArgument2: unknown) => void;
 
+/** A deferred procedure call object (KeInitializeDpc). */
 export interface KDPC {
+  /** Tag: a KDPC. */
   readonly Type: "DPC";
+  /** What runs at DISPATCH_LEVEL. */
   DeferredRoutine: KDEFERRED_ROUTINE;
+  /** Its context, from KeInitializeDpc. */
   DeferredContext: unknown;
+  /** From KeInsertQueueDpc. */
   SystemArgument1: unknown;
+  /** From KeInsertQueueDpc. */
   SystemArgument2: unknown;
   /** In the DPC queue now. */
   inserted: boolean;
 }
 
+/** A kernel timer (KeInitializeTimer / KeSetTimer). */
 export interface KTIMER {
+  /** Tag: a KTIMER. */
   readonly Type: "TIMER";
   /** Absolute expiry (simulated ns) while set, else -1. */
   dueTime: number;
   /** Signalled once it has expired (KeReadStateTimer). */
   signaled: boolean;
+  /** The DPC queued when it expires, or null. */
   dpc: KDPC | null;
+  /** Its event on the clock while set. */
   handle: TimerHandle | null;
 }
 
@@ -87,8 +97,23 @@ export function KeInitializeDpc(k: Kernel, DeferredRoutine: KDEFERRED_ROUTINE, D
 
 /**
  * KeInsertQueueDpc (any IRQL): FALSE when the DPC is already queued (its
- * arguments are then not updated), else TRUE. The DPC runs once IRQL is below
- * DISPATCH_LEVEL.
+ * arguments are then not updated), else TRUE. The DPC runs at DISPATCH_LEVEL:
+ * at once when queued from PASSIVE_LEVEL, when the ISR returns when queued
+ * from one, and when the clock next runs (the DISPATCH software interrupt)
+ * when queued at a raised IRQL elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, KeInitializeDpc, KeInsertQueueDpc, DISPATCH_LEVEL, irqlName } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const dpc = KeInitializeDpc(k, (_dpc, ctx) => {
+ *   console.log(ctx, irqlName(k.KeGetCurrentIrql())); // refill DISPATCH_LEVEL
+ * }, "refill");
+ * k.atIrql(DISPATCH_LEVEL, () => {
+ *   console.log(KeInsertQueueDpc(k, dpc), KeInsertQueueDpc(k, dpc)); // true false — queued once
+ * });
+ * k.clock.runUntilIdle(); // the DISPATCH software interrupt: the DPC runs
+ * ```
  */
 export function KeInsertQueueDpc(k: Kernel, Dpc: KDPC, SystemArgument1: unknown = null, SystemArgument2: unknown = null): boolean {
   if (Dpc.Type !== "DPC") throw new TypeError("KeInsertQueueDpc: not a KDPC");

@@ -15,6 +15,7 @@ import { DISPATCH_LEVEL, irqlName } from "../core/irql.ts";
 import type { Kernel } from "./kernel.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "./mdl.ts";
 
+/** A cache maintenance operation over a range: write dirty lines back, drop lines, or both. */
 export type CacheOp = "clean" | "invalidate" | "clean-invalidate";
 
 /**
@@ -41,7 +42,29 @@ export function maintainMdlRange(k: Kernel, mdl: MDL, va: number, length: number
   }
 }
 
-/** KeFlushIoBuffers(Mdl, ReadOperation, DmaOperation). */
+/**
+ * KeFlushIoBuffers(Mdl, ReadOperation, DmaOperation) (<= DISPATCH_LEVEL):
+ * before a transfer, make the MDL's buffer right for a device that does not
+ * snoop. ARM64: clean the lines (a write to the device) or clean and
+ * invalidate them (ReadOperation: a read from the device). x64: nothing
+ * (its DMA is coherent).
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, MmAllocateContiguousMemory, MmGetPhysicalAddress, IoAllocateMdl, MmBuildMdlForNonPagedPool, KeFlushIoBuffers, physicalAddress, MAXULONG64 } from "dmasim";
+ * const k = bootMachine("arm64-soc");
+ * const va = MmAllocateContiguousMemory(k, 4096, physicalAddress(MAXULONG64)) ?? 0;
+ * const mdl = IoAllocateMdl(k, va, 4096);
+ * if (mdl === null) throw new Error("no MDL");
+ * MmBuildMdlForNonPagedPool(k, mdl);
+ * k.cpu.writeU32(va, 0x5a5a5a5a);                   // in the CPU cache only
+ * const dev = k.busMasterOf("dma-noncoherent");     // _CCA 0: does not snoop
+ * const pa = Number(MmGetPhysicalAddress(k, va).QuadPart);
+ * console.log(k.bus.readU32(dev, pa).toString(16)); // deadbeef — stale: memory still holds the fill pattern
+ * KeFlushIoBuffers(k, mdl, false, true);            // clean before the device reads
+ * console.log(k.bus.readU32(dev, pa).toString(16)); // 5a5a5a5a
+ * ```
+ */
 export function KeFlushIoBuffers(k: Kernel, Mdl: MDL, ReadOperation: boolean, DmaOperation: boolean): void {
   void DmaOperation;
   const cur = k.KeGetCurrentIrql();

@@ -28,7 +28,9 @@ import type { PageFrameManager } from "./page-frames.ts";
 /** Linux MAX_PAGE_ORDER default: orders 0..10 (4 MiB blocks with 4 KiB pages). */
 export const MAX_ORDER = 10;
 
+/** Indices of how scattered free memory is ({@link fragmentation}). */
 export interface FragmentationReport {
+  /** Free pages in scope. */
   freePages: number;
   /** Longest maximal free run, in pages. */
   largestFreeRun: number;
@@ -38,23 +40,36 @@ export interface FragmentationReport {
   freeBlocksByOrder: number[];
   /** [o] = free pages held in blocks of order o. */
   freePagesByOrder: number[];
-  /** [o] in [0, 1]. */
+  /** [o] in [0, 1]: Linux's unusable free space index (share of free memory in blocks smaller than order o). */
   unusableFreeIndex: number[];
-  /** [o] in [0, 1], or -1 when an order-o block exists. */
+  /** [o] in [0, 1], or -1 when an order-o block exists: Linux's fragmentation index (mm/vmstat.c). */
   fragmentationIndex: number[];
   /** [o] in [0, 1]: share of free pages in runs shorter than 2^o. */
   runUnusableIndex: number[];
 }
 
+/** Which memory {@link fragmentation} looks at: a node and/or frame bounds. */
 export interface FragmentationScope {
   /** Only this node's RAM. */
   node?: number;
-  /** Inclusive PFN bounds (default: all). */
+  /** First frame looked at (inclusive; default 0). */
   lowPfn?: number;
+  /** Last frame looked at (inclusive, as a request's highPfn; default the last frame). */
   highPfn?: number;
 }
 
-/** Indices over the free memory of a PageFrameManager (optionally one node / PFN range). Word scans only. */
+/**
+ * Indices over the free memory of a PageFrameManager (optionally one node /
+ * PFN range). Word scans only, so cheap even at 1 TiB.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, fragmentation } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const f = fragmentation(k.pfm, { lowPfn: 0, highPfn: 0xfff }); // the first 16 MiB
+ * console.log(f.freePages > 0, f.largestFreeRun <= 4096);         // true true
+ * ```
+ */
 export function fragmentation(pfm: PageFrameManager, scope: FragmentationScope = {}): FragmentationReport {
   const low = scope.lowPfn ?? 0;
   const high = scope.highPfn ?? pfm.map.pageCount - 1;

@@ -24,19 +24,32 @@ export type KSERVICE_ROUTINE = (Interrupt: KINTERRUPT, ServiceContext: unknown) 
 /** PKSYNCHRONIZE_ROUTINE(SynchronizeContext). */
 export type KSYNCHRONIZE_ROUTINE = (SynchronizeContext: unknown) => boolean;
 
+/** KINTERRUPT_MODE: a level-triggered line (PCI; shared). */
 export const LevelSensitive = 0;
+/** KINTERRUPT_MODE: an edge-triggered line (ISA). */
 export const Latched = 1;
+/** LevelSensitive or Latched. */
 export type KINTERRUPT_MODE = typeof LevelSensitive | typeof Latched;
 
+/** An interrupt object (IoConnectInterrupt). */
 export interface KINTERRUPT {
+  /** Tag: a KINTERRUPT. */
   readonly Type: "INTERRUPT";
+  /** The ISR. */
   readonly ServiceRoutine: KSERVICE_ROUTINE;
+  /** Its context. */
   readonly ServiceContext: unknown;
+  /** The vector (dmasim: the line number). */
   readonly Vector: number;
+  /** The DIRQL the ISR runs at. */
   readonly Irql: KIRQL;
+  /** The IRQL KeSynchronizeExecution raises to. */
   readonly SynchronizeIrql: KIRQL;
+  /** LevelSensitive or Latched. */
   readonly InterruptMode: KINTERRUPT_MODE;
+  /** Whether others may share the vector. */
   readonly ShareVector: boolean;
+  /** False after IoDisconnectInterrupt. */
   connected: boolean;
   /** ISR calls and calls that returned TRUE. */
   calls: number;
@@ -105,7 +118,24 @@ function atPassive(k: Kernel, routine: string): void {
  * IoConnectInterrupt (PASSIVE_LEVEL): connect ServiceRoutine to a vector.
  * STATUS_INVALID_PARAMETER when SynchronizeIrql < Irql, the vector is out of
  * range, or the IRQL is not a device IRQL; STATUS_SUCCESS with the object in
- * InterruptObject.value otherwise.
+ * InterruptObject.value otherwise. The values come from the device's
+ * translated interrupt resource ({@link interruptResources}, or the start IRP's list).
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, IoConnectInterrupt, interruptResources, irqlName, statusSymbol, type KINTERRUPT } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const r = interruptResources(k.pdo("plx9656"));
+ * const line = k.board.device("plx9656").irq;
+ * const obj: { value: KINTERRUPT | null } = { value: null };
+ * const st = IoConnectInterrupt(k, obj, () => {
+ *   console.log(irqlName(k.KeGetCurrentIrql()).startsWith("DIRQL")); // true — the ISR runs at the device's DIRQL
+ *   line?.set(false); // acknowledge: the device drops its line
+ *   return true;
+ * }, null, r.Vector, r.Irql, r.SynchronizeIrql, r.InterruptMode, r.ShareVector);
+ * console.log(statusSymbol(st)); // STATUS_SUCCESS
+ * line?.set(true); // the device interrupts
+ * ```
  */
 export function IoConnectInterrupt(
   k: Kernel,

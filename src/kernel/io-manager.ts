@@ -27,15 +27,22 @@ import { IoCallDriver } from "./pnp.ts";
 
 /** DEVICE_OBJECT.Flags: how the device takes read and write buffers. */
 export const DO_BUFFERED_IO = 0x0000_0004;
+/** DEVICE_OBJECT.Flags: reads and writes come as an MDL of the caller's locked buffer (Irp.MdlAddress). */
 export const DO_DIRECT_IO = 0x0000_0010;
 
 /** The transfer type in an I/O control code's low two bits. */
 export const METHOD_BUFFERED = 0;
+/** Input buffered; the output buffer as an MDL the device reads from (DMA out of it). */
 export const METHOD_IN_DIRECT = 1;
+/** Input buffered; the output buffer as an MDL the device writes into. */
 export const METHOD_OUT_DIRECT = 2;
+/** The caller's VAs as they are (Type3InputBuffer, UserBuffer). */
 export const METHOD_NEITHER = 3;
+/** CTL_CODE access: any handle may send it. */
 export const FILE_ANY_ACCESS = 0;
+/** CTL_CODE access: the handle needs read access. */
 export const FILE_READ_ACCESS = 1;
+/** CTL_CODE access: the handle needs write access. */
 export const FILE_WRITE_ACCESS = 2;
 /** A device type for drivers' own codes (0x8000 and up are the vendors'). */
 export const FILE_DEVICE_UNKNOWN = 0x22;
@@ -47,14 +54,19 @@ export function CTL_CODE(DeviceType: number, Function: number, Method: number, A
 
 /** An open handle's file object: the device it was opened on and the requests still outstanding on it. */
 export interface FILE_OBJECT {
+  /** The top of the device's stack, where its IRPs go. */
   readonly DeviceObject: DEVICE_OBJECT;
+  /** The name it was opened by. */
   readonly name: string;
+  /** False after CloseHandle. */
   open: boolean;
+  /** IRPs sent on it and not yet completed (CancelIo cancels them). */
   readonly outstanding: Set<IRP>;
 }
 
 /** How a request ended, as the application sees it. */
 export interface IoResult {
+  /** IoStatus.Status. */
   readonly status: NTSTATUS;
   /** IoStatus.Information: bytes transferred (or the driver's value). */
   readonly information: number;
@@ -62,10 +74,13 @@ export interface IoResult {
 
 /** A request in flight: `done` once the driver completed it. */
 export interface IoRequest {
+  /** The IRP sent. */
   readonly irp: IRP;
+  /** The handle's file object. */
   readonly file: FILE_OBJECT;
   /** What the dispatch routine returned (STATUS_PENDING while the driver holds it). */
   readonly dispatchStatus: NTSTATUS;
+  /** Set when the driver completes it. */
   result: IoResult | null;
   /** Called once, when the request completes. */
   onDone: ((r: IoResult) => void) | null;

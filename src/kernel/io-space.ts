@@ -57,7 +57,19 @@ function mapRange(k: Kernel, routine: string, PhysicalAddress: PHYSICAL_ADDRESS,
 
 /**
  * MmMapIoSpace(PhysicalAddress, NumberOfBytes, CacheType) (<= DISPATCH_LEVEL):
- * the base VA of the mapping, or NULL (null) when it cannot be made.
+ * the base VA of the mapping, or NULL (null) when it cannot be made. A range
+ * a device decodes (a BAR from the translated resources) maps as registers:
+ * loads and stores go to the device; RAM maps as memory.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, deviceResources, descriptorsOfType, CmResourceTypeMemory, MmMapIoSpace, MmNonCached, READ_REGISTER_ULONG, PLX_REG } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const mem = descriptorsOfType(deviceResources(k, "plx9656").translated, CmResourceTypeMemory)[0]?.u.Memory;
+ * const regs = mem === undefined ? null : MmMapIoSpace(k, mem.Start, mem.Length, MmNonCached);
+ * console.log(regs !== null && k.va.find(regs)?.io); // true — a register mapping
+ * console.log(regs === null ? -1 : READ_REGISTER_ULONG(k, regs + PLX_REG.DMASIZ0)); // 0
+ * ```
  */
 export function MmMapIoSpace(k: Kernel, PhysicalAddress: PHYSICAL_ADDRESS, NumberOfBytes: number, CacheType: number): number | null {
   return mapRange(k, "MmMapIoSpace", PhysicalAddress, NumberOfBytes, cacheAttributeOf(CacheType), false);
@@ -67,7 +79,22 @@ export function MmMapIoSpace(k: Kernel, PhysicalAddress: PHYSICAL_ADDRESS, Numbe
  * MmMapIoSpaceEx(PhysicalAddress, NumberOfBytes, Protect) (Windows 10,
  * <= DISPATCH_LEVEL): Protect holds one of PAGE_READONLY, PAGE_READWRITE or
  * the PAGE_EXECUTE forms, and at most one of PAGE_NOCACHE /
- * PAGE_WRITECOMBINE (neither = cached). Other combinations get NULL.
+ * PAGE_WRITECOMBINE (neither = cached). Other combinations get NULL. A store
+ * through a PAGE_READONLY mapping bug checks 0xBE.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, deviceResources, descriptorsOfType, CmResourceTypeMemory, MmMapIoSpaceEx, MmUnmapIoSpace, PAGE_READWRITE, PAGE_NOCACHE,
+ *   READ_REGISTER_ULONG, WRITE_REGISTER_ULONG, PLX_REG } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const [bar0] = descriptorsOfType(deviceResources(k, "plx9656").translated, CmResourceTypeMemory); // the start IRP's translated list
+ * const mem = bar0?.u.Memory;
+ * if (mem === undefined) throw new Error("no memory BAR");
+ * const regs = MmMapIoSpaceEx(k, mem.Start, mem.Length, PAGE_READWRITE | PAGE_NOCACHE) ?? 0;
+ * WRITE_REGISTER_ULONG(k, regs + PLX_REG.DMALADR0, 0x1234);      // a store the device decodes
+ * console.log(READ_REGISTER_ULONG(k, regs + PLX_REG.DMALADR0).toString(16)); // 1234
+ * MmUnmapIoSpace(k, regs, mem.Length);
+ * ```
  */
 export function MmMapIoSpaceEx(k: Kernel, PhysicalAddress: PHYSICAL_ADDRESS, NumberOfBytes: number, Protect: number): number | null {
   if (!Number.isInteger(Protect)) throw new TypeError(`MmMapIoSpaceEx: Protect must be page protection flags, got ${String(Protect)}`);
@@ -109,15 +136,31 @@ function loadAt(k: Kernel, Register: number, size: AccessSize | 8): number | big
   return k.cpu.readU64(Register);
 }
 
-/** READ_REGISTER_UCHAR(Register). */
+/** READ_REGISTER_UCHAR(Register): a load from a register mapping (MmMapIoSpace[Ex]). */
 export function READ_REGISTER_UCHAR(k: Kernel, Register: number): number {
   return loadAt(k, Register, 1) as number;
 }
-/** READ_REGISTER_USHORT(Register). */
+/** READ_REGISTER_USHORT(Register): a load from a register mapping (MmMapIoSpace[Ex]). */
 export function READ_REGISTER_USHORT(k: Kernel, Register: number): number {
   return loadAt(k, Register, 2) as number;
 }
-/** READ_REGISTER_ULONG(Register). */
+/**
+ * READ_REGISTER_ULONG(Register): a 32-bit load from a register mapping (MmMapIoSpace[Ex]); the device's handler answers.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, deviceResources, descriptorsOfType, CmResourceTypeMemory, MmMapIoSpaceEx, MmUnmapIoSpace, PAGE_READWRITE, PAGE_NOCACHE,
+ *   READ_REGISTER_ULONG, WRITE_REGISTER_ULONG, PLX_REG } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const [bar0] = descriptorsOfType(deviceResources(k, "plx9656").translated, CmResourceTypeMemory); // the start IRP's translated list
+ * const mem = bar0?.u.Memory;
+ * if (mem === undefined) throw new Error("no memory BAR");
+ * const regs = MmMapIoSpaceEx(k, mem.Start, mem.Length, PAGE_READWRITE | PAGE_NOCACHE) ?? 0;
+ * WRITE_REGISTER_ULONG(k, regs + PLX_REG.DMALADR0, 0x1234);      // a store the device decodes
+ * console.log(READ_REGISTER_ULONG(k, regs + PLX_REG.DMALADR0).toString(16)); // 1234
+ * MmUnmapIoSpace(k, regs, mem.Length);
+ * ```
+ */
 export function READ_REGISTER_ULONG(k: Kernel, Register: number): number {
   return loadAt(k, Register, 4) as number;
 }
@@ -125,19 +168,35 @@ export function READ_REGISTER_ULONG(k: Kernel, Register: number): number {
 export function READ_REGISTER_ULONG64(k: Kernel, Register: number): bigint {
   return loadAt(k, Register, 8) as bigint;
 }
-/** WRITE_REGISTER_UCHAR(Register, Value). */
+/** WRITE_REGISTER_UCHAR(Register, Value): a store to a register mapping (MmMapIoSpace[Ex]). */
 export function WRITE_REGISTER_UCHAR(k: Kernel, Register: number, Value: number): void {
   k.cpu.writeU8(Register, Value & 0xff);
 }
-/** WRITE_REGISTER_USHORT(Register, Value). */
+/** WRITE_REGISTER_USHORT(Register, Value): a store to a register mapping (MmMapIoSpace[Ex]). */
 export function WRITE_REGISTER_USHORT(k: Kernel, Register: number, Value: number): void {
   k.cpu.writeU16(Register, Value & 0xffff);
 }
-/** WRITE_REGISTER_ULONG(Register, Value). */
+/**
+ * WRITE_REGISTER_ULONG(Register, Value): a 32-bit store to a register mapping; the device's handler takes it.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, deviceResources, descriptorsOfType, CmResourceTypeMemory, MmMapIoSpaceEx, MmUnmapIoSpace, PAGE_READWRITE, PAGE_NOCACHE,
+ *   READ_REGISTER_ULONG, WRITE_REGISTER_ULONG, PLX_REG } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const [bar0] = descriptorsOfType(deviceResources(k, "plx9656").translated, CmResourceTypeMemory); // the start IRP's translated list
+ * const mem = bar0?.u.Memory;
+ * if (mem === undefined) throw new Error("no memory BAR");
+ * const regs = MmMapIoSpaceEx(k, mem.Start, mem.Length, PAGE_READWRITE | PAGE_NOCACHE) ?? 0;
+ * WRITE_REGISTER_ULONG(k, regs + PLX_REG.DMALADR0, 0x1234);      // a store the device decodes
+ * console.log(READ_REGISTER_ULONG(k, regs + PLX_REG.DMALADR0).toString(16)); // 1234
+ * MmUnmapIoSpace(k, regs, mem.Length);
+ * ```
+ */
 export function WRITE_REGISTER_ULONG(k: Kernel, Register: number, Value: number): void {
   k.cpu.writeU32(Register, Value >>> 0);
 }
-/** WRITE_REGISTER_ULONG64(Register, Value). */
+/** WRITE_REGISTER_ULONG64(Register, Value): a store to a register mapping (MmMapIoSpace[Ex]). */
 export function WRITE_REGISTER_ULONG64(k: Kernel, Register: number, Value: bigint): void {
   k.cpu.writeU64(Register, Value);
 }
@@ -188,27 +247,49 @@ function portWrite(k: Kernel, routine: string, Port: number, size: AccessSize, V
   k.board.ports.write(Port, size, Value);
 }
 
-/** READ_PORT_UCHAR(Port): a byte from an I/O port; a port no device decodes reads 0xFF, as on a PC. */
+/**
+ * READ_PORT_UCHAR(Port): a byte from an I/O port; a port no device decodes reads 0xFF, as on a PC.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, READ_PORT_UCHAR, WRITE_PORT_UCHAR } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * WRITE_PORT_UCHAR(k, 0x87, 0x12);                       // the 8237's page register of channel 0
+ * console.log(READ_PORT_UCHAR(k, 0x87).toString(16));    // 12
+ * console.log(READ_PORT_UCHAR(k, 0x3e0).toString(16));   // ff — nobody decodes 0x3E0
+ * ```
+ */
 export function READ_PORT_UCHAR(k: Kernel, Port: number): number {
   return portRead(k, "READ_PORT_UCHAR", Port, 1);
 }
-/** READ_PORT_USHORT(Port). */
+/** READ_PORT_USHORT(Port): a 16-bit read from an I/O port. */
 export function READ_PORT_USHORT(k: Kernel, Port: number): number {
   return portRead(k, "READ_PORT_USHORT", Port, 2);
 }
-/** READ_PORT_ULONG(Port). */
+/** READ_PORT_ULONG(Port): a 32-bit read from an I/O port. */
 export function READ_PORT_ULONG(k: Kernel, Port: number): number {
   return portRead(k, "READ_PORT_ULONG", Port, 4);
 }
-/** WRITE_PORT_UCHAR(Port, Value): a port no device decodes ignores it. */
+/**
+ * WRITE_PORT_UCHAR(Port, Value): a byte to an I/O port; a port no device decodes ignores it.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, READ_PORT_UCHAR, WRITE_PORT_UCHAR } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * WRITE_PORT_UCHAR(k, 0x87, 0x12);                       // the 8237's page register of channel 0
+ * console.log(READ_PORT_UCHAR(k, 0x87).toString(16));    // 12
+ * console.log(READ_PORT_UCHAR(k, 0x3e0).toString(16));   // ff — nobody decodes 0x3E0
+ * ```
+ */
 export function WRITE_PORT_UCHAR(k: Kernel, Port: number, Value: number): void {
   portWrite(k, "WRITE_PORT_UCHAR", Port, 1, Value);
 }
-/** WRITE_PORT_USHORT(Port, Value). */
+/** WRITE_PORT_USHORT(Port, Value): a 16-bit write to an I/O port. */
 export function WRITE_PORT_USHORT(k: Kernel, Port: number, Value: number): void {
   portWrite(k, "WRITE_PORT_USHORT", Port, 2, Value);
 }
-/** WRITE_PORT_ULONG(Port, Value). */
+/** WRITE_PORT_ULONG(Port, Value): a 32-bit write to an I/O port. */
 export function WRITE_PORT_ULONG(k: Kernel, Port: number, Value: number): void {
   portWrite(k, "WRITE_PORT_ULONG", Port, 4, Value);
 }

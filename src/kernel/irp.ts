@@ -17,20 +17,30 @@ import { type Kernel, machineSlot } from "./kernel.ts";
 import type { MDL } from "./mdl.ts";
 import type { CM_RESOURCE_LIST } from "./resources.ts";
 
+/** IRP_MJ_CREATE: CreateFile opened the device. */
 export const IRP_MJ_CREATE = 0x00;
+/** IRP_MJ_CLOSE: the file object is going (after IRP_MJ_CLEANUP). */
 export const IRP_MJ_CLOSE = 0x02;
+/** IRP_MJ_READ: ReadFile (Parameters.Read). */
 export const IRP_MJ_READ = 0x03;
+/** IRP_MJ_WRITE: WriteFile (Parameters.Write). */
 export const IRP_MJ_WRITE = 0x04;
+/** IRP_MJ_DEVICE_CONTROL: DeviceIoControl (Parameters.DeviceIoControl). */
 export const IRP_MJ_DEVICE_CONTROL = 0x0e;
+/** IRP_MJ_CLEANUP: the last handle to a file object was closed (cancel its pending IRPs). */
 export const IRP_MJ_CLEANUP = 0x12;
 export const IRP_MJ_POWER = 0x16;
+/** IRP_MJ_PNP: Plug and Play (MinorFunction IRP_MN_*). */
 export const IRP_MJ_PNP = 0x1b;
 export const IRP_MJ_MAXIMUM_FUNCTION = 0x1b;
 
 export const IO_NO_INCREMENT = 0;
 
+/** An IRP's result: the status and, for reads and writes, the bytes transferred. */
 export interface IO_STATUS_BLOCK {
+  /** The final NTSTATUS. */
   Status: NTSTATUS;
+  /** Bytes transferred (reads, writes, IOCTL output), or another request-specific count. */
   Information: number;
 }
 
@@ -49,10 +59,15 @@ export interface IRP_PARAMETERS {
 /** PDRIVER_CANCEL(DeviceObject, Irp): called at DISPATCH_LEVEL holding the cancel spin lock. */
 export type DRIVER_CANCEL = (DeviceObject: DEVICE_OBJECT, Irp: IRP) => void;
 
+/** An I/O request packet with its single stack location (see the file comment). */
 export interface IRP {
+  /** IRP_MJ_*. */
   readonly MajorFunction: number;
+  /** IRP_MN_* for PnP and power IRPs, else 0. */
   readonly MinorFunction: number;
+  /** The current stack location's parameters. */
   readonly Parameters: IRP_PARAMETERS;
+  /** Set by the driver before IoCompleteRequest. */
   IoStatus: IO_STATUS_BLOCK;
   /** Buffered I/O: the system buffer (a nonpaged kernel VA), 0 when none. */
   readonly AssociatedIrp: { SystemBuffer: number };
@@ -62,6 +77,7 @@ export interface IRP {
   UserBuffer: number;
   /** Set by IoCancelIrp. */
   Cancel: boolean;
+  /** The routine IoCancelIrp calls (IoSetCancelRoutine), or null. */
   CancelRoutine: DRIVER_CANCEL | null;
   /** The IRQL IoAcquireCancelSpinLock saved (for the cancel routine's IoReleaseCancelSpinLock). */
   CancelIrql: KIRQL;
@@ -120,6 +136,26 @@ export function IoGetCurrentIrpStackLocation(Irp: IRP): { readonly MajorFunction
  * done with the IRP. A second completion is MULTIPLE_IRP_COMPLETE_REQUESTS
  * (0x44, P1 = the IRP); a cancel routine still set is the driver's bug too
  * (Windows asserts it on checked builds): the I/O manager clears it.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, createDriverObject, IoCreateFdo, IoCompleteRequest, IoGetCurrentIrpStackLocation, pnpAddDevice, startDevice, statusSymbol,
+ *   IRP_MJ_PNP, IRP_MN_START_DEVICE, STATUS, type DRIVER_OBJECT, type DEVICE_OBJECT, type IRP } from "dmasim";
+ *
+ * const k = bootMachine("x64-desktop");
+ * const driver = createDriverObject("\\Driver\\Demo", (d: DRIVER_OBJECT) => {
+ *   d.AddDevice = (drv, pdo) => (IoCreateFdo(k, drv, pdo, "Demo0"), STATUS.SUCCESS);
+ *   d.MajorFunction[IRP_MJ_PNP] = (_fdo: DEVICE_OBJECT, irp: IRP) => {
+ *     const started = IoGetCurrentIrpStackLocation(irp).MinorFunction === IRP_MN_START_DEVICE;
+ *     irp.IoStatus.Status = started ? STATUS.SUCCESS : irp.IoStatus.Status; // other minor codes: not handled, pass the status on
+ *     IoCompleteRequest(irp);
+ *     return irp.IoStatus.Status;
+ *   };
+ *   return STATUS.SUCCESS;
+ * });
+ * pnpAddDevice(k, driver, k.pdo("plx9656"));
+ * console.log(statusSymbol(startDevice(k, k.pdo("plx9656")).IoStatus.Status)); // STATUS_SUCCESS
+ * ```
  */
 export function IoCompleteRequest(Irp: IRP, PriorityBoost = IO_NO_INCREMENT): void {
   void PriorityBoost;

@@ -19,15 +19,21 @@ export const MDL_PARTIAL = 0x0010;
 /** Largest buffer one MDL can describe on x64 (MmSizeOfMdl limit in IoAllocateMdl docs: 4 GiB - 1 page... we use ULONG). */
 const MAX_MDL_LENGTH = 0xffff_ffff;
 
+/** A memory descriptor list: a virtually contiguous buffer and the page frame behind each of its pages. */
 export interface MDL {
+  /** The next MDL of a chain (IoAllocateMdl with SecondaryBuffer), else null. */
   Next: MDL | null;
   /** Bytes of the structure in Windows (header + PFN array); informative. */
   readonly Size: number;
+  /** MDL_* flags (MDL_SOURCE_IS_NONPAGED_POOL once built for nonpaged pool, ...). */
   MdlFlags: number;
   /** Page-aligned VA of the first page. */
   readonly StartVa: number;
+  /** Offset of the buffer in its first page. */
   readonly ByteOffset: number;
+  /** Bytes described. */
   readonly ByteCount: number;
+  /** The system VA of the buffer once mapped (nonpaged pool: its own VA). */
   MappedSystemVa: number;
   /** PFN array (MmGetMdlPfnArray); zeros until the MDL is built or locked. */
   readonly pfns: Int32Array;
@@ -38,7 +44,21 @@ export interface MDL {
 /**
  * IoAllocateMdl(VirtualAddress, Length, SecondaryBuffer, ChargeQuota, Irp):
  * NULL when Length is 0 or too large (as Windows returns NULL rather than
- * failing hard). Callable at <= DISPATCH_LEVEL.
+ * failing hard). Callable at <= DISPATCH_LEVEL. The PFN array is filled by
+ * MmBuildMdlForNonPagedPool.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, IoAllocateMdl, MmBuildMdlForNonPagedPool, MmGetMdlPfnArray, MmGetMdlByteCount, IoFreeMdl, MmAllocateContiguousMemory, physicalAddress } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const va = MmAllocateContiguousMemory(k, 8192, physicalAddress(0xffff_ffff)) ?? 0;
+ * const mdl = IoAllocateMdl(k, va + 100, 5000);
+ * if (mdl !== null) {
+ *   MmBuildMdlForNonPagedPool(k, mdl);
+ *   console.log(MmGetMdlByteCount(mdl), MmGetMdlPfnArray(mdl).length); // 5000 2
+ *   IoFreeMdl(k, mdl);
+ * }
+ * ```
  */
 export function IoAllocateMdl(k: Kernel, VirtualAddress: number, Length: number, SecondaryBuffer = false, ChargeQuota = false, Irp: { MdlAddress: MDL | null } | null = null): MDL | null {
   void ChargeQuota;
@@ -95,18 +115,23 @@ export function IoFreeMdl(k: Kernel, mdl: MDL): void {
   mdl.freed = true;
 }
 
+/** MmGetMdlVirtualAddress: the VA of the buffer's first byte (StartVa + ByteOffset). */
 export function MmGetMdlVirtualAddress(mdl: MDL): number {
   return mdl.StartVa + mdl.ByteOffset;
 }
+/** MmGetMdlByteCount: bytes the MDL describes. */
 export function MmGetMdlByteCount(mdl: MDL): number {
   return mdl.ByteCount;
 }
+/** MmGetMdlByteOffset: the buffer's offset in its first page. */
 export function MmGetMdlByteOffset(mdl: MDL): number {
   return mdl.ByteOffset;
 }
+/** MmGetMdlPfnArray: the page frame of each page (the live array, as in C). */
 export function MmGetMdlPfnArray(mdl: MDL): Int32Array {
   return mdl.pfns;
 }
+/** MmGetSystemAddressForMdlSafe: the buffer's system VA (a direct-I/O IRP's MDL is mapped), or null when the MDL is not mapped. */
 export function MmGetSystemAddressForMdlSafe(mdl: MDL): number | null {
   return (mdl.MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) !== 0 ? mdl.MappedSystemVa : null;
 }

@@ -33,7 +33,13 @@ export type NodePolicy = "preferred" | "strict";
 export type { PageKind } from "./pfn-database.ts";
 export type { Placement } from "./alloc/contiguous-allocator.ts";
 
+/**
+ * A request for a physically contiguous run ({@link PageFrameManager.allocateContiguous}).
+ * Bounds are inclusive, as the DDIs' Lowest/HighestAcceptableAddress are: the
+ * whole run lies in [lowPfn, highPfn].
+ */
 export interface ContiguousPagesRequest {
+  /** Pages in the run (at least 1). */
   pages: number;
   /** Lowest acceptable PFN (inclusive). */
   lowPfn: number;
@@ -47,9 +53,11 @@ export interface ContiguousPagesRequest {
   node?: number;
   /** Default "preferred". */
   nodePolicy?: NodePolicy;
+  /** "full" (may compact; PASSIVE/APC_LEVEL) or "free-only" (DISPATCH_LEVEL): {@link effortForIrql}. */
   effort: Effort;
 }
 
+/** What compaction may do per call and what it costs in simulated time. */
 export interface CompactionOptions {
   /** Most movable pages one call may migrate (a window needing more is skipped); default 4096. */
   maxPagesPerCall?: number;
@@ -61,6 +69,7 @@ export interface CompactionOptions {
   maxCandidates?: number;
 }
 
+/** Options of a {@link PageFrameManager} (`bootMachine` passes its own). */
 export interface PageFrameOptions {
   /** Which fitting run wins; default "lowest" (ReactOS MiFindContiguousPages). */
   placement?: Placement;
@@ -68,16 +77,23 @@ export interface PageFrameOptions {
   clock?: Clock;
   /** When given, compaction copies page contents (only materialized chunks cost anything). */
   memory?: PhysicalMemory;
+  /** Compaction limits and costs. */
   compaction?: CompactionOptions;
   /** "fast" (default) or "linear-scan" (the oracle; for tests at small sizes). */
   allocator?: "fast" | "linear-scan";
 }
 
+/** Options of {@link PageFrameManager.allocatePages} (any pages, all or nothing). */
 export interface AllocatePagesOptions {
+  /** Take them from this node (undefined: anywhere). */
   node?: number;
+  /** With `node`: "preferred" (default) falls back to other nodes, "strict" does not. */
   nodePolicy?: NodePolicy;
+  /** Lowest acceptable frame (inclusive; default 0). */
   lowPfn?: number;
+  /** Highest acceptable frame (inclusive; default the last). */
   highPfn?: number;
+  /** "full" or "free-only" (see {@link Effort}). */
   effort: Effort;
   /** Default "contiguous" (driver pages, e.g. a common buffer under an IOMMU). */
   kind?: "contiguous" | "unmovable" | "movable";
@@ -85,15 +101,21 @@ export interface AllocatePagesOptions {
   hintPfn?: number;
 }
 
+/** `k.pfm.stats`: a snapshot of the page-frame counts. */
 export interface PageFrameStats {
+  /** Free page frames now (`k.pfm.stats.freePages * 4096` bytes). */
   freePages: number;
+  /** Page frames of RAM (free or not). */
   ramPages: number;
+  /** Successful allocateContiguous calls. */
   contiguousAllocations: number;
+  /** allocateContiguous calls that returned -1. */
   contiguousFailures: number;
   /** Allocations that needed compaction and got it. */
   compactions: number;
   /** Compaction attempts that found no usable window. */
   compactionFailures: number;
+  /** Movable pages compaction moved. */
   pagesMigrated: number;
   /** Simulated nanoseconds charged for compaction. */
   compactionNs: number;
@@ -203,6 +225,7 @@ export class PageFrameManager {
     for (const r of this.pfnDb.ram) this.allocator.markFree(r.start, r.end - r.start);
   }
 
+  /** Counts now (a fresh object each time): free pages, RAM pages, allocations, compactions. */
   get stats(): PageFrameStats {
     return { freePages: this.allocator.freePages, ramPages: this.pfnDb.ramPages, ...this.counters };
   }
@@ -328,6 +351,7 @@ export class PageFrameManager {
     else this.allocator.markFreeMany(pfns);
   }
 
+  /** What frame `pfn` holds: free, movable, unmovable, contiguous, or reserved (not RAM). */
   kindOf(pfn: number): PageKind {
     return this.pfnDb.kindOf(pfn);
   }

@@ -5,6 +5,7 @@ import type { ContiguousAllocator } from "./alloc/contiguous-allocator.ts";
 // Local bindings: under loaders that compile to CommonJS (tsx) imported bindings are getter calls.
 const { countBitsIn, setBits, testBit } = bits;
 
+/** What a page frame holds: free; movable (page cache, user pages); unmovable (pool, stacks); contiguous (driver buffers); reserved (not RAM). */
 export type PageKind = "free" | "movable" | "unmovable" | "contiguous" | "reserved";
 
 /** A run of page frames [start, end). */

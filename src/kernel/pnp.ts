@@ -20,10 +20,13 @@ import { IoAllocateIrp, IRP_MJ_MAXIMUM_FUNCTION, IRP_MJ_PNP, type IRP, type IRP_
 
 export { IO_NO_INCREMENT, IoAllocateIrp, IoCompleteRequest, IoGetCurrentIrpStackLocation, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_MAXIMUM_FUNCTION, IRP_MJ_PNP, IRP_MJ_POWER, type IO_STATUS_BLOCK, type IRP, type IRP_PARAMETERS } from "./irp.ts";
 
+/** IRP_MJ_PNP minor: start the device with its assigned resources (Parameters.StartDevice). */
 export const IRP_MN_START_DEVICE = 0x00;
 export const IRP_MN_QUERY_REMOVE_DEVICE = 0x01;
+/** IRP_MJ_PNP minor: the device is going; release everything. */
 export const IRP_MN_REMOVE_DEVICE = 0x02;
 export const IRP_MN_CANCEL_REMOVE_DEVICE = 0x03;
+/** IRP_MJ_PNP minor: stop (release the hardware) for a resource rebalance. */
 export const IRP_MN_STOP_DEVICE = 0x04;
 export const IRP_MN_QUERY_STOP_DEVICE = 0x05;
 export const IRP_MN_CANCEL_STOP_DEVICE = 0x06;
@@ -34,12 +37,15 @@ export type DRIVER_DISPATCH = (DeviceObject: DEVICE_OBJECT, Irp: IRP) => NTSTATU
 /** AddDevice(DriverObject, PhysicalDeviceObject) -> NTSTATUS. */
 export type DRIVER_ADD_DEVICE = (DriverObject: DRIVER_OBJECT, PhysicalDeviceObject: DEVICE_OBJECT) => NTSTATUS;
 
+/** A driver object: the dispatch table and the routines the I/O and PnP managers call. */
 export interface DRIVER_OBJECT {
+  /** "\\Driver\\Name", for messages. */
   readonly DriverName: string;
   /** Dispatch table, indexed by IRP_MJ_*; DriverEntry fills it. */
   readonly MajorFunction: (DRIVER_DISPATCH | null)[];
   /** DriverExtension->AddDevice. */
   AddDevice: DRIVER_ADD_DEVICE | null;
+  /** DriverUnload, or null. */
   DriverUnload: ((DriverObject: DRIVER_OBJECT) => void) | null;
   /** DriverStartIo: the routine IoStartPacket / IoStartNextPacket call at DISPATCH_LEVEL (kernel/start-io.ts). */
   DriverStartIo: ((DeviceObject: DEVICE_OBJECT, Irp: IRP) => void) | null;
@@ -65,7 +71,31 @@ function nodes(k: Kernel): Map<DEVICE_OBJECT, DeviceNode> {
   return k.slot(NODES);
 }
 
-/** A driver object with an empty dispatch table; the driver's DriverEntry fills it (and AddDevice). */
+/**
+ * A driver object with an empty dispatch table; the driver's DriverEntry
+ * (called here) fills it and sets AddDevice. A DriverEntry that fails is a
+ * RangeError naming the driver and the status.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, createDriverObject, IoCreateFdo, IoCompleteRequest, IoGetCurrentIrpStackLocation, pnpAddDevice, startDevice, statusSymbol,
+ *   IRP_MJ_PNP, IRP_MN_START_DEVICE, STATUS, type DRIVER_OBJECT, type DEVICE_OBJECT, type IRP } from "dmasim";
+ *
+ * const k = bootMachine("x64-desktop");
+ * const driver = createDriverObject("\\Driver\\Demo", (d: DRIVER_OBJECT) => {
+ *   d.AddDevice = (drv, pdo) => (IoCreateFdo(k, drv, pdo, "Demo0"), STATUS.SUCCESS);
+ *   d.MajorFunction[IRP_MJ_PNP] = (_fdo: DEVICE_OBJECT, irp: IRP) => {
+ *     const started = IoGetCurrentIrpStackLocation(irp).MinorFunction === IRP_MN_START_DEVICE;
+ *     irp.IoStatus.Status = started ? STATUS.SUCCESS : irp.IoStatus.Status; // other minor codes: not handled, pass the status on
+ *     IoCompleteRequest(irp);
+ *     return irp.IoStatus.Status;
+ *   };
+ *   return STATUS.SUCCESS;
+ * });
+ * pnpAddDevice(k, driver, k.pdo("plx9656"));
+ * console.log(statusSymbol(startDevice(k, k.pdo("plx9656")).IoStatus.Status)); // STATUS_SUCCESS
+ * ```
+ */
 export function createDriverObject(DriverName: string, driverEntry?: (DriverObject: DRIVER_OBJECT) => NTSTATUS): DRIVER_OBJECT {
   const d: DRIVER_OBJECT = { DriverName, MajorFunction: new Array<DRIVER_DISPATCH | null>(IRP_MJ_MAXIMUM_FUNCTION + 1).fill(null), AddDevice: null, DriverUnload: null, DriverStartIo: null };
   if (driverEntry !== undefined) {
@@ -77,7 +107,21 @@ export function createDriverObject(DriverName: string, driverEntry?: (DriverObje
 
 /**
  * IoCreateDevice + IoAttachDeviceToDeviceStack for a driver's AddDevice: a
- * functional device object over `pdo` whose IRPs go to `driver`.
+ * functional device object "\\Device\\`name`" over `pdo` whose IRPs go to
+ * `driver` (see {@link createDriverObject} for a whole WDM driver).
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, createDriverObject, IoCreateFdo, pnpAddDevice, STATUS } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * let fdoName = "";
+ * const driver = createDriverObject("\\Driver\\Demo", (d) => {
+ *   d.AddDevice = (drv, pdo) => ((fdoName = IoCreateFdo(k, drv, pdo, "Demo0").name), STATUS.SUCCESS);
+ *   return STATUS.SUCCESS;
+ * });
+ * pnpAddDevice(k, driver, k.pdo("plx9656"));
+ * console.log(fdoName); // \Device\Demo0
+ * ```
  */
 export function IoCreateFdo(k: Kernel, driver: DRIVER_OBJECT, pdo: DEVICE_OBJECT, name: string): DEVICE_OBJECT {
   const fdo = createFdo(pdo, name, k.profile.cacheLineSize);

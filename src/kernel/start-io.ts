@@ -38,6 +38,41 @@ function startIoOf(d: DEVICE_OBJECT): DRIVER_STARTIO {
  * IoStartPacket(DeviceObject, Irp, Key, CancelFunction) (<= DISPATCH_LEVEL):
  * start the IRP now (StartIo at DISPATCH_LEVEL) or queue it behind the
  * current one. CancelFunction becomes the IRP's cancel routine while queued.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, createDriverObject, IoCreateFdo, pnpAddDevice, IoCompleteRequest, IoMarkIrpPending, IoStartPacket, IoStartNextPacket,
+ *   IoGetCurrentIrpStackLocation, Application, DO_BUFFERED_IO, IRP_MJ_CREATE, IRP_MJ_CLOSE, IRP_MJ_CLEANUP, IRP_MJ_WRITE, STATUS, statusSymbol, type IRP } from "dmasim";
+ *
+ * const k = bootMachine("x64-desktop");
+ * const complete = (irp: IRP, information = 0): number => {
+ *   irp.IoStatus = { Status: STATUS.SUCCESS, Information: information };
+ *   IoCompleteRequest(irp);
+ *   return STATUS.SUCCESS;
+ * };
+ * const driver = createDriverObject("\\Driver\\Sink", (d) => {
+ *   d.AddDevice = (drv, pdo) => ((IoCreateFdo(k, drv, pdo, "Sink0").Flags |= DO_BUFFERED_IO), STATUS.SUCCESS);
+ *   for (const mj of [IRP_MJ_CREATE, IRP_MJ_CLOSE, IRP_MJ_CLEANUP]) d.MajorFunction[mj] = (_dev, irp) => complete(irp);
+ *   d.MajorFunction[IRP_MJ_WRITE] = (dev, irp) => {
+ *     IoMarkIrpPending(irp);
+ *     IoStartPacket(k, dev, irp); // StartIo now, or queued behind the current write
+ *     return STATUS.PENDING;
+ *   };
+ *   d.DriverStartIo = (dev, irp) => {
+ *     complete(irp, IoGetCurrentIrpStackLocation(irp).Parameters.Write?.Length ?? 0);
+ *     IoStartNextPacket(k, dev);
+ *   };
+ *   return STATUS.SUCCESS;
+ * });
+ * pnpAddDevice(k, driver, k.pdo("plx9656"));
+ *
+ * const app = new Application(k);
+ * const { handle } = app.CreateFile("plx9656");
+ * if (handle === null) throw new Error("no device");
+ * const r = app.WriteFile(handle, app.allocate(100));
+ * console.log(statusSymbol(r.status), r.information); // STATUS_SUCCESS 100
+ * app.CloseHandle(handle);
+ * ```
  */
 export function IoStartPacket(k: Kernel, DeviceObject: DEVICE_OBJECT, Irp: IRP, CancelFunction: DRIVER_CANCEL | null = null): void {
   const startIo = startIoOf(DeviceObject);

@@ -18,19 +18,26 @@ export const STATUS_DATATYPE_MISALIGNMENT = 0x80000002;
 
 /** Where CPU accesses to register mappings go (the board's MMIO space). */
 export interface RegisterPort {
+  /** A load of `size` bytes at physical `address`. */
   read(address: number, size: AccessSize): number;
+  /** A store of `size` bytes at physical `address`. */
   write(address: number, size: AccessSize, value: number): void;
 }
 
 /** Start of the system VA region handed out to mappings (shown as 0xFFFFC000`00000000). */
 export const SYSTEM_VA_BASE = 0xc000_0000_0000;
+/** End (exclusive) of the system VA region. */
 export const SYSTEM_VA_END = 0xffff_ffff_f000;
 
+/** One mapping of the system VA space: virtually contiguous pages over page frames that need not be. */
 export interface VaMapping {
+  /** Its first VA (a plain number below 2^48; {@link formatVa} shows it canonical). */
   readonly startVa: number;
+  /** Pages mapped; the mapping covers [startVa, startVa + pages * 4096). */
   readonly pages: number;
   /** Page frame of each page. */
   readonly pfns: Int32Array;
+  /** The cache attribute the CPU uses for it. */
   readonly cache: CacheAttribute;
   /**
    * ARM64 Windows maps uncached common buffers as Device memory: misaligned or
@@ -47,13 +54,17 @@ export interface VaMapping {
 
 /** Extra properties of a mapping. */
 export interface MapOptions {
+  /** ARM64 Device memory (alignment faults). */
   readonly deviceMemory?: boolean;
+  /** Device registers: accesses go to the MMIO space. */
   readonly io?: boolean;
+  /** Stores bug check 0xBE. */
   readonly readOnly?: boolean;
 }
 
 /** Observers of CPU accesses (verifier): defined here so va-space never imports them. */
 export interface CpuAccessObserver {
+  /** A CPU load or store of `length` bytes at `va`, inside `mapping`; `widthBytes` is the access size (0 = a byte copy). */
   onCpuAccess(mapping: VaMapping, va: number, length: number, write: boolean, widthBytes: number): void;
 }
 
@@ -62,12 +73,22 @@ function canonical(va: number): bigint {
   return BigInt(va) | (va >= 0x8000_0000_0000 ? 0xffff_0000_0000_0000n : 0n);
 }
 
+/**
+ * A kernel VA as people read it: canonical, 64 bits, a backtick between the
+ * halves, as WinDbg prints it: 0xFFFFC000`00001000. dmasim keeps VAs as
+ * numbers below 2^48 (exact in a double); this adds the sign extension.
+ */
 export function formatVa(va: number): string {
   const canonical = va >= 0x8000_0000_0000 ? 0xffff_0000_0000_0000n | BigInt(va) : BigInt(va);
   const s = canonical.toString(16).toUpperCase().padStart(16, "0");
   return `0x${s.slice(0, 8)}\`${s.slice(8)}`;
 }
 
+/**
+ * The system VA space (`k.va`): mappings of common buffers, contiguous memory
+ * and device registers, and the CPU's loads and stores through them (use
+ * `k.cpu` for typed accesses). An access to an unmapped VA bug checks 0x50.
+ */
 export class VaSpace {
   private readonly mem: MemorySystem;
   /** Live mappings sorted by startVa. */
@@ -92,6 +113,7 @@ export class VaSpace {
     this.registers = registers;
   }
 
+  /** Live mappings. */
   get mappingCount(): number {
     return this.mappings.length;
   }
@@ -127,7 +149,19 @@ export class VaSpace {
     return m;
   }
 
-  /** The mapping holding va, or undefined. */
+  /**
+   * The mapping holding `va`, or undefined: what a VA is (its tag, cache
+   * attribute, frames).
+   *
+   * @example
+   * ```ts
+   * import { bootMachine, MmAllocateContiguousMemory, physicalAddress } from "dmasim";
+   * const k = bootMachine("x64-desktop");
+   * const va = MmAllocateContiguousMemory(k, 8192, physicalAddress(0xffff_ffff)) ?? 0;
+   * const m = k.va.find(va + 5000);
+   * console.log(m?.startVa === va, m?.pages, m?.cache); // true 2 cached
+   * ```
+   */
   find(va: number): VaMapping | undefined {
     const l = this.last;
     if (l !== undefined && va >= l.startVa && va < l.startVa + l.pages * PAGE_SIZE) return l;

@@ -57,15 +57,23 @@ export interface WorkloadOptions {
   clock?: Clock;
 }
 
+/** What a workload has done so far (`workload.stats`). */
 export interface WorkloadStats {
+  /** Movable pages held now (page cache, user pages). */
   movablePages: number;
+  /** Unmovable pages held now, permanent ones included. */
   unmovablePages: number;
+  /** Unmovable pages it will never free (boot-time pool). */
   permanentUnmovablePages: number;
+  /** Steps run (one per tickNs). */
   steps: number;
+  /** Simulated time it has run, in ns. */
   simulatedNs: number;
   /** Allocations the workload could not make (memory full). */
   failedAllocations: number;
+  /** Pages allocated over its life. */
   pagesAllocated: number;
+  /** Pages freed over its life. */
   pagesFreed: number;
 }
 
@@ -82,6 +90,11 @@ const DEFAULT_UNMOVABLE_SIZES: readonly (readonly [number, number])[] = [
   [16, 0.05],
 ];
 
+/**
+ * The background workload that ages a machine (the file comment says how).
+ * `run(seconds)` steps it directly; `start(clock)` / `stop()` run it as clock
+ * events beside a driver. Same seed, same machine state.
+ */
 export class Workload {
   readonly pfm: PageFrameManager;
   private readonly rng: Prng;
@@ -124,6 +137,7 @@ export class Workload {
     this.targetPermanent = Math.floor(this.targetUnmovable * this.o.unmovablePermanentFraction);
   }
 
+  /** Counts so far (a fresh object). */
   get stats(): WorkloadStats {
     return { ...this.counters, unmovablePages: this.nUnmovable + this.counters.permanentUnmovablePages };
   }
@@ -310,7 +324,19 @@ export class Workload {
   }
 }
 
-/** Create a workload and run it for a simulated uptime. */
+/**
+ * Create a workload and run it for a simulated uptime of `seconds`: the
+ * machine a driver meets after that long. Host time grows with RAM and uptime.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, runUptime, fragmentation } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const before = fragmentation(k.pfm).largestFreeRun;
+ * runUptime(k.pfm, { seed: 1, seconds: 10 });
+ * console.log(before > fragmentation(k.pfm).largestFreeRun); // true — free memory is scattered
+ * ```
+ */
 export function runUptime(pfm: PageFrameManager, options: WorkloadOptions & { seconds: number }): Workload {
   const w = new Workload(pfm, options);
   w.run(options.seconds);

@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import { bootMachine, registerDeviceModel, builtinProfile, parseProfile, MmMapIoSpace, MmNonCached, READ_REGISTER_ULONG, type DeviceModel } from "dmasim";
  * const counter: DeviceModel = {
  *   model: "counter", description: "a 32-bit up-counter at BAR0", buses: ["pci"],
  *   bars: [{ kind: "mmio", size: 0x1000 }],
@@ -19,6 +20,11 @@
  *   },
  * };
  * registerDeviceModel(counter);
+ * const base = builtinProfile("x64-desktop");
+ * const k = bootMachine(parseProfile({ ...base, devices: [...base.devices, { name: "counter0", bus: "pci", model: "counter" }] }));
+ * const bar = k.board.device("counter0").bars[0];
+ * const regs = bar === undefined ? null : MmMapIoSpace(k, { QuadPart: BigInt(bar.base) }, bar.size, MmNonCached);
+ * if (regs !== null) console.log(READ_REGISTER_ULONG(k, regs), READ_REGISTER_ULONG(k, regs)); // 0 1
  * ```
  */
 import type { Prng } from "../core/prng.ts";

@@ -30,6 +30,7 @@ export interface ContiguousAllocator {
   readonly pageCount: number;
   /** Number of free pages. */
   readonly freePages: number;
+  /** Whether frame `pfn` is free. */
   isFree(pfn: number): boolean;
   /** Start PFN of the run the placement policy picks, or -1. Changes nothing. */
   find(req: ContiguousRequest): number;

@@ -67,6 +67,7 @@ export class FastContiguousAllocator implements ContiguousAllocator {
     return this.bits.byteLength + this.sum.byteLength;
   }
 
+  /** Whether frame `pfn` is free. */
   isFree(pfn: number): boolean {
     if (!(pfn >= 0 && pfn < this.pageCount)) return false;
     return (((this.bits[pfn >>> 5] as number) >>> (pfn & 31)) & 1) === 1;

@@ -21,6 +21,7 @@ export class LinearScanAllocator implements ContiguousAllocator {
     return this.nFree;
   }
 
+  /** Whether frame `pfn` is free. */
   isFree(pfn: number): boolean {
     return this.free[pfn] === 1;
   }
