@@ -50,6 +50,8 @@ export const FINDING_CODES = [
   "DMA_NO_IOVA",
   "DMA_TOO_MANY_SCATTER_GATHER_LISTS_FREED",
   "DMA_SCATTER_GATHER_DIRECTION_MISMATCH",
+  "DMA_TRANSFER_CONTEXT_MISUSE",
+  "DMA_WRONG_ADAPTER_KIND",
   "WDF_WRONG_IRQL",
   "WDF_CANNOT_DELETE",
   "WDF_REQUEST_NOT_COMPLETED",
@@ -161,6 +163,9 @@ export type FindingParams = Exact<{
   DMA_NO_IOVA: { readonly pages: number };
   DMA_TOO_MANY_SCATTER_GATHER_LISTS_FREED: { readonly allocated: number; readonly freed: number };
   DMA_SCATTER_GATHER_DIRECTION_MISMATCH: { readonly adapter: bigint };
+  /** state: what the context is ("not initialized", "pending", "granted", "another adapter's"). */
+  DMA_TRANSFER_CONTEXT_MISUSE: { readonly state: string };
+  DMA_WRONG_ADAPTER_KIND: { readonly master: boolean };
   WDF_WRONG_IRQL: { readonly maximum: number; readonly current: number };
   WDF_CANNOT_DELETE: { readonly handle: number; readonly status: number };
   WDF_REQUEST_NOT_COMPLETED: { readonly request: number; readonly major: number; readonly queue: number };

@@ -31,19 +31,31 @@ import { machineSlot } from "../kernel/kernel.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import { checkDeviceObject, checkRoutine, checkUlong } from "./args.ts";
 import { createMapRegisterFile, type MapRegisterFile, outstandingMapRegisters, releaseMapRegisterFile } from "./map-registers.ts";
-import { DeallocateObject, DeallocateObjectKeepRegisters, type DMA_ADAPTER, type DRIVER_CONTROL, KeepObject } from "./types.ts";
+import { DeallocateObject, DeallocateObjectKeepRegisters, type DMA_ADAPTER, type DRIVER_CONTROL, type IO_ALLOCATION_ACTION, KeepObject } from "./types.ts";
 
-interface Waiter {
+/**
+ * A request for the adapter channel: AllocateAdapterChannel's, or an Ex
+ * routine's (which carries its transfer context). `onGrant` runs at
+ * DISPATCH_LEVEL when the channel is granted and returns what to do with it
+ * (an AdapterControl routine's IO_ALLOCATION_ACTION), or null to keep the
+ * channel and registers until FreeAdapterObject (a synchronous Ex request
+ * without a routine).
+ */
+export interface ChannelRequest {
   readonly ao: AdapterObject;
   readonly device: DEVICE_OBJECT;
   readonly count: number;
-  readonly routine: DRIVER_CONTROL;
-  readonly context: unknown;
+  /** Whether the grant comes with a register file (AllocateAdapterChannel(Ex)); the list routines keep their own. */
+  readonly withRegisters: boolean;
+  readonly context: object | null;
+  readonly onGrant: (file: MapRegisterFile | null) => IO_ALLOCATION_ACTION | null;
+  /** Set when the request is cancelled while it waits (CancelAdapterChannel). */
+  readonly onCancel?: () => void;
 }
 
 interface ChannelQueue {
   owner: AdapterObject | null;
-  readonly waiters: Waiter[];
+  readonly waiters: ChannelRequest[];
 }
 
 interface AdapterChannelState {
@@ -92,6 +104,20 @@ export function outstandingChannels(ao: AdapterObject): number {
   return (s.held ? 1 : 0) + s.pending;
 }
 
+/** Map registers a request may take: 0xE6 / 0x0C above the adapter's count (refused), 0xE6 / 0x15 with earlier grants' kept registers. */
+export function checkRegisterCount(ao: AdapterObject, routine: string, count: number): boolean {
+  const k = ao.kernel;
+  if (count > ao.mapRegisters) {
+    k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_REQUESTED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0c, count, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${count} map registers requested; IoGetDmaAdapter gave this adapter ${ao.mapRegisters}`, params: { required: count, maximum: ao.mapRegisters } });
+    return false;
+  }
+  const kept = outstandingMapRegisters(ao);
+  if (ao.needsMapRegisters && kept > 0 && kept + count > ao.mapRegisters) {
+    k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_ALLOCATED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x15, kept + count, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${count} more map registers while ${kept} are still kept from earlier grants (FreeMapRegisters first)`, params: { allocated: kept + count, maximum: ao.mapRegisters } });
+  }
+  return true;
+}
+
 /**
  * AllocateAdapterChannel(DmaAdapter, DeviceObject, NumberOfMapRegisters,
  * ExecutionRoutine, Context) (DISPATCH_LEVEL).
@@ -105,20 +131,13 @@ export function AllocateAdapterChannel(DmaAdapter: DMA_ADAPTER, DeviceObject: DE
   if (ao === null) return STATUS.INVALID_PARAMETER;
   const k = ao.kernel;
   k.checkIrql(routine, { exact: DISPATCH_LEVEL }, ao.device);
-  if (NumberOfMapRegisters > ao.mapRegisters) {
-    k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_REQUESTED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0c, NumberOfMapRegisters, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${NumberOfMapRegisters} map registers requested; IoGetDmaAdapter gave this adapter ${ao.mapRegisters}`, params: { required: NumberOfMapRegisters, maximum: ao.mapRegisters } });
-    return STATUS.INSUFFICIENT_RESOURCES;
-  }
-  const kept = outstandingMapRegisters(ao);
-  if (ao.needsMapRegisters && kept > 0 && kept + NumberOfMapRegisters > ao.mapRegisters) {
-    k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_ALLOCATED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x15, kept + NumberOfMapRegisters, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${NumberOfMapRegisters} more map registers while ${kept} are still kept from earlier grants: ${kept + NumberOfMapRegisters} allocated, IoGetDmaAdapter gave this adapter ${ao.mapRegisters} (FreeMapRegisters first)`, params: { allocated: kept + NumberOfMapRegisters, maximum: ao.mapRegisters } });
-  }
+  if (!checkRegisterCount(ao, routine, NumberOfMapRegisters)) return STATUS.INSUFFICIENT_RESOURCES;
   const s = stateOf(ao);
   const outstanding = (s.held ? 1 : 0) + s.pending;
   if (outstanding > 0) {
     k.report({ code: "DMA_MORE_THAN_ONE_ADAPTER_CHANNEL", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0b, outstanding, 0, 0], routine, device: ao.device, message: `${routine}: adapter ${ao.device} already has ${outstanding} adapter channel${outstanding === 1 ? "" : "s"} allocated or requested; only one may be outstanding`, params: { outstanding } });
   }
-  const w: Waiter = { ao, device: DeviceObject, count: NumberOfMapRegisters, routine: ExecutionRoutine, context: Context };
+  const w: ChannelRequest = { ao, device: DeviceObject, count: NumberOfMapRegisters, withRegisters: true, context: null, onGrant: (file) => ExecutionRoutine(DeviceObject, DeviceObject.CurrentIrp, file, Context) };
   const q = queueOf(ao);
   if (q.owner === null && q.waiters.length === 0) grant(q, w);
   else {
@@ -134,18 +153,25 @@ export function AllocateAdapterChannel(DmaAdapter: DMA_ADAPTER, DeviceObject: DE
   return STATUS.SUCCESS;
 }
 
-/** Give the channel to a waiter and run its AdapterControl routine at DISPATCH_LEVEL. */
-function grant(q: ChannelQueue, w: Waiter): void {
+/** Give the channel to a request and run its grant at DISPATCH_LEVEL. */
+function grant(q: ChannelQueue, w: ChannelRequest): void {
   const { ao } = w;
   const k = ao.kernel;
   const s = stateOf(ao);
   q.owner = ao;
   s.held = true;
   s.grants++;
-  const file = ao.needsMapRegisters ? createMapRegisterFile(ao, w.count) : null;
+  const file = ao.needsMapRegisters && w.withRegisters ? createMapRegisterFile(ao, w.count, w.context) : null;
   s.registers = file;
-  const run = (): number => w.routine(w.device, w.device.CurrentIrp, file, w.context);
+  const run = (): IO_ALLOCATION_ACTION | null => w.onGrant(file);
   const action = k.KeGetCurrentIrql() <= DISPATCH_LEVEL ? k.atDispatch(run) : run();
+  if (action === null) return;
+  act(ao, action, "AdapterControl routine");
+}
+
+/** What an IO_ALLOCATION_ACTION does to a held channel (the AdapterControl routine's return, or FreeAdapterObject's argument). */
+function act(ao: AdapterObject, action: IO_ALLOCATION_ACTION, who: string): void {
+  const s = stateOf(ao);
   if (action === KeepObject) return;
   if (action === DeallocateObject) {
     release(ao, true);
@@ -156,7 +182,52 @@ function grant(q: ChannelQueue, w: Waiter): void {
     release(ao, false);
     return;
   }
-  throw new TypeError(`AdapterControl routine returned ${String(action)}; it must return KeepObject (1), DeallocateObject (2) or DeallocateObjectKeepRegisters (3)`);
+  throw new TypeError(`${who} returned ${String(action)}; it must be KeepObject (1), DeallocateObject (2) or DeallocateObjectKeepRegisters (3)`);
+}
+
+/**
+ * Request the channel for an Ex routine: granted at once when it is free
+ * ("granted"), else queued ("queued") — or, for a synchronous request, not
+ * queued at all ("busy": STATUS_INSUFFICIENT_RESOURCES).
+ */
+export function requestChannel(w: ChannelRequest, synchronous: boolean): "granted" | "queued" | "busy" {
+  const q = queueOf(w.ao);
+  if (q.owner === null && q.waiters.length === 0) {
+    grant(q, w);
+    return "granted";
+  }
+  if (synchronous) return "busy";
+  q.waiters.push(w);
+  stateOf(w.ao).pending++;
+  return "queued";
+}
+
+/** Take a waiting request with this context off the queue (CancelAdapterChannel). True when one was waiting. */
+export function cancelWaiting(ao: AdapterObject, context: object, device: DEVICE_OBJECT): boolean {
+  const q = queueOf(ao);
+  const i = q.waiters.findIndex((w) => w.ao === ao && w.context === context && w.device === device);
+  if (i < 0) return false;
+  const [w] = q.waiters.splice(i, 1);
+  stateOf(ao).pending--;
+  w?.onCancel?.();
+  return true;
+}
+
+/** The registers that came with the channel the adapter holds (a synchronous AllocateAdapterChannelEx's MapRegisterBase). */
+export function heldRegisters(ao: AdapterObject): MapRegisterFile | null {
+  return stateOf(ao).registers;
+}
+
+/**
+ * FreeAdapterObject's work: DeallocateObject frees the adapter object and its
+ * registers, DeallocateObjectKeepRegisters the object only, KeepObject
+ * nothing. False when the adapter holds no channel.
+ */
+export function freeAdapterObject(ao: AdapterObject, action: IO_ALLOCATION_ACTION): boolean {
+  if (action === KeepObject) return true;
+  if (!stateOf(ao).held) return false;
+  act(ao, action, "FreeAdapterObject's AllocationAction");
+  return true;
 }
 
 /** Free the channel (and its registers when asked), then grant the next waiter. */
@@ -170,7 +241,8 @@ function release(ao: AdapterObject, freeRegisters: boolean): void {
   const next = q.waiters.shift();
   if (next !== undefined) {
     stateOf(next.ao).pending--;
-    waitingByDevice.set(next.device, Math.max(0, (waitingByDevice.get(next.device) ?? 1) - 1));
+    // Only AllocateAdapterChannel waits through the device object's wait block (an Ex request waits in its context).
+    if (next.context === null) waitingByDevice.set(next.device, Math.max(0, (waitingByDevice.get(next.device) ?? 1) - 1));
     grant(q, next);
   }
 }

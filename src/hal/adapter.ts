@@ -62,6 +62,10 @@ export interface CommonBuffer {
   readonly deviceMemory: boolean;
   /** True when the logical address is an IOVA in the device's IOMMU domain. */
   readonly remapped: boolean;
+  /** False for CreateCommonBufferFromMdl: the pages and their VA stay the driver's; freeing only ends the HAL's mapping. */
+  readonly ownsMemory: boolean;
+  /** The DMA domain an AllocateDomainCommonBuffer buffer belongs to (any member's adapter may free it), else null. */
+  readonly domain: object | null;
   /** Simulated time of the allocation, ns. */
   readonly time: number;
 }

@@ -52,6 +52,10 @@ export interface CommonBufferSpec {
   /** Preferred NUMA node (its memory first, then the nearest others), or -1 for no preference. */
   readonly node: number;
   readonly largePage: boolean;
+  /** A boundary stricter than the adapter's (a DMA domain's, shared by its devices). */
+  readonly boundary?: number;
+  /** The DMA domain the buffer belongs to (AllocateDomainCommonBuffer). */
+  readonly domain?: object;
 }
 
 /** Allocate a common buffer for an adapter; null when it cannot be had (no state changes then). */
@@ -61,7 +65,8 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
   let pages = BYTES_TO_PAGES(spec.length);
   const align = spec.largePage ? LARGE_PAGE_PAGES : 1;
   if (align > 1) pages = Math.ceil(pages / align) * align;
-  const boundaryPages = ao.reach.boundary / PAGE_SIZE;
+  const boundary = Math.min(ao.reach.boundary, spec.boundary ?? ao.reach.boundary);
+  const boundaryPages = boundary / PAGE_SIZE;
   if (pages > boundaryPages) return null;
   const remapped = ao.master && ao.busMaster.domain >= 0 && k.iommu !== null;
   let logical: number;
@@ -100,7 +105,7 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
   } else {
     const iommu = k.iommu;
     const domain = ao.busMaster.domain;
-    const iova = iommu.allocateIova(domain, { pages, minAddress: spec.minAddress, maxAddress: spec.maxAddress, boundary: ao.reach.boundary, align: align * PAGE_SIZE });
+    const iova = iommu.allocateIova(domain, { pages, minAddress: spec.minAddress, maxAddress: spec.maxAddress, boundary, align: align * PAGE_SIZE });
     if (iova < 0) return null;
     const runs = takeScatteredPages(ao, pages, spec);
     if (runs === null) {
@@ -117,14 +122,20 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
     logical = iova;
     physicalRuns = runs;
   }
-  const cb: CommonBuffer = { adapter: ao, routine: spec.routine, va: mapping.startVa, length: spec.length, pages, logical, logicalQuad: BigInt(logical), physicalRuns, mapping, pfns: mapping.pfns, cache: spec.cache, cacheEnabled: spec.cacheEnabled, deviceMemory: spec.deviceMemory, remapped, time: k.clock.now };
+  const cb: CommonBuffer = { adapter: ao, routine: spec.routine, va: mapping.startVa, length: spec.length, pages, logical, logicalQuad: BigInt(logical), physicalRuns, mapping, pfns: mapping.pfns, cache: spec.cache, cacheEnabled: spec.cacheEnabled, deviceMemory: spec.deviceMemory, remapped, ownsMemory: true, domain: spec.domain ?? null, time: k.clock.now };
+  registerCommonBuffer(cb);
+  return cb;
+}
+
+/** Enter a made buffer in its adapter's and the machine's books and tell the observer. */
+export function registerCommonBuffer(cb: CommonBuffer): void {
+  const ao = cb.adapter;
   ao.commonBuffers.set(cb.va, cb);
   ao.freedCommonBuffers.delete(cb.va);
   ao.hal.buffers.set(cb.va, cb);
   ao.counters.commonBuffersAllocated++;
   const o = ao.hal.observers.current;
-  if (o !== null) o.onCommonBufferAllocated?.(event(cb, spec.routine));
-  return cb;
+  if (o !== null) o.onCommonBufferAllocated?.(event(cb, cb.routine));
 }
 
 /** Destroy a live common buffer (the caller has validated the free). */
@@ -135,10 +146,12 @@ export function releaseCommonBuffer(cb: CommonBuffer, routine: CommonBufferRouti
     const iommu = k.iommu as NonNullable<typeof k.iommu>;
     iommu.unmap(ao.busMaster.domain, cb.logical);
     iommu.freeIova(ao.busMaster.domain, cb.logical, cb.pages);
-    k.va.unmap(cb.va);
-    const runs = cb.physicalRuns ?? [];
-    for (let r = 0; r < runs.length; r += 2) k.pfm.freeContiguous(runs[r] as number, runs[r + 1] as number);
-  } else {
+    if (cb.ownsMemory) {
+      k.va.unmap(cb.va);
+      const runs = cb.physicalRuns ?? [];
+      for (let r = 0; r < runs.length; r += 2) k.pfm.freeContiguous(runs[r] as number, runs[r + 1] as number);
+    }
+  } else if (cb.ownsMemory) {
     k.va.unmap(cb.va);
     k.pfm.freeContiguous(cb.logical / PAGE_SIZE, cb.pages);
   }

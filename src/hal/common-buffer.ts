@@ -17,6 +17,7 @@ import type { CacheAttribute } from "../machine/memory-system.ts";
 import { type AdapterObject, type CommonBuffer, formatAdapter, liveAdapter } from "./adapter.ts";
 import { checkBoolean, checkPhysicalAddress, checkPhysicalAddressOut, checkUlong, checkVa } from "./args.ts";
 import { allocateCommonBuffer, releaseCommonBuffer } from "./common-buffer-core.ts";
+import { currentDomain } from "./domain-state.ts";
 import type { CommonBufferRoutine } from "./observer.ts";
 import { DOMAIN_COMMON_BUFFER_LARGE_PAGE, type DMA_ADAPTER, MM_ANY_NODE_OK, MmCached, type MEMORY_CACHING_TYPE, MmNonCached } from "./types.ts";
 
@@ -211,7 +212,9 @@ export function checkFreeArguments(routine: string, Length: unknown, LogicalAddr
  */
 export function freeChecked(ao: AdapterObject, routine: CommonBufferRoutine, Length: number, LogicalAddress: PHYSICAL_ADDRESS, VirtualAddress: number, CacheEnabled: boolean): void {
   const k = ao.kernel;
-  const cb = ao.commonBuffers.get(VirtualAddress);
+  // A domain common buffer is the domain's: any member's adapter frees it.
+  const shared = ao.hal.buffers.get(VirtualAddress);
+  const cb = ao.commonBuffers.get(VirtualAddress) ?? (shared !== undefined && shared.domain !== null && shared.domain === currentDomain(ao) ? shared : undefined);
   if (cb === undefined) {
     const freed = ao.freedCommonBuffers.get(VirtualAddress);
     const other = ao.hal.buffers.get(VirtualAddress);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { bootMachine } from "../kernel/kernel.ts";
-import { DMA_OPERATIONS_SIZE } from "./dma-operations.ts";
-import { setDmaOsBuild } from "./hal-state.ts";
+import { DMA_OPERATIONS_SIZE, slotOffset } from "./dma-operations.ts";
+import { DMA_OS_BUILDS, setDmaOsBuild } from "./hal-state.ts";
 import { IoGetDmaAdapter } from "./io-get-dma-adapter.ts";
-import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "./types.ts";
+import { deviceDescription, type DMA_ADAPTER, type DMA_OPERATIONS, InterfaceType } from "./types.ts";
 
 function adapter(version: number, build?: Parameters<typeof setDmaOsBuild>[1]): DMA_ADAPTER {
   const k = bootMachine("x64-desktop");
@@ -61,5 +61,28 @@ describe("DMA_OPERATIONS tables", () => {
 
   it("each adapter gets its own table object", () => {
     expect(adapter(1).DmaOperations).not.toBe(adapter(1).DmaOperations);
+  });
+
+  it("no slot of the newest version-3 table is null: all 39 routines are there", () => {
+    const ops = adapter(3).DmaOperations;
+    const slots = Object.keys(ops).filter((k) => k !== "Size") as (keyof DMA_OPERATIONS)[];
+    expect(slots).toHaveLength(39);
+    expect(slots.filter((k) => ops[k] === null)).toEqual([]);
+  });
+
+  it("each table has exactly the routines whose x64 slot lies below its Size, for every version and OS build", () => {
+    const tables: DMA_ADAPTER[] = [adapter(1), adapter(2), ...DMA_OS_BUILDS.map((b) => adapter(3, b))];
+    for (const a of tables) {
+      const ops = a.DmaOperations;
+      for (const k of Object.keys(ops).filter((x) => x !== "Size") as Exclude<keyof DMA_OPERATIONS, "Size">[]) {
+        expect([k, ops[k] !== null]).toEqual([k, slotOffset(k) < ops.Size]);
+      }
+    }
+    // The documented slot positions: BuildMdlFromScatterGatherList is version 2, the domain routines the Windows 10 tail.
+    expect(slotOffset("BuildMdlFromScatterGatherList")).toBe(0x78);
+    expect(slotOffset("CancelMappedTransfer")).toBe(0xe0);
+    expect(slotOffset("AllocateDomainCommonBuffer")).toBe(0xe8);
+    expect(slotOffset("GetDmaDomain")).toBe(0x108);
+    expect(slotOffset("CreateCommonBufferFromMdl")).toBe(0x138);
   });
 });

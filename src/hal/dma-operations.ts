@@ -3,24 +3,36 @@
  * gets, and how long the version-3 table is for the chosen OS build
  * (reference windows-dma.md §1.2, offsets from the x64 symbol dumps).
  *
- * Each routine comes from the file that implements it. The channel,
- * map-register and transfer routines (adapter-channel.ts, map-registers.ts,
- * map-transfer.ts, system-dma.ts) and the scatter/gather routines
- * (scatter-gather.ts) are added here, one import each, by their owners as they
- * land; until then those slots are null, as drivers test for.
+ * Every slot has its x64 offset (8 bytes per pointer after the ULONG Size);
+ * a table of Size bytes has exactly the routines whose slot lies below Size
+ * (v1 0x68: PutDmaAdapter .. PutScatterGatherList; v2 0x80: + Calculate,
+ * Build and BuildMdlFromScatterGatherList; v3 by OS build: win8 0xE8 up to
+ * CancelMappedTransfer, win10 0x110 + the DMA domain routines and
+ * FlushDmaBuffer, win10-1803 0x118 + AllocateCommonBufferWithBounds,
+ * win10-2004 0x138 + the common-buffer vectors, server2022 0x140 +
+ * CreateCommonBufferFromMdl). Each routine comes from the file that
+ * implements it.
  */
 import { GetDmaAdapterInfo } from "./adapter-info.ts";
+import { AllocateAdapterChannel, FreeAdapterChannel } from "./adapter-channel.ts";
+import { AllocateAdapterChannelEx, CancelAdapterChannel, FreeAdapterObject } from "./adapter-channel-ex.ts";
 import { GetDmaAlignment, PutDmaAdapter } from "./adapter-routines.ts";
 import { AllocateCommonBuffer, AllocateCommonBufferEx, AllocateCommonBufferWithBounds, FreeCommonBuffer } from "./common-buffer.ts";
+import { CreateCommonBufferFromMdl } from "./common-buffer-from-mdl.ts";
 import { AllocateCommonBufferVector, FreeCommonBufferFromVector, FreeCommonBufferVector, GetCommonBufferFromVectorByIndex } from "./common-buffer-vector.ts";
+import { ConfigureAdapterChannel } from "./configure-channel.ts";
+import { AllocateDomainCommonBuffer, GetDmaDomain, JoinDmaDomain, LeaveDmaDomain } from "./dma-domain.ts";
 import { FlushDmaBuffer } from "./flush-dma-buffer.ts";
-import type { DmaOsBuild } from "./os-build.ts";
-import type { DMA_OPERATIONS } from "./types.ts";
-import { AllocateAdapterChannel, FreeAdapterChannel } from "./adapter-channel.ts";
 import { FreeMapRegisters } from "./map-registers.ts";
 import { FlushAdapterBuffers, MapTransfer } from "./map-transfer.ts";
-import { ReadDmaCounter } from "./system-dma.ts";
+import { CancelMappedTransfer, FlushAdapterBuffersEx, MapTransferEx } from "./map-transfer-ex.ts";
+import type { DmaOsBuild } from "./os-build.ts";
 import { BuildScatterGatherList, CalculateScatterGatherList, GetScatterGatherList, PutScatterGatherList } from "./scatter-gather.ts";
+import { BuildMdlFromScatterGatherList, BuildScatterGatherListEx, GetScatterGatherListEx } from "./scatter-gather-ex.ts";
+import { ReadDmaCounter } from "./system-dma.ts";
+import { InitializeDmaTransferContext } from "./transfer-context.ts";
+import { GetDmaTransferInfo } from "./transfer-info.ts";
+import type { DMA_OPERATIONS } from "./types.ts";
 
 /** Byte size of each table (x64): v1 13 slots incl. Size, v2 16, v3 by OS build. */
 export const DMA_OPERATIONS_SIZE = {
@@ -36,11 +48,55 @@ export const DMA_OPERATIONS_SIZE = {
 /** sizeof(DMA_ADAPTER) on x64: USHORT Version, USHORT Size, (padding), PDMA_OPERATIONS. */
 export const DMA_ADAPTER_SIZE = 0x10;
 
-/** Routines other HAL files contribute, by slot name (filled by their imports below). */
-type Slots = Partial<Omit<DMA_OPERATIONS, "Size">>;
-const v1Extra: Slots = { GetScatterGatherList, PutScatterGatherList, AllocateAdapterChannel, FreeAdapterChannel, FreeMapRegisters, MapTransfer, FlushAdapterBuffers, ReadDmaCounter };
-const v2Extra: Slots = { CalculateScatterGatherList, BuildScatterGatherList };
-const v3Extra: Slots = {};
+type Slot = Exclude<keyof DMA_OPERATIONS, "Size">;
+
+/** Every routine in table order; slot i (1-based) sits at byte offset 8 * i on x64. */
+const ROUTINES: { readonly [S in Slot]: NonNullable<DMA_OPERATIONS[S]> } = {
+  PutDmaAdapter,
+  AllocateCommonBuffer,
+  FreeCommonBuffer,
+  AllocateAdapterChannel,
+  FlushAdapterBuffers,
+  FreeAdapterChannel,
+  FreeMapRegisters,
+  MapTransfer,
+  GetDmaAlignment,
+  ReadDmaCounter,
+  GetScatterGatherList,
+  PutScatterGatherList,
+  CalculateScatterGatherList,
+  BuildScatterGatherList,
+  BuildMdlFromScatterGatherList,
+  GetDmaAdapterInfo,
+  GetDmaTransferInfo,
+  InitializeDmaTransferContext,
+  AllocateCommonBufferEx,
+  AllocateAdapterChannelEx,
+  ConfigureAdapterChannel,
+  CancelAdapterChannel,
+  MapTransferEx,
+  GetScatterGatherListEx,
+  BuildScatterGatherListEx,
+  FlushAdapterBuffersEx,
+  FreeAdapterObject,
+  CancelMappedTransfer,
+  AllocateDomainCommonBuffer,
+  FlushDmaBuffer,
+  JoinDmaDomain,
+  LeaveDmaDomain,
+  GetDmaDomain,
+  AllocateCommonBufferWithBounds,
+  AllocateCommonBufferVector,
+  GetCommonBufferFromVectorByIndex,
+  FreeCommonBufferFromVector,
+  FreeCommonBufferVector,
+  CreateCommonBufferFromMdl,
+};
+
+/** x64 byte offset of a slot in DMA_OPERATIONS. */
+export function slotOffset(slot: Slot): number {
+  return 8 * (Object.keys(ROUTINES).indexOf(slot) + 1);
+}
 
 function empty(size: number): DMA_OPERATIONS {
   return {
@@ -89,26 +145,17 @@ function empty(size: number): DMA_OPERATIONS {
 
 /**
  * A fresh table for a DEVICE_DESCRIPTION version (0 and 1 give table v1) on
- * an OS build. Size is the byte size Windows reports for that table; a slot
- * the table has but dmasim does not model (DMA domains, vectors, from-MDL) is
- * null rather than a routine that pretends to work.
+ * an OS build: Size is the byte size Windows reports for that table, and
+ * every slot below it holds its routine; the slots past it are null.
  */
 export function buildDmaOperations(tableVersion: 1 | 2 | 3, osBuild: DmaOsBuild): DMA_OPERATIONS {
   const size = tableVersion === 1 ? DMA_OPERATIONS_SIZE.v1 : tableVersion === 2 ? DMA_OPERATIONS_SIZE.v2 : DMA_OPERATIONS_SIZE[osBuild];
   const t = empty(size);
-  t.PutDmaAdapter = PutDmaAdapter;
-  t.AllocateCommonBuffer = AllocateCommonBuffer;
-  t.FreeCommonBuffer = FreeCommonBuffer;
-  t.GetDmaAlignment = GetDmaAlignment;
-  Object.assign(t, v1Extra);
-  if (tableVersion >= 2) Object.assign(t, v2Extra);
-  if (tableVersion === 3) {
-    t.GetDmaAdapterInfo = GetDmaAdapterInfo;
-    t.AllocateCommonBufferEx = AllocateCommonBufferEx;
-    Object.assign(t, v3Extra);
-    if (size >= DMA_OPERATIONS_SIZE.win10) t.FlushDmaBuffer = FlushDmaBuffer;
-    if (size >= DMA_OPERATIONS_SIZE["win10-1803"]) t.AllocateCommonBufferWithBounds = AllocateCommonBufferWithBounds;
-    if (size >= DMA_OPERATIONS_SIZE["win10-2004"]) Object.assign(t, { AllocateCommonBufferVector, GetCommonBufferFromVectorByIndex, FreeCommonBufferFromVector, FreeCommonBufferVector });
+  let offset = 8;
+  for (const [slot, routine] of Object.entries(ROUTINES)) {
+    if (offset >= size) break;
+    (t as unknown as Record<string, unknown>)[slot] = routine;
+    offset += 8;
   }
   return t;
 }

@@ -19,6 +19,7 @@ import { buildDmaOperations, DMA_ADAPTER_SIZE } from "./dma-operations.ts";
 import { halState } from "./hal-state.ts";
 import { adapterReach } from "./reach.ts";
 import { checkDescriptionShape, resolveDescription } from "./device-description.ts";
+import { noteAdapter } from "./domain-state.ts";
 import { type DEVICE_DESCRIPTION, type DMA_ADAPTER, type INTERFACE_TYPE, InterfaceType, type ULONG_OUT } from "./types.ts";
 
 /**
@@ -119,6 +120,7 @@ export function IoGetDmaAdapter(k: Kernel, PhysicalDeviceObject: DEVICE_OBJECT |
     dma,
   };
   registerAdapterObject(dma, ao);
+  noteAdapter(ao);
   NumberOfMapRegisters.value = mapRegisters;
   const o = hal.observers.current;
   if (o !== null) o.onAdapterCreated?.({ adapter: dma, device, description: desc, mapRegisters, maxAddress: reach.maxAddress, time: k.clock.now });

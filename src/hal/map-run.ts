@@ -59,6 +59,21 @@ function channelCanReach(ch: number, physical: number, bytes: number): boolean {
   return true;
 }
 
+/**
+ * How many bytes one system DMA programming moves from [va, va + len) of
+ * `mdl` on a grant with `registers` free map registers: the whole (up to what
+ * the channel counts) when the 8237 reaches it directly, else what the bounce
+ * pages hold — mapSystem's decision without its side effects, so
+ * GetDmaTransferInfo can count the steps MapTransferEx will take.
+ */
+export function systemStep(ao: AdapterObject, mdl: MDL, va: number, len: number, registers: number): number {
+  const ch = ao.dmaChannel;
+  const bytes = Math.min(len, ch >= 4 ? 0x20000 : 0x10000);
+  const run = contiguousRun(mdl, va - mdl.StartVa, bytes);
+  if (run.bytes >= bytes && channelCanReach(ch, run.physical, bytes)) return bytes;
+  return Math.min(bytes, registers * PAGE);
+}
+
 /** The open mappings a new one must not overlap: the grant's, or (no map registers) the adapter's of the same MDL. */
 function openMappings(ao: AdapterObject, file: MapRegisterFile | null): readonly OpenMapping[] {
   return file !== null ? file.mappings : unregisteredMappings(ao);

@@ -13,7 +13,7 @@ import type { VaMapping } from "../kernel/va-space.ts";
 import type { DEVICE_DESCRIPTION, DMA_ADAPTER } from "./types.ts";
 
 /** Which routine made or released a common buffer. */
-export type CommonBufferRoutine = "AllocateCommonBuffer" | "AllocateCommonBufferEx" | "AllocateCommonBufferWithBounds" | "HalAllocateCommonBuffer" | "FreeCommonBuffer" | "HalFreeCommonBuffer" | "AllocateCommonBufferVector" | "FreeCommonBufferFromVector";
+export type CommonBufferRoutine = "AllocateCommonBuffer" | "AllocateCommonBufferEx" | "AllocateCommonBufferWithBounds" | "AllocateDomainCommonBuffer" | "CreateCommonBufferFromMdl" | "HalAllocateCommonBuffer" | "FreeCommonBuffer" | "HalFreeCommonBuffer" | "AllocateCommonBufferVector" | "FreeCommonBufferFromVector";
 
 export interface AdapterEvent {
   readonly adapter: DMA_ADAPTER;

@@ -210,7 +210,29 @@ export function listRecord(sg: SCATTER_GATHER_LIST): SgPrivate | undefined {
   return lists.get(sg);
 }
 
-function flushForDevice(ao: AdapterObject, runs: readonly number[], writeToDevice: boolean, phase: "before" | "after"): void {
+/** The first `length` bytes of a range (pieces and runs cut there). */
+export function prefixRange(r: ChainRange, length: number): ChainRange {
+  if (length >= r.length) return r;
+  const pieces: Piece[] = [];
+  let left = length;
+  for (const p of r.pieces) {
+    if (left <= 0) break;
+    const n = Math.min(left, p.length);
+    pieces.push(n === p.length ? p : { ...p, length: n });
+    left -= n;
+  }
+  const runs: number[] = [];
+  left = length;
+  for (let i = 0; i < r.runs.length && left > 0; i += 2) {
+    const n = Math.min(left, r.runs[i + 1] as number);
+    runs.push(r.runs[i] as number, n);
+    left -= n;
+  }
+  return { pieces, runs, va: r.va, length };
+}
+
+/** Clean (before) / invalidate (after) a non-snooping device's buffer lines, as HalFlushIoBuffers does on such platforms. */
+export function flushForDevice(ao: AdapterObject, runs: readonly number[], writeToDevice: boolean, phase: "before" | "after"): void {
   if (ao.busMaster.coherent) return;
   const ms = ao.kernel.memorySystem;
   for (let i = 0; i < runs.length; i += 2) {

@@ -180,30 +180,30 @@ export interface DMA_OPERATIONS {
   BuildMdlFromScatterGatherList: Op<(a: A, ScatterGather: SCATTER_GATHER_LIST, OriginalMdl: MDL, TargetMdl: { value: MDL | null }) => NTSTATUS>;
   // Version 3
   GetDmaAdapterInfo: Op<(a: A, AdapterInfo: DMA_ADAPTER_INFO) => NTSTATUS>;
-  GetDmaTransferInfo: Op<(...args: never[]) => NTSTATUS>;
-  InitializeDmaTransferContext: Op<(...args: never[]) => NTSTATUS>;
+  GetDmaTransferInfo: Op<(a: A, Mdl: MDL, Offset: number, Length: number, WriteOnly: boolean, TransferInfo: DMA_TRANSFER_INFO) => NTSTATUS>;
+  InitializeDmaTransferContext: Op<(a: A, DmaTransferContext: DMA_TRANSFER_CONTEXT) => NTSTATUS>;
   AllocateCommonBufferEx: Op<(a: A, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean, PreferredNode: number) => number | null>;
-  AllocateAdapterChannelEx: Op<(...args: never[]) => NTSTATUS>;
-  ConfigureAdapterChannel: Op<(...args: never[]) => NTSTATUS>;
-  CancelAdapterChannel: Op<(...args: never[]) => boolean>;
-  MapTransferEx: Op<(...args: never[]) => NTSTATUS>;
-  GetScatterGatherListEx: Op<(...args: never[]) => NTSTATUS>;
-  BuildScatterGatherListEx: Op<(...args: never[]) => NTSTATUS>;
-  FlushAdapterBuffersEx: Op<(...args: never[]) => NTSTATUS>;
+  AllocateAdapterChannelEx: Op<(a: A, DeviceObject: DEVICE_OBJECT, DmaTransferContext: DMA_TRANSFER_CONTEXT, NumberOfMapRegisters: number, Flags: number, ExecutionRoutine: DRIVER_CONTROL | null, ExecutionContext: unknown, MapRegisterBase: { value: MapRegisterBase } | null) => NTSTATUS>;
+  ConfigureAdapterChannel: Op<(a: A, FunctionNumber: number, Context: unknown) => NTSTATUS>;
+  CancelAdapterChannel: Op<(a: A, DeviceObject: DEVICE_OBJECT, DmaTransferContext: DMA_TRANSFER_CONTEXT) => boolean>;
+  MapTransferEx: Op<(a: A, Mdl: MDL, MapRegisterBase: MapRegisterBase, Offset: number, DeviceOffset: number, Length: ULONG_OUT, WriteToDevice: boolean, ScatterGatherBuffer: SCATTER_GATHER_LIST | null, ScatterGatherBufferLength: number, DmaCompletionRoutine: DMA_COMPLETION_ROUTINE | null, CompletionContext: unknown) => NTSTATUS>;
+  GetScatterGatherListEx: Op<(a: A, DeviceObject: DEVICE_OBJECT, DmaTransferContext: DMA_TRANSFER_CONTEXT, Mdl: MDL, Offset: number, Length: number, Flags: number, ExecutionRoutine: DRIVER_LIST_CONTROL | null, Context: unknown, WriteToDevice: boolean, DmaCompletionRoutine: DMA_COMPLETION_ROUTINE | null, CompletionContext: unknown, ScatterGatherList: { value: SCATTER_GATHER_LIST | null } | null) => NTSTATUS>;
+  BuildScatterGatherListEx: Op<(a: A, DeviceObject: DEVICE_OBJECT, DmaTransferContext: DMA_TRANSFER_CONTEXT, Mdl: MDL, Offset: number, Length: number, Flags: number, ExecutionRoutine: DRIVER_LIST_CONTROL | null, Context: unknown, WriteToDevice: boolean, ScatterGatherBuffer: SCATTER_GATHER_LIST, ScatterGatherLength: number, DmaCompletionRoutine: DMA_COMPLETION_ROUTINE | null, CompletionContext: unknown, ScatterGatherList: { value: SCATTER_GATHER_LIST | null } | null) => NTSTATUS>;
+  FlushAdapterBuffersEx: Op<(a: A, Mdl: MDL, MapRegisterBase: MapRegisterBase, Offset: number, Length: number, WriteToDevice: boolean) => NTSTATUS>;
   FreeAdapterObject: Op<(a: A, AllocationAction: IO_ALLOCATION_ACTION) => void>;
-  CancelMappedTransfer: Op<(...args: never[]) => NTSTATUS>;
+  CancelMappedTransfer: Op<(a: A, DmaTransferContext: DMA_TRANSFER_CONTEXT) => NTSTATUS>;
   // Optional tail (Windows 10+)
-  AllocateDomainCommonBuffer: Op<(...args: never[]) => NTSTATUS>;
+  AllocateDomainCommonBuffer: Op<(a: A, DomainHandle: DMA_DOMAIN_HANDLE, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, Flags: number, CacheType: MEMORY_CACHING_TYPE | null, PreferredNode: number, LogicalAddress: PHYSICAL_ADDRESS, VirtualAddress: { value: number }) => NTSTATUS>;
   FlushDmaBuffer: Op<(a: A, Mdl: MDL, ReadOperation: boolean) => NTSTATUS>;
-  JoinDmaDomain: Op<(...args: never[]) => NTSTATUS>;
-  LeaveDmaDomain: Op<(...args: never[]) => NTSTATUS>;
-  GetDmaDomain: Op<(...args: never[]) => unknown>;
+  JoinDmaDomain: Op<(a: A, DomainHandle: DMA_DOMAIN_HANDLE) => NTSTATUS>;
+  LeaveDmaDomain: Op<(a: A) => NTSTATUS>;
+  GetDmaDomain: Op<(a: A) => DMA_DOMAIN_HANDLE | null>;
   AllocateCommonBufferWithBounds: Op<(a: A, MinimumAddress: PHYSICAL_ADDRESS | null, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, Flags: number, CacheType: MEMORY_CACHING_TYPE | null, PreferredNode: number, LogicalAddress: PHYSICAL_ADDRESS) => number | null>;
   AllocateCommonBufferVector: Op<(a: A, LowAddress: PHYSICAL_ADDRESS, HighAddress: PHYSICAL_ADDRESS, CacheType: MEMORY_CACHING_TYPE, IdealNode: number, Flags: number, NumberOfElements: number, SizeOfElements: number, VectorOut: { value: DMA_COMMON_BUFFER_VECTOR | null }) => NTSTATUS>;
   GetCommonBufferFromVectorByIndex: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR, Index: number, VirtualAddressOut: { value: number }, LogicalAddressOut: PHYSICAL_ADDRESS) => void>;
   FreeCommonBufferFromVector: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR, Index: number) => void>;
   FreeCommonBufferVector: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR) => void>;
-  CreateCommonBufferFromMdl: Op<(...args: never[]) => NTSTATUS>;
+  CreateCommonBufferFromMdl: Op<(a: A, Mdl: MDL, ExtendedConfigs: readonly DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION[] | null, ExtendedConfigsCount: number, LogicalAddress: PHYSICAL_ADDRESS) => NTSTATUS>;
 }
 
 /** DMA_ADAPTER: Version is always 1, whatever table was returned. */
@@ -222,4 +222,73 @@ export interface DMA_COMMON_BUFFER_VECTOR {
   readonly adapter: DMA_ADAPTER;
   /** Set by FreeCommonBufferVector. */
   readonly freed: boolean;
+}
+
+// ---- Version 3 structures and constants (wdm.h, as the DDI pages describe them) ----
+
+/** DMA_TRANSFER_INFO versions. */
+export const DMA_TRANSFER_INFO_VERSION1 = 1;
+export const DMA_TRANSFER_INFO_VERSION2 = 2;
+
+export interface DMA_TRANSFER_INFO_V1 {
+  MapRegisterCount: number;
+  ScatterGatherElementCount: number;
+  ScatterGatherListSize: number;
+}
+export interface DMA_TRANSFER_INFO_V2 extends DMA_TRANSFER_INFO_V1 {
+  LogicalPageCount: number;
+}
+/** DMA_TRANSFER_INFO: Version selects which member GetDmaTransferInfo fills. */
+export interface DMA_TRANSFER_INFO {
+  Version: number;
+  V1?: DMA_TRANSFER_INFO_V1;
+  V2?: DMA_TRANSFER_INFO_V2;
+}
+
+/**
+ * DMA_TRANSFER_CONTEXT_SIZE_V1 on 64-bit Windows: the caller allocates this
+ * many bytes (a Uint8Array here) for InitializeDmaTransferContext.
+ */
+export const DMA_TRANSFER_CONTEXT_SIZE_V1 = 128;
+/** A caller-allocated DMA transfer context (opaque; DMA_TRANSFER_CONTEXT_SIZE_V1 bytes). */
+export type DMA_TRANSFER_CONTEXT = Uint8Array;
+
+/** AllocateAdapterChannelEx / GetScatterGatherListEx / BuildScatterGatherListEx flag: no waiting; the routine runs in the caller's context. */
+export const DMA_SYNCHRONOUS_CALLBACK = 0x01;
+
+/** DMA_COMPLETION_STATUS. */
+export const DmaComplete = 0;
+export const DmaAborted = 1;
+export const DmaError = 2;
+export const DmaCancelled = 3;
+export type DMA_COMPLETION_STATUS = typeof DmaComplete | typeof DmaAborted | typeof DmaError | typeof DmaCancelled;
+
+/** PDMA_COMPLETION_ROUTINE: called at DISPATCH_LEVEL when a system DMA transfer completes or is cancelled. */
+export type DMA_COMPLETION_ROUTINE = (DmaAdapter: DMA_ADAPTER, DeviceObject: DEVICE_OBJECT, CompletionContext: unknown, Status: DMA_COMPLETION_STATUS) => void;
+
+/** DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION_TYPE. */
+export const CommonBufferConfigTypeLogicalAddressLimits = 0;
+export const CommonBufferConfigTypeSubSection = 1;
+export const CommonBufferConfigTypeHardwareAccessPermissions = 2;
+export const CommonBufferConfigTypeMax = 3;
+
+/** DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION_ACCESS_TYPE. */
+export const CommonBufferHardwareAccessReadOnly = 0;
+export const CommonBufferHardwareAccessWriteOnly = 1;
+export const CommonBufferHardwareAccessReadWrite = 2;
+export const CommonBufferHardwareAccessMax = 3;
+
+/** DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION: ConfigType says which member counts. */
+export interface DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION {
+  ConfigType: number;
+  /** Both bounds inclusive. */
+  LogicalAddressLimits?: { MinimumAddress: PHYSICAL_ADDRESS; MaximumAddress: PHYSICAL_ADDRESS };
+  /** Page-aligned offset into the MDL (chain) and page-aligned length. */
+  SubSection?: { Offset: number; Length: number };
+  HardwareAccessType?: number;
+}
+
+/** A DMA domain handle (HANDLE): opaque; from GetDmaDomain. */
+export interface DMA_DOMAIN_HANDLE {
+  readonly Type: "DMA_DOMAIN";
 }

@@ -12,6 +12,11 @@
  * record with one run, and map/unmap/translate cost the number of runs
  * touched. Lookups are binary searches over mapping starts (with a one-entry
  * cache) and over a mapping's run offsets.
+ *
+ * DMA domains (the HAL's JoinDmaDomain): a device's domain can be made to
+ * translate through another domain's address space (shareSpace), so the
+ * devices of one DMA domain see the same IOVAs; every call that takes a
+ * domain id then works on the space it translates through.
  */
 import type { AddressTranslator, BusFaultReason } from "./bus.ts";
 
@@ -132,6 +137,8 @@ export class Iommu implements AddressTranslator {
   /** IOVA pages per domain (page 0 is reserved so that a logical address of 0 is never valid). */
   readonly spacePages: number;
   private readonly domains: Domain[] = [];
+  /** The address space each domain translates through (its own unless shareSpace moved it). */
+  private readonly spaces: number[] = [];
 
   constructor(addressWidth: number) {
     if (!Number.isInteger(addressWidth) || addressWidth < 32 || addressWidth > 64) throw new RangeError(`Iommu: addressWidth must be a whole number of bits in 32..64, got ${addressWidth}`);
@@ -144,7 +151,24 @@ export class Iommu implements AddressTranslator {
   createDomain(name: string): number {
     const id = this.domains.length;
     this.domains.push({ id, name, free: [[1, this.spacePages]], maps: [], allocated: new Map(), last: undefined });
+    this.spaces.push(id);
     return id;
+  }
+
+  /**
+   * Make domain `domainId` translate through the address space of `spaceId`
+   * (its own id: back to its own space). The mappings of the space it leaves
+   * stay there, no longer reached through this domain.
+   */
+  shareSpace(domainId: number, spaceId: number): void {
+    this.domain(domainId, "shareSpace");
+    if (this.domains[spaceId] === undefined) throw new RangeError(`Iommu.shareSpace: no domain ${spaceId} (there are ${this.domains.length})`);
+    this.spaces[domainId] = spaceId;
+  }
+
+  /** The address space (a domain id) domain `domainId` translates through now. */
+  spaceOf(domainId: number): number {
+    return this.domain(domainId, "spaceOf").id;
   }
 
   get domainCount(): number {
@@ -290,7 +314,7 @@ export class Iommu implements AddressTranslator {
   }
 
   translate(domainId: number, la: number, len: number, write: boolean, out: Float64Array): number | BusFaultReason {
-    const d = this.domains[domainId];
+    const d = this.domains[this.spaces[domainId] ?? -1];
     if (d === undefined || la < 0) return "iommu-not-mapped";
     let n = 0;
     let pos = la;
@@ -329,8 +353,9 @@ export class Iommu implements AddressTranslator {
 
   // ---- internals ----
 
+  /** The address space a domain id works on: its own, or the one shareSpace gave it. */
   private domain(id: number, what: string): Domain {
-    const d = this.domains[id];
+    const d = this.domains[this.spaces[id] ?? -1];
     if (d === undefined) throw new RangeError(`Iommu.${what}: no domain ${id} (there are ${this.domains.length})`);
     return d;
   }

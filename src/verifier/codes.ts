@@ -46,6 +46,8 @@ export const OWN_CODES = [
   "ISA_DMA_ABOVE_16MB",
   "READ_DMA_COUNTER_ON_BUS_MASTER",
   "DMA_COMMON_BUFFER_FREE_MISMATCH",
+  "DMA_TRANSFER_CONTEXT_MISUSE",
+  "DMA_WRONG_ADAPTER_KIND",
 ] as const satisfies readonly FindingCode[];
 export type OwnCode = (typeof OWN_CODES)[number];
 
@@ -98,6 +100,8 @@ const BY_CODE: { readonly [C in FindingCode]: Entry } = {
   DMA_NO_IOVA: { bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "MapTransfer finds no IOVA space in the device's IOMMU domain" },
   DMA_TOO_MANY_SCATTER_GATHER_LISTS_FREED: { bugCheck: `${E6} (0x06, lists allocated, lists freed, 0)`, reporter: "hal", meaning: "PutScatterGatherList of a list that is not live on the adapter (put twice, or never built)" },
   DMA_SCATTER_GATHER_DIRECTION_MISMATCH: { bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "hal", meaning: "PutScatterGatherList with WriteToDevice other than the list was built with" },
+  DMA_TRANSFER_CONTEXT_MISUSE: { bugCheck: `${OWN} (17, 0, 0, 0)`, reporter: "hal", meaning: "a DMA transfer context used while not initialized (InitializeDmaTransferContext) for that adapter, or reused or re-initialized while its request is pending or granted (each request needs a unique context)" },
+  DMA_WRONG_ADAPTER_KIND: { bugCheck: `${OWN} (18, 0, 0, 0)`, reporter: "hal", meaning: "a routine for system DMA adapters called on a bus master (ConfigureAdapterChannel, CancelMappedTransfer, a completion routine) or one for bus masters on a system DMA adapter (Get/BuildScatterGatherListEx)" },
   WDF_WRONG_IRQL: { bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "wdf", meaning: "a KMDF DMA routine called above its IRQL (the KMDF verifier's check)" },
   WDF_CANNOT_DELETE: { bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "wdf", meaning: "WdfObjectDelete on an object the driver may not delete" },
   WDF_REQUEST_NOT_COMPLETED: { bugCheck: `${OWN} (0, 0, 0, 0)`, reporter: "wdf", meaning: "a request the driver owns is neither completed nor (on a power-down) acknowledged when the framework waits for it (EvtIoStop, a purge on removal, WdfIoQueueStop/PurgeSynchronously) and nothing left on the machine will: Windows waits forever" },
