@@ -51,6 +51,8 @@ export class WdfDmaTransaction extends WdfObject {
   /** 0 = the enabler's fragment length. */
   maximumLength = 0;
   private programContext: unknown = null;
+  /** The request WdfDmaTransactionInitializeUsingRequest took (with a reference, dropped by Release), else null. */
+  request: WdfObject | null = null;
   /** The list the HAL built for the fragment in flight, and whether it came from GetScatterGatherList. */
   private sgList: SCATTER_GATHER_LIST | null = null;
   /** The enabler's preallocated list (lookaside) this transaction uses for BuildScatterGatherList. */
@@ -149,9 +151,22 @@ export class WdfDmaTransaction extends WdfObject {
     this.programContext = c;
   }
 
+  /** The transfer's MDL and where it starts (for the request path and the KMDF verifier checks). */
+  get transferMdl(): MDL | null {
+    return this.mdl;
+  }
+
+  /** Drop the request InitializeUsingRequest took (Release, or the transaction's deletion). */
+  releaseRequest(): void {
+    const r = this.request;
+    this.request = null;
+    if (r !== null && r.state !== "destroyed") r.release();
+  }
+
   protected override dispose(): void {
     // A transaction deleted mid-transfer gives its list back (KMDF's ReleaseResources).
     if (this.sgList !== null) this.putList();
+    this.releaseRequest();
     this.txState = "released";
   }
 }
@@ -288,6 +303,7 @@ export function WdfDmaTransactionDmaCompletedFinal(DmaTransaction: WdfDmaTransac
 export function WdfDmaTransactionRelease(DmaTransaction: WdfDmaTransaction): NTSTATUS {
   const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionRelease");
   tx.putList();
+  tx.releaseRequest();
   tx.txState = "released";
   return STATUS.SUCCESS;
 }
