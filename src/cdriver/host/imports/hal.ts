@@ -14,6 +14,7 @@ import { type DEVICE_DESCRIPTION, deviceDescription, type DMA_ADAPTER, type DMA_
 import type { MDL } from "../../../kernel/mdl.ts";
 import { C, DMA_OPERATION_SLOTS } from "../../layout/structs.ts";
 import { DEV } from "../c-objects.ts";
+import { STATUS } from "../../../core/ntstatus.ts";
 import { bool, type DriverContext, u } from "../context.ts";
 import type { ImportTable } from "../driver-host.ts";
 import { fields, off, size } from "../layouts.ts";
@@ -83,25 +84,41 @@ export function halImports(ctx: DriverContext): ImportTable {
   const mrb = (p: number): object | null => objects.fromToken(u(p));
   const phys = (p: number) => ({ QuadPart: mem().i64At(u(p)) });
   const cIrpOf = (cDev: number): number => mem().u32At(cDev + DEV.CurrentIrp);
-  /** The driver-visible copy of a scatter/gather list (built for each list the HAL hands over). */
-  const cList = (sg: SCATTER_GATHER_LIST): number => {
-    const known = listOf.get(sg);
-    if (known !== undefined) return known;
+  /** Lists in blocks dmasim allocated (GetScatterGatherList), as opposed to the driver's own buffers (BuildScatterGatherList). */
+  const ownBlocks = new Set<number>();
+  /** Write a list in the wasm32 layout at `at`. */
+  const writeList = (at: number, sg: SCATTER_GATHER_LIST): void => {
     const m = mem();
-    const at = host.heap.alloc(SGL.Elements + sg.Elements.length * SGE.SIZE, "SCATTER_GATHER_LIST");
     m.setU32(at + SGL.NumberOfElements, sg.NumberOfElements);
     sg.Elements.forEach((e, i) => {
       const p = at + SGL.Elements + i * SGE.SIZE;
       m.setU64(p + SGE.Address, BigInt.asUintN(64, e.Address.QuadPart));
       m.setU32(p + SGE.Length, e.Length);
+      m.setU32(p + SGE.Reserved, 0);
     });
     lists.set(at, sg);
     listOf.set(sg, at);
+  };
+  /** The driver-visible copy of a list the HAL built in its own memory. */
+  const cList = (sg: SCATTER_GATHER_LIST): number => {
+    const known = listOf.get(sg);
+    if (known !== undefined) return known;
+    const at = host.heap.alloc(SGL.Elements + sg.Elements.length * SGE.SIZE, "SCATTER_GATHER_LIST");
+    ownBlocks.add(at);
+    writeList(at, sg);
     return at;
   };
-  const listControl = (routine: number) => (dev: unknown, _irp: unknown, sg: SCATTER_GATHER_LIST, context: unknown) => {
+  const listControl = (routine: number, into: number | null = null) => (dev: unknown, _irp: unknown, sg: SCATTER_GATHER_LIST, context: unknown) => {
     const cDev = objects.cDeviceOf(dev as never)?.address ?? 0;
-    host.call(routine, [cDev, cIrpOf(cDev), cList(sg), u(context as number)], "the scatter/gather list routine");
+    if (into !== null) writeList(into, sg);
+    host.call(routine, [cDev, cIrpOf(cDev), into ?? cList(sg), u(context as number)], "the scatter/gather list routine");
+  };
+  /** Elements a list for this transfer can need (one per page spanned), from the kernel's CalculateScatterGatherList. */
+  const elementsFor = (ad: DMA_ADAPTER, mdl: MDL | null, cur: number, length: number): { st: number; elements: number; kernelSize: number } => {
+    const size = { value: 0 };
+    const count = { value: 0 };
+    const st = op(ad, "CalculateScatterGatherList")(ad, mdl, cur, length, size, count);
+    return { st, elements: count.value, kernelSize: size.value };
   };
 
   /** The marshalling of each DMA_OPERATIONS slot: wasm arguments in, wasm result out. */
@@ -156,19 +173,26 @@ export function halImports(ctx: DriverContext): ImportTable {
       op(ad, "PutScatterGatherList")(ad, sg, bool(write));
       lists.delete(u(list));
       listOf.delete(sg);
-      host.heap.release(u(list));
+      if (ownBlocks.delete(u(list))) host.heap.release(u(list));
     },
     CalculateScatterGatherList: (a: number, mdl: number, cur: number, length: number, sizePtr: number, countPtr: number) => {
       const ad = adapter(a, "CalculateScatterGatherList");
-      const size = { value: 0 };
-      const count = { value: 0 };
-      const st = op(ad, "CalculateScatterGatherList")(ad, mdlOrNull(mdl, "CalculateScatterGatherList"), va(cur), u(length), size, u(countPtr) === 0 ? null : count);
-      // The kernel sizes the list for x64 (24-byte elements); the driver's is wasm32's.
-      const elements = Math.max(0, Math.ceil((size.value - 16) / 24));
-      mem().setU32(u(sizePtr), SGL.Elements + elements * SGE.SIZE);
-      if (u(countPtr) !== 0) mem().setU32(u(countPtr), count.value);
-      return st;
+      const r = elementsFor(ad, mdlOrNull(mdl, "CalculateScatterGatherList"), va(cur), u(length));
+      // The kernel sizes the list for x64 (24-byte elements, its scratch); the driver's buffer holds the wasm32 list.
+      mem().setU32(u(sizePtr), SGL.Elements + r.elements * SGE.SIZE);
+      if (u(countPtr) !== 0) mem().setU32(u(countPtr), r.elements);
+      return r.st;
     },
+    BuildScatterGatherList: (a: number, dev: number, mdl: number, cur: number, length: number, routine: number, context: number, write: number, buffer: number, bufferLength: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "BuildScatterGatherList");
+        const md = objects.mdl(u(mdl), "BuildScatterGatherList");
+        const r = elementsFor(ad, md, va(cur), u(length));
+        if (u(bufferLength) < SGL.Elements + r.elements * SGE.SIZE) return STATUS.BUFFER_TOO_SMALL | 0;
+        // The kernel builds into a list object of its own; the driver's buffer receives the wasm32 copy.
+        const into: SCATTER_GATHER_LIST = { NumberOfElements: 0, Elements: [] };
+        return op(ad, "BuildScatterGatherList")(ad, objects.tsDevice(u(dev), "BuildScatterGatherList"), md, va(cur), u(length), listControl(u(routine), u(buffer)), u(context), bool(write), into, r.kernelSize);
+      }),
     GetDmaAdapterInfo: (a: number, info: number) => {
       const ad = adapter(a, "GetDmaAdapterInfo");
       const m = mem();
