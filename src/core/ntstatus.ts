@@ -38,6 +38,7 @@ export const STATUS = {
   CANNOT_DELETE: 0xc0000121,
   // I/O queues and requests (ntstatus.h, wdfstatus.h).
   NO_MORE_ENTRIES: 0x8000001a,
+  OBJECT_NAME_EXISTS: 0x40000000,
   DEVICE_BUSY: 0x80000011,
   INTERNAL_ERROR: 0xc00000e5,
   NO_SUCH_DEVICE: 0xc000000e,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { STATUS } from "../core/ntstatus.ts";
 import { interruptControllerOf } from "../kernel/interrupt.ts";
 import type { HandleOut } from "./driver.ts";
-import { WDF_INTERRUPT_CONFIG_INIT, WdfInterrupt, WdfInterruptAcquireLock, WdfInterruptCreate, WdfInterruptQueueDpcForIsr, WdfInterruptReleaseLock } from "./interrupt.ts";
+import { WDF_INTERRUPT_CONFIG_INIT, WdfInterrupt, WdfInterruptAcquireLock, WdfInterruptCreate, WdfInterruptQueueDpcForIsr, WdfInterruptReleaseLock, WdfInterruptSynchronize } from "./interrupt.ts";
 import { wdfTestbed } from "./test-support.ts";
 
 describe("WDFINTERRUPT", () => {
@@ -52,5 +52,26 @@ describe("WDFINTERRUPT", () => {
     expect(WdfInterruptCreate(tb.device, cfg, null, out)).toBe(STATUS.DEVICE_NOT_READY);
     expect(out.value).toBeNull();
     expect(tb.device.children).toHaveLength(0);
+  });
+
+  it("WdfInterruptSynchronize runs the callback at SynchronizeIrql with the lock held (the ISR waits until it returns) and returns its result", () => {
+    const tb = wdfTestbed();
+    const log: string[] = [];
+    const out: HandleOut<WdfInterrupt> = { value: null };
+    WdfInterruptCreate(tb.device, WDF_INTERRUPT_CONFIG_INIT(() => (log.push("isr"), true), null), null, out);
+    const wi = out.value as WdfInterrupt;
+    const line = tb.k.pdo("plx9656").config.irq as number;
+    const r = WdfInterruptSynchronize(wi, (i, ctx) => {
+      log.push(`sync@${tb.k.KeGetCurrentIrql()} ${String(ctx)}`);
+      interruptControllerOf(tb.k).setLine(line, true);
+      log.push("sync done");
+      return i === wi;
+    }, "ctx");
+    expect(r).toBe(true);
+    expect(log).toEqual([`sync@${wi.synchronizeIrql} ctx`, "sync done"]);
+    // The interrupt raised under the lock is delivered once the processor drops below DIRQL.
+    tb.k.clock.runUntil(tb.k.clock.now + 1);
+    expect(log).toEqual([`sync@${wi.synchronizeIrql} ctx`, "sync done", "isr"]);
+    expect(tb.k.KeGetCurrentIrql()).toBe(0);
   });
 });

@@ -12,7 +12,7 @@
  * wdfStartDevice brings the device to D0 (pnp-power.ts); one created
  * anywhere else is connected at creation.
  */
-import { type KIRQL } from "../core/irql.ts";
+import { DISPATCH_LEVEL, type KIRQL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { KeInitializeDpc, KeInsertQueueDpc, type KDPC } from "../kernel/dpc.ts";
 import { type InterruptResource, interruptResources, IoConnectInterrupt, IoDisconnectInterrupt, type KINTERRUPT } from "../kernel/interrupt.ts";
@@ -67,8 +67,9 @@ export class WdfInterrupt extends WdfObject implements PowerManagedInterrupt {
     }, this);
   }
 
+  /** The IRQL the interrupt's spin lock is taken at (the resource's, also before the connection). */
   get synchronizeIrql(): KIRQL {
-    return this.kinterrupt?.SynchronizeIrql ?? 0;
+    return this.kinterrupt?.SynchronizeIrql ?? this.resource.SynchronizeIrql;
   }
 
   acquireLock(): void {
@@ -162,6 +163,27 @@ export function WdfInterruptAcquireLock(Interrupt: WdfInterrupt): void {
 /** WdfInterruptReleaseLock: back to the IRQL of the matching WdfInterruptAcquireLock. */
 export function WdfInterruptReleaseLock(Interrupt: WdfInterrupt): void {
   validHandle(Interrupt, WdfInterrupt, "WdfInterruptReleaseLock").releaseLock();
+}
+
+export type EVT_WDF_INTERRUPT_SYNCHRONIZE = (Interrupt: WdfInterrupt, Context: unknown) => boolean;
+
+/**
+ * WdfInterruptSynchronize(Interrupt, Callback, Context) (<= DISPATCH_LEVEL):
+ * Callback runs at the interrupt's SynchronizeIrql holding its spin lock (so
+ * the ISR cannot run meanwhile), connected or not (FxInterrupt::Synchronize);
+ * returns what Callback returns.
+ */
+export function WdfInterruptSynchronize(Interrupt: WdfInterrupt, Callback: EVT_WDF_INTERRUPT_SYNCHRONIZE, Context: unknown): boolean {
+  const wi = validHandle(Interrupt, WdfInterrupt, "WdfInterruptSynchronize");
+  if (typeof Callback !== "function") throw new TypeError("WdfInterruptSynchronize: Callback is NULL (WDF_VIOLATION 0x4 on Windows)");
+  const k = wi.device.kernel;
+  k.checkIrql("WdfInterruptSynchronize", { max: DISPATCH_LEVEL });
+  wi.acquireLock();
+  try {
+    return Callback(wi, Context) === true;
+  } finally {
+    wi.releaseLock();
+  }
 }
 
 export function WdfInterruptGetDevice(Interrupt: WdfInterrupt): WdfDevice {

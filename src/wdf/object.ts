@@ -44,6 +44,8 @@ export interface WDF_OBJECT_CONTEXT_TYPE_INFO {
   Size: number;
   ContextName: string | null;
   ContextSize: number;
+  /** What the framework's zero-filled context area is in TypeScript: the context's initial value (context.ts, WDF_DECLARE_CONTEXT_TYPE). */
+  readonly create?: () => unknown;
 }
 
 export interface WDF_OBJECT_ATTRIBUTES {
@@ -144,6 +146,8 @@ export abstract class WdfObject {
   deleteCalled = false;
   /** Per-object driver context (what WdfObjectGetTypedContext returns). */
   readonly context: Record<string, unknown> = {};
+  /** Typed context areas by their type (WDF_OBJECT_ATTRIBUTES.ContextTypeInfo, WdfObjectAllocateContext). */
+  readonly typedContexts = new Map<WDF_OBJECT_CONTEXT_TYPE_INFO, unknown>();
   protected readonly noDeleteDdi: boolean = false;
   private cleanup: EVT_WDF_OBJECT_CONTEXT_CLEANUP | null = null;
   private destroy: EVT_WDF_OBJECT_CONTEXT_DESTROY | null = null;
@@ -156,6 +160,8 @@ export abstract class WdfObject {
     if (attributes !== null) {
       this.cleanup = attributes.EvtCleanupCallback;
       this.destroy = attributes.EvtDestroyCallback;
+      const info = attributes.ContextTypeInfo;
+      if (info !== null) this.typedContexts.set(info, info.create?.() ?? {});
     }
   }
 
