@@ -164,7 +164,7 @@ describe("terminal summary and --json", () => {
     expect(text.split("\n").filter((l) => l.startsWith("  - "))).toEqual(["  - DMA_PHYSICAL_ADDRESS_USED (cpu / plx9656) ×62 from 1 us to 31.5 us, first: write 0"]);
     const j = JSON.parse(JSON.stringify(runToJson(r))) as { findings: Record<string, unknown>[]; findingOccurrences: number };
     expect(j.findings).toHaveLength(1);
-    expect(j.findings[0]).toMatchObject({ code: "DMA_PHYSICAL_ADDRESS_USED", count: 62, time: 1000, lastTime: 31_500, occurrences: [{ time: 1000, message: "write 0", params: { address: 0x1000 } }, { seq: 1 }, { seq: 2 }] });
+    expect(j.findings[0]).toMatchObject({ code: "DMA_PHYSICAL_ADDRESS_USED", count: 62, time: 1000, lastTime: 31_500, occurrences: [{ time: 1000, message: "write 0", params: { address: "0x1000" } }, { seq: 1 }, { seq: 2 }] });
     expect(j.findingOccurrences).toBe(62);
     const html = renderHtmlReport([r]);
     expect(html.match(/<li><code>DMA_PHYSICAL_ADDRESS_USED/g)).toHaveLength(1);
@@ -186,15 +186,21 @@ describe("terminal summary and --json", () => {
     expect(renderRunSummary(r, plain)).toContain("big: 41 rows (see --json or the HTML report)");
   });
 
-  it("--json holds allocations with addresses, findings with hex bug-check parameters, statistics and the trace summary", async () => {
+  it("--json holds allocations with hex addresses (canonical VA, runs as { pfn, pages }), findings with hex bug-check codes and parameters, statistics and the trace summary", async () => {
     const r = await fixtureRun();
     const withFinding: RunRecord = { ...r, result: { ...(r.result ?? { ok: true, summary: [] }), findings: [finding({ va: 0xffff_c000_0000_0000n }, { bugCheck: [0xe6, 0x13n, 1, 0, 2] })] } };
     const j = JSON.parse(JSON.stringify(runToJson(withFinding))) as Record<string, unknown>;
     expect(j["scenario"]).toBe("fixture-buffers");
     expect(j["passed"]).toBe(false);
     expect(j["allocations"]).toHaveLength(3);
-    expect((j["allocations"] as Record<string, unknown>[])[0]).toMatchObject({ device: "plx9656", length: 5000, pages: 2, cache: "cached" });
-    expect((j["findings"] as Record<string, unknown>[])[0]).toMatchObject({ code: "CB_TAIL_ACCESS", bugCheck: [0xe6, "0x13", 1, 0, 2], params: { va: "0xFFFFC00000000000" } });
+    const first = (j["allocations"] as Record<string, unknown>[])[0];
+    const traced = r.trace?.allocations[0];
+    expect(first).toMatchObject({ device: "plx9656", length: 5000, pages: 2, cache: "cached" });
+    expect(first?.["va"]).toMatch(/^0xFFFFC[0-9A-F]{11}$/);
+    expect(first?.["logical"]).toBe(`0x${traced?.logical.toString(16).toUpperCase() ?? ""}`);
+    expect(first?.["physical"]).toBe(`0x${((traced?.runs[0]?.[0] ?? 0) * 4096).toString(16).toUpperCase()}`);
+    expect(first?.["runs"]).toEqual(traced?.runs.map(([pfn, pages]) => ({ pfn, pages })));
+    expect((j["findings"] as Record<string, unknown>[])[0]).toMatchObject({ code: "CB_TAIL_ACCESS", bugCheck: ["0xE6", "0x13", "0x1", "0x0", "0x2"], params: { va: "0xFFFFC00000000000" } });
     expect(j["trace"]).toMatchObject({ dmaWrites: 1, dmaWriteBytes: 4096, dmaReads: 1, dmaReadBytes: 16384, allocations: 3, frees: 1 });
     expect(j["stats"]).toEqual({ buffers: 3 });
   });

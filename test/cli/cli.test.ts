@@ -220,16 +220,19 @@ describe("dmasim command", () => {
     expect(off.stdout).toMatch(/^OK {2}leak2/);
   });
 
-  it("run --trace writes the event trace as column-wise JSON", () => {
+  it("run --trace writes the event trace as column-wise JSON with named columns, units and allocations", () => {
     const f = file("traced.json", JSON.stringify({ steps: [{ op: "adapter", device: "plx9656" }, { op: "allocate", as: "b", length: 4096 }, { op: "deviceWrite", buffer: "b", length: 64 }, { op: "free", buffer: "b" }] }));
     const out = join(work, "trace.json");
     const r = dmasim(["run", f, "--trace", out]);
     expect(r.code).toBe(0);
-    const t = JSON.parse(readFileSync(out, "utf8")) as { devices: string[]; kinds: string[]; kind: number[]; length: number[]; allocations: unknown[] };
+    const t = JSON.parse(readFileSync(out, "utf8")) as { format: string; units: { timeNs: string }; devices: string[]; kinds: string[]; columns: { kind: number[]; length: number[]; timeNs: number[] }; allocations: { va: string }[] };
+    expect(t.format).toBe("dmasim-trace");
+    expect(t.units.timeNs).toMatch(/nanoseconds/);
     expect(t.devices).toEqual(["plx9656"]);
-    expect(t.kind.map((k) => t.kinds[k])).toEqual(["allocate", "dmaWrite", "free"]);
-    expect(t.length[1]).toBe(64);
+    expect(t.columns.kind.map((k) => t.kinds[k])).toEqual(["allocate", "dmaWrite", "free"]);
+    expect(t.columns.length[1]).toBe(64);
     expect(t.allocations).toHaveLength(1);
+    expect(t.allocations[0]?.va).toMatch(/^0xFFFF[0-9A-F]{12}$/);
   });
 
   it("--param sets scenario settings from the command line (over a scenario file's params)", () => {

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { expect } from "vitest";
+import { vaJson } from "../../src/report/json-result.ts";
 
 export const LEAK_MARK = "// LEAK: never freed";
 
@@ -104,5 +105,6 @@ export function reportBuffers(file: string): { va: number | string; length: numb
   const m = /<script id="dmasim-data" type="application\/json">(.*?)<\/script>/s.exec(html);
   expect(m, "the report embeds its data").not.toBeNull();
   const data = JSON.parse(m?.[1] ?? "{}") as { runs: { buffers: { va: number | string; length: number }[] }[] };
-  return data.runs[0]?.buffers ?? [];
+  // The page keeps VAs as numbers (low 48 bits); --json writes them canonical: compare in the JSON form.
+  return (data.runs[0]?.buffers ?? []).map((b) => ({ ...b, va: typeof b.va === "number" ? vaJson(b.va) : b.va }));
 }

@@ -17,7 +17,7 @@ interface RunJson {
   allocations: { device: string; length: number; va: number | string }[];
   trace: { allocations: number; frees: number; interrupts: number; dmaReadBytes: number; dmaWriteBytes: number };
   findings: { code: string; params: { site?: string } }[];
-  error?: { kind: string; message: string; bugCheck?: { code: number } };
+  error?: { kind: string; message: string; bugCheck?: { code: string } };
 }
 
 /** A fresh folder outside the repository with the driver written into it. */
@@ -134,7 +134,7 @@ describe("a user module through the command", () => {
     expect(r.code).toBe(1);
     const j = runJson(r);
     expect(j.error?.kind).toBe("bugcheck");
-    expect(j.error?.bugCheck?.code).toBe(0xda5e);
+    expect(j.error?.bugCheck?.code).toBe("0xDA5E");
     expect(j.error?.message).toMatch(/^\*\*\* STOP: 0xDA5E \(0xB, .*DMA_COMMON_BUFFER_LEAKED/);
     expect(j.error?.message).toMatch(new RegExp(`my-driver\\.ts:${leakLine(u.source)}:`));
   });

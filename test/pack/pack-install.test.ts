@@ -155,9 +155,9 @@ describe("the packed package, installed in a fresh folder outside the repository
 
   it("the same driver with --verifier bugcheck stops with a typed bug check (0xDA5E, the leak's parameters)", () => {
     const r = sh(folder, npx, ["dmasim", "run", "./my-driver.ts", "--verifier", "bugcheck", "--json"], 1);
-    const j = JSON.parse(r.stdout) as { error?: { kind: string; message: string; bugCheck?: { code: number; params: unknown[] } } };
+    const j = JSON.parse(r.stdout) as { error?: { kind: string; message: string; bugCheck?: { code: string; params: unknown[] } } };
     expect(j.error?.kind).toBe("bugcheck");
-    expect(j.error?.bugCheck?.code).toBe(0xda5e);
+    expect(j.error?.bugCheck?.code).toBe("0xDA5E");
     expect(j.error?.message).toMatch(/^\*\*\* STOP: 0xDA5E \(0xB, .*DMA_COMMON_BUFFER_LEAKED.*my-driver\.ts:/);
   });
 

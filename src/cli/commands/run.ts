@@ -3,6 +3,7 @@ import { renderHtmlReport } from "../../report/html-report.ts";
 import { runToJson } from "../../report/json-result.ts";
 import { runPassed } from "../../report/run-record.ts";
 import { renderRunSummary } from "../../report/summary.ts";
+import { traceFile } from "../../report/trace-file.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
 import { soundCardLateScenario, soundCardScenario } from "../../scenarios/sound-card.ts";
 import { executeScenario } from "../execute.ts";
@@ -67,7 +68,7 @@ export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Pro
   if (opts.json === true) io.stdout(JSON.stringify(runToJson(record), null, 2) + "\n");
   else io.stdout(renderRunSummary(record, io.style));
   if (opts.trace !== undefined) {
-    io.writeFile(opts.trace, JSON.stringify(record.trace?.toJSON() ?? null) + "\n");
+    io.writeFile(opts.trace, JSON.stringify(record.trace === undefined ? null : traceFile(record.trace)) + "\n");
     if (opts.json !== true) io.stdout(`Trace written to ${opts.trace}\n`);
   }
   if (opts.wav !== undefined) {
