@@ -42,14 +42,27 @@ export class CMemory {
     return new BugCheckError(BUGCHECK.PAGE_FAULT_IN_NONPAGED_AREA, pointerParam(a), write ? 1 : 0, 0, 0, `${what}: ${write ? "write to" : "read from"} 0x${a.toString(16).padStart(8, "0")}, ${kind}`);
   }
 
-  /** The kernel VA behind a window pointer; bug check 0x50 for an unmapped window page or any non-window address. */
+  /**
+   * The kernel VA behind a window pointer; bug check 0x50 for an unmapped
+   * window page or a bad pointer. The driver's own memory has no kernel VA:
+   * a routine that needs one (an MDL, a physical address) gets a RangeError
+   * saying so (a limit of dmasim, not a bug of the driver).
+   */
   kernelVa(addr: number, write: boolean, what: string): number {
     const a = addr >>> 0;
     if (AddressWindow.contains(a)) {
       const v = this.window.toKernel(a);
       if (v >= 0) return v;
     }
+    if (CMemory.isLocal(a, 1)) throw new RangeError(`${what}: 0x${a.toString(16).padStart(8, "0")} is the driver's own memory (its globals, stack or device extension), which dmasim does not simulate as kernel memory: use pool (ExAllocatePool2) or a common buffer`);
     throw this.badPointer(a, write, what);
+  }
+
+  /** The kernel VA of a window pointer for an access by the host; bug check 0x50 for anything else. */
+  private simVa(addr: number, write: boolean, what: string): number {
+    const v = AddressWindow.contains(addr) ? this.window.toKernel(addr) : -1;
+    if (v >= 0) return v;
+    throw this.badPointer(addr, write, what);
   }
 
   /** A C pointer for a kernel VA (0 for null). */
@@ -60,17 +73,17 @@ export class CMemory {
   u8At(addr: number, what = "read"): number {
     const a = addr >>> 0;
     if (CMemory.isLocal(a, 1)) return this.u8[a] as number;
-    return this.k.cpu.readU8(this.kernelVa(a, false, what));
+    return this.k.cpu.readU8(this.simVa(a, false, what));
   }
   u16At(addr: number, what = "read"): number {
     const a = addr >>> 0;
     if (CMemory.isLocal(a, 2)) return this.dv.getUint16(a, true);
-    return this.k.cpu.readU16(this.kernelVa(a, false, what));
+    return this.k.cpu.readU16(this.simVa(a, false, what));
   }
   u32At(addr: number, what = "read"): number {
     const a = addr >>> 0;
     if (CMemory.isLocal(a, 4)) return this.dv.getUint32(a, true);
-    return this.k.cpu.readU32(this.kernelVa(a, false, what));
+    return this.k.cpu.readU32(this.simVa(a, false, what));
   }
   i32At(addr: number, what = "read"): number {
     return this.u32At(addr, what) | 0;
@@ -78,7 +91,7 @@ export class CMemory {
   u64At(addr: number, what = "read"): bigint {
     const a = addr >>> 0;
     if (CMemory.isLocal(a, 8)) return this.dv.getBigUint64(a, true);
-    return this.k.cpu.readU64(this.kernelVa(a, false, what));
+    return this.k.cpu.readU64(this.simVa(a, false, what));
   }
   i64At(addr: number, what = "read"): bigint {
     return BigInt.asIntN(64, this.u64At(addr, what));
@@ -86,22 +99,22 @@ export class CMemory {
   setU8(addr: number, v: number, what = "write"): void {
     const a = addr >>> 0;
     if (CMemory.isLocal(a, 1)) this.u8[a] = v;
-    else this.k.cpu.writeU8(this.kernelVa(a, true, what), v & 0xff);
+    else this.k.cpu.writeU8(this.simVa(a, true, what), v & 0xff);
   }
   setU16(addr: number, v: number, what = "write"): void {
     const a = addr >>> 0;
     if (CMemory.isLocal(a, 2)) this.dv.setUint16(a, v, true);
-    else this.k.cpu.writeU16(this.kernelVa(a, true, what), v & 0xffff);
+    else this.k.cpu.writeU16(this.simVa(a, true, what), v & 0xffff);
   }
   setU32(addr: number, v: number, what = "write"): void {
     const a = addr >>> 0;
     if (CMemory.isLocal(a, 4)) this.dv.setUint32(a, v >>> 0, true);
-    else this.k.cpu.writeU32(this.kernelVa(a, true, what), v >>> 0);
+    else this.k.cpu.writeU32(this.simVa(a, true, what), v >>> 0);
   }
   setU64(addr: number, v: bigint, what = "write"): void {
     const a = addr >>> 0;
     if (CMemory.isLocal(a, 8)) this.dv.setBigUint64(a, BigInt.asUintN(64, v), true);
-    else this.k.cpu.writeU64(this.kernelVa(a, true, what), v);
+    else this.k.cpu.writeU64(this.simVa(a, true, what), v);
   }
 
   /** Copy `length` bytes from C memory (any kind) into a new array. */
@@ -109,7 +122,7 @@ export class CMemory {
     const a = addr >>> 0;
     if (length === 0) return new Uint8Array(0);
     if (CMemory.isLocal(a, length)) return this.u8.slice(a, a + length);
-    return this.k.cpu.readBytes(this.kernelVa(a, false, what), length);
+    return this.k.cpu.readBytes(this.simVa(a, false, what), length);
   }
 
   /** Store bytes at a C pointer (any kind). */
@@ -117,7 +130,7 @@ export class CMemory {
     const a = addr >>> 0;
     if (data.length === 0) return;
     if (CMemory.isLocal(a, data.length)) this.u8.set(data, a);
-    else this.k.cpu.writeBytes(this.kernelVa(a, true, what), data);
+    else this.k.cpu.writeBytes(this.simVa(a, true, what), data);
   }
 
   /** A NUL-terminated 8-bit string (at most `max` bytes), or "(null)" for a NULL pointer. */

@@ -135,6 +135,14 @@ describe.skipIf(!haveToolchain)(`memory instrumentation: the driver's loads and 
     expect(() => callExport(d, "t_assert", 42)).not.toThrow();
   });
 
+  it("the driver's own memory is not kernel memory: MmGetPhysicalAddress gives 0 for it, IoAllocateMdl refuses it saying why; simulated memory has its physical address", () => {
+    const { k, d } = instantiate(p);
+    expect(callExport(d, "t_pa_of_global")).toBe(0n);
+    expect(() => callExport(d, "t_mdl_of_global")).toThrow(/IoAllocateMdl: 0x[0-9a-f]{8} is the driver's own memory .* use pool \(ExAllocatePool2\) or a common buffer/);
+    const s = simulatedPages(k, d, 1);
+    expect(callExport(d, "t_pa_of", s.c + 12)).toBe(BigInt(k.va.physicalAddressOf(s.va + 12)));
+  });
+
   it("after a bug check the next call starts clean (no pending store left from the interrupted one)", () => {
     const { k, d } = instantiate(p);
     expect(() => callExport(d, "t_nested", 0xf000_0000 | 0, 0xf000_0000 | 0)).toThrow(BugCheckError);
