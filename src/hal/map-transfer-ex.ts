@@ -36,7 +36,7 @@ import type { MDL } from "../kernel/mdl.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import { holdsChannel } from "./adapter-channel.ts";
 import { checkBoolean, checkMdl, checkOutParam, checkRoutine, checkStruct, checkUlong, checkUlonglong } from "./args.ts";
-import { finishMappings, mapRun } from "./map-run.ts";
+import { finishMappings, mapRun, systemStep } from "./map-run.ts";
 import { bouncePages, endMappings, type MapRegisterFile, type OpenMapping, unregisteredMappings } from "./map-registers.ts";
 import { checkMapRegisterBase, grantOf, nothingMapped } from "./map-transfer.ts";
 import { notifyTransferMapped } from "./observer.ts";
@@ -200,7 +200,10 @@ export function MapTransferEx(DmaAdapter: DMA_ADAPTER, Mdl: MDL, MapRegisterBase
   }
   if (!ao.master) {
     const p = r.pieces[0] as NonNullable<(typeof r.pieces)[number]>;
-    const m = mapRun(ao, routine, p.mdl, file, p.va, p.length, WriteToDevice);
+    // As much as one programming of the channel moves (a shorter *Length is MapTransferEx's normal answer, not misuse).
+    const step = file === null ? 0 : systemStep(ao, p.mdl, p.va, p.length, file.count - file.bounceUsed);
+    if (step === 0) return STATUS.INSUFFICIENT_RESOURCES;
+    const m = mapRun(ao, routine, p.mdl, file, p.va, step, WriteToDevice);
     if (m === null) return holdsChannel(ao) ? STATUS.INSUFFICIENT_RESOURCES : STATUS.INVALID_PARAMETER;
     Length.value = m.length;
     if (rec !== undefined) rec.completion = DmaCompletionRoutine === null ? null : { routine: DmaCompletionRoutine, context: CompletionContext };

@@ -177,7 +177,7 @@ export interface DMA_OPERATIONS {
   // Version 2
   CalculateScatterGatherList: Op<(a: A, Mdl: MDL | null, CurrentVa: number, Length: number, ScatterGatherListSize: ULONG_OUT, NumberOfMapRegisters: ULONG_OUT | null) => NTSTATUS>;
   BuildScatterGatherList: Op<(a: A, DeviceObject: DEVICE_OBJECT, Mdl: MDL, CurrentVa: number, Length: number, ExecutionRoutine: DRIVER_LIST_CONTROL, Context: unknown, WriteToDevice: boolean, ScatterGatherBuffer: SCATTER_GATHER_LIST, ScatterGatherLength: number) => NTSTATUS>;
-  BuildMdlFromScatterGatherList: Op<(a: A, ScatterGather: SCATTER_GATHER_LIST, OriginalMdl: MDL, TargetMdl: { value: MDL | null }) => NTSTATUS>;
+  BuildMdlFromScatterGatherList: Op<(a: A, ScatterGather: SCATTER_GATHER_LIST, OriginalMdl: MDL | null, TargetMdl: { value: MDL | null }) => NTSTATUS>;
   // Version 3
   GetDmaAdapterInfo: Op<(a: A, AdapterInfo: DMA_ADAPTER_INFO) => NTSTATUS>;
   GetDmaTransferInfo: Op<(a: A, Mdl: MDL, Offset: number, Length: number, WriteOnly: boolean, TransferInfo: DMA_TRANSFER_INFO) => NTSTATUS>;

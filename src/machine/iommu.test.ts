@@ -212,3 +212,27 @@ describe("Iommu (DMA remapping)", () => {
     expect(io.mappingCount(d)).toBe(0);
   });
 });
+
+describe("Iommu.shareSpace (DMA domains)", () => {
+  it("a domain made to share another's space translates that space's mappings and allocates its IOVAs there; back on its own space it sees its own again", () => {
+    const io = new Iommu(48);
+    const a = io.createDomain("a");
+    const b = io.createDomain("b");
+    const iova = io.allocateIova(a, { pages: 1 });
+    io.map(a, iova, [0x1234], { read: true, write: true });
+    const out = new Float64Array(8);
+    expect(io.translate(b, iova, 4, false, out)).toBe("iommu-not-mapped");
+    io.shareSpace(b, a);
+    expect(io.spaceOf(b)).toBe(a);
+    expect(io.translate(b, iova, 4, false, out)).toBe(1);
+    expect(out[0]).toBe(0x1234 * PAGE_SIZE);
+    // What b maps now lands in a's space.
+    const second = io.allocateIova(b, { pages: 1 });
+    io.map(b, second, [0x2000], { read: true, write: false });
+    expect(io.physicalAddressOf(a, second)).toBe(0x2000 * PAGE_SIZE);
+    io.shareSpace(b, b);
+    expect(io.translate(b, iova, 4, false, out)).toBe("iommu-not-mapped");
+    expect(io.mappingCount(a)).toBe(2);
+    expect(() => io.shareSpace(b, 9)).toThrow(/no domain 9/);
+  });
+});
