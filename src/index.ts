@@ -133,10 +133,11 @@ export { WdfInterrupt, WdfInterruptCreate, WDF_INTERRUPT_CONFIG_INIT, WdfInterru
 export { WDF_PNPPOWER_EVENT_CALLBACKS_INIT, WDF_PNPPOWER_EVENT_CALLBACKS_SIZE, WdfDeviceInitSetPnpPowerEventCallbacks, wdfStartDevice, wdfPnpState, wdfDeviceResourceLists, WdfCmResList, WdfCmResourceListGetCount, WdfCmResourceListGetDescriptor, WdfPowerDeviceInvalid, WdfPowerDeviceD0, WdfPowerDeviceD1, WdfPowerDeviceD2, WdfPowerDeviceD3, WdfPowerDeviceD3Final, WdfPowerDevicePrepareForHibernation, type WDF_PNPPOWER_EVENT_CALLBACKS, type WDF_POWER_DEVICE_STATE, type WdfPnpState } from "./wdf/pnp-power.ts";
 export { GetScatterGatherList, PutScatterGatherList, CalculateScatterGatherList, BuildScatterGatherList } from "./hal/scatter-gather.ts";
 export { Plx9656, PLX_REG, PLX_SRAM_SIZE, DTE_SIZE, type Plx9656Options, type PlxDescriptorRecord } from "./devices/plx9656.ts";
-export { loadPlxDriver, submit as submitPlxRequest, transferElementsFor, type PlxDriver, type PlxDriverOptions, type PlxRequest, type PlxDeviceExtension } from "./scenarios/plx-driver.ts";
+export { loadPlxDriver, PlxDriverEntry, transferElementsFor, type PlxDriver, type PlxDriverOptions, type PlxBug, type PlxDeviceExtension } from "./scenarios/plx-driver.ts";
+export { IOCTL_PLX9X5X_GET_STATISTICS, PLX_STATISTICS_SIZE } from "./scenarios/plx-control.ts";
 export { E1000, e1000Model, E1000_REG, E1000_BAR0_SIZE, ethernetFcs, type E1000Device, type E1000Counters, type E1000Options } from "./devices/e1000.ts";
 export { loadNicDriver, nicSend, nicBuffers, NIC_BUFFER_SIZE, type NicAdapter, type NicDriver, type NicDriverOptions, type NicBuffer } from "./scenarios/nic-driver.ts";
-export { plxScenario, attachPlx9656, allocateIoBuffer, transfer as plxTransfer, writeReadBack, type IoBuffer } from "./scenarios/plx.ts";
+export { plxScenario, attachPlx9656, allocateIoBuffer, transfer as plxTransfer, userBufferOf, writeReadBack, type IoBuffer } from "./scenarios/plx.ts";
 export { plxRingAbove4gScenario } from "./scenarios/plx-ring-above-4g.ts";
 export { nicScenario, nicPhysicalAddressScenario, loopbackFrames, e1000DeviceOf } from "./scenarios/nic.ts";
 

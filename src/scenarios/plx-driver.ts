@@ -1,249 +1,178 @@
 /**
  * A KMDF driver for the PLX 9656 in the shape of Microsoft's PLX9x5x sample
- * (Windows-driver-samples general/PLX9x5x/sys: Init.c, Write.c, Read.c,
- * IsrDpc.c), written against dmasim's WDF as a user would write it:
+ * (Windows-driver-samples general/PLX9x5x/sys: Pci9656.c, Init.c; the queue
+ * callbacks are plx-io.ts, the interrupt plx-isr.ts), written against
+ * dmasim's WDF as a user would write it. The PnP manager and the I/O manager
+ * reach it only through its WDFDRIVER's DRIVER_OBJECT:
  *
- *   EvtDriverDeviceAdd -> WdfDeviceCreate -> WdfInterruptCreate ->
- *   PLxInitializeDMA: WdfDeviceSetAlignmentRequirement(FILE_OCTA_ALIGNMENT),
- *   WdfDmaEnablerCreate(ScatterGather64Duplex, 8 KiB),
- *   WdfDmaEnablerSetMaximumScatterGatherElements, two WdfCommonBufferCreate
- *   rings of 3 DMA_TRANSFER_ELEMENTs, two WDFDMATRANSACTIONs.
- *
- * Writes use DMA channel 0, reads channel 1 (clear-count mode). EvtProgramDma
- * turns the scatter/gather list into transfer elements in the ring (through
- * the ring's VA), links them by logical address into the 28-bit DescPtr
- * field (LA.LowPart >> 4) and starts the channel; the ISR acknowledges the
- * channel; the DPC completes the fragment (reads: the transferred length is
- * the fragment length minus the residual counts the chip left in the ring).
+ *   DriverEntry: WdfDriverCreate(EvtDriverDeviceAdd).
+ *   PLxEvtDeviceAdd: WdfDeviceInitSetIoType(WdfDeviceIoDirect), the PnP and
+ *     power callbacks, WdfDeviceCreate, then PLxInitializeDeviceExtension:
+ *     three sequential queues (write, read, control) each given its request
+ *     type with WdfDeviceConfigureRequestDispatching, PLxInterruptCreate and
+ *     PLxInitializeDMA: WdfDeviceSetAlignmentRequirement(FILE_OCTA_ALIGNMENT),
+ *     WdfDmaEnablerCreate(ScatterGather64Duplex, 8 KiB),
+ *     WdfDmaEnablerSetMaximumScatterGatherElements, two WdfCommonBufferCreate
+ *     rings of 3 DMA_TRANSFER_ELEMENTs, two WDFDMATRANSACTIONs.
+ *   PLxEvtDevicePrepareHardware: BAR0 (the 0x200-byte memory range) and BAR2
+ *     (the 128 KiB SRAM) in the translated resources, each mapped uncached
+ *     with MmMapIoSpaceEx; STATUS_DEVICE_CONFIGURATION_ERROR without them.
+ *   PLxEvtDeviceReleaseHardware: MmUnmapIoSpace both.
+ *   PLxEvtDeviceD0Entry: PLxInitWrite / PLxInitRead (DMADAC 0, CSR copies clear).
+ *   PLxEvtDeviceD0Exit: the sample resets the chip (EEPROM control soft
+ *     reset, which the model does not have); here both channels are aborted
+ *     (a request EvtIoStop requeued may still be running) and DMA interrupts
+ *     masked, so the chip no longer masters the bus once the device is out of D0.
+ *   PLxEvtDeviceSurpriseRemoval (not in the sample): note that the hardware
+ *     is gone, so EvtIoStop ends the requests the chip will never finish.
  *
  * Differences from the sample:
  * - the rings are zeroed with RtlZeroDeviceMemory, not RtlZeroMemory: on
  *   ARM64 a non-coherent device's common buffer is Device memory, where
  *   memset-style routines may make unaligned accesses;
- * - `ringsFrom` (an option): the sample allocates its rings from the 64-bit enabler, but
- *   the chip's descriptor pointer holds only the low 32 bits of an address,
- *   so the rings must lie below 4 GiB. "transfer-enabler" is the sample as
- *   shipped (it works only while the rings happen to land below 4 GiB);
- *   "ring-enabler" (default) takes them from a second, 32-bit
- *   (WdfDmaProfileScatterGather) enabler so they always do.
- * - `dacChainLoad` (an option, default true): sets DMAMODE bit 18 so the chip takes each
- *   element's PciAddressHigh; the sample fills PciAddressHigh but leaves the
- *   bit clear, so data above 4 GiB would use DMADAC (never written, 0).
+ * - `ringsFrom` and `dacChainLoad` (plx-device.ts): the sample's two
+ *   address-width slips, fixed by default;
+ * - EvtIoStop and EvtDeviceSurpriseRemoval (plx-io.ts): without them a
+ *   surprise removal in the middle of a transfer leaves the framework waiting
+ *   forever for a request the chip will never finish ("no-io-stop").
+ * - the control queue answers IOCTL_PLX9X5X_GET_STATISTICS (plx-control.ts)
+ *   instead of the sample's single-transfer toggle.
  */
-import { BYTES_TO_PAGES, HighPart, LowPart, PAGE_SIZE, ROUND_TO_PAGES, type PHYSICAL_ADDRESS } from "../core/address.ts";
+import { BYTES_TO_PAGES, PAGE_SIZE, ROUND_TO_PAGES } from "../core/address.ts";
+import { Application, type HANDLE } from "../app/application.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
-import {
-  DESC_PTR_FROM_DEVICE,
-  DESC_PTR_LAST,
-  DESC_PTR_PCI,
-  DESC_PTR_TERM_COUNT_INT,
-  DMACSR_CLEAR,
-  DMACSR_DONE,
-  DMACSR_ENABLE,
-  DMACSR_START,
-  DMAMODE_CLEAR_COUNT,
-  DMAMODE_DAC_CHAIN_LOAD,
-  DMAMODE_DONE_INT_ENABLE,
-  DMAMODE_INT_TO_PCI,
-  DMAMODE_SG_MODE,
-  DTE_SIZE,
-  INTCSR_DMA0_INT_ACTIVE,
-  INTCSR_DMA0_INT_ENABLE,
-  INTCSR_DMA1_INT_ACTIVE,
-  INTCSR_DMA1_INT_ENABLE,
-  INTCSR_PCI_INT_ENABLE,
-  PLX_REG,
-  PLX_SRAM_SIZE,
-} from "../devices/plx9656.ts";
-import type { SCATTER_GATHER_LIST } from "../hal/types.ts";
-import { FILE_OCTA_ALIGNMENT } from "../kernel/device-object.ts";
+import { DTE_SIZE, INTCSR_DMA0_INT_ENABLE, INTCSR_DMA1_INT_ENABLE, PLX_REG, PLX_SRAM_SIZE } from "../devices/plx9656.ts";
+import { type DEVICE_OBJECT, FILE_OCTA_ALIGNMENT } from "../kernel/device-object.ts";
 import { RtlZeroDeviceMemory } from "../kernel/device-memory.ts";
-import { MmMapIoSpaceEx, PAGE_NOCACHE, READ_REGISTER_UCHAR, READ_REGISTER_ULONG, WRITE_REGISTER_UCHAR, WRITE_REGISTER_ULONG } from "../kernel/io-space.ts";
+import { MmMapIoSpaceEx, MmUnmapIoSpace, PAGE_NOCACHE } from "../kernel/io-space.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import type { MDL } from "../kernel/mdl.ts";
-import { CmResourceTypeMemory, descriptorsOfType, deviceResources } from "../kernel/resources.ts";
+import { pnpAddDevice, startDevice } from "../kernel/pnp.ts";
+import { CmResourceTypeMemory } from "../kernel/resources.ts";
 import { WdfCommonBuffer, WdfCommonBufferCreate, WdfCommonBufferGetAlignedLogicalAddress, WdfCommonBufferGetAlignedVirtualAddress } from "../wdf/common-buffer.ts";
-import { wdfAddDevice, type WdfDevice, WdfDeviceCreate, WdfDeviceSetAlignmentRequirement, type WDFDEVICE_INIT } from "../wdf/device.ts";
-import { type HandleOut, WDF_DRIVER_CONFIG_INIT, type WdfDriver, WdfDriverCreate } from "../wdf/driver.ts";
-import {
-  WDF_DMA_ENABLER_CONFIG_INIT,
-  WdfDmaDirectionReadFromDevice,
-  WdfDmaDirectionWriteToDevice,
-  type WDF_DMA_DIRECTION,
-  WdfDmaEnabler,
-  WdfDmaEnablerCreate,
-  WdfDmaEnablerSetMaximumScatterGatherElements,
-  WdfDmaProfileScatterGather,
-  WdfDmaProfileScatterGather64Duplex,
-} from "../wdf/dma-enabler.ts";
-import {
-  WdfDmaTransaction,
-  WdfDmaTransactionCreate,
-  WdfDmaTransactionDmaCompleted,
-  WdfDmaTransactionDmaCompletedWithLength,
-  WdfDmaTransactionExecute,
-  WdfDmaTransactionGetBytesTransferred,
-  WdfDmaTransactionGetCurrentDmaTransferLength,
-  WdfDmaTransactionInitialize,
-  WdfDmaTransactionRelease,
-} from "../wdf/dma-transaction.ts";
+import { WdfDevice, WdfDeviceCreate, WdfDeviceInitSetIoType, WdfDeviceSetAlignmentRequirement, type WDFDEVICE_INIT } from "../wdf/device.ts";
+import { type HandleOut, WDF_DRIVER_CONFIG_INIT, WdfDeviceIoDirect, type WdfDriver, WdfDriverCreate, WdfDriverWdmGetDriverObject } from "../wdf/driver.ts";
+import { WDF_DMA_ENABLER_CONFIG_INIT, WdfDmaEnabler, WdfDmaEnablerCreate, WdfDmaEnablerSetMaximumScatterGatherElements, WdfDmaProfileScatterGather, WdfDmaProfileScatterGather64Duplex } from "../wdf/dma-enabler.ts";
+import { WdfDmaTransaction, WdfDmaTransactionCreate } from "../wdf/dma-transaction.ts";
 import type { WdfDriverOptions } from "../wdf/globals.ts";
-import { WDF_INTERRUPT_CONFIG_INIT, WdfInterrupt, WdfInterruptAcquireLock, WdfInterruptCreate, WdfInterruptQueueDpcForIsr, WdfInterruptReleaseLock } from "../wdf/interrupt.ts";
+import { WDF_INTERRUPT_CONFIG_INIT, WdfInterrupt, WdfInterruptCreate } from "../wdf/interrupt.ts";
 import { WDF_OBJECT_ATTRIBUTES_INIT } from "../wdf/object.ts";
-import { wdfStartDevice } from "../wdf/pnp-power.ts";
+import { type WdfCmResList, WdfCmResourceListGetCount, WdfCmResourceListGetDescriptor, WDF_PNPPOWER_EVENT_CALLBACKS_INIT, WdfDeviceInitSetPnpPowerEventCallbacks } from "../wdf/pnp-power.ts";
+import { WDF_IO_QUEUE_CONFIG_INIT, WdfDeviceConfigureRequestDispatching, WdfIoQueue, WdfIoQueueCreate, WdfIoQueueDispatchSequential } from "../wdf/queue.ts";
+import { WdfRequestTypeDeviceControl, WdfRequestTypeRead, WdfRequestTypeWrite } from "../wdf/request.ts";
+import { PLxEvtIoDeviceControl } from "./plx-control.ts";
+import { PCI9656_MAXIMUM_TRANSFER_LENGTH, PLX_BAR0_LENGTH, plxContext, type PlxDeviceExtension, type PlxDriverOptions, readUlong, writeUlong } from "./plx-device.ts";
+import { PLxEvtIoRead, PLxEvtIoStop, PLxEvtIoWrite } from "./plx-io.ts";
+import { abortChannel, PLxEvtInterruptDisable, PLxEvtInterruptDpc, PLxEvtInterruptEnable, PLxEvtInterruptIsr } from "./plx-isr.ts";
 
-/** PCI9656_MAXIMUM_TRANSFER_LENGTH. */
-export const PCI9656_MAXIMUM_TRANSFER_LENGTH = 8 * 1024;
-/** STATUS_INVALID_BUFFER_SIZE (ntstatus.h), what the sample fails requests larger than SRAM with. */
-export const STATUS_INVALID_BUFFER_SIZE = 0xc0000206;
-
-export interface PlxDriverOptions {
-  readonly ringsFrom?: "ring-enabler" | "transfer-enabler";
-  readonly dacChainLoad?: boolean;
-  readonly kmdf?: WdfDriverOptions;
-}
-
-/** One read or write the "application" sends (the sample's WDFREQUEST, reduced). */
-export interface PlxRequest {
-  readonly mdl: MDL;
-  readonly va: number;
-  readonly length: number;
-  /** Called at DISPATCH_LEVEL from the DPC (or at once when the request fails). */
-  readonly complete: (status: NTSTATUS, bytes: number) => void;
-}
-
-/** The sample's DEVICE_EXTENSION. */
-export interface PlxDeviceExtension {
-  readonly device: WdfDevice;
-  readonly kernel: Kernel;
-  /** BAR0 (the PCI9656_REGS window) mapped into system VA: what PLxPrepareHardware keeps as Regs. */
-  readonly regs: number;
-  interrupt: WdfInterrupt | null;
-  dmaEnabler: WdfDmaEnabler | null;
-  ringEnabler: WdfDmaEnabler | null;
-  readonly maximumTransferLength: number;
-  readonly readTransferElements: number;
-  readonly writeTransferElements: number;
-  readCommonBuffer: WdfCommonBuffer | null;
-  writeCommonBuffer: WdfCommonBuffer | null;
-  readCommonBufferBase: number;
-  readCommonBufferBaseLA: PHYSICAL_ADDRESS;
-  writeCommonBufferBase: number;
-  writeCommonBufferBaseLA: PHYSICAL_ADDRESS;
-  readDmaTransaction: WdfDmaTransaction | null;
-  writeDmaTransaction: WdfDmaTransaction | null;
-  /** Shadows the ISR keeps for the DPC. */
-  intCsr: number;
-  dma0Csr: number;
-  dma1Csr: number;
-  readRequest: PlxRequest | null;
-  writeRequest: PlxRequest | null;
-  /** Statistics. */
-  interrupts: number;
-  dpcs: number;
-}
-
-/** A loaded driver with its one device. */
-export interface PlxDriver {
-  readonly driver: WdfDriver;
-  readonly ext: PlxDeviceExtension;
-  readonly options: Required<Omit<PlxDriverOptions, "kmdf">>;
-}
-
-function readUlong(ext: PlxDeviceExtension, off: number): number {
-  return READ_REGISTER_ULONG(ext.kernel, ext.regs + off);
-}
-function writeUlong(ext: PlxDeviceExtension, off: number, v: number): void {
-  WRITE_REGISTER_ULONG(ext.kernel, ext.regs + off, v);
-}
-
-/** The length of BAR0 the sample looks for (sizeof the register block). */
-const PLX_BAR0_LENGTH = 0x200;
-const PAGE_READWRITE = 0x04;
+export { PCI9656_MAXIMUM_TRANSFER_LENGTH, STATUS_INVALID_BUFFER_SIZE, type PlxBug, type PlxDeviceExtension, type PlxDriverOptions } from "./plx-device.ts";
 
 /** PLxInitializeDeviceExtension's descriptor counts: BYTES_TO_PAGES(ROUND_TO_PAGES(max) + PAGE_SIZE). */
 export function transferElementsFor(maximumTransferLength: number): number {
   return BYTES_TO_PAGES(ROUND_TO_PAGES(maximumTransferLength) + PAGE_SIZE);
 }
 
-/**
- * Load the driver and add its device over `pdoName` (the PnP manager's
- * AddDevice). As PLxPrepareHardware does, it finds BAR0 in the translated
- * resources (the 0x200-byte memory range) and maps it uncached
- * would map). Returns the driver or the failing status.
- */
-export function loadPlxDriver(k: Kernel, pdoName: string, options: PlxDriverOptions = {}): PlxDriver | NTSTATUS {
-  const opts = { ringsFrom: options.ringsFrom ?? "ring-enabler", dacChainLoad: options.dacChainLoad ?? true } as const;
-  const bar0 = descriptorsOfType(deviceResources(k, pdoName).translated, CmResourceTypeMemory).find((d) => d.u.Memory?.Length === PLX_BAR0_LENGTH)?.u.Memory;
-  if (bar0 === undefined) return STATUS.DEVICE_CONFIGURATION_ERROR;
-  const regs = MmMapIoSpaceEx(k, bar0.Start, bar0.Length, PAGE_READWRITE | PAGE_NOCACHE);
-  if (regs === null) return STATUS.INSUFFICIENT_RESOURCES;
-  let ext: PlxDeviceExtension | null = null;
-  const deviceAdd = (driver: WdfDriver, init: WDFDEVICE_INIT): NTSTATUS => {
-    const out: HandleOut<WdfDevice> = { value: null };
-    let status = WdfDeviceCreate(init, WDF_OBJECT_ATTRIBUTES_INIT(), out);
-    if (!NT_SUCCESS(status) || out.value === null) return status;
-    const max = Math.min(PCI9656_MAXIMUM_TRANSFER_LENGTH, PLX_SRAM_SIZE);
-    const n = transferElementsFor(max);
-    const e: PlxDeviceExtension = {
-      device: out.value,
-      kernel: k,
-      regs,
-      interrupt: null,
-      dmaEnabler: null,
-      ringEnabler: null,
-      maximumTransferLength: max,
-      readTransferElements: n,
-      writeTransferElements: n,
-      readCommonBuffer: null,
-      writeCommonBuffer: null,
-      readCommonBufferBase: 0,
-      readCommonBufferBaseLA: { QuadPart: 0n },
-      writeCommonBufferBase: 0,
-      writeCommonBufferBaseLA: { QuadPart: 0n },
-      readDmaTransaction: null,
-      writeDmaTransaction: null,
-      intCsr: 0,
-      dma0Csr: 0,
-      dma1Csr: 0,
-      readRequest: null,
-      writeRequest: null,
-      interrupts: 0,
-      dpcs: 0,
-    };
-    out.value.context.ext = e;
-    status = interruptCreate(e);
-    if (!NT_SUCCESS(status)) return status;
-    status = initializeDma(e, opts.ringsFrom);
-    if (!NT_SUCCESS(status)) return status;
-    ext = e;
-    return STATUS.SUCCESS;
-  };
-  const drvOut: HandleOut<WdfDriver> = { value: null };
-  const st = WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT(deviceAdd), drvOut, { ...(options.kmdf ?? {}), name: "PLX9x5x" });
-  if (!NT_SUCCESS(st) || drvOut.value === null) return st;
-  const driver = drvOut.value;
-  // The PnP manager calls AddDevice for the device's PDO.
-  const r = wdfAddDevice(driver, pdoName);
-  if (!NT_SUCCESS(r.status) || ext === null || r.device === null) return r.status;
-  // Then IRP_MN_START_DEVICE: the framework connects the interrupt at D0 entry (EvtInterruptEnable).
-  const started = wdfStartDevice(r.device);
-  if (!NT_SUCCESS(started)) return started;
-  return { driver, ext, options: opts };
+const PAGE_READWRITE = 0x04;
+
+/** DriverEntry: the WDFDRIVER whose EvtDriverDeviceAdd is PLxEvtDeviceAdd. The PnP manager then adds and starts the device. */
+export function PlxDriverEntry(k: Kernel, options: PlxDriverOptions = {}, kmdf: WdfDriverOptions = {}): WdfDriver | NTSTATUS {
+  const opts: Required<PlxDriverOptions> = { ringsFrom: options.ringsFrom ?? "ring-enabler", dacChainLoad: options.dacChainLoad ?? true, bug: options.bug ?? "none" };
+  const out: HandleOut<WdfDriver> = { value: null };
+  const st = WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((driver, init) => PLxEvtDeviceAdd(driver, init, opts)), out, { ...kmdf, name: "PLX9x5x" });
+  if (!NT_SUCCESS(st) || out.value === null) return st;
+  return out.value;
 }
+
+/** PLxEvtDeviceAdd. */
+function PLxEvtDeviceAdd(driver: WdfDriver, init: WDFDEVICE_INIT, opts: Required<PlxDriverOptions>): NTSTATUS {
+  WdfDeviceInitSetIoType(init, WdfDeviceIoDirect);
+  const callbacks = WDF_PNPPOWER_EVENT_CALLBACKS_INIT({
+    EvtDevicePrepareHardware: PLxEvtDevicePrepareHardware,
+    EvtDeviceReleaseHardware: PLxEvtDeviceReleaseHardware,
+    EvtDeviceD0Entry: PLxEvtDeviceD0Entry,
+    EvtDeviceD0Exit: PLxEvtDeviceD0Exit,
+    EvtDeviceSurpriseRemoval: opts.bug === "no-io-stop" ? null : PLxEvtDeviceSurpriseRemoval,
+  });
+  WdfDeviceInitSetPnpPowerEventCallbacks(init, callbacks);
+  const out: HandleOut<WdfDevice> = { value: null };
+  let status = WdfDeviceCreate(init, WDF_OBJECT_ATTRIBUTES_INIT(), out);
+  if (!NT_SUCCESS(status) || out.value === null) return status;
+  const max = Math.min(PCI9656_MAXIMUM_TRANSFER_LENGTH, PLX_SRAM_SIZE);
+  const n = transferElementsFor(max);
+  const e: PlxDeviceExtension = {
+    device: out.value,
+    kernel: driver.kernel,
+    options: opts,
+    regs: 0,
+    regsLength: 0,
+    sram: 0,
+    sramLength: 0,
+    interrupt: null,
+    dmaEnabler: null,
+    ringEnabler: null,
+    maximumTransferLength: max,
+    readTransferElements: n,
+    writeTransferElements: n,
+    readCommonBuffer: null,
+    writeCommonBuffer: null,
+    readCommonBufferBase: 0,
+    readCommonBufferBaseLA: { QuadPart: 0n },
+    writeCommonBufferBase: 0,
+    writeCommonBufferBaseLA: { QuadPart: 0n },
+    readDmaTransaction: null,
+    writeDmaTransaction: null,
+    readQueue: null,
+    writeQueue: null,
+    controlQueue: null,
+    intCsr: 0,
+    dma0Csr: 0,
+    dma1Csr: 0,
+    readRequest: null,
+    writeRequest: null,
+    surpriseRemoved: false,
+    interrupts: 0,
+    dpcs: 0,
+    requeued: 0,
+    aborted: 0,
+    prepares: 0,
+  };
+  out.value.context["ext"] = e;
+  status = initializeQueues(e);
+  if (!NT_SUCCESS(status)) return status;
+  status = interruptCreate(e);
+  if (!NT_SUCCESS(status)) return status;
+  return initializeDma(e);
+}
+
+/** The queue part of PLxInitializeDeviceExtension: one sequential queue per request type (one transfer per channel at a time). */
+function initializeQueues(e: PlxDeviceExtension): NTSTATUS {
+  const stop = e.options.bug === "no-io-stop" ? null : PLxEvtIoStop;
+  const queues: [WDF_REQUEST_TYPE_NAME, Parameters<typeof WDF_IO_QUEUE_CONFIG_INIT>[1]][] = [
+    ["write", { EvtIoWrite: PLxEvtIoWrite, EvtIoStop: stop }],
+    ["read", { EvtIoRead: PLxEvtIoRead, EvtIoStop: stop }],
+    ["control", { EvtIoDeviceControl: PLxEvtIoDeviceControl }],
+  ];
+  for (const [name, fields] of queues) {
+    const q: HandleOut<WdfIoQueue> = { value: null };
+    let status = WdfIoQueueCreate(e.device, WDF_IO_QUEUE_CONFIG_INIT(WdfIoQueueDispatchSequential, fields), null, q);
+    if (!NT_SUCCESS(status) || q.value === null) return status;
+    const type = name === "write" ? WdfRequestTypeWrite : name === "read" ? WdfRequestTypeRead : WdfRequestTypeDeviceControl;
+    status = WdfDeviceConfigureRequestDispatching(e.device, q.value, type);
+    if (!NT_SUCCESS(status)) return status;
+    if (name === "write") e.writeQueue = q.value;
+    else if (name === "read") e.readQueue = q.value;
+    else e.controlQueue = q.value;
+  }
+  return STATUS.SUCCESS;
+}
+
+type WDF_REQUEST_TYPE_NAME = "write" | "read" | "control";
 
 /** PLxInterruptCreate. */
 function interruptCreate(e: PlxDeviceExtension): NTSTATUS {
-  const cfg = WDF_INTERRUPT_CONFIG_INIT((i) => isr(e, i), () => dpc(e));
+  const cfg = WDF_INTERRUPT_CONFIG_INIT(PLxEvtInterruptIsr, PLxEvtInterruptDpc);
+  cfg.EvtInterruptEnable = PLxEvtInterruptEnable;
+  cfg.EvtInterruptDisable = PLxEvtInterruptDisable;
   cfg.AutomaticSerialization = true;
-  cfg.EvtInterruptEnable = () => {
-    writeUlong(e, PLX_REG.INTCSR, readUlong(e, PLX_REG.INTCSR) | INTCSR_PCI_INT_ENABLE);
-    return STATUS.SUCCESS;
-  };
-  cfg.EvtInterruptDisable = () => {
-    writeUlong(e, PLX_REG.INTCSR, readUlong(e, PLX_REG.INTCSR) & ~INTCSR_PCI_INT_ENABLE);
-    return STATUS.SUCCESS;
-  };
   const out: HandleOut<WdfInterrupt> = { value: null };
   const st = WdfInterruptCreate(e.device, cfg, null, out);
   e.interrupt = out.value;
@@ -251,36 +180,37 @@ function interruptCreate(e: PlxDeviceExtension): NTSTATUS {
 }
 
 /** PLxInitializeDMA. */
-function initializeDma(e: PlxDeviceExtension, ringsFrom: "ring-enabler" | "transfer-enabler"): NTSTATUS {
+function initializeDma(e: PlxDeviceExtension): NTSTATUS {
   // The transfer elements must be 16-byte aligned: the low 4 bits of DescPtr are flags.
   WdfDeviceSetAlignmentRequirement(e.device, FILE_OCTA_ALIGNMENT);
   const en: HandleOut<WdfDmaEnabler> = { value: null };
-  let status = WdfDmaEnablerCreate(e.device, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64Duplex, e.maximumTransferLength), null, en);
+  let status = WdfDmaEnablerCreate(e.device, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64Duplex, e.maximumTransferLength, e.device), null, en);
   if (!NT_SUCCESS(status) || en.value === null) return status;
   e.dmaEnabler = en.value;
   WdfDmaEnablerSetMaximumScatterGatherElements(en.value, Math.min(e.readTransferElements, e.writeTransferElements));
   let ringSource = en.value;
-  if (ringsFrom === "ring-enabler") {
+  if (e.options.ringsFrom === "ring-enabler") {
     const ring: HandleOut<WdfDmaEnabler> = { value: null };
-    status = WdfDmaEnablerCreate(e.device, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather, e.maximumTransferLength), null, ring);
+    status = WdfDmaEnablerCreate(e.device, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather, e.maximumTransferLength, e.device), null, ring);
     if (!NT_SUCCESS(status) || ring.value === null) return status;
     e.ringEnabler = ring.value;
     ringSource = ring.value;
   }
-  const rb: HandleOut<WdfCommonBuffer> = { value: null };
-  status = WdfCommonBufferCreate(ringSource, DTE_SIZE * e.readTransferElements, null, rb);
-  if (!NT_SUCCESS(status) || rb.value === null) return status;
-  e.readCommonBuffer = rb.value;
-  e.readCommonBufferBase = WdfCommonBufferGetAlignedVirtualAddress(rb.value);
-  e.readCommonBufferBaseLA = WdfCommonBufferGetAlignedLogicalAddress(rb.value);
-  RtlZeroDeviceMemory(e.device.kernel, e.readCommonBufferBase, DTE_SIZE * e.readTransferElements);
   const wb: HandleOut<WdfCommonBuffer> = { value: null };
   status = WdfCommonBufferCreate(ringSource, DTE_SIZE * e.writeTransferElements, null, wb);
   if (!NT_SUCCESS(status) || wb.value === null) return status;
   e.writeCommonBuffer = wb.value;
   e.writeCommonBufferBase = WdfCommonBufferGetAlignedVirtualAddress(wb.value);
   e.writeCommonBufferBaseLA = WdfCommonBufferGetAlignedLogicalAddress(wb.value);
-  RtlZeroDeviceMemory(e.device.kernel, e.writeCommonBufferBase, DTE_SIZE * e.writeTransferElements);
+  RtlZeroDeviceMemory(e.kernel, e.writeCommonBufferBase, DTE_SIZE * e.writeTransferElements);
+  const rb: HandleOut<WdfCommonBuffer> = { value: null };
+  status = WdfCommonBufferCreate(ringSource, DTE_SIZE * e.readTransferElements, null, rb);
+  if (!NT_SUCCESS(status) || rb.value === null) return status;
+  e.readCommonBuffer = rb.value;
+  e.readCommonBufferBase = WdfCommonBufferGetAlignedVirtualAddress(rb.value);
+  e.readCommonBufferBaseLA = WdfCommonBufferGetAlignedLogicalAddress(rb.value);
+  RtlZeroDeviceMemory(e.kernel, e.readCommonBufferBase, DTE_SIZE * e.readTransferElements);
+  // Sequential queues: one request per channel at a time, so one transaction each, created up front and reused.
   const rt: HandleOut<WdfDmaTransaction> = { value: null };
   status = WdfDmaTransactionCreate(en.value, null, rt);
   if (!NT_SUCCESS(status)) return status;
@@ -292,160 +222,103 @@ function initializeDma(e: PlxDeviceExtension, ringsFrom: "ring-enabler" | "trans
   return STATUS.SUCCESS;
 }
 
-const dteBytes = new Uint8Array(DTE_SIZE);
-const dteView = new DataView(dteBytes.buffer);
-
-/** Fill the ring from the list: the body of PLxEvtProgramWriteDma / PLxEvtProgramReadDma up to starting the chip. */
-function buildRing(e: PlxDeviceExtension, ringVa: number, ringLa: PHYSICAL_ADDRESS, tx: WdfDmaTransaction, sg: SCATTER_GATHER_LIST, fromDevice: boolean): void {
-  const k = e.device.kernel;
-  let offset = WdfDmaTransactionGetBytesTransferred(tx);
-  // dteLA = LA.LowPart + sizeof(DTE), kept in a ULONG_PTR: the high part of the LA is gone from here on.
-  let dteLA = LowPart(ringLa) + DTE_SIZE;
-  let dteVA = ringVa;
-  const n = sg.NumberOfElements;
-  for (let i = 0; i < n; i++) {
-    const el = sg.Elements[i] as SCATTER_GATHER_LIST["Elements"][number];
-    dteView.setUint32(0, LowPart(el.Address), true);
-    dteView.setUint32(4, offset >>> 0, true);
-    dteView.setUint32(8, el.Length, true);
-    // DescPtr: DescLocation = PCI, TermCountInt = FALSE, LastElement, direction, Address : 28 = dteLA >> 4.
-    const last = i === n - 1;
-    const desc = (((Math.floor(dteLA / 16) & 0x0fff_ffff) << 4) | DESC_PTR_PCI | (last ? DESC_PTR_LAST : 0) | (fromDevice ? DESC_PTR_FROM_DEVICE : 0)) >>> 0;
-    dteView.setUint32(12, desc, true);
-    dteView.setUint32(16, HighPart(el.Address), true);
-    dteView.setUint32(20, 0, true);
-    dteView.setUint32(24, 0, true);
-    dteView.setUint32(28, 0, true);
-    // The driver writes the element through the ring's VA, one ULONG at a time.
-    k.va.write(dteVA, dteBytes, 4);
-    offset += el.Length;
-    dteVA += DTE_SIZE;
-    dteLA += DTE_SIZE;
+/** PLxEvtDevicePrepareHardware -> PLxPrepareHardware: find BAR0 and BAR2 in the translated resources and map them. */
+function PLxEvtDevicePrepareHardware(Device: WdfDevice, _Resources: WdfCmResList, ResourcesTranslated: WdfCmResList): NTSTATUS {
+  const e = plxContext(Device);
+  let regs: { Start: { QuadPart: bigint }; Length: number } | null = null;
+  let sram: { Start: { QuadPart: bigint }; Length: number } | null = null;
+  for (let i = 0; i < WdfCmResourceListGetCount(ResourcesTranslated); i++) {
+    const desc = WdfCmResourceListGetDescriptor(ResourcesTranslated, i);
+    if (desc === null) return STATUS.DEVICE_CONFIGURATION_ERROR;
+    const m = desc.Type === CmResourceTypeMemory ? desc.u.Memory : undefined;
+    if (m === undefined) continue;
+    // The order the sample checks them in: BAR2 is the SRAM-sized range after BAR0, BAR0 the 0x200-byte one.
+    if (regs !== null && sram === null && m.Length === PLX_SRAM_SIZE) sram = m;
+    if (regs === null && m.Length === PLX_BAR0_LENGTH) regs = m;
   }
+  if (regs === null || sram === null) return STATUS.DEVICE_CONFIGURATION_ERROR;
+  const regsVa = MmMapIoSpaceEx(e.kernel, regs.Start, regs.Length, PAGE_READWRITE | PAGE_NOCACHE);
+  if (regsVa === null) return STATUS.INSUFFICIENT_RESOURCES;
+  e.regs = regsVa;
+  e.regsLength = regs.Length;
+  const sramVa = MmMapIoSpaceEx(e.kernel, sram.Start, sram.Length, PAGE_READWRITE | PAGE_NOCACHE);
+  if (sramVa === null) return STATUS.INSUFFICIENT_RESOURCES;
+  e.sram = sramVa;
+  e.sramLength = sram.Length;
+  e.prepares++;
+  return STATUS.SUCCESS;
 }
 
-/** Start channel `ch` on the ring at ringLa (under the interrupt lock). */
-function startChannel(e: PlxDeviceExtension, ch: 0 | 1, ringLa: PHYSICAL_ADDRESS, dac: boolean): void {
-  const interrupt = e.interrupt as WdfInterrupt;
-  WdfInterruptAcquireLock(interrupt);
-  const modeReg = ch === 0 ? PLX_REG.DMAMODE0 : PLX_REG.DMAMODE1;
-  let mode = readUlong(e, modeReg) | DMAMODE_SG_MODE | DMAMODE_DONE_INT_ENABLE | DMAMODE_INT_TO_PCI;
-  if (ch === 1) mode |= DMAMODE_CLEAR_COUNT;
-  if (dac) mode |= DMAMODE_DAC_CHAIN_LOAD;
-  writeUlong(e, modeReg, mode);
-  writeUlong(e, PLX_REG.INTCSR, readUlong(e, PLX_REG.INTCSR) | INTCSR_PCI_INT_ENABLE | (ch === 0 ? INTCSR_DMA0_INT_ENABLE : INTCSR_DMA1_INT_ENABLE));
-  // DMADPR: the ring's LOGICAL address, low part only, in the 28-bit field.
-  const dpr = (((Math.floor(LowPart(ringLa) / 16) & 0x0fff_ffff) << 4) | DESC_PTR_PCI | DESC_PTR_TERM_COUNT_INT) >>> 0;
-  writeUlong(e, ch === 0 ? PLX_REG.DMADPR0 : PLX_REG.DMADPR1, dpr);
-  const csrReg = ch === 0 ? PLX_REG.DMACSR0 : PLX_REG.DMACSR1;
-  WRITE_REGISTER_UCHAR(e.kernel, e.regs + csrReg, READ_REGISTER_UCHAR(e.kernel, e.regs + csrReg) | DMACSR_ENABLE | DMACSR_START);
-  WdfInterruptReleaseLock(interrupt);
+/** PLxEvtDeviceReleaseHardware: unmap what PrepareHardware mapped. */
+function PLxEvtDeviceReleaseHardware(Device: WdfDevice): NTSTATUS {
+  const e = plxContext(Device);
+  if (e.regs !== 0) MmUnmapIoSpace(e.kernel, e.regs, e.regsLength);
+  e.regs = 0;
+  if (e.sram !== 0) MmUnmapIoSpace(e.kernel, e.sram, e.sramLength);
+  e.sram = 0;
+  return STATUS.SUCCESS;
 }
 
-function programDma(e: PlxDeviceExtension, dac: boolean): (tx: WdfDmaTransaction, dev: WdfDevice, ctx: unknown, dir: WDF_DMA_DIRECTION, sg: SCATTER_GATHER_LIST) => boolean {
-  return (tx, _dev, _ctx, dir, sg) => {
-    if (dir === WdfDmaDirectionWriteToDevice) {
-      buildRing(e, e.writeCommonBufferBase, e.writeCommonBufferBaseLA, tx, sg, false);
-      startChannel(e, 0, e.writeCommonBufferBaseLA, dac);
-    } else {
-      buildRing(e, e.readCommonBufferBase, e.readCommonBufferBaseLA, tx, sg, true);
-      startChannel(e, 1, e.readCommonBufferBaseLA, dac);
-    }
-    return true;
-  };
+/** PLxEvtDeviceD0Entry: PLxInitWrite and PLxInitRead. */
+function PLxEvtDeviceD0Entry(Device: WdfDevice): NTSTATUS {
+  const e = plxContext(Device);
+  writeUlong(e, PLX_REG.DMADAC0, 0);
+  e.dma0Csr = 0;
+  writeUlong(e, PLX_REG.DMADAC1, 0);
+  e.dma1Csr = 0;
+  e.intCsr = 0;
+  return STATUS.SUCCESS;
 }
 
-/** PLxEvtIoWrite / PLxEvtIoRead: initialize the transaction for the request and execute it. */
-export function submit(drv: PlxDriver, direction: "read" | "write", request: PlxRequest): NTSTATUS {
-  const e = drv.ext;
-  const write = direction === "write";
-  const tx = (write ? e.writeDmaTransaction : e.readDmaTransaction) as WdfDmaTransaction;
-  let status: NTSTATUS;
-  if (request.length > PLX_SRAM_SIZE) status = STATUS_INVALID_BUFFER_SIZE;
-  else {
-    status = WdfDmaTransactionInitialize(tx, programDma(e, drv.options.dacChainLoad), write ? WdfDmaDirectionWriteToDevice : WdfDmaDirectionReadFromDevice, request.mdl, request.va, request.length);
-    if (NT_SUCCESS(status)) {
-      if (write) e.writeRequest = request;
-      else e.readRequest = request;
-      status = WdfDmaTransactionExecute(tx, null);
-    }
-  }
-  if (!NT_SUCCESS(status)) {
-    if (write) e.writeRequest = null;
-    else e.readRequest = null;
-    WdfDmaTransactionRelease(tx);
-    request.complete(status, 0);
-  }
-  return status;
+/**
+ * PLxEvtDeviceD0Exit (interrupts already disabled): stop both channels —
+ * a request EvtIoStop put back in its queue may still be moving data — end
+ * their transactions, and mask the DMA interrupts. After a surprise removal
+ * there is no hardware to touch.
+ */
+function PLxEvtDeviceD0Exit(Device: WdfDevice): NTSTATUS {
+  const e = plxContext(Device);
+  const touch = !e.surpriseRemoved && e.options.bug !== "d0-exit-leaves-dma";
+  for (const direction of ["write", "read"] as const) if (abortChannel(e, direction, touch)) e.aborted++;
+  if (touch) writeUlong(e, PLX_REG.INTCSR, readUlong(e, PLX_REG.INTCSR) & ~(INTCSR_DMA0_INT_ENABLE | INTCSR_DMA1_INT_ENABLE));
+  return STATUS.SUCCESS;
 }
 
-/** PLxEvtInterruptIsr. */
-function isr(e: PlxDeviceExtension, _interrupt: WdfInterrupt): boolean {
-  const intCsr = readUlong(e, PLX_REG.INTCSR);
-  let recognized = false;
-  if ((intCsr & INTCSR_DMA0_INT_ACTIVE) !== 0) {
-    e.intCsr |= INTCSR_DMA0_INT_ACTIVE;
-    e.dma0Csr = READ_REGISTER_UCHAR(e.kernel, e.regs + PLX_REG.DMACSR0);
-    WRITE_REGISTER_UCHAR(e.kernel, e.regs + PLX_REG.DMACSR0, e.dma0Csr | DMACSR_CLEAR);
-    recognized = true;
-  }
-  if ((intCsr & INTCSR_DMA1_INT_ACTIVE) !== 0) {
-    e.intCsr |= INTCSR_DMA1_INT_ACTIVE;
-    e.dma1Csr = READ_REGISTER_UCHAR(e.kernel, e.regs + PLX_REG.DMACSR1);
-    WRITE_REGISTER_UCHAR(e.kernel, e.regs + PLX_REG.DMACSR1, e.dma1Csr | DMACSR_CLEAR);
-    recognized = true;
-  }
-  if (recognized) e.interrupts++;
-  if (recognized && ((e.dma0Csr & DMACSR_DONE) !== 0 || (e.dma1Csr & DMACSR_DONE) !== 0)) WdfInterruptQueueDpcForIsr(e.interrupt as WdfInterrupt);
-  return recognized;
+/** PLxEvtDeviceSurpriseRemoval: the card is gone; EvtIoStop ends what it will never finish. */
+function PLxEvtDeviceSurpriseRemoval(Device: WdfDevice): void {
+  plxContext(Device).surpriseRemoved = true;
 }
 
-/** PLxEvtInterruptDpc. */
-function dpc(e: PlxDeviceExtension): void {
-  const interrupt = e.interrupt as WdfInterrupt;
-  const k = e.device.kernel;
-  e.dpcs++;
-  let writeDone = false;
-  let readDone = false;
-  WdfInterruptAcquireLock(interrupt);
-  if ((e.intCsr & INTCSR_DMA0_INT_ACTIVE) !== 0 && (e.dma0Csr & DMACSR_DONE) !== 0) {
-    e.intCsr &= ~INTCSR_DMA0_INT_ACTIVE;
-    e.dma0Csr = 0;
-    writeDone = true;
-  }
-  if ((e.intCsr & INTCSR_DMA1_INT_ACTIVE) !== 0 && (e.dma1Csr & DMACSR_DONE) !== 0) {
-    e.intCsr &= ~INTCSR_DMA1_INT_ACTIVE;
-    // The sample clears its Dma0Csr copy here (a copy-paste slip); the read channel's copy is the one that is done.
-    e.dma1Csr = 0;
-    readDone = true;
-  }
-  WdfInterruptReleaseLock(interrupt);
-  if (writeDone) {
-    const tx = e.writeDmaTransaction as WdfDmaTransaction;
-    const status = { value: 0 };
-    if (WdfDmaTransactionDmaCompleted(tx, status)) requestComplete(e, tx, "write", status.value);
-  }
-  if (readDone) {
-    const tx = e.readDmaTransaction as WdfDmaTransaction;
-    // Clear-count mode: the chip zeroes each element's TransferSize once done; what is left was not moved.
-    let length = WdfDmaTransactionGetCurrentDmaTransferLength(tx);
-    let dte = e.readCommonBufferBase;
-    for (let i = 0; i < e.readTransferElements; i++, dte += DTE_SIZE) {
-      length -= k.cpu.readU32(dte + 8);
-      if ((k.cpu.readU32(dte + 12) & DESC_PTR_LAST) !== 0) break;
-    }
-    const status = { value: 0 };
-    if (WdfDmaTransactionDmaCompletedWithLength(tx, Math.max(0, length), status)) requestComplete(e, tx, "read", status.value);
-  }
+/** A loaded driver with its one started device and an application holding it open. */
+export interface PlxDriver {
+  readonly driver: WdfDriver;
+  readonly device: WdfDevice;
+  readonly ext: PlxDeviceExtension;
+  readonly options: Required<PlxDriverOptions>;
+  readonly pdo: DEVICE_OBJECT;
+  readonly app: Application;
+  readonly handle: HANDLE;
 }
 
-/** PLxWriteRequestComplete / PLxReadRequestComplete. */
-function requestComplete(e: PlxDeviceExtension, tx: WdfDmaTransaction, direction: "read" | "write", status: NTSTATUS): void {
-  const req = direction === "write" ? e.writeRequest : e.readRequest;
-  const bytes = WdfDmaTransactionGetBytesTransferred(tx);
-  WdfDmaTransactionRelease(tx);
-  if (direction === "write") e.writeRequest = null;
-  else e.readRequest = null;
-  req?.complete(status, bytes);
+/**
+ * What the system does for a scenario: DriverEntry, then the PnP manager
+ * adds the device over `pdoName` (AddDevice: EvtDriverDeviceAdd) and starts
+ * it (IRP_MN_START_DEVICE: PrepareHardware, D0Entry, interrupts), then an
+ * application opens it (CreateFile). Returns the driver or the failing status.
+ */
+export function loadPlxDriver(k: Kernel, pdoName: string, options: PlxDriverOptions & { readonly kmdf?: WdfDriverOptions } = {}): PlxDriver | NTSTATUS {
+  const driver = PlxDriverEntry(k, options, options.kmdf);
+  if (typeof driver === "number") return driver;
+  const pdo = k.pdo(pdoName);
+  const added = pnpAddDevice(k, WdfDriverWdmGetDriverObject(driver), pdo);
+  if (!NT_SUCCESS(added)) return added;
+  const device = driver.children.find((c): c is WdfDevice => c instanceof WdfDevice && c.pdo === pdo);
+  if (device === undefined) return STATUS.NO_SUCH_DEVICE;
+  const started = startDevice(k, pdo).IoStatus.Status;
+  if (!NT_SUCCESS(started)) return started;
+  const app = new Application(k);
+  const open = app.CreateFile(pdoName);
+  if (open.handle === null) return open.status;
+  const ext = plxContext(device);
+  return { driver, device, ext, options: ext.options, pdo, app, handle: open.handle };
 }
-

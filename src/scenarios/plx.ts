@@ -9,6 +9,7 @@
 import { BYTES_TO_PAGES, hexAddr, LowPart, PAGE_SIZE } from "../core/address.ts";
 import type { Finding } from "../core/findings.ts";
 import { NT_SUCCESS, statusName, type NTSTATUS } from "../core/ntstatus.ts";
+import { STATUS_TIMEOUT, type UserBuffer } from "../app/application.ts";
 import { Prng } from "../core/prng.ts";
 import { plx9656On } from "../devices/builtin-models.ts";
 import type { Plx9656 } from "../devices/plx9656.ts";
@@ -18,7 +19,7 @@ import type { BootOptions, Kernel } from "../kernel/kernel.ts";
 import { IoAllocateMdl, IoFreeMdl, type MDL, MmBuildMdlForNonPagedPool } from "../kernel/mdl.ts";
 import type { Verifier } from "../verifier/verifier.ts";
 import { WdfCommonBufferGetAlignedLogicalAddress } from "../wdf/common-buffer.ts";
-import { loadPlxDriver, type PlxDriver, type PlxDriverOptions, submit } from "./plx-driver.ts";
+import { loadPlxDriver, type PlxDriver, type PlxDriverOptions } from "./plx-driver.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 import { bootScenario } from "./boot.ts";
 
@@ -81,17 +82,30 @@ export function runUntil(k: Kernel, done: () => boolean, deadline = Infinity): b
   return true;
 }
 
+/** The application's view of an I/O buffer (a UserBuffer over its pages). */
+export function userBufferOf(k: Kernel, buf: IoBuffer): UserBuffer {
+  return {
+    va: buf.va,
+    length: buf.length,
+    read: () => k.cpu.readBytes(buf.va, buf.length),
+    write: (data, offset = 0) => k.cpu.writeBytes(buf.va + offset, data),
+    free: () => buf.free(),
+  };
+}
+
 /**
- * One request, synchronously: submit it and run the machine until it
- * completes. A request still pending after REQUEST_TIMEOUT_NS (a driver
- * that restarts a transfer that moves nothing, forever) ends the wait with
- * STATUS_IO_TIMEOUT; the machine is then left as it is.
+ * One request, synchronously: the application's WriteFile (to the card) or
+ * ReadFile (back from it), the machine running until it completes. A request
+ * still pending after REQUEST_TIMEOUT_NS (a driver that restarts a transfer
+ * that moves nothing, forever) ends the wait with STATUS_IO_TIMEOUT; the
+ * request and the machine are then left as they are.
  */
 export function transfer(k: Kernel, drv: PlxDriver, direction: "read" | "write", buf: IoBuffer, timeoutNs = REQUEST_TIMEOUT_NS): { status: NTSTATUS; bytes: number } {
-  let result: { status: NTSTATUS; bytes: number } | null = null;
-  submit(drv, direction, { mdl: buf.mdl, va: buf.va, length: buf.length, complete: (status, bytes) => (result = { status, bytes }) });
-  if (!runUntil(k, () => result !== null, k.clock.now + timeoutNs)) return { status: STATUS_IO_TIMEOUT, bytes: 0 };
-  return result ?? { status: STATUS_IO_TIMEOUT, bytes: 0 };
+  const ub = userBufferOf(k, buf);
+  const o = direction === "write" ? drv.app.WriteFileOverlapped(drv.handle, ub) : drv.app.ReadFileOverlapped(drv.handle, ub);
+  const r = o.wait(timeoutNs);
+  if (r.status === STATUS_TIMEOUT && !o.done) return { status: STATUS_IO_TIMEOUT, bytes: 0 };
+  return { status: r.status, bytes: r.information };
 }
 
 export interface PlxRunParams {
