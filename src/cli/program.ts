@@ -89,8 +89,8 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .action(async (files: string[]) => setCode(await checkCommand(io, files)));
   program
     .command("schema")
-    .description("print the JSON Schema of scenario files or profile files (for editor completion)")
-    .argument("[kind]", "scenario or profile", "scenario")
+    .description("print a JSON Schema: of scenario or profile files (for editor completion), or of what dmasim writes (result: run --json, demo: demo --json, trace: the --trace file)")
+    .argument("[kind]", "scenario, profile, result, demo or trace", "scenario")
     .addHelpText("after", "\nExample:\n  dmasim schema scenario > scenario.schema.json   # then \"$schema\": \"./scenario.schema.json\" in your file")
     .action((kind: string) => setCode(schemaCommand(io, kind)));
   return program;

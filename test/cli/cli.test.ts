@@ -105,6 +105,15 @@ describe("dmasim command", () => {
     expect(Object.keys(p.properties)).toEqual(expect.arrayContaining(["name", "arch", "memory", "devices", "iommu"]));
   });
 
+  it("schema result / demo / trace print the shapes of run --json, demo --json and the --trace file", () => {
+    const r = JSON.parse(dmasim(["schema", "result"]).stdout) as { title: string; properties: Record<string, { items?: { properties?: Record<string, unknown> } }> };
+    expect(r.title).toBe("dmasim run --json");
+    expect(Object.keys(r.properties["allocations"]?.items?.properties ?? {})).toEqual(expect.arrayContaining(["va", "logical", "physical", "runs"]));
+    expect((JSON.parse(dmasim(["schema", "demo"]).stdout) as { title: string }).title).toBe("dmasim demo --json");
+    const t = JSON.parse(dmasim(["schema", "trace"]).stdout) as { properties: Record<string, unknown> };
+    expect(Object.keys(t.properties)).toEqual(expect.arrayContaining(["format", "units", "columns", "meaning", "allocations"]));
+  });
+
   it("list shows the scenarios and the built-in profiles; --json gives both as data", () => {
     const r = dmasim(["list"]);
     expect(r.code).toBe(0);
@@ -287,7 +296,7 @@ describe("dmasim command", () => {
   describe("bad input: one line naming the problem, exit 2", () => {
     it("unknown command", () => expectUsage(dmasim(["lst"]), "unknown command 'lst'"));
     it("unknown option", () => expectUsage(dmasim(["list", "--bogus"]), "unknown option '--bogus'"));
-    it("unknown schema", () => expectUsage(dmasim(["schema", "driver"]), 'schema: "driver" is not a schema (scenario or profile)'));
+    it("unknown schema", () => expectUsage(dmasim(["schema", "driver"]), 'schema: "driver" is not a schema (scenario, profile, result, demo, trace)'));
     it("missing scenario argument", () => expectUsage(dmasim(["run"]), "missing required argument 'scenario'"));
     it("unknown scenario", () => expectUsage(dmasim(["run", "no-such-scenario"]), 'unknown scenario "no-such-scenario"'));
     it("unknown profile", () => expectUsage(dmasim(["run", "fragmentation", "--profile", "vax"]), 'unknown profile "vax"'));
