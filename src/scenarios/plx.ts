@@ -16,6 +16,7 @@ import type { Plx9656 } from "../devices/plx9656.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
 import type { MachineProfile } from "../machine/profile.ts";
 import type { BootOptions, Kernel } from "../kernel/kernel.ts";
+import { formatVa } from "../kernel/va-space.ts";
 import { IoAllocateMdl, IoFreeMdl, type MDL, MmBuildMdlForNonPagedPool } from "../kernel/mdl.ts";
 import type { Verifier } from "../verifier/verifier.ts";
 import { WdfCommonBufferGetAlignedLogicalAddress } from "../wdf/common-buffer.ts";
@@ -188,11 +189,11 @@ function paramsOf(opts: ScenarioOptions, name: string, defaults: PlxRunParams): 
 }
 
 /** Boot, age, verify, attach the card and load the driver: what both PLX scenarios start with. */
-export function bootPlx(opts: ScenarioOptions, params: PlxRunParams, boot: BootOptions = {}): { k: Kernel; plx: Plx9656; drv: PlxDriver | NTSTATUS; verifier: Verifier | null } {
+export function bootPlx(opts: ScenarioOptions, params: PlxRunParams, boot: BootOptions = {}, driver: Pick<PlxDriverOptions, "bug"> = {}): { k: Kernel; plx: Plx9656; drv: PlxDriver | NTSTATUS; verifier: Verifier | null } {
   const profile = withPlxParams(typeof opts.profile === "string" ? builtinProfile(opts.profile) : opts.profile, "plx9656", { busRate: params.busRate });
   const { k, verifier } = bootScenario("plx", { ...opts, profile }, { boot });
   const plx = attachPlx9656(k, "plx9656");
-  const drv = loadPlxDriver(k, "plx9656", { ringsFrom: params.ringsFrom, dacChainLoad: params.dacChainLoad });
+  const drv = loadPlxDriver(k, "plx9656", { ringsFrom: params.ringsFrom, dacChainLoad: params.dacChainLoad, ...driver });
   return { k, plx, drv, verifier };
 }
 
@@ -203,7 +204,7 @@ export function ringRows(k: Kernel, drv: PlxDriver): Row[] {
   for (const [name, cb, va] of [["read ring", e.readCommonBuffer, e.readCommonBufferBase], ["write ring", e.writeCommonBuffer, e.writeCommonBufferBase]] as const) {
     if (cb === null) continue;
     const la = Number(WdfCommonBufferGetAlignedLogicalAddress(cb).QuadPart);
-    rows.push({ ring: name, va: `0x${va.toString(16)}`, logical: hexAddr(la), lowPart: hexAddr(LowPart({ QuadPart: BigInt(la) }), 8), physical: hexAddr(k.va.physicalAddressOf(va)), bytes: cb.length, alignment: `0x${cb.alignment.toString(16)}` });
+    rows.push({ ring: name, va: formatVa(va), logical: hexAddr(la), lowPart: hexAddr(LowPart({ QuadPart: BigInt(la) }), 8), physical: hexAddr(k.va.physicalAddressOf(va)), bytes: cb.length, alignment: `0x${cb.alignment.toString(16)}` });
   }
   return rows;
 }
