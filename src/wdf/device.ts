@@ -18,6 +18,7 @@ import { type HandleOut, type WDF_DEVICE_IO_TYPE, type WDFDEVICE_INIT, WdfDevice
 import { fxIrpPackages } from "./fx-irp-dispatch.ts";
 import { fxPnpDispatch } from "./pnp-machine.ts";
 import { checkDevice, pnpPowerDeviceAdded } from "./pnp-power.ts";
+import { installStoppedDeviceChecks } from "./stopped-device-checks.ts";
 import { FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED, FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED, FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
 
 export type { WDFDEVICE_INIT };
@@ -46,6 +47,7 @@ export class WdfDevice extends WdfObject {
     if (init.ioType === WdfDeviceIoBuffered) this.fdo.Flags |= DO_BUFFERED_IO;
     else if (init.ioType === WdfDeviceIoDirect) this.fdo.Flags |= DO_DIRECT_IO;
     fxIrpPackages(this.fdo).pnp = (irp) => fxPnpDispatch(this, irp);
+    installStoppedDeviceChecks(driver.kernel);
   }
 
   get kernel(): Kernel {

@@ -67,6 +67,14 @@ export class WdfInterrupt extends WdfObject implements PowerManagedInterrupt {
     }, this);
   }
 
+  get line(): number {
+    return this.resource.Vector;
+  }
+
+  get connected(): boolean {
+    return this.kinterrupt !== null;
+  }
+
   /** The IRQL the interrupt's spin lock is taken at (the resource's, also before the connection). */
   get synchronizeIrql(): KIRQL {
     return this.kinterrupt?.SynchronizeIrql ?? this.resource.SynchronizeIrql;

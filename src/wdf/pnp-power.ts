@@ -153,6 +153,12 @@ export function WdfCmResourceListGetDescriptor(List: WdfCmResList, Index: number
 
 /** What the power path needs of a WDFINTERRUPT (interrupt.ts implements it). */
 export interface PowerManagedInterrupt {
+  /** The WDFINTERRUPT's handle (for findings). */
+  readonly handle: number;
+  /** The interrupt line of its resource (dmasim's vectors are the lines). */
+  readonly line: number;
+  /** Connected to its ISR now. */
+  readonly connected: boolean;
   /** IoConnectInterrupt, then EvtInterruptEnable at DIRQL (nothing when already connected); on a failing enable it disconnects again. */
   connectForD0(): NTSTATUS;
   /** EvtInterruptDisable at DIRQL, then IoDisconnectInterrupt; nothing when not connected. */
