@@ -17,6 +17,7 @@ import { builtinProfile } from "../machine/builtin-profiles.ts";
 import type { MachineProfile } from "../machine/profile.ts";
 import type { BootOptions, Kernel } from "../kernel/kernel.ts";
 import { formatVa } from "../kernel/va-space.ts";
+import { formatVa } from "../kernel/va-space.ts";
 import { IoAllocateMdl, IoFreeMdl, type MDL, MmBuildMdlForNonPagedPool } from "../kernel/mdl.ts";
 import type { Verifier } from "../verifier/verifier.ts";
 import { WdfCommonBufferGetAlignedLogicalAddress } from "../wdf/common-buffer.ts";
