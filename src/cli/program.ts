@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { checkCommand } from "./commands/check.ts";
 import { demoCommand } from "./commands/demo.ts";
-import { listCommand } from "./commands/list.ts";
+import { listCommand, parseListWhat } from "./commands/list.ts";
 import { profileShowCommand } from "./commands/profile-show.ts";
 import { runCommand, type RunOptions } from "./commands/run.ts";
 import { parseParam } from "./parse-options.ts";
@@ -69,11 +69,17 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
   program
     .command("list")
     .description("list the built-in scenarios and machine profiles")
+    .argument("[what]", "scenarios or profiles (default both)")
     .option("--json", "print them as JSON")
-    .addHelpText("after", "\nExample:\n  dmasim list --json")
-    .action((opts: { json?: boolean }) => setCode(listCommand(io, opts)));
+    .addHelpText("after", "\nExamples:\n  dmasim list --json\n  dmasim list profiles")
+    .action((what: string | undefined, opts: { json?: boolean }) => setCode(listCommand(io, opts, parseListWhat(what))));
 
   const profile = program.command("profile").description("inspect machine profiles").addHelpText("after", "\nExample:\n  dmasim profile show arm64-soc");
+  profile
+    .command("list")
+    .description("list the built-in profiles (the same as `dmasim list profiles`)")
+    .option("--json", "print them as JSON")
+    .action((opts: { json?: boolean }) => setCode(listCommand(io, opts, "profiles")));
   profile
     .command("show")
     .description("show a profile: memory map, NUMA nodes, IOMMU, devices")

@@ -10,17 +10,24 @@ import type { Finding } from "../core/findings.ts";
 import { renderTable } from "./text-table.ts";
 import { findingCount, type RunRecord, runFindings, runOccurrences, runOutcome } from "./run-record.ts";
 
+/** The styles the summary uses. */
 export type StyleName = "bold" | "dim" | "red" | "green" | "yellow" | "cyan";
+/** How the summary colours text: the command passes node:util styleText (which honours NO_COLOR); tests pass {@link plain}. */
 export type Style = (style: StyleName, text: string) => string;
+/** No colour at all. */
 export const plain: Style = (_s, t) => t;
 
 /** Longer tables are not printed in the terminal (they stay in --json and the HTML report). */
 export const MAX_TERMINAL_ROWS = 40;
 
-function formatUptime(seconds: number): string {
+/** Simulated uptime, short, never rounded away: "fresh boot", "0.5 s", "90 s", "15 min", "1.5 h", "3 d" (then " uptime"). */
+export function formatUptime(seconds: number): string {
   if (seconds === 0) return "fresh boot";
-  const h = seconds / 3600;
-  return h >= 1 ? `${Number.isInteger(h) ? h : h.toFixed(1)} h uptime` : `${Math.round(seconds)} s uptime`;
+  const t = (x: number): string => Number(x.toPrecision(3)).toString();
+  if (seconds < 120) return `${t(seconds)} s uptime`;
+  if (seconds < 2 * 3600) return `${t(seconds / 60)} min uptime`;
+  if (seconds < 2 * 86400) return `${t(seconds / 3600)} h uptime`;
+  return `${t(seconds / 86400)} d uptime`;
 }
 
 /** Simulated time, short: 850 ns, 12.5 us, 3.2 ms, 1.5 s. */

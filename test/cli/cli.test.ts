@@ -124,6 +124,27 @@ describe("dmasim command", () => {
     expect(j.profiles.find((p) => p.name === "x64-1tib")?.ramBytes).toBe(2 ** 40);
   });
 
+  it("`list profiles`, `list scenarios` and `profile list` list one kind; anything else is bad usage", () => {
+    const profiles = dmasim(["list", "profiles"]);
+    expect(profiles.code).toBe(0);
+    expect(profiles.stdout).toContain("arm64-soc");
+    expect(profiles.stdout).not.toContain("Scenarios");
+    expect(dmasim(["profile", "list"]).stdout).toBe(profiles.stdout);
+    const scenarios = dmasim(["list", "scenarios"]);
+    expect(scenarios.stdout).toContain("fragmentation");
+    expect(scenarios.stdout).not.toContain("Profiles");
+    const j = JSON.parse(dmasim(["profile", "list", "--json"]).stdout) as Record<string, unknown>;
+    expect(Object.keys(j)).toEqual(["profiles"]);
+    expectUsage(dmasim(["list", "drivers"]), 'list: "drivers" is not something to list (scenarios or profiles)');
+  });
+
+  it("the run header shows the uptime as given: --uptime 0.5s is 0.5 s", () => {
+    const tiny = file("tiny-profile.json", JSON.stringify({ name: "tiny", arch: "x64", memory: [{ base: 0, length: "32MiB", type: "ram" }], devices: [{ name: "nic", bus: "pci" }] }));
+    const r = dmasim(["run", "fragmentation", "--profile", tiny, "--uptime", "0.5s", "--param", "trials=1", "--param", "sizesPages=[1]"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[0]).toContain("0.5 s uptime");
+  });
+
   it("profile show prints the memory map and devices; --json the validated profile; a profile file works too", () => {
     const r = dmasim(["profile", "show", "arm64-soc"]);
     expect(r.code).toBe(0);
