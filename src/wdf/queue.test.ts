@@ -8,8 +8,9 @@ import { CTL_CODE, DO_BUFFERED_IO, DO_DIRECT_IO, FILE_ANY_ACCESS, FILE_DEVICE_UN
 import { bootMachine, type Kernel } from "../kernel/kernel.ts";
 import { MmGetMdlByteCount, type MDL } from "../kernel/mdl.ts";
 import { pnpState, startDevice, stopDevice } from "../kernel/pnp.ts";
-import { wdfAddDevice, type WdfDevice, WdfDeviceCreate, WdfDeviceInitSetIoType, type WDFDEVICE_INIT } from "./device.ts";
-import { type HandleOut, WDF_DRIVER_CONFIG_INIT, WdfDeviceIoDirect, WdfDeviceIoNeither, type WdfDriver, WdfDriverCreate, WdfObjectReference } from "./driver.ts";
+import { wdfAddDevice, type WdfDevice, WdfDeviceCreate, WdfDeviceInitSetIoType, WdfDeviceInitSetRequestAttributes, type WDFDEVICE_INIT } from "./device.ts";
+import { WDF_DECLARE_CONTEXT_TYPE_WITH_NAME, WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE } from "./context.ts";
+import { type HandleOut, WDF_DRIVER_CONFIG_INIT, WdfDeviceIoDirect, WdfDeviceIoNeither, type WdfDriver, WdfDriverCreate, WdfObjectDelete, WdfObjectReference } from "./driver.ts";
 import { wdfStartDevice } from "./pnp-power.ts";
 import {
   WDF_IO_QUEUE_CONFIG_INIT,
@@ -25,6 +26,7 @@ import {
   WdfIoQueueStart,
   WdfIoQueueStop,
   WdfIoQueuePurge,
+  WdfRequestForwardToIoQueue,
   WdfRequestGetIoQueue,
   WdfRequestMarkCancelable,
   WdfRequestMarkCancelableEx,
@@ -631,3 +633,91 @@ describe("power-managed queues on a stop and restart (kernel PnP manager: query-
     expect(t.app.ReadFile(h, t.app.allocate(8)).status).toBe(STATUS.SUCCESS);
   });
 });
+
+describe("queue and request objects", () => {
+  it("the default queue and a queue given a request type may not be deleted (WDF_CANNOT_DELETE); another queue's deletion cancels what waits in it", () => {
+    let def!: WdfIoQueue;
+    let side!: WdfIoQueue;
+    let spare!: WdfIoQueue;
+    const t = rig((dev) => {
+      def = queue(dev, WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(WdfIoQueueDispatchManual));
+      side = queue(dev, WDF_IO_QUEUE_CONFIG_INIT(WdfIoQueueDispatchManual));
+      spare = queue(dev, WDF_IO_QUEUE_CONFIG_INIT(WdfIoQueueDispatchManual));
+      return WdfDeviceConfigureRequestDispatching(dev, side, WdfRequestTypeWrite);
+    });
+    const found: string[] = [];
+    t.k.findings = { report: (f) => void found.push(f.code) };
+    WdfObjectDelete(def);
+    WdfObjectDelete(side);
+    expect(found).toEqual(["WDF_CANNOT_DELETE", "WDF_CANNOT_DELETE"]);
+    const h = t.app.CreateFile("plx9656").handle!;
+    const w = t.app.WriteFileOverlapped(h, t.app.allocate(8));
+    const out: HandleOut<WdfRequest> = { value: null };
+    expect(WdfIoQueueRetrieveNextRequest(side, out)).toBe(STATUS.SUCCESS);
+    expect(WdfRequestForwardToIoQueue(out.value as WdfRequest, spare)).toBe(STATUS.SUCCESS);
+    expect(w.done).toBe(false);
+    WdfObjectDelete(spare);
+    expect(spare.state).toBe("destroyed");
+    expect(w.result?.status).toBe(STATUS.CANCELLED);
+  });
+
+  it("WdfRequestForwardToIoQueue: the destination presents it again; the same queue or a cancelable request is STATUS_INVALID_DEVICE_REQUEST, a purged destination STATUS_WDF_BUSY", () => {
+    const seen: string[] = [];
+    let first!: WdfIoQueue;
+    let second!: WdfIoQueue;
+    const t = rig((dev) => {
+      first = queue(dev, WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(WdfIoQueueDispatchParallel, { EvtIoRead: (_q, r) => {
+          seen.push("first");
+          held.push(r);
+        },
+      }));
+      second = queue(dev, WDF_IO_QUEUE_CONFIG_INIT(WdfIoQueueDispatchSequential, {
+        EvtIoRead: (q, r) => {
+          seen.push("second");
+          expect(WdfRequestGetIoQueue(r)).toBe(q);
+          WdfRequestComplete(r, STATUS.SUCCESS);
+        },
+      }));
+      return STATUS.SUCCESS;
+    });
+    const held: WdfRequest[] = [];
+    const h = t.app.CreateFile("plx9656").handle!;
+    const o = t.app.ReadFileOverlapped(h, t.app.allocate(8));
+    const r = held[0] as WdfRequest;
+    expect(WdfRequestForwardToIoQueue(r, first)).toBe(STATUS.INVALID_DEVICE_REQUEST);
+    WdfRequestMarkCancelable(r, () => undefined);
+    expect(WdfRequestForwardToIoQueue(r, second)).toBe(STATUS.INVALID_DEVICE_REQUEST);
+    WdfRequestUnmarkCancelable(r);
+    WdfIoQueuePurge(second, null, null);
+    expect(WdfRequestForwardToIoQueue(r, second)).toBe(STATUS.WDF_BUSY);
+    WdfIoQueueStart(second);
+    expect(WdfRequestForwardToIoQueue(r, second)).toBe(STATUS.SUCCESS);
+    expect(o.result?.status).toBe(STATUS.SUCCESS);
+    expect(seen).toEqual(["first", "second"]);
+  });
+
+  it("WdfDeviceInitSetRequestAttributes: every request gets the context type and its EvtCleanupCallback runs at completion, before the application sees the result", () => {
+    const Ctx = WDF_DECLARE_CONTEXT_TYPE_WITH_NAME("REQUEST_CONTEXT", () => ({ tag: 0 }));
+    const events: string[] = [];
+    let n = 0;
+    const t = rig(
+      (dev) => {
+        queue(dev, WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(WdfIoQueueDispatchSequential, {
+          EvtIoRead: (_q, r) => {
+            Ctx.get(r).tag = ++n;
+            WdfRequestComplete(r, STATUS.SUCCESS);
+          },
+        }));
+        return STATUS.SUCCESS;
+      },
+      (init) => WdfDeviceInitSetRequestAttributes(init, WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(Ctx, { EvtCleanupCallback: (o) => void events.push(`cleanup ${Ctx.get(o).tag}`) })),
+    );
+    const h = t.app.CreateFile("plx9656").handle!;
+    const o = t.app.ReadFileOverlapped(h, t.app.allocate(8));
+    expect(o.done).toBe(true);
+    events.push("done");
+    t.app.ReadFile(h, t.app.allocate(8));
+    expect(events).toEqual(["cleanup 1", "done", "cleanup 2"]);
+  });
+});
+

@@ -644,3 +644,24 @@ export function WdfRequestRequeue(Request: WdfRequest): NTSTATUS {
   q.insert(r, true);
   return STATUS.SUCCESS;
 }
+
+/**
+ * WdfRequestForwardToIoQueue(Request, DestinationQueue) (<= DISPATCH_LEVEL):
+ * a request the driver owns goes to another queue of the same device, which
+ * presents it again (the driver does not own it meanwhile). The same queue,
+ * another device's queue, or a request still marked cancelable is
+ * STATUS_INVALID_DEVICE_REQUEST; a queue that does not accept requests
+ * (purged) is STATUS_WDF_BUSY and the request stays the driver's.
+ */
+export function WdfRequestForwardToIoQueue(Request: WdfRequest, DestinationQueue: WdfIoQueue): NTSTATUS {
+  const { r, q } = ownedRequest(Request, "WdfRequestForwardToIoQueue");
+  const dest = validHandle(DestinationQueue, WdfIoQueue, "WdfRequestForwardToIoQueue");
+  if (q === null || dest === q || dest.device !== q.device || r.cancelable) return STATUS.INVALID_DEVICE_REQUEST;
+  if (!dest.accepting || dest.deleted) return STATUS.WDF_BUSY;
+  q.disown(r);
+  // Leaving the old queue may let it present its next request.
+  q.dispatchPending();
+  dest.insert(r, false);
+  dest.dispatchPending();
+  return STATUS.SUCCESS;
+}
