@@ -72,6 +72,7 @@ export const FINDING_CODES = [
   "DMA_UNDRAINED_WRITE_COMBINE",
   "DEVICE_MEMORY_BULK_ACCESS",
   "DMA_COMMON_BUFFER_LEAKED",
+  "DMA_ADAPTER_NOT_PUT",
   "DMA_ROUTINE_NOT_AVAILABLE",
   "ISA_DMA_BOUNDARY_CROSSED",
   "ISA_DMA_ABOVE_16MB",
@@ -187,6 +188,7 @@ export type FindingParams = Exact<{
   DMA_UNDRAINED_WRITE_COMBINE: { readonly address: number; readonly length: number; readonly line: number };
   DEVICE_MEMORY_BULK_ACCESS: { readonly va: number; readonly length: number; readonly write: boolean };
   DMA_COMMON_BUFFER_LEAKED: { readonly va: number; readonly length: number; readonly logical: number; readonly site: string };
+  DMA_ADAPTER_NOT_PUT: { readonly adapter: bigint };
   DMA_ROUTINE_NOT_AVAILABLE: { readonly tableVersion: number; readonly size: number };
   ISA_DMA_BOUNDARY_CROSSED: { readonly address: number; readonly length: number; readonly channel: number; readonly to: number };
   ISA_DMA_ABOVE_16MB: { readonly address: number; readonly length: number; readonly channel: number; readonly truncated?: number };

@@ -48,6 +48,7 @@ export const OWN_CODES = [
   "DMA_COMMON_BUFFER_FREE_MISMATCH",
   "DMA_TRANSFER_CONTEXT_MISUSE",
   "DMA_WRONG_ADAPTER_KIND",
+  "DMA_ADAPTER_NOT_PUT",
 ] as const satisfies readonly FindingCode[];
 export type OwnCode = (typeof OWN_CODES)[number];
 
@@ -122,6 +123,7 @@ const BY_CODE: { readonly [C in FindingCode]: Entry } = {
   DMA_UNDRAINED_WRITE_COMBINE: { bugCheck: `${OWN} (9, address, length, line)`, reporter: "cache model", meaning: "a device read bytes still held in a write-combining buffer (no fence before the doorbell)" },
   DEVICE_MEMORY_BULK_ACCESS: { bugCheck: `${OWN} (10, VA, length, 0)`, reporter: "verifier", meaning: "Device memory passed to a memcpy/memset-family routine (RtlCopyMemory, RtlFillMemory, RtlZeroMemory) that may access it unaligned; use the Rtl*DeviceMemory routines or a cached buffer" },
   DMA_COMMON_BUFFER_LEAKED: { bugCheck: `${OWN} (11, VA, Length, 0)`, reporter: "verifier", meaning: "a common buffer still allocated when its device is removed (named by allocation site)" },
+  DMA_ADAPTER_NOT_PUT: { bugCheck: `${OWN} (19, 0, 0, 0)`, reporter: "verifier", meaning: "a device removed (IRP_MN_REMOVE_DEVICE) while an adapter IoGetDmaAdapter gave for it was never released with PutDmaAdapter (the adapter leaks)" },
   DMA_ROUTINE_NOT_AVAILABLE: { bugCheck: `${OWN} (12, 0, 0, 0)`, reporter: "verifier (dmaCall)", meaning: "a DMA_OPERATIONS routine called through a null slot (e.g. AllocateCommonBufferEx on a version 1/2 adapter)" },
   ISA_DMA_BOUNDARY_CROSSED: { bugCheck: `${OWN} (13, address, count, channel)`, reporter: "verifier (8237)", meaning: "a system DMA transfer crosses a 64 KiB (8-bit channel) or 128 KiB (16-bit channel) page: the 8237 wraps inside the page" },
   ISA_DMA_ABOVE_16MB: { bugCheck: `${OWN} (14, address, count, channel)`, reporter: "verifier (8237)", meaning: "a system DMA transfer targets memory at or above 16 MiB, which ISA DMA cannot reach" },

@@ -118,7 +118,9 @@ describe("leaks at device removal, named by allocation site", () => {
           ext.a = busMasterAdapter(k, "plx9656");
           ext.b = allocate(ext.a, 3000);
         } else if (irp.MinorFunction === IRP_MN_REMOVE_DEVICE && freeOnRemove && ext.a !== undefined && ext.b !== undefined) {
+          // The correct driver frees its buffer and releases its adapter; the leaky one does neither.
           release(ext.a, ext.b);
+          ext.a.DmaOperations.PutDmaAdapter?.(ext.a);
         }
         irp.IoStatus.Status = STATUS.SUCCESS;
         IoCompleteRequest(irp);
@@ -130,16 +132,16 @@ describe("leaks at device removal, named by allocation site", () => {
     startDevice(k, k.pdo("plx9656"));
   }
 
-  it("broken driver: a buffer still allocated after IRP_MN_REMOVE_DEVICE is DMA_COMMON_BUFFER_LEAKED naming this test file as the site", () => {
+  it("broken driver: a buffer still allocated after IRP_MN_REMOVE_DEVICE is DMA_COMMON_BUFFER_LEAKED naming this test file as the site; the adapter never put is DMA_ADAPTER_NOT_PUT", () => {
     const { k, v } = machine("x64-desktop");
     driverThatFrees(k, false);
     removeDevice(k, k.pdo("plx9656"));
-    expect(codes(v)).toEqual(["DMA_COMMON_BUFFER_LEAKED"]);
-    expect(paramsOf(v.findings[0] ?? {}).site).toMatch(/test-machine\.ts|hal-rules\.test\.ts/);
-    expect(paramsOf(v.findings[0] ?? {}).length).toBe(3000);
+    expect(codes(v)).toEqual(["DMA_ADAPTER_NOT_PUT", "DMA_COMMON_BUFFER_LEAKED"]);
+    expect(paramsOf(v.findings[1] ?? {}).site).toMatch(/test-machine\.ts|hal-rules\.test\.ts/);
+    expect(paramsOf(v.findings[1] ?? {}).length).toBe(3000);
   });
 
-  it("correct driver: the buffer is freed in IRP_MN_REMOVE_DEVICE — no finding", () => {
+  it("correct driver: the buffer is freed and the adapter put in IRP_MN_REMOVE_DEVICE — no finding", () => {
     const { k, v } = machine("x64-desktop");
     driverThatFrees(k, true);
     removeDevice(k, k.pdo("plx9656"));

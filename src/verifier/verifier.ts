@@ -268,10 +268,16 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   }
 
   /**
-   * A device leaves the machine (IRP_MN_REMOVE_DEVICE): every common buffer it
-   * still holds is a leak, reported with its allocation site.
+   * A device leaves the machine (IRP_MN_REMOVE_DEVICE): every adapter of it
+   * not released with PutDmaAdapter, and every common buffer it still holds,
+   * is a leak (buffers reported with their allocation site).
    */
   onDeviceRemoved(device: string): void {
+    for (const a of this.adaptersOf.get(device) ?? []) {
+      const address = adapterObject(a).address;
+      this.report({ code: "DMA_ADAPTER_NOT_PUT", device, routine: "PutDmaAdapter", message: `${device} removed while its DMA adapter 0x${address.toString(16).toUpperCase()} was never released with PutDmaAdapter (call it on IRP_MN_STOP_DEVICE / IRP_MN_REMOVE_DEVICE)`, params: { adapter: address } });
+    }
+    this.adaptersOf.delete(device);
     const dev = this.deviceIds.get(device);
     if (dev === undefined) return;
     const t = this.table;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PAGE_SIZE } from "../core/address.ts";
+import { PAGE_SIZE, physicalAddress } from "../core/address.ts";
 import type { FindingInput } from "../core/findings.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { STATUS } from "../core/ntstatus.ts";
@@ -17,8 +17,11 @@ import {
   WdfDmaDirectionWriteToDevice,
   type WdfDmaEnabler,
   WdfDmaEnablerCreate,
+  WdfDmaEnablerWdmGetDmaAdapter,
   WdfDmaProfileScatterGather64,
 } from "./dma-enabler.ts";
+import type { DMA_ADAPTER } from "../hal/types.ts";
+import { installVerifier } from "../verifier/verifier.ts";
 import { type WdfDmaTransaction, WdfDmaTransactionCreate, WdfDmaTransactionExecute, WdfDmaTransactionInitialize } from "./dma-transaction.ts";
 import { wdfTestbed } from "./test-support.ts";
 
@@ -101,5 +104,19 @@ describe("KMDF routine misuse at the wrong IRQL is the framework's finding (WDF_
     expect(() => tb.k.atIrql(DISPATCH_LEVEL + 3, () => WdfDmaTransactionExecute(tx.value as WdfDmaTransaction, null))).toThrow(/IRQL_NOT_GREATER_OR_EQUAL/);
     expect(seen.map((f) => f.code)).toContain("WDF_WRONG_IRQL");
     expect(seen.map((f) => f.code)).not.toContain("DMA_WRONG_IRQL");
+  });
+});
+
+describe("the verifier on the KMDF removal path", () => {
+  it("wdfRemoveDevice runs the removal leak check: a common buffer the driver took from the enabler's WDM adapter and never freed is DMA_COMMON_BUFFER_LEAKED; the enabler's own adapters are put by the framework (no DMA_ADAPTER_NOT_PUT)", () => {
+    const tb = wdfTestbed();
+    const v = installVerifier(tb.k, { mode: "collect" });
+    const en = enabler(tb);
+    const a = WdfDmaEnablerWdmGetDmaAdapter(en, WdfDmaDirectionWriteToDevice) as DMA_ADAPTER;
+    expect(a.DmaOperations.AllocateCommonBuffer?.(a, 3000, physicalAddress(), true)).not.toBeNull();
+    wdfRemoveDevice(tb.device);
+    const codes = v.findings.map((f) => f.code);
+    expect(codes).toContain("DMA_COMMON_BUFFER_LEAKED");
+    expect(codes).not.toContain("DMA_ADAPTER_NOT_PUT");
   });
 });
