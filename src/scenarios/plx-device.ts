@@ -97,7 +97,7 @@ export interface PlxDeviceExtension {
   dpcs: number;
   /** Requests EvtIoStop sent back to their queue for a stop (redone after the restart). */
   requeued: number;
-  /** Channels EvtDeviceD0Exit found running and aborted. */
+  /** Channels EvtDeviceD0Exit found working for a request and aborted (not counted after a surprise removal: no hardware to touch). */
   aborted: number;
   /** Times EvtDevicePrepareHardware mapped the BARs. */
   prepares: number;

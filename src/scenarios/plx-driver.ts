@@ -279,7 +279,7 @@ function PLxEvtDeviceD0Entry(Device: WdfDevice): NTSTATUS {
 function PLxEvtDeviceD0Exit(Device: WdfDevice): NTSTATUS {
   const e = plxContext(Device);
   const touch = !e.surpriseRemoved && e.options.bug !== "d0-exit-leaves-dma";
-  for (const direction of ["write", "read"] as const) if (abortChannel(e, direction, touch)) e.aborted++;
+  for (const direction of ["write", "read"] as const) if (abortChannel(e, direction, touch) && touch) e.aborted++;
   if (touch) writeUlong(e, PLX_REG.INTCSR, readUlong(e, PLX_REG.INTCSR) & ~(INTCSR_DMA0_INT_ENABLE | INTCSR_DMA1_INT_ENABLE));
   return STATUS.SUCCESS;
 }

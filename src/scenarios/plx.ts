@@ -189,11 +189,11 @@ function paramsOf(opts: ScenarioOptions, name: string, defaults: PlxRunParams): 
 }
 
 /** Boot, age, verify, attach the card and load the driver: what both PLX scenarios start with. */
-export function bootPlx(opts: ScenarioOptions, params: PlxRunParams, boot: BootOptions = {}): { k: Kernel; plx: Plx9656; drv: PlxDriver | NTSTATUS; verifier: Verifier | null } {
+export function bootPlx(opts: ScenarioOptions, params: PlxRunParams, boot: BootOptions = {}, driver: Pick<PlxDriverOptions, "bug"> = {}): { k: Kernel; plx: Plx9656; drv: PlxDriver | NTSTATUS; verifier: Verifier | null } {
   const profile = withPlxParams(typeof opts.profile === "string" ? builtinProfile(opts.profile) : opts.profile, "plx9656", { busRate: params.busRate });
   const { k, verifier } = bootScenario("plx", { ...opts, profile }, { boot });
   const plx = attachPlx9656(k, "plx9656");
-  const drv = loadPlxDriver(k, "plx9656", { ringsFrom: params.ringsFrom, dacChainLoad: params.dacChainLoad });
+  const drv = loadPlxDriver(k, "plx9656", { ringsFrom: params.ringsFrom, dacChainLoad: params.dacChainLoad, ...driver });
   return { k, plx, drv, verifier };
 }
 

@@ -7,8 +7,9 @@ describe("built-in scenarios run with the verifier on and zero findings", () => 
     expect(BUILTIN_SCENARIOS.length).toBeGreaterThan(0);
   });
 
-  // Scenarios that demonstrate a driver bug the verifier must catch; their own tests expect the findings (src/scenarios/plx.test.ts).
-  const SHOWS_A_BUG = new Set(["plx-ring-above-4g", "nic-physical-address"]);
+  // Scenarios that demonstrate a driver bug the verifier (or Windows) must catch; their own tests expect the findings
+  // (src/scenarios/plx.test.ts, plx-pnp.test.ts, nic.test.ts).
+  const SHOWS_A_BUG = new Set(["plx-ring-above-4g", "nic-physical-address", "plx-pnp-no-io-stop", "plx-pnp-double-complete"]);
   for (const s of BUILTIN_SCENARIOS.filter((x) => !SHOWS_A_BUG.has(x.name))) {
     it(`${s.name} on ${s.defaultProfile}: ok, no findings`, async () => {
       const params = s.name === "fragmentation" ? { trials: 1 } : undefined;

@@ -34,7 +34,13 @@ const SMALL: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "sound-card-late": { seconds: 0.5 },
   "sound-card-exhausted": { seconds: 0.5 },
   "sound-card-pnp": { seconds: 0.5 },
+  "plx-pnp": { transfers: 2 },
+  "plx-pnp-no-io-stop": { transfers: 2 },
+  "plx-pnp-double-complete": { transfers: 2 },
 };
+
+/** Scenarios whose driver makes Windows itself bug check (no verifier involved): a stop in every mode, with the same code. */
+const STOPS_IN_EVERY_MODE = new Set(["plx-pnp-double-complete"]);
 
 /** Runs on the default profile, plus the ones where a scenario's bug shows differently (under the IOMMU). */
 const RUNS: { scenario: Scenario; profile: string }[] = [
@@ -67,7 +73,20 @@ function run(s: Scenario, profile: string, verifier: "off" | "collect" | "bugche
 }
 
 describe("the verifier modes follow one rule for every scenario", () => {
-  for (const { scenario, profile } of RUNS) {
+  for (const { scenario, profile } of RUNS.filter((r) => STOPS_IN_EVERY_MODE.has(r.scenario.name))) {
+    it(`${scenario.name} on ${profile}: the driver's own bug check stops the run in every mode, the same stop each time`, async () => {
+      const stops = [];
+      for (const mode of ["off", "collect", "bugcheck"] as const) {
+        const outcome = runOutcome(await run(scenario, profile, mode));
+        if (outcome.kind !== "stopped") throw new Error(`${scenario.name} (${mode}): expected a stop, got ${outcome.kind}`);
+        stops.push([outcome.stop.code, outcome.stop.params.map(String)]);
+      }
+      expect(stops[1]).toEqual(stops[0]);
+      expect(stops[2]).toEqual(stops[0]);
+    });
+  }
+
+  for (const { scenario, profile } of RUNS.filter((r) => !STOPS_IN_EVERY_MODE.has(r.scenario.name))) {
     it(`${scenario.name} on ${profile}: off reports nothing, collect collects and carries on, bugcheck stops at the first finding with its bug check`, async () => {
       const off = await run(scenario, profile, "off");
       expect(runFindings(off)).toEqual([]);
