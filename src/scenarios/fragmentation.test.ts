@@ -39,6 +39,18 @@ describe("fragmentation study", () => {
   const rows = result.tables?.["successRates"] ?? [];
   const rate = (uptime: number, irql: string, request: string, pages: number): unknown => rows.find((r) => r["uptimeSeconds"] === uptime && r["irql"] === irql && r["request"] === request && r["sizeBytes"] === pages * 4096)?.["rate"];
 
+  it("counts every HalAllocateCommonBuffer call by IRQL and request size (allocationCounts), consistent with the success table", () => {
+    const counts = result.tables?.["allocationCounts"] ?? [];
+    const at = (irql: string, bytes: number): Record<string, unknown> | undefined => counts.find((r) => r["irql"] === irql && r["sizeBytes"] === bytes);
+    // One request per size per uptime (1 trial, 4 uptimes) at each IRQL; the 4 KiB row also holds the one-page requests.
+    expect(at("DISPATCH_LEVEL", 512 * 4096)?.["calls"]).toBe(4);
+    const oneRequest2M = rows.filter((r) => r["irql"] === "DISPATCH_LEVEL" && r["request"] === "one request" && r["sizeBytes"] === 512 * 4096);
+    expect(at("DISPATCH_LEVEL", 512 * 4096)?.["succeeded"]).toBe(oneRequest2M.reduce((n, r) => n + (r["successes"] as number), 0));
+    for (const r of counts) expect((r["succeeded"] as number) + (r["failed"] as number)).toBe(r["calls"]);
+    expect((at("PASSIVE_LEVEL", 4096)?.["calls"] as number) > 4).toBe(true);
+    expect(result.summary.some((l) => /^\d+ HalAllocateCommonBuffer calls \(\d+ succeeded\)/.test(l))).toBe(true);
+  });
+
   it("has one row per size x uptime x IRQL x request style", () => {
     expect(rows).toHaveLength(10 * 4 * 2 * 2);
     expect(result.ok).toBe(true);

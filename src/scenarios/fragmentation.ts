@@ -82,23 +82,51 @@ function uptimeLabel(s: number): string {
 type RequestStyle = "one request" | "one-page requests";
 const STYLES: readonly RequestStyle[] = ["one request", "one-page requests"];
 
+/** HalAllocateCommonBuffer calls by request length and IRQL: [calls, succeeded]. */
+type CallCounts = Map<string, [number, number]>;
+
 /** One attempt: allocate `pages` pages one way, report success, free what was taken (at the same IRQL). */
-function attempt(a: DMA_ADAPTER, pages: number, style: RequestStyle): boolean {
+function attempt(a: DMA_ADAPTER, pages: number, style: RequestStyle, irql: number, calls: CallCounts): boolean {
   const taken: { va: number; la: ReturnType<typeof physicalAddress>; length: number }[] = [];
   let ok = true;
   const count = style === "one request" ? 1 : pages;
   const length = style === "one request" ? pages * 4096 : 4096;
+  const key = `${irql}|${length}`;
+  const c = calls.get(key) ?? [0, 0];
+  calls.set(key, c);
   for (let i = 0; i < count; i++) {
     const la = physicalAddress();
     const va = HalAllocateCommonBuffer(a, length, la, true);
+    c[0]++;
     if (va === null) {
       ok = false;
       break;
     }
+    c[1]++;
     taken.push({ va, la, length });
   }
   for (const t of taken) HalFreeCommonBuffer(a, t.length, t.la, t.va, true);
   return ok;
+}
+
+/** The "allocationCounts" table: every HalAllocateCommonBuffer call the study made, by IRQL and request size. */
+interface CallRow {
+  readonly routine: string;
+  readonly irql: string;
+  readonly size: string;
+  readonly sizeBytes: number;
+  readonly calls: number;
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
+function allocationCountRows(calls: CallCounts): CallRow[] {
+  return [...calls]
+    .map(([key, [n, ok]]): CallRow => {
+      const [irql, length] = key.split("|").map(Number) as [number, number];
+      return { routine: "HalAllocateCommonBuffer", irql: irqlName(irql), size: formatSize(length), sizeBytes: length, calls: n, succeeded: ok, failed: n - ok };
+    })
+    .sort((x, y) => (x.irql === y.irql ? x.sizeBytes - y.sizeBytes : x.irql < y.irql ? -1 : 1));
 }
 
 function busMaster(k: Kernel, name: string | undefined): { adapter: DMA_ADAPTER; device: string } {
@@ -119,6 +147,7 @@ export function runFragmentationStudy(opts: ScenarioOptions): ScenarioResult {
   const workload = new Workload(k.pfm, { seed: `fragmentation:${opts.seed}`, clock: k.clock });
   const rows: Row[] = [];
   const memoryRows: Row[] = [];
+  const calls: CallCounts = new Map();
   const totalSeconds = (params.uptimesSeconds[params.uptimesSeconds.length - 1] ?? 0) + params.uptimesSeconds.length * (params.trials - 1) * params.trialGapSeconds;
   let simulated = 0;
   const advance = (seconds: number, label: string): void => {
@@ -148,7 +177,7 @@ export function runFragmentationStudy(opts: ScenarioOptions): ScenarioResult {
       for (const irql of [DISPATCH_LEVEL, PASSIVE_LEVEL]) {
         for (const style of STYLES) {
           for (const pages of params.sizesPages) {
-            const ok = irql === PASSIVE_LEVEL ? attempt(adapter, pages, style) : k.atIrql(irql, () => attempt(adapter, pages, style));
+            const ok = irql === PASSIVE_LEVEL ? attempt(adapter, pages, style, irql, calls) : k.atIrql(irql, () => attempt(adapter, pages, style, irql, calls));
             const key = `${irql}|${style}|${pages}`;
             successes.set(key, (successes.get(key) ?? 0) + (ok ? 1 : 0));
           }
@@ -190,11 +219,14 @@ export function runFragmentationStudy(opts: ScenarioOptions): ScenarioResult {
     `At ${uptimeLabel(last)}: the largest single request that always succeeded was ${describe(largestAlways(DISPATCH_LEVEL, "one request", last))} at DISPATCH_LEVEL (free runs only) and ${describe(largestAlways(PASSIVE_LEVEL, "one request", last))} at PASSIVE_LEVEL (with compaction).`,
     `Many one-page requests: up to ${describe(largestAlways(DISPATCH_LEVEL, "one-page requests", last))} at DISPATCH_LEVEL — the documents' advice when the pages need not be contiguous.`,
   ];
+  const counts = allocationCountRows(calls);
+  const callTotal = counts.reduce((n, r) => n + r.calls, 0);
+  summary.push(`${callTotal} HalAllocateCommonBuffer calls (${counts.reduce((n, r) => n + r.succeeded, 0)} succeeded), each buffer freed at once: by IRQL and size in allocationCounts.`);
   const pf = k.pfm.stats;
   return {
     ok: true,
     summary,
-    tables: { "success rate by request size": pivot, memory: memoryRows, successRates: rows },
+    tables: { "success rate by request size": pivot, memory: memoryRows, successRates: rows, allocationCounts: counts.map((r): Row => ({ ...r })) },
     stats: { device, compactions: pf.compactions, pagesMigrated: pf.pagesMigrated, contiguousFailures: pf.contiguousFailures, uptimeSeconds: last },
     findings: verifier === null ? [] : [...verifier.findings],
     machine: k,
