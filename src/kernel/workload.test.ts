@@ -11,6 +11,10 @@ function machine(mib: number): PageFrameManager {
   return new PageFrameManager(new MemoryMap(parseProfile({ name: "w", arch: "x64", memory: [{ base: 0, length: mib * MiB, type: "ram" }] })));
 }
 
+function machineWith2Ranges(): PageFrameManager {
+  return new PageFrameManager(new MemoryMap(parseProfile({ name: "w", arch: "x64", memory: [{ base: 0, length: 64 * MiB, type: "ram" }, { base: 4096 * MiB, length: 256 * MiB, type: "ram" }] })));
+}
+
 const any = (pages: number, effort: ContiguousPagesRequest["effort"]): ContiguousPagesRequest => ({ pages, lowPfn: 0, highPfn: Number.MAX_SAFE_INTEGER, effort });
 
 describe("background workload (uptime and fragmentation)", () => {
@@ -122,6 +126,16 @@ describe("background workload (uptime and fragmentation)", () => {
     const isa = pfm.summarize(0, (16 * MiB) / 4096);
     expect(isa.unmovable).toBe((16 * MiB) / 4096);
     expect(pfm.allocateContiguous({ pages: 1, lowPfn: 0, highPfn: (16 * MiB) / 4096 - 1, effort: "full" })).toBe(-1);
+  });
+
+  it("boot-time pool pages go to the largest RAM range by default, so memory below 4 GiB survives on a machine whose largest range lies above it", () => {
+    const pfm = machineWith2Ranges();
+    runUptime(pfm, { seed: 2, seconds: 1, movableFraction: 0, unmovableFraction: 0.2, unmovablePermanentFraction: 1 });
+    expect(pfm.summarize(0, (64 * MiB) / 4096).unmovable).toBe(0);
+    expect(pfm.summarize((4096 * MiB) / 4096, ((4096 + 256) * MiB) / 4096).unmovable).toBeGreaterThan(0);
+    const low = machineWith2Ranges();
+    runUptime(low, { seed: 2, seconds: 1, movableFraction: 0, unmovableFraction: 0.2, unmovablePermanentFraction: 1, permanentPlacement: "low" });
+    expect(low.summarize(0, (64 * MiB) / 4096).unmovable).toBeGreaterThan(0);
   });
 
   it("permanentPlacement 'scattered' starts each boot-time batch at a random frame instead", () => {

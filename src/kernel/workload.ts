@@ -34,13 +34,18 @@ export interface WorkloadOptions {
   /** Share of the unmovable target that is permanent (allocated first in large clustered batches, never freed); default 0.3. */
   unmovablePermanentFraction?: number;
   /**
-   * Where the permanent (boot-time) pages go. "low" (default): from the lowest
-   * free frames up, as a boot-time free list built in ascending PFN order and
-   * taken from its head hands them out (ReactOS MiInsertPageInFreeList appends,
-   * MiRemoveAnyPage takes the head); low memory, ISA DMA's first 16 MiB
-   * included, is then gone for good. "scattered": each batch starts at a random frame.
+   * Where the permanent (boot-time) pages go. "largest" (default): from the
+   * bottom of the largest RAM range up, as a kernel's early allocations are
+   * carved from the largest free memory descriptor the loader reports (ReactOS
+   * MiScanMemoryDescriptors keeps it as MxFreeDescriptor, MxGetNextPage takes
+   * pages from its base). On a machine whose RAM is one range from 0 that is
+   * low memory, ISA DMA's first 16 MiB included, gone for good; on a big
+   * machine the largest range lies above 4 GiB, so memory a 32-bit device can
+   * reach survives boot. "low": from the lowest free frame up whatever the
+   * ranges (a boot-time free list built in ascending PFN order and taken from
+   * its head). "scattered": each batch starts at a random frame.
    */
-  permanentPlacement?: "low" | "scattered";
+  permanentPlacement?: "largest" | "low" | "scattered";
   /** Mean lifetime of a non-permanent unmovable page, simulated seconds; default 300. */
   unmovableMeanLifetimeS?: number;
   /** Share of the movable pages reclaimed and re-read per simulated second; default 0.05. */
@@ -108,6 +113,7 @@ export class Workload {
   private readonly targetPermanent: number;
   private readonly counters = { movablePages: 0, permanentUnmovablePages: 0, steps: 0, simulatedNs: 0, failedAllocations: 0, pagesAllocated: 0, pagesFreed: 0 };
   private readonly ranges: readonly { readonly startPfn: number; readonly endPfn: number }[];
+  private readonly largestRangeStart: number;
   private timer: TimerHandle | undefined;
   private background: Clock | undefined;
 
@@ -122,7 +128,7 @@ export class Workload {
       movableChurnPerSecond: nonNegative(options.movableChurnPerSecond ?? 0.05, "movableChurnPerSecond"),
       rampPerSecond: positive(options.rampPerSecond ?? 0.05, "rampPerSecond"),
       tickNs: positive(options.tickNs ?? 100_000_000, "tickNs"),
-      permanentPlacement: placementOf(options.permanentPlacement ?? "low"),
+      permanentPlacement: placementOf(options.permanentPlacement ?? "largest"),
       movableBatches: mix(options.movableBatches ?? DEFAULT_MOVABLE_BATCHES, "movableBatches"),
       unmovableSizes: mix(options.unmovableSizes ?? DEFAULT_UNMOVABLE_SIZES, "unmovableSizes"),
     };
@@ -132,6 +138,9 @@ export class Workload {
     this.rng = new Prng(options.seed);
     this.ramPages = pfm.stats.ramPages;
     this.ranges = pfm.ramRanges();
+    let best = this.ranges[0];
+    for (const r of this.ranges) if (best === undefined || r.endPfn - r.startPfn > best.endPfn - best.startPfn) best = r;
+    this.largestRangeStart = best?.startPfn ?? 0;
     this.targetMovable = Math.floor(this.ramPages * this.o.movableFraction);
     this.targetUnmovable = Math.floor(this.ramPages * this.o.unmovableFraction);
     this.targetPermanent = Math.floor(this.targetUnmovable * this.o.unmovablePermanentFraction);
@@ -184,7 +193,7 @@ export class Workload {
     // Permanent unmovable first (boot-time allocations), in big batches (see permanentPlacement).
     if (this.counters.permanentUnmovablePages < this.targetPermanent) {
       const want = Math.min(ramp, this.targetPermanent - this.counters.permanentUnmovablePages);
-      const hintPfn = this.o.permanentPlacement === "low" ? (this.ranges[0]?.startPfn ?? 0) : this.randomRamPfn();
+      const hintPfn = this.o.permanentPlacement === "largest" ? this.largestRangeStart : this.o.permanentPlacement === "low" ? (this.ranges[0]?.startPfn ?? 0) : this.randomRamPfn();
       const pages = this.pfm.allocatePages(want, { effort: "free-only", kind: "unmovable", hintPfn });
       if (pages === null) this.counters.failedAllocations++;
       else {
@@ -343,8 +352,8 @@ export function runUptime(pfm: PageFrameManager, options: WorkloadOptions & { se
   return w;
 }
 
-function placementOf(v: "low" | "scattered"): "low" | "scattered" {
-  if (v !== "low" && v !== "scattered") throw new RangeError(`Workload: permanentPlacement must be "low" or "scattered", got ${String(v)}`);
+function placementOf(v: "largest" | "low" | "scattered"): "largest" | "low" | "scattered" {
+  if (v !== "largest" && v !== "low" && v !== "scattered") throw new RangeError(`Workload: permanentPlacement must be "largest", "low" or "scattered", got ${String(v)}`);
   return v;
 }
 

@@ -22,6 +22,14 @@ describe("common-buffer-walkthrough scenario", () => {
     expect(r.summary.join("\n")).toMatch(/ignores CacheEnabled/);
   });
 
+  it("on x64-1tib after 1 s of uptime: the 32-bit device still gets its buffers below 4 GiB (the boot-time pool sits in the largest range)", { timeout: 300_000 }, () => {
+    const r = s.run({ profile: "x64-1tib", seed: 1, uptimeSeconds: 1, verifier: "off" }) as Awaited<ReturnType<typeof s.run>>;
+    expect(r.ok).toBe(true);
+    const rows = r.tables?.pages ?? [];
+    expect(rows.length).toBe(2 + 16 + 1);
+    for (const row of rows) expect(Number(row.logical)).toBeLessThan(2 ** 32);
+  });
+
   it("on x64-iommu: logical differs from physical and the multi-page buffer is physically scattered", () => {
     const r = run("x64-iommu");
     expect(r.ok).toBe(true);
