@@ -17,6 +17,7 @@ import { functionLocation } from "./function-location.ts";
 import { ownLibrary } from "./library-paths.ts";
 import type { VerifierMode } from "./parse-options.ts";
 import { clearPending, setPending } from "./pending.ts";
+import { checkUptime } from "./uptime-limit.ts";
 import { UsageError } from "./usage-error.ts";
 import { frameLocation, type StackFrame, userFrames } from "./user-frames.ts";
 
@@ -32,6 +33,8 @@ export interface RunSettings {
   readonly module?: string;
   /** The working folder locations are shown relative to (default: the process's). */
   readonly cwd?: string;
+  /** Where an up-front warning goes (a long estimated uptime); default stderr. */
+  readonly warn?: (line: string) => void;
   /** Called with the user's stack frames when run() fails (--debug prints them). */
   readonly onFailure?: (frames: readonly StackFrame[]) => void;
 }
@@ -82,6 +85,8 @@ function describeLocation(file: string, line: number, column: number, cwd: strin
 export async function executeScenario(scenario: Scenario, settings: RunSettings): Promise<RunRecord> {
   checkSettings(scenario, settings);
   const profile = settings.profile ?? defaultProfileOf(scenario);
+  const stepsUptime = (scenario as { stepsUptimeSeconds?: unknown }).stepsUptimeSeconds;
+  checkUptime(settings.uptimeSeconds + (typeof stepsUptime === "number" ? stepsUptime : 0), profile, `scenario "${settings.name}"`, settings.warn ?? ((line) => process.stderr.write(`${line}\n`)));
   const trace = new TraceLog();
   const cwd = settings.cwd ?? process.cwd();
   const libDir = ownLibrary().libDir;

@@ -226,9 +226,11 @@ function runSteps(k: Kernel, steps: readonly Step[], summary: string[], rows: Ro
 }
 
 /** A Scenario running `steps` (already validated by stepsSchema). */
-export function stepsScenario(scenarioName: string, description: string, steps: readonly Step[]): Scenario {
+export function stepsScenario(scenarioName: string, description: string, steps: readonly Step[]): Scenario & { readonly stepsUptimeSeconds: number } {
   return {
     name: scenarioName,
+    // The steps' own uptime, checked with the run's against the profile's limit before boot (execute.ts).
+    stepsUptimeSeconds: steps.reduce((t, s) => t + (s.op === "uptime" ? s.seconds : 0), 0),
     description,
     defaultProfile: "x64-desktop",
     run(opts: ScenarioOptions): ScenarioResult {
