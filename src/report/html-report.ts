@@ -16,7 +16,9 @@ import { findingLine, runBadge, runHeader } from "./summary.ts";
 import { cellText } from "./text-table.ts";
 import { buildTimeline } from "./timeline.ts";
 
+/** Options of {@link renderHtmlReport}. */
 export interface HtmlReportOptions {
+  /** The page title (default "dmasim report"). */
   readonly title?: string;
   /** Shown in the footer (the package version). */
   readonly version?: string;
@@ -24,6 +26,7 @@ export interface HtmlReportOptions {
   readonly mapCells?: number;
 }
 
+/** Text made safe for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&#39;"));
 }
@@ -35,6 +38,14 @@ function scriptJson(v: unknown): string {
 
 function hex(n: number): string {
   return `0x${n.toString(16).toUpperCase().padStart(12, "0")}`;
+}
+
+/** Simulated time, short: 0 ns, 12.5 µs, 3.2 ms. */
+function timeText(ns: number): string {
+  if (ns >= 1e9) return `${Number((ns / 1e9).toPrecision(4))} s`;
+  if (ns >= 1e6) return `${Number((ns / 1e6).toPrecision(4))} ms`;
+  if (ns >= 1e3) return `${Number((ns / 1e3).toPrecision(4))} µs`;
+  return `${Math.round(ns)} ns`;
 }
 
 function vaText(va: number): string {
@@ -51,8 +62,17 @@ function table(rows: readonly Readonly<Record<string, unknown>>[]): string {
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-function bufferTable(buffers: readonly BufferInfo[], findingsOf: Map<number, number[]>): string {
-  if (buffers.length === 0) return `<p class="muted">No common buffers were recorded in this run.</p>`;
+/** A run whose buffers were not traced one by one, with the counts its scenario kept instead ("allocationCounts"). */
+function allocationCounts(r: RunRecord): string | null {
+  const rows = r.result?.tables?.["allocationCounts"] ?? [];
+  if (rows.length === 0) return null;
+  const total = rows.reduce((n, x) => n + (typeof x["calls"] === "number" ? x["calls"] : 0), 0);
+  const ok = rows.reduce((n, x) => n + (typeof x["succeeded"] === "number" ? x["succeeded"] : 0), 0);
+  return `<p class="muted">This run made ${total} allocation calls (${ok} succeeded); each buffer was freed at once, so they are counted here, by IRQL and request size, rather than listed and drawn one by one.</p>\n${table(rows.map((x) => Object.fromEntries(Object.entries(x).filter(([k]) => k !== "sizeBytes"))))}`;
+}
+
+function bufferTable(buffers: readonly BufferInfo[], findingsOf: Map<number, number[]>, counts: string | null): string {
+  if (buffers.length === 0) return counts ?? `<p class="muted">No common buffers were recorded in this run.</p>`;
   const rows = buffers
     .map((b) => {
       const phys = b.runs.length === 0 ? "?" : b.runs.length === 1 ? hex((b.runs[0] as readonly [number, number])[0] * 4096) : `${hex((b.runs[0] as readonly [number, number])[0] * 4096)} (+${b.runs.length - 1} runs)`;
@@ -86,7 +106,7 @@ const MAX_HTML_BUFFERS = 1000;
 /** Findings listed in the page; the rest are counted. */
 const MAX_HTML_FINDINGS = 200;
 
-function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { html: string; data: unknown } {
+function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { html: string; data: unknown; parts: [string, string][] } {
   const id = `run-${index}`;
   const all = collectBuffers(r);
   // A run with very many buffers (probe allocations) keeps the page light: live ones first, then the earliest freed.
@@ -98,6 +118,8 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
   const machine = runMachine(r);
   const memory: MemorySnapshot | null = machine === undefined ? null : snapshotMemory(machine, opts.mapCells ?? 8192);
   const timeline = r.trace === undefined || r.trace.count === 0 ? null : buildTimeline(r.trace);
+  // A run whose events all happened at one instant (driver code takes no simulated time) has no time axis to draw.
+  const instant = timeline !== null && timeline.end <= timeline.start;
   const tables = Object.entries(r.result?.tables ?? {}).filter(([, rows]) => rows.length > 0);
   const frag = fragmentationPanels(r.result?.tables?.["successRates"]);
   const parts: string[] = [];
@@ -109,28 +131,32 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
   const outcome = runOutcome(r);
   if (outcome.kind === "stopped") parts.push(`<p class="stop">${escapeHtml(outcome.stop.message)}</p>`);
   else if (r.error !== undefined) parts.push(`<p class="stop">${escapeHtml(r.error.message)}</p>`);
-  parts.push(`<h3>Physical memory</h3>`);
+  parts.push(`<h3 id="${id}-memory">Physical memory</h3>`);
   if (memory === null) parts.push(`<p class="muted">The scenario did not return its machine, so there is no memory map.</p>`);
   else {
     parts.push(`<p class="muted">One map per NUMA node, address increasing left to right, top to bottom. Wheel or +/− to zoom, drag to pan, click a buffer marker for its addresses. ${escapeHtml(r.profile.name)}: ${formatSize(machine?.map.totalRamBytes ?? 0)} RAM.</p>`);
     parts.push(`<div class="legend">${LEGEND.map(([n, c]) => `<span><i style="background:${c}"></i>${escapeHtml(n)}</span>`).join("")}<span><i class="cb"></i>common buffer (colour = owner)</span></div>`);
     parts.push(`<div class="maps"></div>`);
   }
-  parts.push(`<h3>Common buffers</h3>`, bufferTable(buffers, findingsOf));
+  parts.push(`<h3 id="${id}-buffers">Common buffers</h3>`, bufferTable(buffers, findingsOf, allocationCounts(r)));
   if (all.length > buffers.length) parts.push(`<p class="muted">${buffers.length} of ${all.length} buffers shown (all of them are in <code>--json</code>).</p>`);
-  parts.push(`<h3>DMA traffic and interrupts</h3>`);
-  if (timeline === null) parts.push(`<p class="muted">No trace was recorded for this run.</p>`);
-  else {
+  parts.push(`<h3 id="${id}-traffic">DMA traffic and interrupts</h3>`);
+  if (r.trace === undefined) parts.push(`<p class="muted timeline-note">No trace was recorded for this run.</p>`);
+  else if (timeline === null) parts.push(`<p class="muted timeline-note">Nothing was traced in this run: no device access, interrupt or common-buffer allocation on the traced machine.</p>`);
+  else if (instant) {
+    const s = timeline.summary;
+    parts.push(`<p class="muted timeline-note">No timeline: all ${s.events} traced events (${s.dmaWrites} device writes, ${s.dmaReads} device reads, ${s.interrupts} interrupts, ${s.allocations} allocations, ${s.frees} frees) happened at ${escapeHtml(timeText(timeline.start))} of simulated time. Driver code runs in zero simulated time; only devices and timers move the clock.</p>`);
+  } else {
     const s = timeline.summary;
     parts.push(`<p class="muted">${s.dmaWrites} device writes (${formatSize(s.dmaWriteBytes)}), ${s.dmaReads} device reads (${formatSize(s.dmaReadBytes)}), ${s.interrupts} interrupts, ${s.faults} faults, ${s.allocations} allocations, ${s.frees} frees. Bars: bytes per time slice (dark = written by the device, light = read); black ticks: interrupts; triangles: allocation (green), free (grey), fault (red).</p>`);
     parts.push(`<div class="legend">${timeline.devices.map((d) => `<span><span class="swatch" data-owner="${escapeHtml(d)}"></span>${escapeHtml(d)}</span>`).join("")}</div>`);
     parts.push(`<canvas class="timeline" width="1024" height="160"></canvas>`);
   }
   if (frag !== null) {
-    parts.push(`<h3>Fragmentation: common-buffer success rate by request size</h3>`);
+    parts.push(`<h3 id="${id}-fragmentation">Fragmentation: common-buffer success rate by request size</h3>`);
     parts.push(`<div class="frags">${frag.map(() => `<canvas class="frag" width="500" height="240"></canvas>`).join("")}</div>`);
   }
-  parts.push(`<h3>Verifier findings</h3>`);
+  parts.push(`<h3 id="${id}-findings">Verifier findings</h3>`);
   if (findings.length === 0) parts.push(`<p class="muted">None${r.verifier === "off" ? " (the verifier was off)" : ""}.</p>`);
   else {
     const byCode = new Map<string, number>();
@@ -146,7 +172,7 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
     if (findings.length > MAX_HTML_FINDINGS) parts.push(`<p class="muted">… and ${findings.length - MAX_HTML_FINDINGS} more (all of them are in <code>--json</code>).</p>`);
   }
   if (tables.length > 0) {
-    parts.push(`<details><summary>Scenario tables</summary>`);
+    parts.push(`<details id="${id}-tables"><summary>Scenario tables</summary>`);
     for (const [name, rows] of tables) parts.push(`<h4>${escapeHtml(name)}</h4>`, table(rows));
     parts.push(`</details>`);
   }
@@ -155,19 +181,47 @@ function runSection(r: RunRecord, index: number, opts: HtmlReportOptions): { htm
     id,
     memory,
     buffers: buffers.map((b) => ({ ...b, findings: findingsOf.get(b.id) ?? [] })),
-    timeline,
+    timeline: instant ? null : timeline,
     fragmentation: frag,
     findings: findings.map((f, fi) => ({ code: f.code, message: f.message, count: findingCount(f), buffers: findingBuffers[fi] ?? [] })),
   };
-  return { html: parts.join("\n"), data };
+  const toc: [string, string][] = [["memory", "Physical memory"], ["buffers", "Common buffers"], ["traffic", "DMA traffic and interrupts"]];
+  if (frag !== null) toc.push(["fragmentation", "Fragmentation"]);
+  toc.push(["findings", `Verifier findings (${findings.length})`]);
+  if (tables.length > 0) toc.push(["tables", "Scenario tables"]);
+  return { html: parts.join("\n"), data, parts: toc };
 }
 
-/** The whole report as one HTML string. */
+/** The table of contents of a page with several runs: each run, and under it its sections. */
+function tableOfContents(runs: readonly RunRecord[], sections: readonly { readonly parts: readonly [string, string][] }[]): string {
+  if (runs.length < 2) return "";
+  const items = runs.map((r, i) => {
+    const sub = (sections[i]?.parts ?? []).map(([anchor, name]) => `<li><a href="#run-${i}-${anchor}">${escapeHtml(name)}</a></li>`).join("");
+    return `<li><a href="#run-${i}">${badgeHtml(r)} ${escapeHtml(r.scenario)} · ${escapeHtml(r.profile.name)}</a><ol class="sub">${sub}</ol></li>`;
+  });
+  return `<nav class="toc" aria-label="Contents"><h2>Contents</h2><ol>${items.join("\n")}</ol></nav>`;
+}
+
+/**
+ * The whole report as one HTML string: a self-contained page (inline style,
+ * script and data) with, per run, the memory maps, the common buffers, the
+ * DMA timeline, fragmentation charts and the verifier findings, and a table
+ * of contents when there are several runs. Pure: the command writes it.
+ *
+ * @example
+ * ```ts
+ * import { renderHtmlReport, builtinProfile, bootMachine, type RunRecord } from "dmasim";
+ * const run: RunRecord = { scenario: "empty", description: "", profile: builtinProfile("x64-desktop"), seed: 1, uptimeSeconds: 0, verifier: "off",
+ *   result: { ok: true, summary: [], machine: bootMachine("x64-desktop") } };
+ * const html = renderHtmlReport([run]);
+ * console.log(html.startsWith("<!doctype html>"), html.includes("<canvas") || html.includes('class="maps"')); // true true
+ * ```
+ */
 export function renderHtmlReport(runs: readonly RunRecord[], opts: HtmlReportOptions = {}): string {
   const title = opts.title ?? "dmasim report";
   const sections = runs.map((r, i) => runSection(r, i, opts));
   const ok = runs.filter(runOk).length;
-  const nav = runs.map((r, i) => `<li><a href="#run-${i}">${badgeHtml(r)} ${escapeHtml(r.scenario)} · ${escapeHtml(r.profile.name)}</a></li>`).join("\n");
+  const nav = tableOfContents(runs, sections);
   // __name: some TypeScript runners (tsx, esbuild keepNames) wrap functions in a helper the page does not have.
   const script = `var __name = function (f) { return f; };\n(${reportPage.toString()})();`;
   return `<!doctype html>
@@ -180,7 +234,7 @@ export function renderHtmlReport(runs: readonly RunRecord[], opts: HtmlReportOpt
 </head>
 <body>
 <header><h1>${escapeHtml(title)}</h1><p>${ok} of ${runs.length} run${runs.length === 1 ? "" : "s"} ok. A simulated Windows DMA common-buffer subsystem: where the buffers landed in physical memory, what the devices did with them, and what the verifier saw.</p>
-<nav><ol>${nav}</ol></nav></header>
+${nav}</header>
 <main>
 ${sections.map((s) => s.html).join("\n")}
 </main>

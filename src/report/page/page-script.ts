@@ -68,7 +68,8 @@ export function reportPage(): void {
     [60, 60, 70], // mmio
     [30, 30, 34], // hole
   ];
-  const OWNER = ["#e6194b", "#f58231", "#ffe119", "#3cb44b", "#42d4f4", "#4363d8", "#911eb4", "#f032e6", "#9a6324", "#800000"];
+  // Dark, saturated owner colours: each has at least 3:1 contrast with the free-page colour, the map's usual background.
+  const OWNER = ["#d62728", "#08519c", "#6a3d9a", "#006d2c", "#c51b7d", "#8c2d04", "#01665e", "#b34700", "#4d4d4d", "#7f0000"];
   // A stable colour per owner name (the same device gets the same colour in every run).
   function colorOf(device: string): string {
     let h = 0;
@@ -167,7 +168,9 @@ export function reportPage(): void {
       px[o + 3] = 255;
     }
     ctx.putImageData(img, 0, 0);
-    // Buffers on top: exact page runs, at least a small box so one page stays visible at any zoom.
+    // Buffers on top: exact page runs; a run narrower than MARKER px gets a MARKER-sized box (white-edged, so it
+    // stands out on any page colour) so that a 4 KiB buffer stays visible and clickable at any zoom.
+    const MARKER = 7;
     for (const buf of v.run.buffers) {
       for (const [pfn, n] of buf.runs) {
         if (pfn + n <= v.v0 || pfn >= v.v1 || pfn < m.startPfn || pfn >= m.endPfn) continue;
@@ -175,11 +178,18 @@ export function reportPage(): void {
         const z = Math.min(P, Math.ceil((pfn + n - v.v0) / ppp));
         ctx.fillStyle = colorOf(buf.device);
         ctx.strokeStyle = colorOf(buf.device);
-        if (z - a <= 3) {
-          const x = a % W;
-          const y = Math.floor(a / W);
-          if (buf.freedAt === null) ctx.fillRect(x - 2, y - 2, 5, 5);
-          else ctx.strokeRect(x - 2.5, y - 2.5, 5, 5);
+        if (z - a < MARKER) {
+          const x = Math.min(W - MARKER, Math.max(0, (a % W) - 3));
+          const y = Math.min(H - MARKER, Math.max(0, Math.floor(a / W) - 3));
+          ctx.fillStyle = "#fff";
+          ctx.fillRect(x - 1, y - 1, MARKER + 2, MARKER + 2);
+          ctx.fillStyle = colorOf(buf.device);
+          if (buf.freedAt === null) ctx.fillRect(x, y, MARKER, MARKER);
+          else {
+            ctx.lineWidth = 2;
+            ctx.strokeRect(x + 1, y + 1, MARKER - 2, MARKER - 2);
+            ctx.lineWidth = 1;
+          }
         } else {
           for (let q = a; q < z; ) {
             const x = q % W;
@@ -242,7 +252,22 @@ export function reportPage(): void {
     return best;
   }
 
-  function selectBuffer(runId: string, id: number): void {
+  /** Zoom every map of the run that holds the buffer onto its first run of pages (the closest zoom: one pixel per page at most). */
+  function focusBuffer(run: Run, buf: Buffer, scroll: boolean): void {
+    const first = buf.runs[0];
+    if (first === undefined) return;
+    for (const v of views) {
+      if (v.run !== run || first[0] < v.map.startPfn || first[0] >= v.map.endPfn) continue;
+      const span = Math.min(v.map.endPfn - v.map.startPfn, Math.max((v.canvas.width * v.canvas.height) / 8, first[1] * 64));
+      const start = Math.max(v.map.startPfn, Math.min(v.map.endPfn - span, first[0] + first[1] / 2 - span / 2));
+      v.v0 = start;
+      v.v1 = start + span;
+      drawMap(v);
+      if (scroll) v.canvas.scrollIntoView({ block: "center" });
+    }
+  }
+
+  function selectBuffer(runId: string, id: number, zoomTo = true): void {
     const run = data.runs.find((r) => r.id === runId);
     const buf = run?.buffers.find((b) => b.id === id);
     if (run === undefined || buf === undefined) return;
@@ -275,18 +300,7 @@ export function reportPage(): void {
         show.type = "button";
         show.className = "show-on-map";
         show.textContent = "Show on the map";
-        show.addEventListener("click", () => {
-          for (const v of views) {
-            if (v.run !== run || first[0] < v.map.startPfn || first[0] >= v.map.endPfn) continue;
-            // Centre the buffer at the closest zoom (one pixel per page at most).
-            const span = Math.min(v.map.endPfn - v.map.startPfn, Math.max((v.canvas.width * v.canvas.height) / 8, first[1] * 64));
-            const start = Math.max(v.map.startPfn, Math.min(v.map.endPfn - span, first[0] + first[1] / 2 - span / 2));
-            v.v0 = start;
-            v.v1 = start + span;
-            drawMap(v);
-            v.canvas.scrollIntoView({ block: "center" });
-          }
-        });
+        show.addEventListener("click", () => focusBuffer(run, buf, true));
         panel.append(show);
       }
       panel.hidden = false;
@@ -297,6 +311,7 @@ export function reportPage(): void {
       v.selected = id;
       drawMap(v);
     }
+    if (zoomTo) focusBuffer(run, buf, false);
   }
 
   function setupMaps(run: Run): void {
@@ -335,7 +350,12 @@ export function reportPage(): void {
       const v: MapView = { run, map: m, cells: decode(m.cells), canvas, label, v0: m.startPfn, v1: m.endPfn, selected: null };
       views.push(v);
       drawMap(v);
-      const center = (): number => (v.v0 + v.v1) / 2;
+      // +/- zoom on the selected buffer when it is in view (else on the centre), so zooming in never lands in empty memory.
+      const center = (): number => {
+        const sel = v.selected === null ? undefined : run.buffers.find((b) => b.id === v.selected)?.runs[0];
+        if (sel !== undefined && sel[0] >= v.v0 && sel[0] < v.v1) return sel[0] + sel[1] / 2;
+        return (v.v0 + v.v1) / 2;
+      };
       zin.addEventListener("click", () => zoom(v, 1 / 2, center()));
       zout.addEventListener("click", () => zoom(v, 2, center()));
       reset.addEventListener("click", () => {
@@ -386,7 +406,8 @@ export function reportPage(): void {
       canvas.addEventListener("click", (ev) => {
         if (drag !== null && drag.moved) return;
         const b = bufferNear(v, pfnAt(v, ev));
-        if (b !== undefined) selectBuffer(run.id, b.id);
+        // A click on a marker selects the buffer; the map zooms onto it while it is smaller than a few rows.
+        if (b !== undefined) selectBuffer(run.id, b.id, (b.runs[0]?.[1] ?? 0) < ((v.v1 - v.v0) / (canvas.width * canvas.height)) * canvas.width * 4);
       });
     }
   }

@@ -4,8 +4,12 @@ export const REPORT_CSS = `
 body { margin: 0; }
 header, main, footer { max-width: 1100px; margin: 0 auto; padding: 0 16px; }
 header h1 { margin: 18px 0 4px; font-size: 22px; }
-nav ol { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 6px 14px; font-size: 13px; }
-nav a { color: inherit; text-decoration: none; }
+nav.toc { background: #fff; border: 1px solid #dde1e8; border-radius: 6px; padding: 6px 16px; margin: 10px 0; }
+nav.toc h2 { margin: 6px 0; }
+nav.toc > ol { padding-left: 18px; font-size: 13px; margin: 4px 0; }
+nav.toc > ol > li { margin: 3px 0; }
+nav.toc ol.sub { list-style: none; display: flex; flex-wrap: wrap; gap: 2px 12px; padding-left: 0; margin: 2px 0 4px; font-size: 12px; }
+nav.toc a { color: #1d4ed8; text-decoration: none; } nav.toc a:hover { text-decoration: underline; }
 section.run { background: #fff; border: 1px solid #dde1e8; border-radius: 6px; padding: 8px 16px 16px; margin: 14px 0; }
 h2 { font-size: 16px; } h3 { font-size: 14px; margin: 18px 0 6px; } h4 { font-size: 13px; margin: 10px 0 4px; }
 .muted { color: #5b6475; font-size: 13px; }
