@@ -93,6 +93,7 @@ const SIZE_MASK = 0x7f_ffff;
 const MAX_CHAIN = 4096;
 const MAX_CHAIN_BYTES = 32 * 1024 * 1024;
 
+/** How a {@link Plx9656} is built (the plx9656 device model fills these in). */
 export interface Plx9656Options {
   /** Who the device is on the bus (name, IOMMU domain, coherence). */
   readonly busMaster: BusMaster;
@@ -126,9 +127,18 @@ const DAC_OFF = [PLX_REG.DMADAC0, PLX_REG.DMADAC1] as const;
 const INT_ENABLE = [INTCSR_DMA0_INT_ENABLE, INTCSR_DMA1_INT_ENABLE] as const;
 const INT_ACTIVE = [INTCSR_DMA0_INT_ACTIVE, INTCSR_DMA1_INT_ACTIVE] as const;
 
+/**
+ * A PLX PCI 9656-like bus master: its register window (BAR0), 128 KiB of
+ * local SRAM, and two DMA engines running block or chained (scatter/gather)
+ * transfers over 16- or 32-byte transfer elements fetched from host memory,
+ * with the done interrupt. `plx9656On(k, name)` finds a board's instance.
+ */
 export class Plx9656 {
+  /** The device's path to memory (its own, through the IOMMU). */
   readonly bus: PlxBus;
+  /** The machine's clock: transfers take simulated time at `busRate`. */
   readonly clock: Clock;
+  /** Who it is on the bus. */
   busMaster: BusMaster;
   readonly busRate: number;
   readonly transactionLatencyNs: number;
@@ -206,6 +216,7 @@ export class Plx9656 {
     this.dv.setUint32(offset, value >>> 0, true);
   }
 
+  /** A byte read of the register window at `offset` (BAR0). */
   readRegisterUchar(offset: number): number {
     this.checkOffset(offset, 1);
     return this.regs[offset] as number;

@@ -23,6 +23,7 @@ import type { Clock, TimerHandle } from "../machine/clock.ts";
 import type { InterruptLine } from "../machine/device-model.ts";
 import type { Dma8237Pair, DmaDevice } from "../machine/dma8237.ts";
 
+/** The card's usual port base (0x220). */
 export const SB16_DEFAULT_BASE = 0x220;
 
 /** DSP commands used by drivers. */
@@ -55,15 +56,21 @@ export const DSP = {
 /** Port offsets from the base. */
 export const SB_PORT = { MIXER_INDEX: 4, MIXER_DATA: 5, RESET: 6, READ_DATA: 0xa, WRITE: 0xc, READ_STATUS: 0xe, ACK_16: 0xf } as const;
 
+/** How an {@link Sb16} is built (the sb16 device model fills these in from the profile). */
 export interface Sb16Options {
+  /** The machine's clock. */
   readonly clock: Clock;
+  /** The board's 8237 pair, which feeds the card. */
   readonly dma: Dma8237Pair;
   /** The card's IRQ line (held high until the ISR acknowledges). */
   readonly irq: InterruptLine;
   /** 8-bit DMA channel (0, 1 or 3) and 16-bit channel (5, 6, 7; -1 = none: 16-bit data goes over the 8-bit channel). */
   readonly dma8: number;
+  /** See `dma8`. */
   readonly dma16: number;
+  /** Port base (default 0x220). */
   readonly base?: number;
+  /** The profile's device name, for messages. */
   readonly name?: string;
   /** Recording source: fills dst with the next input bytes (default silence). */
   readonly input?: (dst: Uint8Array) => void;
@@ -150,6 +157,7 @@ export class Sb16 implements DmaDevice {
 
   // ---- ports ----------------------------------------------------------------
 
+  /** An IN from one of the card's ports (base + 0..0xF). */
   inb(port: number): number {
     const off = this.offset(port);
     switch (off) {
@@ -171,6 +179,7 @@ export class Sb16 implements DmaDevice {
     }
   }
 
+  /** An OUT to one of the card's ports. */
   outb(port: number, value: number): void {
     if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new RangeError(`Sb16.outb: value ${value} is not a byte`);
     const off = this.offset(port);
@@ -390,10 +399,12 @@ export class Sb16 implements DmaDevice {
     this.capLen = 0;
   }
 
+  /** What it plays (or last played): rate, channels, bits. */
   get format(): Sb16Format {
     return this.fmt;
   }
 
+  /** A transfer is running and not paused. */
   get playing(): boolean {
     return this.running && !this.paused;
   }
