@@ -139,7 +139,7 @@ export { E1000, e1000Model, E1000_REG, E1000_BAR0_SIZE, ethernetFcs, type E1000D
 export { loadNicDriver, nicSend, nicBuffers, NIC_BUFFER_SIZE, type NicAdapter, type NicDriver, type NicDriverOptions, type NicBuffer } from "./scenarios/nic-driver.ts";
 export { plxScenario, attachPlx9656, allocateIoBuffer, transfer as plxTransfer, userBufferOf, writeReadBack, type IoBuffer } from "./scenarios/plx.ts";
 export { plxRingAbove4gScenario } from "./scenarios/plx-ring-above-4g.ts";
-export { plxPnpScenario, plxPnpNoIoStopScenario, plxPnpDoubleCompleteScenario, plxPnpParams, type PlxPnpParams } from "./scenarios/plx-pnp.ts";
+export { plxPnpScenario, plxPnpNoIoStopScenario, plxPnpD0ExitLeavesDmaScenario, plxPnpDoubleCompleteScenario, scatteredBuffer, plxPnpParams, type PlxPnpParams } from "./scenarios/plx-pnp.ts";
 export { nicScenario, nicPhysicalAddressScenario, loopbackFrames, e1000DeviceOf } from "./scenarios/nic.ts";
 
 // verifier, cache model and cache maintenance

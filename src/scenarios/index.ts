@@ -7,7 +7,7 @@ import { commonBufferWalkthroughScenario } from "./common-buffer-walkthrough.ts"
 import { fragmentationScenario } from "./fragmentation.ts";
 import { nicPhysicalAddressScenario, nicScenario } from "./nic.ts";
 import { plxScenario } from "./plx.ts";
-import { plxPnpDoubleCompleteScenario, plxPnpNoIoStopScenario, plxPnpScenario } from "./plx-pnp.ts";
+import { plxPnpD0ExitLeavesDmaScenario, plxPnpDoubleCompleteScenario, plxPnpNoIoStopScenario, plxPnpScenario } from "./plx-pnp.ts";
 import { plxRingAbove4gScenario } from "./plx-ring-above-4g.ts";
 import type { Scenario } from "./scenario.ts";
 import { soundCardExhaustedScenario, soundCardLateScenario, soundCardScenario } from "./sound-card.ts";
@@ -19,6 +19,7 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   plxRingAbove4gScenario,
   plxPnpScenario,
   plxPnpNoIoStopScenario,
+  plxPnpD0ExitLeavesDmaScenario,
   plxPnpDoubleCompleteScenario,
   fragmentationScenario,
   soundCardScenario,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BugCheckError } from "../core/bugcheck.ts";
-import { plxPnpDoubleCompleteScenario, plxPnpNoIoStopScenario, plxPnpParams, plxPnpScenario, type PlxPnpOutcome } from "./plx-pnp.ts";
+import { plxPnpD0ExitLeavesDmaScenario, plxPnpDoubleCompleteScenario, plxPnpNoIoStopScenario, plxPnpParams, plxPnpScenario, type PlxPnpOutcome } from "./plx-pnp.ts";
 import type { Scenario } from "./scenario.ts";
 
 function run(s: Scenario, profile = "x64-desktop", params: Record<string, unknown> = {}, verifier: "off" | "collect" = "collect"): PlxPnpOutcome {
@@ -40,6 +40,18 @@ describe("plx-pnp: I/O, a rebalance in the middle of a write and of a read, I/O,
     expect(off.ok).toBe(true);
   });
 
+  it("a D0Exit that leaves the channel running: while the device is stopped the chip fetches its ring (WDF_DMA_AFTER_D0_EXIT, naming the ring) and moves the released transfer (DMA_USE_AFTER_FREE); the data still arrives", () => {
+    const r = run(plxPnpD0ExitLeavesDmaScenario);
+    const codes = (r.findings ?? []).map((f) => f.code);
+    expect([...new Set(codes)].sort()).toEqual(["DMA_USE_AFTER_FREE", "WDF_DMA_AFTER_D0_EXIT"]);
+    expect((r.findings ?? []).find((f) => f.code === "WDF_DMA_AFTER_D0_EXIT")?.message).toMatch(/WDFCOMMONBUFFER/);
+    expect(r.stats).toMatchObject({ mismatches: 0, stopsExact: 2, requeued: 2, aborted: 0 });
+    expect(r.ok).toBe(true);
+    // With a stop too short for the chip to do anything while the device is out of D0, nothing is seen.
+    const quick = run(plxPnpD0ExitLeavesDmaScenario, "x64-desktop", { stoppedNs: 0 });
+    expect(quick.findings).toEqual([]);
+  });
+
   it("a DPC that completes a write twice stops the machine: WDF_VIOLATION (0x10D) with P1 = 5 (a freed handle)", () => {
     let stop: unknown = null;
     try {
@@ -56,6 +68,6 @@ describe("plx-pnp: I/O, a rebalance in the middle of a write and of a read, I/O,
     expect(() => plxPnpParams("plx-pnp", { nope: 1 })).toThrow(/unknown param "nope"/);
     expect(() => plxPnpParams("plx-pnp", { maxLength: 100 })).toThrow(/maxLength/);
     expect(() => plxPnpParams("plx-pnp", { stopAtNs: 0.5 })).toThrow(/stopAtNs/);
-    expect(plxPnpParams("plx-pnp", {})).toMatchObject({ transfers: 8, stopAtNs: 5000, removeAtNs: 5000 });
+    expect(plxPnpParams("plx-pnp", {})).toMatchObject({ transfers: 8, stopAtNs: 5000, stoppedNs: 100_000, removeAtNs: 5000 });
   });
 });

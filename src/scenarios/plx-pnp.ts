@@ -4,8 +4,8 @@
  * chosen simulated times, every byte checked:
  *
  *   start -> write/read-back of `transfers` random buffers
- *         -> a rebalance (query-stop, stop, start) `stopAtNs` into a write,
- *            and another into a read: EvtIoStop sends the request back to
+ *         -> a rebalance (query-stop and stop `stopAtNs` into a write, the
+ *            start `stoppedNs` later), and another into a read: EvtIoStop sends the request back to
  *            its queue, EvtDeviceD0Exit aborts the channel, the hardware is
  *            released and prepared again, the queue presents the request
  *            anew and it completes whole
@@ -20,26 +20,30 @@
  *   removal the framework waits forever for a request the chip will never
  *   finish: WDF_REQUEST_NOT_COMPLETED, and the application's requests never
  *   complete.
- * - plx-pnp-d0-exit-leaves-dma: EvtDeviceD0Exit does not abort the channel
- *   of a request it requeued: the chip reads the application's buffer after
- *   the device left D0 (WDF_DMA_AFTER_D0_EXIT).
+ * - plx-pnp-d0-exit-leaves-dma: EvtDeviceD0Exit ends the transaction of a
+ *   request it requeued but does not abort the channel: while the device is
+ *   stopped the chip goes on fetching its ring and moving the buffer
+ *   (WDF_DMA_AFTER_D0_EXIT), and the buffer's transfer is no longer mapped
+ *   for it (DMA_USE_AFTER_FREE). The data still arrives (the chip finishes
+ *   the chain, the restart redoes the request): without the verifier nothing
+ *   shows.
  * - plx-pnp-double-complete: the DPC completes the first write twice: the
  *   second WdfRequestComplete passes a freed handle, WDF_VIOLATION (0x10D).
  *
  * Params: transfers (8 per phase), maxLength (32768), busRate (528e6),
- * stopAtNs (5000), removeAtNs (5000).
+ * stopAtNs (5000), stoppedNs (100000), removeAtNs (5000).
  */
 import { IoHangError, type Overlapped } from "../app/application.ts";
-import { PAGE_SIZE } from "../core/address.ts";
+import { BYTES_TO_PAGES, PAGE_SIZE } from "../core/address.ts";
 import type { Finding } from "../core/findings.ts";
 import { type NTSTATUS, statusName, STATUS } from "../core/ntstatus.ts";
 import { Prng } from "../core/prng.ts";
 import { liveCommonBuffers } from "../hal/hal-state.ts";
 import type { Kernel } from "../kernel/kernel.ts";
-import { rebalanceDevice, removeDevice, surpriseRemoveDevice } from "../kernel/pnp.ts";
+import { removeDevice, startDevice, stopDevice, surpriseRemoveDevice } from "../kernel/pnp.ts";
 import type { IoResult } from "../kernel/io-manager.ts";
 import type { PlxBug, PlxDriver } from "./plx-driver.ts";
-import { allocateIoBuffer, bootPlx, type IoBuffer, PLX_DEFAULTS, userBufferOf, writeReadBack } from "./plx.ts";
+import { bootPlx, type IoBuffer, PLX_DEFAULTS, userBufferOf, writeReadBack } from "./plx.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
 export interface PlxPnpParams {
@@ -47,10 +51,12 @@ export interface PlxPnpParams {
   readonly maxLength: number;
   readonly busRate: number;
   readonly stopAtNs: number;
+  /** How long the device stays stopped before the PnP manager starts it again (the rebalance's gap). */
+  readonly stoppedNs: number;
   readonly removeAtNs: number;
 }
 
-export const PLX_PNP_DEFAULTS: PlxPnpParams = { transfers: 8, maxLength: 32 * 1024, busRate: 528e6, stopAtNs: 5000, removeAtNs: 5000 };
+export const PLX_PNP_DEFAULTS: PlxPnpParams = { transfers: 8, maxLength: 32 * 1024, busRate: 528e6, stopAtNs: 5000, stoppedNs: 100_000, removeAtNs: 5000 };
 
 /** Params with defaults; RangeError naming a bad one. */
 export function plxPnpParams(name: string, params: Readonly<Record<string, unknown>> = {}): PlxPnpParams {
@@ -62,13 +68,40 @@ export function plxPnpParams(name: string, params: Readonly<Record<string, unkno
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name}: params.${key} must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
     return v;
   };
-  return { transfers: num("transfers", 0, 1e5), maxLength: num("maxLength", 8192, 0x20000), busRate: num("busRate", 1e6, 1e11), stopAtNs: num("stopAtNs", 1, 1e9), removeAtNs: num("removeAtNs", 1, 1e9) };
+  return { transfers: num("transfers", 0, 1e5), maxLength: num("maxLength", 8192, 0x20000), busRate: num("busRate", 1e6, 1e11), stopAtNs: num("stopAtNs", 1, 1e9), stoppedNs: num("stoppedNs", 0, 1e9), removeAtNs: num("removeAtNs", 1, 1e9) };
+}
+
+/**
+ * An application buffer whose pages lie apart in memory, as a user buffer's
+ * do: each fragment of a transfer is then a chain of several transfer
+ * elements, and a stop can come between two of them.
+ */
+export function scatteredBuffer(k: Kernel, length: number, offset: number, prng: Prng): IoBuffer | null {
+  const pages = BYTES_TO_PAGES(offset + length);
+  const pfns = new Int32Array(pages);
+  for (let i = 0; i < pages; i++) {
+    const got = k.pfm.allocatePages(1, { effort: "full", kind: "unmovable", hintPfn: prng.int(k.map.pageCount) });
+    if (got === null) {
+      k.pfm.freePages(Array.from(pfns.subarray(0, i)));
+      return null;
+    }
+    pfns[i] = got[0] as number;
+  }
+  const mapping = k.va.map(pfns, "cached", "application buffer (scattered)");
+  return {
+    va: mapping.startVa + offset,
+    length,
+    free: () => {
+      k.va.unmap(mapping.startVa);
+      k.pfm.freePages(Array.from(pfns));
+    },
+  };
 }
 
 /** A buffer of seeded random bytes, and an empty one of the same length for its read-back. */
 function pair(k: Kernel, prng: Prng, length: number): { out: IoBuffer; back: IoBuffer; data: Uint8Array } {
-  const out = allocateIoBuffer(k, length, prng.int(PAGE_SIZE), prng);
-  const back = allocateIoBuffer(k, length, prng.int(PAGE_SIZE), prng);
+  const out = scatteredBuffer(k, length, prng.int(PAGE_SIZE), prng);
+  const back = scatteredBuffer(k, length, prng.int(PAGE_SIZE), prng);
   if (out === null || back === null) throw new RangeError(`plx-pnp: no memory for a ${length}-byte buffer`);
   const data = new Uint8Array(length);
   for (let i = 0; i < length; i++) data[i] = prng.int(256);
@@ -112,7 +145,10 @@ function stopDuring(k: Kernel, drv: PlxDriver, direction: "write" | "read", leng
   const o = direction === "write" ? app.WriteFileOverlapped(drv.handle, userBufferOf(k, out)) : app.ReadFileOverlapped(drv.handle, userBufferOf(k, back));
   k.clock.runUntil(k.clock.now + p.stopAtNs);
   const inFlight = !o.done;
-  const rebalance = rebalanceDevice(k, drv.pdo).IoStatus.Status;
+  // The rebalance: query-stop and stop now, the start `stoppedNs` later (the device out of D0 meanwhile).
+  const stopped = stopDevice(k, drv.pdo).IoStatus.Status;
+  k.clock.runUntil(k.clock.now + p.stoppedNs);
+  const rebalance = stopped === STATUS.SUCCESS ? startDevice(k, drv.pdo).IoStatus.Status : stopped;
   const result = settle(o);
   if (direction === "write" && result?.status === STATUS.SUCCESS) app.ReadFile(drv.handle, userBufferOf(k, back));
   const exact = result !== null && result.information === length && same(k.cpu.readBytes(back.va, length), data);
@@ -172,6 +208,7 @@ function run(name: string, bug: PlxBug, opts: ScenarioOptions): PlxPnpOutcome {
   if (bug === "none") ok = clean && removedRight && released && stops.every((s) => s.inFlight) && inFlightAtRemoval && fs.length === 0;
   // Without a verifier the hang still shows: the application's requests never complete.
   else if (bug === "no-io-stop") ok = clean && rw === null && rr === null && (verifier === null || codes.has("WDF_REQUEST_NOT_COMPLETED"));
+  // Only the verifier sees this one: without it the run has nothing to show (and nothing failed).
   else ok = verifier === null || codes.has("WDF_DMA_AFTER_D0_EXIT");
   return {
     ok,
@@ -209,5 +246,5 @@ function scenario(name: string, bug: PlxBug, description: string): Scenario {
 
 export const plxPnpScenario = scenario("plx-pnp", "none", "The PLX9x5x-style KMDF driver driven by an application and the PnP manager: I/O, a rebalance in the middle of a write and of a read (requeued, redone whole), I/O, a surprise removal in the middle of I/O (STATUS_DEVICE_REMOVED), removal; every byte checked");
 export const plxPnpNoIoStopScenario = scenario("plx-pnp-no-io-stop", "no-io-stop", "The PLX9x5x sample as shipped (no EvtIoStop): after a surprise removal in the middle of I/O the framework waits forever for requests the chip will never finish (WDF_REQUEST_NOT_COMPLETED)");
-export const plxPnpD0ExitLeavesDmaScenario = scenario("plx-pnp-d0-exit-leaves-dma", "d0-exit-leaves-dma", "A PLX driver whose EvtDeviceD0Exit does not abort the channel of a requeued request: the chip goes on reading memory after the device left D0 (WDF_DMA_AFTER_D0_EXIT)");
+export const plxPnpD0ExitLeavesDmaScenario = scenario("plx-pnp-d0-exit-leaves-dma", "d0-exit-leaves-dma", "A PLX driver whose EvtDeviceD0Exit does not abort the channel of a requeued request: while the device is stopped the chip goes on with its chain (WDF_DMA_AFTER_D0_EXIT) over a transfer no longer mapped (DMA_USE_AFTER_FREE)");
 export const plxPnpDoubleCompleteScenario = scenario("plx-pnp-double-complete", "double-complete", "A PLX driver whose DPC completes a write twice: the second WdfRequestComplete passes a freed handle (WDF_VIOLATION 0x10D)");

@@ -17,7 +17,6 @@ import { builtinProfile } from "../machine/builtin-profiles.ts";
 import type { MachineProfile } from "../machine/profile.ts";
 import type { BootOptions, Kernel } from "../kernel/kernel.ts";
 import { formatVa } from "../kernel/va-space.ts";
-import { IoAllocateMdl, IoFreeMdl, type MDL, MmBuildMdlForNonPagedPool } from "../kernel/mdl.ts";
 import type { Verifier } from "../verifier/verifier.ts";
 import { WdfCommonBufferGetAlignedLogicalAddress } from "../wdf/common-buffer.ts";
 import { loadPlxDriver, type PlxDriver, type PlxDriverOptions } from "./plx-driver.ts";
@@ -34,34 +33,23 @@ export function withPlxParams(profile: MachineProfile, name: string, params: Rea
   return { ...profile, devices: profile.devices.map((d) => (d.name === name ? { ...d, params: { ...d.params, ...params } } : d)) };
 }
 
-/** A nonpaged buffer of scattered pages with its MDL (what an I/O request carries). */
+/** A buffer in the application's memory for its ReadFile / WriteFile (the I/O manager locks it and builds the MDL). */
 export interface IoBuffer {
   readonly va: number;
   readonly length: number;
-  readonly mdl: MDL;
   free(): void;
 }
 
-/** Allocate `length` bytes at page offset `offset` in scattered pages, mapped cached, described by a built MDL. */
+/** Allocate `length` bytes at page offset `offset` in nonpaged pages near a random frame, mapped cached. */
 export function allocateIoBuffer(k: Kernel, length: number, offset: number, prng: Prng): IoBuffer | null {
   const pages = BYTES_TO_PAGES(offset + length);
   const pfns = k.pfm.allocatePages(pages, { effort: "full", kind: "unmovable", hintPfn: prng.int(k.map.pageCount) });
   if (pfns === null) return null;
   const mapping = k.va.map(pfns, "cached", "I/O buffer");
-  const va = mapping.startVa + offset;
-  const mdl = IoAllocateMdl(k, va, length);
-  if (mdl === null) {
-    k.va.unmap(mapping.startVa);
-    k.pfm.freePages(pfns);
-    return null;
-  }
-  MmBuildMdlForNonPagedPool(k, mdl);
   return {
-    va,
+    va: mapping.startVa + offset,
     length,
-    mdl,
     free: () => {
-      IoFreeMdl(k, mdl);
       k.va.unmap(mapping.startVa);
       k.pfm.freePages(pfns);
     },

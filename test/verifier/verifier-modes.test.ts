@@ -36,6 +36,7 @@ const SMALL: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "sound-card-pnp": { seconds: 0.5 },
   "plx-pnp": { transfers: 2 },
   "plx-pnp-no-io-stop": { transfers: 2 },
+  "plx-pnp-d0-exit-leaves-dma": { transfers: 2 },
   "plx-pnp-double-complete": { transfers: 2 },
 };
 
