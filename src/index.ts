@@ -17,13 +17,13 @@ export { parseProfile, ProfileError, type MachineProfile, type MachineProfileInp
 export { BUILTIN_PROFILES, builtinProfile } from "./machine/builtin-profiles.ts";
 export { MemoryMap, type MemoryRegion, type PfnRange } from "./machine/memory-map.ts";
 export { PhysicalMemory, FILL_PATTERN } from "./machine/physical-memory.ts";
-export { Clock } from "./machine/clock.ts";
-export { DmaBus, type BusMaster, type BusFault, type BusObserver, type AddressTranslator } from "./machine/bus.ts";
+export { Clock, type TimerHandle } from "./machine/clock.ts";
+export { DmaBus, type BusMaster, type BusFault, type BusFaultReason, type BusObserver, type AddressTranslator } from "./machine/bus.ts";
 export { CoherentMemorySystem, type MemorySystem, type CacheAttribute } from "./machine/memory-system.ts";
 
 // kernel
-export { Kernel, bootMachine, type BootOptions } from "./kernel/kernel.ts";
-export { VaSpace, formatVa, type VaMapping } from "./kernel/va-space.ts";
+export { Kernel, bootMachine, type BootOptions, type IrqlRule } from "./kernel/kernel.ts";
+export { VaSpace, formatVa, type VaMapping, type MapOptions, type CpuAccessObserver, type RegisterPort } from "./kernel/va-space.ts";
 export { Cpu } from "./kernel/cpu.ts";
 export { createFdo, FILE_BYTE_ALIGNMENT, FILE_WORD_ALIGNMENT, FILE_LONG_ALIGNMENT, FILE_QUAD_ALIGNMENT, FILE_OCTA_ALIGNMENT, FILE_32_BYTE_ALIGNMENT, FILE_64_BYTE_ALIGNMENT, FILE_128_BYTE_ALIGNMENT, FILE_256_BYTE_ALIGNMENT, FILE_512_BYTE_ALIGNMENT, type DEVICE_OBJECT } from "./kernel/device-object.ts";
 export { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAddress, MmGetMdlByteCount, MmGetMdlByteOffset, MmGetMdlPfnArray, MmGetSystemAddressForMdlSafe, type MDL } from "./kernel/mdl.ts";
@@ -36,7 +36,8 @@ export {
   MmFreeContiguousMemorySpecifyCache,
   MmGetPhysicalAddress,
 } from "./kernel/contiguous-memory.ts";
-export { PAGE_READWRITE, PAGE_NOCACHE, PAGE_WRITECOMBINE } from "./kernel/contiguous-memory.ts";
+export { PAGE_READWRITE, PAGE_NOCACHE, PAGE_WRITECOMBINE, type ContiguousRun } from "./kernel/contiguous-memory.ts";
+export { PfnDatabase } from "./kernel/pfn-database.ts";
 export { PageFrameManager, type ContiguousPagesRequest, type Effort, type NodePolicy, type PageKind, type RamRange } from "./kernel/page-frames.ts";
 export { effortForIrql, type PageFrameOptions, type CompactionOptions, type AllocatePagesOptions, type PageFrameStats } from "./kernel/page-frames.ts";
 export { FastContiguousAllocator } from "./kernel/alloc/fast-contiguous-allocator.ts";
@@ -89,20 +90,22 @@ export { createDriverObject, IoCreateFdo, IoCallDriver, IoCompleteRequest, IoAll
 // scenarios
 export type { Scenario, ScenarioOptions, ScenarioResult } from "./scenarios/scenario.ts";
 export { BUILTIN_SCENARIOS, builtinScenario, DEMO_PLAN } from "./scenarios/index.ts";
-export { fragmentationScenario, runFragmentationStudy, studyParams, type FragmentationStudyParams } from "./scenarios/fragmentation.ts";
+export { fragmentationScenario, runFragmentationStudy, studyParams, type FragmentationStudyParams, type ParamCheckingScenario } from "./scenarios/fragmentation.ts";
 
 // trace
-export { TraceLog, TRACE_KIND, pfnRuns, type TraceKind, type TraceEvent, type TraceJson, type AllocationRecord } from "./trace/trace-log.ts";
+export { TraceLog, TRACE_KIND, pfnRuns, type TraceKind, type TraceEvent, type TraceJson, type TraceLogOptions, type AllocationRecord } from "./trace/trace-log.ts";
 export { attachTrace, traceBus, traceHal, traceInterrupts, traceRegisters, TraceBusObserver, TraceHalObserver } from "./trace/attach.ts";
 
 // report
 export { runOutcome, runStop, type RunRecord, type RunOutcome, type RunStop } from "./report/run-record.ts";
-export { renderTable, type TableOptions } from "./report/text-table.ts";
-export { renderRunSummary, renderRunsSummary, plain, type Style } from "./report/summary.ts";
-export { runToJson } from "./report/json-result.ts";
+export { renderTable, type TableOptions, type Cell } from "./report/text-table.ts";
+export { renderRunSummary, renderRunsSummary, plain, type Style, type StyleName } from "./report/summary.ts";
+export { runToJson, type Json } from "./report/json-result.ts";
+export { traceFile, TRACE_FILE_FORMAT, TRACE_COLUMN_MEANING } from "./report/trace-file.ts";
+export { runResultSchema, demoResultSchema, traceFileSchema, allocationSchema, findingSchema } from "./report/result-schema.ts";
 export { renderHtmlReport, type HtmlReportOptions } from "./report/html-report.ts";
-export { snapshotMemory, MAP_KINDS, type MemorySnapshot, type NodeMap } from "./report/memory-snapshot.ts";
-export { buildTimeline, summarizeTrace, type TimelineData, type TraceSummary } from "./report/timeline.ts";
+export { snapshotMemory, MAP_KINDS, type MemorySnapshot, type NodeMap, type MapKind } from "./report/memory-snapshot.ts";
+export { buildTimeline, summarizeTrace, type TimelineData, type TimelineMarker, type TraceSummary } from "./report/timeline.ts";
 export { collectBuffers, type BufferInfo } from "./report/buffers.ts";
 
 // system DMA: interrupts, the 8237 pair, the SB16 card, DPCs/timers, adapter channels, MapTransfer, the sound-card driver
@@ -119,7 +122,7 @@ export { ReadDmaCounter, isaDmaOf, programChannel, maskChannel, readCountRegiste
 export { soundCardScenario, soundCardLateScenario, soundCardExhaustedScenario, runSoundCard, predictLateCapture, toneSource, soundCardParams, sameBytes, type SoundCardResult, type SoundCardParams, type SoundCardVariant } from "./scenarios/sound-card.ts";
 export { SoundAddDevice, SoundStartDevice, SoundStartPlayback, SoundStopPlayback, SoundStopDevice, soundExtension, type SoundDeviceExtension, type SoundDriverConfig, type PlaybackStream } from "./scenarios/sound-card-driver.ts";
 export { loadSoundDriver, soundPnpState, SOUND_DRIVER_NAME, type SoundPnpState } from "./scenarios/sound-card-wdm.ts";
-export { soundCardPnpScenario, runSoundCardPnp, soundPnpParams, type SoundPnpParams } from "./scenarios/sound-card-pnp.ts";
+export { soundCardPnpScenario, soundCardPnpLeakScenario, runSoundCardPnp, soundPnpParams, type SoundPnpParams } from "./scenarios/sound-card-pnp.ts";
 
 // KMDF (WDF) objects, DMA enablers, common buffers, transactions; scatter/gather; the PLX 9656 model and the PLX9x5x-style driver
 export { WdfObject, WdfGeneralObject, FxValidateObjectAttributes, WDF_OBJECT_ATTRIBUTES_INIT, WDF_NO_OBJECT_ATTRIBUTES, WDF_OBJECT_ATTRIBUTES_SIZE, WdfExecutionLevelInvalid, WdfExecutionLevelInheritFromParent, WdfExecutionLevelPassive, WdfExecutionLevelDispatch, WdfSynchronizationScopeInvalid, WdfSynchronizationScopeInheritFromParent, WdfSynchronizationScopeDevice, WdfSynchronizationScopeQueue, WdfSynchronizationScopeNone, type WDF_OBJECT_ATTRIBUTES, type WDF_OBJECT_CONTEXT_TYPE_INFO, type WdfObjectState } from "./wdf/object.ts";
@@ -132,7 +135,7 @@ export { WdfDmaTransaction, WdfDmaTransactionCreate, WdfDmaTransactionInitialize
 export { WdfInterrupt, WdfInterruptCreate, WDF_INTERRUPT_CONFIG_INIT, WdfInterruptQueueDpcForIsr, WdfInterruptAcquireLock, WdfInterruptReleaseLock, WdfInterruptGetDevice, type WDF_INTERRUPT_CONFIG } from "./wdf/interrupt.ts";
 export { WDF_PNPPOWER_EVENT_CALLBACKS_INIT, WDF_PNPPOWER_EVENT_CALLBACKS_SIZE, WdfDeviceInitSetPnpPowerEventCallbacks, wdfStartDevice, wdfPnpState, wdfDeviceResourceLists, WdfCmResList, WdfCmResourceListGetCount, WdfCmResourceListGetDescriptor, WdfPowerDeviceInvalid, WdfPowerDeviceD0, WdfPowerDeviceD1, WdfPowerDeviceD2, WdfPowerDeviceD3, WdfPowerDeviceD3Final, WdfPowerDevicePrepareForHibernation, type WDF_PNPPOWER_EVENT_CALLBACKS, type WDF_POWER_DEVICE_STATE, type WdfPnpState } from "./wdf/pnp-power.ts";
 export { GetScatterGatherList, PutScatterGatherList, CalculateScatterGatherList, BuildScatterGatherList } from "./hal/scatter-gather.ts";
-export { Plx9656, PLX_REG, PLX_SRAM_SIZE, DTE_SIZE, type Plx9656Options, type PlxDescriptorRecord } from "./devices/plx9656.ts";
+export { Plx9656, PLX_REG, PLX_SRAM_SIZE, DTE_SIZE, type Plx9656Options, type PlxDescriptorRecord, type PlxBus } from "./devices/plx9656.ts";
 export { loadPlxDriver, PlxDriverEntry, transferElementsFor, type PlxDriver, type PlxDriverOptions, type PlxBug, type PlxDeviceExtension } from "./scenarios/plx-driver.ts";
 export { IOCTL_PLX9X5X_GET_STATISTICS, PLX_STATISTICS_SIZE } from "./scenarios/plx-control.ts";
 export { E1000, e1000Model, E1000_REG, E1000_BAR0_SIZE, ethernetFcs, type E1000Device, type E1000Counters, type E1000Options } from "./devices/e1000.ts";
@@ -172,5 +175,5 @@ export { Application, IoHangError, STATUS_TIMEOUT, STATUS_OBJECT_NAME_NOT_FOUND,
 // findings as typed data
 export { FINDING_CODES, isFindingCode, type FindingCode } from "./core/finding-codes.ts";
 export { paramsOf } from "./core/findings.ts";
-export { verifierOf } from "./verifier/registry.ts";
+export { verifierOf, type VerifierView, type VerifierStop } from "./verifier/registry.ts";
 export { bugCheckText } from "./core/bugcheck.ts";

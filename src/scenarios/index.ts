@@ -11,7 +11,7 @@ import { plxPnpD0ExitLeavesDmaScenario, plxPnpDoubleCompleteScenario, plxPnpNoIo
 import { plxRingAbove4gScenario } from "./plx-ring-above-4g.ts";
 import type { Scenario } from "./scenario.ts";
 import { soundCardExhaustedScenario, soundCardLateScenario, soundCardScenario } from "./sound-card.ts";
-import { soundCardPnpScenario } from "./sound-card-pnp.ts";
+import { soundCardPnpLeakScenario, soundCardPnpScenario } from "./sound-card-pnp.ts";
 
 export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   commonBufferWalkthroughScenario,
@@ -26,6 +26,7 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   soundCardLateScenario,
   soundCardExhaustedScenario,
   soundCardPnpScenario,
+  soundCardPnpLeakScenario,
   nicScenario,
   nicPhysicalAddressScenario,
 ];

@@ -59,6 +59,12 @@ export interface SoundDriverConfig {
   readonly channels?: 1 | 2;
   /** 0 = refill in the DPC (correct); > 0 = refill that many ns after the interrupt (a late driver). Multiple of 100 ns. */
   readonly refillDelayNs: number;
+  /**
+   * A deliberate bug (sound-card-wdm.ts): "no-release-on-removal" stops the
+   * card and fails the writes on a removal but never gives back what the
+   * start claimed (common buffer, MDL, interrupt, adapter).
+   */
+  readonly bug?: "none" | "no-release-on-removal";
 }
 
 /** The PCM a write brings: locked-down memory at a system VA. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeWav } from "../devices/wav.ts";
-import { runSoundCardPnp, soundPnpParams } from "./sound-card-pnp.ts";
+import { runSoundCardPnp, soundCardPnpLeakScenario, soundPnpParams } from "./sound-card-pnp.ts";
+import type { SoundCardResult } from "./sound-card.ts";
 import { sameBytes, toneSource } from "./sound-card.ts";
 
 const base = { profile: "x64-desktop", seed: 5, uptimeSeconds: 0, verifier: "collect" } as const;
@@ -41,6 +42,15 @@ describe("sound-card-pnp: a rebalance and a surprise removal in the middle of an
     expect(r.ok).toBe(true);
     // 1 s writes: the removal defaults to a quarter of the first write's time, 250 ms: floor(0.25 * 22050) = 5512 bytes of B1.
     expect(r.stats?.["b1Bytes"]).toBe(5512);
+  });
+
+  it("a driver that gives nothing back on the removal: the sound and the requests are as before, but its common buffer and adapter leak (DMA_COMMON_BUFFER_LEAKED, DMA_ADAPTER_NOT_PUT) and it still holds them", () => {
+    const r = soundCardPnpLeakScenario.run(base) as SoundCardResult;
+    expect(r.stats?.["exact"]).toBe(true);
+    expect(r.stats?.["b1Bytes"]).toBe(70560);
+    expect((r.findings ?? []).map((f) => f.code).sort()).toEqual(["DMA_ADAPTER_NOT_PUT", "DMA_COMMON_BUFFER_LEAKED"]);
+    expect(r.stats?.["heldAfterRemove"]).toBeGreaterThan(0);
+    expect(r.ok).toBe(true);
   });
 
   it("params: the PnP times must fall inside the writes they interrupt; a late refill is not a param here", () => {

@@ -261,12 +261,12 @@ function SoundDispatchPnp(fdo: DEVICE_OBJECT, irp: IRP): NTSTATUS {
       // The card is gone: stop the DMA, give the hardware back, fail what is outstanding.
       s.pnp = "surprise-removed";
       failAll(fdo, STATUS.DEVICE_REMOVED);
-      SoundStopDevice(k, fdo);
+      if (e.config.bug !== "no-release-on-removal") SoundStopDevice(k, fdo);
       return complete(irp, STATUS.SUCCESS);
     case IRP_MN_REMOVE_DEVICE:
       s.pnp = "removed";
       failAll(fdo, STATUS.DEVICE_REMOVED);
-      SoundStopDevice(k, fdo);
+      if (e.config.bug !== "no-release-on-removal") SoundStopDevice(k, fdo);
       return complete(irp, STATUS.SUCCESS);
     default:
       // Not ours: the bus driver below would answer; there is none, so the IRP keeps the status it came with.

@@ -40,7 +40,7 @@ import { timeForUnits, unitsInTime } from "../machine/dma8237.ts";
 import type { Verifier } from "../verifier/verifier.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 import { bootScenario } from "./boot.ts";
-import { type SoundDeviceExtension, soundExtension } from "./sound-card-driver.ts";
+import { type SoundDeviceExtension, type SoundDriverConfig, soundExtension } from "./sound-card-driver.ts";
 import { loadSoundDriver } from "./sound-card-wdm.ts";
 
 export type SoundCardVariant = "correct" | "late" | "exhausted";
@@ -245,12 +245,12 @@ export interface SoundMachine {
 }
 
 /** Boot, load the driver (DriverEntry) and let the PnP manager add the card (AddDevice). */
-export function bootSoundCard(name: string, opts: ScenarioOptions, p: SoundCardParams, beforeUptime?: (k: Kernel) => void): SoundMachine {
+export function bootSoundCard(name: string, opts: ScenarioOptions, p: SoundCardParams, beforeUptime?: (k: Kernel) => void, bug: SoundDriverConfig["bug"] = "none"): SoundMachine {
   const { k, verifier } = bootScenario(name, opts, beforeUptime === undefined ? {} : { beforeUptime });
   const card = sb16On(k.board, k.profile.devices.find((d) => d.model === "sb16")?.name ?? "sb16");
   isaDmaOf(k).setIoAccessNs(p.ioPortNs);
   const pdo = k.pdo(card.name);
-  const driver = loadSoundDriver(k, { bufferBytes: p.bufferBytes, sampleRate: p.sampleRate, refillDelayNs: Math.round(p.refillDelayMs * 1e6), bitsPerSample: p.bitsPerSample, channels: p.channels });
+  const driver = loadSoundDriver(k, { bufferBytes: p.bufferBytes, sampleRate: p.sampleRate, refillDelayNs: Math.round(p.refillDelayMs * 1e6), bitsPerSample: p.bitsPerSample, channels: p.channels, bug });
   const added = pnpAddDevice(k, driver, pdo);
   const fdo = pdo.AttachedDevice;
   if (added !== STATUS.SUCCESS || fdo === null) throw new RangeError(`sound-card: AddDevice failed with ${statusName(added)}`);

@@ -34,6 +34,7 @@ const SMALL: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   "sound-card-late": { seconds: 0.5 },
   "sound-card-exhausted": { seconds: 0.5 },
   "sound-card-pnp": { seconds: 0.5 },
+  "sound-card-pnp-leak": { seconds: 0.5 },
   "plx-pnp": { transfers: 2 },
   "plx-pnp-no-io-stop": { transfers: 2 },
   "plx-pnp-d0-exit-leaves-dma": { transfers: 2 },
