@@ -30,7 +30,7 @@ export class PfnDatabase {
   /** Movable bits; compaction updates them in place as it migrates pages. */
   readonly movable: Uint32Array;
   private readonly unmovable: Uint32Array;
-  /** RAM ranges in address order, adjacent ones merged. */
+  /** @internal RAM ranges in address order, adjacent ones merged (`pfm.ramRanges()` is the public form). */
   readonly ram: readonly PfnRun[];
   readonly ramPages: number;
 
@@ -44,10 +44,12 @@ export class PfnDatabase {
     this.ramPages = this.ram.reduce((n, r) => n + r.end - r.start, 0);
   }
 
+  /** Host bytes of the kind bitmaps. */
   get metadataBytes(): number {
     return this.movable.byteLength + this.unmovable.byteLength;
   }
 
+  /** What frame `pfn` holds (see {@link PageKind}). */
   kindOf(pfn: number): PageKind {
     checkPfn(pfn, "kindOf: page frame");
     if (pfn >= this.map.pageCount || !this.map.isRam(pfn)) return "reserved";

@@ -62,6 +62,7 @@ function fromRow(row: Row, i: number): BufferInfo | undefined {
   };
 }
 
+/** The run's common buffers: the trace's records, else its "commonBuffers" table. */
 export function collectBuffers(r: RunRecord): BufferInfo[] {
   const traced = r.trace?.allocations ?? [];
   if (traced.length > 0) return traced.map((a) => ({ ...a }));

@@ -10,15 +10,19 @@ import type { Kernel } from "../kernel/kernel.ts";
 
 /** Cell states in storage order (8 bytes per cell). */
 export const MAP_KINDS = ["free", "movable", "unmovable", "contiguous", "reserved", "acpi", "mmio", "hole"] as const;
+/** One of {@link MAP_KINDS}. */
 export type MapKind = (typeof MAP_KINDS)[number];
 
+/** One NUMA node's memory map, aggregated into cells (what the report's canvas draws). */
 export interface NodeMap {
+  /** The node. */
   readonly node: number;
   /** First page frame of the span and one past the last. */
   readonly startPfn: number;
   readonly endPfn: number;
   /** Pages per cell (the last cell may cover fewer). */
   readonly cellPages: number;
+  /** Cells (at most the snapshot's maxCells). */
   readonly cellCount: number;
   /**
    * Base64 of cellCount * 8 bytes: for cell c, byte c*8+k is the share of
@@ -32,7 +36,9 @@ export interface NodeMap {
   readonly regions: readonly { readonly base: number; readonly length: number; readonly type: string; readonly label: string }[];
 }
 
+/** A machine's memory as the report draws it: one {@link NodeMap} per NUMA node ({@link snapshotMemory}). */
 export interface MemorySnapshot {
+  /** 4096. */
   readonly pageSize: number;
   readonly nodes: readonly NodeMap[];
 }

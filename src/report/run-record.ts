@@ -21,6 +21,7 @@ import type { ScenarioResult } from "../scenarios/scenario.ts";
 import type { TraceLog } from "../trace/trace-log.ts";
 import { verifierOf } from "../verifier/registry.ts";
 
+/** One scenario run as the reports see it (the command's `executeScenario` builds it). */
 export interface RunRecord {
   readonly scenario: string;
   readonly description: string;
@@ -78,6 +79,7 @@ export interface RunStop {
   readonly finding?: Finding;
 }
 
+/** ok, stopped (with the stop) or failed (with the reason): the rule in this file's header. */
 export type RunOutcome = { readonly kind: "ok" } | { readonly kind: "stopped"; readonly stop: RunStop } | { readonly kind: "failed"; readonly reason: string };
 
 /** The stop a run ended with, from the runner's record or from its machine's verifier. */

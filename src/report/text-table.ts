@@ -4,8 +4,10 @@
  * tests can pin the exact output.
  */
 
+/** One cell of a text table. */
 export type Cell = string | number | boolean | null | undefined;
 
+/** Options of {@link renderTable}. */
 export interface TableOptions {
   /** Column headers; default: the keys of the first row. */
   readonly columns?: readonly string[];

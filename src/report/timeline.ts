@@ -6,6 +6,7 @@
  */
 import { TRACE_KIND, type TraceLog } from "../trace/trace-log.ts";
 
+/** Counts over a whole trace (the --json `trace` object); bytes are bytes. */
 export interface TraceSummary {
   readonly events: number;
   readonly dropped: number;
@@ -19,6 +20,7 @@ export interface TraceSummary {
   readonly frees: number;
 }
 
+/** Count a trace's events by kind, and the bytes devices read and wrote. */
 export function summarizeTrace(t: TraceLog): TraceSummary {
   const c = t.columns();
   let dmaReads = 0;
@@ -46,6 +48,7 @@ export function summarizeTrace(t: TraceLog): TraceSummary {
   return { events: c.kind.length, dropped: t.dropped, dmaReads, dmaReadBytes, dmaWrites, dmaWriteBytes, faults, interrupts, allocations, frees };
 }
 
+/** An allocation, free or fault drawn as a marker on the timeline (fields as in a TraceEvent). */
 export interface TimelineMarker {
   readonly kind: "allocate" | "free" | "dmaFault";
   readonly time: number;
@@ -55,6 +58,7 @@ export interface TimelineMarker {
   readonly length: number;
 }
 
+/** A trace folded into time slices for the report's timeline ({@link buildTimeline}). */
 export interface TimelineData {
   /** Simulated ns of the first and last event (equal when there is at most one). */
   readonly start: number;

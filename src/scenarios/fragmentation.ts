@@ -25,6 +25,7 @@ import { Workload } from "../kernel/workload.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 import { bootScenario } from "./boot.ts";
 
+/** The study's settings (`params` of a scenario file or `--param`; {@link studyParams} fills in the defaults). */
 export interface FragmentationStudyParams {
   /** Request sizes in pages; default 1, 2, 4, ... 512 (4 KiB to 2 MiB). */
   readonly sizesPages: readonly number[];
@@ -137,6 +138,12 @@ function busMaster(k: Kernel, name: string | undefined): { adapter: DMA_ADAPTER;
   return { adapter, device: dev.name };
 }
 
+/**
+ * Run the fragmentation study (what `dmasim run fragmentation` does): age the
+ * machine to each uptime and try HalAllocateCommonBuffer at both IRQLs, as
+ * one request and as many one-page requests; tables "successRates",
+ * "success rate by request size", "memory" and "allocationCounts".
+ */
 export function runFragmentationStudy(opts: ScenarioOptions): ScenarioResult {
   const params = studyParams(opts);
   // Not traced: the study makes tens of thousands of short-lived probe allocations and no DMA,
@@ -241,6 +248,7 @@ export interface ParamCheckingScenario extends Scenario {
   checkParams(opts: Pick<ScenarioOptions, "uptimeSeconds" | "params">): void;
 }
 
+/** The built-in "fragmentation" scenario (docs/fragmentation-study.md). */
 export const fragmentationScenario: ParamCheckingScenario = {
   name: "fragmentation",
   description: "Success rate of common-buffer requests (4 KiB to 2 MiB) by uptime, IRQL (PASSIVE vs DISPATCH) and one large vs many one-page requests",

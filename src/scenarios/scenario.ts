@@ -10,6 +10,16 @@ import type { MachineProfile } from "../machine/profile.ts";
 /** One line of a result table (common buffers and the like), for reports and --json. */
 export type Row = Readonly<Record<string, string | number | boolean | null>>;
 
+/**
+ * What a scenario's run() returns. The command derives the run's outcome from
+ * it (ok, failed, or stopped when the machine bug checked) and draws the
+ * report from `machine`, `tables` and the trace.
+ *
+ * Table names the report knows: "commonBuffers" (rows with va, logical,
+ * physical, length, cache, device: listed when the run was not traced),
+ * "successRates" (the fragmentation charts) and "allocationCounts" (rows
+ * with calls and succeeded: shown when allocations were not listed one by one).
+ */
 export interface ScenarioResult {
   /** True when the scenario did what it set out to do (a broken-driver scenario is ok when it shows its bug). */
   readonly ok: boolean;
@@ -27,12 +37,15 @@ export interface ScenarioResult {
   readonly wav?: Uint8Array;
 }
 
+/** What run() is given: the machine to boot, the seed, the uptime, the verifier mode, the settings. */
 export interface ScenarioOptions {
   /** Built-in profile name, or a validated profile object (bootMachine takes either). */
   readonly profile: string | MachineProfile;
+  /** Pass to bootMachine: same seed, same run. */
   readonly seed: number;
   /** Simulated uptime before the scenario starts, in seconds (background workload). */
   readonly uptimeSeconds: number;
+  /** Pass to installVerifier ({ mode: opts.verifier }). */
   readonly verifier: "off" | "collect" | "bugcheck";
   /** Progress callback for long runs (fraction 0..1). */
   readonly progress?: (fraction: number, label: string) => void;
@@ -45,11 +58,19 @@ export interface ScenarioOptions {
   readonly params?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * A scenario: a driver (or a study) and the machine it wants, as `dmasim run`
+ * runs it. A user module's default export (or export `scenario`) is one; see
+ * docs/getting-started.md.
+ */
 export interface Scenario {
+  /** Shown in the summary and the report. */
   readonly name: string;
+  /** One line: what it shows. */
   readonly description: string;
   /** Profile used when none is given. */
   readonly defaultProfile: string;
+  /** Boot (calling `opts.onBoot?.(k)` right after), run the driver, return what happened. May throw a BugCheckError: that is a stop. */
   run(opts: ScenarioOptions): Promise<ScenarioResult> | ScenarioResult;
   /**
    * Check the run's settings before anything boots: throw a RangeError (or

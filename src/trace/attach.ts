@@ -28,6 +28,7 @@ export class TraceBusObserver implements BusObserver {
     this.trace.record(write ? "dmaWrite" : "dmaRead", this.clock.now, device.name, logical, physical, length);
   }
 
+  /** Records the fault as a dmaFault event. */
   onFault(fault: BusFault): void {
     this.trace.record("dmaFault", this.clock.now, fault.device, fault.logical, fault.physical, fault.length);
   }
@@ -41,10 +42,12 @@ export class TraceHalObserver implements HalObserver {
     this.trace = trace;
   }
 
+  /** Records the buffer (an allocation record and an allocate event). */
   onCommonBufferAllocated(e: CommonBufferEvent): void {
     this.trace.noteAllocation({ device: e.device, routine: e.routine, va: e.va, logical: e.logical, length: e.length, pages: e.pages, pfns: e.pfns, cache: e.cache, deviceMemory: e.deviceMemory, allocatedAt: e.time });
   }
 
+  /** Notes the free on its record (and a free event). */
   onCommonBufferFreed(e: CommonBufferEvent): void {
     this.trace.noteFree(e.va, e.time);
   }
@@ -79,7 +82,26 @@ export function traceRegisters(k: Kernel, trace: TraceLog): () => void {
   return () => detach.forEach((d) => d());
 }
 
-/** Record a kernel's DMA traffic, interrupts, register traffic and common-buffer allocations into `trace`; returns the detach function. */
+/**
+ * Record a kernel's DMA traffic, interrupts, register traffic and
+ * common-buffer allocations into `trace`; returns the detach function. It is
+ * one more observer: the verifier and your own probes see the same events.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, attachTrace, TraceLog, IoGetDmaAdapter, deviceDescription, InterfaceType, physicalAddress } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const trace = new TraceLog();
+ * const detach = attachTrace(k, trace);
+ * const pdo = k.pdo("plx9656");
+ * const a = IoGetDmaAdapter(k, pdo, deviceDescription({ Version: 3, Master: true, ScatterGather: true, Dma64BitAddresses: true, DmaAddressWidth: 64, InterfaceType: InterfaceType.PCIBus, MaximumLength: 65536 }), { value: 0 });
+ * const la = physicalAddress();
+ * if (a !== null) a.DmaOperations.AllocateCommonBuffer?.(a, 4096, la, true);
+ * k.bus.write(k.busMasterOf(pdo), Number(la.QuadPart), new Uint8Array(64));
+ * detach();
+ * console.log([...trace.events()].map((e) => `${e.kind} ${e.device} ${e.length}`)); // [ 'allocate plx9656 4096', 'dmaWrite plx9656 64' ]
+ * ```
+ */
 export function attachTrace(kernel: Kernel, trace: TraceLog): () => void {
   const detach = [traceBus(kernel, trace), traceHal(kernel, trace), traceInterrupts(kernel, trace), traceRegisters(kernel, trace)];
   return () => detach.forEach((d) => d());

@@ -18,6 +18,7 @@ export const TRACE_KIND = {
   regRead: 6,
   regWrite: 7,
 } as const;
+/** The kind of a trace event: "dmaRead", "dmaWrite", "dmaFault", "interrupt", "allocate", "free", "regRead", "regWrite". */
 export type TraceKind = keyof typeof TRACE_KIND;
 const KIND_NAMES = Object.keys(TRACE_KIND) as TraceKind[];
 
@@ -88,11 +89,17 @@ export function pfnRuns(pfns: ArrayLike<number>): [number, number][] {
   return out;
 }
 
+/** Options of a {@link TraceLog}. */
 export interface TraceLogOptions {
   /** Most events kept (later ones are counted in `dropped`); default 1,000,000. */
   readonly limit?: number;
 }
 
+/**
+ * The event log (see the file comment): fill it with {@link attachTrace};
+ * read it with `events()`, `event(i)`, `allocations`, or `toJSON()`
+ * (`dmasim run --trace` writes the documented file form, report/trace-file.ts).
+ */
 export class TraceLog {
   private kinds = new Uint8Array(256);
   private times = new Float64Array(256);
@@ -113,10 +120,12 @@ export class TraceLog {
     this.limit = limit;
   }
 
+  /** Events stored. */
   get count(): number {
     return this.n;
   }
 
+  /** Events not stored because the log was full (its `limit`). */
   get dropped(): number {
     return this.droppedCount;
   }

@@ -15,6 +15,12 @@ type Slot<K extends RoutineName> = NonNullable<DMA_OPERATIONS[K]>;
 type Rest<K extends RoutineName> = Slot<K> extends (a: DMA_ADAPTER, ...rest: infer P) => unknown ? P : never;
 type Ret<K extends RoutineName> = Slot<K> extends (...args: never[]) => infer R ? R : never;
 
+/**
+ * Call a DMA_OPERATIONS slot by name, checked: a null slot (a routine the
+ * adapter's version does not have) is the finding DMA_ROUTINE_NOT_AVAILABLE
+ * and returns undefined, where calling it through `?.` would silently do
+ * nothing and calling it directly would be a JavaScript TypeError.
+ */
 export function dmaCall<K extends RoutineName>(adapter: DMA_ADAPTER, routine: K, ...args: Rest<K>): Ret<K> | undefined {
   const fn = adapter.DmaOperations[routine] as ((a: DMA_ADAPTER, ...rest: Rest<K>) => Ret<K>) | null;
   if (fn !== null) return fn(adapter, ...args);

@@ -18,6 +18,7 @@ export const DMASIM_VERIFIER_FINDING = BUGCHECK.DMASIM_VERIFIER_FINDING;
 /** STATUS_DATATYPE_MISALIGNMENT, the exception code of an alignment fault. */
 export const STATUS_DATATYPE_MISALIGNMENT = 0x80000002;
 
+/** One line of the finding catalogue ({@link FINDING_CATALOGUE}, the README table). */
 export interface CodeInfo {
   /** The finding code, or "(bug check)" for a stop Windows always raises (no finding, no mode). */
   readonly code: FindingCode | "(bug check)";
@@ -25,6 +26,7 @@ export interface CodeInfo {
   readonly bugCheck: string;
   /** Who reports it (the layer that sees the misuse). */
   readonly reporter: string;
+  /** What it means, in one line. */
   readonly meaning: string;
 }
 
@@ -50,6 +52,7 @@ export const OWN_CODES = [
   "DMA_WRONG_ADAPTER_KIND",
   "DMA_ADAPTER_NOT_PUT",
 ] as const satisfies readonly FindingCode[];
+/** A code of dmasim's own (no Windows bug check parameters): P1 of DMASIM_VERIFIER_FINDING numbers them. */
 export type OwnCode = (typeof OWN_CODES)[number];
 
 /** P1 of DMASIM_VERIFIER_FINDING for an own code (1-based), or 0 when the code is not one of ours. */

@@ -36,8 +36,10 @@ import { fillPatternAddressHint, firstFreeHint, isFillPatternData } from "./find
 import { registerVerifier, type VerifierStop } from "./registry.ts";
 import { SiteTable } from "./sites.ts";
 
+/** "off" (nothing reported), "collect" (record every finding and carry on) or "bugcheck" (stop at the first, as Driver Verifier does). */
 export type VerifierMode = "bugcheck" | "collect" | "off";
 
+/** Options of {@link installVerifier}. */
 export interface VerifierOptions {
   /** Default "collect". */
   mode?: VerifierMode;
@@ -73,10 +75,21 @@ export interface TransferSpec {
   readonly time?: number;
 }
 
+/**
+ * The DMA verifier of one machine ({@link installVerifier}): it watches CPU
+ * and device accesses, the HAL and the caches as an observer and reports
+ * misuse as grouped findings (`findings`), or stops at the first in
+ * "bugcheck" mode. The on* methods are its observer hooks, called by the
+ * machine, not by drivers.
+ */
 export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, HalObserver, CoherenceObserver, Dma8237Observer {
+  /** The machine it watches. */
   readonly kernel: Kernel;
+  /** Its mode. */
   readonly mode: VerifierMode;
+  /** @internal shadow state of every common buffer */
   readonly table = new BufferTable();
+  /** @internal allocation sites */
   readonly sites = new SiteTable();
   /** Where frees are called from, captured once per (adapter, routine, length) as allocation sites are. */
   private readonly freeSites = new SiteTable();
@@ -233,6 +246,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   // ---- HAL observer ----
 
+  /** HAL hook: an adapter was created (the verifier keeps it per device). */
   onAdapterCreated(e: AdapterEvent): void {
     const list = this.adaptersOf.get(e.device);
     if (list === undefined) this.adaptersOf.set(e.device, [e.adapter]);
@@ -245,6 +259,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     if (list !== undefined && i >= 0) list.splice(i, 1);
   }
 
+  /** HAL hook: a common buffer was allocated (its shadow record and allocation site). */
   onCommonBufferAllocated(e: CommonBufferEvent): void {
     const dev = this.deviceId(e.device);
     const adapterId = this.adapterIdOf(e.adapter);
@@ -257,6 +272,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     this.resetCaches();
   }
 
+  /** HAL hook: a common buffer was freed (later device accesses are use after free). */
   onCommonBufferFreed(e: CommonBufferEvent): void {
     const id = this.table.commonBufferAt(e.pfns[0] as number, e.va);
     if (id >= 0 && this.table.stateOf(id) === STATE_LIVE) {
@@ -291,6 +307,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   private readonly transfers = new WeakMap<object, number[]>();
 
+  /** HAL hook: a transfer was mapped for a device (MapTransfer, a scatter/gather list): a legitimate DMA target. */
   onTransferMapped(key: object, e: TransferEvent): void {
     const h = this.transferMapped({ device: e.device, logical: e.logical, length: e.length, pfns: e.pfns });
     if (h < 0) return;
@@ -299,6 +316,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     else list.push(h);
   }
 
+  /** HAL hook: the transfer mapped under `key` is over. */
   onTransferUnmapped(key: object): void {
     const list = this.transfers.get(key);
     if (list === undefined) return;
@@ -324,6 +342,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     return id;
   }
 
+  /** The transfer `transferMapped` returned `handle` for is over. */
   transferUnmapped(handle: number): void {
     if (handle < 0) return;
     if (this.table.stateOf(handle) === STATE_LIVE && this.table.kindOf(handle) === KIND_TRANSFER) this.table.free(handle);
@@ -716,7 +735,22 @@ function checkRun(pfns: ArrayLike<number>, first: number): boolean {
   return true;
 }
 
-/** Create and install a verifier on a machine. */
+/**
+ * Create and install a verifier on a machine (one per machine): findings go
+ * to it from then on. Install it right after booting, before the driver runs.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, installVerifier, IoGetDmaAdapter, deviceDescription, InterfaceType, physicalAddress, MmGetPhysicalAddress } from "dmasim";
+ * const k = bootMachine("x64-iommu");
+ * const v = installVerifier(k, { mode: "collect" });
+ * const pdo = k.pdo("plx9656");
+ * const a = IoGetDmaAdapter(k, pdo, deviceDescription({ Version: 3, Master: true, ScatterGather: true, Dma64BitAddresses: true, DmaAddressWidth: 64, InterfaceType: InterfaceType.PCIBus, MaximumLength: 65536 }), { value: 0 });
+ * const va = a === null ? null : (a.DmaOperations.AllocateCommonBuffer?.(a, 4096, physicalAddress(), true) ?? null);
+ * if (va !== null) k.bus.write(k.busMasterOf(pdo), Number(MmGetPhysicalAddress(k, va).QuadPart), new Uint8Array(8)); // the bug: a physical address
+ * console.log(v.findings.map((f) => f.code)); // [ 'DMA_PHYSICAL_ADDRESS_USED' ]
+ * ```
+ */
 export function installVerifier(kernel: Kernel, opts: VerifierOptions = {}): Verifier {
   return new Verifier(kernel, opts).install();
 }

@@ -88,6 +88,8 @@ export function typedocOptions(out: string): Parameters<typeof Application.boots
     githubPages: false,
     validation: { notExported: true, invalidLink: true, rewrittenLink: true, notDocumented: true, unusedMergeModuleWith: true },
     requiredToBeDocumented: ["Enum", "Variable", "Function", "Class", "Interface", "TypeAlias", "Method", "Accessor", "Namespace"],
+    // Type-level helpers whose structure the reference shows inline (and the zod schema behind MachineProfile; `dmasim schema profile` prints it).
+    intentionallyNotExported: ["profileSchema", "Exact", "P", "Access", "Released", "FirstFree", "None", "TruncationHint", "FillPatternHint", "Ret", "Rest", "RoutineName"],
     logLevel: "Warn",
   };
 }
