@@ -13,6 +13,7 @@ import type { Scenario } from "./scenario.ts";
 import { soundCardExhaustedScenario, soundCardLateScenario, soundCardScenario } from "./sound-card.ts";
 import { soundCardPnpLeakScenario, soundCardPnpScenario } from "./sound-card-pnp.ts";
 
+/** Every built-in scenario, in `dmasim list` order. */
 export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   commonBufferWalkthroughScenario,
   plxScenario,

@@ -12,6 +12,7 @@ import { type WdfIoQueue, WdfIoQueueGetDevice } from "../wdf/queue.ts";
 import { type BufferOut, type WdfRequest, WdfRequestCompleteWithInformation, WdfRequestRetrieveOutputBuffer } from "../wdf/request.ts";
 import { plxContext } from "./plx-device.ts";
 
+/** The driver's statistics IOCTL (METHOD_BUFFERED, read access). */
 export const IOCTL_PLX9X5X_GET_STATISTICS = CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_BUFFERED, FILE_READ_ACCESS);
 /** The output: five ULONGs. */
 export const PLX_STATISTICS_SIZE = 20;

@@ -37,6 +37,7 @@ export const PLX_BAR0_LENGTH = 0x200;
  */
 export type PlxBug = "none" | "no-io-stop" | "d0-exit-leaves-dma" | "double-complete";
 
+/** How the PLX9x5x-style driver is loaded (where its rings come from, the DAC chain load, a deliberate bug). */
 export interface PlxDriverOptions {
   /**
    * Where the descriptor rings come from: the sample allocates them from the

@@ -46,6 +46,7 @@ import type { PlxBug, PlxDriver } from "./plx-driver.ts";
 import { bootPlx, type IoBuffer, PLX_DEFAULTS, userBufferOf, writeReadBack } from "./plx.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
+/** The PLX PnP scenarios' settings. */
 export interface PlxPnpParams {
   readonly transfers: number;
   readonly maxLength: number;
@@ -244,7 +245,11 @@ function scenario(name: string, bug: PlxBug, description: string): Scenario {
   return { name, description, defaultProfile: "x64-desktop", run: (opts) => run(name, bug, opts), checkParams: (s) => void plxPnpParams(name, s.params) };
 }
 
+/** "plx-pnp": I/O with a rebalance and a surprise removal in the middle; every byte checked. */
 export const plxPnpScenario = scenario("plx-pnp", "none", "The PLX9x5x-style KMDF driver driven by an application and the PnP manager: I/O, a rebalance in the middle of a write and of a read (requeued, redone whole), I/O, a surprise removal in the middle of I/O (STATUS_DEVICE_REMOVED), removal; every byte checked");
+/** "plx-pnp-no-io-stop": the sample as shipped (no EvtIoStop): WDF_REQUEST_NOT_COMPLETED. */
 export const plxPnpNoIoStopScenario = scenario("plx-pnp-no-io-stop", "no-io-stop", "The PLX9x5x sample as shipped (no EvtIoStop): after a surprise removal in the middle of I/O the framework waits forever for requests the chip will never finish (WDF_REQUEST_NOT_COMPLETED)");
+/** "plx-pnp-d0-exit-leaves-dma": D0Exit leaves the channel running (WDF_DMA_AFTER_D0_EXIT, DMA_USE_AFTER_FREE). */
 export const plxPnpD0ExitLeavesDmaScenario = scenario("plx-pnp-d0-exit-leaves-dma", "d0-exit-leaves-dma", "A PLX driver whose EvtDeviceD0Exit does not abort the channel of a requeued request: while the device is stopped the chip goes on with its chain (WDF_DMA_AFTER_D0_EXIT) over a transfer no longer mapped (DMA_USE_AFTER_FREE)");
+/** "plx-pnp-double-complete": the DPC completes a write twice (WDF_VIOLATION 0x10D). */
 export const plxPnpDoubleCompleteScenario = scenario("plx-pnp-double-complete", "double-complete", "A PLX driver whose DPC completes a write twice: the second WdfRequestComplete passes a freed handle (WDF_VIOLATION 0x10D)");

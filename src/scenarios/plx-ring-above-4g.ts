@@ -23,6 +23,7 @@ import { WdfCommonBufferGetAlignedLogicalAddress } from "../wdf/common-buffer.ts
 import { bootPlx, PLX_DEFAULTS, ringRows, writeReadBack } from "./plx.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
+/** "plx-ring-above-4g": the sample as shipped, rings above 4 GiB; the chip fetches from the truncated address. */
 export const plxRingAbove4gScenario: Scenario = {
   name: "plx-ring-above-4g",
   description: "The PLX9x5x sample as shipped with its descriptor rings above 4 GiB: the 28-bit descriptor pointer keeps only LA.LowPart, so the chip fetches descriptors from the wrong address",

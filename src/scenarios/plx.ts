@@ -37,6 +37,7 @@ export function withPlxParams(profile: MachineProfile, name: string, params: Rea
 export interface IoBuffer {
   readonly va: number;
   readonly length: number;
+  /** Give the buffer back. */
   free(): void;
 }
 
@@ -105,6 +106,7 @@ export interface PlxRunParams {
   readonly dacChainLoad: boolean;
 }
 
+/** What writeReadBack saw: transfers done, bytes checked, the first mismatch. */
 export interface PlxRunOutcome {
   readonly transfers: number;
   readonly bytes: number;
@@ -199,6 +201,7 @@ export function ringRows(k: Kernel, drv: PlxDriver): Row[] {
 
 export const PLX_DEFAULTS: PlxRunParams = { transfers: 64, maxLength: 32 * 1024, busRate: 528e6, ringsFrom: "ring-enabler", dacChainLoad: true };
 
+/** "plx": seeded random buffers written to the PLX 9656 and read back, every byte checked. */
 export const plxScenario: Scenario = {
   name: "plx",
   description: "KMDF PLX9x5x-style bus-master driver: DMA enabler (ScatterGather64Duplex), common-buffer descriptor rings, scatter/gather transactions; write-then-read-back of random buffers, every byte checked",

@@ -50,6 +50,7 @@ import type { Kernel } from "../kernel/kernel.ts";
 import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { CM_RESOURCE_INTERRUPT_LATCHED, type CM_RESOURCE_LIST, CmResourceShareShared, CmResourceTypeDma, CmResourceTypeInterrupt, CmResourceTypePort, descriptorsOfType } from "../kernel/resources.ts";
 
+/** How the sample sound driver is set up (buffer size, format, refill delay). */
 export interface SoundDriverConfig {
   /** Common buffer size in bytes (a multiple of PAGE_SIZE); the block is half of it. Default 16 KiB (the DDK SB16 sample's MAXLEN_DMA_BUFFER). */
   readonly bufferBytes: number;
@@ -115,6 +116,7 @@ export interface SoundDeviceExtension {
   portBase: number;
 }
 
+/** The driver's device extension of its FDO. */
 export function soundExtension(fdo: DEVICE_OBJECT): SoundDeviceExtension {
   return fdo.DeviceExtension as unknown as SoundDeviceExtension;
 }

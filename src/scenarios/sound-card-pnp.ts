@@ -35,6 +35,7 @@ import type { Row, Scenario, ScenarioOptions } from "./scenario.ts";
 import { bootSoundCard, heldBySoundDriver, sameBytes, type SoundCardParams, soundCardParams, type SoundCardResult, toneSource, waitWithProgress } from "./sound-card.ts";
 import { soundPnpState } from "./sound-card-wdm.ts";
 
+/** The sound-card PnP scenarios' settings: the sound-card ones and when the PnP events come. */
 export interface SoundPnpParams extends SoundCardParams {
   readonly restartAtMs: number;
   readonly removeAtMs: number;
@@ -61,6 +62,7 @@ function frameSplit(bytes: number, frame: number): number {
   return Math.floor(bytes / frame / 2) * frame;
 }
 
+/** Run the WDM sound driver with an application and the PnP manager (a rebalance, a surprise removal); `bug` picks the broken variant. */
 export function runSoundCardPnp(opts: ScenarioOptions, bug: "none" | "no-release-on-removal" = "none"): SoundCardResult {
   const p = soundPnpParams(opts.params);
   const m = bootSoundCard("sound-card-pnp", opts, p, undefined, bug);
@@ -174,6 +176,7 @@ function ms(ns: number): number {
   return Number((ns / 1e6).toFixed(3));
 }
 
+/** "sound-card-pnp-leak": the driver gives nothing back on removal (DMA_COMMON_BUFFER_LEAKED, DMA_ADAPTER_NOT_PUT). */
 export const soundCardPnpLeakScenario: Scenario = {
   name: "sound-card-pnp-leak",
   description: "The same life with a driver that stops the card on the surprise removal but never frees the common buffer or puts its adapter: both leak at the removal (DMA_COMMON_BUFFER_LEAKED, DMA_ADAPTER_NOT_PUT)",
@@ -181,6 +184,7 @@ export const soundCardPnpLeakScenario: Scenario = {
   run: (opts) => runSoundCardPnp(opts, "no-release-on-removal"),
 };
 
+/** "sound-card-pnp": the WDM sound driver through a rebalance and a surprise removal, the stream unbroken. */
 export const soundCardPnpScenario: Scenario = {
   name: "sound-card-pnp",
   description: "The WDM sound-card driver driven by an application and the PnP manager: a rebalance (stop, restart) in the middle of one WriteFile and a surprise removal in the middle of the next; every byte played checked, every request completed, nothing held",

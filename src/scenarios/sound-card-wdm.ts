@@ -57,6 +57,7 @@ import { SoundAddDevice, soundBlockAlign, type SoundDeviceExtension, type SoundD
 /** STATUS_ACCESS_DENIED (ntstatus.h): the exclusive device is already open. */
 export const STATUS_ACCESS_DENIED = 0xc0000022;
 
+/** The WDM sound driver's object name. */
 export const SOUND_DRIVER_NAME = "\\Driver\\sb16wave";
 
 /** Where the device is, as the driver tracks it from the PnP IRPs it got. */

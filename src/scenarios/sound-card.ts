@@ -43,8 +43,10 @@ import { bootScenario } from "./boot.ts";
 import { type SoundDeviceExtension, type SoundDriverConfig, soundExtension } from "./sound-card-driver.ts";
 import { loadSoundDriver } from "./sound-card-wdm.ts";
 
+/** Which sound-card scenario: the correct driver, one that refills late, or a start with no memory below 16 MiB. */
 export type SoundCardVariant = "correct" | "late" | "exhausted";
 
+/** The sound-card scenarios' settings (`params`; README: the SB16 section). */
 export interface SoundCardParams {
   readonly seconds: number;
   readonly sampleRate: number;
@@ -60,6 +62,7 @@ export interface SoundCardParams {
 }
 
 /** The PCM format of a run. */
+/** The format of the generated tone (rate, channels, sample size). */
 export interface ToneFormat {
   readonly bitsPerSample: 8 | 16;
   readonly channels: 1 | 2;
@@ -380,6 +383,7 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   };
 }
 
+/** "sound-card": 10 s of a tone through common-buffer system DMA, auto-initialize; the capture equals the source. */
 export const soundCardScenario: Scenario = {
   name: "sound-card",
   description: "Common-buffer system DMA in auto-initialize mode: an SB16-like card plays a tone through the 8237; the capture equals the source",
@@ -387,6 +391,7 @@ export const soundCardScenario: Scenario = {
   run: (opts) => runSoundCard("correct", opts),
 };
 
+/** "sound-card-late": the driver refills 60 ms late; stale audio where predicted. */
 export const soundCardLateScenario: Scenario = {
   name: "sound-card-late",
   description: "The same driver refilling each half late (params.refillDelayMs, default 60 ms): stale audio is replayed at the predicted places",
@@ -394,6 +399,7 @@ export const soundCardLateScenario: Scenario = {
   run: (opts) => runSoundCard("late", opts),
 };
 
+/** "sound-card-exhausted": no memory below 16 MiB; the start fails and nothing leaks. */
 export const soundCardExhaustedScenario: Scenario = {
   name: "sound-card-exhausted",
   description: "Memory below 16 MiB exhausted before start: AllocateCommonBuffer returns NULL, the start fails with STATUS_INSUFFICIENT_RESOURCES and nothing leaks",
