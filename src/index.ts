@@ -119,7 +119,7 @@ export { AllocateAdapterChannel, FreeAdapterChannel, holdsChannel, outstandingCh
 export { FreeMapRegisters, outstandingMapRegisters, type MapRegisterFile, type OpenMapping } from "./hal/map-registers.ts";
 export { MapTransfer, FlushAdapterBuffers } from "./hal/map-transfer.ts";
 export { ReadDmaCounter, isaDmaOf, programChannel, maskChannel, readCountRegister, type ChannelProgram } from "./hal/system-dma.ts";
-export { soundCardScenario, soundCardLateScenario, soundCardExhaustedScenario, runSoundCard, predictLateCapture, toneSource, soundCardParams, sameBytes, type SoundCardResult, type SoundCardParams, type SoundCardVariant } from "./scenarios/sound-card.ts";
+export { soundCardScenario, soundCardLateScenario, soundCardExhaustedScenario, runSoundCard, predictLateCapture, toneSource, soundCardParams, sameBytes, type SoundCardResult, type SoundCardParams, type ToneFormat, type SoundCardVariant } from "./scenarios/sound-card.ts";
 export { SoundAddDevice, SoundStartDevice, SoundStartPlayback, SoundStopPlayback, SoundStopDevice, soundExtension, type SoundDeviceExtension, type SoundDriverConfig, type PlaybackStream } from "./scenarios/sound-card-driver.ts";
 export { loadSoundDriver, soundPnpState, SOUND_DRIVER_NAME, type SoundPnpState } from "./scenarios/sound-card-wdm.ts";
 export { soundCardPnpScenario, soundCardPnpLeakScenario, runSoundCardPnp, soundPnpParams, type SoundPnpParams } from "./scenarios/sound-card-pnp.ts";
@@ -140,7 +140,7 @@ export { loadPlxDriver, PlxDriverEntry, transferElementsFor, type PlxDriver, typ
 export { IOCTL_PLX9X5X_GET_STATISTICS, PLX_STATISTICS_SIZE } from "./scenarios/plx-control.ts";
 export { E1000, e1000Model, E1000_REG, E1000_BAR0_SIZE, ethernetFcs, type E1000Device, type E1000Counters, type E1000Options } from "./devices/e1000.ts";
 export { loadNicDriver, nicSend, nicBuffers, NIC_BUFFER_SIZE, type NicAdapter, type NicDriver, type NicDriverOptions, type NicBuffer } from "./scenarios/nic-driver.ts";
-export { plxScenario, attachPlx9656, allocateIoBuffer, transfer as plxTransfer, userBufferOf, writeReadBack, type IoBuffer } from "./scenarios/plx.ts";
+export { plxScenario, attachPlx9656, allocateIoBuffer, transfer as plxTransfer, userBufferOf, writeReadBack, type IoBuffer, type PlxRunOutcome } from "./scenarios/plx.ts";
 export { plxRingAbove4gScenario } from "./scenarios/plx-ring-above-4g.ts";
 export { plxPnpScenario, plxPnpNoIoStopScenario, plxPnpD0ExitLeavesDmaScenario, plxPnpDoubleCompleteScenario, scatteredBuffer, plxPnpParams, type PlxPnpParams } from "./scenarios/plx-pnp.ts";
 export { nicScenario, nicPhysicalAddressScenario, loopbackFrames, e1000DeviceOf } from "./scenarios/nic.ts";

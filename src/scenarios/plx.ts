@@ -106,7 +106,7 @@ export interface PlxRunParams {
   readonly dacChainLoad: boolean;
 }
 
-/** What writeReadBack saw: transfers done, bytes checked, the first mismatch. */
+/** What writeReadBack saw: transfers run, bytes moved, buffers read back wrong, failure messages, simulated time (ns). */
 export interface PlxRunOutcome {
   readonly transfers: number;
   readonly bytes: number;
