@@ -1,7 +1,9 @@
 /**
  * The PLX9x5x-style driver's queue callbacks (the sample's Write.c and
  * Read.c): EvtIoWrite / EvtIoRead turn a request into the channel's DMA
- * transaction and execute it; EvtProgramDma writes the scatter/gather list
+ * transaction (WdfDmaTransactionInitializeUsingRequest, as the sample's
+ * reads and its ASSOC_WRITE_REQUEST_WITH_DMA_TRANSACTION writes do) and
+ * execute it; EvtProgramDma writes the scatter/gather list
  * into the channel's ring of transfer elements (through the ring's VA),
  * links them by logical address into the 28-bit DescPtr field
  * (LA.LowPart >> 4) and starts the channel. Writes use channel 0, reads
@@ -40,14 +42,13 @@ import {
 } from "../devices/plx9656.ts";
 import type { SCATTER_GATHER_LIST } from "../hal/types.ts";
 import { READ_REGISTER_UCHAR, WRITE_REGISTER_UCHAR } from "../kernel/io-space.ts";
-import type { MDL } from "../kernel/mdl.ts";
-import { MmGetMdlVirtualAddress } from "../kernel/mdl.ts";
 import type { WdfDevice } from "../wdf/device.ts";
 import { WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, type WDF_DMA_DIRECTION } from "../wdf/dma-enabler.ts";
-import { type WdfDmaTransaction, WdfDmaTransactionExecute, WdfDmaTransactionGetBytesTransferred, WdfDmaTransactionInitialize, WdfDmaTransactionRelease } from "../wdf/dma-transaction.ts";
+import { type WdfDmaTransaction, WdfDmaTransactionExecute, WdfDmaTransactionGetBytesTransferred, WdfDmaTransactionRelease } from "../wdf/dma-transaction.ts";
+import { WdfDmaTransactionGetRequest, WdfDmaTransactionInitializeUsingRequest } from "../wdf/dma-transaction-request.ts";
 import { type WdfInterrupt, WdfInterruptAcquireLock, WdfInterruptReleaseLock } from "../wdf/interrupt.ts";
 import { type WdfIoQueue, WdfIoQueueGetDevice, WdfRequestStopAcknowledge, WdfRequestStopActionPurge } from "../wdf/queue.ts";
-import { WdfRequestComplete, WdfRequestCompleteWithInformation, type WdfRequest, WdfRequestRetrieveInputWdmMdl, WdfRequestRetrieveOutputWdmMdl } from "../wdf/request.ts";
+import { WdfRequestComplete, WdfRequestCompleteWithInformation, type WdfRequest } from "../wdf/request.ts";
 import { plxContext, type PlxDeviceExtension, readUlong, STATUS_INVALID_BUFFER_SIZE, writeUlong } from "./plx-device.ts";
 import { abortChannel } from "./plx-isr.ts";
 
@@ -67,16 +68,12 @@ function startRequest(e: PlxDeviceExtension, Request: WdfRequest, Length: number
   let status: NTSTATUS;
   if (Length > PLX_SRAM_SIZE) status = STATUS_INVALID_BUFFER_SIZE;
   else {
-    // The request's buffer as an MDL (direct I/O: the application's locked pages), then a transaction over it.
-    const mdl: { value: MDL | null } = { value: null };
-    status = write ? WdfRequestRetrieveInputWdmMdl(Request, mdl) : WdfRequestRetrieveOutputWdmMdl(Request, mdl);
-    if (NT_SUCCESS(status) && mdl.value !== null) {
-      status = WdfDmaTransactionInitialize(tx, PLxEvtProgramDma, write ? WdfDmaDirectionWriteToDevice : WdfDmaDirectionReadFromDevice, mdl.value, MmGetMdlVirtualAddress(mdl.value), Length);
-    }
+    // The transaction over the request's buffer (direct I/O: the MDL of the application's locked pages).
+    status = WdfDmaTransactionInitializeUsingRequest(tx, Request, PLxEvtProgramDma, write ? WdfDmaDirectionWriteToDevice : WdfDmaDirectionReadFromDevice);
     if (NT_SUCCESS(status)) {
-      // The sample's TRANSACTION_CONTEXT: the request the transaction works for.
-      if (write) e.writeRequest = Request;
-      else e.readRequest = Request;
+      // The channel's request, as WdfDmaTransactionGetRequest gives it (EvtIoStop and D0Exit need to know whose it is).
+      if (write) e.writeRequest = WdfDmaTransactionGetRequest(tx);
+      else e.readRequest = WdfDmaTransactionGetRequest(tx);
       status = WdfDmaTransactionExecute(tx, null);
     }
   }

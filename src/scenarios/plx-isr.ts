@@ -19,6 +19,7 @@ import {
   WdfDmaTransactionRelease,
 } from "../wdf/dma-transaction.ts";
 import { type WdfInterrupt, WdfInterruptAcquireLock, WdfInterruptGetDevice, WdfInterruptQueueDpcForIsr, WdfInterruptReleaseLock } from "../wdf/interrupt.ts";
+import { WdfDmaTransactionGetRequest } from "../wdf/dma-transaction-request.ts";
 import { WdfRequestCompleteWithInformation } from "../wdf/request.ts";
 import { plxContext, type PlxDeviceExtension, readUlong, writeUlong } from "./plx-device.ts";
 
@@ -90,7 +91,8 @@ export function PLxEvtInterruptDpc(Interrupt: WdfInterrupt): void {
 export function requestComplete(e: PlxDeviceExtension, direction: "read" | "write", status: NTSTATUS): void {
   const write = direction === "write";
   const tx = (write ? e.writeDmaTransaction : e.readDmaTransaction) as WdfDmaTransaction;
-  const request = write ? e.writeRequest : e.readRequest;
+  // The request the transaction was initialized from (PLxReadRequestComplete's WdfDmaTransactionGetRequest).
+  const request = WdfDmaTransactionGetRequest(tx);
   if (request === null) return;
   const bytes = WdfDmaTransactionGetBytesTransferred(tx);
   WdfDmaTransactionRelease(tx);
