@@ -2,7 +2,7 @@
  * The #define constants of dmasim's headers, with their documented values.
  * Where dmasim's kernel or HAL has the constant, the value comes from there
  * (one source); the rest are the WDK documentation's values. Printed into
- * include/dmasim/generated.h with the types.
+ * <dmasim/generated.h> with the types.
  */
 import { PAGE_SIZE } from "../../core/address.ts";
 import { STATUS } from "../../core/ntstatus.ts";

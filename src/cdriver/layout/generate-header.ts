@@ -1,8 +1,8 @@
 /**
- * Prints the shared type table (structs.ts) as C: include/dmasim/generated.h,
- * and the static-assert file that checks clang's layout against the offsets
- * the host uses. Run `npx tsx src/cdriver/layout/generate-header.ts` after
- * changing the table; a test fails while the committed header is stale.
+ * Prints the shared type table (structs.ts) as C: <dmasim/generated.h>,
+ * written into every build (never committed, so it cannot go stale when a
+ * constant it takes from the kernel changes), and the static-assert file that
+ * checks clang's layout against the offsets the host uses.
  */
 import type { Aggregate, Field, TypeTable } from "./ctypes.ts";
 import { type Constant, constantLines } from "./constants.ts";

@@ -5,7 +5,7 @@
  * these structures (written from the docs, never from a header); members the
  * documentation calls reserved or opaque are kept as opaque storage.
  *
- * generate-header.ts prints it as include/dmasim/generated.h; the host reads
+ * generate-header.ts prints it as <dmasim/generated.h> into every build; the host reads
  * and writes C memory with the offsets computed from it (ctypes.ts); a
  * compiled test asserts every offset and size against clang's.
  */

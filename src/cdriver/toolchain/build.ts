@@ -12,7 +12,7 @@
  * runtime, the flags and the tool versions.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, posix, relative } from "node:path";
 import { GLOBAL_BASE, MEMORY_BYTES, STACK_BYTES } from "../abi/memory-layout.ts";
 import { BuildCache, KeyHash } from "./cache.ts";
@@ -20,6 +20,18 @@ import { formatDiagnostics, linkErrorMessage } from "./diagnostics.ts";
 import { findToolchain, type Toolchain, type ToolchainOptions } from "./find-toolchain.ts";
 import { checkIncludeDir, INCLUDE_DIR, RUNTIME_DIR } from "./paths.ts";
 import { CASE_DIR, type DriverSources, readDriverSources, type SystemHeaders, writeStaging } from "./sources.ts";
+import { CONSTANTS } from "../layout/constants.ts";
+import { generateHeader } from "../layout/generate-header.ts";
+import { C } from "../layout/structs.ts";
+
+/** Where the build writes <dmasim/generated.h> inside the staging tree. */
+export const GEN_DIR = ".dmasim-gen";
+let generated: string | null = null;
+/** The generated header's text (once per process). */
+export function generatedHeader(): string {
+  generated ??= generateHeader(C, CONSTANTS);
+  return generated;
+}
 
 /** Bumped when the build's outputs change meaning (layout, flags handling). */
 const BUILD_FORMAT = "dmasim-c-build-1";
@@ -71,6 +83,8 @@ export function compileFlags(tc: Toolchain, extra: readonly string[] = []): stri
     "-isystem",
     INCLUDE_DIR,
     "-isystem",
+    GEN_DIR,
+    "-isystem",
     CASE_DIR,
     "-I",
     ".",
@@ -78,6 +92,7 @@ export function compileFlags(tc: Toolchain, extra: readonly string[] = []): stri
     "-fms-extensions",
     "-mms-bitfields",
     "-mno-bulk-memory",
+    ...tc.extraFlags,
     // MSVC neither relies on strict aliasing nor deletes NULL checks; drivers are written for it.
     "-fno-strict-aliasing",
     "-fno-delete-null-pointer-checks",
@@ -139,6 +154,7 @@ export function buildCDriver(path: string | DriverSources, opts: BuildOptions = 
   const headers = dmasimHeaders();
   const key = new KeyHash().add("format", BUILD_FORMAT).add("clang", tc.version).add("flags", [...compileFlags(tc, extra), ...linkFlags()].join(" ").replace(tc.resourceInclude, "<res>").replace(INCLUDE_DIR, "<inc>"));
   for (const [rel, data] of headers.files) key.add(`inc:${rel}`, data);
+  key.add("generated.h", generatedHeader());
   for (const f of sources.files) key.add(`src:${f.rel}`, f.content);
   for (const s of sources.sources) key.add("compile", s);
   const digest = key.digest();
@@ -152,6 +168,8 @@ export function buildCDriver(path: string | DriverSources, opts: BuildOptions = 
     const sys: SystemHeaders = { lower: headers.lower, read: (rel) => headers.files.find(([r]) => r === rel)?.[1] ?? new Uint8Array(0) };
     writeStaging(sources, dir, sys);
     mkdirSync(join(dir, ".dmasim-obj"));
+    mkdirSync(join(dir, GEN_DIR, "dmasim"), { recursive: true });
+    writeFileSync(join(dir, GEN_DIR, "dmasim", "generated.h"), generatedHeader());
     const flags = compileFlags(tc, extra);
     const objects: string[] = [];
     let warnings = "";

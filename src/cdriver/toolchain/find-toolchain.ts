@@ -22,6 +22,8 @@ export interface Toolchain {
   readonly major: number;
   /** clang's own headers (stddef.h, stdint.h, stdarg.h): -isystem <resourceDir>/include. */
   readonly resourceInclude: string;
+  /** Flags this clang needs beyond the common set to keep bulk-memory instructions out (clang 20's bulk-memory-opt). */
+  readonly extraFlags: readonly string[];
 }
 
 export interface ToolchainOptions {
@@ -114,7 +116,9 @@ export function findToolchain(opts: ToolchainOptions = {}): Toolchain {
       rejected.push(`${clang} cannot compile for wasm32 (${probe})`);
       continue;
     }
-    const value: Toolchain = { clang, wasmLd, version: v.out.split("\n")[0]?.trim() ?? "", major, resourceInclude };
+    // clang 20 split memory.copy/fill out of bulk-memory (bulk-memory-opt, on by default): turn it off where it exists.
+    const extraFlags = probeWasm32(clang, resourceInclude, ["-mno-bulk-memory-opt"]) === null ? ["-mno-bulk-memory-opt"] : [];
+    const value: Toolchain = { clang, wasmLd, version: v.out.split("\n")[0]?.trim() ?? "", major, resourceInclude, extraFlags };
     cached = { key, value };
     return value;
   }
@@ -122,12 +126,12 @@ export function findToolchain(opts: ToolchainOptions = {}): Toolchain {
 }
 
 /** Compile `int x;` for wasm32: null when it works, else the first line of the error. */
-function probeWasm32(clang: string, resourceInclude: string): string | null {
+function probeWasm32(clang: string, resourceInclude: string, flags: readonly string[] = []): string | null {
   const dir = mkdtempSync(join(tmpdir(), "dmasim-probe-"));
   try {
     const src = join(dir, "probe.c");
     writeFileSync(src, "#include <stddef.h>\nsize_t dmasim_probe;\n");
-    const r = run(clang, ["--target=wasm32", "-ffreestanding", "-nostdinc", "-isystem", resourceInclude, "-c", src, "-o", join(dir, "probe.o")]);
+    const r = run(clang, ["--target=wasm32", "-ffreestanding", "-nostdinc", "-isystem", resourceInclude, "-Werror=unused-command-line-argument", ...flags, "-c", src, "-o", join(dir, "probe.o")]);
     return r.ok ? null : (r.out.split("\n").find((l) => l.trim() !== "") ?? "failed");
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -12,11 +12,11 @@ export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", 
 
 /** dmasim's own headers (wdm.h, ntddk.h, sal.h, dmasim/...). */
 export const INCLUDE_DIR = join(PACKAGE_ROOT, "include");
-export const GENERATED_HEADER = join(INCLUDE_DIR, "dmasim", "generated.h");
 /** The C runtime every driver links with (memcpy, memset, memmove, RtlCompareMemory, ...). */
 export const RUNTIME_DIR = join(INCLUDE_DIR, "dmasim", "runtime");
 
 /** A clear error when the package was installed without its headers. */
 export function checkIncludeDir(): void {
-  if (!existsSync(GENERATED_HEADER)) throw new Error(`dmasim: its C headers are missing (${GENERATED_HEADER}); reinstall the package`);
+  const wdm = join(INCLUDE_DIR, "wdm.h");
+  if (!existsSync(wdm)) throw new Error(`dmasim: its C headers are missing (${wdm}); reinstall the package`);
 }
