@@ -33,6 +33,8 @@ export interface RunSettings {
   readonly module?: string;
   /** The working folder locations are shown relative to (default: the process's). */
   readonly cwd?: string;
+  /** Host bytes each booted machine's simulated memory may commit (HostMemoryBudgetError past it); default the library's. */
+  readonly hostMemoryBudget?: number;
   /** Where an up-front warning goes (a long estimated uptime); default stderr. */
   readonly warn?: (line: string) => void;
   /** Called with the user's stack frames when run() fails (--debug prints them). */
@@ -107,6 +109,7 @@ export async function executeScenario(scenario: Scenario, settings: RunSettings)
       verifier: settings.verifier,
       onBoot: (k) => {
         booted = k;
+        if (settings.hostMemoryBudget !== undefined) k.board.memory.setBudget(settings.hostMemoryBudget);
         attachTrace(k, trace);
       },
       ...(settings.progress === undefined ? {} : { progress: settings.progress }),

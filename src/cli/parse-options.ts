@@ -2,6 +2,7 @@
  * Parsing the run options' text (seed, uptime, verifier mode). Each parser
  * throws a UsageError naming the option and the bad value.
  */
+import { parseSize } from "../core/address.ts";
 import { UsageError } from "./usage-error.ts";
 
 export const VERIFIER_MODES = ["off", "collect", "bugcheck"] as const;
@@ -39,6 +40,18 @@ export function parseSeed(text: string, option = "--seed"): number {
 export function parseVerifier(text: string, option = "--verifier"): VerifierMode {
   const v = VERIFIER_MODES.find((m) => m === text);
   if (v === undefined) throw new UsageError(`${option}: "${text}" is not a verifier mode (off, collect or bugcheck)`);
+  return v;
+}
+
+/** A host-memory budget: a size of at least 2 MiB (one chunk of backing), e.g. 512MiB, 8GiB. */
+export function parseMemoryBudget(text: string, option = "--memory-budget"): number {
+  let v: number;
+  try {
+    v = parseSize(text);
+  } catch (e) {
+    throw new UsageError(`${option}: ${(e as Error).message}`);
+  }
+  if (v < 2 ** 21) throw new UsageError(`${option}: "${text}" is below 2 MiB, one chunk of simulated memory's backing (try 512MiB, 8GiB)`);
   return v;
 }
 

@@ -57,6 +57,7 @@ function buildProgram(io: CliIo, setCode: (c: number) => void): Command {
     .option("--profile <p>", "machine profile: a built-in name or a path to a .json profile")
     .option("--seed <n>", "seed (a whole number; default 1)")
     .option("--uptime <duration>", "simulated uptime before the scenario, e.g. 0, 30s, 2m, 1h (default 0; host time grows with it)")
+    .option("--memory-budget <size>", "host memory the simulated machine may commit for its memory, e.g. 512MiB, 8GiB (default half the host's); past it the run fails naming it")
     .addOption(new Option("--verifier <mode>", "DMA verifier: off, collect (report every finding; the default) or bugcheck (stop at the first, as Driver Verifier does)"))
     .option("--param <key=value>", "a scenario setting (repeatable; JSON values: trials=2, sizesPages=[1,512])", (v: string, prev: Record<string, unknown> | undefined) => parseParam(v, prev), undefined)
     .option("--report <file>", "also write an HTML report")

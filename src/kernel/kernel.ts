@@ -41,6 +41,8 @@ export interface BootOptions {
   memorySystem?: (memory: PhysicalMemory, profile: MachineProfile) => MemorySystem;
   /** Device models for this machine only, beside the registered ones (registerDeviceModel); they win on a name clash. */
   deviceModels?: readonly DeviceModel[];
+  /** Host bytes the machine's simulated memory may commit for backing; past it a write throws HostMemoryBudgetError. Default 8 GiB. */
+  hostMemoryBudget?: number;
 }
 
 /** A routine's IRQL rule: `max` (<= max) or `exact` (== exact). */
@@ -258,6 +260,7 @@ export function bootMachine(profile: string | MachineProfile, opts: BootOptions 
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
     models: deviceModels.with(opts.deviceModels ?? []),
     ...(opts.memorySystem === undefined ? {} : { memorySystem: opts.memorySystem }),
+    ...(opts.hostMemoryBudget === undefined ? {} : { hostMemoryBudget: opts.hostMemoryBudget }),
   });
   return new Kernel(board, { ...(opts.placement === undefined ? {} : { placement: opts.placement }), ...(opts.allocator === undefined ? {} : { allocator: opts.allocator }) });
 }

@@ -35,6 +35,8 @@ export interface BoardOptions {
   readonly models: DeviceModelLookup;
   /** Build a memory system other than the platform default. */
   readonly memorySystem?: (memory: PhysicalMemory, profile: MachineProfile) => MemorySystem;
+  /** Host bytes the simulated memory may commit for backing (default DEFAULT_HOST_MEMORY_BUDGET). */
+  readonly hostMemoryBudget?: number;
 }
 
 /** A device on the board. */
@@ -89,7 +91,7 @@ export class Board {
     this.profile = profile;
     this.seed = opts.seed ?? 1;
     this.map = new MemoryMap(profile);
-    this.memory = new PhysicalMemory(this.map.pageCount * 4096);
+    this.memory = new PhysicalMemory(this.map.pageCount * 4096, opts.hostMemoryBudget === undefined ? {} : { budgetBytes: opts.hostMemoryBudget });
     // ARM64 devices may not snoop (_CCA = 0): the CPU cache is modelled there, so missing maintenance shows in the data.
     this.memorySystem = opts.memorySystem?.(this.memory, profile) ?? (profile.arch === "arm64" ? new CacheMemorySystem(this.memory) : new CoherentMemorySystem(this.memory));
     this.clock = new Clock();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GiB, MiB } from "../core/address.ts";
-import { CHUNK_SIZE, FILL_BYTES, PhysicalMemory } from "./physical-memory.ts";
+import { CHUNK_SIZE, DEFAULT_HOST_MEMORY_BUDGET, FILL_BYTES, HostMemoryBudgetError, PhysicalMemory } from "./physical-memory.ts";
 
 /** Index of the first differing byte, or -1 (vitest's deep equality is slow on megabytes). */
 function firstDiff(a: Uint8Array, b: Uint8Array): number {
@@ -63,5 +63,49 @@ describe("PhysicalMemory", () => {
     m.writeU64(16, 0xffff_ffff_ffff_fffen);
     expect(m.readU16(10)).toBe(0xbeef);
     expect(m.readU64(16)).toBe(0xffff_ffff_ffff_fffen);
+  });
+});
+
+describe("PhysicalMemory host-memory budget", () => {
+  it("a write that would commit a chunk past the budget throws HostMemoryBudgetError (a RangeError) naming the budget and what used it", () => {
+    const m = new PhysicalMemory(64 * MiB, { budgetBytes: 2 * CHUNK_SIZE });
+    m.write(0, new Uint8Array(4096).fill(1));
+    m.write(CHUNK_SIZE, new Uint8Array(8192).fill(2));
+    let err: unknown;
+    try {
+      m.write(2 * CHUNK_SIZE, new Uint8Array(1).fill(3));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HostMemoryBudgetError);
+    expect(err).toBeInstanceOf(RangeError);
+    expect((err as Error).message).toMatch(/pass the budget of 4 MiB \(already used: 4 MiB of backing for 12 KiB of written pages\).*BootOptions\.hostMemoryBudget, --memory-budget/);
+    expect((err as HostMemoryBudgetError).backedBytes).toBe(2 * CHUNK_SIZE);
+    expect(m.backedBytes).toBe(2 * CHUNK_SIZE);
+  });
+
+  it("within the budget nothing changes: reads, scrubs and writes into backed chunks still work after a refusal", () => {
+    const m = new PhysicalMemory(64 * MiB, { budgetBytes: CHUNK_SIZE });
+    m.write(0, new Uint8Array(16).fill(7));
+    expect(() => m.fill(CHUNK_SIZE, 16, 1)).toThrow(HostMemoryBudgetError);
+    m.write(4096, new Uint8Array(16).fill(8));
+    const out = new Uint8Array(16);
+    m.read(4096, out);
+    expect(out.every((x) => x === 8)).toBe(true);
+    m.read(10 * CHUNK_SIZE, out);
+    expect(out.every((x, i) => x === FILL_BYTES[i % 4])).toBe(true);
+    expect(m.backedBytes).toBe(CHUNK_SIZE);
+  });
+
+  it("the default budget is 8 GiB and a bad budget is a RangeError naming it", () => {
+    expect(new PhysicalMemory(GiB).budgetBytes).toBe(DEFAULT_HOST_MEMORY_BUDGET);
+    expect(DEFAULT_HOST_MEMORY_BUDGET).toBe(8 * GiB);
+    expect(() => new PhysicalMemory(GiB, { budgetBytes: 0 })).toThrow(/host-memory budget must be a number of bytes > 0, got 0/);
+    expect(() => new PhysicalMemory(GiB, { budgetBytes: Number.NaN })).toThrow(/got NaN/);
+    const m = new PhysicalMemory(GiB);
+    m.setBudget(CHUNK_SIZE);
+    m.write(0, new Uint8Array(1));
+    expect(() => m.write(CHUNK_SIZE, new Uint8Array(1))).toThrow(/budget of 2 MiB/);
+    expect(() => m.setBudget(-1)).toThrow(/got -1/);
   });
 });

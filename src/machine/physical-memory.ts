@@ -103,6 +103,41 @@ function runEnd(f: Uint32Array, p: number, end: number): number {
   }
 }
 
+/** Host memory a machine may commit for backing when no budget is given: 8 GiB (the CLI passes half the host's memory instead). */
+export const DEFAULT_HOST_MEMORY_BUDGET = 8 * 2 ** 30;
+
+/**
+ * A write would commit backing past the machine's host-memory budget. A
+ * RangeError so callers that report bad ranges report this too; its message
+ * names the budget and what used it.
+ */
+export class HostMemoryBudgetError extends RangeError {
+  /** The budget, bytes. */
+  readonly budgetBytes: number;
+  /** Backing committed when the write was refused, bytes. */
+  readonly backedBytes: number;
+
+  constructor(budgetBytes: number, backedBytes: number, writtenBytes: number) {
+    super(
+      `host-memory budget exceeded: backing one more ${CHUNK_SIZE / 2 ** 20} MiB chunk of simulated physical memory would pass the budget of ${mib(budgetBytes)} ` +
+        `(already used: ${mib(backedBytes)} of backing for ${mib(writtenBytes)} of written pages); write less memory or raise the budget (BootOptions.hostMemoryBudget, --memory-budget)`,
+    );
+    this.name = "HostMemoryBudgetError";
+    this.budgetBytes = budgetBytes;
+    this.backedBytes = backedBytes;
+  }
+}
+
+function checkBudget(bytes: number): number {
+  if (!(bytes > 0)) throw new RangeError(`host-memory budget must be a number of bytes > 0, got ${String(bytes)}`);
+  return bytes;
+}
+
+function mib(bytes: number): string {
+  if (bytes < 2 ** 20) return `${Math.round((bytes / 1024) * 10) / 10} KiB`;
+  return `${Math.round((bytes / 2 ** 20) * 10) / 10} MiB`;
+}
+
 export class PhysicalMemory {
   /** Size of the address space covered, in bytes. */
   readonly size: number;
@@ -113,12 +148,25 @@ export class PhysicalMemory {
   /** Fresh pages inside backed chunks. */
   private freshPages = 0;
 
-  constructor(size: number) {
+  private budget: number;
+
+  constructor(size: number, options: { readonly budgetBytes?: number } = {}) {
     if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`physical memory size must be a positive whole number of bytes, got ${size}`);
+    this.budget = checkBudget(options.budgetBytes ?? DEFAULT_HOST_MEMORY_BUDGET);
     this.size = size;
     this.chunks = new Array<Uint8Array | undefined>(Math.ceil(size / CHUNK_SIZE));
     this.fresh = new Array<Uint32Array | undefined>(this.chunks.length);
     this.chunkWords = new Array<Uint32Array | undefined>(this.chunks.length);
+  }
+
+  /** Host bytes of backing this memory may commit (see HostMemoryBudgetError). */
+  get budgetBytes(): number {
+    return this.budget;
+  }
+
+  /** Set the budget (e.g. from the command line right after boot); backing already committed stays. */
+  setBudget(bytes: number): void {
+    this.budget = checkBudget(bytes);
   }
 
   /** Host bytes allocated for backing (2 MiB chunks that exist). */
@@ -145,6 +193,7 @@ export class PhysicalMemory {
   private chunkForWrite(index: number): Uint8Array {
     let c = this.chunks[index];
     if (c === undefined) {
+      if ((this.materialized + 1) * CHUNK_SIZE > this.budget) throw new HostMemoryBudgetError(this.budgetBytes, this.backedBytes, this.writtenBytes);
       c = new Uint8Array(CHUNK_SIZE);
       const f = new Uint32Array(FRESH_WORDS + 1).fill(0xffffffff);
       f[COUNT] = PAGES_PER_CHUNK;

@@ -10,7 +10,8 @@ import { executeScenario } from "../execute.ts";
 import type { CliIo } from "../io.ts";
 import { loadScenario } from "../load-scenario.ts";
 import { checkOutputPath } from "../output-paths.ts";
-import { parseDuration, parseSeed, parseVerifier } from "../parse-options.ts";
+import { totalmem } from "node:os";
+import { parseDuration, parseMemoryBudget, parseSeed, parseVerifier } from "../parse-options.ts";
 import { makeProgress } from "../progress.ts";
 import { resolveProfile } from "../resolve-profile.ts";
 import { UsageError } from "../usage-error.ts";
@@ -21,6 +22,8 @@ export interface RunOptions {
   profile?: string;
   seed?: string;
   uptime?: string;
+  /** --memory-budget: host memory the machine may commit (default half the host's). */
+  memoryBudget?: string;
   verifier?: string;
   report?: string;
   trace?: string;
@@ -40,6 +43,8 @@ export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Pro
   const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed);
   const uptimeSeconds = opts.uptime === undefined ? undefined : parseDuration(opts.uptime);
   const verifier = opts.verifier === undefined ? undefined : parseVerifier(opts.verifier);
+  // Half the host's memory by default: the rest is for V8, the trace and the report.
+  const hostMemoryBudget = opts.memoryBudget === undefined ? Math.floor(totalmem() / 2) : parseMemoryBudget(opts.memoryBudget);
   const profile = opts.profile === undefined ? undefined : resolveProfile(opts.profile, io.cwd);
   for (const [option, path] of [["--report", opts.report], ["--trace", opts.trace], ["--wav", opts.wav]] as const) if (path !== undefined) checkOutputPath(option, path, io.cwd);
   const loaded = await loadScenario(spec, io.cwd);
@@ -56,6 +61,7 @@ export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Pro
     seed: seed ?? d.seed ?? 1,
     uptimeSeconds: uptimeSeconds ?? d.uptimeSeconds ?? 0,
     verifier: verifier ?? d.verifier ?? "collect",
+    hostMemoryBudget,
     ...(d.params === undefined && opts.param === undefined ? {} : { params: { ...d.params, ...opts.param } }),
     ...(progress === undefined ? {} : { progress: progress.update }),
     ...(loaded.source === "module" ? { module: spec } : {}),
