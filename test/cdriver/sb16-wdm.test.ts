@@ -39,6 +39,11 @@ describe.skipIf(!haveToolchain)(`examples/c/sb16-wdm: the WDM ISA sound driver i
     expect(lines[0]).toBe("DriverEntry: DriverEntry \\Registry\\Machine\\System\\CurrentControlSet\\Services\\sb16-wdm");
     expect(lines).toContain("Sb16DispatchPnp: IRP_MN_START_DEVICE: STATUS_SUCCESS (0x00000000)");
     expect(lines.some((l) => /^Sb16StartDma: channel 5: 5 map registers, common buffer 8000[0-9A-F]{4} logical [0-9A-F]{8}$/.test(l))).toBe(true);
+    // Each message says where it was traced, as WPP's own %!FILE! and %!LINE! would.
+    const dmaRow = (r.tables?.["driverTrace"] ?? []).find((x) => x["function"] === "Sb16StartDma");
+    expect(dmaRow?.["at"]).toMatch(/^dma\.c:\d+$/);
+    expect(dmaRow?.["level"]).toBe("INFORMATION");
+    expect(dmaRow?.["flags"]).toBe("DBG_DMA");
   }, 120_000);
 
   it("the leaking variant (SB16_FORGET_FREE_ON_REMOVE) is caught: DMA_COMMON_BUFFER_LEAKED at removal, naming the C line that allocated it", async () => {

@@ -106,7 +106,7 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
       const shown = expected.filter((c) => findings.some((f) => f.code === c));
       const ok = expected.length > 0 ? shown.length === expected.length : workloadOk && findings.length === 0;
       if (expected.length > 0) summary.push(`expected finding${expected.length === 1 ? "" : "s"} ${expected.join(", ")}: ${shown.length === expected.length ? "shown" : `MISSING ${expected.filter((c) => !shown.includes(c)).join(", ")}`}`);
-      const trace: Row[] = messages.map((m) => ({ timeNs: m.time, level: m.level, flags: m.flags, function: m.function, line: m.line, message: m.text }));
+      const trace: Row[] = messages.map((m) => ({ timeNs: m.time, level: m.level, flags: m.flags, function: m.function, at: `${m.file.split(/[\\/]/).pop() ?? m.file}:${m.line}`, message: m.text }));
       return {
         ok,
         summary,
