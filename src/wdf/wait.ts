@@ -3,19 +3,27 @@
  * event the driver's completions set): the machine runs — devices, ISRs,
  * DPCs, timers — until the condition holds. When nothing is left to run and
  * it still does not, Windows would wait forever; the caller decides what to
- * report and carries on.
+ * report and carries on. A device that keeps scheduling work (a periodic
+ * timer, a polling engine) never leaves the machine idle, so the wait also
+ * gives up after FX_WAIT_LIMIT_NS of simulated time (dmasim's choice: any
+ * transfer a driver waits for ends far sooner; Windows has no such limit on
+ * a PnP stop or removal).
  */
 import { PASSIVE_LEVEL } from "../core/irql.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 
-/** Run the machine until `done()`; false when nothing left could make it true. */
+/** How long (simulated ns) a framework wait runs the machine before it gives up: one second. */
+export const FX_WAIT_LIMIT_NS = 1_000_000_000;
+
+/** Run the machine until `done()`; false when nothing left (within the limit) could make it true. */
 export function fxWaitFor(k: Kernel, done: () => boolean): boolean {
   if (done()) return true;
   // Above PASSIVE_LEVEL a wait is not allowed (and the DPCs the driver needs could not run): give up at once.
   if (k.KeGetCurrentIrql() !== PASSIVE_LEVEL) return false;
+  const deadline = k.clock.now + FX_WAIT_LIMIT_NS;
   while (!done()) {
     const t = k.clock.nextEventTime();
-    if (t === Infinity) return false;
+    if (t === Infinity || t > deadline) return false;
     k.clock.runUntil(t);
   }
   return true;
