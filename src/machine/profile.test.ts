@@ -8,6 +8,13 @@ const good = {
 };
 
 describe("machine profiles", () => {
+  it("memory beyond 8 TiB (16 TiB and 4 PiB machines) is refused at validation with the limit named", () => {
+    for (const length of ["16TiB", 4 * 2 ** 50 - 4096]) {
+      expect(() => parseProfile({ name: "huge", arch: "x64", memory: [{ base: 0, length, type: "ram" }] })).toThrow(/beyond the 8 TiB \(2\^31 pages of 4 KiB\)/);
+    }
+    expect(parseProfile({ name: "big", arch: "x64", memory: [{ base: 0, length: "8TiB", type: "ram" }] }).memory[0]?.length).toBe(2 ** 43);
+  });
+
   it("accepts sizes as text (\"64MiB\", \"0x1000\") and fills defaults", () => {
     const p = parseProfile(good);
     expect(p.memory[0]?.length).toBe(64 * 1024 * 1024);

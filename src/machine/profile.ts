@@ -11,6 +11,9 @@ const size = z.union([z.number(), z.string()]).transform((v, ctx) => {
   }
 });
 
+/** The highest physical address (exclusive) a profile's memory may reach: 8 TiB, 2^31 pages of 4 KiB. */
+export const MAX_PHYSICAL_END = 2 ** 43;
+
 export const REGION_TYPES = ["ram", "reserved", "acpi", "mmio"] as const;
 export type RegionType = (typeof REGION_TYPES)[number];
 
@@ -72,6 +75,10 @@ export const profileSchema = z
       const a = sorted[k - 1];
       const b = sorted[k];
       if (a !== undefined && b !== undefined && a.base + a.length > b.base) ctx.addIssue({ code: "custom", path: ["memory", b.i, "base"], message: `region overlaps memory[${a.i}] (which ends at 0x${(a.base + a.length).toString(16)})` });
+    }
+    // The frame allocators index at most 2^31 pages; refuse a bigger machine here rather than fail at boot.
+    for (const r of sorted) {
+      if (r.base + r.length > MAX_PHYSICAL_END) ctx.addIssue({ code: "custom", path: ["memory", r.i], message: `region ends at 0x${(r.base + r.length).toString(16)}, beyond the 8 TiB (2^31 pages of 4 KiB) of physical address space a simulated machine may span` });
     }
     if (!p.memory.some((r) => r.type === "ram")) ctx.addIssue({ code: "custom", path: ["memory"], message: "the profile has no RAM region" });
     for (let n = 0; n < p.nodes; n++) {
