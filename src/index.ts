@@ -138,6 +138,13 @@ export { GetScatterGatherList, PutScatterGatherList, CalculateScatterGatherList,
 export { Plx9656, PLX_REG, PLX_SRAM_SIZE, DTE_SIZE, type Plx9656Options, type PlxDescriptorRecord, type PlxBus } from "./devices/plx9656.ts";
 export { loadPlxDriver, PlxDriverEntry, transferElementsFor, type PlxDriver, type PlxDriverOptions, type PlxBug, type PlxDeviceExtension } from "./scenarios/plx-driver.ts";
 export { IOCTL_PLX9X5X_GET_STATISTICS, PLX_STATISTICS_SIZE } from "./scenarios/plx-control.ts";
+// KMDF I/O: queues, requests, the transaction from a request, the PnP transitions a scenario drives
+export { WdfIoQueue, WdfIoQueueCreate, WDF_IO_QUEUE_CONFIG_INIT, WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE, WdfIoQueueDispatchSequential, WdfIoQueueDispatchParallel, WdfIoQueueDispatchManual, WdfDeviceConfigureRequestDispatching, WdfIoQueueGetDevice, WdfIoQueueRetrieveNextRequest, WdfRequestStopAcknowledge, WdfRequestStopActionSuspend, WdfRequestStopActionPurge, type WDF_IO_QUEUE_CONFIG } from "./wdf/queue.ts";
+export { WdfRequest, WdfRequestComplete, WdfRequestCompleteWithInformation, WdfRequestSetInformation, WdfRequestRetrieveInputBuffer, WdfRequestRetrieveOutputBuffer, WdfRequestRetrieveInputWdmMdl, WdfRequestRetrieveOutputWdmMdl, WdfRequestTypeRead, WdfRequestTypeWrite, WdfRequestTypeDeviceControl, type BufferOut } from "./wdf/request.ts";
+export { WdfDmaTransactionInitializeUsingRequest, WdfDmaTransactionGetRequest } from "./wdf/dma-transaction-request.ts";
+export { WdfDeviceInitSetIoType } from "./wdf/device.ts";
+export { WdfDeviceIoBuffered, WdfDeviceIoDirect, WdfDeviceIoNeither, WdfDriverWdmGetDriverObject } from "./wdf/driver.ts";
+export { rebalanceDevice, surpriseRemoveDevice, queryStopDevice, cancelStopDevice } from "./kernel/pnp.ts";
 export { E1000, e1000Model, E1000_REG, E1000_BAR0_SIZE, ethernetFcs, type E1000Device, type E1000Counters, type E1000Options } from "./devices/e1000.ts";
 export { loadNicDriver, nicSend, nicBuffers, NIC_BUFFER_SIZE, type NicAdapter, type NicDriver, type NicDriverOptions, type NicBuffer } from "./scenarios/nic-driver.ts";
 export { plxScenario, attachPlx9656, allocateIoBuffer, transfer as plxTransfer, userBufferOf, writeReadBack, type IoBuffer, type PlxRunOutcome } from "./scenarios/plx.ts";
