@@ -49,3 +49,16 @@ describe.skipIf(!haveToolchain)(`C drivers dmasim refuses or stops, and why${ski
     expect(() => s.checkParams?.({ uptimeSeconds: 0, params: { volume: 3 } })).toThrow(/unknown param "volume"/);
   });
 });
+
+describe.skipIf(!haveToolchain)(`a single .c file${skipReason}`, () => {
+  it("runs with the dmasim.json beside it (its device), compiling only that file", async () => {
+    const s = loadCDriverScenario(join(FIXTURES, "null-deref", "null.c"));
+    expect(s.name).toBe("null");
+    await expect(s.run(base)).rejects.toThrow(/0x50[\s\S]*in NullAddDevice/);
+  });
+
+  it("without a device named, on a profile with several devices, says which to choose from", async () => {
+    const s = loadCDriverScenario(join(FIXTURES, "bulk", "..", "memory", "memory.c"));
+    await expect(s.run(base)).rejects.toThrow(/name the device the C driver is for .* profile x64-desktop has .*sb16/);
+  });
+});

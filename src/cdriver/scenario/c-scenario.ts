@@ -29,6 +29,8 @@ export interface CDriverScenarioOptions extends Pick<BuildOptions, "clang" | "wa
   readonly cflags?: readonly string[];
   /** Scenario name (default: the config's name, else the folder's). */
   readonly name?: string;
+  /** The profile device the driver is for (overrides the config's "device"). */
+  readonly device?: string;
   /** Where driver messages go as they happen (besides the result's table). */
   readonly onMessage?: (m: DriverMessage) => void;
 }
@@ -39,7 +41,7 @@ function deviceOf(k: Kernel, config: CDriverConfig): string {
   if (config.device !== undefined) return config.device;
   const names = [...k.pdos.keys()];
   if (names.length === 1) return names[0] as string;
-  throw new RangeError(`dmasim: name the device the C driver is for ("device" in dmasim.json): profile ${k.profile.name} has ${names.length === 0 ? "none" : names.join(", ")}`);
+  throw new RangeError(`dmasim: name the device the C driver is for ("device" in a dmasim.json beside it): profile ${k.profile.name} has ${names.length === 0 ? "none" : names.join(", ")}`);
 }
 
 /**
@@ -71,7 +73,7 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
       const p = params(opts);
       const playback = kind === "sb16-playback" ? playbackParams(p) : null;
       const { k, verifier } = bootScenario(name, opts);
-      const device = deviceOf(k, config);
+      const device = deviceOf(k, options.device === undefined ? config : { ...config, device: options.device });
       const messages: DriverMessage[] = [];
       const d = loadCDriver(k, driver, {
         name,

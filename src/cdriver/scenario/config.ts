@@ -49,12 +49,16 @@ export interface ResolvedConfig {
   readonly file: string | null;
 }
 
-/** The config of a driver path: its folder's dmasim.json (none for a single .c file or a folder without one). */
+/**
+ * The config of a driver path: the dmasim.json of its folder (for a single .c
+ * file, the one beside it; its "sources" then does not apply: the file is
+ * what is compiled).
+ */
 export function readCDriverConfig(path: string): ResolvedConfig {
   const abs = resolve(path);
   const isDir = existsSync(abs) && statSync(abs).isDirectory();
-  const file = isDir ? join(abs, CONFIG_FILE) : null;
-  if (file === null || !existsSync(file)) return { config: {}, sources: abs, file: null };
+  const file = join(isDir ? abs : dirname(abs), CONFIG_FILE);
+  if (!existsSync(file)) return { config: {}, sources: abs, file: null };
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
@@ -66,6 +70,6 @@ export function readCDriverConfig(path: string): ResolvedConfig {
     const problems = r.error.issues.map((i) => `${i.path.length === 0 ? "(root)" : i.path.join(".")}: ${i.message}`).join("; ");
     throw new RangeError(`dmasim: ${file}: ${problems}`);
   }
-  const sources = r.data.sources === undefined ? abs : resolve(dirname(file), r.data.sources);
+  const sources = r.data.sources === undefined || !isDir ? abs : resolve(dirname(file), r.data.sources);
   return { config: r.data, sources, file };
 }
