@@ -63,8 +63,9 @@ export function memoryHooks(k: Kernel, mem: CMemory, state: HookState): MemoryHo
     const next = n > 0 ? (u32[e - 1] as number) | 0 : -1;
     return { kva: kernelVaOf(ea, true), bytes, next };
   };
+  const staged = [stage, stage.subarray(0, 1), stage.subarray(0, 2), stage, stage.subarray(0, 4), stage, stage, stage, stage];
   const storeStaged = (kva: number, bytes: number): void => {
-    va.write(kva, stage.subarray(0, bytes), bytes);
+    va.write(kva, staged[bytes] ?? stage, bytes);
   };
   return {
     load(_id, bytes, offset, ptr) {
