@@ -41,6 +41,7 @@ export interface PackageQueue {
   readonly deleted: boolean;
 }
 
+/** FxPkgIo: one device's dispatch table, default queue and queues. */
 export class FxPkgIo implements PowerManagedIo {
   readonly device: WdfDevice;
   defaultQueue: PackageQueue | null = null;

@@ -336,6 +336,7 @@ export function wdfDeviceResourceLists(Device: PnpDevice): { raw: WdfCmResList; 
   return p.raw !== null && p.translated !== null ? { raw: p.raw, translated: p.translated } : null;
 }
 
+/** The handle, when it is a live WDFDEVICE; WDF_VIOLATION 0x5 otherwise. */
 export function checkDevice(Device: PnpDevice, routine: string): PnpDevice {
   const o = validHandle(Device, WdfObject, routine);
   if (o.typeName !== "WDFDEVICE") throw new BugCheckError(BUGCHECK.WDF_VIOLATION, WDF_VIOLATION_BAD_HANDLE, o.handle, 0, 0, `${routine}: ${String(o)} is not a WDFDEVICE`);

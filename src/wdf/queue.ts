@@ -80,6 +80,7 @@ export const WdfIoQueueNoRequests = 0x04;
 export const WdfIoQueueDriverNoRequests = 0x08;
 export const WdfIoQueuePnpHeld = 0x10;
 
+/** The queue callbacks (wdfio.h), called with the queue and the request it presents. */
 export type EVT_WDF_IO_QUEUE_IO_DEFAULT = (Queue: WdfIoQueue, Request: WdfRequest) => void;
 export type EVT_WDF_IO_QUEUE_IO_READ = (Queue: WdfIoQueue, Request: WdfRequest, Length: number) => void;
 export type EVT_WDF_IO_QUEUE_IO_WRITE = (Queue: WdfIoQueue, Request: WdfRequest, Length: number) => void;
@@ -92,6 +93,7 @@ export type EVT_WDF_IO_QUEUE_STATE = (Queue: WdfIoQueue, Context: unknown) => vo
 /** sizeof(WDF_IO_QUEUE_CONFIG) on x64 (KMDF 1.9 and later: Settings.Parallel and Driver included). */
 export const WDF_IO_QUEUE_CONFIG_SIZE = 0x60;
 
+/** WDF_IO_QUEUE_CONFIG (wdfio.h); build it with WDF_IO_QUEUE_CONFIG_INIT[_DEFAULT_QUEUE]. */
 export interface WDF_IO_QUEUE_CONFIG {
   Size: number;
   DispatchType: WDF_IO_QUEUE_DISPATCH_TYPE;
@@ -135,6 +137,7 @@ export function WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE(DispatchType: WDF_IO_QUEU
   return WDF_IO_QUEUE_CONFIG_INIT(DispatchType, { DefaultQueue: true, ...fields });
 }
 
+/** A WDFQUEUE: the requests waiting in it and those the driver owns from it. */
 export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue {
   readonly typeName = "WDFQUEUE";
   protected override noDeleteDdi = false;
@@ -360,7 +363,7 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
         code: "WDF_REQUEST_NOT_COMPLETED",
         routine: transition,
         device: this.device.pdo.config.name,
-        message: `${String(r)} (IRP major 0x${r.irp.MajorFunction.toString(16)}) from ${String(this)} is still the driver's during ${transition} and nothing left on the machine completes ${this.config.EvtIoStop === null ? "it (the queue has no EvtIoStop)" : "or acknowledges it"}; Windows waits here forever`,
+        message: `${String(r)} (IRP major 0x${r.irp.MajorFunction.toString(16)}) from ${String(this)} is still the driver's during ${transition} and nothing the machine runs completes ${this.config.EvtIoStop === null ? "it (the queue has no EvtIoStop)" : "or acknowledges it"}; Windows waits here forever`,
         params: { request: r.handle, major: r.irp.MajorFunction, queue: this.handle },
       });
     }
@@ -476,6 +479,7 @@ export function WdfDeviceGetDefaultQueue(Device: WdfDevice): WdfIoQueue | null {
   return q instanceof WdfIoQueue && !q.deleted ? q : null;
 }
 
+/** WdfIoQueueGetDevice: the device the queue belongs to. */
 export function WdfIoQueueGetDevice(Queue: WdfIoQueue): WdfDevice {
   return validHandle(Queue, WdfIoQueue, "WdfIoQueueGetDevice").device;
 }

@@ -49,8 +49,10 @@ export interface RequestQueue {
   requestCompleted(request: WdfRequest): void;
 }
 
+/** EvtRequestCancel(Request): the driver-owned request was cancelled; the driver completes it. */
 export type EVT_WDF_REQUEST_CANCEL = (Request: WdfRequest) => void;
 
+/** A WDFREQUEST: one IRP from the I/O manager, with the framework's state around it. */
 export class WdfRequest extends WdfObject {
   readonly typeName = "WDFREQUEST";
   readonly irp: IRP;
@@ -181,6 +183,7 @@ function checkInformation(n: number, routine: string): void {
 /** sizeof(WDF_REQUEST_PARAMETERS) on x64. */
 export const WDF_REQUEST_PARAMETERS_SIZE = 0x38;
 
+/** WDF_REQUEST_PARAMETERS (wdfrequest.h): the request's type and stack-location parameters. */
 export interface WDF_REQUEST_PARAMETERS {
   Size: number;
   MinorFunction: number;
