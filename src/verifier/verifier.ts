@@ -289,20 +289,22 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
    * is a leak (buffers reported with their allocation site).
    */
   onDeviceRemoved(device: string): void {
+    // The buffers first: each names the driver line that allocated it, the root of an adapter that could not be put.
+    const dev = this.deviceIds.get(device);
+    if (dev !== undefined) {
+      const t = this.table;
+      for (const [, cb] of halState(this.kernel).buffers) {
+        const id = t.commonBufferAt(cb.pfns[0] as number, cb.va);
+        if (id < 0 || t.stateOf(id) !== STATE_LIVE || t.deviceOf(id) !== dev) continue;
+        const site = this.sites.name(t.siteOf(id));
+        this.report({ code: "DMA_COMMON_BUFFER_LEAKED", device, routine: cb.routine, message: `${device} removed with the common buffer at ${formatVa(cb.va)} (${cb.length} bytes, logical ${hexAddr(cb.logical)}) still allocated; allocated by ${cb.routine} at ${site}`, params: { va: cb.va, length: cb.length, logical: cb.logical, site } });
+      }
+    }
     for (const a of this.adaptersOf.get(device) ?? []) {
       const address = adapterObject(a).address;
       this.report({ code: "DMA_ADAPTER_NOT_PUT", device, routine: "PutDmaAdapter", message: `${device} removed while its DMA adapter 0x${address.toString(16).toUpperCase()} was never released with PutDmaAdapter (call it on IRP_MN_STOP_DEVICE / IRP_MN_REMOVE_DEVICE)`, params: { adapter: address } });
     }
     this.adaptersOf.delete(device);
-    const dev = this.deviceIds.get(device);
-    if (dev === undefined) return;
-    const t = this.table;
-    for (const [, cb] of halState(this.kernel).buffers) {
-      const id = t.commonBufferAt(cb.pfns[0] as number, cb.va);
-      if (id < 0 || t.stateOf(id) !== STATE_LIVE || t.deviceOf(id) !== dev) continue;
-      const site = this.sites.name(t.siteOf(id));
-      this.report({ code: "DMA_COMMON_BUFFER_LEAKED", device, routine: cb.routine, message: `${device} removed with the common buffer at ${formatVa(cb.va)} (${cb.length} bytes, logical ${hexAddr(cb.logical)}) still allocated; allocated by ${cb.routine} at ${site}`, params: { va: cb.va, length: cb.length, logical: cb.logical, site } });
-    }
   }
 
   private readonly transfers = new WeakMap<object, number[]>();

@@ -43,7 +43,7 @@ function expectShared(j: RunJson, file: string, line: number): void {
   expect(j.trace.frees).toBeGreaterThanOrEqual(1);
   expect(j.trace.interrupts).toBeGreaterThan(0);
   expect(j.trace.dmaReadBytes).toBeGreaterThanOrEqual(4096);
-  expect(j.findings.map((f) => f.code)).toEqual(["DMA_COMMON_BUFFER_LEAKED"]);
+  expect(j.findings.map((f) => f.code)).toEqual(["DMA_COMMON_BUFFER_LEAKED", "DMA_ADAPTER_NOT_PUT"]);
   expect(j.findings[0]?.params.site).toMatch(new RegExp(`(^|/)${file.replace(/\./g, "\\.")}:${line}:\\d+`));
 }
 

@@ -126,7 +126,7 @@ describe("the packed package, installed in a fresh folder outside the repository
     expect(j.trace.interrupts).toBeGreaterThan(0);
     expect(j.trace.dmaReadBytes).toBeGreaterThan(0);
     expect(j.trace.dmaWriteBytes).toBeGreaterThan(0);
-    expect(j.findings.map((f) => f.code)).toEqual(["DMA_COMMON_BUFFER_LEAKED"]);
+    expect(j.findings.map((f) => f.code)).toEqual(["DMA_COMMON_BUFFER_LEAKED", "DMA_ADAPTER_NOT_PUT"]);
     expect(j.findings[0]?.params.site).toMatch(new RegExp(`(^|/)my-driver\\.ts:${leakLine(source)}:\\d+`));
     expect(reportBuffers(join(folder, "r.html")).map((b) => [b.va, b.length])).toEqual(j.allocations.map((a) => [a.va, a.length]));
   });
