@@ -12,6 +12,10 @@ export type BugCheckTuple = readonly [code: number, p1: BugCheckParameter, p2: B
 /** Bug check codes dmasim raises, with their Windows values. */
 export const BUGCHECK = {
   IRQL_NOT_LESS_OR_EQUAL: 0x0a,
+  UNEXPECTED_KERNEL_MODE_TRAP: 0x7f,
+  NO_MORE_IRP_STACK_LOCATIONS: 0x35,
+  SPIN_LOCK_NOT_OWNED: 0x10,
+  SPIN_LOCK_ALREADY_OWNED: 0x0f,
   MULTIPLE_IRP_COMPLETE_REQUESTS: 0x44,
   BAD_POOL_CALLER: 0xc2,
   PNP_DETECTED_FATAL_ERROR: 0xca,
