@@ -201,10 +201,12 @@ describe("the packed package, installed in a fresh folder outside the repository
     sh(linked, npm, ["link", "dmasim", "--no-audit", "--no-fund"], 0, env);
     const source = driverSource("dmasim");
     writeFileSync(join(linked, "my-driver.ts"), source);
-    const j = JSON.parse(sh(linked, npx, ["dmasim", "run", "./my-driver.ts", "--report", "r.html", "--json"], 1, env).stdout) as { allocations: unknown[]; trace: { allocations: number; interrupts: number }; findings: { params: { site?: string } }[] };
+    const j = JSON.parse(sh(linked, npx, ["dmasim", "run", "./my-driver.ts", "--report", "r.html", "--json"], 1, env).stdout) as { allocations: unknown[]; trace: { allocations: number; interrupts: number }; findings: { code: string; params: { site?: string } }[] };
     expect(j.allocations.length).toBe(j.trace.allocations);
     expect(j.trace.interrupts).toBeGreaterThan(0);
-    expect(j.findings.map((f) => f.params.site)).toEqual([expect.stringMatching(new RegExp(`(^|/)my-driver\\.ts:${leakLine(source)}:\\d+`))]);
+    // The leak at its own line, then the adapter the driver never put.
+    expect(j.findings.map((f) => f.code)).toEqual(["DMA_COMMON_BUFFER_LEAKED", "DMA_ADAPTER_NOT_PUT"]);
+    expect(j.findings[0]?.params.site).toMatch(new RegExp(`(^|/)my-driver\\.ts:${leakLine(source)}:\\d+`));
   });
 
   it("every command the README section shows was run above, as written", () => {
