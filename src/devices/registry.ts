@@ -28,7 +28,7 @@ for (const m of [genericModel, sb16Model, plx9656Model, e1000Model]) deviceModel
  * };
  * registerDeviceModel(scratch);
  * const k = bootMachine(parseProfile({ name: "one-card", arch: "x64", memory: [{ base: 0, length: "64MiB", type: "ram" }], devices: [{ name: "card0", bus: "pci", model: "scratch" }] }));
- * console.log(k.board.device("card0").bars[0]?.size); // 16 (placed on a page of its own)
+ * console.log(k.board.device("card0").bars[0]?.size); // 16 — the BAR keeps its size; it is placed on a page of its own
  * ```
  */
 export function registerDeviceModel(model: DeviceModel): void {
