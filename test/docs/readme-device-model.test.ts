@@ -4,28 +4,20 @@
  * at this checkout's src/index.ts instead of the "dmasim" package, written
  * to a scratch folder and run; what they print is what the README says.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readmeSection, runLogged, tsBlocks } from "./readme-section.ts";
 
-const ROOT = resolve(import.meta.dirname, "..", "..");
+const section = (): string => readmeSection(TITLE);
 const TITLE = "## Writing a device model and its driver\n";
-
-function section(): string {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const start = readme.indexOf(TITLE);
-  if (start < 0) throw new Error(`README.md has no section "${TITLE.trim()}"`);
-  const end = readme.indexOf("\n## ", start + TITLE.length);
-  return readme.slice(start, end < 0 ? undefined : end);
-}
 
 const scratch = mkdtempSync(join(tmpdir(), "dmasim-readme-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('README "Writing a device model and its driver"', () => {
-  const blocks = [...section().matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => (m[1] as string).replaceAll('from "dmasim"', `from ${JSON.stringify(join(ROOT, "src", "index.ts"))}`));
+  const blocks = tsBlocks(section());
 
   it("has the model block and the driver block, and every other code block is one of them", () => {
     expect(blocks).toHaveLength(2);
@@ -35,13 +27,7 @@ describe('README "Writing a device model and its driver"', () => {
   it("the model boots on a profile, and its KMDF driver starts it, runs one fill through the IOMMU and removes it with no findings", async () => {
     writeFileSync(join(scratch, "filler-model.ts"), blocks[0] as string);
     writeFileSync(join(scratch, "filler-driver.ts"), blocks[1] as string);
-    const logged: unknown[][] = [];
-    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void logged.push(args));
-    try {
-      await import(pathToFileURL(join(scratch, "filler-driver.ts")).href);
-    } finally {
-      spy.mockRestore();
-    }
+    const logged = await runLogged(join(scratch, "filler-driver.ts"));
     const [bars, started, bytes, findings] = logged.map((l) => l[0]);
     expect(bars).toEqual([{ index: 0, kind: "mmio", base: expect.any(Number) as number, size: 4096 }]);
     expect(started).toBe(true);

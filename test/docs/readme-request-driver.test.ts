@@ -6,29 +6,21 @@
  * package, written to a scratch folder and run; what they print is what the
  * README says. The scenario table's names must be registered scenarios.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { readmeSection, runLogged, tsBlocks } from "./readme-section.ts";
 import { builtinScenario } from "../../src/scenarios/index.ts";
 
-const ROOT = resolve(import.meta.dirname, "..", "..");
+const section = (): string => readmeSection(TITLE);
 const TITLE = "## Writing a request-driven KMDF driver and its application\n";
-
-function section(): string {
-  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-  const start = readme.indexOf(TITLE);
-  if (start < 0) throw new Error(`README.md has no section "${TITLE.trim()}"`);
-  const end = readme.indexOf("\n## ", start + TITLE.length);
-  return readme.slice(start, end < 0 ? undefined : end);
-}
 
 const scratch = mkdtempSync(join(tmpdir(), "dmasim-readme-requests-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('README "Writing a request-driven KMDF driver and its application"', () => {
-  const blocks = [...section().matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => (m[1] as string).replaceAll('from "dmasim"', `from ${JSON.stringify(join(ROOT, "src", "index.ts"))}`));
+  const blocks = tsBlocks(section());
 
   it("has the driver block and the application block, and no other code block", () => {
     expect(blocks).toHaveLength(2);
@@ -38,13 +30,7 @@ describe('README "Writing a request-driven KMDF driver and its application"', ()
   it("the application opens the driver's device, writes, survives a rebalance, reads the bytes back, and is refused after the surprise removal", async () => {
     writeFileSync(join(scratch, "echo-driver.ts"), blocks[0] as string);
     writeFileSync(join(scratch, "echo-app.ts"), blocks[1] as string);
-    const logged: unknown[][] = [];
-    const spy = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void logged.push(args));
-    try {
-      await import(pathToFileURL(join(scratch, "echo-app.ts")).href);
-    } finally {
-      spy.mockRestore();
-    }
+    const logged = await runLogged(join(scratch, "echo-app.ts"));
     expect(logged).toEqual([[0], [{ status: 0, information: 16 }], [16, "hello, requests!"], ["c0000184"]]);
   });
 
