@@ -20,6 +20,7 @@ import { halState } from "./hal-state.ts";
 import { adapterReach } from "./reach.ts";
 import { checkDescriptionShape, resolveDescription } from "./device-description.ts";
 import { noteAdapter } from "./domain-state.ts";
+import { checkAdapterKeptAcrossStop, noteAdapterPnpState } from "./restart-check.ts";
 import { type DEVICE_DESCRIPTION, type DMA_ADAPTER, type INTERFACE_TYPE, InterfaceType, type ULONG_OUT } from "./types.ts";
 
 /**
@@ -93,6 +94,7 @@ export function IoGetDmaAdapter(k: Kernel, PhysicalDeviceObject: DEVICE_OBJECT |
   const need = BYTES_TO_PAGES(dd.MaximumLength) + 1;
   const cap = master ? MAX_MAP_REGISTERS_MASTER : dd.DmaChannel >= 4 ? MAX_MAP_REGISTERS_SUBORDINATE_16BIT : MAX_MAP_REGISTERS_SUBORDINATE;
   const mapRegisters = !needsMapRegisters ? need : Math.min(need, cap);
+  checkAdapterKeptAcrossStop(k, pdo, busMaster, routine);
   const hal = halState(k);
   const tableVersion: 1 | 2 | 3 = version <= 1 ? 1 : version === 2 ? 2 : 3;
   const dma: DMA_ADAPTER = { Version: 1, Size: DMA_ADAPTER_SIZE, DmaOperations: buildDmaOperations(tableVersion, hal.osBuild) };
@@ -121,6 +123,7 @@ export function IoGetDmaAdapter(k: Kernel, PhysicalDeviceObject: DEVICE_OBJECT |
   };
   registerAdapterObject(dma, ao);
   noteAdapter(ao);
+  noteAdapterPnpState(k, ao);
   NumberOfMapRegisters.value = mapRegisters;
   const o = hal.observers.current;
   if (o !== null) o.onAdapterCreated?.({ adapter: dma, device, description: desc, mapRegisters, maxAddress: reach.maxAddress, time: k.clock.now });
