@@ -146,11 +146,11 @@ export { WdfDeviceInitSetIoType } from "./wdf/device.ts";
 export { WdfDeviceIoBuffered, WdfDeviceIoDirect, WdfDeviceIoNeither, WdfDriverWdmGetDriverObject } from "./wdf/driver.ts";
 export { rebalanceDevice, surpriseRemoveDevice, queryStopDevice, cancelStopDevice } from "./kernel/pnp.ts";
 export { E1000, e1000Model, E1000_REG, E1000_BAR0_SIZE, ethernetFcs, type E1000Device, type E1000Counters, type E1000Options } from "./devices/e1000.ts";
-export { loadNicDriver, nicSend, nicBuffers, NIC_BUFFER_SIZE, type NicAdapter, type NicDriver, type NicDriverOptions, type NicBuffer } from "./scenarios/nic-driver.ts";
+export { loadNicDriver, nicBuffers, NIC_BUFFER_SIZE, type NicAdapter, type NicDriver, type NicDriverOptions, type NicBuffer } from "./scenarios/nic-driver.ts";
 export { plxScenario, attachPlx9656, allocateIoBuffer, transfer as plxTransfer, userBufferOf, writeReadBack, type IoBuffer, type PlxRunOutcome } from "./scenarios/plx.ts";
 export { plxRingAbove4gScenario } from "./scenarios/plx-ring-above-4g.ts";
 export { plxPnpScenario, plxPnpNoIoStopScenario, plxPnpD0ExitLeavesDmaScenario, plxPnpDoubleCompleteScenario, scatteredBuffer, plxPnpParams, type PlxPnpParams } from "./scenarios/plx-pnp.ts";
-export { nicScenario, nicPhysicalAddressScenario, loopbackFrames, e1000DeviceOf } from "./scenarios/nic.ts";
+export { nicScenario, nicPhysicalAddressScenario, loopbackFrames, openNic, e1000DeviceOf, type NicApp, type TrafficEvent } from "./scenarios/nic.ts";
 
 // verifier, cache model and cache maintenance
 export { CacheMemorySystem, cacheModel, CACHE_LINE_SIZE, type CacheOptions, type CoherenceObserver, type LineState, type RefillPolicy } from "./machine/cache.ts";

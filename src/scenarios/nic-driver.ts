@@ -26,8 +26,14 @@
  *     no longer masters the bus before its buffers are freed.
  *   ISR: read ICR (read-to-clear); 0 = not ours (the PCI line is shared);
  *     else keep the causes for the DPC and queue it.
- *   DPC: link changes (STATUS.LU), reap TX descriptors with DD, indicate
- *     RX descriptors with DD and EOP, then hand them back (RDT).
+ *   DPC: link changes (STATUS.LU), reap TX descriptors with DD and complete
+ *     their writes, give RX descriptors with DD and EOP to pending reads, then
+ *     hand them back (RDT).
+ *   I/O (nic-io.ts, direct I/O): the application sends a frame with
+ *     WriteFile (a parallel queue) and receives one with ReadFile (a manual
+ *     queue of pending reads); EvtIoStop keeps the writes a stop interrupts, D0Exit sends
+ *     the ones its reset drops again once the link is back;
+ *     EvtDeviceSurpriseRemoval ends the pending reads.
  *
  * Every register access is READ_REGISTER_ULONG / WRITE_REGISTER_ULONG at the
  * mapped VA; descriptors and frames are written and read through the CPU
@@ -57,107 +63,44 @@ import {
   E1000_RCTL_SZ_2048,
   E1000_REG,
   E1000_RING_LEN_MULTIPLE,
-  E1000_RXD_STAT_DD,
-  E1000_RXD_STAT_EOP,
   E1000_STATUS_LU,
   E1000_TCTL_EN,
   E1000_TCTL_PSP,
-  E1000_TXD_CMD_EOP,
-  E1000_TXD_CMD_IFCS,
-  E1000_TXD_CMD_RS,
-  E1000_TXD_STAT_DD,
 } from "../devices/e1000.ts";
 import { MmGetPhysicalAddress, PAGE_NOCACHE, PAGE_READWRITE } from "../kernel/contiguous-memory.ts";
-import { RtlCopyDeviceMemory, RtlZeroDeviceMemory } from "../kernel/device-memory.ts";
-import { MmMapIoSpaceEx, MmUnmapIoSpace, READ_REGISTER_ULONG, WRITE_REGISTER_ULONG } from "../kernel/io-space.ts";
+import { RtlZeroDeviceMemory } from "../kernel/device-memory.ts";
+import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
+import { MmMapIoSpaceEx, MmUnmapIoSpace } from "../kernel/io-space.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import { pnpAddDevice } from "../kernel/pnp.ts";
 import { CmResourceTypeMemory } from "../kernel/resources.ts";
 import { WDF_COMMON_BUFFER_CONFIG_INIT, type WdfCommonBuffer, WdfCommonBufferCreateWithConfig, WdfCommonBufferGetAlignedLogicalAddress, WdfCommonBufferGetAlignedVirtualAddress } from "../wdf/common-buffer.ts";
-import { wdfAddDevice, type WdfDevice, WdfDeviceCreate, type WDFDEVICE_INIT } from "../wdf/device.ts";
-import { type HandleOut, WDF_DRIVER_CONFIG_INIT, type WdfDriver, WdfDriverCreate } from "../wdf/driver.ts";
+import { type WdfDevice, WdfDeviceCreate, WdfDeviceInitSetIoType, type WDFDEVICE_INIT } from "../wdf/device.ts";
+import { type HandleOut, WDF_DRIVER_CONFIG_INIT, WdfDeviceIoDirect, type WdfDriver, WdfDriverCreate, WdfDriverWdmGetDriverObject } from "../wdf/driver.ts";
 import { WDF_DMA_ENABLER_CONFIG_INIT, type WdfDmaEnabler, WdfDmaEnablerCreate, WdfDmaProfileScatterGather64 } from "../wdf/dma-enabler.ts";
-import type { WdfDriverOptions } from "../wdf/globals.ts";
 import { WDF_INTERRUPT_CONFIG_INIT, type WdfInterrupt, WdfInterruptAcquireLock, WdfInterruptCreate, WdfInterruptQueueDpcForIsr, WdfInterruptReleaseLock } from "../wdf/interrupt.ts";
 import { WDF_OBJECT_ATTRIBUTES_INIT } from "../wdf/object.ts";
 import { WDF_PNPPOWER_EVENT_CALLBACKS_INIT, type WdfCmResList, WdfCmResourceListGetCount, WdfCmResourceListGetDescriptor, WdfDeviceInitSetPnpPowerEventCallbacks } from "../wdf/pnp-power.ts";
+import { WDF_IO_QUEUE_CONFIG_INIT, WdfDeviceConfigureRequestDispatching, WdfFalse, type WdfIoQueue, WdfIoQueueCreate, WdfIoQueueDispatchManual, WdfIoQueueDispatchParallel } from "../wdf/queue.ts";
+import { WdfRequestTypeRead, WdfRequestTypeWrite } from "../wdf/request.ts";
+import { NIC_BUFFER_SIZE, type NicAdapter, type NicBuffer, nicContext, type NicDriverOptions, rd, wr } from "./nic-device.ts";
+import { deliverRx, failPendingReads, NicEvtIoStop, NicEvtIoWrite, reapTx, sendWaiting, settleForD0Exit } from "./nic-io.ts";
+
+export { ETH_FRAME_LEN, NIC_BUFFER_SIZE, STATUS_INVALID_BUFFER_SIZE, type NicAdapter, type NicBuffer, type NicDriverOptions } from "./nic-device.ts";
 
 /** FILE_OCTA_ALIGNMENT: the 16-byte alignment TDBAL/RDBAL need (bits 3:0 are ignored). */
 const RING_ALIGNMENT_MASK = 0xf;
-/** One packet buffer per descriptor, the size RCTL.BSIZE = 2048 selects (a full frame fits). */
-export const NIC_BUFFER_SIZE = 2048;
 /** TCTL collision threshold and distance, the SDM's recommended full-duplex values. */
 const TCTL_CT = 0x0f << 4;
 const TCTL_COLD = 0x40 << 12;
 /** The causes the driver services. */
 const IMS_ENABLE = E1000_ICR_TXDW | E1000_ICR_LSC | E1000_ICR_RXDMT0 | E1000_ICR_RXO | E1000_ICR_RXT0;
 
-export interface NicDriverOptions {
-  /** Descriptors per ring: a multiple of 8 (rings are 128-byte multiples) from 8 to 4096. Default 64. */
-  readonly txDescriptors?: number;
-  readonly rxDescriptors?: number;
-  /** ITR in 256 ns units (0 = no throttling). Default 488 (about 8000 interrupts/s). */
-  readonly interruptThrottle?: number;
-  /** What the ring base registers get: the rings' logical addresses (correct) or MmGetPhysicalAddress (the bug). */
-  readonly ringAddress?: "logical" | "physical";
-  readonly kmdf?: WdfDriverOptions;
-}
-
-/** A common buffer and its two addresses. */
-export interface NicBuffer {
-  readonly name: string;
-  readonly cb: WdfCommonBuffer;
-  readonly va: number;
-  readonly la: PHYSICAL_ADDRESS;
-}
-
-/** The driver's device context (NIC_ADAPTER). */
-export interface NicAdapter {
-  readonly device: WdfDevice;
-  readonly kernel: Kernel;
-  readonly options: Required<Omit<NicDriverOptions, "kmdf">>;
-  interrupt: WdfInterrupt | null;
-  dmaEnabler: WdfDmaEnabler | null;
-  txRing: NicBuffer | null;
-  rxRing: NicBuffer | null;
-  txBuffers: NicBuffer | null;
-  rxBuffers: NicBuffer | null;
-  /** BAR0 mapped (0 when unmapped). */
-  regs: number;
-  regsLength: number;
-  readonly mac: Uint8Array;
-  linkUp: boolean;
-  /** Next TX descriptor to fill, and to reap; descriptors in flight. */
-  txTail: number;
-  txHead: number;
-  txInFlight: number;
-  /** Next RX descriptor the chip fills. */
-  rxNext: number;
-  /** Causes the ISR read, for the DPC (under the interrupt lock). */
-  pendingIcr: number;
-  /** Figures. */
-  interrupts: number;
-  dpcs: number;
-  txCompleted: number;
-  rxIndicated: number;
-  rxErrors: number;
-  rxOverruns: number;
-  /** Called from the DPC (DISPATCH_LEVEL): a frame at `va` (valid during the call), and TX completions. */
-  onReceive: ((va: number, length: number) => void) | null;
-  onSendComplete: ((count: number) => void) | null;
-  onLinkChange: ((up: boolean) => void) | null;
-}
-
-/** A loaded driver with its one device (added, not yet started). */
+/** A loaded driver with its one device, added by the PnP manager and not yet started. */
 export interface NicDriver {
   readonly driver: WdfDriver;
   readonly adapter: NicAdapter;
-}
-
-function rd(a: NicAdapter, off: number): number {
-  return READ_REGISTER_ULONG(a.kernel, a.regs + off);
-}
-function wr(a: NicAdapter, off: number, v: number): void {
-  WRITE_REGISTER_ULONG(a.kernel, a.regs + off, v);
+  readonly pdo: DEVICE_OBJECT;
 }
 
 function checkCount(what: string, n: number): number {
@@ -166,10 +109,10 @@ function checkCount(what: string, n: number): number {
 }
 
 /**
- * Load the driver and let the PnP manager add its device over `pdoName`
- * (EvtDriverDeviceAdd runs). The device is not started: the caller (the PnP
- * manager) starts it with wdfStartDevice(adapter.device). Returns the driver
- * or the status AddDevice failed with.
+ * Load the driver (DriverEntry) and let the PnP manager add its device over
+ * `pdoName` (EvtDriverDeviceAdd runs). The device is not started: the PnP
+ * manager starts it (kernel/pnp.ts startDevice). Returns the driver or the
+ * status AddDevice failed with.
  */
 export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOptions = {}): NicDriver | NTSTATUS {
   const itr = options.interruptThrottle ?? 488;
@@ -190,8 +133,10 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
         EvtDeviceReleaseHardware: (d: WdfDevice) => releaseHardware(ctx(d)),
         EvtDeviceD0Entry: (d: WdfDevice) => d0Entry(ctx(d)),
         EvtDeviceD0Exit: (d: WdfDevice) => d0Exit(ctx(d)),
+        EvtDeviceSurpriseRemoval: (d: WdfDevice) => surpriseRemoval(ctx(d)),
       }),
     );
+    WdfDeviceInitSetIoType(init, WdfDeviceIoDirect);
     const out: HandleOut<WdfDevice> = { value: null };
     let status = WdfDeviceCreate(init, WDF_OBJECT_ATTRIBUTES_INIT(), out);
     if (!NT_SUCCESS(status) || out.value === null) return status;
@@ -201,6 +146,8 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
       options: opts,
       interrupt: null,
       dmaEnabler: null,
+      writeQueue: null,
+      readQueue: null,
       txRing: null,
       rxRing: null,
       txBuffers: null,
@@ -212,19 +159,26 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
       txTail: 0,
       txHead: 0,
       txInFlight: 0,
+      txRequests: new Array<null>(opts.txDescriptors).fill(null),
+      txLengths: new Int32Array(opts.txDescriptors),
+      waitingForLink: [],
+      resendPending: 0,
       rxNext: 0,
       pendingIcr: 0,
+      surpriseRemoved: false,
       interrupts: 0,
       dpcs: 0,
       txCompleted: 0,
       rxIndicated: 0,
       rxErrors: 0,
       rxOverruns: 0,
-      onReceive: null,
-      onSendComplete: null,
-      onLinkChange: null,
+      rxNoRead: 0,
+      resent: 0,
+      rxDrainedAtD0Exit: 0,
     };
-    out.value.context.adapter = a;
+    out.value.context["adapter"] = a;
+    status = queuesCreate(a);
+    if (!NT_SUCCESS(status)) return status;
     status = interruptCreate(a);
     if (!NT_SUCCESS(status)) return status;
     status = initializeDma(a);
@@ -235,13 +189,31 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
   const drvOut: HandleOut<WdfDriver> = { value: null };
   const st = WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT(deviceAdd), drvOut, { ...(options.kmdf ?? {}), name: "E1000" });
   if (!NT_SUCCESS(st) || drvOut.value === null) return st;
-  const r = wdfAddDevice(drvOut.value, pdoName);
-  if (!NT_SUCCESS(r.status) || adapter === null) return r.status;
-  return { driver: drvOut.value, adapter };
+  const pdo = k.pdo(pdoName);
+  const st2 = pnpAddDevice(k, WdfDriverWdmGetDriverObject(drvOut.value), pdo);
+  if (!NT_SUCCESS(st2) || adapter === null) return st2;
+  return { driver: drvOut.value, adapter, pdo };
 }
 
-function ctx(d: WdfDevice): NicAdapter {
-  return d.context.adapter as NicAdapter;
+const ctx = nicContext;
+
+/** The write queue (parallel: one request per free TX descriptor) and the read queue (manual, not power-managed). */
+function queuesCreate(a: NicAdapter): NTSTATUS {
+  const wq: HandleOut<WdfIoQueue> = { value: null };
+  const wcfg = WDF_IO_QUEUE_CONFIG_INIT(WdfIoQueueDispatchParallel, { EvtIoWrite: NicEvtIoWrite, EvtIoStop: NicEvtIoStop });
+  wcfg.Settings.Parallel.NumberOfPresentedRequests = a.options.txDescriptors - 1;
+  let st = WdfIoQueueCreate(a.device, wcfg, null, wq);
+  if (!NT_SUCCESS(st) || wq.value === null) return st;
+  st = WdfDeviceConfigureRequestDispatching(a.device, wq.value, WdfRequestTypeWrite);
+  if (!NT_SUCCESS(st)) return st;
+  a.writeQueue = wq.value;
+  const rq: HandleOut<WdfIoQueue> = { value: null };
+  st = WdfIoQueueCreate(a.device, WDF_IO_QUEUE_CONFIG_INIT(WdfIoQueueDispatchManual, { PowerManaged: WdfFalse }), null, rq);
+  if (!NT_SUCCESS(st) || rq.value === null) return st;
+  st = WdfDeviceConfigureRequestDispatching(a.device, rq.value, WdfRequestTypeRead);
+  if (!NT_SUCCESS(st)) return st;
+  a.readQueue = rq.value;
+  return STATUS.SUCCESS;
 }
 
 function interruptCreate(a: NicAdapter): NTSTATUS {
@@ -360,13 +332,27 @@ function d0Entry(a: NicAdapter): NTSTATUS {
   return STATUS.SUCCESS;
 }
 
-/** EvtDeviceD0Exit(WdfPowerDeviceD3Final): stop both units and reset, so no DMA outlives D0. */
+/**
+ * EvtDeviceD0Exit(WdfPowerDeviceD3Final): stop both units, settle the I/O
+ * (writes the chip finished complete, frames it received go to pending
+ * reads, the rest is sent again after the restart), then reset, so no DMA
+ * outlives D0. After a surprise removal there is no chip to talk to.
+ */
 function d0Exit(a: NicAdapter): NTSTATUS {
-  wr(a, E1000_REG.RCTL, 0);
-  wr(a, E1000_REG.TCTL, 0);
-  wr(a, E1000_REG.CTRL, E1000_CTRL_RST);
+  if (!a.surpriseRemoved) {
+    wr(a, E1000_REG.RCTL, 0);
+    wr(a, E1000_REG.TCTL, 0);
+    settleForD0Exit(a);
+    wr(a, E1000_REG.CTRL, E1000_CTRL_RST);
+  }
   a.linkUp = false;
   return STATUS.SUCCESS;
+}
+
+/** EvtDeviceSurpriseRemoval: the NIC is gone; the pending reads end now, EvtIoStop ends the writes. */
+function surpriseRemoval(a: NicAdapter): void {
+  a.surpriseRemoved = true;
+  failPendingReads(a);
 }
 
 /** EvtInterruptIsr at DIRQL: ICR is read-to-clear; 0 means another device on the shared line. */
@@ -381,80 +367,18 @@ function isr(a: NicAdapter, i: WdfInterrupt): boolean {
 
 /** EvtInterruptDpc at DISPATCH_LEVEL. */
 function dpc(a: NicAdapter): void {
-  const k = a.kernel;
   const interrupt = a.interrupt as WdfInterrupt;
   a.dpcs++;
   WdfInterruptAcquireLock(interrupt);
   const icr = a.pendingIcr;
   a.pendingIcr = 0;
   WdfInterruptReleaseLock(interrupt);
-  if ((icr & E1000_ICR_LSC) !== 0) {
-    const up = (rd(a, E1000_REG.STATUS) & E1000_STATUS_LU) !== 0;
-    if (up !== a.linkUp) {
-      a.linkUp = up;
-      a.onLinkChange?.(up);
-    }
-  }
+  if ((icr & E1000_ICR_LSC) !== 0) a.linkUp = (rd(a, E1000_REG.STATUS) & E1000_STATUS_LU) !== 0;
+  sendWaiting(a);
   if ((icr & E1000_ICR_RXO) !== 0) a.rxOverruns++;
-  // Reap transmits: every descriptor carries RS, so DD marks each one done.
-  const tx = a.txRing as NicBuffer;
-  let reaped = 0;
-  while (a.txInFlight > 0 && (k.cpu.readU8(tx.va + a.txHead * E1000_DESC_SIZE + 12) & E1000_TXD_STAT_DD) !== 0) {
-    a.txHead = (a.txHead + 1) % a.options.txDescriptors;
-    a.txInFlight--;
-    reaped++;
-  }
-  if (reaped > 0) {
-    a.txCompleted += reaped;
-    a.onSendComplete?.(reaped);
-  }
-  // Receives: descriptors the chip wrote back (DD), in ring order.
-  const rx = a.rxRing as NicBuffer;
-  const rxb = a.rxBuffers as NicBuffer;
-  const nr = a.options.rxDescriptors;
-  for (;;) {
-    const d = rx.va + a.rxNext * E1000_DESC_SIZE;
-    const status = k.cpu.readU8(d + 12);
-    if ((status & E1000_RXD_STAT_DD) === 0) break;
-    const length = k.cpu.readU16(d + 8);
-    const errors = k.cpu.readU8(d + 13);
-    if ((status & E1000_RXD_STAT_EOP) === 0 || errors !== 0) a.rxErrors++;
-    else {
-      a.rxIndicated++;
-      a.onReceive?.(rxb.va + a.rxNext * NIC_BUFFER_SIZE, length);
-    }
-    // Hand the descriptor back: status cleared, this index becomes the tail.
-    k.cpu.writeU32(d + 8, 0);
-    k.cpu.writeU32(d + 12, 0);
-    wr(a, E1000_REG.RDT, a.rxNext);
-    a.rxNext = (a.rxNext + 1) % nr;
-  }
-}
-
-/**
- * Send one frame (the protocol's buffer at `va`, `length` bytes without FCS:
- * the chip appends it) at <= DISPATCH_LEVEL: copy it into the next TX buffer,
- * fill the descriptor (EOP | IFCS | RS) and ring the doorbell (TDT). False
- * when the ring is full (the caller retries after completions).
- */
-export function nicSend(a: NicAdapter, va: number, length: number): boolean {
-  if (!Number.isInteger(length) || length < 1 || length > NIC_BUFFER_SIZE) throw new RangeError(`nicSend: length must be 1..${NIC_BUFFER_SIZE}, got ${String(length)}`);
-  const nt = a.options.txDescriptors;
-  // One descriptor stays free: TDT catching up with TDH would read as an empty ring.
-  if (a.txInFlight >= nt - 1) return false;
-  const k = a.kernel;
-  const txb = a.txBuffers as NicBuffer;
-  const tx = a.txRing as NicBuffer;
-  const slot = a.txTail;
-  RtlCopyDeviceMemory(k, txb.va + slot * NIC_BUFFER_SIZE, va, length);
-  const d = tx.va + slot * E1000_DESC_SIZE;
-  writeDescriptorAddress(k, d, Number(txb.la.QuadPart) + slot * NIC_BUFFER_SIZE);
-  k.cpu.writeU32(d + 8, (length | ((E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS) << 24)) >>> 0);
-  k.cpu.writeU32(d + 12, 0);
-  a.txTail = (slot + 1) % nt;
-  a.txInFlight++;
-  wr(a, E1000_REG.TDT, a.txTail);
-  return true;
+  // Every descriptor carries RS, so DD marks each transmit done; then the frames received, in ring order.
+  reapTx(a);
+  deliverRx(a);
 }
 
 /** The driver's common buffers, in allocation order. */

@@ -1,11 +1,13 @@
 /**
  * The `nic` scenario: the KMDF e1000 driver (nic-driver.ts) on the Intel
  * 8254x model (devices/e1000.ts). The PnP manager adds and starts the
- * device; once the link is up, seeded random Ethernet frames (60..1514
- * bytes, addressed to the NIC itself) go out through the TX ring and come
- * back through the loopback wire and the RX ring, each checked byte for
- * byte in order; then the device is removed (D0Exit, ReleaseHardware, its
- * common buffers freed).
+ * device; once the link is up, an application sends seeded random Ethernet
+ * frames (60..1514 bytes, addressed to the NIC itself) with WriteFile and
+ * keeps ReadFile requests posted; the frames go out through the TX ring and
+ * come back through the loopback wire and the RX ring into the reads, each
+ * checked byte for byte in order; then the application closes its handle
+ * and the device is removed (D0Exit, ReleaseHardware, its common buffers
+ * freed).
  *
  * `nic-physical-address` is the same driver with one bug: the ring base
  * registers get MmGetPhysicalAddress of the rings instead of their logical
@@ -16,17 +18,16 @@
 import { hexAddr } from "../core/address.ts";
 import { BugCheckError } from "../core/bugcheck.ts";
 import type { Finding } from "../core/findings.ts";
-import { NT_SUCCESS, statusName } from "../core/ntstatus.ts";
+import { NT_SUCCESS, STATUS, statusName } from "../core/ntstatus.ts";
+import { Application, type HANDLE, type Overlapped, type UserBuffer } from "../app/application.ts";
+import { removeDevice, startDevice } from "../kernel/pnp.ts";
 import { Prng } from "../core/prng.ts";
 import { type E1000, type E1000Device, ETH_ZLEN } from "../devices/e1000.ts";
 import { MmGetPhysicalAddress } from "../kernel/contiguous-memory.ts";
-import { RtlCopyDeviceMemory } from "../kernel/device-memory.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { formatVa } from "../kernel/va-space.ts";
 import type { Verifier } from "../verifier/verifier.ts";
-import { wdfRemoveDevice } from "../wdf/device.ts";
-import { wdfStartDevice } from "../wdf/pnp-power.ts";
-import { loadNicDriver, type NicAdapter, type NicDriverOptions, nicBuffers, nicSend } from "./nic-driver.ts";
+import { loadNicDriver, type NicAdapter, type NicDriverOptions, nicBuffers } from "./nic-driver.ts";
 import { bootScenario } from "./boot.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
@@ -71,20 +72,6 @@ export function e1000DeviceOf(k: Kernel, wanted: string | null): string | null {
   return k.profile.devices.find((d) => d.model === "e1000")?.name ?? null;
 }
 
-/** A page of cached nonpaged memory: the protocol's send buffer, or where it copies a received frame. */
-function protocolPage(k: Kernel, tag: string): { va: number; free: () => void } {
-  const pfns = k.pfm.allocatePages(1, { effort: "full", kind: "unmovable" });
-  if (pfns === null) throw new RangeError(`no memory for the ${tag}`);
-  const va = k.va.map(pfns, "cached", tag).startVa;
-  return {
-    va,
-    free: () => {
-      k.va.unmap(va);
-      k.pfm.freePages(pfns);
-    },
-  };
-}
-
 /** Run the clock until `done()`, nothing is left to happen, or `deadline` (simulated ns); false unless done. */
 function runUntil(k: Kernel, done: () => boolean, deadline: number): boolean {
   while (!done()) {
@@ -102,68 +89,151 @@ export interface NicRunOutcome {
   readonly bytes: number;
   readonly failures: readonly string[];
   readonly simulatedNs: number;
+  /** How the application's requests ended, by status name, beyond the ones that succeeded. */
+  readonly writeStatuses: Readonly<Record<string, number>>;
+  readonly readStatuses: Readonly<Record<string, number>>;
+}
+
+/** The application side of the loopback: an open handle and the reads it keeps posted. */
+export interface NicApp {
+  readonly app: Application;
+  readonly handle: HANDLE;
+  readonly mac: Uint8Array;
+}
+
+/** Open the NIC for the application (CreateFile on the device's profile name). */
+export function openNic(k: Kernel, device: string, mac: Uint8Array): NicApp {
+  const app = new Application(k);
+  const open = app.CreateFile(device);
+  if (open.handle === null) throw new RangeError(`nic: CreateFile(${device}) failed with ${statusName(open.status)}`);
+  return { app, handle: open.handle, mac };
+}
+
+/** Something the PnP manager does once, `afterNs` into the traffic (a stop, a surprise removal). */
+export interface TrafficEvent {
+  readonly afterNs: number;
+  readonly action: () => void;
+}
+
+function tally(m: Record<string, number>, status: number): void {
+  const name = statusName(status);
+  m[name] = (m[name] ?? 0) + 1;
 }
 
 /**
- * Send `count` seeded frames through the started driver and check what the
- * loopback brings back, in order. Gives up (a failure line) when nothing
- * moves for the frames' wire time plus 10 ms.
+ * The application sends `count` seeded frames (60..1514 bytes, addressed to
+ * the NIC itself) with WriteFile and keeps `reads` ReadFile requests posted
+ * for what the loopback brings back, checking each received frame byte for
+ * byte, in order. Writes are overlapped, at most `window` outstanding, each
+ * from its own buffer (direct I/O). `event`, when given,
+ * runs once at its time. Gives up (a failure line) when nothing moves for
+ * the frames' wire time plus 10 ms, or once the device refuses requests.
  */
-export function loopbackFrames(k: Kernel, a: NicAdapter, count: number, prng: Prng): NicRunOutcome {
+export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng, o: { readonly reads?: number; readonly window?: number; readonly event?: TrafficEvent } = {}): NicRunOutcome {
+  const { app, handle } = nic;
   const failures: string[] = [];
-  const stagePage = protocolPage(k, "protocol send buffer");
-  const copyPage = protocolPage(k, "protocol receive buffer");
-  const stage = stagePage.va;
-  const copy = copyPage.va;
+  const writeStatuses: Record<string, number> = {};
+  const readStatuses: Record<string, number> = {};
+  // Direct I/O: a write's pages are the driver's until it completes (and again if a stop makes it resend): one buffer per outstanding write.
+  const window = o.window ?? 64;
+  const stages = Array.from({ length: window }, () => app.allocate(ETH_FRAME_LEN));
+  const reads: { o: Overlapped; buf: UserBuffer }[] = [];
+  const spare: UserBuffer[] = [];
+  const post = (): void => {
+    const buf = spare.pop() ?? app.allocate(ETH_FRAME_LEN);
+    reads.push({ o: app.ReadFileOverlapped(handle, buf), buf });
+  };
+  for (let i = 0; i < (o.reads ?? 32); i++) post();
   const expected: Uint8Array[] = [];
+  const writes: Overlapped[] = [];
   let received = 0;
   let mismatches = 0;
   let bytes = 0;
-  a.onReceive = (va, length) => {
-    const want = expected[received];
-    received++;
-    RtlCopyDeviceMemory(k, copy, va, length);
-    const got = k.cpu.readBytes(copy, length);
-    let same = want !== undefined && want.length === length;
-    for (let i = 0; same && i < length; i++) if (got[i] !== (want as Uint8Array)[i]) same = false;
-    if (!same) mismatches++;
-    bytes += length;
-    expected[received - 1] = new Uint8Array(0);
-  };
+  let sent = 0;
+  let refused = false;
   const t0 = k.clock.now;
   // Generous: 1518-byte frames take ~12 us at 1 Gb/s; slow links and throttling stay far inside this.
   const deadline = t0 + count * 200_000 + 10_000_000;
-  let sent = 0;
+  const eventAt = o.event === undefined ? Infinity : t0 + o.event.afterNs;
+  let eventDone = o.event === undefined;
   const frame = new Uint8Array(ETH_FRAME_LEN);
-  while (sent < count) {
-    const length = prng.range(ETH_ZLEN, ETH_FRAME_LEN);
-    const f = frame.subarray(0, length);
-    f.set(a.mac, 0);
-    f.set(a.mac, 6);
-    f[12] = ETHERTYPE >>> 8;
-    f[13] = ETHERTYPE & 0xff;
-    f[14] = (sent >>> 8) & 0xff;
-    f[15] = sent & 0xff;
-    for (let i = 16; i < length; i += 4) {
-      const v = prng.nextU32();
-      f[i] = v & 0xff;
-      if (i + 1 < length) f[i + 1] = (v >>> 8) & 0xff;
-      if (i + 2 < length) f[i + 2] = (v >>> 16) & 0xff;
-      if (i + 3 < length) f[i + 3] = v >>> 24;
+  for (;;) {
+    while (!refused && sent < count && writes.length < window) {
+      const length = prng.range(ETH_ZLEN, ETH_FRAME_LEN);
+      const f = frame.subarray(0, length);
+      f.set(nic.mac, 0);
+      f.set(nic.mac, 6);
+      f[12] = ETHERTYPE >>> 8;
+      f[13] = ETHERTYPE & 0xff;
+      f[14] = (sent >>> 8) & 0xff;
+      f[15] = sent & 0xff;
+      for (let i = 16; i < length; i += 4) {
+        const v = prng.nextU32();
+        f[i] = v & 0xff;
+        if (i + 1 < length) f[i + 1] = (v >>> 8) & 0xff;
+        if (i + 2 < length) f[i + 2] = (v >>> 16) & 0xff;
+        if (i + 3 < length) f[i + 3] = v >>> 24;
+      }
+      // The oldest write still outstanding is younger than `sent - window`: its buffer is free again.
+      const stage = stages[sent % window] as UserBuffer;
+      stage.write(f);
+      expected.push(f.slice());
+      writes.push(app.WriteFileOverlapped(handle, stage, length));
+      sent++;
     }
-    k.cpu.writeBytes(stage, f);
-    if (!runUntil(k, () => nicSend(a, stage, length), deadline)) {
-      failures.push(`frame ${sent}: the TX ring stayed full (${a.txInFlight} descriptors in flight, none completed)`);
+    while (writes[0]?.done === true) {
+      const r = (writes.shift() as Overlapped).result as NonNullable<Overlapped["result"]>;
+      if (r.status !== STATUS.SUCCESS) {
+        tally(writeStatuses, r.status);
+        refused = true;
+      }
+    }
+    while (reads[0]?.o.done === true) {
+      const { o: rd, buf } = reads.shift() as { o: Overlapped; buf: UserBuffer };
+      const r = rd.result as NonNullable<Overlapped["result"]>;
+      if (r.status !== STATUS.SUCCESS) {
+        tally(readStatuses, r.status);
+        refused = true;
+        spare.push(buf);
+        continue;
+      }
+      const got = buf.read().subarray(0, r.information);
+      const want = expected[received];
+      let same = want !== undefined && want.length === got.length;
+      for (let i = 0; same && i < got.length; i++) if (got[i] !== (want as Uint8Array)[i]) same = false;
+      if (!same) mismatches++;
+      bytes += got.length;
+      expected[received] = new Uint8Array(0);
+      received++;
+      spare.push(buf);
+      if (!refused) post();
+    }
+    const settled = writes.length === 0 && (received >= sent || refused);
+    if (settled && (sent >= count || refused) && eventDone) break;
+    const t = k.clock.nextEventTime();
+    if (!eventDone && t >= eventAt) {
+      k.clock.runUntil(eventAt);
+      eventDone = true;
+      o.event?.action();
+      continue;
+    }
+    if (t === Infinity || t > deadline) {
+      if (!settled) failures.push(`${sent - received} of ${sent} frames did not come back (${writes.length} writes still pending)`);
       break;
     }
-    expected.push(f.slice());
-    sent++;
+    k.clock.runUntil(t);
   }
-  if (!runUntil(k, () => received >= sent && a.txInFlight === 0, deadline)) failures.push(`${sent - received} of ${sent} frames did not come back (${a.txInFlight} TX descriptors still in flight)`);
-  a.onReceive = null;
-  stagePage.free();
-  copyPage.free();
-  return { sent, received, mismatches, bytes, failures, simulatedNs: k.clock.now - t0 };
+  // What is still posted is cancelled (on the manual queue: STATUS_CANCELLED) unless the device already ended it.
+  if (!refused) app.CancelIo(handle);
+  for (const r of reads) {
+    const res = runUntil(k, () => r.o.done, k.clock.now + 1_000_000) ? r.o.result : null;
+    if (res !== null && res.status !== STATUS.CANCELLED && res.status !== STATUS.SUCCESS) tally(readStatuses, res.status);
+    if (res !== null) spare.push(r.buf);
+  }
+  // The application's buffers go back, but not one the device may still hold (a write or read that never ended).
+  if (writes.length === 0) for (const b of stages) b.free();
+  for (const b of spare) b.free();
+  return { sent, received, mismatches, bytes, failures, simulatedNs: k.clock.now - t0, writeStatuses, readStatuses };
 }
 
 /** One row per common buffer of the driver (the report's "commonBuffers" columns). */
@@ -210,15 +280,19 @@ function runNic(opts: ScenarioOptions, name: string, ringAddress: NonNullable<Ni
   if (typeof drv === "number") return { ...none, nic, translated, start: `AddDevice failed: ${statusName(drv)}` };
   const a = drv.adapter;
   const rows = nicBufferRows(k, device, a);
-  const st = wdfStartDevice(a.device);
+  const st = startDevice(k, drv.pdo).IoStatus.Status;
   if (!NT_SUCCESS(st)) return { ...none, nic, adapter: a, rows, translated, start: `the device failed to start: ${statusName(st)}` };
   let outcome: NicRunOutcome | null = null;
   let stop: BugCheckError | null = null;
   try {
     // The link comes up (LSC) shortly after D0Entry sets CTRL.SLU.
-    if (!runUntil(k, () => a.linkUp, k.clock.now + 10_000_000)) outcome = { sent: 0, received: 0, mismatches: 0, bytes: 0, failures: ["the link never came up"], simulatedNs: 0 };
-    else outcome = loopbackFrames(k, a, params.frames, new Prng(`${name}-frames:${opts.seed}`));
-    wdfRemoveDevice(a.device);
+    if (!runUntil(k, () => a.linkUp, k.clock.now + 10_000_000)) outcome = { sent: 0, received: 0, mismatches: 0, bytes: 0, failures: ["the link never came up"], simulatedNs: 0, writeStatuses: {}, readStatuses: {} };
+    else {
+      const app = openNic(k, device, a.mac);
+      outcome = loopbackFrames(k, app, params.frames, new Prng(`${name}-frames:${opts.seed}`), { reads: Math.min(32, params.rxDescriptors), window: params.txDescriptors });
+      app.app.CloseHandle(app.handle);
+    }
+    removeDevice(k, drv.pdo);
   } catch (e) {
     if (!(e instanceof BugCheckError)) throw e;
     stop = e;

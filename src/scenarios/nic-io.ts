@@ -1,0 +1,196 @@
+/**
+ * The e1000 driver's I/O: an application sends a frame with WriteFile and
+ * receives one with ReadFile (direct I/O: the request's buffer is the
+ * application's locked pages, at their system address).
+ *
+ * - Sends: a parallel queue presents at most txDescriptors - 1 writes (one
+ *   descriptor stays free: TDT catching up with TDH would read as an empty
+ *   ring). EvtIoWrite copies the frame into its TX packet buffer, fills the
+ *   descriptor (EOP | IFCS | RS) and rings the doorbell; the DPC completes
+ *   the write when the chip wrote DD back. A write that is not one frame
+ *   (14..1514 bytes) fails with STATUS_INVALID_BUFFER_SIZE.
+ * - Receives: a manual queue holds the pending reads; the DPC takes the next
+ *   one for each frame the chip wrote back and completes it with the frame
+ *   (STATUS_BUFFER_TOO_SMALL when the frame does not fit). A frame with no
+ *   read pending is dropped (counted), as a NIC without receive buffers
+ *   drops it. The queue is not power-managed, so EvtDeviceD0Exit can still
+ *   hand the frames already received to pending reads before it resets the
+ *   chip.
+ * - No link, no transmit: a write that comes while the link is down waits in
+ *   the driver (the chip would send it into nothing) and goes out, in order,
+ *   when the DPC sees the link come up.
+ * - Stops: EvtIoStop keeps each write the driver holds
+ *   (WdfRequestStopAcknowledge, Requeue FALSE); EvtDeviceD0Exit completes the
+ *   ones the chip finished and puts the others (the reset drops them from
+ *   the wire before they arrive) first in line for the link after the
+ *   restart. After a surprise removal, or for a purge, EvtIoStop completes
+ *   the write with STATUS_DEVICE_REMOVED; EvtDeviceSurpriseRemoval completes
+ *   the pending reads the same way and purges their queue.
+ */
+import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import { E1000_DESC_SIZE, E1000_REG, E1000_RXD_STAT_DD, E1000_RXD_STAT_EOP, E1000_TXD_CMD_EOP, E1000_TXD_CMD_IFCS, E1000_TXD_CMD_RS, E1000_TXD_STAT_DD } from "../devices/e1000.ts";
+import { RtlCopyDeviceMemory } from "../kernel/device-memory.ts";
+import type { Kernel } from "../kernel/kernel.ts";
+import type { HandleOut } from "../wdf/driver.ts";
+import { type WdfIoQueue, WdfIoQueueGetDevice, WdfIoQueuePurge, WdfIoQueueRetrieveNextRequest, WdfRequestStopAcknowledge, WdfRequestStopActionPurge } from "../wdf/queue.ts";
+import { type BufferOut, type WdfRequest, WdfRequestCompleteWithInformation, WdfRequestRetrieveInputBuffer, WdfRequestRetrieveOutputBuffer } from "../wdf/request.ts";
+import { ETH_FRAME_LEN, ETH_HLEN, NIC_BUFFER_SIZE, type NicAdapter, type NicBuffer, nicContext, STATUS_INVALID_BUFFER_SIZE, wr } from "./nic-device.ts";
+
+function writeDescriptorAddress(k: Kernel, descVa: number, la: number): void {
+  k.cpu.writeU32(descVa, la % 0x1_0000_0000);
+  k.cpu.writeU32(descVa + 4, Math.floor(la / 0x1_0000_0000));
+}
+
+/** NicEvtIoWrite. */
+export function NicEvtIoWrite(Queue: WdfIoQueue, Request: WdfRequest, Length: number): void {
+  const a = nicContext(WdfIoQueueGetDevice(Queue));
+  if (Length < ETH_HLEN || Length > ETH_FRAME_LEN) return WdfRequestCompleteWithInformation(Request, STATUS_INVALID_BUFFER_SIZE, 0);
+  if (!a.linkUp || a.waitingForLink.length > 0) {
+    a.waitingForLink.push(Request);
+    return;
+  }
+  const st = transmit(a, Request, Length);
+  if (!NT_SUCCESS(st)) WdfRequestCompleteWithInformation(Request, st, 0);
+}
+
+/** The link is up (DPC): the writes that waited for it go out, oldest first. */
+export function sendWaiting(a: NicAdapter): void {
+  while (a.linkUp && a.waitingForLink.length > 0) {
+    const r = a.waitingForLink.shift() as WdfRequest;
+    if (a.resendPending > 0) {
+      a.resendPending--;
+      a.resent++;
+    }
+    const st = transmit(a, r, r.irp.Parameters.Write?.Length ?? 0);
+    if (!NT_SUCCESS(st)) WdfRequestCompleteWithInformation(r, st, 0);
+  }
+}
+
+/** Put the write's frame in the next TX descriptor and ring the doorbell. */
+function transmit(a: NicAdapter, Request: WdfRequest, Length: number): NTSTATUS {
+  const frame: BufferOut = { value: 0 };
+  const st = WdfRequestRetrieveInputBuffer(Request, Length, frame);
+  if (!NT_SUCCESS(st)) return st;
+  const k = a.kernel;
+  const txb = a.txBuffers as NicBuffer;
+  const tx = a.txRing as NicBuffer;
+  const slot = a.txTail;
+  RtlCopyDeviceMemory(k, txb.va + slot * NIC_BUFFER_SIZE, frame.value, Length);
+  const d = tx.va + slot * E1000_DESC_SIZE;
+  writeDescriptorAddress(k, d, Number(txb.la.QuadPart) + slot * NIC_BUFFER_SIZE);
+  k.cpu.writeU32(d + 8, (Length | ((E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS) << 24)) >>> 0);
+  k.cpu.writeU32(d + 12, 0);
+  a.txRequests[slot] = Request;
+  a.txLengths[slot] = Length;
+  a.txTail = (slot + 1) % a.options.txDescriptors;
+  a.txInFlight++;
+  wr(a, E1000_REG.TDT, a.txTail);
+  return STATUS.SUCCESS;
+}
+
+/** Reap the transmits the chip finished (DD, in ring order) and complete their writes. */
+export function reapTx(a: NicAdapter): number {
+  const k = a.kernel;
+  const tx = a.txRing as NicBuffer;
+  let reaped = 0;
+  while (a.txInFlight > 0 && (k.cpu.readU8(tx.va + a.txHead * E1000_DESC_SIZE + 12) & E1000_TXD_STAT_DD) !== 0) {
+    const slot = a.txHead;
+    const r = a.txRequests[slot] ?? null;
+    a.txRequests[slot] = null;
+    a.txHead = (slot + 1) % a.options.txDescriptors;
+    a.txInFlight--;
+    reaped++;
+    if (r !== null) WdfRequestCompleteWithInformation(r, STATUS.SUCCESS, a.txLengths[slot] as number);
+  }
+  a.txCompleted += reaped;
+  return reaped;
+}
+
+/** Hand each frame the chip wrote back (DD, in ring order) to the next pending read, and the descriptor back to the chip. */
+export function deliverRx(a: NicAdapter): number {
+  const k = a.kernel;
+  const rx = a.rxRing as NicBuffer;
+  const rxb = a.rxBuffers as NicBuffer;
+  const nr = a.options.rxDescriptors;
+  let n = 0;
+  for (;;) {
+    const d = rx.va + a.rxNext * E1000_DESC_SIZE;
+    const status = k.cpu.readU8(d + 12);
+    if ((status & E1000_RXD_STAT_DD) === 0) break;
+    const length = k.cpu.readU16(d + 8);
+    const errors = k.cpu.readU8(d + 13);
+    if ((status & E1000_RXD_STAT_EOP) === 0 || errors !== 0) a.rxErrors++;
+    else indicate(a, rxb.va + a.rxNext * NIC_BUFFER_SIZE, length);
+    // Hand the descriptor back: status cleared, this index becomes the tail.
+    k.cpu.writeU32(d + 8, 0);
+    k.cpu.writeU32(d + 12, 0);
+    wr(a, E1000_REG.RDT, a.rxNext);
+    a.rxNext = (a.rxNext + 1) % nr;
+    n++;
+  }
+  return n;
+}
+
+/** One received frame to the oldest pending read. */
+function indicate(a: NicAdapter, va: number, length: number): void {
+  const out: HandleOut<WdfRequest> = { value: null };
+  if (a.readQueue === null || WdfIoQueueRetrieveNextRequest(a.readQueue, out) !== STATUS.SUCCESS || out.value === null) {
+    a.rxNoRead++;
+    return;
+  }
+  const buf: BufferOut = { value: 0 };
+  const st = WdfRequestRetrieveOutputBuffer(out.value, length, buf);
+  if (!NT_SUCCESS(st)) return WdfRequestCompleteWithInformation(out.value, st, 0);
+  RtlCopyDeviceMemory(a.kernel, buf.value, va, length);
+  a.rxIndicated++;
+  WdfRequestCompleteWithInformation(out.value, STATUS.SUCCESS, length);
+}
+
+/** NicEvtIoStop (write queue). */
+export function NicEvtIoStop(Queue: WdfIoQueue, Request: WdfRequest, ActionFlags: number): void {
+  const a = nicContext(WdfIoQueueGetDevice(Queue));
+  if (a.surpriseRemoved || (ActionFlags & WdfRequestStopActionPurge) !== 0) {
+    forget(a, Request);
+    return WdfRequestCompleteWithInformation(Request, STATUS.DEVICE_REMOVED, 0);
+  }
+  // Kept while the device is out of D0: D0Exit sees whether the chip sent it; if not it goes out once the link is back.
+  WdfRequestStopAcknowledge(Request, false);
+}
+
+function forget(a: NicAdapter, Request: WdfRequest): void {
+  const slot = a.txRequests.indexOf(Request);
+  if (slot >= 0) a.txRequests[slot] = null;
+  const i = a.waitingForLink.indexOf(Request);
+  if (i >= 0) a.waitingForLink.splice(i, 1);
+}
+
+/**
+ * EvtDeviceD0Exit's I/O part (the units already off): complete what the
+ * chip finished, give pending reads what it received, and note the writes
+ * the reset will drop, oldest first.
+ */
+export function settleForD0Exit(a: NicAdapter): void {
+  reapTx(a);
+  a.rxDrainedAtD0Exit += deliverRx(a);
+  const nt = a.options.txDescriptors;
+  const dropped: WdfRequest[] = [];
+  for (let i = 0, slot = a.txHead; i < a.txInFlight; i++, slot = (slot + 1) % nt) {
+    const r = a.txRequests[slot] ?? null;
+    a.txRequests[slot] = null;
+    if (r !== null) dropped.push(r);
+  }
+  a.txInFlight = 0;
+  // The writes the reset drops go first when the link is back, before those that never reached the ring.
+  a.waitingForLink.unshift(...dropped);
+  a.resendPending += dropped.length;
+}
+
+/** EvtDeviceSurpriseRemoval's I/O part: the pending reads will never get a frame. */
+export function failPendingReads(a: NicAdapter): void {
+  const q = a.readQueue;
+  if (q === null) return;
+  const out: HandleOut<WdfRequest> = { value: null };
+  while (WdfIoQueueRetrieveNextRequest(q, out) === STATUS.SUCCESS && out.value !== null) WdfRequestCompleteWithInformation(out.value, STATUS.DEVICE_REMOVED, 0);
+  // From here on the queue refuses reads (STATUS_INVALID_DEVICE_STATE).
+  WdfIoQueuePurge(q, null, null);
+}
