@@ -9,6 +9,7 @@
  * prints (util.format of its arguments), optionally followed by " — " and
  * an explanation: `console.log(a, b); // 1 2 — why`. The runner checks it.
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -21,6 +22,8 @@ export const LIBRARY = join(ROOT, "src", "index.ts");
 export interface CodeBlock {
   /** The fence's language ("ts", "sh", "json", ...); "ts" for @example blocks. */
   readonly lang: string;
+  /** Attributes after the language in the fence: `ts file=my-driver.ts`, `json schema=result`. */
+  readonly attrs: Readonly<Record<string, string>>;
   readonly code: string;
   /** Where it is: "README.md:123" or "src/kernel/kernel.ts:200 (bootMachine)". */
   readonly where: string;
@@ -38,13 +41,14 @@ export function markdownBlocks(file: string): CodeBlock[] {
     const line = lines[i] as string;
     const h = /^(#{1,4}) (.+)$/.exec(line);
     if (h !== null) section = h[2] as string;
-    const f = /^```(\w*)\s*$/.exec(line);
+    const f = /^```(\w*)((?:\s+\w+=\S+)*)\s*$/.exec(line);
     if (f === null) continue;
+    const attrs = Object.fromEntries([...(f[2] ?? "").matchAll(/(\w+)=(\S+)/g)].map((a) => [a[1] as string, a[2] as string]));
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && !(lines[i] as string).startsWith("```"); i++) body.push(lines[i] as string);
     if (i >= lines.length) throw new Error(`${relative(ROOT, file)}:${start + 1}: a code fence is never closed`);
-    out.push({ lang: f[1] === "" ? "text" : (f[1] as string), code: body.join("\n") + "\n", where: `${relative(ROOT, file)}:${start + 1}`, section });
+    out.push({ lang: f[1] === "" ? "text" : (f[1] as string), attrs, code: body.join("\n") + "\n", where: `${relative(ROOT, file)}:${start + 1}`, section });
   }
   return out;
 }
@@ -65,7 +69,7 @@ export function exampleBlocks(file: string): CodeBlock[] {
         const name = (node as { name?: ts.Node }).name?.getText(sf) ?? "(anonymous)";
         const line = sf.getLineAndCharacterOfPosition(tag.pos).line + 1;
         if (m === null) throw new Error(`${relative(ROOT, file)}:${line}: the @example of ${name} has no \`\`\`ts block`);
-        out.push({ lang: "ts", code: m[1] as string, where: `${relative(ROOT, file)}:${line} (${name})`, section: name });
+        out.push({ lang: "ts", attrs: {}, code: m[1] as string, where: `${relative(ROOT, file)}:${line} (${name})`, section: name });
       }
     }
     ts.forEachChild(node, visit);
@@ -74,9 +78,9 @@ export function exampleBlocks(file: string): CodeBlock[] {
   return out;
 }
 
-/** The block with "dmasim" pointed at this checkout's library. */
+/** The block with "dmasim" (and the README's "./src/index.ts") pointed at this checkout's library. */
 export function againstSource(code: string): string {
-  return code.replaceAll(/from "dmasim"/g, `from ${JSON.stringify(LIBRARY)}`);
+  return code.replaceAll(/from "dmasim"/g, `from ${JSON.stringify(LIBRARY)}`).replaceAll(/from "\.\/src\/index\.ts"/g, `from ${JSON.stringify(LIBRARY)}`);
 }
 
 interface Expectation {
@@ -84,15 +88,15 @@ interface Expectation {
   readonly expected: string;
 }
 
-/** `console.log(...)` lines with a trailing output comment, rewritten to report what they print. */
-function instrument(code: string): { code: string; expectations: Expectation[] } {
+/** `console.log(...)` lines with a trailing output comment, rewritten to report what they print (to `logger`). */
+function instrument(code: string, logger = "(globalThis as unknown as { __docLog: (line: number, ...a: unknown[]) => void }).__docLog"): { code: string; expectations: Expectation[] } {
   const expectations: Expectation[] = [];
   const lines = code.split("\n").map((l, i) => {
     const m = /^(.*?)console\.log\((.*)\);(\s*)\/\/ ?(.*)$/.exec(l);
     if (m === null) return l;
     const expected = (m[4] as string).split(" — ")[0]?.trimEnd() ?? "";
     expectations.push({ line: i + 1, expected });
-    return `${m[1] as string}(globalThis as unknown as { __docLog: (line: number, ...a: unknown[]) => void }).__docLog(${i + 1}, ${m[2] as string});${m[3] as string}// ${m[4] as string}`;
+    return `${m[1] as string}${logger}(${i + 1}, ${m[2] as string});${m[3] as string}// ${m[4] as string}`;
   });
   return { code: lines.join("\n"), expectations };
 }
@@ -130,13 +134,53 @@ export async function runTsBlock(block: CodeBlock, dir: string, name: string): P
     console.log = originalLog;
     delete g.__docLog;
   }
+  return { printed, mismatches: compare(block, expectations, byLine) };
+}
+
+function compare(block: CodeBlock, expectations: readonly Expectation[], byLine: ReadonlyMap<number, readonly string[]>): string[] {
   const mismatches: string[] = [];
   for (const e of expectations) {
     const got = byLine.get(e.line);
     if (got === undefined) mismatches.push(`${block.where}, line ${e.line} of the block: never printed (expected "${e.expected}")`);
     else for (const g2 of got) if (g2 !== e.expected) mismatches.push(`${block.where}, line ${e.line} of the block: printed "${g2}", the comment says "${e.expected}"`);
   }
-  return { printed, mismatches };
+  return mismatches;
+}
+
+const TSX = join(ROOT, "node_modules", "tsx", "dist", "esm", "index.mjs");
+const MARK = String.fromCharCode(1);
+
+/**
+ * Run a block in its own Node process with `dir` as its working folder (for
+ * blocks that read or write files by relative path): TypeScript through tsx,
+ * JavaScript (`lang` "js") as is against the built package (dist/). Checks
+ * its output comments as runTsBlock does; throws with its stderr when it fails.
+ */
+export function runBlockInChild(block: CodeBlock, dir: string, name: string): RunResult {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+  const js = block.lang === "js";
+  const source = js ? block.code.replaceAll(/from "dmasim"/g, `from ${JSON.stringify(join(ROOT, "dist", "index.js"))}`) : againstSource(block.code);
+  const logger = "__docLog";
+  const { code, expectations } = instrument(source, logger);
+  const head = `import { format as __docFormat } from "node:util";\nconst ${logger} = (line${js ? "" : ": number"}, ...a${js ? "" : ": unknown[]"}) => void process.stdout.write("\\u0001" + line + "\\t" + JSON.stringify(__docFormat(...a)) + "\\n");\n`;
+  writeFileSync(join(dir, name), head + code);
+  const r = spawnSync(process.execPath, js ? [name] : ["--import", TSX, name], { cwd: dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${block.where}: exit ${String(r.status)}\n${r.stderr}`);
+  const printed: string[] = [];
+  const byLine = new Map<number, string[]>();
+  for (const line of r.stdout.split("\n")) {
+    // Instrumented lines start with U+0001 (a marker no ordinary output has).
+    const m = line.startsWith(MARK) ? /^.(\d+)\t(.*)$/.exec(line) : null;
+    if (m === null) {
+      if (line !== "") printed.push(line);
+      continue;
+    }
+    const text = JSON.parse(m[2] as string) as string;
+    printed.push(text);
+    byLine.set(Number(m[1]), [...(byLine.get(Number(m[1])) ?? []), text]);
+  }
+  return { printed, mismatches: compare(block, expectations, byLine) };
 }
 
 /** Type-check files strictly (as `dmasim check` does), with "dmasim" resolved to this checkout's library; one line per error. */
