@@ -31,7 +31,9 @@ import { type DEVICE_DESCRIPTION, type DMA_ADAPTER, type INTERFACE_TYPE, Interfa
  * masters that need map registers.
  */
 export const MAX_MAP_REGISTERS_SUBORDINATE = 16;
+/** Most map registers for a 16-bit system DMA channel (ISA channels 5-7: 128 KiB per transfer, 32 pages). */
 export const MAX_MAP_REGISTERS_SUBORDINATE_16BIT = 32;
+/** Most map registers for a bus master that needs them (256 pages: 1 MiB per transfer). */
 export const MAX_MAP_REGISTERS_MASTER = 256;
 
 const BUS_INTERFACE: Record<"pci" | "isa" | "internal", INTERFACE_TYPE> = { pci: InterfaceType.PCIBus, isa: InterfaceType.Isa, internal: InterfaceType.Internal };
@@ -63,6 +65,19 @@ export function checkPdoArgument(o: unknown, routine: string, name = "PhysicalDe
  * registers get at most MAX_MAP_REGISTERS_SUBORDINATE(_16BIT) / _MASTER. A
  * scatter/gather bus master that reaches all memory (or is behind the IOMMU)
  * needs none, and is told the full count.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, IoGetDmaAdapter, deviceDescription, DEVICE_DESCRIPTION_VERSION3, InterfaceType, PutDmaAdapter } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * // A 32-bit PCI bus master doing scatter/gather, up to 64 KiB per transfer:
+ * const desc = deviceDescription({ Version: DEVICE_DESCRIPTION_VERSION3, Master: true, ScatterGather: true, InterfaceType: InterfaceType.PCIBus, DmaAddressWidth: 32, MaximumLength: 65536 });
+ * const mapRegisters = { value: 0 };
+ * const adapter = IoGetDmaAdapter(k, k.pdo("plx9656"), desc, mapRegisters);
+ * console.log(adapter !== null, mapRegisters.value); // true 17 — 16 pages, plus one for an unaligned start
+ * console.log(IoGetDmaAdapter(k, k.pdo("plx9656"), { ...desc, DmaAddressWidth: 0 }, mapRegisters)); // null — a version-3 master must give its address width
+ * if (adapter !== null) PutDmaAdapter(adapter);
+ * ```
  */
 export function IoGetDmaAdapter(k: Kernel, PhysicalDeviceObject: DEVICE_OBJECT | null, DeviceDescription: DEVICE_DESCRIPTION, NumberOfMapRegisters: ULONG_OUT): DMA_ADAPTER | null {
   const routine = "IoGetDmaAdapter";
