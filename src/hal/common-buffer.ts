@@ -95,6 +95,21 @@ function preferredNode(ao: AdapterObject, PreferredNode: number): number | null 
  * VA or null; whole pages (at least one), only Length bytes the caller's.
  * CacheEnabled is ignored: x64 gives cached (coherent) memory, ARM64 follows
  * the device's _CCA. PASSIVE_LEVEL.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, IoGetDmaAdapter, deviceDescription, InterfaceType, AllocateCommonBuffer, FreeCommonBuffer, PutDmaAdapter, physicalAddress, hexAddr, formatVa } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const a = IoGetDmaAdapter(k, k.pdo("plx9656"), deviceDescription({ Version: 3, Master: true, ScatterGather: true, InterfaceType: InterfaceType.PCIBus, DmaAddressWidth: 64, MaximumLength: 65536 }), { value: 0 });
+ * if (a === null) throw new Error("no adapter");
+ * const la = physicalAddress(0);                        // out: the address the device is given
+ * const va = AllocateCommonBuffer(a, 100, la, true);    // a whole page; 100 bytes of it are the driver's
+ * if (va === null) throw new Error("no common buffer");
+ * console.log(formatVa(va), hexAddr(Number(la.QuadPart))); // 0xFFFFC000`00000000 0x000001000000 — above 16 MiB first
+ * console.log(AllocateCommonBuffer(a, 0, physicalAddress(0), true)); // null — zero bytes
+ * FreeCommonBuffer(a, 100, la, va, true);               // the same Length, addresses and CacheEnabled
+ * PutDmaAdapter(a);
+ * ```
  */
 export function AllocateCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean): number | null {
   const routine = "AllocateCommonBuffer";
@@ -116,6 +131,22 @@ export function AllocateCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, Lo
  * lowers the ceiling: it is the highest acceptable logical address, as drivers
  * pass 0xFFFFFFFF for "below 4 GiB" (HighestAcceptableAddress convention); CacheEnabled is honoured (FALSE = uncached) except that
  * on ARM64 a non-coherent device (_CCA 0) always gets uncached Device memory.
+ * PASSIVE_LEVEL. PreferredNode is a node number or MM_ANY_NODE_OK.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, IoGetDmaAdapter, deviceDescription, InterfaceType, AllocateCommonBufferEx, FreeCommonBuffer, PutDmaAdapter, physicalAddress, MM_ANY_NODE_OK } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const a = IoGetDmaAdapter(k, k.pdo("plx9656"), deviceDescription({ Version: 3, Master: true, ScatterGather: true, InterfaceType: InterfaceType.PCIBus, DmaAddressWidth: 64, MaximumLength: 65536 }), { value: 0 });
+ * if (a === null) throw new Error("no adapter");
+ * const la = physicalAddress(0);
+ * // A 64-bit device whose ring must sit below 4 GiB (0xFFFFFFFF: the highest acceptable address), uncached:
+ * const va = AllocateCommonBufferEx(a, physicalAddress(0xffff_ffff), 8192, la, false, MM_ANY_NODE_OK);
+ * console.log(va !== null, la.QuadPart <= 0xffff_ffffn); // true true
+ * console.log(AllocateCommonBufferEx(a, null, 4096, physicalAddress(0), true, 7)); // null — x64-desktop has one NUMA node
+ * if (va !== null) FreeCommonBuffer(a, 8192, la, va, false);
+ * PutDmaAdapter(a);
+ * ```
  */
 export function AllocateCommonBufferEx(DmaAdapter: DMA_ADAPTER, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean, PreferredNode: number): number | null {
   const routine = "AllocateCommonBufferEx";
@@ -179,7 +210,26 @@ function finish(cb: CommonBuffer | null, LogicalAddress: PHYSICAL_ADDRESS): numb
 /**
  * FreeCommonBuffer(DmaAdapter, Length, LogicalAddress, VirtualAddress,
  * CacheEnabled): all four values must match the allocation exactly; no
- * partial frees. PASSIVE_LEVEL.
+ * partial frees. PASSIVE_LEVEL. A mismatch is reported as
+ * DMA_COMMON_BUFFER_FREE_MISMATCH (Driver Verifier's 0xE6 family) and frees
+ * nothing.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, IoGetDmaAdapter, deviceDescription, InterfaceType, AllocateCommonBuffer, FreeCommonBuffer, PutDmaAdapter, installVerifier, physicalAddress } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const a = IoGetDmaAdapter(k, k.pdo("plx9656"), deviceDescription({ Version: 3, Master: true, ScatterGather: true, InterfaceType: InterfaceType.PCIBus, DmaAddressWidth: 64, MaximumLength: 65536 }), { value: 0 });
+ * if (a === null) throw new Error("no adapter");
+ * const v = installVerifier(k, { mode: "collect" });
+ * const la = physicalAddress(0);
+ * const va = AllocateCommonBuffer(a, 100, la, true);
+ * if (va === null) throw new Error("no common buffer");
+ * FreeCommonBuffer(a, 4096, la, va, true);              // the bug: the page size, not the Length allocated
+ * console.log(v.findings.map((f) => f.code));           // [ 'DMA_COMMON_BUFFER_FREE_MISMATCH' ]
+ * FreeCommonBuffer(a, 100, la, va, true);               // the right values: freed
+ * PutDmaAdapter(a);
+ * console.log(v.findings.length);                       // 1
+ * ```
  */
 export function FreeCommonBuffer(DmaAdapter: DMA_ADAPTER, Length: number, LogicalAddress: PHYSICAL_ADDRESS, VirtualAddress: number, CacheEnabled: boolean): void {
   const routine = "FreeCommonBuffer";
