@@ -23,7 +23,26 @@ import type { DMA_ADAPTER } from "./types.ts";
 
 const UP_TO_DISPATCH = { max: DISPATCH_LEVEL } as const;
 
-/** HalAllocateCommonBuffer(AdapterObject, Length, LogicalAddress, CacheEnabled): VA or null; <= DISPATCH_LEVEL. */
+/**
+ * HalAllocateCommonBuffer(AdapterObject, Length, LogicalAddress, CacheEnabled):
+ * VA or null; <= DISPATCH_LEVEL (at DISPATCH_LEVEL only runs already free are
+ * taken). Free it with HalFreeCommonBuffer or FreeCommonBuffer.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, IoGetDmaAdapter, deviceDescription, InterfaceType, HalAllocateCommonBuffer, HalFreeCommonBuffer, AllocateCommonBuffer, PutDmaAdapter, installVerifier, physicalAddress, DISPATCH_LEVEL } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const a = IoGetDmaAdapter(k, k.pdo("plx9656"), deviceDescription({ Version: 3, Master: true, ScatterGather: true, InterfaceType: InterfaceType.PCIBus, DmaAddressWidth: 64, MaximumLength: 65536 }), { value: 0 });
+ * if (a === null) throw new Error("no adapter");
+ * const v = installVerifier(k, { mode: "collect" });
+ * const la = physicalAddress(0);
+ * const va = k.atIrql(DISPATCH_LEVEL, () => HalAllocateCommonBuffer(a, 4096, la, true)); // allowed at DISPATCH_LEVEL
+ * console.log(va !== null, v.findings.length);          // true 0
+ * k.atIrql(DISPATCH_LEVEL, () => AllocateCommonBuffer(a, 4096, physicalAddress(0), true)); // PASSIVE_LEVEL only
+ * console.log(v.findings.map((f) => f.code));           // [ 'DMA_WRONG_IRQL' ]
+ * if (va !== null) HalFreeCommonBuffer(a, 4096, la, va, true);
+ * ```
+ */
 export function HalAllocateCommonBuffer(AdapterObject: DMA_ADAPTER, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean): number | null {
   const routine = "HalAllocateCommonBuffer";
   const ao = liveAdapter(AdapterObject, routine);
