@@ -19,6 +19,18 @@ import type { DMA_ADAPTER } from "./types.ts";
  * registers (0x09) and scatter/gather lists (0x0A) still held are reported
  * likewise. Any later use of the adapter is reported as 0xE6 / 0x18 and does
  * nothing.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, IoGetDmaAdapter, deviceDescription, InterfaceType, AllocateCommonBuffer, PutDmaAdapter, installVerifier, physicalAddress } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const a = IoGetDmaAdapter(k, k.pdo("plx9656"), deviceDescription({ Version: 3, Master: true, ScatterGather: true, InterfaceType: InterfaceType.PCIBus, DmaAddressWidth: 64, MaximumLength: 65536 }), { value: 0 });
+ * if (a === null) throw new Error("no adapter");
+ * const v = installVerifier(k, { mode: "collect" });
+ * AllocateCommonBuffer(a, 4096, physicalAddress(0), true);
+ * PutDmaAdapter(a);                                     // the bug: the buffer was never freed
+ * console.log(v.findings.map((f) => f.code));           // [ 'DMA_ADAPTER_RELEASED_WITH_COMMON_BUFFERS' ]
+ * ```
  */
 export function PutDmaAdapter(DmaAdapter: DMA_ADAPTER): void {
   const routine = "PutDmaAdapter";
