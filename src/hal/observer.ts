@@ -15,6 +15,7 @@ import type { DEVICE_DESCRIPTION, DMA_ADAPTER } from "./types.ts";
 /** Which routine made or released a common buffer. */
 export type CommonBufferRoutine = "AllocateCommonBuffer" | "AllocateCommonBufferEx" | "AllocateCommonBufferWithBounds" | "AllocateDomainCommonBuffer" | "CreateCommonBufferFromMdl" | "HalAllocateCommonBuffer" | "FreeCommonBuffer" | "HalFreeCommonBuffer" | "AllocateCommonBufferVector" | "FreeCommonBufferFromVector";
 
+/** What a HAL observer is told when an adapter is created (IoGetDmaAdapter) or released (PutDmaAdapter). */
 export interface AdapterEvent {
   readonly adapter: DMA_ADAPTER;
   /** Device name (the PDO's profile entry), or "legacy" for an adapter without a PDO. */
@@ -29,6 +30,7 @@ export interface AdapterEvent {
   readonly time: number;
 }
 
+/** What a HAL observer is told when a common buffer is allocated or freed, by whichever routine. */
 export interface CommonBufferEvent {
   readonly adapter: DMA_ADAPTER;
   readonly device: string;
@@ -56,11 +58,19 @@ export interface CommonBufferEvent {
 /** Every hook a HAL observer may have (a fan-out of several observers forwards each). */
 export const HAL_OBSERVER_METHODS = ["onAdapterCreated", "onAdapterReleased", "onCommonBufferAllocated", "onCommonBufferFreed", "onTransferMapped", "onTransferUnmapped"] as const;
 
+/**
+ * Hooks on the HAL's DMA events for one machine (addHalObserver): the trace
+ * and the verifier are two such observers. Each hook runs synchronously inside
+ * the HAL routine, at the caller's IRQL, after the HAL's own bookkeeping.
+ */
 export interface HalObserver extends TransferObserver {
+  /** IoGetDmaAdapter returned an adapter. */
   onAdapterCreated?(e: AdapterEvent): void;
   /** PutDmaAdapter; `outstandingCommonBuffers` are the buffers still allocated (leaked) at that moment. */
   onAdapterReleased?(e: AdapterEvent & { readonly outstandingCommonBuffers: number }): void;
+  /** A common buffer was allocated (any of the allocating routines, CreateCommonBufferFromMdl included). */
   onCommonBufferAllocated?(e: CommonBufferEvent): void;
+  /** A common buffer was freed with matching arguments (a mismatched free frees nothing and is not reported here). */
   onCommonBufferFreed?(e: CommonBufferEvent): void;
 }
 
@@ -79,7 +89,9 @@ export interface TransferEvent {
 
 /** Optional transfer hooks (the verifier implements them); `key` is the HAL's own record of the mapping. */
 export interface TransferObserver {
+  /** The HAL mapped a transfer for the device (MapTransfer, a scatter/gather list, bounce pages). */
   onTransferMapped?(key: object, e: TransferEvent): void;
+  /** The mapping under `key` ended (its map registers flushed or freed, its scatter/gather list put). */
   onTransferUnmapped?(key: object): void;
 }
 
