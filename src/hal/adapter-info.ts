@@ -8,6 +8,7 @@ import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { liveAdapter } from "./adapter.ts";
 import { type DMA_ADAPTER, type DMA_ADAPTER_INFO, DmaWidth } from "./types.ts";
 
+/** DMA_ADAPTER_INFO.Version for the V1 member: the only version GetDmaAdapterInfo accepts (others: STATUS_NOT_SUPPORTED). */
 export const DMA_ADAPTER_INFO_VERSION1 = 1;
 
 /**
