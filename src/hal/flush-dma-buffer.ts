@@ -16,6 +16,7 @@ import { liveAdapter } from "./adapter.ts";
 import { checkBoolean, checkMdl } from "./args.ts";
 import type { DMA_ADAPTER } from "./types.ts";
 
+/** FlushDmaBuffer(DmaAdapter, Mdl, ReadOperation): the MDL's cache lines made consistent for the device; see the file comment. <= DISPATCH_LEVEL. */
 export function FlushDmaBuffer(DmaAdapter: DMA_ADAPTER, Mdl: MDL, ReadOperation: boolean): NTSTATUS {
   const routine = "FlushDmaBuffer";
   const ao = liveAdapter(DmaAdapter, routine);
