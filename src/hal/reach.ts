@@ -27,6 +27,7 @@
 import { GiB, KiB } from "../core/address.ts";
 import { type DEVICE_DESCRIPTION, InterfaceType } from "./types.ts";
 
+/** What an adapter's device can address, from its DEVICE_DESCRIPTION (adapterReach; the rules are in the file comment). */
 export interface AdapterReach {
   /** Address bits the device drives. */
   readonly addressBits: number;
