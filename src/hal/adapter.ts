@@ -70,11 +70,18 @@ export interface CommonBuffer {
   readonly time: number;
 }
 
+/**
+ * The HAL's own record behind a DMA_ADAPTER (adapterObject(adapter)): what
+ * the debugger's !dma shows — the resolved description, the reach, the map
+ * registers, the live common buffers — for tests, reports and the verifier.
+ * Drivers use the DMA_ADAPTER and its DMA_OPERATIONS; this is read-only to them.
+ */
 export interface AdapterObject {
   readonly id: number;
   /** A kernel-looking address for bug-check parameters and messages. */
   readonly address: bigint;
   readonly kernel: Kernel;
+  /** @internal The machine's HAL state (hal-state.ts); not part of the API. */
   readonly hal: HalState;
   /** The PDO the adapter was requested for (null for a legacy request without one). */
   readonly pdo: DEVICE_OBJECT | null;
