@@ -6,6 +6,7 @@
 import { commonBufferWalkthroughScenario } from "./common-buffer-walkthrough.ts";
 import { fragmentationScenario } from "./fragmentation.ts";
 import { nicPhysicalAddressScenario, nicScenario } from "./nic.ts";
+import { nicPnpD0ExitLeavesDmaScenario, nicPnpNoIoStopScenario, nicPnpScenario } from "./nic-pnp.ts";
 import { plxScenario } from "./plx.ts";
 import { plxPnpD0ExitLeavesDmaScenario, plxPnpDoubleCompleteScenario, plxPnpNoIoStopScenario, plxPnpScenario } from "./plx-pnp.ts";
 import { plxRingAbove4gScenario } from "./plx-ring-above-4g.ts";
@@ -30,6 +31,9 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   soundCardPnpLeakScenario,
   nicScenario,
   nicPhysicalAddressScenario,
+  nicPnpScenario,
+  nicPnpNoIoStopScenario,
+  nicPnpD0ExitLeavesDmaScenario,
 ];
 
 /** The built-in scenario called `name`, or undefined. */

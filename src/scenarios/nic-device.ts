@@ -32,8 +32,22 @@ export interface NicDriverOptions {
   readonly interruptThrottle?: number;
   /** What the ring base registers get: the rings' logical addresses (correct) or MmGetPhysicalAddress (the bug). */
   readonly ringAddress?: "logical" | "physical";
+  /** A deliberate PnP bug (nic-pnp's broken variants); default "none". */
+  readonly bug?: NicBug;
   readonly kmdf?: WdfDriverOptions;
 }
+
+/**
+ * The NIC driver's deliberate PnP bugs:
+ * - "no-io-stop": no EvtIoStop and no EvtDeviceSurpriseRemoval (as many NIC
+ *   samples ship): a stop still works, the chip finishes what it holds, but
+ *   after a surprise removal nothing ever completes the writes and reads the
+ *   driver holds;
+ * - "d0-exit-leaves-dma": EvtDeviceD0Exit settles the I/O but neither turns
+ *   the transmit and receive units off nor resets the chip, so it goes on
+ *   with its rings while the device is out of D0.
+ */
+export type NicBug = "none" | "no-io-stop" | "d0-exit-leaves-dma";
 
 /** A common buffer and its two addresses. */
 export interface NicBuffer {

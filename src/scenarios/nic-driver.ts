@@ -86,7 +86,7 @@ import { WdfRequestTypeRead, WdfRequestTypeWrite } from "../wdf/request.ts";
 import { NIC_BUFFER_SIZE, type NicAdapter, type NicBuffer, nicContext, type NicDriverOptions, rd, wr } from "./nic-device.ts";
 import { deliverRx, failPendingReads, NicEvtIoStop, NicEvtIoWrite, reapTx, sendWaiting, settleForD0Exit } from "./nic-io.ts";
 
-export { ETH_FRAME_LEN, NIC_BUFFER_SIZE, STATUS_INVALID_BUFFER_SIZE, type NicAdapter, type NicBuffer, type NicDriverOptions } from "./nic-device.ts";
+export { ETH_FRAME_LEN, NIC_BUFFER_SIZE, STATUS_INVALID_BUFFER_SIZE, type NicAdapter, type NicBuffer, type NicBug, type NicDriverOptions } from "./nic-device.ts";
 
 /** FILE_OCTA_ALIGNMENT: the 16-byte alignment TDBAL/RDBAL need (bits 3:0 are ignored). */
 const RING_ALIGNMENT_MASK = 0xf;
@@ -122,8 +122,10 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
     rxDescriptors: checkCount("rxDescriptors", options.rxDescriptors ?? 64),
     interruptThrottle: itr,
     ringAddress: options.ringAddress ?? "logical",
+    bug: options.bug ?? "none",
   } as const;
   if (opts.ringAddress !== "logical" && opts.ringAddress !== "physical") throw new RangeError(`NIC driver: ringAddress must be "logical" or "physical", got ${JSON.stringify(opts.ringAddress)}`);
+  if (!NIC_BUGS.includes(opts.bug)) throw new RangeError(`NIC driver: bug must be one of ${NIC_BUGS.join(", ")}, got ${JSON.stringify(opts.bug)}`);
   let adapter: NicAdapter | null = null;
   const deviceAdd = (_driver: WdfDriver, init: WDFDEVICE_INIT): NTSTATUS => {
     WdfDeviceInitSetPnpPowerEventCallbacks(
@@ -133,7 +135,7 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
         EvtDeviceReleaseHardware: (d: WdfDevice) => releaseHardware(ctx(d)),
         EvtDeviceD0Entry: (d: WdfDevice) => d0Entry(ctx(d)),
         EvtDeviceD0Exit: (d: WdfDevice) => d0Exit(ctx(d)),
-        EvtDeviceSurpriseRemoval: (d: WdfDevice) => surpriseRemoval(ctx(d)),
+        EvtDeviceSurpriseRemoval: opts.bug === "no-io-stop" ? null : (d: WdfDevice) => surpriseRemoval(ctx(d)),
       }),
     );
     WdfDeviceInitSetIoType(init, WdfDeviceIoDirect);
@@ -196,11 +198,12 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
 }
 
 const ctx = nicContext;
+const NIC_BUGS: readonly string[] = ["none", "no-io-stop", "d0-exit-leaves-dma"];
 
 /** The write queue (parallel: one request per free TX descriptor) and the read queue (manual, not power-managed). */
 function queuesCreate(a: NicAdapter): NTSTATUS {
   const wq: HandleOut<WdfIoQueue> = { value: null };
-  const wcfg = WDF_IO_QUEUE_CONFIG_INIT(WdfIoQueueDispatchParallel, { EvtIoWrite: NicEvtIoWrite, EvtIoStop: NicEvtIoStop });
+  const wcfg = WDF_IO_QUEUE_CONFIG_INIT(WdfIoQueueDispatchParallel, a.options.bug === "no-io-stop" ? { EvtIoWrite: NicEvtIoWrite } : { EvtIoWrite: NicEvtIoWrite, EvtIoStop: NicEvtIoStop });
   wcfg.Settings.Parallel.NumberOfPresentedRequests = a.options.txDescriptors - 1;
   let st = WdfIoQueueCreate(a.device, wcfg, null, wq);
   if (!NT_SUCCESS(st) || wq.value === null) return st;
@@ -340,10 +343,13 @@ function d0Entry(a: NicAdapter): NTSTATUS {
  */
 function d0Exit(a: NicAdapter): NTSTATUS {
   if (!a.surpriseRemoved) {
-    wr(a, E1000_REG.RCTL, 0);
-    wr(a, E1000_REG.TCTL, 0);
+    const stopChip = a.options.bug !== "d0-exit-leaves-dma";
+    if (stopChip) {
+      wr(a, E1000_REG.RCTL, 0);
+      wr(a, E1000_REG.TCTL, 0);
+    }
     settleForD0Exit(a);
-    wr(a, E1000_REG.CTRL, E1000_CTRL_RST);
+    if (stopChip) wr(a, E1000_REG.CTRL, E1000_CTRL_RST);
   }
   a.linkUp = false;
   return STATUS.SUCCESS;

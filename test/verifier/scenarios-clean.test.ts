@@ -8,8 +8,8 @@ describe("built-in scenarios run with the verifier on and zero findings", () => 
   });
 
   // Scenarios that demonstrate a driver bug the verifier (or Windows) must catch; their own tests expect the findings
-  // (src/scenarios/plx.test.ts, plx-pnp.test.ts, nic.test.ts).
-  const SHOWS_A_BUG = new Set(["plx-ring-above-4g", "nic-physical-address", "plx-pnp-no-io-stop", "plx-pnp-d0-exit-leaves-dma", "plx-pnp-double-complete", "sound-card-pnp-leak"]);
+  // (src/scenarios/plx.test.ts, plx-pnp.test.ts, nic.test.ts, nic-pnp.test.ts).
+  const SHOWS_A_BUG = new Set(["plx-ring-above-4g", "nic-physical-address", "plx-pnp-no-io-stop", "plx-pnp-d0-exit-leaves-dma", "plx-pnp-double-complete", "sound-card-pnp-leak", "nic-pnp-no-io-stop", "nic-pnp-d0-exit-leaves-dma"]);
   for (const s of BUILTIN_SCENARIOS.filter((x) => !SHOWS_A_BUG.has(x.name))) {
     it(`${s.name} on ${s.defaultProfile}: ok, no findings`, async () => {
       const params = s.name === "fragmentation" ? { trials: 1 } : undefined;
