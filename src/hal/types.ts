@@ -162,47 +162,86 @@ type A = DMA_ADAPTER;
  */
 export interface DMA_OPERATIONS {
   Size: number;
+  /** v1. Releases the adapter, after every common buffer, channel, map register and list is freed; <= DISPATCH_LEVEL. */
   PutDmaAdapter: Op<(a: A) => void>;
+  /** v1. A common buffer: its VA, its logical address through LogicalAddress; NULL on failure. PASSIVE_LEVEL. */
   AllocateCommonBuffer: Op<(a: A, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean) => number | null>;
+  /** v1. Frees a common buffer; every argument must match the allocation. PASSIVE_LEVEL. */
   FreeCommonBuffer: Op<(a: A, Length: number, LogicalAddress: PHYSICAL_ADDRESS, VirtualAddress: number, CacheEnabled: boolean) => void>;
+  /** v1. Reserves the adapter (system DMA channel) and map registers; ExecutionRoutine runs at DISPATCH_LEVEL when granted. Called at DISPATCH_LEVEL; STATUS_SUCCESS (ran or queued) or STATUS_INSUFFICIENT_RESOURCES. */
   AllocateAdapterChannel: Op<(a: A, DeviceObject: DEVICE_OBJECT, NumberOfMapRegisters: number, ExecutionRoutine: DRIVER_CONTROL, Context: unknown) => NTSTATUS>;
+  /** v1. Ends a transfer mapped by MapTransfer: flushes the cache and copies bounce pages back. <= DISPATCH_LEVEL. */
   FlushAdapterBuffers: Op<(a: A, Mdl: MDL, MapRegisterBase: MapRegisterBase, CurrentVa: number, Length: number, WriteToDevice: boolean) => boolean>;
+  /** v1. Releases the channel AllocateAdapterChannel gave (and its map registers unless the routine kept them). DISPATCH_LEVEL. */
   FreeAdapterChannel: Op<(a: A) => void>;
+  /** v1. Releases map registers kept with DeallocateObjectKeepRegisters. DISPATCH_LEVEL. */
   FreeMapRegisters: Op<(a: A, MapRegisterBase: MapRegisterBase, NumberOfMapRegisters: number) => void>;
+  /** v1. Maps the next piece of an MDL for the device: returns its logical address, the mapped bytes through Length. <= DISPATCH_LEVEL. */
   MapTransfer: Op<(a: A, Mdl: MDL, MapRegisterBase: MapRegisterBase, CurrentVa: number, Length: ULONG_OUT, WriteToDevice: boolean) => PHYSICAL_ADDRESS>;
+  /** v1. The buffer alignment the device needs, in bytes (1 on Windows). PASSIVE_LEVEL. */
   GetDmaAlignment: Op<(a: A) => number>;
+  /** v1. Bytes still to transfer on the adapter's system DMA channel. <= DISPATCH_LEVEL. */
   ReadDmaCounter: Op<(a: A) => number>;
+  /** v1. Maps a whole MDL range and calls ExecutionRoutine at DISPATCH_LEVEL with the list; called at DISPATCH_LEVEL. */
   GetScatterGatherList: Op<(a: A, DeviceObject: DEVICE_OBJECT, Mdl: MDL, CurrentVa: number, Length: number, ExecutionRoutine: DRIVER_LIST_CONTROL, Context: unknown, WriteToDevice: boolean) => NTSTATUS>;
+  /** v1. Ends a GetScatterGatherList / BuildScatterGatherList transfer and frees its list. DISPATCH_LEVEL. */
   PutScatterGatherList: Op<(a: A, ScatterGather: SCATTER_GATHER_LIST, WriteToDevice: boolean) => void>;
   // Version 2
+  /** v2. The list size and map registers a transfer would need, for BuildScatterGatherList's buffer. Any IRQL. */
   CalculateScatterGatherList: Op<(a: A, Mdl: MDL | null, CurrentVa: number, Length: number, ScatterGatherListSize: ULONG_OUT, NumberOfMapRegisters: ULONG_OUT | null) => NTSTATUS>;
+  /** v2. GetScatterGatherList into a caller-supplied buffer (no allocation in the HAL). DISPATCH_LEVEL. */
   BuildScatterGatherList: Op<(a: A, DeviceObject: DEVICE_OBJECT, Mdl: MDL, CurrentVa: number, Length: number, ExecutionRoutine: DRIVER_LIST_CONTROL, Context: unknown, WriteToDevice: boolean, ScatterGatherBuffer: SCATTER_GATHER_LIST, ScatterGatherLength: number) => NTSTATUS>;
+  /** v2, "reserved for system use". An MDL describing a built list. <= DISPATCH_LEVEL. */
   BuildMdlFromScatterGatherList: Op<(a: A, ScatterGather: SCATTER_GATHER_LIST, OriginalMdl: MDL | null, TargetMdl: { value: MDL | null }) => NTSTATUS>;
   // Version 3
+  /** v3. The DMA controller's capabilities (DMA_ADAPTER_INFO, Version 1 only). <= DISPATCH_LEVEL. */
   GetDmaAdapterInfo: Op<(a: A, AdapterInfo: DMA_ADAPTER_INFO) => NTSTATUS>;
+  /** v3. Map registers and list size a transfer of an MDL range needs (DMA_TRANSFER_INFO V1 or V2). <= DISPATCH_LEVEL. */
   GetDmaTransferInfo: Op<(a: A, Mdl: MDL, Offset: number, Length: number, WriteOnly: boolean, TransferInfo: DMA_TRANSFER_INFO) => NTSTATUS>;
+  /** v3. Prepares a caller-allocated transfer context (DMA_TRANSFER_CONTEXT_SIZE_V1 bytes) for the Ex routines. <= DISPATCH_LEVEL. */
   InitializeDmaTransferContext: Op<(a: A, DmaTransferContext: DMA_TRANSFER_CONTEXT) => NTSTATUS>;
+  /** v3. AllocateCommonBuffer with a highest acceptable address, a honoured CacheEnabled and a preferred NUMA node. PASSIVE_LEVEL. */
   AllocateCommonBufferEx: Op<(a: A, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean, PreferredNode: number) => number | null>;
+  /** v3. AllocateAdapterChannel with a transfer context; with DMA_SYNCHRONOUS_CALLBACK it returns the map-register base instead of queueing. DISPATCH_LEVEL (<= DISPATCH_LEVEL when synchronous). */
   AllocateAdapterChannelEx: Op<(a: A, DeviceObject: DEVICE_OBJECT, DmaTransferContext: DMA_TRANSFER_CONTEXT, NumberOfMapRegisters: number, Flags: number, ExecutionRoutine: DRIVER_CONTROL | null, ExecutionContext: unknown, MapRegisterBase: { value: MapRegisterBase } | null) => NTSTATUS>;
+  /** v3. Invokes a controller-specific function of the channel (FunctionNumber). <= DISPATCH_LEVEL. */
   ConfigureAdapterChannel: Op<(a: A, FunctionNumber: number, Context: unknown) => NTSTATUS>;
+  /** v3. Cancels a pending AllocateAdapterChannelEx: TRUE if cancelled, FALSE if already granted. <= DISPATCH_LEVEL. */
   CancelAdapterChannel: Op<(a: A, DeviceObject: DEVICE_OBJECT, DmaTransferContext: DMA_TRANSFER_CONTEXT) => boolean>;
+  /** v3. MapTransfer by offset, filling a scatter/gather buffer; an optional completion routine for system DMA. <= DISPATCH_LEVEL. */
   MapTransferEx: Op<(a: A, Mdl: MDL, MapRegisterBase: MapRegisterBase, Offset: number, DeviceOffset: number, Length: ULONG_OUT, WriteToDevice: boolean, ScatterGatherBuffer: SCATTER_GATHER_LIST | null, ScatterGatherBufferLength: number, DmaCompletionRoutine: DMA_COMPLETION_ROUTINE | null, CompletionContext: unknown) => NTSTATUS>;
+  /** v3. GetScatterGatherList with a transfer context, flags and a completion routine (AllocateAdapterChannelEx + MapTransferEx in one). <= DISPATCH_LEVEL. */
   GetScatterGatherListEx: Op<(a: A, DeviceObject: DEVICE_OBJECT, DmaTransferContext: DMA_TRANSFER_CONTEXT, Mdl: MDL, Offset: number, Length: number, Flags: number, ExecutionRoutine: DRIVER_LIST_CONTROL | null, Context: unknown, WriteToDevice: boolean, DmaCompletionRoutine: DMA_COMPLETION_ROUTINE | null, CompletionContext: unknown, ScatterGatherList: { value: SCATTER_GATHER_LIST | null } | null) => NTSTATUS>;
+  /** v3. GetScatterGatherListEx into a caller-supplied buffer. DISPATCH_LEVEL. */
   BuildScatterGatherListEx: Op<(a: A, DeviceObject: DEVICE_OBJECT, DmaTransferContext: DMA_TRANSFER_CONTEXT, Mdl: MDL, Offset: number, Length: number, Flags: number, ExecutionRoutine: DRIVER_LIST_CONTROL | null, Context: unknown, WriteToDevice: boolean, ScatterGatherBuffer: SCATTER_GATHER_LIST, ScatterGatherLength: number, DmaCompletionRoutine: DMA_COMPLETION_ROUTINE | null, CompletionContext: unknown, ScatterGatherList: { value: SCATTER_GATHER_LIST | null } | null) => NTSTATUS>;
+  /** v3. FlushAdapterBuffers by offset, returning an NTSTATUS. <= DISPATCH_LEVEL. */
   FlushAdapterBuffersEx: Op<(a: A, Mdl: MDL, MapRegisterBase: MapRegisterBase, Offset: number, Length: number, WriteToDevice: boolean) => NTSTATUS>;
+  /** v3. Releases an adapter channel granted through AllocateAdapterChannelEx, as the IO_ALLOCATION_ACTION says. <= DISPATCH_LEVEL. */
   FreeAdapterObject: Op<(a: A, AllocationAction: IO_ALLOCATION_ACTION) => void>;
+  /** v3. Cancels a system DMA transfer started by MapTransferEx. <= DISPATCH_LEVEL. */
   CancelMappedTransfer: Op<(a: A, DmaTransferContext: DMA_TRANSFER_CONTEXT) => NTSTATUS>;
   // Optional tail (Windows 10+)
+  /** Windows 10. A common buffer in a DMA domain's address space. PASSIVE_LEVEL. */
   AllocateDomainCommonBuffer: Op<(a: A, DomainHandle: DMA_DOMAIN_HANDLE, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, Flags: number, CacheType: MEMORY_CACHING_TYPE | null, PreferredNode: number, LogicalAddress: PHYSICAL_ADDRESS, VirtualAddress: { value: number }) => NTSTATUS>;
+  /** Windows 10. Makes an MDL's cache lines consistent for the device (needed only by devices that do not snoop). <= DISPATCH_LEVEL. */
   FlushDmaBuffer: Op<(a: A, Mdl: MDL, ReadOperation: boolean) => NTSTATUS>;
+  /** Windows 10. Puts the adapter's device into a DMA domain (shared IOMMU translations). PASSIVE_LEVEL. */
   JoinDmaDomain: Op<(a: A, DomainHandle: DMA_DOMAIN_HANDLE) => NTSTATUS>;
+  /** Windows 10. Takes the adapter's device out of its DMA domain. PASSIVE_LEVEL. */
   LeaveDmaDomain: Op<(a: A) => NTSTATUS>;
+  /** Windows 10. The adapter's DMA domain handle, or NULL. PASSIVE_LEVEL. */
   GetDmaDomain: Op<(a: A) => DMA_DOMAIN_HANDLE | null>;
+  /** Windows 10 1803. A common buffer between two inclusive logical bounds, with an explicit cache type and DOMAIN_COMMON_BUFFER_LARGE_PAGE. PASSIVE_LEVEL. */
   AllocateCommonBufferWithBounds: Op<(a: A, MinimumAddress: PHYSICAL_ADDRESS | null, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, Flags: number, CacheType: MEMORY_CACHING_TYPE | null, PreferredNode: number, LogicalAddress: PHYSICAL_ADDRESS) => number | null>;
+  /** Windows 10 2004 (undocumented IRQL; dmasim: PASSIVE_LEVEL). NumberOfElements common buffers of one size behind one handle. */
   AllocateCommonBufferVector: Op<(a: A, LowAddress: PHYSICAL_ADDRESS, HighAddress: PHYSICAL_ADDRESS, CacheType: MEMORY_CACHING_TYPE, IdealNode: number, Flags: number, NumberOfElements: number, SizeOfElements: number, VectorOut: { value: DMA_COMMON_BUFFER_VECTOR | null }) => NTSTATUS>;
+  /** Windows 10 2004. The VA and logical address of one element of a vector. */
   GetCommonBufferFromVectorByIndex: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR, Index: number, VirtualAddressOut: { value: number }, LogicalAddressOut: PHYSICAL_ADDRESS) => void>;
+  /** Windows 10 2004. Frees one element of a vector. */
   FreeCommonBufferFromVector: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR, Index: number) => void>;
+  /** Windows 10 2004. Frees a vector (its elements first). */
   FreeCommonBufferVector: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR) => void>;
+  /** Windows Server 2022. A common buffer from memory the driver already has (an MDL), optionally limited by ExtendedConfigs. PASSIVE_LEVEL. */
   CreateCommonBufferFromMdl: Op<(a: A, Mdl: MDL, ExtendedConfigs: readonly DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION[] | null, ExtendedConfigsCount: number, LogicalAddress: PHYSICAL_ADDRESS) => NTSTATUS>;
 }
 
