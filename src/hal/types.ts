@@ -10,9 +10,18 @@ import type { NTSTATUS } from "../core/ntstatus.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import type { MDL } from "../kernel/mdl.ts";
 
+/** DEVICE_DESCRIPTION.Version 0: the original fields; IgnoreCount is not read. IoGetDmaAdapter hands out a version-1 DMA_OPERATIONS table. */
 export const DEVICE_DESCRIPTION_VERSION = 0;
+/** Version 1: IgnoreCount is read (the 8237's count is not trusted); a version-1 table. */
 export const DEVICE_DESCRIPTION_VERSION1 = 1;
+/** Version 2: the same fields; asks for a version-2 table (CalculateScatterGatherList, BuildScatterGatherList). */
 export const DEVICE_DESCRIPTION_VERSION2 = 2;
+/**
+ * Version 3 (Windows 8): adds DmaAddressWidth (a bus master must give it),
+ * DmaControllerInstance, DmaRequestLine and DeviceAddress, and asks for a
+ * version-3 table. A caller probes for it: IoGetDmaAdapter returns NULL
+ * for a version it does not know.
+ */
 export const DEVICE_DESCRIPTION_VERSION3 = 3;
 
 /** INTERFACE_TYPE values (wdm.h; DDI ne-wdm-_interface_type). */
@@ -38,12 +47,17 @@ export const InterfaceType = {
   ACPIBus: 17,
   MaximumInterfaceType: 18,
 } as const;
+/** The bus a device description names (DEVICE_DESCRIPTION.InterfaceType): one of InterfaceType's values. */
 export type INTERFACE_TYPE = (typeof InterfaceType)[keyof typeof InterfaceType];
 
+/** DMA_WIDTH values (system DMA only): the channel's transfer width — ISA channels 0-3 are 8-bit, 5-7 16-bit; EISA any of 8/16/32. */
 export const DmaWidth = { Width8Bits: 0, Width16Bits: 1, Width32Bits: 2, Width64Bits: 3, MaximumDmaWidth: 4 } as const;
+/** DEVICE_DESCRIPTION.DmaWidth: one of DmaWidth's values. */
 export type DMA_WIDTH = (typeof DmaWidth)[keyof typeof DmaWidth];
 
+/** DMA_SPEED values (system DMA, description versions 0-2): the ISA/EISA cycle timing. */
 export const DmaSpeed = { Compatible: 0, TypeA: 1, TypeB: 2, TypeC: 3, TypeF: 4, MaximumDmaSpeed: 5 } as const;
+/** DEVICE_DESCRIPTION.DmaSpeed: one of DmaSpeed's values. */
 export type DMA_SPEED = (typeof DmaSpeed)[keyof typeof DmaSpeed];
 
 /** DEVICE_DESCRIPTION; zero it (deviceDescription()) and fill what applies. */
@@ -98,19 +112,28 @@ export function deviceDescription(fields: Partial<DEVICE_DESCRIPTION> = {}): DEV
   };
 }
 
-/** IO_ALLOCATION_ACTION, returned by an AdapterControl (DRIVER_CONTROL) routine. */
+/** IO_ALLOCATION_ACTION KeepObject: the driver keeps the adapter channel and its map registers (a system DMA transfer in progress); FreeAdapterChannel releases them. */
 export const KeepObject = 1;
+/** DeallocateObject: the channel and the map registers are released when the execution routine returns. */
 export const DeallocateObject = 2;
+/** DeallocateObjectKeepRegisters: the channel is released, the map registers kept (a bus master); FreeMapRegisters releases them. */
 export const DeallocateObjectKeepRegisters = 3;
+/** What an adapter-control routine (DRIVER_CONTROL) returns: KeepObject, DeallocateObject or DeallocateObjectKeepRegisters. */
 export type IO_ALLOCATION_ACTION = typeof KeepObject | typeof DeallocateObject | typeof DeallocateObjectKeepRegisters;
 
-/** MEMORY_CACHING_TYPE. */
+/** MEMORY_CACHING_TYPE MmNonCached: the CPU maps the memory uncached (ARM64: Device memory, no misaligned access). */
 export const MmNonCached = 0;
+/** MmCached: normal cached memory (x64 common buffers are cached and coherent). */
 export const MmCached = 1;
+/** MmWriteCombined: uncached, stores merged in write-combining buffers (drained by KeMemoryBarrier). */
 export const MmWriteCombined = 2;
+/** MmHardwareCoherentCached: cached, with coherence kept by the hardware. */
 export const MmHardwareCoherentCached = 3;
+/** MmNonCachedUnordered: uncached without ordering guarantees. */
 export const MmNonCachedUnordered = 4;
+/** MmUSWCCached: uncached speculative write combining. */
 export const MmUSWCCached = 5;
+/** A MEMORY_CACHING_TYPE value: how the CPU maps memory (MmNonCached ... MmUSWCCached). */
 export type MEMORY_CACHING_TYPE = 0 | 1 | 2 | 3 | 4 | 5;
 
 /** NODE_REQUIREMENT: a node number, or MM_ANY_NODE_OK. */
@@ -125,10 +148,12 @@ export type MapRegisterBase = object | null;
 /** PDRIVER_CONTROL: runs at DISPATCH_LEVEL when the adapter channel is granted. */
 export type DRIVER_CONTROL = (DeviceObject: DEVICE_OBJECT, Irp: unknown, MapRegisterBase: MapRegisterBase, Context: unknown) => IO_ALLOCATION_ACTION;
 
+/** One element of a scatter/gather list: a logical address and a length in bytes, for the device. */
 export interface SCATTER_GATHER_ELEMENT {
   Address: PHYSICAL_ADDRESS;
   Length: number;
 }
+/** SCATTER_GATHER_LIST: the logical runs of a mapped transfer, as GetScatterGatherList hands them to the driver's list-control routine. */
 export interface SCATTER_GATHER_LIST {
   NumberOfElements: number;
   Elements: SCATTER_GATHER_ELEMENT[];
@@ -136,6 +161,7 @@ export interface SCATTER_GATHER_LIST {
 /** PDRIVER_LIST_CONTROL: runs at DISPATCH_LEVEL with the built list. */
 export type DRIVER_LIST_CONTROL = (DeviceObject: DEVICE_OBJECT, Irp: unknown, ScatterGather: SCATTER_GATHER_LIST, Context: unknown) => void;
 
+/** DMA_ADAPTER_INFO_V1: the DMA controller's capabilities (GetDmaAdapterInfo; adapter-info.ts says what each holds). */
 export interface DMA_ADAPTER_INFO_V1 {
   ReadDmaCounterAvailable: boolean;
   ScatterGatherLimit: number;
@@ -143,6 +169,7 @@ export interface DMA_ADAPTER_INFO_V1 {
   Flags: number;
   MinimumTransferUnit: number;
 }
+/** DMA_ADAPTER_INFO: set Version to DMA_ADAPTER_INFO_VERSION1, and GetDmaAdapterInfo fills V1. */
 export interface DMA_ADAPTER_INFO {
   Version: number;
   V1: DMA_ADAPTER_INFO_V1;
@@ -153,6 +180,7 @@ export interface ULONG_OUT {
   value: number;
 }
 
+/** A DMA_OPERATIONS slot: the routine, or null when the table's version or OS build does not have it. */
 type Op<F> = F | null;
 type A = DMA_ADAPTER;
 
@@ -202,7 +230,7 @@ export interface DMA_OPERATIONS {
   InitializeDmaTransferContext: Op<(a: A, DmaTransferContext: DMA_TRANSFER_CONTEXT) => NTSTATUS>;
   /** v3. AllocateCommonBuffer with a highest acceptable address, a honoured CacheEnabled and a preferred NUMA node. PASSIVE_LEVEL. */
   AllocateCommonBufferEx: Op<(a: A, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, LogicalAddress: PHYSICAL_ADDRESS, CacheEnabled: boolean, PreferredNode: number) => number | null>;
-  /** v3. AllocateAdapterChannel with a transfer context; with DMA_SYNCHRONOUS_CALLBACK it returns the map-register base instead of queueing. DISPATCH_LEVEL (<= DISPATCH_LEVEL when synchronous). */
+  /** v3. AllocateAdapterChannel with a transfer context; with DMA_SYNCHRONOUS_CALLBACK it returns the map-register base instead of queueing. DISPATCH_LEVEL. */
   AllocateAdapterChannelEx: Op<(a: A, DeviceObject: DEVICE_OBJECT, DmaTransferContext: DMA_TRANSFER_CONTEXT, NumberOfMapRegisters: number, Flags: number, ExecutionRoutine: DRIVER_CONTROL | null, ExecutionContext: unknown, MapRegisterBase: { value: MapRegisterBase } | null) => NTSTATUS>;
   /** v3. Invokes a controller-specific function of the channel (FunctionNumber). <= DISPATCH_LEVEL. */
   ConfigureAdapterChannel: Op<(a: A, FunctionNumber: number, Context: unknown) => NTSTATUS>;
@@ -235,11 +263,11 @@ export interface DMA_OPERATIONS {
   AllocateCommonBufferWithBounds: Op<(a: A, MinimumAddress: PHYSICAL_ADDRESS | null, MaximumAddress: PHYSICAL_ADDRESS | null, Length: number, Flags: number, CacheType: MEMORY_CACHING_TYPE | null, PreferredNode: number, LogicalAddress: PHYSICAL_ADDRESS) => number | null>;
   /** Windows 10 2004 (undocumented IRQL; dmasim: PASSIVE_LEVEL). NumberOfElements common buffers of one size behind one handle. */
   AllocateCommonBufferVector: Op<(a: A, LowAddress: PHYSICAL_ADDRESS, HighAddress: PHYSICAL_ADDRESS, CacheType: MEMORY_CACHING_TYPE, IdealNode: number, Flags: number, NumberOfElements: number, SizeOfElements: number, VectorOut: { value: DMA_COMMON_BUFFER_VECTOR | null }) => NTSTATUS>;
-  /** Windows 10 2004. The VA and logical address of one element of a vector. */
+  /** Windows 10 2004. The VA and logical address of one element of a vector (dmasim: <= DISPATCH_LEVEL). */
   GetCommonBufferFromVectorByIndex: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR, Index: number, VirtualAddressOut: { value: number }, LogicalAddressOut: PHYSICAL_ADDRESS) => void>;
-  /** Windows 10 2004. Frees one element of a vector. */
+  /** Windows 10 2004. Frees one element of a vector (dmasim: PASSIVE_LEVEL). */
   FreeCommonBufferFromVector: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR, Index: number) => void>;
-  /** Windows 10 2004. Frees a vector (its elements first). */
+  /** Windows 10 2004. Frees a vector (its elements first; dmasim: PASSIVE_LEVEL). */
   FreeCommonBufferVector: Op<(a: A, Vector: DMA_COMMON_BUFFER_VECTOR) => void>;
   /** Windows Server 2022. A common buffer from memory the driver already has (an MDL), optionally limited by ExtendedConfigs. PASSIVE_LEVEL. */
   CreateCommonBufferFromMdl: Op<(a: A, Mdl: MDL, ExtendedConfigs: readonly DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION[] | null, ExtendedConfigsCount: number, LogicalAddress: PHYSICAL_ADDRESS) => NTSTATUS>;
@@ -267,13 +295,16 @@ export interface DMA_COMMON_BUFFER_VECTOR {
 
 /** DMA_TRANSFER_INFO versions. */
 export const DMA_TRANSFER_INFO_VERSION1 = 1;
+/** DMA_TRANSFER_INFO version 2 (Windows 8.1): adds LogicalPageCount. */
 export const DMA_TRANSFER_INFO_VERSION2 = 2;
 
+/** DMA_TRANSFER_INFO_V1: what a transfer needs (map registers, elements, list bytes). */
 export interface DMA_TRANSFER_INFO_V1 {
   MapRegisterCount: number;
   ScatterGatherElementCount: number;
   ScatterGatherListSize: number;
 }
+/** DMA_TRANSFER_INFO_V2: V1 plus the number of logical pages. */
 export interface DMA_TRANSFER_INFO_V2 extends DMA_TRANSFER_INFO_V1 {
   LogicalPageCount: number;
 }
@@ -297,9 +328,13 @@ export const DMA_SYNCHRONOUS_CALLBACK = 0x01;
 
 /** DMA_COMPLETION_STATUS. */
 export const DmaComplete = 0;
+/** DmaAborted: the transfer was stopped before it finished. */
 export const DmaAborted = 1;
+/** DmaError: the controller reported an error. */
 export const DmaError = 2;
+/** DmaCancelled: CancelMappedTransfer cancelled it. */
 export const DmaCancelled = 3;
+/** What a DMA_COMPLETION_ROUTINE is told: DmaComplete, DmaAborted, DmaError or DmaCancelled. */
 export type DMA_COMPLETION_STATUS = typeof DmaComplete | typeof DmaAborted | typeof DmaError | typeof DmaCancelled;
 
 /** PDMA_COMPLETION_ROUTINE: called at DISPATCH_LEVEL when a system DMA transfer completes or is cancelled. */
