@@ -295,7 +295,7 @@ export interface DMA_COMMON_BUFFER_VECTOR {
 
 /** DMA_TRANSFER_INFO versions. */
 export const DMA_TRANSFER_INFO_VERSION1 = 1;
-/** DMA_TRANSFER_INFO version 2 (Windows 8.1): adds LogicalPageCount. */
+/** DMA_TRANSFER_INFO version 2 (Windows 10 1809): adds LogicalPageCount. */
 export const DMA_TRANSFER_INFO_VERSION2 = 2;
 
 /** DMA_TRANSFER_INFO_V1: what a transfer needs (map registers, elements, list bytes). */
