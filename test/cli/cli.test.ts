@@ -355,7 +355,7 @@ describe("dmasim command", () => {
   });
 
   it("--wav on a built-in scenario without audio is refused before running (exit 2, one line)", () => {
-    expectUsage(dmasim(["run", "common-buffer-walkthrough", "--wav", "none.wav"]), "--wav: common-buffer-walkthrough plays no audio (the scenarios with audio: sound-card, sound-card-late)");
+    expectUsage(dmasim(["run", "common-buffer-walkthrough", "--wav", "none.wav"]), "--wav: common-buffer-walkthrough plays no audio (the scenarios with audio: sound-card, sound-card-late, sound-card-pnp, sound-card-pnp-leak)");
     expect(existsSync(join(work, "none.wav"))).toBe(false);
     const steps = file("nowav.json", JSON.stringify({ steps: [{ op: "adapter", device: "plx9656" }] }));
     expectUsage(dmasim(["run", steps, "--wav", "none.wav"]), "--wav: nowav plays no audio");

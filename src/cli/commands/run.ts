@@ -6,6 +6,7 @@ import { renderRunSummary } from "../../report/summary.ts";
 import { traceFile } from "../../report/trace-file.ts";
 import type { Scenario } from "../../scenarios/scenario.ts";
 import { soundCardLateScenario, soundCardScenario } from "../../scenarios/sound-card.ts";
+import { soundCardPnpLeakScenario, soundCardPnpScenario } from "../../scenarios/sound-card-pnp.ts";
 import { executeScenario } from "../execute.ts";
 import type { CliIo } from "../io.ts";
 import { loadScenario } from "../load-scenario.ts";
@@ -35,8 +36,8 @@ export interface RunOptions {
   debug?: boolean;
 }
 
-/** The built-in scenarios that play audio (a WAV for --wav); any other built-in has none. */
-const AUDIO_SCENARIOS: readonly Scenario[] = [soundCardScenario, soundCardLateScenario];
+/** The built-in scenarios that play audio (a WAV for --wav); any other built-in has none (sound-card-exhausted never starts the card). */
+export const AUDIO_SCENARIOS: readonly Scenario[] = [soundCardScenario, soundCardLateScenario, soundCardPnpScenario, soundCardPnpLeakScenario];
 
 export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Promise<number> {
   // Validate every option before running anything.
