@@ -124,6 +124,22 @@ export class WdfDriver extends WdfObject {
  * WdfDriverCreate(DriverObject, RegistryPath, DriverAttributes, DriverConfig, Driver).
  * The driver object and registry path are replaced by `options` (the KMDF
  * version the driver binds to, the KMDF verifier switch, a name).
+ * PASSIVE_LEVEL (checked under the KMDF verifier). STATUS_INFO_LENGTH_MISMATCH
+ * when DriverConfig.Size is not this KMDF version's; a ParentObject in the
+ * attributes is refused.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfDeviceCreate, wdfAddDevice, statusSymbol, type HandleOut, type WdfDriver } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * // EvtDriverDeviceAdd: the framework calls it when the PnP manager adds a device for the driver.
+ * const config = WDF_DRIVER_CONFIG_INIT((_drv, init) => WdfDeviceCreate(init, null, { value: null }));
+ * const driver: HandleOut<WdfDriver> = { value: null };
+ * console.log(statusSymbol(WdfDriverCreate(k, null, config, driver, { kmdfVersion: "1.33" }))); // STATUS_SUCCESS
+ * console.log(statusSymbol(WdfDriverCreate(k, null, { ...config, Size: 0 }, null))); // STATUS_INFO_LENGTH_MISMATCH
+ * const { device } = wdfAddDevice(driver.value!, "plx9656");
+ * console.log(String(driver.value), String(device)); // WDFDRIVER 0x1000 WDFDEVICE 0x1010
+ * ```
  */
 export function WdfDriverCreate(k: Kernel, DriverAttributes: WDF_OBJECT_ATTRIBUTES | null, DriverConfig: WDF_DRIVER_CONFIG, Driver: HandleOut<WdfDriver> | null, options: WdfDriverOptions & { readonly name?: string } = {}): NTSTATUS {
   const globals = new WdfDriverGlobals(k, options);
@@ -147,7 +163,7 @@ export function WdfDriverCreate(k: Kernel, DriverAttributes: WDF_OBJECT_ATTRIBUT
  */
 export function WdfObjectDelete(Object: WdfObject): void {
   const o = validHandle(Object, WdfObject, "WdfObjectDelete");
-  o.globals.kernel.checkIrql("WdfObjectDelete", { max: DISPATCH_LEVEL });
+  o.globals.checkIrql("WdfObjectDelete", DISPATCH_LEVEL);
   if (o.isNoDeleteDdi) {
     o.globals.kernel.report({ code: "WDF_CANNOT_DELETE", routine: "WdfObjectDelete", message: `WdfObjectDelete on ${String(o)}, which the driver may not delete (STATUS_CANNOT_DELETE); the framework deletes it`, params: { handle: o.handle, status: STATUS.CANNOT_DELETE } });
     return;
