@@ -65,7 +65,23 @@ export class WdfDevice extends WdfObject {
  * WdfDeviceCreate(DeviceInit, DeviceAttributes, Device): PASSIVE_LEVEL; the
  * device's parent is the driver. A ParentObject gives
  * STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED; a DeviceInit that already made a
- * device gives STATUS_INVALID_DEVICE_STATE.
+ * device gives STATUS_INVALID_DEVICE_STATE. The framework creates the FDO
+ * and attaches it to the PDO; the driver calls this from EvtDriverDeviceAdd.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfDeviceCreate, WdfDeviceWdmGetDeviceObject, wdfAddDevice, statusSymbol, type HandleOut, type WdfDriver, type WdfDevice } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const driver: HandleOut<WdfDriver> = { value: null };
+ * WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_drv, init) => {
+ *   const dev: HandleOut<WdfDevice> = { value: null };
+ *   const st = WdfDeviceCreate(init, null, dev);
+ *   console.log(statusSymbol(st), WdfDeviceWdmGetDeviceObject(dev.value!).name); // STATUS_SUCCESS \Device\plx9656-FDO
+ *   console.log(statusSymbol(WdfDeviceCreate(init, null, { value: null })));    // STATUS_INVALID_DEVICE_STATE — one device per DeviceInit
+ *   return st;
+ * }), driver);
+ * wdfAddDevice(driver.value!, "plx9656");
+ * ```
  */
 export function WdfDeviceCreate(DeviceInit: WDFDEVICE_INIT, DeviceAttributes: WDF_OBJECT_ATTRIBUTES | null, Device: HandleOut<WdfDevice>): NTSTATUS {
   const drv = validHandle(DeviceInit.driver, WdfDriver, "WdfDeviceCreate");
@@ -109,7 +125,7 @@ export function WdfDeviceInitSetRequestAttributes(DeviceInit: WDFDEVICE_INIT, Re
 /** WdfDeviceSetAlignmentRequirement: writes the mask into the device object (<= DISPATCH_LEVEL). */
 export function WdfDeviceSetAlignmentRequirement(Device: WdfDevice, AlignmentRequirement: number): void {
   const dev = validHandle(Device, WdfDevice, "WdfDeviceSetAlignmentRequirement");
-  dev.kernel.checkIrql("WdfDeviceSetAlignmentRequirement", { max: DISPATCH_LEVEL });
+  dev.globals.checkIrql("WdfDeviceSetAlignmentRequirement", DISPATCH_LEVEL);
   if (!Number.isInteger(AlignmentRequirement) || AlignmentRequirement < 0 || AlignmentRequirement > 0xffff_ffff) throw new RangeError(`WdfDeviceSetAlignmentRequirement: AlignmentRequirement must be a ULONG mask, got ${AlignmentRequirement}`);
   dev.fdo.AlignmentRequirement = AlignmentRequirement;
 }
@@ -132,7 +148,22 @@ export function WdfDeviceWdmGetPhysicalDevice(Device: WdfDevice): DEVICE_OBJECT 
  * `pnpAddDevice` with the WDFDRIVER's DRIVER_OBJECT): the framework's
  * AddDevice runs EvtDriverDeviceAdd at PASSIVE_LEVEL, and deletes a device
  * it created when it fails. Returns the callback's status and the device it
- * created, if any.
+ * created, if any. Call it at PASSIVE_LEVEL (a RangeError otherwise).
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfDeviceCreate, wdfAddDevice, wdfPnpState, statusSymbol, STATUS, type HandleOut, type WdfDriver } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const driver: HandleOut<WdfDriver> = { value: null };
+ * WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_drv, init) => WdfDeviceCreate(init, null, { value: null })), driver);
+ * const { status, device } = wdfAddDevice(driver.value!, "plx9656");
+ * console.log(statusSymbol(status), wdfPnpState(device!)); // STATUS_SUCCESS added — not started yet (wdfStartDevice)
+ * // An EvtDriverDeviceAdd that fails after creating its device: the framework deletes the device.
+ * const failing: HandleOut<WdfDriver> = { value: null };
+ * WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_drv, init) => (WdfDeviceCreate(init, null, { value: null }), STATUS.INSUFFICIENT_RESOURCES)), failing);
+ * const r = wdfAddDevice(failing.value!, "sb16");
+ * console.log(statusSymbol(r.status), r.device); // STATUS_INSUFFICIENT_RESOURCES null
+ * ```
  */
 export function wdfAddDevice(Driver: WdfDriver, pdo: DEVICE_OBJECT | string): { status: NTSTATUS; device: WdfDevice | null } {
   const drv = validHandle(Driver, WdfDriver, "wdfAddDevice");
@@ -154,7 +185,23 @@ export function wdfAddDevice(Driver: WdfDriver, pdo: DEVICE_OBJECT | string): { 
  * down, releases its hardware, purges its queues and deletes the WDFDEVICE
  * and every child (enablers, common buffers, transactions, queues),
  * deepest first. Returns the status of the IRP that ended it (the failed
- * query's when the driver refused).
+ * query's when the driver refused). PASSIVE_LEVEL (a RangeError otherwise).
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfDeviceCreate, wdfAddDevice, wdfStartDevice, wdfRemoveDevice, WdfDmaEnablerCreate, WDF_DMA_ENABLER_CONFIG_INIT, WdfDmaProfileScatterGather64,
+ *   WdfCommonBufferCreate, liveCommonBuffers, statusSymbol, type HandleOut, type WdfDriver, type WdfDmaEnabler, type WdfCommonBuffer } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const driver: HandleOut<WdfDriver> = { value: null };
+ * WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_drv, init) => WdfDeviceCreate(init, null, { value: null })), driver);
+ * const { device } = wdfAddDevice(driver.value!, "plx9656");
+ * wdfStartDevice(device!);
+ * const enabler: HandleOut<WdfDmaEnabler> = { value: null };
+ * WdfDmaEnablerCreate(device!, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64, 65536), null, enabler);
+ * WdfCommonBufferCreate(enabler.value!, 4096, null, { value: null } as HandleOut<WdfCommonBuffer>);
+ * console.log(liveCommonBuffers(k).length);                       // 1
+ * console.log(statusSymbol(wdfRemoveDevice(device!)), liveCommonBuffers(k).length); // STATUS_SUCCESS 0 — freed with the device, its adapter put
+ * ```
  */
 export function wdfRemoveDevice(Device: WdfDevice): NTSTATUS {
   const dev = validHandle(Device, WdfDevice, "wdfRemoveDevice");
