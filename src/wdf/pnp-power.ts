@@ -139,14 +139,14 @@ export class WdfCmResList extends WdfObject {
 /** WdfCmResourceListGetCount(List) (<= DISPATCH_LEVEL). */
 export function WdfCmResourceListGetCount(List: WdfCmResList): number {
   const l = validHandle(List, WdfCmResList, "WdfCmResourceListGetCount");
-  l.globals.kernel.checkIrql("WdfCmResourceListGetCount", { max: DISPATCH_LEVEL });
+  l.globals.checkIrql("WdfCmResourceListGetCount", DISPATCH_LEVEL);
   return l.descriptors.length;
 }
 
 /** WdfCmResourceListGetDescriptor(List, Index) (<= DISPATCH_LEVEL): the descriptor, or NULL for an index past the end. */
 export function WdfCmResourceListGetDescriptor(List: WdfCmResList, Index: number): CM_PARTIAL_RESOURCE_DESCRIPTOR | null {
   const l = validHandle(List, WdfCmResList, "WdfCmResourceListGetDescriptor");
-  l.globals.kernel.checkIrql("WdfCmResourceListGetDescriptor", { max: DISPATCH_LEVEL });
+  l.globals.checkIrql("WdfCmResourceListGetDescriptor", DISPATCH_LEVEL);
   if (!Number.isInteger(Index) || Index < 0) throw new RangeError(`WdfCmResourceListGetDescriptor: Index must be a ULONG, got ${String(Index)}`);
   return l.descriptors[Index] ?? null;
 }
@@ -351,6 +351,26 @@ export function checkDevice(Device: PnpDevice, routine: string): PnpDevice {
  * device in D0, or the failing callback's status with the device not started
  * (its hardware already released). Restarts a stopped device too. A device
  * that is started, removed or failed is a RangeError.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfDeviceCreate, WdfDeviceInitSetPnpPowerEventCallbacks, WDF_PNPPOWER_EVENT_CALLBACKS_INIT,
+ *   WdfCmResourceListGetCount, wdfAddDevice, wdfStartDevice, wdfPnpState, statusSymbol, STATUS, type HandleOut, type WdfDriver } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const driver: HandleOut<WdfDriver> = { value: null };
+ * WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_drv, init) => {
+ *   WdfDeviceInitSetPnpPowerEventCallbacks(init, WDF_PNPPOWER_EVENT_CALLBACKS_INIT({
+ *     EvtDevicePrepareHardware: (_dev, _raw, translated) => {
+ *       console.log(WdfCmResourceListGetCount(translated) > 0); // true — the device's BARs and interrupt
+ *       return STATUS.SUCCESS;
+ *     },
+ *     EvtDeviceD0Entry: () => STATUS.SUCCESS,
+ *   }));
+ *   return WdfDeviceCreate(init, null, { value: null });
+ * }), driver);
+ * const { device } = wdfAddDevice(driver.value!, "plx9656");
+ * console.log(statusSymbol(wdfStartDevice(device!)), wdfPnpState(device!)); // STATUS_SUCCESS started
+ * ```
  */
 export function wdfStartDevice(Device: PnpDevice): NTSTATUS {
   const dev = checkDevice(Device, "wdfStartDevice");
