@@ -132,7 +132,30 @@ export class WdfInterrupt extends WdfObject implements PowerManagedInterrupt {
 /**
  * WdfInterruptCreate(Device, Configuration, Attributes, Interrupt) at
  * PASSIVE_LEVEL; the parent is the device. STATUS_INFO_LENGTH_MISMATCH for a
- * wrong Size; the connection's status otherwise.
+ * wrong Size; the connection's status otherwise. Created before the device
+ * starts (EvtDriverDeviceAdd or EvtDevicePrepareHardware), the interrupt is
+ * connected when the device enters D0 and disconnected when it leaves; the
+ * ISR runs at the line's DIRQL, the DPC at DISPATCH_LEVEL.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfDeviceCreate, wdfAddDevice, wdfStartDevice, WdfInterruptCreate, WDF_INTERRUPT_CONFIG_INIT,
+ *   statusSymbol, type HandleOut, type WdfDriver, type WdfDevice, type WdfInterrupt } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const irq: HandleOut<WdfInterrupt> = { value: null };
+ * const driver: HandleOut<WdfDriver> = { value: null };
+ * WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_drv, init) => {
+ *   const dev: HandleOut<WdfDevice> = { value: null };
+ *   WdfDeviceCreate(init, null, dev);
+ *   const config = WDF_INTERRUPT_CONFIG_INIT(() => false, null); // EvtInterruptIsr: FALSE = not this device's interrupt
+ *   const st = WdfInterruptCreate(dev.value!, config, null, irq);
+ *   console.log(statusSymbol(st), irq.value?.kinterrupt); // STATUS_SUCCESS null — connected on D0 entry, not now
+ *   return st;
+ * }), driver);
+ * const { device } = wdfAddDevice(driver.value!, "plx9656");
+ * wdfStartDevice(device!);
+ * console.log(irq.value?.kinterrupt?.Irql);              // 9 — connected at the line's DIRQL
+ * ```
  */
 export function WdfInterruptCreate(Device: WdfDevice, Configuration: WDF_INTERRUPT_CONFIG, Attributes: WDF_OBJECT_ATTRIBUTES | null, Interrupt: HandleOut<WdfInterrupt>): NTSTATUS {
   const dev = validHandle(Device, WdfDevice, "WdfInterruptCreate");
