@@ -27,6 +27,7 @@ import { FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED, FxValidateObjectAttributes, vali
 /** sizeof(WDF_COMMON_BUFFER_CONFIG). */
 export const WDF_COMMON_BUFFER_CONFIG_SIZE = 8;
 
+/** WDF_COMMON_BUFFER_CONFIG: the alignment WdfCommonBufferCreateWithConfig gives the buffer's logical address (KMDF 1.1 and later). */
 export interface WDF_COMMON_BUFFER_CONFIG {
   Size: number;
   /** Alignment mask (alignment - 1), e.g. FILE_OCTA_ALIGNMENT. */
@@ -131,6 +132,29 @@ function create(routine: string, DmaEnabler: WdfDmaEnabler, Length: number, Conf
  * PASSIVE_LEVEL: Length 0 gives STATUS_INVALID_PARAMETER; a ParentObject in
  * the attributes gives STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED; no memory
  * gives STATUS_INSUFFICIENT_RESOURCES. The handle is NULL unless it succeeds.
+ * The buffer comes from the enabler's adapter (AllocateCommonBuffer, cached)
+ * and is freed when the object is deleted, with the enabler or the device.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfDeviceCreate, wdfAddDevice, WdfDmaEnablerCreate, WDF_DMA_ENABLER_CONFIG_INIT, WdfDmaProfileScatterGather64,
+ *   WdfCommonBufferCreate, WdfCommonBufferGetAlignedVirtualAddress, WdfCommonBufferGetAlignedLogicalAddress, WdfCommonBufferGetLength, WdfObjectDelete,
+ *   statusSymbol, hexAddr, type HandleOut, type WdfDriver, type WdfDmaEnabler, type WdfCommonBuffer } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const driver: HandleOut<WdfDriver> = { value: null };
+ * WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_drv, init) => WdfDeviceCreate(init, null, { value: null })), driver);
+ * const { device } = wdfAddDevice(driver.value!, "plx9656");
+ * const enabler: HandleOut<WdfDmaEnabler> = { value: null };
+ * WdfDmaEnablerCreate(device!, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64, 65536), null, enabler);
+ * const ring: HandleOut<WdfCommonBuffer> = { value: null };
+ * console.log(statusSymbol(WdfCommonBufferCreate(enabler.value!, 100, null, ring))); // STATUS_SUCCESS
+ * const va = WdfCommonBufferGetAlignedVirtualAddress(ring.value!);  // the driver writes descriptors here
+ * const la = WdfCommonBufferGetAlignedLogicalAddress(ring.value!);  // the device is given this
+ * k.cpu.writeU32(va, 0x1234);
+ * console.log(hexAddr(Number(la.QuadPart)), WdfCommonBufferGetLength(ring.value!)); // 0x000001000000 100
+ * console.log(statusSymbol(WdfCommonBufferCreate(enabler.value!, 0, null, { value: null }))); // STATUS_INVALID_PARAMETER
+ * WdfObjectDelete(ring.value!);                                      // FreeCommonBuffer with the allocation's values
+ * ```
  */
 export function WdfCommonBufferCreate(DmaEnabler: WdfDmaEnabler, Length: number, Attributes: WDF_OBJECT_ATTRIBUTES | null, CommonBuffer: HandleOut<WdfCommonBuffer>): NTSTATUS {
   return create("WdfCommonBufferCreate", DmaEnabler, Length, null, Attributes, CommonBuffer);
