@@ -18,17 +18,24 @@ import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { machineSlot } from "../kernel/kernel.ts";
 import type { WdfDriverGlobals } from "./globals.ts";
 
-/** WDF_EXECUTION_LEVEL (wdfobject.h). */
+/** WDF_EXECUTION_LEVEL (wdfobject.h): the highest IRQL the object's callbacks run at. 0 is invalid (the attributes are refused). */
 export const WdfExecutionLevelInvalid = 0;
+/** The parent's execution level (the default, WDF_OBJECT_ATTRIBUTES_INIT). */
 export const WdfExecutionLevelInheritFromParent = 1;
+/** Callbacks at PASSIVE_LEVEL. */
 export const WdfExecutionLevelPassive = 2;
+/** Callbacks at up to DISPATCH_LEVEL. */
 export const WdfExecutionLevelDispatch = 3;
 
-/** WDF_SYNCHRONIZATION_SCOPE (wdfobject.h). */
+/** WDF_SYNCHRONIZATION_SCOPE (wdfobject.h): which callbacks the framework serialises. 0 is invalid (the attributes are refused). */
 export const WdfSynchronizationScopeInvalid = 0;
+/** The parent's scope (the default, WDF_OBJECT_ATTRIBUTES_INIT). */
 export const WdfSynchronizationScopeInheritFromParent = 1;
+/** One lock for the device: its queues' and file objects' callbacks never run at once. */
 export const WdfSynchronizationScopeDevice = 2;
+/** One lock per queue: a queue's callbacks never run at once. */
 export const WdfSynchronizationScopeQueue = 3;
+/** No serialisation by the framework. */
 export const WdfSynchronizationScopeNone = 4;
 
 /** sizeof(WDF_OBJECT_ATTRIBUTES) on x64 (0x38). */
@@ -37,9 +44,12 @@ export const WDF_OBJECT_ATTRIBUTES_SIZE = 0x38;
 export const WDF_OBJECT_CONTEXT_TYPE_INFO_SIZE = 0x28;
 export const WDF_OBJECT_CONTEXT_TYPE_INFO_V1_0_SIZE = 0x20;
 
+/** EvtCleanupCallback: the object is being deleted (children first); release what the driver attached to it. <= DISPATCH_LEVEL. */
 export type EVT_WDF_OBJECT_CONTEXT_CLEANUP = (Object: WdfObject) => void;
+/** EvtDestroyCallback: the last reference is gone; the context memory goes after this. <= DISPATCH_LEVEL. */
 export type EVT_WDF_OBJECT_CONTEXT_DESTROY = (Object: WdfObject) => void;
 
+/** WDF_OBJECT_CONTEXT_TYPE_INFO: a context type's name and size (WDF_DECLARE_CONTEXT_TYPE); see context.ts. */
 export interface WDF_OBJECT_CONTEXT_TYPE_INFO {
   Size: number;
   ContextName: string | null;
@@ -48,6 +58,12 @@ export interface WDF_OBJECT_CONTEXT_TYPE_INFO {
   readonly create?: () => unknown;
 }
 
+/**
+ * WDF_OBJECT_ATTRIBUTES: what every Wdf*Create takes — cleanup and destroy
+ * callbacks, execution level and synchronisation scope, a parent (where the
+ * object type allows one), a context type. Start from WDF_OBJECT_ATTRIBUTES_INIT;
+ * FxValidateObjectAttributes gives the framework's status for a bad one.
+ */
 export interface WDF_OBJECT_ATTRIBUTES {
   Size: number;
   EvtCleanupCallback: EVT_WDF_OBJECT_CONTEXT_CLEANUP | null;
@@ -179,6 +195,7 @@ export abstract class WdfObject {
     // Plain objects own nothing outside the framework.
   }
 
+  /** True for objects the driver may not delete with WdfObjectDelete (WDFDRIVER, a PnP WDFDEVICE, a default queue): the framework deletes them. */
   get isNoDeleteDdi(): boolean {
     return this.noDeleteDdi;
   }
@@ -226,6 +243,7 @@ export abstract class WdfObject {
     p.release();
   }
 
+  /** One more reference (WdfObjectReference): the object outlives its deletion until release(). */
   addRef(): void {
     this.refCount++;
   }
@@ -252,6 +270,7 @@ export abstract class WdfObject {
     this.deleteObject();
   }
 
+  /** The type and handle, as KMDF traces name objects: "WDFDEVICE 0x1010". */
   toString(): string {
     return `${this.typeName} 0x${this.handle.toString(16).toUpperCase()}`;
   }
