@@ -33,10 +33,13 @@ import { pnpPowerDuringAdd } from "./pnp-power.ts";
 /** sizeof(WDF_DRIVER_CONFIG) on x64. */
 export const WDF_DRIVER_CONFIG_SIZE = 0x20;
 
-/** WDF_DEVICE_IO_TYPE (wdfdevice.h). */
+/** WDF_DEVICE_IO_TYPE (wdfdevice.h): how read and write requests carry their buffers (WdfDeviceInitSetIoType). 0 is not a valid choice. */
 export const WdfDeviceIoUndefined = 0;
+/** The caller's user-mode address, unchecked (METHOD_NEITHER style); the driver must probe and lock it itself. */
 export const WdfDeviceIoNeither = 1;
+/** A system buffer the I/O manager copies to and from (DO_BUFFERED_IO); the default. */
 export const WdfDeviceIoBuffered = 2;
+/** The caller's buffer locked and described by an MDL (DO_DIRECT_IO): what a DMA driver maps. */
 export const WdfDeviceIoDirect = 3;
 export type WDF_DEVICE_IO_TYPE = number;
 
@@ -59,9 +62,12 @@ export function newDeviceInit(driver: WdfDriver, pdo: DEVICE_OBJECT): WDFDEVICE_
   return { driver, pdo, consumed: false, ioType: WdfDeviceIoBuffered, created: null, requestAttributes: null };
 }
 
+/** EvtDriverDeviceAdd: the PnP manager found a device for the driver; create the WDFDEVICE (WdfDeviceCreate) and its queues. PASSIVE_LEVEL. */
 export type EVT_WDF_DRIVER_DEVICE_ADD = (Driver: WdfDriver, DeviceInit: WDFDEVICE_INIT) => NTSTATUS;
+/** EvtDriverUnload: the driver is about to be unloaded, after every device is gone. PASSIVE_LEVEL. */
 export type EVT_WDF_DRIVER_UNLOAD = (Driver: WdfDriver) => void;
 
+/** WDF_DRIVER_CONFIG: the driver's callbacks for WdfDriverCreate (start from WDF_DRIVER_CONFIG_INIT; Size must be this KMDF version's). */
 export interface WDF_DRIVER_CONFIG {
   Size: number;
   EvtDriverDeviceAdd: EVT_WDF_DRIVER_DEVICE_ADD | null;
@@ -115,6 +121,7 @@ export class WdfDriver extends WdfObject {
     return status;
   }
 
+  /** The machine the driver was created on (dmasim's stand-in for the global kernel a real driver calls). */
   get kernel(): Kernel {
     return this.globals.kernel;
   }
