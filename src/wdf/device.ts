@@ -50,6 +50,7 @@ export class WdfDevice extends WdfObject {
     installStoppedDeviceChecks(driver.kernel);
   }
 
+  /** The machine the device's driver runs on. */
   get kernel(): Kernel {
     return this.globals.kernel;
   }
@@ -135,10 +136,12 @@ export function WdfDeviceGetAlignmentRequirement(Device: WdfDevice): number {
   return validHandle(Device, WdfDevice, "WdfDeviceGetAlignmentRequirement").fdo.AlignmentRequirement;
 }
 
+/** WdfDeviceWdmGetDeviceObject (<= DISPATCH_LEVEL): the device's WDM DEVICE_OBJECT, the FDO the framework created (for IoGetDmaAdapter-style WDM calls). */
 export function WdfDeviceWdmGetDeviceObject(Device: WdfDevice): DEVICE_OBJECT {
   return validHandle(Device, WdfDevice, "WdfDeviceWdmGetDeviceObject").fdo;
 }
 
+/** WdfDeviceWdmGetPhysicalDevice (<= DISPATCH_LEVEL): the PDO under the device, the one IoGetDmaAdapter takes. */
 export function WdfDeviceWdmGetPhysicalDevice(Device: WdfDevice): DEVICE_OBJECT {
   return validHandle(Device, WdfDevice, "WdfDeviceWdmGetPhysicalDevice").pdo;
 }
