@@ -9,11 +9,13 @@ import { PASSIVE_LEVEL, irqlName } from "../core/irql.ts";
 import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 
+/** A KMDF (or Windows) version as major.minor: what the driver binds to decides behaviour that changed between releases. */
 export interface KmdfVersion {
   readonly major: number;
   readonly minor: number;
 }
 
+/** WdfDriverCreate's stand-in for what a real driver gets from its INF and the system: the KMDF version, the KMDF verifier switch, the OS version. */
 export interface WdfDriverOptions {
   /** The KMDF version the driver binds to: "1.33" (default), "1.11", "1.9", or {major, minor}. */
   readonly kmdfVersion?: string | KmdfVersion;
@@ -33,6 +35,7 @@ function parseVersion(v: string | KmdfVersion, what: string): KmdfVersion {
   return { major: Number(m[1]), minor: Number(m[2]) };
 }
 
+/** FX_DRIVER_GLOBALS: one per driver (see the file comment); every WDF object reaches it through `globals`. */
 export class WdfDriverGlobals {
   readonly kernel: Kernel;
   readonly version: KmdfVersion;
@@ -69,6 +72,7 @@ export class WdfDriverGlobals {
     return STATUS.INVALID_DEVICE_REQUEST;
   }
 
+  /** The bound KMDF version as text, "1.33". */
   get versionText(): string {
     return `${this.version.major}.${this.version.minor}`;
   }
