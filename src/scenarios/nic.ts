@@ -125,12 +125,15 @@ function tally(m: Record<string, number>, status: number): void {
  * the NIC itself) with WriteFile and keeps `reads` ReadFile requests posted
  * for what the loopback brings back, checking each received frame byte for
  * byte, in order. Writes are overlapped, at most `window` outstanding, each
- * from its own buffer (direct I/O). `event`, when given,
+ * from its own buffer (direct I/O). `frameLength`, when given, makes every
+ * frame that many bytes (60..1514) instead of a seeded length. `event`, when given,
  * runs once at its time. Gives up (a failure line) when nothing moves for
  * the frames' wire time plus 10 ms, or once the device refuses requests.
  */
-export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng, o: { readonly reads?: number; readonly window?: number; readonly event?: TrafficEvent } = {}): NicRunOutcome {
+export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng, o: { readonly reads?: number; readonly window?: number; readonly frameLength?: number; readonly event?: TrafficEvent } = {}): NicRunOutcome {
   const { app, handle } = nic;
+  const fixed = o.frameLength;
+  if (fixed !== undefined && (!Number.isInteger(fixed) || fixed < ETH_ZLEN || fixed > ETH_FRAME_LEN)) throw new RangeError(`loopbackFrames: frameLength must be a whole number of bytes from ${ETH_ZLEN} to ${ETH_FRAME_LEN}, got ${String(fixed)}`);
   const failures: string[] = [];
   const writeStatuses: Record<string, number> = {};
   const readStatuses: Record<string, number> = {};
@@ -159,7 +162,7 @@ export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng
   const frame = new Uint8Array(ETH_FRAME_LEN);
   for (;;) {
     while (!refused && sent < count && writes.length < window) {
-      const length = prng.range(ETH_ZLEN, ETH_FRAME_LEN);
+      const length = fixed ?? prng.range(ETH_ZLEN, ETH_FRAME_LEN);
       const f = frame.subarray(0, length);
       f.set(nic.mac, 0);
       f.set(nic.mac, 6);
