@@ -21,13 +21,17 @@ import type { HandleOut } from "./driver.ts";
 import { FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
 import { pnpPowerAdoptInterrupt, pnpPowerForgetInterrupt, type PowerManagedInterrupt } from "./pnp-power.ts";
 
+/** EvtInterruptIsr: at the line's DIRQL; TRUE when the device interrupted (then quiet it and WdfInterruptQueueDpcForIsr), FALSE for a shared line's other device. */
 export type EVT_WDF_INTERRUPT_ISR = (Interrupt: WdfInterrupt, MessageID: number) => boolean;
+/** EvtInterruptDpc: the ISR's deferred work, at DISPATCH_LEVEL (complete requests, WdfDmaTransactionDmaCompleted). */
 export type EVT_WDF_INTERRUPT_DPC = (Interrupt: WdfInterrupt, AssociatedObject: WdfObject) => void;
+/** EvtInterruptEnable / EvtInterruptDisable: at DIRQL holding the interrupt lock, after connecting on D0 entry / before disconnecting on D0 exit; turn the device's interrupts on or off. */
 export type EVT_WDF_INTERRUPT_ENABLE = (Interrupt: WdfInterrupt, AssociatedDevice: WdfDevice) => NTSTATUS;
 
 /** sizeof(WDF_INTERRUPT_CONFIG) for KMDF 1.33 on x64 (Size, SpinLock, ShareVector, two BOOLEANs, five callbacks, two descriptors, WaitLock, PassiveHandling, ReportInactiveOnPowerDown, CanWakeDevice). */
 export const WDF_INTERRUPT_CONFIG_SIZE = 0x68;
 
+/** WDF_INTERRUPT_CONFIG: the interrupt's callbacks and options for WdfInterruptCreate (start from WDF_INTERRUPT_CONFIG_INIT). */
 export interface WDF_INTERRUPT_CONFIG {
   Size: number;
   ShareVector: boolean | null;
@@ -80,11 +84,13 @@ export class WdfInterrupt extends WdfObject implements PowerManagedInterrupt {
     return this.kinterrupt?.SynchronizeIrql ?? this.resource.SynchronizeIrql;
   }
 
+  /** Raise to SynchronizeIrql, remembering the IRQL to return to (WdfInterruptAcquireLock). */
   acquireLock(): void {
     const k = this.device.kernel;
     this.lockIrql.push(k.KeRaiseIrql(Math.max(k.KeGetCurrentIrql(), this.synchronizeIrql)));
   }
 
+  /** Back to the IRQL the matching acquireLock saved (WdfInterruptReleaseLock); a release without an acquire is a TypeError. */
   releaseLock(): void {
     const old = this.lockIrql.pop();
     if (old === undefined) throw new TypeError(`WdfInterruptReleaseLock on ${String(this)} without WdfInterruptAcquireLock`);
@@ -196,6 +202,7 @@ export function WdfInterruptReleaseLock(Interrupt: WdfInterrupt): void {
   validHandle(Interrupt, WdfInterrupt, "WdfInterruptReleaseLock").releaseLock();
 }
 
+/** EvtInterruptSynchronize: runs at SynchronizeIrql holding the interrupt lock (WdfInterruptSynchronize); its result is returned. */
 export type EVT_WDF_INTERRUPT_SYNCHRONIZE = (Interrupt: WdfInterrupt, Context: unknown) => boolean;
 
 /**
@@ -217,6 +224,7 @@ export function WdfInterruptSynchronize(Interrupt: WdfInterrupt, Callback: EVT_W
   }
 }
 
+/** WdfInterruptGetDevice (<= DIRQL): the device the interrupt belongs to. */
 export function WdfInterruptGetDevice(Interrupt: WdfInterrupt): WdfDevice {
   return validHandle(Interrupt, WdfInterrupt, "WdfInterruptGetDevice").device;
 }
