@@ -50,6 +50,8 @@ export class WdfDmaTransaction extends WdfObject {
   currentLength = 0;
   /** 0 = the enabler's fragment length. */
   maximumLength = 0;
+  /** WdfDmaTransactionSetSingleTransferRequirement: the whole transaction must go in one transfer. */
+  requireSingleTransfer = false;
   private programContext: unknown = null;
   /** The request WdfDmaTransactionInitializeUsingRequest took (with a reference, dropped by Release), else null. */
   request: WdfObject | null = null;
@@ -254,6 +256,8 @@ export function WdfDmaTransactionExecute(DmaTransaction: WdfDmaTransaction, Cont
   // The framework's own IRQL check (WDF_WRONG_IRQL under the KMDF verifier), not the HAL's DMA one.
   tx.globals.checkIrql("WdfDmaTransactionExecute", DISPATCH_LEVEL);
   tx.setContext(Context);
+  // A single-transfer requirement (the transaction's, or the enabler's flag) refuses a transaction that needs several fragments.
+  if ((tx.requireSingleTransfer || tx.enabler.requireSingleTransfer) && tx.length > singleTransferMaximum(tx)) return STATUS.WDF_TOO_FRAGMENTED;
   const st = tx.stage();
   if (!NT_SUCCESS(st)) tx.txState = "initialized";
   return st;
@@ -328,3 +332,18 @@ export function WdfDmaTransactionSetMaximumLength(DmaTransaction: WdfDmaTransact
   tx.maximumLength = MaximumLength;
 }
 
+/** The most one transfer of `tx` can move: the enabler's fragment length, capped by WdfDmaTransactionSetMaximumLength. */
+export function singleTransferMaximum(tx: WdfDmaTransaction): number {
+  const fragMax = tx.enabler.description(tx.direction).MaximumFragmentLength;
+  return Math.min(fragMax > 0 ? fragMax : Infinity, tx.maximumLength > 0 ? tx.maximumLength : Infinity);
+}
+
+/**
+ * WdfDmaTransactionSetSingleTransferRequirement (KMDF 1.19): from the next
+ * WdfDmaTransactionExecute on, a transaction the framework cannot move in
+ * one transfer fails with STATUS_WDF_TOO_FRAGMENTED instead of being split.
+ */
+export function WdfDmaTransactionSetSingleTransferRequirement(DmaTransaction: WdfDmaTransaction, RequireSingleTransfer: boolean): void {
+  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionSetSingleTransferRequirement");
+  tx.requireSingleTransfer = RequireSingleTransfer;
+}
