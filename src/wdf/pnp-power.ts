@@ -51,30 +51,51 @@ type Callback<A extends unknown[]> = { bivarianceHack(...args: A): NTSTATUS }["b
 /** A void callback type with the same bivariance. */
 type VoidCallback<A extends unknown[]> = { bivarianceHack(...args: A): void }["bivarianceHack"];
 
-/** WDF_POWER_DEVICE_STATE (wdfdevice.h). */
+/** WDF_POWER_DEVICE_STATE (wdfdevice.h): the power state a D0 callback comes from or goes to. 0 is no state. */
 export const WdfPowerDeviceInvalid = 0;
+/** D0: working. */
 export const WdfPowerDeviceD0 = 1;
+/** D1: a light sleep state, context kept. */
 export const WdfPowerDeviceD1 = 2;
+/** D2: a deeper sleep state. */
 export const WdfPowerDeviceD2 = 3;
+/** D3: off (the device will come back). */
 export const WdfPowerDeviceD3 = 4;
+/** D3Final: off for good — the device is being stopped or removed (EvtDeviceD0Exit's target then; also the PreviousState of the first D0 entry). */
 export const WdfPowerDeviceD3Final = 5;
+/** PrepareForHibernation: off, the device on the hibernation path staying usable until the image is written. */
 export const WdfPowerDevicePrepareForHibernation = 6;
 export const WdfPowerDeviceMaximum = 7;
+/** A WDF_POWER_DEVICE_STATE value (WdfPowerDeviceD0 ...). */
 export type WDF_POWER_DEVICE_STATE = number;
 
+/** EvtDevicePrepareHardware: the device's resources are assigned; map the registers (MmMapIoSpaceEx), find the interrupt. PASSIVE_LEVEL, before the first D0 entry. */
 export type EVT_WDF_DEVICE_PREPARE_HARDWARE = Callback<[Device: PnpDevice, ResourcesRaw: WdfCmResList, ResourcesTranslated: WdfCmResList]>;
+/** EvtDeviceReleaseHardware: undo EvtDevicePrepareHardware (unmap the registers). PASSIVE_LEVEL, after the last D0 exit of a stop or removal. */
 export type EVT_WDF_DEVICE_RELEASE_HARDWARE = Callback<[Device: PnpDevice, ResourcesTranslated: WdfCmResList]>;
+/** EvtDeviceD0Entry: the device entered D0; initialise it. PASSIVE_LEVEL, before the interrupts are connected. */
 export type EVT_WDF_DEVICE_D0_ENTRY = Callback<[Device: PnpDevice, PreviousState: WDF_POWER_DEVICE_STATE]>;
+/** EvtDeviceD0EntryPostInterruptsEnabled: as EvtDeviceD0Entry, after the interrupts are connected and enabled. PASSIVE_LEVEL. */
 export type EVT_WDF_DEVICE_D0_ENTRY_POST_INTERRUPTS_ENABLED = Callback<[Device: PnpDevice, PreviousState: WDF_POWER_DEVICE_STATE]>;
+/** EvtDeviceD0Exit: the device leaves D0 for TargetState; quiesce it (its DMA must be stopped). PASSIVE_LEVEL, after the interrupts are disabled. */
 export type EVT_WDF_DEVICE_D0_EXIT = Callback<[Device: PnpDevice, TargetState: WDF_POWER_DEVICE_STATE]>;
+/** EvtDeviceD0ExitPreInterruptsDisabled: as EvtDeviceD0Exit, while the interrupts are still enabled. PASSIVE_LEVEL. */
 export type EVT_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED = Callback<[Device: PnpDevice, TargetState: WDF_POWER_DEVICE_STATE]>;
+/** EvtDeviceSelfManagedIoInit: start I/O the framework does not manage (timers, a ring the device runs itself), once, on the first start. PASSIVE_LEVEL. */
 export type EVT_WDF_DEVICE_SELF_MANAGED_IO_INIT = Callback<[Device: PnpDevice]>;
+/** EvtDeviceSelfManagedIoRestart: resume that I/O after a suspend (a restart or a return to D0). PASSIVE_LEVEL. */
 export type EVT_WDF_DEVICE_SELF_MANAGED_IO_RESTART = Callback<[Device: PnpDevice]>;
+/** EvtDeviceSelfManagedIoSuspend: pause that I/O before the device leaves D0, stops, or is removed. PASSIVE_LEVEL. */
 export type EVT_WDF_DEVICE_SELF_MANAGED_IO_SUSPEND = Callback<[Device: PnpDevice]>;
+/** EvtDeviceSelfManagedIoFlush: fail what that I/O still holds; on removal, after the suspend. PASSIVE_LEVEL. */
 export type EVT_WDF_DEVICE_SELF_MANAGED_IO_FLUSH = VoidCallback<[Device: PnpDevice]>;
+/** EvtDeviceSelfManagedIoCleanup: free what EvtDeviceSelfManagedIoInit made; the last callback of a removal. PASSIVE_LEVEL. */
 export type EVT_WDF_DEVICE_SELF_MANAGED_IO_CLEANUP = VoidCallback<[Device: PnpDevice]>;
+/** EvtDeviceQueryStop: may the device be stopped (resource rebalance)? A failure status vetoes it. PASSIVE_LEVEL. */
 export type EVT_WDF_DEVICE_QUERY_STOP = Callback<[Device: PnpDevice]>;
+/** EvtDeviceQueryRemove: may the device be removed? A failure status vetoes it. PASSIVE_LEVEL. */
 export type EVT_WDF_DEVICE_QUERY_REMOVE = Callback<[Device: PnpDevice]>;
+/** EvtDeviceSurpriseRemoval: the device is gone without warning; its registers read all ones from now on. PASSIVE_LEVEL. */
 export type EVT_WDF_DEVICE_SURPRISE_REMOVAL = VoidCallback<[Device: PnpDevice]>;
 
 /** sizeof(WDF_PNPPOWER_EVENT_CALLBACKS) on x64 for KMDF >= 1.11 (Size + 17 callbacks), and the 1.9 layout (16). */
@@ -151,7 +172,7 @@ export function WdfCmResourceListGetDescriptor(List: WdfCmResList, Index: number
   return l.descriptors[Index] ?? null;
 }
 
-/** What the power path needs of a WDFINTERRUPT (interrupt.ts implements it). */
+/** @internal What the power path needs of a WDFINTERRUPT (interrupt.ts implements it). */
 export interface PowerManagedInterrupt {
   /** The WDFINTERRUPT's handle (for findings). */
   readonly handle: number;
@@ -176,7 +197,7 @@ export interface PowerManagedIo {
   resumeForPower(): void;
 }
 
-/** What the power path needs of a DMA enabler (dma-enabler.ts implements it). */
+/** @internal What the power path needs of a DMA enabler (dma-enabler.ts implements it). */
 export interface PowerManagedDma {
   /** EvtDmaEnablerFill, EvtDmaEnablerEnable, EvtDmaEnablerSelfManagedIoStart; the first failing status, or success. */
   powerUp(): NTSTATUS;
