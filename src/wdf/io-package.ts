@@ -27,7 +27,7 @@ import { fxIrpPackages } from "./fx-irp-dispatch.ts";
 import { type IoPowerStop, pnpPowerAdoptIo, type PowerManagedIo } from "./pnp-power.ts";
 import { WdfRequest, type WDF_REQUEST_TYPE } from "./request.ts";
 
-/** What the package needs of a queue (queue.ts's WdfIoQueue). */
+/** @internal What the package needs of a queue (queue.ts's WdfIoQueue). */
 export interface PackageQueue {
   readonly powerManaged: boolean;
   /** The queue's callbacks can take this request type (IsIoEventHandlerRegistered). */
@@ -41,7 +41,7 @@ export interface PackageQueue {
   readonly deleted: boolean;
 }
 
-/** FxPkgIo: one device's dispatch table, default queue and queues. */
+/** @internal FxPkgIo: one device's dispatch table, default queue and queues. */
 export class FxPkgIo implements PowerManagedIo {
   readonly device: WdfDevice;
   defaultQueue: PackageQueue | null = null;
