@@ -107,6 +107,7 @@ function runsOf(pfns: ArrayLike<number>): Float64Array {
   return out;
 }
 
+/** What Iommu.allocateIova is asked for: a number of pages within bounds, alignment and a boundary, as the HAL's adapter needs. */
 export interface IovaRequest {
   readonly pages: number;
   /** Highest acceptable IOVA byte (inclusive); default the top of the domain's space. */
@@ -171,10 +172,12 @@ export class Iommu implements AddressTranslator {
     return this.domain(domainId, "spaceOf").id;
   }
 
+  /** How many domains exist (createDomain: the board makes one per remapped device). */
   get domainCount(): number {
     return this.domains.length;
   }
 
+  /** The domain's name (its device's, for reports); RangeError for an unknown id. */
   domainName(id: number): string {
     return this.domain(id, "domainName").name;
   }
@@ -304,6 +307,7 @@ export class Iommu implements AddressTranslator {
     return ((m.runs[2 * r] as number) + idx - (m.offsets[r] as number)) * PAGE + (iova % PAGE);
   }
 
+  /** How many IOVA mappings the domain holds now (a leak check and the report's figure). */
   mappingCount(domainId: number): number {
     return this.domain(domainId, "mappingCount").maps.length;
   }
