@@ -210,6 +210,7 @@ export function onesComplementSum(bytes: Uint8Array, start: number, end: number)
   return s;
 }
 
+/** How an e1000 model is built (the profile's device options): link speed, wire, station address, link-up time. */
 export interface E1000Options {
   /** Link speed: 10, 100 or 1000 Mbit/s (STATUS.SPEED and the wire time). Default 1000. */
   readonly speedMbps?: number;
