@@ -82,6 +82,7 @@ function runUntil(k: Kernel, done: () => boolean, deadline: number): boolean {
   return true;
 }
 
+/** What loopbackFrames reports: frames sent and received, byte mismatches, failures, the simulated time, how the requests ended. */
 export interface NicRunOutcome {
   readonly sent: number;
   readonly received: number;
@@ -112,6 +113,7 @@ export function openNic(k: Kernel, device: string, mac: Uint8Array): NicApp {
 /** Something the PnP manager does once, `afterNs` into the traffic (a stop, a surprise removal). */
 export interface TrafficEvent {
   readonly afterNs: number;
+  /** What happens then (e.g. surpriseRemoveDevice); it runs once, from the traffic loop, at PASSIVE_LEVEL. */
   readonly action: () => void;
 }
 
@@ -340,6 +342,7 @@ function clean(r: NicRun): boolean {
   return r.start === null && r.stop === null && o !== null && o.failures.length === 0 && o.mismatches === 0 && o.received === o.sent;
 }
 
+/** `dmasim run nic`: the e1000 KMDF driver with its rings in common buffers; seeded frames looped back through the application and checked byte for byte. */
 export const nicScenario: Scenario = {
   name: "nic",
   description: "KMDF driver for an Intel 8254x (e1000) NIC: TX/RX descriptor rings and packet buffers in common buffers, PrepareHardware/D0Entry/ISR/DPC; seeded frames looped back and checked byte for byte",
@@ -351,6 +354,7 @@ export const nicScenario: Scenario = {
   },
 };
 
+/** `dmasim run nic-physical-address`: the same driver giving the chip physical addresses; harmless without an IOMMU, a DMA fault and DMA_PHYSICAL_ADDRESS_USED behind one. */
 export const nicPhysicalAddressScenario: Scenario = {
   name: "nic-physical-address",
   description: "The e1000 driver with its ring bases programmed from MmGetPhysicalAddress instead of the logical address: fine without an IOMMU, a DMA fault and DMA_PHYSICAL_ADDRESS_USED behind one",
