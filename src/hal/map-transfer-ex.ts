@@ -40,7 +40,7 @@ import { finishMappings, mapRun, systemStep } from "./map-run.ts";
 import { bouncePages, endMappings, type MapRegisterFile, type OpenMapping, unregisteredMappings } from "./map-registers.ts";
 import { checkMapRegisterBase, grantOf, nothingMapped } from "./map-transfer.ts";
 import { notifyTransferMapped } from "./observer.ts";
-import { type ChainRange, chainRange, flushForDevice, listCapacity, listSize, planList, prefixRange } from "./sg-list.ts";
+import { type ChainRange, chainRange, flushForDevice, listCapacity, planList, prefixRange, SG_ELEMENT_SIZE, SG_LIST_HEADER_SIZE } from "./sg-list.ts";
 import { bytesLeft, maskChannel } from "./system-dma.ts";
 import { contextOfFile, contextRecord, checkContextArgument } from "./transfer-context.ts";
 import { type DMA_ADAPTER, type DMA_COMPLETION_ROUTINE, DmaCancelled, type DMA_TRANSFER_CONTEXT, type MapRegisterBase, type SCATTER_GATHER_ELEMENT, type SCATTER_GATHER_LIST, type ULONG_OUT } from "./types.ts";
@@ -181,7 +181,8 @@ export function MapTransferEx(DmaAdapter: DMA_ADAPTER, Mdl: MDL, MapRegisterBase
     }
     if (ScatterGatherBuffer === null || DeviceOffset !== 0) return STATUS.INVALID_PARAMETER;
   }
-  if (ScatterGatherBuffer !== null && ScatterGatherBufferLength < listSize(1)) return STATUS.INVALID_PARAMETER;
+  // One element needs no HAL scratch: KMDF's packet path passes exactly a header and one element and asserts MapTransferEx never fails (fxdmatransactionpacket.hpp).
+  if (ScatterGatherBuffer !== null && ScatterGatherBufferLength < SG_LIST_HEADER_SIZE + SG_ELEMENT_SIZE) return STATUS.INVALID_PARAMETER;
   const len = Length.value;
   if (len === 0) {
     k.report({ code: "DMA_ZERO_LENGTH_MAP", bugCheck: [E6, 0x21, 0, 0, 0], routine, device: ao.device, message: `${routine}: a request to map 0 bytes`, params: {} });
@@ -213,7 +214,7 @@ export function MapTransferEx(DmaAdapter: DMA_ADAPTER, Mdl: MDL, MapRegisterBase
     }
     return STATUS.SUCCESS;
   }
-  const capacity = listCapacity(ScatterGatherBufferLength);
+  const capacity = Math.max(1, listCapacity(ScatterGatherBufferLength));
   const registers = file === null ? Infinity : file.count - file.registersInUse;
   const cut = fitting(ao, r, registers, capacity);
   if (cut === null) return STATUS.INSUFFICIENT_RESOURCES;

@@ -196,6 +196,42 @@ export class WdfDmaEnabler extends WdfObject implements PowerManagedDma {
     return this.traits.duplex;
   }
 
+  /**
+   * FxDmaEnabler::UsesDmaV3: the enabler's DEVICE_DESCRIPTION has Version 3
+   * (ARM64's default, an AddressWidthOverride on Windows 8 and later, a
+   * WdmDmaVersionOverride of 3, the system profiles). Its transactions then
+   * call the version-3 routines (InitializeDmaTransferContext,
+   * Get/BuildScatterGatherListEx, AllocateAdapterChannelEx, MapTransferEx,
+   * FlushAdapterBuffersEx); KMDF decides by the description, not by the table.
+   */
+  get usesDmaV3(): boolean {
+    return this.description(WdfDmaDirectionReadFromDevice).DeviceDescription.Version === DEVICE_DESCRIPTION_VERSION3;
+  }
+
+  /** FxDmaEnabler::SupportsChainedMdls: every enabler but a DMA v2 packet-mode bus master. */
+  get supportsChainedMdls(): boolean {
+    return this.usesDmaV3 || !this.traits.busMaster || this.traits.scatterGather;
+  }
+
+  /**
+   * A DMA v2 packet transaction of this enabler holds the device's packet
+   * slot (FxDevice::AcquireDmaPacketTransaction: one at a time per device).
+   */
+  packetTransactionHeld = false;
+
+  /** True when any DMA enabler of the device holds the device's packet slot. */
+  get packetTransactionBusy(): boolean {
+    for (const e of this.device.dmaEnablers) if (e instanceof WdfDmaEnabler && e.packetTransactionHeld) return true;
+    return this.packetTransactionHeld;
+  }
+
+  /** FxDmaEnabler::InitializeTransferContext: InitializeDmaTransferContext on the direction's adapter (DMA v3 only). */
+  initializeTransferContext(context: Uint8Array, direction: WDF_DMA_DIRECTION): NTSTATUS {
+    const a = this.description(direction).AdapterObject;
+    if (a === null || !this.usesDmaV3) return STATUS.INVALID_DEVICE_REQUEST;
+    return a.DmaOperations.InitializeDmaTransferContext?.(a, context) ?? STATUS.NOT_SUPPORTED;
+  }
+
   /** GetDmaDescription(direction): the simplex description serves both directions. */
   description(direction: WDF_DMA_DIRECTION): FxDmaDescription {
     if (!this.traits.duplex) return this.simplex;

@@ -72,7 +72,7 @@ export function WdfDmaTransactionInitializeUsingRequest(DmaTransaction: WdfDmaTr
   const m = requestMdl(r, DmaDirection);
   if (!NT_SUCCESS(m.status) || m.mdl === null) return NT_SUCCESS(m.status) ? STATUS.INVALID_DEVICE_REQUEST : m.status;
   if (m.length === 0) return STATUS.INVALID_DEVICE_REQUEST;
-  if (!tx.enabler.isScatterGather && m.length > MmGetMdlByteCount(m.mdl)) return STATUS.INVALID_PARAMETER;
+  if (!tx.enabler.supportsChainedMdls && m.length > MmGetMdlByteCount(m.mdl)) return STATUS.INVALID_PARAMETER;
   const st = WdfDmaTransactionInitialize(tx, EvtProgramDmaFunction, DmaDirection, m.mdl, MmGetMdlVirtualAddress(m.mdl), m.length);
   if (!NT_SUCCESS(st)) return st;
   tx.releaseRequest();

@@ -12,9 +12,18 @@
  *   its scatter/gather list from the HAL at DISPATCH_LEVEL (BuildScatterGatherList
  *   into the enabler's preallocated list, or GetScatterGatherList with
  *   WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION) and EvtProgramDma runs
- *   with it at DISPATCH_LEVEL;
- * - WdfDmaTransactionDmaCompleted[WithLength|Final] (the DPC): PutScatterGatherList,
- *   count the bytes, and either stage the next fragment (FALSE) or finish (TRUE);
+ *   with it at DISPATCH_LEVEL; a packet profile maps it on an adapter
+ *   channel instead (dma-transaction-packet.ts);
+ * - an enabler that uses DMA version 3 (FxDmaEnabler::UsesDmaV3: its
+ *   description has Version 3) gives each transaction a transfer context,
+ *   initialized with InitializeDmaTransferContext at Initialize, and its
+ *   lists come from GetScatterGatherListEx / BuildScatterGatherListEx with
+ *   that context and the offset into the MDL chain
+ *   (fxdmatransactionscattergather.hpp); WdfDmaTransactionWdmGetTransferContext
+ *   hands the context out;
+ * - WdfDmaTransactionDmaCompleted[WithLength|Final] (the DPC): PutScatterGatherList
+ *   (packet: FlushAdapterBuffers[Ex]), count the bytes, and either stage the
+ *   next fragment (FALSE) or finish (TRUE; packet: FreeMapRegisters);
  * - WdfDmaTransactionRelease makes the object reusable.
  * Calls in the wrong state stop with WDF_VIOLATION 0x8 (a DMA transaction
  * operation in the wrong state), as KMDF's verifier does.
@@ -22,8 +31,9 @@
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
-import type { SCATTER_GATHER_LIST, DMA_ADAPTER } from "../hal/types.ts";
+import { DMA_TRANSFER_CONTEXT_SIZE_V1, type SCATTER_GATHER_LIST, type DMA_ADAPTER } from "../hal/types.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
+import { offsetInMdl, PacketTransfer } from "./dma-transaction-packet.ts";
 import type { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
 import { WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, type WDF_DMA_DIRECTION, WdfDmaEnabler } from "./dma-enabler.ts";
@@ -38,7 +48,7 @@ export class WdfDmaTransaction extends WdfObject {
   readonly typeName = "WDFDMATRANSACTION";
   readonly enabler: WdfDmaEnabler;
   txState: DmaTransactionState = "created";
-  private program: EVT_WDF_PROGRAM_DMA | null = null;
+  private program_: EVT_WDF_PROGRAM_DMA | null = null;
   direction: WDF_DMA_DIRECTION = WdfDmaDirectionReadFromDevice;
   private mdl: MDL | null = null;
   /** VA where the whole transaction starts. */
@@ -61,10 +71,19 @@ export class WdfDmaTransaction extends WdfObject {
   private readonly sgBuffer: SCATTER_GATHER_LIST = { NumberOfElements: 0, Elements: [] };
   /** Fragments programmed since Initialize (statistics). */
   fragments = 0;
+  /** The DMA v3 transfer context (DMA_TRANSFER_CONTEXT_SIZE_V1 bytes), allocated with the object when the enabler uses DMA v3, else null. */
+  readonly transferContext: Uint8Array | null;
+  /** The packet profile's channel and map registers while a transaction runs. */
+  private packet: PacketTransfer | null = null;
 
   constructor(enabler: WdfDmaEnabler, attributes: WDF_OBJECT_ATTRIBUTES | null) {
     super(enabler.globals, attributes);
     this.enabler = enabler;
+    this.transferContext = enabler.usesDmaV3 ? new Uint8Array(DMA_TRANSFER_CONTEXT_SIZE_V1) : null;
+  }
+
+  get writeToDevice(): boolean {
+    return this.direction === WdfDmaDirectionWriteToDevice;
   }
 
   private adapter(): DMA_ADAPTER {
@@ -78,7 +97,7 @@ export class WdfDmaTransaction extends WdfObject {
   }
 
   initialize(program: EVT_WDF_PROGRAM_DMA, direction: WDF_DMA_DIRECTION, mdl: MDL, va: number, length: number): void {
-    this.program = program;
+    this.program_ = program;
     this.direction = direction;
     this.mdl = mdl;
     this.startVa = va;
@@ -86,27 +105,66 @@ export class WdfDmaTransaction extends WdfObject {
     this.transferred = 0;
     this.currentLength = 0;
     this.fragments = 0;
+    // FxDmaTransactionBase::Initialize: a DMA v3 enabler's transaction (re)initializes its transfer context for the direction's adapter.
+    if (this.transferContext !== null) this.enabler.initializeTransferContext(this.transferContext, direction);
     this.txState = "initialized";
   }
 
-  /** Stage the next fragment: build its list at DISPATCH_LEVEL and call EvtProgramDma. */
+  /** The next fragment: where it starts in the MDL chain and how long it may be (the enabler's and the transaction's maximum). */
+  nextFragment(): { mdl: MDL; va: number; offset: number; length: number; remaining: number } {
+    const remaining = this.length - this.transferred;
+    const fragMax = this.enabler.description(this.direction).MaximumFragmentLength;
+    let length = Math.min(remaining, fragMax > 0 ? fragMax : remaining);
+    if (this.maximumLength > 0) length = Math.min(length, this.maximumLength);
+    const { mdl, va } = this.position(this.transferred);
+    return { mdl, va, offset: offsetInMdl(mdl, va), length, remaining };
+  }
+
+  /** StartTransfer: the first fragment (scatter/gather: its list; packet: the adapter channel, then the map). */
+  start(): NTSTATUS {
+    if (this.enabler.isScatterGather) return this.stage();
+    this.txState = "executing";
+    this.packet = new PacketTransfer(this, this.adapter());
+    const st = this.packet.start();
+    if (!NT_SUCCESS(st)) this.packet = null;
+    return st;
+  }
+
+  /** A packet fragment is mapped: EvtProgramDma with its one-element list. */
+  program(length: number, sg: SCATTER_GATHER_LIST): void {
+    this.currentLength = length;
+    this.txState = "executing";
+    this.fragments++;
+    const program = this.program_ as EVT_WDF_PROGRAM_DMA;
+    this.globals.kernel.atDispatch(() => program(this, this.enabler.device, this.programContext, this.direction, sg));
+  }
+
+  /** Stage the next fragment: build its list at DISPATCH_LEVEL and call EvtProgramDma (packet: map it on the registers held). */
   stage(): NTSTATUS {
+    if (this.packet !== null) {
+      this.packet.mapNext();
+      return STATUS.SUCCESS;
+    }
     const en = this.enabler;
     const k = this.globals.kernel;
-    const remaining = this.length - this.transferred;
-    const fragMax = en.description(this.direction).MaximumFragmentLength;
-    let len = Math.min(remaining, fragMax > 0 ? fragMax : remaining);
-    if (this.maximumLength > 0) len = Math.min(len, this.maximumLength);
-    const { mdl, va } = this.position(this.transferred);
+    const { mdl, va, offset, length: len } = this.nextFragment();
     const a = this.adapter();
-    const writeToDevice = this.direction === WdfDmaDirectionWriteToDevice;
+    const writeToDevice = this.writeToDevice;
+    const ctx = this.transferContext;
     let list: SCATTER_GATHER_LIST | null = null;
     const capture = (_d: unknown, _irp: unknown, sg: SCATTER_GATHER_LIST): void => {
       list = sg;
     };
     const st = k.atDispatch(() => {
-      if (en.noSgListPreallocation || en.sgListSize === 0) return a.DmaOperations.GetScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice) ?? STATUS.NOT_SUPPORTED;
-      return a.DmaOperations.BuildScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice, this.sgBuffer, en.sgListSize) ?? STATUS.NOT_SUPPORTED;
+      const ops = a.DmaOperations;
+      const get = en.noSgListPreallocation || en.sgListSize === 0;
+      if (ctx !== null) {
+        // DMA v3: the Ex routines with the transaction's context; Build passes no flags for drivers before KMDF 1.15 (as KMDF does), and the transaction sets none.
+        if (get) return ops.GetScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, capture, null, writeToDevice, null, null, null) ?? STATUS.NOT_SUPPORTED;
+        return ops.BuildScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, capture, null, writeToDevice, this.sgBuffer, en.sgListSize, null, null, null) ?? STATUS.NOT_SUPPORTED;
+      }
+      if (get) return ops.GetScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice) ?? STATUS.NOT_SUPPORTED;
+      return ops.BuildScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice, this.sgBuffer, en.sgListSize) ?? STATUS.NOT_SUPPORTED;
     });
     if (!NT_SUCCESS(st) || list === null) return NT_SUCCESS(st) ? STATUS.UNSUCCESSFUL : st;
     const sg: SCATTER_GATHER_LIST = list;
@@ -120,9 +178,24 @@ export class WdfDmaTransaction extends WdfObject {
     this.currentLength = len;
     this.txState = "executing";
     this.fragments++;
-    const program = this.program as EVT_WDF_PROGRAM_DMA;
+    const program = this.program_ as EVT_WDF_PROGRAM_DMA;
     k.atDispatch(() => program(this, en.device, this.programContext, this.direction, sg));
     return STATUS.SUCCESS;
+  }
+
+  /** TransferCompleted: the fragment's resources back (PutScatterGatherList; packet: FlushAdapterBuffers[Ex] of the bytes that moved). */
+  fragmentDone(moved: number): NTSTATUS {
+    if (this.packet !== null) return this.packet.flush(moved);
+    this.putList();
+    return STATUS.SUCCESS;
+  }
+
+  /** ReleaseResources: what the transaction still holds (its list; packet: the map registers and the device's packet slot). */
+  releaseResources(): void {
+    this.putList();
+    const p = this.packet;
+    this.packet = null;
+    p?.release();
   }
 
   /** The MDL in the chain and the VA where byte `offset` of the transaction lies. */
@@ -166,8 +239,8 @@ export class WdfDmaTransaction extends WdfObject {
   }
 
   protected override dispose(): void {
-    // A transaction deleted mid-transfer gives its list back (KMDF's ReleaseResources).
-    if (this.sgList !== null) this.putList();
+    // A transaction deleted mid-transfer gives its list or map registers back (KMDF's ReleaseResources).
+    this.releaseResources();
     this.releaseRequest();
     this.txState = "released";
   }
@@ -207,8 +280,8 @@ export function WdfDmaTransactionInitialize(DmaTransaction: WdfDmaTransaction, E
   if (tx.enabler.description(DmaDirection).AdapterObject === null) return STATUS.INVALID_PARAMETER;
   const start = MmGetMdlVirtualAddress(Mdl);
   if (VirtualAddress < start || VirtualAddress >= start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
-  // Packet profiles do not take chained MDLs: the transfer must stay inside the first one.
-  if (!tx.enabler.isScatterGather && VirtualAddress + Length > start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
+  // DMA v2 packet profiles do not take chained MDLs (FxDmaEnabler::SupportsChainedMdls): the transfer must stay inside the first one.
+  if (!tx.enabler.supportsChainedMdls && VirtualAddress + Length > start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
   // InitializeResources: every fragment's map registers (pages spanned) must fit the enabler's scatter/gather element limit.
   const maxSg = tx.enabler.maxSGElements;
   const frag = tx.enabler.description(DmaDirection).MaximumFragmentLength || Length;
@@ -258,7 +331,7 @@ export function WdfDmaTransactionExecute(DmaTransaction: WdfDmaTransaction, Cont
   tx.setContext(Context);
   // A single-transfer requirement (the transaction's, or the enabler's flag) refuses a transaction that needs several fragments.
   if ((tx.requireSingleTransfer || tx.enabler.requireSingleTransfer) && tx.length > singleTransferMaximum(tx)) return STATUS.WDF_TOO_FRAGMENTED;
-  const st = tx.stage();
+  const st = tx.start();
   if (!NT_SUCCESS(st)) tx.txState = "initialized";
   return st;
 }
@@ -267,16 +340,19 @@ function completed(tx: WdfDmaTransaction, routine: string, transferred: number, 
   if (tx.txState !== "executing") tx.wrongState(routine);
   tx.globals.checkIrql(routine, DISPATCH_LEVEL);
   if (!Number.isInteger(transferred) || transferred < 0 || transferred > tx.currentLength) throw new RangeError(`${routine}: TransferredLength ${transferred} is outside the fragment (0..${tx.currentLength})`);
-  tx.putList();
+  const flushed = tx.fragmentDone(transferred);
   tx.transferred += transferred;
-  if (final || tx.transferred >= tx.length) {
+  if (!NT_SUCCESS(flushed) || final || tx.transferred >= tx.length) {
+    // Done (or the flush failed): the map registers and the device's packet slot go back.
+    tx.releaseResources();
     tx.txState = "transferCompleted";
-    status.value = STATUS.SUCCESS;
+    status.value = flushed;
     return true;
   }
   const st = tx.stage();
   if (!NT_SUCCESS(st)) {
     // The next fragment could not be mapped: the transaction ends with that status.
+    tx.releaseResources();
     tx.txState = "transferCompleted";
     status.value = st;
     return true;
@@ -306,7 +382,7 @@ export function WdfDmaTransactionDmaCompletedFinal(DmaTransaction: WdfDmaTransac
 /** WdfDmaTransactionRelease: back to a reusable state (gives back a list still held). */
 export function WdfDmaTransactionRelease(DmaTransaction: WdfDmaTransaction): NTSTATUS {
   const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionRelease");
-  tx.putList();
+  tx.releaseResources();
   tx.releaseRequest();
   tx.txState = "released";
   return STATUS.SUCCESS;
@@ -332,10 +408,19 @@ export function WdfDmaTransactionSetMaximumLength(DmaTransaction: WdfDmaTransact
   tx.maximumLength = MaximumLength;
 }
 
-/** The most one transfer of `tx` can move: the enabler's fragment length, capped by WdfDmaTransactionSetMaximumLength. */
-export function singleTransferMaximum(tx: WdfDmaTransaction): number {
-  const fragMax = tx.enabler.description(tx.direction).MaximumFragmentLength;
-  return Math.min(fragMax > 0 ? fragMax : Infinity, tx.maximumLength > 0 ? tx.maximumLength : Infinity);
+
+/**
+ * WdfDmaTransactionWdmGetTransferContext (<= DISPATCH_LEVEL): the DMA v3
+ * transfer context KMDF gives the HAL for this transaction (for a driver
+ * that calls the version-3 routines itself). NULL (KMDF traces and breaks
+ * under its verifier) when the enabler does not use DMA v3, or when the
+ * transaction is not initialized (created, released or deleted).
+ */
+export function WdfDmaTransactionWdmGetTransferContext(DmaTransaction: WdfDmaTransaction): Uint8Array | null {
+  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionWdmGetTransferContext");
+  if (tx.transferContext === null) return null;
+  if (tx.txState === "created" || tx.txState === "released" || tx.state === "destroyed") return null;
+  return tx.transferContext;
 }
 
 /**
@@ -346,4 +431,10 @@ export function singleTransferMaximum(tx: WdfDmaTransaction): number {
 export function WdfDmaTransactionSetSingleTransferRequirement(DmaTransaction: WdfDmaTransaction, RequireSingleTransfer: boolean): void {
   const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionSetSingleTransferRequirement");
   tx.requireSingleTransfer = RequireSingleTransfer;
+}
+
+/** The most one transfer of `tx` can move: the enabler's fragment length, capped by WdfDmaTransactionSetMaximumLength. */
+export function singleTransferMaximum(tx: WdfDmaTransaction): number {
+  const fragMax = tx.enabler.description(tx.direction).MaximumFragmentLength;
+  return Math.min(fragMax > 0 ? fragMax : Infinity, tx.maximumLength > 0 ? tx.maximumLength : Infinity);
 }
