@@ -149,6 +149,21 @@ describe("compactWindow", () => {
     expect(mem.writtenBytes).toBe(written - 4 * PAGE);
   });
 
+  it("makes no copy at all when neither the window nor the targets' span was ever written (pattern onto pattern)", () => {
+    const { alloc, movable } = build("MFMFMMFFFFFFFFFF");
+    const mem = new PhysicalMemory(16 * PAGE);
+    let copies = 0;
+    const copy = mem.copy.bind(mem);
+    mem.copy = (d: number, s: number, n: number): void => {
+      copies++;
+      copy(d, s, n);
+    };
+    expect(compactWindow(alloc, movable, 0, 6, mem)).toBe(4);
+    expect(copies).toBe(0);
+    expect(mem.backedBytes).toBe(0);
+    expect(mem.isFresh(0, 16 * PAGE)).toBe(true);
+  });
+
   it("takes exactly the highest free frames above the window, then the highest below, on seeded random machines", () => {
     const rng = new Prng("compaction-targets");
     for (let t = 0; t < 400; t++) {

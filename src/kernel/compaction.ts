@@ -166,38 +166,63 @@ function scanDown(word: (w: number) => number, top: number, lo: number, want: bo
  * copying contents when `memory` is given. Sources and targets are paired in
  * ascending order on both sides, so every run of pages contiguous in both is
  * one PhysicalMemory.copy (one typed-array copy per backed stretch); a page
- * never written (fresh) is not copied, its target is marked fresh. Bitmaps are
- * updated in runs, not page by page. The caller has checked
- * (findCompactionWindow) that the window holds only free and movable frames
- * and that enough free frames exist outside it; otherwise this throws a
- * RangeError and changes nothing. Returns the number of pages migrated.
+ * never written (fresh) is not copied, its target is marked fresh, and when
+ * the window and the span of the targets were never written at all nothing
+ * is copied or marked (pattern onto pattern). Bitmaps are updated in runs,
+ * not page by page. The caller has checked (findCompactionWindow) that the
+ * window holds only free and movable frames and that enough free frames
+ * exist outside it; otherwise this throws a RangeError and changes nothing.
+ * Returns the number of pages migrated.
  */
 export function compactWindow(alloc: ContiguousAllocator, movable: Uint32Array, start: number, pages: number, memory: PhysicalMemory | undefined): number {
   const end = start + pages;
-  const sources: number[] = [];
-  for (let w = Math.floor(start / 32); w * 32 < end; w++) {
-    let bitsHere = movable[w] ?? 0;
+  const firstWord = start >>> 5;
+  const lastWord = (end - 1) >>> 5;
+  const maskOf = (w: number): number => {
+    let m = 0xffffffff;
     const base = w * 32;
-    if (base < start) bitsHere &= ~((1 << (start - base)) - 1);
-    if (base + 32 > end) bitsHere &= (1 << (end - base)) - 1;
+    if (base < start) m &= ~((1 << (start - base)) - 1);
+    if (base + 32 > end) m &= (1 << (end - base)) - 1;
+    return m;
+  };
+  let count = 0;
+  for (let w = firstWord; w <= lastWord; w++) count += popcount32((movable[w] ?? 0) & maskOf(w));
+  const sources = new Int32Array(count);
+  let k = 0;
+  for (let w = firstWord; w <= lastWord; w++) {
+    let bitsHere = (movable[w] ?? 0) & maskOf(w);
+    const base = w * 32;
     while (bitsHere !== 0) {
-      sources.push(base + ctz32(bitsHere));
+      sources[k++] = base + ctz32(bitsHere);
       bitsHere &= bitsHere - 1;
     }
   }
-  const found = freeFramesOutside(alloc, start, end, sources.length);
-  if (found.length < sources.length) throw new RangeError(`compaction: no free page frame outside [${start}, ${end}) to migrate into (${sources.length} needed, ${found.length} found)`);
-  const targets = Int32Array.from(found).sort();
-  if (memory !== undefined) copyRuns(memory, sources, targets);
-  for (let i = 0; i < sources.length; i++) {
-    const src = sources[i] as number;
+  const targets = new Int32Array(count);
+  const found = freeFramesOutside(alloc, start, end, targets);
+  if (found < count) throw new RangeError(`compaction: no free page frame outside [${start}, ${end}) to migrate into (${count} needed, ${found} found)`);
+  // Harvested highest first, above the window and then below it: reversed, ascending.
+  targets.reverse();
+  if (memory !== undefined && count > 0) {
+    const t0 = targets[0] as number;
+    const span = (targets[count - 1] as number) - t0 + 1;
+    const untouched = memory.isFresh(start * PAGE_SIZE, pages * PAGE_SIZE) && memory.isFresh(t0 * PAGE_SIZE, span * PAGE_SIZE);
+    if (!untouched) copyRuns(memory, sources, targets);
+  }
+  // Every movable frame of the window is a source: its bits clear a word at a time.
+  for (let w = firstWord; w <= lastWord; w++) movable[w] = ((movable[w] ?? 0) & ~maskOf(w)) >>> 0;
+  for (let i = 0; i < count; i++) {
     const dst = targets[i] as number;
     movable[dst >>> 5] = (movable[dst >>> 5] as number) | (1 << (dst & 31));
-    movable[src >>> 5] = (movable[src >>> 5] as number) & ~(1 << (src & 31));
   }
   alloc.markUsedMany(targets);
   alloc.markFreeMany(sources);
-  return sources.length;
+  return count;
+}
+
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /**
@@ -222,20 +247,22 @@ export function copyRuns(memory: PhysicalMemory, src: ArrayLike<number>, dst: Ar
 }
 
 /**
- * Up to `count` free frames outside [start, end): the highest ones above the
- * window, then the highest below it (Linux's free scanner works down from the
- * top). The free bitmap is read a word at a time going down; after a few
- * empty words the tree jumps to the next free frame, so sparse and dense
- * free memory both cost about the frames taken.
+ * Free frames outside [start, end) into `out` (as many as it holds): the
+ * highest ones above the window, then the highest below it (Linux's free
+ * scanner works down from the top), highest first. The free bitmap is read a
+ * word at a time going down; after a few empty words the tree jumps to the
+ * next free frame, so sparse and dense free memory both cost about the frames
+ * taken. Returns how many were found.
  */
-function freeFramesOutside(alloc: ContiguousAllocator, start: number, end: number, count: number): number[] {
-  const out: number[] = [];
+function freeFramesOutside(alloc: ContiguousAllocator, start: number, end: number, out: Int32Array): number {
+  const count = out.length;
+  let n = 0;
   const harvest = (lo: number, hi: number): void => {
     let w = hi >>> 5;
     // Bits of w above hi do not count.
     let bits = alloc.freeWord(w) & (((hi & 31) === 31 ? 0xffffffff : (1 << ((hi & 31) + 1)) - 1) >>> 0);
     let empty = 0;
-    while (out.length < count && w * 32 + 31 >= lo) {
+    while (n < count && w * 32 + 31 >= lo) {
       if (bits === 0) {
         if (++empty >= EMPTY_WORDS_BEFORE_JUMP) {
           // A long used stretch: let the tree find the next free frame below.
@@ -248,10 +275,10 @@ function freeFramesOutside(alloc: ContiguousAllocator, start: number, end: numbe
         }
       } else {
         empty = 0;
-        while (bits !== 0 && out.length < count) {
+        while (bits !== 0 && n < count) {
           const p = w * 32 + 31 - Math.clz32(bits);
           if (p < lo) return;
-          out.push(p);
+          out[n++] = p;
           bits &= ~(1 << (p & 31));
         }
       }
@@ -261,6 +288,6 @@ function freeFramesOutside(alloc: ContiguousAllocator, start: number, end: numbe
     }
   };
   if (end <= alloc.pageCount - 1) harvest(end, alloc.pageCount - 1);
-  if (start > 0) harvest(0, start - 1);
-  return out;
+  if (start > 0 && n < count) harvest(0, start - 1);
+  return n;
 }
