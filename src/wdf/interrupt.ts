@@ -214,8 +214,7 @@ export type EVT_WDF_INTERRUPT_SYNCHRONIZE = (Interrupt: WdfInterrupt, Context: u
 export function WdfInterruptSynchronize(Interrupt: WdfInterrupt, Callback: EVT_WDF_INTERRUPT_SYNCHRONIZE, Context: unknown): boolean {
   const wi = validHandle(Interrupt, WdfInterrupt, "WdfInterruptSynchronize");
   if (typeof Callback !== "function") throw new TypeError("WdfInterruptSynchronize: Callback is NULL (WDF_VIOLATION 0x4 on Windows)");
-  const k = wi.device.kernel;
-  k.checkIrql("WdfInterruptSynchronize", { max: DISPATCH_LEVEL });
+  wi.globals.checkIrql("WdfInterruptSynchronize", DISPATCH_LEVEL);
   wi.acquireLock();
   try {
     return Callback(wi, Context) === true;

@@ -123,13 +123,28 @@ describe("WDF object tree", () => {
     expect(seen.map((f) => f.code)).toEqual(["WDF_CANNOT_DELETE"]);
   });
 
-  it("WdfObjectDelete above DISPATCH_LEVEL is reported as a wrong-IRQL finding", () => {
+  it("WdfObjectDelete above DISPATCH_LEVEL with the KMDF verifier on is the framework's finding WDF_WRONG_IRQL (not the HAL's DMA_WRONG_IRQL); the object is still deleted", () => {
+    const k = bootMachine("x64-desktop");
+    const out: HandleOut<WdfDriver> = { value: null };
+    expect(WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT(null), out, { verifier: true })).toBe(STATUS.SUCCESS);
+    currentDriver = out.value;
+    const seen: FindingInput[] = [];
+    k.findings = { report: (f) => seen.push(f) };
+    const log: string[] = [];
+    const o = child(currentDriver, log, "o");
+    k.atIrql(5, () => WdfObjectDelete(o));
+    expect(seen.map((f) => f.code)).toEqual(["WDF_WRONG_IRQL"]);
+    expect(seen[0]?.routine).toBe("WdfObjectDelete");
+    expect(log).toEqual(["cleanup o", "destroy o"]);
+  });
+
+  it("WdfObjectDelete above DISPATCH_LEVEL without the KMDF verifier: the framework does not check, nothing is reported", () => {
     const { k, drv } = setup();
     const seen: FindingInput[] = [];
     k.findings = { report: (f) => seen.push(f) };
     const o = child(drv, [], "o");
     k.atIrql(5, () => WdfObjectDelete(o));
-    expect(seen[0]?.code).toBe("DMA_WRONG_IRQL");
+    expect(seen).toEqual([]);
   });
 });
 

@@ -427,10 +427,11 @@ function cancelForDriver(r: WdfRequest): void {
  */
 export function WdfIoQueueCreate(Device: WdfDevice, Config: WDF_IO_QUEUE_CONFIG, QueueAttributes: WDF_OBJECT_ATTRIBUTES | null, Queue: HandleOut<WdfIoQueue> | null): NTSTATUS {
   const dev = validHandle(Device, WdfDevice, "WdfIoQueueCreate");
-  dev.kernel.checkIrql("WdfIoQueueCreate", { max: DISPATCH_LEVEL });
   if (Config === null || Config === undefined) throw new TypeError("WdfIoQueueCreate: Config is NULL (WDF_VIOLATION 0x4 on Windows)");
   if (Queue !== null) Queue.value = null;
-  let st = FxValidateObjectAttributes(QueueAttributes, FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED | FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED);
+  let st = dev.globals.checkIrql("WdfIoQueueCreate", DISPATCH_LEVEL);
+  if (!NT_SUCCESS(st)) return st;
+  st = FxValidateObjectAttributes(QueueAttributes, FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED | FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED);
   if (!NT_SUCCESS(st)) return st;
   if (Config.Size !== WDF_IO_QUEUE_CONFIG_SIZE) return STATUS.INFO_LENGTH_MISMATCH;
   if (!Config.DefaultQueue && Queue === null) return STATUS.INVALID_PARAMETER;
@@ -501,7 +502,7 @@ export function WdfIoQueueGetState(Queue: WdfIoQueue, QueueRequests: { value: nu
 /** WdfIoQueueStart (<= DISPATCH_LEVEL): accept and dispatch again (after a stop or purge). */
 export function WdfIoQueueStart(Queue: WdfIoQueue): void {
   const q = validHandle(Queue, WdfIoQueue, "WdfIoQueueStart");
-  q.device.kernel.checkIrql("WdfIoQueueStart", { max: DISPATCH_LEVEL });
+  q.globals.checkIrql("WdfIoQueueStart", DISPATCH_LEVEL);
   q.accepting = true;
   q.started = true;
   q.cancelDispatched = false;
@@ -511,7 +512,7 @@ export function WdfIoQueueStart(Queue: WdfIoQueue): void {
 /** WdfIoQueueStop(Queue, StopComplete, Context): stop presenting (the queue still accepts); StopComplete once the driver owns none of its requests. */
 export function WdfIoQueueStop(Queue: WdfIoQueue, StopComplete: EVT_WDF_IO_QUEUE_STATE | null, Context: unknown): void {
   const q = validHandle(Queue, WdfIoQueue, "WdfIoQueueStop");
-  q.device.kernel.checkIrql("WdfIoQueueStop", { max: DISPATCH_LEVEL });
+  q.globals.checkIrql("WdfIoQueueStop", DISPATCH_LEVEL);
   q.started = false;
   if (StopComplete !== null) q.whenDriverIdle(() => StopComplete(q, Context));
 }
@@ -532,7 +533,7 @@ export function WdfIoQueueStopSynchronously(Queue: WdfIoQueue): void {
 /** WdfIoQueuePurge(Queue, PurgeComplete, Context): refuse new requests, cancel the queued ones and the driver's cancelable ones; PurgeComplete once the driver owns none. */
 export function WdfIoQueuePurge(Queue: WdfIoQueue, PurgeComplete: EVT_WDF_IO_QUEUE_STATE | null, Context: unknown): void {
   const q = validHandle(Queue, WdfIoQueue, "WdfIoQueuePurge");
-  q.device.kernel.checkIrql("WdfIoQueuePurge", { max: DISPATCH_LEVEL });
+  q.globals.checkIrql("WdfIoQueuePurge", DISPATCH_LEVEL);
   q.purgeRequests();
   if (PurgeComplete !== null) q.whenDriverIdle(() => PurgeComplete(q, Context));
 }
@@ -552,8 +553,9 @@ export function WdfIoQueuePurgeSynchronously(Queue: WdfIoQueue): void {
  */
 export function WdfIoQueueRetrieveNextRequest(Queue: WdfIoQueue, OutRequest: HandleOut<WdfRequest>): NTSTATUS {
   const q = validHandle(Queue, WdfIoQueue, "WdfIoQueueRetrieveNextRequest");
-  q.device.kernel.checkIrql("WdfIoQueueRetrieveNextRequest", { max: DISPATCH_LEVEL });
   OutRequest.value = null;
+  const st = q.globals.checkIrql("WdfIoQueueRetrieveNextRequest", DISPATCH_LEVEL);
+  if (!NT_SUCCESS(st)) return st;
   return q.retrieve(OutRequest);
 }
 
@@ -565,7 +567,7 @@ export function WdfRequestGetIoQueue(Request: WdfRequest): WdfIoQueue | null {
 
 function ownedRequest(Request: WdfRequest, routine: string): { r: WdfRequest; q: WdfIoQueue | null } {
   const r = validHandle(Request, WdfRequest, routine);
-  r.device.kernel.checkIrql(routine, { max: DISPATCH_LEVEL });
+  r.globals.checkIrql(routine, DISPATCH_LEVEL);
   const q = r.queue instanceof WdfIoQueue && r.driverOwned ? r.queue : null;
   return { r, q };
 }

@@ -132,7 +132,7 @@ export function mapWdfStatus(status: NTSTATUS): NTSTATUS {
 
 function req(Request: WdfRequest, routine: string): WdfRequest {
   const r = validHandle(Request, WdfRequest, routine);
-  r.device.kernel.checkIrql(routine, { max: DISPATCH_LEVEL });
+  r.globals.checkIrql(routine, DISPATCH_LEVEL);
   return r;
 }
 

@@ -44,9 +44,10 @@ export class WdfSpinLock extends WdfObject {
 /** WdfSpinLockCreate(Driver, SpinLockAttributes, SpinLock) (<= DISPATCH_LEVEL). */
 export function WdfSpinLockCreate(Driver: WdfDriver, SpinLockAttributes: WDF_OBJECT_ATTRIBUTES | null, SpinLock: HandleOut<WdfSpinLock>): NTSTATUS {
   const drv = validHandle(Driver, WdfDriver, "WdfSpinLockCreate");
-  drv.kernel.checkIrql("WdfSpinLockCreate", { max: DISPATCH_LEVEL });
   SpinLock.value = null;
-  const st = FxValidateObjectAttributes(SpinLockAttributes);
+  let st = drv.globals.checkIrql("WdfSpinLockCreate", DISPATCH_LEVEL);
+  if (!NT_SUCCESS(st)) return st;
+  st = FxValidateObjectAttributes(SpinLockAttributes);
   if (!NT_SUCCESS(st)) return st;
   const parent = SpinLockAttributes?.ParentObject ?? drv;
   validHandle(parent, WdfObject, "WdfSpinLockCreate");

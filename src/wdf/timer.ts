@@ -136,7 +136,8 @@ export function WdfTimerCreate(Config: WDF_TIMER_CONFIG, Attributes: WDF_OBJECT_
   if (!NT_SUCCESS(st)) return st;
   if (Attributes === null || Attributes.ParentObject === null) return STATUS.WDF_PARENT_NOT_SPECIFIED;
   const parent = validHandle(Attributes.ParentObject, WdfObject, "WdfTimerCreate");
-  parent.globals.kernel.checkIrql("WdfTimerCreate", { max: DISPATCH_LEVEL });
+  const irql = parent.globals.checkIrql("WdfTimerCreate", DISPATCH_LEVEL);
+  if (!NT_SUCCESS(irql)) return irql;
   if (Config.Size !== WDF_TIMER_CONFIG_SIZE) return STATUS.INFO_LENGTH_MISMATCH;
   if (typeof Config.EvtTimerFunc !== "function") return STATUS.INVALID_PARAMETER;
   if (!Number.isSafeInteger(Config.Period) || Config.Period < 0 || Config.Period > 0xffff_ffff) throw new RangeError(`WdfTimerCreate: Period must be a ULONG of milliseconds, got ${String(Config.Period)}`);
@@ -150,7 +151,7 @@ export function WdfTimerCreate(Config: WDF_TIMER_CONFIG, Attributes: WDF_OBJECT_
 /** WdfTimerStart(Timer, DueTime) (<= DISPATCH_LEVEL): TRUE when the timer was already queued. */
 export function WdfTimerStart(Timer: WdfTimer, DueTime: number): boolean {
   const t = validHandle(Timer, WdfTimer, "WdfTimerStart");
-  t.globals.kernel.checkIrql("WdfTimerStart", { max: DISPATCH_LEVEL });
+  t.globals.checkIrql("WdfTimerStart", DISPATCH_LEVEL);
   if (!Number.isFinite(DueTime)) throw new RangeError(`WdfTimerStart: DueTime ${String(DueTime)} is not a time`);
   return t.start(DueTime);
 }
@@ -158,8 +159,7 @@ export function WdfTimerStart(Timer: WdfTimer, DueTime: number): boolean {
 /** WdfTimerStop(Timer, Wait): TRUE when the timer was queued (and is no more). */
 export function WdfTimerStop(Timer: WdfTimer, Wait: boolean): boolean {
   const t = validHandle(Timer, WdfTimer, "WdfTimerStop");
-  const k = t.globals.kernel;
-  k.checkIrql("WdfTimerStop", { max: Wait ? PASSIVE_LEVEL : DISPATCH_LEVEL });
+  t.globals.checkIrql("WdfTimerStop", Wait ? PASSIVE_LEVEL : DISPATCH_LEVEL);
   if (Wait && t.inCallback) throw new RangeError(`WdfTimerStop(Wait = TRUE) from ${String(t)}'s own EvtTimerFunc waits for itself (a deadlock on Windows)`);
   return t.stop();
 }
