@@ -65,6 +65,7 @@ DMASIM_IMPORT(MmGetPhysicalAddress) PHYSICAL_ADDRESS MmGetPhysicalAddress(_In_ P
 DMASIM_IMPORT(MmMapIoSpace) PVOID MmMapIoSpace(_In_ PHYSICAL_ADDRESS PhysicalAddress, _In_ SIZE_T NumberOfBytes, _In_ MEMORY_CACHING_TYPE CacheType);
 DMASIM_IMPORT(MmMapIoSpaceEx) PVOID MmMapIoSpaceEx(_In_ PHYSICAL_ADDRESS PhysicalAddress, _In_ SIZE_T NumberOfBytes, _In_ ULONG Protect);
 DMASIM_IMPORT(MmUnmapIoSpace) VOID MmUnmapIoSpace(_In_ PVOID BaseAddress, _In_ SIZE_T NumberOfBytes);
+DMASIM_IMPORT(MmGetSystemRoutineAddress) PVOID MmGetSystemRoutineAddress(_In_ PUNICODE_STRING SystemRoutineName);
 DMASIM_IMPORT(MmAllocateContiguousMemory) PVOID MmAllocateContiguousMemory(_In_ SIZE_T NumberOfBytes, _In_ PHYSICAL_ADDRESS HighestAcceptableAddress);
 DMASIM_IMPORT(MmAllocateContiguousMemorySpecifyCache) PVOID MmAllocateContiguousMemorySpecifyCache(_In_ SIZE_T NumberOfBytes, _In_ PHYSICAL_ADDRESS LowestAcceptableAddress, _In_ PHYSICAL_ADDRESS HighestAcceptableAddress, _In_opt_ PHYSICAL_ADDRESS BoundaryAddressMultiple, _In_ MEMORY_CACHING_TYPE CacheType);
 DMASIM_IMPORT(MmFreeContiguousMemory) VOID MmFreeContiguousMemory(_In_ PVOID BaseAddress);

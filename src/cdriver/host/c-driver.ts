@@ -22,6 +22,8 @@ import { ioImports, syncDeviceFlags } from "./imports/io.ts";
 import { keImports } from "./imports/ke.ts";
 import { mmImports } from "./imports/mm.ts";
 import { portImports } from "./imports/ports.ts";
+import { type WdfContext, wdfImports } from "./imports/wdf.ts";
+import { WdfDriverWdmGetDriverObject } from "../../wdf/driver.ts";
 import { IOSB, IrpBridge, IRPF } from "./irps.ts";
 
 export interface CDriverOptions {
@@ -35,9 +37,10 @@ export interface CDriverOptions {
 
 const MAX_KEPT_MESSAGES = 10_000;
 
-/** Every kernel routine a C driver can import, for one driver context. */
-export function kernelImports(ctx: DriverContext): ImportTable {
-  return { ...ioImports(ctx), ...keImports(ctx), ...mmImports(ctx), ...halImports(ctx), ...portImports(ctx), ...debugImports(ctx) };
+/** Every kernel and framework routine a C driver can import, for one driver context; `wdf` is the driver's KMDF state. */
+export function kernelImports(ctx: DriverContext): { imports: ImportTable; wdf: WdfContext } {
+  const { imports: wdfRoutines, wdf } = wdfImports(ctx);
+  return { imports: { ...ioImports(ctx), ...keImports(ctx), ...mmImports(ctx), ...halImports(ctx), ...portImports(ctx), ...debugImports(ctx), ...wdfRoutines }, wdf };
 }
 
 export class CDriver {
@@ -45,8 +48,10 @@ export class CDriver {
   readonly host: CDriverHost;
   readonly objects: CObjects;
   readonly irps: IrpBridge;
-  /** The kernel's driver object for it (AddDevice and dispatch bridge into the C driver). */
-  readonly driver: DRIVER_OBJECT;
+  /** The WDM bridge: AddDevice and dispatch call the C driver's own routines. */
+  private readonly wdmDriver: DRIVER_OBJECT;
+  /** The KMDF state (its WDFDRIVER once DriverEntry called WdfDriverCreate). */
+  private wdf: WdfContext | null = null;
   /** Messages kept when no onMessage was given. */
   readonly messages: DriverMessage[] = [];
   private readonly ctx: DriverContext;
@@ -60,12 +65,14 @@ export class CDriver {
       this.messages.push(m);
       if (this.messages.length > MAX_KEPT_MESSAGES) this.messages.shift();
     };
-    const ctx: { -readonly [P in keyof DriverContext]: DriverContext[P] } = { host: null as never, k, objects: null as never, irps: null as never, message: opts.onMessage ?? keep, driverObject: 0, tsDriver: null };
+    const ctx: { -readonly [P in keyof DriverContext]: DriverContext[P] } = { host: null as never, k, objects: null as never, irps: null as never, message: opts.onMessage ?? keep, name: opts.name, driverObject: 0, tsDriver: null };
     this.host = new CDriverHost(k, module, { moduleName, codeMap: built.codeMap, sourceRoot: opts.sourceRoot }, (host) => {
       ctx.host = host;
       ctx.objects = new CObjects(host);
       ctx.irps = new IrpBridge(host, ctx.objects, () => ctx.driverObject);
-      return kernelImports(ctx);
+      const all = kernelImports(ctx);
+      this.wdf = all.wdf;
+      return all.imports;
     });
     this.ctx = ctx;
     this.objects = ctx.objects;
@@ -75,11 +82,50 @@ export class CDriver {
     this.cDriver = this.objects.driverObject(opts.name, invalid);
     ctx.driverObject = this.cDriver;
     this.registryPath = this.objects.unicodeString(`\\Registry\\Machine\\System\\CurrentControlSet\\Services\\${opts.name}`);
-    this.driver = createDriverObject(opts.name);
-    ctx.tsDriver = this.driver;
-    this.driver.AddDevice = (_d, pdo) => this.addDevice(pdo);
-    for (let i = 0; i < this.driver.MajorFunction.length; i++) this.driver.MajorFunction[i] = (dev, irp) => this.dispatch(dev, irp);
-    this.driver.DriverUnload = () => this.unload();
+    this.wdmDriver = createDriverObject(opts.name);
+    ctx.tsDriver = this.wdmDriver;
+    this.wdmDriver.AddDevice = (_d, pdo) => this.addDevice(pdo);
+    for (let i = 0; i < this.wdmDriver.MajorFunction.length; i++) this.wdmDriver.MajorFunction[i] = (dev, irp) => this.dispatch(dev, irp);
+    this.wdmDriver.DriverUnload = () => this.unload();
+  }
+
+  /**
+   * The kernel's driver object for it: for a KMDF driver (DriverEntry called
+   * WdfDriverCreate) the framework's, whose AddDevice and dispatch routines
+   * are KMDF's; otherwise the bridge into the C driver's own routines.
+   */
+  get driver(): DRIVER_OBJECT {
+    const w = this.wdf?.driver ?? null;
+    if (w === null) return this.wdmDriver;
+    const d = WdfDriverWdmGetDriverObject(w);
+    // The framework's unload: EvtDriverUnload, then the WDFDRIVER's cleanup.
+    d.DriverUnload ??= () => this.unloadKmdf();
+    return d;
+  }
+
+  /** True once DriverEntry made a WDFDRIVER. */
+  get isKmdf(): boolean {
+    return (this.wdf?.driver ?? null) !== null;
+  }
+
+  /** The KMDF driver's ISR calls (and how many claimed the interrupt) and DPC calls. */
+  get interruptCounts(): { readonly isr: number; readonly claimed: number; readonly dpc: number } {
+    return this.wdf?.counts ?? { isr: 0, claimed: 0, dpc: 0 };
+  }
+
+  /** The device interfaces the KMDF driver's devices registered (class GUIDs), in order. */
+  get deviceInterfaces(): readonly string[] {
+    return [...(this.wdf?.interfaces.values() ?? [])].flat();
+  }
+
+  private unloadKmdf(): void {
+    const w = this.wdf;
+    if (w === null || w.driver === null) return;
+    const drv = w.driver;
+    this.k.atIrql(PASSIVE_LEVEL, () => {
+      if (w.unload !== 0) this.host.call(w.unload, [w.handles.handle(drv)], "EvtDriverUnload");
+      drv.deleteObject();
+    });
   }
 
   /** The driver's DRIVER_OBJECT in its memory. */

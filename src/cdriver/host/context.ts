@@ -29,6 +29,8 @@ export interface DriverContext {
   readonly objects: CObjects;
   readonly irps: IrpBridge;
   readonly message: (m: DriverMessage) => void;
+  /** The driver's name (its service name). */
+  readonly name: string;
   /** The driver's DRIVER_OBJECT in its memory (0 before DriverEntry). */
   driverObject: number;
   /** The kernel's driver object standing for it (made after DriverEntry). */

@@ -13,7 +13,8 @@
 import { BugCheckError } from "../../core/bugcheck.ts";
 import { NT_SUCCESS, STATUS } from "../../core/ntstatus.ts";
 import { IoCompleteRequest, type IRP } from "../../kernel/irp.ts";
-import type { CM_RESOURCE_LIST } from "../../kernel/resources.ts";
+import type { CM_PARTIAL_RESOURCE_DESCRIPTOR, CM_RESOURCE_LIST } from "../../kernel/resources.ts";
+import type { CMemory } from "./c-memory.ts";
 import type { CDriverHost } from "./driver-host.ts";
 import { type CObjects, DEV, DRV } from "./c-objects.ts";
 import { fields, off, size } from "./layouts.ts";
@@ -98,27 +99,7 @@ export class IrpBridge {
       m.setU32(pl + PART.Count, full.PartialResourceList.PartialDescriptors.length);
       let d = pl + PART.PartialDescriptors;
       for (const desc of full.PartialResourceList.PartialDescriptors) {
-        m.setU8(d + DESC.Type, desc.Type);
-        m.setU8(d + DESC.ShareDisposition, desc.ShareDisposition);
-        m.setU16(d + DESC.Flags, desc.Flags);
-        const range = desc.u.Port ?? desc.u.Memory;
-        if (range !== undefined) {
-          m.setU64(d + DESC["u.Port.Start"], BigInt.asUintN(64, range.Start.QuadPart));
-          m.setU32(d + DESC["u.Port.Length"], range.Length);
-        }
-        const irq = desc.u.Interrupt;
-        if (irq !== undefined) {
-          m.setU16(d + DESC["u.Interrupt.Level"], irq.Level);
-          m.setU16(d + DESC["u.Interrupt.Group"], 0);
-          m.setU32(d + DESC["u.Interrupt.Vector"], irq.Vector);
-          m.setU32(d + DESC["u.Interrupt.Affinity"], Number(BigInt.asUintN(32, irq.Affinity)));
-        }
-        const dma = desc.u.Dma;
-        if (dma !== undefined) {
-          m.setU32(d + DESC["u.Dma.Channel"], dma.Channel);
-          m.setU32(d + DESC["u.Dma.Port"], dma.Port);
-          m.setU32(d + DESC["u.Dma.Reserved1"], dma.Reserved1);
-        }
+        writePartialDescriptor(m, d, desc);
         d += DESC.SIZE;
       }
       p += fullSize(full.PartialResourceList.PartialDescriptors.length);
@@ -249,5 +230,30 @@ export class IrpBridge {
     for (const b of c.blocks) this.host.heap.release(b);
     this.host.heap.release(c.address);
     if (ts !== null) IoCompleteRequest(ts);
+  }
+}
+
+/** Write one CM_PARTIAL_RESOURCE_DESCRIPTOR in the wasm32 layout at `d`. */
+export function writePartialDescriptor(m: CMemory, d: number, desc: CM_PARTIAL_RESOURCE_DESCRIPTOR): void {
+  m.setU8(d + DESC.Type, desc.Type);
+  m.setU8(d + DESC.ShareDisposition, desc.ShareDisposition);
+  m.setU16(d + DESC.Flags, desc.Flags);
+  const range = desc.u.Port ?? desc.u.Memory;
+  if (range !== undefined) {
+    m.setU64(d + DESC["u.Port.Start"], BigInt.asUintN(64, range.Start.QuadPart));
+    m.setU32(d + DESC["u.Port.Length"], range.Length);
+  }
+  const irq = desc.u.Interrupt;
+  if (irq !== undefined) {
+    m.setU16(d + DESC["u.Interrupt.Level"], irq.Level);
+    m.setU16(d + DESC["u.Interrupt.Group"], 0);
+    m.setU32(d + DESC["u.Interrupt.Vector"], irq.Vector);
+    m.setU32(d + DESC["u.Interrupt.Affinity"], Number(BigInt.asUintN(32, irq.Affinity)));
+  }
+  const dma = desc.u.Dma;
+  if (dma !== undefined) {
+    m.setU32(d + DESC["u.Dma.Channel"], dma.Channel);
+    m.setU32(d + DESC["u.Dma.Port"], dma.Port);
+    m.setU32(d + DESC["u.Dma.Reserved1"], dma.Reserved1);
   }
 }

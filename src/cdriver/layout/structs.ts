@@ -11,6 +11,7 @@
  */
 import { DmaSpeed, DmaWidth, InterfaceType } from "../../hal/types.ts";
 import { type Aggregate, type Field, type FunctionType, TypeTable } from "./ctypes.ts";
+import { addWdfTypes } from "./wdf-structs.ts";
 
 function f(type: string | Aggregate, name: string, count?: number): Field {
   return count === undefined ? { name, type } : { name, type, count };
@@ -370,3 +371,6 @@ C.addAggregate({
     ),
   ]),
 });
+
+// ---- KMDF (wdf-structs.ts) ----
+addWdfTypes(C);

@@ -23,6 +23,8 @@ import { loadCDriver, type PreparedDriver, prepareCDriver, checkInstrumentable }
 import { type BuildOptions, buildCDriver } from "../toolchain/build.ts";
 import { type CDriverConfig, readCDriverConfig } from "./config.ts";
 import { playbackParams, runSb16Playback } from "./sb16-playback.ts";
+import { infDeviceModel } from "./inf-device.ts";
+import { plxIoParams, runPlxIo } from "./plx-io.ts";
 
 export interface CDriverScenarioOptions extends Pick<BuildOptions, "clang" | "wasmLd" | "cache"> {
   /** Extra compiler flags after the config's. */
@@ -37,11 +39,19 @@ export interface CDriverScenarioOptions extends Pick<BuildOptions, "clang" | "wa
 
 const TRACE_ROWS = 500;
 
-function deviceOf(k: Kernel, config: CDriverConfig): string {
+function deviceOf(k: Kernel, config: CDriverConfig, infModel: string | null): string {
   if (config.device !== undefined) return config.device;
   const names = [...k.pdos.keys()];
   if (names.length === 1) return names[0] as string;
-  throw new RangeError(`dmasim: name the device the C driver is for ("device" in a dmasim.json beside it): profile ${k.profile.name} has ${names.length === 0 ? "none" : names.join(", ")}`);
+  // The INF's hardware IDs name a model: the profile's device of that model (the first, as PnP would match it).
+  const byModel = infModel === null ? undefined : k.profile.devices.find((d) => d.model === infModel && k.pdos.has(d.name));
+  if (byModel !== undefined) return byModel.name;
+  throw new RangeError(`dmasim: name the device the C driver is for ("device" in a dmasim.json beside it${infModel === null ? "" : `; its INF is for a ${infModel}, which profile ${k.profile.name} lacks`}): profile ${k.profile.name} has ${names.length === 0 ? "none" : names.join(", ")}`);
+}
+
+/** The workload when the config names none: a PLX 9656 driver gets an application's reads, writes and IOCTLs; others a start and a removal. */
+function defaultWorkload(infModel: string | null, device: string | undefined): "plx-io" | "lifecycle" {
+  return infModel === "plx9656" || device === "plx9656" ? "plx-io" : "lifecycle";
 }
 
 /**
@@ -55,7 +65,8 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
   const built = buildCDriver(sources, build);
   checkInstrumentable(built.linked, built.sources);
   const name = options.name ?? config.name ?? (basename(resolve(path)).replace(/\.c$/i, "") || "c-driver");
-  const kind = config.workload?.kind ?? "lifecycle";
+  const infModel = infDeviceModel(sources);
+  const kind = config.workload?.kind ?? defaultWorkload(infModel, options.device ?? config.device);
   let prepared: Promise<PreparedDriver> | null = null;
   const params = (opts: { readonly params?: Readonly<Record<string, unknown>> }): Readonly<Record<string, unknown>> => ({ ...(config.workload?.params ?? {}), ...(opts.params ?? {}) });
   return {
@@ -65,6 +76,7 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
     checkParams(settings) {
       const p = params(settings);
       if (kind === "sb16-playback") playbackParams(p);
+      else if (kind === "plx-io") plxIoParams(p);
       else if (Object.keys(p).length > 0) throw new RangeError(`${name}: the lifecycle workload takes no params (got ${Object.keys(p).join(", ")})`);
     },
     async run(opts: ScenarioOptions): Promise<ScenarioResult> {
@@ -73,7 +85,7 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
       const p = params(opts);
       const playback = kind === "sb16-playback" ? playbackParams(p) : null;
       const { k, verifier } = bootScenario(name, opts);
-      const device = deviceOf(k, options.device === undefined ? config : { ...config, device: options.device });
+      const device = deviceOf(k, options.device === undefined ? config : { ...config, device: options.device }, infModel);
       const messages: DriverMessage[] = [];
       const d = loadCDriver(k, driver, {
         name,
@@ -84,7 +96,7 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
       });
       const pdo = k.pdo(device);
       const added = pnpAddDevice(k, d.driver, pdo);
-      const summary: string[] = [`${built.sources.display}: ${built.sources.sources.length} C file${built.sources.sources.length === 1 ? "" : "s"} built for wasm32 (${built.cached ? "cached" : "compiled"}), DriverEntry ran; AddDevice(${device}): ${statusName(added)}`];
+      const summary: string[] = [`${built.sources.display}: ${built.sources.sources.length} C file${built.sources.sources.length === 1 ? "" : "s"} built for wasm32 (${built.cached ? "cached" : "compiled"}), ${d.isKmdf ? "a KMDF driver (WdfDriverCreate)" : "a WDM driver"}, DriverEntry ran; AddDevice(${device}): ${statusName(added)}`];
       let workloadOk = added === STATUS.SUCCESS;
       let stats: Record<string, number | string | boolean> = {};
       let tables: Record<string, readonly Row[]> = {};
@@ -96,6 +108,12 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
         stats = out.stats;
         tables = out.tables;
         wav = out.wav;
+      } else if (added === STATUS.SUCCESS && kind === "plx-io") {
+        const out = runPlxIo(k, d, device, plxIoParams(p), opts.seed);
+        summary.push(...out.summary);
+        workloadOk = out.ok;
+        stats = out.stats;
+        tables = out.tables;
       } else if (added === STATUS.SUCCESS) {
         const st = startDevice(k, pdo).IoStatus.Status;
         summary.push(`IRP_MN_START_DEVICE: ${statusName(st)}`);

@@ -280,17 +280,22 @@ export function walkCode(bytes: Uint8Array, body: FunctionBody, v: InstructionVi
         for (let i = 0; i <= n; i++) q.u32();
         break;
       }
-      case 0x10:
-        v.call?.(at, q.u32());
+      case 0x10: {
+        // Read the immediate first: an optional call would skip evaluating it when no visitor wants calls.
+        const target = q.u32();
+        v.call?.(at, target);
         break;
+      }
       case 0x11:
         q.u32();
         q.u32();
         v.callIndirect?.(at);
         break;
-      case 0x12:
-        v.call?.(at, q.u32());
+      case 0x12: {
+        const target = q.u32();
+        v.call?.(at, target);
         break;
+      }
       case 0x13:
         q.u32();
         q.u32();

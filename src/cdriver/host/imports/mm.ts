@@ -16,6 +16,7 @@ import { MDLF, pagesFor } from "../c-objects.ts";
 import type { DriverContext } from "../context.ts";
 import { u } from "../context.ts";
 import type { ImportTable } from "../driver-host.ts";
+import type { ThunkSpec } from "../thunks.ts";
 
 const MDL_MAPPED_TO_SYSTEM_VA = 0x0001;
 const POOL_FLAG_PAGED = 0x100;
@@ -56,7 +57,7 @@ export function mmImports(ctx: DriverContext): ImportTable {
     k.va.unmap(b.va);
     k.pfm.freePages(b.pfns);
   };
-  return {
+  const table: ImportTable = {
     MmBuildMdlForNonPagedPool(mdl: number): void {
       const md = objects.mdl(u(mdl), "MmBuildMdlForNonPagedPool");
       MmBuildMdlForNonPagedPool(k, md);
@@ -110,4 +111,29 @@ export function mmImports(ctx: DriverContext): ImportTable {
     ExFreePoolWithTag: (p: number) => host.fromCaller(() => freePool("ExFreePoolWithTag", p)),
     ExFreePool: (p: number) => host.fromCaller(() => freePool("ExFreePool", p)),
   };
+  /** Function pointers handed out by MmGetSystemRoutineAddress: one thunk per routine, made on first request. */
+  const routinePointers = new Map<string, number>();
+  table["MmGetSystemRoutineAddress"] = (name: number): number => {
+    const routine = mem().unicodeString(u(name));
+    const sig = SYSTEM_ROUTINES[routine];
+    // A routine this system does not export: NULL, as Windows answers for one an older release lacks.
+    if (sig === undefined) return 0;
+    let at = routinePointers.get(routine);
+    if (at === undefined) {
+      [at] = host.thunks([{ ...sig, fn: table[routine] as (...a: never[]) => unknown }]) as [number];
+      routinePointers.set(routine, at);
+    }
+    return at;
+  };
+  return table;
 }
+
+/** The routines MmGetSystemRoutineAddress finds, with their wasm32 signatures (a PHYSICAL_ADDRESS by value is a pointer to a copy). */
+const SYSTEM_ROUTINES: Readonly<Record<string, Pick<ThunkSpec, "params" | "results">>> = {
+  MmMapIoSpace: { params: ["i32", "i32", "i32"], results: ["i32"] },
+  MmMapIoSpaceEx: { params: ["i32", "i32", "i32"], results: ["i32"] },
+  MmUnmapIoSpace: { params: ["i32", "i32"], results: [] },
+  ExAllocatePool2: { params: ["i64", "i32", "i32"], results: ["i32"] },
+  ExFreePoolWithTag: { params: ["i32", "i32"], results: [] },
+  MmGetPhysicalAddress: { params: ["i32", "i32"], results: [] },
+};
