@@ -112,9 +112,9 @@ export function allocateCommonBuffer(ao: AdapterObject, spec: CommonBufferSpec):
       iommu.freeIova(domain, iova, pages);
       return null;
     }
-    const pfns = expandRuns(runs, pages);
-    iommu.map(domain, iova, pfns, { read: true, write: true });
-    mapping = k.va.map(pfns, spec.cache, "common buffer", spec.deviceMemory);
+    // The translation by run (cost per run, not per page); the CPU's mapping still lists every page.
+    iommu.mapRuns(domain, iova, runs, { read: true, write: true });
+    mapping = k.va.map(expandRuns(runs, pages), spec.cache, "common buffer", spec.deviceMemory);
     for (let r = 0; r < runs.length; r += 2) {
       k.memorySystem.maintain((runs[r] as number) * PAGE_SIZE, (runs[r + 1] as number) * PAGE_SIZE, "invalidate");
       k.memory.scrub((runs[r] as number) * PAGE_SIZE, (runs[r + 1] as number) * PAGE_SIZE);
