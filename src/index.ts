@@ -85,6 +85,50 @@ export { buildDmaOperations, DMA_OPERATIONS_SIZE } from "./hal/dma-operations.ts
 export { addHalObserver, setDmaOsBuild, commonBufferAt, liveCommonBuffers, DMA_OS_BUILDS, type DmaOsBuild } from "./hal/hal-state.ts";
 export type { HalObserver, AdapterEvent, CommonBufferEvent, CommonBufferRoutine } from "./hal/observer.ts";
 export { Iommu, type IommuMapping, type IovaRequest } from "./machine/iommu.ts";
+// hal: the version-3 DMA_OPERATIONS routines (Windows 8 and later), their structures, flags and callback statuses
+export {
+  DMA_TRANSFER_INFO_VERSION1,
+  DMA_TRANSFER_INFO_VERSION2,
+  DMA_TRANSFER_CONTEXT_SIZE_V1,
+  DMA_SYNCHRONOUS_CALLBACK,
+  DmaComplete,
+  DmaAborted,
+  DmaError,
+  DmaCancelled,
+  CommonBufferConfigTypeLogicalAddressLimits,
+  CommonBufferConfigTypeSubSection,
+  CommonBufferConfigTypeHardwareAccessPermissions,
+  CommonBufferConfigTypeMax,
+  CommonBufferHardwareAccessReadOnly,
+  CommonBufferHardwareAccessWriteOnly,
+  CommonBufferHardwareAccessReadWrite,
+  CommonBufferHardwareAccessMax,
+  MmHardwareCoherentCached,
+  MmNonCachedUnordered,
+  MmUSWCCached,
+  type DMA_TRANSFER_INFO,
+  type DMA_TRANSFER_INFO_V1,
+  type DMA_TRANSFER_INFO_V2,
+  type DMA_TRANSFER_CONTEXT,
+  type DMA_COMPLETION_STATUS,
+  type DMA_COMPLETION_ROUTINE,
+  type DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION,
+  type DMA_DOMAIN_HANDLE,
+  type DMA_WIDTH,
+  type DMA_SPEED,
+  type MapRegisterBase,
+  type SCATTER_GATHER_ELEMENT,
+  type DRIVER_LIST_CONTROL,
+} from "./hal/types.ts";
+export { InitializeDmaTransferContext } from "./hal/transfer-context.ts";
+export { GetDmaTransferInfo } from "./hal/transfer-info.ts";
+export { AllocateAdapterChannelEx, CancelAdapterChannel, FreeAdapterObject } from "./hal/adapter-channel-ex.ts";
+export { MapTransferEx, FlushAdapterBuffersEx, CancelMappedTransfer } from "./hal/map-transfer-ex.ts";
+export { GetScatterGatherListEx, BuildScatterGatherListEx, BuildMdlFromScatterGatherList } from "./hal/scatter-gather-ex.ts";
+export { ConfigureAdapterChannel, setSystemDmaExtension, type SystemDmaExtension } from "./hal/configure-channel.ts";
+export { GetDmaDomain, JoinDmaDomain, LeaveDmaDomain, AllocateDomainCommonBuffer } from "./hal/dma-domain.ts";
+export { CreateCommonBufferFromMdl } from "./hal/common-buffer-from-mdl.ts";
+export { NEWEST_OS_BUILD } from "./hal/os-build.ts";
 export { createDriverObject, IoCreateFdo, IoCallDriver, IoCompleteRequest, IoAllocateIrp, IoGetCurrentIrpStackLocation, type IRP_PARAMETERS, pnpAddDevice, pnpState, startDevice, stopDevice, removeDevice, driverObjectOf, IRP_MJ_PNP, IRP_MN_START_DEVICE, IRP_MN_STOP_DEVICE, IRP_MN_REMOVE_DEVICE, type IRP, type IO_STATUS_BLOCK, type DRIVER_OBJECT, type DRIVER_DISPATCH, type DRIVER_ADD_DEVICE, type PnpState } from "./kernel/pnp.ts";
 
 // scenarios
@@ -131,7 +175,10 @@ export { WdfDriver, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfObjectDelete, Wd
 export { WdfDevice, WdfDeviceCreate, WdfDeviceSetAlignmentRequirement, WdfDeviceGetAlignmentRequirement, WdfDeviceWdmGetDeviceObject, WdfDeviceWdmGetPhysicalDevice, wdfAddDevice, wdfRemoveDevice, type WDFDEVICE_INIT } from "./wdf/device.ts";
 export { WdfDmaEnabler, WdfDmaEnablerCreate, WDF_DMA_ENABLER_CONFIG_INIT, WdfDmaEnablerGetMaximumLength, WdfDmaEnablerGetMaximumScatterGatherElements, WdfDmaEnablerSetMaximumScatterGatherElements, WdfDmaEnablerGetFragmentLength, WdfDmaEnablerWdmGetDmaAdapter, WdfDmaEnablerConfigureSystemProfile, DMA_PROFILES, WdfDmaProfileInvalid, WdfDmaProfilePacket, WdfDmaProfileScatterGather, WdfDmaProfilePacket64, WdfDmaProfileScatterGather64, WdfDmaProfileScatterGatherDuplex, WdfDmaProfileScatterGather64Duplex, WdfDmaProfileSystem, WdfDmaProfileSystemDuplex, WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION, WDF_DMA_ENABLER_CONFIG_REQUIRE_SINGLE_TRANSFER, type WDF_DMA_ENABLER_CONFIG, type WDF_DMA_PROFILE, type WDF_DMA_DIRECTION, type WDF_DMA_SYSTEM_PROFILE_CONFIG } from "./wdf/dma-enabler.ts";
 export { WdfCommonBuffer, WdfCommonBufferCreate, WdfCommonBufferCreateWithConfig, WDF_COMMON_BUFFER_CONFIG_INIT, WdfCommonBufferGetAlignedVirtualAddress, WdfCommonBufferGetAlignedLogicalAddress, WdfCommonBufferGetLength, type WDF_COMMON_BUFFER_CONFIG } from "./wdf/common-buffer.ts";
-export { WdfDmaTransaction, WdfDmaTransactionCreate, WdfDmaTransactionInitialize, WdfDmaTransactionExecute, WdfDmaTransactionDmaCompleted, WdfDmaTransactionDmaCompletedWithLength, WdfDmaTransactionDmaCompletedFinal, WdfDmaTransactionRelease, WdfDmaTransactionGetBytesTransferred, WdfDmaTransactionGetCurrentDmaTransferLength, WdfDmaTransactionGetDevice, WdfDmaTransactionSetMaximumLength, type EVT_WDF_PROGRAM_DMA } from "./wdf/dma-transaction.ts";
+export { WdfDmaTransaction, WdfDmaTransactionCreate, WdfDmaTransactionInitialize, WdfDmaTransactionExecute, WdfDmaTransactionDmaCompleted, WdfDmaTransactionDmaCompletedWithLength, WdfDmaTransactionDmaCompletedFinal, WdfDmaTransactionRelease, WdfDmaTransactionGetBytesTransferred, WdfDmaTransactionGetCurrentDmaTransferLength, WdfDmaTransactionGetDevice, WdfDmaTransactionSetMaximumLength, WdfDmaTransactionWdmGetTransferContext, WdfDmaTransactionSetSingleTransferRequirement, type EVT_WDF_PROGRAM_DMA, type DmaTransactionState } from "./wdf/dma-transaction.ts";
+// KMDF DMA v3 and version-bound helpers: the config sizes per KMDF version, the system-profile config, the enabler's per-direction description
+export { WDF_DMA_ENABLER_CONFIG_SIZE, WDF_DMA_ENABLER_CONFIG_V1_9_SIZE, WDF_DMA_ENABLER_UNLIMITED_FRAGMENTS, WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT, WDF_DMA_SYSTEM_PROFILE_CONFIG_SIZE, SCATTER_GATHER_LIST_HEADER_SIZE, SCATTER_GATHER_ELEMENT_SIZE, type KmdfBinding, type EVT_WDF_DMA_ENABLER_CALLBACK, type DmaProfileTraits, type FxDmaDescription, type DmaResourceDescriptor } from "./wdf/dma-enabler.ts";
+export { WDF_COMMON_BUFFER_CONFIG_SIZE } from "./wdf/common-buffer.ts";
 export { WdfInterrupt, WdfInterruptCreate, WDF_INTERRUPT_CONFIG_INIT, WdfInterruptQueueDpcForIsr, WdfInterruptAcquireLock, WdfInterruptReleaseLock, WdfInterruptGetDevice, type WDF_INTERRUPT_CONFIG } from "./wdf/interrupt.ts";
 export { WDF_PNPPOWER_EVENT_CALLBACKS_INIT, WDF_PNPPOWER_EVENT_CALLBACKS_SIZE, WdfDeviceInitSetPnpPowerEventCallbacks, wdfStartDevice, wdfPnpState, wdfDeviceResourceLists, WdfCmResList, WdfCmResourceListGetCount, WdfCmResourceListGetDescriptor, WdfPowerDeviceInvalid, WdfPowerDeviceD0, WdfPowerDeviceD1, WdfPowerDeviceD2, WdfPowerDeviceD3, WdfPowerDeviceD3Final, WdfPowerDevicePrepareForHibernation, type WDF_PNPPOWER_EVENT_CALLBACKS, type WDF_POWER_DEVICE_STATE, type WdfPnpState } from "./wdf/pnp-power.ts";
 export { GetScatterGatherList, PutScatterGatherList, CalculateScatterGatherList, BuildScatterGatherList } from "./hal/scatter-gather.ts";

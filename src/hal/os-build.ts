@@ -8,4 +8,5 @@
 export const DMA_OS_BUILDS = ["win8", "win10", "win10-1803", "win10-2004", "server2022"] as const;
 /** A Windows build whose DMA_OPERATIONS table dmasim can hand out (setDmaOsBuild): it decides which optional slots are filled and the table's Size. */
 export type DmaOsBuild = (typeof DMA_OS_BUILDS)[number];
+/** The build IoGetDmaAdapter follows unless setDmaOsBuild chose another: the longest version-3 table. */
 export const NEWEST_OS_BUILD: DmaOsBuild = "server2022";

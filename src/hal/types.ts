@@ -340,16 +340,22 @@ export type DMA_COMPLETION_STATUS = typeof DmaComplete | typeof DmaAborted | typ
 /** PDMA_COMPLETION_ROUTINE: called at DISPATCH_LEVEL when a system DMA transfer completes or is cancelled. */
 export type DMA_COMPLETION_ROUTINE = (DmaAdapter: DMA_ADAPTER, DeviceObject: DEVICE_OBJECT, CompletionContext: unknown, Status: DMA_COMPLETION_STATUS) => void;
 
-/** DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION_TYPE. */
+/** DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION_TYPE: the configuration gives LogicalAddressLimits (CreateCommonBufferFromMdl's bounds, both inclusive). */
 export const CommonBufferConfigTypeLogicalAddressLimits = 0;
+/** The configuration gives SubSection: only a page-aligned part of the MDL (chain) becomes the common buffer. */
 export const CommonBufferConfigTypeSubSection = 1;
+/** The configuration gives HardwareAccessType: the device's read/write permission on the buffer (enforced under DMA remapping). */
 export const CommonBufferConfigTypeHardwareAccessPermissions = 2;
+/** One past the last configuration type (an invalid ConfigType). */
 export const CommonBufferConfigTypeMax = 3;
 
-/** DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION_ACCESS_TYPE. */
+/** DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION_ACCESS_TYPE: the device may only read the buffer. */
 export const CommonBufferHardwareAccessReadOnly = 0;
+/** The device may only write the buffer. */
 export const CommonBufferHardwareAccessWriteOnly = 1;
+/** The device may read and write the buffer (the default). */
 export const CommonBufferHardwareAccessReadWrite = 2;
+/** One past the last access type (an invalid HardwareAccessType). */
 export const CommonBufferHardwareAccessMax = 3;
 
 /** DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION: ConfigType says which member counts. */

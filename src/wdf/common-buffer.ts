@@ -45,6 +45,7 @@ function alignWithMask(x: number, mask: number): number {
   return Number(BigInt.asUintN(64, (BigInt(x) + m) & ~m));
 }
 
+/** WDFCOMMONBUFFER: a common buffer of the enabler's adapter, aligned as asked. */
 export class WdfCommonBuffer extends WdfObject {
   readonly typeName = "WDFCOMMONBUFFER";
   readonly enabler: WdfDmaEnabler;

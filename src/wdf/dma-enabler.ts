@@ -16,34 +16,50 @@ import { type KmdfVersion, WdfDriverGlobals } from "./globals.ts";
 import { FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
 import { pnpPowerAdoptDma, type PowerManagedDma } from "./pnp-power.ts";
 
-/** WDF_DMA_PROFILE. */
+/** WDF_DMA_PROFILE: not a profile (WdfDmaEnablerCreate: STATUS_INVALID_PARAMETER). */
 export const WdfDmaProfileInvalid = 0;
+/** A 32-bit packet-mode bus master: one contiguous element per transfer (map registers double-buffer). */
 export const WdfDmaProfilePacket = 1;
+/** A 32-bit scatter/gather bus master. */
 export const WdfDmaProfileScatterGather = 2;
+/** A 64-bit packet-mode bus master. */
 export const WdfDmaProfilePacket64 = 3;
+/** A 64-bit scatter/gather bus master. */
 export const WdfDmaProfileScatterGather64 = 4;
+/** A 32-bit scatter/gather bus master with a read and a write adapter. */
 export const WdfDmaProfileScatterGatherDuplex = 5;
+/** A 64-bit scatter/gather bus master with a read and a write adapter. */
 export const WdfDmaProfileScatterGather64Duplex = 6;
+/** A system DMA (controller-driven) device; configured with WdfDmaEnablerConfigureSystemProfile; always DMA v3. */
 export const WdfDmaProfileSystem = 7;
+/** A system DMA device with a channel per direction. */
 export const WdfDmaProfileSystemDuplex = 8;
+/** WDF_DMA_PROFILE: one of the WdfDmaProfile* values. */
 export type WDF_DMA_PROFILE = number;
 
 /** WDF_DMA_DIRECTION. */
 export const WdfDmaDirectionReadFromDevice = 0;
+/** WDF_DMA_DIRECTION: memory to device. */
 export const WdfDmaDirectionWriteToDevice = 1;
+/** WDF_DMA_DIRECTION: WdfDmaDirectionReadFromDevice or WdfDmaDirectionWriteToDevice. */
 export type WDF_DMA_DIRECTION = typeof WdfDmaDirectionReadFromDevice | typeof WdfDmaDirectionWriteToDevice;
 
 /** WDF_DMA_ENABLER_CONFIG_FLAGS. */
 export const WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION = 0x1;
+/** WDF_DMA_ENABLER_CONFIG_FLAGS (KMDF 1.19, DMA v3 only): every transaction must complete in one transfer. */
 export const WDF_DMA_ENABLER_CONFIG_REQUIRE_SINGLE_TRANSFER = 0x2;
+/** WdfDmaEnablerGetMaximumScatterGatherElements before any limit is set: no limit. */
 export const WDF_DMA_ENABLER_UNLIMITED_FRAGMENTS = 0xffff_ffff;
 
 /** sizeof(WDF_DMA_ENABLER_CONFIG) on x64 for KMDF >= 1.11, and the 1.9 layout (no AddressWidthOverride, WdmDmaVersionOverride, Flags). */
 export const WDF_DMA_ENABLER_CONFIG_SIZE = 0x50;
+/** sizeof(WDF_DMA_ENABLER_CONFIG) in the KMDF 1.9 headers (what a 1.9 driver's WDF_DMA_ENABLER_CONFIG_INIT writes). */
 export const WDF_DMA_ENABLER_CONFIG_V1_9_SIZE = 0x40;
 
+/** EVT_WDF_DMA_ENABLER_FILL / FLUSH / ENABLE / DISABLE / SELFMANAGED_IO_START / STOP: a power-path callback of the enabler. */
 export type EVT_WDF_DMA_ENABLER_CALLBACK = (DmaEnabler: WdfDmaEnabler) => NTSTATUS;
 
+/** WDF_DMA_ENABLER_CONFIG: fill with WDF_DMA_ENABLER_CONFIG_INIT, then set what applies. */
 export interface WDF_DMA_ENABLER_CONFIG {
   Size: number;
   Profile: WDF_DMA_PROFILE;
@@ -115,6 +131,7 @@ export interface DmaProfileTraits {
   readonly duplex: boolean;
 }
 
+/** Each profile's traits, by WDF_DMA_PROFILE value. */
 export const DMA_PROFILES: ReadonlyMap<number, DmaProfileTraits> = new Map([
   [WdfDmaProfilePacket, { name: "WdfDmaProfilePacket", busMaster: true, scatterGather: false, dma64: false, duplex: false }],
   [WdfDmaProfileScatterGather, { name: "WdfDmaProfileScatterGather", busMaster: true, scatterGather: true, dma64: false, duplex: false }],
@@ -142,8 +159,10 @@ function emptyDescription(): FxDmaDescription {
 
 /** sizeof(SCATTER_GATHER_LIST) header and of one SCATTER_GATHER_ELEMENT on x64. */
 export const SCATTER_GATHER_LIST_HEADER_SIZE = 16;
+/** sizeof(SCATTER_GATHER_ELEMENT) on x64 (Address, Length, Reserved). */
 export const SCATTER_GATHER_ELEMENT_SIZE = 24;
 
+/** WDFDMAENABLER: the device's DMA adapters and what KMDF learned about them (FxDmaEnabler). */
 export class WdfDmaEnabler extends WdfObject implements PowerManagedDma {
   readonly typeName = "WDFDMAENABLER";
   readonly device: WdfDevice;
@@ -500,6 +519,7 @@ export interface DmaResourceDescriptor {
 /** sizeof(WDF_DMA_SYSTEM_PROFILE_CONFIG) on x64 (KMDF 1.11 and later; the same in every version that has it). */
 export const WDF_DMA_SYSTEM_PROFILE_CONFIG_SIZE = 0x20;
 
+/** WDF_DMA_SYSTEM_PROFILE_CONFIG: a system-profile enabler's channel, from its DMA resource. */
 export interface WDF_DMA_SYSTEM_PROFILE_CONFIG {
   Size: number;
   DemandMode: boolean;

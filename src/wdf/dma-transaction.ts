@@ -42,8 +42,10 @@ import { FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED, FxValidateObjectAttributes, vali
 /** EVT_WDF_PROGRAM_DMA: program the device with the list; TRUE when the transfer started. */
 export type EVT_WDF_PROGRAM_DMA = (Transaction: WdfDmaTransaction, Device: WdfDevice, Context: unknown, Direction: WDF_DMA_DIRECTION, SgList: SCATTER_GATHER_LIST) => boolean;
 
+/** Where a transaction is in its life (FxDmaTransactionState, as far as dmasim models it). */
 export type DmaTransactionState = "created" | "initialized" | "executing" | "transferCompleted" | "released";
 
+/** WDFDMATRANSACTION: one DMA transfer of a buffer, split into fragments the device can take. */
 export class WdfDmaTransaction extends WdfObject {
   readonly typeName = "WDFDMATRANSACTION";
   readonly enabler: WdfDmaEnabler;
@@ -388,14 +390,17 @@ export function WdfDmaTransactionRelease(DmaTransaction: WdfDmaTransaction): NTS
   return STATUS.SUCCESS;
 }
 
+/** WdfDmaTransactionGetBytesTransferred: bytes completed so far. */
 export function WdfDmaTransactionGetBytesTransferred(DmaTransaction: WdfDmaTransaction): number {
   return validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionGetBytesTransferred").transferred;
 }
 
+/** WdfDmaTransactionGetCurrentDmaTransferLength: bytes of the fragment in flight. */
 export function WdfDmaTransactionGetCurrentDmaTransferLength(DmaTransaction: WdfDmaTransaction): number {
   return validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionGetCurrentDmaTransferLength").currentLength;
 }
 
+/** WdfDmaTransactionGetDevice: the device of the transaction's enabler. */
 export function WdfDmaTransactionGetDevice(DmaTransaction: WdfDmaTransaction): WdfDevice {
   return validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionGetDevice").enabler.device;
 }
