@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Clock } from "./clock.ts";
+import { Clock, MAX_NESTED_RUNS } from "./clock.ts";
 
 describe("Clock", () => {
   it("runs events in time order and same-time events in scheduling order", () => {
@@ -86,5 +86,83 @@ describe("Clock.runUntilIdle", () => {
     c.after(20, () => undefined);
     expect(c.runAll(15)).toBe(1);
     expect(c.runAll()).toBe(1);
+  });
+});
+
+describe("Clock: a run from inside an event (a thread that waits there)", () => {
+  it("runUntil inside an event runs the events due up to its time in a nested loop; the calling event resumes afterwards and time never goes back", () => {
+    const c = new Clock();
+    const seen: string[] = [];
+    c.at(20, () => seen.push(`b@${c.now}`), "b");
+    c.at(40, () => seen.push(`c@${c.now}`), "c");
+    c.at(10, () => {
+      seen.push(`a@${c.now}`);
+      c.runUntil(50);
+      seen.push(`a resumes@${c.now}`);
+    }, "a");
+    c.runUntil(30);
+    expect(seen).toEqual(["a@10", "b@20", "c@40", "a resumes@50"]);
+    // The nested run went past the outer one's end: now stays at 50.
+    expect(c.now).toBe(50);
+    expect(c.pendingEvents).toBe(0);
+  });
+
+  it("a wait loop inside an event (run to the next event until the condition holds) ends when a later event makes it true, where it used to spin forever", () => {
+    const c = new Clock();
+    let done = false;
+    let waited = -1;
+    c.at(5_000, () => (done = true), "completion");
+    c.at(100, () => {
+      expect(c.inEvent).toBe(true);
+      while (!done) c.runUntil(c.nextEventTime());
+      waited = c.now;
+    }, "waiter");
+    c.runUntilIdle();
+    expect(waited).toBe(5_000);
+    expect(c.inEvent).toBe(false);
+  });
+
+  it("advanceBy inside an event is a stall: time moves by the stall, the events it stepped over run after the event returns, and time does not go back for them", () => {
+    const c = new Clock();
+    const seen: string[] = [];
+    c.at(30, () => seen.push(`over@${c.now}`), "stepped over");
+    c.at(10, () => {
+      c.advanceBy(100);
+      seen.push(`stalled to ${c.now}`);
+    }, "stall");
+    c.runUntil(200);
+    expect(seen).toEqual(["stalled to 110", "over@110"]);
+    expect(c.now).toBe(200);
+  });
+
+  it("after a stall a nested wait runs the events it stepped over (overdue) instead of refusing a time before now", () => {
+    const c = new Clock();
+    let ran = false;
+    c.at(30, () => (ran = true), "stepped over");
+    c.at(10, () => {
+      c.advanceBy(100);
+      c.runUntil(c.nextEventTime());
+    }, "stall then wait");
+    c.runUntil(20);
+    expect(ran).toBe(true);
+    expect(c.now).toBe(110);
+  });
+
+  it(`runs nested deeper than MAX_NESTED_RUNS (${MAX_NESTED_RUNS}) are a RangeError naming the events (an event waiting on itself)`, () => {
+    const c = new Clock();
+    const again = (): void => {
+      c.after(0, again, "recursive wait");
+      c.runUntil(c.now);
+    };
+    c.after(0, again, "recursive wait");
+    expect(() => c.runUntil(0)).toThrow(/64 runs nested inside events \(recursive wait > recursive wait/);
+    expect(c.inEvent).toBe(false);
+  });
+
+  it("outside events, a time before now or NaN is refused", () => {
+    const c = new Clock();
+    c.runUntil(100);
+    expect(() => c.runUntil(50)).toThrow(/before now/);
+    expect(() => c.runUntil(Number.NaN)).toThrow(/NaN/);
   });
 });

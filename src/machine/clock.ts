@@ -10,6 +10,9 @@ export interface TimerHandle {
   readonly label: string;
 }
 
+/** How deep runs may nest inside events before {@link Clock.runUntil} gives up (a wait on itself). */
+export const MAX_NESTED_RUNS = 64;
+
 interface Entry extends TimerHandle {
   readonly fn: () => void;
 }
@@ -23,7 +26,8 @@ interface Entry extends TimerHandle {
 export class Clock {
   private t = 0;
   private readonly heap = new EventHeap<Entry>();
-  private running = false;
+  /** Labels of the events whose callbacks are running, outermost first (nested waits push more). */
+  private readonly running: string[] = [];
 
   /** Current simulated time in nanoseconds. */
   get now(): number {
@@ -59,31 +63,61 @@ export class Clock {
     return this.heap.peekTime();
   }
 
-  /** Run events due up to and including `until`, then set now = until. */
+  /**
+   * Run events due up to and including `until`, then set now = until.
+   *
+   * Called from inside an event (a PASSIVE_LEVEL thread that waits: a
+   * framework wait in a PnP stop, a synchronous ReadFile, scheduled there by
+   * a scenario), it runs the machine in a nested loop, as a blocked thread
+   * lets the rest of the machine go on: the events due up to `until` run
+   * (the calling event's code resumes afterwards) and time never goes back.
+   * A nest deeper than {@link MAX_NESTED_RUNS} is a RangeError naming the
+   * events in it (a wait that waits on itself).
+   */
   runUntil(until: number): void {
-    if (until < this.t) throw new RangeError(`Clock.runUntil: ${until} ns is before now (${this.t} ns)`);
-    if (this.running) {
-      // Called from inside an event (a stall): just move time, the outer loop runs the rest.
-      this.t = until;
-      return;
+    if (Number.isNaN(until)) throw new RangeError("Clock.runUntil: the time is NaN");
+    if (this.running.length === 0) {
+      if (until < this.t) throw new RangeError(`Clock.runUntil: ${until} ns is before now (${this.t} ns)`);
+    } else if (this.running.length >= MAX_NESTED_RUNS) {
+      throw new RangeError(`Clock.runUntil: ${this.running.length} runs nested inside events (${this.running.slice(-4).join(" > ")}): an event waits for something that only its own return can bring`);
     }
-    this.running = true;
+    // Nested after a stall (advanceBy inside the event) the events it stepped over are overdue: they run now.
+    const end = Math.max(until, this.t);
+    while (this.heap.peekTime() <= end) {
+      const ev = this.heap.pop();
+      if (ev === undefined) break;
+      if (!ev.item.cancelled) this.fire(ev.time, ev.item);
+    }
+    // A nested run may have gone past `until`: time does not go back.
+    if (end > this.t) this.t = end;
+  }
+
+  private fire(time: number, e: Entry): void {
+    if (time > this.t) this.t = time;
+    this.running.push(e.label);
     try {
-      while (this.heap.peekTime() <= until) {
-        const ev = this.heap.pop();
-        if (ev === undefined) break;
-        this.t = ev.time;
-        if (!ev.item.cancelled) ev.item.fn();
-      }
-      this.t = until;
+      e.fn();
     } finally {
-      this.running = false;
+      this.running.pop();
     }
   }
 
-  /** Charge `ns` of simulated time (runs what falls due). */
+  /** An event is running now (its callback is on the stack): a wait from here runs a nested loop. */
+  get inEvent(): boolean {
+    return this.running.length > 0;
+  }
+
+  /**
+   * Charge `ns` of simulated time (runs what falls due). From inside an event
+   * it is a stall (KeStallExecutionProcessor, compaction's cost): time moves
+   * and the events on the way run when the event returns.
+   */
   advanceBy(ns: number): void {
     if (!(ns >= 0)) throw new RangeError(`Clock.advanceBy: ns must be >= 0, got ${ns}`);
+    if (this.running.length > 0) {
+      this.t += ns;
+      return;
+    }
     this.runUntil(this.t + ns);
   }
 
@@ -108,9 +142,9 @@ export class Clock {
     while (this.heap.size > 0 && this.heap.peekTime() <= deadline) {
       const ev = this.heap.pop();
       if (ev === undefined) break;
-      this.t = ev.time;
+      if (ev.time > this.t) this.t = ev.time;
       if (!ev.item.cancelled) {
-        ev.item.fn();
+        this.fire(ev.time, ev.item);
         n++;
       }
     }

@@ -7,7 +7,9 @@
  * timer, a polling engine) never leaves the machine idle, so the wait also
  * gives up after FX_WAIT_LIMIT_NS of simulated time (dmasim's choice: any
  * transfer a driver waits for ends far sooner; Windows has no such limit on
- * a PnP stop or removal).
+ * a PnP stop or removal). Called from inside a clock event (a PnP call a
+ * scenario scheduled at a chosen time), the wait runs the machine in a
+ * nested loop (Clock.runUntil), as a blocked system thread would.
  */
 import { PASSIVE_LEVEL } from "../core/irql.ts";
 import type { Kernel } from "../kernel/kernel.ts";
