@@ -121,6 +121,19 @@ export interface PageFrameStats {
   compactionNs: number;
 }
 
+/**
+ * The frame bitmaps of an open bulk edit ({@link PageFrameManager.beginBulk}),
+ * 32 frames per word (bit i of word w = frame 32*w + i).
+ */
+export interface FrameBitmaps {
+  /** 1 = free (the allocator's own bitmap). */
+  readonly free: Uint32Array;
+  /** 1 = movable (page cache, user pages). */
+  readonly movable: Uint32Array;
+  /** 1 = unmovable (pool, kernel stacks). */
+  readonly unmovable: Uint32Array;
+}
+
 /** IRQL -> effort: the physical search (and compaction) only at or below APC_LEVEL. */
 export function effortForIrql(irql: KIRQL): Effort {
   return irql <= APC_LEVEL ? "full" : "free-only";
@@ -182,6 +195,8 @@ export class PageFrameManager {
   private readonly memory: PhysicalMemory | undefined;
   private readonly compaction: Required<CompactionOptions>;
   private readonly counters = { contiguousAllocations: 0, contiguousFailures: 0, compactions: 0, compactionFailures: 0, pagesMigrated: 0, compactionNs: 0 };
+  /** A bulk edit is open (beginBulk): the allocator's summaries are stale. */
+  private inBulk = false;
 
   constructor(map: MemoryMap, options: PageFrameOptions = {}) {
     const placement = options.placement ?? "lowest";
@@ -246,6 +261,7 @@ export class PageFrameManager {
    * a malformed request.
    */
   allocateContiguous(req: ContiguousPagesRequest): number {
+    if (this.inBulk) this.bulkOpen("allocateContiguous");
     this.validateContiguous(req);
     const q = this.scratch;
     q.pages = req.pages;
@@ -290,6 +306,7 @@ export class PageFrameManager {
 
   /** Free a run from allocateContiguous; RangeError (state unchanged) unless it is exactly a live run. */
   freeContiguous(startPfn: number, pages: number): void {
+    if (this.inBulk) this.bulkOpen("freeContiguous");
     if (!Number.isSafeInteger(startPfn) || startPfn < 0) throw new RangeError(`freeContiguous: startPfn must be a whole number >= 0, got ${startPfn}`);
     if (!Number.isSafeInteger(pages) || pages < 1) throw new RangeError(`freeContiguous: pages must be a whole number >= 1, got ${pages}`);
     const live = this.runs.get(startPfn);
@@ -307,6 +324,7 @@ export class PageFrameManager {
    * free pages only. Returns the PFNs in the order taken, or null.
    */
   allocatePages(count: number, opts: AllocatePagesOptions): number[] | null {
+    if (this.inBulk) this.bulkOpen("allocatePages");
     if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`allocatePages: count must be a whole number >= 1, got ${count}`);
     if (typeof opts !== "object" || opts === null) throw new TypeError(`allocatePages: options must be an object, got ${String(opts)}`);
     checkEffort(opts.effort, "allocatePages");
@@ -336,6 +354,7 @@ export class PageFrameManager {
 
   /** Free pages from allocatePages (any kind). RangeError (state unchanged) if one is free, reserved, duplicated or part of a contiguous run. */
   freePages(pfns: readonly number[]): void {
+    if (this.inBulk) this.bulkOpen("freePages");
     const list: unknown = pfns;
     if (!Array.isArray(list)) throw new TypeError(`freePages: expected an array of page frame numbers, got ${String(list)}`);
     for (const p of pfns) {
@@ -371,6 +390,28 @@ export class PageFrameManager {
     return this.ramRangeLists.byNode[node] ?? [];
   }
 
+  /**
+   * Open a bulk edit for a caller that takes and frees many scattered single
+   * frames at once (the background workload): the free, movable and unmovable
+   * bitmaps to change in place, with the allocator's summaries rebuilt once at
+   * endBulk instead of once per frame. Only movable and unmovable frames may
+   * change (free <-> that kind, one bit in each bitmap); until endBulk every
+   * allocation or free on this manager is an Error.
+   */
+  beginBulk(): FrameBitmaps {
+    if (this.inBulk) throw new Error("PageFrameManager.beginBulk: a bulk edit is already open");
+    const free = this.allocator.beginBulk();
+    this.inBulk = true;
+    return { free, movable: this.pfnDb.movable, unmovable: this.pfnDb.unmovable };
+  }
+
+  /** Close the bulk edit: `freeDelta` = frames freed minus frames taken during it. */
+  endBulk(freeDelta: number): void {
+    if (!this.inBulk) throw new Error("PageFrameManager.endBulk: no bulk edit is open");
+    this.inBulk = false;
+    this.allocator.endBulk(freeDelta);
+  }
+
   /** Movable bit word (bit i = frame 32*index + i); for the workload. */
   movableWord(index: number): number {
     return this.pfnDb.movableWord(index);
@@ -382,6 +423,10 @@ export class PageFrameManager {
   }
 
   // ---- internals ----
+
+  private bulkOpen(what: string): never {
+    throw new Error(`PageFrameManager.${what}: a bulk edit is open (beginBulk); call endBulk first`);
+  }
 
   private validateContiguous(req: ContiguousPagesRequest): void {
     if (typeof req !== "object" || req === null) throw new TypeError(`allocateContiguous: request must be an object, got ${String(req)}`);

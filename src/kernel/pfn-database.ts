@@ -29,7 +29,8 @@ export class PfnDatabase {
   readonly allocator: ContiguousAllocator;
   /** Movable bits; compaction updates them in place as it migrates pages. */
   readonly movable: Uint32Array;
-  private readonly unmovable: Uint32Array;
+  /** Unmovable bits (the workload's bulk edits change them in place, PageFrameManager.beginBulk). */
+  readonly unmovable: Uint32Array;
   /** @internal RAM ranges in address order, adjacent ones merged (`pfm.ramRanges()` is the public form). */
   readonly ram: readonly PfnRun[];
   readonly ramPages: number;

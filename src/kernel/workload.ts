@@ -1,6 +1,10 @@
 import { Prng } from "../core/prng.ts";
 import type { Clock, TimerHandle } from "../machine/clock.ts";
+import * as bits from "./alloc/bits.ts";
 import type { PageFrameManager } from "./page-frames.ts";
+
+// A local binding for the hot helper: under loaders that compile to CommonJS (tsx) imported bindings are getter calls.
+const { popcount32 } = bits;
 
 /**
  * The background workload that ages a machine: the rest of the system using
@@ -82,6 +86,61 @@ export interface WorkloadStats {
   pagesFreed: number;
 }
 
+/** How run() reports and stops: both called between slices of about a simulated minute. */
+export interface UptimeControl {
+  /** True stops the run (UptimeInterruptedError); e.g. a flag a Ctrl-C handler sets. */
+  readonly interrupted?: () => boolean;
+  /** Simulated seconds run so far, of the total asked. */
+  readonly progress?: (doneSeconds: number, totalSeconds: number) => void;
+}
+
+/** A run() stopped between slices because its control said so: how far it got. */
+export class UptimeInterruptedError extends Error {
+  /** Simulated seconds the workload ran before it stopped. */
+  readonly doneSeconds: number;
+  /** Simulated seconds asked for. */
+  readonly totalSeconds: number;
+  /** The workload's counts when it stopped. */
+  readonly stats: WorkloadStats;
+
+  constructor(doneSeconds: number, totalSeconds: number, stats: WorkloadStats) {
+    super(`uptime interrupted after ${doneSeconds} of ${totalSeconds} simulated seconds`);
+    this.name = "UptimeInterruptedError";
+    this.doneSeconds = doneSeconds;
+    this.totalSeconds = totalSeconds;
+    this.stats = stats;
+  }
+}
+
+/** Simulated length of one bulk slice of run(): the allocator's summaries are rebuilt once per slice. */
+const SLICE_NS = 60e9;
+
+/** What take() gives the frames to. */
+const MOVABLE = 0;
+const POOL = 1;
+const PERMANENT = 2;
+
+const EMPTY = new Uint32Array(0);
+const EMPTY_INDEX = new Int32Array(0);
+
+/** Trailing zero bits of a non-zero word. */
+function ctz(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+/** A size mix as flat arrays (the weights summed once, in the order pickSize subtracts them). */
+interface SizeTable {
+  readonly sizes: Float64Array;
+  readonly weights: Float64Array;
+  readonly total: number;
+}
+
+function sizeTable(table: readonly (readonly [number, number])[]): SizeTable {
+  let total = 0;
+  for (const [, w] of table) total += w;
+  return { sizes: Float64Array.from(table, ([p]) => p), weights: Float64Array.from(table, ([, w]) => w), total };
+}
+
 const DEFAULT_MOVABLE_BATCHES: readonly (readonly [number, number])[] = [
   [1, 0.4],
   [4, 0.3],
@@ -116,6 +175,41 @@ export class Workload {
   private readonly largestRangeStart: number;
   private timer: TimerHandle | undefined;
   private background: Clock | undefined;
+  private readonly pageCount: number;
+  private readonly rangeStarts: Float64Array;
+  private readonly rangeLens: Float64Array;
+  private readonly movableTable: SizeTable;
+  private readonly unmovableTable: SizeTable;
+  // The open bulk edit (open()/close()): the frame bitmaps, edited in place, and the free count.
+  private free: Uint32Array = EMPTY;
+  private movable: Uint32Array = EMPTY;
+  private unmovableBits: Uint32Array = EMPTY;
+  private freeCount = 0;
+  private freeDelta = 0;
+  /**
+   * An index over the free bitmap while a bulk edit is open, so a batch whose
+   * hint lands in a stretch with no free frame (the zone past the boot-time
+   * pool, a hole) skips it a thousand frames at a time: bit i of l1 says word
+   * i of the free bitmap has a free frame, bit j of l2 that word j of l1 is
+   * not zero.
+   */
+  private l1: Int32Array = EMPTY_INDEX;
+  private l2: Int32Array = EMPTY_INDEX;
+  private readonly words: number;
+  // Scratch of a tick: readahead batches, reclaim candidates, bucket order.
+  private batchHints = new Uint32Array(1024);
+  private batchSizes = new Uint32Array(1024);
+  private candidates = new Uint32Array(1024);
+  private order = new Int32Array(1024);
+  private sorted = new Uint32Array(1024);
+  private readonly bucketShift: number;
+  private readonly bucketCounts: Int32Array;
+  // A second xoshiro128** stream (seeded from the first) for the per-page draws, kept in
+  // plain fields so the hot loops run it inline: one 32-bit draw per random frame.
+  private x0: number;
+  private x1: number;
+  private x2: number;
+  private x3: number;
 
   constructor(pfm: PageFrameManager, options: WorkloadOptions) {
     if (typeof options !== "object" || options === null) throw new TypeError(`Workload: options must be an object with a seed, got ${String(options)}`);
@@ -136,6 +230,10 @@ export class Workload {
     this.pfm = pfm;
     this.clock = options.clock;
     this.rng = new Prng(options.seed);
+    this.x0 = this.rng.nextU32();
+    this.x1 = this.rng.nextU32();
+    this.x2 = this.rng.nextU32();
+    this.x3 = this.rng.nextU32() | 1;
     this.ramPages = pfm.stats.ramPages;
     this.ranges = pfm.ramRanges();
     let best = this.ranges[0];
@@ -144,6 +242,15 @@ export class Workload {
     this.targetMovable = Math.floor(this.ramPages * this.o.movableFraction);
     this.targetUnmovable = Math.floor(this.ramPages * this.o.unmovableFraction);
     this.targetPermanent = Math.floor(this.targetUnmovable * this.o.unmovablePermanentFraction);
+    this.pageCount = pfm.map.pageCount;
+    this.words = Math.ceil(this.pageCount / 32);
+    // Buckets of 1024 frames (32 words), at most 4096 of them (bigger buckets on bigger machines).
+    this.bucketShift = Math.max(10, Math.ceil(Math.log2(Math.max(2, this.pageCount))) - 12);
+    this.bucketCounts = new Int32Array((Math.ceil(this.pageCount / 2 ** this.bucketShift) || 1) + 1);
+    this.rangeStarts = Float64Array.from(this.ranges, (r) => r.startPfn);
+    this.rangeLens = Float64Array.from(this.ranges, (r) => r.endPfn - r.startPfn);
+    this.movableTable = sizeTable(this.o.movableBatches);
+    this.unmovableTable = sizeTable(this.o.unmovableSizes);
   }
 
   /** Counts so far (a fresh object). */
@@ -151,11 +258,47 @@ export class Workload {
     return { ...this.counters, unmovablePages: this.nUnmovable + this.counters.permanentUnmovablePages };
   }
 
-  /** Run for `seconds` of simulated time (whole steps). */
-  run(seconds: number): WorkloadStats {
+  /**
+   * Run for `seconds` of simulated time (whole steps), in bulk: the frame
+   * bitmaps stay open for edits across steps and the allocator's summaries
+   * are rebuilt once per slice (about a simulated minute), or before a clock
+   * event falls due, so events see a consistent machine. `control` reports
+   * progress between slices and may stop the run there: then an
+   * UptimeInterruptedError says how far it got (the machine is consistent,
+   * aged by the steps run).
+   */
+  run(seconds: number, control: UptimeControl = {}): WorkloadStats {
     if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`Workload.run: seconds must be a finite number >= 0, got ${seconds}`);
+    if (typeof control !== "object" || control === null) throw new TypeError(`Workload.run: control must be an object, got ${String(control)}`);
     const steps = Math.round((seconds * 1e9) / this.o.tickNs);
-    for (let i = 0; i < steps; i++) this.step();
+    const stepsPerSlice = Math.max(1, Math.round(SLICE_NS / this.o.tickNs));
+    const clock = this.clock;
+    const tick = this.o.tickNs;
+    let done = 0;
+    while (done < steps) {
+      if (control.interrupted?.() === true) throw new UptimeInterruptedError((done * tick) / 1e9, seconds, this.stats);
+      const sliceEnd = Math.min(steps, done + stepsPerSlice);
+      this.open();
+      try {
+        while (done < sliceEnd) {
+          this.work();
+          done++;
+          if (clock === undefined) continue;
+          // An event due within this tick may touch memory: let it see a consistent machine.
+          if (clock.nextEventTime() <= clock.now + tick) {
+            this.close();
+            try {
+              clock.advanceBy(tick);
+            } finally {
+              this.open();
+            }
+          } else clock.advanceBy(tick);
+        }
+      } finally {
+        this.close();
+      }
+      control.progress?.((done * tick) / 1e9, seconds);
+    }
     return this.stats;
   }
 
@@ -168,7 +311,7 @@ export class Workload {
     if (this.background !== undefined) throw new RangeError("Workload.start: the workload is already running on a clock; stop() it first");
     this.background = clock;
     const tick = (): void => {
-      this.work();
+      this.tickInSession();
       this.timer = clock.after(this.o.tickNs, tick, "workload");
     };
     this.timer = clock.after(this.o.tickNs, tick, "workload");
@@ -183,8 +326,100 @@ export class Workload {
 
   /** One tick: reclaim and re-read page cache, free expired pool pages, grow toward the targets. */
   step(): void {
-    this.work();
+    this.open();
+    try {
+      this.work();
+    } finally {
+      this.close();
+    }
     if (this.clock !== undefined) this.clock.advanceBy(this.o.tickNs);
+  }
+
+  /** One tick as a clock event (start()): the bitmaps are consistent again before the event returns. */
+  private tickInSession(): void {
+    this.open();
+    try {
+      this.work();
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Open a bulk edit of the frame bitmaps (see PageFrameManager.beginBulk). */
+  private open(): void {
+    const b = this.pfm.beginBulk();
+    this.free = b.free;
+    this.movable = b.movable;
+    this.unmovableBits = b.unmovable;
+    this.freeCount = this.pfm.allocator.freePages;
+    this.freeDelta = 0;
+    this.buildIndex();
+  }
+
+  /** Build l1/l2 from the free bitmap (one pass over its words). */
+  private buildIndex(): void {
+    const words = this.words;
+    if (this.l1.length !== Math.ceil(words / 32)) {
+      this.l1 = new Int32Array(Math.ceil(words / 32));
+      this.l2 = new Int32Array(Math.ceil(this.l1.length / 32));
+    }
+    const free = this.free;
+    const l1 = this.l1;
+    const l2 = this.l2;
+    l2.fill(0);
+    for (let i = 0; i < l1.length; i++) {
+      let m = 0;
+      const end = Math.min(words, (i + 1) * 32);
+      for (let w = i * 32; w < end; w++) if (free[w] !== 0) m |= 1 << (w & 31);
+      l1[i] = m;
+      if (m !== 0) l2[i >>> 5] = (l2[i >>> 5] as number) | (1 << (i & 31));
+    }
+  }
+
+  /** Word w of the free bitmap went from no free frame to some: index it. */
+  private wordGainedFree(w: number): void {
+    const i = w >>> 5;
+    const before = this.l1[i] as number;
+    this.l1[i] = before | (1 << (w & 31));
+    if (before === 0) this.l2[i >>> 5] = (this.l2[i >>> 5] as number) | (1 << (i & 31));
+  }
+
+  /** Word w of the free bitmap has no free frame left: unindex it. */
+  private wordLostFree(w: number): void {
+    const i = w >>> 5;
+    const after = (this.l1[i] as number) & ~(1 << (w & 31));
+    this.l1[i] = after;
+    if (after === 0) this.l2[i >>> 5] = (this.l2[i >>> 5] as number) & ~(1 << (i & 31));
+  }
+
+  /** The first word at or after w with a free frame, or -1. */
+  private nextFreeWord(w: number): number {
+    if (w >= this.words) return -1;
+    if (this.free[w] !== 0) return w;
+    const l1 = this.l1;
+    let i = w >>> 5;
+    const here = (l1[i] as number) & (-1 << (w & 31));
+    if (here !== 0) return (i << 5) + ctz(here);
+    const l2 = this.l2;
+    let j = i >>> 5;
+    const b = (i & 31) + 1;
+    let m = b === 32 ? 0 : (l2[j] as number) & (-1 << b);
+    while (m === 0) {
+      if (++j >= l2.length) return -1;
+      m = l2[j] as number;
+    }
+    i = (j << 5) + ctz(m);
+    return (i << 5) + ctz(l1[i] as number);
+  }
+
+  /** Close it: the allocator rebuilds its summaries once. */
+  private close(): void {
+    const delta = this.freeDelta;
+    this.freeDelta = 0;
+    this.free = EMPTY;
+    this.movable = EMPTY;
+    this.unmovableBits = EMPTY;
+    this.pfm.endBulk(delta);
   }
 
   private work(): void {
@@ -194,78 +429,229 @@ export class Workload {
     if (this.counters.permanentUnmovablePages < this.targetPermanent) {
       const want = Math.min(ramp, this.targetPermanent - this.counters.permanentUnmovablePages);
       const hintPfn = this.o.permanentPlacement === "largest" ? this.largestRangeStart : this.o.permanentPlacement === "low" ? (this.ranges[0]?.startPfn ?? 0) : this.randomRamPfn();
-      const pages = this.pfm.allocatePages(want, { effort: "free-only", kind: "unmovable", hintPfn });
-      if (pages === null) this.counters.failedAllocations++;
+      if (!this.take(want, hintPfn, PERMANENT)) this.counters.failedAllocations++;
       else {
-        this.counters.permanentUnmovablePages += pages.length;
-        this.counters.pagesAllocated += pages.length;
+        this.counters.permanentUnmovablePages += want;
+        this.counters.pagesAllocated += want;
       }
     }
     // Pool pages expire (memoryless lifetimes: each live page goes with probability dt/mean).
     const expire = this.stochasticRound(this.nUnmovable * Math.min(1, dt / this.o.unmovableMeanLifetimeS));
-    for (let i = 0; i < expire && this.nUnmovable > 0; i++) {
+    const um = this.unmovableBits;
+    const free = this.free;
+    let expired = 0;
+    for (; expired < expire && this.nUnmovable > 0; expired++) {
       const k = this.rng.int(this.nUnmovable);
       const pfn = this.unmovable[k] as number;
       this.unmovable[k] = this.unmovable[this.nUnmovable - 1] as number;
       this.nUnmovable--;
-      this.pfm.freePages([pfn]);
-      this.counters.pagesFreed++;
+      const w = pfn >>> 5;
+      const m = 1 << (pfn & 31);
+      um[w] = (um[w] as number) & ~m;
+      const before = free[w] as number;
+      free[w] = before | m;
+      if (before === 0) this.wordGainedFree(w);
     }
-    // Page cache turnover: reclaim random movable pages.
+    this.counters.pagesFreed += expired;
+    this.freeCount += expired;
+    this.freeDelta += expired;
+    // Page cache turnover: reclaim random movable pages, one frame each (a bit in two bitmaps).
     const reclaim = this.stochasticRound(this.counters.movablePages * this.o.movableChurnPerSecond * dt);
-    for (let i = 0; i < reclaim; i++) {
-      const p = this.randomMovablePage();
-      if (p < 0) break;
-      this.pfm.freePages([p]);
-      this.counters.movablePages--;
-      this.counters.pagesFreed++;
-    }
-    // Grow (or refill) both populations toward their targets.
+    const reclaimed = this.reclaimMovable(reclaim);
+    this.counters.movablePages -= reclaimed;
+    this.counters.pagesFreed += reclaimed;
+    this.freeCount += reclaimed;
+    this.freeDelta += reclaimed;
+    // Grow (or refill) both populations toward their targets: pool allocations and readahead batches.
     const liveTarget = this.targetUnmovable - this.targetPermanent;
     let unmovableBudget = Math.min(liveTarget - this.nUnmovable, expire + ramp);
     while (unmovableBudget > 0) {
-      const size = Math.min(unmovableBudget, this.pickSize(this.o.unmovableSizes));
-      const pages = this.pfm.allocatePages(size, { effort: "free-only", kind: "unmovable", hintPfn: this.randomRamPfn() });
-      if (pages === null) {
+      const size = Math.min(unmovableBudget, this.pickSize(this.unmovableTable));
+      if (!this.take(size, this.randomRamPfn(), POOL)) {
         this.counters.failedAllocations++;
         break;
       }
-      for (const p of pages) this.pushUnmovable(p);
-      this.counters.pagesAllocated += pages.length;
-      unmovableBudget -= pages.length;
+      this.counters.pagesAllocated += size;
+      unmovableBudget -= size;
     }
-    let movableBudget = Math.min(this.targetMovable - this.counters.movablePages, reclaim + ramp);
-    while (movableBudget > 0) {
-      const size = Math.min(movableBudget, this.pickSize(this.o.movableBatches));
-      const pages = this.pfm.allocatePages(size, { effort: "free-only", kind: "movable", hintPfn: this.randomRamPfn() });
-      if (pages === null) {
-        this.counters.failedAllocations++;
-        break;
-      }
-      this.counters.movablePages += pages.length;
-      this.counters.pagesAllocated += pages.length;
-      movableBudget -= pages.length;
-    }
+    this.readahead(Math.min(this.targetMovable - this.counters.movablePages, reclaimed + ramp));
     this.counters.steps++;
     this.counters.simulatedNs += this.o.tickNs;
   }
 
   /**
+   * This tick's readahead batches, `budget` pages in all. Each batch takes the
+   * lowest free frames after a random hint (wrapping), and which frames end up
+   * taken does not depend on the order the batches go in (the property of
+   * linear probing: the occupied set is the same for any insertion order), so
+   * they go in address order, bucketed by hint: the bitmaps are walked nearly
+   * sequentially instead of at random.
+   */
+  private readahead(budget: number): void {
+    let left = budget;
+    let n = 0;
+    while (left > 0) {
+      const size = Math.min(left, this.pickSize(this.movableTable));
+      if (size > this.freeCount) {
+        this.counters.failedAllocations++;
+        break;
+      }
+      if (n === this.batchHints.length) this.growBatches();
+      this.batchHints[n] = this.randomRamPfn();
+      this.batchSizes[n] = size;
+      n++;
+      this.freeCount -= size;
+      this.freeDelta -= size;
+      this.counters.movablePages += size;
+      this.counters.pagesAllocated += size;
+      left -= size;
+    }
+    const order = this.bucketOrder(this.batchHints, n);
+    for (let j = 0; j < n; j++) {
+      const i = order[j] as number;
+      const hint = this.batchHints[i] as number;
+      const size = this.batchSizes[i] as number;
+      let rest = this.takeRange(hint, this.pageCount, size, MOVABLE);
+      if (rest > 0) rest = this.takeRange(0, hint, rest, MOVABLE);
+      if (rest !== 0) throw new Error(`Workload: the free count and the free bitmap disagree (${rest} of ${size} frames not found)`);
+    }
+  }
+
+  private growBatches(): void {
+    const hints = new Uint32Array(this.batchHints.length * 2);
+    hints.set(this.batchHints);
+    this.batchHints = hints;
+    const sizes = new Uint32Array(this.batchSizes.length * 2);
+    sizes.set(this.batchSizes);
+    this.batchSizes = sizes;
+  }
+
+  /** The first `n` frame numbers of `keys` in bucket order (bucketOrder's sort, moving the keys themselves). */
+  private bucketSort(keys: Uint32Array, n: number): Uint32Array {
+    if (this.sorted.length < n) this.sorted = new Uint32Array(Math.max(n, this.sorted.length * 2));
+    const out = this.sorted;
+    const counts = this.bucketCounts;
+    const shift = this.bucketShift;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const b = ((keys[i] as number) >>> shift) + 1;
+      counts[b] = (counts[b] as number) + 1;
+    }
+    for (let b = 1; b < counts.length; b++) counts[b] = (counts[b] as number) + (counts[b - 1] as number);
+    for (let i = 0; i < n; i++) {
+      const k = keys[i] as number;
+      const b = k >>> shift;
+      const at = counts[b] as number;
+      counts[b] = at + 1;
+      out[at] = k;
+    }
+    return out;
+  }
+
+  /**
+   * Indices 0..n-1 of `keys` (frame numbers) in order of their 2^bucketShift
+   * frame bucket (a counting sort): each bucket's frames share a few cache
+   * lines of every bitmap. Within a bucket the order is the draw order.
+   */
+  private bucketOrder(keys: Uint32Array, n: number): Int32Array {
+    if (this.order.length < n) this.order = new Int32Array(Math.max(n, this.order.length * 2));
+    const order = this.order;
+    const counts = this.bucketCounts;
+    const shift = this.bucketShift;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const b = ((keys[i] as number) >>> shift) + 1;
+      counts[b] = (counts[b] as number) + 1;
+    }
+    for (let b = 1; b < counts.length; b++) counts[b] = (counts[b] as number) + (counts[b - 1] as number);
+    for (let i = 0; i < n; i++) {
+      const b = (keys[i] as number) >>> shift;
+      const at = counts[b] as number;
+      counts[b] = at + 1;
+      order[at] = i;
+    }
+    return order;
+  }
+
+  /**
+   * Take `count` free frames, all or nothing: the lowest at or after `hint`,
+   * then (wrapping) from frame 0, as allocatePages does, a word at a time.
+   * Pool pages are remembered one by one (they expire singly); movable and
+   * permanent ones only in their bitmap.
+   */
+  private take(count: number, hint: number, what: number): boolean {
+    if (count > this.freeCount) return false;
+    let left = this.takeRange(hint, this.pageCount, count, what);
+    if (left > 0) left = this.takeRange(0, hint, left, what);
+    if (left !== 0) throw new Error(`Workload: the free count and the free bitmap disagree (${left} of ${count} frames not found)`);
+    this.freeCount -= count;
+    this.freeDelta -= count;
+    return true;
+  }
+
+  /** Take up to `left` free frames in [from, to), lowest first; returns how many are still wanted. */
+  private takeRange(from: number, to: number, left: number, what: number): number {
+    if (from >= to) return left;
+    const free = this.free;
+    const kind = what === MOVABLE ? this.movable : this.unmovableBits;
+    const lastWord = (to - 1) >>> 5;
+    for (let w = this.nextFreeWord(from >>> 5); w >= 0 && w <= lastWord && left > 0; w = this.nextFreeWord(w + 1)) {
+      let x = free[w] as number;
+      if (w === from >>> 5) x &= ~((1 << (from & 31)) - 1) | 0;
+      if (w === lastWord && (to & 31) !== 0) x &= (1 << (to & 31)) - 1;
+      if (x === 0) continue;
+      let n = popcount32(x);
+      if (n > left) {
+        // Keep only the lowest `left` frames of the word.
+        let keep = 0;
+        for (let i = 0; i < left; i++) {
+          const low = x & -x;
+          keep |= low;
+          x ^= low;
+        }
+        x = keep;
+        n = left;
+      }
+      const after = (free[w] as number) & ~x;
+      free[w] = after;
+      if (after === 0) this.wordLostFree(w);
+      kind[w] = (kind[w] as number) | x;
+      if (what === POOL) {
+        let y = x;
+        while (y !== 0) {
+          const low = y & -y;
+          this.pushUnmovable(w * 32 + 31 - Math.clz32(low));
+          y ^= low;
+        }
+      }
+      left -= n;
+    }
+    return left;
+  }
+
+  /**
    * Drop the whole page cache: free every movable page (found through the
-   * movable bitmap, since compaction may have moved them). Returns the count.
+   * movable bitmap, since compaction may have moved them), a word at a time.
+   * Returns the count.
    */
   releaseMovable(): number {
     let freed = 0;
-    for (const r of this.ranges) {
-      for (let w = Math.floor(r.startPfn / 32); w * 32 < r.endPfn; w++) {
-        let bits = this.pfm.movableWord(w);
-        while (bits !== 0) {
-          const b = 31 - Math.clz32(bits & -bits);
-          bits &= bits - 1;
-          this.pfm.freePages([w * 32 + b]);
-          freed++;
+    this.open();
+    try {
+      const mv = this.movable;
+      const free = this.free;
+      for (const r of this.ranges) {
+        for (let w = Math.floor(r.startPfn / 32); w * 32 < r.endPfn; w++) {
+          const bits = mv[w] as number;
+          if (bits === 0) continue;
+          free[w] = (free[w] as number) | bits;
+          mv[w] = 0;
+          freed += popcount32(bits);
         }
       }
+      this.freeDelta += freed;
+    } finally {
+      this.close();
     }
     this.counters.movablePages -= freed;
     this.counters.pagesFreed += freed;
@@ -286,48 +672,148 @@ export class Workload {
     return f + (this.rng.next() < x - f ? 1 : 0);
   }
 
-  private pickSize(table: readonly (readonly [number, number])[]): number {
-    let total = 0;
-    for (const [, w] of table) total += w;
-    let r = this.rng.next() * total;
-    for (const [size, w] of table) {
-      r -= w;
-      if (r < 0) return size;
+  private pickSize(table: SizeTable): number {
+    let r = (this.nextU32() / 4294967296) * table.total;
+    const { sizes, weights } = table;
+    for (let i = 0; i < sizes.length; i++) {
+      r -= weights[i] as number;
+      if (r < 0) return sizes[i] as number;
     }
-    return (table[table.length - 1] as readonly [number, number])[0];
+    return sizes[sizes.length - 1] as number;
   }
 
+  /** The fast stream's next unsigned 32-bit draw (xoshiro128**, as core/prng.ts). */
+  private nextU32(): number {
+    const x1 = this.x1;
+    const result = Math.imul(rotl(Math.imul(x1, 5), 7), 9) >>> 0;
+    const t = x1 << 9;
+    this.x2 ^= this.x0;
+    this.x3 ^= x1;
+    this.x1 = x1 ^ this.x2;
+    this.x0 ^= this.x3;
+    this.x2 ^= t;
+    this.x3 = rotl(this.x3, 11);
+    return result;
+  }
+
+  /** A RAM frame chosen uniformly (one 32-bit draw: the bias, under ramPages / 2^32, is below any figure's noise). */
   private randomRamPfn(): number {
-    let k = this.rng.int(this.ramPages);
-    for (const r of this.ranges) {
-      const len = r.endPfn - r.startPfn;
-      if (k < len) return r.startPfn + k;
+    return this.ramPfnAt(Math.floor((this.nextU32() / 4294967296) * this.ramPages));
+  }
+
+  /** The k-th RAM frame (k in [0, ramPages)). */
+  private ramPfnAt(index: number): number {
+    let k = index;
+    const starts = this.rangeStarts;
+    const lens = this.rangeLens;
+    for (let i = 0; i < starts.length; i++) {
+      const len = lens[i] as number;
+      if (k < len) return (starts[i] as number) + k;
       k -= len;
     }
-    return this.ranges[0]?.startPfn ?? 0;
+    return starts[0] ?? 0;
   }
 
   /**
-   * A movable page chosen uniformly: rejection sampling over random RAM
-   * frames (cheap while the page cache fills most of memory). Taking "the next
-   * movable page after a random frame" instead would favour pages right after
-   * long free runs and grow those runs, the opposite of what reclaim does.
-   * Falls back to a scan (wrapping) when movable pages are rare; -1 when none.
+   * Reclaim `count` movable pages chosen uniformly, one frame each (a bit in
+   * two bitmaps): rejection sampling over random RAM frames, cheap while the
+   * page cache fills most of memory. Returns how many (fewer only when the
+   * page cache runs dry). The candidates of a round are drawn first and
+   * checked in bucket order, so the bitmaps are read nearly sequentially; a
+   * candidate that is not movable (any more) is a miss and the next round
+   * draws again. Which pages go is the same in law as one draw at a time: the
+   * accepted set is a uniform sample of the movable pages either way.
    */
-  private randomMovablePage(): number {
-    if (this.counters.movablePages <= 0) return -1;
-    for (let tries = 0; tries < 64; tries++) {
-      const p = this.randomRamPfn();
-      if (((this.pfm.movableWord(p >>> 5) >>> (p & 31)) & 1) === 1) return p;
+  private reclaimMovable(count: number): number {
+    const mv = this.movable;
+    const free = this.free;
+    let done = 0;
+    let left = this.counters.movablePages;
+    let fruitless = 0;
+    while (done < count && left > 0) {
+      const need = Math.min(count - done, left);
+      const sorted = this.bucketSort(this.drawFrames(need), need);
+      let got = 0;
+      for (let j = 0; j < need; j++) {
+        const p = sorted[j] as number;
+        const w = p >>> 5;
+        const m = 1 << (p & 31);
+        const word = mv[w] as number;
+        if ((word & m) === 0) continue;
+        mv[w] = word & ~m;
+        const before = free[w] as number;
+        free[w] = before | m;
+        if (before === 0) this.wordGainedFree(w);
+        got++;
+      }
+      done += got;
+      left -= got;
+      if (got > 0) fruitless = 0;
+      else if (++fruitless >= 64) {
+        // 64 rounds that found nothing: movable pages are rare; take the rest by scanning.
+        for (; done < count && left > 0; done++, left--) {
+          const p = this.scanMovable();
+          if (p < 0) break;
+          const w = p >>> 5;
+          const m = 1 << (p & 31);
+          mv[w] = (mv[w] as number) & ~m;
+          const before = free[w] as number;
+          free[w] = before | m;
+          if (before === 0) this.wordGainedFree(w);
+        }
+        break;
+      }
     }
-    const words = Math.ceil(this.pfm.map.pageCount / 32);
+    return done;
+  }
+
+  /** `n` RAM frames drawn uniformly into the candidates scratch (the stream inline). */
+  private drawFrames(n: number): Uint32Array {
+    if (this.candidates.length < n) this.candidates = new Uint32Array(Math.max(n, this.candidates.length * 2));
+    const cand = this.candidates;
+    const single = this.rangeStarts.length === 1;
+    const base = this.rangeStarts[0] ?? 0;
+    const scale = this.ramPages / 4294967296;
+    let x0 = this.x0;
+    let x1 = this.x1;
+    let x2 = this.x2;
+    let x3 = this.x3;
+    for (let i = 0; i < n; i++) {
+      const r = Math.imul(rotl(Math.imul(x1, 5), 7), 9) >>> 0;
+      const t = x1 << 9;
+      x2 ^= x0;
+      x3 ^= x1;
+      x1 ^= x2;
+      x0 ^= x3;
+      x2 ^= t;
+      x3 = (x3 << 11) | (x3 >>> 21);
+      const k = Math.floor(r * scale);
+      cand[i] = single ? base + k : this.ramPfnAt(k);
+    }
+    this.x0 = x0;
+    this.x1 = x1;
+    this.x2 = x2;
+    this.x3 = x3;
+    return cand;
+  }
+
+  /**
+   * reclaimMovable's fallback when 64 random frames held no movable page (the
+   * page cache is rare): the first movable page after a random frame
+   * (wrapping), or -1 when none. Only a fallback: as the rule, "the next
+   * movable page after a random frame" would favour pages right after long
+   * free runs and grow those runs, the opposite of what reclaim does.
+   */
+  private scanMovable(): number {
+    const mv = this.movable;
+    const words = Math.ceil(this.pageCount / 32);
     const start = this.randomRamPfn();
     let w = start >>> 5;
-    let bits = this.pfm.movableWord(w) & ~((1 << (start & 31)) - 1);
+    let bits = (mv[w] as number) & ~((1 << (start & 31)) - 1);
     for (let i = 0; i <= words; i++) {
       if (bits !== 0) return w * 32 + 31 - Math.clz32(bits & -bits);
       w = w + 1 === words ? 0 : w + 1;
-      bits = this.pfm.movableWord(w);
+      bits = mv[w] as number;
     }
     return -1;
   }
@@ -374,6 +860,10 @@ export function estimateUptimeHostSeconds(ramPages: number, seconds: number): nu
 export function maxUptimeSeconds(ramPages: number): number {
   if (!Number.isFinite(ramPages) || ramPages <= 0) throw new RangeError(`maxUptimeSeconds: ramPages must be a finite number > 0, got ${ramPages}`);
   return Math.floor((UPTIME_MAX_HOST_SECONDS * 1e9) / (ramPages * UPTIME_HOST_NS_PER_PAGE_SECOND));
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
 }
 
 function placementOf(v: "largest" | "low" | "scattered"): "largest" | "low" | "scattered" {

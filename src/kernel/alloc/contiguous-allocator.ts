@@ -58,6 +58,16 @@ export interface ContiguousAllocator {
   countFree(startPfn: number, endPfn: number): number;
   /** Host bytes of bookkeeping the allocator holds. */
   readonly metadataBytes: number;
+  /**
+   * Start a bulk edit: the free bitmap as words (bit i of word w = frame
+   * 32*w + i; 1 = free), for a caller that flips many scattered frames (the
+   * background workload) and would pay a summary update per frame through
+   * markUsed/markFree. Until endBulk, the caller may change only bits of RAM
+   * frames and must call nothing else on the allocator.
+   */
+  beginBulk(): Uint32Array;
+  /** End a bulk edit: `freeDelta` = frames the caller freed minus frames it took; summaries are rebuilt once. */
+  endBulk(freeDelta: number): void;
 }
 
 /** A request with defaults filled in (align 1, no boundary, lowest first). */

@@ -10,6 +10,8 @@ export class LinearScanAllocator implements ContiguousAllocator {
   readonly pageCount: number;
   private readonly free: Uint8Array;
   private nFree = 0;
+  /** The bitmap handed out by beginBulk, until endBulk. */
+  private bulk: Uint32Array | undefined;
 
   constructor(pageCount: number) {
     if (!Number.isSafeInteger(pageCount) || pageCount < 1) throw new RangeError(`pageCount must be >= 1, got ${pageCount}`);
@@ -121,6 +123,24 @@ export class LinearScanAllocator implements ContiguousAllocator {
 
   get metadataBytes(): number {
     return this.free.byteLength;
+  }
+
+  /** The free bytes as a bitmap copy; endBulk writes it back (the oracle stays one byte per frame). */
+  beginBulk(): Uint32Array {
+    if (this.bulk !== undefined) throw new Error("LinearScanAllocator.beginBulk: a bulk edit is already open");
+    const words = new Uint32Array(Math.ceil(this.pageCount / 32));
+    for (let i = 0; i < this.pageCount; i++) if (this.free[i] === 1) words[i >>> 5] = (words[i >>> 5] as number) | (1 << (i & 31));
+    this.bulk = words;
+    return words;
+  }
+
+  endBulk(freeDelta: number): void {
+    const words = this.bulk;
+    if (words === undefined) throw new Error("LinearScanAllocator.endBulk: no bulk edit is open");
+    if (!Number.isSafeInteger(freeDelta)) throw new RangeError(`endBulk: freeDelta must be a whole number, got ${freeDelta}`);
+    this.bulk = undefined;
+    for (let i = 0; i < this.pageCount; i++) this.free[i] = ((words[i >>> 5] as number) >>> (i & 31)) & 1;
+    this.nFree += freeDelta;
   }
 
   private allFree(s: number, n: number): boolean {
