@@ -24,6 +24,7 @@ import {
   WdfDmaProfilePacket64,
   WdfDmaProfileScatterGather64,
 } from "./dma-enabler.ts";
+import { WdfCommonBuffer, WdfCommonBufferCreate } from "./common-buffer.ts";
 import { WdfDmaTransaction, WdfDmaTransactionCreate, WdfDmaTransactionDmaCompleted, WdfDmaTransactionExecute, WdfDmaTransactionInitialize, WdfDmaTransactionRelease, WdfDmaTransactionWdmGetTransferContext } from "./dma-transaction.ts";
 import type { WdfDriverOptions } from "./globals.ts";
 import { wdfTestbed, type WdfTestbed } from "./test-support.ts";
@@ -133,6 +134,23 @@ describe("KMDF calls the version-3 routines when the enabler uses DMA v3 (FxDmaE
     };
     expect(addresses(3)).toEqual(addresses(2));
     expect(addresses(3)).toHaveLength(2);
+  });
+});
+
+describe("KMDF common buffers do not change with DMA v3", () => {
+  it("WdfCommonBufferCreate calls AllocateCommonBuffer (CacheEnabled TRUE) for a Version 2 and a Version 3 enabler alike, never AllocateCommonBufferEx; deletion calls FreeCommonBuffer", () => {
+    for (const version of [2, 3]) {
+      const r = rig({ version });
+      const cacheEnabled: unknown[] = [];
+      const ops = (WdfDmaEnablerWdmGetDmaAdapter(r.en, WdfDmaDirectionReadFromDevice) as DMA_ADAPTER).DmaOperations;
+      const allocate = ops.AllocateCommonBuffer;
+      ops.AllocateCommonBuffer = (a, len, la, cached) => (cacheEnabled.push(cached), allocate?.(a, len, la, cached) ?? null);
+      const cb: HandleOut<WdfCommonBuffer> = { value: null };
+      expect(WdfCommonBufferCreate(r.en, 5000, null, cb)).toBe(STATUS.SUCCESS);
+      (cb.value as WdfCommonBuffer).deleteObject();
+      expect(r.calls).toEqual(["AllocateCommonBuffer", "FreeCommonBuffer"]);
+      expect(cacheEnabled).toEqual([true]);
+    }
   });
 });
 
