@@ -23,6 +23,11 @@ export function frameworkSize(cSize: number, layouts: readonly (readonly [wasm32
   return cSize;
 }
 
+/** The handle type's C name for a framework class ("WdfIoQueue" is a WDFQUEUE). */
+function typeNameOf(cls: string): string {
+  return cls === "WdfIoQueue" ? "WDFQUEUE" : cls.replace(/^Wdf/, "WDF").toUpperCase();
+}
+
 /** Handles, contexts and attributes of one C KMDF driver. */
 export class WdfHandles {
   private readonly host: CDriverHost;
@@ -50,7 +55,7 @@ export class WdfHandles {
   object<T extends object>(h: number, cls: abstract new (...args: never[]) => T, routine: string): T {
     const o = this.objects.get(h >>> 0);
     if (o instanceof cls) return o;
-    throw new BugCheckError(BUGCHECK.WDF_VIOLATION, 0x4, h >>> 0, 0, 0, `${routine}: 0x${(h >>> 0).toString(16)} is not a ${cls.name.replace(/^Wdf/, "WDF").toUpperCase()} handle${o === undefined ? "" : ` (it is a ${(o as { typeName?: string }).typeName ?? "different object"})`}`);
+    throw new BugCheckError(BUGCHECK.WDF_VIOLATION, 0x4, h >>> 0, 0, 0, `${routine}: 0x${(h >>> 0).toString(16)} is not a ${typeNameOf(cls.name)} handle${o === undefined ? "" : ` (it is a ${(o as { typeName?: string }).typeName ?? "different object"})`}`);
   }
 
   /** The object behind a handle, any type (null for 0). */

@@ -53,6 +53,15 @@ describe("reading a WebAssembly module", () => {
     }
   });
 
+  it("skips a call's function index even when nothing watches calls (a multi-byte LEB such as call 79 is not read as opcodes)", () => {
+    // call 79 as a padded 5-byte LEB (as wasm-ld writes it: 0xcf 0x80 0x80 0x80 0x00), then memory.fill
+    const code = [0x10, 0xcf, 0x80, 0x80, 0x80, 0x00, 0x41, 0, 0x41, 0, 0x41, 4, 0xfc, 11, 0];
+    const bytes = sample(code);
+    const found: string[] = [];
+    walkCode(bytes, parseModule(bytes).bodies[0]!, { uninstrumented: (_o, w) => found.push(w) });
+    expect(found).toEqual(["memory.fill (bulk memory)"]);
+  });
+
   it("refuses what is not a module, and an opcode it does not know", () => {
     expect(() => parseModule(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).toThrow(/not a WebAssembly module/);
     const bytes = sample([0xff]);
