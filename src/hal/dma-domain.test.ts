@@ -112,6 +112,23 @@ describe("DMA domains", () => {
     expect(commonBufferAt(k, big.va)?.pages).toBe(512);
   });
 
+  it("AllocateDomainCommonBuffer's MaximumAddress bounds the logical address (an IOVA under the IOMMU, the physical address without); a PreferredNode that does not exist is STATUS_INVALID_PARAMETER", () => {
+    for (const profile of ["x64-iommu", "x64-desktop"]) {
+      const { k, seen } = machine(profile);
+      const plx = masterV3(k);
+      const la = physicalAddress();
+      const va = { value: 0 };
+      const limit = 64 * MiB - 1;
+      expect(plx.DmaOperations.AllocateDomainCommonBuffer?.(plx, domainOf(plx), physicalAddress(limit), 3 * 4096, 0, null, MM_ANY_NODE_OK, la, va), profile).toBe(STATUS.SUCCESS);
+      expect(Number(la.QuadPart) + 3 * 4096 - 1, profile).toBeLessThanOrEqual(limit);
+      k.cpu.writeU32(va.value + 8192, 0x5eed);
+      expect(k.bus.readU32(k.busMasterOf("plx9656"), Number(la.QuadPart) + 8192), profile).toBe(0x5eed);
+      expect(plx.DmaOperations.AllocateDomainCommonBuffer?.(plx, domainOf(plx), null, 4096, 0, null, k.map.nodeCount, physicalAddress(), { value: 0 }), profile).toBe(STATUS.INVALID_PARAMETER);
+      plx.DmaOperations.FreeCommonBuffer?.(plx, 3 * 4096, la, va.value, true);
+      expect(seen, profile).toEqual([]);
+    }
+  });
+
   it("an explicit CacheType is followed; MmCached buffers are freed with CacheEnabled TRUE", () => {
     const { k, seen } = machine("arm64-soc");
     const nc = masterV3(k, {}, "plx9656");
