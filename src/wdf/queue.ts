@@ -53,10 +53,13 @@ import { pnpOf } from "./pnp-power.ts";
 import { type EVT_WDF_REQUEST_CANCEL, type RequestQueue, WdfRequest, type WDF_REQUEST_TYPE } from "./request.ts";
 import { fxWaitFor } from "./wait.ts";
 
-/** WDF_IO_QUEUE_DISPATCH_TYPE. */
+/** WDF_IO_QUEUE_DISPATCH_TYPE: how a queue presents its requests. 0 is invalid (WdfIoQueueCreate refuses it). */
 export const WdfIoQueueDispatchInvalid = 0;
+/** One request at a time: the next is presented when the driver completes (or forwards) the current one. */
 export const WdfIoQueueDispatchSequential = 1;
+/** As many at once as arrive (up to Settings.Parallel.NumberOfPresentedRequests). */
 export const WdfIoQueueDispatchParallel = 2;
+/** None presented: the driver takes them with WdfIoQueueRetrieveNextRequest. */
 export const WdfIoQueueDispatchManual = 3;
 export const WdfIoQueueDispatchMax = 4;
 export type WDF_IO_QUEUE_DISPATCH_TYPE = number;
@@ -69,7 +72,9 @@ export type WDF_TRI_STATE = number;
 
 /** WDF_REQUEST_STOP_ACTION_FLAGS (EvtIoStop's ActionFlags). */
 export const WdfRequestStopActionInvalid = 0;
+/** EvtIoStop: the device is leaving D0 for a while; stop the request's I/O and WdfRequestStopAcknowledge it (or complete it). */
 export const WdfRequestStopActionSuspend = 0x1;
+/** EvtIoStop: the queue is being purged (stop, removal); complete or cancel the request soon. */
 export const WdfRequestStopActionPurge = 0x2;
 export const WdfRequestStopRequestCancelable = 0x1000_0000;
 
@@ -80,14 +85,21 @@ export const WdfIoQueueNoRequests = 0x04;
 export const WdfIoQueueDriverNoRequests = 0x08;
 export const WdfIoQueuePnpHeld = 0x10;
 
-/** The queue callbacks (wdfio.h), called with the queue and the request it presents. */
+/** EvtIoDefault: a request of a type the queue has no specific callback for. <= DISPATCH_LEVEL. (The queue callbacks, wdfio.h, get the queue and the request it presents.) */
 export type EVT_WDF_IO_QUEUE_IO_DEFAULT = (Queue: WdfIoQueue, Request: WdfRequest) => void;
+/** EvtIoRead: a read request of Length bytes; the driver now owns it and must complete it. <= DISPATCH_LEVEL. */
 export type EVT_WDF_IO_QUEUE_IO_READ = (Queue: WdfIoQueue, Request: WdfRequest, Length: number) => void;
+/** EvtIoWrite: a write request of Length bytes; the driver now owns it and must complete it. <= DISPATCH_LEVEL. */
 export type EVT_WDF_IO_QUEUE_IO_WRITE = (Queue: WdfIoQueue, Request: WdfRequest, Length: number) => void;
+/** EvtIoDeviceControl: an IOCTL (IRP_MJ_DEVICE_CONTROL) with its code and buffer lengths. <= DISPATCH_LEVEL. */
 export type EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL = (Queue: WdfIoQueue, Request: WdfRequest, OutputBufferLength: number, InputBufferLength: number, IoControlCode: number) => void;
+/** EvtIoStop: a driver-owned request from a power-managed queue whose device leaves D0 or is removed; ActionFlags says suspend or purge. <= DISPATCH_LEVEL. */
 export type EVT_WDF_IO_QUEUE_IO_STOP = (Queue: WdfIoQueue, Request: WdfRequest, ActionFlags: number) => void;
+/** EvtIoResume: the device is back in D0; restart a request EvtIoStop acknowledged as suspended. <= DISPATCH_LEVEL. */
 export type EVT_WDF_IO_QUEUE_IO_RESUME = (Queue: WdfIoQueue, Request: WdfRequest) => void;
+/** EvtIoCanceledOnQueue: a request still waiting in the queue was cancelled (CancelIo); the framework took it out, the driver completes it. <= DISPATCH_LEVEL. */
 export type EVT_WDF_IO_QUEUE_IO_CANCELED_ON_QUEUE = (Queue: WdfIoQueue, Request: WdfRequest) => void;
+/** EvtIoQueueState: a queue-state notification (the StopComplete / PurgeComplete of WdfIoQueueStop / WdfIoQueuePurge) with its context. <= DISPATCH_LEVEL. */
 export type EVT_WDF_IO_QUEUE_STATE = (Queue: WdfIoQueue, Context: unknown) => void;
 
 /** sizeof(WDF_IO_QUEUE_CONFIG) on x64 (KMDF 1.9 and later: Settings.Parallel and Driver included). */
@@ -144,6 +156,7 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
   readonly device: WdfDevice;
   readonly config: WDF_IO_QUEUE_CONFIG;
   readonly powerManaged: boolean;
+  /** @internal The device's I/O package (io-package.ts). */
   readonly pkg: FxPkgIo;
   /** Requests waiting in the queue, oldest first. */
   readonly queued: WdfRequest[] = [];
@@ -173,10 +186,12 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
     this.maxPresented = config.DispatchType === WdfIoQueueDispatchSequential ? 1 : n === 0 ? Infinity : n === 0xffff_ffff ? Infinity : n;
   }
 
+  /** The queue's dispatch type (sequential, parallel, manual). */
   get type(): WDF_IO_QUEUE_DISPATCH_TYPE {
     return this.config.DispatchType;
   }
 
+  /** @internal The default queue and queues given a request type are the framework's to delete (WdfObjectDelete refuses them). */
   markNoDeleteDdi(): void {
     this.noDeleteDdi = true;
   }
