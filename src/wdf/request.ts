@@ -36,14 +36,18 @@ import { validHandle, WdfObject } from "./object.ts";
 
 /** WDF_REQUEST_TYPE: the IRP major function codes. */
 export const WdfRequestTypeCreate = 0x00;
+/** IRP_MJ_CLOSE. */
 export const WdfRequestTypeClose = 0x02;
+/** IRP_MJ_READ: ReadFile. */
 export const WdfRequestTypeRead = 0x03;
+/** IRP_MJ_WRITE: WriteFile. */
 export const WdfRequestTypeWrite = 0x04;
+/** IRP_MJ_DEVICE_CONTROL: DeviceIoControl. */
 export const WdfRequestTypeDeviceControl = 0x0e;
 export const WdfRequestTypeDeviceControlInternal = 0x0f;
 export type WDF_REQUEST_TYPE = number;
 
-/** What a queue does for the requests it holds (queue.ts implements it). */
+/** @internal What a queue does for the requests it holds (queue.ts implements it). */
 export interface RequestQueue {
   /** The driver completed a request this queue presented or the driver retrieved from it. */
   requestCompleted(request: WdfRequest): void;
