@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { genericModel, plx9656Model, sb16Model } from "../devices/builtin-models.ts";
 import { e1000Model } from "../devices/e1000.ts";
 import { bootMachine } from "../kernel/kernel.ts";
+import { DSP } from "../devices/sb16.ts";
 import { Board } from "./board.ts";
+import { DMA_MODE, DMA_REG, type Dma8237Pair, dmaAddressPort, dmaControlPort, dmaCountPort } from "./dma8237.ts";
 import { builtinProfile } from "./builtin-profiles.ts";
 import { type DeviceModel, DeviceModelRegistry } from "./device-model.ts";
 import { type MachineProfileInput, parseProfile, ProfileError } from "./profile.ts";
@@ -146,6 +148,58 @@ describe("a device pulled out of the board (surprise removal)", () => {
     ctx.irq.set(true);
     expect(b.interrupts.isHigh(16)).toBe(false);
     expect(() => b.unplug("p")).toThrow(/already removed/);
+  });
+});
+
+describe("unplugging an ISA card in the middle of a DMA transfer", () => {
+  /** Start the SB16 playing 8-bit auto-init from `pa` on channel 1 (the 8237 programmed, then the DSP). */
+  function startPlayback(b: Board, pa: number, bytes: number): void {
+    const dma = b.isaDma as Dma8237Pair;
+    dma.outb(dmaControlPort(1, DMA_REG.SINGLE_MASK), 0x4 | 1);
+    dma.outb(dmaControlPort(1, DMA_REG.CLEAR_FLIP_FLOP), 0);
+    dma.outb(dmaControlPort(1, DMA_REG.MODE), DMA_MODE.READ | DMA_MODE.SINGLE | DMA_MODE.AUTOINIT | 1);
+    dma.outb(dmaAddressPort(1), pa & 0xff);
+    dma.outb(dmaAddressPort(1), (pa >> 8) & 0xff);
+    dma.outb(0x83, (pa >> 16) & 0xff);
+    dma.outb(dmaCountPort(1), (bytes - 1) & 0xff);
+    dma.outb(dmaCountPort(1), (bytes - 1) >> 8);
+    dma.outb(dmaControlPort(1, DMA_REG.SINGLE_MASK), 1);
+    const dsp = (v: number): void => b.ports.write(0x22c, 1, v);
+    dsp(DSP.SET_OUTPUT_RATE);
+    dsp(22050 >> 8);
+    dsp(22050 & 0xff);
+    // 8-bit auto-init output, mono unsigned, a block of half the buffer.
+    dsp(0xc6);
+    dsp(0);
+    dsp(((bytes >> 1) - 1) & 0xff);
+    dsp(((bytes >> 1) - 1) >> 8);
+  }
+
+  it("the SB16's DMA request on the 8237 drops with it: the transfer stops where it is and moves nothing more, whatever the card still schedules", () => {
+    const k = bootMachine("x64-desktop");
+    const b = k.board;
+    const dma = b.isaDma as Dma8237Pair;
+    startPlayback(b, 0x10_0000, 8192);
+    k.clock.runUntil(k.clock.now + 2_000_000);
+    const before = dma.channel(1);
+    expect(before.active).toBe(true);
+    expect(before.served).toBeGreaterThan(0);
+    // The status register's request bits (4..7) show channel 1 requesting.
+    expect((dma.inb(dmaControlPort(1, DMA_REG.STATUS_COMMAND)) >> 4) & 0b10).toBe(0b10);
+    b.unplug("sb16");
+    const at = dma.channel(1);
+    expect(at.active).toBe(false);
+    k.clock.runUntil(k.clock.now + 50_000_000);
+    expect(dma.channel(1).served).toBe(at.served);
+    expect(dma.channel(1).currentCount).toBe(at.currentCount);
+    expect((dma.inb(dmaControlPort(1, DMA_REG.STATUS_COMMAND)) >> 4) & 0b10).toBe(0);
+  });
+
+  it("dropRequestsOf names the channels the device was attached to (the SB16's 8- and 16-bit ones), and none for a device on none", () => {
+    const k = bootMachine("x64-desktop");
+    const dma = k.board.isaDma as Dma8237Pair;
+    expect(dma.dropRequestsOf("sb16")).toEqual([1, 5]);
+    expect(dma.dropRequestsOf("plx9656")).toEqual([]);
   });
 });
 

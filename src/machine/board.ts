@@ -141,8 +141,10 @@ export class Board {
   /**
    * The device leaves the machine (surprise removal): its BARs stop
    * decoding (reads return all ones), its interrupt line drops and stays
-   * low, and its DMA is refused. What the model still schedules runs against
-   * nothing.
+   * low, and its DMA is refused. An ISA card's DMA requests on the 8237
+   * drop too (its DREQ lines go with it): a transfer in progress stops
+   * where it is, and the card cannot raise them again (its ports are gone).
+   * What the model still schedules runs against nothing.
    */
   unplug(name: string): void {
     const d = this.device(name);
@@ -151,6 +153,7 @@ export class Board {
     this.mmio.release(name);
     this.ports.release(name);
     d.irq?.set(false);
+    this.isaDma?.dropRequestsOf(name);
     this.gone.add(name);
   }
 

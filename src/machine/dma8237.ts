@@ -158,6 +158,8 @@ export class Dma8237Pair {
   /** Device request rate, units per second (0 = DREQ low). */
   private readonly dreqRate = new Float64Array(8);
   private readonly active = new Uint8Array(8);
+  /** Channels now active: sync() runs before every CPU access, and with none active it is one compare. */
+  private activeCount = 0;
   private readonly rate = new Float64Array(8);
   private readonly anchorTime = new Float64Array(8);
   private readonly anchorDone = new Float64Array(8);
@@ -199,6 +201,18 @@ export class Dma8237Pair {
     this.sync();
     this.dreqRate[channel] = unitsPerSecond;
     this.refresh(channel);
+  }
+
+  /**
+   * The device attached as `name` left the machine (Board.unplug): the DMA
+   * requests of each channel it is attached to drop, as its DREQ lines go
+   * with it. Returns those channels.
+   */
+  dropRequestsOf(name: string): number[] {
+    const chans: number[] = [];
+    for (let ch = 0; ch < 8; ch++) if (this.masters[ch]?.name === name) chans.push(ch);
+    for (const ch of chans) this.setRequest(ch, 0);
+    return chans;
   }
 
   /** Units moved on a channel since its device was attached (after catching up). */
@@ -396,7 +410,7 @@ export class Dma8237Pair {
 
   /** Catch every channel up to the clock. */
   sync(): void {
-    if (this.syncing) return;
+    if (this.activeCount === 0 || this.syncing) return;
     this.syncing = true;
     try {
       for (let ch = 0; ch < 8; ch++) if (this.active[ch] === 1) this.syncChannel(ch);
@@ -455,6 +469,7 @@ export class Dma8237Pair {
     const was = this.active[ch] === 1;
     if (on === was && (!on || rate === this.rate[ch])) return;
     this.active[ch] = on ? 1 : 0;
+    if (on !== was) this.activeCount += on ? 1 : -1;
     this.rate[ch] = rate;
     this.anchorTime[ch] = this.now();
     this.anchorDone[ch] = 0;
