@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BufferTable, KIND_COMMON_BUFFER, STATE_FREED, STATE_LIVE } from "./buffer-table.ts";
+import { BufferTable, KIND_COMMON_BUFFER, KIND_TRANSFER, STATE_FREED, STATE_LIVE } from "./buffer-table.ts";
 
 const PAGE = 4096;
 
@@ -56,5 +56,16 @@ describe("BufferTable", () => {
     expect(t.byPfn.work - w0).toBeLessThan(64 * (3 * 8 + 1024));
     expect(t.pageIndex(id, 100)).toBe(63 * 1024);
     expect(t.byLpn.work).toBeLessThan(8 * 128 + 16);
+  });
+  it("a buffer added as initialised (a mapped transfer) reads as written everywhere, with no per-page bits kept", () => {
+    const t = new BufferTable();
+    const id = t.addFields(KIND_TRANSFER, 0, 3 * PAGE, 3, 0x50_0000 * PAGE, null, 0x50_0000, 0, -1, 0, true);
+    expect(t.fullyInitialised(id)).toBe(true);
+    expect(t.firstUninit(id, 0, 3 * PAGE)).toBe(-1);
+    expect(t.initMore[id] ?? null).toBeNull();
+    const other = add(t, null, 0x60_0000, 3);
+    expect(t.firstUninit(other, 0, 3 * PAGE)).toBe(0);
+    t.markInit(other, 0, PAGE);
+    expect(t.firstUninit(other, 0, 3 * PAGE)).toBe(PAGE);
   });
 });

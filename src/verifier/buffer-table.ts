@@ -112,8 +112,12 @@ export class BufferTable {
     return this.addFields(s.kind, s.va, s.length, s.pages, s.logical, s.pfns, s.pfn0, s.device, s.site, s.time);
   }
 
-  /** add() without the spec object (the allocation hot path). */
-  addFields(kind: number, va: number, length: number, pages: number, logical: number, pfns: Int32Array | null, pfn0: number, device: number, site: number, time: number): number {
+  /**
+   * add() without the spec object (the allocation hot path). `initialised`:
+   * every line counts as written from the start (a mapped transfer: the
+   * driver's data), so no per-page bits are kept.
+   */
+  addFields(kind: number, va: number, length: number, pages: number, logical: number, pfns: Int32Array | null, pfn0: number, device: number, site: number, time: number, initialised = false): number {
     const id = this.freeIds.pop() ?? this.newId();
     const r = this.rec;
     const o = id * STRIDE;
@@ -126,10 +130,11 @@ export class BufferTable {
     r[o + F_OWNER] = device * 4294967296 + site + 1;
     r[o + F_TIME] = time;
     const i = id * 3;
-    this.init[i] = 0;
-    this.init[i + 1] = 0;
-    this.init[i + 2] = 0;
-    if (pages > 1) this.initMore[id] = new Uint32Array((pages - 1) * 2);
+    this.init[i] = initialised ? pages * 64 : 0;
+    this.init[i + 1] = initialised ? 0xffffffff : 0;
+    this.init[i + 2] = initialised ? 0xffffffff : 0;
+    // Fully initialised, the bits are never read (fullyInitialised answers first).
+    if (pages > 1 && !initialised) this.initMore[id] = new Uint32Array((pages - 1) * 2);
     const translated = logical !== pfn0 * PAGE || pfns !== null;
     if (pfns === null) this.byPfn.addRun(pfn0, pages, id);
     else {

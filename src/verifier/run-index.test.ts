@@ -80,6 +80,38 @@ describe("RunIndex (page -> buffer id, registered by run)", () => {
     expect(r.granules).toBe(0);
   });
 
+  it("one-page registrations (one-page buffers, a path of their own) agree with a page-by-page map under overlap, and leave nothing behind", () => {
+    const p = new Prng(22);
+    const r = new RunIndex();
+    const model = new Map<number, number>();
+    const live: [number, number, number][] = [];
+    const span = 1 << 12;
+    let nextId = 0;
+    for (let i = 0; i < 6000; i++) {
+      if (live.length > 0 && (live.length > 60 || p.chance(0.45))) {
+        const [s, n, id] = live.shift() as [number, number, number];
+        r.deleteRun(s, n, id);
+        for (let q = s; q < s + n; q++) if (model.get(q) === id) model.delete(q);
+      } else {
+        const n = p.chance(0.7) ? 1 : p.chance(0.1) ? 512 : p.range(2, 600);
+        const s = n === 512 ? p.int(span / 512) * 512 : p.int(span - n);
+        const id = nextId++ % 3000;
+        r.addRun(s, n, id);
+        for (let q = s; q < s + n; q++) model.set(q, id);
+        live.push([s, n, id]);
+      }
+      for (let k = 0; k < 20; k++) {
+        const q = p.int(span);
+        expect(r.get(q)).toBe(model.get(q) ?? -1);
+      }
+    }
+    while (live.length > 0) {
+      const [s, n, id] = live.shift() as [number, number, number];
+      r.deleteRun(s, n, id);
+    }
+    expect(r.granules).toBe(0);
+  });
+
   it("handles logical page numbers far above physical memory (40-bit)", () => {
     const r = new RunIndex();
     r.addRun(2 ** 40 + 300, 1000, 9);

@@ -74,6 +74,7 @@ export class RunIndex {
 
   /** Register pages [start, start + count) for `id` (a non-negative int32). */
   addRun(start: number, count: number, id: number): void {
+    if (count === 1) return this.addPage(start, id);
     const end = start + count;
     let p = start;
     while (p < end) {
@@ -113,8 +114,24 @@ export class RunIndex {
     }
   }
 
+  /** Register one page: addRun's common case (a one-page buffer), without its loop. */
+  private addPage(page: number, id: number): void {
+    const g = Math.floor(page / GRANULE);
+    const slot = this.slotFor(g);
+    this.entryWrites += 2;
+    let leaf = this.leafOf[slot] as number;
+    if (leaf < 0) {
+      leaf = this.newLeaf();
+      this.leafOf[slot] = leaf;
+    }
+    const at = leaf * GRANULE + (page - g * GRANULE);
+    if ((this.leaves[at] as number) < 0) this.used[slot] = (this.used[slot] as number) + 1;
+    this.leaves[at] = id;
+  }
+
   /** Remove `id`'s registration of pages [start, start + count); pages registered since by another id stay. */
   deleteRun(start: number, count: number, id: number): void {
+    if (count === 1) return this.deletePage(start, id);
     const end = start + count;
     let p = start;
     while (p < end) {
@@ -154,6 +171,33 @@ export class RunIndex {
         this.freeSlots.push(slot);
         this.cacheS[cacheIndex(g)] = -1;
       }
+    }
+  }
+
+  /** deleteRun of one page, without its loop. */
+  private deletePage(page: number, id: number): void {
+    const g = Math.floor(page / GRANULE);
+    const slot = this.slotOf(g);
+    if (slot < 0) return;
+    this.entryWrites++;
+    const leaf = this.leafOf[slot] as number;
+    if (leaf >= 0) {
+      this.entryWrites++;
+      const at = leaf * GRANULE + (page - g * GRANULE);
+      if (this.leaves[at] === id) {
+        this.leaves[at] = -1;
+        const left = (this.used[slot] as number) - 1;
+        this.used[slot] = left;
+        if (left === 0) {
+          this.freeLeaves.push(leaf);
+          this.leafOf[slot] = -1;
+        }
+      }
+    }
+    if (this.whole[slot] === -1 && this.leafOf[slot] === -1) {
+      this.dir.delete(g);
+      this.freeSlots.push(slot);
+      this.cacheS[cacheIndex(g)] = -1;
     }
   }
 

@@ -336,10 +336,10 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       if (other >= 0 && this.table.stateOf(other) === STATE_LIVE) return -1;
     }
     const logical = s.logical - (s.logical % PAGE_SIZE);
-    const id = this.table.add({ kind: KIND_TRANSFER, va: 0, length: s.length, pages, logical, pfns: contiguous ? null : Int32Array.from(s.pfns), pfn0: s.pfns[0] as number, device: this.deviceId(s.device), site: -1, time: s.time ?? this.kernel.clock.now });
+    // The transfer's pages hold the driver's data: initialised from the start.
+    const id = this.table.addFields(KIND_TRANSFER, 0, s.length, pages, logical, contiguous ? null : Int32Array.from(s.pfns), s.pfns[0] as number, this.deviceId(s.device), -1, s.time ?? this.kernel.clock.now, true);
     this.history.allocated(id);
     if (!contiguous || logical !== (s.pfns[0] as number) * PAGE_SIZE) this.noteTranslated(logical, pages);
-    this.table.markInit(id, 0, pages * PAGE_SIZE);
     this.resetCaches();
     return id;
   }
