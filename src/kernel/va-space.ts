@@ -6,12 +6,21 @@
  * canonical kernel form (0xFFFFC000`00001000). A mapping is one record per
  * range (never per page); lookups are a binary search over mapping starts with
  * a one-entry cache for the common repeated case.
+ *
+ * Small accesses (a driver's register-sized loads and stores) have a fast
+ * path: the last page a small access reached, when it is plain memory seen by
+ * nobody (a coherent memory system, not registers, not Device memory, no
+ * observer, already written), is kept as a view of its backing and accessed
+ * directly. It is dropped on unmap, and whenever physical memory may read
+ * as the pattern again (PhysicalMemory.epoch); anything it does not cover
+ * takes the full path, so results, faults and observations are the same.
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { PAGE_SIZE } from "../core/address.ts";
 import { ObserverSlot } from "../core/hooks.ts";
 import type { AccessSize } from "../machine/device-model.ts";
-import type { CacheAttribute, MemorySystem } from "../machine/memory-system.ts";
+import { type CacheAttribute, CoherentMemorySystem, type MemorySystem } from "../machine/memory-system.ts";
+import type { PhysicalMemory } from "../machine/physical-memory.ts";
 
 /** STATUS_DATATYPE_MISALIGNMENT: the exception an alignment fault raises. */
 export const STATUS_DATATYPE_MISALIGNMENT = 0x80000002;
@@ -68,6 +77,11 @@ export interface CpuAccessObserver {
   onCpuAccess(mapping: VaMapping, va: number, length: number, write: boolean, widthBytes: number): void;
 }
 
+/** Accesses of at most this many bytes may take the fast path (a byte loop beats a subarray and set below this). */
+const FAST_MAX = 16;
+/** fastPage when no page is cached: va - NO_PAGE is beyond any page offset. */
+const NO_PAGE = -(2 ** 52);
+
 /** A VA as a 64-bit bug-check parameter (sign-extended, canonical). */
 function canonical(va: number): bigint {
   return BigInt(va) | (va >= 0x8000_0000_0000 ? 0xffff_0000_0000_0000n : 0n);
@@ -108,9 +122,38 @@ export class VaSpace {
   private readonly word = new Uint8Array(4);
   private readonly wordView = new DataView(this.word.buffer);
 
+  private fast = true;
+  /** Physical memory when the memory system is the plain coherent one (no cache model), else null: no fast path. */
+  private readonly plain: PhysicalMemory | null;
+  /** VA of the cached page; far below every VA when none is cached (so that no offset from it is in range). */
+  private fastPage = NO_PAGE;
+  /** Backing of the cached page (4096 bytes). */
+  private fastBytes: Uint8Array = new Uint8Array(0);
+  /** Its mapping (dropped with it on unmap) and whether stores may take the fast path too. */
+  private fastMapping: VaMapping | null = null;
+  private fastWritable = false;
+  /** PhysicalMemory.epoch when the page was cached. */
+  private fastEpoch = -1;
+
   constructor(mem: MemorySystem, registers: RegisterPort | null = null) {
     this.mem = mem;
     this.registers = registers;
+    // Only the exact coherent pass-through: a subclass or a patched instance may observe or change accesses.
+    const proto = CoherentMemorySystem.prototype;
+    this.plain = mem instanceof CoherentMemorySystem && Object.getPrototypeOf(mem) === proto && mem.cpuRead === proto.cpuRead && mem.cpuWrite === proto.cpuWrite ? mem.memory : null;
+  }
+
+  /**
+   * Whether small accesses may use the cached page translation (see the
+   * module comment). Off, every access takes the full path; the results are
+   * the same either way (tests compare the two).
+   */
+  get fastPath(): boolean {
+    return this.fast;
+  }
+  set fastPath(on: boolean) {
+    this.fast = on;
+    this.dropFastPage();
   }
 
   /** Live mappings. */
@@ -145,6 +188,7 @@ export class VaSpace {
     if (m === undefined || m.startVa !== va) throw new RangeError(`VaSpace.unmap: no mapping starts at ${formatVa(va)}`);
     this.mappings.splice(i, 1);
     if (this.last === m) this.last = undefined;
+    if (this.fastMapping === m) this.dropFastPage();
     this.release(m.startVa, m.startVa + m.pages * PAGE_SIZE + PAGE_SIZE);
     return m;
   }
@@ -191,8 +235,55 @@ export class VaSpace {
     this.access(va, src, true, width);
   }
 
+  private dropFastPage(): void {
+    this.fastPage = NO_PAGE;
+    this.fastMapping = null;
+    this.fastBytes = new Uint8Array(0);
+  }
+
   private access(va: number, buf: Uint8Array, write: boolean, width: number): void {
     if (this.beforeAccess !== null) this.beforeAccess();
+    const len = buf.length;
+    if (len <= FAST_MAX && this.observers.current === null) {
+      const off = va - this.fastPage;
+      if (off >= 0 && off + len <= PAGE_SIZE && (!write || this.fastWritable) && this.fastEpoch === (this.plain as PhysicalMemory).epoch) {
+        const b = this.fastBytes;
+        if (write) for (let i = 0; i < len; i++) b[off + i] = buf[i] as number;
+        else for (let i = 0; i < len; i++) buf[i] = b[off + i] as number;
+        return;
+      }
+      this.fullAccess(va, buf, write, width);
+      const page = Math.floor(va / PAGE_SIZE) * PAGE_SIZE;
+      if (va + len <= page + PAGE_SIZE && len > 0) this.cachePage(page);
+      return;
+    }
+    this.fullAccess(va, buf, write, width);
+  }
+
+  /**
+   * After a small access that took the full path: cache its page for the next
+   * ones when nothing would see them (plain memory, no observer, not fresh:
+   * a fresh page reads as the pattern and its first store changes bookkeeping,
+   * so those stay on the full path).
+   */
+  private cachePage(page: number): void {
+    const memory = this.plain;
+    if (memory === null || !this.fast || this.observers.current !== null) return;
+    const m = this.find(page);
+    if (m === undefined || m.io || m.deviceMemory) return;
+    const pa = (m.pfns[(page - m.startVa) / PAGE_SIZE] as number) * PAGE_SIZE;
+    if (memory.isFresh(pa, PAGE_SIZE)) return;
+    // A page that is written already: view() changes nothing and returns its backing.
+    const v = memory.view(pa, PAGE_SIZE);
+    if (v === undefined) return;
+    this.fastBytes = v;
+    this.fastPage = page;
+    this.fastMapping = m;
+    this.fastWritable = !m.readOnly;
+    this.fastEpoch = memory.epoch;
+  }
+
+  private fullAccess(va: number, buf: Uint8Array, write: boolean, width: number): void {
     let done = 0;
     const len = buf.length;
     while (done < len) {
@@ -248,7 +339,9 @@ export class VaSpace {
     while (o < len) {
       const v = va + o;
       const left = len - o;
-      const w: AccessSize = width === 1 || width === 2 || width === 4 ? width : width === 8 || (v % 4 === 0 && left >= 4) ? 4 : 1;
+      const wanted: AccessSize = width === 1 || width === 2 || width === 4 ? width : width === 8 || (v % 4 === 0 && left >= 4) ? 4 : 1;
+      // The part of an access that runs off the mapping's end (into the guard page, which then faults) is narrower.
+      const w: AccessSize = wanted <= left ? wanted : left >= 2 ? 2 : 1;
       const pageIdx = Math.floor((v - m.startVa) / PAGE_SIZE);
       const pa = (m.pfns[pageIdx] as number) * PAGE_SIZE + ((v - m.startVa) % PAGE_SIZE);
       const dv = this.wordView;

@@ -149,6 +149,12 @@ export class PhysicalMemory {
   private freshPages = 0;
 
   private budget: number;
+  /**
+   * Bumped whenever written pages may read as the pattern again (scrub, a
+   * pattern copy, a released chunk): views taken before are stale. The CPU
+   * path's cached page translation (VaSpace) compares it.
+   */
+  epoch = 0;
 
   constructor(size: number, options: { readonly budgetBytes?: number } = {}) {
     if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`physical memory size must be a positive whole number of bytes, got ${size}`);
@@ -357,6 +363,7 @@ export class PhysicalMemory {
   }
 
   private markFresh(pa: number, len: number): void {
+    this.epoch++;
     let done = 0;
     while (done < len) {
       const a = pa + done;

@@ -68,9 +68,17 @@ export class CDriverHost {
     DRIVER_MODULES.set(opts.moduleName, this.record);
     this.window = new AddressWindow(k.va);
     let hooks: ReturnType<typeof memoryHooks> | null = null;
-    const late = <K extends keyof ReturnType<typeof memoryHooks>>(name: K) =>
-      ((...args: never[]) => (hooks?.[name] as (...a: never[]) => unknown)(...args)) as never;
-    const sim = { load: late("load"), store_i32: late("store_i32"), store_i64: late("store_i64"), store_f32: late("store_f32"), store_f64: late("store_f64"), overflow: late("overflow") };
+    // Fixed-arity forwarders (the hooks need the instance's memory, so they are made after it): V8 calls these
+    // from wasm without the arguments adaptation a rest-parameter wrapper costs on every simulated access.
+    const h = (): ReturnType<typeof memoryHooks> => hooks as ReturnType<typeof memoryHooks>;
+    const sim = {
+      load: (id: number, bytes: number, offset: number, ptr: number): number => h().load(id, bytes, offset, ptr),
+      store_i32: (v: number): number => h().store_i32(v),
+      store_i64: (v: bigint): number => h().store_i64(v),
+      store_f32: (v: number): number => h().store_f32(v),
+      store_f64: (v: number): number => h().store_f64(v),
+      overflow: (id: number, offset: number): void => h().overflow(id, offset),
+    };
     // Imports may only touch memory after instantiation: they are called by driver code, which runs after it.
     const kernelImports = imports(this);
     const declared = WebAssembly.Module.imports(module);

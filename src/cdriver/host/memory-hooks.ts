@@ -53,19 +53,20 @@ export function memoryHooks(k: Kernel, mem: CMemory, state: HookState): MemoryHo
     }
     throw fault(ea, write);
   };
-  /** Pop the newest pending store: its kernel VA and width; returns the next pending store's depth (the new sim_top). */
-  const pop = (): { kva: number; bytes: number; next: number } => {
+  const staged = [stage, stage.subarray(0, 1), stage.subarray(0, 2), stage, stage.subarray(0, 4), stage, stage, stage, stage];
+  /**
+   * Pop the newest pending store and store the staged value through the CPU
+   * path at its width; returns the next pending store's depth (the new
+   * sim_top). No object per store: this runs once per simulated store.
+   */
+  const storeStaged = (): number => {
     const n = (u32[countAt] as number) - 1;
     const e = (PENDING_ENTRIES >>> 2) + n * 3;
     const ea = u32[e] as number;
     const bytes = u32[e + 1] as number;
     u32[countAt] = n;
-    const next = n > 0 ? (u32[e - 1] as number) | 0 : -1;
-    return { kva: kernelVaOf(ea, true), bytes, next };
-  };
-  const staged = [stage, stage.subarray(0, 1), stage.subarray(0, 2), stage, stage.subarray(0, 4), stage, stage, stage, stage];
-  const storeStaged = (kva: number, bytes: number): void => {
-    va.write(kva, staged[bytes] ?? stage, bytes);
+    va.write(kernelVaOf(ea, true), staged[bytes] ?? stage, bytes);
+    return n > 0 ? (u32[e - 1] as number) | 0 : -1;
   };
   return {
     load(_id, bytes, offset, ptr) {
@@ -78,28 +79,20 @@ export function memoryHooks(k: Kernel, mem: CMemory, state: HookState): MemoryHo
       return (SCRATCH - offset) | 0;
     },
     store_i32(v) {
-      const p = pop();
       stageView.setUint32(0, v >>> 0, true);
-      storeStaged(p.kva, p.bytes);
-      return p.next;
+      return storeStaged();
     },
     store_i64(v) {
-      const p = pop();
       stageView.setBigUint64(0, BigInt.asUintN(64, v), true);
-      storeStaged(p.kva, p.bytes);
-      return p.next;
+      return storeStaged();
     },
     store_f32(v) {
-      const p = pop();
       stageView.setFloat32(0, v, true);
-      storeStaged(p.kva, p.bytes);
-      return p.next;
+      return storeStaged();
     },
     store_f64(v) {
-      const p = pop();
       stageView.setFloat64(0, v, true);
-      storeStaged(p.kva, p.bytes);
-      return p.next;
+      return storeStaged();
     },
     overflow(_id, offset) {
       if (offset > SCRATCH) throw new RangeError(`dmasim: a store with a constant offset of ${offset} bytes cannot be redirected to simulated memory (offsets up to ${SCRATCH} are); split the access`);
