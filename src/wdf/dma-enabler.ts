@@ -205,12 +205,15 @@ export class WdfDmaEnabler extends WdfObject implements PowerManagedDma {
     this.maximumLength = config.MaximumLength % 0x1_0000_0000;
   }
 
+  /** The profile is a bus master's (not WdfDmaProfileSystem / SystemDuplex). */
   get isBusMaster(): boolean {
     return this.traits.busMaster;
   }
+  /** The profile does hardware scatter/gather (the ScatterGather profiles). */
   get isScatterGather(): boolean {
     return this.traits.scatterGather;
   }
+  /** The profile has one adapter per direction (the Duplex profiles). */
   get isDuplex(): boolean {
     return this.traits.duplex;
   }
@@ -262,6 +265,7 @@ export class WdfDmaEnabler extends WdfObject implements PowerManagedDma {
     return this.description(WdfDmaDirectionReadFromDevice).AdapterObject;
   }
 
+  /** @internal WdfDmaEnablerCreate succeeded: the device and its power path know the enabler now. */
   markAdded(): void {
     this.device.dmaEnablers.add(this);
     this.added = true;
@@ -439,6 +443,27 @@ function initialize(en: WdfDmaEnabler, config: WDF_DMA_ENABLER_CONFIG): NTSTATUS
  * FxObject refuses children of an object past its Created state, and no
  * adapter is requested. On failure the half-made enabler is deleted and the
  * handle stays NULL.
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfDeviceCreate, wdfAddDevice, WdfDmaEnablerCreate, WDF_DMA_ENABLER_CONFIG_INIT,
+ *   WdfDmaProfileScatterGather64, WdfDmaProfilePacket, WdfDmaEnablerGetMaximumLength, WdfDmaEnablerWdmGetDmaAdapter, WdfDmaDirectionReadFromDevice,
+ *   adapterObject, statusSymbol, type HandleOut, type WdfDriver, type WdfDmaEnabler } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const driver: HandleOut<WdfDriver> = { value: null };
+ * WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_drv, init) => WdfDeviceCreate(init, null, { value: null })), driver);
+ * const { device } = wdfAddDevice(driver.value!, "plx9656");
+ * const enabler: HandleOut<WdfDmaEnabler> = { value: null };
+ * // A 64-bit scatter/gather bus master moving up to 64 KiB per transfer: the framework asks IoGetDmaAdapter for it.
+ * console.log(statusSymbol(WdfDmaEnablerCreate(device!, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64, 65536), null, enabler))); // STATUS_SUCCESS
+ * const adapter = WdfDmaEnablerWdmGetDmaAdapter(enabler.value!, WdfDmaDirectionReadFromDevice);
+ * console.log(WdfDmaEnablerGetMaximumLength(enabler.value!), adapter !== null && adapterObject(adapter).reach.addressBits); // 65536 64
+ * const packet: HandleOut<WdfDmaEnabler> = { value: null };        // a 32-bit packet-based device
+ * WdfDmaEnablerCreate(device!, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfilePacket, 4096), null, packet);
+ * const a32 = WdfDmaEnablerWdmGetDmaAdapter(packet.value!, WdfDmaDirectionReadFromDevice);
+ * console.log(a32 !== null && adapterObject(a32).reach.addressBits); // 32
+ * console.log(statusSymbol(WdfDmaEnablerCreate(device!, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64, 0), null, { value: null }))); // STATUS_INVALID_PARAMETER — MaximumLength 0
+ * ```
  */
 export function WdfDmaEnablerCreate(Device: WdfDevice, Config: WDF_DMA_ENABLER_CONFIG, Attributes: WDF_OBJECT_ATTRIBUTES | null, DmaEnablerHandle: HandleOut<WdfDmaEnabler>): NTSTATUS {
   const dev = validHandle(Device, WdfDevice, "WdfDmaEnablerCreate");
