@@ -34,6 +34,7 @@ import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { DMA_TRANSFER_CONTEXT_SIZE_V1, type SCATTER_GATHER_LIST, type DMA_ADAPTER } from "../hal/types.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { offsetInMdl, PacketTransfer } from "./dma-transaction-packet.ts";
+import { prepareForSingleTransfer } from "./dma-transaction-single.ts";
 import type { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
 import { WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, type WDF_DMA_DIRECTION, WdfDmaEnabler } from "./dma-enabler.ts";
@@ -62,8 +63,11 @@ export class WdfDmaTransaction extends WdfObject {
   currentLength = 0;
   /** 0 = the enabler's fragment length. */
   maximumLength = 0;
-  /** WdfDmaTransactionSetSingleTransferRequirement: the whole transaction must go in one transfer. */
-  requireSingleTransfer = false;
+  /** The whole transaction must go in one transfer: the enabler's WDF_DMA_ENABLER_CONFIG_REQUIRE_SINGLE_TRANSFER, or WdfDmaTransactionSetSingleTransferRequirement until the next Release. */
+  requireSingleTransfer: boolean;
+  /** With the single-transfer requirement: the fragment length (the enabler's MaximumLength) and a list size larger than the enabler's, else 0. */
+  singleFragmentLength = 0;
+  singleSgListSize = 0;
   private programContext: unknown = null;
   /** The request WdfDmaTransactionInitializeUsingRequest took (with a reference, dropped by Release), else null. */
   request: WdfObject | null = null;
@@ -82,8 +86,18 @@ export class WdfDmaTransaction extends WdfObject {
     super(enabler.globals, attributes);
     this.enabler = enabler;
     this.transferContext = enabler.usesDmaV3 ? new Uint8Array(DMA_TRANSFER_CONTEXT_SIZE_V1) : null;
+    this.requireSingleTransfer = enabler.requireSingleTransfer;
   }
 
+  /** FxDmaTransactionBase::ReleaseForReuse: released, and the requirement back to the enabler's. */
+  released(): void {
+    this.txState = "released";
+    this.requireSingleTransfer = this.enabler.requireSingleTransfer;
+    this.singleFragmentLength = 0;
+    this.singleSgListSize = 0;
+  }
+
+  /** The transfer moves memory to the device (WdfDmaDirectionWriteToDevice). */
   get writeToDevice(): boolean {
     return this.direction === WdfDmaDirectionWriteToDevice;
   }
@@ -94,10 +108,12 @@ export class WdfDmaTransaction extends WdfObject {
     return a;
   }
 
+  /** @internal A routine called in the wrong transaction state: WDF_VIOLATION, as the framework bug checks. */
   wrongState(routine: string): never {
     throw new BugCheckError(BUGCHECK.WDF_VIOLATION, WDF_VIOLATION_DMA_TRANSACTION_STATE, this.handle, 0, 0, `${routine} on ${String(this)} in state ${this.txState}`);
   }
 
+  /** @internal The state WdfDmaTransactionInitialize[UsingRequest] records once its checks pass. */
   initialize(program: EVT_WDF_PROGRAM_DMA, direction: WDF_DMA_DIRECTION, mdl: MDL, va: number, length: number): void {
     this.program_ = program;
     this.direction = direction;
@@ -115,7 +131,7 @@ export class WdfDmaTransaction extends WdfObject {
   /** The next fragment: where it starts in the MDL chain and how long it may be (the enabler's and the transaction's maximum). */
   nextFragment(): { mdl: MDL; va: number; offset: number; length: number; remaining: number } {
     const remaining = this.length - this.transferred;
-    const fragMax = this.enabler.description(this.direction).MaximumFragmentLength;
+    const fragMax = this.singleFragmentLength > 0 ? this.singleFragmentLength : this.enabler.description(this.direction).MaximumFragmentLength;
     let length = Math.min(remaining, fragMax > 0 ? fragMax : remaining);
     if (this.maximumLength > 0) length = Math.min(length, this.maximumLength);
     const { mdl, va } = this.position(this.transferred);
@@ -163,7 +179,7 @@ export class WdfDmaTransaction extends WdfObject {
       if (ctx !== null) {
         // DMA v3: the Ex routines with the transaction's context; Build passes no flags for drivers before KMDF 1.15 (as KMDF does), and the transaction sets none.
         if (get) return ops.GetScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, capture, null, writeToDevice, null, null, null) ?? STATUS.NOT_SUPPORTED;
-        return ops.BuildScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, capture, null, writeToDevice, this.sgBuffer, en.sgListSize, null, null, null) ?? STATUS.NOT_SUPPORTED;
+        return ops.BuildScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, capture, null, writeToDevice, this.sgBuffer, this.singleSgListSize || en.sgListSize, null, null, null) ?? STATUS.NOT_SUPPORTED;
       }
       if (get) return ops.GetScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice) ?? STATUS.NOT_SUPPORTED;
       return ops.BuildScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice, this.sgBuffer, en.sgListSize) ?? STATUS.NOT_SUPPORTED;
@@ -224,6 +240,7 @@ export class WdfDmaTransaction extends WdfObject {
     this.sgList = null;
   }
 
+  /** @internal The Context WdfDmaTransactionExecute passes on to EvtProgramDma. */
   setContext(c: unknown): void {
     this.programContext = c;
   }
@@ -253,6 +270,40 @@ export class WdfDmaTransaction extends WdfObject {
  * The parent is always the enabler: a ParentObject gives
  * STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED (fxdmatransactionapi.cpp validates
  * with FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED).
+ *
+ * @example
+ * ```ts
+ * import { bootMachine, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfDeviceCreate, wdfAddDevice, wdfStartDevice, WdfDmaEnablerCreate, WDF_DMA_ENABLER_CONFIG_INIT,
+ *   WdfDmaProfileScatterGather64, WdfDmaTransactionCreate, WdfDmaTransactionInitialize, WdfDmaTransactionExecute, WdfDmaTransactionDmaCompleted,
+ *   WdfDmaTransactionGetBytesTransferred, WdfDmaTransactionRelease, WdfDmaDirectionWriteToDevice, MmAllocateContiguousMemory, IoAllocateMdl,
+ *   MmBuildMdlForNonPagedPool, physicalAddress, statusSymbol, hexAddr, DISPATCH_LEVEL, type HandleOut, type WdfDriver, type WdfDmaEnabler, type WdfDmaTransaction } from "dmasim";
+ * const k = bootMachine("x64-desktop");
+ * const driver: HandleOut<WdfDriver> = { value: null };
+ * WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_drv, init) => WdfDeviceCreate(init, null, { value: null })), driver);
+ * const { device } = wdfAddDevice(driver.value!, "plx9656");
+ * wdfStartDevice(device!);
+ * const enabler: HandleOut<WdfDmaEnabler> = { value: null };
+ * WdfDmaEnablerCreate(device!, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64, 65536), null, enabler);
+ * const tx: HandleOut<WdfDmaTransaction> = { value: null };
+ * console.log(statusSymbol(WdfDmaTransactionCreate(enabler.value!, null, tx))); // STATUS_SUCCESS — one per transfer in flight, reused
+ * // 8 KiB to send, described by an MDL:
+ * const va = MmAllocateContiguousMemory(k, 8192, physicalAddress(0xffff_ffff)) ?? 0;
+ * const mdl = IoAllocateMdl(k, va, 8192);
+ * if (mdl === null) throw new Error("no MDL");
+ * MmBuildMdlForNonPagedPool(k, mdl);
+ * WdfDmaTransactionInitialize(tx.value!, (_tx, _dev, context, _dir, sg) => {
+ *   // EvtProgramDma, at DISPATCH_LEVEL: give the device the list's logical addresses.
+ *   console.log(context, sg.NumberOfElements, hexAddr(Number(sg.Elements[0]?.Address.QuadPart)), sg.Elements[0]?.Length); // ring 0 1 0x000000001000 8192
+ *   return true;
+ * }, WdfDmaDirectionWriteToDevice, mdl, va, 8192);
+ * k.atIrql(DISPATCH_LEVEL, () => {
+ *   WdfDmaTransactionExecute(tx.value!, "ring 0");
+ *   // ... the device interrupts; in the DPC:
+ *   const status = { value: 0 };
+ *   console.log(WdfDmaTransactionDmaCompleted(tx.value!, status), WdfDmaTransactionGetBytesTransferred(tx.value!)); // true 8192 — the whole transfer is done
+ * });
+ * WdfDmaTransactionRelease(tx.value!);                           // ready for the next Initialize
+ * ```
  */
 export function WdfDmaTransactionCreate(DmaEnabler: WdfDmaEnabler, Attributes: WDF_OBJECT_ATTRIBUTES | null, DmaTransaction: HandleOut<WdfDmaTransaction>): NTSTATUS {
   const en = validHandle(DmaEnabler, WdfDmaEnabler, "WdfDmaTransactionCreate");
@@ -284,6 +335,18 @@ export function WdfDmaTransactionInitialize(DmaTransaction: WdfDmaTransaction, E
   if (VirtualAddress < start || VirtualAddress >= start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
   // DMA v2 packet profiles do not take chained MDLs (FxDmaEnabler::SupportsChainedMdls): the transfer must stay inside the first one.
   if (!tx.enabler.supportsChainedMdls && VirtualAddress + Length > start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
+  if (tx.requireSingleTransfer) {
+    // PrepareForSingleTransfer (after the transfer context is initialized): GetDmaTransferInfo on the whole transaction; a failure releases it for reuse.
+    tx.initialize(EvtProgramDmaFunction, DmaDirection, Mdl, VirtualAddress, Length);
+    const plan = prepareForSingleTransfer(tx.enabler, DmaDirection, Mdl, VirtualAddress, Length);
+    if (typeof plan === "number") {
+      tx.released();
+      return plan;
+    }
+    tx.singleFragmentLength = plan.maxFragmentLength;
+    tx.singleSgListSize = plan.sgListSize;
+    return STATUS.SUCCESS;
+  }
   // InitializeResources: every fragment's map registers (pages spanned) must fit the enabler's scatter/gather element limit.
   const maxSg = tx.enabler.maxSGElements;
   const frag = tx.enabler.description(DmaDirection).MaximumFragmentLength || Length;
@@ -331,8 +394,6 @@ export function WdfDmaTransactionExecute(DmaTransaction: WdfDmaTransaction, Cont
   // The framework's own IRQL check (WDF_WRONG_IRQL under the KMDF verifier), not the HAL's DMA one.
   tx.globals.checkIrql("WdfDmaTransactionExecute", DISPATCH_LEVEL);
   tx.setContext(Context);
-  // A single-transfer requirement (the transaction's, or the enabler's flag) refuses a transaction that needs several fragments.
-  if ((tx.requireSingleTransfer || tx.enabler.requireSingleTransfer) && tx.length > singleTransferMaximum(tx)) return STATUS.WDF_TOO_FRAGMENTED;
   const st = tx.start();
   if (!NT_SUCCESS(st)) tx.txState = "initialized";
   return st;
@@ -344,11 +405,13 @@ function completed(tx: WdfDmaTransaction, routine: string, transferred: number, 
   if (!Number.isInteger(transferred) || transferred < 0 || transferred > tx.currentLength) throw new RangeError(`${routine}: TransferredLength ${transferred} is outside the fragment (0..${tx.currentLength})`);
   const flushed = tx.fragmentDone(transferred);
   tx.transferred += transferred;
-  if (!NT_SUCCESS(flushed) || final || tx.transferred >= tx.length) {
+  // A single-transfer transaction with bytes left over ends with STATUS_WDF_TOO_MANY_TRANSFERS (FxDmaTransactionBase::DmaCompleted).
+  const single = NT_SUCCESS(flushed) && tx.requireSingleTransfer && tx.transferred < tx.length ? STATUS.WDF_TOO_MANY_TRANSFERS : flushed;
+  if (!NT_SUCCESS(single) || final || tx.transferred >= tx.length) {
     // Done (or the flush failed): the map registers and the device's packet slot go back.
     tx.releaseResources();
     tx.txState = "transferCompleted";
-    status.value = flushed;
+    status.value = single;
     return true;
   }
   const st = tx.stage();
@@ -386,7 +449,7 @@ export function WdfDmaTransactionRelease(DmaTransaction: WdfDmaTransaction): NTS
   const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionRelease");
   tx.releaseResources();
   tx.releaseRequest();
-  tx.txState = "released";
+  tx.released();
   return STATUS.SUCCESS;
 }
 
@@ -429,17 +492,20 @@ export function WdfDmaTransactionWdmGetTransferContext(DmaTransaction: WdfDmaTra
 }
 
 /**
- * WdfDmaTransactionSetSingleTransferRequirement (KMDF 1.19): from the next
- * WdfDmaTransactionExecute on, a transaction the framework cannot move in
- * one transfer fails with STATUS_WDF_TOO_FRAGMENTED instead of being split.
+ * WdfDmaTransactionSetSingleTransferRequirement(DmaTransaction,
+ * RequireSingleTransfer) (KMDF 1.19, <= DISPATCH_LEVEL): before Initialize
+ * (a created or released transaction), require (or not) that the next
+ * transaction complete in one transfer; Release puts it back to the
+ * enabler's WDF_DMA_ENABLER_CONFIG_REQUIRE_SINGLE_TRANSFER. Ignored — KMDF
+ * traces and breaks into the debugger — when the enabler does not use DMA
+ * v3 or the transaction is already initialized (dma-transaction-single.ts
+ * has what Initialize then checks).
  */
 export function WdfDmaTransactionSetSingleTransferRequirement(DmaTransaction: WdfDmaTransaction, RequireSingleTransfer: boolean): void {
   const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionSetSingleTransferRequirement");
+  if (typeof RequireSingleTransfer !== "boolean") throw new TypeError(`WdfDmaTransactionSetSingleTransferRequirement: RequireSingleTransfer must be a BOOLEAN, got ${typeof RequireSingleTransfer}`);
+  if (!NT_SUCCESS(tx.globals.checkIrql("WdfDmaTransactionSetSingleTransferRequirement", DISPATCH_LEVEL))) return;
+  if (!tx.enabler.usesDmaV3) return;
+  if (tx.txState !== "created" && tx.txState !== "released") return;
   tx.requireSingleTransfer = RequireSingleTransfer;
-}
-
-/** The most one transfer of `tx` can move: the enabler's fragment length, capped by WdfDmaTransactionSetMaximumLength. */
-export function singleTransferMaximum(tx: WdfDmaTransaction): number {
-  const fragMax = tx.enabler.description(tx.direction).MaximumFragmentLength;
-  return Math.min(fragMax > 0 ? fragMax : Infinity, tx.maximumLength > 0 ? tx.maximumLength : Infinity);
 }
