@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { STATUS } from "../core/ntstatus.ts";
+import { Prng } from "../core/prng.ts";
 import { bootMachine } from "../kernel/kernel.ts";
+import { pnpState, removeDevice, startDevice, stopDevice } from "../kernel/pnp.ts";
+import { installVerifier } from "../verifier/verifier.ts";
+import { loopbackFrames, openNic } from "./nic.ts";
 import { builtinScenario } from "./index.ts";
 import type { NicBug } from "./nic-device.ts";
 import { loadNicDriver } from "./nic-driver.ts";
@@ -80,6 +85,32 @@ describe("nic-pnp: frames looped back, a rebalance in the middle of traffic, mor
     // With no time out of D0 the chip does nothing while stopped, and nothing is seen.
     const quick = run(nicPnpD0ExitLeavesDmaScenario, "x64-desktop", { stoppedNs: 0 });
     expect(quick.findings).toEqual([]);
+  });
+
+  it("an application's random frames with the stop and the restart scheduled on the clock (PnP calls from clock events, the framework's waits nested in them): every frame back in order, zero findings", () => {
+    const k = bootMachine("x64-iommu", { seed: 9 });
+    const v = installVerifier(k, { mode: "collect" });
+    const drv = loadNicDriver(k, "nic0");
+    if (typeof drv === "number") throw new Error(`AddDevice failed: ${drv}`);
+    expect(startDevice(k, drv.pdo).IoStatus.Status).toBe(STATUS.SUCCESS);
+    while (!drv.adapter.linkUp) k.clock.runUntil(k.clock.nextEventTime());
+    const nic = openNic(k, "nic0", drv.adapter.mac);
+    const states: string[] = [];
+    k.clock.after(30_000, () => {
+      expect(stopDevice(k, drv.pdo).IoStatus.Status).toBe(STATUS.SUCCESS);
+      states.push(String(pnpState(k, drv.pdo)));
+      k.clock.after(100_000, () => {
+        expect(startDevice(k, drv.pdo).IoStatus.Status).toBe(STATUS.SUCCESS);
+        states.push(String(pnpState(k, drv.pdo)));
+      }, "the PnP manager restarts the NIC");
+    }, "the PnP manager stops the NIC");
+    const o = loopbackFrames(k, nic, 64, new Prng("clock-scheduled"), { reads: 32, window: 32 });
+    expect(states).toEqual(["stopped", "started"]);
+    expect(o).toMatchObject({ sent: 64, received: 64, mismatches: 0, failures: [] });
+    expect(drv.adapter.resent).toBeGreaterThan(0);
+    nic.app.CloseHandle(nic.handle);
+    removeDevice(k, drv.pdo);
+    expect(v.findings).toEqual([]);
   });
 
   it("the three are built-in scenarios (dmasim list / run)", () => {
