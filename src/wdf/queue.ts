@@ -269,8 +269,9 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
     this.dispatching = true;
     try {
       while (this.queued.length > 0 && this.canPresent()) {
-        const r = this.queued[0] as WdfRequest;
-        this.take(r);
+        // The oldest: off the head without a search (take() finds any request).
+        const r = this.queued.shift() as WdfRequest;
+        IoSetCancelRoutine(r.irp, null);
         this.present(r);
       }
     } finally {

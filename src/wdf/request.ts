@@ -112,7 +112,7 @@ export class WdfRequest extends WdfObject {
     this.queue = null;
     // The cleanup callback runs before the IRP goes back (EarlyDispose); only for a request the driver saw.
     if (this.presented) this.disposeTree();
-    for (const m of this.built.splice(0)) IoFreeMdl(k, m);
+    if (this.built.length > 0) for (const m of this.built.splice(0)) IoFreeMdl(k, m);
     IoCompleteRequest(this.irp);
     if (this.presented) this.deleteObject();
     else this.deleteFromFailedCreate();
