@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiDocsResult, buildApiDocs, checkLinks, EXAMPLE_REQUIRED, isPending } from "./api-docs.ts";
+import { type ApiDocsResult, AWAITING_EXPORT, buildApiDocs, checkLinks, EXAMPLE_REQUIRED, isExcused, isPending, unexportedName } from "./api-docs.ts";
 
 const out = mkdtempSync(join(tmpdir(), "dmasim-api-"));
 let result: ApiDocsResult;
@@ -24,8 +24,13 @@ describe("API reference (npm run docs)", () => {
     expect(readFileSync(join(out, "functions", "bootMachine.html"), "utf8")).toContain("Boot a machine from a built-in profile name");
   });
 
-  it("every export outside the pending files has a doc comment, and uses no type the package does not export", () => {
-    expect(result.problems.filter((p) => p.kind !== "no-example" && !isPending(p.file)).map((p) => `${p.file}: ${p.name} (${p.kind})`)).toEqual([]);
+  it("every export outside the pending files has a doc comment, and uses no type the package does not export (but those listed in AWAITING_EXPORT)", () => {
+    expect(result.problems.filter((p) => p.kind !== "no-example" && !isExcused(p)).map((p) => `${p.file}: ${p.name} (${p.kind})`)).toEqual([]);
+  });
+
+  it("every type in AWAITING_EXPORT is still used by the API without being exported (an exported one leaves the list)", () => {
+    const waiting = new Set(result.problems.filter((p) => p.kind === "not-exported").map(unexportedName));
+    expect(AWAITING_EXPORT.filter((n) => !waiting.has(n))).toEqual([]);
   });
 
   it("the routines a driver calls have an @example, outside the pending files", () => {

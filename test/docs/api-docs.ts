@@ -19,7 +19,30 @@ export const ROOT = resolve(import.meta.dirname, "..", "..");
  * undocumented exports and missing examples are reported, not failed on.
  * Everything else must be complete.
  */
-export const PENDING: readonly string[] = ["src/hal/", "src/wdf/", "src/cdriver/", "src/machine/physical-memory.ts", "src/machine/iommu.ts", "src/devices/e1000.ts", "src/scenarios/nic.ts", "src/scenarios/nic-driver.ts"];
+export const PENDING: readonly string[] = ["src/machine/physical-memory.ts"];
+
+/**
+ * Types the API uses that src/index.ts does not export yet: documented in
+ * their files, waiting for the entry point to export them (`export type`).
+ * Their "not exported" problem is reported, not failed on; the test fails
+ * once a listed name is exported (or no longer used), so the list only
+ * shrinks.
+ */
+export const AWAITING_EXPORT: readonly string[] = [
+  // hal
+  "TransferEvent", "ListOut",
+  // wdf: the callback types a driver's functions are declared with, and the device shapes the PnP helpers take
+  "EVT_WDF_DRIVER_DEVICE_ADD", "EVT_WDF_DRIVER_UNLOAD", "EVT_WDF_OBJECT_CONTEXT_CLEANUP", "EVT_WDF_OBJECT_CONTEXT_DESTROY",
+  "EVT_WDF_INTERRUPT_ISR", "EVT_WDF_INTERRUPT_DPC", "EVT_WDF_INTERRUPT_ENABLE",
+  "EVT_WDF_DEVICE_PREPARE_HARDWARE", "EVT_WDF_DEVICE_RELEASE_HARDWARE", "EVT_WDF_DEVICE_D0_ENTRY", "EVT_WDF_DEVICE_D0_ENTRY_POST_INTERRUPTS_ENABLED",
+  "EVT_WDF_DEVICE_D0_EXIT", "EVT_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED", "EVT_WDF_DEVICE_SELF_MANAGED_IO_INIT", "EVT_WDF_DEVICE_SELF_MANAGED_IO_RESTART",
+  "EVT_WDF_DEVICE_SELF_MANAGED_IO_SUSPEND", "EVT_WDF_DEVICE_SELF_MANAGED_IO_FLUSH", "EVT_WDF_DEVICE_SELF_MANAGED_IO_CLEANUP",
+  "EVT_WDF_DEVICE_QUERY_STOP", "EVT_WDF_DEVICE_QUERY_REMOVE", "EVT_WDF_DEVICE_SURPRISE_REMOVAL", "PnpDevice", "PnpDeviceInit",
+  "EVT_WDF_IO_QUEUE_IO_DEFAULT", "EVT_WDF_IO_QUEUE_IO_READ", "EVT_WDF_IO_QUEUE_IO_WRITE", "EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL",
+  "EVT_WDF_IO_QUEUE_IO_STOP", "EVT_WDF_IO_QUEUE_IO_RESUME", "EVT_WDF_IO_QUEUE_IO_CANCELED_ON_QUEUE", "EVT_WDF_REQUEST_CANCEL",
+  // scenarios
+  "NicRunOutcome",
+];
 
 /** The routines a driver author calls: each needs an @example in its doc comment. */
 export const EXAMPLE_REQUIRED: readonly string[] = [
@@ -61,6 +84,16 @@ export function isPending(file: string): boolean {
   return PENDING.some((p) => (p.endsWith("/") ? file.startsWith(p) : file === p));
 }
 
+/** The type a "not exported" problem names ("TransferEvent (used by ...)" -> "TransferEvent"). */
+export function unexportedName(p: DocProblem): string {
+  return p.name.split(" ")[0] as string;
+}
+
+/** A problem the check reports without failing: in a pending file, or a type waiting in AWAITING_EXPORT. */
+export function isExcused(p: DocProblem): boolean {
+  return isPending(p.file) || (p.kind === "not-exported" && AWAITING_EXPORT.includes(unexportedName(p)));
+}
+
 class CollectingLogger extends Logger {
   readonly messages: string[] = [];
   override log(message: string, level: LogLevel): void {
@@ -89,7 +122,9 @@ export function typedocOptions(out: string): Parameters<typeof Application.boots
     validation: { notExported: true, invalidLink: true, rewrittenLink: true, notDocumented: true, unusedMergeModuleWith: true },
     requiredToBeDocumented: ["Enum", "Variable", "Function", "Class", "Interface", "TypeAlias", "Method", "Accessor", "Namespace"],
     // Type-level helpers whose structure the reference shows inline (and the zod schema behind MachineProfile; `dmasim schema profile` prints it).
-    intentionallyNotExported: ["profileSchema", "Exact", "P", "Access", "Released", "FirstFree", "None", "TruncationHint", "FillPatternHint", "Ret", "Rest", "RoutineName"],
+    // The framework's plumbing between its own files (the I/O package, the power path's view of queues, enablers and interrupts; a DMA_OPERATIONS slot's `F | null`).
+    intentionallyNotExported: ["profileSchema", "Exact", "P", "Access", "Released", "FirstFree", "None", "TruncationHint", "FillPatternHint", "Ret", "Rest", "RoutineName",
+      "Op", "FxPkgIo", "PackageQueue", "RequestQueue", "PowerManagedDma", "PowerManagedInterrupt"],
     logLevel: "Warn",
   };
 }
@@ -187,16 +222,16 @@ export function describeResult(r: ApiDocsResult): string {
     for (const p of list) byFile.set(p.file, [...(byFile.get(p.file) ?? []), p]);
     return [...byFile].sort(([a], [b]) => a.localeCompare(b)).map(([file, ps]) => `  ${file}: ${ps.map((p) => (p.kind === "no-example" ? `${p.name} (no @example)` : p.kind === "not-exported" ? `${p.name}: not exported` : p.name)).join(", ")}`);
   };
-  const covered = r.problems.filter((p) => !isPending(p.file));
-  const pending = r.problems.filter((p) => isPending(p.file));
+  const covered = r.problems.filter((p) => !isExcused(p));
+  const pending = r.problems.filter((p) => isExcused(p));
   lines.push(covered.length === 0 ? "documented: every export outside the pending files" : `MISSING documentation (${covered.length}):`, ...group(covered));
   lines.push(r.brokenLinks.length === 0 ? "links: none broken" : `BROKEN links (${r.brokenLinks.length}):`, ...r.brokenLinks.map((b) => `  ${b.page}: ${b.href}`));
   if (r.otherWarnings.length > 0) lines.push(`TypeDoc warnings (${r.otherWarnings.length}):`, ...r.otherWarnings.map((w) => `  ${w}`));
-  if (pending.length > 0) lines.push(`pending (files other work is changing; not failed on) — ${pending.length}:`, ...group(pending));
+  if (pending.length > 0) lines.push(`pending (files other work is changing, or types src/index.ts is to export: AWAITING_EXPORT; not failed on) — ${pending.length}:`, ...group(pending));
   return lines.join("\n");
 }
 
 /** True when nothing outside PENDING is missing and nothing is broken. */
 export function passes(r: ApiDocsResult): boolean {
-  return r.problems.every((p) => isPending(p.file)) && r.brokenLinks.length === 0 && r.otherWarnings.length === 0;
+  return r.problems.every((p) => isExcused(p)) && r.brokenLinks.length === 0 && r.otherWarnings.length === 0;
 }
