@@ -252,17 +252,27 @@ export class Iommu implements AddressTranslator {
   mapRuns(domainId: number, iova: number, runs: ArrayLike<number>, perm: { read: boolean; write: boolean }): IommuMapping {
     this.domain(domainId, "mapRuns");
     if (runs.length < 2 || runs.length % 2 !== 0) throw new RangeError(`Iommu.mapRuns: runs must be [pfn, pages, ...] pairs, at least one, got ${runs.length} numbers`);
-    // Copy, and join runs that continue each other, so the record is canonical.
-    const out: number[] = [];
+    // Copy, and join runs that continue each other, so the record is canonical: count, then fill (no list in between).
+    let count = 0;
     for (let i = 0; i < runs.length; i += 2) {
       const pfn = runs[i] as number;
       const n = runs[i + 1] as number;
       if (!Number.isSafeInteger(pfn) || pfn < 0 || !Number.isSafeInteger(n) || n < 1) throw new RangeError(`Iommu.mapRuns: run ${i / 2} must be a page frame >= 0 and a page count >= 1, got [${pfn}, ${n}]`);
-      const k = out.length;
-      if (k > 0 && (out[k - 2] as number) + (out[k - 1] as number) === pfn) out[k - 1] = (out[k - 1] as number) + n;
-      else out.push(pfn, n);
+      if (i === 0 || (runs[i - 2] as number) + (runs[i - 1] as number) !== pfn) count++;
     }
-    return this.insert(domainId, iova, Float64Array.from(out), perm, "mapRuns");
+    const out = new Float64Array(count * 2);
+    let k = -2;
+    for (let i = 0; i < runs.length; i += 2) {
+      const pfn = runs[i] as number;
+      const n = runs[i + 1] as number;
+      if (k >= 0 && (out[k] as number) + (out[k + 1] as number) === pfn) out[k + 1] = (out[k + 1] as number) + n;
+      else {
+        k += 2;
+        out[k] = pfn;
+        out[k + 1] = n;
+      }
+    }
+    return this.insert(domainId, iova, out, perm, "mapRuns");
   }
 
   private insert(domainId: number, iova: number, runs: Float64Array, perm: { read: boolean; write: boolean }, what: string): IommuMapping {
