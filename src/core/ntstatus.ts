@@ -35,6 +35,9 @@ export const STATUS = {
   WDF_SYNCHRONIZATION_SCOPE_INVALID: 0xc0200210,
   WDF_EXECUTION_LEVEL_INVALID: 0xc0200211,
   WDF_TOO_FRAGMENTED: 0xc020020a,
+  // KMDF 1.19: a transaction that must complete in one transfer cannot (wdfstatus.h).
+  WDF_TOO_MANY_TRANSFERS: 0xc0200213,
+  WDF_NOT_ENOUGH_MAP_REGISTERS: 0xc0200214,
   CANNOT_DELETE: 0xc0000121,
   // I/O queues and requests (ntstatus.h, wdfstatus.h).
   NO_MORE_ENTRIES: 0x8000001a,

@@ -34,6 +34,7 @@ import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { DMA_TRANSFER_CONTEXT_SIZE_V1, type SCATTER_GATHER_LIST, type DMA_ADAPTER } from "../hal/types.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { offsetInMdl, PacketTransfer } from "./dma-transaction-packet.ts";
+import { prepareForSingleTransfer } from "./dma-transaction-single.ts";
 import type { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
 import { WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, type WDF_DMA_DIRECTION, WdfDmaEnabler } from "./dma-enabler.ts";
@@ -62,8 +63,11 @@ export class WdfDmaTransaction extends WdfObject {
   currentLength = 0;
   /** 0 = the enabler's fragment length. */
   maximumLength = 0;
-  /** WdfDmaTransactionSetSingleTransferRequirement: the whole transaction must go in one transfer. */
-  requireSingleTransfer = false;
+  /** The whole transaction must go in one transfer: the enabler's WDF_DMA_ENABLER_CONFIG_REQUIRE_SINGLE_TRANSFER, or WdfDmaTransactionSetSingleTransferRequirement until the next Release. */
+  requireSingleTransfer: boolean;
+  /** With the single-transfer requirement: the fragment length (the enabler's MaximumLength) and a list size larger than the enabler's, else 0. */
+  singleFragmentLength = 0;
+  singleSgListSize = 0;
   private programContext: unknown = null;
   /** The request WdfDmaTransactionInitializeUsingRequest took (with a reference, dropped by Release), else null. */
   request: WdfObject | null = null;
@@ -82,6 +86,15 @@ export class WdfDmaTransaction extends WdfObject {
     super(enabler.globals, attributes);
     this.enabler = enabler;
     this.transferContext = enabler.usesDmaV3 ? new Uint8Array(DMA_TRANSFER_CONTEXT_SIZE_V1) : null;
+    this.requireSingleTransfer = enabler.requireSingleTransfer;
+  }
+
+  /** FxDmaTransactionBase::ReleaseForReuse: released, and the requirement back to the enabler's. */
+  released(): void {
+    this.txState = "released";
+    this.requireSingleTransfer = this.enabler.requireSingleTransfer;
+    this.singleFragmentLength = 0;
+    this.singleSgListSize = 0;
   }
 
   /** The transfer moves memory to the device (WdfDmaDirectionWriteToDevice). */
@@ -118,7 +131,7 @@ export class WdfDmaTransaction extends WdfObject {
   /** The next fragment: where it starts in the MDL chain and how long it may be (the enabler's and the transaction's maximum). */
   nextFragment(): { mdl: MDL; va: number; offset: number; length: number; remaining: number } {
     const remaining = this.length - this.transferred;
-    const fragMax = this.enabler.description(this.direction).MaximumFragmentLength;
+    const fragMax = this.singleFragmentLength > 0 ? this.singleFragmentLength : this.enabler.description(this.direction).MaximumFragmentLength;
     let length = Math.min(remaining, fragMax > 0 ? fragMax : remaining);
     if (this.maximumLength > 0) length = Math.min(length, this.maximumLength);
     const { mdl, va } = this.position(this.transferred);
@@ -166,7 +179,7 @@ export class WdfDmaTransaction extends WdfObject {
       if (ctx !== null) {
         // DMA v3: the Ex routines with the transaction's context; Build passes no flags for drivers before KMDF 1.15 (as KMDF does), and the transaction sets none.
         if (get) return ops.GetScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, capture, null, writeToDevice, null, null, null) ?? STATUS.NOT_SUPPORTED;
-        return ops.BuildScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, capture, null, writeToDevice, this.sgBuffer, en.sgListSize, null, null, null) ?? STATUS.NOT_SUPPORTED;
+        return ops.BuildScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, capture, null, writeToDevice, this.sgBuffer, this.singleSgListSize || en.sgListSize, null, null, null) ?? STATUS.NOT_SUPPORTED;
       }
       if (get) return ops.GetScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice) ?? STATUS.NOT_SUPPORTED;
       return ops.BuildScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice, this.sgBuffer, en.sgListSize) ?? STATUS.NOT_SUPPORTED;
@@ -322,6 +335,18 @@ export function WdfDmaTransactionInitialize(DmaTransaction: WdfDmaTransaction, E
   if (VirtualAddress < start || VirtualAddress >= start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
   // DMA v2 packet profiles do not take chained MDLs (FxDmaEnabler::SupportsChainedMdls): the transfer must stay inside the first one.
   if (!tx.enabler.supportsChainedMdls && VirtualAddress + Length > start + Mdl.ByteCount) return STATUS.INVALID_PARAMETER;
+  if (tx.requireSingleTransfer) {
+    // PrepareForSingleTransfer (after the transfer context is initialized): GetDmaTransferInfo on the whole transaction; a failure releases it for reuse.
+    tx.initialize(EvtProgramDmaFunction, DmaDirection, Mdl, VirtualAddress, Length);
+    const plan = prepareForSingleTransfer(tx.enabler, DmaDirection, Mdl, VirtualAddress, Length);
+    if (typeof plan === "number") {
+      tx.released();
+      return plan;
+    }
+    tx.singleFragmentLength = plan.maxFragmentLength;
+    tx.singleSgListSize = plan.sgListSize;
+    return STATUS.SUCCESS;
+  }
   // InitializeResources: every fragment's map registers (pages spanned) must fit the enabler's scatter/gather element limit.
   const maxSg = tx.enabler.maxSGElements;
   const frag = tx.enabler.description(DmaDirection).MaximumFragmentLength || Length;
@@ -369,8 +394,6 @@ export function WdfDmaTransactionExecute(DmaTransaction: WdfDmaTransaction, Cont
   // The framework's own IRQL check (WDF_WRONG_IRQL under the KMDF verifier), not the HAL's DMA one.
   tx.globals.checkIrql("WdfDmaTransactionExecute", DISPATCH_LEVEL);
   tx.setContext(Context);
-  // A single-transfer requirement (the transaction's, or the enabler's flag) refuses a transaction that needs several fragments.
-  if ((tx.requireSingleTransfer || tx.enabler.requireSingleTransfer) && tx.length > singleTransferMaximum(tx)) return STATUS.WDF_TOO_FRAGMENTED;
   const st = tx.start();
   if (!NT_SUCCESS(st)) tx.txState = "initialized";
   return st;
@@ -382,11 +405,13 @@ function completed(tx: WdfDmaTransaction, routine: string, transferred: number, 
   if (!Number.isInteger(transferred) || transferred < 0 || transferred > tx.currentLength) throw new RangeError(`${routine}: TransferredLength ${transferred} is outside the fragment (0..${tx.currentLength})`);
   const flushed = tx.fragmentDone(transferred);
   tx.transferred += transferred;
-  if (!NT_SUCCESS(flushed) || final || tx.transferred >= tx.length) {
+  // A single-transfer transaction with bytes left over ends with STATUS_WDF_TOO_MANY_TRANSFERS (FxDmaTransactionBase::DmaCompleted).
+  const single = NT_SUCCESS(flushed) && tx.requireSingleTransfer && tx.transferred < tx.length ? STATUS.WDF_TOO_MANY_TRANSFERS : flushed;
+  if (!NT_SUCCESS(single) || final || tx.transferred >= tx.length) {
     // Done (or the flush failed): the map registers and the device's packet slot go back.
     tx.releaseResources();
     tx.txState = "transferCompleted";
-    status.value = flushed;
+    status.value = single;
     return true;
   }
   const st = tx.stage();
@@ -424,7 +449,7 @@ export function WdfDmaTransactionRelease(DmaTransaction: WdfDmaTransaction): NTS
   const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionRelease");
   tx.releaseResources();
   tx.releaseRequest();
-  tx.txState = "released";
+  tx.released();
   return STATUS.SUCCESS;
 }
 
@@ -467,17 +492,20 @@ export function WdfDmaTransactionWdmGetTransferContext(DmaTransaction: WdfDmaTra
 }
 
 /**
- * WdfDmaTransactionSetSingleTransferRequirement (KMDF 1.19): from the next
- * WdfDmaTransactionExecute on, a transaction the framework cannot move in
- * one transfer fails with STATUS_WDF_TOO_FRAGMENTED instead of being split.
+ * WdfDmaTransactionSetSingleTransferRequirement(DmaTransaction,
+ * RequireSingleTransfer) (KMDF 1.19, <= DISPATCH_LEVEL): before Initialize
+ * (a created or released transaction), require (or not) that the next
+ * transaction complete in one transfer; Release puts it back to the
+ * enabler's WDF_DMA_ENABLER_CONFIG_REQUIRE_SINGLE_TRANSFER. Ignored — KMDF
+ * traces and breaks into the debugger — when the enabler does not use DMA
+ * v3 or the transaction is already initialized (dma-transaction-single.ts
+ * has what Initialize then checks).
  */
 export function WdfDmaTransactionSetSingleTransferRequirement(DmaTransaction: WdfDmaTransaction, RequireSingleTransfer: boolean): void {
   const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionSetSingleTransferRequirement");
+  if (typeof RequireSingleTransfer !== "boolean") throw new TypeError(`WdfDmaTransactionSetSingleTransferRequirement: RequireSingleTransfer must be a BOOLEAN, got ${typeof RequireSingleTransfer}`);
+  if (!NT_SUCCESS(tx.globals.checkIrql("WdfDmaTransactionSetSingleTransferRequirement", DISPATCH_LEVEL))) return;
+  if (!tx.enabler.usesDmaV3) return;
+  if (tx.txState !== "created" && tx.txState !== "released") return;
   tx.requireSingleTransfer = RequireSingleTransfer;
-}
-
-/** The most one transfer of `tx` can move: the enabler's fragment length, capped by WdfDmaTransactionSetMaximumLength. */
-export function singleTransferMaximum(tx: WdfDmaTransaction): number {
-  const fragMax = tx.enabler.description(tx.direction).MaximumFragmentLength;
-  return Math.min(fragMax > 0 ? fragMax : Infinity, tx.maximumLength > 0 ? tx.maximumLength : Infinity);
 }
