@@ -22,7 +22,8 @@ import { ioImports, syncDeviceFlags } from "./imports/io.ts";
 import { keImports } from "./imports/ke.ts";
 import { mmImports } from "./imports/mm.ts";
 import { portImports } from "./imports/ports.ts";
-import { type WdfContext, wdfImports } from "./imports/wdf.ts";
+import type { WdfContext } from "./imports/wdf-context.ts";
+import { wdfImports } from "./imports/wdf.ts";
 import { WdfDriverWdmGetDriverObject } from "../../wdf/driver.ts";
 import { IOSB, IrpBridge, IRPF } from "./irps.ts";
 

@@ -14,7 +14,9 @@ import { WDF_OBJECT_ATTRIBUTES_SIZE, WDF_OBJECT_CONTEXT_TYPE_INFO_SIZE, type WDF
 import type { CDriverHost } from "./driver-host.ts";
 import { fields } from "./layouts.ts";
 
+/** WDF_OBJECT_ATTRIBUTES offsets (wasm32). */
 export const ATTR = fields("WDF_OBJECT_ATTRIBUTES", ["Size", "EvtCleanupCallback", "EvtDestroyCallback", "ExecutionLevel", "SynchronizationScope", "ParentObject", "ContextSizeOverride", "ContextTypeInfo"]);
+/** WDF_OBJECT_CONTEXT_TYPE_INFO offsets (wasm32). */
 export const TYPEINFO = fields("WDF_OBJECT_CONTEXT_TYPE_INFO", ["Size", "ContextName", "ContextSize", "UniqueType"]);
 
 /** A C structure's Size as the framework's: the wasm32 size of a known KMDF layout becomes that layout's x64 size; anything else passes as it is (the framework refuses it). */

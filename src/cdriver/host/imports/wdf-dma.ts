@@ -18,7 +18,7 @@ import { bool, u } from "../context.ts";
 import type { ImportTable } from "../driver-host.ts";
 import { fields, off } from "../layouts.ts";
 import { frameworkSize } from "../wdf-handles.ts";
-import { statusOf, type WdfContext } from "./wdf.ts";
+import { statusOf, type WdfContext } from "./wdf-context.ts";
 
 const ECFG = fields("WDF_DMA_ENABLER_CONFIG", ["Size", "Profile", "MaximumLength", "EvtDmaEnablerFill", "EvtDmaEnablerFlush", "EvtDmaEnablerDisable", "EvtDmaEnablerEnable", "EvtDmaEnablerSelfManagedIoStart", "EvtDmaEnablerSelfManagedIoStop", "AddressWidthOverride", "WdmDmaVersionOverride", "Flags"]);
 /** The KMDF 1.9 layout ends before AddressWidthOverride. */

@@ -16,7 +16,7 @@ import { bool, u } from "../context.ts";
 import type { ImportTable } from "../driver-host.ts";
 import { fields } from "../layouts.ts";
 import { frameworkSize } from "../wdf-handles.ts";
-import type { WdfContext } from "./wdf.ts";
+import type { WdfContext } from "./wdf-context.ts";
 
 const QCFG = fields("WDF_IO_QUEUE_CONFIG", ["Size", "DispatchType", "PowerManaged", "AllowZeroLengthRequests", "DefaultQueue", "EvtIoDefault", "EvtIoRead", "EvtIoWrite", "EvtIoDeviceControl", "EvtIoInternalDeviceControl", "EvtIoStop", "EvtIoResume", "EvtIoCanceledOnQueue", "Settings.Parallel.NumberOfPresentedRequests", "Driver"]);
 

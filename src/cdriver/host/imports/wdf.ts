@@ -21,6 +21,7 @@ import type { ImportTable } from "../driver-host.ts";
 import { writePartialDescriptor } from "../irps.ts";
 import { fields, off } from "../layouts.ts";
 import { frameworkSize, WdfHandles } from "../wdf-handles.ts";
+import { statusOf, type WdfContext } from "./wdf-context.ts";
 import { wdfDmaImports } from "./wdf-dma.ts";
 import { wdfIoImports } from "./wdf-io.ts";
 
@@ -36,25 +37,6 @@ const DESC_SIZE = fields("CM_PARTIAL_RESOURCE_DESCRIPTOR", []).SIZE;
 /** STATUS_POWER_STATE_INVALID: the bus driver says the device cannot wake. */
 const STATUS_POWER_STATE_INVALID = 0xc00002d3;
 const IdleCannotWakeFromS0 = 1;
-
-/** What the KMDF routines of one C driver share. */
-export interface WdfContext {
-  readonly ctx: DriverContext;
-  readonly handles: WdfHandles;
-  /** The driver's WDFDRIVER once WdfDriverCreate succeeded. */
-  driver: WdfDriver | null;
-  /** EvtDriverUnload (a table index; 0 for none). */
-  unload: number;
-  /** GUIDs of the device interfaces each device registered (WdfDeviceCreateDeviceInterface). */
-  readonly interfaces: Map<WdfDevice, string[]>;
-  /** Calls of the driver's ISRs, how many claimed the interrupt (TRUE), and DPC calls. */
-  readonly counts: { isr: number; claimed: number; dpc: number };
-}
-
-/** Call a C callback returning NTSTATUS. */
-export function statusOf(v: number | bigint): number {
-  return Number(v) >>> 0;
-}
 
 function guidText(ctx: DriverContext, p: number): string {
   const b = ctx.host.mem.readBytes(p, 16);
