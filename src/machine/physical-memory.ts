@@ -138,6 +138,14 @@ function mib(bytes: number): string {
   return `${Math.round((bytes / 2 ** 20) * 10) / 10} MiB`;
 }
 
+/**
+ * The machine's RAM as the memory controller sees it: byte addresses, no
+ * caches, no translation (see the file comment for the backing). The CPU
+ * reaches it through the memory system and the VA space, devices through
+ * the DMA bus; reading or writing it directly bypasses both, as a debugger's
+ * physical-memory view does. Little-endian; an address outside the space is
+ * a RangeError naming the access.
+ */
 export class PhysicalMemory {
   /** Size of the address space covered, in bytes. */
   readonly size: number;
@@ -542,6 +550,7 @@ export class PhysicalMemory {
     return c.subarray(off, off + len);
   }
 
+  /** The byte at physical address `pa` (the fill pattern's byte if never written). */
   readU8(pa: number): number {
     this.check(pa, 1, "readU8");
     const idx = Math.floor(pa / CHUNK_SIZE);
@@ -551,6 +560,7 @@ export class PhysicalMemory {
     return (c === undefined || (f !== undefined && freshBit(f, off >>> PAGE_SHIFT)) ? pattern() : c)[off] as number;
   }
 
+  /** Store the byte `v` at `pa`. */
   writeU8(pa: number, v: number): void {
     this.check(pa, 1, "writeU8");
     const off = pa & CHUNK_MASK;
@@ -560,31 +570,37 @@ export class PhysicalMemory {
   private readonly tmp8 = new Uint8Array(8);
   private readonly tmpView = new DataView(this.tmp8.buffer);
 
+  /** The little-endian 16-bit value at `pa` (any alignment). */
   readU16(pa: number): number {
     this.read(pa, this.tmp8.subarray(0, 2));
     return this.tmpView.getUint16(0, true);
   }
 
+  /** The little-endian 32-bit value at `pa` (any alignment). */
   readU32(pa: number): number {
     this.read(pa, this.tmp8.subarray(0, 4));
     return this.tmpView.getUint32(0, true);
   }
 
+  /** The little-endian 64-bit value at `pa`, as a bigint. */
   readU64(pa: number): bigint {
     this.read(pa, this.tmp8);
     return this.tmpView.getBigUint64(0, true);
   }
 
+  /** Store `v` as 16 bits, little-endian, at `pa`. */
   writeU16(pa: number, v: number): void {
     this.tmpView.setUint16(0, v, true);
     this.write(pa, this.tmp8.subarray(0, 2));
   }
 
+  /** Store `v` as 32 bits (taken modulo 2^32), little-endian, at `pa`. */
   writeU32(pa: number, v: number): void {
     this.tmpView.setUint32(0, v >>> 0, true);
     this.write(pa, this.tmp8.subarray(0, 4));
   }
 
+  /** Store `v` as 64 bits (taken modulo 2^64), little-endian, at `pa`. */
   writeU64(pa: number, v: bigint): void {
     this.tmpView.setBigUint64(0, BigInt.asUintN(64, v), true);
     this.write(pa, this.tmp8);
