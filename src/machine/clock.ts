@@ -71,7 +71,7 @@ export class Clock {
    * a scenario), it runs the machine in a nested loop, as a blocked thread
    * lets the rest of the machine go on: the events due up to `until` run
    * (the calling event's code resumes afterwards) and time never goes back.
-   * A nest deeper than {@link MAX_NESTED_RUNS} is a RangeError naming the
+   * A nest deeper than MAX_NESTED_RUNS (64) is a RangeError naming the
    * events in it (a wait that waits on itself).
    */
   runUntil(until: number): void {
