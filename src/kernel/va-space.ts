@@ -151,6 +151,7 @@ export class VaSpace {
   get fastPath(): boolean {
     return this.fast;
   }
+  /** Turn the cached page translation on or off (drops what it cached). */
   set fastPath(on: boolean) {
     this.fast = on;
     this.dropFastPage();
