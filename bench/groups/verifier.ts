@@ -14,7 +14,9 @@
  * - map_unmap_ns: the verifier's bookkeeping for one common-buffer free plus
  *   one allocation (HAL observer events, pre-built) with 262,144 buffers live.
  *   Goal <= 100 ns per pair.
- * Each figure is the best of several interleaved rounds.
+ * Each figure is the best of several interleaved rounds. The ratios compare
+ * a superset of the same work with its subset, so above 1.05 they report a
+ * broken measurement (the host's load swung between the two), not a result.
  */
 import { PAGE_SIZE, physicalAddress } from "../../src/core/address.ts";
 import { IoAllocateMdl, MmBuildMdlForNonPagedPool, type MDL } from "../../src/kernel/mdl.ts";
@@ -157,8 +159,8 @@ const group: BenchGroup = {
     const mapNs = mapUnmapNs(262_144, 200_000);
     const r3 = (x: number): number => Math.round(x * 1000) / 1000;
     return Promise.resolve([
-      { group: "verifier", name: "verifier.bulk_ratio", value: r3(bulk), unit: "ratio", target: ">= 0.8", against: "the same 64 KiB and 1,500-byte device transfers with the verifier off, same run" },
-      { group: "verifier", name: "verifier.coherence_ratio", value: r3(coherence), unit: "ratio", target: ">= 0.65", against: "the same streaming driver on a coherent machine, no cache model, verifier off" },
+      { group: "verifier", name: "verifier.bulk_ratio", value: r3(bulk), unit: "ratio", target: ">= 0.8", against: "the same 64 KiB and 1,500-byte device transfers with the verifier off, same run", maxPlausible: 1.05 },
+      { group: "verifier", name: "verifier.coherence_ratio", value: r3(coherence), unit: "ratio", target: ">= 0.65", against: "the same streaming driver on a coherent machine, no cache model, verifier off", maxPlausible: 1.05 },
       { group: "verifier", name: "verifier.map_unmap_ns", value: Math.round(mapNs * 10) / 10, unit: "ns", target: "<= 100", against: "one free + one allocation of bookkeeping with 262,144 buffers live" },
     ]);
   },

@@ -186,8 +186,11 @@ function transferBuffers(k: Kernel, device: DEVICE_OBJECT, read: boolean, userVa
   return { params: p, setup: (irp) => void (irp.UserBuffer = userVa), finish: () => undefined };
 }
 
+/** No extra buffer work (shared, so that a plain read or write allocates no options object). */
+const NO_EXTRA: Partial<Buffers> = {};
+
 /** MdlAddress for the caller's buffer: locked for the request, freed on completion. */
-function directBuffers(k: Kernel, params: IRP_PARAMETERS, userVa: number, length: number, also: Partial<Buffers> = {}): Buffers {
+function directBuffers(k: Kernel, params: IRP_PARAMETERS, userVa: number, length: number, also: Partial<Buffers> = NO_EXTRA): Buffers {
   return {
     params,
     setup: (irp) => {
