@@ -25,7 +25,9 @@ import {
   WdfDmaProfileScatterGather64,
 } from "./dma-enabler.ts";
 import { WdfCommonBuffer, WdfCommonBufferCreate } from "./common-buffer.ts";
-import { WdfDmaTransaction, WdfDmaTransactionCreate, WdfDmaTransactionDmaCompleted, WdfDmaTransactionExecute, WdfDmaTransactionInitialize, WdfDmaTransactionRelease, WdfDmaTransactionWdmGetTransferContext } from "./dma-transaction.ts";
+import { WdfDmaTransaction, WdfDmaTransactionCancel, WdfDmaTransactionCreate, WdfDmaTransactionDmaCompleted, WdfDmaTransactionExecute, WdfDmaTransactionInitialize, WdfDmaTransactionRelease, WdfDmaTransactionWdmGetTransferContext } from "./dma-transaction.ts";
+import { BugCheckError } from "../core/bugcheck.ts";
+import { DeallocateObject, DMA_TRANSFER_CONTEXT_SIZE_V1, KeepObject } from "../hal/types.ts";
 import type { WdfDriverOptions } from "./globals.ts";
 import { wdfTestbed, type WdfTestbed } from "./test-support.ts";
 
@@ -220,5 +222,64 @@ describe("DMA v3 transfer context and packet transactions", () => {
       expect(r.calls.slice(-3)).toEqual(version === 3 ? ["FlushAdapterBuffersEx", "FreeMapRegisters", "PutDmaAdapter"] : ["FlushAdapterBuffers", "FreeMapRegisters", "PutDmaAdapter"]);
       expect(v.findings.map((f) => f.code)).toEqual([]);
     }
+  });
+});
+
+/** The driver takes the enabler's adapter channel itself (AllocateAdapterChannelEx, KeepObject); the returned function frees it. */
+function holdChannel(r: Rig): () => void {
+  const a = WdfDmaEnablerWdmGetDmaAdapter(r.en, WdfDmaDirectionWriteToDevice) as DMA_ADAPTER;
+  const ctx = new Uint8Array(DMA_TRANSFER_CONTEXT_SIZE_V1);
+  a.DmaOperations.InitializeDmaTransferContext?.(a, ctx);
+  r.tb.k.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, r.en.device.fdo, ctx, 1, 0, () => KeepObject, null, null));
+  return () => r.tb.k.atDispatch(() => a.DmaOperations.FreeAdapterObject?.(a, DeallocateObject));
+}
+
+describe("a DMA v3 transaction that waits for the adapter, and WdfDmaTransactionCancel", () => {
+  for (const profile of [WdfDmaProfileScatterGather64, WdfDmaProfilePacket64]) {
+    const name = profile === WdfDmaProfilePacket64 ? "packet" : "scatter/gather";
+    it(`${name}: while the adapter's channel is held Execute succeeds and EvtProgramDma waits; it runs when the channel is freed, and the transaction completes`, () => {
+      const r = rig({ profile, version: 3 });
+      const free = holdChannel(r);
+      const t = r.tx();
+      let programmed = 0;
+      WdfDmaTransactionInitialize(t, () => (programmed++, true), WdfDmaDirectionWriteToDevice, r.buf.mdl, r.buf.va, 4000);
+      expect(WdfDmaTransactionExecute(t, null)).toBe(STATUS.SUCCESS);
+      expect(programmed).toBe(0);
+      free();
+      expect(programmed).toBe(1);
+      const st = { value: -1 };
+      expect(r.tb.k.atDispatch(() => WdfDmaTransactionDmaCompleted(t, st))).toBe(true);
+      expect(st.value).toBe(STATUS.SUCCESS);
+    });
+
+    it(`${name}: WdfDmaTransactionCancel takes a waiting transaction's request off (TRUE, CancelAdapterChannel): EvtProgramDma never runs, the transaction has failed and Release makes it reusable`, () => {
+      const r = rig({ profile, version: 3 });
+      const free = holdChannel(r);
+      const t = r.tx();
+      let programmed = 0;
+      WdfDmaTransactionInitialize(t, () => (programmed++, true), WdfDmaDirectionWriteToDevice, r.buf.mdl, r.buf.va, 4000);
+      WdfDmaTransactionExecute(t, null);
+      expect(WdfDmaTransactionCancel(t)).toBe(true);
+      expect(r.calls).toContain("CancelAdapterChannel");
+      expect(t.txState).toBe("transferFailed");
+      free();
+      expect(programmed).toBe(0);
+      WdfDmaTransactionRelease(t);
+      expect(runTransaction(r, 4000)).toContain(profile === WdfDmaProfilePacket64 ? "MapTransferEx" : "BuildScatterGatherListEx");
+    });
+  }
+
+  it("WdfDmaTransactionCancel of a transaction already granted is FALSE (it runs on); of a Version 2 enabler's FALSE; of a created transaction WDF_VIOLATION", () => {
+    const r = rig({ version: 3 });
+    const t = r.tx();
+    WdfDmaTransactionInitialize(t, () => true, WdfDmaDirectionWriteToDevice, r.buf.mdl, r.buf.va, 4000);
+    WdfDmaTransactionExecute(t, null);
+    expect(WdfDmaTransactionCancel(t)).toBe(false);
+    expect(t.txState).toBe("executing");
+    const v2 = rig();
+    const t2 = v2.tx();
+    WdfDmaTransactionInitialize(t2, () => true, WdfDmaDirectionWriteToDevice, v2.buf.mdl, v2.buf.va, 4000);
+    expect(WdfDmaTransactionCancel(t2)).toBe(false);
+    expect(() => WdfDmaTransactionCancel(r.tx())).toThrow(BugCheckError);
   });
 });

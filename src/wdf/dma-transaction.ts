@@ -44,7 +44,7 @@ import { FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED, FxValidateObjectAttributes, vali
 export type EVT_WDF_PROGRAM_DMA = (Transaction: WdfDmaTransaction, Device: WdfDevice, Context: unknown, Direction: WDF_DMA_DIRECTION, SgList: SCATTER_GATHER_LIST) => boolean;
 
 /** Where a transaction is in its life (FxDmaTransactionState, as far as dmasim models it). */
-export type DmaTransactionState = "created" | "initialized" | "executing" | "transferCompleted" | "released";
+export type DmaTransactionState = "created" | "initialized" | "executing" | "transferCompleted" | "transferFailed" | "released";
 
 /** WDFDMATRANSACTION: one DMA transfer of a buffer, split into fragments the device can take. */
 export class WdfDmaTransaction extends WdfObject {
@@ -169,9 +169,12 @@ export class WdfDmaTransaction extends WdfObject {
     const a = this.adapter();
     const writeToDevice = this.writeToDevice;
     const ctx = this.transferContext;
+    // The list comes at once, or later when the adapter's map registers free up (the AdapterListControl routine runs then, as KMDF's _AdapterListControl does).
+    let waiting = false;
     let list: SCATTER_GATHER_LIST | null = null;
     const capture = (_d: unknown, _irp: unknown, sg: SCATTER_GATHER_LIST): void => {
-      list = sg;
+      if (waiting) this.listReady(sg, len);
+      else list = sg;
     };
     const st = k.atDispatch(() => {
       const ops = a.DmaOperations;
@@ -184,13 +187,23 @@ export class WdfDmaTransaction extends WdfObject {
       if (get) return ops.GetScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice) ?? STATUS.NOT_SUPPORTED;
       return ops.BuildScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice, this.sgBuffer, en.sgListSize) ?? STATUS.NOT_SUPPORTED;
     });
-    if (!NT_SUCCESS(st) || list === null) return NT_SUCCESS(st) ? STATUS.UNSUCCESSFUL : st;
-    const sg: SCATTER_GATHER_LIST = list;
+    if (!NT_SUCCESS(st)) return st;
+    this.txState = "executing";
+    if (list === null) {
+      waiting = true;
+      return STATUS.SUCCESS;
+    }
+    return this.listReady(list, len);
+  }
+
+  /** The fragment's list is built: check it against the enabler's element limit and run EvtProgramDma with it. */
+  private listReady(sg: SCATTER_GATHER_LIST, len: number): NTSTATUS {
+    const en = this.enabler;
+    const k = this.globals.kernel;
     this.sgList = sg;
     if (sg.NumberOfElements > en.maxSGElements) {
       // More fragments than the device takes: give the list back and fail the transfer.
-      k.atDispatch(() => a.DmaOperations.PutScatterGatherList?.(a, sg, writeToDevice));
-      this.sgList = null;
+      this.putList();
       return STATUS.WDF_TOO_FRAGMENTED;
     }
     this.currentLength = len;
@@ -199,6 +212,19 @@ export class WdfDmaTransaction extends WdfObject {
     const program = this.program_ as EVT_WDF_PROGRAM_DMA;
     k.atDispatch(() => program(this, en.device, this.programContext, this.direction, sg));
     return STATUS.SUCCESS;
+  }
+
+  /** CancelResourceAllocation: CancelAdapterChannel on the transaction's context; TRUE when its request was still waiting (the transaction failed). */
+  cancelAllocation(): boolean {
+    const a = this.adapter();
+    const ctx = this.transferContext as Uint8Array;
+    const cancelled = this.globals.kernel.atIrql(Math.max(this.globals.kernel.KeGetCurrentIrql(), DISPATCH_LEVEL), () => a.DmaOperations.CancelAdapterChannel?.(a, this.enabler.device.fdo, ctx) ?? false);
+    if (cancelled) {
+      this.txState = "transferFailed";
+      // Nothing was granted: a packet transaction holds no map registers to free.
+      this.packet = null;
+    }
+    return cancelled;
   }
 
   /** TransferCompleted: the fragment's resources back (PutScatterGatherList; packet: FlushAdapterBuffers[Ex] of the bytes that moved). */
@@ -508,4 +534,21 @@ export function WdfDmaTransactionSetSingleTransferRequirement(DmaTransaction: Wd
   if (!tx.enabler.usesDmaV3) return;
   if (tx.txState !== "created" && tx.txState !== "released") return;
   tx.requireSingleTransfer = RequireSingleTransfer;
+}
+
+/**
+ * WdfDmaTransactionCancel(DmaTransaction) (KMDF 1.11, DMA v3, <=
+ * DISPATCH_LEVEL): cancels the transaction's request for the adapter while
+ * it still waits (CancelAdapterChannel with its transfer context). TRUE when
+ * it was cancelled: EvtProgramDma never runs, the transaction has failed and
+ * the driver releases it; FALSE when the adapter was already granted (or the
+ * enabler does not use DMA v3, which KMDF only traces). A transaction that is
+ * created or released cannot be cancelled (WDF_VIOLATION 0x8 here, KMDF's
+ * verifier bug check).
+ */
+export function WdfDmaTransactionCancel(DmaTransaction: WdfDmaTransaction): boolean {
+  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionCancel");
+  if (!tx.enabler.usesDmaV3) return false;
+  if (tx.txState === "created" || tx.txState === "released") tx.wrongState("WdfDmaTransactionCancel");
+  return tx.cancelAllocation();
 }
