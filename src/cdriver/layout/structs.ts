@@ -9,7 +9,22 @@
  * and writes C memory with the offsets computed from it (ctypes.ts); a
  * compiled test asserts every offset and size against clang's.
  */
-import { DmaSpeed, DmaWidth, InterfaceType } from "../../hal/types.ts";
+import {
+  CommonBufferConfigTypeHardwareAccessPermissions,
+  CommonBufferConfigTypeLogicalAddressLimits,
+  CommonBufferConfigTypeMax,
+  CommonBufferConfigTypeSubSection,
+  CommonBufferHardwareAccessReadOnly,
+  CommonBufferHardwareAccessReadWrite,
+  CommonBufferHardwareAccessWriteOnly,
+  DmaAborted,
+  DmaCancelled,
+  DmaComplete,
+  DmaError,
+  DmaSpeed,
+  DmaWidth,
+  InterfaceType,
+} from "../../hal/types.ts";
 import { type Aggregate, type Field, type FunctionType, TypeTable } from "./ctypes.ts";
 import { addWdfTypes } from "./wdf-structs.ts";
 
@@ -176,6 +191,29 @@ C.addAggregate({ name: "SCATTER_GATHER_ELEMENT", ...struct([f("PHYSICAL_ADDRESS"
 C.addAggregate({ name: "SCATTER_GATHER_LIST", ...struct([f("ULONG", "NumberOfElements"), f("ULONG_PTR", "Reserved"), f("SCATTER_GATHER_ELEMENT", "Elements", 1)]) });
 C.addAggregate({ name: "DMA_ADAPTER_INFO_V1", ...struct([f("ULONG", "ReadDmaCounterAvailable"), f("ULONG", "ScatterGatherLimit"), f("ULONG", "DmaAddressWidth"), f("ULONG", "Flags"), f("ULONG", "MinimumTransferUnit")]) });
 C.addAggregate({ name: "DMA_ADAPTER_INFO", ...struct([f("ULONG", "Version"), f(union([f("DMA_ADAPTER_INFO_V1", "V1")]), "")]) });
+C.addAggregate({ name: "DMA_TRANSFER_INFO_V1", ...struct([f("ULONG", "MapRegisterCount"), f("ULONG", "ScatterGatherElementCount"), f("ULONG", "ScatterGatherListSize")]) });
+C.addAggregate({ name: "DMA_TRANSFER_INFO_V2", ...struct([f("ULONG", "MapRegisterCount"), f("ULONG", "ScatterGatherElementCount"), f("ULONG", "ScatterGatherListSize"), f("ULONG", "LogicalPageCount")]) });
+C.addAggregate({ name: "DMA_TRANSFER_INFO", doc: "What GetDmaTransferInfo fills: Version (1 or 2) selects the member.", ...struct([f("ULONG", "Version"), f(union([f("DMA_TRANSFER_INFO_V1", "V1"), f("DMA_TRANSFER_INFO_V2", "V2")]), "")]) });
+C.addEnum({ name: "DMA_COMPLETION_STATUS", values: [["DmaComplete", DmaComplete], ["DmaAborted", DmaAborted], ["DmaError", DmaError], ["DmaCancelled", DmaCancelled]] });
+C.addEnum({ name: "DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION_TYPE", values: [["CommonBufferConfigTypeLogicalAddressLimits", CommonBufferConfigTypeLogicalAddressLimits], ["CommonBufferConfigTypeSubSection", CommonBufferConfigTypeSubSection], ["CommonBufferConfigTypeHardwareAccessPermissions", CommonBufferConfigTypeHardwareAccessPermissions], ["CommonBufferConfigTypeMax", CommonBufferConfigTypeMax]] });
+C.addEnum({ name: "DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION_ACCESS_TYPE", values: [["CommonBufferHardwareAccessReadOnly", CommonBufferHardwareAccessReadOnly], ["CommonBufferHardwareAccessWriteOnly", CommonBufferHardwareAccessWriteOnly], ["CommonBufferHardwareAccessReadWrite", CommonBufferHardwareAccessReadWrite], ["CommonBufferHardwareAccessMax", CommonBufferHardwareAccessReadWrite + 1]] });
+C.addAggregate({
+  name: "DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION",
+  doc: "One constraint for CreateCommonBufferFromMdl; ConfigType says which member holds it.",
+  ...struct([
+    f("DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION_TYPE", "ConfigType"),
+    f(
+      union([
+        f(struct([f("PHYSICAL_ADDRESS", "MinimumAddress"), f("PHYSICAL_ADDRESS", "MaximumAddress")]), "LogicalAddressLimits"),
+        f(struct([f("ULONGLONG", "Offset"), f("ULONG", "Length")]), "SubSection"),
+        f("DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION_ACCESS_TYPE", "HardwareAccessType"),
+        f("ULONGLONG", "Reserved", 4),
+      ]),
+      "",
+    ),
+  ]),
+});
+C.addAggregate({ name: "DMA_COMMON_BUFFER_VECTOR", pointers: ["PDMA_COMMON_BUFFER_VECTOR"], opaque: true, kind: "struct", fields: [] });
 
 /** The DMA_OPERATIONS slots in table order with their documented prototypes (null: a slot dmasim leaves NULL, typed generically). */
 export const DMA_OPERATION_SLOTS: readonly (readonly [slot: string, fn: FunctionType | null])[] = [
@@ -195,29 +233,29 @@ export const DMA_OPERATION_SLOTS: readonly (readonly [slot: string, fn: Function
   ["BuildScatterGatherList", { name: "BUILD_SCATTER_GATHER_LIST", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PDEVICE_OBJECT", "DeviceObject"], ["PMDL", "Mdl"], ["PVOID", "CurrentVa"], ["ULONG", "Length"], ["PDRIVER_LIST_CONTROL", "ExecutionRoutine"], ["PVOID", "Context"], ["BOOLEAN", "WriteToDevice"], ["PVOID", "ScatterGatherBuffer"], ["ULONG", "ScatterGatherLength"]] }],
   ["BuildMdlFromScatterGatherList", { name: "BUILD_MDL_FROM_SCATTER_GATHER_LIST", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PSCATTER_GATHER_LIST", "ScatterGather"], ["PMDL", "OriginalMdl"], ["PMDL*", "TargetMdl"]] }],
   ["GetDmaAdapterInfo", { name: "GET_DMA_ADAPTER_INFO", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PDMA_ADAPTER_INFO", "AdapterInfo"]] }],
-  ["GetDmaTransferInfo", null],
-  ["InitializeDmaTransferContext", null],
+  ["GetDmaTransferInfo", { name: "GET_DMA_TRANSFER_INFO", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PMDL", "Mdl"], ["ULONGLONG", "Offset"], ["ULONG", "Length"], ["BOOLEAN", "WriteOnly"], ["PDMA_TRANSFER_INFO", "TransferInfo"]] }],
+  ["InitializeDmaTransferContext", { name: "INITIALIZE_DMA_TRANSFER_CONTEXT", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PVOID", "DmaTransferContext"]] }],
   ["AllocateCommonBufferEx", { name: "ALLOCATE_COMMON_BUFFER_EX", result: "PVOID", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PPHYSICAL_ADDRESS", "MaximumAddress"], ["SIZE_T", "Length"], ["PPHYSICAL_ADDRESS", "LogicalAddress"], ["BOOLEAN", "CacheEnabled"], ["ULONG", "PreferredNode"]] }],
-  ["AllocateAdapterChannelEx", null],
-  ["ConfigureAdapterChannel", null],
-  ["CancelAdapterChannel", null],
-  ["MapTransferEx", null],
-  ["GetScatterGatherListEx", null],
-  ["BuildScatterGatherListEx", null],
-  ["FlushAdapterBuffersEx", null],
+  ["AllocateAdapterChannelEx", { name: "ALLOCATE_ADAPTER_CHANNEL_EX", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PDEVICE_OBJECT", "DeviceObject"], ["PVOID", "DmaTransferContext"], ["ULONG", "NumberOfMapRegisters"], ["ULONG", "Flags"], ["PDRIVER_CONTROL", "ExecutionRoutine"], ["PVOID", "ExecutionContext"], ["PVOID*", "MapRegisterBase"]] }],
+  ["ConfigureAdapterChannel", { name: "CONFIGURE_ADAPTER_CHANNEL", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["ULONG", "FunctionNumber"], ["PVOID", "Context"]] }],
+  ["CancelAdapterChannel", { name: "CANCEL_ADAPTER_CHANNEL", result: "BOOLEAN", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PDEVICE_OBJECT", "DeviceObject"], ["PVOID", "DmaTransferContext"]] }],
+  ["MapTransferEx", { name: "MAP_TRANSFER_EX", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PMDL", "Mdl"], ["PVOID", "MapRegisterBase"], ["ULONGLONG", "Offset"], ["ULONG", "DeviceOffset"], ["PULONG", "Length"], ["BOOLEAN", "WriteToDevice"], ["PSCATTER_GATHER_LIST", "ScatterGatherBuffer"], ["ULONG", "ScatterGatherBufferLength"], ["PDMA_COMPLETION_ROUTINE", "DmaCompletionRoutine"], ["PVOID", "CompletionContext"]] }],
+  ["GetScatterGatherListEx", { name: "GET_SCATTER_GATHER_LIST_EX", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PDEVICE_OBJECT", "DeviceObject"], ["PVOID", "DmaTransferContext"], ["PMDL", "Mdl"], ["ULONGLONG", "Offset"], ["ULONG", "Length"], ["ULONG", "Flags"], ["PDRIVER_LIST_CONTROL", "ExecutionRoutine"], ["PVOID", "Context"], ["BOOLEAN", "WriteToDevice"], ["PDMA_COMPLETION_ROUTINE", "DmaCompletionRoutine"], ["PVOID", "CompletionContext"], ["PSCATTER_GATHER_LIST*", "ScatterGatherList"]] }],
+  ["BuildScatterGatherListEx", { name: "BUILD_SCATTER_GATHER_LIST_EX", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PDEVICE_OBJECT", "DeviceObject"], ["PVOID", "DmaTransferContext"], ["PMDL", "Mdl"], ["ULONGLONG", "Offset"], ["ULONG", "Length"], ["ULONG", "Flags"], ["PDRIVER_LIST_CONTROL", "ExecutionRoutine"], ["PVOID", "Context"], ["BOOLEAN", "WriteToDevice"], ["PVOID", "ScatterGatherBuffer"], ["ULONG", "ScatterGatherLength"], ["PDMA_COMPLETION_ROUTINE", "DmaCompletionRoutine"], ["PVOID", "CompletionContext"], ["PSCATTER_GATHER_LIST*", "ScatterGatherList"]] }],
+  ["FlushAdapterBuffersEx", { name: "FLUSH_ADAPTER_BUFFERS_EX", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PMDL", "Mdl"], ["PVOID", "MapRegisterBase"], ["ULONGLONG", "Offset"], ["ULONG", "Length"], ["BOOLEAN", "WriteToDevice"]] }],
   ["FreeAdapterObject", { name: "FREE_ADAPTER_OBJECT", result: "VOID", params: [["PDMA_ADAPTER", "DmaAdapter"], ["IO_ALLOCATION_ACTION", "AllocationAction"]] }],
-  ["CancelMappedTransfer", null],
-  ["AllocateDomainCommonBuffer", null],
+  ["CancelMappedTransfer", { name: "CANCEL_MAPPED_TRANSFER", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PVOID", "DmaTransferContext"]] }],
+  ["AllocateDomainCommonBuffer", { name: "ALLOCATE_DOMAIN_COMMON_BUFFER", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["HANDLE", "DomainHandle"], ["PPHYSICAL_ADDRESS", "MaximumAddress"], ["ULONG", "Length"], ["ULONG", "Flags"], ["MEMORY_CACHING_TYPE*", "CacheType"], ["ULONG", "PreferredNode"], ["PPHYSICAL_ADDRESS", "LogicalAddress"], ["PVOID*", "VirtualAddress"]] }],
   ["FlushDmaBuffer", { name: "FLUSH_DMA_BUFFER", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PMDL", "Mdl"], ["BOOLEAN", "ReadOperation"]] }],
-  ["JoinDmaDomain", null],
-  ["LeaveDmaDomain", null],
-  ["GetDmaDomain", null],
+  ["JoinDmaDomain", { name: "JOIN_DMA_DOMAIN", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["HANDLE", "DomainHandle"]] }],
+  ["LeaveDmaDomain", { name: "LEAVE_DMA_DOMAIN", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"]] }],
+  ["GetDmaDomain", { name: "GET_DMA_DOMAIN", result: "HANDLE", params: [["PDMA_ADAPTER", "DmaAdapter"]] }],
   ["AllocateCommonBufferWithBounds", { name: "ALLOCATE_COMMON_BUFFER_WITH_BOUNDS", result: "PVOID", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PPHYSICAL_ADDRESS", "MinimumAddress"], ["PPHYSICAL_ADDRESS", "MaximumAddress"], ["ULONG", "Length"], ["ULONG", "Flags"], ["MEMORY_CACHING_TYPE*", "CacheType"], ["ULONG", "PreferredNode"], ["PPHYSICAL_ADDRESS", "LogicalAddress"]] }],
-  ["AllocateCommonBufferVector", null],
-  ["GetCommonBufferFromVectorByIndex", null],
-  ["FreeCommonBufferFromVector", null],
-  ["FreeCommonBufferVector", null],
-  ["CreateCommonBufferFromMdl", null],
+  ["AllocateCommonBufferVector", { name: "ALLOCATE_COMMON_BUFFER_VECTOR", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PHYSICAL_ADDRESS", "LowAddress"], ["PHYSICAL_ADDRESS", "HighAddress"], ["MEMORY_CACHING_TYPE", "CacheType"], ["ULONG", "IdealNode"], ["ULONG", "Flags"], ["ULONG", "NumberOfElements"], ["ULONGLONG", "SizeOfElements"], ["PDMA_COMMON_BUFFER_VECTOR*", "VectorOut"]] }],
+  ["GetCommonBufferFromVectorByIndex", { name: "GET_COMMON_BUFFER_FROM_VECTOR_BY_INDEX", result: "VOID", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PDMA_COMMON_BUFFER_VECTOR", "Vector"], ["ULONG", "Index"], ["PVOID*", "VirtualAddressOut"], ["PPHYSICAL_ADDRESS", "LogicalAddressOut"]] }],
+  ["FreeCommonBufferFromVector", { name: "FREE_COMMON_BUFFER_FROM_VECTOR", result: "VOID", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PDMA_COMMON_BUFFER_VECTOR", "Vector"], ["ULONG", "Index"]] }],
+  ["FreeCommonBufferVector", { name: "FREE_COMMON_BUFFER_VECTOR", result: "VOID", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PDMA_COMMON_BUFFER_VECTOR", "Vector"]] }],
+  ["CreateCommonBufferFromMdl", { name: "CREATE_COMMON_BUFFER_FROM_MDL", result: "NTSTATUS", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PMDL", "Mdl"], ["PDMA_COMMON_BUFFER_EXTENDED_CONFIGURATION", "ExtendedConfigs"], ["ULONG", "ExtendedConfigsCount"], ["PPHYSICAL_ADDRESS", "LogicalAddress"]] }],
 ];
 
 /** Callbacks the host calls through the driver's function table. */
@@ -235,6 +273,7 @@ const callbacks: FunctionType[] = [
   { name: "KDEFERRED_ROUTINE", result: "VOID", params: [["PKDPC", "Dpc"], ["PVOID", "DeferredContext"], ["PVOID", "SystemArgument1"], ["PVOID", "SystemArgument2"]] },
   { name: "IO_DPC_ROUTINE", result: "VOID", params: [["PKDPC", "Dpc"], ["PDEVICE_OBJECT", "DeviceObject"], ["PIRP", "Irp"], ["PVOID", "Context"]] },
   { name: "KSYNCHRONIZE_ROUTINE", result: "BOOLEAN", params: [["PVOID", "SynchronizeContext"]] },
+  { name: "DMA_COMPLETION_ROUTINE", result: "VOID", params: [["PDMA_ADAPTER", "DmaAdapter"], ["PDEVICE_OBJECT", "DeviceObject"], ["PVOID", "CompletionContext"], ["DMA_COMPLETION_STATUS", "Status"]] },
 ];
 for (const cb of callbacks) C.addFunction(cb);
 for (const [, fn] of DMA_OPERATION_SLOTS) if (fn !== null) C.addFunction(fn);

@@ -10,7 +10,27 @@
  */
 import { HalAllocateCommonBuffer, HalFreeCommonBuffer } from "../../../hal/hal-common-buffer.ts";
 import { IoGetDmaAdapter } from "../../../hal/io-get-dma-adapter.ts";
-import { type DEVICE_DESCRIPTION, deviceDescription, type DMA_ADAPTER, type DMA_OPERATIONS, type SCATTER_GATHER_LIST } from "../../../hal/types.ts";
+import { listSize, SG_LIST_HEADER_SIZE } from "../../../hal/sg-list.ts";
+import {
+  CommonBufferConfigTypeHardwareAccessPermissions,
+  CommonBufferConfigTypeLogicalAddressLimits,
+  CommonBufferConfigTypeSubSection,
+  type DEVICE_DESCRIPTION,
+  deviceDescription,
+  type DMA_ADAPTER,
+  type DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION,
+  type DMA_COMMON_BUFFER_VECTOR,
+  type DMA_COMPLETION_ROUTINE,
+  type DMA_DOMAIN_HANDLE,
+  type DMA_OPERATIONS,
+  type DMA_TRANSFER_CONTEXT,
+  DMA_TRANSFER_CONTEXT_SIZE_V1,
+  type DMA_TRANSFER_INFO,
+  type DRIVER_CONTROL,
+  type MapRegisterBase,
+  type MEMORY_CACHING_TYPE,
+  type SCATTER_GATHER_LIST,
+} from "../../../hal/types.ts";
 import type { MDL } from "../../../kernel/mdl.ts";
 import { C, DMA_OPERATION_SLOTS } from "../../layout/structs.ts";
 import { DEV } from "../c-objects.ts";
@@ -29,6 +49,18 @@ const SGL = fields("SCATTER_GATHER_LIST", ["NumberOfElements", "Reserved", "Elem
 const SGE = fields("SCATTER_GATHER_ELEMENT", ["Address", "Length", "Reserved"]);
 const INFO_V1 = off("DMA_ADAPTER_INFO", "V1");
 const V1 = fields("DMA_ADAPTER_INFO_V1", ["ReadDmaCounterAvailable", "ScatterGatherLimit", "DmaAddressWidth", "Flags", "MinimumTransferUnit"]);
+const TI = fields("DMA_TRANSFER_INFO", ["Version", "V1", "V2"]);
+const TI1 = fields("DMA_TRANSFER_INFO_V1", ["MapRegisterCount", "ScatterGatherElementCount", "ScatterGatherListSize"]);
+const TI2 = fields("DMA_TRANSFER_INFO_V2", ["LogicalPageCount"]);
+const CFG = {
+  SIZE: size("DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION"),
+  ConfigType: off("DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION", "ConfigType"),
+  Min: off("DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION", "LogicalAddressLimits.MinimumAddress"),
+  Max: off("DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION", "LogicalAddressLimits.MaximumAddress"),
+  SubOffset: off("DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION", "SubSection.Offset"),
+  SubLength: off("DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION", "SubSection.Length"),
+  Access: off("DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION", "HardwareAccessType"),
+};
 /** Bytes per DMA_OPERATIONS slot on x64 (the kernel's Size) and on wasm32. */
 const X64_SLOT = 8;
 
@@ -86,8 +118,8 @@ export function halImports(ctx: DriverContext): ImportTable {
   const cIrpOf = (cDev: number): number => mem().u32At(cDev + DEV.CurrentIrp);
   /** Lists in blocks dmasim allocated (GetScatterGatherList), as opposed to the driver's own buffers (BuildScatterGatherList). */
   const ownBlocks = new Set<number>();
-  /** Write a list in the wasm32 layout at `at`. */
-  const writeList = (at: number, sg: SCATTER_GATHER_LIST): void => {
+  /** Write a list in the wasm32 layout at `at` (`register`: a list the driver later puts back, PutScatterGatherList). */
+  const writeList = (at: number, sg: SCATTER_GATHER_LIST, register = true): void => {
     const m = mem();
     m.setU32(at + SGL.NumberOfElements, sg.NumberOfElements);
     sg.Elements.forEach((e, i) => {
@@ -96,6 +128,7 @@ export function halImports(ctx: DriverContext): ImportTable {
       m.setU32(p + SGE.Length, e.Length);
       m.setU32(p + SGE.Reserved, 0);
     });
+    if (!register) return;
     lists.set(at, sg);
     listOf.set(sg, at);
   };
@@ -119,6 +152,37 @@ export function halImports(ctx: DriverContext): ImportTable {
     const count = { value: 0 };
     const st = op(ad, "CalculateScatterGatherList")(ad, mdl, cur, length, size, count);
     return { st, elements: count.value, kernelSize: size.value };
+  };
+
+  /** Transfer contexts by the driver's address: the kernel keys its record by the buffer, the driver names it by pointer. */
+  const contexts = new Map<number, DMA_TRANSFER_CONTEXT>();
+  const transferContext = (p: number): DMA_TRANSFER_CONTEXT => {
+    let c = contexts.get(u(p));
+    if (c === undefined) {
+      c = new Uint8Array(DMA_TRANSFER_CONTEXT_SIZE_V1);
+      contexts.set(u(p), c);
+    }
+    return c;
+  };
+  /** A C completion routine (0: none) as the kernel calls it; the adapter is the driver's pointer it passed. */
+  const completionRoutine = (cAdapter: number, routine: number): DMA_COMPLETION_ROUTINE | null => {
+    const r = u(routine);
+    if (r === 0) return null;
+    return (_a, dev, context, status) => void host.call(r, [u(cAdapter), objects.cDeviceOf(dev)?.address ?? 0, u(context as number), status], "the DMA completion routine");
+  };
+  /** A wasm32 list buffer's length as the kernel measures one (x64 header and elements, its scratch): the same number of elements fits. */
+  const kernelListLength = (cLength: number): number => {
+    const elements = Math.floor((u(cLength) - SGL.Elements) / SGE.SIZE);
+    return elements < 1 ? SG_LIST_HEADER_SIZE : listSize(elements);
+  };
+  /** One DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION from the driver's array (fixed-width fields: the x64 layout). */
+  const readConfig = (p: number): DMA_COMMON_BUFFER_EXTENDED_CONFIGURATION => {
+    const m = mem();
+    const ConfigType = m.u32At(p + CFG.ConfigType);
+    if (ConfigType === CommonBufferConfigTypeLogicalAddressLimits) return { ConfigType, LogicalAddressLimits: { MinimumAddress: { QuadPart: m.i64At(p + CFG.Min) }, MaximumAddress: { QuadPart: m.i64At(p + CFG.Max) } } };
+    if (ConfigType === CommonBufferConfigTypeSubSection) return { ConfigType, SubSection: { Offset: Number(m.u64At(p + CFG.SubOffset)), Length: m.u32At(p + CFG.SubLength) } };
+    if (ConfigType === CommonBufferConfigTypeHardwareAccessPermissions) return { ConfigType, HardwareAccessType: m.u32At(p + CFG.Access) };
+    return { ConfigType };
   };
 
   /** The marshalling of each DMA_OPERATIONS slot: wasm arguments in, wasm result out. */
@@ -226,6 +290,151 @@ export function halImports(ctx: DriverContext): ImportTable {
         if (v === null) return 0;
         mem().setU64(u(la), BigInt.asUintN(64, out.QuadPart));
         return mem().cPointer(v);
+      }),
+    BuildMdlFromScatterGatherList: (a: number, list: number, original: number, target: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "BuildMdlFromScatterGatherList");
+        const sg = lists.get(u(list));
+        if (sg === undefined) throw new RangeError(`BuildMdlFromScatterGatherList: 0x${u(list).toString(16)} is not a scatter/gather list the HAL built`);
+        const out: { value: MDL | null } = { value: null };
+        const st = op(ad, "BuildMdlFromScatterGatherList")(ad, sg, mdlOrNull(original, "BuildMdlFromScatterGatherList"), out);
+        if (u(target) !== 0) mem().setU32(u(target), out.value === null ? 0 : objects.mirrorMdl(out.value));
+        return st;
+      }),
+    GetDmaTransferInfo: (a: number, mdl: number, offset: bigint, length: number, writeOnly: number, info: number) => {
+      const ad = adapter(a, "GetDmaTransferInfo");
+      const m = mem();
+      const t: DMA_TRANSFER_INFO = { Version: m.u32At(u(info) + TI.Version) };
+      const st = op(ad, "GetDmaTransferInfo")(ad, objects.mdl(u(mdl), "GetDmaTransferInfo"), Number(offset), u(length), bool(writeOnly), t);
+      const v = t.V2 ?? t.V1;
+      if (v !== undefined) {
+        const p = u(info) + TI.V1;
+        m.setU32(p + TI1.MapRegisterCount, v.MapRegisterCount);
+        m.setU32(p + TI1.ScatterGatherElementCount, v.ScatterGatherElementCount);
+        // The kernel sizes the list for x64; the driver's buffer holds the wasm32 list (header, 16-byte elements).
+        m.setU32(p + TI1.ScatterGatherListSize, SGL.Elements + v.ScatterGatherElementCount * SGE.SIZE);
+        if (t.V2 !== undefined) m.setU32(u(info) + TI.V2 + TI2.LogicalPageCount, t.V2.LogicalPageCount);
+      }
+      return st;
+    },
+    InitializeDmaTransferContext: (a: number, context: number) => {
+      const ad = adapter(a, "InitializeDmaTransferContext");
+      const c = transferContext(context);
+      const st = op(ad, "InitializeDmaTransferContext")(ad, c);
+      // The driver's bytes hold what the kernel wrote (opaque to it, as on Windows).
+      if (st === STATUS.SUCCESS) mem().writeBytes(u(context), c, "InitializeDmaTransferContext");
+      return st;
+    },
+    AllocateAdapterChannelEx: (a: number, dev: number, context: number, count: number, flags: number, routine: number, execContext: number, base: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "AllocateAdapterChannelEx");
+        const cDev = u(dev);
+        const r = u(routine);
+        const control: DRIVER_CONTROL | null = r === 0 ? null : (_d, _irp, mrbase) => Number(host.call(r, [cDev, cIrpOf(cDev), objects.token(mrbase), u(execContext)], "the AdapterControl routine")) as 1 | 2 | 3;
+        const out: { value: MapRegisterBase } | null = u(base) === 0 ? null : { value: null };
+        const st = op(ad, "AllocateAdapterChannelEx")(ad, objects.tsDevice(cDev, "AllocateAdapterChannelEx"), transferContext(context), u(count), u(flags), control, u(execContext), out);
+        if (out !== null && st === STATUS.SUCCESS) mem().setU32(u(base), objects.token(out.value));
+        return st;
+      }),
+    ConfigureAdapterChannel: (a: number, fn: number, context: number) => {
+      const ad = adapter(a, "ConfigureAdapterChannel");
+      return op(ad, "ConfigureAdapterChannel")(ad, u(fn), u(context));
+    },
+    CancelAdapterChannel: (a: number, dev: number, context: number) => {
+      const ad = adapter(a, "CancelAdapterChannel");
+      return op(ad, "CancelAdapterChannel")(ad, objects.tsDevice(u(dev), "CancelAdapterChannel"), transferContext(context)) ? 1 : 0;
+    },
+    MapTransferEx: (a: number, mdl: number, base: number, offset: bigint, deviceOffset: number, lengthPtr: number, write: number, sgBuffer: number, sgLength: number, completion: number, completionContext: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "MapTransferEx");
+        const length = { value: mem().u32At(u(lengthPtr)) };
+        const into: SCATTER_GATHER_LIST | null = u(sgBuffer) === 0 ? null : { NumberOfElements: 0, Elements: [] };
+        const st = op(ad, "MapTransferEx")(ad, objects.mdl(u(mdl), "MapTransferEx"), mrb(base), Number(offset), u(deviceOffset), length, bool(write), into, kernelListLength(sgLength), completionRoutine(a, completion), u(completionContext));
+        mem().setU32(u(lengthPtr), length.value);
+        if (into !== null && st === STATUS.SUCCESS) writeList(u(sgBuffer), into, false);
+        return st;
+      }),
+    GetScatterGatherListEx: (a: number, dev: number, context: number, mdl: number, offset: bigint, length: number, flags: number, routine: number, listContext: number, write: number, completion: number, completionContext: number, listOut: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "GetScatterGatherListEx");
+        const out: { value: SCATTER_GATHER_LIST | null } | null = u(listOut) === 0 ? null : { value: null };
+        const st = op(ad, "GetScatterGatherListEx")(ad, objects.tsDevice(u(dev), "GetScatterGatherListEx"), transferContext(context), objects.mdl(u(mdl), "GetScatterGatherListEx"), Number(offset), u(length), u(flags), u(routine) === 0 ? null : listControl(u(routine)), u(listContext), bool(write), completionRoutine(a, completion), u(completionContext), out);
+        if (out !== null && out.value !== null) mem().setU32(u(listOut), cList(out.value));
+        return st;
+      }),
+    BuildScatterGatherListEx: (a: number, dev: number, context: number, mdl: number, offset: bigint, length: number, flags: number, routine: number, listContext: number, write: number, buffer: number, bufferLength: number, completion: number, completionContext: number, listOut: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "BuildScatterGatherListEx");
+        const into: SCATTER_GATHER_LIST = { NumberOfElements: 0, Elements: [] };
+        const out: { value: SCATTER_GATHER_LIST | null } | null = u(listOut) === 0 ? null : { value: null };
+        const st = op(ad, "BuildScatterGatherListEx")(ad, objects.tsDevice(u(dev), "BuildScatterGatherListEx"), transferContext(context), objects.mdl(u(mdl), "BuildScatterGatherListEx"), Number(offset), u(length), u(flags), u(routine) === 0 ? null : listControl(u(routine), u(buffer)), u(listContext), bool(write), into, kernelListLength(bufferLength), completionRoutine(a, completion), u(completionContext), out);
+        if (out !== null && out.value !== null) {
+          writeList(u(buffer), out.value);
+          mem().setU32(u(listOut), u(buffer));
+        }
+        return st;
+      }),
+    FlushAdapterBuffersEx: (a: number, mdl: number, base: number, offset: bigint, length: number, write: number) => {
+      const ad = adapter(a, "FlushAdapterBuffersEx");
+      return op(ad, "FlushAdapterBuffersEx")(ad, objects.mdl(u(mdl), "FlushAdapterBuffersEx"), mrb(base), Number(offset), u(length), bool(write));
+    },
+    CancelMappedTransfer: (a: number, context: number) => {
+      const ad = adapter(a, "CancelMappedTransfer");
+      return op(ad, "CancelMappedTransfer")(ad, transferContext(context));
+    },
+    AllocateDomainCommonBuffer: (a: number, domain: number, max: number, length: number, flags: number, cacheType: number, node: number, la: number, vaOut: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "AllocateDomainCommonBuffer");
+        const out = { QuadPart: 0n };
+        const v = { value: 0 };
+        const ct = u(cacheType) === 0 ? null : (mem().u32At(u(cacheType)) as MEMORY_CACHING_TYPE);
+        const st = op(ad, "AllocateDomainCommonBuffer")(ad, objects.fromToken(u(domain)) as DMA_DOMAIN_HANDLE, u(max) === 0 ? null : phys(max), u(length), u(flags), ct, u(node), out, v);
+        if (st === STATUS.SUCCESS) {
+          mem().setU64(u(la), BigInt.asUintN(64, out.QuadPart));
+          mem().setU32(u(vaOut), mem().cPointer(v.value));
+        }
+        return st;
+      }),
+    JoinDmaDomain: (a: number, domain: number) => {
+      const ad = adapter(a, "JoinDmaDomain");
+      return op(ad, "JoinDmaDomain")(ad, objects.fromToken(u(domain)) as DMA_DOMAIN_HANDLE);
+    },
+    LeaveDmaDomain: (a: number) => op(adapter(a, "LeaveDmaDomain"), "LeaveDmaDomain")(adapter(a, "LeaveDmaDomain")),
+    GetDmaDomain: (a: number) => objects.token(op(adapter(a, "GetDmaDomain"), "GetDmaDomain")(adapter(a, "GetDmaDomain"))),
+    AllocateCommonBufferVector: (a: number, low: number, high: number, cacheType: number, node: number, flags: number, count: number, size: bigint, vectorOut: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "AllocateCommonBufferVector");
+        const out: { value: DMA_COMMON_BUFFER_VECTOR | null } = { value: null };
+        const st = op(ad, "AllocateCommonBufferVector")(ad, phys(low), phys(high), u(cacheType) as MEMORY_CACHING_TYPE, u(node), u(flags), u(count), Number(size), out);
+        if (u(vectorOut) !== 0) mem().setU32(u(vectorOut), objects.token(out.value));
+        return st;
+      }),
+    GetCommonBufferFromVectorByIndex: (a: number, vector: number, index: number, vaOut: number, laOut: number) => {
+      const ad = adapter(a, "GetCommonBufferFromVectorByIndex");
+      const v = { value: 0 };
+      const la = { QuadPart: 0n };
+      op(ad, "GetCommonBufferFromVectorByIndex")(ad, objects.fromToken(u(vector)) as DMA_COMMON_BUFFER_VECTOR, u(index), v, la);
+      mem().setU32(u(vaOut), mem().cPointer(v.value));
+      mem().setU64(u(laOut), BigInt.asUintN(64, la.QuadPart));
+    },
+    FreeCommonBufferFromVector: (a: number, vector: number, index: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "FreeCommonBufferFromVector");
+        op(ad, "FreeCommonBufferFromVector")(ad, objects.fromToken(u(vector)) as DMA_COMMON_BUFFER_VECTOR, u(index));
+      }),
+    FreeCommonBufferVector: (a: number, vector: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "FreeCommonBufferVector");
+        op(ad, "FreeCommonBufferVector")(ad, objects.fromToken(u(vector)) as DMA_COMMON_BUFFER_VECTOR);
+      }),
+    CreateCommonBufferFromMdl: (a: number, mdl: number, configs: number, count: number, la: number) =>
+      host.fromCaller(() => {
+        const ad = adapter(a, "CreateCommonBufferFromMdl");
+        const out = { QuadPart: 0n };
+        const list = u(configs) === 0 ? null : Array.from({ length: u(count) }, (_, i) => readConfig(u(configs) + i * CFG.SIZE));
+        const st = op(ad, "CreateCommonBufferFromMdl")(ad, objects.mdl(u(mdl), "CreateCommonBufferFromMdl"), list, u(count), out);
+        if (st === STATUS.SUCCESS) mem().setU64(u(la), BigInt.asUintN(64, out.QuadPart));
+        return st;
       }),
   };
 
