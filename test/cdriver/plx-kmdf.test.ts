@@ -12,6 +12,9 @@ import { describe, expect, it } from "vitest";
 import type { CliIo } from "../../src/cli/io.ts";
 import { runCli } from "../../src/cli/program.ts";
 import { plain } from "../../src/report/summary.ts";
+import { DISPATCH_LEVEL } from "../../src/core/irql.ts";
+import { bootMachine } from "../../src/kernel/kernel.ts";
+import { CmResourceTypeInterrupt, descriptorsOfType, deviceResources } from "../../src/kernel/resources.ts";
 import { EXAMPLES, haveToolchain, skipReason } from "./support.ts";
 
 interface RunJson {
@@ -51,11 +54,14 @@ describe.skipIf(!haveToolchain)(`examples/c/plx-kmdf: a KMDF driver in C on the 
     }, 120_000);
   }
 
-  it("its WPP messages reach the run: the DPC's TraceEvents with %Iu and %!STATUS!, at io.c", async () => {
+  it("its WPP messages reach the run (%Iu, %!STATUS!, at io.c); the ISR ran at the device's DIRQL and the DPC at DISPATCH_LEVEL", async () => {
     const { json } = await dmasimRun([join(EXAMPLES, "plx-kmdf")]);
     const dpc = (json.tables["driverTrace"] ?? []).filter((r) => r["function"] === "PlxEvtDpc");
     expect(dpc.length).toBe(32);
-    expect(String(dpc[0]?.["message"])).toMatch(/^channel 0: \d+ bytes, STATUS_SUCCESS \(0x00000000\)$/);
+    const k = bootMachine("x64-desktop", { seed: 1 });
+    const irq = descriptorsOfType(deviceResources(k, "plx9656").translated, CmResourceTypeInterrupt)[0]?.u.Interrupt?.Level;
+    expect(irq).toBeGreaterThan(DISPATCH_LEVEL);
+    for (const r of dpc) expect(String(r["message"])).toMatch(new RegExp(`^channel [01]: \\d+ bytes, STATUS_SUCCESS \\(0x00000000\\) \\(ISR at IRQL ${String(irq)}, DPC at ${DISPATCH_LEVEL}\\)$`));
     expect(String(dpc[0]?.["at"])).toMatch(/^io\.c:\d+$/);
     expect(dpc[0]?.["flags"]).toBe("DBG_DPC");
   }, 120_000);

@@ -70,6 +70,7 @@ BOOLEAN PlxEvtIsr(WDFINTERRUPT Interrupt, ULONG MessageID) {
     BOOLEAN mine = FALSE;
     ULONG ch;
     UNREFERENCED_PARAMETER(MessageID);
+    p->IsrIrql = KeGetCurrentIrql();
     for (ch = 0; ch < 2; ch++) {
         if ((intcsr & INTCSR_DMA_INT_ACTIVE(ch)) == 0) continue;
         if (READ_REGISTER_UCHAR(p->Regs + PLX_DMACSR(ch)) & DMACSR_DONE) p->Channel[ch].Done = TRUE;
@@ -96,7 +97,7 @@ VOID PlxEvtDpc(WDFINTERRUPT Interrupt, WDFOBJECT Device) {
         if (WdfDmaTransactionDmaCompleted(t, &status)) {
             WDFREQUEST r = WdfDmaTransactionGetRequest(t);
             size_t bytes = WdfDmaTransactionGetBytesTransferred(t);
-            TraceEvents(TRACE_LEVEL_INFORMATION, DBG_DPC, "channel %u: %Iu bytes, %!STATUS!", ch, bytes, status);
+            TraceEvents(TRACE_LEVEL_INFORMATION, DBG_DPC, "channel %u: %Iu bytes, %!STATUS! (ISR at IRQL %u, DPC at %u)", ch, bytes, status, p->IsrIrql, KeGetCurrentIrql());
             WdfDmaTransactionRelease(t);
             WdfRequestCompleteWithInformation(r, status, bytes);
         }

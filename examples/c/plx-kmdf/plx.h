@@ -74,6 +74,7 @@ typedef struct _PLX_DEVICE {
     PDMA_ADAPTER StatusAdapter;
     PVOID StatusBlock;
     PHYSICAL_ADDRESS StatusBlockLa;
+    KIRQL IsrIrql;
 } PLX_DEVICE;
 
 WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(PLX_DEVICE, PlxGetDevice)
