@@ -98,6 +98,7 @@ export class WdfDmaTransaction extends WdfObject {
   }
 
   /** The transfer moves memory to the device (WdfDmaDirectionWriteToDevice). */
+  /** The transfer's direction as the HAL routines take it (TRUE: memory to device). */
   get writeToDevice(): boolean {
     return this.direction === WdfDmaDirectionWriteToDevice;
   }
