@@ -7,7 +7,8 @@
  *   site and when, so that a double free or a use after free can name the
  *   first free. Kept as long as the table keeps the freed record (its
  *   quarantine).
- * Typed arrays indexed by table id: a few stores per allocation and free.
+ * One typed-array row per table id: a few stores in one cache line per
+ * allocation and per free.
  */
 
 export interface FreeRecord {
@@ -19,12 +20,16 @@ export interface FreeRecord {
   readonly time: number;
 }
 
+// One 32-byte row per table id, so that an allocation and a free each touch one cache line.
+const R_SERIAL = 0;
+/** Free routine index + 1 (0: not freed since allocation). */
+const R_ROUTINE = 1;
+const R_SITE = 2;
+const R_TIME = 3;
+const STRIDE = 4;
+
 export class BufferHistory {
-  private serials = new Float64Array(1024);
-  /** Free routine index + 1 (0: not freed since allocation). */
-  private freeRoutine = new Uint8Array(1024);
-  private freeSite = new Int32Array(1024);
-  private freeTime = new Float64Array(1024);
+  private rows = new Float64Array(1024 * STRIDE);
   private readonly routines: string[] = [];
   private lastRoutine = "";
   private lastRoutineIndex = -1;
@@ -32,21 +37,22 @@ export class BufferHistory {
 
   /** A buffer got table id `id`: its serial number. */
   allocated(id: number): number {
-    if (id >= this.serials.length) this.grow(id);
+    if ((id + 1) * STRIDE > this.rows.length) this.grow(id);
     const serial = this.nextSerial++;
-    this.serials[id] = serial;
-    this.freeRoutine[id] = 0;
+    const o = id * STRIDE;
+    this.rows[o + R_SERIAL] = serial;
+    this.rows[o + R_ROUTINE] = 0;
     return serial;
   }
 
   /** Serial number of the buffer now (or last) in table slot `id`; 0 when none. */
   serialOf(id: number): number {
-    return id >= 0 && id < this.serials.length ? (this.serials[id] as number) : 0;
+    return id >= 0 && (id + 1) * STRIDE <= this.rows.length ? (this.rows[id * STRIDE + R_SERIAL] as number) : 0;
   }
 
   /** The buffer in slot `id` was freed by `routine` from free site `site` at `time`. */
   freed(id: number, routine: string, site: number, time: number): void {
-    if (id >= this.serials.length) this.grow(id);
+    if ((id + 1) * STRIDE > this.rows.length) this.grow(id);
     let r = this.lastRoutineIndex;
     if (routine !== this.lastRoutine) {
       r = this.routines.indexOf(routine);
@@ -54,32 +60,25 @@ export class BufferHistory {
       this.lastRoutine = routine;
       this.lastRoutineIndex = r;
     }
-    this.freeRoutine[id] = r + 1;
-    this.freeSite[id] = site;
-    this.freeTime[id] = time;
+    const o = id * STRIDE;
+    this.rows[o + R_ROUTINE] = r + 1;
+    this.rows[o + R_SITE] = site;
+    this.rows[o + R_TIME] = time;
   }
 
   /** How the buffer in slot `id` was freed, if it was freed since its allocation. */
   freeOf(id: number): FreeRecord | undefined {
-    if (id < 0 || id >= this.serials.length) return undefined;
-    const r = this.freeRoutine[id] as number;
+    if (id < 0 || (id + 1) * STRIDE > this.rows.length) return undefined;
+    const o = id * STRIDE;
+    const r = this.rows[o + R_ROUTINE] as number;
     if (r === 0) return undefined;
-    return { routine: this.routines[r - 1] ?? "?", site: this.freeSite[id] as number, time: this.freeTime[id] as number };
+    return { routine: this.routines[r - 1] ?? "?", site: this.rows[o + R_SITE] as number, time: this.rows[o + R_TIME] as number };
   }
 
   private grow(id: number): void {
-    const n = Math.max(this.serials.length * 2, id + 1);
-    const serials = new Float64Array(n);
-    serials.set(this.serials);
-    this.serials = serials;
-    const routine = new Uint8Array(n);
-    routine.set(this.freeRoutine);
-    this.freeRoutine = routine;
-    const site = new Int32Array(n);
-    site.set(this.freeSite);
-    this.freeSite = site;
-    const time = new Float64Array(n);
-    time.set(this.freeTime);
-    this.freeTime = time;
+    const n = Math.max((this.rows.length / STRIDE) * 2, id + 1);
+    const rows = new Float64Array(n * STRIDE);
+    rows.set(this.rows);
+    this.rows = rows;
   }
 }
