@@ -20,6 +20,8 @@ DMASIM_IMPORT(IoForwardIrpSynchronously) BOOLEAN IoForwardIrpSynchronously(_In_ 
 DMASIM_IMPORT(IoGetDmaAdapter) PDMA_ADAPTER IoGetDmaAdapter(_In_opt_ PDEVICE_OBJECT PhysicalDeviceObject, _In_ PDEVICE_DESCRIPTION DeviceDescription, _Out_ PULONG NumberOfMapRegisters);
 DMASIM_IMPORT(IoAllocateMdl) PMDL IoAllocateMdl(_In_opt_ PVOID VirtualAddress, _In_ ULONG Length, _In_ BOOLEAN SecondaryBuffer, _In_ BOOLEAN ChargeQuota, _Inout_opt_ PIRP Irp);
 DMASIM_IMPORT(IoFreeMdl) VOID IoFreeMdl(_In_ PMDL Mdl);
+DMASIM_IMPORT(IoAcquireCancelSpinLock) VOID IoAcquireCancelSpinLock(_Out_ PKIRQL Irql);
+DMASIM_IMPORT(IoReleaseCancelSpinLock) VOID IoReleaseCancelSpinLock(_In_ KIRQL Irql);
 DMASIM_IMPORT(IoConnectInterrupt) NTSTATUS IoConnectInterrupt(_Out_ PKINTERRUPT *InterruptObject, _In_ PKSERVICE_ROUTINE ServiceRoutine, _In_opt_ PVOID ServiceContext, _In_opt_ PKSPIN_LOCK SpinLock, _In_ ULONG Vector, _In_ KIRQL Irql, _In_ KIRQL SynchronizeIrql, _In_ KINTERRUPT_MODE InterruptMode, _In_ BOOLEAN ShareVector, _In_ KAFFINITY ProcessorEnableMask, _In_ BOOLEAN FloatingSave);
 DMASIM_IMPORT(IoDisconnectInterrupt) VOID IoDisconnectInterrupt(_In_ PKINTERRUPT InterruptObject);
 

@@ -12,6 +12,7 @@
  */
 import { BugCheckError } from "../../core/bugcheck.ts";
 import { NT_SUCCESS, STATUS } from "../../core/ntstatus.ts";
+import type { DEVICE_OBJECT } from "../../kernel/device-object.ts";
 import { IoCompleteRequest, type IRP } from "../../kernel/irp.ts";
 import type { CM_PARTIAL_RESOURCE_DESCRIPTOR, CM_RESOURCE_LIST } from "../../kernel/resources.ts";
 import type { CMemory } from "./c-memory.ts";
@@ -147,7 +148,55 @@ export class IrpBridge {
       m.setU32(next + P_START_RAW, this.resourceList(p.StartDevice.AllocatedResources, c.blocks));
       m.setU32(next + P_START_TRANSLATED, this.resourceList(p.StartDevice.AllocatedResourcesTranslated, c.blocks));
     }
+    this.bridgeCancel(ts, c);
     return at;
+  }
+
+  /**
+   * The kernel's IRP reads its Cancel, CancelIrql and CancelRoutine from the
+   * C IRP while the driver holds it: IoSetCancelRoutine is the header's
+   * inline exchange on Irp->CancelRoutine, as on Windows, and IoCancelIrp
+   * (an application's CancelIo, a cleanup) takes the C routine from there,
+   * clears it, sets Irp->Cancel and Irp->CancelIrql where the C driver reads
+   * them, and calls it through the function table at DISPATCH_LEVEL with the
+   * cancel spin lock held.
+   */
+  private bridgeCancel(ts: IRP, c: CIrp): void {
+    const live = (): boolean => !c.completed && this.irps.has(c.address);
+    let cancel = ts.Cancel;
+    let cancelIrql = ts.CancelIrql;
+    const at = c.address;
+    Object.defineProperty(ts, "Cancel", {
+      configurable: true,
+      enumerable: true,
+      get: () => (live() ? this.mem.u8At(at + IRPF.Cancel) !== 0 : cancel),
+      set: (v: boolean) => {
+        cancel = v;
+        if (live()) this.mem.setU8(at + IRPF.Cancel, v ? 1 : 0);
+      },
+    });
+    Object.defineProperty(ts, "CancelIrql", {
+      configurable: true,
+      enumerable: true,
+      get: () => (live() ? this.mem.u8At(at + IRPF.CancelIrql) : cancelIrql),
+      set: (v: number) => {
+        cancelIrql = v;
+        if (live()) this.mem.setU8(at + IRPF.CancelIrql, v);
+      },
+    });
+    Object.defineProperty(ts, "CancelRoutine", {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        const routine = live() ? this.mem.u32At(at + IRPF.CancelRoutine) : 0;
+        if (routine === 0) return null;
+        return (dev: DEVICE_OBJECT) => void this.host.call(routine, [this.objects.cDeviceOf(dev)?.address ?? 0, at], "the cancel routine");
+      },
+      set: (v: unknown) => {
+        if (v !== null) throw new RangeError("a C driver's IRP takes its cancel routine from the driver (IoSetCancelRoutine in C)");
+        if (live()) this.mem.setU32(at + IRPF.CancelRoutine, 0);
+      },
+    });
   }
 
   private irp(address: number, routine: string): CIrp {

@@ -1,11 +1,13 @@
 /**
  * The I/O manager's routines for a C driver: device objects and stacks,
- * IoCallDriver / IoCompleteRequest over the driver's IRPs, MDLs, interrupt
+ * IoCallDriver / IoCompleteRequest over the driver's IRPs, the cancel spin
+ * lock (cancel routines reach C through the IRP, irps.ts), MDLs, interrupt
  * objects. Each is the kernel's own routine (src/index.ts) with the C
  * arguments read from, and results written to, the driver's memory.
  */
 import { STATUS } from "../../../core/ntstatus.ts";
 import { IoConnectInterrupt, IoDisconnectInterrupt, type KINTERRUPT, KeSynchronizeExecution } from "../../../kernel/interrupt.ts";
+import { IoAcquireCancelSpinLock, IoReleaseCancelSpinLock } from "../../../kernel/irp.ts";
 import { IoAllocateMdl, IoFreeMdl } from "../../../kernel/mdl.ts";
 import { IoCreateFdo } from "../../../kernel/pnp.ts";
 import { DEV, DRV } from "../c-objects.ts";
@@ -137,6 +139,13 @@ export function ioImports(ctx: DriverContext): ImportTable {
     },
     IoDisconnectInterrupt(interrupt: number): void {
       IoDisconnectInterrupt(k, objects.interrupt(u(interrupt), "IoDisconnectInterrupt"));
+    },
+    IoAcquireCancelSpinLock(irql: number): void {
+      const old = IoAcquireCancelSpinLock(k);
+      mem().setU8(u(irql), old);
+    },
+    IoReleaseCancelSpinLock(irql: number): void {
+      IoReleaseCancelSpinLock(k, irql & 0xff);
     },
     KeSynchronizeExecution(interrupt: number, routine: number, context: number): number {
       const i = objects.interrupt(u(interrupt), "KeSynchronizeExecution");
