@@ -7,6 +7,7 @@
  */
 import { type BugCheckParameter, BugCheckError } from "../core/bugcheck.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import { UptimeInterruptedError } from "../kernel/workload.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
 import type { MachineProfile } from "../machine/profile.ts";
 import type { RunRecord } from "../report/run-record.ts";
@@ -15,7 +16,7 @@ import { attachTrace } from "../trace/attach.ts";
 import { TraceLog } from "../trace/trace-log.ts";
 import { functionLocation } from "./function-location.ts";
 import { ownLibrary } from "./library-paths.ts";
-import type { VerifierMode } from "./parse-options.ts";
+import { formatDuration, type VerifierMode } from "./parse-options.ts";
 import { clearPending, setPending } from "./pending.ts";
 import { checkUptime } from "./uptime-limit.ts";
 import { UsageError } from "./usage-error.ts";
@@ -39,6 +40,22 @@ export interface RunSettings {
   readonly warn?: (line: string) => void;
   /** Called with the user's stack frames when run() fails (--debug prints them). */
   readonly onFailure?: (frames: readonly StackFrame[]) => void;
+  /** Polled between uptime slices: true stops the uptime (Ctrl-C) and the run ends as interrupted. */
+  readonly interrupted?: () => boolean;
+}
+
+/** How far an interrupted uptime got (simulated seconds). */
+export interface UptimeInterruption {
+  readonly doneSeconds: number;
+  readonly totalSeconds: number;
+}
+
+/** A run's record, and when Ctrl-C stopped its uptime, how far that got (the record then holds the partly aged machine). */
+export type ExecutedRun = RunRecord & { readonly interrupted?: UptimeInterruption };
+
+/** An UptimeInterruptedError, also one thrown by another copy of the library (its class is not ours, its shape is). */
+function isUptimeInterruption(e: unknown): e is UptimeInterruptedError {
+  return e instanceof UptimeInterruptedError || (e instanceof Error && e.name === "UptimeInterruptedError" && typeof (e as { doneSeconds?: unknown }).doneSeconds === "number");
 }
 
 /** The profile a scenario runs on when none is given. */
@@ -84,7 +101,7 @@ function describeLocation(file: string, line: number, column: number, cwd: strin
   return frameLocation({ fn: "", file, line, column }, cwd);
 }
 
-export async function executeScenario(scenario: Scenario, settings: RunSettings): Promise<RunRecord> {
+export async function executeScenario(scenario: Scenario, settings: RunSettings): Promise<ExecutedRun> {
   checkSettings(scenario, settings);
   const profile = settings.profile ?? defaultProfileOf(scenario);
   const stepsUptime = (scenario as { stepsUptimeSeconds?: unknown }).stepsUptimeSeconds;
@@ -113,6 +130,7 @@ export async function executeScenario(scenario: Scenario, settings: RunSettings)
         attachTrace(k, trace);
       },
       ...(settings.progress === undefined ? {} : { progress: settings.progress }),
+      ...(settings.interrupted === undefined ? {} : { interrupted: settings.interrupted }),
       ...(settings.params === undefined ? {} : { params: settings.params }),
     });
     const problem = resultProblem(result);
@@ -126,6 +144,12 @@ export async function executeScenario(scenario: Scenario, settings: RunSettings)
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const machine = booted === undefined ? {} : { machine: booted };
+    if (isUptimeInterruption(e)) {
+      const { doneSeconds, totalSeconds } = e;
+      const pct = totalSeconds > 0 ? Math.floor((100 * doneSeconds) / totalSeconds) : 100;
+      const message = `interrupted (Ctrl-C) during the uptime, after ${formatDuration(doneSeconds)} of ${formatDuration(totalSeconds)} simulated (${pct}%); the machine is as that much uptime left it and the scenario did not run`;
+      return { ...base, ...machine, result: null, error: { kind: "error", message }, interrupted: { doneSeconds, totalSeconds } };
+    }
     const frames = userFrames(e, libDir);
     const first = frames[0];
     const at = first === undefined ? "" : ` (at ${frameLocation(first, cwd)})`;

@@ -17,9 +17,9 @@ import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
 import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../hal/types.ts";
 import type { Kernel } from "../kernel/kernel.ts";
 import { formatVa } from "../kernel/va-space.ts";
-import { Workload } from "../kernel/workload.ts";
+import { type UptimeControl, Workload } from "../kernel/workload.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "../scenarios/scenario.ts";
-import { bootScenario } from "../scenarios/boot.ts";
+import { bootScenario, uptimeControl } from "../scenarios/boot.ts";
 
 /** A size: bytes as a number, or text such as "64KiB" or "0x1000". */
 const size = z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -101,7 +101,7 @@ interface Live {
 const LEVELS = { PASSIVE_LEVEL, APC_LEVEL, DISPATCH_LEVEL } as const;
 
 /** Run the steps on a booted machine. */
-function runSteps(k: Kernel, steps: readonly Step[], summary: string[], rows: Row[]): boolean {
+function runSteps(k: Kernel, steps: readonly Step[], summary: string[], rows: Row[], control: UptimeControl): boolean {
   const adapters = new Map<string, { adapter: DMA_ADAPTER; device: string }>();
   const buffers = new Map<string, Live>();
   let ok = true;
@@ -211,7 +211,7 @@ function runSteps(k: Kernel, steps: readonly Step[], summary: string[], rows: Ro
         k.clock.advanceBy(s.microseconds * 1000);
         return;
       case "uptime":
-        new Workload(k.pfm, { seed: `steps:${k.seed}:${i}`, clock: k.clock }).run(s.seconds);
+        new Workload(k.pfm, { seed: `steps:${k.seed}:${i}`, clock: k.clock }).run(s.seconds, control);
         summary.push(`aged the machine by ${s.seconds} s: ${formatSize(k.pfm.stats.freePages * 4096)} free`);
         return;
       case "putAdapter": {
@@ -237,7 +237,7 @@ export function stepsScenario(scenarioName: string, description: string, steps: 
       const { k, verifier } = bootScenario("steps", opts);
       const summary: string[] = [];
       const rows: Row[] = [];
-      const ok = runSteps(k, steps, summary, rows);
+      const ok = runSteps(k, steps, summary, rows, uptimeControl(opts));
       const findings: Finding[] = verifier === null ? [] : [...verifier.findings];
       return { ok, summary, tables: { commonBuffers: rows }, stats: { steps: steps.length }, findings, machine: k };
     },

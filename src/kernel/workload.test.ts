@@ -5,7 +5,7 @@ import { MemoryMap } from "../machine/memory-map.ts";
 import { parseProfile } from "../machine/profile.ts";
 import { fragmentation } from "./fragmentation.ts";
 import { type ContiguousPagesRequest, PageFrameManager } from "./page-frames.ts";
-import { Workload, runUptime } from "./workload.ts";
+import { UptimeInterruptedError, Workload, runUptime } from "./workload.ts";
 
 function machine(mib: number): PageFrameManager {
   return new PageFrameManager(new MemoryMap(parseProfile({ name: "w", arch: "x64", memory: [{ base: 0, length: mib * MiB, type: "ram" }] })));
@@ -153,5 +153,74 @@ describe("background workload (uptime and fragmentation)", () => {
     expect(() => new Workload(pfm, { seed: 1, unmovableSizes: [[0, 1]] })).toThrow(/sizes must be whole numbers >= 1, got 0/);
     expect(() => new Workload(pfm, { seed: 1 }).run(-1)).toThrow(/seconds .* got -1/);
     expect(pfm.stats.freePages).toBe(pfm.stats.ramPages);
+  });
+  it("the bulk workload leaves the same machine on the fast allocator as on the linear-scan oracle", () => {
+    const profile = parseProfile({ name: "w", arch: "x64", memory: [{ base: 0, length: 24 * MiB, type: "ram" }, { base: 32 * MiB, length: 8 * MiB, type: "ram" }] });
+    const fast = new PageFrameManager(new MemoryMap(profile));
+    const oracle = new PageFrameManager(new MemoryMap(profile), { allocator: "linear-scan" });
+    const a = runUptime(fast, { seed: 9, seconds: 40 });
+    const b = runUptime(oracle, { seed: 9, seconds: 40 });
+    expect(a.stats).toEqual(b.stats);
+    for (let w = 0; w < Math.ceil(fast.map.pageCount / 32); w++) {
+      expect(fast.allocator.freeWord(w)).toBe(oracle.allocator.freeWord(w));
+      expect(fast.movableWord(w)).toBe(oracle.movableWord(w));
+      expect(fast.unmovableWord(w)).toBe(oracle.unmovableWord(w));
+    }
+    expect(fast.allocator.freePages).toBe(fragmentation(fast).freePages);
+    expect(fast.allocateContiguous(any(4, "full"))).toBe(oracle.allocateContiguous(any(4, "full")));
+  });
+
+  it("run() polls control.interrupted between slices: an UptimeInterruptedError says how far it got, and the machine stays consistent", () => {
+    const clock = new Clock();
+    const pfm = machine(32);
+    const w = new Workload(pfm, { seed: 4, clock });
+    let polls = 0;
+    const progress: number[] = [];
+    let caught: unknown;
+    try {
+      w.run(600, { interrupted: () => ++polls > 3, progress: (done) => progress.push(done) });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(UptimeInterruptedError);
+    const e = caught as UptimeInterruptedError;
+    expect([e.doneSeconds, e.totalSeconds]).toEqual([180, 600]);
+    expect(e.message).toMatch(/after 180 of 600 simulated seconds/);
+    expect(progress).toEqual([60, 120, 180]);
+    expect(w.stats.steps).toBe(1800);
+    expect(clock.now).toBe(180e9);
+    expect(w.stats.movablePages + w.stats.unmovablePages + pfm.stats.freePages).toBe(pfm.stats.ramPages);
+    expect(pfm.allocateContiguous(any(1, "free-only"))).toBeGreaterThanOrEqual(0);
+    // And it goes on from there.
+    w.run(60);
+    expect(w.stats.steps).toBe(2400);
+  });
+
+  it("a clock event that falls due during run() sees a consistent machine: it may allocate and free", () => {
+    const clock = new Clock();
+    const pfm = machine(32);
+    const w = new Workload(pfm, { seed: 6, clock });
+    const seen: number[] = [];
+    clock.at(25_050_000_000, () => {
+      const s = pfm.allocateContiguous(any(1, "free-only"));
+      seen.push(s, clock.now);
+      pfm.freeContiguous(s, 1);
+    });
+    w.run(120);
+    expect(seen[0]).toBeGreaterThanOrEqual(0);
+    expect(seen[1]).toBe(25_050_000_000);
+    expect(w.stats.steps).toBe(1200);
+  });
+
+  it("while a bulk edit is open the page-frame manager refuses allocations and frees", () => {
+    const pfm = machine(16);
+    pfm.beginBulk();
+    expect(() => pfm.allocateContiguous(any(1, "free-only"))).toThrow(/allocateContiguous: a bulk edit is open/);
+    expect(() => pfm.allocatePages(1, { effort: "free-only" })).toThrow(/allocatePages: a bulk edit is open/);
+    expect(() => pfm.freePages([0])).toThrow(/freePages: a bulk edit is open/);
+    expect(() => pfm.beginBulk()).toThrow(/already open/);
+    pfm.endBulk(0);
+    expect(() => pfm.endBulk(0)).toThrow(/no bulk edit is open/);
+    expect(pfm.allocateContiguous(any(1, "free-only"))).toBe(0);
   });
 });

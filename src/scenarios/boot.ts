@@ -5,7 +5,7 @@
  * machine by the run's uptime with the background workload.
  */
 import { bootMachine, type BootOptions, type Kernel } from "../kernel/kernel.ts";
-import { Workload } from "../kernel/workload.ts";
+import { type UptimeControl, Workload } from "../kernel/workload.ts";
 import { installVerifier, type Verifier } from "../verifier/verifier.ts";
 import type { ScenarioOptions } from "./scenario.ts";
 
@@ -26,12 +26,21 @@ export interface BootScenarioOptions {
   readonly beforeUptime?: (k: Kernel) => void;
 }
 
+/** The run's progress and Ctrl-C, for a Workload.run of its uptime: progress says how far the uptime got. */
+export function uptimeControl(opts: ScenarioOptions): UptimeControl {
+  const { progress, interrupted } = opts;
+  return {
+    ...(interrupted === undefined ? {} : { interrupted }),
+    ...(progress === undefined ? {} : { progress: (done: number, total: number) => progress(total > 0 ? done / total : 1, `uptime ${Math.round(done)} of ${Math.round(total)} simulated seconds`) }),
+  };
+}
+
 /** Boot, trace, verify and age a machine for a scenario run; `name` seeds the workload (`<name>:<seed>`). */
 export function bootScenario(name: string, opts: ScenarioOptions, o: BootScenarioOptions = {}): ScenarioMachine {
   const k = bootMachine(opts.profile, { ...o.boot, seed: opts.seed });
   if (o.traced !== false) opts.onBoot?.(k);
   const verifier = opts.verifier === "off" ? null : installVerifier(k, { mode: opts.verifier });
   o.beforeUptime?.(k);
-  if (o.uptime !== false && opts.uptimeSeconds > 0) new Workload(k.pfm, { seed: `${name}:${opts.seed}`, clock: k.clock }).run(opts.uptimeSeconds);
+  if (o.uptime !== false && opts.uptimeSeconds > 0) new Workload(k.pfm, { seed: `${name}:${opts.seed}`, clock: k.clock }).run(opts.uptimeSeconds, uptimeControl(opts));
   return { k, verifier };
 }

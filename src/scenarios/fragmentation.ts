@@ -162,7 +162,7 @@ export function runFragmentationStudy(opts: ScenarioOptions): ScenarioResult {
     let left = seconds;
     while (left > 0) {
       const step = Math.min(1, left);
-      workload.run(step);
+      workload.run(step, opts.interrupted === undefined ? {} : { interrupted: opts.interrupted });
       left -= step;
       simulated += step;
       opts.progress?.(totalSeconds === 0 ? 1 : Math.min(1, simulated / totalSeconds), label);

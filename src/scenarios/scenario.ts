@@ -50,6 +50,12 @@ export interface ScenarioOptions {
   /** Progress callback for long runs (fraction 0..1). */
   readonly progress?: (fraction: number, label: string) => void;
   /**
+   * Polled between slices of the uptime (about a simulated minute each): true
+   * stops it with an UptimeInterruptedError (the CLI sets it on Ctrl-C and
+   * reports the partial run).
+   */
+  readonly interrupted?: () => boolean;
+  /**
    * Call right after booting each machine (before any driver code runs): the
    * CLI attaches its trace (DMA traffic, interrupts, allocations) here.
    */

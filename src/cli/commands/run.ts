@@ -12,7 +12,8 @@ import type { CliIo } from "../io.ts";
 import { loadScenario } from "../load-scenario.ts";
 import { checkOutputPath } from "../output-paths.ts";
 import { totalmem } from "node:os";
-import { parseDuration, parseMemoryBudget, parseSeed, parseVerifier } from "../parse-options.ts";
+import { formatDuration, parseDuration, parseMemoryBudget, parseSeed, parseVerifier } from "../parse-options.ts";
+import { type InterruptWatch, watchInterrupt } from "../interrupt.ts";
 import { makeProgress } from "../progress.ts";
 import { resolveProfile } from "../resolve-profile.ts";
 import { UsageError } from "../usage-error.ts";
@@ -34,6 +35,8 @@ export interface RunOptions {
   param?: Record<string, unknown>;
   /** --debug: print the user's stack frames when run() fails. */
   debug?: boolean;
+  /** Start the Ctrl-C watcher for a run with uptime (tests pass a stand-in); default the real one (interrupt.ts). */
+  watchInterrupt?: (onSigint: () => void) => Promise<InterruptWatch>;
 }
 
 /** The built-in scenarios that play audio (a WAV for --wav); any other built-in has none (sound-card-exhausted never starts the card). */
@@ -56,24 +59,35 @@ export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Pro
   const d = loaded.defaults;
   const progress = makeProgress(io, `${loaded.name} `);
   const chosenProfile = profile ?? d.profile;
+  const runUptime = uptimeSeconds ?? d.uptimeSeconds ?? 0;
+  const stepsUptime = (loaded.scenario as { stepsUptimeSeconds?: unknown }).stepsUptimeSeconds;
+  // Only a run that ages the machine needs the Ctrl-C watcher (a thread); others stop on Ctrl-C as any process does.
+  const watch = runUptime > 0 || (typeof stepsUptime === "number" && stepsUptime > 0) ? await (opts.watchInterrupt ?? watchInterrupt)(() => {
+    // Ctrl-C while the run awaits something after its uptime: nothing polls the flag there.
+    io.stderr(`dmasim: interrupted (Ctrl-C) while ${loaded.name} ran\n`);
+    process.exit(130);
+  }) : undefined;
   const record = await executeScenario(loaded.scenario, {
     name: loaded.name,
     ...(chosenProfile === undefined ? {} : { profile: chosenProfile }),
     seed: seed ?? d.seed ?? 1,
-    uptimeSeconds: uptimeSeconds ?? d.uptimeSeconds ?? 0,
+    uptimeSeconds: runUptime,
     verifier: verifier ?? d.verifier ?? "collect",
     hostMemoryBudget,
     ...(d.params === undefined && opts.param === undefined ? {} : { params: { ...d.params, ...opts.param } }),
     ...(progress === undefined ? {} : { progress: progress.update }),
     ...(loaded.source === "module" ? { module: spec } : {}),
     cwd: io.cwd,
+    ...(watch === undefined ? {} : { interrupted: watch.interrupted }),
     onFailure: (frames) => {
       if (opts.debug === true && frames.length > 0) io.stderr(`dmasim: ${loaded.name} failed here:\n${formatFrames(frames, io.cwd).join("\n")}\n`);
     },
-  });
+  }).finally(() => watch?.stop());
   progress?.done();
-  if (opts.json === true) io.stdout(JSON.stringify(runToJson(record), null, 2) + "\n");
+  const interrupted = record.interrupted;
+  if (opts.json === true) io.stdout(JSON.stringify(interrupted === undefined ? runToJson(record) : { ...runToJson(record), interrupted: { ...interrupted, reason: "SIGINT" } }, null, 2) + "\n");
   else io.stdout(renderRunSummary(record, io.style));
+  if (interrupted !== undefined) io.stderr(`dmasim: interrupted after ${formatDuration(interrupted.doneSeconds)} of ${formatDuration(interrupted.totalSeconds)} of uptime; the output is the partial run\n`);
   if (opts.trace !== undefined) {
     io.writeFile(opts.trace, JSON.stringify(record.trace === undefined ? null : traceFile(record.trace)) + "\n");
     if (opts.json !== true) io.stdout(`Trace written to ${opts.trace}\n`);
@@ -91,5 +105,7 @@ export async function runCommand(io: CliIo, spec: string, opts: RunOptions): Pro
     io.writeFile(opts.report, renderHtmlReport([record], { title: `dmasim report: ${record.scenario}`, version: packageVersion() }));
     if (opts.json !== true) io.stdout(`Report written to ${opts.report}\n`);
   }
+  // 128 + SIGINT, as a shell reports a process Ctrl-C stopped.
+  if (interrupted !== undefined) return 130;
   return runPassed(record) ? 0 : 1;
 }

@@ -130,4 +130,42 @@ describe("FastContiguousAllocator equals the linear-scan oracle", () => {
     expect(fast.largestFreeRun(0, (1 << 16) - 1)).toBe(99);
     expect(fast.find({ pages: 100, lowPfn: 0, highPfn: (1 << 16) - 1, alignPages: 1, boundaryPages: 0, placement: "lowest" })).toBe(-1);
   });
+  it("a bulk edit (beginBulk, flip free bits, endBulk) leaves the same answers as the same flips through markUsed/markFree, on the fast allocator and the oracle", () => {
+    const rng = new Prng(77);
+    for (const leafShift of [5, 6, 8]) {
+      const pageCount = 5000 + rng.int(3000);
+      const stepwise = new FastContiguousAllocator(pageCount, { leafShift });
+      const bulk = new FastContiguousAllocator(pageCount, { leafShift });
+      const oracle = new LinearScanAllocator(pageCount);
+      for (const a of [stepwise, bulk, oracle]) a.markFree(0, pageCount);
+      for (let round = 0; round < 4; round++) {
+        const bits = bulk.beginBulk();
+        const oracleBits = oracle.beginBulk();
+        let delta = 0;
+        for (let i = 0; i < 1500; i++) {
+          const p = rng.int(pageCount);
+          const m = 1 << (p & 31);
+          if (stepwise.isFree(p)) stepwise.markUsed(p, 1);
+          else stepwise.markFree(p, 1);
+          const wasFree = ((bits[p >>> 5] as number) & m) !== 0;
+          bits[p >>> 5] = (bits[p >>> 5] as number) ^ m;
+          oracleBits[p >>> 5] = (oracleBits[p >>> 5] as number) ^ m;
+          delta += wasFree ? -1 : 1;
+        }
+        bulk.endBulk(delta);
+        oracle.endBulk(delta);
+        expect(bulk.freePages).toBe(stepwise.freePages);
+        expect(oracle.freePages).toBe(stepwise.freePages);
+        expect(bulk.largestFreeRun(0, pageCount - 1)).toBe(stepwise.largestFreeRun(0, pageCount - 1));
+        for (let q = 0; q < 300; q++) {
+          const req = randomRequest(rng, pageCount);
+          expect(bulk.find(req)).toBe(stepwise.find(req));
+          expect(oracle.find(req)).toBe(stepwise.find(req));
+        }
+      }
+      expect(() => bulk.endBulk(0)).toThrow(/no bulk edit is open/);
+      bulk.beginBulk();
+      expect(() => bulk.beginBulk()).toThrow(/already open/);
+    }
+  });
 });
