@@ -22,6 +22,17 @@ DMASIM_BEGIN_C
 #define KMDF_VERSION_MINOR 33
 #endif
 
+/* The version the driver binds to (what WdfVersionBind tells the framework on Windows): passed to WdfDriverCreate. */
+#define DMASIM_KMDF_BIND_VERSION (((ULONG)KMDF_VERSION_MAJOR << 16) | (ULONG)KMDF_VERSION_MINOR)
+/* Before KMDF 1.11 two structures ended earlier: their INIT helpers set the size of that version's layout. */
+#if KMDF_VERSION_MAJOR == 1 && KMDF_VERSION_MINOR < 11
+#define DMASIM_WDF_PNPPOWER_EVENT_CALLBACKS_SIZE ((ULONG)FIELD_OFFSET(WDF_PNPPOWER_EVENT_CALLBACKS, EvtDeviceUsageNotificationEx))
+#define DMASIM_WDF_DMA_ENABLER_CONFIG_SIZE ((ULONG)FIELD_OFFSET(WDF_DMA_ENABLER_CONFIG, AddressWidthOverride))
+#else
+#define DMASIM_WDF_PNPPOWER_EVENT_CALLBACKS_SIZE ((ULONG)sizeof(WDF_PNPPOWER_EVENT_CALLBACKS))
+#define DMASIM_WDF_DMA_ENABLER_CONFIG_SIZE ((ULONG)sizeof(WDF_DMA_ENABLER_CONFIG))
+#endif
+
 #define WDF_NO_OBJECT_ATTRIBUTES NULL
 #define WDF_NO_EVENT_CALLBACK NULL
 #define WDF_NO_HANDLE NULL
@@ -79,7 +90,7 @@ FORCEINLINE VOID WDF_DRIVER_CONFIG_INIT(PWDF_DRIVER_CONFIG Config, PFN_EVT_WDF_D
 
 FORCEINLINE VOID WDF_PNPPOWER_EVENT_CALLBACKS_INIT(PWDF_PNPPOWER_EVENT_CALLBACKS Callbacks) {
     RtlZeroMemory(Callbacks, sizeof(WDF_PNPPOWER_EVENT_CALLBACKS));
-    Callbacks->Size = sizeof(WDF_PNPPOWER_EVENT_CALLBACKS);
+    Callbacks->Size = DMASIM_WDF_PNPPOWER_EVENT_CALLBACKS_SIZE;
 }
 
 FORCEINLINE VOID WDF_IO_QUEUE_CONFIG_INIT(PWDF_IO_QUEUE_CONFIG Config, WDF_IO_QUEUE_DISPATCH_TYPE DispatchType) {
@@ -106,7 +117,7 @@ FORCEINLINE VOID WDF_INTERRUPT_CONFIG_INIT(PWDF_INTERRUPT_CONFIG Configuration, 
 
 FORCEINLINE VOID WDF_DMA_ENABLER_CONFIG_INIT(PWDF_DMA_ENABLER_CONFIG Config, WDF_DMA_PROFILE Profile, SIZE_T MaximumLength) {
     RtlZeroMemory(Config, sizeof(WDF_DMA_ENABLER_CONFIG));
-    Config->Size = sizeof(WDF_DMA_ENABLER_CONFIG);
+    Config->Size = DMASIM_WDF_DMA_ENABLER_CONFIG_SIZE;
     Config->Profile = Profile;
     Config->MaximumLength = MaximumLength;
 }
@@ -145,7 +156,11 @@ DMASIM_IMPORT(WdfObjectAllocateContext) NTSTATUS WdfObjectAllocateContext(_In_ W
 DMASIM_IMPORT(WdfObjectDelete) VOID WdfObjectDelete(_In_ WDFOBJECT Object);
 
 /* ---- Driver ---- */
-DMASIM_IMPORT(WdfDriverCreate) NTSTATUS WdfDriverCreate(_In_ PDRIVER_OBJECT DriverObject, _In_ PCUNICODE_STRING RegistryPath, _In_opt_ PWDF_OBJECT_ATTRIBUTES DriverAttributes, _In_ PWDF_DRIVER_CONFIG DriverConfig, _Out_opt_ WDFDRIVER *Driver);
+DMASIM_IMPORT(DmasimWdfDriverCreate) NTSTATUS DmasimWdfDriverCreate(_In_ ULONG BindVersion, _In_ PDRIVER_OBJECT DriverObject, _In_ PCUNICODE_STRING RegistryPath, _In_opt_ PWDF_OBJECT_ATTRIBUTES DriverAttributes, _In_ PWDF_DRIVER_CONFIG DriverConfig, _Out_opt_ WDFDRIVER *Driver);
+/* As in the WDK, an inline routine: here it tells the framework the version the driver was built for. */
+FORCEINLINE NTSTATUS WdfDriverCreate(_In_ PDRIVER_OBJECT DriverObject, _In_ PCUNICODE_STRING RegistryPath, _In_opt_ PWDF_OBJECT_ATTRIBUTES DriverAttributes, _In_ PWDF_DRIVER_CONFIG DriverConfig, _Out_opt_ WDFDRIVER *Driver) {
+    return DmasimWdfDriverCreate(DMASIM_KMDF_BIND_VERSION, DriverObject, RegistryPath, DriverAttributes, DriverConfig, Driver);
+}
 DMASIM_IMPORT(WdfDriverWdmGetDriverObject) PDRIVER_OBJECT WdfDriverWdmGetDriverObject(_In_ WDFDRIVER Driver);
 DMASIM_IMPORT(WdfGetDriver) WDFDRIVER WdfGetDriver(VOID);
 

@@ -18,6 +18,7 @@ describe.skipIf(!haveToolchain)(`a KMDF driver in C: the framework's objects beh
     const { k, d } = instantiate(p);
     d.load();
     expect(d.isKmdf).toBe(true);
+    expect(d.kmdfVersion).toBe("1.33");
     const pdo = k.pdo("plx9656");
     expect(pnpAddDevice(k, d.driver, pdo)).toBe(0);
     expect(startDevice(k, pdo).IoStatus.Status).toBe(0);
@@ -67,4 +68,15 @@ describe.skipIf(!haveToolchain)(`a KMDF driver in C: the framework's objects beh
     expect(removeDevice(k, pdo).IoStatus.Status).toBe(0);
     expect(callExport(d, "t_cleanups")).toBe(1);
   });
+
+  it("built for KMDF 1.9 (-DKMDF_VERSION_MINOR=9), the driver binds to 1.9 and its INIT helpers give that version's WDF_PNPPOWER_EVENT_CALLBACKS, which the framework takes", async () => {
+    const old = await fixture("kmdf", ["-DKMDF_VERSION_MINOR=9"]);
+    const { k, d } = instantiate(old);
+    d.load();
+    expect(d.kmdfVersion).toBe("1.9");
+    const pdo = k.pdo("plx9656");
+    expect(pnpAddDevice(k, d.driver, pdo)).toBe(0);
+    expect(startDevice(k, pdo).IoStatus.Status).toBe(0);
+    expect(callExport(d, "t_prepared") as number).toBeGreaterThanOrEqual(3);
+  }, 120_000);
 });

@@ -44,7 +44,7 @@ describe.skipIf(!haveToolchain)(`examples/c/plx-kmdf: a KMDF driver in C on the 
       expect(json.stats).toMatchObject({ transfers: 16, mismatches: 0, failures: 0, interrupts: 32, interruptsClaimed: 32, dpcs: 32 });
       expect(json.stats["bytes"]).toBeGreaterThan(16);
       const text = json.summary.join("\n");
-      expect(text).toMatch(/a KMDF driver \(WdfDriverCreate\)/);
+      expect(text).toMatch(/a KMDF 1\.33 driver \(WdfDriverCreate\)/);
       expect(text).toMatch(/IRP_MN_START_DEVICE: STATUS_SUCCESS/);
       expect(text).toMatch(/every byte matches/);
       expect(text).toMatch(/IRP_MN_REMOVE_DEVICE: STATUS_SUCCESS/);

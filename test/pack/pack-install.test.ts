@@ -159,7 +159,7 @@ describe("the packed package, installed in a fresh folder outside the repository
     const r = sh(folder, npx, ["dmasim", "run", "./plx-kmdf", "--json"], 0, {}, 180_000);
     const j = JSON.parse(r.stdout) as { ok: boolean; summary: string[]; stats: Record<string, number>; findings: unknown[] };
     expect(j.ok).toBe(true);
-    expect(j.summary.join("\n")).toMatch(/a KMDF driver \(WdfDriverCreate\)[\s\S]*every byte matches/);
+    expect(j.summary.join("\n")).toMatch(/a KMDF 1\.33 driver \(WdfDriverCreate\)[\s\S]*every byte matches/);
     expect(j.stats).toMatchObject({ transfers: 16, mismatches: 0, interrupts: 32, dpcs: 32 });
     expect(j.findings).toEqual([]);
   });

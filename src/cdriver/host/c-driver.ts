@@ -109,6 +109,12 @@ export class CDriver {
     return (this.wdf?.driver ?? null) !== null;
   }
 
+  /** The KMDF version the driver bound to ("1.19"), or null for a WDM driver. */
+  get kmdfVersion(): string | null {
+    const v = this.wdf?.driver?.globals.version;
+    return v === undefined ? null : `${v.major}.${v.minor}`;
+  }
+
   /** The KMDF driver's ISR calls (and how many claimed the interrupt) and DPC calls. */
   get interruptCounts(): { readonly isr: number; readonly claimed: number; readonly dpc: number } {
     return this.wdf?.counts ?? { isr: 0, claimed: 0, dpc: 0 };

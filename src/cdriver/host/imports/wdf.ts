@@ -84,7 +84,7 @@ export function wdfImports(ctx: DriverContext): { imports: ImportTable; wdf: Wdf
     WdfObjectDelete: (o: number) => WdfObjectDelete(handles.object(u(o), WdfObject, "WdfObjectDelete")),
 
     // ---- Driver ----
-    WdfDriverCreate(_drvObj: number, _regPath: number, attrs: number, config: number, out: number): number {
+    DmasimWdfDriverCreate(bindVersion: number, _drvObj: number, _regPath: number, attrs: number, config: number, out: number): number {
       const m = mem();
       const add = m.u32At(u(config) + CFG.EvtDriverDeviceAdd);
       const result: HandleOut<WdfDriver> = { value: null };
@@ -99,7 +99,7 @@ export function wdfImports(ctx: DriverContext): { imports: ImportTable; wdf: Wdf
           DriverPoolTag: m.u32At(u(config) + CFG.DriverPoolTag),
         },
         result,
-        { name: ctx.name },
+        { name: ctx.name, kmdfVersion: { major: u(bindVersion) >>> 16, minor: u(bindVersion) & 0xffff } },
       );
       if (!NT_SUCCESS(st) || result.value === null) return st | 0;
       wdf.driver = result.value;
