@@ -10,6 +10,7 @@ import type { Kernel } from "../kernel/kernel.ts";
 import type { WdfCommonBuffer } from "../wdf/common-buffer.ts";
 import type { WdfDevice } from "../wdf/device.ts";
 import type { WdfDmaEnabler } from "../wdf/dma-enabler.ts";
+import type { WdfDmaTransaction } from "../wdf/dma-transaction.ts";
 import type { WdfDriverOptions } from "../wdf/globals.ts";
 import type { WdfInterrupt } from "../wdf/interrupt.ts";
 import type { WdfIoQueue } from "../wdf/queue.ts";
@@ -43,9 +44,10 @@ export interface NicDriverOptions {
  *   samples ship): a stop still works, the chip finishes what it holds, but
  *   after a surprise removal nothing ever completes the writes and reads the
  *   driver holds;
- * - "d0-exit-leaves-dma": EvtDeviceD0Exit settles the I/O but neither turns
- *   the transmit and receive units off nor resets the chip, so it goes on
- *   with its rings while the device is out of D0.
+ * - "d0-exit-leaves-dma": EvtDeviceD0Exit turns the transmit unit off and
+ *   settles the I/O, but leaves the receive unit on and does not reset the
+ *   chip: the frames still on the wire land in the RX ring while the device
+ *   is out of D0.
  */
 export type NicBug = "none" | "no-io-stop" | "d0-exit-leaves-dma";
 
@@ -66,7 +68,6 @@ export interface NicAdapter {
   dmaEnabler: WdfDmaEnabler | null;
   txRing: NicBuffer | null;
   rxRing: NicBuffer | null;
-  txBuffers: NicBuffer | null;
   rxBuffers: NicBuffer | null;
   /** Sends: a parallel queue (one request per free TX descriptor); receives: a manual queue of pending reads. */
   writeQueue: WdfIoQueue | null;
@@ -80,9 +81,10 @@ export interface NicAdapter {
   txTail: number;
   txHead: number;
   txInFlight: number;
-  /** The write request each TX descriptor carries (null when none, or after a removal ended it). */
-  readonly txRequests: (WdfRequest | null)[];
-  readonly txLengths: Int32Array;
+  /** The write in flight whose first TX descriptor is this slot (null elsewhere): its request, the transaction over its buffer, the descriptors the frame took. */
+  readonly txWrites: ({ readonly request: WdfRequest; readonly tx: WdfDmaTransaction; readonly descriptors: number } | null)[];
+  /** The DMA transactions no write holds (one per write the queue may present). */
+  readonly txPool: WdfDmaTransaction[];
   /** Writes waiting for the link (no transmit while it is down), oldest first; first among them, those a stop's reset dropped. */
   readonly waitingForLink: WdfRequest[];
   /** How many of the first waitingForLink a reset dropped (sent again: counted in `resent`). */

@@ -78,13 +78,14 @@ import { WDF_COMMON_BUFFER_CONFIG_INIT, type WdfCommonBuffer, WdfCommonBufferCre
 import { type WdfDevice, WdfDeviceCreate, WdfDeviceInitSetIoType, type WDFDEVICE_INIT } from "../wdf/device.ts";
 import { type HandleOut, WDF_DRIVER_CONFIG_INIT, WdfDeviceIoDirect, type WdfDriver, WdfDriverCreate, WdfDriverWdmGetDriverObject } from "../wdf/driver.ts";
 import { WDF_DMA_ENABLER_CONFIG_INIT, type WdfDmaEnabler, WdfDmaEnablerCreate, WdfDmaProfileScatterGather64 } from "../wdf/dma-enabler.ts";
+import { type WdfDmaTransaction, WdfDmaTransactionCreate } from "../wdf/dma-transaction.ts";
 import { WDF_INTERRUPT_CONFIG_INIT, type WdfInterrupt, WdfInterruptAcquireLock, WdfInterruptCreate, WdfInterruptQueueDpcForIsr, WdfInterruptReleaseLock } from "../wdf/interrupt.ts";
 import { WDF_OBJECT_ATTRIBUTES_INIT } from "../wdf/object.ts";
 import { WDF_PNPPOWER_EVENT_CALLBACKS_INIT, type WdfCmResList, WdfCmResourceListGetCount, WdfCmResourceListGetDescriptor, WdfDeviceInitSetPnpPowerEventCallbacks } from "../wdf/pnp-power.ts";
 import { WDF_IO_QUEUE_CONFIG_INIT, WdfDeviceConfigureRequestDispatching, WdfFalse, type WdfIoQueue, WdfIoQueueCreate, WdfIoQueueDispatchManual, WdfIoQueueDispatchParallel } from "../wdf/queue.ts";
 import { WdfRequestTypeRead, WdfRequestTypeWrite } from "../wdf/request.ts";
 import { NIC_BUFFER_SIZE, type NicAdapter, type NicBuffer, nicContext, type NicDriverOptions, rd, wr } from "./nic-device.ts";
-import { deliverRx, failPendingReads, NicEvtIoStop, NicEvtIoWrite, reapTx, sendWaiting, settleForD0Exit } from "./nic-io.ts";
+import { deliverRx, endTransmits, failPendingReads, NicEvtIoStop, NicEvtIoWrite, reapTx, sendWaiting, settleForD0Exit } from "./nic-io.ts";
 
 export { ETH_FRAME_LEN, NIC_BUFFER_SIZE, STATUS_INVALID_BUFFER_SIZE, type NicAdapter, type NicBuffer, type NicBug, type NicDriverOptions } from "./nic-device.ts";
 
@@ -152,7 +153,6 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
       readQueue: null,
       txRing: null,
       rxRing: null,
-      txBuffers: null,
       rxBuffers: null,
       regs: 0,
       regsLength: 0,
@@ -161,8 +161,8 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
       txTail: 0,
       txHead: 0,
       txInFlight: 0,
-      txRequests: new Array<null>(opts.txDescriptors).fill(null),
-      txLengths: new Int32Array(opts.txDescriptors),
+      txWrites: new Array<null>(opts.txDescriptors).fill(null),
+      txPool: [],
       waitingForLink: [],
       resendPending: 0,
       rxNext: 0,
@@ -198,13 +198,18 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
 }
 
 const ctx = nicContext;
+
+/** Writes the queue may present at once: a frame takes up to two descriptors, and one descriptor stays free. */
+function writesInFlight(a: NicAdapter): number {
+  return Math.floor((a.options.txDescriptors - 1) / 2);
+}
 const NIC_BUGS: readonly string[] = ["none", "no-io-stop", "d0-exit-leaves-dma"];
 
 /** The write queue (parallel: one request per free TX descriptor) and the read queue (manual, not power-managed). */
 function queuesCreate(a: NicAdapter): NTSTATUS {
   const wq: HandleOut<WdfIoQueue> = { value: null };
   const wcfg = WDF_IO_QUEUE_CONFIG_INIT(WdfIoQueueDispatchParallel, a.options.bug === "no-io-stop" ? { EvtIoWrite: NicEvtIoWrite } : { EvtIoWrite: NicEvtIoWrite, EvtIoStop: NicEvtIoStop });
-  wcfg.Settings.Parallel.NumberOfPresentedRequests = a.options.txDescriptors - 1;
+  wcfg.Settings.Parallel.NumberOfPresentedRequests = writesInFlight(a);
   let st = WdfIoQueueCreate(a.device, wcfg, null, wq);
   if (!NT_SUCCESS(st) || wq.value === null) return st;
   st = WdfDeviceConfigureRequestDispatching(a.device, wq.value, WdfRequestTypeWrite);
@@ -242,7 +247,10 @@ function commonBuffer(a: NicAdapter, name: string, length: number): NicBuffer | 
   return { name, cb: out.value, va: WdfCommonBufferGetAlignedVirtualAddress(out.value), la: WdfCommonBufferGetAlignedLogicalAddress(out.value) };
 }
 
-/** The DMA enabler and the four common buffers (in EvtDriverDeviceAdd: they outlive stops, as in most NIC drivers). */
+/**
+ * The DMA enabler, the three common buffers and the writes' transactions (in
+ * EvtDriverDeviceAdd: they outlive stops, as in most NIC drivers).
+ */
 function initializeDma(a: NicAdapter): NTSTATUS {
   const en: HandleOut<WdfDmaEnabler> = { value: null };
   const st = WdfDmaEnablerCreate(a.device, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileScatterGather64, 16 * 1024), null, en);
@@ -251,9 +259,15 @@ function initializeDma(a: NicAdapter): NTSTATUS {
   const { txDescriptors: nt, rxDescriptors: nr } = a.options;
   a.txRing = commonBuffer(a, "TX descriptor ring", nt * E1000_DESC_SIZE);
   a.rxRing = commonBuffer(a, "RX descriptor ring", nr * E1000_DESC_SIZE);
-  a.txBuffers = commonBuffer(a, "TX packet buffers", nt * NIC_BUFFER_SIZE);
   a.rxBuffers = commonBuffer(a, "RX packet buffers", nr * NIC_BUFFER_SIZE);
-  if (a.txRing === null || a.rxRing === null || a.txBuffers === null || a.rxBuffers === null) return STATUS.INSUFFICIENT_RESOURCES;
+  if (a.txRing === null || a.rxRing === null || a.rxBuffers === null) return STATUS.INSUFFICIENT_RESOURCES;
+  // One transaction per write the queue may present: each frame goes out from the application's own pages.
+  for (let i = 0; i < writesInFlight(a); i++) {
+    const tx: HandleOut<WdfDmaTransaction> = { value: null };
+    const st2 = WdfDmaTransactionCreate(en.value, null, tx);
+    if (!NT_SUCCESS(st2) || tx.value === null) return st2;
+    a.txPool.push(tx.value);
+  }
   return STATUS.SUCCESS;
 }
 
@@ -343,13 +357,15 @@ function d0Entry(a: NicAdapter): NTSTATUS {
  */
 function d0Exit(a: NicAdapter): NTSTATUS {
   if (!a.surpriseRemoved) {
+    // The bug: the receive unit is left on and the chip is not reset, so frames still on the wire land in the RX ring.
     const stopChip = a.options.bug !== "d0-exit-leaves-dma";
-    if (stopChip) {
-      wr(a, E1000_REG.RCTL, 0);
-      wr(a, E1000_REG.TCTL, 0);
-    }
+    if (stopChip) wr(a, E1000_REG.RCTL, 0);
+    wr(a, E1000_REG.TCTL, 0);
     settleForD0Exit(a);
     if (stopChip) wr(a, E1000_REG.CTRL, E1000_CTRL_RST);
+  } else {
+    // No chip to ask: the writes still on the ring keep their requests (EvtIoStop ends them) but not their transactions.
+    a.waitingForLink.unshift(...endTransmits(a));
   }
   a.linkUp = false;
   return STATUS.SUCCESS;
@@ -389,5 +405,5 @@ function dpc(a: NicAdapter): void {
 
 /** The driver's common buffers, in allocation order. */
 export function nicBuffers(a: NicAdapter): NicBuffer[] {
-  return [a.txRing, a.rxRing, a.txBuffers, a.rxBuffers].filter((b): b is NicBuffer => b !== null);
+  return [a.txRing, a.rxRing, a.rxBuffers].filter((b): b is NicBuffer => b !== null);
 }

@@ -3,12 +3,17 @@
  * receives one with ReadFile (direct I/O: the request's buffer is the
  * application's locked pages, at their system address).
  *
- * - Sends: a parallel queue presents at most txDescriptors - 1 writes (one
- *   descriptor stays free: TDT catching up with TDH would read as an empty
- *   ring). EvtIoWrite copies the frame into its TX packet buffer, fills the
- *   descriptor (EOP | IFCS | RS) and rings the doorbell; the DPC completes
- *   the write when the chip wrote DD back. A write that is not one frame
- *   (14..1514 bytes) fails with STATUS_INVALID_BUFFER_SIZE.
+ * - Sends: a parallel queue presents at most (txDescriptors - 1) / 2 writes
+ *   (a frame of up to 1514 bytes crosses at most one page boundary, so it
+ *   takes one or two descriptors; one descriptor stays free: TDT catching up
+ *   with TDH would read as an empty ring). EvtIoWrite turns the write into a
+ *   DMA transaction over its buffer (WdfDmaTransactionInitializeUsingRequest)
+ *   and executes it; EvtProgramDma puts each scatter/gather element in a TX
+ *   descriptor (EOP | RS on the last, IFCS) and rings the doorbell: the chip
+ *   reads the frame from the application's pages. The DPC ends the
+ *   transaction and completes the write when the chip wrote DD back on the
+ *   frame's last descriptor. A write that is not one frame (14..1514 bytes)
+ *   fails with STATUS_INVALID_BUFFER_SIZE.
  * - Receives: a manual queue holds the pending reads; the DPC takes the next
  *   one for each frame the chip wrote back and completes it with the frame
  *   (STATUS_BUFFER_TOO_SMALL when the frame does not fit). A frame with no
@@ -21,19 +26,25 @@
  *   when the DPC sees the link come up.
  * - Stops: EvtIoStop keeps each write the driver holds
  *   (WdfRequestStopAcknowledge, Requeue FALSE); EvtDeviceD0Exit completes the
- *   ones the chip finished and puts the others (the reset drops them from
- *   the wire before they arrive) first in line for the link after the
- *   restart. After a surprise removal, or for a purge, EvtIoStop completes
+ *   ones the chip finished, ends the transactions of the others (the reset
+ *   drops them from the wire before they arrive; no transaction may outlive
+ *   D0) and puts them first in line for the link after the restart, when
+ *   each gets a new transaction. After a surprise removal, or for a purge, EvtIoStop completes
  *   the write with STATUS_DEVICE_REMOVED; EvtDeviceSurpriseRemoval completes
  *   the pending reads the same way and purges their queue.
  */
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { E1000_DESC_SIZE, E1000_REG, E1000_RXD_STAT_DD, E1000_RXD_STAT_EOP, E1000_TXD_CMD_EOP, E1000_TXD_CMD_IFCS, E1000_TXD_CMD_RS, E1000_TXD_STAT_DD } from "../devices/e1000.ts";
+import type { SCATTER_GATHER_LIST } from "../hal/types.ts";
 import { RtlCopyDeviceMemory } from "../kernel/device-memory.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import type { WdfDevice } from "../wdf/device.ts";
+import { WdfDmaDirectionWriteToDevice, type WDF_DMA_DIRECTION } from "../wdf/dma-enabler.ts";
+import { type WdfDmaTransaction, WdfDmaTransactionDmaCompleted, WdfDmaTransactionDmaCompletedFinal, WdfDmaTransactionExecute, WdfDmaTransactionGetBytesTransferred, WdfDmaTransactionRelease } from "../wdf/dma-transaction.ts";
+import { WdfDmaTransactionGetRequest, WdfDmaTransactionInitializeUsingRequest } from "../wdf/dma-transaction-request.ts";
 import type { HandleOut } from "../wdf/driver.ts";
 import { type WdfIoQueue, WdfIoQueueGetDevice, WdfIoQueuePurge, WdfIoQueueRetrieveNextRequest, WdfRequestStopAcknowledge, WdfRequestStopActionPurge } from "../wdf/queue.ts";
-import { type BufferOut, type WdfRequest, WdfRequestCompleteWithInformation, WdfRequestRetrieveInputBuffer, WdfRequestRetrieveOutputBuffer } from "../wdf/request.ts";
+import { type BufferOut, type WdfRequest, WdfRequestCompleteWithInformation, WdfRequestRetrieveOutputBuffer } from "../wdf/request.ts";
 import { ETH_FRAME_LEN, ETH_HLEN, NIC_BUFFER_SIZE, type NicAdapter, type NicBuffer, nicContext, STATUS_INVALID_BUFFER_SIZE, wr } from "./nic-device.ts";
 
 function writeDescriptorAddress(k: Kernel, descVa: number, la: number): void {
@@ -49,7 +60,7 @@ export function NicEvtIoWrite(Queue: WdfIoQueue, Request: WdfRequest, Length: nu
     a.waitingForLink.push(Request);
     return;
   }
-  const st = transmit(a, Request, Length);
+  const st = transmit(a, Request);
   if (!NT_SUCCESS(st)) WdfRequestCompleteWithInformation(Request, st, 0);
 }
 
@@ -61,46 +72,82 @@ export function sendWaiting(a: NicAdapter): void {
       a.resendPending--;
       a.resent++;
     }
-    const st = transmit(a, r, r.irp.Parameters.Write?.Length ?? 0);
+    const st = transmit(a, r);
     if (!NT_SUCCESS(st)) WdfRequestCompleteWithInformation(r, st, 0);
   }
 }
 
-/** Put the write's frame in the next TX descriptor and ring the doorbell. */
-function transmit(a: NicAdapter, Request: WdfRequest, Length: number): NTSTATUS {
-  const frame: BufferOut = { value: 0 };
-  const st = WdfRequestRetrieveInputBuffer(Request, Length, frame);
-  if (!NT_SUCCESS(st)) return st;
-  const k = a.kernel;
-  const txb = a.txBuffers as NicBuffer;
-  const tx = a.txRing as NicBuffer;
-  const slot = a.txTail;
-  RtlCopyDeviceMemory(k, txb.va + slot * NIC_BUFFER_SIZE, frame.value, Length);
-  const d = tx.va + slot * E1000_DESC_SIZE;
-  writeDescriptorAddress(k, d, Number(txb.la.QuadPart) + slot * NIC_BUFFER_SIZE);
-  k.cpu.writeU32(d + 8, (Length | ((E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS) << 24)) >>> 0);
-  k.cpu.writeU32(d + 12, 0);
-  a.txRequests[slot] = Request;
-  a.txLengths[slot] = Length;
-  a.txTail = (slot + 1) % a.options.txDescriptors;
-  a.txInFlight++;
-  wr(a, E1000_REG.TDT, a.txTail);
-  return STATUS.SUCCESS;
+/** A write on the TX ring. */
+type NicTxWrite = NonNullable<NicAdapter["txWrites"][number]>;
+
+/** Send the write's frame: a transaction from the request, executed (EvtProgramDma fills the descriptors). */
+function transmit(a: NicAdapter, Request: WdfRequest): NTSTATUS {
+  const tx = a.txPool.pop();
+  // The queue presents no more writes than there are transactions.
+  if (tx === undefined) return STATUS.INSUFFICIENT_RESOURCES;
+  let st = WdfDmaTransactionInitializeUsingRequest(tx, Request, NicEvtProgramDma, WdfDmaDirectionWriteToDevice);
+  if (NT_SUCCESS(st)) st = WdfDmaTransactionExecute(tx, null);
+  if (!NT_SUCCESS(st)) {
+    WdfDmaTransactionRelease(tx);
+    a.txPool.push(tx);
+  }
+  return st;
 }
 
-/** Reap the transmits the chip finished (DD, in ring order) and complete their writes. */
+/** NicEvtProgramDma (DISPATCH_LEVEL): one TX descriptor per scatter/gather element of the frame, then the doorbell. */
+export function NicEvtProgramDma(Transaction: WdfDmaTransaction, Device: WdfDevice, _Context: unknown, _Direction: WDF_DMA_DIRECTION, SgList: SCATTER_GATHER_LIST): boolean {
+  const a = nicContext(Device);
+  const k = a.kernel;
+  const ring = a.txRing as NicBuffer;
+  const nt = a.options.txDescriptors;
+  const n = SgList.NumberOfElements;
+  const request = WdfDmaTransactionGetRequest(Transaction);
+  if (request === null || n === 0 || a.txInFlight + n > nt - 1) return false;
+  const first = a.txTail;
+  for (let i = 0; i < n; i++) {
+    const el = SgList.Elements[i] as SCATTER_GATHER_LIST["Elements"][number];
+    const d = ring.va + a.txTail * E1000_DESC_SIZE;
+    writeDescriptorAddress(k, d, Number(el.Address.QuadPart));
+    const cmd = E1000_TXD_CMD_IFCS | (i === n - 1 ? E1000_TXD_CMD_EOP | E1000_TXD_CMD_RS : 0);
+    k.cpu.writeU32(d + 8, (el.Length | (cmd << 24)) >>> 0);
+    k.cpu.writeU32(d + 12, 0);
+    a.txTail = (a.txTail + 1) % nt;
+  }
+  a.txWrites[first] = { request, tx: Transaction, descriptors: n };
+  a.txInFlight += n;
+  wr(a, E1000_REG.TDT, a.txTail);
+  return true;
+}
+
+/** End a write's transaction without the chip (a stop, a removal): nothing more of it is moved; the transaction goes back to the pool. */
+function endTransaction(a: NicAdapter, w: NicTxWrite): void {
+  const status = { value: STATUS.SUCCESS };
+  WdfDmaTransactionDmaCompletedFinal(w.tx, 0, status);
+  WdfDmaTransactionRelease(w.tx);
+  a.txPool.push(w.tx);
+}
+
+/** Reap the frames the chip sent (DD on each frame's last descriptor, in ring order): end their transactions and complete their writes. */
 export function reapTx(a: NicAdapter): number {
   const k = a.kernel;
-  const tx = a.txRing as NicBuffer;
+  const ring = a.txRing as NicBuffer;
+  const nt = a.options.txDescriptors;
   let reaped = 0;
-  while (a.txInFlight > 0 && (k.cpu.readU8(tx.va + a.txHead * E1000_DESC_SIZE + 12) & E1000_TXD_STAT_DD) !== 0) {
-    const slot = a.txHead;
-    const r = a.txRequests[slot] ?? null;
-    a.txRequests[slot] = null;
-    a.txHead = (slot + 1) % a.options.txDescriptors;
-    a.txInFlight--;
+  while (a.txInFlight > 0) {
+    const w = a.txWrites[a.txHead] ?? null;
+    if (w === null) break;
+    const eop = (a.txHead + w.descriptors - 1) % nt;
+    if ((k.cpu.readU8(ring.va + eop * E1000_DESC_SIZE + 12) & E1000_TXD_STAT_DD) === 0) break;
+    a.txWrites[a.txHead] = null;
+    a.txHead = (eop + 1) % nt;
+    a.txInFlight -= w.descriptors;
     reaped++;
-    if (r !== null) WdfRequestCompleteWithInformation(r, STATUS.SUCCESS, a.txLengths[slot] as number);
+    const status = { value: STATUS.SUCCESS };
+    if (!WdfDmaTransactionDmaCompleted(w.tx, status)) continue;
+    const bytes = WdfDmaTransactionGetBytesTransferred(w.tx);
+    WdfDmaTransactionRelease(w.tx);
+    a.txPool.push(w.tx);
+    WdfRequestCompleteWithInformation(w.request, status.value, bytes);
   }
   a.txCompleted += reaped;
   return reaped;
@@ -158,8 +205,13 @@ export function NicEvtIoStop(Queue: WdfIoQueue, Request: WdfRequest, ActionFlags
 }
 
 function forget(a: NicAdapter, Request: WdfRequest): void {
-  const slot = a.txRequests.indexOf(Request);
-  if (slot >= 0) a.txRequests[slot] = null;
+  const slot = a.txWrites.findIndex((w) => w?.request === Request);
+  const w = a.txWrites[slot] ?? null;
+  if (w !== null) {
+    // Its ring slots stay taken (the device is gone, or the reset empties the ring): only the transaction ends.
+    a.txWrites[slot] = null;
+    endTransaction(a, w);
+  }
   const i = a.waitingForLink.indexOf(Request);
   if (i >= 0) a.waitingForLink.splice(i, 1);
 }
@@ -172,17 +224,31 @@ function forget(a: NicAdapter, Request: WdfRequest): void {
 export function settleForD0Exit(a: NicAdapter): void {
   reapTx(a);
   a.rxDrainedAtD0Exit += deliverRx(a);
-  const nt = a.options.txDescriptors;
-  const dropped: WdfRequest[] = [];
-  for (let i = 0, slot = a.txHead; i < a.txInFlight; i++, slot = (slot + 1) % nt) {
-    const r = a.txRequests[slot] ?? null;
-    a.txRequests[slot] = null;
-    if (r !== null) dropped.push(r);
-  }
-  a.txInFlight = 0;
   // The writes the reset drops go first when the link is back, before those that never reached the ring.
+  const dropped = endTransmits(a);
   a.waitingForLink.unshift(...dropped);
   a.resendPending += dropped.length;
+}
+
+/**
+ * End the transaction of every write still on the ring, oldest first, and
+ * empty the ring's bookkeeping; returns their requests (still the driver's).
+ * EvtDeviceD0Exit calls it, after a surprise removal too: no transaction
+ * may still be executing when the device leaves D0.
+ */
+export function endTransmits(a: NicAdapter): WdfRequest[] {
+  const nt = a.options.txDescriptors;
+  const dropped: WdfRequest[] = [];
+  for (let i = 0, slot = a.txHead; i < nt; i++, slot = (slot + 1) % nt) {
+    const w = a.txWrites[slot] ?? null;
+    if (w === null) continue;
+    a.txWrites[slot] = null;
+    endTransaction(a, w);
+    dropped.push(w.request);
+  }
+  a.txInFlight = 0;
+  a.txHead = a.txTail;
+  return dropped;
 }
 
 /** EvtDeviceSurpriseRemoval's I/O part: the pending reads will never get a frame. */

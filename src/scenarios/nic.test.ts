@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
+import type { UserBuffer } from "../app/application.ts";
+import { PAGE_SIZE } from "../core/address.ts";
+import { STATUS } from "../core/ntstatus.ts";
+import { bootMachine } from "../kernel/kernel.ts";
+import { removeDevice, startDevice } from "../kernel/pnp.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
+import { installVerifier } from "../verifier/verifier.ts";
+import { ETH_FRAME_LEN } from "./nic-device.ts";
+import { loadNicDriver } from "./nic-driver.ts";
+import { scatteredBuffer } from "./plx-pnp.ts";
+import { Prng } from "../core/prng.ts";
 import type { MachineProfile } from "../machine/profile.ts";
-import { nicPhysicalAddressScenario, nicScenario } from "./nic.ts";
+import { nicPhysicalAddressScenario, nicScenario, openNic } from "./nic.ts";
 import type { ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
 /** The NIC slot of each built-in profile, holding an e1000 (whatever model the profile itself puts there). */
@@ -63,10 +73,10 @@ describe("nic scenario (KMDF e1000 driver, loopback)", () => {
     expect(c.stats?.bytes).not.toBe(a.stats?.bytes);
   });
 
-  it("lists its four common buffers: rings 16-byte aligned and a multiple of 128 bytes, logical = physical without an IOMMU", () => {
+  it("lists its three common buffers (the rings and the RX packet buffers; frames are sent from the application's pages): rings 16-byte aligned and a multiple of 128 bytes, logical = physical without an IOMMU", () => {
     const r = run(opts(withE1000("x64-desktop")));
     const rows = r.tables?.commonBuffers ?? [];
-    expect(rows.map((x) => x.buffer)).toEqual(["TX descriptor ring", "RX descriptor ring", "TX packet buffers", "RX packet buffers"]);
+    expect(rows.map((x) => x.buffer)).toEqual(["TX descriptor ring", "RX descriptor ring", "RX packet buffers"]);
     for (const row of rows) {
       expect(row.alignment).toBe("0xf");
       expect(row.logical).toBe(row.physical);
@@ -135,5 +145,49 @@ describe("nic-physical-address scenario (ring base from MmGetPhysicalAddress)", 
     const b = run(opts(withE1000("x64-iommu")), nicPhysicalAddressScenario);
     expect(b.stats).toEqual(a.stats);
     expect(b.findings?.map((f) => f.message)).toEqual(a.findings?.map((f) => f.message));
+  });
+});
+
+describe("the NIC driver sends each frame from the application's pages (a DMA transaction from the write request)", () => {
+  it("a frame crossing a page boundary: the chip reads it from both of the application's pages (two TX descriptors), no copy; the loopback brings it back exact and the transaction goes back to the pool", () => {
+    // Without DMA remapping the two pages are two scatter/gather elements (behind an IOMMU they would be one logical range).
+    const k = bootMachine("x64-desktop", { seed: 3 });
+    const v = installVerifier(k, { mode: "collect" });
+    const drv = loadNicDriver(k, "nic0");
+    if (typeof drv === "number") throw new Error(`AddDevice failed: ${drv}`);
+    const a = drv.adapter;
+    expect(startDevice(k, drv.pdo).IoStatus.Status).toBe(STATUS.SUCCESS);
+    while (!a.linkUp) k.clock.runUntil(k.clock.nextEventTime());
+    const nic = openNic(k, "nic0", a.mac);
+    const pool = a.txPool.length;
+    const length = 600;
+    const offset = PAGE_SIZE - 200;
+    // Pages that lie apart, as an application's do.
+    const buf = scatteredBuffer(k, length, offset, new Prng("nic-pages"));
+    if (buf === null) throw new Error("no memory");
+    const frame = new Uint8Array(length);
+    frame.set(a.mac, 0);
+    frame.set(a.mac, 6);
+    for (let i = 12; i < length; i++) frame[i] = (i * 7) & 0xff;
+    k.cpu.writeBytes(buf.va, frame);
+    const straddling: UserBuffer = { va: buf.va, length, read: () => k.cpu.readBytes(buf.va, length), write: () => undefined, free: () => undefined };
+    const pages = [k.va.physicalAddressOf(buf.va), k.va.physicalAddressOf(buf.va + 200)];
+    expect(Math.floor(pages[1] as number / PAGE_SIZE)).not.toBe(Math.floor(pages[0] as number / PAGE_SIZE) + 1);
+    const touched = new Set<number>();
+    const off = k.bus.observers.add({ onDeviceAccess: (m, _la, pa, len, write) => void (m.name === "nic0" && !write && pages.some((p) => pa < Math.floor(p / PAGE_SIZE) * PAGE_SIZE + PAGE_SIZE && pa + len > Math.floor(p / PAGE_SIZE) * PAGE_SIZE) && touched.add(Math.floor(pa / PAGE_SIZE))), onFault: () => undefined });
+    const back = nic.app.allocate(ETH_FRAME_LEN);
+    const r = nic.app.ReadFileOverlapped(nic.handle, back);
+    const tail = a.txTail;
+    expect(nic.app.WriteFile(nic.handle, straddling, length)).toEqual({ status: STATUS.SUCCESS, information: length });
+    expect((a.txTail - tail + a.options.txDescriptors) % a.options.txDescriptors).toBe(2);
+    expect(r.wait()).toEqual({ status: STATUS.SUCCESS, information: length });
+    expect(back.read().subarray(0, length)).toEqual(frame);
+    off();
+    expect(touched.size).toBe(2);
+    expect(a.txPool.length).toBe(pool);
+    buf.free();
+    nic.app.CloseHandle(nic.handle);
+    removeDevice(k, drv.pdo);
+    expect(v.findings).toEqual([]);
   });
 });
