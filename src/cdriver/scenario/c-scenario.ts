@@ -26,6 +26,7 @@ import { playbackParams, runSb16Playback } from "./sb16-playback.ts";
 import { infDeviceModel } from "./inf-device.ts";
 import { kmdfVersionFlags, projectKmdfVersion } from "./project-file.ts";
 import { plxIoParams, runPlxIo } from "./plx-io.ts";
+import { nicFramesParams, runNicFrames } from "./nic-frames.ts";
 
 export interface CDriverScenarioOptions extends Pick<BuildOptions, "clang" | "wasmLd" | "cache"> {
   /** Extra compiler flags after the config's. */
@@ -50,8 +51,9 @@ function deviceOf(k: Kernel, config: CDriverConfig, infModel: string | null): st
   throw new RangeError(`dmasim: name the device the C driver is for ("device" in a dmasim.json beside it${infModel === null ? "" : `; its INF is for a ${infModel}, which profile ${k.profile.name} lacks`}): profile ${k.profile.name} has ${names.length === 0 ? "none" : names.join(", ")}`);
 }
 
-/** The workload when the config names none: a PLX 9656 driver gets an application's reads, writes and IOCTLs; others a start and a removal. */
-function defaultWorkload(infModel: string | null, device: string | undefined): "plx-io" | "lifecycle" {
+/** The workload when the config names none: a PLX 9656 driver gets an application's reads, writes and IOCTLs, an e1000 driver its frames; others a start and a removal. */
+function defaultWorkload(infModel: string | null, device: string | undefined): "plx-io" | "nic-frames" | "lifecycle" {
+  if (infModel === "e1000") return "nic-frames";
   return infModel === "plx9656" || device === "plx9656" ? "plx-io" : "lifecycle";
 }
 
@@ -79,6 +81,7 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
       const p = params(settings);
       if (kind === "sb16-playback") playbackParams(p);
       else if (kind === "plx-io") plxIoParams(p);
+      else if (kind === "nic-frames") nicFramesParams(p);
       else if (Object.keys(p).length > 0) throw new RangeError(`${name}: the lifecycle workload takes no params (got ${Object.keys(p).join(", ")})`);
     },
     async run(opts: ScenarioOptions): Promise<ScenarioResult> {
@@ -116,6 +119,11 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
         workloadOk = out.ok;
         stats = out.stats;
         tables = out.tables;
+      } else if (added === STATUS.SUCCESS && kind === "nic-frames") {
+        const out = runNicFrames(k, device, nicFramesParams(p), opts.seed);
+        summary.push(...out.summary);
+        workloadOk = out.ok;
+        stats = out.stats;
       } else if (added === STATUS.SUCCESS) {
         const st = startDevice(k, pdo).IoStatus.Status;
         summary.push(`IRP_MN_START_DEVICE: ${statusName(st)}`);

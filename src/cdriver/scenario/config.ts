@@ -31,7 +31,7 @@ export const cDriverConfigSchema = z.strictObject({
   cflags: z.array(z.string()).optional(),
   workload: z
     .strictObject({
-      kind: z.enum(["lifecycle", "sb16-playback", "plx-io"]),
+      kind: z.enum(["lifecycle", "sb16-playback", "plx-io", "nic-frames"]),
       params: z.record(z.string(), z.unknown()).optional(),
     })
     .optional(),
