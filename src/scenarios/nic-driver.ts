@@ -1,15 +1,17 @@
 /**
  * A KMDF driver for the Intel 8254x (e1000 model, devices/e1000.ts) in the
- * shape of a real NIC driver, with its descriptor rings and packet buffers
- * in common buffers, the canonical common-buffer consumer:
+ * shape of a real NIC driver, with its descriptor rings and receive buffers
+ * in common buffers, the canonical common-buffer consumer, and its sends as
+ * DMA transactions from the write requests:
  *
  *   EvtDriverDeviceAdd: WdfDeviceInitSetPnpPowerEventCallbacks,
  *     WdfDeviceCreate, WdfInterruptCreate (ISR + DPC, EvtInterruptEnable /
  *     EvtInterruptDisable writing IMS / IMC), WdfDmaEnablerCreate
  *     (WdfDmaProfileScatterGather64: the 8254x masters 64-bit addresses) and
- *     four WdfCommonBufferCreateWithConfig: the TX and RX rings (16-byte
+ *     three WdfCommonBufferCreateWithConfig: the TX and RX rings (16-byte
  *     aligned, a multiple of 128 bytes, as the SDM requires of TDBAL/RDBAL and
- *     TDLEN/RDLEN) and one 2 KiB packet buffer per descriptor for each ring.
+ *     TDLEN/RDLEN) and one 2 KiB receive buffer per RX descriptor; and one
+ *     WdfDmaTransactionCreate per write the queue may present.
  *   EvtDevicePrepareHardware: BAR0 is the 128 KiB memory resource in the
  *     translated list; MmMapIoSpaceEx maps it uncached. EvtDeviceReleaseHardware
  *     unmaps it (MmUnmapIoSpace).
@@ -31,8 +33,11 @@
  *     hand them back (RDT).
  *   I/O (nic-io.ts, direct I/O): the application sends a frame with
  *     WriteFile (a parallel queue) and receives one with ReadFile (a manual
- *     queue of pending reads); EvtIoStop keeps the writes a stop interrupts, D0Exit sends
- *     the ones its reset drops again once the link is back;
+ *     queue of pending reads); each write's frame goes out through a DMA
+ *     transaction from the request (the chip reads the application's pages);
+ *     EvtIoStop keeps the writes a stop interrupts, D0Exit ends the
+ *     transactions of the ones its reset drops and sends them again once the
+ *     link is back;
  *     EvtDeviceSurpriseRemoval ends the pending reads.
  *
  * Every register access is READ_REGISTER_ULONG / WRITE_REGISTER_ULONG at the

@@ -364,7 +364,7 @@ function clean(r: NicRun): boolean {
 /** `dmasim run nic`: the e1000 KMDF driver with its rings in common buffers; seeded frames looped back through the application and checked byte for byte. */
 export const nicScenario: Scenario = {
   name: "nic",
-  description: "KMDF driver for an Intel 8254x (e1000) NIC: TX/RX descriptor rings and packet buffers in common buffers, PrepareHardware/D0Entry/ISR/DPC; seeded frames looped back and checked byte for byte",
+  description: "KMDF driver for an Intel 8254x (e1000) NIC: TX/RX descriptor rings and receive buffers in common buffers, sends as DMA transactions from the write requests, PrepareHardware/D0Entry/ISR/DPC; seeded frames looped back and checked byte for byte",
   defaultProfile: "x64-desktop",
   run(opts: ScenarioOptions): ScenarioResult {
     const r = runNic(opts, "nic", "logical");
