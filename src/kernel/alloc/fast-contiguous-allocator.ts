@@ -192,8 +192,13 @@ export class FastContiguousAllocator implements ContiguousAllocator {
     this.nFree += take ? -pfns.length : pfns.length;
     if (pfns.length === 0) return;
     const leaves = new Int32Array(pfns.length);
-    for (let j = 0; j < pfns.length; j++) leaves[j] = (pfns[j] as number) >>> this.leafShift;
-    leaves.sort();
+    let sorted = true;
+    for (let j = 0; j < pfns.length; j++) {
+      leaves[j] = (pfns[j] as number) >>> this.leafShift;
+      if (j > 0 && (leaves[j] as number) < (leaves[j - 1] as number)) sorted = false;
+    }
+    // Compaction passes its frames in ascending order: no sort needed then.
+    if (!sorted) leaves.sort();
     // Only nodes whose summary changed are carried up; a parent is recomputed once.
     let nodes = 0;
     for (let j = 0; j < leaves.length; j++) {
