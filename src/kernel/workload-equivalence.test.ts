@@ -10,12 +10,16 @@ import { Workload } from "./workload.ts";
  * allocatePages/freePages call, a summary-tree update per frame), built with
  * `npm run build` and run under plain node: bootMachine("x64-desktop",
  * { seed: 1 }), new Workload(k.pfm, { seed: "uptime-equivalence:1", clock:
- * k.clock }).run(600), then fragmentation(k.pfm). (The same run at seed
- * "uptime-equivalence:2" gave freeRuns 143070, order-1 pages 22892 and
- * largestFreeRun 14: seed-to-seed noise is about 1% on these figures, and
- * 10-20% on the counts of blocks of order 2 and more, which are therefore
- * not held here.)
+ * k.clock }).run(600), then fragmentation(k.pfm). The same run at seeds
+ * "uptime-equivalence:2" to ":4" (with a copy of that code's behaviour,
+ * checked to give the seed-1 figures below exactly) gave freeRuns 143070,
+ * 141456, 142868 and order-1 blocks 11446, 11927, 11462: seed-to-seed noise
+ * is about 1% on free runs and 3% on order-1 blocks, and 10-20% on the
+ * blocks of order 2 and more, which are therefore not held here. The largest
+ * free run is an extreme value: 14, 14, 21 and 16 at seeds 1 to 4, so it is
+ * held to that range (widened by 5%), not to 5% of one seed's.
  */
+const REFERENCE_LARGEST_RUNS = [14, 14, 21, 16] as const;
 const REFERENCE = {
   freePages: 167773,
   largestFreeRun: 14,
@@ -31,7 +35,7 @@ function within5Percent(actual: number, reference: number, what: string): void {
 }
 
 describe("the bulk workload keeps the per-page workload's statistics", () => {
-  it("10 simulated minutes on x64-desktop at the reference seed leave fragmentation within 5% of the per-page workload's", () => {
+  it("10 simulated minutes on x64-desktop at the reference seed leave fragmentation within 5% of the per-page workload's (the largest free run within its seed range)", () => {
     const k = bootMachine("x64-desktop", { seed: 1 });
     const w = new Workload(k.pfm, { seed: "uptime-equivalence:1", clock: k.clock });
     w.run(600);
@@ -40,7 +44,8 @@ describe("the bulk workload keeps the per-page workload's statistics", () => {
     expect(k.clock.now).toBe(600e9);
     within5Percent(f.freePages, REFERENCE.freePages, "free pages");
     within5Percent(f.freeRuns, REFERENCE.freeRuns, "free runs");
-    within5Percent(f.largestFreeRun, REFERENCE.largestFreeRun, "largest free run");
+    expect(f.largestFreeRun).toBeGreaterThanOrEqual(Math.floor(Math.min(...REFERENCE_LARGEST_RUNS) * 0.95));
+    expect(f.largestFreeRun).toBeLessThanOrEqual(Math.ceil(Math.max(...REFERENCE_LARGEST_RUNS) * 1.05));
     within5Percent(f.freePagesByOrder[0] ?? -1, REFERENCE.freeBlocksByOrder[0], "free pages in order-0 blocks");
     within5Percent(f.freePagesByOrder[1] ?? -1, REFERENCE.freeBlocksByOrder[1] * 2, "free pages in order-1 blocks");
     for (let o = 1; o < REFERENCE.unusableFreeIndex.length; o++) {
