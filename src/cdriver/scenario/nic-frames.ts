@@ -117,7 +117,9 @@ export function nicTraffic(k: Kernel, device: string, params: NicFramesParams, p
       writes.push(app.WriteFileOverlapped(h, buf, length));
       sent++;
     }
+    let progressed = false;
     while (writes[0]?.done === true) {
+      progressed = true;
       const r = (writes.shift() as Overlapped).result;
       if (r !== null && !NT_SUCCESS(r.status)) {
         failures.push(`a write ended ${statusName(r.status)}`);
@@ -126,6 +128,7 @@ export function nicTraffic(k: Kernel, device: string, params: NicFramesParams, p
     }
     while (reads[0]?.o.done === true) {
       const { o, buf } = reads.shift() as { o: Overlapped; buf: UserBuffer };
+      progressed = true;
       const r = o.result;
       if (r === null || r.status !== STATUS.SUCCESS) {
         failures.push(`a read ended ${r === null ? "without a result" : statusName(r.status)}`);
@@ -143,6 +146,8 @@ export function nicTraffic(k: Kernel, device: string, params: NicFramesParams, p
       if (!failed && posted < params.frames) post();
     }
     if (failed || (received >= params.frames && writes.length === 0)) break;
+    // Requests that ended make room for more before the clock moves on.
+    if (progressed) continue;
     const t = k.clock.nextEventTime();
     if (t === Infinity || t > deadline) {
       failures.push(`${sent - received} of ${sent} frames did not come back (${writes.length} writes still pending)`);
