@@ -3,9 +3,9 @@
  * packet buffers in common buffers, run through the CLI in-process: every
  * frame back byte for byte with no findings on both x64 profiles; and
  * nic-kmdf-physaddr, which hands the chip MmGetPhysicalAddress of its rings:
- * fine without an IOMMU, caught behind one.
+ * fine without an IOMMU, caught behind one, the finding naming the C line.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -50,10 +50,14 @@ describe.skipIf(!haveToolchain)(`examples/c/nic-kmdf: a KMDF NIC driver in C on 
     }, 180_000);
   }
 
-  it("nic-kmdf-physaddr on x64-iommu: the chip's descriptor fetch at the ring's physical address is blocked and found (DMA_PHYSICAL_ADDRESS_USED, 0xE6 0x26), no frame comes back, the run is the expected failure", async () => {
+  it("nic-kmdf-physaddr on x64-iommu: the chip's descriptor fetch at the ring's physical address is blocked and found (DMA_PHYSICAL_ADDRESS_USED, 0xE6 0x26), naming the C line that called MmGetPhysicalAddress; no frame comes back; the run is the expected failure", async () => {
     const { json } = await dmasimRun([join(EXAMPLES, "nic-kmdf-physaddr")]);
     const f = json.findings.find((x) => x.code === "DMA_PHYSICAL_ADDRESS_USED");
     expect(f?.message).toMatch(/nic0 read at 0x[0-9A-F]+, the physical address of the common buffer .* \(give the device the LogicalAddress, not MmGetPhysicalAddress\); the IOMMU blocked it/);
+    // It names the C line the address came from.
+    const line = readFileSync(join(EXAMPLES, "nic-kmdf", "driver.c"), "utf8").split("\n").findIndex((l) => l.includes("return MmGetPhysicalAddress(b->Va);")) + 1;
+    expect(line).toBeGreaterThan(0);
+    expect(f?.message).toMatch(new RegExp(`the driver took the address of page 0x[0-9A-F]+ from MmGetPhysicalAddress at \\S*nic-kmdf/driver\\.c:${line}:\\d+ \\(`));
     expect(json.findings.map((x) => x.code)).toEqual(["DMA_PHYSICAL_ADDRESS_USED"]);
     expect(json.stats["frames"]).toBe(0);
     expect(json.ok).toBe(true);

@@ -19,6 +19,7 @@ import { pnpAddDevice, pnpState, removeDevice, startDevice } from "../../kernel/
 import { bootScenario } from "../../scenarios/boot.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "../../scenarios/scenario.ts";
 import type { DriverMessage } from "../host/context.ts";
+import { withPhysicalQuerySites } from "../host/physical-queries.ts";
 import { loadCDriver, type PreparedDriver, prepareCDriver, checkInstrumentable } from "../load.ts";
 import { type BuildOptions, buildCDriver } from "../toolchain/build.ts";
 import { type CDriverConfig, readCDriverConfig } from "./config.ts";
@@ -131,7 +132,7 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
         if (pnpState(k, pdo) !== undefined && pnpState(k, pdo) !== "removed") summary.push(`IRP_MN_REMOVE_DEVICE: ${statusName(removeDevice(k, pdo).IoStatus.Status)}`);
       }
       d.driver.DriverUnload?.(d.driver);
-      const findings = verifier === null ? [] : verifier.findings;
+      const findings = verifier === null ? [] : withPhysicalQuerySites(k, verifier.findings);
       const expected = config.expect?.findings ?? [];
       const shown = expected.filter((c) => findings.some((f) => f.code === c));
       const ok = expected.length > 0 ? shown.length === expected.length : workloadOk && findings.length === 0;

@@ -13,6 +13,7 @@ import { MmAllocateContiguousMemory, MmAllocateContiguousMemorySpecifyCache, MmF
 import { MmMapIoSpace, MmMapIoSpaceEx, MmUnmapIoSpace } from "../../../kernel/io-space.ts";
 import { MmBuildMdlForNonPagedPool } from "../../../kernel/mdl.ts";
 import { MDLF, pagesFor } from "../c-objects.ts";
+import { notePhysicalQuery } from "../physical-queries.ts";
 import type { DriverContext } from "../context.ts";
 import { u } from "../context.ts";
 import type { ImportTable } from "../driver-host.ts";
@@ -76,6 +77,8 @@ export function mmImports(ctx: DriverContext): ImportTable {
       const kva = m.window.toKernel(u(va));
       // The driver's own memory is not simulated memory: it has no physical address (0, as for an invalid VA).
       const pa = kva < 0 ? 0n : MmGetPhysicalAddress(k, kva).QuadPart;
+      // Where the driver took it: a device given this address later is found without driver code on the stack.
+      if (pa > 0n) notePhysicalQuery(k, Number(pa), host.callerFrames()[0]);
       m.setU64(u(ret), BigInt.asUintN(64, pa));
     },
     MmMapIoSpace(pa: number, bytes: number, cacheType: number): number {
