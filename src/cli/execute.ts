@@ -69,14 +69,15 @@ export function defaultProfileOf(s: Scenario): MachineProfile {
 }
 
 /**
- * Settings a scenario rejects up front (its optional checkParams, see
- * scenarios/fragmentation.ts) are the user's mistake: a UsageError.
+ * Settings a scenario rejects up front (its optional checkParams, given the
+ * params and the profile it will boot; see scenarios/profile-needs.ts) are
+ * the user's mistake: a UsageError.
  */
-function checkSettings(scenario: Scenario, settings: RunSettings): void {
+function checkSettings(scenario: Scenario, settings: RunSettings, profile: MachineProfile): void {
   const check: unknown = (scenario as { checkParams?: unknown }).checkParams;
   if (typeof check !== "function") return;
   try {
-    (check as (o: { uptimeSeconds: number; params?: Readonly<Record<string, unknown>> }) => void).call(scenario, { uptimeSeconds: settings.uptimeSeconds, ...(settings.params === undefined ? {} : { params: settings.params }) });
+    (check as (o: { uptimeSeconds: number; params?: Readonly<Record<string, unknown>>; profile: MachineProfile }) => void).call(scenario, { uptimeSeconds: settings.uptimeSeconds, profile, ...(settings.params === undefined ? {} : { params: settings.params }) });
   } catch (e) {
     if (e instanceof RangeError || e instanceof TypeError) throw new UsageError(e.message);
     throw e;
@@ -102,8 +103,8 @@ function describeLocation(file: string, line: number, column: number, cwd: strin
 }
 
 export async function executeScenario(scenario: Scenario, settings: RunSettings): Promise<ExecutedRun> {
-  checkSettings(scenario, settings);
   const profile = settings.profile ?? defaultProfileOf(scenario);
+  checkSettings(scenario, settings, profile);
   const stepsUptime = (scenario as { stepsUptimeSeconds?: unknown }).stepsUptimeSeconds;
   checkUptime(settings.uptimeSeconds + (typeof stepsUptime === "number" ? stepsUptime : 0), profile, `scenario "${settings.name}"`, settings.warn ?? ((line) => process.stderr.write(`${line}\n`)));
   const trace = new TraceLog();

@@ -29,6 +29,7 @@ import { formatVa } from "../kernel/va-space.ts";
 import type { Verifier } from "../verifier/verifier.ts";
 import { loadNicDriver, type NicAdapter, type NicDriverOptions, nicBuffers } from "./nic-driver.ts";
 import { bootScenario } from "./boot.ts";
+import { needDevice } from "./profile-needs.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
 /** The largest frame without FCS (1518 with it). */
@@ -47,7 +48,7 @@ export interface NicRunParams {
 
 export const NIC_DEFAULTS: NicRunParams = { frames: 256, device: null, txDescriptors: 64, rxDescriptors: 64, interruptThrottle: 488 };
 
-function paramsOf(opts: ScenarioOptions, name: string): NicRunParams {
+function paramsOf(opts: Pick<ScenarioOptions, "params">, name: string): NicRunParams {
   const p = opts.params ?? {};
   const known = Object.keys(NIC_DEFAULTS);
   for (const key of Object.keys(p)) if (!known.includes(key)) throw new RangeError(`${name}: unknown param "${key}" (known: ${known.join(", ")})`);
@@ -361,11 +362,18 @@ function clean(r: NicRun): boolean {
   return r.start === null && r.stop === null && o !== null && o.failures.length === 0 && o.mismatches === 0 && o.received === o.sent;
 }
 
+/** The NIC scenarios' up-front check: their params, and an e1000 on the profile (params.device or the first one). */
+function checkNic(name: string, s: Parameters<NonNullable<Scenario["checkParams"]>>[0]): void {
+  const p = paramsOf(s, name);
+  if (s.profile !== undefined) needDevice(name, s.profile, "e1000", p.device);
+}
+
 /** `dmasim run nic`: the e1000 KMDF driver with its rings in common buffers; seeded frames looped back through the application and checked byte for byte. */
 export const nicScenario: Scenario = {
   name: "nic",
   description: "KMDF driver for an Intel 8254x (e1000) NIC: TX/RX descriptor rings and receive buffers in common buffers, sends as DMA transactions from the write requests, PrepareHardware/D0Entry/ISR/DPC; seeded frames looped back and checked byte for byte",
   defaultProfile: "x64-desktop",
+  checkParams: (s) => checkNic("nic", s),
   run(opts: ScenarioOptions): ScenarioResult {
     const r = runNic(opts, "nic", "logical");
     const s = summaryOf(r, opts.verifier);
@@ -378,6 +386,7 @@ export const nicPhysicalAddressScenario: Scenario = {
   name: "nic-physical-address",
   description: "The e1000 driver with its ring bases programmed from MmGetPhysicalAddress instead of the logical address: fine without an IOMMU, a DMA fault and DMA_PHYSICAL_ADDRESS_USED behind one",
   defaultProfile: "x64-iommu",
+  checkParams: (s) => checkNic("nic-physical-address", s),
   run(opts: ScenarioOptions): ScenarioResult {
     const r = runNic(opts, "nic-physical-address", "physical");
     const s = summaryOf(r, opts.verifier);

@@ -81,7 +81,9 @@ export interface Scenario {
   /**
    * Check the run's settings before anything boots: throw a RangeError (or
    * TypeError) naming the bad setting. The command reports it as bad usage
-   * (exit 2) instead of a failed run.
+   * (exit 2) instead of a failed run. `profile` is the machine the run will
+   * boot (the command always passes it): check what the scenario needs of it
+   * (a device, an ISA DMA controller) here too.
    */
-  checkParams?(settings: { readonly uptimeSeconds: number; readonly params?: Readonly<Record<string, unknown>> }): void;
+  checkParams?(settings: { readonly uptimeSeconds: number; readonly params?: Readonly<Record<string, unknown>>; readonly profile?: MachineProfile }): void;
 }
