@@ -231,3 +231,29 @@ export { FINDING_CODES, isFindingCode, type FindingCode } from "./core/finding-c
 export { paramsOf } from "./core/findings.ts";
 export { verifierOf, type VerifierView, type VerifierStop } from "./verifier/registry.ts";
 export { bugCheckText } from "./core/bugcheck.ts";
+
+// types the routines above take or return (callback signatures, out-parameters, results)
+export type { TransferEvent } from "./hal/observer.ts";
+export type { ListOut } from "./hal/scatter-gather-ex.ts";
+export type { FrameBitmaps } from "./kernel/page-frames.ts";
+export type { UptimeControl } from "./kernel/workload.ts";
+export type { NicRunOutcome } from "./scenarios/nic.ts";
+export type { NicBug } from "./scenarios/nic-device.ts";
+export type { EVT_WDF_DRIVER_DEVICE_ADD, EVT_WDF_DRIVER_UNLOAD } from "./wdf/driver.ts";
+export type { EVT_WDF_OBJECT_CONTEXT_CLEANUP, EVT_WDF_OBJECT_CONTEXT_DESTROY } from "./wdf/object.ts";
+export type { EVT_WDF_INTERRUPT_ISR, EVT_WDF_INTERRUPT_DPC, EVT_WDF_INTERRUPT_ENABLE, EVT_WDF_INTERRUPT_SYNCHRONIZE } from "./wdf/interrupt.ts";
+export type {
+  PnpDevice, PnpDeviceInit,
+  EVT_WDF_DEVICE_PREPARE_HARDWARE, EVT_WDF_DEVICE_RELEASE_HARDWARE, EVT_WDF_DEVICE_D0_ENTRY, EVT_WDF_DEVICE_D0_ENTRY_POST_INTERRUPTS_ENABLED,
+  EVT_WDF_DEVICE_D0_EXIT, EVT_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED, EVT_WDF_DEVICE_SELF_MANAGED_IO_INIT, EVT_WDF_DEVICE_SELF_MANAGED_IO_RESTART,
+  EVT_WDF_DEVICE_SELF_MANAGED_IO_SUSPEND, EVT_WDF_DEVICE_SELF_MANAGED_IO_FLUSH, EVT_WDF_DEVICE_SELF_MANAGED_IO_CLEANUP,
+  EVT_WDF_DEVICE_QUERY_STOP, EVT_WDF_DEVICE_QUERY_REMOVE, EVT_WDF_DEVICE_SURPRISE_REMOVAL,
+} from "./wdf/pnp-power.ts";
+export type {
+  EVT_WDF_IO_QUEUE_IO_DEFAULT, EVT_WDF_IO_QUEUE_IO_READ, EVT_WDF_IO_QUEUE_IO_WRITE, EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL,
+  EVT_WDF_IO_QUEUE_IO_STOP, EVT_WDF_IO_QUEUE_IO_RESUME, EVT_WDF_IO_QUEUE_IO_CANCELED_ON_QUEUE, EVT_WDF_IO_QUEUE_STATE,
+} from "./wdf/queue.ts";
+export type { EVT_WDF_REQUEST_CANCEL } from "./wdf/request.ts";
+export { nicPnpScenario, nicPnpNoIoStopScenario, nicPnpD0ExitLeavesDmaScenario, nicPnpParams, NIC_PNP_DEFAULTS, type NicPnpParams, type NicPnpOutcome } from "./scenarios/nic-pnp.ts";
+export { MAX_NESTED_RUNS } from "./machine/clock.ts";
+export { UptimeInterruptedError } from "./kernel/workload.ts";

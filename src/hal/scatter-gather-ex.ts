@@ -31,7 +31,8 @@ import { buildList, chainRange, listRecord, listSize, mdlForList, planList } fro
 import { checkContextArgument, contextForRequest } from "./transfer-context.ts";
 import { DeallocateObject, DeallocateObjectKeepRegisters, type DMA_ADAPTER, type DMA_COMPLETION_ROUTINE, DMA_SYNCHRONOUS_CALLBACK, type DMA_TRANSFER_CONTEXT, type DRIVER_LIST_CONTROL, type SCATTER_GATHER_LIST } from "./types.ts";
 
-type ListOut = { value: SCATTER_GATHER_LIST | null } | null;
+/** The optional out-parameter that receives a synchronously built list (DMA_SYNCHRONOUS_CALLBACK), or null. */
+export type ListOut = { value: SCATTER_GATHER_LIST | null } | null;
 
 interface ExListRequest {
   readonly routine: string;

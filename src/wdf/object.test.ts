@@ -127,11 +127,13 @@ describe("WDF object tree", () => {
     const k = bootMachine("x64-desktop");
     const out: HandleOut<WdfDriver> = { value: null };
     expect(WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT(null), out, { verifier: true })).toBe(STATUS.SUCCESS);
-    currentDriver = out.value;
+    const driver = out.value;
+    if (driver === null) throw new Error("WdfDriverCreate gave no driver");
+    currentDriver = driver;
     const seen: FindingInput[] = [];
     k.findings = { report: (f) => seen.push(f) };
     const log: string[] = [];
-    const o = child(currentDriver, log, "o");
+    const o = child(driver, log, "o");
     k.atIrql(5, () => WdfObjectDelete(o));
     expect(seen.map((f) => f.code)).toEqual(["WDF_WRONG_IRQL"]);
     expect(seen[0]?.routine).toBe("WdfObjectDelete");

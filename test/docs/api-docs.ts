@@ -29,19 +29,6 @@ export const PENDING: readonly string[] = [];
  * shrinks.
  */
 export const AWAITING_EXPORT: readonly string[] = [
-  // hal
-  "TransferEvent", "ListOut",
-  // wdf: the callback types a driver's functions are declared with, and the device shapes the PnP helpers take
-  "EVT_WDF_DRIVER_DEVICE_ADD", "EVT_WDF_DRIVER_UNLOAD", "EVT_WDF_OBJECT_CONTEXT_CLEANUP", "EVT_WDF_OBJECT_CONTEXT_DESTROY",
-  "EVT_WDF_INTERRUPT_ISR", "EVT_WDF_INTERRUPT_DPC", "EVT_WDF_INTERRUPT_ENABLE",
-  "EVT_WDF_DEVICE_PREPARE_HARDWARE", "EVT_WDF_DEVICE_RELEASE_HARDWARE", "EVT_WDF_DEVICE_D0_ENTRY", "EVT_WDF_DEVICE_D0_ENTRY_POST_INTERRUPTS_ENABLED",
-  "EVT_WDF_DEVICE_D0_EXIT", "EVT_WDF_DEVICE_D0_EXIT_PRE_INTERRUPTS_DISABLED", "EVT_WDF_DEVICE_SELF_MANAGED_IO_INIT", "EVT_WDF_DEVICE_SELF_MANAGED_IO_RESTART",
-  "EVT_WDF_DEVICE_SELF_MANAGED_IO_SUSPEND", "EVT_WDF_DEVICE_SELF_MANAGED_IO_FLUSH", "EVT_WDF_DEVICE_SELF_MANAGED_IO_CLEANUP",
-  "EVT_WDF_DEVICE_QUERY_STOP", "EVT_WDF_DEVICE_QUERY_REMOVE", "EVT_WDF_DEVICE_SURPRISE_REMOVAL", "PnpDevice", "PnpDeviceInit",
-  "EVT_WDF_IO_QUEUE_IO_DEFAULT", "EVT_WDF_IO_QUEUE_IO_READ", "EVT_WDF_IO_QUEUE_IO_WRITE", "EVT_WDF_IO_QUEUE_IO_DEVICE_CONTROL",
-  "EVT_WDF_IO_QUEUE_IO_STOP", "EVT_WDF_IO_QUEUE_IO_RESUME", "EVT_WDF_IO_QUEUE_IO_CANCELED_ON_QUEUE", "EVT_WDF_REQUEST_CANCEL",
-  // kernel (PageFrameManager.beginBulk, Workload.run's control) and scenarios
-  "FrameBitmaps", "UptimeControl", "NicRunOutcome", "NicBug",
 ];
 
 /** The routines a driver author calls: each needs an @example in its doc comment. */
