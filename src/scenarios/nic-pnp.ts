@@ -45,6 +45,7 @@ import { bootScenario } from "./boot.ts";
 import { e1000DeviceOf, loopbackFrames, type NicApp, type NicRunOutcome, openNic } from "./nic.ts";
 import type { NicBug } from "./nic-device.ts";
 import { loadNicDriver, type NicAdapter } from "./nic-driver.ts";
+import { needDevice } from "./profile-needs.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
 /** The NIC PnP scenarios' settings. */
@@ -225,7 +226,16 @@ function run(name: string, bug: NicBug, opts: ScenarioOptions): NicPnpOutcome {
 }
 
 function scenario(name: string, bug: NicBug, description: string): Scenario {
-  return { name, description, defaultProfile: "x64-desktop", run: (opts) => run(name, bug, opts), checkParams: (s) => void nicPnpParams(name, s.params) };
+  return {
+    name,
+    description,
+    defaultProfile: "x64-desktop",
+    run: (opts) => run(name, bug, opts),
+    checkParams: (s) => {
+      const p = nicPnpParams(name, s.params);
+      if (s.profile !== undefined) needDevice(name, s.profile, "e1000", p.device);
+    },
+  };
 }
 
 /** "nic-pnp": frames looped back through a rebalance and a surprise removal in the middle of traffic; every byte checked. */
