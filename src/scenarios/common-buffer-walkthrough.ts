@@ -25,9 +25,22 @@ import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
 import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../hal/types.ts";
 import { MmGetPhysicalAddress } from "../kernel/contiguous-memory.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import type { MachineProfile } from "../machine/profile.ts";
 import { formatVa } from "../kernel/va-space.ts";
 import { bootScenario } from "./boot.ts";
+import { needAnyDevice } from "./profile-needs.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
+
+/** The walkthrough's params and profile need, before it boots: params.device on the profile, else any device at all. */
+function checkWalkthrough(params: Readonly<Record<string, unknown>> = {}, profile?: MachineProfile): void {
+  const known = ["device"];
+  for (const key of Object.keys(params)) if (!known.includes(key)) throw new RangeError(`common-buffer-walkthrough: unknown param "${key}" (known: ${known.join(", ")})`);
+  const want = params.device;
+  if (want !== undefined && typeof want !== "string") throw new RangeError(`common-buffer-walkthrough: params.device must be a device name, got ${JSON.stringify(want)}`);
+  if (profile === undefined) return;
+  if (want !== undefined) needAnyDevice("common-buffer-walkthrough", profile, want);
+  else if (profile.devices.length === 0) throw new RangeError(`common-buffer-walkthrough needs a profile with at least one device; ${profile.name} has none`);
+}
 
 function pickDevice(k: Kernel, params: Readonly<Record<string, unknown>>): string {
   const known = ["device"];
@@ -91,6 +104,7 @@ export const commonBufferWalkthroughScenario: Scenario = {
   name: "common-buffer-walkthrough",
   description: "Allocate, use and free common buffers; shows VA, logical and physical addresses and cache attributes on the chosen profile",
   defaultProfile: "x64-desktop",
+  checkParams: (s) => checkWalkthrough(s.params, s.profile),
   run(opts: ScenarioOptions): ScenarioResult {
     const { k, verifier } = bootScenario("walkthrough", opts);
     const findings = (): Finding[] => (verifier === null ? [] : verifier.findings);

@@ -21,7 +21,9 @@ import { IoGetDmaAdapter } from "../hal/io-get-dma-adapter.ts";
 import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../hal/types.ts";
 import { fragmentation } from "../kernel/fragmentation.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import type { MachineProfile } from "../machine/profile.ts";
 import { Workload } from "../kernel/workload.ts";
+import { needAnyDevice } from "./profile-needs.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 import { bootScenario } from "./boot.ts";
 
@@ -245,7 +247,7 @@ export function runFragmentationStudy(opts: ScenarioOptions): ScenarioResult {
  * checkParams first and reports a RangeError from it as bad usage (exit 2).
  */
 export interface ParamCheckingScenario extends Scenario {
-  checkParams(opts: Pick<ScenarioOptions, "uptimeSeconds" | "params">): void;
+  checkParams(opts: Pick<ScenarioOptions, "uptimeSeconds" | "params"> & { readonly profile?: MachineProfile }): void;
 }
 
 /** The built-in "fragmentation" scenario (docs/fragmentation-study.md). */
@@ -254,5 +256,11 @@ export const fragmentationScenario: ParamCheckingScenario = {
   description: "Success rate of common-buffer requests (4 KiB to 2 MiB) by uptime, IRQL (PASSIVE vs DISPATCH) and one large vs many one-page requests",
   defaultProfile: "x64-desktop",
   run: runFragmentationStudy,
-  checkParams: (opts) => void studyParams(opts),
+  checkParams: (opts) => {
+    const p = studyParams(opts);
+    if (opts.profile === undefined) return;
+    // The bus master: params.device (any model), else the profile's first PCI device (busMaster below).
+    if (p.device !== undefined) needAnyDevice("fragmentation", opts.profile, p.device);
+    else if (!opts.profile.devices.some((d) => d.bus === "pci")) throw new RangeError(`fragmentation needs a profile with a PCI device to act as the bus master (or params.device); ${opts.profile.name} has none`);
+  },
 };

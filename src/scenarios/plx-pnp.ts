@@ -43,7 +43,7 @@ import type { Kernel } from "../kernel/kernel.ts";
 import { removeDevice, startDevice, stopDevice, surpriseRemoveDevice } from "../kernel/pnp.ts";
 import type { IoResult } from "../kernel/io-manager.ts";
 import type { PlxBug, PlxDriver } from "./plx-driver.ts";
-import { bootPlx, type IoBuffer, PLX_DEFAULTS, userBufferOf, writeReadBack } from "./plx.ts";
+import { bootPlx, type IoBuffer, needPlx, PLX_DEFAULTS, userBufferOf, writeReadBack } from "./plx.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
 /** The PLX PnP scenarios' settings. */
@@ -242,7 +242,16 @@ function run(name: string, bug: PlxBug, opts: ScenarioOptions): PlxPnpOutcome {
 }
 
 function scenario(name: string, bug: PlxBug, description: string): Scenario {
-  return { name, description, defaultProfile: "x64-desktop", run: (opts) => run(name, bug, opts), checkParams: (s) => void plxPnpParams(name, s.params) };
+  return {
+    name,
+    description,
+    defaultProfile: "x64-desktop",
+    run: (opts) => run(name, bug, opts),
+    checkParams: (s) => {
+      plxPnpParams(name, s.params);
+      needPlx(name, s.profile);
+    },
+  };
 }
 
 /** "plx-pnp": I/O with a rebalance and a surprise removal in the middle; every byte checked. */

@@ -20,7 +20,8 @@ import { statusName } from "../core/ntstatus.ts";
 import { Prng } from "../core/prng.ts";
 import { builtinProfile } from "../machine/builtin-profiles.ts";
 import { WdfCommonBufferGetAlignedLogicalAddress } from "../wdf/common-buffer.ts";
-import { bootPlx, PLX_DEFAULTS, ringRows, writeReadBack } from "./plx.ts";
+import { bootPlx, needPlx, PLX_DEFAULTS, ringRows, writeReadBack } from "./plx.ts";
+import { noParams } from "./profile-needs.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 
 /** "plx-ring-above-4g": the sample as shipped, rings above 4 GiB; the chip fetches from the truncated address. */
@@ -28,6 +29,10 @@ export const plxRingAbove4gScenario: Scenario = {
   name: "plx-ring-above-4g",
   description: "The PLX9x5x sample as shipped with its descriptor rings above 4 GiB: the 28-bit descriptor pointer keeps only LA.LowPart, so the chip fetches descriptors from the wrong address",
   defaultProfile: "x64-desktop",
+  checkParams(s) {
+    noParams("plx-ring-above-4g", s.params);
+    needPlx("plx-ring-above-4g", s.profile);
+  },
   run(opts: ScenarioOptions): ScenarioResult {
     const profile = typeof opts.profile === "string" ? builtinProfile(opts.profile) : opts.profile;
     const iommu = profile.iommu.enabled;

@@ -20,6 +20,7 @@ import { formatVa } from "../kernel/va-space.ts";
 import type { Verifier } from "../verifier/verifier.ts";
 import { WdfCommonBufferGetAlignedLogicalAddress } from "../wdf/common-buffer.ts";
 import { loadPlxDriver, type PlxDriver, type PlxDriverOptions } from "./plx-driver.ts";
+import { needNamedDevice } from "./profile-needs.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 import { bootScenario } from "./boot.ts";
 
@@ -161,7 +162,7 @@ export function writeReadBack(k: Kernel, drv: PlxDriver, transfers: number, maxL
   return { transfers, bytes, mismatches, failures, simulatedNs: k.clock.now - t0 };
 }
 
-function paramsOf(opts: ScenarioOptions, name: string, defaults: PlxRunParams): PlxRunParams {
+function paramsOf(opts: Pick<ScenarioOptions, "params">, name: string, defaults: PlxRunParams): PlxRunParams {
   const p = opts.params ?? {};
   const known = new Set(["transfers", "maxLength", "busRate", "ringsFrom", "dacChainLoad"]);
   for (const key of Object.keys(p)) if (!known.has(key)) throw new RangeError(`${name}: unknown param "${key}" (known: ${[...known].join(", ")})`);
@@ -199,6 +200,11 @@ export function ringRows(k: Kernel, drv: PlxDriver): Row[] {
   return rows;
 }
 
+/** The PLX scenarios' profile need: the driver binds the device named "plx9656" (bootPlx), so it must be a PLX 9656. */
+export function needPlx(scenario: string, profile: MachineProfile | undefined): void {
+  if (profile !== undefined) needNamedDevice(scenario, profile, "plx9656", "plx9656");
+}
+
 export const PLX_DEFAULTS: PlxRunParams = { transfers: 64, maxLength: 32 * 1024, busRate: 528e6, ringsFrom: "ring-enabler", dacChainLoad: true };
 
 /** "plx": seeded random buffers written to the PLX 9656 and read back, every byte checked. */
@@ -206,6 +212,10 @@ export const plxScenario: Scenario = {
   name: "plx",
   description: "KMDF PLX9x5x-style bus-master driver: DMA enabler (ScatterGather64Duplex), common-buffer descriptor rings, scatter/gather transactions; write-then-read-back of random buffers, every byte checked",
   defaultProfile: "x64-desktop",
+  checkParams(s) {
+    paramsOf(s, "plx", PLX_DEFAULTS);
+    needPlx("plx", s.profile);
+  },
   run(opts: ScenarioOptions): ScenarioResult {
     const params = paramsOf(opts, "plx", PLX_DEFAULTS);
     const { k, plx, drv, verifier } = bootPlx(opts, params);

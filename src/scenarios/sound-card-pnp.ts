@@ -32,7 +32,7 @@ import { encodeWav } from "../devices/wav.ts";
 import { Application } from "../app/application.ts";
 import { rebalanceDevice, removeDevice, startDevice, surpriseRemoveDevice } from "../kernel/pnp.ts";
 import type { Row, Scenario, ScenarioOptions } from "./scenario.ts";
-import { bootSoundCard, heldBySoundDriver, sameBytes, type SoundCardParams, soundCardParams, type SoundCardResult, toneSource, waitWithProgress } from "./sound-card.ts";
+import { bootSoundCard, checkSoundCardSettings, heldBySoundDriver, sameBytes, type SoundCardParams, soundCardParams, type SoundCardResult, toneSource, waitWithProgress } from "./sound-card.ts";
 import { soundPnpState } from "./sound-card-wdm.ts";
 
 /** The sound-card PnP scenarios' settings: the sound-card ones and when the PnP events come. */
@@ -42,13 +42,13 @@ export interface SoundPnpParams extends SoundCardParams {
 }
 
 /** Params with defaults; RangeError naming a bad one (the PnP times must fall inside the writes they interrupt). */
-export function soundPnpParams(params: Readonly<Record<string, unknown>> = {}): SoundPnpParams {
+export function soundPnpParams(params: Readonly<Record<string, unknown>> = {}, scenario = "sound-card-pnp"): SoundPnpParams {
   const { restartAtMs, removeAtMs, ...rest } = params;
-  if ("refillDelayMs" in rest) throw new RangeError('sound-card-pnp: unknown param "refillDelayMs" (the driver here refills on time)');
-  const base = soundCardParams("correct", { seconds: 2, ...rest });
+  if ("refillDelayMs" in rest) throw new RangeError(`${scenario}: unknown param "refillDelayMs" (the driver here refills on time)`);
+  const base = soundCardParams("correct", { seconds: 2, ...rest }, scenario);
   const time = (key: string, v: unknown, fallback: number, limitMs: number, what: string): number => {
     if (v === undefined) return fallback;
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v >= limitMs) throw new RangeError(`sound-card-pnp: params.${key} must be a number of ms inside ${what} (0 to ${limitMs} exclusive), got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v >= limitMs) throw new RangeError(`${scenario}: params.${key} must be a number of ms inside ${what} (0 to ${limitMs} exclusive), got ${JSON.stringify(v)}`);
     return v;
   };
   const aMs = base.seconds * 1000;
@@ -182,6 +182,7 @@ export const soundCardPnpLeakScenario: Scenario = {
   description: "The same life with a driver that stops the card on the surprise removal but never frees the common buffer or puts its adapter: both leak at the removal (DMA_COMMON_BUFFER_LEAKED, DMA_ADAPTER_NOT_PUT)",
   defaultProfile: "x64-desktop",
   run: (opts) => runSoundCardPnp(opts, "no-release-on-removal"),
+  checkParams: (s) => checkSoundCardSettings("sound-card-pnp-leak", s.params, s.profile, (p) => soundPnpParams(p, "sound-card-pnp-leak")),
 };
 
 /** "sound-card-pnp": the WDM sound driver through a rebalance and a surprise removal, the stream unbroken. */
@@ -190,4 +191,5 @@ export const soundCardPnpScenario: Scenario = {
   description: "The WDM sound-card driver driven by an application and the PnP manager: a rebalance (stop, restart) in the middle of one WriteFile and a surprise removal in the middle of the next; every byte played checked, every request completed, nothing held",
   defaultProfile: "x64-desktop",
   run: (opts) => runSoundCardPnp(opts),
+  checkParams: (s) => checkSoundCardSettings("sound-card-pnp", s.params, s.profile, (p) => soundPnpParams(p)),
 };

@@ -35,11 +35,13 @@ import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { dpcCount } from "../kernel/dpc.ts";
 import type { IoResult } from "../kernel/io-manager.ts";
 import type { Kernel } from "../kernel/kernel.ts";
+import type { MachineProfile } from "../machine/profile.ts";
 import { pnpAddDevice, removeDevice, startDevice } from "../kernel/pnp.ts";
 import { timeForUnits, unitsInTime } from "../machine/dma8237.ts";
 import type { Verifier } from "../verifier/verifier.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "./scenario.ts";
 import { bootScenario } from "./boot.ts";
+import { needDevice, needIsaDma } from "./profile-needs.ts";
 import { type SoundDeviceExtension, type SoundDriverConfig, soundExtension } from "./sound-card-driver.ts";
 import { loadSoundDriver } from "./sound-card-wdm.ts";
 
@@ -79,18 +81,18 @@ export interface SoundCardResult extends ScenarioResult {
 }
 
 /** Scenario params with defaults; RangeError naming a bad one. */
-export function soundCardParams(variant: SoundCardVariant, params: Readonly<Record<string, unknown>> = {}): SoundCardParams {
+export function soundCardParams(variant: SoundCardVariant, params: Readonly<Record<string, unknown>> = {}, scenario = "sound-card"): SoundCardParams {
   const known = ["seconds", "sampleRate", "bufferBytes", "toneHz", "refillDelayMs", "bitsPerSample", "channels", "ioPortNs"];
-  for (const key of Object.keys(params)) if (!known.includes(key)) throw new RangeError(`sound-card: unknown param "${key}" (known: ${known.join(", ")})`);
+  for (const key of Object.keys(params)) if (!known.includes(key)) throw new RangeError(`${scenario}: unknown param "${key}" (known: ${known.join(", ")})`);
   const num = (key: string, min: number, max: number, fallback: number, integer: boolean): number => {
     const v = params[key];
     if (v === undefined) return fallback;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) throw new RangeError(`sound-card: params.${key} must be ${integer ? "a whole number" : "a number"} from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) throw new RangeError(`${scenario}: params.${key} must be ${integer ? "a whole number" : "a number"} from ${min} to ${max}, got ${JSON.stringify(v)}`);
     return v;
   };
   // At most 64 KiB: a system DMA common buffer may not cross a 64 KiB line.
   const bufferBytes = num("bufferBytes", 2 * PAGE_SIZE, 64 * 1024, 16 * 1024, true);
-  if (bufferBytes % PAGE_SIZE !== 0) throw new RangeError(`sound-card: params.bufferBytes must be a multiple of ${PAGE_SIZE}, got ${bufferBytes}`);
+  if (bufferBytes % PAGE_SIZE !== 0) throw new RangeError(`${scenario}: params.bufferBytes must be a multiple of ${PAGE_SIZE}, got ${bufferBytes}`);
   const sampleRate = num("sampleRate", 4000, 48000, 44100, true);
   const p: SoundCardParams = {
     seconds: num("seconds", 0.1, 3600, 10, false),
@@ -102,10 +104,10 @@ export function soundCardParams(variant: SoundCardVariant, params: Readonly<Reco
     channels: num("channels", 1, 2, 2, true) as 1 | 2,
     ioPortNs: num("ioPortNs", 0, 100_000, 0, false),
   };
-  if (p.bitsPerSample !== 8 && p.bitsPerSample !== 16) throw new RangeError(`sound-card: params.bitsPerSample must be 8 or 16, got ${String(p.bitsPerSample)}`);
+  if (p.bitsPerSample !== 8 && p.bitsPerSample !== 16) throw new RangeError(`${scenario}: params.bitsPerSample must be 8 or 16, got ${String(p.bitsPerSample)}`);
   const bufferMs = (bufferBytes / bytesPerSecond(p.sampleRate, p)) * 1000;
-  if (p.refillDelayMs >= bufferMs) throw new RangeError(`sound-card: params.refillDelayMs must be below the buffer's play time (${bufferMs.toFixed(1)} ms): beyond it refills overtake each other`);
-  if (Math.round(p.refillDelayMs * 1e4) !== p.refillDelayMs * 1e4) throw new RangeError("sound-card: params.refillDelayMs must be a multiple of 100 ns (KeSetTimer's unit)");
+  if (p.refillDelayMs >= bufferMs) throw new RangeError(`${scenario}: params.refillDelayMs must be below the buffer's play time (${bufferMs.toFixed(1)} ms): beyond it refills overtake each other`);
+  if (Math.round(p.refillDelayMs * 1e4) !== p.refillDelayMs * 1e4) throw new RangeError(`${scenario}: params.refillDelayMs must be a multiple of 100 ns (KeSetTimer's unit)`);
   return p;
 }
 
@@ -383,12 +385,24 @@ export function runSoundCard(variant: SoundCardVariant, opts: ScenarioOptions): 
   };
 }
 
+/**
+ * A sound-card scenario's up-front check: its params, and a profile with the
+ * 8237 pair and an SB16 (scenarios/profile-needs.ts).
+ */
+export function checkSoundCardSettings(scenario: string, params: Readonly<Record<string, unknown>> | undefined, profile: MachineProfile | undefined, read: (params: Readonly<Record<string, unknown>>) => unknown): void {
+  read(params ?? {});
+  if (profile === undefined) return;
+  needIsaDma(scenario, profile);
+  needDevice(scenario, profile, "sb16");
+}
+
 /** "sound-card": 10 s of a tone through common-buffer system DMA, auto-initialize; the capture equals the source. */
 export const soundCardScenario: Scenario = {
   name: "sound-card",
   description: "Common-buffer system DMA in auto-initialize mode: an SB16-like card plays a tone through the 8237; the capture equals the source",
   defaultProfile: "x64-desktop",
   run: (opts) => runSoundCard("correct", opts),
+  checkParams: (s) => checkSoundCardSettings("sound-card", s.params, s.profile, (p) => soundCardParams("correct", p, "sound-card")),
 };
 
 /** "sound-card-late": the driver refills 60 ms late; stale audio where predicted. */
@@ -397,6 +411,7 @@ export const soundCardLateScenario: Scenario = {
   description: "The same driver refilling each half late (params.refillDelayMs, default 60 ms): stale audio is replayed at the predicted places",
   defaultProfile: "x64-desktop",
   run: (opts) => runSoundCard("late", opts),
+  checkParams: (s) => checkSoundCardSettings("sound-card-late", s.params, s.profile, (p) => soundCardParams("late", p, "sound-card-late")),
 };
 
 /** "sound-card-exhausted": no memory below 16 MiB; the start fails and nothing leaks. */
@@ -405,4 +420,5 @@ export const soundCardExhaustedScenario: Scenario = {
   description: "Memory below 16 MiB exhausted before start: AllocateCommonBuffer returns NULL, the start fails with STATUS_INSUFFICIENT_RESOURCES and nothing leaks",
   defaultProfile: "x64-desktop",
   run: (opts) => runSoundCard("exhausted", opts),
+  checkParams: (s) => checkSoundCardSettings("sound-card-exhausted", s.params, s.profile, (p) => soundCardParams("exhausted", p, "sound-card-exhausted")),
 };

@@ -382,9 +382,9 @@ describe("dmasim command", () => {
 
   it("a built-in scenario on a profile it cannot use names what is missing, not an internal function", () => {
     const r = dmasim(["run", "sound-card", "--profile", "arm64-soc"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout + r.stderr).not.toMatch(/systemDmaOf|sb16Of|isaDmaOf|machineSlot|halState/);
-    expect(r.stdout).toMatch(/FAILED {2}sound-card on arm64-soc/);
+    expect(r.stderr).toMatch(/sound-card needs a profile with an ISA DMA controller \(8237\); arm64-soc \(arm64\) has none/);
   });
 
   it("dmasim demo | head -1: the closed pipe ends the run quietly with exit 0 (no EPIPE stack)", () => {
