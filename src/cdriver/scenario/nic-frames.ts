@@ -110,7 +110,11 @@ export function nicTraffic(k: Kernel, device: string, params: NicFramesParams, p
       f.set(nic.mac, 6);
       f[12] = ETHERTYPE >>> 8;
       f[13] = ETHERTYPE & 0xff;
-      for (let i = 14; i < length; i++) f[i] = prng.int(256);
+      // Seeded payload, four bytes per draw (the last draw cut short).
+      for (let i = 14; i < length; i += 4) {
+        const v = prng.nextU32();
+        for (let b = 0; b < 4 && i + b < length; b++) f[i + b] = (v >>> (8 * b)) & 0xff;
+      }
       const buf = writeBuffers[sent % params.window] as UserBuffer;
       buf.write(f);
       expected.push(f);
