@@ -58,6 +58,8 @@ export const FINDING_CODES = [
   "WDF_DMA_AFTER_D0_EXIT",
   "WDF_TRANSACTION_ACTIVE_AT_D0_EXIT",
   "WDF_INTERRUPT_AFTER_DISCONNECT",
+  "IRP_PENDING_NOT_MARKED",
+  "IRP_MARKED_PENDING_NOT_RETURNED",
   "DMA_WRONG_IRQL",
   "DMA_UNKNOWN_DEVICE_DESCRIPTION_VERSION",
   "DMA_IOMMU_FAULT",
@@ -174,6 +176,9 @@ export type FindingParams = Exact<{
   WDF_DMA_AFTER_D0_EXIT: Access & { readonly object: number; readonly state: string };
   WDF_TRANSACTION_ACTIVE_AT_D0_EXIT: { readonly transaction: number; readonly bytesLeft: number };
   WDF_INTERRUPT_AFTER_DISCONNECT: { readonly line: number; readonly interrupt: number };
+  /** The IRP's major and minor function, and what the dispatch routine returned. */
+  IRP_PENDING_NOT_MARKED: { readonly major: number; readonly minor: number; readonly status: number };
+  IRP_MARKED_PENDING_NOT_RETURNED: { readonly major: number; readonly minor: number; readonly status: number };
   DMA_WRONG_IRQL: { readonly expected: number; readonly current: number } | { readonly maximum: number; readonly current: number };
   DMA_UNKNOWN_DEVICE_DESCRIPTION_VERSION: { readonly version: number };
   DMA_IOMMU_FAULT: Access & { readonly reason: string } & TruncationHint & FillPatternHint;

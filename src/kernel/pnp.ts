@@ -66,6 +66,8 @@ const NODES = machineSlot<Map<DEVICE_OBJECT, DeviceNode>>("pnp device nodes", ()
 /** Who listens for device removals on a machine. */
 const REMOVAL_LISTENERS = machineSlot<((pdo: DEVICE_OBJECT) => void)[]>("pnp removal listeners", () => []);
 const driverOf = new WeakMap<DEVICE_OBJECT, DRIVER_OBJECT>();
+/** The machine of each FDO, for the I/O rules IoCallDriver checks. */
+const kernelOf = new WeakMap<DEVICE_OBJECT, Kernel>();
 
 function nodes(k: Kernel): Map<DEVICE_OBJECT, DeviceNode> {
   return k.slot(NODES);
@@ -126,6 +128,7 @@ export function createDriverObject(DriverName: string, driverEntry?: (DriverObje
 export function IoCreateFdo(k: Kernel, driver: DRIVER_OBJECT, pdo: DEVICE_OBJECT, name: string): DEVICE_OBJECT {
   const fdo = createFdo(pdo, name, k.profile.cacheLineSize);
   driverOf.set(fdo, driver);
+  kernelOf.set(fdo, k);
   const node = nodes(k).get(pdo);
   if (node !== undefined) node.fdo = fdo;
   return fdo;
@@ -145,7 +148,46 @@ export function IoCallDriver(DeviceObject: DEVICE_OBJECT, Irp: IRP): NTSTATUS {
     return Irp.IoStatus.Status;
   }
   Irp.device = DeviceObject;
-  return dispatch(DeviceObject, Irp);
+  for (let i = dispatching.length - 1; i >= 0; i--) {
+    const f = dispatching[i] as DispatchFrame;
+    if (f.irp === Irp) {
+      f.forwarded = true;
+      break;
+    }
+  }
+  const frame: DispatchFrame = { irp: Irp, forwarded: false };
+  dispatching.push(frame);
+  let status: NTSTATUS;
+  try {
+    status = dispatch(DeviceObject, Irp);
+  } finally {
+    dispatching.pop();
+  }
+  if (!frame.forwarded) checkPendingMark(DeviceObject, Irp, status);
+  return status;
+}
+
+/** The dispatch routines running, innermost last, and whether each passed its IRP down (it may then return the lower driver's STATUS_PENDING unmarked). */
+interface DispatchFrame {
+  readonly irp: IRP;
+  forwarded: boolean;
+}
+const dispatching: DispatchFrame[] = [];
+
+/**
+ * The WDM rules MarkIrpPending2 and MarkIrpPending (Static Driver Verifier;
+ * warning C28143): a dispatch routine returns STATUS_PENDING exactly when it
+ * called IoMarkIrpPending, unless it passed the IRP to the driver below.
+ */
+function checkPendingMark(DeviceObject: DEVICE_OBJECT, Irp: IRP, status: NTSTATUS): void {
+  const k = kernelOf.get(DeviceObject);
+  if (k === undefined) return;
+  const pending = status === STATUS.PENDING;
+  if (pending === Irp.PendingReturned) return;
+  const params = { major: Irp.MajorFunction, minor: Irp.MinorFunction, status: status >>> 0 };
+  const what = `the dispatch routine of ${DeviceObject.name} for IRP 0x${Irp.address.toString(16).toUpperCase()} (major 0x${Irp.MajorFunction.toString(16)})`;
+  if (pending) k.report({ code: "IRP_PENDING_NOT_MARKED", routine: "IoCallDriver", device: DeviceObject.config.name, message: `${what} returned STATUS_PENDING without calling IoMarkIrpPending`, params });
+  else k.report({ code: "IRP_MARKED_PENDING_NOT_RETURNED", routine: "IoCallDriver", device: DeviceObject.config.name, message: `${what} called IoMarkIrpPending and returned 0x${(status >>> 0).toString(16).toUpperCase()}, not STATUS_PENDING`, params });
 }
 
 /**

@@ -184,6 +184,20 @@ export class IrpBridge {
         if (live()) this.mem.setU8(at + IRPF.CancelIrql, v);
       },
     });
+    // IoMarkIrpPending is the header's inline flag on the current stack location: the kernel reads the mark there while the driver holds the IRP.
+    let pending = ts.PendingReturned;
+    Object.defineProperty(ts, "PendingReturned", {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        if (!live()) return pending;
+        const loc = this.mem.u32At(at + IRPF["Tail.Overlay.CurrentStackLocation"]);
+        return pending || (loc !== 0 && (this.mem.u8At(loc + LOC.Control) & SL_PENDING_RETURNED) !== 0);
+      },
+      set: (v: boolean) => {
+        pending = v;
+      },
+    });
     Object.defineProperty(ts, "CancelRoutine", {
       configurable: true,
       enumerable: true,
