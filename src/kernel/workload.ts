@@ -539,14 +539,8 @@ export class Workload {
   private bucketSort(keys: Uint32Array, n: number): Uint32Array {
     if (this.sorted.length < n) this.sorted = new Uint32Array(Math.max(n, this.sorted.length * 2));
     const out = this.sorted;
-    const counts = this.bucketCounts;
+    const counts = this.bucketStarts(keys, n);
     const shift = this.bucketShift;
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const b = ((keys[i] as number) >>> shift) + 1;
-      counts[b] = (counts[b] as number) + 1;
-    }
-    for (let b = 1; b < counts.length; b++) counts[b] = (counts[b] as number) + (counts[b - 1] as number);
     for (let i = 0; i < n; i++) {
       const k = keys[i] as number;
       const b = k >>> shift;
@@ -565,6 +559,19 @@ export class Workload {
   private bucketOrder(keys: Uint32Array, n: number): Int32Array {
     if (this.order.length < n) this.order = new Int32Array(Math.max(n, this.order.length * 2));
     const order = this.order;
+    const counts = this.bucketStarts(keys, n);
+    const shift = this.bucketShift;
+    for (let i = 0; i < n; i++) {
+      const b = (keys[i] as number) >>> shift;
+      const at = counts[b] as number;
+      counts[b] = at + 1;
+      order[at] = i;
+    }
+    return order;
+  }
+
+  /** The counting sort's first pass: where each bucket of the first `n` keys starts in the sorted output. */
+  private bucketStarts(keys: Uint32Array, n: number): Int32Array {
     const counts = this.bucketCounts;
     const shift = this.bucketShift;
     counts.fill(0);
@@ -573,13 +580,7 @@ export class Workload {
       counts[b] = (counts[b] as number) + 1;
     }
     for (let b = 1; b < counts.length; b++) counts[b] = (counts[b] as number) + (counts[b - 1] as number);
-    for (let i = 0; i < n; i++) {
-      const b = (keys[i] as number) >>> shift;
-      const at = counts[b] as number;
-      counts[b] = at + 1;
-      order[at] = i;
-    }
-    return order;
+    return counts;
   }
 
   /**
