@@ -165,4 +165,22 @@ describe("Clock: a run from inside an event (a thread that waits there)", () => 
     expect(() => c.runUntil(50)).toThrow(/before now/);
     expect(() => c.runUntil(Number.NaN)).toThrow(/NaN/);
   });
+  it("runUntilDone runs events one at a time until the condition holds, and stops at that event's time", () => {
+    const c = new Clock();
+    let n = 0;
+    for (const t of [10, 20, 30]) c.at(t, () => n++);
+    expect(c.runUntilDone(() => n === 2)).toBe(true);
+    expect(c.now).toBe(20);
+    expect(c.pendingEvents).toBe(1);
+  });
+  it("runUntilDone is false when nothing is left to run or the next event lies past the deadline", () => {
+    const c = new Clock();
+    let n = 0;
+    c.at(10, () => n++);
+    c.at(100, () => n++);
+    expect(c.runUntilDone(() => n === 2, 50)).toBe(false);
+    expect(c.now).toBe(10);
+    expect(c.runUntilDone(() => n === 3)).toBe(false);
+    expect(n).toBe(2);
+  });
 });

@@ -64,6 +64,20 @@ export class Clock {
   }
 
   /**
+   * Run the pending events one at a time until `done()` holds; false when
+   * nothing is left to run, or the next event lies after `deadline`
+   * (absolute simulated ns), first. Time stops at the last event run.
+   */
+  runUntilDone(done: () => boolean, deadline = Infinity): boolean {
+    while (!done()) {
+      const t = this.nextEventTime();
+      if (t === Infinity || t > deadline) return false;
+      this.runUntil(t);
+    }
+    return true;
+  }
+
+  /**
    * Run events due up to and including `until`, then set now = until.
    *
    * Called from inside an event (a PASSIVE_LEVEL thread that waits: a

@@ -80,15 +80,6 @@ export function nicPnpParams(name: string, params: Readonly<Record<string, unkno
   return { frames: num("frames", 1, 100_000), stopAtNs: num("stopAtNs", 1, 1e9), stoppedNs: num("stoppedNs", 0, 1e9), removeAtNs: num("removeAtNs", 1, 1e9), device };
 }
 
-/** Run the clock until `done()` or nothing is left before `deadline`; false unless done. */
-function runUntil(k: Kernel, done: () => boolean, deadline: number): boolean {
-  while (!done()) {
-    const t = k.clock.nextEventTime();
-    if (t === Infinity || t > deadline) return false;
-    k.clock.runUntil(t);
-  }
-  return true;
-}
 
 /** The application's writes outstanding in the driver right now (sent, not completed). */
 function outstanding(a: NicAdapter): number {
@@ -104,7 +95,7 @@ function exact(o: NicRunOutcome): boolean {
 function writeAfter(k: Kernel, nic: NicApp, handle: HANDLE): NTSTATUS | null {
   const buf = nic.app.allocate(64);
   const o = nic.app.WriteFileOverlapped(handle, buf, 64);
-  if (!runUntil(k, () => o.done, k.clock.now + 1_000_000)) return null;
+  if (!k.clock.runUntilDone(() => o.done, k.clock.now + 1_000_000)) return null;
   buf.free();
   try {
     return o.wait().status;
@@ -131,7 +122,7 @@ function run(name: string, bug: NicBug, opts: ScenarioOptions): NicPnpOutcome {
   const a = drv.adapter;
   const st = startDevice(k, drv.pdo).IoStatus.Status;
   if (!NT_SUCCESS(st)) return fail(`the device failed to start: ${statusName(st)}`);
-  if (!runUntil(k, () => a.linkUp, k.clock.now + 10_000_000)) return fail("the link never came up");
+  if (!k.clock.runUntilDone(() => a.linkUp, k.clock.now + 10_000_000)) return fail("the link never came up");
   const mappingsAtStart = k.va.mappingCount;
   const nic = openNic(k, device, a.mac);
   const prng = new Prng(`${name}-frames:${opts.seed}`);

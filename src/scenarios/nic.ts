@@ -73,15 +73,6 @@ export function e1000DeviceOf(k: Kernel, wanted: string | null): string | null {
   return k.profile.devices.find((d) => d.model === "e1000")?.name ?? null;
 }
 
-/** Run the clock until `done()`, nothing is left to happen, or `deadline` (simulated ns); false unless done. */
-function runUntil(k: Kernel, done: () => boolean, deadline: number): boolean {
-  while (!done()) {
-    const t = k.clock.nextEventTime();
-    if (t === Infinity || t > deadline) return false;
-    k.clock.runUntil(t);
-  }
-  return true;
-}
 
 /** What loopbackFrames reports: frames sent and received, byte mismatches, failures, the simulated time, how the requests ended. */
 export interface NicRunOutcome {
@@ -251,7 +242,7 @@ export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng
   // What is still posted is cancelled (on the manual queue: STATUS_CANCELLED) unless the device already ended it.
   if (!refused) app.CancelIo(handle);
   for (const r of reads) {
-    const res = runUntil(k, () => r.o.done, k.clock.now + 1_000_000) ? r.o.result : null;
+    const res = k.clock.runUntilDone(() => r.o.done, k.clock.now + 1_000_000) ? r.o.result : null;
     if (res !== null && res.status !== STATUS.CANCELLED && res.status !== STATUS.SUCCESS) tally(readStatuses, res.status);
     if (res !== null) spare.push(r.buf);
   }
@@ -311,7 +302,7 @@ function runNic(opts: ScenarioOptions, name: string, ringAddress: NonNullable<Ni
   let stop: BugCheckError | null = null;
   try {
     // The link comes up (LSC) shortly after D0Entry sets CTRL.SLU.
-    if (!runUntil(k, () => a.linkUp, k.clock.now + 10_000_000)) outcome = { sent: 0, received: 0, mismatches: 0, bytes: 0, failures: ["the link never came up"], simulatedNs: 0, writeStatuses: {}, readStatuses: {} };
+    if (!k.clock.runUntilDone(() => a.linkUp, k.clock.now + 10_000_000)) outcome = { sent: 0, received: 0, mismatches: 0, bytes: 0, failures: ["the link never came up"], simulatedNs: 0, writeStatuses: {}, readStatuses: {} };
     else {
       const app = openNic(k, device, a.mac);
       outcome = loopbackFrames(k, app, params.frames, new Prng(`${name}-frames:${opts.seed}`), { reads: Math.min(32, params.rxDescriptors), window: params.txDescriptors });

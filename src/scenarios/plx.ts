@@ -63,15 +63,6 @@ export const STATUS_IO_TIMEOUT = 0xc00000b5;
 /** Simulated time a request may take before the application gives up (8 KiB takes about 16 us). */
 export const REQUEST_TIMEOUT_NS = 50_000_000;
 
-/** Run the clock until `done()`, nothing is left to happen, or `deadline` (simulated ns); false unless done. */
-export function runUntil(k: Kernel, done: () => boolean, deadline = Infinity): boolean {
-  while (!done()) {
-    const t = k.clock.nextEventTime();
-    if (t === Infinity || t > deadline) return false;
-    k.clock.runUntil(t);
-  }
-  return true;
-}
 
 /** The application's view of an I/O buffer (a UserBuffer over its pages). */
 export function userBufferOf(k: Kernel, buf: IoBuffer): UserBuffer {

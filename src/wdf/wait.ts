@@ -22,11 +22,5 @@ export function fxWaitFor(k: Kernel, done: () => boolean): boolean {
   if (done()) return true;
   // Above PASSIVE_LEVEL a wait is not allowed (and the DPCs the driver needs could not run): give up at once.
   if (k.KeGetCurrentIrql() !== PASSIVE_LEVEL) return false;
-  const deadline = k.clock.now + FX_WAIT_LIMIT_NS;
-  while (!done()) {
-    const t = k.clock.nextEventTime();
-    if (t === Infinity || t > deadline) return false;
-    k.clock.runUntil(t);
-  }
-  return true;
+  return k.clock.runUntilDone(done, k.clock.now + FX_WAIT_LIMIT_NS);
 }

@@ -59,15 +59,6 @@ export interface NicTrafficOutcome {
   readonly simulatedNs: number;
 }
 
-/** Run the clock until `done()` or `deadline` (simulated ns); false when it ran out first. */
-function runUntil(k: Kernel, done: () => boolean, deadline: number): boolean {
-  while (!done()) {
-    const t = k.clock.nextEventTime();
-    if (t === Infinity || t > deadline) return false;
-    k.clock.runUntil(t);
-  }
-  return true;
-}
 
 /**
  * The application's traffic through a started NIC driver for `device`:
@@ -79,7 +70,7 @@ export function nicTraffic(k: Kernel, device: string, params: NicFramesParams, p
   const t0 = k.clock.now;
   const none = { sent: 0, received: 0, mismatches: 0, bytes: 0 };
   // The link comes up (LSC) shortly after D0Entry sets CTRL.SLU.
-  if (!runUntil(k, () => nic.isLinkUp, t0 + 10_000_000)) return { ...none, failures: ["the link never came up"], simulatedNs: k.clock.now - t0 };
+  if (!k.clock.runUntilDone(() => nic.isLinkUp, t0 + 10_000_000)) return { ...none, failures: ["the link never came up"], simulatedNs: k.clock.now - t0 };
   const app = new Application(k);
   const open = app.CreateFile(device);
   if (open.handle === null) return { ...none, failures: [`CreateFile(${device}) failed: ${statusName(open.status)}`], simulatedNs: k.clock.now - t0 };
