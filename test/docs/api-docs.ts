@@ -110,7 +110,7 @@ export function typedocOptions(out: string): Parameters<typeof Application.boots
     requiredToBeDocumented: ["Enum", "Variable", "Function", "Class", "Interface", "TypeAlias", "Method", "Accessor", "Namespace"],
     // Type-level helpers whose structure the reference shows inline (and the zod schema behind MachineProfile; `dmasim schema profile` prints it).
     // The framework's plumbing between its own files (the I/O package, the power path's view of queues, enablers and interrupts; a DMA_OPERATIONS slot's `F | null`).
-    intentionallyNotExported: ["profileSchema", "Exact", "P", "Access", "Released", "FirstFree", "None", "TruncationHint", "FillPatternHint", "Ret", "Rest", "RoutineName",
+    intentionallyNotExported: ["profileSchema", "Callback", "VoidCallback", "Exact", "P", "Access", "Released", "FirstFree", "None", "TruncationHint", "FillPatternHint", "Ret", "Rest", "RoutineName",
       "Op", "FxPkgIo", "PackageQueue", "RequestQueue", "PowerManagedDma", "PowerManagedInterrupt"],
     logLevel: "Warn",
   };
