@@ -171,7 +171,7 @@ export function runNicFrames(k: Kernel, device: string, params: NicFramesParams,
   summary.push(`IRP_MN_START_DEVICE: ${statusName(started)} (EvtDevicePrepareHardware, EvtDeviceD0Entry, interrupt enabled)`);
   let o: NicTrafficOutcome = { sent: 0, received: 0, mismatches: 0, bytes: 0, failures: [`the device did not start: ${statusName(started)}`], simulatedNs: 0 };
   if (NT_SUCCESS(started)) o = nicTraffic(k, device, params, new Prng(`c-nic-frames:${seed}`));
-  summary.push(`${o.received} of ${o.sent} frames (${o.bytes} bytes) sent through the TX ring and received through the RX ring: ${o.mismatches === 0 ? "every byte matches" : `${o.mismatches} differ`}; ${(o.simulatedNs / 1e6).toFixed(3)} ms simulated`);
+  summary.push(`${o.received} of ${o.sent} frames (${o.bytes} bytes) sent through the TX ring and received through the RX ring: ${o.mismatches !== 0 ? `${o.mismatches} differ` : o.received === 0 ? "nothing to compare" : "every byte matches"}; ${(o.simulatedNs / 1e6).toFixed(3)} ms simulated`);
   summary.push(...o.failures.slice(0, 5));
   if (pnpState(k, pdo) !== undefined && pnpState(k, pdo) !== "removed") summary.push(`IRP_MN_REMOVE_DEVICE: ${statusName(removeDevice(k, pdo).IoStatus.Status)} (EvtDeviceD0Exit, EvtDeviceReleaseHardware, cleanup)`);
   return {

@@ -118,7 +118,7 @@ export function runPlxIo(k: Kernel, d: CDriver, device: string, params: PlxIoPar
   }
   const simulatedNs = k.clock.now - t0;
   const counts = d.interruptCounts;
-  summary.push(`${done} buffer${done === 1 ? "" : "s"} (${bytes} bytes) written to the card by DMA and read back: ${mismatches === 0 ? "every byte matches" : `${mismatches} differ`}`);
+  summary.push(`${done} buffer${done === 1 ? "" : "s"} (${bytes} bytes) written to the card by DMA and read back: ${mismatches !== 0 ? `${mismatches} differ` : done === 0 ? "nothing to compare" : "every byte matches"}`);
   summary.push(`${counts.isr} interrupt${counts.isr === 1 ? "" : "s"} (${counts.claimed} claimed by the ISR), ${counts.dpc} DPC${counts.dpc === 1 ? "" : "s"}, ${(simulatedNs / 1e6).toFixed(3)} ms simulated`);
   summary.push(...failures.slice(0, 5));
   if (pnpState(k, pdo) !== undefined && pnpState(k, pdo) !== "removed") summary.push(`IRP_MN_REMOVE_DEVICE: ${statusName(removeDevice(k, pdo).IoStatus.Status)} (EvtDeviceD0Exit, EvtDeviceReleaseHardware, cleanup)`);
