@@ -392,6 +392,19 @@ export class Workload {
     if (before === 0) this.l2[i >>> 5] = (this.l2[i >>> 5] as number) | (1 << (i & 31));
   }
 
+  /** Reclaim frame p if it holds a movable (page-cache) page: movable bit off, free bit on, the word indexed. */
+  private reclaimFrame(p: number): boolean {
+    const w = p >>> 5;
+    const m = 1 << (p & 31);
+    const word = this.movable[w] as number;
+    if ((word & m) === 0) return false;
+    this.movable[w] = word & ~m;
+    const before = this.free[w] as number;
+    this.free[w] = before | m;
+    if (before === 0) this.wordGainedFree(w);
+    return true;
+  }
+
   /** Word w of the free bitmap has no free frame left: unindex it. */
   private wordLostFree(w: number): void {
     const i = w >>> 5;
@@ -751,8 +764,6 @@ export class Workload {
    * accepted set is a uniform sample of the movable pages either way.
    */
   private reclaimMovable(count: number): number {
-    const mv = this.movable;
-    const free = this.free;
     let done = 0;
     let left = this.counters.movablePages;
     let fruitless = 0;
@@ -769,16 +780,7 @@ export class Workload {
       const sorted = this.bucketSort(this.drawFrames(need), need);
       let got = 0;
       for (let j = 0; j < need; j++) {
-        const p = sorted[j] as number;
-        const w = p >>> 5;
-        const m = 1 << (p & 31);
-        const word = mv[w] as number;
-        if ((word & m) === 0) continue;
-        mv[w] = word & ~m;
-        const before = free[w] as number;
-        free[w] = before | m;
-        if (before === 0) this.wordGainedFree(w);
-        got++;
+        if (this.reclaimFrame(sorted[j] as number)) got++;
       }
       done += got;
       left -= got;
@@ -788,12 +790,7 @@ export class Workload {
         for (; done < count && left > 0; done++, left--) {
           const p = this.scanMovable();
           if (p < 0) break;
-          const w = p >>> 5;
-          const m = 1 << (p & 31);
-          mv[w] = (mv[w] as number) & ~m;
-          const before = free[w] as number;
-          free[w] = before | m;
-          if (before === 0) this.wordGainedFree(w);
+          this.reclaimFrame(p);
         }
         break;
       }
@@ -811,8 +808,6 @@ export class Workload {
    * pages reclaimed; returns how many.
    */
   private reclaimPass(most: number, rate: number): number {
-    const mv = this.movable;
-    const free = this.free;
     const table = this.poissonTable(rate * POISSON_BUCKET);
     const buckets = Math.ceil(this.pageCount / POISSON_BUCKET);
     const pageCount = this.pageCount;
@@ -845,15 +840,7 @@ export class Workload {
         x2 ^= t;
         x3 = (x3 << 11) | (x3 >>> 21);
         const p = base + (r >>> (32 - POISSON_SHIFT));
-        if (p >= pageCount) continue;
-        const w = p >>> 5;
-        const m = 1 << (p & 31);
-        const word = mv[w] as number;
-        if ((word & m) === 0) continue;
-        mv[w] = word & ~m;
-        const before = free[w] as number;
-        free[w] = before | m;
-        if (before === 0) this.wordGainedFree(w);
+        if (p >= pageCount || !this.reclaimFrame(p)) continue;
         if (++got === most) break;
       }
     }
