@@ -1,14 +1,7 @@
 /** A tiny WebAssembly module writer for tests: sections from byte arrays. */
-export function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
+import { leb } from "../../src/cdriver/host/thunks.ts";
+
+export { leb };
 export function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {

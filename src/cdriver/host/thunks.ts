@@ -18,7 +18,8 @@ export interface ThunkSpec {
 
 const VALTYPE: Record<WasmValue, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c };
 
-function leb(n: number): number[] {
+/** An unsigned LEB128 number, as the WebAssembly binary format writes sizes and indices. */
+export function leb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
