@@ -203,6 +203,22 @@ describe("the packed package, installed in a fresh folder outside the repository
     expect(sh(dir, npx, ["dmasim", "check", "./my-driver.ts"], 0).stdout).toMatch(/^No type errors/);
   });
 
+  it('the README\'s request-driven KMDF driver and its application ("Writing a request-driven KMDF driver"): npx tsx echo-app.ts prints what the comments say; npx dmasim run nic-pnp drives a whole life with zero findings', () => {
+    const text = readFileSync(join(root, "README.md"), "utf8");
+    const start = text.indexOf("\n## Writing a request-driven KMDF driver and its application\n");
+    const section = text.slice(start, text.indexOf("\n## ", start + 5));
+    const [driver, app] = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+    expect(app).toContain('from "dmasim"');
+    const dir = join(folder, "requests");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "echo-driver.ts"), driver ?? "");
+    writeFileSync(join(dir, "echo-app.ts"), app ?? "");
+    expect(sh(dir, npx, ["tsx", "echo-app.ts"], 0).stdout.trim().split("\n")).toEqual(["0", "{ status: 0, information: 16 }", "16 hello, requests!", "c0000184"]);
+    const j = JSON.parse(sh(folder, npx, ["dmasim", "run", "nic-pnp", "--json"], 0).stdout) as { ok: boolean; findings: unknown[] };
+    expect(j.ok).toBe(true);
+    expect(j.findings).toEqual([]);
+  });
+
   it("npm link instead of a tarball: npm link in the clone, npm link dmasim in a folder, the same driver runs bound to the one library", () => {
     // A global prefix of its own, so the machine's global packages stay untouched.
     const env = { npm_config_prefix: mkdtempSync(join(tmpdir(), "dmasim-prefix-")) };
