@@ -288,7 +288,7 @@ export class Plx9656 {
     if (runaway) this.runaways++;
     const moved = fetched && !runaway ? this.move(ch, pci, local, size, fromDevice) : false;
     if (fetched && (mode & DMAMODE_CLEAR_COUNT) !== 0) this.bus.write(this.busMaster, descAddr + 8, this.zero4);
-    this.record({ channel: ch, descriptorAddress: descAddr, pciAddress: pci, localAddress: local, size, fromDevice, ok: fetched && moved });
+    if (this.historyLimit > 0) this.record({ channel: ch, descriptorAddress: descAddr, pciAddress: pci, localAddress: local, size, fromDevice, ok: fetched && moved });
     const duration = this.transferNs(DTE_SIZE) + this.transferNs(size) + ((mode & DMAMODE_CLEAR_COUNT) !== 0 ? this.transferNs(4) : 0);
     if ((dpr & DESC_PTR_TERM_COUNT_INT) !== 0) this.raise(ch, false);
     const last = (dpr & DESC_PTR_LAST) !== 0 || !fetched;
@@ -352,8 +352,8 @@ export class Plx9656 {
     const intcsr = this.dv.getUint32(PLX_REG.INTCSR, true);
     let level = false;
     if ((intcsr & INTCSR_PCI_INT_ENABLE) !== 0) {
-      for (const ch of [0, 1] as const) {
-        if ((intcsr & INT_ACTIVE[ch]) !== 0 && (intcsr & INT_ENABLE[ch]) !== 0 && (this.dv.getUint32(MODE_OFF[ch], true) & DMAMODE_INT_TO_PCI) !== 0) level = true;
+      for (let ch = 0; ch < 2; ch++) {
+        if ((intcsr & (INT_ACTIVE[ch] as number)) !== 0 && (intcsr & (INT_ENABLE[ch] as number)) !== 0 && (this.dv.getUint32(MODE_OFF[ch] as number, true) & DMAMODE_INT_TO_PCI) !== 0) level = true;
       }
     }
     if (level !== this.line) {

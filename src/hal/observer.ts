@@ -105,7 +105,9 @@ export function notifyTransferMapped(o: (HalObserver & TransferObserver) | null,
   if (frames === undefined) {
     const first = Math.floor(logical / 4096);
     const n = Math.floor((logical + length - 1) / 4096) - first + 1;
-    frames = Int32Array.from({ length: n }, (_, i) => first + i);
+    const f = new Int32Array(n);
+    for (let i = 0; i < n; i++) f[i] = first + i;
+    frames = f;
   }
   o.onTransferMapped(key, { device, logical, length, pfns: frames });
 }

@@ -80,7 +80,8 @@ const E6 = BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION;
  * unaccounted length).
  */
 export function chainRange(ao: AdapterObject, routine: string, first: MDL, Offset: number, Length: number): ChainRange | null {
-  const pieces: Piece[] = [];
+  // Built here and handed out read-only: a piece grows in place while its pages are adjacent.
+  const pieces: { mdl: MDL; va: number; pa: number; length: number }[] = [];
   const runs: number[] = [];
   let mdl: MDL | null = first;
   let skip = Offset;
@@ -102,7 +103,7 @@ export function chainRange(ao: AdapterObject, routine: string, first: MDL, Offse
       const pa = (mdl.pfns[pageIndex] as number) * PAGE_SIZE + (va % PAGE_SIZE);
       const c = Math.min(end - va, PAGE_SIZE - (va % PAGE_SIZE));
       const last = pieces[pieces.length - 1];
-      if (last !== undefined && last.mdl === mdl && last.pa + last.length === pa) pieces[pieces.length - 1] = { ...last, length: last.length + c };
+      if (last !== undefined && last.mdl === mdl && last.pa + last.length === pa) last.length += c;
       else pieces.push({ mdl, va, pa, length: c });
       const r = runs.length - 2;
       if (r >= 0 && (runs[r] as number) + (runs[r + 1] as number) === pa) runs[r + 1] = (runs[r + 1] as number) + c;

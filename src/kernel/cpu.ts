@@ -17,6 +17,10 @@ export class Cpu {
   readonly va: VaSpace;
   private readonly b8 = new Uint8Array(8);
   private readonly dv = new DataView(this.b8.buffer);
+  /** Fixed views of b8 for the narrow accesses (a subarray per load would be garbage on every register access). */
+  private readonly b1 = this.b8.subarray(0, 1);
+  private readonly b2 = this.b8.subarray(0, 2);
+  private readonly b4 = this.b8.subarray(0, 4);
   /** Reused staging buffer for Rtl copies and fills (no allocation per call). */
   private scratch = new Uint8Array(4096);
 
@@ -26,17 +30,17 @@ export class Cpu {
 
   /** A 8-bit load at `va` (unsigned). */
   readU8(va: number): number {
-    this.va.read(va, this.b8.subarray(0, 1), 1);
+    this.va.read(va, this.b1, 1);
     return this.b8[0] as number;
   }
   /** A 16-bit load at `va` (unsigned). */
   readU16(va: number): number {
-    this.va.read(va, this.b8.subarray(0, 2), 2);
+    this.va.read(va, this.b2, 2);
     return this.dv.getUint16(0, true);
   }
   /** A 32-bit load at `va` (unsigned). */
   readU32(va: number): number {
-    this.va.read(va, this.b8.subarray(0, 4), 4);
+    this.va.read(va, this.b4, 4);
     return this.dv.getUint32(0, true);
   }
   /** A 64-bit load at `va` (unsigned, as a bigint). */
@@ -47,17 +51,17 @@ export class Cpu {
   /** A 8-bit store of `v` at `va` (its low 8 bits). */
   writeU8(va: number, v: number): void {
     this.b8[0] = v;
-    this.va.write(va, this.b8.subarray(0, 1), 1);
+    this.va.write(va, this.b1, 1);
   }
   /** A 16-bit store of `v` at `va` (its low 16 bits). */
   writeU16(va: number, v: number): void {
     this.dv.setUint16(0, v, true);
-    this.va.write(va, this.b8.subarray(0, 2), 2);
+    this.va.write(va, this.b2, 2);
   }
   /** A 32-bit store of `v` at `va` (its low 32 bits). */
   writeU32(va: number, v: number): void {
     this.dv.setUint32(0, v >>> 0, true);
-    this.va.write(va, this.b8.subarray(0, 4), 4);
+    this.va.write(va, this.b4, 4);
   }
   /** A 64-bit store of `v` at `va` (its low 64 bits). */
   writeU64(va: number, v: bigint): void {

@@ -302,7 +302,7 @@ export class VaSpace {
       const obs = this.observers.current;
       if (obs !== null) obs.onCpuAccess(m, a, n, write, width);
       if (m.io) {
-        this.registerAccess(m, a, buf.subarray(done, done + n), write, width);
+        this.registerAccess(m, a, buf, done, n, write, width);
         done += n;
         continue;
       }
@@ -319,7 +319,7 @@ export class VaSpace {
           p++;
         }
         run = Math.min(run, n - o);
-        const part = buf.subarray(done + o, done + o + run);
+        const part = done + o === 0 && run === len ? buf : buf.subarray(done + o, done + o + run);
         if (write) this.mem.cpuWrite(pa, part, m.cache);
         else this.mem.cpuRead(pa, part, m.cache);
         o += run;
@@ -333,9 +333,8 @@ export class VaSpace {
    * access's width, or for a byte copy (width 0) 4-byte accesses where aligned
    * and single bytes elsewhere (what a string move does on x64).
    */
-  private registerAccess(m: VaMapping, va: number, buf: Uint8Array, write: boolean, width: number): void {
+  private registerAccess(m: VaMapping, va: number, buf: Uint8Array, at: number, len: number, write: boolean, width: number): void {
     const regs = this.registers;
-    const len = buf.length;
     let o = 0;
     while (o < len) {
       const v = va + o;
@@ -346,8 +345,9 @@ export class VaSpace {
       const pageIdx = Math.floor((v - m.startVa) / PAGE_SIZE);
       const pa = (m.pfns[pageIdx] as number) * PAGE_SIZE + ((v - m.startVa) % PAGE_SIZE);
       const dv = this.wordView;
+      const word = this.word;
       if (write) {
-        this.word.set(buf.subarray(o, o + w));
+        for (let i = 0; i < w; i++) word[i] = buf[at + o + i] as number;
         const value = w === 1 ? dv.getUint8(0) : w === 2 ? dv.getUint16(0, true) : dv.getUint32(0, true);
         if (regs !== null) regs.write(pa, w, value);
       } else {
@@ -355,7 +355,7 @@ export class VaSpace {
         if (w === 1) dv.setUint8(0, value & 0xff);
         else if (w === 2) dv.setUint16(0, value & 0xffff, true);
         else dv.setUint32(0, value >>> 0, true);
-        buf.set(this.word.subarray(0, w), o);
+        for (let i = 0; i < w; i++) buf[at + o + i] = word[i] as number;
       }
       o += w;
     }

@@ -162,8 +162,12 @@ export abstract class WdfObject {
   deleteCalled = false;
   /** Per-object driver context (what WdfObjectGetTypedContext returns). */
   readonly context: Record<string, unknown> = {};
+  /** Made on first use: most objects (every request) never get a typed context, and a Map each is garbage. */
+  private typedContexts_: Map<WDF_OBJECT_CONTEXT_TYPE_INFO, unknown> | null = null;
   /** Typed context areas by their type (WDF_OBJECT_ATTRIBUTES.ContextTypeInfo, WdfObjectAllocateContext). */
-  readonly typedContexts = new Map<WDF_OBJECT_CONTEXT_TYPE_INFO, unknown>();
+  get typedContexts(): Map<WDF_OBJECT_CONTEXT_TYPE_INFO, unknown> {
+    return (this.typedContexts_ ??= new Map());
+  }
   protected readonly noDeleteDdi: boolean = false;
   private cleanup: EVT_WDF_OBJECT_CONTEXT_CLEANUP | null = null;
   private destroy: EVT_WDF_OBJECT_CONTEXT_DESTROY | null = null;
@@ -204,7 +208,7 @@ export abstract class WdfObject {
   disposeTree(): void {
     if (this.state !== "created") return;
     this.state = "disposed";
-    for (const c of [...this.children]) c.disposeTree();
+    if (this.children.length > 0) for (const c of [...this.children]) c.disposeTree();
     this.dispose();
     const cb = this.cleanup;
     this.cleanup = null;
@@ -227,9 +231,11 @@ export abstract class WdfObject {
   private deletedAndDisposed(): void {
     if (this.state === "deleted" || this.state === "destroyed") return;
     this.state = "deleted";
-    for (const c of [...this.children]) {
-      c.deleteCalled = true;
-      c.deletedAndDisposed();
+    if (this.children.length > 0) {
+      for (const c of [...this.children]) {
+        c.deleteCalled = true;
+        c.deletedAndDisposed();
+      }
     }
     this.release();
   }
