@@ -168,54 +168,60 @@ function scanDown(word: (w: number) => number, top: number, lo: number, want: bo
  * one PhysicalMemory.copy (one typed-array copy per backed stretch); a page
  * never written (fresh) is not copied, its target is marked fresh, and when
  * the window and the span of the targets were never written at all nothing
- * is copied or marked (pattern onto pattern). Bitmaps are updated in runs,
- * not page by page. The caller has checked (findCompactionWindow) that the
- * window holds only free and movable frames and that enough free frames
- * exist outside it; otherwise this throws a RangeError and changes nothing.
- * Returns the number of pages migrated.
+ * is copied or marked (pattern onto pattern). Sources and targets are kept as
+ * bitmap words and masks, and every bitmap changes a word at a time: moving
+ * pages whose memory was never written costs a word, not a page, each. The
+ * caller has checked (findCompactionWindow) that the window holds only free
+ * and movable frames and that enough free frames exist outside it; otherwise
+ * this throws a RangeError and changes nothing. Returns the number of pages
+ * migrated.
  */
 export function compactWindow(alloc: ContiguousAllocator, movable: Uint32Array, start: number, pages: number, memory: PhysicalMemory | undefined): number {
   const end = start + pages;
   const firstWord = start >>> 5;
   const lastWord = (end - 1) >>> 5;
   const maskOf = (w: number): number => {
-    let m = 0xffffffff;
+    let m = -1;
     const base = w * 32;
     if (base < start) m &= ~((1 << (start - base)) - 1);
     if (base + 32 > end) m &= (1 << (end - base)) - 1;
     return m;
   };
+  // The sources: the window's movable bits, word by word.
+  const srcWords = new Int32Array(lastWord - firstWord + 1);
+  const srcMasks = new Int32Array(lastWord - firstWord + 1);
+  let ns = 0;
   let count = 0;
-  for (let w = firstWord; w <= lastWord; w++) count += popcount32((movable[w] ?? 0) & maskOf(w));
-  const sources = new Int32Array(count);
-  let k = 0;
   for (let w = firstWord; w <= lastWord; w++) {
-    let bitsHere = (movable[w] ?? 0) & maskOf(w);
-    const base = w * 32;
-    while (bitsHere !== 0) {
-      sources[k++] = base + ctz32(bitsHere);
-      bitsHere &= bitsHere - 1;
-    }
+    const m = (movable[w] ?? 0) & maskOf(w);
+    if (m === 0) continue;
+    srcWords[ns] = w;
+    srcMasks[ns++] = m;
+    count += popcount32(m);
   }
-  const targets = new Int32Array(count);
-  const found = freeFramesOutside(alloc, start, end, targets);
-  if (found < count) throw new RangeError(`compaction: no free page frame outside [${start}, ${end}) to migrate into (${count} needed, ${found} found)`);
+  // The targets: at most one word per page, highest first.
+  const tWords = new Int32Array(count);
+  const tMasks = new Int32Array(count);
+  const h = freeWordsOutside(alloc, start, end, count, tWords, tMasks);
+  if (h.pages < count) throw new RangeError(`compaction: no free page frame outside [${start}, ${end}) to migrate into (${count} needed, ${h.pages} found)`);
+  const nt = h.words;
   // Harvested highest first, above the window and then below it: reversed, ascending.
-  targets.reverse();
+  tWords.subarray(0, nt).reverse();
+  tMasks.subarray(0, nt).reverse();
   if (memory !== undefined && count > 0) {
-    const t0 = targets[0] as number;
-    const span = (targets[count - 1] as number) - t0 + 1;
-    const untouched = memory.isFresh(start * PAGE_SIZE, pages * PAGE_SIZE) && memory.isFresh(t0 * PAGE_SIZE, span * PAGE_SIZE);
-    if (!untouched) copyRuns(memory, sources, targets);
+    const t0 = (tWords[0] as number) * 32 + ctz32(tMasks[0] as number);
+    const tLast = (tWords[nt - 1] as number) * 32 + 31 - Math.clz32(tMasks[nt - 1] as number);
+    const untouched = memory.isFresh(start * PAGE_SIZE, pages * PAGE_SIZE) && memory.isFresh(t0 * PAGE_SIZE, (tLast - t0 + 1) * PAGE_SIZE);
+    if (!untouched) copyRuns(memory, framesOf(srcWords, srcMasks, ns, count), framesOf(tWords, tMasks, nt, count));
   }
   // Every movable frame of the window is a source: its bits clear a word at a time.
   for (let w = firstWord; w <= lastWord; w++) movable[w] = ((movable[w] ?? 0) & ~maskOf(w)) >>> 0;
-  for (let i = 0; i < count; i++) {
-    const dst = targets[i] as number;
-    movable[dst >>> 5] = (movable[dst >>> 5] as number) | (1 << (dst & 31));
+  for (let i = 0; i < nt; i++) {
+    const w = tWords[i] as number;
+    movable[w] = ((movable[w] as number) | (tMasks[i] as number)) >>> 0;
   }
-  alloc.markUsedMany(targets);
-  alloc.markFreeMany(sources);
+  alloc.markUsedWords(tWords, tMasks, nt);
+  alloc.markFreeWords(srcWords, srcMasks, ns);
   return count;
 }
 
@@ -223,6 +229,21 @@ function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** The frames named by words[0..n) and their masks, ascending (`count` of them): only for pages whose bytes move. */
+function framesOf(words: Int32Array, masks: Int32Array, n: number, count: number): Int32Array {
+  const out = new Int32Array(count);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const base = (words[i] as number) * 32;
+    let m = masks[i] as number;
+    while (m !== 0) {
+      out[k++] = base + ctz32(m);
+      m &= m - 1;
+    }
+  }
+  return out;
 }
 
 /**
@@ -247,40 +268,54 @@ export function copyRuns(memory: PhysicalMemory, src: ArrayLike<number>, dst: Ar
 }
 
 /**
- * Free frames outside [start, end) into `out` (as many as it holds): the
- * highest ones above the window, then the highest below it (Linux's free
- * scanner works down from the top), highest first. The free bitmap is read a
- * word at a time going down; after a few empty words the tree jumps to the
- * next free frame, so sparse and dense free memory both cost about the frames
- * taken. Returns how many were found.
+ * The `count` highest free frames outside [start, end): those above the
+ * window first, then the highest below it (Linux's free scanner works down
+ * from the top), as bitmap words (highest first) and the masks of the frames
+ * taken in each, into outWords / outMasks. The free bitmap is read a word at
+ * a time going down; after a few empty words the tree jumps to the next free
+ * frame, so sparse and dense free memory both cost about the words taken.
+ * Returns how many words and pages were taken.
  */
-function freeFramesOutside(alloc: ContiguousAllocator, start: number, end: number, out: Int32Array): number {
-  const count = out.length;
+function freeWordsOutside(alloc: ContiguousAllocator, start: number, end: number, count: number, outWords: Int32Array, outMasks: Int32Array): { words: number; pages: number } {
   let n = 0;
+  let words = 0;
+  const take = (w: number, bits: number): void => {
+    let c = popcount32(bits);
+    // The last word holds more than is needed: keep its highest frames.
+    while (c > count - n) {
+      bits &= bits - 1;
+      c--;
+    }
+    n += c;
+    // A word holding both ends of the window is met above it and again below it: one entry.
+    if (words > 0 && outWords[words - 1] === w) outMasks[words - 1] = (outMasks[words - 1] as number) | bits;
+    else {
+      outWords[words] = w;
+      outMasks[words++] = bits;
+    }
+  };
   const harvest = (lo: number, hi: number): void => {
+    const loWord = lo >>> 5;
+    // Bits of a word outside [lo, hi] do not count.
+    const clip = (w: number, bits: number): number => (w === loWord ? bits & ~((1 << (lo & 31)) - 1) : bits);
     let w = hi >>> 5;
-    // Bits of w above hi do not count.
-    let bits = alloc.freeWord(w) & (((hi & 31) === 31 ? 0xffffffff : (1 << ((hi & 31) + 1)) - 1) >>> 0);
+    let bits = alloc.freeWord(w) & ((hi & 31) === 31 ? -1 : (1 << ((hi & 31) + 1)) - 1);
     let empty = 0;
-    while (n < count && w * 32 + 31 >= lo) {
+    while (n < count && w >= loWord) {
+      bits = clip(w, bits);
       if (bits === 0) {
         if (++empty >= EMPTY_WORDS_BEFORE_JUMP) {
           // A long used stretch: let the tree find the next free frame below.
           const t = w * 32 - 1 < lo ? -1 : alloc.find({ pages: 1, lowPfn: lo, highPfn: w * 32 - 1, alignPages: 1, boundaryPages: 0, placement: "highest" });
           if (t < 0) return;
           w = t >>> 5;
-          bits = alloc.freeWord(w) & (((t & 31) === 31 ? 0xffffffff : (1 << ((t & 31) + 1)) - 1) >>> 0);
+          bits = alloc.freeWord(w) & ((t & 31) === 31 ? -1 : (1 << ((t & 31) + 1)) - 1);
           empty = 0;
           continue;
         }
       } else {
         empty = 0;
-        while (bits !== 0 && n < count) {
-          const p = w * 32 + 31 - Math.clz32(bits);
-          if (p < lo) return;
-          out[n++] = p;
-          bits &= ~(1 << (p & 31));
-        }
+        take(w, bits);
       }
       if (w === 0) return;
       w--;
@@ -289,5 +324,5 @@ function freeFramesOutside(alloc: ContiguousAllocator, start: number, end: numbe
   };
   if (end <= alloc.pageCount - 1) harvest(end, alloc.pageCount - 1);
   if (start > 0 && n < count) harvest(0, start - 1);
-  return n;
+  return { words, pages: n };
 }

@@ -129,6 +129,38 @@ describe.each(implementations)("%s conforms to ContiguousAllocator", (_name, mak
     expect(snapshot(a)).toBe(before);
   });
 
+  it("markUsedWords and markFreeWords flip the frames of each word's mask", () => {
+    const a = allFree(make, 200);
+    // Word 0: frames 3 and 7; word 2: frames 64 and 65; word 4: frame 150 (bit 22).
+    a.markUsedWords([0, 2, 4], new Uint32Array([0x88, 0x3, 1 << 22]), 3);
+    expect(a.freePages).toBe(195);
+    expect(a.isFree(3)).toBe(false);
+    expect(a.isFree(150)).toBe(false);
+    expect(a.find(contiguousRequest(60, 0, 199))).toBe(66);
+    a.markFreeWords(new Int32Array([0, 2, 4]), new Int32Array([0x88, 0x3, 1 << 22]), 3);
+    expect(a.freePages).toBe(200);
+    expect(a.largestFreeRun(0, 199)).toBe(200);
+    // Only the first `count` words count; bit 31 (a negative Int32) is a frame like any other.
+    a.markUsedWords(new Int32Array([1, 3]), new Int32Array([1 << 31, 1]), 1);
+    expect(a.freePages).toBe(199);
+    expect(a.isFree(63)).toBe(false);
+    expect(a.isFree(96)).toBe(true);
+  });
+
+  it("markUsedWords of a used frame, or words out of order or range, is a RangeError and changes nothing", () => {
+    const a = allFree(make, 100);
+    a.markUsed(50, 1);
+    const before = snapshot(a);
+    expect(() => a.markUsedWords([0, 1], [0x6, 1 << 18], 2)).toThrow(/markUsedWords: page frame 50 is not free/);
+    expect(() => a.markUsedWords([1, 1], [0x1, 0x2], 2)).toThrow(/strictly ascending/);
+    expect(() => a.markUsedWords([2, 0], [0x1, 0x1], 2)).toThrow(/strictly ascending/);
+    expect(() => a.markUsedWords([4], [0x1], 1)).toThrow(/at most 3 \(page frames up to 99\)/);
+    expect(() => a.markUsedWords([3], [1 << 4], 1)).toThrow(/names a page frame past the last page frame 99/);
+    expect(() => a.markUsedWords([0], [1], 2)).toThrow(/count must be a whole number in \[0, 1\], got 2/);
+    expect(() => a.markFreeWords([0, 1], [0x1, 0x1], 2)).toThrow(/markFreeWords: page frame 0 is already free/);
+    expect(snapshot(a)).toBe(before);
+  });
+
   it("bad requests are RangeErrors naming the value and change nothing", () => {
     const a = allFree(make, 64);
     const before = snapshot(a);

@@ -44,6 +44,16 @@ export interface ContiguousAllocator {
   markUsedMany(pfns: ArrayLike<number>): void;
   /** Release each listed frame. RangeError (and no change) if one is out of range, already free, or listed twice. */
   markFreeMany(pfns: ArrayLike<number>): void;
+  /**
+   * Take the frames named word by word: for each i < count, the set bits of
+   * masks[i] in bitmap word words[i] (frame 32*words[i] + bit; words strictly
+   * ascending, masks as 32-bit words). Compaction's scattered frames cost a
+   * word each, not a page each. RangeError (and no change) if a word is out
+   * of range or out of order, or one of its frames is not free.
+   */
+  markUsedWords(words: ArrayLike<number>, masks: ArrayLike<number>, count: number): void;
+  /** Release frames named word by word (as markUsedWords). RangeError (and no change) if one is already free. */
+  markFreeWords(words: ArrayLike<number>, masks: ArrayLike<number>, count: number): void;
   /** Lowest free PFN >= fromPfn, or -1. */
   nextFree(fromPfn: number): number;
   /** Length of the longest free run inside [lowPfn, highPfn]. */
@@ -91,6 +101,29 @@ export function validateRequest(req: ContiguousRequest, pageCount: number): void
   if (req.boundaryPages !== 0 && !isPow2(req.boundaryPages)) throw new RangeError(`contiguous request: boundaryPages must be 0 or a power of two, got ${req.boundaryPages}`);
   if (req.placement !== "lowest" && req.placement !== "highest") throw new RangeError(`contiguous request: placement must be "lowest" or "highest", got ${String(req.placement)}`);
   if (!Number.isSafeInteger(pageCount)) throw new RangeError(`bad pageCount ${pageCount}`);
+}
+
+/**
+ * Throws a RangeError naming what is wrong unless words[0..count) are whole
+ * bitmap word indexes, strictly ascending, whose masks name only frames below
+ * pageCount (markUsedWords / markFreeWords).
+ */
+export function validateWords(words: ArrayLike<number>, masks: ArrayLike<number>, count: number, pageCount: number, what: string): void {
+  if (!Number.isSafeInteger(count) || count < 0 || count > words.length || count > masks.length) {
+    throw new RangeError(`${what}: count must be a whole number in [0, ${Math.min(words.length, masks.length)}], got ${count}`);
+  }
+  const lastWord = (pageCount - 1) >>> 5;
+  let prev = -1;
+  for (let i = 0; i < count; i++) {
+    const w = words[i] as number;
+    if (!Number.isSafeInteger(w) || w <= prev || w > lastWord) {
+      throw new RangeError(`${what}: word ${i} is ${w}; words must be whole numbers, strictly ascending, at most ${lastWord} (page frames up to ${pageCount - 1})`);
+    }
+    prev = w;
+  }
+  if (count > 0 && prev === lastWord && (pageCount & 31) !== 0 && ((masks[count - 1] as number) >>> (pageCount & 31)) !== 0) {
+    throw new RangeError(`${what}: the mask of word ${lastWord} names a page frame past the last page frame ${pageCount - 1}`);
+  }
 }
 
 /** Throws a RangeError naming the value unless it is a whole number >= 0 (a PFN argument). */

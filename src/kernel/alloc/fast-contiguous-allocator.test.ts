@@ -16,6 +16,20 @@ function randomRequest(rng: Prng, pageCount: number): ContiguousRequest {
   return { pages, lowPfn, highPfn, alignPages, boundaryPages, placement };
 }
 
+/** Frames as ascending bitmap words and their masks (markUsedWords' form). */
+function toWords(pfns: readonly number[]): { words: number[]; masks: Uint32Array } {
+  const words: number[] = [];
+  const masks: number[] = [];
+  for (const p of [...pfns].sort((a, b) => a - b)) {
+    if (words[words.length - 1] !== p >>> 5) {
+      words.push(p >>> 5);
+      masks.push(0);
+    }
+    masks[masks.length - 1] = ((masks[masks.length - 1] as number) | (1 << (p & 31))) >>> 0;
+  }
+  return { words, masks: Uint32Array.from(masks) };
+}
+
 /**
  * Runs one small machine: random occupancy patterns, allocations, frees and
  * queries, comparing every answer with the oracle. Returns the number of
@@ -71,11 +85,24 @@ function runMachine(seed: number, ops: number): number {
         if (oracle.isFree(p)) picks.add(p);
       }
       const list = [...picks];
-      oracle.markUsedMany(list);
-      fast.markUsedMany(list);
       if (rng.chance(0.5)) {
-        oracle.markFreeMany(list.reverse());
-        fast.markFreeMany(list);
+        oracle.markUsedMany(list);
+        fast.markUsedMany(list);
+      } else {
+        // The same frames a word at a time, as compaction names them.
+        const { words, masks } = toWords(list);
+        oracle.markUsedWords(words, masks, words.length);
+        fast.markUsedWords(words, masks, words.length);
+      }
+      if (rng.chance(0.5)) {
+        if (rng.chance(0.5)) {
+          oracle.markFreeMany(list.reverse());
+          fast.markFreeMany(list);
+        } else {
+          const { words, masks } = toWords(list);
+          oracle.markFreeWords(words, masks, words.length);
+          fast.markFreeWords(words, masks, words.length);
+        }
       } else for (const p of list) live.push([p, 1]);
     } else if (r < 0.95) {
       const req = randomRequest(rng, pageCount);

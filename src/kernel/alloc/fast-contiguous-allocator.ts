@@ -5,9 +5,9 @@ import * as fit from "./fit.ts";
 
 // Module-local bindings for the hot helpers: under loaders that compile modules to CommonJS
 // (tsx), every use of an imported binding is a property getter call; locals are not.
-const { countBitsIn, clearBits, ctz32, setBits } = bits;
+const { countBitsIn, clearBits, ctz32, popcount32, setBits } = bits;
 const { firstValidStart, lastValidStart } = fit;
-const { validatePfn, validateRange, validateRequest } = contiguous;
+const { validatePfn, validateRange, validateRequest, validateWords } = contiguous;
 
 /**
  * The fast contiguous allocator: a free bitmap (1 bit per frame, 1 = free)
@@ -199,11 +199,58 @@ export class FastContiguousAllocator implements ContiguousAllocator {
     }
     // Compaction passes its frames in ascending order: no sort needed then.
     if (!sorted) leaves.sort();
+    this.updateLeaves(leaves, leaves.length);
+  }
+
+  markUsedWords(words: ArrayLike<number>, masks: ArrayLike<number>, count: number): void {
+    this.markWords(words, masks, count, true, "markUsedWords", "is not free");
+  }
+
+  markFreeWords(words: ArrayLike<number>, masks: ArrayLike<number>, count: number): void {
+    this.markWords(words, masks, count, false, "markFreeWords", "is already free");
+  }
+
+  /** markMany a word at a time: every mask checked first (all or nothing), then flipped; each leaf touched is recomputed once. */
+  private markWords(words: ArrayLike<number>, masks: ArrayLike<number>, count: number, take: boolean, what: string, problem: string): void {
+    validateWords(words, masks, count, this.pageCount, what);
+    const bits = this.bits;
+    let flipped = 0;
+    for (let i = 0; i < count; i++) {
+      const w = words[i] as number;
+      const m = (masks[i] as number) | 0;
+      const have = (bits[w] as number) & m;
+      if (have !== (take ? m : 0)) {
+        const bad = take ? m & ~have : have;
+        throw new RangeError(`${what}: page frame ${w * 32 + ctz32(bad)} ${problem}`);
+      }
+      flipped += popcount32(m);
+    }
+    for (let i = 0; i < count; i++) {
+      const w = words[i] as number;
+      bits[w] = (bits[w] as number) ^ (masks[i] as number);
+    }
+    this.nFree += take ? -flipped : flipped;
+    if (count === 0) return;
+    // Ascending words give ascending leaves; repeats are skipped by updateLeaves.
+    const shift = this.leafShift - 5;
+    const leaves = new Int32Array(count);
+    for (let i = 0; i < count; i++) leaves[i] = (words[i] as number) >>> shift;
+    this.updateLeaves(leaves, count);
+  }
+
+  /**
+   * Recompute the leaves listed in leaves[0..n) (ascending, repeats allowed)
+   * once each, then each ancestor whose children changed once, level by level.
+   * Overwrites `leaves`.
+   */
+  private updateLeaves(leaves: Int32Array, n: number): void {
     // Only nodes whose summary changed are carried up; a parent is recomputed once.
     let nodes = 0;
-    for (let j = 0; j < leaves.length; j++) {
+    let prev = -1;
+    for (let j = 0; j < n; j++) {
       const leaf = leaves[j] as number;
-      if (j > 0 && leaves[j - 1] === leaf) continue;
+      if (leaf === prev) continue;
+      prev = leaf;
       if (this.summarizeLeaf(leaf)) leaves[nodes++] = leaf + this.leafCount;
     }
     let childSize = 1 << this.leafShift;

@@ -1,4 +1,4 @@
-import { type ContiguousAllocator, type ContiguousRequest, startFits, validatePfn, validateRange, validateRequest } from "./contiguous-allocator.ts";
+import { type ContiguousAllocator, type ContiguousRequest, startFits, validatePfn, validateRange, validateRequest, validateWords } from "./contiguous-allocator.ts";
 
 /**
  * The oracle: one byte per page and a linear scan, in the manner of ReactOS's
@@ -86,6 +86,34 @@ export class LinearScanAllocator implements ContiguousAllocator {
       throw new RangeError(`${what}: page frame ${bad} ${problem} (or is listed twice)`);
     }
     this.nFree += from === 1 ? -pfns.length : pfns.length;
+  }
+
+  markUsedWords(words: ArrayLike<number>, masks: ArrayLike<number>, count: number): void {
+    this.markWords(words, masks, count, 1, "markUsedWords", "is not free");
+  }
+
+  markFreeWords(words: ArrayLike<number>, masks: ArrayLike<number>, count: number): void {
+    this.markWords(words, masks, count, 0, "markFreeWords", "is already free");
+  }
+
+  /** The frames of each word's mask, one byte each: all checked, then all flipped. */
+  private markWords(words: ArrayLike<number>, masks: ArrayLike<number>, count: number, from: 0 | 1, what: string, problem: string): void {
+    validateWords(words, masks, count, this.pageCount, what);
+    let n = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < count; i++) {
+        const base = (words[i] as number) * 32;
+        const m = (masks[i] as number) | 0;
+        for (let b = 0; b < 32; b++) {
+          if (((m >>> b) & 1) === 0) continue;
+          if (pass === 0) {
+            if (this.free[base + b] !== from) throw new RangeError(`${what}: page frame ${base + b} ${problem}`);
+            n++;
+          } else this.free[base + b] = 1 - from;
+        }
+      }
+    }
+    this.nFree += from === 1 ? -n : n;
   }
 
   nextFree(fromPfn: number): number {
