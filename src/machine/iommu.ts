@@ -107,6 +107,12 @@ function runsOf(pfns: ArrayLike<number>): Float64Array {
   return out;
 }
 
+/** The buddy block that holds `pages` pages: the next power of two. */
+function buddyPages(pages: number): number {
+  const b = 2 ** Math.ceil(Math.log2(pages));
+  return b < pages ? 2 * b : b;
+}
+
 /** What Iommu.allocateIova is asked for: a number of pages within bounds, alignment and a boundary, as the HAL's adapter needs. */
 export interface IovaRequest {
   readonly pages: number;
@@ -183,10 +189,15 @@ export class Iommu implements AddressTranslator {
   }
 
   /**
-   * Reserve `pages` IOVA pages: the highest fitting range at or below
-   * maxAddress (top-down, so that a 32-bit device's addresses come from just
-   * below 4 GiB and differ visibly from the physical ones). Returns the IOVA
-   * (bytes) or -1 when no range fits.
+   * Reserve `pages` IOVA pages as the HAL's logical allocator does: a buddy
+   * allocator that favours low logical addresses and hands out power-of-two
+   * blocks of 4 KiB and up, each on its own size's boundary (DDI
+   * IOMMU_DMA_LOGICAL_ALLOCATOR_CONFIG, Remarks). So the block is `pages`
+   * rounded up to a power of two, aligned to its size (or to `align` if
+   * larger), the lowest one inside [minAddress, maxAddress]; the rounding is
+   * reserved with it. A power-of-two block on its own boundary never crosses
+   * a power-of-two boundary at least as large, so `boundary` only refuses a
+   * request larger than itself. Returns the IOVA (bytes) or -1 when no block fits.
    */
   allocateIova(domainId: number, req: IovaRequest): number {
     const d = this.domain(domainId, "allocateIova");
@@ -194,25 +205,19 @@ export class Iommu implements AddressTranslator {
     if (!Number.isSafeInteger(pages) || pages < 1) throw new RangeError(`Iommu.allocateIova: pages must be a whole number >= 1, got ${pages}`);
     const boundary = req.boundary ?? 0;
     if (boundary !== 0 && (!Number.isSafeInteger(boundary) || boundary < PAGE || !Number.isInteger(Math.log2(boundary)))) throw new RangeError(`Iommu.allocateIova: boundary must be 0 or a power-of-two multiple of ${PAGE}, got ${boundary}`);
-    const bPages = boundary / PAGE;
     const align = req.align ?? PAGE;
     if (!Number.isSafeInteger(align) || align < PAGE || !Number.isInteger(Math.log2(align))) throw new RangeError(`Iommu.allocateIova: align must be a power-of-two multiple of ${PAGE}, got ${align}`);
-    const aPages = align / PAGE;
-    if (bPages !== 0 && pages > bPages) return -1;
-    const maxPage = Math.min(this.spacePages - 1, Math.floor(((req.maxAddress ?? Number.MAX_SAFE_INTEGER) + 1) / PAGE) - 1);
+    if (boundary !== 0 && pages > boundary / PAGE) return -1;
+    const block = buddyPages(pages);
+    const step = Math.max(block, align / PAGE);
+    const endPage = Math.min(this.spacePages, Math.floor(((req.maxAddress ?? Number.MAX_SAFE_INTEGER) + 1) / PAGE));
     const minPage = Math.max(1, Math.ceil((req.minAddress ?? 0) / PAGE));
-    for (let i = d.free.length - 1; i >= 0; i--) {
+    for (let i = 0; i < d.free.length; i++) {
       const r = d.free[i] as number[];
-      const s = Math.max(r[0] as number, minPage);
-      let end = Math.min(r[1] as number, maxPage + 1);
-      if (end - s < pages) continue;
-      let start = Math.floor((end - pages) / aPages) * aPages;
-      if (bPages !== 0 && Math.floor(start / bPages) !== Math.floor((start + pages - 1) / bPages)) {
-        end = Math.floor((start + pages - 1) / bPages) * bPages;
-        start = Math.floor((end - pages) / aPages) * aPages;
-      }
-      if (start < s) continue;
-      this.take(d, i, start, start + pages);
+      if ((r[0] as number) >= endPage) break;
+      const start = Math.ceil(Math.max(r[0] as number, minPage) / step) * step;
+      if (start + block > Math.min(r[1] as number, endPage)) continue;
+      this.take(d, i, start, start + block);
       d.allocated.set(start, pages);
       return start * PAGE;
     }
@@ -230,7 +235,7 @@ export class Iommu implements AddressTranslator {
     const m = d.maps[i];
     if (m !== undefined && m.iovaPage + m.pages > start) throw new RangeError(`Iommu.freeIova: the range at 0x${iova.toString(16)} still has a mapping at 0x${(m.iovaPage * PAGE).toString(16)}; unmap it first`);
     d.allocated.delete(start);
-    this.release(d, start, start + pages);
+    this.release(d, start, start + buddyPages(pages));
   }
 
   /**

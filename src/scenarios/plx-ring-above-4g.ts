@@ -4,21 +4,20 @@
  * where those rings land above 4 GiB. The sample links its transfer elements
  * and programs DMADPR with LA.LowPart >> 4 in a 28-bit field, so the chip
  * fetches its "descriptors" from the low 32 bits of the ring's address:
- * someone else's memory (x64 without an IOMMU: whatever RAM sits there), or
- * an unmapped IOVA (x64-iommu: a translation fault). The write is never
- * really done, the read-back differs, and the verifier sees a device access
- * outside any buffer (or the IOMMU fault).
+ * whatever RAM sits there. The write is never really done, the read-back
+ * differs, and the verifier sees a device access outside any buffer.
  *
- * On profiles without an IOMMU the machine boots with "highest" placement so
- * the 64-bit adapter's common buffers come from the top of memory; under an
- * IOMMU the HAL's top-down IOVAs put them above 4 GiB anyway.
+ * The machine boots with "highest" placement so that the 64-bit adapter's
+ * common buffers come from the top of memory. Under DMA remapping the rings
+ * would not land there: the HAL's logical allocator favours low logical
+ * addresses (machine/iommu.ts), so the scenario refuses a profile with an
+ * IOMMU rather than show something that machine would not do.
  */
 import { hexAddr, LowPart } from "../core/address.ts";
 import { BugCheckError } from "../core/bugcheck.ts";
 import type { Finding } from "../core/findings.ts";
 import { statusName } from "../core/ntstatus.ts";
 import { Prng } from "../core/prng.ts";
-import { builtinProfile } from "../machine/builtin-profiles.ts";
 import { WdfCommonBufferGetAlignedLogicalAddress } from "../wdf/common-buffer.ts";
 import { bootPlx, needPlx, PLX_DEFAULTS, ringRows, writeReadBack } from "./plx.ts";
 import { noParams } from "./profile-needs.ts";
@@ -32,13 +31,12 @@ export const plxRingAbove4gScenario: Scenario = {
   checkParams(s) {
     noParams("plx-ring-above-4g", s.params);
     needPlx("plx-ring-above-4g", s.profile);
+    if (s.profile?.iommu.enabled === true) throw new RangeError(`plx-ring-above-4g needs a profile without an IOMMU; ${s.profile.name} has one, and under DMA remapping the HAL's logical allocator gives the rings low logical addresses, which the chip reaches`);
   },
   run(opts: ScenarioOptions): ScenarioResult {
-    const profile = typeof opts.profile === "string" ? builtinProfile(opts.profile) : opts.profile;
-    const iommu = profile.iommu.enabled;
     // One write and its read-back: later buffers may land where the truncated pointers aim, and the chip would then follow whatever they hold.
     const params = { ...PLX_DEFAULTS, transfers: 1, ringsFrom: "transfer-enabler" as const };
-    const { k, plx, drv, verifier } = bootPlx(opts, params, iommu ? {} : { placement: "highest" });
+    const { k, plx, drv, verifier } = bootPlx(opts, params, { placement: "highest" });
     if (typeof drv === "number") return { ok: false, summary: [`the driver failed to start: ${statusName(drv)}`], machine: k };
     const ringLa = Number(WdfCommonBufferGetAlignedLogicalAddress(drv.ext.writeCommonBuffer as NonNullable<typeof drv.ext.writeCommonBuffer>).QuadPart);
     const low = LowPart({ QuadPart: BigInt(ringLa) });

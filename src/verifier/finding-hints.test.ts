@@ -1,9 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { paramsOf } from "../core/findings.ts";
+import { physicalAddress } from "../core/address.ts";
+import { AllocateCommonBufferWithBounds } from "../hal/common-buffer.ts";
 import type { DMA_ADAPTER } from "../hal/types.ts";
 import { fillPatternAddressHint, firstFreeHint, formatNs, isFillPatternData, looksLikeFillPattern } from "./finding-hints.ts";
 import { allocate, type Buffer, busMasterAdapter, machine } from "./test-machine.ts";
 
+/** A common buffer with a logical address at or above 4 GiB (the HAL's logical allocator favours low addresses, so ask for it). */
+function allocateAbove4g(a: DMA_ADAPTER, length: number): Buffer {
+  const la = physicalAddress();
+  const va = AllocateCommonBufferWithBounds(a, { QuadPart: 2n ** 32n }, null, length, 0, null, 0, la);
+  if (va === null) throw new Error("AllocateCommonBufferWithBounds returned NULL");
+  return { va, la: Number(la.QuadPart), length };
+}
 const free = (a: DMA_ADAPTER, b: Buffer): void => a.DmaOperations.FreeCommonBuffer?.(a, b.length, { QuadPart: BigInt(b.la) }, b.va, true);
 // Named so that the site the verifier captures (the driver's own frame that called the routine) shows in the message.
 function firstFree(a: DMA_ADAPTER, b: Buffer): void {
@@ -37,7 +46,7 @@ describe("finding hints: what would help fix a finding", () => {
 
   it("an IOMMU fault at a live buffer's logical address cut to 32 bits names that buffer (a truncated 64-bit address)", () => {
     const { k, v } = machine("x64-iommu");
-    const b = allocate(busMasterAdapter(k, "plx9656"), 3 * 4096);
+    const b = allocateAbove4g(busMasterAdapter(k, "plx9656"), 3 * 4096);
     expect(b.la).toBeGreaterThanOrEqual(2 ** 32);
     const low = (b.la + 4096 + 0x40) % 2 ** 32;
     k.bus.readU32(k.busMasterOf("plx9656"), low);
@@ -51,7 +60,7 @@ describe("finding hints: what would help fix a finding", () => {
   it("an IOMMU fault whose low 32 bits match no live buffer gets no truncation hint, nor does one after the buffer is freed", () => {
     const { k, v } = machine("x64-iommu");
     const a = busMasterAdapter(k, "plx9656");
-    const b = allocate(a, 4096);
+    const b = allocateAbove4g(a, 4096);
     const dev = k.busMasterOf("plx9656");
     k.bus.readU32(dev, 0x1234_5000);
     free(a, b);
