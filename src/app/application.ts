@@ -201,33 +201,8 @@ export class Application {
   }
 
   private overlapped(req: IoRequest): Overlapped {
-    return {
-      get done() {
-        return req.result !== null;
-      },
-      get result() {
-        return req.result;
-      },
-      wait: (timeoutNs = Infinity) => this.waitFor(req, timeoutNs),
-    };
-  }
-
-  private waitFor(req: IoRequest, timeoutNs: number): IoResult {
-    const k = this.k;
-    const deadline = k.clock.now + timeoutNs;
-    while (req.result === null) {
-      const t = k.clock.nextEventTime();
-      if (t === Infinity) {
-        const what = MAJOR_NAME[req.irp.MajorFunction] ?? `IRP major 0x${req.irp.MajorFunction.toString(16)}`;
-        throw new IoHangError(`${what} on ${req.file.name}: the driver never completed the request (dispatch returned ${statusText(req.dispatchStatus)}; nothing is left to run on the machine at ${k.clock.now} ns)`);
-      }
-      if (t > deadline) {
-        k.clock.runUntil(deadline);
-        return { status: STATUS_TIMEOUT, information: 0 };
-      }
-      k.clock.runUntil(t);
-    }
-    return req.result;
+    // A class instance, not an object literal with getters (those take the engine's slow path on every request).
+    return new PendingIo(this.k, req);
   }
 
   private findDevice(name: string): DEVICE_OBJECT | null {
@@ -253,4 +228,43 @@ function checkLength(what: string, b: UserBuffer, length: number): void {
 
 function statusText(s: NTSTATUS): string {
   return s === STATUS.PENDING ? "STATUS_PENDING" : `0x${(s >>> 0).toString(16).toUpperCase().padStart(8, "0")}`;
+}
+
+/** An Overlapped for one request of an Application. */
+class PendingIo implements Overlapped {
+  private readonly k: Kernel;
+  private readonly req: IoRequest;
+
+  constructor(k: Kernel, req: IoRequest) {
+    this.k = k;
+    this.req = req;
+  }
+
+  get done(): boolean {
+    return this.req.result !== null;
+  }
+
+  get result(): IoResult | null {
+    return this.req.result;
+  }
+
+  /** Run the machine until the request completes (or `timeoutNs` of simulated time pass: STATUS_TIMEOUT). */
+  wait(timeoutNs = Infinity): IoResult {
+    const k = this.k;
+    const req = this.req;
+    const deadline = k.clock.now + timeoutNs;
+    while (req.result === null) {
+      const t = k.clock.nextEventTime();
+      if (t === Infinity) {
+        const what = MAJOR_NAME[req.irp.MajorFunction] ?? `IRP major 0x${req.irp.MajorFunction.toString(16)}`;
+        throw new IoHangError(`${what} on ${req.file.name}: the driver never completed the request (dispatch returned ${statusText(req.dispatchStatus)}; nothing is left to run on the machine at ${k.clock.now} ns)`);
+      }
+      if (t > deadline) {
+        k.clock.runUntil(deadline);
+        return { status: STATUS_TIMEOUT, information: 0 };
+      }
+      k.clock.runUntil(t);
+    }
+    return req.result;
+  }
 }

@@ -111,20 +111,24 @@ export function CalculateScatterGatherList(DmaAdapter: DMA_ADAPTER, Mdl: MDL | n
   checkOutParam(ScatterGatherListSize, routine, "ScatterGatherListSize");
   checkOutParam(NumberOfMapRegisters, routine, "NumberOfMapRegisters", true);
   if (ao === null) return STATUS.INVALID_PARAMETER;
-  let pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(CurrentVa, Length);
-  if (Mdl !== null) {
-    // Chained MDLs may start each buffer on a new page: count page by page.
-    pages = 0;
-    let left = Length;
-    for (let m: MDL | null = Mdl; m !== null && left > 0; m = m.Next) {
-      const n = Math.min(left, m.ByteCount);
-      pages += ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(m), n);
-      left -= n;
-    }
-  }
+  const pages = listPages(Mdl, CurrentVa, Length);
   ScatterGatherListSize.value = listSize(pages);
   if (NumberOfMapRegisters !== null) NumberOfMapRegisters.value = pages;
   return STATUS.SUCCESS;
+}
+
+/** CalculateScatterGatherList's page count: the pages [CurrentVa, +Length) spans, or with an MDL chain its buffers' pages. */
+function listPages(Mdl: MDL | null, CurrentVa: number, Length: number): number {
+  if (Mdl === null) return ADDRESS_AND_SIZE_TO_SPAN_PAGES(CurrentVa, Length);
+  // Chained MDLs may start each buffer on a new page: count page by page.
+  let pages = 0;
+  let left = Length;
+  for (let m: MDL | null = Mdl; m !== null && left > 0; m = m.Next) {
+    const n = Math.min(left, m.ByteCount);
+    pages += ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(m), n);
+    left -= n;
+  }
+  return pages;
 }
 
 /**
@@ -142,9 +146,8 @@ export function BuildScatterGatherList(DmaAdapter: DMA_ADAPTER, DeviceObject: DE
   ao.kernel.checkIrql(routine, { exact: DISPATCH_LEVEL }, ao.device);
   if (!ao.master) return STATUS.NOT_SUPPORTED;
   if (Length === 0) return zeroLength(ao, routine);
-  const need = { value: 0 };
-  CalculateScatterGatherList(DmaAdapter, Mdl, CurrentVa, Length, need, null);
-  if (ScatterGatherLength < need.value) return STATUS.BUFFER_TOO_SMALL;
+  // What CalculateScatterGatherList gives (its checks are the ones above).
+  if (ScatterGatherLength < listSize(listPages(Mdl, CurrentVa, Length))) return STATUS.BUFFER_TOO_SMALL;
   if (listRecord(ScatterGatherBuffer)?.live === true) throw new TypeError(`${routine}: the buffer still holds a live list; PutScatterGatherList it first`);
   const st = build(ao, routine, Mdl, CurrentVa, Length, WriteToDevice, ScatterGatherBuffer);
   if (st !== STATUS.SUCCESS) return st;

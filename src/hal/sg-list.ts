@@ -80,8 +80,6 @@ const E6 = BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION;
  * unaccounted length).
  */
 export function chainRange(ao: AdapterObject, routine: string, first: MDL, Offset: number, Length: number): ChainRange | null {
-  // Built here and handed out read-only: a piece grows in place while its pages are adjacent.
-  const pieces: { mdl: MDL; va: number; pa: number; length: number }[] = [];
   const runs: number[] = [];
   let mdl: MDL | null = first;
   let skip = Offset;
@@ -98,13 +96,10 @@ export function chainRange(ao: AdapterObject, routine: string, first: MDL, Offse
     if (!checkLocked(ao, routine, mdl, va, n)) return null;
     if (startVa < 0) startVa = va;
     const end = va + n;
+    const firstPage = Math.floor(mdl.StartVa / PAGE_SIZE);
     while (va < end) {
-      const pageIndex = Math.floor(va / PAGE_SIZE) - Math.floor(mdl.StartVa / PAGE_SIZE);
-      const pa = (mdl.pfns[pageIndex] as number) * PAGE_SIZE + (va % PAGE_SIZE);
+      const pa = (mdl.pfns[Math.floor(va / PAGE_SIZE) - firstPage] as number) * PAGE_SIZE + (va % PAGE_SIZE);
       const c = Math.min(end - va, PAGE_SIZE - (va % PAGE_SIZE));
-      const last = pieces[pieces.length - 1];
-      if (last !== undefined && last.mdl === mdl && last.pa + last.length === pa) last.length += c;
-      else pieces.push({ mdl, va, pa, length: c });
       const r = runs.length - 2;
       if (r >= 0 && (runs[r] as number) + (runs[r + 1] as number) === pa) runs[r + 1] = (runs[r + 1] as number) + c;
       else runs.push(pa, c);
@@ -118,7 +113,61 @@ export function chainRange(ao: AdapterObject, routine: string, first: MDL, Offse
     ao.kernel.report({ code: "DMA_BUFFER_TOO_SMALL_FOR_LENGTH", bugCheck: [E6, 0x24, left, 0, 0], routine, device: ao.device, message: `${routine}: the MDL chain has ${Length - left} bytes from offset ${Offset}; ${left} of the ${Length} requested are not described by it`, params: { unaccounted: left } });
     return null;
   }
-  return { pieces, runs, va: startVa, length: Length };
+  return new WalkedRange(first, Offset, runs, startVa, Length);
+}
+
+/**
+ * A range chainRange walked (and checked). Its pieces are made when someone
+ * asks: building a scatter/gather list needs only the runs, and a piece
+ * object per page run is garbage on every transfer.
+ */
+class WalkedRange implements ChainRange {
+  readonly runs: readonly number[];
+  readonly va: number;
+  readonly length: number;
+  private readonly first: MDL;
+  private readonly offset: number;
+  private made: Piece[] | null = null;
+
+  constructor(first: MDL, offset: number, runs: readonly number[], va: number, length: number) {
+    this.first = first;
+    this.offset = offset;
+    this.runs = runs;
+    this.va = va;
+    this.length = length;
+  }
+
+  get pieces(): readonly Piece[] {
+    return (this.made ??= piecesOf(this.first, this.offset, this.length));
+  }
+}
+
+/** The physically contiguous pieces of [offset, offset + length) of a chain chainRange has checked (a piece never spans two MDLs). */
+function piecesOf(first: MDL, offset: number, length: number): Piece[] {
+  const pieces: { mdl: MDL; va: number; pa: number; length: number }[] = [];
+  let mdl: MDL | null = first;
+  let skip = offset;
+  while (mdl !== null && skip >= mdl.ByteCount) {
+    skip -= mdl.ByteCount;
+    mdl = mdl.Next;
+  }
+  let left = length;
+  while (left > 0 && mdl !== null) {
+    let va = MmGetMdlVirtualAddress(mdl) + skip;
+    const end = va + Math.min(left, mdl.ByteCount - skip);
+    left -= end - va;
+    while (va < end) {
+      const pa = (mdl.pfns[Math.floor(va / PAGE_SIZE) - Math.floor(mdl.StartVa / PAGE_SIZE)] as number) * PAGE_SIZE + (va % PAGE_SIZE);
+      const c = Math.min(end - va, PAGE_SIZE - (va % PAGE_SIZE));
+      const last = pieces[pieces.length - 1];
+      if (last !== undefined && last.mdl === mdl && last.pa + last.length === pa) last.length += c;
+      else pieces.push({ mdl, va, pa, length: c });
+      va += c;
+    }
+    skip = 0;
+    mdl = mdl.Next;
+  }
+  return pieces;
 }
 
 /** How the HAL will give the device a transfer. */
@@ -158,12 +207,34 @@ export function planList(ao: AdapterObject, r: ChainRange): ListPlan {
   let reachable = true;
   for (let i = 0; i < runs.length; i += 2) if ((runs[i] as number) + (runs[i + 1] as number) - 1 > ao.reach.maxAddress) reachable = false;
   // A packet (non-scatter/gather) master takes one logically contiguous run: the HAL double-buffers a scattered one through map registers.
-  if (reachable && (ao.scatterGather || runs.length === 2)) {
-    const elements: { address: number; length: number }[] = [];
-    for (let i = 0; i < runs.length; i += 2) elements.push({ address: runs[i] as number, length: runs[i + 1] as number });
-    return { strategy: "direct", elements, mapRegisters, pfns: [] };
-  }
+  if (reachable && (ao.scatterGather || runs.length === 2)) return new DirectPlan(runs, mapRegisters);
   return { strategy: "bounce", elements: [{ address: r.va % PAGE_SIZE, length: r.length }], mapRegisters, pfns: [] };
+}
+
+const NO_PFNS: readonly number[] = [];
+
+/** The "direct" plan: the elements are the physical runs (made as objects only when asked for; buildList reads the runs). */
+class DirectPlan implements ListPlan {
+  readonly strategy = "direct";
+  readonly mapRegisters: number;
+  readonly pfns = NO_PFNS;
+  private readonly runs: readonly number[];
+  private made: { address: number; length: number }[] | null = null;
+
+  constructor(runs: readonly number[], mapRegisters: number) {
+    this.runs = runs;
+    this.mapRegisters = mapRegisters;
+  }
+
+  get elements(): readonly { readonly address: number; readonly length: number }[] {
+    if (this.made === null) {
+      const runs = this.runs;
+      const elements: { address: number; length: number }[] = [];
+      for (let i = 0; i < runs.length; i += 2) elements.push({ address: runs[i] as number, length: runs[i + 1] as number });
+      this.made = elements;
+    }
+    return this.made;
+  }
 }
 
 /** What the HAL keeps about a list it built, until PutScatterGatherList. */
@@ -278,7 +349,9 @@ export function buildList(ao: AdapterObject, r: ChainRange, plan: ListPlan, writ
     iova = [base, plan.pfns.length];
     for (const e of plan.elements) elements.push({ Address: { QuadPart: BigInt(base + e.address) }, Length: e.length });
   } else if (plan.strategy === "direct") {
-    for (const e of plan.elements) elements.push({ Address: { QuadPart: BigInt(e.address) }, Length: e.length });
+    // The physical runs themselves (planList's direct elements).
+    const runs = r.runs;
+    for (let i = 0; i < runs.length; i += 2) elements.push({ Address: { QuadPart: BigInt(runs[i] as number) }, Length: runs[i + 1] as number });
   } else {
     if (plan.mapRegisters > ao.mapRegisters) return STATUS.INSUFFICIENT_RESOURCES;
     const highPfn = Math.min(Math.floor((ao.reach.maxAddress + 1) / PAGE_SIZE) - 1, k.map.pageCount - 1);

@@ -12,7 +12,7 @@
  * compute it.
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
-import { DIRQL_MAX, DIRQL_MIN, type KIRQL, PASSIVE_LEVEL, irqlName } from "../core/irql.ts";
+import { DIRQL_MAX, DIRQL_MIN, HIGH_LEVEL, type KIRQL, PASSIVE_LEVEL, irqlName } from "../core/irql.ts";
 import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import type { InterruptController } from "../machine/interrupts.ts";
 import type { DEVICE_OBJECT } from "./device-object.ts";
@@ -183,29 +183,33 @@ export function KeSynchronizeExecution(k: Kernel, Interrupt: KINTERRUPT, Synchro
 /** The kernel's interrupt dispatch for one delivered line. */
 function dispatch(k: Kernel, s: IntState, line: number, retry = false): void {
   const list = s.byLine[line] as KINTERRUPT[];
-  const irql = list.length > 0 ? Math.min(...list.map((i) => i.Irql)) : DIRQL_MIN;
+  let irql = list.length > 0 ? HIGH_LEVEL : DIRQL_MIN;
+  for (let i = 0; i < list.length; i++) irql = Math.min(irql, (list[i] as KINTERRUPT).Irql);
   if (k.KeGetCurrentIrql() >= irql) {
     // The processor is at or above this DIRQL: the interrupt waits until the clock loop regains control.
     s.deferred.push(line);
     if (!retry && s.deferred.length === 1) k.clock.after(0, () => redeliver(k, s), "deferred interrupt");
     return;
   }
-  dispatchInterrupt(k, () => {
-    catchUpDevices(k);
-    let claimed = false;
-    for (const obj of list.slice()) {
-      if (!obj.connected) continue;
-      obj.calls++;
-      // The ISR runs at SynchronizeIrql (the DDI: "the DIRQL at which the ISR will run"), which is >= Irql.
-      const r = k.atIrql(obj.SynchronizeIrql, () => obj.ServiceRoutine(obj, obj.ServiceContext));
-      if (r) {
-        obj.claimed++;
-        claimed = true;
-        if (obj.InterruptMode === Latched) break; // an edge belongs to one device
-      }
+  dispatchInterrupt(k, () => runIsrs(k, s, list));
+}
+
+/** The ISRs on a line, each at its SynchronizeIrql. The list cannot change meanwhile: connecting and disconnecting take PASSIVE_LEVEL. */
+function runIsrs(k: Kernel, s: IntState, list: readonly KINTERRUPT[]): void {
+  catchUpDevices(k);
+  let claimed = false;
+  for (let i = 0; i < list.length; i++) {
+    const obj = list[i] as KINTERRUPT;
+    if (!obj.connected) continue;
+    obj.calls++;
+    // The ISR runs at SynchronizeIrql (the DDI: "the DIRQL at which the ISR will run"), which is >= Irql.
+    if (k.atIrql(obj.SynchronizeIrql, () => obj.ServiceRoutine(obj, obj.ServiceContext))) {
+      obj.claimed++;
+      claimed = true;
+      if (obj.InterruptMode === Latched) break; // an edge belongs to one device
     }
-    if (!claimed) s.unclaimed++;
-  });
+  }
+  if (!claimed) s.unclaimed++;
 }
 
 function redeliver(k: Kernel, s: IntState): void {

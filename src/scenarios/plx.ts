@@ -42,15 +42,18 @@ export interface IoBuffer {
   free(): void;
 }
 
-/** Allocate `length` bytes at page offset `offset` in nonpaged pages near a random frame, mapped cached. */
-export function allocateIoBuffer(k: Kernel, length: number, offset: number, prng: Prng): IoBuffer | null {
+/** Allocate `length` bytes at page offset `offset` in nonpaged pages near a random frame, mapped cached (also the application's view of them). */
+export function allocateIoBuffer(k: Kernel, length: number, offset: number, prng: Prng): (IoBuffer & UserBuffer) | null {
   const pages = BYTES_TO_PAGES(offset + length);
   const pfns = k.pfm.allocatePages(pages, { effort: "full", kind: "unmovable", hintPfn: prng.int(k.map.pageCount) });
   if (pfns === null) return null;
   const mapping = k.va.map(pfns, "cached", "I/O buffer");
+  const va = mapping.startVa + offset;
   return {
-    va: mapping.startVa + offset,
+    va,
     length,
+    read: () => k.cpu.readBytes(va, length),
+    write: (data, at = 0) => k.cpu.writeBytes(va + at, data),
     free: () => {
       k.va.unmap(mapping.startVa);
       k.pfm.freePages(pfns);
@@ -66,6 +69,8 @@ export const REQUEST_TIMEOUT_NS = 50_000_000;
 
 /** The application's view of an I/O buffer (a UserBuffer over its pages). */
 export function userBufferOf(k: Kernel, buf: IoBuffer): UserBuffer {
+  // allocateIoBuffer's buffers are that view already (no four closures per request).
+  if (typeof (buf as Partial<UserBuffer>).read === "function" && typeof (buf as Partial<UserBuffer>).write === "function") return buf as IoBuffer & UserBuffer;
   return {
     va: buf.va,
     length: buf.length,
