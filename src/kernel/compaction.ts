@@ -188,8 +188,8 @@ export function compactWindow(alloc: ContiguousAllocator, movable: Uint32Array, 
     return m;
   };
   // The sources: the window's movable bits, word by word.
-  const srcWords = new Int32Array(lastWord - firstWord + 1);
-  const srcMasks = new Int32Array(lastWord - firstWord + 1);
+  const srcWords = (scratch.srcWords = grown(scratch.srcWords, lastWord - firstWord + 1));
+  const srcMasks = (scratch.srcMasks = grown(scratch.srcMasks, lastWord - firstWord + 1));
   let ns = 0;
   let count = 0;
   for (let w = firstWord; w <= lastWord; w++) {
@@ -200,14 +200,20 @@ export function compactWindow(alloc: ContiguousAllocator, movable: Uint32Array, 
     count += popcount32(m);
   }
   // The targets: at most one word per page, highest first.
-  const tWords = new Int32Array(count);
-  const tMasks = new Int32Array(count);
+  const tWords = (scratch.tWords = grown(scratch.tWords, count));
+  const tMasks = (scratch.tMasks = grown(scratch.tMasks, count));
   const h = freeWordsOutside(alloc, start, end, count, tWords, tMasks);
   if (h.pages < count) throw new RangeError(`compaction: no free page frame outside [${start}, ${end}) to migrate into (${count} needed, ${h.pages} found)`);
   const nt = h.words;
   // Harvested highest first, above the window and then below it: reversed, ascending.
-  tWords.subarray(0, nt).reverse();
-  tMasks.subarray(0, nt).reverse();
+  for (let i = 0, j = nt - 1; i < j; i++, j--) {
+    const w = tWords[i] as number;
+    const m = tMasks[i] as number;
+    tWords[i] = tWords[j] as number;
+    tMasks[i] = tMasks[j] as number;
+    tWords[j] = w;
+    tMasks[j] = m;
+  }
   if (memory !== undefined && count > 0) {
     const t0 = (tWords[0] as number) * 32 + ctz32(tMasks[0] as number);
     const tLast = (tWords[nt - 1] as number) * 32 + 31 - Math.clz32(tMasks[nt - 1] as number);
@@ -223,6 +229,13 @@ export function compactWindow(alloc: ContiguousAllocator, movable: Uint32Array, 
   alloc.markUsedWords(tWords, tMasks, nt);
   alloc.markFreeWords(srcWords, srcMasks, ns);
   return count;
+}
+
+/** Word and mask lists reused from call to call (compaction is never re-entered); grown as needed. */
+const scratch: { srcWords: Int32Array; srcMasks: Int32Array; tWords: Int32Array; tMasks: Int32Array } = { srcWords: new Int32Array(64), srcMasks: new Int32Array(64), tWords: new Int32Array(64), tMasks: new Int32Array(64) };
+
+function grown(a: Int32Array, n: number): Int32Array {
+  return a.length >= n ? a : new Int32Array(Math.max(n, 2 * a.length));
 }
 
 function popcount32(x: number): number {

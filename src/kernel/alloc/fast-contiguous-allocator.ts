@@ -45,6 +45,8 @@ export class FastContiguousAllocator implements ContiguousAllocator {
   private carry = 0;
   /** A bulk edit is open (beginBulk): the tree is stale until endBulk. */
   private inBulk = false;
+  /** markUsedWords / markFreeWords' list of leaves to recompute, reused between calls. */
+  private leafScratch = new Int32Array(64);
 
   constructor(pageCount: number, options: { leafShift?: number } = {}) {
     if (!Number.isSafeInteger(pageCount) || pageCount < 1 || pageCount > 2 ** 31) throw new RangeError(`pageCount must be a whole number in [1, 2^31], got ${pageCount}`);
@@ -225,17 +227,20 @@ export class FastContiguousAllocator implements ContiguousAllocator {
       }
       flipped += popcount32(m);
     }
+    // Ascending words give ascending leaves: each one listed once.
+    const shift = this.leafShift - 5;
+    if (this.leafScratch.length < count) this.leafScratch = new Int32Array(Math.max(count, 2 * this.leafScratch.length));
+    const leaves = this.leafScratch;
+    let nLeaves = 0;
+    let prev = -1;
     for (let i = 0; i < count; i++) {
       const w = words[i] as number;
       bits[w] = (bits[w] as number) ^ (masks[i] as number);
+      const leaf = w >>> shift;
+      if (leaf !== prev) leaves[nLeaves++] = prev = leaf;
     }
     this.nFree += take ? -flipped : flipped;
-    if (count === 0) return;
-    // Ascending words give ascending leaves; repeats are skipped by updateLeaves.
-    const shift = this.leafShift - 5;
-    const leaves = new Int32Array(count);
-    for (let i = 0; i < count; i++) leaves[i] = (words[i] as number) >>> shift;
-    this.updateLeaves(leaves, count);
+    this.updateLeaves(leaves, nLeaves);
   }
 
   /**
