@@ -68,4 +68,51 @@ describe("BufferTable", () => {
     t.markInit(other, 0, PAGE);
     expect(t.firstUninit(other, 0, 3 * PAGE)).toBe(PAGE);
   });
+
+  it("every allocation has its own key, also when it reuses a freed buffer's slot", () => {
+    const t = new BufferTable();
+    const a = add(t, null, 0x10_0000, 1);
+    const keyA = t.allocationKey(a);
+    t.free(a);
+    // Push it out of quarantine, so that its slot is reused.
+    for (let i = 0; i < 4096; i++) t.free(add(t, null, 10 + i, 1));
+    const b = add(t, null, 0x20_0000, 1);
+    expect(b).toBe(a);
+    expect(t.allocationKey(b)).not.toBe(keyA);
+    expect(t.allocationKey(b)).not.toBe(t.allocationKey(t.byPfn.get(10)));
+  });
+
+  it("a free is remembered (routine, site, time) while the record is, and forgotten when the slot is allocated again", () => {
+    const t = new BufferTable();
+    const a = add(t, null, 0x10_0000, 2);
+    expect(t.freeOf(a)).toBeUndefined();
+    t.free(a, "HalFreeCommonBuffer", 9, 77);
+    expect(t.freeOf(a)).toEqual({ routine: "HalFreeCommonBuffer", site: 9, time: 77 });
+    expect([t.stateOf(a), t.timeOf(a), t.pagesOf(a), t.kindOf(a), t.contiguous(a)]).toEqual([STATE_FREED, 77, 2, KIND_COMMON_BUFFER, true]);
+    const b = add(t, null, 0x30_0000, 1);
+    t.free(b, "FreeCommonBuffer", 4, 5);
+    expect([t.freeOf(a)?.routine, t.freeOf(b)?.routine]).toEqual(["HalFreeCommonBuffer", "FreeCommonBuffer"]);
+    // A free without a routine (an unmapped transfer) records nothing.
+    const c = add(t, null, 0x40_0000, 1);
+    t.free(c);
+    expect(t.freeOf(c)).toBeUndefined();
+    for (let i = 0; i < 4096; i++) t.free(add(t, null, 10 + i, 1));
+    expect(t.freeOf(a)).toBeUndefined();
+    expect(t.freeOf(-1)).toBeUndefined();
+  });
+
+  it("records beyond the first thousand grow the rows and keep what was there", () => {
+    const t = new BufferTable();
+    const ids: number[] = [];
+    for (let i = 0; i < 3000; i++) ids.push(t.addFields(KIND_TRANSFER, 0, 2 * PAGE, 2, (5000 + 2 * i) * PAGE, null, 5000 + 2 * i, i % 7, i, i * 3, true));
+    t.free(ids[5] as number, "FreeCommonBuffer", 1, 2);
+    for (const [i, id] of ids.entries()) {
+      expect([t.pfn0Of(id), t.pagesOf(id), t.deviceOf(id), t.siteOf(id), t.lengthOf(id)]).toEqual([5000 + 2 * i, 2, i % 7, i, 2 * PAGE]);
+      expect(t.byPfn.get(5001 + 2 * i)).toBe(id);
+    }
+    expect(t.freeOf(ids[5] as number)?.time).toBe(2);
+    expect(t.timeOf(ids[2999] as number)).toBe(2999 * 3);
+    expect(t.live).toBe(2999);
+  });
 });
+

@@ -1,7 +1,7 @@
 /**
  * The verifier's shadow of every DMA target: live common buffers (and mapped
  * transfers), plus recently freed ones kept in a quarantine so that a device
- * touching them is caught as a use after free. Struct-of-arrays records
+ * touching them is caught as a use after free. Records are 64-byte rows
  * indexed by a small id, and two run indexes (RunIndex: 2 MiB granules in a
  * typed-array hash, leaves for partly covered granules): physical page -> id
  * and logical page -> id (the latter only for buffers whose logical address
@@ -11,7 +11,10 @@
  * per run, never a hash entry per page. A buffer is found from its VA
  * through the page frame of its mapping's first page. Per 64-byte line of
  * each buffer, one "initialised" bit (written by the CPU or a device since
- * allocation).
+ * allocation). A freed record remembers how it was freed (routine, site,
+ * time) for double-free and use-after-free hints, and each allocation of a
+ * slot has its own key, so that findings on two buffers stay apart even when
+ * the second reuses the first one's slot.
  */
 import { RunIndex } from "./run-index.ts";
 
@@ -40,21 +43,39 @@ export interface BufferSpec {
   readonly time: number;
 }
 
-// Record layout: one 64-byte row per id in a Float64Array, so that the
-// bookkeeping for one buffer touches one cache line.
-const F_STATE = 0; // state | kind << 2 | (scattered pages ? 8 : 0)
-const F_VA = 1;
-const F_LENGTH = 2;
-const F_LOGICAL = 3;
-const F_PFN0 = 4;
-const F_PAGES = 5;
-const F_OWNER = 6; // device * 2^32 + site + 1
-const F_TIME = 7;
-const STRIDE = 8;
+// Record layout: one 64-byte row per id in one buffer, seen as 8 float64
+// slots (addresses, lengths, time) and as 16 int32 slots (the rest), so that
+// the bookkeeping for one buffer — allocation, free, quarantine exit —
+// touches one row, with integer fields read without float conversions.
+const D_VA = 0;
+const D_LOGICAL = 1;
+const D_LENGTH = 2;
+/** Allocation time; the time of the free once freed. */
+const D_TIME = 3;
+const D_PFN0 = 4;
+const D_STRIDE = 8;
+/** state | kind << 2 | (scattered pages ? 8 : 0) | free routine index + 1 << 4 (0: not freed since allocation). */
+const I_FLAGS = 10;
+const I_PAGES = 11;
+const I_DEVICE = 12;
+const I_SITE = 13;
+/** Allocations of this id so far (with the id, names one allocation). */
+const I_GEN = 14;
+const I_FREE_SITE = 15;
+const I_STRIDE = 16;
 const SCATTERED = 8;
+const ROUTINE_SHIFT = 4;
+
+/** How a freed buffer was freed (routine, the free site's index, simulated ns). */
+export interface FreeRecord {
+  readonly routine: string;
+  readonly site: number;
+  readonly time: number;
+}
 
 export class BufferTable {
-  private rec = new Float64Array(1024 * STRIDE);
+  private f64 = new Float64Array(1024 * D_STRIDE);
+  private i32 = new Int32Array(this.f64.buffer);
   /** Per id: lines initialised, then the init bits of page 0 (two words); other pages in initMore. */
   private init = new Uint32Array(1024 * 3);
   readonly initMore: (Uint32Array | null)[] = [];
@@ -66,45 +87,54 @@ export class BufferTable {
   readonly byPfn = new RunIndex();
   readonly byLpn = new RunIndex();
 
-  private freeIds: number[] = [];
+  private readonly freeIds: number[] = [];
   private nextId = 0;
   private readonly quarantine = new Int32Array(QUARANTINE).fill(-1);
   private qHead = 0;
+  /** Routines that freed buffers (free records hold their index + 1). */
+  private readonly routines: string[] = [];
+  private lastRoutine = "";
+  private lastRoutineCode = 0;
   live = 0;
 
   stateOf(id: number): number {
-    return (this.rec[id * STRIDE + F_STATE] as number) & 3;
+    return (this.i32[id * I_STRIDE + I_FLAGS] as number) & 3;
   }
   kindOf(id: number): number {
-    return ((this.rec[id * STRIDE + F_STATE] as number) >>> 2) & 1;
+    return ((this.i32[id * I_STRIDE + I_FLAGS] as number) >>> 2) & 1;
   }
   vaOf(id: number): number {
-    return this.rec[id * STRIDE + F_VA] as number;
+    return this.f64[id * D_STRIDE + D_VA] as number;
   }
   lengthOf(id: number): number {
-    return this.rec[id * STRIDE + F_LENGTH] as number;
+    return this.f64[id * D_STRIDE + D_LENGTH] as number;
   }
   logicalOf(id: number): number {
-    return this.rec[id * STRIDE + F_LOGICAL] as number;
+    return this.f64[id * D_STRIDE + D_LOGICAL] as number;
   }
   pfn0Of(id: number): number {
-    return this.rec[id * STRIDE + F_PFN0] as number;
+    return this.f64[id * D_STRIDE + D_PFN0] as number;
   }
   pagesOf(id: number): number {
-    return this.rec[id * STRIDE + F_PAGES] as number;
+    return this.i32[id * I_STRIDE + I_PAGES] as number;
   }
   deviceOf(id: number): number {
-    return Math.floor((this.rec[id * STRIDE + F_OWNER] as number) / 4294967296);
+    return this.i32[id * I_STRIDE + I_DEVICE] as number;
   }
   siteOf(id: number): number {
-    return ((this.rec[id * STRIDE + F_OWNER] as number) % 4294967296) - 1;
+    return this.i32[id * I_STRIDE + I_SITE] as number;
   }
+  /** Simulated ns of the allocation, or of the free once the buffer is freed. */
   timeOf(id: number): number {
-    return this.rec[id * STRIDE + F_TIME] as number;
+    return this.f64[id * D_STRIDE + D_TIME] as number;
   }
   /** True when the buffer's pages are physically contiguous. */
   contiguous(id: number): boolean {
-    return ((this.rec[id * STRIDE + F_STATE] as number) & SCATTERED) === 0;
+    return ((this.i32[id * I_STRIDE + I_FLAGS] as number) & SCATTERED) === 0;
+  }
+  /** Names the allocation now (or last) in slot `id`, distinct from every other allocation of the table, also one reusing the slot. */
+  allocationKey(id: number): string {
+    return `${id}.${this.i32[id * I_STRIDE + I_GEN] as number}`;
   }
 
   /** Record a buffer; returns its id. */
@@ -113,74 +143,119 @@ export class BufferTable {
   }
 
   /**
-   * add() without the spec object (the allocation hot path). `initialised`:
-   * every line counts as written from the start (a mapped transfer: the
-   * driver's data), so no per-page bits are kept.
+   * add() without the spec object (the allocation hot path; small, so that
+   * callers inline it and pass its numbers unboxed). `initialised`: every
+   * line counts as written from the start (a mapped transfer: the driver's
+   * data), so no per-page bits are kept.
    */
   addFields(kind: number, va: number, length: number, pages: number, logical: number, pfns: Int32Array | null, pfn0: number, device: number, site: number, time: number, initialised = false): number {
-    const id = this.freeIds.pop() ?? this.newId();
-    const r = this.rec;
-    const o = id * STRIDE;
-    r[o + F_STATE] = STATE_LIVE | (kind << 2) | (pfns === null ? 0 : SCATTERED);
-    r[o + F_VA] = va;
-    r[o + F_LENGTH] = length;
-    r[o + F_LOGICAL] = logical;
-    r[o + F_PFN0] = pfn0;
-    r[o + F_PAGES] = pages;
-    r[o + F_OWNER] = device * 4294967296 + site + 1;
-    r[o + F_TIME] = time;
+    const id = this.freeIds.length > 0 ? (this.freeIds.pop() as number) : this.newId();
+    const d = id * D_STRIDE;
+    const f = this.f64;
+    f[d + D_VA] = va;
+    f[d + D_LOGICAL] = logical;
+    f[d + D_LENGTH] = length;
+    f[d + D_TIME] = time;
+    f[d + D_PFN0] = pfn0;
+    const o = id * I_STRIDE;
+    const n = this.i32;
+    n[o + I_FLAGS] = STATE_LIVE | (kind << 2) | (pfns === null ? 0 : SCATTERED);
+    n[o + I_PAGES] = pages;
+    n[o + I_DEVICE] = device;
+    n[o + I_SITE] = site;
+    n[o + I_GEN] = ((n[o + I_GEN] as number) + 1) | 0;
     const i = id * 3;
-    this.init[i] = initialised ? pages * 64 : 0;
-    this.init[i + 1] = initialised ? 0xffffffff : 0;
-    this.init[i + 2] = initialised ? 0xffffffff : 0;
-    // Fully initialised, the bits are never read (fullyInitialised answers first).
-    if (pages > 1 && !initialised) this.initMore[id] = new Uint32Array((pages - 1) * 2);
-    const translated = logical !== pfn0 * PAGE || pfns !== null;
-    if (pfns === null) this.byPfn.addRun(pfn0, pages, id);
-    else {
-      this.pfnList[id] = pfns;
-      const runs = physicalRuns(pfns);
-      this.runList[id] = runs;
-      for (let r = 0; r < runs.length; r += 3) this.byPfn.addRun(runs[r] as number, runs[r + 1] as number, id);
-    }
-    if (translated) this.byLpn.addRun(logical / PAGE, pages, id);
+    const init = this.init;
+    init[i] = initialised ? pages * 64 : 0;
+    init[i + 1] = initialised ? 0xffffffff : 0;
+    init[i + 2] = initialised ? 0xffffffff : 0;
+    if (pages === 1 && pfns === null) this.byPfn.addRun(pfn0, 1, id);
+    else this.addPages(id, pages, pfns, pfn0, initialised);
+    if (logical !== pfn0 * PAGE || pfns !== null) this.byLpn.addRun(logical / PAGE, pages, id);
     this.live++;
     return id;
   }
 
-  /** Mark a buffer freed; it stays findable (quarantine) until QUARANTINE later frees. */
-  free(id: number): void {
-    const o = id * STRIDE + F_STATE;
-    this.rec[o] = ((this.rec[o] as number) & ~3) | STATE_FREED;
+  /** addFields' registration of a buffer of several pages or scattered ones. */
+  private addPages(id: number, pages: number, pfns: Int32Array | null, pfn0: number, initialised: boolean): void {
+    // Fully initialised, the bits are never read (fullyInitialised answers first).
+    if (pages > 1 && !initialised) this.initMore[id] = new Uint32Array((pages - 1) * 2);
+    if (pfns === null) {
+      this.byPfn.addRun(pfn0, pages, id);
+      return;
+    }
+    this.pfnList[id] = pfns;
+    const runs = physicalRuns(pfns);
+    this.runList[id] = runs;
+    for (let r = 0; r < runs.length; r += 3) this.byPfn.addRun(runs[r] as number, runs[r + 1] as number, id);
+  }
+
+  /**
+   * Mark a buffer freed; it stays findable (quarantine) until QUARANTINE
+   * later frees. With `routine`, how it was freed is remembered (freeOf)
+   * as long as the record is.
+   */
+  free(id: number, routine?: string, site = -1, time = 0): void {
+    const o = id * I_STRIDE;
+    const n = this.i32;
+    let code = 0;
+    if (routine !== undefined) {
+      code = routine === this.lastRoutine ? this.lastRoutineCode : this.routineCode(routine);
+      n[o + I_FREE_SITE] = site;
+      this.f64[id * D_STRIDE + D_TIME] = time;
+    }
+    n[o + I_FLAGS] = ((n[o + I_FLAGS] as number) & (SCATTERED | 4)) | STATE_FREED | (code << ROUTINE_SHIFT);
     this.live--;
-    const old = this.quarantine[this.qHead] as number;
-    this.quarantine[this.qHead] = id;
-    this.qHead = (this.qHead + 1) % QUARANTINE;
+    const q = this.qHead;
+    const old = this.quarantine[q] as number;
+    this.quarantine[q] = id;
+    this.qHead = q + 1 === QUARANTINE ? 0 : q + 1;
     if (old >= 0) this.forget(old);
+  }
+
+  /** How freed buffer `id` was freed, when free() was told. */
+  freeOf(id: number): FreeRecord | undefined {
+    if (id < 0 || id >= this.nextId) return undefined;
+    const o = id * I_STRIDE;
+    const flags = this.i32[o + I_FLAGS] as number;
+    const code = flags >>> ROUTINE_SHIFT;
+    if ((flags & 3) !== STATE_FREED || code === 0) return undefined;
+    return { routine: this.routines[code - 1] ?? "?", site: this.i32[o + I_FREE_SITE] as number, time: this.f64[id * D_STRIDE + D_TIME] as number };
+  }
+
+  private routineCode(routine: string): number {
+    let r = this.routines.indexOf(routine);
+    if (r < 0) r = this.routines.push(routine) - 1;
+    this.lastRoutine = routine;
+    this.lastRoutineCode = r + 1;
+    return r + 1;
   }
 
   /** Drop every trace of a freed id and recycle it. */
   private forget(id: number): void {
-    const o = id * STRIDE;
-    const r = this.rec;
-    const pages = r[o + F_PAGES] as number;
-    const pfn0 = r[o + F_PFN0] as number;
-    const la = r[o + F_LOGICAL] as number;
-    const scattered = ((r[o + F_STATE] as number) & SCATTERED) !== 0;
-    const translated = la !== pfn0 * PAGE || scattered;
+    const o = id * I_STRIDE;
+    const n = this.i32;
+    const pages = n[o + I_PAGES] as number;
+    const flags = n[o + I_FLAGS] as number;
+    const pfn0 = this.f64[id * D_STRIDE + D_PFN0] as number;
+    const la = this.f64[id * D_STRIDE + D_LOGICAL] as number;
+    if (pages === 1 && (flags & SCATTERED) === 0) this.byPfn.deleteRun(pfn0, 1, id);
+    else this.forgetPages(id, pages, pfn0, (flags & SCATTERED) !== 0);
+    if (la !== pfn0 * PAGE || (flags & SCATTERED) !== 0) this.byLpn.deleteRun(la / PAGE, pages, id);
+    n[o + I_FLAGS] = STATE_FREE_SLOT;
+    this.freeIds.push(id);
+  }
+
+  /** forget() of a buffer of several pages or scattered ones. */
+  private forgetPages(id: number, pages: number, pfn0: number, scattered: boolean): void {
     if (!scattered) this.byPfn.deleteRun(pfn0, pages, id);
     else {
       const runs = this.runList[id] as Float64Array;
       for (let i = 0; i < runs.length; i += 3) this.byPfn.deleteRun(runs[i] as number, runs[i + 1] as number, id);
-    }
-    if (translated) this.byLpn.deleteRun(la / PAGE, pages, id);
-    if (pages > 1) this.initMore[id] = null;
-    if (scattered) {
       this.pfnList[id] = null;
       this.runList[id] = null;
     }
-    r[o + F_STATE] = STATE_FREE_SLOT;
-    this.freeIds.push(id);
+    if (pages > 1) this.initMore[id] = null;
   }
 
   /** The live or quarantined common buffer whose first page is pfn and whose VA is va, or -1. */
@@ -287,9 +362,10 @@ export class BufferTable {
     const id = this.nextId++;
     if (id >= this.capacity) {
       this.capacity *= 2;
-      const rec = new Float64Array(this.capacity * STRIDE);
-      rec.set(this.rec);
-      this.rec = rec;
+      const f64 = new Float64Array(this.capacity * D_STRIDE);
+      f64.set(this.f64);
+      this.f64 = f64;
+      this.i32 = new Int32Array(f64.buffer);
       const init = new Uint32Array(this.capacity * 3);
       init.set(this.init);
       this.init = init;

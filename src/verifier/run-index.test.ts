@@ -118,4 +118,19 @@ describe("RunIndex (page -> buffer id, registered by run)", () => {
     expect(r.get(2 ** 40 + 1299)).toBe(9);
     expect(r.get(2 ** 40 + 1300)).toBe(-1);
   });
+
+  it("one-page registrations either side of page 2^31 (integer and wide arithmetic) agree with runs over the same pages", () => {
+    const r = new RunIndex();
+    const edge = 2 ** 31;
+    // A run across the edge, then one-page registrations over it, newer, on both sides.
+    r.addRun(edge - 600, 1200, 1);
+    for (const page of [edge - 2, edge - 1, edge, edge + 1]) r.addRun(page, 1, 2);
+    expect([edge - 3, edge - 2, edge - 1, edge, edge + 1, edge + 2].map((q) => r.get(q))).toEqual([1, 2, 2, 2, 2, 1]);
+    r.deleteRun(edge - 600, 1200, 1);
+    expect([edge - 3, edge - 1, edge, edge + 2].map((q) => r.get(q))).toEqual([-1, 2, 2, -1]);
+    for (const page of [edge - 2, edge - 1, edge, edge + 1]) r.deleteRun(page, 1, 2);
+    expect([edge - 1, edge].map((q) => r.get(q))).toEqual([-1, -1]);
+    expect(r.granules).toBe(0);
+  });
 });
+

@@ -5,7 +5,7 @@
  * covers in part gets a leaf (an Int32Array block of 512 ids) holding that
  * run's pages. So registering a run of P pages costs P / 512 directory
  * entries plus at most 2 x 511 leaf entries, whatever its address; a lookup
- * is one array read after the directory lookup, which a 64-entry
+ * is one array read after the directory lookup, which a 256-entry
  * direct-mapped cache of granules answers for nearby pages (the directory
  * itself is a NumHash keyed by granule number).
  *
@@ -20,11 +20,14 @@
 import { NumHash } from "./num-hash.ts";
 
 const GRANULE = 512;
-const CACHE = 64;
+/** Directory cache entries: room for the granules of several streams at once (device accesses, frees, quarantine exits, allocations), each moving through its own. */
+const CACHE = 256;
+/** Page numbers up to here (every page frame) take integer paths: granule page >>> 9, offset page & 511. */
+const MAX_INT_PAGE = 0x7fff_ffff;
 
 /** Cache line of granule g: higher bits folded in, so granules a power of two apart (a ring's head and tail) do not evict each other. */
 function cacheIndex(g: number): number {
-  return (g ^ (g >>> 6) ^ (g >>> 12)) & (CACHE - 1);
+  return (g ^ (g >>> 8) ^ (g >>> 16)) & (CACHE - 1);
 }
 
 export class RunIndex {
@@ -64,6 +67,14 @@ export class RunIndex {
 
   /** The id registered last for `page`, or -1. */
   get(page: number): number {
+    // Page frames fit 31 bits (the common case): integer arithmetic.
+    if (page >= 0 && page <= MAX_INT_PAGE) {
+      const slot = this.slotOf(page >>> 9);
+      if (slot < 0) return -1;
+      const leaf = this.leafOf[slot] as number;
+      const a = leaf < 0 ? -1 : (this.leaves[(leaf << 9) | (page & (GRANULE - 1))] as number);
+      return a >= 0 ? a : (this.whole[slot] as number);
+    }
     const g = Math.floor(page / GRANULE);
     const slot = this.slotOf(g);
     if (slot < 0) return -1;
@@ -116,15 +127,22 @@ export class RunIndex {
 
   /** Register one page: addRun's common case (a one-page buffer), without its loop. */
   private addPage(page: number, id: number): void {
-    const g = Math.floor(page / GRANULE);
-    const slot = this.slotFor(g);
+    if (page >= 0 && page <= MAX_INT_PAGE) this.setEntry(this.slotFor(page >>> 9), page & (GRANULE - 1), id);
+    else {
+      const g = Math.floor(page / GRANULE);
+      this.setEntry(this.slotFor(g), page - g * GRANULE, id);
+    }
+  }
+
+  /** Entry `off` of the leaf of directory slot `slot` (made when there is none) becomes `id`. */
+  private setEntry(slot: number, off: number, id: number): void {
     this.entryWrites += 2;
     let leaf = this.leafOf[slot] as number;
     if (leaf < 0) {
       leaf = this.newLeaf();
       this.leafOf[slot] = leaf;
     }
-    const at = leaf * GRANULE + (page - g * GRANULE);
+    const at = (leaf << 9) | off;
     if ((this.leaves[at] as number) < 0) this.used[slot] = (this.used[slot] as number) + 1;
     this.leaves[at] = id;
   }
@@ -176,14 +194,22 @@ export class RunIndex {
 
   /** deleteRun of one page, without its loop. */
   private deletePage(page: number, id: number): void {
-    const g = Math.floor(page / GRANULE);
+    if (page >= 0 && page <= MAX_INT_PAGE) this.clearEntry(page >>> 9, page & (GRANULE - 1), id);
+    else {
+      const g = Math.floor(page / GRANULE);
+      this.clearEntry(g, page - g * GRANULE, id);
+    }
+  }
+
+  /** Entry `off` of granule g's leaf stops naming `id` (when it still does); an empty granule leaves the directory. */
+  private clearEntry(g: number, off: number, id: number): void {
     const slot = this.slotOf(g);
     if (slot < 0) return;
     this.entryWrites++;
     const leaf = this.leafOf[slot] as number;
     if (leaf >= 0) {
       this.entryWrites++;
-      const at = leaf * GRANULE + (page - g * GRANULE);
+      const at = (leaf << 9) | off;
       if (this.leaves[at] === id) {
         this.leaves[at] = -1;
         const left = (this.used[slot] as number) - 1;

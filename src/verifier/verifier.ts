@@ -29,7 +29,6 @@ import { addHalObserver, halState } from "../hal/hal-state.ts";
 import type { AdapterEvent, CommonBufferEvent, HalObserver, TransferEvent } from "../hal/observer.ts";
 import type { DMA_ADAPTER } from "../hal/types.ts";
 import { BufferTable, KIND_COMMON_BUFFER, KIND_TRANSFER, STATE_FREED, STATE_LIVE } from "./buffer-table.ts";
-import { BufferHistory } from "./buffer-history.ts";
 import { DMASIM_VERIFIER_FINDING, ownCodeNumber } from "./codes.ts";
 import { DEFAULT_OCCURRENCE_LIMIT, FindingGroups } from "./finding-groups.ts";
 import { fillPatternAddressHint, firstFreeHint, isFillPatternData } from "./finding-hints.ts";
@@ -94,7 +93,6 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   /** Where frees are called from, captured once per (adapter, routine, length) as allocation sites are. */
   private readonly freeSites = new SiteTable();
   private readonly groups: FindingGroups;
-  private readonly history = new BufferHistory();
   /** Adapters per device (a finding from the HAL names a buffer by VA; its adapter knows the frames). */
   private readonly adaptersOf = new Map<string, DMA_ADAPTER[]>();
   /** Lowest and highest logical page of any translated (IOMMU) buffer seen, bounding the search for truncated IOVAs. */
@@ -215,7 +213,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   /** How the freed buffer `id` was first freed (routine, driver site, time), while the table still remembers it. */
   private firstFree(id: number): { routine: string; site: string; time: number } | undefined {
     if (id < 0 || this.table.stateOf(id) !== STATE_FREED) return undefined;
-    const rec = this.history.freeOf(id);
+    const rec = this.table.freeOf(id);
     return rec === undefined ? undefined : { routine: rec.routine, site: this.freeSites.name(rec.site), time: rec.time };
   }
 
@@ -241,7 +239,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   /** Group key of a buffer-table entry. */
   private bufferKey(id: number): string {
-    return id >= 0 ? `b${this.history.serialOf(id)}` : "";
+    return id >= 0 ? `b${this.table.allocationKey(id)}` : "";
   }
 
   // ---- HAL observer ----
@@ -261,26 +259,54 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   /** HAL hook: a common buffer was allocated (its shadow record and allocation site). */
   onCommonBufferAllocated(e: CommonBufferEvent): void {
-    const dev = this.deviceId(e.device);
-    const adapterId = this.adapterIdOf(e.adapter);
-    const routineCode = e.routine.length;
-    const site = this.sites.siteFor(adapterId * 2 ** 36 + e.length * 16 + (routineCode & 15));
-    const contiguous = isContiguous(e.pfns);
-    const id = this.table.addFields(KIND_COMMON_BUFFER, e.va, e.length, e.pages, e.logical, contiguous ? null : e.pfns, e.pfns[0] as number, dev, site, e.time);
-    this.history.allocated(id);
-    if (!contiguous || e.logical !== (e.pfns[0] as number) * PAGE_SIZE) this.noteTranslated(e.logical, e.pages);
+    const dev = e.device === this.lastDevice ? this.lastDeviceId : this.deviceId(e.device);
+    const site = e.adapter === this.allocSiteAdapter && e.length === this.allocSiteLength && e.routine === this.allocSiteRoutine ? this.allocSite : this.allocationSite(e);
+    const pfns = e.pfns;
+    const pfn0 = pfns[0] as number;
+    const contiguous = pfns.length <= 1 || isContiguous(pfns);
+    this.table.addFields(KIND_COMMON_BUFFER, e.va, e.length, e.pages, e.logical, contiguous ? null : pfns, pfn0, dev, site, e.time);
+    if (!contiguous || e.logical !== pfn0 * PAGE_SIZE) this.noteTranslated(e.logical, e.pages);
     this.resetCaches();
   }
 
   /** HAL hook: a common buffer was freed (later device accesses are use after free). */
   onCommonBufferFreed(e: CommonBufferEvent): void {
-    const id = this.table.commonBufferAt(e.pfns[0] as number, e.va);
-    if (id >= 0 && this.table.stateOf(id) === STATE_LIVE) {
-      this.table.free(id);
+    const t = this.table;
+    const id = t.commonBufferAt(e.pfns[0] as number, e.va);
+    if (id >= 0 && t.stateOf(id) === STATE_LIVE) {
       // Where the driver freed it, for a later double free or use after free (one stack per adapter, routine and length).
-      this.history.freed(id, e.routine, this.freeSites.siteFor(this.adapterIdOf(e.adapter) * 2 ** 36 + e.length * 16 + (e.routine.length & 15)), e.time);
+      const site = e.adapter === this.freeSiteAdapter && e.length === this.freeSiteLength && e.routine === this.freeSiteRoutine ? this.freeSite : this.freeingSite(e);
+      t.free(id, e.routine, site, e.time);
     }
     this.resetCaches();
+  }
+
+  // The allocation and free sites seen last, by (adapter, length, routine): a driver allocates and frees alike buffers in a row.
+  private allocSiteAdapter: unknown = null;
+  private allocSiteLength = -1;
+  private allocSiteRoutine = "";
+  private allocSite = -1;
+  private freeSiteAdapter: unknown = null;
+  private freeSiteLength = -1;
+  private freeSiteRoutine = "";
+  private freeSite = -1;
+
+  private allocationSite(e: CommonBufferEvent): number {
+    const site = this.sites.siteFor(this.adapterIdOf(e.adapter) * 2 ** 36 + e.length * 16 + (e.routine.length & 15));
+    this.allocSiteAdapter = e.adapter;
+    this.allocSiteLength = e.length;
+    this.allocSiteRoutine = e.routine;
+    this.allocSite = site;
+    return site;
+  }
+
+  private freeingSite(e: CommonBufferEvent): number {
+    const site = this.freeSites.siteFor(this.adapterIdOf(e.adapter) * 2 ** 36 + e.length * 16 + (e.routine.length & 15));
+    this.freeSiteAdapter = e.adapter;
+    this.freeSiteLength = e.length;
+    this.freeSiteRoutine = e.routine;
+    this.freeSite = site;
+    return site;
   }
 
   /**
@@ -338,7 +364,6 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     const logical = s.logical - (s.logical % PAGE_SIZE);
     // The transfer's pages hold the driver's data: initialised from the start.
     const id = this.table.addFields(KIND_TRANSFER, 0, s.length, pages, logical, contiguous ? null : Int32Array.from(s.pfns), s.pfns[0] as number, this.deviceId(s.device), -1, s.time ?? this.kernel.clock.now, true);
-    this.history.allocated(id);
     if (!contiguous || logical !== (s.pfns[0] as number) * PAGE_SIZE) this.noteTranslated(logical, pages);
     this.resetCaches();
     return id;
