@@ -190,6 +190,35 @@ describe("compactWindow", () => {
     }
   });
 
+  it("changes the allocator's bitmap a word at a time: one call per side, one entry per bitmap word, never one per page", () => {
+    // Every 4th frame free over 4096 frames; the window [0, 256) holds 192 movable pages.
+    const pattern = Array.from({ length: 4096 }, (_, i) => (i % 4 === 0 ? "F" : "M")).join("");
+    const { alloc, movable } = build(pattern);
+    const calls: { what: string; count: number; pages: number }[] = [];
+    for (const what of ["markUsedWords", "markFreeWords"] as const) {
+      const real = alloc[what].bind(alloc);
+      alloc[what] = (words, masks, count): void => {
+        let pages = 0;
+        for (let i = 0; i < count; i++) for (let m = (masks[i] as number) | 0; m !== 0; m &= m - 1) pages++;
+        calls.push({ what, count, pages });
+        real(words, masks, count);
+      };
+    }
+    const perPage = (): void => {
+      throw new Error("compaction must name frames by word, not page by page");
+    };
+    alloc.markUsedMany = perPage;
+    alloc.markFreeMany = perPage;
+    expect(compactWindow(alloc, movable, 0, 256, undefined)).toBe(192);
+    // Targets: the 192 highest free frames, 8 to a word (24 words); sources: 8 words of 24 pages.
+    expect(calls).toEqual([
+      { what: "markUsedWords", count: 24, pages: 192 },
+      { what: "markFreeWords", count: 8, pages: 192 },
+    ]);
+    expect(alloc.countFree(0, 256)).toBe(256);
+    expect(alloc.countFree(4096 - 768, 4096)).toBe(0);
+  });
+
   it("throws a RangeError if there is nowhere to put a page (a caller bug)", () => {
     const { alloc, movable } = build("MMF");
     expect(() => compactWindow(alloc, movable, 0, 3, undefined)).toThrow(/no free page frame outside \[0, 3\)/);
