@@ -533,3 +533,82 @@ describe("e1000 model: the DMA path", () => {
     expect([...who]).toEqual(["nic"]);
   });
 });
+
+/** CRC-32 (IEEE 802.3, reflected) one bit at a time: the reference the table-driven FCS must equal. */
+function bitwiseCrc32(bytes: Uint8Array, length: number): number {
+  let c = 0xffff_ffff;
+  for (let i = 0; i < length; i++) {
+    c ^= bytes[i] as number;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return (c ^ 0xffff_ffff) >>> 0;
+}
+
+/** The 16-bit ones'-complement sum of big-endian words, two bytes at a time: the reference for onesComplementSum. */
+function wordSum(bytes: Uint8Array, start: number, end: number): number {
+  let s = 0;
+  for (let i = start; i < end; i += 2) s += ((bytes[i] as number) << 8) | (i + 1 < end ? (bytes[i + 1] as number) : 0);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  return s;
+}
+
+describe("e1000 model: FCS and checksum arithmetic", () => {
+  const random = (n: number, seed: number): Uint8Array => {
+    const b = new Uint8Array(n);
+    let x = seed;
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      b[i] = x >>> 24;
+    }
+    return b;
+  };
+
+  it("ethernetFcs (slicing by 8) is the CRC-32 check value of \"123456789\" and equals a bitwise CRC-32 at every length, all-ones and all-zero data included", () => {
+    expect(ethernetFcs(new TextEncoder().encode("123456789"))).toBe(0xcbf43926);
+    for (const fill of [0x00, 0xff]) {
+      const b = new Uint8Array(40).fill(fill);
+      for (let n = 0; n <= 40; n++) expect(ethernetFcs(b, n)).toBe(bitwiseCrc32(b, n));
+    }
+    const data = random(1600, 7);
+    for (let n = 0; n <= 80; n++) expect(ethernetFcs(data, n)).toBe(bitwiseCrc32(data, n));
+    for (const n of [1514, 1518, 1600]) expect(ethernetFcs(data, n)).toBe(bitwiseCrc32(data, n));
+    // A view that does not start at the buffer's first byte.
+    expect(ethernetFcs(data.subarray(3, 1503))).toBe(bitwiseCrc32(data.subarray(3), 1500));
+  });
+
+  it("onesComplementSum (32-bit words where aligned) equals the 16-bit big-endian sum at every alignment, start and odd or even length", () => {
+    const data = random(2100, 11);
+    for (let shift = 0; shift < 4; shift++) {
+      const view = data.subarray(shift);
+      for (const start of [0, 1, 2, 3, 4, 14, 34]) {
+        for (const len of [0, 1, 2, 3, 63, 64, 65, 66, 67, 300, 1500, 1501, 2000]) expect(onesComplementSum(view, start, start + len)).toBe(wordSum(view, start, start + len));
+      }
+    }
+    // Sums that fold to 0xFFFF and to 0.
+    const ones = new Uint8Array(256).fill(0xff);
+    expect(onesComplementSum(ones, 0, 256)).toBe(wordSum(ones, 0, 256));
+    expect(onesComplementSum(new Uint8Array(256), 0, 256)).toBe(0);
+  });
+
+  it("a frame sent with IFCS passes the receiver's FCS check over the loopback: CRCERRS stays 0 with the FCS stripped (SECRC), and with it stored the bytes are the CRC-32 the wire carried", () => {
+    const t = makeBoard({ linkUpNs: 0 });
+    up(t);
+    send(t, frameTo(MAC_BYTES, 1500));
+    t.b.clock.runAll();
+    expect(t.mem.readU8(RX_RING + 13)).toBe(0);
+    expect(t.r(R.CRCERRS)).toBe(0);
+    expect(t.r(R.GPRC)).toBe(1);
+    const s = makeBoard({ linkUpNs: 0 });
+    up(s, E1000_RCTL_EN);
+    const wire: Uint8Array[] = [];
+    s.nic.onTransmit = (f) => wire.push(f);
+    const frame = frameTo(MAC_BYTES, 999);
+    send(s, frame);
+    s.b.clock.runAll();
+    expect(s.r(R.CRCERRS)).toBe(0);
+    expect(s.mem.readU16(RX_RING + 8)).toBe(1003);
+    expect(s.mem.readU32(RX_BUF + 999)).toBe(bitwiseCrc32(frame, 999));
+    expect(wire.length).toBe(1);
+    expect(new DataView((wire[0] as Uint8Array).buffer).getUint32(999, true)).toBe(bitwiseCrc32(frame, 999));
+  });
+});
