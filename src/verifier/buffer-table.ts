@@ -150,6 +150,7 @@ export class BufferTable {
    */
   addFields(kind: number, va: number, length: number, pages: number, logical: number, pfns: Int32Array | null, pfn0: number, device: number, site: number, time: number, initialised = false): number {
     const id = this.freeIds.length > 0 ? (this.freeIds.pop() as number) : this.newId();
+    this.resetInit(id, pages, initialised);
     const d = id * D_STRIDE;
     const f = this.f64;
     f[d + D_VA] = va;
@@ -164,30 +165,34 @@ export class BufferTable {
     n[o + I_DEVICE] = device;
     n[o + I_SITE] = site;
     n[o + I_GEN] = ((n[o + I_GEN] as number) + 1) | 0;
-    const i = id * 3;
-    const init = this.init;
-    init[i] = initialised ? pages * 64 : 0;
-    init[i + 1] = initialised ? 0xffffffff : 0;
-    init[i + 2] = initialised ? 0xffffffff : 0;
-    if (pages === 1 && pfns === null) this.byPfn.addRun(pfn0, 1, id);
-    else this.addPages(id, pages, pfns, pfn0, initialised);
-    if (logical !== pfn0 * PAGE || pfns !== null) this.byLpn.addRun(logical / PAGE, pages, id);
+    // One physical page at its own logical address: one index entry; anything else in register().
+    if (pages === 1 && pfns === null && logical === pfn0 * PAGE) this.byPfn.addPage(pfn0, id);
+    else this.register(id, pages, logical, pfns, pfn0, initialised);
     this.live++;
     return id;
   }
 
-  /** addFields' registration of a buffer of several pages or scattered ones. */
-  private addPages(id: number, pages: number, pfns: Int32Array | null, pfn0: number, initialised: boolean): void {
+  /** Lines initialised and page 0's bits: none, or all (`initialised`). */
+  private resetInit(id: number, pages: number, initialised: boolean): void {
+    const i = id * 3;
+    const bits = initialised ? 0xffffffff : 0;
+    this.init[i] = initialised ? pages * 64 : 0;
+    this.init[i + 1] = bits;
+    this.init[i + 2] = bits;
+  }
+
+  /** addFields' registration of a buffer of several pages, scattered ones or a translated logical address. */
+  private register(id: number, pages: number, logical: number, pfns: Int32Array | null, pfn0: number, initialised: boolean): void {
     // Fully initialised, the bits are never read (fullyInitialised answers first).
     if (pages > 1 && !initialised) this.initMore[id] = new Uint32Array((pages - 1) * 2);
-    if (pfns === null) {
-      this.byPfn.addRun(pfn0, pages, id);
-      return;
+    if (pfns === null) this.byPfn.addRun(pfn0, pages, id);
+    else {
+      this.pfnList[id] = pfns;
+      const runs = physicalRuns(pfns);
+      this.runList[id] = runs;
+      for (let r = 0; r < runs.length; r += 3) this.byPfn.addRun(runs[r] as number, runs[r + 1] as number, id);
     }
-    this.pfnList[id] = pfns;
-    const runs = physicalRuns(pfns);
-    this.runList[id] = runs;
-    for (let r = 0; r < runs.length; r += 3) this.byPfn.addRun(runs[r] as number, runs[r + 1] as number, id);
+    if (logical !== pfn0 * PAGE || pfns !== null) this.byLpn.addRun(logical / PAGE, pages, id);
   }
 
   /**
@@ -239,15 +244,15 @@ export class BufferTable {
     const flags = n[o + I_FLAGS] as number;
     const pfn0 = this.f64[id * D_STRIDE + D_PFN0] as number;
     const la = this.f64[id * D_STRIDE + D_LOGICAL] as number;
-    if (pages === 1 && (flags & SCATTERED) === 0) this.byPfn.deleteRun(pfn0, 1, id);
-    else this.forgetPages(id, pages, pfn0, (flags & SCATTERED) !== 0);
-    if (la !== pfn0 * PAGE || (flags & SCATTERED) !== 0) this.byLpn.deleteRun(la / PAGE, pages, id);
+    if (pages === 1 && (flags & SCATTERED) === 0 && la === pfn0 * PAGE) this.byPfn.deletePage(pfn0, id);
+    else this.forgetPages(id, pages, pfn0, la, (flags & SCATTERED) !== 0);
     n[o + I_FLAGS] = STATE_FREE_SLOT;
     this.freeIds.push(id);
   }
 
-  /** forget() of a buffer of several pages or scattered ones. */
-  private forgetPages(id: number, pages: number, pfn0: number, scattered: boolean): void {
+  /** forget() of a buffer of several pages, scattered ones or a translated logical address. */
+  private forgetPages(id: number, pages: number, pfn0: number, la: number, scattered: boolean): void {
+    if (la !== pfn0 * PAGE || scattered) this.byLpn.deleteRun(la / PAGE, pages, id);
     if (!scattered) this.byPfn.deleteRun(pfn0, pages, id);
     else {
       const runs = this.runList[id] as Float64Array;

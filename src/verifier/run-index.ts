@@ -126,7 +126,7 @@ export class RunIndex {
   }
 
   /** Register one page: addRun's common case (a one-page buffer), without its loop. */
-  private addPage(page: number, id: number): void {
+  addPage(page: number, id: number): void {
     if (page >= 0 && page <= MAX_INT_PAGE) this.setEntry(this.slotFor(page >>> 9), page & (GRANULE - 1), id);
     else {
       const g = Math.floor(page / GRANULE);
@@ -193,7 +193,7 @@ export class RunIndex {
   }
 
   /** deleteRun of one page, without its loop. */
-  private deletePage(page: number, id: number): void {
+  deletePage(page: number, id: number): void {
     if (page >= 0 && page <= MAX_INT_PAGE) this.clearEntry(page >>> 9, page & (GRANULE - 1), id);
     else {
       const g = Math.floor(page / GRANULE);
