@@ -5,7 +5,7 @@
  * nic-kmdf-physaddr, which hands the chip MmGetPhysicalAddress of its rings:
  * fine without an IOMMU, caught behind one, the finding naming the C line.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -71,5 +71,27 @@ describe.skipIf(!haveToolchain)(`examples/c/nic-kmdf: a KMDF NIC driver in C on 
     expect(json.findings).toEqual([]);
     expect(json.stats["frames"]).toBe(8);
     expect(json.stats["mismatches"]).toBe(0);
+  }, 180_000);
+
+  // The user's own package: the physaddr build of nic-kmdf with an INF saying whether the device takes DMA remapping.
+  function withInf(remappingSupported: number): string {
+    const dir = mkdtempSync(join(tmpdir(), "dmasim-nic-inf-"));
+    cpSync(join(EXAMPLES, "nic-kmdf"), dir, { recursive: true });
+    writeFileSync(join(dir, "dmasim.json"), JSON.stringify({ profile: "x64-iommu", device: "nic0", cflags: ["-DNIC_RING_PHYSICAL_ADDRESS"], workload: { kind: "nic-frames", params: { frames: 8 } } }));
+    writeFileSync(join(dir, "nic.inf"), `[Nic_Device.NT.HW]\nAddReg=Nic_Dma_AddReg\n\n[Nic_Dma_AddReg]\nHKR,"DMA Management","RemappingSupported",0x00010001,${remappingSupported}\n`);
+    return dir;
+  }
+
+  it("an INF that opts the device out of DMA remapping (RemappingSupported = 0) on x64-iommu: no IOMMU domain, so the physical-address bug hides as without an IOMMU, and the summary says why", async () => {
+    const { json } = await dmasimRun([withInf(0)]);
+    expect(json.summary).toContain("DMA remapping for nic0: off (DMA Management\\RemappingSupported = 0 in nic.inf)");
+    expect(json.findings).toEqual([]);
+    expect(json.stats["mismatches"]).toBe(0);
+  }, 180_000);
+
+  it("an INF that opts it in (RemappingSupported = 1): remapped, and the chip's fetch at the physical address is caught", async () => {
+    const { json } = await dmasimRun([withInf(1)]);
+    expect(json.summary).toContain("DMA remapping for nic0: on (DMA Management\\RemappingSupported = 1 in nic.inf)");
+    expect(json.findings.map((f) => f.code)).toContain("DMA_PHYSICAL_ADDRESS_USED");
   }, 180_000);
 });

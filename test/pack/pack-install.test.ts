@@ -164,6 +164,18 @@ describe("the packed package, installed in a fresh folder outside the repository
     expect(j.findings).toEqual([]);
   });
 
+  it.skipIf(clangMissing() !== false)("the user's INF decides DMA remapping on x64-iommu: with RemappingSupported = 0 the PLX gets no IOMMU domain (logical = physical), and the summary says so", () => {
+    writeFileSync(join(folder, "plx-kmdf", "plx.inf"), '[Plx_Device.NT.HW]\nAddReg=Plx_Dma\n\n[Plx_Dma]\nHKR,"DMA Management","RemappingSupported",0x00010001,0\n');
+    const r = sh(folder, npx, ["dmasim", "run", "./plx-kmdf", "--profile", "x64-iommu", "--json"], 0, {}, 180_000);
+    const j = JSON.parse(r.stdout) as { ok: boolean; summary: string[]; allocations: { device: string; logical: string; physical?: string }[]; findings: unknown[] };
+    expect(j.summary).toContain("DMA remapping for plx9656: off (DMA Management\\RemappingSupported = 0 in plx.inf)");
+    const rings = j.allocations.filter((a) => a.device === "plx9656");
+    expect(rings.length).toBeGreaterThan(0);
+    for (const a of rings) expect(a.logical).toBe(a.physical);
+    expect(j.ok).toBe(true);
+    expect(j.findings).toEqual([]);
+  });
+
   it("the same driver with --verifier bugcheck stops with a typed bug check (0xDA5E, the leak's parameters)", () => {
     const r = sh(folder, npx, ["dmasim", "run", "./my-driver.ts", "--verifier", "bugcheck", "--json"], 1);
     const j = JSON.parse(r.stdout) as { error?: { kind: string; message: string; bugCheck?: { code: string; params: unknown[] } } };

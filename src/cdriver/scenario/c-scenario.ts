@@ -14,7 +14,8 @@
  */
 import { basename, resolve } from "node:path";
 import { statusName, STATUS } from "../../core/ntstatus.ts";
-import type { Kernel } from "../../kernel/kernel.ts";
+import { builtinProfile } from "../../machine/builtin-profiles.ts";
+import type { MachineProfile } from "../../machine/profile.ts";
 import { pnpAddDevice, pnpState, removeDevice, startDevice } from "../../kernel/pnp.ts";
 import { bootScenario } from "../../scenarios/boot.ts";
 import type { Row, Scenario, ScenarioOptions, ScenarioResult } from "../../scenarios/scenario.ts";
@@ -24,7 +25,7 @@ import { loadCDriver, type PreparedDriver, prepareCDriver, checkInstrumentable }
 import { type BuildOptions, buildCDriver } from "../toolchain/build.ts";
 import { type CDriverConfig, readCDriverConfig } from "./config.ts";
 import { playbackParams, runSb16Playback } from "./sb16-playback.ts";
-import { infDeviceModel } from "./inf-device.ts";
+import { type InfDmaRemapping, infDeviceModel, infDmaRemapping, remappingOptIn } from "./inf-device.ts";
 import { kmdfVersionFlags, projectKmdfVersion } from "./project-file.ts";
 import { plxIoParams, runPlxIo } from "./plx-io.ts";
 import { nicFramesParams, runNicFrames } from "./nic-frames.ts";
@@ -42,14 +43,28 @@ export interface CDriverScenarioOptions extends Pick<BuildOptions, "clang" | "wa
 
 const TRACE_ROWS = 500;
 
-function deviceOf(k: Kernel, config: CDriverConfig, infModel: string | null): string {
+function deviceOf(profile: MachineProfile, config: CDriverConfig, infModel: string | null): string {
   if (config.device !== undefined) return config.device;
-  const names = [...k.pdos.keys()];
+  const names = profile.devices.map((d) => d.name);
   if (names.length === 1) return names[0] as string;
   // The INF's hardware IDs name a model: the profile's device of that model (the first, as PnP would match it).
-  const byModel = infModel === null ? undefined : k.profile.devices.find((d) => d.model === infModel && k.pdos.has(d.name));
+  const byModel = infModel === null ? undefined : profile.devices.find((d) => d.model === infModel);
   if (byModel !== undefined) return byModel.name;
-  throw new RangeError(`dmasim: name the device the C driver is for ("device" in a dmasim.json beside it${infModel === null ? "" : `; its INF is for a ${infModel}, which profile ${k.profile.name} lacks`}): profile ${k.profile.name} has ${names.length === 0 ? "none" : names.join(", ")}`);
+  throw new RangeError(`dmasim: name the device the C driver is for ("device" in a dmasim.json beside it${infModel === null ? "" : `; its INF is for a ${infModel}, which profile ${profile.name} lacks`}): profile ${profile.name} has ${names.length === 0 ? "none" : names.join(", ")}`);
+}
+
+/**
+ * The profile with the driver's device remapped or not as its INF's DMA
+ * remapping directive says, when the machine has an IOMMU and the directive
+ * decides; else the profile as it is (its `remapping` is then the system's
+ * choice). The summary line says which.
+ */
+function withInfRemapping(profile: MachineProfile, device: string, r: InfDmaRemapping | null, dmaVerification: boolean): { profile: MachineProfile; line: string | null } {
+  if (r === null || !profile.iommu.enabled) return { profile, line: null };
+  const on = remappingOptIn(r, dmaVerification);
+  const directive = `${r.key === "RemappingSupported" ? "DMA Management\\RemappingSupported" : "Parameters\\DmaRemappingCompatible"} = ${r.value}${r.key === "RemappingSupported" && r.flags !== 0 ? `, RemappingFlags = ${r.flags}` : ""} in ${r.file}`;
+  if (on === null) return { profile, line: `DMA remapping for ${device}: the profile's choice (${directive} leaves it to the system)` };
+  return { profile: { ...profile, devices: profile.devices.map((d) => (d.name === device ? { ...d, remapping: on } : d)) }, line: `DMA remapping for ${device}: ${on ? "on" : "off"} (${directive}${r.value === 2 || r.flags === 1 ? `, DMA verification ${dmaVerification ? "on" : "off"}` : ""})` };
 }
 
 /** The workload when the config names none: a PLX 9656 driver gets an application's reads, writes and IOCTLs, an e1000 driver its frames; others a start and a removal. */
@@ -71,6 +86,7 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
   checkInstrumentable(built.linked, built.sources);
   const name = options.name ?? config.name ?? (basename(resolve(path)).replace(/\.c$/i, "") || "c-driver");
   const infModel = infDeviceModel(sources);
+  const infRemapping = infDmaRemapping(sources);
   const kind = config.workload?.kind ?? defaultWorkload(infModel, options.device ?? config.device);
   let prepared: Promise<PreparedDriver> | null = null;
   const params = (opts: { readonly params?: Readonly<Record<string, unknown>> }): Readonly<Record<string, unknown>> => ({ ...(config.workload?.params ?? {}), ...(opts.params ?? {}) });
@@ -90,8 +106,10 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
       const driver = await prepared;
       const p = params(opts);
       const playback = kind === "sb16-playback" ? playbackParams(p) : null;
-      const { k, verifier } = bootScenario(name, opts);
-      const device = deviceOf(k, options.device === undefined ? config : { ...config, device: options.device }, infModel);
+      const base = typeof opts.profile === "string" ? builtinProfile(opts.profile) : opts.profile;
+      const device = deviceOf(base, options.device === undefined ? config : { ...config, device: options.device }, infModel);
+      const remapping = withInfRemapping(base, device, infRemapping, opts.verifier !== "off");
+      const { k, verifier } = bootScenario(name, { ...opts, profile: remapping.profile });
       const messages: DriverMessage[] = [];
       const d = loadCDriver(k, driver, {
         name,
@@ -103,6 +121,7 @@ export function loadCDriverScenario(path: string, options: CDriverScenarioOption
       const pdo = k.pdo(device);
       const added = pnpAddDevice(k, d.driver, pdo);
       const summary: string[] = [`${built.sources.display}: ${built.sources.sources.length} C file${built.sources.sources.length === 1 ? "" : "s"} built for wasm32 (${built.cached ? "cached" : "compiled"}), ${d.kmdfVersion === null ? "a WDM driver" : `a KMDF ${d.kmdfVersion} driver (WdfDriverCreate${project === null ? "" : `; the version from ${project.file}`})`}, DriverEntry ran; AddDevice(${device}): ${statusName(added)}`];
+      if (remapping.line !== null) summary.push(remapping.line);
       let workloadOk = added === STATUS.SUCCESS;
       let stats: Record<string, number | string | boolean> = {};
       let tables: Record<string, readonly Row[]> = {};

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { infDeviceModel, infHardwareIds } from "./inf-device.ts";
+import { infDeviceModel, infDmaRemapping, infHardwareIds, remappingOptIn } from "./inf-device.ts";
 
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "dmasim-inf-"));
@@ -27,5 +27,29 @@ describe("the device a driver folder is for, from its INF's hardware IDs", () =>
   it("for a single .c file, looks beside it", () => {
     const dir = folder({ "drv.inf": "PCI\\VEN_10B5&DEV_9656\n", "drv.c": "" });
     expect(infDeviceModel(join(dir, "drv.c"))).toBe("plx9656");
+  });
+});
+
+describe("a driver package's DMA remapping directive, from its INF (Enable DMA remapping for device drivers)", () => {
+  it("reads the per-device DMA Management\\RemappingSupported and RemappingFlags, quoted or not, hex or decimal, comments ignored", () => {
+    const dir = folder({ "d.inf": '[Dev.NT.HW]\nAddReg=Opt\n[Opt]\nHKR,"DMA Management","RemappingSupported",0x00010001,1 ; opt in\nhkr, DMA Management, RemappingFlags, 0x00010001, 0x1\n' });
+    expect(infDmaRemapping(dir)).toEqual({ key: "RemappingSupported", value: 1, flags: 1, file: "d.inf" });
+  });
+
+  it("reads the per-driver Parameters\\DmaRemappingCompatible; the per-device value wins over it, from any INF of the folder", () => {
+    expect(infDmaRemapping(folder({ "a.inf": "HKR,Parameters,DmaRemappingCompatible,0x00010001,2\n" }))).toEqual({ key: "DmaRemappingCompatible", value: 2, flags: 0, file: "a.inf" });
+    expect(infDmaRemapping(folder({ "a.inf": "HKR,Parameters,DmaRemappingCompatible,0x00010001,1\n", "b.inx": 'HKR,"DMA Management","RemappingSupported",0x00010001,0\n' }))?.key).toBe("RemappingSupported");
+  });
+
+  it("an INF without either (the PLX9x5x sample's), or a folder without an INF, has no directive", () => {
+    expect(infDmaRemapping(folder({ "p.inx": "HKR,,DeviceCharacteristics,0x10001,0x100\n" }))).toBeNull();
+    expect(infDmaRemapping(folder({ "main.c": "" }))).toBeNull();
+  });
+
+  it("decides as the page's tables say: 0 opts out, 1 (and DmaRemappingCompatible 3) opt in, 2 or RemappingFlags 1 only with DMA verification (dmasim's devices are internal), anything else is the system's choice", () => {
+    const dev = (value: number, flags = 0) => ({ key: "RemappingSupported" as const, value, flags, file: "x.inf" });
+    const drv = (value: number) => ({ key: "DmaRemappingCompatible" as const, value, flags: 0, file: "x.inf" });
+    expect([remappingOptIn(dev(0), true), remappingOptIn(dev(1), false), remappingOptIn(dev(1, 1), false), remappingOptIn(dev(1, 1), true), remappingOptIn(dev(7), true)]).toEqual([false, true, false, true, null]);
+    expect([remappingOptIn(drv(0), true), remappingOptIn(drv(1), false), remappingOptIn(drv(2), false), remappingOptIn(drv(2), true), remappingOptIn(drv(3), false), remappingOptIn(drv(9), true)]).toEqual([false, true, false, true, true, null]);
   });
 });
