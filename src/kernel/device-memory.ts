@@ -57,10 +57,15 @@ export function RtlCopyDeviceMemory(k: Kernel, Destination: number, Source: numb
   const base = srcOnDevice ? Source : Destination;
   for (const [a, n, w] of pieces(base, Length)) {
     const off = a - base;
-    const tmp = new Uint8Array(n);
+    // Staged through one reused buffer (a packet's worth per call would be garbage on every receive).
+    if (staging.length < n) staging = new Uint8Array(Math.max(n, staging.length * 2));
+    const tmp = n === staging.length ? staging : staging.subarray(0, n);
     // The Device-memory side is accessed with aligned widths; the other side is plain memory.
     k.va.read(Source + off, tmp, srcOnDevice ? w : 0);
     k.va.write(Destination + off, tmp, srcOnDevice ? 0 : w);
   }
   return Destination;
 }
+
+/** RtlCopyDeviceMemory's staging buffer (each piece is read whole, then written, before the next). */
+let staging = new Uint8Array(4096);

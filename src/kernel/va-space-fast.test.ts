@@ -154,7 +154,7 @@ describe("VaSpace fast path for small accesses", () => {
     expect(m.memory.readU32(5 * PAGE_SIZE + 4 * 99)).toBe(99);
   });
 
-  it("an observer attached after the page was cached sees every later access (the fast path steps aside)", () => {
+  it("an observer attached after the page was cached sees every later access, and none after it leaves", () => {
     const m = machine(true);
     const mp = m.va.map([5], "cached", "t");
     m.cpu.writeU32(mp.startVa, 7);
@@ -166,6 +166,46 @@ describe("VaSpace fast path for small accesses", () => {
     detach();
     m.cpu.readU32(mp.startVa + 16);
     expect(seen).toEqual([8, 12]);
+  });
+
+  it("with an observer attached, repeated small accesses to a written page still skip physical memory, and the observer is told of each one as the full path tells it", () => {
+    const fast = machine(true);
+    const slow = machine(false);
+    const logs = [fast, slow].map((m) => {
+      const mp = m.va.map([5], "cached", "t");
+      const seen: string[] = [];
+      m.va.observers.add({ onCpuAccess: (o, v, len, write, width) => seen.push(`${o.tag} ${v - mp.startVa} ${len} ${write} ${width}`) });
+      m.cpu.writeU32(mp.startVa, 1);
+      const before = m.calls();
+      for (let i = 0; i < 50; i++) m.cpu.writeU32(mp.startVa + 4 * i, i);
+      m.va.write(mp.startVa + 200, Uint8Array.from({ length: 32 }, (_, i) => i), 4);
+      let s = 0;
+      for (let i = 0; i < 50; i++) s += m.cpu.readU32(mp.startVa + 4 * i);
+      return { seen, s, calls: m.calls() - before };
+    });
+    const [f, w] = logs as [(typeof logs)[0], (typeof logs)[0]];
+    expect(f.calls).toBe(0);
+    expect(w.calls).toBeGreaterThan(0);
+    expect(f.s).toBe(1225);
+    expect(f.seen).toEqual(w.seen);
+    expect(f.seen.length).toBe(102);
+  });
+
+  it("an observer that scrubs the page it is told of: the access reads what physical memory then holds, as the full path would", () => {
+    const m = machine(true);
+    const mp = m.va.map([6], "cached", "t");
+    m.cpu.writeU32(mp.startVa, 5);
+    let once = true;
+    m.va.observers.add({
+      onCpuAccess: () => {
+        if (!once) return;
+        once = false;
+        m.memory.scrub(6 * PAGE_SIZE, PAGE_SIZE);
+      },
+    });
+    // The scrub inside the observer: this load reads the fill pattern, as physical memory then holds.
+    const fill = FILL_BYTES[0] as number;
+    expect(m.cpu.readU8(mp.startVa)).toBe(fill);
   });
 
   it("a scrub of the cached page is seen at once: the next load reads the fill pattern", () => {

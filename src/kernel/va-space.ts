@@ -7,13 +7,15 @@
  * range (never per page); lookups are a binary search over mapping starts with
  * a one-entry cache for the common repeated case.
  *
- * Small accesses (a driver's register-sized loads and stores) have a fast
- * path: the last page a small access reached, when it is plain memory seen by
- * nobody (a coherent memory system, not registers, not Device memory, no
- * observer, already written), is kept as a view of its backing and accessed
- * directly. It is dropped on unmap, and whenever physical memory may read
- * as the pattern again (PhysicalMemory.epoch); anything it does not cover
- * takes the full path, so results, faults and observations are the same.
+ * Small accesses (a driver's register-sized loads and stores, descriptors)
+ * have a fast path: the last page a small access reached, when it is plain
+ * memory (a coherent memory system, not registers, not Device memory,
+ * already written), is kept as a view of its backing and accessed directly;
+ * an observer (the verifier) is still told of each access first, exactly as
+ * the full path tells it. The page is dropped on unmap, and whenever physical
+ * memory may read as the pattern again (PhysicalMemory.epoch); anything it
+ * does not cover takes the full path, so results, faults and observations
+ * are the same.
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { PAGE_SIZE } from "../core/address.ts";
@@ -77,8 +79,8 @@ export interface CpuAccessObserver {
   onCpuAccess(mapping: VaMapping, va: number, length: number, write: boolean, widthBytes: number): void;
 }
 
-/** Accesses of at most this many bytes may take the fast path (a byte loop beats a subarray and set below this). */
-const FAST_MAX = 16;
+/** Accesses of at most this many bytes may take the fast path (a byte loop beats a subarray and set below this; a PLX transfer element is 32). */
+const FAST_MAX = 32;
 /** fastPage when no page is cached: va - NO_PAGE is beyond any page offset. */
 const NO_PAGE = -(2 ** 52);
 
@@ -245,9 +247,20 @@ export class VaSpace {
   private access(va: number, buf: Uint8Array, write: boolean, width: number): void {
     if (this.beforeAccess !== null) this.beforeAccess();
     const len = buf.length;
-    if (len <= FAST_MAX && this.observers.current === null) {
+    if (len <= FAST_MAX) {
       const off = va - this.fastPage;
       if (off >= 0 && off + len <= PAGE_SIZE && (!write || this.fastWritable) && this.fastEpoch === (this.plain as PhysicalMemory).epoch) {
+        // What fullAccess would tell the observer: one piece, in this page's mapping (never registers or Device memory).
+        const obs = this.observers.current;
+        if (obs !== null) {
+          const page = this.fastPage;
+          obs.onCpuAccess(this.fastMapping as VaMapping, va, len, write, width);
+          // An observer that unmapped or scrubbed meanwhile: the data goes the full way (already observed).
+          if (this.fastPage !== page || this.fastEpoch !== (this.plain as PhysicalMemory).epoch) {
+            this.fullAccess(va, buf, write, width, false);
+            return;
+          }
+        }
         const b = this.fastBytes;
         if (write) for (let i = 0; i < len; i++) b[off + i] = buf[i] as number;
         else for (let i = 0; i < len; i++) buf[i] = b[off + i] as number;
@@ -263,13 +276,13 @@ export class VaSpace {
 
   /**
    * After a small access that took the full path: cache its page for the next
-   * ones when nothing would see them (plain memory, no observer, not fresh:
+   * ones when it is plain memory (not registers or Device memory, not fresh:
    * a fresh page reads as the pattern and its first store changes bookkeeping,
    * so those stay on the full path).
    */
   private cachePage(page: number): void {
     const memory = this.plain;
-    if (memory === null || !this.fast || this.observers.current !== null) return;
+    if (memory === null || !this.fast) return;
     const m = this.find(page);
     if (m === undefined || m.io || m.deviceMemory) return;
     const pa = (m.pfns[(page - m.startVa) / PAGE_SIZE] as number) * PAGE_SIZE;
@@ -284,7 +297,7 @@ export class VaSpace {
     this.fastEpoch = memory.epoch;
   }
 
-  private fullAccess(va: number, buf: Uint8Array, write: boolean, width: number): void {
+  private fullAccess(va: number, buf: Uint8Array, write: boolean, width: number, notify = true): void {
     let done = 0;
     const len = buf.length;
     while (done < len) {
@@ -299,7 +312,7 @@ export class VaSpace {
       if (write && m.readOnly) throw new BugCheckError(BUGCHECK.ATTEMPTED_WRITE_TO_READONLY_MEMORY, canonical(a), 0, 0, 0, `write to read-only VA ${formatVa(a)} (${m.tag})`);
       // ARM64 Device memory: the processor itself refuses a misaligned or wider-than-natural access (an alignment fault).
       if (m.deviceMemory && width > 0 && (a % width !== 0 || n % width !== 0 || width > 8)) throw new BugCheckError(BUGCHECK.KMODE_EXCEPTION_NOT_HANDLED, STATUS_DATATYPE_MISALIGNMENT, 0, write ? 1 : 0, canonical(a), `alignment fault: ${width}-byte ${write ? "store" : "load"} at ${formatVa(a)} on Device memory (${m.tag}) is not naturally aligned`);
-      const obs = this.observers.current;
+      const obs = notify ? this.observers.current : null;
       if (obs !== null) obs.onCpuAccess(m, a, n, write, width);
       if (m.io) {
         this.registerAccess(m, a, buf, done, n, write, width);
