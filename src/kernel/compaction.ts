@@ -261,23 +261,11 @@ function framesOf(words: Int32Array, masks: Int32Array, n: number, count: number
 
 /**
  * Copy page src[i] to page dst[i] for every i (both ascending), one
- * PhysicalMemory.copy per run that is contiguous on both sides. Returns the
- * number of copies made.
+ * PhysicalMemory.copy per run that is contiguous on both sides
+ * (PhysicalMemory.copyPages). Returns the number of copies made.
  */
 export function copyRuns(memory: PhysicalMemory, src: ArrayLike<number>, dst: ArrayLike<number>): number {
-  const n = Math.min(src.length, dst.length);
-  let copies = 0;
-  let i = 0;
-  while (i < n) {
-    const s0 = src[i] as number;
-    const d0 = dst[i] as number;
-    let j = i + 1;
-    while (j < n && src[j] === s0 + (j - i) && dst[j] === d0 + (j - i)) j++;
-    memory.copy(d0 * PAGE_SIZE, s0 * PAGE_SIZE, (j - i) * PAGE_SIZE);
-    copies++;
-    i = j;
-  }
-  return copies;
+  return memory.copyPages(dst, src, Math.min(src.length, dst.length));
 }
 
 /**

@@ -51,6 +51,72 @@ describe("PhysicalMemory", () => {
     expect([...new Uint8Array(Array.from({ length: 8 }, (_, i) => m.readU8(0x1000 + i)))]).toEqual([1, 2, 1, 2, 3, 4, 5, 6]);
   });
 
+  it("copyPages copies page frame src[i] to dst[i] in order, one copy per run contiguous on both sides, fresh pages by mark", () => {
+    const P = 4096;
+    const m = new PhysicalMemory(2 * CHUNK_SIZE);
+    const far = CHUNK_SIZE / P; // the first frame of the second chunk
+    // Frames 0-2 and 5 written; 4 never written; the destinations hold stale bytes.
+    for (const f of [0, 1, 2, 5]) m.fill(f * P, P, 0x10 + f);
+    m.fill(far * P, 16 * P, 0xee);
+    const copies: number[] = [];
+    const copy = m.copy.bind(m);
+    m.copy = (d: number, s: number, n: number): void => {
+      copies.push(n / P);
+      copy(d, s, n);
+    };
+    // 0,1,2 -> far..far+2 is one run; 4 -> far+5 and 5 -> far+9 are lone pages.
+    expect(m.copyPages([far, far + 1, far + 2, far + 5, far + 9], [0, 1, 2, 4, 5], 5)).toBe(3);
+    expect([0, 1, 2].map((i) => m.readU8((far + i) * P + 7))).toEqual([0x10, 0x11, 0x12]);
+    expect(m.readU8((far + 9) * P + 4095)).toBe(0x15);
+    // The never-written source page leaves its target reading as the pattern, by mark.
+    expect(m.isFresh((far + 5) * P, P)).toBe(true);
+    expect(m.readU32((far + 5) * P)).toBe(0xdeadbeef);
+    // The run went through copy() once; a lone page between wholly written chunks does not need it.
+    expect(copies[0]).toBe(3);
+    expect(m.readU8((far + 3) * P)).toBe(0xee);
+  });
+
+  it("copyPages moves a lone page between wholly written chunks in one typed-array copy, without copy()", () => {
+    const P = 4096;
+    const m = new PhysicalMemory(2 * CHUNK_SIZE);
+    m.fill(0, 2 * CHUNK_SIZE, 0x01);
+    for (const f of [3, 7]) m.fill(f * P, P, 0x30 + f);
+    const far = CHUNK_SIZE / P;
+    let copies = 0;
+    const copy = m.copy.bind(m);
+    m.copy = (d: number, s: number, n: number): void => {
+      copies++;
+      copy(d, s, n);
+    };
+    // The same source page twice (the second from the cached view), and two lone pages.
+    expect(m.copyPages([far + 1, far + 8, far + 4], [3, 7, 3], 3)).toBe(3);
+    expect(copies).toBe(0);
+    expect([m.readU8((far + 1) * P), m.readU8((far + 4) * P + 4095), m.readU8((far + 8) * P + 100)]).toEqual([0x33, 0x33, 0x37]);
+    expect(m.readU8((far + 2) * P)).toBe(0x01);
+  });
+
+  it("copyPages after a chunk is released and written again copies the new bytes, not a stale cached view", () => {
+    const P = 4096;
+    const far = CHUNK_SIZE / P;
+    const m = new PhysicalMemory(2 * CHUNK_SIZE);
+    m.fill(0, 2 * CHUNK_SIZE, 0x01);
+    m.copyPages([far], [5], 1);
+    m.scrub(0, CHUNK_SIZE); // drops chunk 0's backing and its cached page views
+    m.fill(0, CHUNK_SIZE, 0x02);
+    m.copyPages([far + 1], [5], 1);
+    expect([m.readU8(far * P), m.readU8((far + 1) * P)]).toEqual([0x01, 0x02]);
+  });
+
+  it("copyPages of a frame outside simulated memory, or a bad count, is a RangeError naming it, before anything is copied", () => {
+    const m = new PhysicalMemory(16 * 4096);
+    m.fill(0, 4096, 0x42);
+    expect(() => m.copyPages([3, 16], [0, 1], 2)).toThrow(/copyPages: page 1 copies frame 1 to frame 16; both must be whole page frame numbers below 16/);
+    expect(() => m.copyPages([3], [0.5], 1)).toThrow(/page 0 copies frame 0.5 to frame 3/);
+    expect(() => m.copyPages([3], [0], 2)).toThrow(/count must be a whole number in \[0, 1\], got 2/);
+    expect(m.copyPages([3], [0], 0)).toBe(0);
+    expect(m.readU8(3 * 4096)).toBe(0xef);
+  });
+
   it("rejects an access outside simulated memory with a RangeError naming the range", () => {
     const m = new PhysicalMemory(1 * MiB);
     expect(() => m.read(1 * MiB - 2, new Uint8Array(4))).toThrow(/outside simulated memory/);

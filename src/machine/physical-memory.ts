@@ -421,7 +421,10 @@ export class PhysicalMemory {
     this.chunks[idx] = undefined;
     this.fresh[idx] = undefined;
     this.chunkWords[idx] = undefined;
-    this.pageViews.delete(idx);
+    if (this.pageViews[idx] !== undefined) {
+      this.pageViews[idx] = undefined;
+      this.viewChunks.splice(this.viewChunks.indexOf(idx), 1);
+    }
     this.materialized--;
   }
 
@@ -485,6 +488,55 @@ export class PhysicalMemory {
     }
   }
 
+  /**
+   * Copy page frame src[i] to page frame dst[i] (4 KiB each) for i < count,
+   * in order, as copy() of each page would: a run contiguous on both sides is
+   * one copy() (so one typed-array copy per backed stretch), and a lone page
+   * between chunks that hold only written pages is one typed-array copy from
+   * a cached view, with every frame checked once, up front (a bad list
+   * changes nothing), rather than the byte ranges twice per page.
+   * Compaction's migrations come here. Returns the number of copies made
+   * (runs).
+   */
+  copyPages(dst: ArrayLike<number>, src: ArrayLike<number>, count: number): number {
+    const pages = Math.floor(this.size / PAGE);
+    if (!Number.isSafeInteger(count) || count < 0 || count > dst.length || count > src.length) {
+      throw new RangeError(`copyPages: count must be a whole number in [0, ${Math.min(dst.length, src.length)}], got ${count}`);
+    }
+    // Every frame is checked before anything is copied: a bad list changes nothing.
+    for (let k = 0; k < count; k++) {
+      const s0 = src[k] as number;
+      const d0 = dst[k] as number;
+      if (!Number.isSafeInteger(s0) || !Number.isSafeInteger(d0) || s0 < 0 || d0 < 0 || s0 >= pages || d0 >= pages) {
+        throw new RangeError(`copyPages: page ${k} copies frame ${s0} to frame ${d0}; both must be whole page frame numbers below ${pages} (simulated memory of 0x${this.size.toString(16)} bytes)`);
+      }
+    }
+    let copies = 0;
+    let i = 0;
+    while (i < count) {
+      const s0 = src[i] as number;
+      const d0 = dst[i] as number;
+      let j = i + 1;
+      while (j < count && src[j] === s0 + (j - i) && dst[j] === d0 + (j - i)) j++;
+      copies++;
+      if (j === i + 1 && s0 !== d0) {
+        // One page, each side inside one chunk: the common case when free frames are scattered.
+        const si = Math.floor(s0 / PAGES_PER_CHUNK);
+        const di = Math.floor(d0 / PAGES_PER_CHUNK);
+        const sc = this.chunks[si];
+        const dc = this.chunks[di];
+        if (sc !== undefined && dc !== undefined && this.fresh[si] === undefined && this.fresh[di] === undefined) {
+          dc.set(this.pageView(si, sc, s0 % PAGES_PER_CHUNK), (d0 % PAGES_PER_CHUNK) * PAGE);
+          i = j;
+          continue;
+        }
+      }
+      this.copy(d0 * PAGE, s0 * PAGE, (j - i) * PAGE);
+      i = j;
+    }
+    return copies;
+  }
+
   /** copy() of n bytes that stay inside one source chunk and one destination chunk. */
   private copyPiece(d: number, s: number, n: number): void {
     const si = Math.floor(s / CHUNK_SIZE);
@@ -511,16 +563,23 @@ export class PhysicalMemory {
   }
 
   // Cached 4 KiB views of source pages for page copies: making a subarray
-  // costs about what copying its 4 KiB does. Bounded: past MAX_VIEW_CHUNKS
-  // chunks with views, the cache starts over.
-  private readonly pageViews = new Map<number, (Uint8Array | undefined)[]>();
+  // costs about what copying its 4 KiB does. Indexed by chunk (no hashing on
+  // the per-page path) and bounded: past MAX_VIEW_CHUNKS chunks with views,
+  // the cache starts over.
+  private readonly pageViews: ((Uint8Array | undefined)[] | undefined)[] = [];
+  /** The chunks that have entries in pageViews (at most MAX_VIEW_CHUNKS). */
+  private readonly viewChunks: number[] = [];
 
   private pageView(idx: number, c: Uint8Array, page: number): Uint8Array {
-    let pv = this.pageViews.get(idx);
+    let pv = this.pageViews[idx];
     if (pv === undefined) {
-      if (this.pageViews.size >= MAX_VIEW_CHUNKS) this.pageViews.clear();
-      pv = new Array<Uint8Array | undefined>(PAGES_PER_CHUNK);
-      this.pageViews.set(idx, pv);
+      if (this.viewChunks.length >= MAX_VIEW_CHUNKS) {
+        for (const i of this.viewChunks) this.pageViews[i] = undefined;
+        this.viewChunks.length = 0;
+      }
+      pv = new Array<Uint8Array | undefined>(PAGES_PER_CHUNK).fill(undefined);
+      this.pageViews[idx] = pv;
+      this.viewChunks.push(idx);
     }
     let v = pv[page];
     if (v === undefined) {
