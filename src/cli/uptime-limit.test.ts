@@ -13,7 +13,7 @@ describe("uptime limit (refuse what cannot finish, announce what is long)", () =
   it("refuses an uptime above the profile's limit with a UsageError naming the limit", () => {
     const max = maxUptimeSeconds(desktopPages);
     expect(() => checkUptime(1_000_000 * 86400, desktop, "--uptime", () => {})).toThrow(UsageError);
-    expect(() => checkUptime(1_000_000 * 86400, desktop, "--uptime", () => {})).toThrow(/--uptime: 1000000d of uptime is more than profile x64-desktop can run: the limit is 3d 7h 28m 22s on its 16 GiB of RAM \(about 1 h of host time/);
+    expect(() => checkUptime(1_000_000 * 86400, desktop, "--uptime", () => {})).toThrow(/--uptime: 1000000d of uptime is more than profile x64-desktop can run: the limit is 165d 12h 41m 24s on its 16 GiB of RAM \(about 1 h of host time/);
     expect(() => checkUptime(max + 1, desktop, "--uptime", () => {})).toThrow(/the limit is/);
     expect(() => checkUptime(max, desktop, "--uptime", () => {})).not.toThrow();
   });
@@ -25,14 +25,15 @@ describe("uptime limit (refuse what cannot finish, announce what is long)", () =
 
   it("the limit scales with RAM: a bigger machine gets a shorter limit", () => {
     expect(maxUptimeSeconds(desktopPages * 64)).toBeLessThan(maxUptimeSeconds(desktopPages));
-    expect(() => checkUptime(2 * 3600, builtinProfile("x64-1tib"), "--uptime", () => {})).toThrow(/x64-1tib can run: the limit is 1h 14m 30s on its 1024 GiB/);
+    expect(() => checkUptime(3 * 86400, builtinProfile("x64-1tib"), "--uptime", () => {})).toThrow(/x64-1tib can run: the limit is 2d 13h 8m 7s on its 1024 GiB/);
   });
 
   it("says up front when the estimated host time is above 10 s, and stays quiet below", () => {
     const lines: string[] = [];
-    checkUptime(3600, desktop, "--uptime", (l) => lines.push(l));
-    expect(lines).toEqual(["dmasim: 1h of uptime on x64-desktop will take about 46s of host time"]);
+    checkUptime(3 * 86400, desktop, "--uptime", (l) => lines.push(l));
+    expect(lines).toEqual(["dmasim: 3d of uptime on x64-desktop will take about 1m 7s of host time"]);
     lines.length = 0;
+    checkUptime(3600, desktop, "--uptime", (l) => lines.push(l));
     checkUptime(10, desktop, "--uptime", (l) => lines.push(l));
     checkUptime(0, desktop, "--uptime", (l) => lines.push(l));
     expect(lines).toEqual([]);

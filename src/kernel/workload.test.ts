@@ -152,6 +152,7 @@ describe("background workload (uptime and fragmentation)", () => {
     expect(() => new Workload(pfm, { seed: 1, tickNs: 0 })).toThrow(/tickNs .* got 0/);
     expect(() => new Workload(pfm, { seed: 1, unmovableSizes: [[0, 1]] })).toThrow(/sizes must be whole numbers >= 1, got 0/);
     expect(() => new Workload(pfm, { seed: 1 }).run(-1)).toThrow(/seconds .* got -1/);
+    expect(() => new Workload(pfm, { seed: 1, fastForward: "yes" as never })).toThrow(/fastForward must be true or false, got yes/);
     expect(pfm.stats.freePages).toBe(pfm.stats.ramPages);
   });
   it("the bulk workload leaves the same machine on the fast allocator as on the linear-scan oracle", () => {
@@ -210,6 +211,70 @@ describe("background workload (uptime and fragmentation)", () => {
     expect(seen[0]).toBeGreaterThanOrEqual(0);
     expect(seen[1]).toBe(25_050_000_000);
     expect(w.stats.steps).toBe(1200);
+  });
+
+  it("in the steady state run() fast-forwards the page cache, but not in the ramp, the mix after it or the closing window; fastForward: false never does", () => {
+    const pfm = machine(64);
+    const w = new Workload(pfm, { seed: 8 });
+    w.run(60);
+    // 60 s: the ramp (about 19 s) and most of the 48-turnover mix (about 41 s): nothing fast-forwarded yet.
+    expect(w.stats.fastForwardedSteps).toBe(0);
+    w.run(600);
+    const ff = w.stats.fastForwardedSteps;
+    // Of the second run's 6000 steps only the closing window (about 7 s) runs in full.
+    expect(ff).toBeGreaterThan(5800);
+    expect(ff).toBeLessThan(6000);
+    const ram = pfm.stats.ramPages;
+    expect(w.stats.movablePages).toBe(Math.floor(ram * 0.93));
+    const s = pfm.summarize(0, pfm.map.pageCount);
+    expect(s.movable).toBe(w.stats.movablePages);
+    expect(s.unmovable).toBe(w.stats.unmovablePages);
+    expect(w.stats.movablePages + w.stats.unmovablePages + pfm.stats.freePages).toBe(ram);
+    const full = new Workload(machine(64), { seed: 8, fastForward: false });
+    full.run(660);
+    expect(full.stats.fastForwardedSteps).toBe(0);
+    // Fast-forward leaves the page cache alone: far fewer pages change hands.
+    expect(w.stats.pagesFreed).toBeLessThan(full.stats.pagesFreed / 5);
+  });
+
+  it("memory changed between runs (a driver's buffer allocated and freed) makes the next run mix again before it fast-forwards", () => {
+    const quiet = new Workload(machine(64), { seed: 3 });
+    const touched = new Workload(machine(64), { seed: 3 });
+    quiet.run(120);
+    touched.run(120);
+    const ff = touched.stats.fastForwardedSteps;
+    expect(ff).toBe(quiet.stats.fastForwardedSteps);
+    const s = touched.pfm.allocateContiguous(any(64, "full"));
+    expect(s).toBeGreaterThanOrEqual(0);
+    touched.pfm.freeContiguous(s, 64);
+    const before = quiet.stats.fastForwardedSteps;
+    quiet.run(120);
+    touched.run(120);
+    // Undisturbed: all but the closing window; disturbed: the 48-turnover mix (about 41 s) first.
+    expect(quiet.stats.fastForwardedSteps - before).toBeGreaterThan(1100);
+    expect(touched.stats.fastForwardedSteps - ff).toBeLessThan(800);
+    expect(touched.stats.fastForwardedSteps - ff).toBeGreaterThan(0);
+  });
+
+  it("a clock event due during run() gets full turnover before it: the steps before it are not fast-forwarded", () => {
+    const clock = new Clock();
+    const w = new Workload(machine(64), { seed: 5, clock });
+    w.run(120);
+    let atEvent = -1;
+    let stepsAtEvent = -1;
+    clock.at(clock.now + 300e9, () => {
+      atEvent = w.stats.fastForwardedSteps;
+      stepsAtEvent = w.stats.steps;
+    });
+    const ff = w.stats.fastForwardedSteps;
+    const steps = w.stats.steps;
+    w.run(600);
+    expect(stepsAtEvent - steps).toBe(3000);
+    // Fast-forwarded until about 7 s (the window) before the event, then full turnover up to it.
+    expect(atEvent - ff).toBeGreaterThan(2800);
+    expect(atEvent - ff).toBeLessThan(2990);
+    // The event looked but did not touch memory, so fast-forward resumes after it.
+    expect(w.stats.fastForwardedSteps - atEvent).toBeGreaterThan(2800);
   });
 
   it("while a bulk edit is open the page-frame manager refuses allocations and frees", () => {
