@@ -88,6 +88,8 @@ export const plx9656Model: DeviceModel<Plx9656Device> = {
       read: (o, size) => {
         if (o + size > PLX_REG_WINDOW) return 0;
         if (size === 4 && o % 4 === 0) return plx.readRegisterUlong(o);
+        // A byte register (DMACSR): no per-byte callback for the common case.
+        if (size === 1) return plx.readRegisterUchar(o);
         return byteWise(size, (i) => plx.readRegisterUchar(o + i));
       },
       write: (o, size, v) => {

@@ -21,10 +21,9 @@ import { METHOD_BUFFERED, METHOD_IN_DIRECT, METHOD_OUT_DIRECT } from "../kernel/
 import { IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE } from "../kernel/irp.ts";
 import { MmGetMdlByteCount, MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, type WDF_DMA_DIRECTION } from "./dma-enabler.ts";
-import { type EVT_WDF_PROGRAM_DMA, WdfDmaTransaction, WdfDmaTransactionInitialize } from "./dma-transaction.ts";
+import { type EVT_WDF_PROGRAM_DMA, validTransaction, type WdfDmaTransaction, WdfDmaTransactionInitialize } from "./dma-transaction.ts";
 import { IRP_MJ_INTERNAL_DEVICE_CONTROL } from "./fx-irp-dispatch.ts";
-import { validHandle } from "./object.ts";
-import { WdfRequest, WdfRequestRetrieveInputWdmMdl, WdfRequestRetrieveOutputWdmMdl } from "./request.ts";
+import { validRequest, WdfRequest, WdfRequestRetrieveInputWdmMdl, WdfRequestRetrieveOutputWdmMdl } from "./request.ts";
 
 /** The MDL and length a request gives a transaction in `direction`. */
 function requestMdl(r: WdfRequest, direction: WDF_DMA_DIRECTION): { status: NTSTATUS; mdl: MDL | null; length: number } {
@@ -65,10 +64,10 @@ function requestMdl(r: WdfRequest, direction: WDF_DMA_DIRECTION): { status: NTST
 
 /** WdfDmaTransactionInitializeUsingRequest(DmaTransaction, Request, EvtProgramDmaFunction, DmaDirection). */
 export function WdfDmaTransactionInitializeUsingRequest(DmaTransaction: WdfDmaTransaction, Request: WdfRequest, EvtProgramDmaFunction: EVT_WDF_PROGRAM_DMA, DmaDirection: WDF_DMA_DIRECTION): NTSTATUS {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionInitializeUsingRequest");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionInitializeUsingRequest");
   if (typeof EvtProgramDmaFunction !== "function") throw new TypeError("WdfDmaTransactionInitializeUsingRequest: EvtProgramDmaFunction is NULL (WDF_VIOLATION 0x4 on Windows)");
   if (DmaDirection !== WdfDmaDirectionReadFromDevice && DmaDirection !== WdfDmaDirectionWriteToDevice) return STATUS.INVALID_PARAMETER;
-  const r = validHandle(Request, WdfRequest, "WdfDmaTransactionInitializeUsingRequest");
+  const r = validRequest(Request, "WdfDmaTransactionInitializeUsingRequest");
   const m = requestMdl(r, DmaDirection);
   if (!NT_SUCCESS(m.status) || m.mdl === null) return NT_SUCCESS(m.status) ? STATUS.INVALID_DEVICE_REQUEST : m.status;
   if (m.length === 0) return STATUS.INVALID_DEVICE_REQUEST;
@@ -83,6 +82,6 @@ export function WdfDmaTransactionInitializeUsingRequest(DmaTransaction: WdfDmaTr
 
 /** WdfDmaTransactionGetRequest: the request the transaction was initialized from, or NULL. */
 export function WdfDmaTransactionGetRequest(DmaTransaction: WdfDmaTransaction): WdfRequest | null {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionGetRequest");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionGetRequest");
   return tx.request instanceof WdfRequest ? tx.request : null;
 }

@@ -353,7 +353,7 @@ export function WdfDmaTransactionCreate(DmaEnabler: WdfDmaEnabler, Attributes: W
  * scatter/gather element limit (FxDmaScatterGatherTransaction::InitializeResources).
  */
 export function WdfDmaTransactionInitialize(DmaTransaction: WdfDmaTransaction, EvtProgramDmaFunction: EVT_WDF_PROGRAM_DMA, DmaDirection: WDF_DMA_DIRECTION, Mdl: MDL, VirtualAddress: number, Length: number): NTSTATUS {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionInitialize");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionInitialize");
   if (tx.txState === "initialized" || tx.txState === "executing") tx.wrongState("WdfDmaTransactionInitialize");
   if (typeof EvtProgramDmaFunction !== "function") throw new TypeError("WdfDmaTransactionInitialize: EvtProgramDmaFunction must be a function");
   if (Length === 0 || (DmaDirection !== WdfDmaDirectionReadFromDevice && DmaDirection !== WdfDmaDirectionWriteToDevice)) return STATUS.INVALID_PARAMETER;
@@ -416,7 +416,7 @@ function pagesSpanned(mdl0: MDL, va0: number, offset: number, length: number): n
  * STATUS_INSUFFICIENT_RESOURCES when the HAL cannot map it.
  */
 export function WdfDmaTransactionExecute(DmaTransaction: WdfDmaTransaction, Context: unknown): NTSTATUS {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionExecute");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionExecute");
   if (tx.txState !== "initialized") tx.wrongState("WdfDmaTransactionExecute");
   // The framework's own IRQL check (WDF_WRONG_IRQL under the KMDF verifier), not the HAL's DMA one.
   tx.globals.checkIrql("WdfDmaTransactionExecute", DISPATCH_LEVEL);
@@ -455,25 +455,25 @@ function completed(tx: WdfDmaTransaction, routine: string, transferred: number, 
 
 /** WdfDmaTransactionDmaCompleted: the whole fragment moved. TRUE when the transaction is done. */
 export function WdfDmaTransactionDmaCompleted(DmaTransaction: WdfDmaTransaction, Status: { value: NTSTATUS }): boolean {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionDmaCompleted");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionDmaCompleted");
   return completed(tx, "WdfDmaTransactionDmaCompleted", tx.currentLength, Status, false);
 }
 
 /** WdfDmaTransactionDmaCompletedWithLength: `TransferredLength` bytes of the fragment moved; the rest is staged next. */
 export function WdfDmaTransactionDmaCompletedWithLength(DmaTransaction: WdfDmaTransaction, TransferredLength: number, Status: { value: NTSTATUS }): boolean {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionDmaCompletedWithLength");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionDmaCompletedWithLength");
   return completed(tx, "WdfDmaTransactionDmaCompletedWithLength", TransferredLength, Status, false);
 }
 
 /** WdfDmaTransactionDmaCompletedFinal: the transaction ends after `FinalTransferredLength` bytes of this fragment. */
 export function WdfDmaTransactionDmaCompletedFinal(DmaTransaction: WdfDmaTransaction, FinalTransferredLength: number, Status: { value: NTSTATUS }): boolean {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionDmaCompletedFinal");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionDmaCompletedFinal");
   return completed(tx, "WdfDmaTransactionDmaCompletedFinal", FinalTransferredLength, Status, true);
 }
 
 /** WdfDmaTransactionRelease: back to a reusable state (gives back a list still held). */
 export function WdfDmaTransactionRelease(DmaTransaction: WdfDmaTransaction): NTSTATUS {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionRelease");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionRelease");
   tx.releaseResources();
   tx.releaseRequest();
   tx.released();
@@ -482,22 +482,22 @@ export function WdfDmaTransactionRelease(DmaTransaction: WdfDmaTransaction): NTS
 
 /** WdfDmaTransactionGetBytesTransferred: bytes completed so far. */
 export function WdfDmaTransactionGetBytesTransferred(DmaTransaction: WdfDmaTransaction): number {
-  return validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionGetBytesTransferred").transferred;
+  return validTransaction(DmaTransaction, "WdfDmaTransactionGetBytesTransferred").transferred;
 }
 
 /** WdfDmaTransactionGetCurrentDmaTransferLength: bytes of the fragment in flight. */
 export function WdfDmaTransactionGetCurrentDmaTransferLength(DmaTransaction: WdfDmaTransaction): number {
-  return validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionGetCurrentDmaTransferLength").currentLength;
+  return validTransaction(DmaTransaction, "WdfDmaTransactionGetCurrentDmaTransferLength").currentLength;
 }
 
 /** WdfDmaTransactionGetDevice: the device of the transaction's enabler. */
 export function WdfDmaTransactionGetDevice(DmaTransaction: WdfDmaTransaction): WdfDevice {
-  return validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionGetDevice").enabler.device;
+  return validTransaction(DmaTransaction, "WdfDmaTransactionGetDevice").enabler.device;
 }
 
 /** WdfDmaTransactionSetMaximumLength (before Execute): caps each fragment; must not exceed the enabler's maximum. */
 export function WdfDmaTransactionSetMaximumLength(DmaTransaction: WdfDmaTransaction, MaximumLength: number): void {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionSetMaximumLength");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionSetMaximumLength");
   if (tx.txState === "executing") tx.wrongState("WdfDmaTransactionSetMaximumLength");
   if (!Number.isInteger(MaximumLength) || MaximumLength <= 0 || MaximumLength > tx.enabler.maximumLength) throw new RangeError(`WdfDmaTransactionSetMaximumLength: ${MaximumLength} must be 1..${tx.enabler.maximumLength} (the enabler's MaximumLength)`);
   tx.maximumLength = MaximumLength;
@@ -512,7 +512,7 @@ export function WdfDmaTransactionSetMaximumLength(DmaTransaction: WdfDmaTransact
  * transaction is not initialized (created, released or deleted).
  */
 export function WdfDmaTransactionWdmGetTransferContext(DmaTransaction: WdfDmaTransaction): Uint8Array | null {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionWdmGetTransferContext");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionWdmGetTransferContext");
   if (tx.transferContext === null) return null;
   if (tx.txState === "created" || tx.txState === "released" || tx.state === "destroyed") return null;
   return tx.transferContext;
@@ -529,7 +529,7 @@ export function WdfDmaTransactionWdmGetTransferContext(DmaTransaction: WdfDmaTra
  * has what Initialize then checks).
  */
 export function WdfDmaTransactionSetSingleTransferRequirement(DmaTransaction: WdfDmaTransaction, RequireSingleTransfer: boolean): void {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionSetSingleTransferRequirement");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionSetSingleTransferRequirement");
   if (typeof RequireSingleTransfer !== "boolean") throw new TypeError(`WdfDmaTransactionSetSingleTransferRequirement: RequireSingleTransfer must be a BOOLEAN, got ${typeof RequireSingleTransfer}`);
   if (!NT_SUCCESS(tx.globals.checkIrql("WdfDmaTransactionSetSingleTransferRequirement", DISPATCH_LEVEL))) return;
   if (!tx.enabler.usesDmaV3) return;
@@ -548,8 +548,18 @@ export function WdfDmaTransactionSetSingleTransferRequirement(DmaTransaction: Wd
  * verifier bug check).
  */
 export function WdfDmaTransactionCancel(DmaTransaction: WdfDmaTransaction): boolean {
-  const tx = validHandle(DmaTransaction, WdfDmaTransaction, "WdfDmaTransactionCancel");
+  const tx = validTransaction(DmaTransaction, "WdfDmaTransactionCancel");
   if (!tx.enabler.usesDmaV3) return false;
   if (tx.txState === "created" || tx.txState === "released") tx.wrongState("WdfDmaTransactionCancel");
   return tx.cancelAllocation();
+}
+
+/**
+ * @internal validHandle for a WDFDMATRANSACTION: a call site that sees one
+ * class only (the engine decides it in a few instructions); anything else
+ * takes validHandle for its WDF_VIOLATION.
+ */
+export function validTransaction(obj: unknown, routine: string): WdfDmaTransaction {
+  if (obj instanceof WdfDmaTransaction && obj.state !== "destroyed") return obj;
+  return validHandle(obj, WdfDmaTransaction, routine);
 }

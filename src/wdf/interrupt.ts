@@ -186,7 +186,7 @@ export function WdfInterruptCreate(Device: WdfDevice, Configuration: WDF_INTERRU
 
 /** WdfInterruptQueueDpcForIsr: FALSE when the DPC was already queued. */
 export function WdfInterruptQueueDpcForIsr(Interrupt: WdfInterrupt): boolean {
-  const wi = validHandle(Interrupt, WdfInterrupt, "WdfInterruptQueueDpcForIsr");
+  const wi = validInterrupt(Interrupt, "WdfInterruptQueueDpcForIsr");
   const queued = KeInsertQueueDpc(wi.device.kernel, wi.dpc);
   if (queued) wi.dpcsQueued++;
   return queued;
@@ -194,12 +194,12 @@ export function WdfInterruptQueueDpcForIsr(Interrupt: WdfInterrupt): boolean {
 
 /** WdfInterruptAcquireLock: raise to the interrupt's SynchronizeIrql (holding its spin lock). */
 export function WdfInterruptAcquireLock(Interrupt: WdfInterrupt): void {
-  validHandle(Interrupt, WdfInterrupt, "WdfInterruptAcquireLock").acquireLock();
+  validInterrupt(Interrupt, "WdfInterruptAcquireLock").acquireLock();
 }
 
 /** WdfInterruptReleaseLock: back to the IRQL of the matching WdfInterruptAcquireLock. */
 export function WdfInterruptReleaseLock(Interrupt: WdfInterrupt): void {
-  validHandle(Interrupt, WdfInterrupt, "WdfInterruptReleaseLock").releaseLock();
+  validInterrupt(Interrupt, "WdfInterruptReleaseLock").releaseLock();
 }
 
 /** EvtInterruptSynchronize: runs at SynchronizeIrql holding the interrupt lock (WdfInterruptSynchronize); its result is returned. */
@@ -212,7 +212,7 @@ export type EVT_WDF_INTERRUPT_SYNCHRONIZE = (Interrupt: WdfInterrupt, Context: u
  * returns what Callback returns.
  */
 export function WdfInterruptSynchronize(Interrupt: WdfInterrupt, Callback: EVT_WDF_INTERRUPT_SYNCHRONIZE, Context: unknown): boolean {
-  const wi = validHandle(Interrupt, WdfInterrupt, "WdfInterruptSynchronize");
+  const wi = validInterrupt(Interrupt, "WdfInterruptSynchronize");
   if (typeof Callback !== "function") throw new TypeError("WdfInterruptSynchronize: Callback is NULL (WDF_VIOLATION 0x4 on Windows)");
   wi.globals.checkIrql("WdfInterruptSynchronize", DISPATCH_LEVEL);
   wi.acquireLock();
@@ -225,5 +225,15 @@ export function WdfInterruptSynchronize(Interrupt: WdfInterrupt, Callback: EVT_W
 
 /** WdfInterruptGetDevice (<= DIRQL): the device the interrupt belongs to. */
 export function WdfInterruptGetDevice(Interrupt: WdfInterrupt): WdfDevice {
-  return validHandle(Interrupt, WdfInterrupt, "WdfInterruptGetDevice").device;
+  return validInterrupt(Interrupt, "WdfInterruptGetDevice").device;
+}
+
+/**
+ * validHandle for a WDFINTERRUPT: a call site that sees one class only
+ * (the engine decides it in a few instructions); anything else takes
+ * validHandle for its WDF_VIOLATION.
+ */
+function validInterrupt(obj: unknown, routine: string): WdfInterrupt {
+  if (obj instanceof WdfInterrupt && obj.state !== "destroyed") return obj;
+  return validHandle(obj, WdfInterrupt, routine);
 }

@@ -50,7 +50,7 @@ import { IRP_MJ_INTERNAL_DEVICE_CONTROL } from "./fx-irp-dispatch.ts";
 import { configureForwarding, type FxPkgIo, ioPackageOf, type PackageQueue, setDefaultQueue } from "./io-package.ts";
 import { FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED, FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED, FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
 import { pnpOf } from "./pnp-power.ts";
-import { type EVT_WDF_REQUEST_CANCEL, type RequestQueue, WdfRequest, type WDF_REQUEST_TYPE } from "./request.ts";
+import { type EVT_WDF_REQUEST_CANCEL, type RequestQueue, validRequest, WdfRequest, type WDF_REQUEST_TYPE } from "./request.ts";
 import { fxWaitFor } from "./wait.ts";
 
 /** WDF_IO_QUEUE_DISPATCH_TYPE: how a queue presents its requests. 0 is invalid (WdfIoQueueCreate refuses it). */
@@ -481,7 +481,7 @@ export function WdfIoQueueCreate(Device: WdfDevice, Config: WDF_IO_QUEUE_CONFIG,
 /** WdfDeviceConfigureRequestDispatching(Device, Queue, RequestType) (<= DISPATCH_LEVEL): requests of the type go to the queue. */
 export function WdfDeviceConfigureRequestDispatching(Device: WdfDevice, Queue: WdfIoQueue, RequestType: WDF_REQUEST_TYPE): NTSTATUS {
   const dev = validHandle(Device, WdfDevice, "WdfDeviceConfigureRequestDispatching");
-  const q = validHandle(Queue, WdfIoQueue, "WdfDeviceConfigureRequestDispatching");
+  const q = validQueue(Queue, "WdfDeviceConfigureRequestDispatching");
   if (RequestType !== IRP_MJ_READ && RequestType !== IRP_MJ_WRITE && RequestType !== IRP_MJ_DEVICE_CONTROL && RequestType !== IRP_MJ_INTERNAL_DEVICE_CONTROL) return STATUS.INVALID_PARAMETER;
   if (q.device !== dev) return STATUS.INVALID_PARAMETER;
   const st = configureForwarding(q.pkg, q, RequestType);
@@ -498,12 +498,12 @@ export function WdfDeviceGetDefaultQueue(Device: WdfDevice): WdfIoQueue | null {
 
 /** WdfIoQueueGetDevice: the device the queue belongs to. */
 export function WdfIoQueueGetDevice(Queue: WdfIoQueue): WdfDevice {
-  return validHandle(Queue, WdfIoQueue, "WdfIoQueueGetDevice").device;
+  return validQueue(Queue, "WdfIoQueueGetDevice").device;
 }
 
 /** WdfIoQueueGetState(Queue, QueueRequests, DriverRequests): the WDF_IO_QUEUE_STATE flags and the counts. */
 export function WdfIoQueueGetState(Queue: WdfIoQueue, QueueRequests: { value: number } | null = null, DriverRequests: { value: number } | null = null): number {
-  const q = validHandle(Queue, WdfIoQueue, "WdfIoQueueGetState");
+  const q = validQueue(Queue, "WdfIoQueueGetState");
   if (QueueRequests !== null) QueueRequests.value = q.queued.length;
   if (DriverRequests !== null) DriverRequests.value = q.owned.size;
   let s = 0;
@@ -517,7 +517,7 @@ export function WdfIoQueueGetState(Queue: WdfIoQueue, QueueRequests: { value: nu
 
 /** WdfIoQueueStart (<= DISPATCH_LEVEL): accept and dispatch again (after a stop or purge). */
 export function WdfIoQueueStart(Queue: WdfIoQueue): void {
-  const q = validHandle(Queue, WdfIoQueue, "WdfIoQueueStart");
+  const q = validQueue(Queue, "WdfIoQueueStart");
   q.globals.checkIrql("WdfIoQueueStart", DISPATCH_LEVEL);
   q.accepting = true;
   q.started = true;
@@ -527,7 +527,7 @@ export function WdfIoQueueStart(Queue: WdfIoQueue): void {
 
 /** WdfIoQueueStop(Queue, StopComplete, Context): stop presenting (the queue still accepts); StopComplete once the driver owns none of its requests. */
 export function WdfIoQueueStop(Queue: WdfIoQueue, StopComplete: EVT_WDF_IO_QUEUE_STATE | null, Context: unknown): void {
-  const q = validHandle(Queue, WdfIoQueue, "WdfIoQueueStop");
+  const q = validQueue(Queue, "WdfIoQueueStop");
   q.globals.checkIrql("WdfIoQueueStop", DISPATCH_LEVEL);
   q.started = false;
   if (StopComplete !== null) q.whenDriverIdle(() => StopComplete(q, Context));
@@ -541,14 +541,14 @@ function waitIdle(q: WdfIoQueue, routine: string): void {
 
 /** WdfIoQueueStopSynchronously (PASSIVE_LEVEL): stop, and return once the driver owns none of the queue's requests. */
 export function WdfIoQueueStopSynchronously(Queue: WdfIoQueue): void {
-  const q = validHandle(Queue, WdfIoQueue, "WdfIoQueueStopSynchronously");
+  const q = validQueue(Queue, "WdfIoQueueStopSynchronously");
   q.started = false;
   waitIdle(q, "WdfIoQueueStopSynchronously");
 }
 
 /** WdfIoQueuePurge(Queue, PurgeComplete, Context): refuse new requests, cancel the queued ones and the driver's cancelable ones; PurgeComplete once the driver owns none. */
 export function WdfIoQueuePurge(Queue: WdfIoQueue, PurgeComplete: EVT_WDF_IO_QUEUE_STATE | null, Context: unknown): void {
-  const q = validHandle(Queue, WdfIoQueue, "WdfIoQueuePurge");
+  const q = validQueue(Queue, "WdfIoQueuePurge");
   q.globals.checkIrql("WdfIoQueuePurge", DISPATCH_LEVEL);
   q.purgeRequests();
   if (PurgeComplete !== null) q.whenDriverIdle(() => PurgeComplete(q, Context));
@@ -556,7 +556,7 @@ export function WdfIoQueuePurge(Queue: WdfIoQueue, PurgeComplete: EVT_WDF_IO_QUE
 
 /** WdfIoQueuePurgeSynchronously (PASSIVE_LEVEL). */
 export function WdfIoQueuePurgeSynchronously(Queue: WdfIoQueue): void {
-  const q = validHandle(Queue, WdfIoQueue, "WdfIoQueuePurgeSynchronously");
+  const q = validQueue(Queue, "WdfIoQueuePurgeSynchronously");
   q.purgeRequests();
   waitIdle(q, "WdfIoQueuePurgeSynchronously");
 }
@@ -568,7 +568,7 @@ export function WdfIoQueuePurgeSynchronously(Queue: WdfIoQueue): void {
  * powered off, STATUS_INVALID_DEVICE_STATE on a parallel queue.
  */
 export function WdfIoQueueRetrieveNextRequest(Queue: WdfIoQueue, OutRequest: HandleOut<WdfRequest>): NTSTATUS {
-  const q = validHandle(Queue, WdfIoQueue, "WdfIoQueueRetrieveNextRequest");
+  const q = validQueue(Queue, "WdfIoQueueRetrieveNextRequest");
   OutRequest.value = null;
   const st = q.globals.checkIrql("WdfIoQueueRetrieveNextRequest", DISPATCH_LEVEL);
   if (!NT_SUCCESS(st)) return st;
@@ -577,12 +577,12 @@ export function WdfIoQueueRetrieveNextRequest(Queue: WdfIoQueue, OutRequest: Han
 
 /** WdfRequestGetIoQueue: the queue that delivered the request (NULL for one the driver got otherwise). */
 export function WdfRequestGetIoQueue(Request: WdfRequest): WdfIoQueue | null {
-  const r = validHandle(Request, WdfRequest, "WdfRequestGetIoQueue");
+  const r = validRequest(Request, "WdfRequestGetIoQueue");
   return r.queue instanceof WdfIoQueue ? r.queue : null;
 }
 
 function ownedRequest(Request: WdfRequest, routine: string): { r: WdfRequest; q: WdfIoQueue | null } {
-  const r = validHandle(Request, WdfRequest, routine);
+  const r = validRequest(Request, routine);
   r.globals.checkIrql(routine, DISPATCH_LEVEL);
   const q = r.queue instanceof WdfIoQueue && r.driverOwned ? r.queue : null;
   return { r, q };
@@ -686,4 +686,14 @@ export function WdfRequestForwardToIoQueue(Request: WdfRequest, DestinationQueue
   dest.insert(r, false);
   dest.dispatchPending();
   return STATUS.SUCCESS;
+}
+
+/**
+ * validHandle for a WDFQUEUE: a call site that sees one class only
+ * (the engine decides it in a few instructions); anything else takes
+ * validHandle for its WDF_VIOLATION.
+ */
+function validQueue(obj: unknown, routine: string): WdfIoQueue {
+  if (obj instanceof WdfIoQueue && obj.state !== "destroyed") return obj;
+  return validHandle(obj, WdfIoQueue, routine);
 }

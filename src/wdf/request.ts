@@ -135,7 +135,7 @@ export function mapWdfStatus(status: NTSTATUS): NTSTATUS {
 }
 
 function req(Request: WdfRequest, routine: string): WdfRequest {
-  const r = validHandle(Request, WdfRequest, routine);
+  const r = validRequest(Request, routine);
   r.globals.checkIrql(routine, DISPATCH_LEVEL);
   return r;
 }
@@ -327,4 +327,14 @@ export function WdfRequestRetrieveOutputWdmMdl(Request: WdfRequest, Mdl: { value
   Mdl.value = null;
   if (r.irp.MajorFunction === IRP_MJ_WRITE) return STATUS.INVALID_DEVICE_REQUEST;
   return giveMdl(r, isIoctl(r.irp) ? ioctlOutput(r) : memoryObject(r), Mdl);
+}
+
+/**
+ * @internal validHandle for a WDFREQUEST: a call site that sees one class only
+ * (the engine decides it in a few instructions); anything else takes
+ * validHandle for its WDF_VIOLATION.
+ */
+export function validRequest(obj: unknown, routine: string): WdfRequest {
+  if (obj instanceof WdfRequest && obj.state !== "destroyed") return obj;
+  return validHandle(obj, WdfRequest, routine);
 }
