@@ -123,6 +123,8 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   private cpuVa = 0;
   // The device fast path's buffer: id, physical start, end of the checked bytes, logical - physical.
   private fastId = -1;
+  /** The fast path's buffer is fully initialised (it stays so until it is freed, which resets the fast path). */
+  private fastFull = false;
   private fastLo = 0;
   private fastEnd = 0;
   private fastDelta = 0;
@@ -438,7 +440,11 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     // Fast path: inside the caller's bytes of the physically contiguous buffer seen last, at its logical address.
     const fid = this.fastId;
     if (fid >= 0 && physical >= this.fastLo && physical + length <= this.fastEnd && logical - physical === this.fastDelta) {
-      if (t.fullyInitialised(fid)) return;
+      if (this.fastFull) return;
+      if (t.fullyInitialised(fid)) {
+        this.fastFull = true;
+        return;
+      }
       const off = physical - this.fastLo;
       if (write) {
         t.markInit(fid, off, length);
@@ -496,6 +502,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       if (contiguous && n === length) {
         // The whole access was fine: remember this buffer for the next ones.
         this.fastId = id;
+        this.fastFull = false;
         this.fastLo = physical - off;
         this.fastEnd = this.fastLo + (t.kindOf(id) === KIND_COMMON_BUFFER ? (t.lengthOf(id)) : (t.pagesOf(id)) * PAGE_SIZE);
         this.fastDelta = (t.logicalOf(id)) - this.fastLo;
