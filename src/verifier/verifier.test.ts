@@ -319,6 +319,24 @@ describe("device reads of memory nobody initialised", () => {
     k.bus.read(k.busMasterOf("plx9656"), c.la, new Uint8Array(16));
     expect(codes(v)).toEqual(["DMA_UNINITIALIZED_READ"]);
   });
+
+  it("a buffer the device read while fully initialised, then freed and reallocated at the same pages, starts uninitialised again (the device fast path forgets it)", () => {
+    const { k, v } = machine("x64-desktop");
+    const a = busMasterAdapter(k, "plx9656");
+    const dev = k.busMasterOf("plx9656");
+    const b = allocate(a, 256);
+    k.cpu.RtlZeroMemory(b.va, 256);
+    // Twice: the second read takes the fast path, which has seen the buffer fully initialised.
+    k.bus.read(dev, b.la, new Uint8Array(16));
+    k.bus.read(dev, b.la + 16, new Uint8Array(16));
+    expect(v.findings).toEqual([]);
+    release(a, b);
+    k.bus.read(dev, b.la, new Uint8Array(16));
+    const c = allocate(a, 256);
+    expect(c.la).toBe(b.la);
+    k.bus.read(dev, c.la + 32, new Uint8Array(16));
+    expect(codes(v)).toEqual(["DMA_USE_AFTER_FREE", "DMA_UNINITIALIZED_READ"]);
+  });
 });
 
 describe("wrong IRQL", () => {
