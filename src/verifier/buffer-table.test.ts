@@ -114,5 +114,28 @@ describe("BufferTable", () => {
     expect(t.timeOf(ids[2999] as number)).toBe(2999 * 3);
     expect(t.live).toBe(2999);
   });
+
+  it("a long free / allocate churn of one-page buffers costs a few index operations per pair, however many are live", () => {
+    // The bench's map/unmap pattern: a ring of one-page buffers, the oldest freed, a new one allocated.
+    for (const live of [1024, 65_536]) {
+      const t = new BufferTable();
+      const pool = live + 8192;
+      for (let i = 0; i < live; i++) add(t, null, 0x10_0000 + i, 1);
+      let head = 0;
+      let tail = live;
+      const w0 = t.byPfn.work + t.byLpn.work;
+      const pairs = 100_000;
+      for (let n = 0; n < pairs; n++) {
+        const id = t.commonBufferAt(0x10_0000 + head, 0xc000_0000_0000 + (0x10_0000 + head) * 2 * PAGE);
+        expect(id).toBeGreaterThanOrEqual(0);
+        t.free(id, "FreeCommonBuffer", 0, n);
+        add(t, null, 0x10_0000 + tail, 1);
+        head = (head + 1) % pool;
+        tail = (tail + 1) % pool;
+      }
+      expect(t.live).toBe(live);
+      expect((t.byPfn.work + t.byLpn.work - w0) / pairs, `${live} live`).toBeLessThan(8);
+    }
+  });
 });
 
