@@ -347,7 +347,8 @@ export class E1000 {
   private line = false;
   private lastAssert = -Infinity;
   private throttle: TimerHandle | null = null;
-  private readonly timers = new Set<TimerHandle>();
+  /** Engine timers pending (a few at a time; an array, as a Set rebuilds its table going from empty to one and back). */
+  private readonly timers: TimerHandle[] = [];
   /** When the incoming wire is free again (injected frames are serialised on it). */
   private rxWireFree = 0;
 
@@ -569,7 +570,7 @@ export class E1000 {
   /** Power-on / CTRL.RST: every register to its reset value, the engines stopped, RAL0/RAH0 from the EEPROM. */
   private reset(): void {
     for (const t of this.timers) this.clock.cancel(t);
-    this.timers.clear();
+    this.timers.length = 0;
     if (this.throttle !== null) this.clock.cancel(this.throttle);
     this.throttle = null;
     this.ctrl = 0;
@@ -600,10 +601,11 @@ export class E1000 {
 
   private later(ns: number, fn: () => void, label: string): void {
     const h = this.clock.after(ns, () => {
-      this.timers.delete(h);
+      const i = this.timers.indexOf(h);
+      if (i >= 0) this.timers.splice(i, 1);
       fn();
     }, label);
-    this.timers.add(h);
+    this.timers.push(h);
   }
 
   private setCtrl(v: number): void {

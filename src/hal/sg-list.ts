@@ -249,6 +249,8 @@ export interface SgPrivate {
   /** Physical runs of the driver's buffer: [pa, len, pa, len, ...]. */
   readonly runs: readonly number[];
   readonly length: number;
+  /** The element array given to the list (rewritten in place by the next build into the same buffer). */
+  readonly elements: SCATTER_GATHER_ELEMENT[];
   /** The MDL BuildMdlFromScatterGatherList made (a second call gets STATUS_NONE_MAPPED). */
   builtMdl: MDL | null;
   live: boolean;
@@ -340,30 +342,43 @@ export function buildList(ao: AdapterObject, r: ChainRange, plan: ListPlan, writ
   let iova: readonly [number, number] | null = null;
   let bounce: ContiguousRun | null = null;
   const off = r.va % PAGE_SIZE;
-  const elements: SCATTER_GATHER_ELEMENT[] = [];
+  // A list built here before into the same buffer: its elements are rewritten in place, as the HAL writes the caller's buffer.
+  const prev = lists.get(sg);
+  const elements: SCATTER_GATHER_ELEMENT[] = prev !== undefined && prev.elements === sg.Elements ? sg.Elements : [];
+  let n = 0;
+  const put = (address: number, length: number): void => {
+    const e = elements[n];
+    if (e === undefined) elements.push({ Address: { QuadPart: BigInt(address) }, Length: length });
+    else {
+      e.Address.QuadPart = BigInt(address);
+      e.Length = length;
+    }
+    n++;
+  };
   if (plan.strategy === "iommu") {
     const iommu = k.iommu as NonNullable<typeof k.iommu>;
     const base = iommu.allocateIova(ao.busMaster.domain, { pages: plan.pfns.length, maxAddress: ao.reach.maxAddress });
     if (base < 0) return STATUS.INSUFFICIENT_RESOURCES;
     iommu.map(ao.busMaster.domain, base, plan.pfns, { read: writeToDevice, write: !writeToDevice });
     iova = [base, plan.pfns.length];
-    for (const e of plan.elements) elements.push({ Address: { QuadPart: BigInt(base + e.address) }, Length: e.length });
+    for (const e of plan.elements) put(base + e.address, e.length);
   } else if (plan.strategy === "direct") {
     // The physical runs themselves (planList's direct elements).
     const runs = r.runs;
-    for (let i = 0; i < runs.length; i += 2) elements.push({ Address: { QuadPart: BigInt(runs[i] as number) }, Length: runs[i + 1] as number });
+    for (let i = 0; i < runs.length; i += 2) put(runs[i] as number, runs[i + 1] as number);
   } else {
     if (plan.mapRegisters > ao.mapRegisters) return STATUS.INSUFFICIENT_RESOURCES;
     const highPfn = Math.min(Math.floor((ao.reach.maxAddress + 1) / PAGE_SIZE) - 1, k.map.pageCount - 1);
     bounce = allocateContiguousMapped(k, { pages: plan.mapRegisters, lowPfn: 0, highPfn, cache: "cached", tag: "map registers (scatter/gather bounce)" });
     if (bounce === null) return STATUS.INSUFFICIENT_RESOURCES;
     if (writeToDevice) copyRuns(ao, r.runs, bounce.pfn * PAGE_SIZE + off, true);
-    elements.push({ Address: { QuadPart: BigInt(bounce.pfn * PAGE_SIZE + off) }, Length: r.length });
+    put(bounce.pfn * PAGE_SIZE + off, r.length);
   }
+  elements.length = n;
   flushForDevice(ao, bounce === null ? r.runs : [bounce.pfn * PAGE_SIZE + off, r.length], writeToDevice, "before");
   sg.Elements = elements;
   sg.NumberOfElements = elements.length;
-  const rec: SgPrivate = { adapter: ao, writeToDevice, iova, bounce, bounceOffset: off, runs: r.runs, length: r.length, builtMdl: null, live: true };
+  const rec: SgPrivate = { adapter: ao, writeToDevice, iova, bounce, bounceOffset: off, runs: r.runs, length: r.length, elements, builtMdl: null, live: true };
   lists.set(sg, rec);
   const c = countersOf(ao);
   c.allocated++;

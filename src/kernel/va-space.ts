@@ -81,6 +81,8 @@ export interface CpuAccessObserver {
 
 /** Accesses of at most this many bytes may take the fast path (a byte loop beats a subarray and set below this; a PLX transfer element is 32). */
 const FAST_MAX = 32;
+/** Slots of VaSpace.find's cache of recent mappings (a power of two). */
+const FIND_SLOTS = 16;
 /** fastPage when no page is cached: va - NO_PAGE is beyond any page offset. */
 const NO_PAGE = -(2 ** 52);
 
@@ -112,6 +114,8 @@ export class VaSpace {
   /** Free VA ranges [start, end) kept sorted; first fit. */
   private readonly freeRanges: [number, number][] = [[SYSTEM_VA_BASE, SYSTEM_VA_END]];
   private last: VaMapping | undefined;
+  /** Mappings found lately, by the low bits of a page number they hold (see find). */
+  private readonly recent: (VaMapping | undefined)[] = new Array<VaMapping | undefined>(FIND_SLOTS).fill(undefined);
   /** Observers of CPU accesses (verifier, a user's probe): `va.observers.add(o)`. */
   readonly observers = new ObserverSlot<CpuAccessObserver>(["onCpuAccess"]);
   /**
@@ -191,6 +195,7 @@ export class VaSpace {
     if (m === undefined || m.startVa !== va) throw new RangeError(`VaSpace.unmap: no mapping starts at ${formatVa(va)}`);
     this.mappings.splice(i, 1);
     if (this.last === m) this.last = undefined;
+    for (let j = 0; j < FIND_SLOTS; j++) if (this.recent[j] === m) this.recent[j] = undefined;
     if (this.fastMapping === m) this.dropFastPage();
     this.release(m.startVa, m.startVa + m.pages * PAGE_SIZE + PAGE_SIZE);
     return m;
@@ -212,9 +217,17 @@ export class VaSpace {
   find(va: number): VaMapping | undefined {
     const l = this.last;
     if (l !== undefined && va >= l.startVa && va < l.startVa + l.pages * PAGE_SIZE) return l;
+    // Drivers go back and forth between a few mappings (registers, a ring, the request's buffer): one per page slot.
+    const slot = Math.floor(va / PAGE_SIZE) & (FIND_SLOTS - 1);
+    const c = this.recent[slot];
+    if (c !== undefined && va >= c.startVa && va < c.startVa + c.pages * PAGE_SIZE) {
+      this.last = c;
+      return c;
+    }
     const m = this.mappings[this.indexOf(va)];
     if (m !== undefined && va >= m.startVa && va < m.startVa + m.pages * PAGE_SIZE) {
       this.last = m;
+      this.recent[slot] = m;
       return m;
     }
     return undefined;

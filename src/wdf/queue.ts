@@ -51,6 +51,7 @@ import { configureForwarding, type FxPkgIo, ioPackageOf, type PackageQueue, setD
 import { FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED, FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED, FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
 import { pnpOf } from "./pnp-power.ts";
 import { type EVT_WDF_REQUEST_CANCEL, type RequestQueue, validRequest, WdfRequest, type WDF_REQUEST_TYPE } from "./request.ts";
+import { RequestSet } from "./request-set.ts";
 import { fxWaitFor } from "./wait.ts";
 
 /** WDF_IO_QUEUE_DISPATCH_TYPE: how a queue presents its requests. 0 is invalid (WdfIoQueueCreate refuses it). */
@@ -161,7 +162,7 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
   /** Requests waiting in the queue, oldest first. */
   readonly queued: WdfRequest[] = [];
   /** Requests the driver owns, presented or retrieved from this queue. */
-  readonly owned = new Set<WdfRequest>();
+  readonly owned = new RequestSet<WdfRequest>();
   /** WdfIoQueueAcceptRequests: off after a purge. */
   accepting = true;
   /** WdfIoQueueDispatchRequests: off after a stop or purge. */
