@@ -5,8 +5,9 @@ import { NO_FINDINGS, paramsOf } from "../core/findings.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { MmGetPhysicalAddress } from "../kernel/contiguous-memory.ts";
 import { halState } from "../hal/hal-state.ts";
+import type { DMA_ADAPTER } from "../hal/types.ts";
 import { DMASIM_VERIFIER_FINDING } from "./codes.ts";
-import { allocate, busMasterAdapter, codes, machine, release } from "./test-machine.ts";
+import { allocate, type Buffer, busMasterAdapter, codes, machine, release } from "./test-machine.ts";
 import { installVerifier, Verifier } from "./verifier.ts";
 
 const bytes = (n: number, v = 0x5a) => new Uint8Array(n).fill(v);
@@ -354,3 +355,30 @@ describe("wrong IRQL", () => {
     expect(v.findings).toEqual([]);
   });
 });
+
+// Named so that the free site the verifier captures (the frame that called FreeCommonBuffer) tells the two apart.
+function freeFromA(a: DMA_ADAPTER, b: Buffer): void {
+  a.DmaOperations.FreeCommonBuffer?.(a, b.length, { QuadPart: BigInt(b.la) }, b.va, true);
+}
+function freeFromB(a: DMA_ADAPTER, b: Buffer): void {
+  a.DmaOperations.FreeCommonBuffer?.(a, b.length, { QuadPart: BigInt(b.la) }, b.va, true);
+}
+
+describe("allocation and free sites", () => {
+  it("alike buffers freed in turn through two adapters each name their own first free (a site is per adapter, routine and length)", () => {
+    const { k, v } = machine("x64-desktop");
+    const a = busMasterAdapter(k, "plx9656");
+    const b = busMasterAdapter(k, "plx9656");
+    const bufs = [allocate(a, 512), allocate(b, 512), allocate(a, 512), allocate(b, 512)];
+    bufs.forEach((buf, i) => (i % 2 === 0 ? freeFromA(a, buf) : freeFromB(b, buf)));
+    bufs.forEach((buf, i) => release(i % 2 === 0 ? a : b, buf));
+    const sites = v.findings.map((f) => [f.code, paramsOf(f).firstFreeSite]);
+    expect(sites).toEqual([
+      ["DMA_COMMON_BUFFER_DOUBLE_FREE", expect.stringMatching(/\(freeFromA\)$/)],
+      ["DMA_COMMON_BUFFER_DOUBLE_FREE", expect.stringMatching(/\(freeFromB\)$/)],
+      ["DMA_COMMON_BUFFER_DOUBLE_FREE", expect.stringMatching(/\(freeFromA\)$/)],
+      ["DMA_COMMON_BUFFER_DOUBLE_FREE", expect.stringMatching(/\(freeFromB\)$/)],
+    ]);
+  });
+});
+

@@ -116,6 +116,15 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   private lastAdapterId = 0;
   private lastDevice = "";
   private lastDeviceId = -1;
+  // The allocation and free sites seen last, by (adapter, length, routine): a driver allocates and frees alike buffers in a row.
+  private allocSiteAdapter: unknown = null;
+  private allocSiteLength = -1;
+  private allocSiteRoutine = "";
+  private allocSite = -1;
+  private freeSiteAdapter: unknown = null;
+  private freeSiteLength = -1;
+  private freeSiteRoutine = "";
+  private freeSite = -1;
   /** A stale device read seen by the cache model, reported with the device on the bus callback that follows. */
   private pendingStaleRead = -1;
   private pendingStaleLine = 0;
@@ -282,16 +291,6 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     }
     this.resetCaches();
   }
-
-  // The allocation and free sites seen last, by (adapter, length, routine): a driver allocates and frees alike buffers in a row.
-  private allocSiteAdapter: unknown = null;
-  private allocSiteLength = -1;
-  private allocSiteRoutine = "";
-  private allocSite = -1;
-  private freeSiteAdapter: unknown = null;
-  private freeSiteLength = -1;
-  private freeSiteRoutine = "";
-  private freeSite = -1;
 
   private allocationSite(e: CommonBufferEvent): number {
     const site = this.sites.siteFor(this.adapterIdOf(e.adapter) * 2 ** 36 + e.length * 16 + (e.routine.length & 15));
