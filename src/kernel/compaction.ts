@@ -165,12 +165,13 @@ function scanDown(word: (w: number) => number, top: number, lo: number, want: bo
  * highest free frames outside it (below it when nothing is free above),
  * copying contents when `memory` is given. Sources and targets are paired in
  * ascending order on both sides, so every run of pages contiguous in both is
- * one PhysicalMemory.copy (one typed-array copy per backed stretch); a page
- * never written (fresh) is not copied, its target is marked fresh, and when
- * the window and the span of the targets were never written at all nothing
- * is copied or marked (pattern onto pattern). Sources and targets are kept as
- * bitmap words and masks, and every bitmap changes a word at a time: moving
- * pages whose memory was never written costs a word, not a page, each. The
+ * one copy (PhysicalMemory.copyPages: one typed-array copy per backed
+ * stretch); a page never written (fresh) is not copied, its target is marked
+ * fresh, and when the window and the span of the targets were never written
+ * at all nothing is copied or marked (pattern onto pattern). Sources and
+ * targets are kept as bitmap words and masks and every bitmap changes a word
+ * at a time, so when no bytes move the cost is per bitmap word, not per
+ * page; frame lists are built only for the pages whose bytes move. The
  * caller has checked (findCompactionWindow) that the window holds only free
  * and movable frames and that enough free frames exist outside it; otherwise
  * this throws a RangeError and changes nothing. Returns the number of pages
