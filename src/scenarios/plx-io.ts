@@ -85,6 +85,16 @@ function startRequest(e: PlxDeviceExtension, Request: WdfRequest, Length: number
   }
 }
 
+/** LA.LowPart and LA.HighPart (the C driver's fields) in number arithmetic when the address is a safe integer (every simulated one), else by LowPart / HighPart. */
+function lowPart(pa: PHYSICAL_ADDRESS): number {
+  const q = pa.QuadPart;
+  return q >= 0n && q <= 0x1f_ffff_ffff_ffffn ? Number(q) % 0x1_0000_0000 : LowPart(pa);
+}
+function highPart(pa: PHYSICAL_ADDRESS): number {
+  const q = pa.QuadPart;
+  return q >= 0n && q <= 0x1f_ffff_ffff_ffffn ? Math.floor(Number(q) / 0x1_0000_0000) : HighPart(pa);
+}
+
 const dteBytes = new Uint8Array(DTE_SIZE);
 const dteView = new DataView(dteBytes.buffer);
 
@@ -93,19 +103,19 @@ function buildRing(e: PlxDeviceExtension, ringVa: number, ringLa: PHYSICAL_ADDRE
   const k = e.kernel;
   let offset = WdfDmaTransactionGetBytesTransferred(tx);
   // dteLA = LA.LowPart + sizeof(DTE), kept in a ULONG_PTR: the high part of the LA is gone from here on.
-  let dteLA = LowPart(ringLa) + DTE_SIZE;
+  let dteLA = lowPart(ringLa) + DTE_SIZE;
   let dteVA = ringVa;
   const n = sg.NumberOfElements;
   for (let i = 0; i < n; i++) {
     const el = sg.Elements[i] as SCATTER_GATHER_LIST["Elements"][number];
-    dteView.setUint32(0, LowPart(el.Address), true);
+    dteView.setUint32(0, lowPart(el.Address), true);
     dteView.setUint32(4, offset >>> 0, true);
     dteView.setUint32(8, el.Length, true);
     // DescPtr: DescLocation = PCI, TermCountInt = FALSE, LastElement, direction, Address : 28 = dteLA >> 4.
     const last = i === n - 1;
     const desc = (((Math.floor(dteLA / 16) & 0x0fff_ffff) << 4) | DESC_PTR_PCI | (last ? DESC_PTR_LAST : 0) | (fromDevice ? DESC_PTR_FROM_DEVICE : 0)) >>> 0;
     dteView.setUint32(12, desc, true);
-    dteView.setUint32(16, HighPart(el.Address), true);
+    dteView.setUint32(16, highPart(el.Address), true);
     dteView.setUint32(20, 0, true);
     dteView.setUint32(24, 0, true);
     dteView.setUint32(28, 0, true);
@@ -128,7 +138,7 @@ function startChannel(e: PlxDeviceExtension, ch: 0 | 1, ringLa: PHYSICAL_ADDRESS
   writeUlong(e, modeReg, mode);
   writeUlong(e, PLX_REG.INTCSR, readUlong(e, PLX_REG.INTCSR) | INTCSR_PCI_INT_ENABLE | (ch === 0 ? INTCSR_DMA0_INT_ENABLE : INTCSR_DMA1_INT_ENABLE));
   // DMADPR: the ring's LOGICAL address, low part only, in the 28-bit field.
-  const dpr = (((Math.floor(LowPart(ringLa) / 16) & 0x0fff_ffff) << 4) | DESC_PTR_PCI | DESC_PTR_TERM_COUNT_INT) >>> 0;
+  const dpr = (((Math.floor(lowPart(ringLa) / 16) & 0x0fff_ffff) << 4) | DESC_PTR_PCI | DESC_PTR_TERM_COUNT_INT) >>> 0;
   writeUlong(e, ch === 0 ? PLX_REG.DMADPR0 : PLX_REG.DMADPR1, dpr);
   const csrReg = ch === 0 ? PLX_REG.DMACSR0 : PLX_REG.DMACSR1;
   WRITE_REGISTER_UCHAR(e.kernel, e.regs + csrReg, READ_REGISTER_UCHAR(e.kernel, e.regs + csrReg) | DMACSR_ENABLE | DMACSR_START);
