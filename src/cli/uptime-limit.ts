@@ -1,7 +1,8 @@
 /**
  * Uptime a run can finish: the background workload costs host time in
- * proportion to RAM x simulated seconds (kernel/workload.ts measures the
- * rate), so an uptime whose estimate exceeds the documented maximum is
+ * proportion to RAM, at a full rate for its first simulated minute and a
+ * fast-forward rate after (kernel/workload.ts estimates it), so an uptime
+ * whose estimate exceeds the documented maximum is
  * refused up front, naming the limit, and a long one is announced on stderr
  * (also off a terminal) before it starts.
  */

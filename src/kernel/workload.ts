@@ -157,8 +157,6 @@ const POISSON_TABLE = 96;
 /** Smaller reclaims draw frame by frame; the pass aims a little short of the count so it rarely stops early. */
 const POISSON_MIN_NEED = 512;
 const POISSON_SHARE = 0.98;
-/** reclaimMovable draws at most this many pages one by one, unsorted. */
-const SMALL_RECLAIM = 64;
 
 /** What take() gives the frames to. */
 const MOVABLE = 0;
@@ -583,7 +581,7 @@ export class Workload {
       this.freeDelta += expired;
     }
     // Page cache turnover: reclaim random movable pages, one frame each (a bit in two bitmaps); fast-forwarded, only as many as the pool gave it.
-    const reclaimed = this.reclaimMovable(quiet ? expired : this.stochasticRound(this.counters.movablePages * this.o.movableChurnPerSecond * dt));
+    const reclaimed = quiet ? this.reclaimFew(expired) : this.reclaimMovable(this.stochasticRound(this.counters.movablePages * this.o.movableChurnPerSecond * dt));
     this.counters.movablePages -= reclaimed;
     this.counters.pagesFreed += reclaimed;
     this.freeCount += reclaimed;
@@ -876,16 +874,6 @@ export class Workload {
     let left = this.counters.movablePages;
     let fruitless = 0;
     let passes = 0;
-    if (count <= SMALL_RECLAIM) {
-      // A few pages (a fast-forwarded tick): one random frame at a time, no sort.
-      for (let tries = 0; done < count && left > 0 && tries < 64 * count; tries++) {
-        if (this.reclaimFrame(this.randomRamPfn())) {
-          done++;
-          left--;
-        }
-      }
-      if (done === count || left === 0) return done;
-    }
     while (done < count && left > 0) {
       const need = Math.min(count - done, left);
       // The first pass of a big reclaim: candidates by bucket straight away (reclaimPass); the rest as below.
@@ -917,6 +905,17 @@ export class Workload {
   }
 
   /**
+   * A fast-forwarded tick's reclaim: `count` (a few) movable pages chosen
+   * uniformly, one random frame at a time, no sort; reclaimMovable for what
+   * 64 draws a page did not find. Returns how many.
+   */
+  private reclaimFew(count: number): number {
+    let done = 0;
+    for (let tries = 0; done < count && tries < 64 * count; tries++) if (this.reclaimFrame(this.randomRamPfn())) done++;
+    return done < count ? done + this.reclaimMovable(count - done) : done;
+  }
+
+  /**
    * One pass of candidates at `rate` per frame over all frames, bucket by
    * bucket from a random bucket (wrapping): a Poisson number of candidates in
    * each 1024-frame bucket, each at a uniform offset in it, which is the same
@@ -930,6 +929,8 @@ export class Workload {
     const buckets = Math.ceil(this.pageCount / POISSON_BUCKET);
     const pageCount = this.pageCount;
     let b = Math.floor((this.nextU32() / 4294967296) * buckets);
+    const mv = this.movable;
+    const free = this.free;
     const xs = this.xs;
     let x0 = xs[0] as number;
     let x1 = xs[1] as number;
@@ -958,7 +959,16 @@ export class Workload {
         x2 ^= t;
         x3 = (x3 << 11) | (x3 >>> 21);
         const p = base + (r >>> (32 - POISSON_SHIFT));
-        if (p >= pageCount || !this.reclaimFrame(p)) continue;
+        if (p >= pageCount) continue;
+        // reclaimFrame, inline (the hot loop of a reclaim).
+        const w = p >>> 5;
+        const m = 1 << (p & 31);
+        const word = mv[w] as number;
+        if ((word & m) === 0) continue;
+        mv[w] = word & ~m;
+        const before = free[w] as number;
+        free[w] = before | m;
+        if (before === 0) this.wordGainedFree(w);
         if (++got === most) break;
       }
     }
