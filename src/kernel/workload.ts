@@ -157,6 +157,8 @@ const POISSON_TABLE = 96;
 /** Smaller reclaims draw frame by frame; the pass aims a little short of the count so it rarely stops early. */
 const POISSON_MIN_NEED = 512;
 const POISSON_SHARE = 0.98;
+/** bucketSort sorts at most this many keys by insertion (the counting sort passes over every bucket). */
+const SMALL_SORT = 128;
 
 /** What take() gives the frames to. */
 const MOVABLE = 0;
@@ -658,8 +660,19 @@ export class Workload {
   private bucketSort(keys: Uint32Array, n: number): Uint32Array {
     if (this.sorted.length < n) this.sorted = new Uint32Array(Math.max(n, this.sorted.length * 2));
     const out = this.sorted;
-    const counts = this.bucketStarts(keys, n);
     const shift = this.bucketShift;
+    if (n <= SMALL_SORT) {
+      // A few keys (a reclaim round while the page cache is rare): a stable insertion sort by bucket gives the same order without a pass over every bucket.
+      for (let i = 0; i < n; i++) {
+        const k = keys[i] as number;
+        const b = k >>> shift;
+        let j = i;
+        for (; j > 0 && (out[j - 1] as number) >>> shift > b; j--) out[j] = out[j - 1] as number;
+        out[j] = k;
+      }
+      return out;
+    }
+    const counts = this.bucketStarts(keys, n);
     for (let i = 0; i < n; i++) {
       const k = keys[i] as number;
       const b = k >>> shift;
