@@ -110,6 +110,9 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   // One-entry caches for the hot paths (reset on every allocation and free).
   private lastMapping: VaMapping | null = null;
   private lastMappingId = -1;
+  /** Its buffer's length, and whether every line of it is initialised. */
+  private lastMappingLength = 0;
+  private lastMappingFull = false;
   private lastPfn = -1;
   private lastPfnId = -1;
   private lastAdapter: unknown = null;
@@ -410,16 +413,22 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       if (id >= 0 && this.table.stateOf(id) !== STATE_LIVE) id = -1;
       this.lastMapping = m;
       this.lastMappingId = id;
+      this.lastMappingLength = id >= 0 ? this.table.lengthOf(id) : 0;
+      this.lastMappingFull = id >= 0 && this.table.fullyInitialised(id);
     }
     if (id < 0) return;
-    const t = this.table;
     const off = va - m.startVa;
-    const len = t.lengthOf(id);
+    const len = this.lastMappingLength;
     if (off + length > len) {
       const at = Math.max(va, m.startVa + len);
       this.tail(id, "CPU", at, va + length - at, write, "CPU");
     }
-    if (write) t.markInit(id, off, length);
+    // Once every line is initialised it stays so until the buffer is freed (which drops lastMapping).
+    if (write && !this.lastMappingFull) {
+      const t = this.table;
+      t.markInit(id, off, length);
+      this.lastMappingFull = t.fullyInitialised(id);
+    }
   }
 
   private checkDeviceMemory(m: VaMapping, va: number, length: number, write: boolean, width: number): void {
