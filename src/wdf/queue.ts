@@ -161,8 +161,19 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
   readonly pkg: FxPkgIo;
   /** Requests waiting in the queue, oldest first. */
   readonly queued: WdfRequest[] = [];
-  /** Requests the driver owns, presented or retrieved from this queue. */
-  readonly owned = new RequestSet<WdfRequest>();
+  /** Requests the driver owns, presented or retrieved from this queue (a set, oldest first). */
+  readonly owned: {
+    /** How many. */
+    readonly size: number;
+    /** Whether the driver owns `r` from this queue. */
+    has(r: WdfRequest): boolean;
+    /** The driver owns `r` now. */
+    add(r: WdfRequest): unknown;
+    /** The driver no longer owns `r`; false when it did not. */
+    delete(r: WdfRequest): boolean;
+    /** The requests, oldest first. */
+    [Symbol.iterator](): Iterator<WdfRequest>;
+  } = new RequestSet<WdfRequest>();
   /** WdfIoQueueAcceptRequests: off after a purge. */
   accepting = true;
   /** WdfIoQueueDispatchRequests: off after a stop or purge. */
