@@ -46,22 +46,24 @@ export interface BufferSpec {
 // Record layout: one 64-byte row per id in one buffer, seen as 8 float64
 // slots (addresses, lengths, time) and as 16 int32 slots (the rest), so that
 // the bookkeeping for one buffer — allocation, free, quarantine exit —
-// touches one row, with integer fields read without float conversions.
+// touches one row, with integer fields read without float conversions. What
+// a free reads and writes (VA, flags, time, free site) comes first, within
+// 24 bytes: however the row sits across cache lines, most often in one line.
 const D_VA = 0;
-const D_LOGICAL = 1;
-const D_LENGTH = 2;
 /** Allocation time; the time of the free once freed. */
-const D_TIME = 3;
-const D_PFN0 = 4;
+const D_TIME = 1;
+const D_LOGICAL = 3;
+const D_LENGTH = 4;
+const D_PFN0 = 5;
 const D_STRIDE = 8;
 /** state | kind << 2 | (scattered pages ? 8 : 0) | free routine index + 1 << 4 (0: not freed since allocation). */
-const I_FLAGS = 10;
-const I_PAGES = 11;
-const I_DEVICE = 12;
-const I_SITE = 13;
+const I_FLAGS = 4;
+const I_FREE_SITE = 5;
+const I_PAGES = 12;
+const I_DEVICE = 13;
+const I_SITE = 14;
 /** Allocations of this id so far (with the id, names one allocation). */
-const I_GEN = 14;
-const I_FREE_SITE = 15;
+const I_GEN = 15;
 const I_STRIDE = 16;
 const SCATTERED = 8;
 const ROUTINE_SHIFT = 4;
