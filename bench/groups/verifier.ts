@@ -148,7 +148,7 @@ function ratio(on: Workload, off: Workload, placements: number, rounds: number):
  * refilled per call (buffer i: VA, page frame and logical address from i), so
  * that the figure is the verifier's bookkeeping, not the bench's own memory.
  */
-function mapUnmapNs(live: number, pairs: number): number {
+async function mapUnmapNs(live: number, pairs: number): Promise<number> {
   const k = bootMachine("x64-desktop");
   const v = new Verifier(k, { mode: "collect" });
   const a = adapter(k, "plx9656");
@@ -176,29 +176,35 @@ function mapUnmapNs(live: number, pairs: number): number {
     }
   };
   step(pairs);
-  // Rounds of about half a millisecond, the best of many (see opsFor).
+  // Rounds of about half a millisecond, the best of many (see opsFor), in
+  // phases spread over about two seconds: on a shared host another process's
+  // memory-heavy phase (a copy loop on the other core) nearly doubles this
+  // memory-bound figure for as long as it lasts.
   let best = Infinity;
-  for (let r = 0; r < 200; r++) best = Math.min(best, time(5000, step));
+  for (let phase = 0; phase < 8; phase++) {
+    if (phase > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+    for (let r = 0; r < 100; r++) best = Math.min(best, time(5000, step));
+  }
   if (v.table.live !== live) throw new Error(`bookkeeping lost buffers: ${v.table.live} live, expected ${live}`);
   return best;
 }
 
 const group: BenchGroup = {
   name: "verifier",
-  run(): Promise<BenchResult[]> {
+  async run(): Promise<BenchResult[]> {
     process.stderr.write("verifier: bulk transfers, verifier on vs off\n");
     const bigs = placed(KB64, 7);
     const bulk = ratio(bulkWorkload(true, bigs), bulkWorkload(false, bigs), bigs.length, 24);
     process.stderr.write("verifier: non-coherent streaming with line tracking vs verifier off\n");
     const coherence = ratio(coherenceWorkload(true, bigs), coherenceWorkload(false, bigs), bigs.length, 24);
     process.stderr.write("verifier: allocate/free bookkeeping with 262144 live buffers\n");
-    const mapNs = mapUnmapNs(262_144, 200_000);
+    const mapNs = await mapUnmapNs(262_144, 200_000);
     const r3 = (x: number): number => Math.round(x * 1000) / 1000;
-    return Promise.resolve([
+    return [
       { group: "verifier", name: "verifier.bulk_ratio", value: r3(bulk), unit: "ratio", target: ">= 0.8", against: "the same 64 KiB and 1,500-byte device transfers with the verifier off, same run", maxPlausible: 1.05 },
       { group: "verifier", name: "verifier.coherence_ratio", value: r3(coherence), unit: "ratio", target: ">= 0.65", against: "the same streaming driver on a coherent machine, no cache model, verifier off", maxPlausible: 1.05 },
       { group: "verifier", name: "verifier.map_unmap_ns", value: Math.round(mapNs * 10) / 10, unit: "ns", target: "<= 100", against: "one free + one allocation of bookkeeping with 262,144 buffers live" },
-    ]);
+    ];
   },
 };
 export default group;
