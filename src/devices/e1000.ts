@@ -60,6 +60,7 @@
  * until the next reset, as a completion error would; a blocked data write is
  * posted and lost, and the unit carries on.
  */
+import { SmallSet } from "../core/small-set.ts";
 import type { TimerHandle } from "../machine/clock.ts";
 import type { AccessSize, DeviceContext, DeviceDma, DeviceInstance, DeviceModel, InterruptLine, RegisterHandler } from "../machine/device-model.ts";
 import type { Clock } from "../machine/clock.ts";
@@ -347,8 +348,8 @@ export class E1000 {
   private line = false;
   private lastAssert = -Infinity;
   private throttle: TimerHandle | null = null;
-  /** Engine timers pending (a few at a time; an array, as a Set rebuilds its table going from empty to one and back). */
-  private readonly timers: TimerHandle[] = [];
+  /** Engine timers pending (a few at a time). */
+  private readonly timers = new SmallSet<TimerHandle>();
   /** When the incoming wire is free again (injected frames are serialised on it). */
   private rxWireFree = 0;
 
@@ -570,7 +571,7 @@ export class E1000 {
   /** Power-on / CTRL.RST: every register to its reset value, the engines stopped, RAL0/RAH0 from the EEPROM. */
   private reset(): void {
     for (const t of this.timers) this.clock.cancel(t);
-    this.timers.length = 0;
+    this.timers.clear();
     if (this.throttle !== null) this.clock.cancel(this.throttle);
     this.throttle = null;
     this.ctrl = 0;
@@ -601,11 +602,10 @@ export class E1000 {
 
   private later(ns: number, fn: () => void, label: string): void {
     const h = this.clock.after(ns, () => {
-      const i = this.timers.indexOf(h);
-      if (i >= 0) this.timers.splice(i, 1);
+      this.timers.delete(h);
       fn();
     }, label);
-    this.timers.push(h);
+    this.timers.add(h);
   }
 
   private setCtrl(v: number): void {

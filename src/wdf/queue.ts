@@ -43,6 +43,7 @@
  */
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
+import { SmallSet } from "../core/small-set.ts";
 import { IoReleaseCancelSpinLock, IoSetCancelRoutine, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE } from "../kernel/irp.ts";
 import { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
@@ -51,7 +52,6 @@ import { configureForwarding, type FxPkgIo, ioPackageOf, type PackageQueue, setD
 import { FX_VALIDATE_OPTION_EXECUTION_LEVEL_ALLOWED, FX_VALIDATE_OPTION_SYNCHRONIZATION_SCOPE_ALLOWED, FxValidateObjectAttributes, validHandle, type WDF_OBJECT_ATTRIBUTES, WdfObject } from "./object.ts";
 import { pnpOf } from "./pnp-power.ts";
 import { type EVT_WDF_REQUEST_CANCEL, type RequestQueue, validRequest, WdfRequest, type WDF_REQUEST_TYPE } from "./request.ts";
-import { RequestSet } from "./request-set.ts";
 import { fxWaitFor } from "./wait.ts";
 
 /** WDF_IO_QUEUE_DISPATCH_TYPE: how a queue presents its requests. 0 is invalid (WdfIoQueueCreate refuses it). */
@@ -173,7 +173,7 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
     delete(r: WdfRequest): boolean;
     /** The requests, oldest first. */
     [Symbol.iterator](): Iterator<WdfRequest>;
-  } = new RequestSet<WdfRequest>();
+  } = new SmallSet<WdfRequest>();
   /** WdfIoQueueAcceptRequests: off after a purge. */
   accepting = true;
   /** WdfIoQueueDispatchRequests: off after a stop or purge. */

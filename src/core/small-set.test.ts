@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { RequestSet } from "./request-set.ts";
+import { SmallSet } from "./small-set.ts";
 
-describe("RequestSet", () => {
+describe("SmallSet", () => {
   it("holds each member once, in insertion order, as a Set does; delete says whether it was there", () => {
-    const s = new RequestSet<string>();
+    const s = new SmallSet<string>();
     const ref = new Set<string>();
     const ops: [string, string][] = [["add", "a"], ["add", "b"], ["add", "a"], ["delete", "a"], ["add", "c"], ["delete", "x"], ["add", "a"], ["delete", "b"]];
     for (const [op, v] of ops) {
@@ -16,5 +16,7 @@ describe("RequestSet", () => {
       for (const probe of ["a", "b", "c", "x"]) expect(s.has(probe)).toBe(ref.has(probe));
     }
     expect([...s]).toEqual(["c", "a"]);
+    s.clear();
+    expect([s.size, [...s], s.has("c")]).toEqual([0, [], false]);
   });
 });

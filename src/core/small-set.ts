@@ -1,10 +1,10 @@
 /**
- * A set of the few requests a queue's driver owns at a time, kept in an
- * array in insertion order (what a Set's iteration gives). A Set that goes
- * from empty to one member and back on every request rebuilds its table
- * each time; this one does not.
+ * A set of a few members at a time (the requests a queue's driver owns, a
+ * device's pending engine timers), kept in an array in insertion order (what
+ * a Set's iteration gives). A Set that goes from empty to one member and
+ * back on every request rebuilds its table each time; this one does not.
  */
-export class RequestSet<T> implements Iterable<T> {
+export class SmallSet<T> implements Iterable<T> {
   private readonly items: T[] = [];
 
   /** Members. */
@@ -29,6 +29,11 @@ export class RequestSet<T> implements Iterable<T> {
     if (i < 0) return false;
     this.items.splice(i, 1);
     return true;
+  }
+
+  /** Remove every member. */
+  clear(): void {
+    this.items.length = 0;
   }
 
   /** The members, oldest first. */
