@@ -164,6 +164,18 @@ describe("the packed package, installed in a fresh folder outside the repository
     expect(j.findings).toEqual([]);
   });
 
+  it.skipIf(clangMissing() !== false)("on x64-iommu the user's PLX driver gets logical addresses from the HAL's buddy allocator: the lowest blocks (its first three buffers at 0x1000, 0x2000, 0x3000), not its physical ones", () => {
+    const r = sh(folder, npx, ["dmasim", "run", "./plx-kmdf", "--profile", "x64-iommu", "--json"], 0, {}, 180_000);
+    const j = JSON.parse(r.stdout) as { ok: boolean; allocations: { device: string; logical: string; physical: string }[]; findings: unknown[] };
+    const bufs = j.allocations.filter((a) => a.device === "plx9656");
+    expect(bufs.length).toBeGreaterThan(0);
+    // Top-down IOVAs would put them just below the device's reach instead.
+    expect(bufs.map((a) => a.logical)).toEqual(["0x1000", "0x2000", "0x3000"]);
+    for (const a of bufs) expect(a.logical).not.toBe(a.physical);
+    expect(j.ok).toBe(true);
+    expect(j.findings).toEqual([]);
+  });
+
   it.skipIf(clangMissing() !== false)("the user's INF decides DMA remapping on x64-iommu: with RemappingSupported = 0 the PLX gets no IOMMU domain (logical = physical), and the summary says so", () => {
     writeFileSync(join(folder, "plx-kmdf", "plx.inf"), '[Plx_Device.NT.HW]\nAddReg=Plx_Dma\n\n[Plx_Dma]\nHKR,"DMA Management","RemappingSupported",0x00010001,0\n');
     const r = sh(folder, npx, ["dmasim", "run", "./plx-kmdf", "--profile", "x64-iommu", "--json"], 0, {}, 180_000);
