@@ -31,6 +31,7 @@ import { machineSlot } from "../kernel/kernel.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import { checkDeviceObject, checkRoutine, checkUlong } from "./args.ts";
 import { createMapRegisterFile, type MapRegisterFile, outstandingMapRegisters, releaseMapRegisterFile } from "./map-registers.ts";
+import { contextOfFile } from "./transfer-context.ts";
 import { DeallocateObject, DeallocateObjectKeepRegisters, type DMA_ADAPTER, type DRIVER_CONTROL, type IO_ALLOCATION_ACTION, KeepObject } from "./types.ts";
 
 /**
@@ -263,5 +264,9 @@ export function FreeAdapterChannel(DmaAdapter: DMA_ADAPTER): void {
     k.report({ code: "DMA_TOO_MANY_ADAPTER_CHANNELS_FREED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x04, 1, 0, 0], routine, device: ao.device, message: `${routine}: adapter ${ao.device} holds no adapter channel (freed twice, or never allocated)`, params: { extraFrees: 1 } });
     return;
   }
+  const file = stateOf(ao).registers;
   release(ao, true);
+  // An AllocateAdapterChannelEx grant kept with KeepObject ends here: its transfer context may carry the next request.
+  const rec = file === null ? undefined : contextOfFile(file);
+  if (rec?.state === "granted") rec.state = "done";
 }

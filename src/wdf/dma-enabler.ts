@@ -423,8 +423,12 @@ function initialize(en: WdfDmaEnabler, config: WDF_DMA_ENABLER_CONFIG): NTSTATUS
       return st;
     }
   } else {
-    // System profiles get their adapters in WdfDmaEnablerConfigureSystemProfile; keep the base description.
+    // System profiles get their adapters in WdfDmaEnablerConfigureSystemProfile; keep the base description (Version 3) meanwhile, in both directions of a duplex enabler, so its transactions get a DMA v3 transfer context.
     en.simplex.DeviceDescription = desc;
+    if (t.duplex) {
+      en.duplexRead.DeviceDescription = { ...desc };
+      en.duplexWrite.DeviceDescription = { ...desc };
+    }
   }
   en.markAdded();
   return STATUS.SUCCESS;

@@ -91,8 +91,8 @@ export class PacketTransfer {
     return st;
   }
 
-  /** StageTransfer: map the next fragment on the registers held (MapTransfer / MapTransferEx) and program it. */
-  mapNext(): void {
+  /** StageTransfer: map the next fragment on the registers held (MapTransfer / MapTransferEx) and program it (always STATUS_SUCCESS). */
+  mapNext(): NTSTATUS {
     const a = this.adapter;
     const f = this.host.nextFragment();
     const len = { value: f.length };
@@ -106,6 +106,7 @@ export class PacketTransfer {
     }
     this.mapped = { mdl: f.mdl, va: f.va, offset: f.offset, length: len.value };
     this.host.program(len.value, sg);
+    return STATUS.SUCCESS;
   }
 
   /** TransferCompleted: FlushAdapterBuffers(Ex) of the `length` bytes of the fragment that moved. */

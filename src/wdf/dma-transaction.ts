@@ -4,8 +4,9 @@
  * fxdmatransactionapi.cpp, fxdmatransactionscattergather.cpp; DDI
  * wdfdmatransaction.h):
  *
- * - WdfDmaTransactionCreate (parent: always the enabler) for bus-master
- *   profiles (system-profile transactions are not modelled);
+ * - WdfDmaTransactionCreate (parent: always the enabler) for every profile;
+ *   a system profile's transaction goes through the system DMA controller
+ *   (dma-transaction-system.ts; its DDIs in dma-transaction-system-api.ts);
  * - WdfDmaTransactionInitialize(EvtProgramDma, direction, MDL, VA, Length);
  * - WdfDmaTransactionExecute: the first fragment — min(remaining,
  *   the enabler's fragment length, the transaction's maximum length) — gets
@@ -35,6 +36,7 @@ import { DMA_TRANSFER_CONTEXT_SIZE_V1, type SCATTER_GATHER_LIST, type DMA_ADAPTE
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { offsetInMdl, PacketTransfer } from "./dma-transaction-packet.ts";
 import { prepareForSingleTransfer } from "./dma-transaction-single.ts";
+import { SystemDmaSettings, SystemTransfer } from "./dma-transaction-system.ts";
 import type { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
 import { WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, type WDF_DMA_DIRECTION, WdfDmaEnabler } from "./dma-enabler.ts";
@@ -79,14 +81,17 @@ export class WdfDmaTransaction extends WdfObject {
   fragments = 0;
   /** The DMA v3 transfer context (DMA_TRANSFER_CONTEXT_SIZE_V1 bytes), allocated with the object when the enabler uses DMA v3, else null. */
   readonly transferContext: Uint8Array | null;
-  /** The packet profile's channel and map registers while a transaction runs. */
-  private packet: PacketTransfer | null = null;
+  /** The packet profile's channel and map registers (system profile: the channel) while a transaction runs. */
+  private packet: PacketTransfer | SystemTransfer<WdfDmaTransaction> | null = null;
+  /** @internal A system-profile transaction's callbacks and settings (null for a bus master; the system DDIs set them). */
+  readonly system: SystemDmaSettings<WdfDmaTransaction> | null;
 
   constructor(enabler: WdfDmaEnabler, attributes: WDF_OBJECT_ATTRIBUTES | null) {
     super(enabler.globals, attributes);
     this.enabler = enabler;
     this.transferContext = enabler.usesDmaV3 ? new Uint8Array(DMA_TRANSFER_CONTEXT_SIZE_V1) : null;
     this.requireSingleTransfer = enabler.requireSingleTransfer;
+    this.system = enabler.isBusMaster ? null : new SystemDmaSettings<WdfDmaTransaction>();
   }
 
   /** FxDmaTransactionBase::ReleaseForReuse: released, and the requirement back to the enabler's. */
@@ -125,7 +130,11 @@ export class WdfDmaTransaction extends WdfObject {
     this.currentLength = 0;
     this.fragments = 0;
     // FxDmaTransactionBase::Initialize: a DMA v3 enabler's transaction (re)initializes its transfer context for the direction's adapter.
-    if (this.transferContext !== null) this.enabler.initializeTransferContext(this.transferContext, direction);
+    if (this.transferContext !== null) {
+      this.enabler.initializeTransferContext(this.transferContext, direction);
+      // A system transaction (always DMA v3) starts at device offset 0 and not stopped (InitializeResources).
+      this.system?.initialized();
+    }
     this.txState = "initialized";
   }
 
@@ -143,8 +152,9 @@ export class WdfDmaTransaction extends WdfObject {
   start(): NTSTATUS {
     if (this.enabler.isScatterGather) return this.stage();
     this.txState = "executing";
-    this.packet = new PacketTransfer(this, this.adapter());
-    const st = this.packet.start();
+    const p = this.system === null ? new PacketTransfer(this, this.adapter()) : new SystemTransfer<WdfDmaTransaction>(this, this.adapter(), this.system);
+    this.packet = p;
+    const st = p.start();
     if (!NT_SUCCESS(st)) this.packet = null;
     return st;
   }
@@ -160,10 +170,7 @@ export class WdfDmaTransaction extends WdfObject {
 
   /** Stage the next fragment: build its list at DISPATCH_LEVEL and call EvtProgramDma (packet: map it on the registers held). */
   stage(): NTSTATUS {
-    if (this.packet !== null) {
-      this.packet.mapNext();
-      return STATUS.SUCCESS;
-    }
+    if (this.packet !== null) return this.packet.mapNext();
     const en = this.enabler;
     const k = this.globals.kernel;
     const { mdl, va, offset, length: len } = this.nextFragment();
@@ -337,7 +344,6 @@ export function WdfDmaTransactionCreate(DmaEnabler: WdfDmaEnabler, Attributes: W
   DmaTransaction.value = null;
   const status = FxValidateObjectAttributes(Attributes, FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED);
   if (!NT_SUCCESS(status)) return status;
-  if (!en.isBusMaster) throw new TypeError("WdfDmaTransactionCreate: system-profile transactions are not modelled; use a bus-master profile");
   const tx = new WdfDmaTransaction(en, Attributes);
   tx.commit(en);
   DmaTransaction.value = tx;
