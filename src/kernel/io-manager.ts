@@ -141,49 +141,94 @@ interface Buffers {
   readonly finish: (irp: IRP) => void;
 }
 
+/** A request the I/O manager sent: what the application holds, and what to undo when the IRP completes. */
+class SentRequest implements IoRequest {
+  dispatchStatus: NTSTATUS = STATUS.PENDING;
+  result: IoResult | null = null;
+  onDone: ((r: IoResult) => void) | null = null;
+  readonly irp: IRP;
+  readonly file: FILE_OBJECT;
+  readonly kernel: Kernel;
+  /** The buffers' completion work (buffered I/O's copy back and free), or null. */
+  readonly finish: ((irp: IRP) => void) | null;
+  /** Direct I/O: the I/O manager made MdlAddress and frees it on completion. */
+  readonly ownsMdl: boolean;
+
+  constructor(k: Kernel, irp: IRP, file: FILE_OBJECT, finish: ((irp: IRP) => void) | null, ownsMdl: boolean) {
+    this.kernel = k;
+    this.irp = irp;
+    this.file = file;
+    this.finish = finish;
+    this.ownsMdl = ownsMdl;
+  }
+}
+
+/** IRP completion for every request sent here (one function, the request in irp.context: no closure per request). */
+function requestCompleted(done: IRP): void {
+  const req = done.context as SentRequest;
+  req.file.outstanding.delete(done);
+  if (req.ownsMdl && done.MdlAddress !== null) IoFreeMdl(req.kernel, done.MdlAddress);
+  req.finish?.(done);
+  const r: IoResult = { status: done.IoStatus.Status, information: done.IoStatus.Information };
+  req.result = r;
+  const cb = req.onDone;
+  req.onDone = null;
+  cb?.(r);
+}
+
+/** Send the IRP (its buffers set up) to the top of the file's stack. */
+function dispatch(k: Kernel, file: FILE_OBJECT, irp: IRP, finish: ((irp: IRP) => void) | null, ownsMdl: boolean): IoRequest {
+  const req = new SentRequest(k, irp, file, finish, ownsMdl);
+  file.outstanding.add(irp);
+  irp.context = req;
+  irp.onComplete = requestCompleted;
+  req.dispatchStatus = IoCallDriver(file.DeviceObject, irp);
+  return req;
+}
+
 function send(k: Kernel, file: FILE_OBJECT, major: number, b: Buffers): IoRequest {
   if (!file.open) throw new RangeError(`the handle to ${file.name} is closed`);
   const irp = IoAllocateIrp(major, 0, b.params, k);
   irp.IoStatus.Status = STATUS.SUCCESS;
   b.setup(irp);
-  const req: IoRequest = { irp, file, dispatchStatus: STATUS.PENDING, result: null, onDone: null };
-  file.outstanding.add(irp);
-  irp.onComplete = (done) => {
-    file.outstanding.delete(done);
-    b.finish(done);
-    const r: IoResult = { status: done.IoStatus.Status, information: done.IoStatus.Information };
-    req.result = r;
-    const cb = req.onDone;
-    req.onDone = null;
-    cb?.(r);
-  };
-  const st = IoCallDriver(file.DeviceObject, irp);
-  (req as { dispatchStatus: NTSTATUS }).dispatchStatus = st;
-  return req;
+  return dispatch(k, file, irp, b.finish, false);
 }
 
-/** The buffers of a read or write of `length` bytes at the caller's VA `userVa`, by the device's I/O type. */
-function transferBuffers(k: Kernel, device: DEVICE_OBJECT, read: boolean, userVa: number, length: number, offset: bigint): Buffers {
-  const p = read ? { Read: { Length: length, ByteOffset: offset } } : { Write: { Length: length, ByteOffset: offset } };
-  if ((device.Flags & DO_BUFFERED_IO) !== 0) {
-    let sys: { va: number; free: () => void } | null = null;
-    return {
-      params: p,
-      setup: (irp) => {
-        if (length === 0) return;
-        sys = systemBuffer(k, length);
-        irp.AssociatedIrp.SystemBuffer = sys.va;
-        if (!read) k.cpu.RtlCopyMemory(sys.va, userVa, length);
-      },
-      finish: (irp) => {
-        if (sys === null) return;
-        if (read && NT_SUCCESS(irp.IoStatus.Status)) k.cpu.RtlCopyMemory(userVa, sys.va, Math.min(length, irp.IoStatus.Information));
-        sys.free();
-      },
-    };
-  }
-  if ((device.Flags & DO_DIRECT_IO) !== 0) return directBuffers(k, p, userVa, length);
-  return { params: p, setup: (irp) => void (irp.UserBuffer = userVa), finish: () => undefined };
+/** A read or write on a direct-I/O or neither-I/O device: the common case, with no buffer closures. */
+function sendTransfer(k: Kernel, file: FILE_OBJECT, major: number, params: IRP_PARAMETERS, userVa: number, length: number): IoRequest {
+  if (!file.open) throw new RangeError(`the handle to ${file.name} is closed`);
+  const irp = IoAllocateIrp(major, 0, params, k);
+  irp.IoStatus.Status = STATUS.SUCCESS;
+  const direct = (file.DeviceObject.Flags & DO_DIRECT_IO) !== 0;
+  if (!direct) irp.UserBuffer = userVa;
+  else if (length > 0) lockUserBuffer(k, irp, userVa, length);
+  return dispatch(k, file, irp, null, direct);
+}
+
+/** MdlAddress for the caller's buffer, locked (MmProbeAndLockPages: one address space, so locking is building the PFN array). */
+function lockUserBuffer(k: Kernel, irp: IRP, userVa: number, length: number): void {
+  const mdl = IoAllocateMdl(k, userVa, length, false, false, irp);
+  if (mdl === null) throw new RangeError(`I/O manager: cannot describe a ${length}-byte buffer with an MDL`);
+  MmBuildMdlForNonPagedPool(k, mdl);
+}
+
+/** The buffers of a read or write of `length` bytes at the caller's VA `userVa` on a buffered-I/O device: a system buffer, copied in for a write and back for a read. */
+function bufferedTransfer(k: Kernel, read: boolean, userVa: number, length: number, offset: bigint): Buffers {
+  let sys: { va: number; free: () => void } | null = null;
+  return {
+    params: read ? { Read: { Length: length, ByteOffset: offset } } : { Write: { Length: length, ByteOffset: offset } },
+    setup: (irp) => {
+      if (length === 0) return;
+      sys = systemBuffer(k, length);
+      irp.AssociatedIrp.SystemBuffer = sys.va;
+      if (!read) k.cpu.RtlCopyMemory(sys.va, userVa, length);
+    },
+    finish: (irp) => {
+      if (sys === null) return;
+      if (read && NT_SUCCESS(irp.IoStatus.Status)) k.cpu.RtlCopyMemory(userVa, sys.va, Math.min(length, irp.IoStatus.Information));
+      sys.free();
+    },
+  };
 }
 
 /** No extra buffer work (shared, so that a plain read or write allocates no options object). */
@@ -195,11 +240,7 @@ function directBuffers(k: Kernel, params: IRP_PARAMETERS, userVa: number, length
     params,
     setup: (irp) => {
       also.setup?.(irp);
-      if (length === 0) return;
-      const mdl = IoAllocateMdl(k, userVa, length, false, false, irp);
-      if (mdl === null) throw new RangeError(`I/O manager: cannot describe a ${length}-byte buffer with an MDL`);
-      // MmProbeAndLockPages: the application's pages are resident (one address space), so locking is building the PFN array.
-      MmBuildMdlForNonPagedPool(k, mdl);
+      if (length > 0) lockUserBuffer(k, irp, userVa, length);
     },
     finish: (irp) => {
       if (irp.MdlAddress !== null) IoFreeMdl(k, irp.MdlAddress);
@@ -211,13 +252,15 @@ function directBuffers(k: Kernel, params: IRP_PARAMETERS, userVa: number, length
 /** ReadFile: IRP_MJ_READ of `length` bytes into the caller's buffer at `userVa`. */
 export function ioRead(k: Kernel, file: FILE_OBJECT, userVa: number, length: number, offset = 0n): IoRequest {
   atPassive(k, "ReadFile");
-  return send(k, file, IRP_MJ_READ, transferBuffers(k, file.DeviceObject, true, userVa, length, offset));
+  if ((file.DeviceObject.Flags & DO_BUFFERED_IO) === 0) return sendTransfer(k, file, IRP_MJ_READ, { Read: { Length: length, ByteOffset: offset } }, userVa, length);
+  return send(k, file, IRP_MJ_READ, bufferedTransfer(k, true, userVa, length, offset));
 }
 
 /** WriteFile: IRP_MJ_WRITE of `length` bytes from the caller's buffer at `userVa`. */
 export function ioWrite(k: Kernel, file: FILE_OBJECT, userVa: number, length: number, offset = 0n): IoRequest {
   atPassive(k, "WriteFile");
-  return send(k, file, IRP_MJ_WRITE, transferBuffers(k, file.DeviceObject, false, userVa, length, offset));
+  if ((file.DeviceObject.Flags & DO_BUFFERED_IO) === 0) return sendTransfer(k, file, IRP_MJ_WRITE, { Write: { Length: length, ByteOffset: offset } }, userVa, length);
+  return send(k, file, IRP_MJ_WRITE, bufferedTransfer(k, false, userVa, length, offset));
 }
 
 /** DeviceIoControl: IRP_MJ_DEVICE_CONTROL with the buffers the control code's method calls for. */

@@ -91,6 +91,8 @@ export interface IRP {
   device: DEVICE_OBJECT | null;
   /** Who to tell when the IRP completes (the I/O manager's completion); not driver-visible. */
   onComplete: ((irp: IRP) => void) | null;
+  /** The sender's own record for onComplete (the I/O manager's request); not driver-visible. */
+  context: unknown;
   /** A kernel-looking address for bug-check parameters (per machine, in allocation order). */
   readonly address: bigint;
 }
@@ -104,26 +106,41 @@ const IRP_NUMBERS = machineSlot<{ next: number }>("irp numbers", () => ({ next: 
  * the machine given, the IRP gets an address for bug-check parameters.
  */
 export function IoAllocateIrp(MajorFunction: number, MinorFunction: number, Parameters: IRP_PARAMETERS = {}, k?: Kernel): IRP {
-  let address = 0n;
-  if (k !== undefined) address = 0xffff_c000_1000_0000n + BigInt(k.slot(IRP_NUMBERS).next++) * 0x100n;
-  return {
-    address,
-    MajorFunction,
-    MinorFunction,
-    Parameters,
-    IoStatus: { Status: STATUS.NOT_SUPPORTED, Information: 0 },
-    AssociatedIrp: { SystemBuffer: 0 },
-    MdlAddress: null,
-    UserBuffer: 0,
-    Cancel: false,
-    CancelRoutine: null,
-    CancelIrql: 0,
-    PendingReturned: false,
-    DriverContext: [null, null, null, null],
-    completed: false,
-    device: null,
-    onComplete: null,
-  };
+  return new Irp(MajorFunction, MinorFunction, Parameters, k === undefined ? 0 : k.slot(IRP_NUMBERS).next++);
+}
+
+/** The IRP IoAllocateIrp makes: one shape for every IRP, and its bug-check address made only when a bug check asks for it (a BigInt per request otherwise). */
+class Irp implements IRP {
+  IoStatus: IO_STATUS_BLOCK = { Status: STATUS.NOT_SUPPORTED, Information: 0 };
+  readonly AssociatedIrp = { SystemBuffer: 0 };
+  MdlAddress: MDL | null = null;
+  UserBuffer = 0;
+  Cancel = false;
+  CancelRoutine: DRIVER_CANCEL | null = null;
+  CancelIrql: KIRQL = 0;
+  PendingReturned = false;
+  readonly DriverContext: unknown[] = [null, null, null, null];
+  completed = false;
+  device: DEVICE_OBJECT | null = null;
+  onComplete: ((irp: IRP) => void) | null = null;
+  context: unknown = null;
+
+  readonly MajorFunction: number;
+  readonly MinorFunction: number;
+  readonly Parameters: IRP_PARAMETERS;
+  /** The machine's IRP number, 0 without a machine. */
+  private readonly serial: number;
+
+  constructor(MajorFunction: number, MinorFunction: number, Parameters: IRP_PARAMETERS, serial: number) {
+    this.MajorFunction = MajorFunction;
+    this.MinorFunction = MinorFunction;
+    this.Parameters = Parameters;
+    this.serial = serial;
+  }
+
+  get address(): bigint {
+    return this.serial === 0 ? 0n : 0xffff_c000_1000_0000n + BigInt(this.serial) * 0x100n;
+  }
 }
 
 /** IoGetCurrentIrpStackLocation: the driver's view of the IRP (major and minor function, parameters). */

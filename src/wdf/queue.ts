@@ -43,7 +43,7 @@
  */
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
-import { SmallSet } from "../core/small-set.ts";
+import { removeAt, SmallSet } from "../core/small-set.ts";
 import { IoReleaseCancelSpinLock, IoSetCancelRoutine, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE } from "../kernel/irp.ts";
 import { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
@@ -245,7 +245,7 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
   private take(r: WdfRequest): boolean {
     const i = this.queued.indexOf(r);
     if (i < 0) return false;
-    this.queued.splice(i, 1);
+    removeAt(this.queued, i);
     IoSetCancelRoutine(r.irp, null);
     return true;
   }
@@ -253,7 +253,7 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
   /** A queued request is cancelled (IoCancelIrp or a purge). */
   cancelOnQueue(r: WdfRequest): void {
     const i = this.queued.indexOf(r);
-    if (i >= 0) this.queued.splice(i, 1);
+    if (i >= 0) removeAt(this.queued, i);
     r.irp.CancelRoutine = null;
     const cb = this.config.EvtIoCanceledOnQueue;
     if (cb === null) {
@@ -363,7 +363,7 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
   }
 
   private runIdleCallbacks(): void {
-    if (this.owned.size > 0) return;
+    if (this.owned.size > 0 || this.whenIdle.length === 0) return;
     for (const fn of this.whenIdle.splice(0)) fn();
   }
 
