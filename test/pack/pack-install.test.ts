@@ -243,6 +243,110 @@ describe("the packed package, installed in a fresh folder outside the repository
     expect(j.findings).toEqual([]);
   });
 
+  it('my own KMDF driver in TypeScript doing system-mode DMA (WdfDmaProfileSystem on the SB16\'s 8237 channel of x64-desktop): npx dmasim run ./my-system-dma.ts plays every byte in three transfers, zero findings', () => {
+    const source = `import { bootMachine, installVerifier, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfDeviceCreate, WdfDeviceInitSetPnpPowerEventCallbacks,
+  WDF_PNPPOWER_EVENT_CALLBACKS_INIT, wdfAddDevice, wdfStartDevice, wdfRemoveDevice, WdfCmResourceListGetCount, WdfCmResourceListGetDescriptor,
+  CmResourceTypeDma, CmResourceTypePort, WdfDmaEnablerCreate, WDF_DMA_ENABLER_CONFIG_INIT, WdfDmaProfileSystem, WdfDmaEnablerConfigureSystemProfile,
+  WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT, WdfDmaDirectionWriteToDevice, DmaWidth, WdfDmaTransactionCreate, WdfDmaTransactionInitialize,
+  WdfDmaTransactionExecute, WdfDmaTransactionDmaCompleted, WdfDmaTransactionRelease, WdfDmaTransactionSetChannelConfigurationCallback,
+  WdfInterruptCreate, WDF_INTERRUPT_CONFIG_INIT, WdfInterruptQueueDpcForIsr, READ_PORT_UCHAR, WRITE_PORT_UCHAR, SB_PORT, DSP, sb16On,
+  MmAllocateContiguousMemory, IoAllocateMdl, MmBuildMdlForNonPagedPool, physicalAddress, NT_SUCCESS, STATUS, DISPATCH_LEVEL,
+  type HandleOut, type WdfDriver, type WdfDevice, type WdfDmaEnabler, type WdfDmaTransaction, type Scenario } from "dmasim";
+
+const scenario: Scenario = {
+  name: "my-system-dma",
+  description: "a KMDF driver playing a buffer through the system DMA controller",
+  defaultProfile: "x64-desktop",
+  run(opts) {
+    const k = bootMachine(opts.profile, { seed: opts.seed });
+    opts.onBoot?.(k);
+    const verifier = opts.verifier === "off" ? null : installVerifier(k, { mode: opts.verifier });
+    let port = 0;
+    let enabler: WdfDmaEnabler | null = null;
+    let tx: WdfDmaTransaction | null = null;
+    let finished = false;
+    let transfers = 0;
+    const dsp = (...bytes: number[]): void => { for (const b of bytes) WRITE_PORT_UCHAR(k, port + SB_PORT.WRITE, b); };
+    const driver: HandleOut<WdfDriver> = { value: null };
+    WdfDriverCreate(k, null, WDF_DRIVER_CONFIG_INIT((_drv, init) => {
+      WdfDeviceInitSetPnpPowerEventCallbacks(init, WDF_PNPPOWER_EVENT_CALLBACKS_INIT({
+        EvtDevicePrepareHardware: (_dev, _raw, translated) => {
+          let status: number = STATUS.DEVICE_CONFIGURATION_ERROR;
+          for (let i = 0; i < WdfCmResourceListGetCount(translated); i++) {
+            const d = WdfCmResourceListGetDescriptor(translated, i);
+            if (d?.Type === CmResourceTypePort && d.u.Port) port = Number(d.u.Port.Start.QuadPart);
+            if (d?.Type === CmResourceTypeDma && d.u.Dma && d.u.Dma.Channel < 4) {
+              status = WdfDmaEnablerConfigureSystemProfile(enabler!, WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT({ QuadPart: 0n }, DmaWidth.Width8Bits, d.u.Dma), WdfDmaDirectionWriteToDevice);
+            }
+          }
+          WRITE_PORT_UCHAR(k, port + SB_PORT.RESET, 1);
+          WRITE_PORT_UCHAR(k, port + SB_PORT.RESET, 0);
+          dsp(DSP.SET_OUTPUT_RATE, 22050 >> 8, 22050 & 0xff);
+          return status;
+        },
+      }));
+      const dev: HandleOut<WdfDevice> = { value: null };
+      const st = WdfDeviceCreate(init, null, dev);
+      if (!NT_SUCCESS(st)) return st;
+      WdfInterruptCreate(dev.value!, WDF_INTERRUPT_CONFIG_INIT((i) => {
+        WRITE_PORT_UCHAR(k, port + SB_PORT.MIXER_INDEX, 0x82);
+        if ((READ_PORT_UCHAR(k, port + SB_PORT.MIXER_DATA) & 1) === 0) return false;
+        READ_PORT_UCHAR(k, port + SB_PORT.READ_STATUS);
+        WdfInterruptQueueDpcForIsr(i);
+        return true;
+      }, () => {
+        const status = { value: 0 };
+        if (WdfDmaTransactionDmaCompleted(tx!, status)) finished = status.value === STATUS.SUCCESS;
+      }), null, { value: null });
+      const en: HandleOut<WdfDmaEnabler> = { value: null };
+      const created = WdfDmaEnablerCreate(dev.value!, WDF_DMA_ENABLER_CONFIG_INIT(WdfDmaProfileSystem, 4096), null, en);
+      enabler = en.value;
+      return created;
+    }), driver);
+    const { device } = wdfAddDevice(driver.value!, "sb16");
+    const started = wdfStartDevice(device!);
+    const va = MmAllocateContiguousMemory(k, 12288, physicalAddress(0xffffff)) ?? 0;
+    const pcm = Uint8Array.from({ length: 12288 }, (_, i) => (i * 5) & 0xff);
+    k.cpu.writeBytes(va, pcm);
+    const mdl = IoAllocateMdl(k, va, 12288)!;
+    MmBuildMdlForNonPagedPool(k, mdl);
+    const t: HandleOut<WdfDmaTransaction> = { value: null };
+    WdfDmaTransactionCreate(enabler!, null, t);
+    tx = t.value;
+    WdfDmaTransactionInitialize(tx!, (_tx, _dev, _ctx, _dir, sg) => {
+      const n = sg.Elements[0]!.Length - 1;
+      dsp(DSP.START_8 | DSP.CMD_FIFO, 0, n & 0xff, n >> 8);
+      return true;
+    }, WdfDmaDirectionWriteToDevice, mdl, va, 12288);
+    WdfDmaTransactionSetChannelConfigurationCallback(tx!, () => (transfers++, true), null);
+    k.atIrql(DISPATCH_LEVEL, () => WdfDmaTransactionExecute(tx!, null));
+    k.clock.runUntilDone(() => finished, k.clock.now + 2e9);
+    const played = sb16On(k.board, "sb16").captured();
+    const same = played.length === pcm.length && played.every((b, i) => b === pcm[i]);
+    WdfDmaTransactionRelease(tx!);
+    wdfRemoveDevice(device!);
+    return {
+      ok: started === STATUS.SUCCESS && finished && same,
+      summary: ["the SB16 played " + played.length + " bytes in " + transfers + " system DMA transfers" + (same ? ", every byte as written" : ", NOT as written")],
+      stats: { transfers, played: played.length },
+      findings: verifier?.findings ?? [],
+      machine: k,
+    };
+  },
+};
+
+export default scenario;
+`;
+    writeFileSync(join(folder, "my-system-dma.ts"), source);
+    const r = sh(folder, npx, ["dmasim", "run", "./my-system-dma.ts", "--json"], 0);
+    const j = JSON.parse(r.stdout) as { ok: boolean; summary: string[]; stats: Record<string, number>; findings: unknown[] };
+    expect(j.ok).toBe(true);
+    expect(j.summary[0]).toBe("the SB16 played 12288 bytes in 3 system DMA transfers, every byte as written");
+    expect(j.stats).toMatchObject({ transfers: 3, played: 12288 });
+    expect(j.findings).toEqual([]);
+    expect(sh(folder, npx, ["dmasim", "check", "./my-system-dma.ts"], 0).code).toBe(0);
+  });
+
   it("npm link instead of a tarball: npm link in the clone, npm link dmasim in a folder, the same driver runs bound to the one library", () => {
     // A global prefix of its own, so the machine's global packages stay untouched.
     const env = { npm_config_prefix: mkdtempSync(join(tmpdir(), "dmasim-prefix-")) };
