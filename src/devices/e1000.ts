@@ -61,6 +61,7 @@
  * posted and lost, and the unit carries on.
  */
 import { SmallSet } from "../core/small-set.ts";
+import { ViewCache } from "./view-cache.ts";
 import type { TimerHandle } from "../machine/clock.ts";
 import type { AccessSize, DeviceContext, DeviceDma, DeviceInstance, DeviceModel, InterruptLine, RegisterHandler } from "../machine/device-model.ts";
 import type { Clock } from "../machine/clock.ts";
@@ -234,22 +235,49 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The 16-bit ones'-complement sum (not inverted) of bytes [start, end), big-endian words, as the packet checksum. */
 export function onesComplementSum(bytes: Uint8Array, start: number, end: number): number {
+  return onesSum(bytes, start, end, null);
+}
+
+/**
+ * onesComplementSum, with `words` (null, or an Int32Array over all of
+ * bytes.buffer from byte 0) to sum whole words through without making a
+ * view per call.
+ */
+function onesSum(bytes: Uint8Array, start: number, end: number, words: Int32Array | null): number {
   let s = 0;
   let i = start;
-  const words = (end - start) >>> 2;
-  if (LITTLE_ENDIAN && words >= 16 && ((bytes.byteOffset + start) & 3) === 0) {
+  const count = (end - start) >>> 2;
+  const at = bytes.byteOffset + start;
+  if (LITTLE_ENDIAN && count >= 16 && (at & 3) === 0) {
     // Whole 32-bit words at once (RFC 1071: the sum does not depend on byte order or word width):
     // the little-endian words' sum, folded to 16 bits and byte-swapped, is the big-endian words' sum.
-    const w = new Uint32Array(bytes.buffer, bytes.byteOffset + start, words);
-    let acc = 0;
-    for (let k = 0; k < words; k++) {
-      acc += w[k] as number;
-      // Fold now and then: the sum stays an exact integer far below 2^53.
-      if ((k & 0xfffff) === 0xfffff) acc = (acc % 0x1_0000_0000) + Math.floor(acc / 0x1_0000_0000);
+    const w = words ?? new Int32Array(bytes.buffer, at, count);
+    const first = words === null ? 0 : at >>> 2;
+    // Each word as its two 16-bit halves (65536 = 1 mod 65535), four sums side by side: small integers, no carries to fold.
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let k = first;
+    const e = first + count;
+    for (; k + 3 < e; k += 4) {
+      const a = w[k] as number;
+      const b = w[k + 1] as number;
+      const c = w[k + 2] as number;
+      const d = w[k + 3] as number;
+      s0 += (a & 0xffff) + (a >>> 16);
+      s1 += (b & 0xffff) + (b >>> 16);
+      s2 += (c & 0xffff) + (c >>> 16);
+      s3 += (d & 0xffff) + (d >>> 16);
     }
+    for (; k < e; k++) {
+      const a = w[k] as number;
+      s0 += (a & 0xffff) + (a >>> 16);
+    }
+    let acc = s0 + s1 + s2 + s3;
     while (acc > 0xffff) acc = (acc % 0x10000) + Math.floor(acc / 0x10000);
     s = ((acc & 0xff) << 8) | (acc >>> 8);
-    i = start + words * 4;
+    i = start + count * 4;
   }
   for (; i + 1 < end; i += 2) s += ((bytes[i] as number) << 8) | (bytes[i + 1] as number);
   if (i < end) s += (bytes[i] as number) << 8;
@@ -336,10 +364,19 @@ export class E1000 {
   private txFetch = 0;
   private txLen = 0;
   private readonly txBuf = new Uint8Array(TX_MAX_PACKET + ETH_FCS_LEN);
+  /** txBuf's parts as the bus gets them (the gather reads, the frame, the receive writes of a looped-back frame). */
+  private readonly txViews = new ViewCache(this.txBuf);
+  /** txBuf as words, for the receive checksum of a looped-back frame. */
+  private readonly txWords = new Int32Array(this.txBuf.buffer);
+  /** The frame on the wire (a view of txBuf) until txDone. */
+  private txFrame: Uint8Array = this.txBuf;
+  /** The transmit engine's pending event: the fetch after a doorbell, or the frame's end on the wire (one at a time). */
+  private txTimer: TimerHandle | null = null;
   /** The frame in txBuf ends in an FCS whose bytes are not written yet (TXD.IFCS; see writeTxFcs). */
   private txFcsPending = false;
-  /** Descriptor indexes of the frame being sent and whether each asked for status (RS). */
-  private readonly txPending: number[] = [];
+  /** The frame's descriptors so far, each as index * 2 + RS (whether it asked for status); txPendingCount of them. */
+  private txPending = new Int32Array(16);
+  private txPendingCount = 0;
   private readonly desc = new Uint8Array(E1000_DESC_SIZE);
   private readonly descView = new DataView(this.desc.buffer);
   private readonly wb = new Uint8Array(8);
@@ -556,7 +593,7 @@ export class E1000 {
         if (!this.txBusy) {
           this.txFetch = this.tdh;
           this.txLen = 0;
-          this.txPending.length = 0;
+          this.txPendingCount = 0;
         }
         return;
       case R.TDT:
@@ -572,6 +609,8 @@ export class E1000 {
   private reset(): void {
     for (const t of this.timers) this.clock.cancel(t);
     this.timers.clear();
+    if (this.txTimer !== null) this.clock.cancel(this.txTimer);
+    this.txTimer = null;
     if (this.throttle !== null) this.clock.cancel(this.throttle);
     this.throttle = null;
     this.ctrl = 0;
@@ -595,7 +634,7 @@ export class E1000 {
     this.txFetch = 0;
     this.txLen = 0;
     this.txFcsPending = false;
-    this.txPending.length = 0;
+    this.txPendingCount = 0;
     this.lastAssert = -Infinity;
     this.updateIrq();
   }
@@ -646,13 +685,14 @@ export class E1000 {
       this.setLine(true);
       return;
     }
-    if (this.throttle === null) {
-      this.throttle = this.clock.at(earliest, () => {
-        this.throttle = null;
-        this.updateIrq();
-      }, "e1000 ITR");
-    }
+    if (this.throttle === null) this.throttle = this.clock.at(earliest, this.onThrottle, "e1000 ITR");
   }
+
+  /** The ITR interval is over: the line may go up now. */
+  private readonly onThrottle = (): void => {
+    this.throttle = null;
+    this.updateIrq();
+  };
 
   private setLine(level: boolean): void {
     if (level === this.line) return;
@@ -669,7 +709,26 @@ export class E1000 {
     if (n === 0 || this.tdt >= n || this.txFetch === this.tdt) return;
     this.txBusy = true;
     // The engine starts after the doorbell write completes, not inside it.
-    this.later(0, () => this.txProcess(), "e1000 tx fetch");
+    this.txTimer = this.clock.after(0, this.onTxFetch, "e1000 tx fetch");
+  }
+
+  private readonly onTxFetch = (): void => {
+    this.txTimer = null;
+    this.txProcess();
+  };
+
+  private readonly onTxWire = (): void => {
+    this.txTimer = null;
+    this.txDone(this.txFrame);
+  };
+
+  private pushPending(index: number, rs: boolean): void {
+    if (this.txPendingCount === this.txPending.length) {
+      const bigger = new Int32Array(this.txPending.length * 2);
+      bigger.set(this.txPending);
+      this.txPending = bigger;
+    }
+    this.txPending[this.txPendingCount++] = index * 2 + (rs ? 1 : 0);
   }
 
   private txProcess(): void {
@@ -700,13 +759,13 @@ export class E1000 {
           this.writeBackTx(ringBase, index);
           this.raise(E1000_ICR_TXDW);
         }
-        if (this.txPending.length === 0) this.tdh = this.txFetch;
+        if (this.txPendingCount === 0) this.tdh = this.txFetch;
         continue;
       }
-      this.txPending.push(index, (cmd & E1000_TXD_CMD_RS) !== 0 ? 1 : 0);
+      this.pushPending(index, (cmd & E1000_TXD_CMD_RS) !== 0);
       const take = Math.min(length, TX_MAX_PACKET - this.txLen);
       if (take > 0) {
-        if (!this.dma.read(addr, this.txBuf.subarray(this.txLen, this.txLen + take))) {
+        if (!this.dma.read(addr, this.txViews.view(this.txLen, take))) {
           this.fault("tx");
           return;
         }
@@ -715,7 +774,8 @@ export class E1000 {
       if ((cmd & E1000_TXD_CMD_EOP) === 0) continue;
       const frame = this.finishFrame(cmd, cso, css);
       const ns = (frame.length + WIRE_OVERHEAD) * nsPerByte(this.speedMbps);
-      this.later(ns, () => this.txDone(frame), "e1000 tx wire");
+      this.txFrame = frame;
+      this.txTimer = this.clock.after(ns, this.onTxWire, "e1000 tx wire");
       return;
     }
   }
@@ -725,7 +785,7 @@ export class E1000 {
     const buf = this.txBuf;
     let len = this.txLen;
     if ((cmd & E1000_TXD_CMD_IC) !== 0 && cso + 1 < len && css < len) {
-      const sum = (~onesComplementSum(buf, css, len)) & 0xffff;
+      const sum = (~onesSum(buf, css, len, this.txWords)) & 0xffff;
       buf[cso] = sum >>> 8;
       buf[cso + 1] = sum & 0xff;
     }
@@ -741,7 +801,7 @@ export class E1000 {
     }
     this.txLen = 0;
     // The frame stays in txBuf while it is on the wire: the engine gathers the next one only after txDone.
-    return buf.subarray(0, len);
+    return this.txViews.view(0, len);
   }
 
   /** The FCS of the frame in txBuf (`frame`, FCS included) into its last four bytes, if not there yet. */
@@ -761,13 +821,15 @@ export class E1000 {
     const ringBase = this.tdbah * 0x1_0000_0000 + ((this.tdbal & ~0xf) >>> 0);
     let written = false;
     const p = this.txPending;
-    for (let i = 0; i < p.length; i += 2) {
-      if (p[i + 1] === 1) {
-        this.writeBackTx(ringBase, p[i] as number);
+    for (let i = 0; i < this.txPendingCount; i++) {
+      const e = p[i] as number;
+      if ((e & 1) !== 0) {
+        this.writeBackTx(ringBase, e >>> 1);
         written = true;
       }
     }
-    p.length = 0;
+    this.txPendingCount = 0;
+    this.txFrame = this.txBuf;
     this.tdh = this.txFetch;
     this.counters.framesTransmitted++;
     this.counters.bytesTransmitted += frame.length;
@@ -893,7 +955,9 @@ export class E1000 {
       return;
     }
     const ringBase = this.rdbah * 0x1_0000_0000 + ((this.rdbal & ~0xf) >>> 0);
-    const csum = onesComplementSum(frame, 0, stored);
+    // The chip's own frame on the loopback is in txBuf: its parts and words are kept views of it.
+    const own = frame.buffer === this.txBuf.buffer;
+    const csum = onesSum(frame, 0, stored, own ? this.txWords : null);
     let off = 0;
     for (let k = 0; k < needed; k++) {
       const at = ringBase + this.rdh * E1000_DESC_SIZE;
@@ -906,7 +970,7 @@ export class E1000 {
       const chunk = Math.min(bufSize, stored - off);
       const last = k === needed - 1;
       // A descriptor whose buffer address is 0 is skipped (written back without data).
-      if (addr !== 0 && chunk > 0 && !this.dma.write(addr, frame.subarray(off, off + chunk))) this.counters.dmaFaults++;
+      if (addr !== 0 && chunk > 0 && !this.dma.write(addr, own ? this.txViews.view(frame.byteOffset + off, chunk) : frame.subarray(off, off + chunk))) this.counters.dmaFaults++;
       const w = this.wbView;
       w.setUint16(0, addr === 0 ? 0 : chunk, true);
       w.setUint16(2, last ? csum : 0, true);
