@@ -127,6 +127,14 @@ function endTransaction(a: NicAdapter, w: NicTxWrite): void {
   a.txPool.push(w.tx);
 }
 
+/**
+ * The out-parameters the DPC's framework calls fill (a C driver's locals on
+ * its stack): read right after each call, so one of each serves every call.
+ */
+const completedStatus = { value: STATUS.SUCCESS as NTSTATUS };
+const nextRead: HandleOut<WdfRequest> = { value: null };
+const outputBuffer: BufferOut = { value: 0 };
+
 /** Reap the frames the chip sent (DD on each frame's last descriptor, in ring order): end their transactions and complete their writes. */
 export function reapTx(a: NicAdapter): number {
   const k = a.kernel;
@@ -142,12 +150,13 @@ export function reapTx(a: NicAdapter): number {
     a.txHead = (eop + 1) % nt;
     a.txInFlight -= w.descriptors;
     reaped++;
-    const status = { value: STATUS.SUCCESS };
-    if (!WdfDmaTransactionDmaCompleted(w.tx, status)) continue;
+    completedStatus.value = STATUS.SUCCESS;
+    if (!WdfDmaTransactionDmaCompleted(w.tx, completedStatus)) continue;
+    const status = completedStatus.value;
     const bytes = WdfDmaTransactionGetBytesTransferred(w.tx);
     WdfDmaTransactionRelease(w.tx);
     a.txPool.push(w.tx);
-    WdfRequestCompleteWithInformation(w.request, status.value, bytes);
+    WdfRequestCompleteWithInformation(w.request, status, bytes);
   }
   a.txCompleted += reaped;
   return reaped;
@@ -180,17 +189,20 @@ export function deliverRx(a: NicAdapter): number {
 
 /** One received frame to the oldest pending read. */
 function indicate(a: NicAdapter, va: number, length: number): void {
-  const out: HandleOut<WdfRequest> = { value: null };
-  if (a.readQueue === null || WdfIoQueueRetrieveNextRequest(a.readQueue, out) !== STATUS.SUCCESS || out.value === null) {
+  nextRead.value = null;
+  const got = a.readQueue === null ? STATUS.UNSUCCESSFUL : WdfIoQueueRetrieveNextRequest(a.readQueue, nextRead);
+  const request = nextRead.value;
+  if (got !== STATUS.SUCCESS || request === null) {
     a.rxNoRead++;
     return;
   }
-  const buf: BufferOut = { value: 0 };
-  const st = WdfRequestRetrieveOutputBuffer(out.value, length, buf);
-  if (!NT_SUCCESS(st)) return WdfRequestCompleteWithInformation(out.value, st, 0);
-  RtlCopyDeviceMemory(a.kernel, buf.value, va, length);
+  outputBuffer.value = 0;
+  const st = WdfRequestRetrieveOutputBuffer(request, length, outputBuffer);
+  const buffer = outputBuffer.value;
+  if (!NT_SUCCESS(st)) return WdfRequestCompleteWithInformation(request, st, 0);
+  RtlCopyDeviceMemory(a.kernel, buffer, va, length);
   a.rxIndicated++;
-  WdfRequestCompleteWithInformation(out.value, STATUS.SUCCESS, length);
+  WdfRequestCompleteWithInformation(request, STATUS.SUCCESS, length);
 }
 
 /** NicEvtIoStop (write queue). */

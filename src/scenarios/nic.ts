@@ -114,77 +114,119 @@ function tally(m: Record<string, number>, status: number): void {
   m[name] = (m[name] ?? 0) + 1;
 }
 
+/** Bytes of seeded random data the frames' payloads are cut from (32 KiB: far more than one frame, still in the CPU's near cache). */
+const POOL_BYTES = 32 * 1024;
+/** Payload words of the largest frame (after the 16-byte header). */
+const MAX_PAYLOAD_WORDS = Math.ceil((ETH_FRAME_LEN - 16) / 4);
+/** Where the frame being sent, the frame read back and the pool sit in a run's one scratch buffer (4-byte aligned). */
+const FRAME_AT = 0;
+const GOT_AT = (ETH_FRAME_LEN + 3) & ~3;
+const POOL_AT = 2 * GOT_AT;
+
 /**
- * A frame's payload from `from` (a multiple of 4) to the end of `f`: seeded
- * words from a xorshift32 stream started at `seed` (nonzero), stored
- * little-endian through `w`, a Uint32Array over the same bytes (the last
- * word cut short). One draw from the run's Prng per frame seeds it: a
- * frame's bytes are cheap to make again when it comes back.
+ * A run's scratch: the frame it sends, the frame it reads back and the pool
+ * of seeded payload bytes, in one buffer, so that a payload is one bulk copy
+ * (copyWithin) and a check compares words; views of the frames by length
+ * are made once.
  */
-function fillPayload(f: Uint8Array, w: Uint32Array, from: number, seed: number): void {
-  const length = f.length;
-  let x = seed;
-  let i = from;
-  for (let k = from >>> 2; i + 4 <= length; i += 4, k++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    w[k] = x;
+class FrameScratch {
+  readonly bytes = new Uint8Array(POOL_AT + POOL_BYTES);
+  readonly words = new Int32Array(this.bytes.buffer);
+  private readonly sent: Uint8Array[] = [];
+  private readonly back: Uint8Array[] = [];
+
+  /** The pool: a xorshift32 stream from a fixed nonzero seed (the frames' seeds pick where each payload starts). */
+  constructor() {
+    let x = 0x2545_f491;
+    for (let k = POOL_AT >>> 2; k < this.words.length; k++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.words[k] = x;
+    }
   }
-  if (i < length) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    for (let b = 0; i < length; i++, b += 8) f[i] = (x >>> b) & 0xff;
+
+  /** The first `length` bytes of the frame being sent. */
+  frame(length: number): Uint8Array {
+    return (this.sent[length] ??= this.bytes.subarray(FRAME_AT, FRAME_AT + length));
+  }
+
+  /** The first `length` bytes of the frame read back. */
+  got(length: number): Uint8Array {
+    return (this.back[length] ??= this.bytes.subarray(GOT_AT, GOT_AT + length));
   }
 }
 
-/** A byte array and a 32-bit view of the same bytes (4-byte aligned), `length` bytes long. */
-function wordBuffer(length: number): { bytes: Uint8Array; words: Uint32Array } {
-  const b = new ArrayBuffer((length + 3) & ~3);
-  return { bytes: new Uint8Array(b, 0, length), words: new Uint32Array(b) };
+/** Where in the pool (in words) the payload of the frame with this seed starts. */
+function poolWord(seed: number): number {
+  return (POOL_AT >>> 2) + ((seed >>> 0) % ((POOL_BYTES >>> 2) - MAX_PAYLOAD_WORDS));
 }
 
-/** Frame `seq` of the loopback: to and from the NIC's own address, the experimental EtherType, the sequence number, then the seeded payload. */
-function makeFrame(out: { bytes: Uint8Array; words: Uint32Array }, mac: Uint8Array, seq: number, length: number, seed: number): Uint8Array {
-  const f = out.bytes.subarray(0, length);
+/** Frame `seq` of the loopback, into the scratch: to and from the NIC's own address, the experimental EtherType, the sequence number, then the payload the seed picks from the pool. */
+function makeFrame(s: FrameScratch, mac: Uint8Array, seq: number, length: number, seed: number): Uint8Array {
+  const f = s.frame(length);
   f.set(mac, 0);
   f.set(mac, 6);
   f[12] = ETHERTYPE >>> 8;
   f[13] = ETHERTYPE & 0xff;
   f[14] = (seq >>> 8) & 0xff;
   f[15] = seq & 0xff;
-  fillPayload(f, out.words, 16, seed);
+  const from = poolWord(seed) * 4;
+  s.bytes.copyWithin(FRAME_AT + 16, from, from + length - 16);
   return f;
 }
 
 /**
- * Whether the first `n` bytes of `got` are frame `seq` as makeFrame made it
+ * Whether the first `n` bytes read back are frame `seq` as makeFrame made it
  * (`length` bytes from `seed`), byte for byte: the header bytes one by one,
- * the payload four at a time against the same xorshift stream, the last
- * word's bytes one by one.
+ * the payload four at a time against the pool, the last word's bytes one by
+ * one.
  */
-function isFrame(got: { bytes: Uint8Array; words: Uint32Array }, n: number, mac: Uint8Array, seq: number, length: number, seed: number): boolean {
+function isFrame(s: FrameScratch, n: number, mac: Uint8Array, seq: number, length: number, seed: number): boolean {
   if (n !== length) return false;
-  const b = got.bytes;
-  for (let i = 0; i < 6; i++) if (b[i] !== mac[i] || b[i + 6] !== mac[i]) return false;
-  if (b[12] !== ETHERTYPE >>> 8 || b[13] !== (ETHERTYPE & 0xff) || b[14] !== ((seq >>> 8) & 0xff) || b[15] !== (seq & 0xff)) return false;
-  const w = got.words;
-  let x = seed;
-  let i = 16;
-  for (let k = 4; i + 4 <= length; i += 4, k++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    if (w[k] !== x >>> 0) return false;
-  }
-  if (i < length) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    for (let s = 0; i < length; i++, s += 8) if (b[i] !== ((x >>> s) & 0xff)) return false;
-  }
+  const b = s.bytes;
+  const g = GOT_AT;
+  for (let i = 0; i < 6; i++) if (b[g + i] !== mac[i] || b[g + i + 6] !== mac[i]) return false;
+  if (b[g + 12] !== ETHERTYPE >>> 8 || b[g + 13] !== (ETHERTYPE & 0xff) || b[g + 14] !== ((seq >>> 8) & 0xff) || b[g + 15] !== (seq & 0xff)) return false;
+  const w = s.words;
+  const p = poolWord(seed);
+  const whole = (length - 16) >>> 2;
+  const d = p - ((g + 16) >>> 2);
+  for (let k = (g + 16) >>> 2, end = k + whole; k < end; k++) if (w[k] !== w[k + d]) return false;
+  for (let i = 16 + whole * 4; i < length; i++) if (b[g + i] !== b[p * 4 + i - 16]) return false;
   return true;
+}
+
+/** A first-in first-out queue of at most `capacity` items (the requests a run keeps outstanding), without per-item allocation. */
+class Fifo<T> {
+  private readonly items: (T | undefined)[];
+  private head = 0;
+  /** Items in the queue. */
+  size = 0;
+
+  constructor(capacity: number) {
+    this.items = new Array<T | undefined>(capacity).fill(undefined);
+  }
+
+  push(x: T): void {
+    const cap = this.items.length;
+    if (this.size === cap) throw new RangeError(`Fifo: more than ${cap} items`);
+    this.items[(this.head + this.size) % cap] = x;
+    this.size++;
+  }
+
+  /** The oldest item (undefined when empty). */
+  peek(): T | undefined {
+    return this.size === 0 ? undefined : this.items[this.head];
+  }
+
+  shift(): T {
+    const x = this.items[this.head] as T;
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.items.length;
+    this.size--;
+    return x;
+  }
 }
 
 /**
@@ -207,16 +249,20 @@ export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng
   // Direct I/O: a write's pages are the driver's until it completes (and again if a stop makes it resend): one buffer per outstanding write.
   const window = o.window ?? 64;
   const stages = Array.from({ length: window }, () => app.allocate(ETH_FRAME_LEN));
-  const reads: { o: Overlapped; buf: UserBuffer }[] = [];
+  const postedReads = o.reads ?? 32;
+  // The reads posted, oldest first, and their buffers (a read is posted again only when one ends: never more than postedReads).
+  const reads = new Fifo<Overlapped>(postedReads);
+  const readBufs = new Fifo<UserBuffer>(postedReads);
   const spare: UserBuffer[] = [];
   const post = (): void => {
     const buf = spare.pop() ?? app.allocate(ETH_FRAME_LEN);
-    reads.push({ o: app.ReadFileOverlapped(handle, buf), buf });
+    reads.push(app.ReadFileOverlapped(handle, buf));
+    readBufs.push(buf);
   };
-  for (let i = 0; i < (o.reads ?? 32); i++) post();
-  // What each frame sent was (its length and payload seed); it is made again to check what comes back.
+  for (let i = 0; i < postedReads; i++) post();
+  // What each frame sent was (its length and payload seed); it is checked against the same pool when it comes back.
   const expected: number[] = [];
-  const writes: Overlapped[] = [];
+  const writes = new Fifo<Overlapped>(window);
   let received = 0;
   let mismatches = 0;
   let bytes = 0;
@@ -227,13 +273,12 @@ export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng
   const deadline = t0 + count * 200_000 + 10_000_000;
   const eventAt = o.event === undefined ? Infinity : t0 + o.event.afterNs;
   let eventDone = o.event === undefined;
-  const frame = wordBuffer(ETH_FRAME_LEN);
-  const got = wordBuffer(ETH_FRAME_LEN);
+  const scratch = new FrameScratch();
   for (;;) {
-    while (!refused && sent < count && writes.length < window) {
+    while (!refused && sent < count && writes.size < window) {
       const length = fixed ?? prng.range(ETH_ZLEN, ETH_FRAME_LEN);
       const seed = prng.nextU32() || 1;
-      const f = makeFrame(frame, nic.mac, sent, length, seed);
+      const f = makeFrame(scratch, nic.mac, sent, length, seed);
       // The oldest write still outstanding is younger than `sent - window`: its buffer is free again.
       const stage = stages[sent % window] as UserBuffer;
       stage.write(f);
@@ -241,16 +286,16 @@ export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng
       writes.push(app.WriteFileOverlapped(handle, stage, length));
       sent++;
     }
-    while (writes[0]?.done === true) {
-      const r = (writes.shift() as Overlapped).result as NonNullable<Overlapped["result"]>;
+    while (writes.peek()?.done === true) {
+      const r = writes.shift().result as NonNullable<Overlapped["result"]>;
       if (r.status !== STATUS.SUCCESS) {
         tally(writeStatuses, r.status);
         refused = true;
       }
     }
-    while (reads[0]?.o.done === true) {
-      const { o: rd, buf } = reads.shift() as { o: Overlapped; buf: UserBuffer };
-      const r = rd.result as NonNullable<Overlapped["result"]>;
+    while (reads.peek()?.done === true) {
+      const r = reads.shift().result as NonNullable<Overlapped["result"]>;
+      const buf = readBufs.shift();
       if (r.status !== STATUS.SUCCESS) {
         tally(readStatuses, r.status);
         refused = true;
@@ -259,15 +304,15 @@ export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng
       }
       // The application reads its buffer (what ReadFile stored), then checks it against the frame sent with this number.
       const n = Math.min(r.information, buf.length);
-      k.cpu.va.read(buf.va, got.bytes.subarray(0, n));
+      k.cpu.va.read(buf.va, scratch.got(n));
       const length = expected[2 * received];
-      if (length === undefined || !isFrame(got, n, nic.mac, received, length, expected[2 * received + 1] as number)) mismatches++;
+      if (length === undefined || !isFrame(scratch, n, nic.mac, received, length, expected[2 * received + 1] as number)) mismatches++;
       bytes += n;
       received++;
       spare.push(buf);
       if (!refused) post();
     }
-    const settled = writes.length === 0 && (received >= sent || refused);
+    const settled = writes.size === 0 && (received >= sent || refused);
     if (settled && (sent >= count || refused) && eventDone) break;
     const t = k.clock.nextEventTime();
     if (!eventDone && t >= eventAt) {
@@ -277,20 +322,22 @@ export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng
       continue;
     }
     if (t === Infinity || t > deadline) {
-      if (!settled) failures.push(`${sent - received} of ${sent} frames did not come back (${writes.length} writes still pending)`);
+      if (!settled) failures.push(`${sent - received} of ${sent} frames did not come back (${writes.size} writes still pending)`);
       break;
     }
     k.clock.runUntil(t);
   }
   // What is still posted is cancelled (on the manual queue: STATUS_CANCELLED) unless the device already ended it.
   if (!refused) app.CancelIo(handle);
-  for (const r of reads) {
-    const res = k.clock.runUntilDone(() => r.o.done, k.clock.now + 1_000_000) ? r.o.result : null;
+  while (reads.size > 0) {
+    const rd = reads.shift();
+    const buf = readBufs.shift();
+    const res = k.clock.runUntilDone(() => rd.done, k.clock.now + 1_000_000) ? rd.result : null;
     if (res !== null && res.status !== STATUS.CANCELLED && res.status !== STATUS.SUCCESS) tally(readStatuses, res.status);
-    if (res !== null) spare.push(r.buf);
+    if (res !== null) spare.push(buf);
   }
   // The application's buffers go back, but not one the device may still hold (a write or read that never ended).
-  if (writes.length === 0) for (const b of stages) b.free();
+  if (writes.size === 0) for (const b of stages) b.free();
   for (const b of spare) b.free();
   return { sent, received, mismatches, bytes, failures, simulatedNs: k.clock.now - t0, writeStatuses, readStatuses };
 }
