@@ -20,6 +20,7 @@
  * (IOMMU, coherence, the bus observer), timed at a configurable bus rate.
  */
 import type { BusMaster, DmaBus } from "../machine/bus.ts";
+import { ViewCache } from "./view-cache.ts";
 
 /** The part of the DMA bus the engine uses (the board's DmaBus, or a device's own path). */
 export type PlxBus = Pick<DmaBus, "read" | "write">;
@@ -126,6 +127,10 @@ const CSR_OFF = [PLX_REG.DMACSR0, PLX_REG.DMACSR1] as const;
 const DAC_OFF = [PLX_REG.DMADAC0, PLX_REG.DMADAC1] as const;
 const INT_ENABLE = [INTCSR_DMA0_INT_ENABLE, INTCSR_DMA1_INT_ENABLE] as const;
 const INT_ACTIVE = [INTCSR_DMA0_INT_ACTIVE, INTCSR_DMA1_INT_ACTIVE] as const;
+/** The engines' event labels (what a hung run names), made once. */
+const DESCRIPTOR_LABEL = ["plx ch0 descriptor", "plx ch1 descriptor"] as const;
+const BLOCK_LABEL = ["plx ch0 block", "plx ch1 block"] as const;
+const DONE_LABEL = ["plx ch0 done", "plx ch1 done"] as const;
 
 /**
  * A PLX PCI 9656-like bus master: its register window (BAR0), 128 KiB of
@@ -164,6 +169,16 @@ export class Plx9656 {
   private readonly ring: PlxDescriptorRecord[] = [];
   private ringNext = 0;
   private readonly nsPerByte: number;
+  /** SRAM windows as the bus gets them (a transfer's elements land on the same ones again and again). */
+  private readonly sramViews: ViewCache;
+  /** The element each channel fetches next: the argument of its pending step event (stepFns). */
+  private readonly nextDescriptor: [number, number] = [0, 0];
+  /** Step events pending per channel (more than one only when a restart comes before an aborted chain's next fetch). */
+  private readonly stepsPending: [number, number] = [0, 0];
+  /** Each channel's engine events, made once: fetch the next element, the block transfer, the chain's end. */
+  private readonly stepFns: readonly [() => void, () => void] = [() => this.stepEvent(0, this.nextDescriptor[0]), () => this.stepEvent(1, this.nextDescriptor[1])];
+  private readonly blockFns: readonly [() => void, () => void] = [() => this.block(0), () => this.block(1)];
+  private readonly finishFns: readonly [() => void, () => void] = [() => this.finish(0), () => this.finish(1)];
 
   constructor(bus: PlxBus, clock: Clock, opts: Plx9656Options) {
     const rate = opts.busRate ?? 528e6;
@@ -179,6 +194,7 @@ export class Plx9656 {
     this.transactionLatencyNs = lat;
     this.nsPerByte = 1e9 / rate;
     this.sram = new Uint8Array(sram);
+    this.sramViews = new ViewCache(this.sram, 8);
   }
 
   /** Level of the interrupt line. */
@@ -256,11 +272,10 @@ export class Plx9656 {
     this.regs[CSR_OFF[ch]] = (this.regs[CSR_OFF[ch]] as number) & ~DMACSR_DONE;
     const mode = this.dv.getUint32(MODE_OFF[ch], true);
     if ((mode & DMAMODE_SG_MODE) !== 0) {
-      const first = (this.dv.getUint32(DPR_OFF[ch], true) & DESC_PTR_ADDR_MASK) >>> 0;
-      this.clock.after(this.transactionLatencyNs, () => this.step(ch, first), `plx ch${ch} descriptor`);
+      this.scheduleStep(ch, (this.dv.getUint32(DPR_OFF[ch], true) & DESC_PTR_ADDR_MASK) >>> 0, this.transactionLatencyNs);
     } else {
       // Block mode: one transfer from the registers.
-      this.clock.after(this.transactionLatencyNs, () => this.block(ch), `plx ch${ch} block`);
+      this.clock.after(this.transactionLatencyNs, this.blockFns[ch], BLOCK_LABEL[ch]);
     }
   }
 
@@ -294,11 +309,26 @@ export class Plx9656 {
     const last = (dpr & DESC_PTR_LAST) !== 0 || !fetched;
     this.chainCount[ch]++;
     if (last || runaway) {
-      this.clock.after(duration, () => this.finish(ch), `plx ch${ch} done`);
+      this.clock.after(duration, this.finishFns[ch], DONE_LABEL[ch]);
       return;
     }
-    const next = (dpr & DESC_PTR_ADDR_MASK) >>> 0;
-    this.clock.after(duration, () => this.step(ch, next), `plx ch${ch} descriptor`);
+    this.scheduleStep(ch, (dpr & DESC_PTR_ADDR_MASK) >>> 0, duration);
+  }
+
+  /** Fetch the element at `descAddr` after `delay` ns. */
+  private scheduleStep(ch: 0 | 1, descAddr: number, delay: number): void {
+    if (this.stepsPending[ch]++ === 0) {
+      this.nextDescriptor[ch] = descAddr;
+      this.clock.after(delay, this.stepFns[ch], DESCRIPTOR_LABEL[ch]);
+      return;
+    }
+    // Another fetch of this channel is still pending (an aborted chain's): this one keeps its own address.
+    this.clock.after(delay, () => this.stepEvent(ch, descAddr), DESCRIPTOR_LABEL[ch]);
+  }
+
+  private stepEvent(ch: 0 | 1, descAddr: number): void {
+    this.stepsPending[ch]--;
+    this.step(ch, descAddr);
   }
 
   private block(ch: 0 | 1): void {
@@ -310,7 +340,7 @@ export class Plx9656 {
     const fromDevice = (this.dv.getUint32(DPR_OFF[ch], true) & DESC_PTR_FROM_DEVICE) !== 0;
     const ok = this.move(ch, pci, local, size, fromDevice);
     this.record({ channel: ch, descriptorAddress: -1, pciAddress: pci, localAddress: local, size, fromDevice, ok });
-    this.clock.after(this.transferNs(size), () => this.finish(ch), `plx ch${ch} done`);
+    this.clock.after(this.transferNs(size), this.finishFns[ch], DONE_LABEL[ch]);
   }
 
   /** Move `size` bytes between host memory at `pci` and SRAM at `local` (wrapping at the SRAM size). */
@@ -324,7 +354,7 @@ export class Plx9656 {
     while (off < size) {
       const l = (local + off) & mask;
       const n = Math.min(size - off, sram.length - l);
-      const part = sram.subarray(l, l + n);
+      const part = this.sramViews.view(l, n);
       const r = fromDevice ? this.bus.write(this.busMaster, pci + off, part) : this.bus.read(this.busMaster, pci + off, part);
       ok &&= r;
       off += n;
