@@ -34,6 +34,7 @@ import {
 import {
   type EVT_WDF_PROGRAM_DMA,
   type WdfDmaTransaction,
+  WdfDmaTransactionCancel,
   WdfDmaTransactionCreate,
   WdfDmaTransactionDmaCompleted,
   WdfDmaTransactionDmaCompletedFinal,
@@ -335,6 +336,44 @@ describe("system-profile WDFDMATRANSACTION", () => {
     WdfDmaTransactionSetTransferCompleteCallback(tx, (_t, _d, _c, _dir, st) => void order.push(`complete ${st}`), null);
     dpc(r, () => WdfDmaTransactionExecute(tx, null));
     expect(order).toEqual(["EvtProgramDma in", "EvtProgramDma out", `complete ${DmaCancelled}`]);
+  });
+
+  it("StopSystemTransfer in EvtProgramDma, then DmaCompletedFinal(0) in the deferred transfer-complete callback: the transaction ends and frees its channel, no findings; the HAL refuses to flush 0 bytes, and KMDF returns the flush's STATUS_INVALID_PARAMETER", () => {
+    const r = rig({ length: 2048 });
+    const v = installVerifier(r.tb.k, { mode: "collect" });
+    const tx = r.tx();
+    const status = { value: -1 };
+    let done: boolean | null = null;
+    WdfDmaTransactionInitialize(tx, () => (WdfDmaTransactionStopSystemTransfer(tx), true), WdfDmaDirectionWriteToDevice, r.buf.mdl, r.buf.va, 2048);
+    WdfDmaTransactionSetTransferCompleteCallback(tx, () => void (done = WdfDmaTransactionDmaCompletedFinal(tx, 0, status)), null);
+    expect(dpc(r, () => WdfDmaTransactionExecute(tx, null))).toBe(STATUS.SUCCESS);
+    expect([done, status.value, tx.txState]).toEqual([true, STATUS.INVALID_PARAMETER, "transferCompleted"]);
+    expect(r.log.slice(2)).toEqual(["MapTransferEx", "CancelMappedTransfer", "FlushAdapterBuffersEx", "FreeAdapterChannel"]);
+    expect(r.log.filter((s) => s === "FreeAdapterChannel")).toHaveLength(1);
+    expect(v.findings.map((f) => f.code)).toEqual([]);
+    // The channel is free again: the next transaction gets it at once.
+    WdfDmaTransactionRelease(tx);
+    WdfDmaTransactionSetTransferCompleteCallback(tx, null, null);
+    WdfDmaTransactionInitialize(tx, r.program, WdfDmaDirectionWriteToDevice, r.buf.mdl, r.buf.va, 2048);
+    dpc(r, () => WdfDmaTransactionExecute(tx, null));
+    expect(r.log.at(-1)).toBe("EvtProgramDma 2048 @DISPATCH_LEVEL");
+  });
+
+  it("a second transaction on the same channel waits for it (DMA v3 queues, no STATUS_WDF_BUSY); WdfDmaTransactionCancel takes the waiting one off: TRUE, its EvtProgramDma never runs", () => {
+    const r = rig({ length: 4096 });
+    const first = r.tx();
+    const second = r.tx();
+    WdfDmaTransactionInitialize(first, r.program, WdfDmaDirectionWriteToDevice, r.buf.mdl, r.buf.va, 2048);
+    let secondProgrammed = false;
+    WdfDmaTransactionInitialize(second, () => (secondProgrammed = true), WdfDmaDirectionWriteToDevice, r.buf.mdl, r.buf.va + 2048, 2048);
+    expect(dpc(r, () => WdfDmaTransactionExecute(first, null))).toBe(STATUS.SUCCESS);
+    expect(dpc(r, () => WdfDmaTransactionExecute(second, null))).toBe(STATUS.SUCCESS);
+    expect(secondProgrammed).toBe(false);
+    expect(dpc(r, () => WdfDmaTransactionCancel(second))).toBe(true);
+    expect(second.txState).toBe("transferFailed");
+    playOut(r);
+    expect(dpc(r, () => WdfDmaTransactionDmaCompleted(first, { value: 0 }))).toBe(true);
+    expect(secondProgrammed).toBe(false);
   });
 
   it("a stopped transaction does not stage again: DmaCompletedWithLength of part of the transfer returns TRUE with STATUS_CANCELLED and frees the channel", () => {
