@@ -201,4 +201,30 @@ describe("PLX 9656 device model", () => {
     expect(plx.readRegisterUchar(PLX_REG.DMACSR0) & DMACSR_DONE).toBe(DMACSR_DONE);
     expect(plx.sram[0]).toBe(0);
   });
+  it("an abort and a restart on a new ring before the aborted chain's first fetch: that fetch still reads the old ring, the new chain its own (each element once, in order)", () => {
+    const k = bootMachine("x64-desktop");
+    const plx = new Plx9656(k.bus, k.clock, { busMaster: MASTER });
+    const ringA = alloc(k, 4096);
+    const ringB = alloc(k, 4096);
+    const data = alloc(k, 8192);
+    k.cpu.writeBytes(data.va, new Uint8Array(256).fill(0xa1));
+    k.cpu.writeBytes(data.va + 4096, new Uint8Array(256).fill(0xb2));
+    dte(k, ringA.va, 0, data.pa, 0, 256, DESC_PTR_PCI | DESC_PTR_LAST);
+    dte(k, ringB.va, 0, data.pa + 4096, 0x1000, 256, DESC_PTR_PCI | DESC_PTR_LAST);
+    plx.writeRegisterUlong(PLX_REG.DMAMODE0, DMAMODE_SG_MODE | DMAMODE_DONE_INT_ENABLE);
+    plx.writeRegisterUlong(PLX_REG.DMADPR0, ringA.pa | DESC_PTR_PCI);
+    plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
+    plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_ABORT);
+    plx.writeRegisterUlong(PLX_REG.DMADPR0, ringB.pa | DESC_PTR_PCI);
+    plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
+    k.clock.runUntilIdle();
+    expect(plx.history().map((r) => r.descriptorAddress)).toEqual([ringA.pa, ringB.pa]);
+    expect(plx.sram[0]).toBe(0xa1);
+    expect(plx.sram[0x1000]).toBe(0xb2);
+    // Later chains on the channel run as usual.
+    plx.writeRegisterUlong(PLX_REG.DMADPR0, ringA.pa | DESC_PTR_PCI);
+    plx.writeRegisterUchar(PLX_REG.DMACSR0, DMACSR_ENABLE | DMACSR_START);
+    k.clock.runUntilIdle();
+    expect(plx.history().map((r) => r.descriptorAddress)).toEqual([ringA.pa, ringB.pa, ringA.pa]);
+  });
 });
