@@ -91,6 +91,14 @@ export interface TransferEvent {
 export interface TransferObserver {
   /** The HAL mapped a transfer for the device (MapTransfer, a scatter/gather list, bounce pages). */
   onTransferMapped?(key: object, e: TransferEvent): void;
+  /**
+   * Optional fast form of onTransferMapped for a physically contiguous run
+   * at its own physical address (`pfns` would be the pages from the one
+   * holding `physical` on): no event or frames array is made. Called only on
+   * a lone observer that has it (a fan-out of several gets onTransferMapped),
+   * so an observer with this hook must mean the same by both.
+   */
+  onContiguousTransferMapped?(key: object, device: string, physical: number, length: number): void;
   /** The mapping under `key` ended (its map registers flushed or freed, its scatter/gather list put). */
   onTransferUnmapped?(key: object): void;
 }
@@ -100,7 +108,12 @@ export interface TransferObserver {
  * is physical and the run is physically contiguous.
  */
 export function notifyTransferMapped(o: (HalObserver & TransferObserver) | null, key: object, device: string, logical: number, length: number, pfns?: ArrayLike<number>): void {
-  if (o === null || o.onTransferMapped === undefined || length <= 0) return;
+  if (o === null || length <= 0) return;
+  if (pfns === undefined && o.onContiguousTransferMapped !== undefined) {
+    o.onContiguousTransferMapped(key, device, logical, length);
+    return;
+  }
+  if (o.onTransferMapped === undefined) return;
   let frames = pfns;
   if (frames === undefined) {
     const first = Math.floor(logical / 4096);

@@ -336,6 +336,16 @@ function copyRuns(ao: AdapterObject, runs: readonly number[], bouncePa: number, 
   }
 }
 
+/** Element `n` of the list being built: rewritten in place when the buffer held a list before, else appended. */
+function putElement(elements: SCATTER_GATHER_ELEMENT[], n: number, address: number, length: number): void {
+  const e = elements[n];
+  if (e === undefined) elements.push({ Address: { QuadPart: BigInt(address) }, Length: length });
+  else {
+    e.Address.QuadPart = BigInt(address);
+    e.Length = length;
+  }
+}
+
 /** Build the list into `sg` (elements replaced) as `plan` says; a status other than SUCCESS leaves no state behind. */
 export function buildList(ao: AdapterObject, r: ChainRange, plan: ListPlan, writeToDevice: boolean, sg: SCATTER_GATHER_LIST): NTSTATUS {
   const k = ao.kernel;
@@ -346,33 +356,24 @@ export function buildList(ao: AdapterObject, r: ChainRange, plan: ListPlan, writ
   const prev = lists.get(sg);
   const elements: SCATTER_GATHER_ELEMENT[] = prev !== undefined && prev.elements === sg.Elements ? sg.Elements : [];
   let n = 0;
-  const put = (address: number, length: number): void => {
-    const e = elements[n];
-    if (e === undefined) elements.push({ Address: { QuadPart: BigInt(address) }, Length: length });
-    else {
-      e.Address.QuadPart = BigInt(address);
-      e.Length = length;
-    }
-    n++;
-  };
   if (plan.strategy === "iommu") {
     const iommu = k.iommu as NonNullable<typeof k.iommu>;
     const base = iommu.allocateIova(ao.busMaster.domain, { pages: plan.pfns.length, maxAddress: ao.reach.maxAddress });
     if (base < 0) return STATUS.INSUFFICIENT_RESOURCES;
     iommu.map(ao.busMaster.domain, base, plan.pfns, { read: writeToDevice, write: !writeToDevice });
     iova = [base, plan.pfns.length];
-    for (const e of plan.elements) put(base + e.address, e.length);
+    for (const e of plan.elements) putElement(elements, n++, base + e.address, e.length);
   } else if (plan.strategy === "direct") {
     // The physical runs themselves (planList's direct elements).
     const runs = r.runs;
-    for (let i = 0; i < runs.length; i += 2) put(runs[i] as number, runs[i + 1] as number);
+    for (let i = 0; i < runs.length; i += 2) putElement(elements, n++, runs[i] as number, runs[i + 1] as number);
   } else {
     if (plan.mapRegisters > ao.mapRegisters) return STATUS.INSUFFICIENT_RESOURCES;
     const highPfn = Math.min(Math.floor((ao.reach.maxAddress + 1) / PAGE_SIZE) - 1, k.map.pageCount - 1);
     bounce = allocateContiguousMapped(k, { pages: plan.mapRegisters, lowPfn: 0, highPfn, cache: "cached", tag: "map registers (scatter/gather bounce)" });
     if (bounce === null) return STATUS.INSUFFICIENT_RESOURCES;
     if (writeToDevice) copyRuns(ao, r.runs, bounce.pfn * PAGE_SIZE + off, true);
-    put(bounce.pfn * PAGE_SIZE + off, r.length);
+    putElement(elements, n++, bounce.pfn * PAGE_SIZE + off, r.length);
   }
   elements.length = n;
   flushForDevice(ao, bounce === null ? r.runs : [bounce.pfn * PAGE_SIZE + off, r.length], writeToDevice, "before");
@@ -393,7 +394,9 @@ export function buildList(ao: AdapterObject, r: ChainRange, plan: ListPlan, writ
         // The frames behind this element's IOVA pages.
         const rel = (plan.elements[i] as { address: number }).address;
         const first = Math.floor(rel / PAGE_SIZE);
-        notifyTransferMapped(o, rec, ao.device, Number(e.Address.QuadPart), e.Length, plan.pfns.slice(first, Math.floor((rel + e.Length - 1) / PAGE_SIZE) + 1));
+        const end = Math.floor((rel + e.Length - 1) / PAGE_SIZE) + 1;
+        // One element over the whole mapping (the usual case): its frames are the plan's, no copy.
+        notifyTransferMapped(o, rec, ao.device, Number(e.Address.QuadPart), e.Length, first === 0 && end === plan.pfns.length ? plan.pfns : plan.pfns.slice(first, end));
       }
     }
   }

@@ -341,7 +341,15 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   /** HAL hook: a transfer was mapped for a device (MapTransfer, a scatter/gather list): a legitimate DMA target. */
   onTransferMapped(key: object, e: TransferEvent): void {
-    const h = this.transferMapped({ device: e.device, logical: e.logical, length: e.length, pfns: e.pfns });
+    this.keepTransfer(key, this.mapTransfer(e.device, e.logical, e.length, e.pfns, this.kernel.clock.now));
+  }
+
+  /** HAL hook, the common case of onTransferMapped: a physically contiguous run the device reaches at its physical address (no frames array to make). */
+  onContiguousTransferMapped(key: object, device: string, physical: number, length: number): void {
+    this.keepTransfer(key, this.mapTransfer(device, physical, length, null, this.kernel.clock.now));
+  }
+
+  private keepTransfer(key: object, h: number): void {
     if (h < 0) return;
     const list = this.transfers.get(key);
     if (list === undefined) this.transfers.set(key, [h]);
@@ -358,17 +366,23 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
 
   /** Register a mapped transfer (MapTransfer / scatter/gather) as a legitimate DMA target; returns a handle for transferUnmapped. */
   transferMapped(s: TransferSpec): number {
-    const contiguous = isContiguous(s.pfns);
-    const pages = s.pfns.length;
+    return this.mapTransfer(s.device, s.logical, s.length, s.pfns, s.time ?? this.kernel.clock.now);
+  }
+
+  /** transferMapped's work; `pfns` null: the pages from the one holding `logical` on, physically contiguous. */
+  private mapTransfer(device: string, logical: number, length: number, pfns: ArrayLike<number> | null, time: number): number {
+    const first = pfns === null ? Math.floor(logical / PAGE_SIZE) : (pfns[0] as number);
+    const pages = pfns === null ? Math.floor((logical + length - 1) / PAGE_SIZE) - first + 1 : pfns.length;
+    const contiguous = pfns === null || isContiguous(pfns);
     // A transfer over a live common buffer (MapTransfer on its MDL) is checked as that buffer.
     for (let p = 0; p < pages; p++) {
-      const other = this.table.byPfn.get(s.pfns[p] as number);
+      const other = this.table.byPfn.get(pfns === null ? first + p : (pfns[p] as number));
       if (other >= 0 && this.table.stateOf(other) === STATE_LIVE) return -1;
     }
-    const logical = s.logical - (s.logical % PAGE_SIZE);
+    const base = logical - (logical % PAGE_SIZE);
     // The transfer's pages hold the driver's data: initialised from the start.
-    const id = this.table.addFields(KIND_TRANSFER, 0, s.length, pages, logical, contiguous ? null : Int32Array.from(s.pfns), s.pfns[0] as number, this.deviceId(s.device), -1, s.time ?? this.kernel.clock.now, true);
-    if (!contiguous || logical !== (s.pfns[0] as number) * PAGE_SIZE) this.noteTranslated(logical, pages);
+    const id = this.table.addFields(KIND_TRANSFER, 0, length, pages, base, contiguous ? null : Int32Array.from(pfns), first, this.deviceId(device), -1, time, true);
+    if (!contiguous || base !== first * PAGE_SIZE) this.noteTranslated(base, pages);
     this.resetCaches();
     return id;
   }
