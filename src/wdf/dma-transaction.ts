@@ -300,7 +300,9 @@ export class WdfDmaTransaction extends WdfObject {
 }
 
 /**
- * WdfDmaTransactionCreate(DmaEnabler, Attributes, DmaTransaction) (<= DISPATCH_LEVEL).
+ * WdfDmaTransactionCreate(DmaEnabler, Attributes, DmaTransaction) (<= DISPATCH_LEVEL),
+ * for every profile: a system profile's transaction (FxDmaSystemTransaction)
+ * runs through the system DMA controller (dma-transaction-system.ts).
  * The parent is always the enabler: a ParentObject gives
  * STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED (fxdmatransactionapi.cpp validates
  * with FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED).
