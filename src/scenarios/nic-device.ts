@@ -59,6 +59,13 @@ export interface NicBuffer {
   readonly la: PHYSICAL_ADDRESS;
 }
 
+/** A write on the TX ring: its request, the transaction over its buffer, the descriptors the frame took. */
+export interface NicTxRecord {
+  request: WdfRequest;
+  tx: WdfDmaTransaction;
+  descriptors: number;
+}
+
 /** The driver's device context (NIC_ADAPTER). */
 export interface NicAdapter {
   readonly device: WdfDevice;
@@ -82,7 +89,9 @@ export interface NicAdapter {
   txHead: number;
   txInFlight: number;
   /** The write in flight whose first TX descriptor is this slot (null elsewhere): its request, the transaction over its buffer, the descriptors the frame took. */
-  readonly txWrites: ({ readonly request: WdfRequest; readonly tx: WdfDmaTransaction; readonly descriptors: number } | null)[];
+  readonly txWrites: (NicTxRecord | null)[];
+  /** The record each slot's writes use, made the first time (txWrites holds it while the write is in flight: no allocation per frame). */
+  readonly txRecords: (NicTxRecord | undefined)[];
   /** The DMA transactions no write holds (one per write the queue may present). */
   readonly txPool: WdfDmaTransaction[];
   /** Writes waiting for the link (no transmit while it is down), oldest first; first among them, those a stop's reset dropped. */

@@ -167,6 +167,7 @@ export function loadNicDriver(k: Kernel, pdoName: string, options: NicDriverOpti
       txHead: 0,
       txInFlight: 0,
       txWrites: new Array<null>(opts.txDescriptors).fill(null),
+      txRecords: [],
       txPool: [],
       waitingForLink: [],
       resendPending: 0,

@@ -77,9 +77,6 @@ export function sendWaiting(a: NicAdapter): void {
   }
 }
 
-/** A write on the TX ring. */
-type NicTxWrite = NonNullable<NicAdapter["txWrites"][number]>;
-
 /** Send the write's frame: a transaction from the request, executed (EvtProgramDma fills the descriptors). */
 function transmit(a: NicAdapter, Request: WdfRequest): NTSTATUS {
   const tx = a.txPool.pop();
@@ -113,18 +110,25 @@ export function NicEvtProgramDma(Transaction: WdfDmaTransaction, Device: WdfDevi
     k.cpu.writeU32(d + 12, 0);
     a.txTail = (a.txTail + 1) % nt;
   }
-  a.txWrites[first] = { request, tx: Transaction, descriptors: n };
+  let rec = a.txRecords[first];
+  if (rec === undefined) a.txRecords[first] = rec = { request, tx: Transaction, descriptors: n };
+  else {
+    rec.request = request;
+    rec.tx = Transaction;
+    rec.descriptors = n;
+  }
+  a.txWrites[first] = rec;
   a.txInFlight += n;
   wr(a, E1000_REG.TDT, a.txTail);
   return true;
 }
 
 /** End a write's transaction without the chip (a stop, a removal): nothing more of it is moved; the transaction goes back to the pool. */
-function endTransaction(a: NicAdapter, w: NicTxWrite): void {
+function endTransaction(a: NicAdapter, tx: WdfDmaTransaction): void {
   const status = { value: STATUS.SUCCESS };
-  WdfDmaTransactionDmaCompletedFinal(w.tx, 0, status);
-  WdfDmaTransactionRelease(w.tx);
-  a.txPool.push(w.tx);
+  WdfDmaTransactionDmaCompletedFinal(tx, 0, status);
+  WdfDmaTransactionRelease(tx);
+  a.txPool.push(tx);
 }
 
 /**
@@ -144,19 +148,21 @@ export function reapTx(a: NicAdapter): number {
   while (a.txInFlight > 0) {
     const w = a.txWrites[a.txHead] ?? null;
     if (w === null) break;
-    const eop = (a.txHead + w.descriptors - 1) % nt;
+    // The slot's record is reused by the next write from this slot: what this one needs is taken out first.
+    const { request, tx, descriptors } = w;
+    const eop = (a.txHead + descriptors - 1) % nt;
     if ((k.cpu.readU8(ring.va + eop * E1000_DESC_SIZE + 12) & E1000_TXD_STAT_DD) === 0) break;
     a.txWrites[a.txHead] = null;
     a.txHead = (eop + 1) % nt;
-    a.txInFlight -= w.descriptors;
+    a.txInFlight -= descriptors;
     reaped++;
     completedStatus.value = STATUS.SUCCESS;
-    if (!WdfDmaTransactionDmaCompleted(w.tx, completedStatus)) continue;
+    if (!WdfDmaTransactionDmaCompleted(tx, completedStatus)) continue;
     const status = completedStatus.value;
-    const bytes = WdfDmaTransactionGetBytesTransferred(w.tx);
-    WdfDmaTransactionRelease(w.tx);
-    a.txPool.push(w.tx);
-    WdfRequestCompleteWithInformation(w.request, status, bytes);
+    const bytes = WdfDmaTransactionGetBytesTransferred(tx);
+    WdfDmaTransactionRelease(tx);
+    a.txPool.push(tx);
+    WdfRequestCompleteWithInformation(request, status, bytes);
   }
   a.txCompleted += reaped;
   return reaped;
@@ -222,7 +228,7 @@ function forget(a: NicAdapter, Request: WdfRequest): void {
   if (w !== null) {
     // Its ring slots stay taken (the device is gone, or the reset empties the ring): only the transaction ends.
     a.txWrites[slot] = null;
-    endTransaction(a, w);
+    endTransaction(a, w.tx);
   }
   const i = a.waitingForLink.indexOf(Request);
   if (i >= 0) a.waitingForLink.splice(i, 1);
@@ -254,9 +260,10 @@ export function endTransmits(a: NicAdapter): WdfRequest[] {
   for (let i = 0, slot = a.txHead; i < nt; i++, slot = (slot + 1) % nt) {
     const w = a.txWrites[slot] ?? null;
     if (w === null) continue;
+    const { request, tx } = w;
     a.txWrites[slot] = null;
-    endTransaction(a, w);
-    dropped.push(w.request);
+    endTransaction(a, tx);
+    dropped.push(request);
   }
   a.txInFlight = 0;
   a.txHead = a.txTail;

@@ -157,13 +157,13 @@ class FrameScratch {
   }
 }
 
-/** Where in the pool (in words) the payload of the frame with this seed starts. */
+/** Where in the scratch (in words) the payload of the frame with this seed starts: somewhere in the pool. */
 function poolWord(seed: number): number {
   return (POOL_AT >>> 2) + ((seed >>> 0) % ((POOL_BYTES >>> 2) - MAX_PAYLOAD_WORDS));
 }
 
-/** Frame `seq` of the loopback, into the scratch: to and from the NIC's own address, the experimental EtherType, the sequence number, then the payload the seed picks from the pool. */
-function makeFrame(s: FrameScratch, mac: Uint8Array, seq: number, length: number, seed: number): Uint8Array {
+/** Frame `seq` of the loopback, into the scratch: to and from the NIC's own address, the experimental EtherType, the sequence number, then the payload from pool word `p` (poolWord). */
+function makeFrame(s: FrameScratch, mac: Uint8Array, seq: number, length: number, p: number): Uint8Array {
   const f = s.frame(length);
   f.set(mac, 0);
   f.set(mac, 6);
@@ -171,25 +171,24 @@ function makeFrame(s: FrameScratch, mac: Uint8Array, seq: number, length: number
   f[13] = ETHERTYPE & 0xff;
   f[14] = (seq >>> 8) & 0xff;
   f[15] = seq & 0xff;
-  const from = poolWord(seed) * 4;
+  const from = p * 4;
   s.bytes.copyWithin(FRAME_AT + 16, from, from + length - 16);
   return f;
 }
 
 /**
  * Whether the first `n` bytes read back are frame `seq` as makeFrame made it
- * (`length` bytes from `seed`), byte for byte: the header bytes one by one,
+ * (`length` bytes, payload from pool word `p`), byte for byte: the header bytes one by one,
  * the payload four at a time against the pool, the last word's bytes one by
  * one.
  */
-function isFrame(s: FrameScratch, n: number, mac: Uint8Array, seq: number, length: number, seed: number): boolean {
+function isFrame(s: FrameScratch, n: number, mac: Uint8Array, seq: number, length: number, p: number): boolean {
   if (n !== length) return false;
   const b = s.bytes;
   const g = GOT_AT;
   for (let i = 0; i < 6; i++) if (b[g + i] !== mac[i] || b[g + i + 6] !== mac[i]) return false;
   if (b[g + 12] !== ETHERTYPE >>> 8 || b[g + 13] !== (ETHERTYPE & 0xff) || b[g + 14] !== ((seq >>> 8) & 0xff) || b[g + 15] !== (seq & 0xff)) return false;
   const w = s.words;
-  const p = poolWord(seed);
   const whole = (length - 16) >>> 2;
   const d = p - ((g + 16) >>> 2);
   for (let k = (g + 16) >>> 2, end = k + whole; k < end; k++) if (w[k] !== w[k + d]) return false;
@@ -260,7 +259,7 @@ export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng
     readBufs.push(buf);
   };
   for (let i = 0; i < postedReads; i++) post();
-  // What each frame sent was (its length and payload seed); it is checked against the same pool when it comes back.
+  // What each frame sent was (its length and where in the pool its payload is); it is checked against the same pool when it comes back.
   const expected: number[] = [];
   const writes = new Fifo<Overlapped>(window);
   let received = 0;
@@ -277,12 +276,12 @@ export function loopbackFrames(k: Kernel, nic: NicApp, count: number, prng: Prng
   for (;;) {
     while (!refused && sent < count && writes.size < window) {
       const length = fixed ?? prng.range(ETH_ZLEN, ETH_FRAME_LEN);
-      const seed = prng.nextU32() || 1;
-      const f = makeFrame(scratch, nic.mac, sent, length, seed);
+      const p = poolWord(prng.nextU32());
+      const f = makeFrame(scratch, nic.mac, sent, length, p);
       // The oldest write still outstanding is younger than `sent - window`: its buffer is free again.
       const stage = stages[sent % window] as UserBuffer;
       stage.write(f);
-      expected.push(length, seed);
+      expected.push(length, p);
       writes.push(app.WriteFileOverlapped(handle, stage, length));
       sent++;
     }
