@@ -209,13 +209,12 @@ export class Plx9656 {
 
   /** READ_REGISTER_ULONG on BAR 0. */
   readRegisterUlong(offset: number): number {
-    this.checkOffset(offset, 4);
-    return this.dv.getUint32(offset, true);
+    return this.dv.getUint32(this.checkOffset(offset, 4), true);
   }
 
   /** WRITE_REGISTER_ULONG on BAR 0. */
-  writeRegisterUlong(offset: number, value: number): void {
-    this.checkOffset(offset, 4);
+  writeRegisterUlong(at: number, value: number): void {
+    const offset = this.checkOffset(at, 4);
     if (offset === PLX_REG.DMACSR0) {
       // A 32-bit write at 0xA8 covers both channel CSRs.
       this.writeRegisterUchar(PLX_REG.DMACSR0, value & 0xff);
@@ -234,13 +233,12 @@ export class Plx9656 {
 
   /** A byte read of the register window at `offset` (BAR0). */
   readRegisterUchar(offset: number): number {
-    this.checkOffset(offset, 1);
-    return this.regs[offset] as number;
+    return this.regs[this.checkOffset(offset, 1)] as number;
   }
 
   /** WRITE_REGISTER_UCHAR: DMACSR writes start, abort and clear a channel. */
-  writeRegisterUchar(offset: number, value: number): void {
-    this.checkOffset(offset, 1);
+  writeRegisterUchar(at: number, value: number): void {
+    const offset = this.checkOffset(at, 1);
     if (offset !== PLX_REG.DMACSR0 && offset !== PLX_REG.DMACSR1) {
       this.regs[offset] = value & 0xff;
       return;
@@ -261,8 +259,12 @@ export class Plx9656 {
     this.updateLine();
   }
 
-  private checkOffset(offset: number, width: number): void {
-    if (!Number.isInteger(offset) || offset < 0 || offset + width > PLX_REG_WINDOW || offset % width !== 0) throw new RangeError(`Plx9656: register offset 0x${offset.toString(16)} is outside BAR 0 or not ${width}-byte aligned`);
+  /** `offset` as a small integer, checked: inside BAR 0 and aligned to `width` (1 or 4). */
+  private checkOffset(offset: number, width: 1 | 4): number {
+    // In int32 arithmetic: the offset may come as a floating-point value (a difference of 48-bit addresses), where % is a slow remainder.
+    const o = offset | 0;
+    if (o !== offset || o < 0 || o + width > PLX_REG_WINDOW || (o & (width - 1)) !== 0) throw new RangeError(`Plx9656: register offset 0x${offset.toString(16)} is outside BAR 0 or not ${width}-byte aligned`);
+    return o;
   }
 
   private start(ch: 0 | 1): void {

@@ -45,6 +45,9 @@ export function PLxEvtInterruptIsr(Interrupt: WdfInterrupt, _MessageID: number):
   return recognized;
 }
 
+/** The status out-parameter of the DPC's WdfDmaTransactionDmaCompleted* calls (a C driver's local): read right after each call. */
+const dmaStatus = { value: 0 as NTSTATUS };
+
 /** PLxEvtInterruptDpc. */
 export function PLxEvtInterruptDpc(Interrupt: WdfInterrupt): void {
   const e = plxContext(WdfInterruptGetDevice(Interrupt));
@@ -67,8 +70,8 @@ export function PLxEvtInterruptDpc(Interrupt: WdfInterrupt): void {
   WdfInterruptReleaseLock(Interrupt);
   if (writeDone && e.writeRequest !== null) {
     const tx = e.writeDmaTransaction as WdfDmaTransaction;
-    const status = { value: 0 };
-    if (WdfDmaTransactionDmaCompleted(tx, status)) requestComplete(e, "write", status.value);
+    dmaStatus.value = 0;
+    if (WdfDmaTransactionDmaCompleted(tx, dmaStatus)) requestComplete(e, "write", dmaStatus.value);
   }
   if (readDone && e.readRequest !== null) {
     const tx = e.readDmaTransaction as WdfDmaTransaction;
@@ -79,8 +82,8 @@ export function PLxEvtInterruptDpc(Interrupt: WdfInterrupt): void {
       length -= k.cpu.readU32(dte + 8);
       if ((k.cpu.readU32(dte + 12) & DESC_PTR_LAST) !== 0) break;
     }
-    const status = { value: 0 };
-    if (WdfDmaTransactionDmaCompletedWithLength(tx, Math.max(0, length), status)) requestComplete(e, "read", status.value);
+    dmaStatus.value = 0;
+    if (WdfDmaTransactionDmaCompletedWithLength(tx, Math.max(0, length), dmaStatus)) requestComplete(e, "read", dmaStatus.value);
   }
 }
 
