@@ -305,7 +305,7 @@ function ringBase(a: NicAdapter, b: NicBuffer): PHYSICAL_ADDRESS {
 }
 
 function writeDescriptorAddress(k: Kernel, descVa: number, la: number): void {
-  k.cpu.writeU32(descVa, la % 0x1_0000_0000);
+  k.cpu.writeU32(descVa, la >>> 0);
   k.cpu.writeU32(descVa + 4, Math.floor(la / 0x1_0000_0000));
 }
 

@@ -48,7 +48,7 @@ import { type BufferOut, type WdfRequest, WdfRequestCompleteWithInformation, Wdf
 import { ETH_FRAME_LEN, ETH_HLEN, NIC_BUFFER_SIZE, type NicAdapter, type NicBuffer, nicContext, STATUS_INVALID_BUFFER_SIZE, wr } from "./nic-device.ts";
 
 function writeDescriptorAddress(k: Kernel, descVa: number, la: number): void {
-  k.cpu.writeU32(descVa, la % 0x1_0000_0000);
+  k.cpu.writeU32(descVa, la >>> 0);
   k.cpu.writeU32(descVa + 4, Math.floor(la / 0x1_0000_0000));
 }
 

@@ -88,7 +88,8 @@ function startRequest(e: PlxDeviceExtension, Request: WdfRequest, Length: number
 /** LA.LowPart and LA.HighPart (the C driver's fields) in number arithmetic when the address is a safe integer (every simulated one), else by LowPart / HighPart. */
 function lowPart(pa: PHYSICAL_ADDRESS): number {
   const q = pa.QuadPart;
-  return q >= 0n && q <= 0x1f_ffff_ffff_ffffn ? Number(q) % 0x1_0000_0000 : LowPart(pa);
+  // ToUint32 (>>> 0) of an integer below 2^53 is its low 32 bits exactly, without a floating-point remainder.
+  return q >= 0n && q <= 0x1f_ffff_ffff_ffffn ? Number(q) >>> 0 : LowPart(pa);
 }
 function highPart(pa: PHYSICAL_ADDRESS): number {
   const q = pa.QuadPart;
