@@ -30,16 +30,22 @@ export class Cpu {
 
   /** A 8-bit load at `va` (unsigned). */
   readU8(va: number): number {
+    const r = this.va.registerLoad(va, 1);
+    if (r >= 0) return r;
     this.va.read(va, this.b1, 1);
     return this.b8[0] as number;
   }
   /** A 16-bit load at `va` (unsigned). */
   readU16(va: number): number {
+    const r = this.va.registerLoad(va, 2);
+    if (r >= 0) return r;
     this.va.read(va, this.b2, 2);
     return this.dv.getUint16(0, true);
   }
   /** A 32-bit load at `va` (unsigned). */
   readU32(va: number): number {
+    const r = this.va.registerLoad(va, 4);
+    if (r >= 0) return r;
     this.va.read(va, this.b4, 4);
     return this.dv.getUint32(0, true);
   }
@@ -50,16 +56,19 @@ export class Cpu {
   }
   /** A 8-bit store of `v` at `va` (its low 8 bits). */
   writeU8(va: number, v: number): void {
+    if (this.va.registerStore(va, 1, v)) return;
     this.b8[0] = v;
     this.va.write(va, this.b1, 1);
   }
   /** A 16-bit store of `v` at `va` (its low 16 bits). */
   writeU16(va: number, v: number): void {
+    if (this.va.registerStore(va, 2, v)) return;
     this.dv.setUint16(0, v, true);
     this.va.write(va, this.b2, 2);
   }
   /** A 32-bit store of `v` at `va` (its low 32 bits). */
   writeU32(va: number, v: number): void {
+    if (this.va.registerStore(va, 4, v)) return;
     this.dv.setUint32(0, v >>> 0, true);
     this.va.write(va, this.b4, 4);
   }

@@ -18,6 +18,7 @@
  */
 import { BYTES_TO_PAGES } from "../core/address.ts";
 import { PASSIVE_LEVEL } from "../core/irql.ts";
+import { SmallSet } from "../core/small-set.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import type { DEVICE_OBJECT } from "./device-object.ts";
 import { IoAllocateIrp, IoCancelIrp, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE, type IRP, type IRP_PARAMETERS } from "./irp.ts";
@@ -60,8 +61,8 @@ export interface FILE_OBJECT {
   readonly name: string;
   /** False after CloseHandle. */
   open: boolean;
-  /** IRPs sent on it and not yet completed (CancelIo cancels them). */
-  readonly outstanding: Set<IRP>;
+  /** IRPs sent on it and not yet completed, oldest first (CancelIo cancels them). A SmallSet: a Set going empty, one, empty on every request rebuilds its table each time. */
+  readonly outstanding: SmallSet<IRP>;
 }
 
 /** How a request ended, as the application sees it. */
@@ -108,7 +109,7 @@ function systemBuffer(k: Kernel, bytes: number): { va: number; free: () => void 
 /** Open the device: IRP_MJ_CREATE to the top of its stack. A failed create returns its status and no file. */
 export function ioCreate(k: Kernel, device: DEVICE_OBJECT, name: string): { status: NTSTATUS; file: FILE_OBJECT | null } {
   atPassive(k, "CreateFile");
-  const file: FILE_OBJECT = { DeviceObject: device, name, open: true, outstanding: new Set() };
+  const file: FILE_OBJECT = { DeviceObject: device, name, open: true, outstanding: new SmallSet<IRP>() };
   const irp = IoAllocateIrp(IRP_MJ_CREATE, 0, {}, k);
   irp.IoStatus.Status = STATUS.SUCCESS;
   const st = IoCallDriver(device, irp);

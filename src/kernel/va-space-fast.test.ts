@@ -107,7 +107,12 @@ function run(fast: boolean, seed: number) {
       const len = width === 0 ? 1 + rng.int(rng.chance(0.8) ? 16 : 6000) : width;
       const va = width === 0 || rng.chance(0.8) ? at - (at % Math.max(width, 1)) : at;
       const write = rng.chance(0.5);
-      if (write) {
+      if ((width === 1 || width === 2 || width === 4) && rng.chance(0.5)) {
+        // The CPU's typed loads and stores (READ/WRITE_REGISTER_*): on registers the fast path goes straight to the device.
+        const value = rng.int(2 ** 32);
+        if (write) log.push(`W${width} ${va} ${value} ${outcome(() => (width === 1 ? m.cpu.writeU8(va, value) : width === 2 ? m.cpu.writeU16(va, value) : m.cpu.writeU32(va, value)))}`);
+        else log.push(`R${width} ${va} ${outcome(() => (width === 1 ? m.cpu.readU8(va) : width === 2 ? m.cpu.readU16(va) : m.cpu.readU32(va)))}`);
+      } else if (write) {
         const data = Uint8Array.from({ length: len }, () => rng.int(256));
         log.push(`w ${va} ${len} ${width} ${outcome(() => m.va.write(va, data, width))}`);
       } else {
@@ -122,7 +127,7 @@ function run(fast: boolean, seed: number) {
 }
 
 describe("VaSpace fast path for small accesses", () => {
-  it("a seeded sequence gives the same results, bug checks, observations, register accesses, catch-ups and memory with the fast path on and off", () => {
+  it("a seeded sequence gives the same results, bug checks, observations, register accesses, catch-ups and memory with the fast path on and off (the CPU's typed register loads and stores included)", () => {
     for (const seed of [1, 2, 3]) {
       const on = run(true, seed);
       const off = run(false, seed);

@@ -251,6 +251,44 @@ export class VaSpace {
     this.access(va, src, true, width);
   }
 
+  /**
+   * A 1, 2 or 4-byte store of `value` at a naturally aligned `va` inside a
+   * register mapping, straight to the device: what write() would do there
+   * (the observer told, then one register access of that width), without
+   * packing the value into bytes and back. False, having done nothing, for
+   * anything else (the caller takes write()).
+   */
+  registerStore(va: number, width: 1 | 2 | 4, value: number): boolean {
+    const m = this.registerMappingAt(va, width, true);
+    if (m === null) return false;
+    if (this.beforeAccess !== null) this.beforeAccess();
+    const obs = this.observers.current;
+    if (obs !== null) obs.onCpuAccess(m, va, width, true, width);
+    const pa = (m.pfns[Math.floor((va - m.startVa) / PAGE_SIZE)] as number) * PAGE_SIZE + ((va - m.startVa) % PAGE_SIZE);
+    if (this.registers !== null) this.registers.write(pa, width, width === 4 ? value >>> 0 : value & (width === 2 ? 0xffff : 0xff));
+    return true;
+  }
+
+  /** The load registerStore is to read(): the register's value (all ones with no MMIO space), or -1 when `va` is not such a register (nothing done). */
+  registerLoad(va: number, width: 1 | 2 | 4): number {
+    const m = this.registerMappingAt(va, width, false);
+    if (m === null) return -1;
+    if (this.beforeAccess !== null) this.beforeAccess();
+    const obs = this.observers.current;
+    if (obs !== null) obs.onCpuAccess(m, va, width, false, width);
+    const pa = (m.pfns[Math.floor((va - m.startVa) / PAGE_SIZE)] as number) * PAGE_SIZE + ((va - m.startVa) % PAGE_SIZE);
+    const v = this.registers === null ? 0xffff_ffff : this.registers.read(pa, width);
+    return width === 4 ? v >>> 0 : v & (width === 2 ? 0xffff : 0xff);
+  }
+
+  /** The register mapping wholly holding the aligned access, when the fast register path may take it (not a read-only store). */
+  private registerMappingAt(va: number, width: number, write: boolean): VaMapping | null {
+    if (!this.fast || va % width !== 0) return null;
+    const m = this.find(va);
+    if (m === undefined || !m.io || (write && m.readOnly) || va + width > m.startVa + m.pages * PAGE_SIZE) return null;
+    return m;
+  }
+
   private dropFastPage(): void {
     this.fastPage = NO_PAGE;
     this.fastMapping = null;

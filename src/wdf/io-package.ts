@@ -57,11 +57,13 @@ export class FxPkgIo implements PowerManagedIo {
   dispatch(irp: IRP): NTSTATUS {
     const q = this.table.get(irp.MajorFunction) ?? null;
     if (q === null || q.deleted) {
-      irp.IoStatus = { Status: STATUS.INVALID_DEVICE_REQUEST, Information: 0 };
+      irp.IoStatus.Status = STATUS.INVALID_DEVICE_REQUEST;
+      irp.IoStatus.Information = 0;
       IoCompleteRequest(irp);
       return STATUS.INVALID_DEVICE_REQUEST;
     }
-    irp.IoStatus = { Status: STATUS.SUCCESS, Information: 0 };
+    irp.IoStatus.Status = STATUS.SUCCESS;
+    irp.IoStatus.Information = 0;
     const r = new WdfRequest(this.device, irp);
     IoMarkIrpPending(irp);
     q.enqueue(r);

@@ -77,8 +77,8 @@ export class WdfRequest extends WdfObject {
   stopNotified = false;
   /** WdfRequestStopAcknowledge(Requeue = FALSE): the driver keeps it while the queue is powered off (EvtIoResume on power-up). */
   stoppedInPlace = false;
-  /** MDLs the framework built over the system buffer (freed at completion). */
-  private readonly built: MDL[] = [];
+  /** MDLs the framework built over the system buffer (freed at completion); null until the first (most requests never need one). */
+  private built: MDL[] | null = null;
 
   constructor(device: WdfDevice, irp: IRP) {
     super(device.globals, device.requestAttributes);
@@ -88,13 +88,13 @@ export class WdfRequest extends WdfObject {
 
   /** An MDL over the system buffer (FxRequest::GetMdl for buffered I/O), built once per buffer. */
   systemBufferMdl(va: number, length: number): MDL | null {
-    const had = this.built.find((m) => m.StartVa + m.ByteOffset === va && m.ByteCount === length);
+    const had = this.built?.find((m) => m.StartVa + m.ByteOffset === va && m.ByteCount === length);
     if (had !== undefined) return had;
     const k = this.device.kernel;
     const mdl = IoAllocateMdl(k, va, length, false, false, null);
     if (mdl === null) return null;
     MmBuildMdlForNonPagedPool(k, mdl);
-    this.built.push(mdl);
+    (this.built ??= []).push(mdl);
     return mdl;
   }
 
@@ -112,7 +112,10 @@ export class WdfRequest extends WdfObject {
     this.queue = null;
     // The cleanup callback runs before the IRP goes back (EarlyDispose); only for a request the driver saw.
     if (this.presented) this.disposeTree();
-    if (this.built.length > 0) for (const m of this.built.splice(0)) IoFreeMdl(k, m);
+    if (this.built !== null) {
+      for (const m of this.built) IoFreeMdl(k, m);
+      this.built = null;
+    }
     IoCompleteRequest(this.irp);
     if (this.presented) this.deleteObject();
     else this.deleteFromFailedCreate();
