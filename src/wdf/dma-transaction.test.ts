@@ -3,7 +3,7 @@ import { BugCheckError } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { STATUS } from "../core/ntstatus.ts";
 import { IoAllocateMdl, type MDL, MmBuildMdlForNonPagedPool } from "../kernel/mdl.ts";
-import type { SCATTER_GATHER_LIST } from "../hal/types.ts";
+import type { DMA_ADAPTER, SCATTER_GATHER_LIST } from "../hal/types.ts";
 import type { HandleOut } from "./driver.ts";
 import { WDF_OBJECT_ATTRIBUTES_INIT } from "./object.ts";
 import { WdfDmaProfilePacket64, WDF_DMA_ENABLER_CONFIG_INIT, WDF_DMA_ENABLER_CONFIG_NO_SGLIST_PREALLOCATION, WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, WdfDmaEnabler, WdfDmaEnablerCreate, WdfDmaEnablerSetMaximumScatterGatherElements, WdfDmaProfileScatterGather64Duplex } from "./dma-enabler.ts";
@@ -164,5 +164,61 @@ describe("WDFDMATRANSACTION", () => {
   it("a packet-profile transaction may not run past its MDL (no chained MDLs): STATUS_INVALID_PARAMETER", () => {
     const { tx, buf } = setup(0, WdfDmaProfilePacket64);
     expect(WdfDmaTransactionInitialize(tx, () => true, WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 20001)).toBe(STATUS.INVALID_PARAMETER);
+  });
+  it("a list the HAL hands over after BuildScatterGatherList returned (the map registers were busy) programs the fragment then, with that fragment's length", () => {
+    const { tb, en, tx, buf } = setup();
+    const d = en.description(WdfDmaDirectionWriteToDevice);
+    const real = d.AdapterObject as DMA_ADAPTER;
+    let deliver: (() => void) | null = null;
+    // The adapter as the HAL would run it with its map registers taken: the list-control routine runs later, at DISPATCH_LEVEL.
+    d.AdapterObject = {
+      ...real,
+      DmaOperations: {
+        ...real.DmaOperations,
+        BuildScatterGatherList: (_a, dev, mdl, va, len, routine, ctx, w, sgBuf, size) =>
+          real.DmaOperations.BuildScatterGatherList?.(real, dev, mdl, va, len, (d0, irp, sg, c) => (deliver = () => routine(d0, irp, sg, c)), ctx, w, sgBuf, size) ?? STATUS.NOT_SUPPORTED,
+        PutScatterGatherList: (_a, sg, w) => real.DmaOperations.PutScatterGatherList?.(real, sg, w),
+      },
+    };
+    try {
+      const programmed: { bytes: number; irql: number }[] = [];
+      WdfDmaTransactionInitialize(tx, (_t, _d, _c, _dir, sg) => (programmed.push({ bytes: sg.Elements.reduce((s, e) => s + e.Length, 0), irql: tb.k.KeGetCurrentIrql() }), true), WdfDmaDirectionWriteToDevice, buf.mdl, buf.va, 20000);
+      expect(WdfDmaTransactionExecute(tx, null)).toBe(STATUS.SUCCESS);
+      expect(programmed).toEqual([]);
+      expect(tx.txState).toBe("executing");
+      tb.k.atDispatch(() => (deliver as unknown as () => void)());
+      expect(programmed).toEqual([{ bytes: 8192, irql: DISPATCH_LEVEL }]);
+      expect(WdfDmaTransactionGetCurrentDmaTransferLength(tx)).toBe(8192);
+      // The next fragment's list comes late too; its length is the second fragment's.
+      deliver = null;
+      const st = { value: 0 };
+      expect(tb.k.atDispatch(() => WdfDmaTransactionDmaCompleted(tx, st))).toBe(false);
+      expect(programmed).toHaveLength(1);
+      tb.k.atDispatch(() => (deliver as unknown as () => void)());
+      expect(programmed.map((p) => p.bytes)).toEqual([8192, 8192]);
+      expect(WdfDmaTransactionGetBytesTransferred(tx)).toBe(8192);
+    } finally {
+      d.AdapterObject = real;
+    }
+  });
+
+  it("a transaction reused after Release starts fresh: the next Initialize's transfer begins at its own first byte, nothing transferred, its own first fragment", () => {
+    const { tb, tx, buf } = setup();
+    const starts: bigint[] = [];
+    const lengths: number[] = [];
+    const program = (_t: unknown, _d: unknown, _c: unknown, _dir: unknown, sg: SCATTER_GATHER_LIST): boolean => (starts.push(sg.Elements[0]?.Address.QuadPart ?? -1n), lengths.push(sg.Elements.reduce((s, e) => s + e.Length, 0)), true);
+    WdfDmaTransactionInitialize(tx, program, WdfDmaDirectionReadFromDevice, buf.mdl, buf.va, 20000);
+    WdfDmaTransactionExecute(tx, null);
+    const st = { value: 0 };
+    expect(tb.k.atDispatch(() => WdfDmaTransactionDmaCompletedWithLength(tx, 1000, st))).toBe(false);
+    expect(WdfDmaTransactionRelease(tx)).toBe(STATUS.SUCCESS);
+    expect(WdfDmaTransactionInitialize(tx, program, WdfDmaDirectionWriteToDevice, buf.mdl, buf.va + 0x1000, 3000)).toBe(STATUS.SUCCESS);
+    expect(WdfDmaTransactionGetBytesTransferred(tx)).toBe(0);
+    expect(WdfDmaTransactionExecute(tx, null)).toBe(STATUS.SUCCESS);
+    expect(starts[2]).toBe(BigInt(tb.k.va.physicalAddressOf(buf.va + 0x1000)));
+    expect(lengths[2]).toBe(3000);
+    expect(WdfDmaTransactionGetCurrentDmaTransferLength(tx)).toBe(3000);
+    expect(tb.k.atDispatch(() => WdfDmaTransactionDmaCompleted(tx, st))).toBe(true);
+    expect(WdfDmaTransactionGetBytesTransferred(tx)).toBe(3000);
   });
 });

@@ -30,9 +30,10 @@
  * operation in the wrong state), as KMDF's verifier does.
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
-import { DISPATCH_LEVEL } from "../core/irql.ts";
+import { DISPATCH_LEVEL, type KIRQL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { DMA_TRANSFER_CONTEXT_SIZE_V1, type SCATTER_GATHER_LIST, type DMA_ADAPTER } from "../hal/types.ts";
+import type { Kernel } from "../kernel/kernel.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { offsetInMdl, PacketTransfer } from "./dma-transaction-packet.ts";
 import { prepareForSingleTransfer } from "./dma-transaction-single.ts";
@@ -75,6 +76,13 @@ export class WdfDmaTransaction extends WdfObject {
   request: WdfObject | null = null;
   /** The list the HAL built for the fragment in flight, and whether it came from GetScatterGatherList. */
   private sgList: SCATTER_GATHER_LIST | null = null;
+  /** Where the fragment being staged starts (locateFragment), kept on the object rather than in a result object per fragment. */
+  private fragMdl: MDL | null = null;
+  private fragVa = 0;
+  /** The list the HAL handed over during the Build/Get call, the fragment length it is for, and whether stage() returned before it came (the map registers were busy). */
+  private listNow: SCATTER_GATHER_LIST | null = null;
+  private listLength = 0;
+  private listWaiting = false;
   /** The enabler's preallocated list (lookaside) this transaction uses for BuildScatterGatherList. */
   private readonly sgBuffer: SCATTER_GATHER_LIST = { NumberOfElements: 0, Elements: [] };
   /** Fragments programmed since Initialize (statistics). */
@@ -140,12 +148,19 @@ export class WdfDmaTransaction extends WdfObject {
 
   /** The next fragment: where it starts in the MDL chain and how long it may be (the enabler's and the transaction's maximum). */
   nextFragment(): { mdl: MDL; va: number; offset: number; length: number; remaining: number } {
+    const length = this.locateFragment();
+    const mdl = this.fragMdl as MDL;
+    return { mdl, va: this.fragVa, offset: offsetInMdl(mdl, this.fragVa), length, remaining: this.length - this.transferred };
+  }
+
+  /** nextFragment without an object: the fragment's MDL and VA into fragMdl / fragVa, its length returned. */
+  private locateFragment(): number {
     const remaining = this.length - this.transferred;
     const fragMax = this.singleFragmentLength > 0 ? this.singleFragmentLength : this.enabler.description(this.direction).MaximumFragmentLength;
     let length = Math.min(remaining, fragMax > 0 ? fragMax : remaining);
     if (this.maximumLength > 0) length = Math.min(length, this.maximumLength);
-    const { mdl, va } = this.position(this.transferred);
-    return { mdl, va, offset: offsetInMdl(mdl, va), length, remaining };
+    this.position(this.transferred);
+    return length;
   }
 
   /** StartTransfer: the first fragment (scatter/gather: its list; packet: the adapter channel, then the map). */
@@ -164,52 +179,82 @@ export class WdfDmaTransaction extends WdfObject {
     this.currentLength = length;
     this.txState = "executing";
     this.fragments++;
+    this.callProgram(sg);
+  }
+
+  /** EvtProgramDma at DISPATCH_LEVEL (as k.atDispatch, without a closure per fragment). */
+  private callProgram(sg: SCATTER_GATHER_LIST): void {
+    const k = this.globals.kernel;
     const program = this.program_ as EVT_WDF_PROGRAM_DMA;
-    this.globals.kernel.atDispatch(() => program(this, this.enabler.device, this.programContext, this.direction, sg));
+    const old = k.KeRaiseIrql(DISPATCH_LEVEL);
+    try {
+      program(this, this.enabler.device, this.programContext, this.direction, sg);
+    } finally {
+      restoreIrql(k, old);
+    }
   }
 
   /** Stage the next fragment: build its list at DISPATCH_LEVEL and call EvtProgramDma (packet: map it on the registers held). */
   stage(): NTSTATUS {
     if (this.packet !== null) return this.packet.mapNext();
-    const en = this.enabler;
     const k = this.globals.kernel;
-    const { mdl, va, offset, length: len } = this.nextFragment();
+    const len = this.locateFragment();
     const a = this.adapter();
-    const writeToDevice = this.writeToDevice;
-    const ctx = this.transferContext;
     // The list comes at once, or later when the adapter's map registers free up (the AdapterListControl routine runs then, as KMDF's _AdapterListControl does).
-    let waiting = false;
-    let list: SCATTER_GATHER_LIST | null = null;
-    const capture = (_d: unknown, _irp: unknown, sg: SCATTER_GATHER_LIST): void => {
-      if (waiting) this.listReady(sg, len);
-      else list = sg;
-    };
-    const st = k.atDispatch(() => {
-      const ops = a.DmaOperations;
-      const get = en.noSgListPreallocation || en.sgListSize === 0;
-      if (ctx !== null) {
-        // DMA v3: the Ex routines with the transaction's context; Build passes no flags for drivers before KMDF 1.15 (as KMDF does), and the transaction sets none.
-        if (get) return ops.GetScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, capture, null, writeToDevice, null, null, null) ?? STATUS.NOT_SUPPORTED;
-        return ops.BuildScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, capture, null, writeToDevice, this.sgBuffer, this.singleSgListSize || en.sgListSize, null, null, null) ?? STATUS.NOT_SUPPORTED;
-      }
-      if (get) return ops.GetScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice) ?? STATUS.NOT_SUPPORTED;
-      return ops.BuildScatterGatherList?.(a, en.device.fdo, mdl, va, len, capture, null, writeToDevice, this.sgBuffer, en.sgListSize) ?? STATUS.NOT_SUPPORTED;
-    });
+    this.listWaiting = false;
+    this.listLength = len;
+    this.listNow = null;
+    const old = k.KeRaiseIrql(DISPATCH_LEVEL);
+    let st: NTSTATUS;
+    try {
+      st = this.requestList(a, len);
+    } finally {
+      restoreIrql(k, old);
+    }
+    const list = this.listNow;
+    this.listNow = null;
     if (!NT_SUCCESS(st)) return st;
     this.txState = "executing";
     if (list === null) {
-      waiting = true;
+      this.listWaiting = true;
       return STATUS.SUCCESS;
     }
     return this.listReady(list, len);
   }
 
+  /** The HAL call for the fragment's list (at DISPATCH_LEVEL); the transaction is the list-control routine's context. */
+  private requestList(a: DMA_ADAPTER, len: number): NTSTATUS {
+    const en = this.enabler;
+    const ops = a.DmaOperations;
+    const mdl = this.fragMdl as MDL;
+    const va = this.fragVa;
+    const writeToDevice = this.writeToDevice;
+    const ctx = this.transferContext;
+    const get = en.noSgListPreallocation || en.sgListSize === 0;
+    if (ctx !== null) {
+      // DMA v3: the Ex routines with the transaction's context; Build passes no flags for drivers before KMDF 1.15 (as KMDF does), and the transaction sets none.
+      const offset = offsetInMdl(mdl, va);
+      if (get) return ops.GetScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, adapterListControl, this, writeToDevice, null, null, null) ?? STATUS.NOT_SUPPORTED;
+      return ops.BuildScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, adapterListControl, this, writeToDevice, this.sgBuffer, this.singleSgListSize || en.sgListSize, null, null, null) ?? STATUS.NOT_SUPPORTED;
+    }
+    if (get) return ops.GetScatterGatherList?.(a, en.device.fdo, mdl, va, len, adapterListControl, this, writeToDevice) ?? STATUS.NOT_SUPPORTED;
+    return ops.BuildScatterGatherList?.(a, en.device.fdo, mdl, va, len, adapterListControl, this, writeToDevice, this.sgBuffer, en.sgListSize) ?? STATUS.NOT_SUPPORTED;
+  }
+
+  /** @internal The HAL ran the list-control routine: keep the list for stage(), or (it waited for map registers) program the fragment now. */
+  listBuilt(sg: SCATTER_GATHER_LIST): void {
+    if (this.listWaiting) {
+      this.listWaiting = false;
+      this.listReady(sg, this.listLength);
+    } else {
+      this.listNow = sg;
+    }
+  }
+
   /** The fragment's list is built: check it against the enabler's element limit and run EvtProgramDma with it. */
   private listReady(sg: SCATTER_GATHER_LIST, len: number): NTSTATUS {
-    const en = this.enabler;
-    const k = this.globals.kernel;
     this.sgList = sg;
-    if (sg.NumberOfElements > en.maxSGElements) {
+    if (sg.NumberOfElements > this.enabler.maxSGElements) {
       // More fragments than the device takes: give the list back and fail the transfer.
       this.putList();
       return STATUS.WDF_TOO_FRAGMENTED;
@@ -217,8 +262,7 @@ export class WdfDmaTransaction extends WdfObject {
     this.currentLength = len;
     this.txState = "executing";
     this.fragments++;
-    const program = this.program_ as EVT_WDF_PROGRAM_DMA;
-    k.atDispatch(() => program(this, en.device, this.programContext, this.direction, sg));
+    this.callProgram(sg);
     return STATUS.SUCCESS;
   }
 
@@ -250,14 +294,18 @@ export class WdfDmaTransaction extends WdfObject {
     p?.release();
   }
 
-  /** The MDL in the chain and the VA where byte `offset` of the transaction lies. */
-  private position(offset: number): { mdl: MDL; va: number } {
+  /** The MDL in the chain and the VA where byte `offset` of the transaction lies, into fragMdl / fragVa. */
+  private position(offset: number): void {
     let mdl = this.mdl as MDL;
     let va = this.startVa;
     let left = offset;
     for (;;) {
       const end = MmGetMdlVirtualAddress(mdl) + mdl.ByteCount;
-      if (va + left < end || mdl.Next === null) return { mdl, va: va + left };
+      if (va + left < end || mdl.Next === null) {
+        this.fragMdl = mdl;
+        this.fragVa = va + left;
+        return;
+      }
       left -= end - va;
       mdl = mdl.Next;
       va = MmGetMdlVirtualAddress(mdl);
@@ -270,7 +318,14 @@ export class WdfDmaTransaction extends WdfObject {
     if (sg === null) return;
     const a = this.adapter();
     const w = this.direction === WdfDmaDirectionWriteToDevice;
-    this.globals.kernel.atIrql(Math.max(this.globals.kernel.KeGetCurrentIrql(), DISPATCH_LEVEL), () => a.DmaOperations.PutScatterGatherList?.(a, sg, w));
+    const k = this.globals.kernel;
+    const cur = k.KeGetCurrentIrql();
+    const old = k.KeRaiseIrql(cur > DISPATCH_LEVEL ? cur : DISPATCH_LEVEL);
+    try {
+      a.DmaOperations.PutScatterGatherList?.(a, sg, w);
+    } finally {
+      restoreIrql(k, old);
+    }
     this.sgList = null;
   }
 
@@ -560,6 +615,18 @@ export function WdfDmaTransactionCancel(DmaTransaction: WdfDmaTransaction): bool
   if (!tx.enabler.usesDmaV3) return false;
   if (tx.txState === "created" || tx.txState === "released") tx.wrongState("WdfDmaTransactionCancel");
   return tx.cancelAllocation();
+}
+
+/** The transaction's list-control routine (KMDF's _AdapterListControl): its Context is the transaction, so one function serves every fragment. */
+function adapterListControl(_device: unknown, _irp: unknown, sg: SCATTER_GATHER_LIST, context: unknown): void {
+  (context as WdfDmaTransaction).listBuilt(sg);
+}
+
+/** Back to `old` whatever the callee left (as k.atIrql's finally does). */
+function restoreIrql(k: Kernel, old: KIRQL): void {
+  const cur = k.KeGetCurrentIrql();
+  if (cur > old) k.KeLowerIrql(old);
+  else if (cur < old) k.KeRaiseIrql(old);
 }
 
 /**
