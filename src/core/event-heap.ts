@@ -24,16 +24,22 @@ export class EventHeap<T> {
   }
 
   pop(): { time: number; item: T } | undefined {
+    if (this.items.length === 0) return undefined;
+    const time = this.times[0] as number;
+    return { time, item: this.popItem() as T };
+  }
+
+  /** pop() without the pair: the earliest item (read its time with peekTime() first); undefined when empty. */
+  popItem(): T | undefined {
     const n = this.items.length;
     if (n === 0) return undefined;
-    const time = this.times[0] as number;
     const item = this.items[0] as T;
     this.swap(0, n - 1);
     this.times.pop();
     this.seqs.pop();
     this.items.pop();
     if (n > 1) this.down(0);
-    return { time, item };
+    return item;
   }
 
   /** Remove every item matching `pred` (rare: cancelled timers). */
@@ -60,9 +66,19 @@ export class EventHeap<T> {
   }
 
   private swap(a: number, b: number): void {
-    [this.times[a], this.times[b]] = [this.times[b] as number, this.times[a] as number];
-    [this.seqs[a], this.seqs[b]] = [this.seqs[b] as number, this.seqs[a] as number];
-    [this.items[a], this.items[b]] = [this.items[b] as T, this.items[a] as T];
+    // Plain temporaries: a destructuring swap can allocate its arrays when the engine does not optimise it away.
+    const times = this.times;
+    const seqs = this.seqs;
+    const items = this.items;
+    const t = times[a] as number;
+    times[a] = times[b] as number;
+    times[b] = t;
+    const q = seqs[a] as number;
+    seqs[a] = seqs[b] as number;
+    seqs[b] = q;
+    const x = items[a] as T;
+    items[a] = items[b] as T;
+    items[b] = x;
   }
 
   private up(i: number): void {

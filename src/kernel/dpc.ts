@@ -183,11 +183,14 @@ export function drainDpcs(k: Kernel): void {
       const dpc = s.queue.shift() as KDPC;
       dpc.inserted = false;
       catchUpDevices(k);
-      k.atDispatch(() => {
+      const old = k.KeRaiseIrql(DISPATCH_LEVEL);
+      try {
         dpc.DeferredRoutine(dpc, dpc.DeferredContext, dpc.SystemArgument1, dpc.SystemArgument2);
         const now = k.KeGetCurrentIrql();
         if (now !== DISPATCH_LEVEL) throw new BugCheckError(BUGCHECK.IRQL_NOT_LESS_OR_EQUAL, 0, now, 0, 0, `a DPC returned at ${irqlName(now)}; DPCs must return at DISPATCH_LEVEL`);
-      });
+      } finally {
+        k.restoreIrql(old);
+      }
       s.ran++;
     }
   } finally {

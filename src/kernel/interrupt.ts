@@ -203,7 +203,14 @@ function runIsrs(k: Kernel, s: IntState, list: readonly KINTERRUPT[]): void {
     if (!obj.connected) continue;
     obj.calls++;
     // The ISR runs at SynchronizeIrql (the DDI: "the DIRQL at which the ISR will run"), which is >= Irql.
-    if (k.atIrql(obj.SynchronizeIrql, () => obj.ServiceRoutine(obj, obj.ServiceContext))) {
+    const old = k.KeRaiseIrql(obj.SynchronizeIrql);
+    let mine: boolean;
+    try {
+      mine = obj.ServiceRoutine(obj, obj.ServiceContext);
+    } finally {
+      k.restoreIrql(old);
+    }
+    if (mine) {
       obj.claimed++;
       claimed = true;
       if (obj.InterruptMode === Latched) break; // an edge belongs to one device

@@ -215,6 +215,15 @@ export class Kernel {
     }
   }
 
+  /**
+   * The end of a raised stretch the kernel's own dispatchers open with
+   * KeRaiseIrql and close in a `finally` (what atIrql does, without a closure
+   * per ISR or DPC): back to `old`, whatever the code in between did.
+   */
+  restoreIrql(old: KIRQL): void {
+    this.irql = old;
+  }
+
   /** Run `fn` at DISPATCH_LEVEL: `k.atIrql(DISPATCH_LEVEL, fn)`. */
   atDispatch<T>(fn: () => T): T {
     return this.atIrql(DISPATCH_LEVEL, fn);

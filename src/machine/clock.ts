@@ -97,10 +97,10 @@ export class Clock {
     }
     // Nested after a stall (advanceBy inside the event) the events it stepped over are overdue: they run now.
     const end = Math.max(until, this.t);
-    while (this.heap.peekTime() <= end) {
-      const ev = this.heap.pop();
-      if (ev === undefined) break;
-      if (!ev.item.cancelled) this.fire(ev.time, ev.item);
+    for (let time = this.heap.peekTime(); time <= end; time = this.heap.peekTime()) {
+      const item = this.heap.popItem();
+      if (item === undefined) break;
+      if (!item.cancelled) this.fire(time, item);
     }
     // A nested run may have gone past `until`: time does not go back.
     if (end > this.t) this.t = end;
@@ -154,11 +154,12 @@ export class Clock {
     if (Number.isNaN(deadline)) throw new RangeError("Clock.runUntilIdle: the deadline is NaN (an absolute time in ns, or Infinity)");
     let n = 0;
     while (this.heap.size > 0 && this.heap.peekTime() <= deadline) {
-      const ev = this.heap.pop();
-      if (ev === undefined) break;
-      if (ev.time > this.t) this.t = ev.time;
-      if (!ev.item.cancelled) {
-        this.fire(ev.time, ev.item);
+      const time = this.heap.peekTime();
+      const item = this.heap.popItem();
+      if (item === undefined) break;
+      if (time > this.t) this.t = time;
+      if (!item.cancelled) {
+        this.fire(time, item);
         n++;
       }
     }
