@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import fc from "fast-check";
-import { removeAt, SmallSet } from "./small-set.ts";
+import { SmallSet } from "./small-set.ts";
 
 describe("SmallSet", () => {
   it("holds each member once, in insertion order, as a Set does; delete says whether it was there", () => {
@@ -19,21 +18,5 @@ describe("SmallSet", () => {
     expect([...s]).toEqual(["c", "a"]);
     s.clear();
     expect([s.size, [...s], s.has("c")]).toEqual([0, [], false]);
-  });
-});
-
-describe("removeAt", () => {
-  it("removes one element at any index, keeping the others' order, exactly as splice(i, 1) does", () => {
-    fc.assert(
-      fc.property(fc.array(fc.integer(), { minLength: 1, maxLength: 40 }), fc.nat(), (xs, k) => {
-        const i = k % xs.length;
-        const a = [...xs];
-        const ref = [...xs];
-        ref.splice(i, 1);
-        removeAt(a, i);
-        expect(a).toEqual(ref);
-      }),
-      { seed: 13 },
-    );
   });
 });

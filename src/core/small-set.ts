@@ -1,16 +1,4 @@
-/**
- * Remove element `i` of `a` (0 <= i < a.length), keeping the order. Unlike
- * splice it allocates nothing (splice makes the array of what it removed),
- * which matters on a per-request path.
- */
-export function removeAt<T>(a: T[], i: number): void {
-  if (i === 0) {
-    a.shift();
-    return;
-  }
-  for (let j = i + 1; j < a.length; j++) a[j - 1] = a[j] as T;
-  a.pop();
-}
+import { removeAt } from "./array-edit.ts";
 
 /**
  * A set of a few members at a time (the requests a queue's driver owns, a

@@ -18,6 +18,7 @@
  * devices of one DMA domain see the same IOVAs; every call that takes a
  * domain id then works on the space it translates through.
  */
+import { insertAt, removeAt } from "../core/array-edit.ts";
 import type { AddressTranslator, BusFaultReason } from "./bus.ts";
 
 const PAGE = 4096;
@@ -290,7 +291,7 @@ export class Iommu implements AddressTranslator {
     const at = this.mapIndex(d, start + pages - 1);
     const prev = d.maps[at];
     if (prev !== undefined && prev.iovaPage + prev.pages > start) throw new RangeError(`Iommu.${what}: 0x${iova.toString(16)} overlaps the mapping at 0x${(prev.iovaPage * PAGE).toString(16)}`);
-    d.maps.splice(at + 1, 0, m);
+    insertAt(d.maps, at + 1, m);
     return m;
   }
 
@@ -301,7 +302,7 @@ export class Iommu implements AddressTranslator {
     const i = this.mapIndex(d, start);
     const m = d.maps[i];
     if (m === undefined || m.iovaPage !== start) throw new RangeError(`Iommu.unmap: no mapping starts at 0x${iova.toString(16)} in domain ${d.name}`);
-    d.maps.splice(i, 1);
+    removeAt(d.maps, i);
     if (d.last === m) d.last = undefined;
     return m;
   }
@@ -407,12 +408,12 @@ export class Iommu implements AddressTranslator {
     const r = d.free[i] as number[];
     const rs = r[0] as number;
     const re = r[1] as number;
-    if (rs === s && re === e) d.free.splice(i, 1);
+    if (rs === s && re === e) removeAt(d.free, i);
     else if (rs === s) r[0] = e;
     else if (re === e) r[1] = s;
     else {
       r[1] = s;
-      d.free.splice(i + 1, 0, [e, re]);
+      insertAt(d.free, i + 1, [e, re]);
     }
   }
 
@@ -430,9 +431,9 @@ export class Iommu implements AddressTranslator {
     const joinNext = next !== undefined && next[0] === e;
     if (joinPrev && joinNext) {
       prev[1] = next[1] as number;
-      d.free.splice(lo, 1);
+      removeAt(d.free, lo);
     } else if (joinPrev) prev[1] = e;
     else if (joinNext) next[0] = s;
-    else d.free.splice(lo, 0, [s, e]);
+    else insertAt(d.free, lo, [s, e]);
   }
 }

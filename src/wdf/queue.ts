@@ -43,7 +43,8 @@
  */
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
-import { removeAt, SmallSet } from "../core/small-set.ts";
+import { removeAt } from "../core/array-edit.ts";
+import { SmallSet } from "../core/small-set.ts";
 import { IoReleaseCancelSpinLock, IoSetCancelRoutine, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE } from "../kernel/irp.ts";
 import { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
