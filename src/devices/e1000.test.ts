@@ -313,6 +313,46 @@ describe("e1000 model: transmit", () => {
     expect(t.r(R.TDH)).toBe(2);
   });
 
+  it("a frame gathered from 40 descriptors of a 64-descriptor ring goes out whole; DD on exactly those with RS, TDH past them all", () => {
+    const t = makeBoard({ wire: "none", linkUpNs: 0 });
+    up(t);
+    t.w(R.TDLEN, 64 * 16);
+    const sent: Uint8Array[] = [];
+    t.nic.onTransmit = (f) => sent.push(f.slice());
+    const frame = frameTo([1, 2, 3, 4, 5, 6], 40 * 30);
+    for (let i = 0; i < 40; i++) {
+      t.mem.write(TX_BUF + i * 64, frame.subarray(i * 30, i * 30 + 30));
+      const rs = i % 3 === 0 ? E1000_TXD_CMD_RS : 0;
+      txDesc(t, i, TX_BUF + i * 64, 30, E1000_TXD_CMD_IFCS | rs | (i === 39 ? E1000_TXD_CMD_EOP : 0));
+    }
+    t.w(R.TDT, 40);
+    t.b.clock.runAll();
+    expect(sent).toHaveLength(1);
+    expect(Array.from((sent[0] as Uint8Array).subarray(0, 1200))).toEqual(Array.from(frame));
+    for (let i = 0; i < 40; i++) expect(t.mem.readU8(TX_RING + i * 16 + 12) & E1000_TXD_STAT_DD, `descriptor ${i}`).toBe(i % 3 === 0 ? E1000_TXD_STAT_DD : 0);
+    expect(t.r(R.TDH)).toBe(40);
+  });
+
+  it("CTRL.RST while a frame is on the wire: its end never comes (no DD, nothing received, no cause), and after the restart the next frame goes out", () => {
+    const t = makeBoard({ linkUpNs: 0 });
+    up(t);
+    send(t, frameTo(MAC_BYTES, 100));
+    t.b.clock.runUntil(t.b.clock.now + 400);
+    expect(t.nic.counters.framesTransmitted).toBe(0);
+    t.w(R.CTRL, E1000_CTRL_RST);
+    t.b.clock.runAll();
+    expect(t.mem.readU8(TX_RING + 12) & E1000_TXD_STAT_DD).toBe(0);
+    expect(t.nic.counters.framesTransmitted).toBe(0);
+    expect(t.nic.counters.framesReceived).toBe(0);
+    expect(t.r(R.ICR)).toBe(0);
+    up(t);
+    send(t, frameTo(MAC_BYTES, 100));
+    t.b.clock.runAll();
+    expect(t.nic.counters.framesTransmitted).toBe(1);
+    expect(t.nic.counters.framesReceived).toBe(1);
+    expect(t.mem.readU8(TX_RING + 12) & E1000_TXD_STAT_DD).toBe(E1000_TXD_STAT_DD);
+  });
+
   it("without RS no DD is written back and TXDW is not raised (TXQE still is)", () => {
     const t = makeBoard({ wire: "none", linkUpNs: 0 });
     up(t);

@@ -385,7 +385,7 @@ export class E1000 {
   private line = false;
   private lastAssert = -Infinity;
   private throttle: TimerHandle | null = null;
-  /** Engine timers pending (a few at a time). */
+  /** Other timers pending (link up after CTRL.SLU; a few at a time), cancelled by a reset; the transmit engine keeps its one in txTimer. */
   private readonly timers = new SmallSet<TimerHandle>();
   /** When the incoming wire is free again (injected frames are serialised on it). */
   private rxWireFree = 0;
