@@ -41,6 +41,8 @@ export class WdfDriverGlobals {
   readonly version: KmdfVersion;
   readonly os: KmdfVersion;
   readonly verifierOn: boolean;
+  /** @internal The machine's WDF handle counter (object.ts), kept here once found so that making an object needs no slot lookup. */
+  handles: { next: number } | null = null;
 
   constructor(kernel: Kernel, opts: WdfDriverOptions = {}) {
     this.kernel = kernel;

@@ -55,6 +55,23 @@ describe("WDF object tree", () => {
     expect(drv.children).not.toContain(a);
   });
 
+  it("childless objects each get a list of their own with their first child: a child of one is no child of another; a deleted only child leaves an empty list", () => {
+    const { drv } = setup();
+    const log: string[] = [];
+    const a = child(drv, log, "a");
+    const b = child(drv, log, "b");
+    expect([a.children.length, b.children.length]).toEqual([0, 0]);
+    const a1 = child(a, log, "a1");
+    expect(a.children).toEqual([a1]);
+    expect(b.children).toEqual([]);
+    const b1 = child(b, log, "b1");
+    expect(b.children).toEqual([b1]);
+    WdfObjectDelete(a1);
+    expect(a.children).toEqual([]);
+    expect(b.children).toEqual([b1]);
+    expect(drv.children).toEqual([a, b]);
+  });
+
   it("EvtCleanupCallback runs before EvtDestroyCallback for the same object", () => {
     const { drv } = setup();
     const log: string[] = [];

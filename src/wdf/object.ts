@@ -14,6 +14,7 @@
  *      only when the last one is released.
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
+import { removeAt } from "../core/array-edit.ts";
 import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { machineSlot } from "../kernel/kernel.ts";
 import type { WdfDriverGlobals } from "./globals.ts";
@@ -143,6 +144,9 @@ export const WDF_VIOLATION_DMA_TRANSACTION_STATE = 0x8;
 /** Next fake handle value per machine, so that the same run gives the same handles (and bug-check parameters). */
 const HANDLES = machineSlot<{ next: number }>("wdf handles", () => ({ next: 0x1000 }));
 
+/** The children of every childless object (never written: commit makes an object its own list). */
+const NO_CHILDREN: readonly WdfObject[] = Object.freeze([]);
+
 /**
  * Base of every framework object. Subclasses override `dispose()` to release
  * what they own (FxObject::Dispose); `noDeleteDdi` marks objects the driver
@@ -155,13 +159,21 @@ export abstract class WdfObject {
   /** A stable fake handle value for messages and bug-check parameters. */
   readonly handle: number;
   parent: WdfObject | null = null;
-  readonly children: WdfObject[] = [];
+  /** Made when the first child is added: most objects (every request) never get one. */
+  private children_: WdfObject[] | null = null;
+  /** The object's children, in creation order. */
+  get children(): readonly WdfObject[] {
+    return this.children_ ?? NO_CHILDREN;
+  }
   state: WdfObjectState = "created";
   /** References: 1 for the object's own, +1 per child, +1 per WdfObjectReference. */
   refCount = 1;
   deleteCalled = false;
-  /** Per-object driver context (what WdfObjectGetTypedContext returns). */
-  readonly context: Record<string, unknown> = {};
+  private context_: Record<string, unknown> | null = null;
+  /** Per-object driver context (what WdfObjectGetTypedContext returns); made on first use, as most objects (every request) never touch it. */
+  get context(): Record<string, unknown> {
+    return (this.context_ ??= {});
+  }
   /** Made on first use: most objects (every request) never get a typed context, and a Map each is garbage. */
   private typedContexts_: Map<WDF_OBJECT_CONTEXT_TYPE_INFO, unknown> | null = null;
   /** Typed context areas by their type (WDF_OBJECT_ATTRIBUTES.ContextTypeInfo, WdfObjectAllocateContext). */
@@ -174,7 +186,7 @@ export abstract class WdfObject {
 
   constructor(globals: WdfDriverGlobals, attributes: WDF_OBJECT_ATTRIBUTES | null) {
     this.globals = globals;
-    const handles = globals.kernel.slot(HANDLES);
+    const handles = (globals.handles ??= globals.kernel.slot(HANDLES));
     this.handle = handles.next;
     handles.next += 0x10;
     if (attributes !== null) {
@@ -189,7 +201,7 @@ export abstract class WdfObject {
   commit(parent: WdfObject | null): void {
     if (parent !== null) {
       this.parent = parent;
-      parent.children.push(this);
+      (parent.children_ ??= []).push(this);
       parent.refCount++;
     }
   }
@@ -208,7 +220,8 @@ export abstract class WdfObject {
   disposeTree(): void {
     if (this.state !== "created") return;
     this.state = "disposed";
-    if (this.children.length > 0) for (const c of [...this.children]) c.disposeTree();
+    const children = this.children_;
+    if (children !== null && children.length > 0) for (const c of [...children]) c.disposeTree();
     this.dispose();
     const cb = this.cleanup;
     this.cleanup = null;
@@ -231,8 +244,9 @@ export abstract class WdfObject {
   private deletedAndDisposed(): void {
     if (this.state === "deleted" || this.state === "destroyed") return;
     this.state = "deleted";
-    if (this.children.length > 0) {
-      for (const c of [...this.children]) {
+    const children = this.children_;
+    if (children !== null && children.length > 0) {
+      for (const c of [...children]) {
         c.deleteCalled = true;
         c.deletedAndDisposed();
       }
@@ -243,8 +257,9 @@ export abstract class WdfObject {
   private detachFromParent(): void {
     const p = this.parent;
     if (p === null) return;
-    const i = p.children.indexOf(this);
-    if (i >= 0) p.children.splice(i, 1);
+    const siblings = p.children_;
+    const i = siblings === null ? -1 : siblings.indexOf(this);
+    if (siblings !== null && i >= 0) removeAt(siblings, i);
     this.parent = null;
     p.release();
   }
