@@ -25,22 +25,44 @@ import { type EVT_WDF_PROGRAM_DMA, validTransaction, type WdfDmaTransaction, Wdf
 import { IRP_MJ_INTERNAL_DEVICE_CONTROL } from "./fx-irp-dispatch.ts";
 import { validRequest, WdfRequest, WdfRequestRetrieveInputWdmMdl, WdfRequestRetrieveOutputWdmMdl } from "./request.ts";
 
+/** What requestMdl finds: the retrieval's status, the MDL and the transfer length. */
+interface RequestMdl {
+  status: NTSTATUS;
+  mdl: MDL | null;
+  length: number;
+}
+
+/** The one record (and MDL out-parameter) requestMdl fills in: InitializeUsingRequest reads it at once, so no objects per request. */
+const result: RequestMdl = { status: STATUS.SUCCESS, mdl: null, length: 0 };
+const mdlOut: { value: MDL | null } = { value: null };
+
+function found(status: NTSTATUS, mdl: MDL | null, length: number): RequestMdl {
+  result.status = status;
+  result.mdl = mdl;
+  result.length = length;
+  return result;
+}
+
+function fail(status: NTSTATUS): RequestMdl {
+  return found(status, null, 0);
+}
+
 /** The MDL and length a request gives a transaction in `direction`. */
-function requestMdl(r: WdfRequest, direction: WDF_DMA_DIRECTION): { status: NTSTATUS; mdl: MDL | null; length: number } {
+function requestMdl(r: WdfRequest, direction: WDF_DMA_DIRECTION): RequestMdl {
   const irp = r.irp;
-  const out: { value: MDL | null } = { value: null };
-  const fail = (status: NTSTATUS) => ({ status, mdl: null, length: 0 });
+  const out = mdlOut;
+  out.value = null;
   const reading = direction === WdfDmaDirectionReadFromDevice;
   switch (irp.MajorFunction) {
     case IRP_MJ_READ: {
       if (!reading) return fail(STATUS.INVALID_DEVICE_REQUEST);
       const st = WdfRequestRetrieveOutputWdmMdl(r, out);
-      return { status: st, mdl: out.value, length: irp.Parameters.Read?.Length ?? 0 };
+      return found(st, out.value, irp.Parameters.Read?.Length ?? 0);
     }
     case IRP_MJ_WRITE: {
       if (reading) return fail(STATUS.INVALID_DEVICE_REQUEST);
       const st = WdfRequestRetrieveInputWdmMdl(r, out);
-      return { status: st, mdl: out.value, length: irp.Parameters.Write?.Length ?? 0 };
+      return found(st, out.value, irp.Parameters.Write?.Length ?? 0);
     }
     case IRP_MJ_DEVICE_CONTROL:
     case IRP_MJ_INTERNAL_DEVICE_CONTROL: {
@@ -50,12 +72,12 @@ function requestMdl(r: WdfRequest, direction: WDF_DMA_DIRECTION): { status: NTST
         const length = (reading ? io?.OutputBufferLength : io?.InputBufferLength) ?? 0;
         const size = Math.max(io?.InputBufferLength ?? 0, io?.OutputBufferLength ?? 0);
         const mdl = size === 0 || irp.AssociatedIrp.SystemBuffer === 0 ? null : r.systemBufferMdl(irp.AssociatedIrp.SystemBuffer, size);
-        return { status: mdl === null ? STATUS.BUFFER_TOO_SMALL : STATUS.SUCCESS, mdl, length };
+        return found(mdl === null ? STATUS.BUFFER_TOO_SMALL : STATUS.SUCCESS, mdl, length);
       }
       if ((method === METHOD_IN_DIRECT && reading) || (method === METHOD_OUT_DIRECT && !reading)) return fail(STATUS.INVALID_DEVICE_REQUEST);
       if (method !== METHOD_IN_DIRECT && method !== METHOD_OUT_DIRECT) return fail(STATUS.INVALID_DEVICE_REQUEST);
       const st = WdfRequestRetrieveOutputWdmMdl(r, out);
-      return { status: st, mdl: out.value, length: io?.OutputBufferLength ?? 0 };
+      return found(st, out.value, io?.OutputBufferLength ?? 0);
     }
     default:
       return fail(STATUS.INVALID_DEVICE_REQUEST);
@@ -69,10 +91,14 @@ export function WdfDmaTransactionInitializeUsingRequest(DmaTransaction: WdfDmaTr
   if (DmaDirection !== WdfDmaDirectionReadFromDevice && DmaDirection !== WdfDmaDirectionWriteToDevice) return STATUS.INVALID_PARAMETER;
   const r = validRequest(Request, "WdfDmaTransactionInitializeUsingRequest");
   const m = requestMdl(r, DmaDirection);
-  if (!NT_SUCCESS(m.status) || m.mdl === null) return NT_SUCCESS(m.status) ? STATUS.INVALID_DEVICE_REQUEST : m.status;
-  if (m.length === 0) return STATUS.INVALID_DEVICE_REQUEST;
-  if (!tx.enabler.supportsChainedMdls && m.length > MmGetMdlByteCount(m.mdl)) return STATUS.INVALID_PARAMETER;
-  const st = WdfDmaTransactionInitialize(tx, EvtProgramDmaFunction, DmaDirection, m.mdl, MmGetMdlVirtualAddress(m.mdl), m.length);
+  const { status, mdl, length } = m;
+  // The shared record keeps no MDL alive past this call.
+  m.mdl = null;
+  mdlOut.value = null;
+  if (!NT_SUCCESS(status) || mdl === null) return NT_SUCCESS(status) ? STATUS.INVALID_DEVICE_REQUEST : status;
+  if (length === 0) return STATUS.INVALID_DEVICE_REQUEST;
+  if (!tx.enabler.supportsChainedMdls && length > MmGetMdlByteCount(mdl)) return STATUS.INVALID_PARAMETER;
+  const st = WdfDmaTransactionInitialize(tx, EvtProgramDmaFunction, DmaDirection, mdl, MmGetMdlVirtualAddress(mdl), length);
   if (!NT_SUCCESS(st)) return st;
   tx.releaseRequest();
   r.addRef();

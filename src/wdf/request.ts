@@ -88,8 +88,8 @@ export class WdfRequest extends WdfObject {
 
   /** An MDL over the system buffer (FxRequest::GetMdl for buffered I/O), built once per buffer. */
   systemBufferMdl(va: number, length: number): MDL | null {
-    const had = this.built?.find((m) => m.StartVa + m.ByteOffset === va && m.ByteCount === length);
-    if (had !== undefined) return had;
+    const built = this.built;
+    if (built !== null) for (const m of built) if (m.StartVa + m.ByteOffset === va && m.ByteCount === length) return m;
     const k = this.device.kernel;
     const mdl = IoAllocateMdl(k, va, length, false, false, null);
     if (mdl === null) return null;
@@ -234,16 +234,38 @@ function isIoctl(irp: IRP): boolean {
   return irp.MajorFunction === IRP_MJ_DEVICE_CONTROL || irp.MajorFunction === IRP_MJ_INTERNAL_DEVICE_CONTROL;
 }
 
+/** What memoryObject / ioctlOutput find: a buffer's status, kernel VA, length and MDL (null: the system buffer, no MDL yet). */
+interface RequestBuffer {
+  status: NTSTATUS;
+  va: number;
+  length: number;
+  mdl: MDL | null;
+}
+
+/** The one record memoryObject / ioctlOutput fill in: every caller reads it before anything can ask again, so no object per call. */
+const found: RequestBuffer = { status: STATUS.SUCCESS, va: 0, length: 0, mdl: null };
+
+function buffer(status: NTSTATUS, va: number, length: number, mdl: MDL | null): RequestBuffer {
+  found.status = status;
+  found.va = va;
+  found.length = length;
+  found.mdl = mdl;
+  return found;
+}
+
+function fail(status: NTSTATUS): RequestBuffer {
+  return buffer(status, 0, 0, null);
+}
+
 /** FxRequest::GetMemoryObject: the system buffer of a write, a read or an IOCTL's input, and its length. */
-function memoryObject(r: WdfRequest): { status: NTSTATUS; va: number; length: number; mdl: MDL | null } {
+function memoryObject(r: WdfRequest): RequestBuffer {
   const irp = r.irp;
-  const fail = (status: NTSTATUS) => ({ status, va: 0, length: 0, mdl: null });
   if (isIoctl(irp)) {
     const io = irp.Parameters.DeviceIoControl;
     const length = io?.InputBufferLength ?? 0;
     if (length === 0) return fail(STATUS.BUFFER_TOO_SMALL);
     if (((io?.IoControlCode ?? 0) & 3) === METHOD_NEITHER) return fail(STATUS.INVALID_DEVICE_REQUEST);
-    return { status: STATUS.SUCCESS, va: irp.AssociatedIrp.SystemBuffer, length, mdl: null };
+    return buffer(STATUS.SUCCESS, irp.AssociatedIrp.SystemBuffer, length, null);
   }
   if (irp.MajorFunction !== IRP_MJ_READ && irp.MajorFunction !== IRP_MJ_WRITE) return fail(STATUS.INVALID_DEVICE_REQUEST);
   const length = (irp.MajorFunction === IRP_MJ_READ ? irp.Parameters.Read?.Length : irp.Parameters.Write?.Length) ?? 0;
@@ -255,29 +277,28 @@ function memoryObject(r: WdfRequest): { status: NTSTATUS; va: number; length: nu
     if (mdl === null) return fail(STATUS.BUFFER_TOO_SMALL);
     const va = MmGetSystemAddressForMdlSafe(mdl);
     if (va === null) return fail(STATUS.INSUFFICIENT_RESOURCES);
-    return { status: STATUS.SUCCESS, va, length, mdl };
+    return buffer(STATUS.SUCCESS, va, length, mdl);
   }
-  return { status: STATUS.SUCCESS, va: irp.AssociatedIrp.SystemBuffer, length, mdl: null };
+  return buffer(STATUS.SUCCESS, irp.AssociatedIrp.SystemBuffer, length, null);
 }
 
 /** FxRequest::GetDeviceControlOutputMemoryObject: an IOCTL's output buffer. */
-function ioctlOutput(r: WdfRequest): { status: NTSTATUS; va: number; length: number; mdl: MDL | null } {
+function ioctlOutput(r: WdfRequest): RequestBuffer {
   const irp = r.irp;
   const io = irp.Parameters.DeviceIoControl;
-  const fail = (status: NTSTATUS) => ({ status, va: 0, length: 0, mdl: null });
   const length = io?.OutputBufferLength ?? 0;
   if (length === 0) return fail(STATUS.BUFFER_TOO_SMALL);
   const method = (io?.IoControlCode ?? 0) & 3;
   if (method === METHOD_NEITHER) return fail(STATUS.INVALID_DEVICE_REQUEST);
-  if (method === METHOD_BUFFERED) return { status: STATUS.SUCCESS, va: irp.AssociatedIrp.SystemBuffer, length, mdl: null };
+  if (method === METHOD_BUFFERED) return buffer(STATUS.SUCCESS, irp.AssociatedIrp.SystemBuffer, length, null);
   const mdl = irp.MdlAddress;
   if (mdl === null) return fail(STATUS.BUFFER_TOO_SMALL);
   const va = MmGetSystemAddressForMdlSafe(mdl);
   if (va === null) return fail(STATUS.INSUFFICIENT_RESOURCES);
-  return { status: STATUS.SUCCESS, va, length, mdl };
+  return buffer(STATUS.SUCCESS, va, length, mdl);
 }
 
-function giveBuffer(m: { status: NTSTATUS; va: number; length: number }, MinimumRequiredLength: number, Buffer: BufferOut, Length: BufferOut | null, routine: string): NTSTATUS {
+function giveBuffer(m: RequestBuffer, MinimumRequiredLength: number, Buffer: BufferOut, Length: BufferOut | null, routine: string): NTSTATUS {
   if (!Number.isSafeInteger(MinimumRequiredLength) || MinimumRequiredLength < 0) throw new RangeError(`${routine}: MinimumRequiredLength must be a size_t, got ${String(MinimumRequiredLength)}`);
   if (!NT_SUCCESS(m.status)) return m.status;
   if (m.length < MinimumRequiredLength) return STATUS.BUFFER_TOO_SMALL;
@@ -308,9 +329,12 @@ export function WdfRequestRetrieveOutputBuffer(Request: WdfRequest, MinimumRequi
   return giveBuffer(isIoctl(r.irp) ? ioctlOutput(r) : memoryObject(r), MinimumRequiredLength, Buffer, Length, "WdfRequestRetrieveOutputBuffer");
 }
 
-function giveMdl(r: WdfRequest, m: { status: NTSTATUS; va: number; length: number; mdl: MDL | null }, Mdl: { value: MDL | null }): NTSTATUS {
+function giveMdl(r: WdfRequest, m: RequestBuffer, Mdl: { value: MDL | null }): NTSTATUS {
+  const had = m.mdl;
+  // The shared record keeps no MDL alive past this call.
+  m.mdl = null;
   if (!NT_SUCCESS(m.status)) return m.status;
-  const mdl = m.mdl ?? r.systemBufferMdl(m.va, m.length);
+  const mdl = had ?? r.systemBufferMdl(m.va, m.length);
   if (mdl === null) return STATUS.INSUFFICIENT_RESOURCES;
   Mdl.value = mdl;
   return STATUS.SUCCESS;
