@@ -12,8 +12,9 @@
  * - IRP_MJ_CREATE / CLEANUP / CLOSE: FxPkgGeneral, which with no file-object
  *   callbacks succeeds them.
  *
- * The table is a handle table (device object to the packages of its
- * WDFDEVICE), not per-machine state.
+ * The packages hang off the device object's DeviceExtension, as KMDF's
+ * DeviceExtension points to its FxDevice (FxDevice::GetFxDevice): no lookup
+ * per IRP, and not per-machine state.
  */
 import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
@@ -22,23 +23,32 @@ import { IoCompleteRequest, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_
 /** IRP_MJ_INTERNAL_DEVICE_CONTROL. */
 export const IRP_MJ_INTERNAL_DEVICE_CONTROL = 0x0f;
 
+/** The package that takes a device's reads, writes and device controls (io-package.ts's FxPkgIo). */
+export interface FxIoDispatch {
+  /** FxPkgIo::Dispatch. */
+  dispatch(irp: IRP): NTSTATUS;
+}
+
 /** The packages of one WDFDEVICE that take IRPs. */
 export interface FxIrpPackages {
   /** IRP_MJ_PNP (set by WdfDeviceCreate). */
   pnp: ((irp: IRP) => NTSTATUS) | null;
   /** Read, write and device control (set by the first WdfIoQueueCreate). */
-  io: ((irp: IRP) => NTSTATUS) | null;
+  io: FxIoDispatch | null;
 }
 
-const PACKAGES = new WeakMap<DEVICE_OBJECT, FxIrpPackages>();
+/** What a framework device object's DeviceExtension holds. */
+class FxDeviceExtension implements FxIrpPackages {
+  pnp: ((irp: IRP) => NTSTATUS) | null = null;
+  io: FxIoDispatch | null = null;
+}
 
-/** The packages registered for a framework device object (created empty on first use). */
+/** The packages registered for a framework device object (its DeviceExtension, made on first use). */
 export function fxIrpPackages(DeviceObject: DEVICE_OBJECT): FxIrpPackages {
-  let p = PACKAGES.get(DeviceObject);
-  if (p === undefined) {
-    p = { pnp: null, io: null };
-    PACKAGES.set(DeviceObject, p);
-  }
+  const ext = DeviceObject.DeviceExtension;
+  if (ext instanceof FxDeviceExtension) return ext;
+  const p = new FxDeviceExtension();
+  DeviceObject.DeviceExtension = p as unknown as Record<string, unknown>;
   return p;
 }
 
@@ -50,7 +60,8 @@ function completeWith(irp: IRP, status: NTSTATUS): NTSTATUS {
 
 /** The routine in every MajorFunction slot of a KMDF driver's DRIVER_OBJECT. */
 export function fxDispatch(DeviceObject: DEVICE_OBJECT, Irp: IRP): NTSTATUS {
-  const p = PACKAGES.get(DeviceObject);
+  const ext = DeviceObject.DeviceExtension;
+  const p = ext instanceof FxDeviceExtension ? ext : null;
   switch (Irp.MajorFunction) {
     case IRP_MJ_PNP:
       if (p?.pnp != null) return p.pnp(Irp);
@@ -61,7 +72,7 @@ export function fxDispatch(DeviceObject: DEVICE_OBJECT, Irp: IRP): NTSTATUS {
     case IRP_MJ_WRITE:
     case IRP_MJ_DEVICE_CONTROL:
     case IRP_MJ_INTERNAL_DEVICE_CONTROL:
-      if (p?.io != null) return p.io(Irp);
+      if (p?.io != null) return p.io.dispatch(Irp);
       return completeWith(Irp, STATUS.INVALID_DEVICE_REQUEST);
     case IRP_MJ_CREATE:
     case IRP_MJ_CLEANUP:

@@ -43,6 +43,26 @@ describe("WDFINTERRUPT", () => {
     expect(tb.k.KeGetCurrentIrql()).toBe(0);
   });
 
+  it("nested AcquireLock / ReleaseLock pairs each return to the IRQL their own acquire saw (from DISPATCH_LEVEL, then PASSIVE_LEVEL again); one release too many is a TypeError", () => {
+    const tb = wdfTestbed();
+    const out: HandleOut<WdfInterrupt> = { value: null };
+    WdfInterruptCreate(tb.device, WDF_INTERRUPT_CONFIG_INIT(() => true, null), null, out);
+    const wi = out.value as WdfInterrupt;
+    for (const start of [2, 0]) {
+      tb.k.atIrql(start, () => {
+        WdfInterruptAcquireLock(wi);
+        WdfInterruptAcquireLock(wi);
+        expect(tb.k.KeGetCurrentIrql()).toBe(wi.synchronizeIrql);
+        WdfInterruptReleaseLock(wi);
+        expect(tb.k.KeGetCurrentIrql()).toBe(wi.synchronizeIrql);
+        WdfInterruptReleaseLock(wi);
+        expect(tb.k.KeGetCurrentIrql()).toBe(start);
+      });
+    }
+    expect(() => WdfInterruptReleaseLock(wi)).toThrow(TypeError);
+    expect(tb.k.KeGetCurrentIrql()).toBe(0);
+  });
+
   it("a WDF_INTERRUPT_CONFIG with the wrong Size gives STATUS_INFO_LENGTH_MISMATCH; a failing EvtInterruptEnable fails the create", () => {
     const tb = wdfTestbed();
     const out: HandleOut<WdfInterrupt> = { value: null };

@@ -55,8 +55,9 @@ export class WdfInterrupt extends WdfObject implements PowerManagedInterrupt {
   readonly resource: InterruptResource;
   kinterrupt: KINTERRUPT | null = null;
   readonly dpc: KDPC;
-  /** IRQL saved by WdfInterruptAcquireLock. */
-  private lockIrql: KIRQL[] = [];
+  /** IRQLs saved by WdfInterruptAcquireLock, lockDepth deep (the array only grows: a pop that empties it would trim its store, and the next push make a new one). */
+  private readonly lockIrql: KIRQL[] = [];
+  private lockDepth = 0;
   /** DPCs queued and ISR calls (statistics). */
   dpcsQueued = 0;
 
@@ -87,14 +88,17 @@ export class WdfInterrupt extends WdfObject implements PowerManagedInterrupt {
   /** Raise to SynchronizeIrql, remembering the IRQL to return to (WdfInterruptAcquireLock). */
   acquireLock(): void {
     const k = this.device.kernel;
-    this.lockIrql.push(k.KeRaiseIrql(Math.max(k.KeGetCurrentIrql(), this.synchronizeIrql)));
+    const cur = k.KeGetCurrentIrql();
+    const sync = this.synchronizeIrql;
+    this.lockIrql[this.lockDepth] = k.KeRaiseIrql(cur > sync ? cur : sync);
+    this.lockDepth++;
   }
 
   /** Back to the IRQL the matching acquireLock saved (WdfInterruptReleaseLock); a release without an acquire is a TypeError. */
   releaseLock(): void {
-    const old = this.lockIrql.pop();
-    if (old === undefined) throw new TypeError(`WdfInterruptReleaseLock on ${String(this)} without WdfInterruptAcquireLock`);
-    this.device.kernel.KeLowerIrql(old);
+    if (this.lockDepth === 0) throw new TypeError(`WdfInterruptReleaseLock on ${String(this)} without WdfInterruptAcquireLock`);
+    this.lockDepth--;
+    this.device.kernel.KeLowerIrql(this.lockIrql[this.lockDepth] as KIRQL);
   }
 
   /** IoConnectInterrupt, then EvtInterruptEnable at DIRQL; a failing enable disconnects again (FxInterrupt::Connect). */

@@ -45,7 +45,8 @@ import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { removeAt } from "../core/array-edit.ts";
 import { SmallSet } from "../core/small-set.ts";
-import { IoReleaseCancelSpinLock, IoSetCancelRoutine, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE } from "../kernel/irp.ts";
+import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
+import { IoReleaseCancelSpinLock, IoSetCancelRoutine, type IRP, IRP_MJ_DEVICE_CONTROL, IRP_MJ_READ, IRP_MJ_WRITE } from "../kernel/irp.ts";
 import { WdfDevice } from "./device.ts";
 import type { HandleOut } from "./driver.ts";
 import { IRP_MJ_INTERNAL_DEVICE_CONTROL } from "./fx-irp-dispatch.ts";
@@ -236,10 +237,8 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
     r.driverOwned = false;
     if (head) this.queued.unshift(r);
     else this.queued.push(r);
-    IoSetCancelRoutine(r.irp, (_dev, irp) => {
-      IoReleaseCancelSpinLock(this.device.kernel, irp.CancelIrql);
-      this.cancelOnQueue(r);
-    });
+    r.irp.DriverContext[FX_IRP_QUEUE_CSQ_CONTEXT_ENTRY] = r;
+    IoSetCancelRoutine(r.irp, irpCancelForQueue);
   }
 
   /** Out of the queue; false when it was not there. */
@@ -441,6 +440,32 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
   }
 }
 
+/**
+ * The IRP's DriverContext entry that names its request while the IRP sits in a
+ * queue or on the driver's cancelable list (FxIrpQueue's
+ * FX_IRP_QUEUE_CSQ_CONTEXT_ENTRY): one cancel routine serves every request.
+ */
+const FX_IRP_QUEUE_CSQ_CONTEXT_ENTRY = 3;
+
+/** The request a queued or driver-cancelable IRP belongs to. */
+function requestOfIrp(irp: IRP): WdfRequest {
+  return irp.DriverContext[FX_IRP_QUEUE_CSQ_CONTEXT_ENTRY] as WdfRequest;
+}
+
+/** FxIoQueue::_IrpCancelForQueue: the cancel routine of a queued request's IRP. */
+function irpCancelForQueue(_dev: DEVICE_OBJECT, irp: IRP): void {
+  const r = requestOfIrp(irp);
+  IoReleaseCancelSpinLock(r.device.kernel, irp.CancelIrql);
+  (r.queue as WdfIoQueue).cancelOnQueue(r);
+}
+
+/** FxIoQueue::_IrpCancelForDriver: the cancel routine of a driver-owned request marked cancelable. */
+function irpCancelForDriver(_dev: DEVICE_OBJECT, irp: IRP): void {
+  const r = requestOfIrp(irp);
+  IoReleaseCancelSpinLock(r.device.kernel, irp.CancelIrql);
+  if (r.cancelable) cancelForDriver(r);
+}
+
 /** FxIoQueue::CancelForDriver: EvtRequestCancel for a driver-owned cancelable request. */
 function cancelForDriver(r: WdfRequest): void {
   const cb = r.cancelRoutine;
@@ -616,10 +641,8 @@ function markCancelable(routine: string, Request: WdfRequest, EvtRequestCancel: 
     return STATUS.SUCCESS;
   }
   r.cancelable = true;
-  IoSetCancelRoutine(r.irp, (_dev, irp) => {
-    IoReleaseCancelSpinLock(r.device.kernel, irp.CancelIrql);
-    if (r.cancelable) cancelForDriver(r);
-  });
+  r.irp.DriverContext[FX_IRP_QUEUE_CSQ_CONTEXT_ENTRY] = r;
+  IoSetCancelRoutine(r.irp, irpCancelForDriver);
   return STATUS.SUCCESS;
 }
 
