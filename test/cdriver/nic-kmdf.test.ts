@@ -59,6 +59,8 @@ describe.skipIf(!haveToolchain)(`examples/c/nic-kmdf: a KMDF NIC driver in C on 
     expect(line).toBeGreaterThan(0);
     expect(f?.message).toMatch(new RegExp(`the driver took the address of page 0x[0-9A-F]+ from MmGetPhysicalAddress at \\S*nic-kmdf/driver\\.c:${line}:\\d+ \\(`));
     expect(json.findings.map((x) => x.code)).toEqual(["DMA_PHYSICAL_ADDRESS_USED"]);
+    // No INF directive: the profile's setting stands, and the summary says so.
+    expect(json.summary).toContain("DMA remapping for nic0: on (no INF DMA remapping directive: profile x64-iommu's setting)");
     expect(json.stats["frames"]).toBe(0);
     // With nothing received, the summary does not claim the bytes matched.
     expect(json.summary.some((l) => /0 of 8 frames .*: nothing to compare/.test(l))).toBe(true);
@@ -69,6 +71,8 @@ describe.skipIf(!haveToolchain)(`examples/c/nic-kmdf: a KMDF NIC driver in C on 
   it("nic-kmdf-physaddr without an IOMMU (x64-desktop): physical equals logical, so the bug is invisible and every frame comes back", async () => {
     const { json } = await dmasimRun([join(EXAMPLES, "nic-kmdf-physaddr"), "--profile", "x64-desktop"]);
     expect(json.findings).toEqual([]);
+    // No IOMMU: nothing to remap, no remapping line.
+    expect(json.summary.some((l) => l.startsWith("DMA remapping for"))).toBe(false);
     expect(json.stats["frames"]).toBe(8);
     expect(json.stats["mismatches"]).toBe(0);
   }, 180_000);

@@ -57,10 +57,16 @@ function deviceOf(profile: MachineProfile, config: CDriverConfig, infModel: stri
  * The profile with the driver's device remapped or not as its INF's DMA
  * remapping directive says, when the machine has an IOMMU and the directive
  * decides; else the profile as it is (its `remapping` is then the system's
- * choice). The summary line says which.
+ * choice). On a machine with an IOMMU the summary line says which; without
+ * one there is nothing to remap and no line.
  */
 function withInfRemapping(profile: MachineProfile, device: string, r: InfDmaRemapping | null, dmaVerification: boolean): { profile: MachineProfile; line: string | null } {
-  if (r === null || !profile.iommu.enabled) return { profile, line: null };
+  if (!profile.iommu.enabled) return { profile, line: null };
+  if (r === null) {
+    // "Let the system determine" (no directive): the profile's own setting for the device stands; say what it is.
+    const on = profile.devices.find((d) => d.name === device)?.remapping === true;
+    return { profile, line: `DMA remapping for ${device}: ${on ? "on" : "off"} (no INF DMA remapping directive: profile ${profile.name}'s setting)` };
+  }
   const on = remappingOptIn(r, dmaVerification);
   const directive = `${r.key === "RemappingSupported" ? "DMA Management\\RemappingSupported" : "Parameters\\DmaRemappingCompatible"} = ${r.value}${r.key === "RemappingSupported" && r.flags !== 0 ? `, RemappingFlags = ${r.flags}` : ""} in ${r.file}`;
   if (on === null) return { profile, line: `DMA remapping for ${device}: the profile's choice (${directive} leaves it to the system)` };
