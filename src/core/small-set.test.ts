@@ -20,3 +20,14 @@ describe("SmallSet", () => {
     expect([s.size, [...s], s.has("c")]).toEqual([0, [], false]);
   });
 });
+
+describe("SmallSet.addNew", () => {
+  it("appends a new member as add does, without looking for it first", () => {
+    const s = new SmallSet<number>();
+    s.addNew(3).addNew(1);
+    s.add(3);
+    expect([...s]).toEqual([3, 1]);
+    expect(s.delete(3)).toBe(true);
+    expect([s.size, s.has(1), s.has(3)]).toEqual([1, true, false]);
+  });
+});

@@ -25,6 +25,12 @@ export class SmallSet<T> implements Iterable<T> {
     return this;
   }
 
+  /** Add `x`, which the caller knows is not a member (a new request): no membership scan. */
+  addNew(x: T): this {
+    this.items.push(x);
+    return this;
+  }
+
   /** Remove `x`; false when it was not a member. */
   delete(x: T): boolean {
     const i = this.items.indexOf(x);

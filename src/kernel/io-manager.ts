@@ -180,7 +180,8 @@ function requestCompleted(done: IRP): void {
 /** Send the IRP (its buffers set up) to the top of the file's stack. */
 function dispatch(k: Kernel, file: FILE_OBJECT, irp: IRP, finish: ((irp: IRP) => void) | null, ownsMdl: boolean): IoRequest {
   const req = new SentRequest(k, irp, file, finish, ownsMdl);
-  file.outstanding.add(irp);
+  // A new IRP: never a member yet.
+  file.outstanding.addNew(irp);
   irp.context = req;
   irp.onComplete = requestCompleted;
   req.dispatchStatus = IoCallDriver(file.DeviceObject, irp);
