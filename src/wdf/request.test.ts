@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { Application } from "../app/application.ts";
+import { CTL_CODE, FILE_ANY_ACCESS, FILE_DEVICE_UNKNOWN, METHOD_BUFFERED } from "../kernel/io-manager.ts";
 import { bootMachine } from "../kernel/kernel.ts";
 import { MmGetMdlByteCount, MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { wdfAddDevice, type WdfDevice, WdfDeviceCreate, type WDFDEVICE_INIT } from "./device.ts";
 import { type HandleOut, WDF_DRIVER_CONFIG_INIT, type WdfDriver, WdfDriverCreate } from "./driver.ts";
 import { wdfStartDevice } from "./pnp-power.ts";
 import { WDF_IO_QUEUE_CONFIG_INIT_DEFAULT_QUEUE, WdfIoQueue, WdfIoQueueCreate, WdfIoQueueDispatchManual, WdfIoQueueRetrieveNextRequest } from "./queue.ts";
-import { type BufferOut, WdfRequest, WdfRequestCompleteWithInformation, WdfRequestRetrieveInputBuffer, WdfRequestRetrieveInputWdmMdl, WdfRequestRetrieveOutputBuffer } from "./request.ts";
+import { type BufferOut, WdfRequest, WdfRequestCompleteWithInformation, WdfRequestRetrieveInputBuffer, WdfRequestRetrieveInputWdmMdl, WdfRequestRetrieveOutputBuffer, WdfRequestRetrieveOutputWdmMdl } from "./request.ts";
 
 /** A started KMDF device (buffered I/O, the default) whose default queue is manual: the test retrieves the requests itself. */
 function manualRig(): { app: Application; q: WdfIoQueue } {
@@ -82,5 +83,27 @@ describe("WDFREQUEST buffers", () => {
     expect([b.value, len.value]).toEqual([write.irp.AssociatedIrp.SystemBuffer, 64]);
     WdfRequestCompleteWithInformation(write, STATUS.SUCCESS, 64);
     WdfRequestCompleteWithInformation(read, STATUS.SUCCESS, 0);
+  });
+  it("a buffered IOCTL's input and output MDLs over its one system buffer are two MDLs (its two lengths), each handed out again as the same one, both freed at completion", () => {
+    const { app, q } = manualRig();
+    const h = app.CreateFile("plx9656").handle;
+    if (h === null) throw new Error("no handle");
+    const io = app.DeviceIoControlOverlapped(h, CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS), app.allocate(100), app.allocate(200));
+    const r = next(q);
+    const input: { value: MDL | null } = { value: null };
+    const output: { value: MDL | null } = { value: null };
+    expect(WdfRequestRetrieveInputWdmMdl(r, input)).toBe(STATUS.SUCCESS);
+    expect(WdfRequestRetrieveOutputWdmMdl(r, output)).toBe(STATUS.SUCCESS);
+    const [i, o] = [input.value as MDL, output.value as MDL];
+    expect(i).not.toBe(o);
+    expect([MmGetMdlVirtualAddress(i), MmGetMdlByteCount(i), MmGetMdlVirtualAddress(o), MmGetMdlByteCount(o)]).toEqual([r.irp.AssociatedIrp.SystemBuffer, 100, r.irp.AssociatedIrp.SystemBuffer, 200]);
+    const again: { value: MDL | null } = { value: null };
+    expect(WdfRequestRetrieveOutputWdmMdl(r, again)).toBe(STATUS.SUCCESS);
+    expect(again.value).toBe(o);
+    expect(WdfRequestRetrieveInputWdmMdl(r, again)).toBe(STATUS.SUCCESS);
+    expect(again.value).toBe(i);
+    WdfRequestCompleteWithInformation(r, STATUS.SUCCESS, 0);
+    expect([i.freed, o.freed]).toEqual([true, true]);
+    expect(io.wait().status).toBe(STATUS.SUCCESS);
   });
 });
