@@ -107,7 +107,7 @@ export interface AdapterObject {
   /** Recently freed buffers by VA (to tell a double free from a free of an unknown address); bounded. */
   readonly freedCommonBuffers: Map<number, CommonBuffer>;
   /** Counters as the debugger's !dma shows them. */
-  readonly counters: { commonBuffersAllocated: number; commonBuffersFreed: number };
+  readonly counters: { commonBuffersAllocated: number; commonBuffersFreed: number; scatterGatherListsBuilt: number; scatterGatherListsPut: number; scatterGatherListsLive: number };
   /** Set by PutDmaAdapter. */
   released: boolean;
   readonly dma: DMA_ADAPTER;

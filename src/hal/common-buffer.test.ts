@@ -581,6 +581,6 @@ describe("HAL observer", () => {
     expect(halState(k).observers.current).toBeNull();
     const a = adapterFor(k, "plx9656");
     free(a, PAGE_SIZE, alloc(a, PAGE_SIZE));
-    expect(adapterObject(a).counters).toEqual({ commonBuffersAllocated: 1, commonBuffersFreed: 1 });
+    expect(adapterObject(a).counters).toMatchObject({ commonBuffersAllocated: 1, commonBuffersFreed: 1, scatterGatherListsBuilt: 0 });
   });
 });

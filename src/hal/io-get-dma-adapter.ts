@@ -132,7 +132,7 @@ export function IoGetDmaAdapter(k: Kernel, PhysicalDeviceObject: DEVICE_OBJECT |
     busMaster,
     commonBuffers: new Map(),
     freedCommonBuffers: new Map(),
-    counters: { commonBuffersAllocated: 0, commonBuffersFreed: 0 },
+    counters: { commonBuffersAllocated: 0, commonBuffersFreed: 0, scatterGatherListsBuilt: 0, scatterGatherListsPut: 0, scatterGatherListsLive: 0 },
     released: false,
     dma,
   };

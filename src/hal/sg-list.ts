@@ -256,27 +256,11 @@ export interface SgPrivate {
   live: boolean;
 }
 
-interface ListCounters {
-  allocated: number;
-  freed: number;
-  live: number;
-}
-
 const lists = new WeakMap<SCATTER_GATHER_LIST, SgPrivate>();
-const counters = new WeakMap<AdapterObject, ListCounters>();
-
-function countersOf(ao: AdapterObject): ListCounters {
-  let c = counters.get(ao);
-  if (c === undefined) {
-    c = { allocated: 0, freed: 0, live: 0 };
-    counters.set(ao, c);
-  }
-  return c;
-}
 
 /** Lists of an adapter built and not yet put (PutDmaAdapter's 0x0A check). */
 export function liveScatterGatherLists(ao: AdapterObject): number {
-  return countersOf(ao).live;
+  return ao.counters.scatterGatherListsLive;
 }
 
 /** The HAL's record of a list, if it built it. */
@@ -381,9 +365,9 @@ export function buildList(ao: AdapterObject, r: ChainRange, plan: ListPlan, writ
   sg.NumberOfElements = elements.length;
   const rec: SgPrivate = { adapter: ao, writeToDevice, iova, bounce, bounceOffset: off, runs: r.runs, length: r.length, elements, builtMdl: null, live: true };
   lists.set(sg, rec);
-  const c = countersOf(ao);
-  c.allocated++;
-  c.live++;
+  const c = ao.counters;
+  c.scatterGatherListsBuilt++;
+  c.scatterGatherListsLive++;
   // The verifier learns what the device may touch until PutScatterGatherList.
   const o = ao.hal.observers.current;
   if (o !== null) {
@@ -412,17 +396,17 @@ export function buildList(ao: AdapterObject, r: ChainRange, plan: ListPlan, writ
 export function putList(ao: AdapterObject, routine: string, sg: SCATTER_GATHER_LIST, writeToDevice: boolean): boolean {
   const k = ao.kernel;
   const p = lists.get(sg);
-  const c = countersOf(ao);
+  const c = ao.counters;
   if (p === undefined || !p.live || p.adapter !== ao) {
-    k.report({ code: "DMA_TOO_MANY_SCATTER_GATHER_LISTS_FREED", bugCheck: [E6, 0x06, c.allocated, c.freed + 1, 0], routine, device: ao.device, message: `${routine}: the list is not a live scatter/gather list of adapter ${formatAdapter(ao)}${p !== undefined && !p.live ? " (already put)" : ""}: ${c.allocated} built, this would be free number ${c.freed + 1}`, params: { allocated: c.allocated, freed: c.freed + 1 } });
+    k.report({ code: "DMA_TOO_MANY_SCATTER_GATHER_LISTS_FREED", bugCheck: [E6, 0x06, c.scatterGatherListsBuilt, c.scatterGatherListsPut + 1, 0], routine, device: ao.device, message: `${routine}: the list is not a live scatter/gather list of adapter ${formatAdapter(ao)}${p !== undefined && !p.live ? " (already put)" : ""}: ${c.scatterGatherListsBuilt} built, this would be free number ${c.scatterGatherListsPut + 1}`, params: { allocated: c.scatterGatherListsBuilt, freed: c.scatterGatherListsPut + 1 } });
     return false;
   }
   if (writeToDevice !== p.writeToDevice) {
     k.report({ code: "DMA_SCATTER_GATHER_DIRECTION_MISMATCH", routine, device: ao.device, message: `${routine}: WriteToDevice ${String(writeToDevice).toUpperCase()} differs from the ${String(p.writeToDevice).toUpperCase()} the list was built with`, params: { adapter: ao.address } });
   }
   p.live = false;
-  c.freed++;
-  c.live--;
+  c.scatterGatherListsPut++;
+  c.scatterGatherListsLive--;
   notifyTransferUnmapped(ao.hal.observers.current, p);
   if (p.bounce !== null) {
     const bouncePa = p.bounce.pfn * PAGE_SIZE + p.bounceOffset;
