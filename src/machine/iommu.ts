@@ -36,6 +36,9 @@ export interface IommuMapping {
   readonly write: boolean;
 }
 
+/** offsets of every one-run mapping: [0]. */
+const ONE_RUN_OFFSETS = new Float64Array(1);
+
 /** A mapping stored by run; `offsets[r]` is the page offset (from iovaPage) where run r starts. */
 class RunMapping implements IommuMapping {
   readonly iovaPage: number;
@@ -50,13 +53,20 @@ class RunMapping implements IommuMapping {
     this.iovaPage = iovaPage;
     this.runs = runs;
     const n = runs.length >> 1;
-    this.offsets = new Float64Array(n);
-    let pages = 0;
-    for (let r = 0; r < n; r++) {
-      this.offsets[r] = pages;
-      pages += runs[2 * r + 1] as number;
+    if (n === 1) {
+      // The usual mapping, one physical run: its one offset is 0, shared (never written).
+      this.offsets = ONE_RUN_OFFSETS;
+      this.pages = runs[1] as number;
+    } else {
+      const offsets = new Float64Array(n);
+      let pages = 0;
+      for (let r = 0; r < n; r++) {
+        offsets[r] = pages;
+        pages += runs[2 * r + 1] as number;
+      }
+      this.offsets = offsets;
+      this.pages = pages;
     }
-    this.pages = pages;
     this.read = perm.read;
     this.write = perm.write;
   }
