@@ -171,6 +171,8 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
     has(r: WdfRequest): boolean;
     /** The driver owns `r` now. */
     add(r: WdfRequest): unknown;
+    /** The driver owns `r` now, which it did not (no membership scan). */
+    addNew(r: WdfRequest): unknown;
     /** The driver no longer owns `r`; false when it did not. */
     delete(r: WdfRequest): boolean;
     /** The requests, oldest first. */
@@ -266,9 +268,11 @@ export class WdfIoQueue extends WdfObject implements PackageQueue, RequestQueue 
 
   private own(r: WdfRequest): void {
     r.queue = this;
+    // Every request comes here from the queue, never already the driver's (insert follows disown): with a parallel queue's dozens owned, no scan for it.
+    if (r.driverOwned) this.owned.add(r);
+    else this.owned.addNew(r);
     r.driverOwned = true;
     r.presented = true;
-    this.owned.add(r);
   }
 
   private canPresent(): boolean {
