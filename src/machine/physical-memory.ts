@@ -309,9 +309,23 @@ export class PhysicalMemory {
 
   // Small aligned copies (64-byte descriptors): a 32-bit word loop over cached
   // views costs a third of creating the subarray that TypedArray.set needs.
-  private words: Uint32Array | undefined;
-  private wordsFor: Uint8Array | undefined;
+  /** Word views of the last few small buffers copied (devices alternate a handful of descriptor buffers): buffer i's view is words[i]. */
+  private readonly wordsFor: (Uint8Array | undefined)[] = [undefined, undefined, undefined, undefined];
+  private readonly words: (Uint32Array | undefined)[] = [undefined, undefined, undefined, undefined];
+  private wordsNext = 0;
   private readonly chunkWords: (Uint32Array | undefined)[];
+
+  /** A 32-bit view of `buf` (4-byte aligned), from the small cache or made and kept there in place of the oldest. */
+  private wordsOf(buf: Uint8Array): Uint32Array {
+    const f = this.wordsFor;
+    for (let i = 0; i < 4; i++) if (f[i] === buf) return this.words[i] as Uint32Array;
+    const at = this.wordsNext;
+    this.wordsNext = (at + 1) & 3;
+    const w = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
+    f[at] = buf;
+    this.words[at] = w;
+    return w;
+  }
 
   private smallCopy(pa: number, buf: Uint8Array, write: boolean): void {
     const idx = Math.floor(pa / CHUNK_SIZE);
@@ -334,11 +348,7 @@ export class PhysicalMemory {
         this.chunkWords[idx] = cw;
       } else cw = w;
     } else cw = patternWords();
-    if (this.wordsFor !== buf) {
-      this.wordsFor = buf;
-      this.words = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
-    }
-    const bw = this.words as Uint32Array;
+    const bw = this.wordsOf(buf);
     const n = buf.length >>> 2;
     const o = off >>> 2;
     if (write) for (let i = 0; i < n; i++) cw[o + i] = bw[i] as number;
@@ -606,6 +616,8 @@ export class PhysicalMemory {
     if (off + len > CHUNK_SIZE) return undefined;
     const idx = Math.floor(pa / CHUNK_SIZE);
     const c = len === 0 ? this.chunkForWrite(idx) : this.prepareWrite(idx, off, len, true);
+    // A whole page (the CPU's cached page translation asks for these): the kept view, not a new subarray each time.
+    if (len === PAGE && (off & PAGE_MASK) === 0) return this.pageView(idx, c, off >>> PAGE_SHIFT);
     return c.subarray(off, off + len);
   }
 
