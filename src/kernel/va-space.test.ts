@@ -22,6 +22,21 @@ describe("system VA space and CPU access", () => {
     expect(formatVa(m.startVa)).toBe("0xFFFFC000`00000000");
   });
 
+  it("a VA that is not a whole number (a fraction, NaN) is refused with a TypeError naming it, on every path (typed, byte copy, translation), before anything is read or written", () => {
+    const { va, mem, cpu } = setup();
+    const m = va.map([100], "cached", "test");
+    const regs = va.map([200], "noncached", "registers", { io: true });
+    cpu.writeU32(m.startVa, 0x11223344);
+    for (const bad of [m.startVa + 0.5, Number.NaN, regs.startVa + 4.25]) {
+      expect(() => cpu.readU32(bad)).toThrow(TypeError);
+      expect(() => cpu.writeU32(bad, 1)).toThrow(/a virtual address is a whole number/);
+      expect(() => cpu.readBytes(bad, 300)).toThrow(TypeError);
+      expect(() => va.physicalAddressOf(bad)).toThrow(TypeError);
+    }
+    expect(cpu.readU32(m.startVa)).toBe(0x11223344);
+    expect(mem.writtenBytes).toBeGreaterThan(0);
+  });
+
   it("a virtually contiguous buffer over scattered frames reads and writes across pages", () => {
     const { va, mem, cpu } = setup();
     const m = va.map([300, 7, 42], "cached", "test");

@@ -36,6 +36,14 @@ export interface RegisterPort {
 }
 
 /** Start of the system VA region handed out to mappings (shown as 0xFFFFC000`00000000). */
+/** A VA that is not a whole number (NaN, a fraction, infinity) names no byte: the caller's mistake, said as such. */
+function notAnAddress(what: string, va: number): never {
+  throw new TypeError(`${what} at ${String(va)}: a virtual address is a whole number`);
+}
+
+/** Offset-in-page mask: `x & PAGE_MASK` is `x % PAGE_SIZE` for any whole address below 2^53, as an integer operation (a double's `%` is a library call). */
+const PAGE_MASK = PAGE_SIZE - 1;
+
 export const SYSTEM_VA_BASE = 0xc000_0000_0000;
 /** End (exclusive) of the system VA region. */
 export const SYSTEM_VA_END = 0xffff_ffff_f000;
@@ -235,10 +243,11 @@ export class VaSpace {
 
   /** Physical address behind va (MmGetPhysicalAddress), or -1 when unmapped. */
   physicalAddressOf(va: number): number {
+    if (Math.floor(va) !== va) notAnAddress("physicalAddressOf", va);
     const m = this.find(va);
     if (m === undefined) return -1;
     const off = va - m.startVa;
-    return (m.pfns[Math.floor(off / PAGE_SIZE)] as number) * PAGE_SIZE + (off % PAGE_SIZE);
+    return (m.pfns[Math.floor(off / PAGE_SIZE)] as number) * PAGE_SIZE + (off & PAGE_MASK);
   }
 
   /** CPU load of dst.length bytes at va. `width` is the access size for alignment rules (1, 2, 4, 8; 0 = a byte copy). */
@@ -264,7 +273,7 @@ export class VaSpace {
     if (this.beforeAccess !== null) this.beforeAccess();
     const obs = this.observers.current;
     if (obs !== null) obs.onCpuAccess(m, va, width, true, width);
-    const pa = (m.pfns[Math.floor((va - m.startVa) / PAGE_SIZE)] as number) * PAGE_SIZE + ((va - m.startVa) % PAGE_SIZE);
+    const pa = (m.pfns[Math.floor((va - m.startVa) / PAGE_SIZE)] as number) * PAGE_SIZE + ((va - m.startVa) & PAGE_MASK);
     if (this.registers !== null) this.registers.write(pa, width, width === 4 ? value >>> 0 : value & (width === 2 ? 0xffff : 0xff));
     return true;
   }
@@ -276,14 +285,14 @@ export class VaSpace {
     if (this.beforeAccess !== null) this.beforeAccess();
     const obs = this.observers.current;
     if (obs !== null) obs.onCpuAccess(m, va, width, false, width);
-    const pa = (m.pfns[Math.floor((va - m.startVa) / PAGE_SIZE)] as number) * PAGE_SIZE + ((va - m.startVa) % PAGE_SIZE);
+    const pa = (m.pfns[Math.floor((va - m.startVa) / PAGE_SIZE)] as number) * PAGE_SIZE + ((va - m.startVa) & PAGE_MASK);
     const v = this.registers === null ? 0xffff_ffff : this.registers.read(pa, width);
     return width === 4 ? v >>> 0 : v & (width === 2 ? 0xffff : 0xff);
   }
 
   /** The register mapping wholly holding the aligned access, when the fast register path may take it (not a read-only store). */
   private registerMappingAt(va: number, width: number, write: boolean): VaMapping | null {
-    if (!this.fast || va % width !== 0) return null;
+    if (!this.fast || Math.floor(va) !== va || (va & (width - 1)) !== 0) return null;
     const m = this.find(va);
     if (m === undefined || !m.io || (write && m.readOnly) || va + width > m.startVa + m.pages * PAGE_SIZE) return null;
     return m;
@@ -296,6 +305,7 @@ export class VaSpace {
   }
 
   private access(va: number, buf: Uint8Array, write: boolean, width: number): void {
+    if (Math.floor(va) !== va) notAnAddress(write ? "a CPU store" : "a CPU load", va);
     if (this.beforeAccess !== null) this.beforeAccess();
     const len = buf.length;
     if (len <= FAST_MAX) {
@@ -375,8 +385,8 @@ export class VaSpace {
       while (o < n) {
         const v = a + o;
         const pageIdx = Math.floor((v - m.startVa) / PAGE_SIZE);
-        const pa = (m.pfns[pageIdx] as number) * PAGE_SIZE + ((v - m.startVa) % PAGE_SIZE);
-        let run = PAGE_SIZE - ((v - m.startVa) % PAGE_SIZE);
+        const pa = (m.pfns[pageIdx] as number) * PAGE_SIZE + ((v - m.startVa) & PAGE_MASK);
+        let run = PAGE_SIZE - ((v - m.startVa) & PAGE_MASK);
         let p = pageIdx;
         while (o + run < n && p + 1 < m.pages && m.pfns[p + 1] === (m.pfns[p] as number) + 1) {
           run += PAGE_SIZE;
@@ -403,11 +413,11 @@ export class VaSpace {
     while (o < len) {
       const v = va + o;
       const left = len - o;
-      const wanted: AccessSize = width === 1 || width === 2 || width === 4 ? width : width === 8 || (v % 4 === 0 && left >= 4) ? 4 : 1;
+      const wanted: AccessSize = width === 1 || width === 2 || width === 4 ? width : width === 8 || ((v & 3) === 0 && left >= 4) ? 4 : 1;
       // The part of an access that runs off the mapping's end (into the guard page, which then faults) is narrower.
       const w: AccessSize = wanted <= left ? wanted : left >= 2 ? 2 : 1;
       const pageIdx = Math.floor((v - m.startVa) / PAGE_SIZE);
-      const pa = (m.pfns[pageIdx] as number) * PAGE_SIZE + ((v - m.startVa) % PAGE_SIZE);
+      const pa = (m.pfns[pageIdx] as number) * PAGE_SIZE + ((v - m.startVa) & PAGE_MASK);
       const dv = this.wordView;
       const word = this.word;
       if (write) {
