@@ -28,7 +28,7 @@
  * is not live (too many lists freed: P2 lists built, P3 freed), 0x0A lists
  * left at PutDmaAdapter (sg-list counts them).
  */
-import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE } from "../core/address.ts";
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_MASK, PAGE_SIZE } from "../core/address.ts";
 import { BUGCHECK } from "../core/bugcheck.ts";
 import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { allocateContiguousMapped, type ContiguousRun, freeContiguousMapped } from "../kernel/contiguous-memory.ts";
@@ -98,8 +98,8 @@ export function chainRange(ao: AdapterObject, routine: string, first: MDL, Offse
     const end = va + n;
     const firstPage = Math.floor(mdl.StartVa / PAGE_SIZE);
     while (va < end) {
-      const pa = (mdl.pfns[Math.floor(va / PAGE_SIZE) - firstPage] as number) * PAGE_SIZE + (va % PAGE_SIZE);
-      const c = Math.min(end - va, PAGE_SIZE - (va % PAGE_SIZE));
+      const pa = (mdl.pfns[Math.floor(va / PAGE_SIZE) - firstPage] as number) * PAGE_SIZE + (va & PAGE_MASK);
+      const c = Math.min(end - va, PAGE_SIZE - (va & PAGE_MASK));
       const r = runs.length - 2;
       if (r >= 0 && (runs[r] as number) + (runs[r + 1] as number) === pa) runs[r + 1] = (runs[r + 1] as number) + c;
       else runs.push(pa, c);
@@ -157,8 +157,8 @@ function piecesOf(first: MDL, offset: number, length: number): Piece[] {
     const end = va + Math.min(left, mdl.ByteCount - skip);
     left -= end - va;
     while (va < end) {
-      const pa = (mdl.pfns[Math.floor(va / PAGE_SIZE) - Math.floor(mdl.StartVa / PAGE_SIZE)] as number) * PAGE_SIZE + (va % PAGE_SIZE);
-      const c = Math.min(end - va, PAGE_SIZE - (va % PAGE_SIZE));
+      const pa = (mdl.pfns[Math.floor(va / PAGE_SIZE) - Math.floor(mdl.StartVa / PAGE_SIZE)] as number) * PAGE_SIZE + (va & PAGE_MASK);
+      const c = Math.min(end - va, PAGE_SIZE - (va & PAGE_MASK));
       const last = pieces[pieces.length - 1];
       if (last !== undefined && last.mdl === mdl && last.pa + last.length === pa) last.length += c;
       else pieces.push({ mdl, va, pa, length: c });
@@ -196,7 +196,7 @@ export function planList(ao: AdapterObject, r: ChainRange): ListPlan {
       const len = runs[i + 1] as number;
       const firstPfn = Math.floor(pa / PAGE_SIZE);
       if (pfns[pfns.length - 1] !== firstPfn) pfns.push(firstPfn);
-      const addr = (pfns.length - 1) * PAGE_SIZE + (pa % PAGE_SIZE);
+      const addr = (pfns.length - 1) * PAGE_SIZE + (pa & PAGE_MASK);
       for (let p = firstPfn + 1; p <= Math.floor((pa + len - 1) / PAGE_SIZE); p++) pfns.push(p);
       const prev = elements[elements.length - 1];
       if (prev !== undefined && prev.address + prev.length === addr) prev.length += len;
@@ -208,7 +208,7 @@ export function planList(ao: AdapterObject, r: ChainRange): ListPlan {
   for (let i = 0; i < runs.length; i += 2) if ((runs[i] as number) + (runs[i + 1] as number) - 1 > ao.reach.maxAddress) reachable = false;
   // A packet (non-scatter/gather) master takes one logically contiguous run: the HAL double-buffers a scattered one through map registers.
   if (reachable && (ao.scatterGather || runs.length === 2)) return new DirectPlan(runs, mapRegisters);
-  return { strategy: "bounce", elements: [{ address: r.va % PAGE_SIZE, length: r.length }], mapRegisters, pfns: [] };
+  return { strategy: "bounce", elements: [{ address: r.va & PAGE_MASK, length: r.length }], mapRegisters, pfns: [] };
 }
 
 const NO_PFNS: readonly number[] = [];
@@ -335,7 +335,7 @@ export function buildList(ao: AdapterObject, r: ChainRange, plan: ListPlan, writ
   const k = ao.kernel;
   let iova: readonly [number, number] | null = null;
   let bounce: ContiguousRun | null = null;
-  const off = r.va % PAGE_SIZE;
+  const off = r.va & PAGE_MASK;
   // A list built here before into the same buffer: its elements are rewritten in place, as the HAL writes the caller's buffer.
   const prev = lists.get(sg);
   const elements: SCATTER_GATHER_ELEMENT[] = prev !== undefined && prev.elements === sg.Elements ? sg.Elements : [];

@@ -4,7 +4,7 @@
  * contiguous buffer (StartVa page + ByteOffset, ByteCount) and, once built,
  * the page frame of each page it spans.
  */
-import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_SIZE } from "../core/address.ts";
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_MASK, PAGE_SIZE } from "../core/address.ts";
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import { DISPATCH_LEVEL, irqlName } from "../core/irql.ts";
 import type { Kernel } from "./kernel.ts";
@@ -70,8 +70,8 @@ export function IoAllocateMdl(k: Kernel, VirtualAddress: number, Length: number,
     Next: null,
     Size: 48 + pages * 8,
     MdlFlags: 0,
-    StartVa: VirtualAddress - (VirtualAddress % PAGE_SIZE),
-    ByteOffset: VirtualAddress % PAGE_SIZE,
+    StartVa: VirtualAddress - (VirtualAddress & PAGE_MASK),
+    ByteOffset: VirtualAddress & PAGE_MASK,
     ByteCount: Length,
     MappedSystemVa: 0,
     pfns: new Int32Array(pages),

@@ -18,7 +18,8 @@
  * are the same.
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
-import { PAGE_SIZE } from "../core/address.ts";
+// In-page offsets are `x & PAGE_MASK`: for a whole address below 2^53 that is `x % PAGE_SIZE` as an integer operation (a double's `%` is a library call).
+import { PAGE_MASK, PAGE_SIZE } from "../core/address.ts";
 import { ObserverSlot } from "../core/hooks.ts";
 import type { AccessSize } from "../machine/device-model.ts";
 import { type CacheAttribute, CoherentMemorySystem, type MemorySystem } from "../machine/memory-system.ts";
@@ -40,9 +41,6 @@ export interface RegisterPort {
 function notAnAddress(what: string, va: number): never {
   throw new TypeError(`${what} at ${String(va)}: a virtual address is a whole number`);
 }
-
-/** Offset-in-page mask: `x & PAGE_MASK` is `x % PAGE_SIZE` for any whole address below 2^53, as an integer operation (a double's `%` is a library call). */
-const PAGE_MASK = PAGE_SIZE - 1;
 
 export const SYSTEM_VA_BASE = 0xc000_0000_0000;
 /** End (exclusive) of the system VA region. */

@@ -330,7 +330,7 @@ export class Iommu implements AddressTranslator {
     if (m === undefined) return -1;
     const idx = Math.floor(iova / PAGE) - m.iovaPage;
     const r = m.runAt(idx);
-    return ((m.runs[2 * r] as number) + idx - (m.offsets[r] as number)) * PAGE + (iova % PAGE);
+    return ((m.runs[2 * r] as number) + idx - (m.offsets[r] as number)) * PAGE + (iova & (PAGE - 1));
   }
 
   /** How many IOVA mappings the domain holds now (a leak check and the report's figure). */
@@ -359,7 +359,7 @@ export class Iommu implements AddressTranslator {
       const offsets = m.offsets;
       const nRuns = offsets.length;
       const idx = page - m.iovaPage;
-      let off = idx * PAGE + (pos % PAGE);
+      let off = idx * PAGE + (pos & (PAGE - 1));
       for (let r = m.runAt(idx); remaining > 0 && r < nRuns; r++) {
         const runStart = (offsets[r] as number) * PAGE;
         const runBytes = (runs[2 * r + 1] as number) * PAGE;

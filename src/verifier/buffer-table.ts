@@ -295,7 +295,7 @@ export class BufferTable {
   physicalAt(id: number, off: number): number {
     const p = Math.floor(off / PAGE);
     const pfn = this.contiguous(id) ? this.pfn0Of(id) + p : ((this.pfnList[id] as Int32Array)[p] as number);
-    return pfn * PAGE + (off % PAGE);
+    return pfn * PAGE + (off & (PAGE - 1));
   }
 
   fullyInitialised(id: number): boolean {
@@ -311,8 +311,8 @@ export class BufferTable {
     while (a < end) {
       const page = Math.floor(a / PAGE);
       const pe = Math.min(end, (page + 1) * PAGE);
-      const first = (a % PAGE) >>> 6;
-      const last = ((pe - 1) % PAGE) >>> 6;
+      const first = (a & (PAGE - 1)) >>> 6;
+      const last = ((pe - 1) & (PAGE - 1)) >>> 6;
       added += this.setBits(id, page, first, last);
       a = pe;
     }
@@ -327,8 +327,8 @@ export class BufferTable {
     while (a < end) {
       const page = Math.floor(a / PAGE);
       const pe = Math.min(end, (page + 1) * PAGE);
-      const last = ((pe - 1) % PAGE) >>> 6;
-      for (let l = (a % PAGE) >>> 6; l <= last; l++) {
+      const last = ((pe - 1) & (PAGE - 1)) >>> 6;
+      for (let l = (a & (PAGE - 1)) >>> 6; l <= last; l++) {
         if (!this.bit(id, page, l)) return Math.max(a, page * PAGE + l * 64);
       }
       a = pe;

@@ -14,7 +14,7 @@
  *   ... run the driver ...
  *   expect(v.findings).toEqual([]);
  */
-import { hexAddr, PAGE_SIZE } from "../core/address.ts";
+import { hexAddr, PAGE_MASK, PAGE_SIZE } from "../core/address.ts";
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
 import type { Finding, FindingCode, FindingInput, FindingSink } from "../core/findings.ts";
 import { NO_FINDINGS, paramsOf } from "../core/findings.ts";
@@ -379,7 +379,7 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       const other = this.table.byPfn.get(pfns === null ? first + p : (pfns[p] as number));
       if (other >= 0 && this.table.stateOf(other) === STATE_LIVE) return -1;
     }
-    const base = logical - (logical % PAGE_SIZE);
+    const base = logical - (logical & PAGE_MASK);
     // The transfer's pages hold the driver's data: initialised from the start.
     const id = this.table.addFields(KIND_TRANSFER, 0, length, pages, base, contiguous ? null : Int32Array.from(pfns), first, this.deviceId(device), -1, time, true);
     if (!contiguous || base !== first * PAGE_SIZE) this.noteTranslated(base, pages);
@@ -495,10 +495,10 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
         return;
       }
       const pageIdx = t.pageIndex(id, pfn);
-      const off = pageIdx * PAGE_SIZE + (pa % PAGE_SIZE);
+      const off = pageIdx * PAGE_SIZE + (pa & PAGE_MASK);
       // How much of this run stays inside the buffer's pages, physically in order.
       const contiguous = t.contiguous(id);
-      const n = contiguous ? Math.min(length - done, (t.pagesOf(id)) * PAGE_SIZE - off) : Math.min(length - done, PAGE_SIZE - (pa % PAGE_SIZE));
+      const n = contiguous ? Math.min(length - done, (t.pagesOf(id)) * PAGE_SIZE - off) : Math.min(length - done, PAGE_SIZE - (pa & PAGE_MASK));
       const expectLa = (t.logicalOf(id)) + off;
       if (la !== expectLa) {
         if (la === pa) this.physicalUsed(dev, id, la, n, write, null);
