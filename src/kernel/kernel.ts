@@ -142,7 +142,9 @@ export class Kernel {
 
   /** This machine's state for `slot`, created on first use. */
   slot<T>(slot: MachineSlot<T>): T {
-    if (this.slots.has(slot)) return this.slots.get(slot) as T;
+    // One lookup on the hot path (every IRP, every lock); a slot's state is never undefined once made (init returns an object).
+    const had = this.slots.get(slot) as T | undefined;
+    if (had !== undefined) return had;
     const v = slot.init(this);
     this.slots.set(slot, v);
     return v;
