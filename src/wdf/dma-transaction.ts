@@ -30,10 +30,9 @@
  * operation in the wrong state), as KMDF's verifier does.
  */
 import { BugCheckError, BUGCHECK } from "../core/bugcheck.ts";
-import { DISPATCH_LEVEL, type KIRQL } from "../core/irql.ts";
+import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { DMA_TRANSFER_CONTEXT_SIZE_V1, type SCATTER_GATHER_LIST, type DMA_ADAPTER } from "../hal/types.ts";
-import type { Kernel } from "../kernel/kernel.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { offsetInMdl, PacketTransfer } from "./dma-transaction-packet.ts";
 import { prepareForSingleTransfer } from "./dma-transaction-single.ts";
@@ -190,7 +189,7 @@ export class WdfDmaTransaction extends WdfObject {
     try {
       program(this, this.enabler.device, this.programContext, this.direction, sg);
     } finally {
-      restoreIrql(k, old);
+      k.restoreIrql(old);
     }
   }
 
@@ -209,7 +208,7 @@ export class WdfDmaTransaction extends WdfObject {
     try {
       st = this.requestList(a, len);
     } finally {
-      restoreIrql(k, old);
+      k.restoreIrql(old);
     }
     const list = this.listNow;
     this.listNow = null;
@@ -324,7 +323,7 @@ export class WdfDmaTransaction extends WdfObject {
     try {
       a.DmaOperations.PutScatterGatherList?.(a, sg, w);
     } finally {
-      restoreIrql(k, old);
+      k.restoreIrql(old);
     }
     this.sgList = null;
   }
@@ -620,13 +619,6 @@ export function WdfDmaTransactionCancel(DmaTransaction: WdfDmaTransaction): bool
 /** The transaction's list-control routine (KMDF's _AdapterListControl): its Context is the transaction, so one function serves every fragment. */
 function adapterListControl(_device: unknown, _irp: unknown, sg: SCATTER_GATHER_LIST, context: unknown): void {
   (context as WdfDmaTransaction).listBuilt(sg);
-}
-
-/** Back to `old` whatever the callee left (as k.atIrql's finally does). */
-function restoreIrql(k: Kernel, old: KIRQL): void {
-  const cur = k.KeGetCurrentIrql();
-  if (cur > old) k.KeLowerIrql(old);
-  else if (cur < old) k.KeRaiseIrql(old);
 }
 
 /**
