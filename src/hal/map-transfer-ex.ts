@@ -299,7 +299,7 @@ export function CancelMappedTransfer(DmaAdapter: DMA_ADAPTER, DmaTransferContext
   rec.completion = null;
   if (c !== null && rec.device !== null) {
     const device = rec.device;
-    k.atIrql(Math.max(DISPATCH_LEVEL, k.KeGetCurrentIrql()), () => c.routine(ao.dma, device, c.context, DmaCancelled));
+    k.atLeastIrql(DISPATCH_LEVEL, () => c.routine(ao.dma, device, c.context, DmaCancelled));
   }
   return STATUS.SUCCESS;
 }

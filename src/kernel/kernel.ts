@@ -226,6 +226,11 @@ export class Kernel {
     this.irql = old;
   }
 
+  /** Run `fn` at `irql` or at the current IRQL if that is higher (a routine that must run at least at DISPATCH_LEVEL, called from a DPC or an ISR). */
+  atLeastIrql<T>(irql: KIRQL, fn: () => T): T {
+    return this.atIrql(Math.max(this.irql, irql), fn);
+  }
+
   /** Run `fn` at DISPATCH_LEVEL: `k.atIrql(DISPATCH_LEVEL, fn)`. */
   atDispatch<T>(fn: () => T): T {
     return this.atIrql(DISPATCH_LEVEL, fn);

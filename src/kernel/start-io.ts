@@ -78,7 +78,7 @@ export function IoStartPacket(k: Kernel, DeviceObject: DEVICE_OBJECT, Irp: IRP, 
   const startIo = startIoOf(DeviceObject);
   if (DeviceObject.CurrentIrp === null) {
     DeviceObject.CurrentIrp = Irp;
-    k.atIrql(Math.max(DISPATCH_LEVEL, k.KeGetCurrentIrql()), () => startIo(DeviceObject, Irp));
+    k.atLeastIrql(DISPATCH_LEVEL, () => startIo(DeviceObject, Irp));
     return;
   }
   const q = queueOf(k, DeviceObject);
@@ -108,7 +108,7 @@ export function IoStartNextPacket(k: Kernel, DeviceObject: DEVICE_OBJECT, Cancel
   IoSetCancelRoutine(next, null);
   DeviceObject.CurrentIrp = next;
   const startIo = startIoOf(DeviceObject);
-  k.atIrql(Math.max(DISPATCH_LEVEL, k.KeGetCurrentIrql()), () => startIo(DeviceObject, next));
+  k.atLeastIrql(DISPATCH_LEVEL, () => startIo(DeviceObject, next));
 }
 
 /** IRPs waiting in a device's queue (not counting CurrentIrp). */

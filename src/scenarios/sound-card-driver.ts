@@ -290,7 +290,7 @@ export function SoundStartPlayback(k: Kernel, fdo: DEVICE_OBJECT, stream: Playba
   copyChunk(k, e, 1, from + halfBytes);
   e.pendingOffset = [from + 2 * halfBytes, from + 3 * halfBytes];
   // AllocateAdapterChannel is a DISPATCH_LEVEL routine.
-  const st = k.atIrql(Math.max(DISPATCH_LEVEL, k.KeGetCurrentIrql()), () => adapter.DmaOperations.AllocateAdapterChannel?.(adapter, fdo, BYTES_TO_PAGES(e.config.bufferBytes), SoundProgramDma, fdo) ?? STATUS.NOT_SUPPORTED);
+  const st = k.atLeastIrql(DISPATCH_LEVEL, () => adapter.DmaOperations.AllocateAdapterChannel?.(adapter, fdo, BYTES_TO_PAGES(e.config.bufferBytes), SoundProgramDma, fdo) ?? STATUS.NOT_SUPPORTED);
   if (!NT_SUCCESS(st)) return st;
   e.playing = true;
   // The DSP: output rate, then the transfer. A stream of one block or less is one single-cycle transfer of its bytes.
@@ -409,7 +409,7 @@ export function SoundStopPlayback(k: Kernel, fdo: DEVICE_OBJECT): number {
   e.playing = false;
   for (const t of e.refillTimers) KeCancelTimer(k, t);
   const mdl = e.mdl as MDL;
-  const played = k.atIrql(Math.max(DISPATCH_LEVEL, k.KeGetCurrentIrql()), () => {
+  const played = k.atLeastIrql(DISPATCH_LEVEL, () => {
     const n = playedBytes(e, adapter);
     adapter.DmaOperations.FlushAdapterBuffers?.(adapter, mdl, e.mapRegisterBase, MmGetMdlVirtualAddress(mdl), e.config.bufferBytes, true);
     adapter.DmaOperations.FreeAdapterChannel?.(adapter);

@@ -183,7 +183,7 @@ function finishCurrent(fdo: DEVICE_OBJECT, irp: IRP, status: NTSTATUS, played: n
   const k = soundExtension(fdo).kernel;
   IoSetCancelRoutine(irp, null);
   complete(irp, status, played);
-  k.atIrql(Math.max(DISPATCH_LEVEL, k.KeGetCurrentIrql()), () => IoStartNextPacket(k, fdo));
+  k.atLeastIrql(DISPATCH_LEVEL, () => IoStartNextPacket(k, fdo));
 }
 
 /** The card played the current write's last byte (DPC). */

@@ -84,7 +84,7 @@ export class PacketTransfer {
       this.mapNext();
       return DeallocateObjectKeepRegisters;
     };
-    const st = k.atIrql(Math.max(k.KeGetCurrentIrql(), DISPATCH_LEVEL), () =>
+    const st = k.atLeastIrql(DISPATCH_LEVEL, () =>
       this.v3 ? a.DmaOperations.AllocateAdapterChannelEx?.(a, en.device.fdo, this.host.transferContext as Uint8Array, this.registers, 0, control, null, null) ?? STATUS.NOT_SUPPORTED : a.DmaOperations.AllocateAdapterChannel?.(a, en.device.fdo, this.registers, control, null) ?? STATUS.NOT_SUPPORTED,
     );
     if (!NT_SUCCESS(st)) this.releaseDevice();
@@ -116,7 +116,7 @@ export class PacketTransfer {
     this.mapped = null;
     const a = this.adapter;
     const k = this.host.enabler.globals.kernel;
-    return k.atIrql(Math.max(k.KeGetCurrentIrql(), DISPATCH_LEVEL), () => {
+    return k.atLeastIrql(DISPATCH_LEVEL, () => {
       if (this.v3) return a.DmaOperations.FlushAdapterBuffersEx?.(a, m.mdl, this.base, m.offset, length, this.host.writeToDevice) ?? STATUS.NOT_SUPPORTED;
       return a.DmaOperations.FlushAdapterBuffers?.(a, m.mdl, this.base, m.va, length, this.host.writeToDevice) === true ? STATUS.SUCCESS : STATUS.UNSUCCESSFUL;
     });
@@ -132,7 +132,7 @@ export class PacketTransfer {
       if (base !== null) {
         const a = this.adapter;
         const k = this.host.enabler.globals.kernel;
-        k.atIrql(Math.max(k.KeGetCurrentIrql(), DISPATCH_LEVEL), () => a.DmaOperations.FreeMapRegisters?.(a, base, this.registers));
+        k.atLeastIrql(DISPATCH_LEVEL, () => a.DmaOperations.FreeMapRegisters?.(a, base, this.registers));
       }
     }
     this.releaseDevice();

@@ -123,7 +123,7 @@ export class SystemTransfer<T extends SystemHost> {
 
   private atDispatch<R>(f: () => R): R {
     const k = this.host.enabler.globals.kernel;
-    return k.atIrql(Math.max(k.KeGetCurrentIrql(), DISPATCH_LEVEL), f);
+    return k.atLeastIrql(DISPATCH_LEVEL, f);
   }
 
   /**

@@ -269,7 +269,7 @@ export class WdfDmaTransaction extends WdfObject {
   cancelAllocation(): boolean {
     const a = this.adapter();
     const ctx = this.transferContext as Uint8Array;
-    const cancelled = this.globals.kernel.atIrql(Math.max(this.globals.kernel.KeGetCurrentIrql(), DISPATCH_LEVEL), () => a.DmaOperations.CancelAdapterChannel?.(a, this.enabler.device.fdo, ctx) ?? false);
+    const cancelled = this.globals.kernel.atLeastIrql(DISPATCH_LEVEL, () => a.DmaOperations.CancelAdapterChannel?.(a, this.enabler.device.fdo, ctx) ?? false);
     if (cancelled) {
       this.txState = "transferFailed";
       // Nothing was granted: a packet transaction holds no map registers to free.
