@@ -77,9 +77,8 @@ export class WdfRequest extends WdfObject {
   stopNotified = false;
   /** WdfRequestStopAcknowledge(Requeue = FALSE): the driver keeps it while the queue is powered off (EvtIoResume on power-up). */
   stoppedInPlace = false;
-  /** The MDL the framework built over the system buffer (freed at completion), null until asked for; a request that needs more (an IOCTL's two lengths) keeps the others in builtMore. */
-  private built: MDL | null = null;
-  private builtMore: MDL[] | null = null;
+  /** MDLs the framework built over the system buffer (freed at completion); null until the first (most requests never need one). */
+  private built: MDL[] | null = null;
 
   constructor(device: WdfDevice, irp: IRP) {
     super(device.globals, device.requestAttributes);
@@ -89,16 +88,13 @@ export class WdfRequest extends WdfObject {
 
   /** An MDL over the system buffer (FxRequest::GetMdl for buffered I/O), built once per buffer. */
   systemBufferMdl(va: number, length: number): MDL | null {
-    const first = this.built;
-    if (first !== null && first.StartVa + first.ByteOffset === va && first.ByteCount === length) return first;
-    const more = this.builtMore;
-    if (more !== null) for (const m of more) if (m.StartVa + m.ByteOffset === va && m.ByteCount === length) return m;
+    const built = this.built;
+    if (built !== null) for (const m of built) if (m.StartVa + m.ByteOffset === va && m.ByteCount === length) return m;
     const k = this.device.kernel;
     const mdl = IoAllocateMdl(k, va, length, false, false, null);
     if (mdl === null) return null;
     MmBuildMdlForNonPagedPool(k, mdl);
-    if (first === null) this.built = mdl;
-    else (this.builtMore ??= []).push(mdl);
+    (this.built ??= []).push(mdl);
     return mdl;
   }
 
@@ -117,12 +113,8 @@ export class WdfRequest extends WdfObject {
     // The cleanup callback runs before the IRP goes back (EarlyDispose); only for a request the driver saw.
     if (this.presented) this.disposeTree();
     if (this.built !== null) {
-      IoFreeMdl(k, this.built);
+      for (const m of this.built) IoFreeMdl(k, m);
       this.built = null;
-    }
-    if (this.builtMore !== null) {
-      for (const m of this.builtMore) IoFreeMdl(k, m);
-      this.builtMore = null;
     }
     IoCompleteRequest(this.irp);
     if (this.presented) this.deleteObject();
