@@ -58,7 +58,7 @@ function fitting(ao: AdapterObject, r: ChainRange, registers: number, capacity: 
   if (length <= 0) return null;
   let cut = prefixRange(r, length);
   // Drop whole runs from the end until the elements fit the caller's buffer.
-  while (planList(ao, cut).elements.length > capacity) {
+  while (planList(ao, cut).spans.length / 2 > capacity) {
     let n = 0;
     let at = 0;
     for (const p of cut.pieces) {

@@ -173,15 +173,39 @@ function piecesOf(first: MDL, offset: number, length: number): Piece[] {
 /** How the HAL will give the device a transfer. */
 export type ListStrategy = "iommu" | "direct" | "bounce";
 
-export interface ListPlan {
+/**
+ * What buildList will do: how, the elements as [address, length, ...] pairs
+ * (IOVAs relative to a base of 0 for "iommu"), the map registers (pages
+ * spanned) and, for "iommu", the page frames to map in order. Element
+ * objects are made only when asked for: building a list reads the pairs.
+ */
+export class ListPlan {
   readonly strategy: ListStrategy;
-  /** Elements of the list, with the addresses they will have (IOVAs relative to a base of 0 for "iommu"). */
-  readonly elements: readonly { readonly address: number; readonly length: number }[];
-  /** Pages spanned: the map registers the transfer needs. */
+  readonly spans: readonly number[];
   readonly mapRegisters: number;
-  /** For "iommu": the page frames to map, and the IOVA page index each run starts at. */
   readonly pfns: readonly number[];
+  private made: { address: number; length: number }[] | null = null;
+
+  constructor(strategy: ListStrategy, spans: readonly number[], mapRegisters: number, pfns: readonly number[]) {
+    this.strategy = strategy;
+    this.spans = spans;
+    this.mapRegisters = mapRegisters;
+    this.pfns = pfns;
+  }
+
+  /** The elements as objects. */
+  get elements(): readonly { readonly address: number; readonly length: number }[] {
+    if (this.made === null) {
+      const s = this.spans;
+      const elements: { address: number; length: number }[] = [];
+      for (let i = 0; i < s.length; i += 2) elements.push({ address: s[i] as number, length: s[i + 1] as number });
+      this.made = elements;
+    }
+    return this.made;
+  }
 }
+
+const NO_PFNS: readonly number[] = [];
 
 /** What buildList will do for this range, without doing it. */
 export function planList(ao: AdapterObject, r: ChainRange): ListPlan {
@@ -190,7 +214,7 @@ export function planList(ao: AdapterObject, r: ChainRange): ListPlan {
   const mapRegisters = ADDRESS_AND_SIZE_TO_SPAN_PAGES(r.va, r.length);
   if (ao.busMaster.domain >= 0 && k.iommu !== null) {
     const pfns: number[] = [];
-    const elements: { address: number; length: number }[] = [];
+    const spans: number[] = [];
     for (let i = 0; i < runs.length; i += 2) {
       const pa = runs[i] as number;
       const len = runs[i + 1] as number;
@@ -198,43 +222,17 @@ export function planList(ao: AdapterObject, r: ChainRange): ListPlan {
       if (pfns[pfns.length - 1] !== firstPfn) pfns.push(firstPfn);
       const addr = (pfns.length - 1) * PAGE_SIZE + (pa & PAGE_MASK);
       for (let p = firstPfn + 1; p <= Math.floor((pa + len - 1) / PAGE_SIZE); p++) pfns.push(p);
-      const prev = elements[elements.length - 1];
-      if (prev !== undefined && prev.address + prev.length === addr) prev.length += len;
-      else elements.push({ address: addr, length: len });
+      const last = spans.length - 2;
+      if (last >= 0 && (spans[last] as number) + (spans[last + 1] as number) === addr) spans[last + 1] = (spans[last + 1] as number) + len;
+      else spans.push(addr, len);
     }
-    return { strategy: "iommu", elements, mapRegisters, pfns };
+    return new ListPlan("iommu", spans, mapRegisters, pfns);
   }
   let reachable = true;
   for (let i = 0; i < runs.length; i += 2) if ((runs[i] as number) + (runs[i + 1] as number) - 1 > ao.reach.maxAddress) reachable = false;
   // A packet (non-scatter/gather) master takes one logically contiguous run: the HAL double-buffers a scattered one through map registers.
-  if (reachable && (ao.scatterGather || runs.length === 2)) return new DirectPlan(runs, mapRegisters);
-  return { strategy: "bounce", elements: [{ address: r.va & PAGE_MASK, length: r.length }], mapRegisters, pfns: [] };
-}
-
-const NO_PFNS: readonly number[] = [];
-
-/** The "direct" plan: the elements are the physical runs (made as objects only when asked for; buildList reads the runs). */
-class DirectPlan implements ListPlan {
-  readonly strategy = "direct";
-  readonly mapRegisters: number;
-  readonly pfns = NO_PFNS;
-  private readonly runs: readonly number[];
-  private made: { address: number; length: number }[] | null = null;
-
-  constructor(runs: readonly number[], mapRegisters: number) {
-    this.runs = runs;
-    this.mapRegisters = mapRegisters;
-  }
-
-  get elements(): readonly { readonly address: number; readonly length: number }[] {
-    if (this.made === null) {
-      const runs = this.runs;
-      const elements: { address: number; length: number }[] = [];
-      for (let i = 0; i < runs.length; i += 2) elements.push({ address: runs[i] as number, length: runs[i + 1] as number });
-      this.made = elements;
-    }
-    return this.made;
-  }
+  if (reachable && (ao.scatterGather || runs.length === 2)) return new ListPlan("direct", runs, mapRegisters, NO_PFNS);
+  return new ListPlan("bounce", [r.va & PAGE_MASK, r.length], mapRegisters, NO_PFNS);
 }
 
 /** What the HAL keeps about a list it built, until PutScatterGatherList. */
@@ -346,11 +344,12 @@ export function buildList(ao: AdapterObject, r: ChainRange, plan: ListPlan, writ
     if (base < 0) return STATUS.INSUFFICIENT_RESOURCES;
     iommu.map(ao.busMaster.domain, base, plan.pfns, { read: writeToDevice, write: !writeToDevice });
     iova = [base, plan.pfns.length];
-    for (const e of plan.elements) putElement(elements, n++, base + e.address, e.length);
+    const spans = plan.spans;
+    for (let i = 0; i < spans.length; i += 2) putElement(elements, n++, base + (spans[i] as number), spans[i + 1] as number);
   } else if (plan.strategy === "direct") {
-    // The physical runs themselves (planList's direct elements).
-    const runs = r.runs;
-    for (let i = 0; i < runs.length; i += 2) putElement(elements, n++, runs[i] as number, runs[i + 1] as number);
+    // The physical runs themselves.
+    const spans = plan.spans;
+    for (let i = 0; i < spans.length; i += 2) putElement(elements, n++, spans[i] as number, spans[i + 1] as number);
   } else {
     if (plan.mapRegisters > ao.mapRegisters) return STATUS.INSUFFICIENT_RESOURCES;
     const highPfn = Math.min(Math.floor((ao.reach.maxAddress + 1) / PAGE_SIZE) - 1, k.map.pageCount - 1);
@@ -376,7 +375,7 @@ export function buildList(ao: AdapterObject, r: ChainRange, plan: ListPlan, writ
       if (iova === null) notifyTransferMapped(o, rec, ao.device, Number(e.Address.QuadPart), e.Length);
       else {
         // The frames behind this element's IOVA pages.
-        const rel = (plan.elements[i] as { address: number }).address;
+        const rel = plan.spans[2 * i] as number;
         const first = Math.floor(rel / PAGE_SIZE);
         const end = Math.floor((rel + e.Length - 1) / PAGE_SIZE) + 1;
         // One element over the whole mapping (the usual case): its frames are the plan's, no copy.
