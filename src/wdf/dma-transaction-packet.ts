@@ -7,7 +7,7 @@
  * FxDmaEnabler::UsesDmaV3; the table is not consulted):
  *
  *   step               | DMA v2                 | DMA v3
- *   channel            | AllocateAdapterChannel | AllocateAdapterChannelEx (the transaction's transfer context, Flags 0)
+ *   channel            | AllocateAdapterChannel | AllocateAdapterChannelEx (the transaction's transfer context and flags)
  *   map a fragment     | MapTransfer            | MapTransferEx (Offset into the MDL chain, DeviceOffset 0)
  *   fragment completed | FlushAdapterBuffers    | FlushAdapterBuffersEx
  *   transaction ends   | FreeMapRegisters       | FreeMapRegisters
@@ -32,6 +32,8 @@ export interface PacketHost {
   readonly enabler: WdfDmaEnabler;
   readonly transferContext: Uint8Array | null;
   readonly writeToDevice: boolean;
+  /** The transaction's flags for AllocateAdapterChannelEx (DMA_SYNCHRONOUS_CALLBACK: WdfDmaTransactionSetImmediateExecution). */
+  readonly dmaFlags: number;
   /** Where the next fragment starts (MDL of the chain, VA, offset from that MDL's start VA) and how long it may be. */
   nextFragment(): { mdl: MDL; va: number; offset: number; length: number; remaining: number };
   /** The fragment is mapped: run EvtProgramDma with its one-element list. */
@@ -85,7 +87,7 @@ export class PacketTransfer {
       return DeallocateObjectKeepRegisters;
     };
     const st = k.atLeastIrql(DISPATCH_LEVEL, () =>
-      this.v3 ? a.DmaOperations.AllocateAdapterChannelEx?.(a, en.device.fdo, this.host.transferContext as Uint8Array, this.registers, 0, control, null, null) ?? STATUS.NOT_SUPPORTED : a.DmaOperations.AllocateAdapterChannel?.(a, en.device.fdo, this.registers, control, null) ?? STATUS.NOT_SUPPORTED,
+      this.v3 ? a.DmaOperations.AllocateAdapterChannelEx?.(a, en.device.fdo, this.host.transferContext as Uint8Array, this.registers, this.host.dmaFlags, control, null, null) ?? STATUS.NOT_SUPPORTED : a.DmaOperations.AllocateAdapterChannel?.(a, en.device.fdo, this.registers, control, null) ?? STATUS.NOT_SUPPORTED,
     );
     if (!NT_SUCCESS(st)) this.releaseDevice();
     return st;

@@ -36,6 +36,8 @@ export interface SystemHost {
   readonly enabler: WdfDmaEnabler;
   readonly transferContext: Uint8Array | null;
   readonly writeToDevice: boolean;
+  /** The transaction's flags for AllocateAdapterChannelEx (DMA_SYNCHRONOUS_CALLBACK: WdfDmaTransactionSetImmediateExecution). */
+  readonly dmaFlags: number;
   readonly direction: WDF_DMA_DIRECTION;
   /** The first MDL of the transaction's chain. */
   readonly transferMdl: MDL | null;
@@ -143,7 +145,7 @@ export class SystemTransfer<T extends SystemHost> {
       if (!NT_SUCCESS(st)) this.notify(st === STATUS.CANCELLED ? DmaCancelled : DmaError);
       return KeepObject;
     };
-    return this.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, en.device.fdo, this.host.transferContext as Uint8Array, registers, 0, control, null, null) ?? STATUS.NOT_SUPPORTED);
+    return this.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, en.device.fdo, this.host.transferContext as Uint8Array, registers, this.host.dmaFlags, control, null, null) ?? STATUS.NOT_SUPPORTED);
   }
 
   /** StageTransfer: stage the next transfer, or (called from inside a staging) have the running one stage it after. */

@@ -92,6 +92,8 @@ export class WdfDmaTransaction extends WdfObject {
   private packet: PacketTransfer | SystemTransfer<WdfDmaTransaction> | null = null;
   /** @internal A system-profile transaction's callbacks and settings (null for a bus master; the system DDIs set them). */
   readonly system: SystemDmaSettings<WdfDmaTransaction> | null;
+  /** m_Flags: DMA_SYNCHRONOUS_CALLBACK after WdfDmaTransactionSetImmediateExecution(TRUE), given to the HAL's Ex routines; Release clears it (FxDmaTransactionBase::Reset). */
+  dmaFlags = 0;
 
   constructor(enabler: WdfDmaEnabler, attributes: WDF_OBJECT_ATTRIBUTES | null) {
     super(enabler.globals, attributes);
@@ -104,6 +106,7 @@ export class WdfDmaTransaction extends WdfObject {
   /** FxDmaTransactionBase::ReleaseForReuse: released, and the requirement back to the enabler's. */
   released(): void {
     this.txState = "released";
+    this.dmaFlags = 0;
     this.requireSingleTransfer = this.enabler.requireSingleTransfer;
     this.singleFragmentLength = 0;
     this.singleSgListSize = 0;
@@ -231,10 +234,11 @@ export class WdfDmaTransaction extends WdfObject {
     const ctx = this.transferContext;
     const get = en.noSgListPreallocation || en.sgListSize === 0;
     if (ctx !== null) {
-      // DMA v3: the Ex routines with the transaction's context; Build passes no flags for drivers before KMDF 1.15 (as KMDF does), and the transaction sets none.
+      // DMA v3: the Ex routines with the transaction's context and flags; Build passes them only for drivers bound to KMDF 1.15 or later (as KMDF does, to avoid a regression).
       const offset = offsetInMdl(mdl, va);
-      if (get) return ops.GetScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, adapterListControl, this, writeToDevice, null, null, null) ?? STATUS.NOT_SUPPORTED;
-      return ops.BuildScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, 0, adapterListControl, this, writeToDevice, this.sgBuffer, this.singleSgListSize || en.sgListSize, null, null, null) ?? STATUS.NOT_SUPPORTED;
+      if (get) return ops.GetScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, this.dmaFlags, adapterListControl, this, writeToDevice, null, null, null) ?? STATUS.NOT_SUPPORTED;
+      const flags = this.globals.isVersionAtLeast(1, 15) ? this.dmaFlags : 0;
+      return ops.BuildScatterGatherListEx?.(a, en.device.fdo, ctx, mdl, offset, len, flags, adapterListControl, this, writeToDevice, this.sgBuffer, this.singleSgListSize || en.sgListSize, null, null, null) ?? STATUS.NOT_SUPPORTED;
     }
     if (get) return ops.GetScatterGatherList?.(a, en.device.fdo, mdl, va, len, adapterListControl, this, writeToDevice) ?? STATUS.NOT_SUPPORTED;
     return ops.BuildScatterGatherList?.(a, en.device.fdo, mdl, va, len, adapterListControl, this, writeToDevice, this.sgBuffer, en.sgListSize) ?? STATUS.NOT_SUPPORTED;
