@@ -5,12 +5,18 @@
  *
  * - no two live common buffers share a page frame;
  * - every live buffer's frames are allocated (not free) in the page-frame database;
+ * - a scatter/gather list (GetScatterGatherList over an MDL of a live
+ *   buffer) describes exactly the bytes asked for: its elements add up to
+ *   Length and, unless the HAL bounced the transfer, lead (through the
+ *   device's IOMMU domain when it has one, with the direction's permission)
+ *   to the MDL's physical runs for that range; its IOVA mapping lives until
+ *   PutScatterGatherList and is gone right after it;
  * - only documented exceptions: a bug check (ends the sequence: the machine
  *   stopped), or the emulator's own TypeError/RangeError naming a routine;
  *   an engine error ("Cannot read properties", "Invalid array length", ...)
  *   is a violation;
  * - at the end, freeing everything (buffers, MDLs, adapters, devices)
- *   restores the free-page count and VA mappings of the start;
+ *   restores the free-page count, VA mappings and IOMMU mappings of the start;
  * - on small boards, the same sequence on a second machine with the
  *   linear-scan allocator (the oracle) gives the same addresses and NULLs.
  *
@@ -19,11 +25,13 @@
 import { BugCheckError } from "../../src/core/bugcheck.ts";
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../../src/core/irql.ts";
 import { Prng } from "../../src/core/prng.ts";
+import { PAGE_MASK, PAGE_SIZE } from "../../src/core/address.ts";
 import { liveCommonBuffers } from "../../src/hal/hal-state.ts";
 import { IoGetDmaAdapter } from "../../src/hal/io-get-dma-adapter.ts";
-import { deviceDescription, type DMA_ADAPTER, InterfaceType } from "../../src/hal/types.ts";
+import { listRecord } from "../../src/hal/sg-list.ts";
+import { deviceDescription, type DMA_ADAPTER, InterfaceType, type SCATTER_GATHER_LIST } from "../../src/hal/types.ts";
 import { bootMachine, type Kernel } from "../../src/kernel/kernel.ts";
-import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, type MDL } from "../../src/kernel/mdl.ts";
+import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAddress, type MDL } from "../../src/kernel/mdl.ts";
 import { Workload } from "../../src/kernel/workload.ts";
 import { parseProfile, type MachineProfile } from "../../src/machine/profile.ts";
 import { builtinProfile } from "../../src/machine/builtin-profiles.ts";
@@ -76,9 +84,22 @@ interface Live {
   readonly hal: boolean;
 }
 
+/** A scatter/gather list the fuzzer got and has not put yet. */
+interface LiveList {
+  readonly adapter: DMA_ADAPTER;
+  readonly device: string;
+  readonly sg: SCATTER_GATHER_LIST;
+  readonly writeToDevice: boolean;
+}
+
 interface Machine {
   readonly k: Kernel;
   readonly adapters: DMA_ADAPTER[];
+  /** The device (profile name) each adapter is for. */
+  readonly deviceOf: Map<DMA_ADAPTER, string>;
+  readonly lists: LiveList[];
+  /** A broken invariant an op found in passing (checked with the others after the step). */
+  broken: string | null;
   readonly buffers: Live[];
   readonly mdls: MDL[];
   wdf: { driver: WdfDriver; device: WdfDevice; enabler: WdfDmaEnabler | null; buffers: WdfCommonBuffer[] } | null;
@@ -91,7 +112,7 @@ const ENGINE_ERROR = /Cannot read propert|is not a function|Invalid array length
 function boot(profile: MachineProfile, seed: string, mode: Mode, allocator: "fast" | "linear-scan"): Machine {
   const k = bootMachine(profile, { seed: new Prng(`boot:${seed}`).int(2 ** 31) + 1, allocator });
   if (mode !== "off") installVerifier(k, { mode });
-  return { k, adapters: [], buffers: [], mdls: [], wdf: null, results: [] };
+  return { k, adapters: [], deviceOf: new Map(), lists: [], broken: null, buffers: [], mdls: [], wdf: null, results: [] };
 }
 
 type Op = (m: Machine, r: Prng) => string;
@@ -124,7 +145,10 @@ const OPS: readonly (readonly [string, number, Op])[] = [
         : deviceDescription({ Version: 3, Master: true, ScatterGather: r.int(2) === 0, Dma64BitAddresses: width === 64, DmaAddressWidth: width, InterfaceType: InterfaceType.PCIBus, MaximumLength: 4096 * (1 + r.int(256)) });
       const a = IoGetDmaAdapter(m.k, m.k.pdo(dev), desc, { value: 0 });
       m.results.push(a === null ? "adapter null" : "adapter");
-      if (a !== null) m.adapters.push(a);
+      if (a !== null) {
+        m.adapters.push(a);
+        m.deviceOf.set(a, dev);
+      }
       return `adapter ${dev} width ${isa ? 24 : width}`;
     },
   ],
@@ -192,7 +216,7 @@ const OPS: readonly (readonly [string, number, Op])[] = [
     (m, r) => {
       const i = r.int(Math.max(1, m.adapters.length));
       const a = m.adapters[i];
-      if (a === undefined || m.buffers.some((b) => b.adapter === a)) return "put: none idle";
+      if (a === undefined || m.buffers.some((b) => b.adapter === a) || m.lists.some((l) => l.adapter === a)) return "put: none idle";
       m.adapters.splice(i, 1);
       a.DmaOperations.PutDmaAdapter?.(a);
       return "put";
@@ -235,6 +259,43 @@ const OPS: readonly (readonly [string, number, Op])[] = [
     },
   ],
   [
+    "sglist",
+    3,
+    (m, r) => {
+      const a = m.adapters[r.int(Math.max(1, m.adapters.length))];
+      const mdl = m.mdls[r.int(Math.max(1, m.mdls.length))];
+      if (a === undefined || mdl === undefined) return "sglist: no adapter or MDL";
+      const device = m.deviceOf.get(a) ?? "";
+      const skip = r.int(mdl.ByteCount);
+      // Now and then a Length past the MDL's end (the HAL reports it: 0xE6 / 0x24).
+      const length = r.int(16) === 0 ? mdl.ByteCount - skip + 1 + r.int(4096) : 1 + r.int(mdl.ByteCount - skip);
+      const writeToDevice = r.int(2) === 0;
+      const va = MmGetMdlVirtualAddress(mdl) + skip;
+      let got: SCATTER_GATHER_LIST | null = null;
+      const st = m.k.atDispatch(() => a.DmaOperations.GetScatterGatherList?.(a, m.k.pdo(device), mdl, va, length, (_d, _i, sg) => void (got = sg), null, writeToDevice));
+      m.results.push(`sglist ${length} ${st ?? "none"}`);
+      if (got === null) return `sglist ${length}: status 0x${((st ?? 0) >>> 0).toString(16)}`;
+      m.broken = checkList(m, device, got, mdl, va, length, writeToDevice);
+      m.lists.push({ adapter: a, device, sg: got, writeToDevice });
+      return `sglist ${length} (${writeToDevice ? "to" : "from"} ${device})`;
+    },
+  ],
+  [
+    "putList",
+    2,
+    (m, r) => {
+      const i = r.int(Math.max(1, m.lists.length));
+      const l = m.lists[i];
+      if (l === undefined) return "putList: none";
+      m.lists.splice(i, 1);
+      const iova = listRecord(l.sg)?.iova ?? null;
+      m.k.atDispatch(() => l.adapter.DmaOperations.PutScatterGatherList?.(l.adapter, l.sg, l.writeToDevice));
+      const domain = m.k.busMasterOf(l.device).domain;
+      if (iova !== null && m.k.iommu?.mappingAt(domain, iova[0]) !== undefined) m.broken = `the list's IOVA 0x${iova[0].toString(16)} is still mapped after PutScatterGatherList`;
+      return "putList";
+    },
+  ],
+  [
     "irql",
     1,
     (m, r) => {
@@ -261,8 +322,72 @@ function pickOp(r: Prng): readonly [string, number, Op] {
   return OPS[0] as readonly [string, number, Op];
 }
 
+/** [pa, length, ...] of [va, va + length) of an MDL (its PFN array), adjacent pages merged. */
+function physicalRuns(mdl: MDL, va: number, length: number): number[] {
+  const runs: number[] = [];
+  const firstPage = Math.floor(mdl.StartVa / PAGE_SIZE);
+  for (let v = va, end = va + length; v < end; ) {
+    const pa = (mdl.pfns[Math.floor(v / PAGE_SIZE) - firstPage] ?? -1) * PAGE_SIZE + (v & PAGE_MASK);
+    const n = Math.min(end - v, PAGE_SIZE - (v & PAGE_MASK));
+    const last = runs.length - 2;
+    if (last >= 0 && (runs[last] as number) + (runs[last + 1] as number) === pa) runs[last + 1] = (runs[last + 1] as number) + n;
+    else runs.push(pa, n);
+    v += n;
+  }
+  return runs;
+}
+
+/** Whether the list GetScatterGatherList gave describes [va, va + length) of the MDL (see the module comment); a message when not. */
+export function checkList(m: Pick<Machine, "k">, device: string, sg: SCATTER_GATHER_LIST, mdl: MDL, va: number, length: number, writeToDevice: boolean): string | null {
+  const total = sg.Elements.reduce((n, e) => n + e.Length, 0);
+  if (sg.NumberOfElements !== sg.Elements.length || total !== length) return `the list has ${sg.NumberOfElements} elements (${sg.Elements.length} in the array) of ${total} bytes for a ${length}-byte request`;
+  const rec = listRecord(sg);
+  if (rec === undefined) return "the HAL keeps no record of a list it built";
+  if (rec.bounce !== null) return null;
+  const domain = m.k.busMasterOf(device).domain;
+  const iommu = m.k.iommu;
+  const reached: number[] = [];
+  const out = new Float64Array(2 * 4096);
+  for (const e of sg.Elements) {
+    const address = Number(e.Address.QuadPart);
+    let n = 1;
+    if (domain >= 0 && iommu !== null) {
+      // The device reads what it sends and writes what it receives: that permission must be there.
+      const t = iommu.translate(domain, address, e.Length, !writeToDevice, out);
+      if (typeof t === "string") return `element at 0x${address.toString(16)} (${e.Length} bytes) does not translate in ${device}'s domain: ${t}`;
+      n = t;
+    } else {
+      out[0] = address;
+      out[1] = e.Length;
+    }
+    for (let i = 0; i < 2 * n; i += 2) {
+      const last = reached.length - 2;
+      const pa = out[i] as number;
+      if (last >= 0 && (reached[last] as number) + (reached[last + 1] as number) === pa) reached[last + 1] = (reached[last + 1] as number) + (out[i + 1] as number);
+      else reached.push(pa, out[i + 1] as number);
+    }
+  }
+  const want = physicalRuns(mdl, va, length);
+  if (reached.join(",") !== want.join(",")) return `the list leads to physical runs [${reached.join(", ")}], the MDL's range is [${want.join(", ")}]`;
+  return null;
+}
+
+/** IOMMU mappings of every domain, for the start/end comparison. */
+function iommuMappings(k: Kernel): number {
+  const iommu = k.iommu;
+  if (iommu === null) return 0;
+  let n = 0;
+  for (let d = 0; d < iommu.domainCount; d++) n += iommu.mappingCount(d);
+  return n;
+}
+
 /** The invariants after a step; a message when one is broken. */
 export function checkInvariants(m: Machine): string | null {
+  if (m.broken !== null) return m.broken;
+  for (const l of m.lists) {
+    const iova = listRecord(l.sg)?.iova ?? null;
+    if (iova !== null && m.k.iommu?.mappingAt(m.k.busMasterOf(l.device).domain, iova[0]) === undefined) return `a live list's IOVA 0x${iova[0].toString(16)} is no longer mapped`;
+  }
   const seen = new Map<number, number>();
   for (const cb of liveCommonBuffers(m.k)) {
     for (const p of cb.pfns) {
@@ -278,6 +403,7 @@ export function checkInvariants(m: Machine): string | null {
 }
 
 function teardown(m: Machine): void {
+  for (const l of m.lists.splice(0)) m.k.atDispatch(() => l.adapter.DmaOperations.PutScatterGatherList?.(l.adapter, l.sg, l.writeToDevice));
   for (const mdl of m.mdls.splice(0)) IoFreeMdl(m.k, mdl);
   for (const b of m.buffers.splice(0)) b.adapter.DmaOperations.FreeCommonBuffer?.(b.adapter, b.length, b.la, b.va, b.cache);
   for (const a of m.adapters.splice(0)) a.DmaOperations.PutDmaAdapter?.(a);
@@ -300,7 +426,7 @@ export function runSequence(seed: string, steps: number, opts: { readonly profil
   const o = oracle ? boot(profile, seed, mode, "linear-scan") : null;
   const uptime = opts.uptimeSeconds ?? (small && r.int(4) === 0 ? 1 + r.int(20) : 0);
   for (const x of o === null ? [m] : [m, o]) if (uptime > 0) new Workload(x.k.pfm, { seed: `fuzz-uptime:${seed}`, clock: x.k.clock }).run(uptime);
-  const start = { free: m.k.pfm.stats.freePages, mappings: m.k.va.mappingCount };
+  const start = { free: m.k.pfm.stats.freePages, mappings: m.k.va.mappingCount, iommu: iommuMappings(m.k) };
   const ops: string[] = [];
   const result = (step: number, stoppedBy: string | null, violation: SequenceResult["violation"]): SequenceResult => ({ seed, profile: profile.name, mode, steps: step, stoppedBy, violation, ops });
   for (let i = 0; i < steps; i++) {
@@ -331,8 +457,8 @@ export function runSequence(seed: string, steps: number, opts: { readonly profil
     if (e instanceof BugCheckError) return result(steps, `0x${e.code.toString(16).toUpperCase()} at teardown`, null);
     return result(steps, null, { step: steps, op: "teardown", message: `teardown threw: ${e instanceof Error ? e.message : String(e)}` });
   }
-  const end = { free: m.k.pfm.stats.freePages, mappings: m.k.va.mappingCount };
-  if (end.free !== start.free || end.mappings !== start.mappings) return result(steps, null, { step: steps, op: "teardown", message: `freeing everything left ${start.free - end.free} pages and ${end.mappings - start.mappings} mappings behind` });
+  const end = { free: m.k.pfm.stats.freePages, mappings: m.k.va.mappingCount, iommu: iommuMappings(m.k) };
+  if (end.free !== start.free || end.mappings !== start.mappings || end.iommu !== start.iommu) return result(steps, null, { step: steps, op: "teardown", message: `freeing everything left ${start.free - end.free} pages, ${end.mappings - start.mappings} mappings and ${end.iommu - start.iommu} IOMMU mappings behind` });
   return result(steps, null, null);
 }
 
