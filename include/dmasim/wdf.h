@@ -230,6 +230,27 @@ DMASIM_IMPORT(WdfDmaTransactionGetRequest) WDFREQUEST WdfDmaTransactionGetReques
 DMASIM_IMPORT(WdfDmaTransactionGetDevice) WDFDEVICE WdfDmaTransactionGetDevice(_In_ WDFDMATRANSACTION DmaTransaction);
 DMASIM_IMPORT(WdfDmaTransactionSetMaximumLength) VOID WdfDmaTransactionSetMaximumLength(_In_ WDFDMATRANSACTION DmaTransaction, _In_ SIZE_T MaximumLength);
 DMASIM_IMPORT(WdfDmaTransactionSetSingleTransferRequirement) VOID WdfDmaTransactionSetSingleTransferRequirement(_In_ WDFDMATRANSACTION DmaTransaction, _In_ BOOLEAN RequireSingleTransfer);
+DMASIM_IMPORT(WdfDmaTransactionInitializeUsingOffset) NTSTATUS WdfDmaTransactionInitializeUsingOffset(_In_ WDFDMATRANSACTION DmaTransaction, _In_ PFN_EVT_WDF_PROGRAM_DMA EvtProgramDmaFunction, _In_ WDF_DMA_DIRECTION DmaDirection, _In_ PMDL Mdl, _In_ SIZE_T Offset, _In_ SIZE_T Length);
+DMASIM_IMPORT(WdfDmaTransactionSetImmediateExecution) VOID WdfDmaTransactionSetImmediateExecution(_In_ WDFDMATRANSACTION DmaTransaction, _In_ BOOLEAN UseImmediateExecution);
+DMASIM_IMPORT(WdfDmaTransactionCancel) BOOLEAN WdfDmaTransactionCancel(_In_ WDFDMATRANSACTION DmaTransaction);
+DMASIM_IMPORT(WdfDmaTransactionWdmGetTransferContext) PVOID WdfDmaTransactionWdmGetTransferContext(_In_ WDFDMATRANSACTION DmaTransaction);
+DMASIM_IMPORT(WdfDmaTransactionGetTransferInfo) VOID WdfDmaTransactionGetTransferInfo(_In_ WDFDMATRANSACTION DmaTransaction, _Out_opt_ ULONG *MapRegisterCount, _Out_opt_ ULONG *ScatterGatherElementCount);
+
+/* ---- System-mode DMA (KMDF 1.11): WdfDmaProfileSystem / WdfDmaProfileSystemDuplex enablers ---- */
+FORCEINLINE VOID WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT(_Out_ PWDF_DMA_SYSTEM_PROFILE_CONFIG DmaConfig, _In_ PHYSICAL_ADDRESS Address, _In_ DMA_WIDTH DmaWidth, _In_ PCM_PARTIAL_RESOURCE_DESCRIPTOR DmaDescriptor) {
+    RtlZeroMemory(DmaConfig, sizeof(WDF_DMA_SYSTEM_PROFILE_CONFIG));
+    DmaConfig->Size = sizeof(WDF_DMA_SYSTEM_PROFILE_CONFIG);
+    DmaConfig->DeviceAddress = Address;
+    DmaConfig->DmaWidth = DmaWidth;
+    DmaConfig->DmaDescriptor = DmaDescriptor;
+}
+DMASIM_IMPORT(WdfDmaEnablerConfigureSystemProfile) NTSTATUS WdfDmaEnablerConfigureSystemProfile(_In_ WDFDMAENABLER DmaEnabler, _In_ PWDF_DMA_SYSTEM_PROFILE_CONFIG ProfileConfig, _In_ WDF_DMA_DIRECTION ConfigDirection);
+DMASIM_IMPORT(WdfDmaEnablerGetFragmentLength) SIZE_T WdfDmaEnablerGetFragmentLength(_In_ WDFDMAENABLER DmaEnabler, _In_ WDF_DMA_DIRECTION DmaDirection);
+DMASIM_IMPORT(WdfDmaEnablerWdmGetDmaAdapter) PDMA_ADAPTER WdfDmaEnablerWdmGetDmaAdapter(_In_ WDFDMAENABLER DmaEnabler, _In_ WDF_DMA_DIRECTION DmaDirection);
+DMASIM_IMPORT(WdfDmaTransactionSetChannelConfigurationCallback) VOID WdfDmaTransactionSetChannelConfigurationCallback(_In_ WDFDMATRANSACTION DmaTransaction, _In_opt_ PFN_EVT_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL ConfigureRoutine, _In_opt_ PVOID ConfigureContext);
+DMASIM_IMPORT(WdfDmaTransactionSetTransferCompleteCallback) VOID WdfDmaTransactionSetTransferCompleteCallback(_In_ WDFDMATRANSACTION DmaTransaction, _In_opt_ PFN_EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE DmaCompletionRoutine, _In_opt_ PVOID DmaCompletionContext);
+DMASIM_IMPORT(WdfDmaTransactionSetDeviceAddressOffset) VOID WdfDmaTransactionSetDeviceAddressOffset(_In_ WDFDMATRANSACTION DmaTransaction, _In_ ULONG Offset);
+DMASIM_IMPORT(WdfDmaTransactionStopSystemTransfer) VOID WdfDmaTransactionStopSystemTransfer(_In_ WDFDMATRANSACTION DmaTransaction);
 
 DMASIM_END_C
 

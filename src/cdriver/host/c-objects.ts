@@ -8,7 +8,7 @@
  */
 import { BugCheckError, BUGCHECK } from "../../core/bugcheck.ts";
 import { PAGE_SIZE } from "../../core/address.ts";
-import type { DMA_ADAPTER } from "../../hal/types.ts";
+import { type DMA_ADAPTER, type DMA_TRANSFER_CONTEXT, DMA_TRANSFER_CONTEXT_SIZE_V1 } from "../../hal/types.ts";
 import type { DEVICE_OBJECT } from "../../kernel/device-object.ts";
 import type { KDPC, KTIMER } from "../../kernel/dpc.ts";
 import type { KINTERRUPT } from "../../kernel/interrupt.ts";
@@ -57,6 +57,8 @@ export class CObjects {
   /** Opaque handles (map register bases): token address -> object. */
   private readonly opaque = new Map<number, object>();
   private readonly opaqueOf = new WeakMap<object, number>();
+  private readonly contexts = new Map<number, DMA_TRANSFER_CONTEXT>();
+  private readonly contextAt = new WeakMap<DMA_TRANSFER_CONTEXT, number>();
   private deviceCount = 0;
 
   constructor(host: CDriverHost) {
@@ -162,10 +164,43 @@ export class CObjects {
     this.adapters.set(address, a);
     this.adapterOf.set(a, address);
   }
+  /** The driver's pointer for a kernel adapter: the one IoGetDmaAdapter returned, else one `write` makes now (a KMDF enabler's, WdfDmaEnablerWdmGetDmaAdapter). */
+  cAdapter(a: DMA_ADAPTER, write: (a: DMA_ADAPTER) => number): number {
+    const known = this.adapterOf.get(a);
+    if (known !== undefined) return known;
+    const at = write(a);
+    this.addAdapter(at, a);
+    return at;
+  }
   adapter(address: number, routine: string): DMA_ADAPTER {
     const a = this.adapters.get(address >>> 0);
     if (a === undefined) throw new BugCheckError(BUGCHECK.KMODE_EXCEPTION_NOT_HANDLED, 0xc0000005, address >>> 0, 0, 0, `${routine}: 0x${(address >>> 0).toString(16)} is not a DMA adapter from IoGetDmaAdapter`);
     return a;
+  }
+
+  // ---- DMA v3 transfer contexts ----
+  /** The kernel's context for the driver's buffer at `address` (the kernel keys its record by the buffer, the driver names it by pointer): made on first use. */
+  transferContext(address: number): DMA_TRANSFER_CONTEXT {
+    const at = address >>> 0;
+    let c = this.contexts.get(at);
+    if (c === undefined) {
+      c = new Uint8Array(DMA_TRANSFER_CONTEXT_SIZE_V1);
+      this.contexts.set(at, c);
+      this.contextAt.set(c, at);
+    }
+    return c;
+  }
+  /** The driver's pointer for a context the framework owns (WdfDmaTransactionWdmGetTransferContext): a block holding its bytes, made once. */
+  cTransferContext(c: DMA_TRANSFER_CONTEXT): number {
+    let at = this.contextAt.get(c);
+    if (at === undefined) {
+      at = this.host.heap.alloc(DMA_TRANSFER_CONTEXT_SIZE_V1, "DMA_TRANSFER_CONTEXT");
+      this.contexts.set(at, c);
+      this.contextAt.set(c, at);
+    }
+    // Opaque to the driver, as on Windows: what the kernel last wrote there.
+    this.mem.writeBytes(at, c, "WdfDmaTransactionWdmGetTransferContext");
+    return at;
   }
 
   // ---- MDLs ----

@@ -2,6 +2,7 @@
  * What the kernel routines of one C driver share: the host (memory, calls),
  * the object maps, the IRP bridge, where trace messages go.
  */
+import type { DMA_ADAPTER } from "../../hal/types.ts";
 import type { Kernel } from "../../kernel/kernel.ts";
 import type { DRIVER_OBJECT } from "../../kernel/pnp.ts";
 import type { CObjects } from "./c-objects.ts";
@@ -35,6 +36,8 @@ export interface DriverContext {
   driverObject: number;
   /** The kernel's driver object standing for it (made after DriverEntry). */
   tsDriver: DRIVER_OBJECT | null;
+  /** Writes a driver-visible DMA_ADAPTER for a kernel adapter (set by the HAL imports, which own its operations table and thunks). */
+  writeAdapter?: (a: DMA_ADAPTER) => number;
 }
 
 /** i32 arguments arrive signed: a C pointer or ULONG as an unsigned number. */

@@ -66,6 +66,8 @@ const callbacks: FunctionType[] = [
   { name: "EVT_WDF_DMA_ENABLER_SELFMANAGED_IO_START", result: "NTSTATUS", params: [["WDFDMAENABLER", "DmaEnabler"]] },
   { name: "EVT_WDF_DMA_ENABLER_SELFMANAGED_IO_STOP", result: "NTSTATUS", params: [["WDFDMAENABLER", "DmaEnabler"]] },
   { name: "EVT_WDF_PROGRAM_DMA", result: "BOOLEAN", params: [["WDFDMATRANSACTION", "Transaction"], ["WDFDEVICE", "Device"], ["WDFCONTEXT", "Context"], ["WDF_DMA_DIRECTION", "Direction"], ["PSCATTER_GATHER_LIST", "SgList"]] },
+  { name: "EVT_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL", result: "BOOLEAN", params: [["WDFDMATRANSACTION", "DmaTransaction"], ["WDFDEVICE", "Device"], ["PVOID", "Context"], ["PMDL", "Mdl"], ["SIZE_T", "Offset"], ["SIZE_T", "Length"]] },
+  { name: "EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE", result: "VOID", params: [["WDFDMATRANSACTION", "Transaction"], ["WDFDEVICE", "Device"], ["WDFCONTEXT", "Context"], ["WDF_DMA_DIRECTION", "Direction"], ["DMA_COMPLETION_STATUS", "Status"]] },
   { name: "EVT_WDF_REQUEST_CANCEL", result: "VOID", params: [["WDFREQUEST", "Request"]] },
   { name: "EVT_WDF_TIMER", result: "VOID", params: [["WDFTIMER", "Timer"]] },
 ];
@@ -190,6 +192,12 @@ export function addWdfTypes(t: TypeTable): void {
     ],
   });
   t.addAggregate({ name: "WDF_COMMON_BUFFER_CONFIG", kind: "struct", fields: [f("ULONG", "Size"), f("ULONG", "AlignmentRequirement")] });
+  t.addAggregate({
+    name: "WDF_DMA_SYSTEM_PROFILE_CONFIG",
+    doc: "A system-mode enabler's channel (KMDF 1.11): the translated DMA resource, the device register's address and width, demand mode and looped (auto-initialize) transfers.",
+    kind: "struct",
+    fields: [f("ULONG", "Size"), f("BOOLEAN", "DemandMode"), f("BOOLEAN", "LoopedTransfer"), f("DMA_WIDTH", "DmaWidth"), f("PHYSICAL_ADDRESS", "DeviceAddress"), f("PCM_PARTIAL_RESOURCE_DESCRIPTOR", "DmaDescriptor")],
+  });
   t.addAggregate({
     name: "WDF_DEVICE_POWER_POLICY_IDLE_SETTINGS",
     kind: "struct",

@@ -24,7 +24,6 @@ import {
   type DMA_DOMAIN_HANDLE,
   type DMA_OPERATIONS,
   type DMA_TRANSFER_CONTEXT,
-  DMA_TRANSFER_CONTEXT_SIZE_V1,
   type DMA_TRANSFER_INFO,
   type DRIVER_CONTROL,
   type MapRegisterBase,
@@ -154,16 +153,8 @@ export function halImports(ctx: DriverContext): ImportTable {
     return { st, elements: count.value, kernelSize: size.value };
   };
 
-  /** Transfer contexts by the driver's address: the kernel keys its record by the buffer, the driver names it by pointer. */
-  const contexts = new Map<number, DMA_TRANSFER_CONTEXT>();
-  const transferContext = (p: number): DMA_TRANSFER_CONTEXT => {
-    let c = contexts.get(u(p));
-    if (c === undefined) {
-      c = new Uint8Array(DMA_TRANSFER_CONTEXT_SIZE_V1);
-      contexts.set(u(p), c);
-    }
-    return c;
-  };
+  /** Transfer contexts by the driver's address (shared with the KMDF imports, whose transactions own theirs). */
+  const transferContext = (p: number): DMA_TRANSFER_CONTEXT => objects.transferContext(u(p));
   /** A C completion routine (0: none) as the kernel calls it; the adapter is the driver's pointer it passed. */
   const completionRoutine = (cAdapter: number, routine: number): DMA_COMPLETION_ROUTINE | null => {
     const r = u(routine);
@@ -456,29 +447,36 @@ export function halImports(ctx: DriverContext): ImportTable {
     return thunkIndex;
   };
 
+  /** The driver-visible DMA_ADAPTER for a kernel adapter: Version, Size and an operations table of thunks for the slots the adapter has. */
+  const writeAdapter = (a: DMA_ADAPTER): number => {
+    const t = thunks();
+    const m = mem();
+    const at = host.heap.alloc(ADAPTER.SIZE + OPS_SIZE, "DMA_ADAPTER");
+    const ops = at + ADAPTER.SIZE;
+    const slotCount = Math.min(DMA_OPERATION_SLOTS.length, Math.max(0, (a.DmaOperations.Size - X64_SLOT) / X64_SLOT));
+    m.setU16(at + ADAPTER.Version, a.Version);
+    m.setU16(at + ADAPTER.Size, ADAPTER.SIZE);
+    m.setU32(at + ADAPTER.DmaOperations, ops);
+    // Size: the bytes of the table this adapter has, in wasm32 slots (4 bytes each after the ULONG).
+    m.setU32(ops + OPS_FIELD, 4 + slotCount * 4);
+    for (let i = 0; i < slotCount; i++) {
+      const slot = DMA_OPERATION_SLOTS[i]?.[0] as Slot;
+      const has = a.DmaOperations[slot] !== null;
+      m.setU32(ops + (OPS_SLOT.get(slot) ?? 0), has ? (t.get(slot) ?? 0) : 0);
+    }
+    return at;
+  };
+  ctx.writeAdapter = writeAdapter;
+
   return {
     IoGetDmaAdapter(pdo: number, desc: number, mapRegisters: number): number {
       return host.fromCaller(() => {
-        const t = thunks();
         const out = { value: 0 };
         const dev = u(pdo) === 0 ? null : objects.tsDevice(u(pdo), "IoGetDmaAdapter");
         const a = IoGetDmaAdapter(k, dev, readDescription(ctx, u(desc)), out);
         if (a === null) return 0;
-        const m = mem();
-        m.setU32(u(mapRegisters), out.value);
-        const at = host.heap.alloc(ADAPTER.SIZE + OPS_SIZE, "DMA_ADAPTER");
-        const ops = at + ADAPTER.SIZE;
-        const slotCount = Math.min(DMA_OPERATION_SLOTS.length, Math.max(0, (a.DmaOperations.Size - X64_SLOT) / X64_SLOT));
-        m.setU16(at + ADAPTER.Version, a.Version);
-        m.setU16(at + ADAPTER.Size, ADAPTER.SIZE);
-        m.setU32(at + ADAPTER.DmaOperations, ops);
-        // Size: the bytes of the table this adapter has, in wasm32 slots (4 bytes each after the ULONG).
-        m.setU32(ops + OPS_FIELD, 4 + slotCount * 4);
-        for (let i = 0; i < slotCount; i++) {
-          const slot = DMA_OPERATION_SLOTS[i]?.[0] as Slot;
-          const has = a.DmaOperations[slot] !== null;
-          m.setU32(ops + (OPS_SLOT.get(slot) ?? 0), has ? (t.get(slot) ?? 0) : 0);
-        }
+        mem().setU32(u(mapRegisters), out.value);
+        const at = writeAdapter(a);
         objects.addAdapter(at, a);
         return at;
       });
