@@ -548,6 +548,111 @@ describe("e1000 model: receive over the loopback wire", () => {
   });
 });
 
+/** The device's reads of [base, base + 128) (a ring of 8), as (offset in the ring, length) pairs, from now on. */
+function ringReads(t: Nic, base: number): Array<[number, number]> {
+  const seen: Array<[number, number]> = [];
+  t.b.bus.observers.add({ onDeviceAccess: (_d, la, _pa, length, write) => void (!write && la >= base && la < base + 128 && seen.push([la - base, length])), onFault: () => undefined });
+  return seen;
+}
+
+/** `frame` in TX descriptor `index` (EOP, IFCS, RS), its buffer at `at`, without moving TDT. */
+function queue(t: Nic, index: number, frame: Uint8Array, at = TX_BUF + index * 0x1000): void {
+  t.mem.write(at, frame);
+  txDesc(t, index, at, frame.length, E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS);
+}
+
+describe("e1000 model: the on-chip descriptor buffer (descriptors fetched in bursts)", () => {
+  it("four frames given by one TDT write: their descriptors come in one 64-byte read, then each frame goes out", () => {
+    const t = makeBoard({ wire: "none", linkUpNs: 0 });
+    up(t);
+    const reads = ringReads(t, TX_RING);
+    const sent: Uint8Array[] = [];
+    t.nic.onTransmit = (f) => sent.push(f.slice());
+    for (let i = 0; i < 4; i++) queue(t, i, frameTo([1, 2, 3, 4, 5, 6], 100, i));
+    t.w(R.TDT, 4);
+    t.b.clock.runAll();
+    expect(reads).toEqual([[0, 64]]);
+    expect(sent.map((f) => f[14])).toEqual([0, 1, 2, 3].map((i) => frameTo([1, 2, 3, 4, 5, 6], 100, i)[14]));
+    expect(t.r(R.TDH)).toBe(4);
+  });
+
+  it("a burst stops at the tail and at the ring's end: frames in descriptors 6, 7, 0, 1 take two reads, the second from the base", () => {
+    const t = makeBoard({ wire: "none", linkUpNs: 0 });
+    up(t);
+    t.w(R.TCTL, 0);
+    t.w(R.TDH, 6);
+    t.w(R.TDT, 6);
+    t.w(R.TCTL, E1000_TCTL_EN | E1000_TCTL_PSP);
+    const reads = ringReads(t, TX_RING);
+    let sent = 0;
+    t.nic.onTransmit = () => void sent++;
+    for (const i of [6, 7, 0, 1]) queue(t, i, frameTo([1, 2, 3, 4, 5, 6], 100, i));
+    t.w(R.TDT, 2);
+    t.b.clock.runAll();
+    expect(reads).toEqual([[6 * 16, 32], [0, 32]]);
+    expect(sent).toBe(4);
+    expect(t.r(R.TDH)).toBe(2);
+  });
+
+  it("descriptors the chip has fetched are used as fetched: rewriting one in memory afterwards does not change what is sent", () => {
+    const t = makeBoard({ wire: "none", linkUpNs: 0 });
+    up(t);
+    const sent: Uint8Array[] = [];
+    t.nic.onTransmit = (f) => sent.push(f.slice());
+    queue(t, 0, frameTo([1, 2, 3, 4, 5, 6], 100, 1));
+    queue(t, 1, frameTo([1, 2, 3, 4, 5, 6], 100, 2));
+    t.w(R.TDT, 2);
+    // The fetch runs right after the doorbell; the first frame is then on the wire for 992 ns.
+    t.b.clock.advanceBy(100);
+    queue(t, 1, frameTo([1, 2, 3, 4, 5, 6], 200, 3), TX_BUF + 0x7000);
+    t.b.clock.runAll();
+    expect(sent.map((f) => f.length)).toEqual([104, 104]);
+    expect(Array.from(sent[1]?.subarray(0, 100) ?? [])).toEqual(Array.from(frameTo([1, 2, 3, 4, 5, 6], 100, 2)));
+  });
+
+  it("receive: the first frame fetches every descriptor from RDH to RDT in one read; the next frames use them without reading the ring", () => {
+    const t = makeBoard({ linkUpNs: 0 });
+    up(t);
+    const reads = ringReads(t, RX_RING);
+    for (let i = 0; i < 3; i++) send(t, frameTo(MAC_BYTES, 100, i));
+    t.b.clock.runAll();
+    expect(reads).toEqual([[0, 7 * 16]]);
+    expect([0, 1, 2].map((i) => t.mem.readU8(RX_BUF + i * 0x1000 + 14))).toEqual([0, 1, 2].map((i) => frameTo(MAC_BYTES, 100, i)[14]));
+    expect(t.r(R.RDH)).toBe(3);
+  });
+
+  it("CTRL.RST drops the fetched descriptors: after the restart the ring is read again and frames land in the buffers it names now", () => {
+    const t = makeBoard({ linkUpNs: 0 });
+    up(t);
+    send(t, frameTo(MAC_BYTES, 100, 1));
+    t.b.clock.runAll();
+    t.w(R.CTRL, E1000_CTRL_RST);
+    up(t);
+    for (let i = 0; i < 8; i++) rxDesc(t, i, RX_BUF + 0x10_0000 + i * 0x1000);
+    const reads = ringReads(t, RX_RING);
+    send(t, frameTo(MAC_BYTES, 100, 2));
+    t.b.clock.runAll();
+    expect(reads).toEqual([[0, 7 * 16]]);
+    expect(t.mem.readU8(RX_BUF + 0x10_0000 + 14)).toBe(frameTo(MAC_BYTES, 100, 2)[14]);
+  });
+
+  it("a tail written back over fetched descriptors takes them back: they are fetched again, as memory holds them then", () => {
+    const t = makeBoard({ linkUpNs: 0 });
+    up(t);
+    send(t, frameTo(MAC_BYTES, 100, 1));
+    t.b.clock.runAll();
+    // Descriptors 1..6 are on chip; the tail goes back to 2 (only descriptor 1 is the chip's), descriptor 1 gets a new buffer, the tail returns to 7.
+    t.w(R.RDT, 2);
+    rxDesc(t, 1, RX_BUF + 0x20_0000);
+    t.w(R.RDT, 7);
+    const reads = ringReads(t, RX_RING);
+    send(t, frameTo(MAC_BYTES, 100, 2));
+    t.b.clock.runAll();
+    expect(reads).toEqual([[16, 6 * 16]]);
+    expect(t.mem.readU8(RX_BUF + 0x20_0000 + 14)).toBe(frameTo(MAC_BYTES, 100, 2)[14]);
+  });
+});
+
 describe("e1000 model: the DMA path", () => {
   it("behind an IOMMU with nothing mapped the descriptor fetch faults and the transmit unit halts until reset", () => {
     const t = makeBoard({ linkUpNs: 0 }, { remapping: true }, true);

@@ -41,7 +41,17 @@
  * multicast hashing (MTA), flow control, the delay timers RDTR/RADV/TIDV/TADV,
  * EEPROM and PHY access, MAC loopback (RCTL.LBM).
  *
- * Transmit: the engine fetches the descriptor at its fetch index, gathers
+ * Descriptors: each ring has the chip's 64-descriptor on-chip buffer
+ * (e1000-descriptor-cache.ts): when it is empty and descriptors are
+ * available, one bus read fetches as many as fit, up to the tail or the
+ * ring's end (TXDCTL/RXDCTL are not modelled: their reset thresholds, no
+ * prefetch before the buffer is empty, each descriptor written back at
+ * once). A reset, or a write to the ring's base, length or head, empties it.
+ * Transmit fetches after the TDT write; receive when a frame needs a
+ * descriptor (the descriptors are the chip's from the RDT write on, so what
+ * it reads is the same).
+ *
+ * Transmit: the engine takes the next descriptor, gathers
  * the buffer, and at EOP puts the frame on the wire (IC: the ones'-complement
  * sum from CSS to the end stored big-endian at CSO; PSP padding; IFCS
  * appends the CRC-32 FCS). The frame takes its wire time (preamble, frame,
@@ -56,11 +66,12 @@
  * EOP on the last) and errors written back, then RDH moves on.
  *
  * All host memory access is ctx.dma (logical addresses; IOMMU and coherence
- * apply). A descriptor read the bus blocks (an IOMMU fault) halts that unit
+ * apply). A descriptor fetch the bus blocks (an IOMMU fault) halts that unit
  * until the next reset, as a completion error would; a blocked data write is
  * posted and lost, and the unit carries on.
  */
 import { SmallSet } from "../core/small-set.ts";
+import { DescriptorCache } from "./e1000-descriptor-cache.ts";
 import { ViewCache } from "./view-cache.ts";
 import type { TimerHandle } from "../machine/clock.ts";
 import type { AccessSize, DeviceContext, DeviceDma, DeviceInstance, DeviceModel, InterruptLine, RegisterHandler } from "../machine/device-model.ts";
@@ -377,8 +388,9 @@ export class E1000 {
   /** The frame's descriptors so far, each as index * 2 + RS (whether it asked for status); txPendingCount of them. */
   private txPending = new Int32Array(16);
   private txPendingCount = 0;
-  private readonly desc = new Uint8Array(E1000_DESC_SIZE);
-  private readonly descView = new DataView(this.desc.buffer);
+  /** The on-chip descriptors of each ring (fetched in bursts; see e1000-descriptor-cache.ts). */
+  private readonly txCache = new DescriptorCache();
+  private readonly rxCache = new DescriptorCache();
   private readonly wb = new Uint8Array(8);
   private readonly wbView = new DataView(this.wb.buffer);
   private readonly one = new Uint8Array(1);
@@ -564,29 +576,38 @@ export class E1000 {
         this.tctl = v;
         this.kickTx();
         return;
+      // A new ring base, length or head: what the chip holds on chip is no longer the ring's.
       case R.RDBAL:
         this.rdbal = v;
+        this.rxCache.clear();
         return;
       case R.RDBAH:
         this.rdbah = v;
+        this.rxCache.clear();
         return;
       case R.RDLEN:
         this.rdlen = v & 0x000f_ff80;
+        this.rxCache.clear();
         return;
       case R.RDH:
         this.rdh = v & 0xffff;
+        this.rxCache.clear();
         return;
       case R.RDT:
         this.rdt = v & 0xffff;
+        this.rxCache.tailMoved(this.rdh, this.rdt, E1000.count(this.rdlen));
         return;
       case R.TDBAL:
         this.tdbal = v;
+        this.txCache.clear();
         return;
       case R.TDBAH:
         this.tdbah = v;
+        this.txCache.clear();
         return;
       case R.TDLEN:
         this.tdlen = v & 0x000f_ff80;
+        this.txCache.clear();
         return;
       case R.TDH:
         this.tdh = v & 0xffff;
@@ -594,10 +615,12 @@ export class E1000 {
           this.txFetch = this.tdh;
           this.txLen = 0;
           this.txPendingCount = 0;
+          this.txCache.clear();
         }
         return;
       case R.TDT:
         this.tdt = v & 0xffff;
+        this.txCache.tailMoved(this.txFetch, this.tdt, E1000.count(this.tdlen));
         this.kickTx();
         return;
       default:
@@ -635,6 +658,8 @@ export class E1000 {
     this.txLen = 0;
     this.txFcsPending = false;
     this.txPendingCount = 0;
+    this.txCache.clear();
+    this.rxCache.clear();
     this.lastAssert = -Infinity;
     this.updateIrq();
   }
@@ -735,21 +760,22 @@ export class E1000 {
     const n = E1000.count(this.tdlen);
     const ringBase = this.tdbah * 0x1_0000_0000 + ((this.tdbal & ~0xf) >>> 0);
     while (true) {
-      if ((this.tctl & E1000_TCTL_EN) === 0 || n === 0 || this.tdt >= n || this.txFetch === this.tdt) {
+      if ((this.tctl & E1000_TCTL_EN) === 0 || n === 0 || this.tdt >= n || this.txFetch >= n || this.txFetch === this.tdt) {
         this.txBusy = false;
         return;
       }
-      const at = ringBase + this.txFetch * E1000_DESC_SIZE;
-      if (!this.dma.read(at, this.desc)) {
+      const o = this.txCache.next(this.dma, ringBase, this.txFetch, this.tdt, n);
+      if (o < 0) {
         this.fault("tx");
         return;
       }
-      const d = this.descView;
-      const addr = d.getUint32(4, true) * 0x1_0000_0000 + d.getUint32(0, true);
-      const length = d.getUint16(8, true);
-      const cso = d.getUint8(10);
-      const cmd = d.getUint8(11);
-      const css = d.getUint8(13);
+      this.txCache.advance();
+      const d = this.txCache.view;
+      const addr = d.getUint32(o + 4, true) * 0x1_0000_0000 + d.getUint32(o, true);
+      const length = d.getUint16(o + 8, true);
+      const cso = d.getUint8(o + 10);
+      const cmd = d.getUint8(o + 11);
+      const css = d.getUint8(o + 13);
       const index = this.txFetch;
       this.txFetch = (this.txFetch + 1) % n;
       if ((cmd & E1000_TXD_CMD_DEXT) !== 0) {
@@ -961,12 +987,14 @@ export class E1000 {
     let off = 0;
     for (let k = 0; k < needed; k++) {
       const at = ringBase + this.rdh * E1000_DESC_SIZE;
-      if (!this.dma.read(at, this.desc)) {
+      const o = this.rxCache.next(this.dma, ringBase, this.rdh, this.rdt, n);
+      if (o < 0) {
         this.fault("rx");
         return;
       }
-      const d = this.descView;
-      const addr = d.getUint32(4, true) * 0x1_0000_0000 + d.getUint32(0, true);
+      this.rxCache.advance();
+      const d = this.rxCache.view;
+      const addr = d.getUint32(o + 4, true) * 0x1_0000_0000 + d.getUint32(o, true);
       const chunk = Math.min(bufSize, stored - off);
       const last = k === needed - 1;
       // A descriptor whose buffer address is 0 is skipped (written back without data).
