@@ -28,9 +28,12 @@
  *     no longer masters the bus before its buffers are freed.
  *   ISR: read ICR (read-to-clear); 0 = not ours (the PCI line is shared);
  *     else keep the causes for the DPC and queue it.
- *   DPC: link changes (STATUS.LU), reap TX descriptors with DD and complete
- *     their writes, give RX descriptors with DD and EOP to pending reads, then
- *     hand them back (RDT).
+ *   DPC: link changes (STATUS.LU), reap every TX descriptor with DD and
+ *     complete their writes, give every RX descriptor with DD and EOP to a
+ *     pending read, and hand them back in batches (one RDT write per 16
+ *     descriptors and one at the end, as Intel's e1000 driver does). With
+ *     ITR (default 488 x 256 ns, about 8000 interrupts/s) one interrupt and
+ *     one DPC serve several frames.
  *   I/O (nic-io.ts, direct I/O): the application sends a frame with
  *     WriteFile (a parallel queue) and receives one with ReadFile (a manual
  *     queue of pending reads); each write's frame goes out through a DMA

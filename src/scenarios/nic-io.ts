@@ -37,7 +37,6 @@ import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { E1000_DESC_SIZE, E1000_REG, E1000_RXD_STAT_DD, E1000_RXD_STAT_EOP, E1000_TXD_CMD_EOP, E1000_TXD_CMD_IFCS, E1000_TXD_CMD_RS, E1000_TXD_STAT_DD } from "../devices/e1000.ts";
 import type { SCATTER_GATHER_LIST } from "../hal/types.ts";
 import { RtlCopyDeviceMemory } from "../kernel/device-memory.ts";
-import type { Kernel } from "../kernel/kernel.ts";
 import type { WdfDevice } from "../wdf/device.ts";
 import { WdfDmaDirectionWriteToDevice, type WDF_DMA_DIRECTION } from "../wdf/dma-enabler.ts";
 import { type WdfDmaTransaction, WdfDmaTransactionDmaCompleted, WdfDmaTransactionDmaCompletedFinal, WdfDmaTransactionExecute, WdfDmaTransactionGetBytesTransferred, WdfDmaTransactionRelease } from "../wdf/dma-transaction.ts";
@@ -47,10 +46,13 @@ import { type WdfIoQueue, WdfIoQueueGetDevice, WdfIoQueuePurge, WdfIoQueueRetrie
 import { type BufferOut, type WdfRequest, WdfRequestCompleteWithInformation, WdfRequestRetrieveOutputBuffer } from "../wdf/request.ts";
 import { ETH_FRAME_LEN, ETH_HLEN, NIC_BUFFER_SIZE, type NicAdapter, type NicBuffer, nicContext, STATUS_INVALID_BUFFER_SIZE, wr } from "./nic-device.ts";
 
-function writeDescriptorAddress(k: Kernel, descVa: number, la: number): void {
-  k.cpu.writeU32(descVa, la >>> 0);
-  k.cpu.writeU32(descVa + 4, Math.floor(la / 0x1_0000_0000));
-}
+/**
+ * Receive descriptors handed back to the chip per RDT write at most: the DPC
+ * writes the tail after this many, and once at its end (Intel's e1000
+ * driver returns its buffers the same way, E1000_RX_BUFFER_WRITE = 16: one
+ * tail write per frame is a posted MMIO write per frame for nothing).
+ */
+export const RX_BUFFER_WRITE = 16;
 
 /** NicEvtIoWrite. */
 export function NicEvtIoWrite(Queue: WdfIoQueue, Request: WdfRequest, Length: number): void {
@@ -104,7 +106,8 @@ export function NicEvtProgramDma(Transaction: WdfDmaTransaction, Device: WdfDevi
   for (let i = 0; i < n; i++) {
     const el = SgList.Elements[i] as SCATTER_GATHER_LIST["Elements"][number];
     const d = ring.va + a.txTail * E1000_DESC_SIZE;
-    writeDescriptorAddress(k, d, Number(el.Address.QuadPart));
+    // Three stores, as a 64-bit driver fills a legacy descriptor: the buffer address, then length/CSO/CMD, then STA/CSS/special (DD cleared).
+    k.cpu.writeU64(d, el.Address.QuadPart);
     const cmd = E1000_TXD_CMD_IFCS | (i === n - 1 ? E1000_TXD_CMD_EOP | E1000_TXD_CMD_RS : 0);
     k.cpu.writeU32(d + 8, (el.Length | (cmd << 24)) >>> 0);
     k.cpu.writeU32(d + 12, 0);
@@ -168,28 +171,37 @@ export function reapTx(a: NicAdapter): number {
   return reaped;
 }
 
-/** Hand each frame the chip wrote back (DD, in ring order) to the next pending read, and the descriptor back to the chip. */
+/**
+ * Hand each frame the chip wrote back (DD, in ring order) to the next pending
+ * read, and the descriptors back to the chip: their status dword cleared
+ * (the buffer address stays; the chip writes only the upper half back), then
+ * one RDT write per RX_BUFFER_WRITE descriptors and one at the end.
+ */
 export function deliverRx(a: NicAdapter): number {
   const k = a.kernel;
   const rx = a.rxRing as NicBuffer;
   const rxb = a.rxBuffers as NicBuffer;
   const nr = a.options.rxDescriptors;
   let n = 0;
+  let unreturned = 0;
   for (;;) {
     const d = rx.va + a.rxNext * E1000_DESC_SIZE;
-    const status = k.cpu.readU8(d + 12);
-    if ((status & E1000_RXD_STAT_DD) === 0) break;
+    // Status and errors in one load (bytes 12 and 13 of the written-back descriptor), then the length.
+    const upper = k.cpu.readU32(d + 12);
+    if ((upper & E1000_RXD_STAT_DD) === 0) break;
     const length = k.cpu.readU16(d + 8);
-    const errors = k.cpu.readU8(d + 13);
-    if ((status & E1000_RXD_STAT_EOP) === 0 || errors !== 0) a.rxErrors++;
+    if ((upper & E1000_RXD_STAT_EOP) === 0 || (upper & 0xff00) !== 0) a.rxErrors++;
     else indicate(a, rxb.va + a.rxNext * NIC_BUFFER_SIZE, length);
-    // Hand the descriptor back: status cleared, this index becomes the tail.
-    k.cpu.writeU32(d + 8, 0);
     k.cpu.writeU32(d + 12, 0);
-    wr(a, E1000_REG.RDT, a.rxNext);
     a.rxNext = (a.rxNext + 1) % nr;
     n++;
+    // The descriptor just cleaned becomes the tail: the chip owns up to the one before it.
+    if (++unreturned === RX_BUFFER_WRITE) {
+      wr(a, E1000_REG.RDT, (a.rxNext + nr - 1) % nr);
+      unreturned = 0;
+    }
   }
+  if (unreturned > 0) wr(a, E1000_REG.RDT, (a.rxNext + nr - 1) % nr);
   return n;
 }
 
