@@ -96,6 +96,18 @@ describe.skipIf(!haveToolchain)(`a KMDF system-mode DMA driver in C on the SB16 
     expect(u(callExport(d, "t_play", 4096))).toBe(STATUS.SUCCESS);
   });
 
+  it("WdfDmaTransactionWdmGetTransferContext and WdfDmaEnablerWdmGetDmaAdapter name the framework's own context and adapter: the driver's CancelMappedTransfer with them stops the framework's transfer (STATUS_SUCCESS) and the framework's completion routine reaches the driver's transfer-complete callback with DmaCancelled", () => {
+    const { k, d, card, events } = started();
+    callExport(d, "t_clear");
+    expect(u(callExport(d, "t_start", 4096))).toBe(STATUS.SUCCESS);
+    k.clock.runUntil(k.clock.now + 10e6);
+    const before = card.captured().length;
+    expect(u(callExport(d, "t_cancel_mapped_via_wdm"))).toBe(STATUS.SUCCESS);
+    expect(events().at(-1)).toEqual([EV_TRANSFER_COMPLETE, OWN_CONTEXT | DmaCancelled]);
+    k.clock.runUntil(k.clock.now + 20e6);
+    expect(card.captured().length).toBe(before);
+  });
+
   it("a second transaction waits for the channel the first holds (DMA v3 queues); WdfDmaTransactionCancel takes it off: TRUE, its EvtProgramDma never runs", () => {
     const { k, d } = started();
     expect(u(callExport(d, "t_start", 12288))).toBe(STATUS.SUCCESS);
