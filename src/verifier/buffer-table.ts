@@ -291,6 +291,38 @@ export class BufferTable {
     return -1;
   }
 
+  /**
+   * The physically contiguous run of buffer `id` that holds page `pfn`: its
+   * first page frame, its pages and the index of its first page in the
+   * buffer, in out[0..2]; false (out untouched) when pfn is none of its pages.
+   */
+  runHolding(id: number, pfn: number, out: Float64Array): boolean {
+    if (this.contiguous(id)) {
+      const i = pfn - this.pfn0Of(id);
+      if (i < 0 || i >= this.pagesOf(id)) return false;
+      out[0] = this.pfn0Of(id);
+      out[1] = this.pagesOf(id);
+      out[2] = 0;
+      return true;
+    }
+    const runs = this.runList[id] as Float64Array;
+    let lo = 0;
+    let hi = runs.length / 3 - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const start = runs[mid * 3] as number;
+      if (pfn < start) hi = mid - 1;
+      else if (pfn >= start + (runs[mid * 3 + 1] as number)) lo = mid + 1;
+      else {
+        out[0] = start;
+        out[1] = runs[mid * 3 + 1] as number;
+        out[2] = runs[mid * 3 + 2] as number;
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Physical address of buffer offset `off`. */
   physicalAt(id: number, off: number): number {
     const p = Math.floor(off / PAGE);
@@ -304,9 +336,11 @@ export class BufferTable {
 
   /** Mark lines over buffer offsets [off, off+len) initialised. */
   markInit(id: number, off: number, len: number): void {
-    if (this.fullyInitialised(id)) return;
-    const end = Math.min(off + len, this.pagesOf(id) * PAGE);
+    const pages = this.pagesOf(id);
+    if ((this.init[id * 3] as number) >= pages * 64) return;
+    const end = Math.min(off + len, pages * PAGE);
     let a = Math.max(0, off);
+    if (this.linesSet(id, a, end)) return;
     let added = 0;
     while (a < end) {
       const page = Math.floor(a / PAGE);
@@ -321,9 +355,11 @@ export class BufferTable {
 
   /** First uninitialised byte offset over [off, off+len), or -1. */
   firstUninit(id: number, off: number, len: number): number {
-    if (this.fullyInitialised(id)) return -1;
-    const end = Math.min(off + len, this.pagesOf(id) * PAGE);
+    const pages = this.pagesOf(id);
+    if ((this.init[id * 3] as number) >= pages * 64) return -1;
+    const end = Math.min(off + len, pages * PAGE);
     let a = Math.max(0, off);
+    if (this.linesSet(id, a, end)) return -1;
     while (a < end) {
       const page = Math.floor(a / PAGE);
       const pe = Math.min(end, (page + 1) * PAGE);
@@ -334,6 +370,27 @@ export class BufferTable {
       a = pe;
     }
     return -1;
+  }
+
+  /**
+   * True when offsets [a, end) lie in one page and in the 32 lines of one
+   * bit word, every one of them initialised: the common case of a ring
+   * slot or a buffer written again, answered with one word read (false
+   * sends the caller the whole way).
+   */
+  private linesSet(id: number, a: number, end: number): boolean {
+    if (a >= end) return true;
+    const page = Math.floor(a / PAGE);
+    if (end > (page + 1) * PAGE) return false;
+    const first = (a & (PAGE - 1)) >>> 6;
+    const last = ((end - 1) & (PAGE - 1)) >>> 6;
+    const half = first >>> 5;
+    if (half !== last >>> 5) return false;
+    const lo = first & 31;
+    const hi = last & 31;
+    const mask = hi - lo === 31 ? 0xffffffff : (((1 << (hi - lo + 1)) - 1) << lo) >>> 0;
+    const w = page === 0 ? (this.init[id * 3 + 1 + half] as number) : ((this.initMore[id] as Uint32Array)[(page - 1) * 2 + half] as number);
+    return ((w & mask) >>> 0) === mask;
   }
 
   private bit(id: number, page: number, line: number): boolean {

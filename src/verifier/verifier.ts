@@ -34,6 +34,8 @@ import { DEFAULT_OCCURRENCE_LIMIT, FindingGroups } from "./finding-groups.ts";
 import { fillPatternAddressHint, firstFreeHint, isFillPatternData } from "./finding-hints.ts";
 import { registerVerifier, type VerifierStop } from "./registry.ts";
 import { SiteTable } from "./sites.ts";
+import { DeviceRanges, MappingCache } from "./access-caches.ts";
+import { TransferKeys } from "./transfer-keys.ts";
 
 /** "off" (nothing reported), "collect" (record every finding and carry on) or "bugcheck" (stop at the first, as Driver Verifier does). */
 export type VerifierMode = "bugcheck" | "collect" | "off";
@@ -107,12 +109,11 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   private readonly checkOutside: boolean;
   private readonly deviceNames: string[] = [];
   private readonly deviceIds = new Map<string, number>();
-  // One-entry caches for the hot paths (reset on every allocation and free).
-  private lastMapping: VaMapping | null = null;
-  private lastMappingId = -1;
-  /** Its buffer's length, and whether every line of it is initialised. */
-  private lastMappingLength = 0;
-  private lastMappingFull = false;
+  // Caches for the hot paths (cleared on every common-buffer allocation and free; see access-caches.ts).
+  /** What the CPU accesses' mappings are. */
+  private readonly mappings = new MappingCache<VaMapping>();
+  /** Buffers the device fast path answers for. */
+  private readonly ranges = new DeviceRanges();
   private lastPfn = -1;
   private lastPfnId = -1;
   private lastAdapter: unknown = null;
@@ -133,13 +134,6 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   private pendingStaleLine = 0;
   /** The CPU access in progress (for stale-CPU-read messages). */
   private cpuVa = 0;
-  // The device fast path's buffer: id, physical start, end of the checked bytes, logical - physical.
-  private fastId = -1;
-  /** The fast path's buffer is fully initialised (it stays so until it is freed, which resets the fast path). */
-  private fastFull = false;
-  private fastLo = 0;
-  private fastEnd = 0;
-  private fastDelta = 0;
 
   constructor(kernel: Kernel, opts: VerifierOptions = {}) {
     const mode = opts.mode ?? "collect";
@@ -337,7 +331,10 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
     this.adaptersOf.delete(device);
   }
 
-  private readonly transfers = new WeakMap<object, number[]>();
+  /** Handles of the transfers mapped under each HAL key. */
+  private readonly transfers = new TransferKeys();
+  /** transferUnmapped bound once (TransferKeys.take calls it per handle; no closure per unmap). */
+  private readonly unmapHandle = (h: number): void => this.transferUnmapped(h);
 
   /** HAL hook: a transfer was mapped for a device (MapTransfer, a scatter/gather list): a legitimate DMA target. */
   onTransferMapped(key: object, e: TransferEvent): void {
@@ -350,18 +347,12 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   }
 
   private keepTransfer(key: object, h: number): void {
-    if (h < 0) return;
-    const list = this.transfers.get(key);
-    if (list === undefined) this.transfers.set(key, [h]);
-    else list.push(h);
+    if (h >= 0) this.transfers.add(key, h);
   }
 
   /** HAL hook: the transfer mapped under `key` is over. */
   onTransferUnmapped(key: object): void {
-    const list = this.transfers.get(key);
-    if (list === undefined) return;
-    this.transfers.delete(key);
-    for (const h of list) this.transferUnmapped(h);
+    this.transfers.take(key, this.unmapHandle);
   }
 
   /** Register a mapped transfer (MapTransfer / scatter/gather) as a legitimate DMA target; returns a handle for transferUnmapped. */
@@ -379,11 +370,16 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
       const other = this.table.byPfn.get(pfns === null ? first + p : (pfns[p] as number));
       if (other >= 0 && this.table.stateOf(other) === STATE_LIVE) return -1;
     }
+    // Its pages become the newest registration there: the device fast path must not answer for them as another buffer's.
+    if (contiguous) this.ranges.dropOverlapping(first * PAGE_SIZE, (first + pages) * PAGE_SIZE);
+    else for (let p = 0; p < pages; p++) this.ranges.dropOverlapping((pfns[p] as number) * PAGE_SIZE, ((pfns[p] as number) + 1) * PAGE_SIZE);
     const base = logical - (logical & PAGE_MASK);
     // The transfer's pages hold the driver's data: initialised from the start.
     const id = this.table.addFields(KIND_TRANSFER, 0, length, pages, base, contiguous ? null : Int32Array.from(pfns), first, this.deviceId(device), -1, time, true);
     if (!contiguous || base !== first * PAGE_SIZE) this.noteTranslated(base, pages);
-    this.resetCaches();
+    this.transferChanged();
+    // What the full check would conclude at the device's first access: anywhere in its pages at its logical address is fine.
+    if (contiguous) this.ranges.add(id, first * PAGE_SIZE, (first + pages) * PAGE_SIZE, base - first * PAGE_SIZE, 0, true, true);
     return id;
   }
 
@@ -391,7 +387,22 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   transferUnmapped(handle: number): void {
     if (handle < 0) return;
     if (this.table.stateOf(handle) === STATE_LIVE && this.table.kindOf(handle) === KIND_TRANSFER) this.table.free(handle);
-    this.resetCaches();
+    this.ranges.drop(handle);
+    this.transferChanged();
+  }
+
+  /**
+   * What a transfer mapped or unmapped invalidates besides the device fast
+   * path's entries over its pages: the truncated-address memo (the live set
+   * changed) and the last page look-up (the page may be registered now, or
+   * its quarantined owner forgotten). Not the CPU mapping cache: it names
+   * live common buffers, whose pages no transfer takes (mapTransfer refuses
+   * pages with a live owner) and whose state no transfer changes.
+   */
+  private transferChanged(): void {
+    this.aliasKey = -1;
+    this.lastPfn = -1;
+    this.lastPfnId = -1;
   }
 
   /**
@@ -420,28 +431,29 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   onCpuAccess(m: VaMapping, va: number, length: number, write: boolean, width: number): void {
     this.cpuVa = va;
     if (m.deviceMemory) this.checkDeviceMemory(m, va, length, write, width);
-    let id: number;
-    if (m === this.lastMapping) id = this.lastMappingId;
-    else {
-      id = this.table.commonBufferAt(m.pfns[0] as number, m.startVa);
-      if (id >= 0 && this.table.stateOf(id) !== STATE_LIVE) id = -1;
-      this.lastMapping = m;
-      this.lastMappingId = id;
-      this.lastMappingLength = id >= 0 ? this.table.lengthOf(id) : 0;
-      this.lastMappingFull = id >= 0 && this.table.fullyInitialised(id);
+    // Device registers (MmMapIoSpace of no RAM) are never a common buffer: no look-up, and the cached mapping stays.
+    if (m.io) return;
+    const c = this.mappings;
+    let e = c.find(m);
+    if (e < 0) {
+      const t = this.table;
+      let id = t.commonBufferAt(m.pfns[0] as number, m.startVa);
+      if (id >= 0 && t.stateOf(id) !== STATE_LIVE) id = -1;
+      e = c.add(m, id, id >= 0 ? t.lengthOf(id) : 0, id >= 0 && t.fullyInitialised(id));
     }
+    const id = c.id[e] as number;
     if (id < 0) return;
     const off = va - m.startVa;
-    const len = this.lastMappingLength;
+    const len = c.length[e] as number;
     if (off + length > len) {
       const at = Math.max(va, m.startVa + len);
       this.tail(id, "CPU", at, va + length - at, write, "CPU");
     }
-    // Once every line is initialised it stays so until the buffer is freed (which drops lastMapping).
-    if (write && !this.lastMappingFull) {
+    // Once every line is initialised it stays so until the buffer is freed (which clears the cache).
+    if (write && c.full[e] === 0) {
       const t = this.table;
       t.markInit(id, off, length);
-      this.lastMappingFull = t.fullyInitialised(id);
+      if (t.fullyInitialised(id)) c.full[e] = 1;
     }
   }
 
@@ -459,19 +471,22 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   onDeviceAccess(dev: BusMaster, logical: number, physical: number, length: number, write: boolean): void {
     if (this.pendingStaleRead >= 0) this.flushStaleRead(dev);
     const t = this.table;
-    // Fast path: inside the caller's bytes of the physically contiguous buffer seen last, at its logical address.
-    const fid = this.fastId;
-    if (fid >= 0 && physical >= this.fastLo && physical + length <= this.fastEnd && logical - physical === this.fastDelta) {
-      if (this.fastFull) return;
+    // Fast path: inside the checked bytes of a physically contiguous buffer seen lately, at its logical address.
+    const r = this.ranges;
+    const f = r.find(logical, physical, length);
+    if (f >= 0) {
+      if (r.full[f] === 1) return;
+      const fid = r.id[f] as number;
       if (t.fullyInitialised(fid)) {
-        this.fastFull = true;
+        r.full[f] = 1;
         return;
       }
-      const off = physical - this.fastLo;
+      const off = physical - (r.lo[f] as number) + (r.base[f] as number);
       if (write) {
         t.markInit(fid, off, length);
         return;
       }
+      // An uninitialised line: the full path below reports it.
       if (!this.checkUninit || t.firstUninit(fid, off, length) < 0) return;
     }
     let done = 0;
@@ -521,16 +536,24 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
           }
         }
       }
-      if (contiguous && n === length) {
-        // The whole access was fine: remember this buffer for the next ones.
-        this.fastId = id;
-        this.fastFull = false;
-        this.fastLo = physical - off;
-        this.fastEnd = this.fastLo + (t.kindOf(id) === KIND_COMMON_BUFFER ? (t.lengthOf(id)) : (t.pagesOf(id)) * PAGE_SIZE);
-        this.fastDelta = (t.logicalOf(id)) - this.fastLo;
-      }
+      if (n === length) this.rememberRun(id, pfn);
       done += n;
     }
+  }
+
+  private readonly run = new Float64Array(3);
+
+  /** The whole access was fine inside buffer `id` at page `pfn`: let the fast path answer for that page's physical run from now on. */
+  private rememberRun(id: number, pfn: number): void {
+    const t = this.table;
+    const run = this.run;
+    if (!t.runHolding(id, pfn, run)) return;
+    const lo = (run[0] as number) * PAGE_SIZE;
+    const base = (run[2] as number) * PAGE_SIZE;
+    const runBytes = (run[1] as number) * PAGE_SIZE;
+    // A common buffer's checked bytes end at its Length (the rest of its last page is the tail); a transfer's at its last page.
+    const bytes = t.kindOf(id) === KIND_COMMON_BUFFER ? Math.min(runBytes, t.lengthOf(id) - base) : runBytes;
+    this.ranges.add(id, lo, lo + bytes, t.logicalOf(id) + base - lo, base, false);
   }
 
   onFault(fault: BusFault): void {
@@ -744,10 +767,9 @@ export class Verifier implements FindingSink, CpuAccessObserver, BusObserver, Ha
   }
 
   private resetCaches(): void {
-    this.fastId = -1;
+    this.ranges.clear();
     this.aliasKey = -1;
-    this.lastMapping = null;
-    this.lastMappingId = -1;
+    this.mappings.clear();
     this.lastPfn = -1;
     this.lastPfnId = -1;
   }
