@@ -7,7 +7,10 @@
  *   map registers) are free the ExecutionRoutine runs at once, else it is
  *   queued and runs, at DISPATCH_LEVEL, when the holder frees the channel;
  *   STATUS_SUCCESS either way. More map registers than IoGetDmaAdapter
- *   reported: STATUS_INSUFFICIENT_RESOURCES and the routine never runs.
+ *   reported, or map registers whose bounce pages memory cannot give (see
+ *   map-registers.ts): STATUS_INSUFFICIENT_RESOURCES and the routine never
+ *   runs. (A queued request granted later whose pages cannot be had still
+ *   runs; a MapTransfer that would need them is then reported, 0xE6 / 0x00.)
  * - The routine's IO_ALLOCATION_ACTION: KeepObject keeps channel and
  *   registers (system DMA; later FreeAdapterChannel); DeallocateObject frees
  *   both at once; DeallocateObjectKeepRegisters frees the channel and keeps the
@@ -30,7 +33,7 @@ import type { DEVICE_OBJECT } from "../kernel/device-object.ts";
 import { machineSlot } from "../kernel/kernel.ts";
 import { type AdapterObject, liveAdapter } from "./adapter.ts";
 import { checkDeviceObject, checkRoutine, checkUlong } from "./args.ts";
-import { createMapRegisterFile, type MapRegisterFile, outstandingMapRegisters, releaseMapRegisterFile } from "./map-registers.ts";
+import { createMapRegisterFile, type MapRegisterFile, outstandingMapRegisters, releaseMapRegisterFile, reserveBouncePages } from "./map-registers.ts";
 import { contextOfFile } from "./transfer-context.ts";
 import { DeallocateObject, DeallocateObjectKeepRegisters, type DMA_ADAPTER, type DRIVER_CONTROL, type IO_ALLOCATION_ACTION, KeepObject } from "./types.ts";
 
@@ -140,8 +143,9 @@ export function AllocateAdapterChannel(DmaAdapter: DMA_ADAPTER, DeviceObject: DE
   }
   const w: ChannelRequest = { ao, device: DeviceObject, count: NumberOfMapRegisters, withRegisters: true, context: null, onGrant: (file) => ExecutionRoutine(DeviceObject, DeviceObject.CurrentIrp, file, Context) };
   const q = queueOf(ao);
-  if (q.owner === null && q.waiters.length === 0) grant(q, w);
-  else {
+  if (q.owner === null && q.waiters.length === 0) {
+    if (!grant(q, w, true)) return STATUS.INSUFFICIENT_RESOURCES;
+  } else {
     const waiting = waitingByDevice.get(DeviceObject) ?? 0;
     if (waiting > 0) {
       // The device object's single wait block is already queued: Windows would corrupt its queue.
@@ -154,20 +158,28 @@ export function AllocateAdapterChannel(DmaAdapter: DMA_ADAPTER, DeviceObject: DE
   return STATUS.SUCCESS;
 }
 
-/** Give the channel to a request and run its grant at DISPATCH_LEVEL. */
-function grant(q: ChannelQueue, w: ChannelRequest): void {
+/**
+ * Give the channel to a request and run its grant at DISPATCH_LEVEL. With
+ * `mayRefuse` (a request made now, not one that waited), false — nothing
+ * granted, nothing run — when the registers' bounce pages cannot be had.
+ */
+function grant(q: ChannelQueue, w: ChannelRequest, mayRefuse: boolean): boolean {
   const { ao } = w;
   const k = ao.kernel;
   const s = stateOf(ao);
+  const file = ao.needsMapRegisters && w.withRegisters ? createMapRegisterFile(ao, w.count, w.context) : null;
+  if (file !== null && !reserveBouncePages(file) && mayRefuse) {
+    releaseMapRegisterFile(file);
+    return false;
+  }
   q.owner = ao;
   s.held = true;
   s.grants++;
-  const file = ao.needsMapRegisters && w.withRegisters ? createMapRegisterFile(ao, w.count, w.context) : null;
   s.registers = file;
   const run = (): IO_ALLOCATION_ACTION | null => w.onGrant(file);
   const action = k.KeGetCurrentIrql() <= DISPATCH_LEVEL ? k.atDispatch(run) : run();
-  if (action === null) return;
-  act(ao, action, "AdapterControl routine");
+  if (action !== null) act(ao, action, "AdapterControl routine");
+  return true;
 }
 
 /** What an IO_ALLOCATION_ACTION does to a held channel (the AdapterControl routine's return, or FreeAdapterObject's argument). */
@@ -193,10 +205,7 @@ function act(ao: AdapterObject, action: IO_ALLOCATION_ACTION, who: string): void
  */
 export function requestChannel(w: ChannelRequest, synchronous: boolean): "granted" | "queued" | "busy" {
   const q = queueOf(w.ao);
-  if (q.owner === null && q.waiters.length === 0) {
-    grant(q, w);
-    return "granted";
-  }
+  if (q.owner === null && q.waiters.length === 0) return grant(q, w, true) ? "granted" : "busy";
   if (synchronous) return "busy";
   q.waiters.push(w);
   stateOf(w.ao).pending++;
@@ -244,7 +253,7 @@ function release(ao: AdapterObject, freeRegisters: boolean): void {
     stateOf(next.ao).pending--;
     // Only AllocateAdapterChannel waits through the device object's wait block (an Ex request waits in its context).
     if (next.context === null) waitingByDevice.set(next.device, Math.max(0, (waitingByDevice.get(next.device) ?? 1) - 1));
-    grant(q, next);
+    grant(q, next, false);
   }
 }
 

@@ -7,7 +7,7 @@ import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../core/irql.ts";
 import { formatAdapter, liveAdapter } from "./adapter.ts";
 import { outstandingChannels } from "./adapter-channel.ts";
 import { checkNoVectorLeaked } from "./common-buffer-vector.ts";
-import { outstandingMapRegisters } from "./map-registers.ts";
+import { outstandingMapRegisters, releaseBouncePool } from "./map-registers.ts";
 import { liveScatterGatherLists } from "./sg-list.ts";
 import type { DMA_ADAPTER } from "./types.ts";
 
@@ -57,6 +57,7 @@ export function PutDmaAdapter(DmaAdapter: DMA_ADAPTER): void {
     k.report({ code: "DMA_ADAPTER_RELEASED_WITH_SCATTER_GATHER_LISTS", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0a, ao.address, sgLists, 0], routine, device: ao.device, message: `${routine}: adapter ${formatAdapter(ao)} released with ${sgLists} scatter/gather list${sgLists === 1 ? "" : "s"} not put (call PutScatterGatherList first)`, params: { adapter: ao.address, outstanding: sgLists } });
   }
   ao.released = true;
+  releaseBouncePool(ao);
   const o = ao.hal.observers.current;
   if (o !== null) o.onAdapterReleased?.({ adapter: ao.dma, device: ao.device, description: ao.description, mapRegisters: ao.mapRegisters, maxAddress: ao.reach.maxAddress, time: k.clock.now, outstandingCommonBuffers: outstanding });
 }

@@ -68,13 +68,16 @@ interface RegisterState {
   readonly live: Set<MapRegisterFile>;
   /** Mappings of adapters that need no map registers (MapRegisterBase NULL). */
   readonly unregistered: OpenMapping[];
+  /** The adapter's own bounce run (its registers' pages), once made, and the grant holding it. */
+  pool: ContiguousRun | null;
+  poolHolder: MapRegisterFile | null;
 }
 
 const states = new WeakMap<AdapterObject, RegisterState>();
 function state(ao: AdapterObject): RegisterState {
   let s = states.get(ao);
   if (s === undefined) {
-    s = { live: new Set(), unregistered: [] };
+    s = { live: new Set(), unregistered: [], pool: null, poolHolder: null };
     states.set(ao, s);
   }
   return s;
@@ -106,21 +109,51 @@ export function registerFileOf(base: MapRegisterBase): MapRegisterFile | null {
   return f.Type === "MAP_REGISTER_BASE" ? (base as MapRegisterFile) : null;
 }
 
-/**
- * The bounce pages of a register file, allocated on first use: physically
- * contiguous, reachable by the adapter, non-cached. Null when memory cannot
- * provide them (at DISPATCH_LEVEL only already-free runs are taken).
- */
-export function bouncePages(f: MapRegisterFile): ContiguousRun | null {
-  if (f.bounce !== null) return f.bounce;
-  const ao = f.adapter;
+/** Whether the adapter's transfers can need bounce pages: not a bus master its IOMMU domain remaps. */
+function canBounce(ao: AdapterObject): boolean {
+  return !ao.master || ao.busMaster.domain < 0 || ao.kernel.iommu === null;
+}
+
+/** `pages` contiguous non-cached pages the adapter reaches (below 16 MiB and inside the channel's block for system DMA), or null. */
+function reachablePages(ao: AdapterObject, pages: number): ContiguousRun | null {
   const k = ao.kernel;
-  if (f.count === 0) return null;
   const highPfn = Math.min(ao.master ? Math.floor((ao.reach.maxAddress + 1) / 4096) - 1 : ISA_LIMIT_PFN - 1, k.map.pageCount - 1);
   // The channel's page (64 KiB, or 128 KiB on 5-7) for system DMA; a master's reach boundary.
   const boundaryPages = Math.min(ao.reach.boundary / 4096, 2 ** 30);
-  f.bounce = allocateContiguousMapped(k, { pages: f.count, lowPfn: 0, highPfn, boundaryPages, cache: "noncached", tag: "map registers" });
+  return allocateContiguousMapped(k, { pages, lowPfn: 0, highPfn, boundaryPages, cache: "noncached", tag: "map registers" });
+}
+
+/**
+ * Give a new grant its bounce pages: the adapter's run when it is free (made
+ * now if this is the first grant), else a run of its own. False when memory
+ * cannot give them (at DISPATCH_LEVEL only already-free runs are taken).
+ */
+export function reserveBouncePages(f: MapRegisterFile): boolean {
+  const ao = f.adapter;
+  if (f.bounce !== null || f.count === 0 || !canBounce(ao)) return true;
+  const s = state(ao);
+  if (s.pool === null) s.pool = reachablePages(ao, Math.max(ao.mapRegisters, f.count));
+  if (s.pool !== null && s.poolHolder === null && f.count <= s.pool.pages) {
+    s.poolHolder = f;
+    f.bounce = s.pool;
+    return true;
+  }
+  f.bounce = reachablePages(ao, f.count);
+  return f.bounce !== null;
+}
+
+/** The bounce pages of a register file (reserved at the grant; reserved now for one that got none then), or null when there are none. */
+export function bouncePages(f: MapRegisterFile): ContiguousRun | null {
+  if (f.bounce === null && f.count > 0) reserveBouncePages(f);
   return f.bounce;
+}
+
+/** PutDmaAdapter: free the adapter's bounce run (unless a grant leaked with it: it goes with the leak). */
+export function releaseBouncePool(ao: AdapterObject): void {
+  const s = states.get(ao);
+  if (s === undefined || s.pool === null || s.poolHolder !== null) return;
+  freeContiguousMapped(ao.kernel, s.pool.va, "PutDmaAdapter");
+  s.pool = null;
 }
 
 /** End one open mapping: its IOMMU translation goes away and the observer stops treating it as a DMA target. */
@@ -148,7 +181,9 @@ export function releaseMapRegisterFile(f: MapRegisterFile): void {
   f.live = false;
   state(f.adapter).live.delete(f);
   if (f.bounce !== null) {
-    freeContiguousMapped(f.adapter.kernel, f.bounce.va, "FreeMapRegisters");
+    const s = state(f.adapter);
+    if (s.poolHolder === f) s.poolHolder = null;
+    else freeContiguousMapped(f.adapter.kernel, f.bounce.va, "FreeMapRegisters");
     f.bounce = null;
   }
 }

@@ -6,7 +6,8 @@ import { createFdo } from "../kernel/device-object.ts";
 import { bootMachine, type Kernel } from "../kernel/kernel.ts";
 import { IoAllocateMdl, MmBuildMdlForNonPagedPool, type MDL } from "../kernel/mdl.ts";
 import { IoGetDmaAdapter } from "./io-get-dma-adapter.ts";
-import { deviceDescription, type DEVICE_DESCRIPTION, type DMA_ADAPTER, InterfaceType, KeepObject, type MapRegisterBase } from "./types.ts";
+import { STATUS } from "../core/ntstatus.ts";
+import { DeallocateObjectKeepRegisters, deviceDescription, type DEVICE_DESCRIPTION, type DMA_ADAPTER, InterfaceType, KeepObject, type MapRegisterBase } from "./types.ts";
 
 function machine(profile = "x64-desktop"): { k: Kernel; seen: FindingInput[] } {
   const k = bootMachine(profile);
@@ -21,9 +22,9 @@ function master(k: Kernel, d: Partial<DEVICE_DESCRIPTION>): DMA_ADAPTER {
   return a;
 }
 
-function grant(k: Kernel, a: DMA_ADAPTER, n: number): MapRegisterBase {
+function grant(k: Kernel, a: DMA_ADAPTER, n: number, action: typeof KeepObject | typeof DeallocateObjectKeepRegisters = KeepObject): MapRegisterBase {
   let base: MapRegisterBase = null;
-  k.atDispatch(() => a.DmaOperations.AllocateAdapterChannel?.(a, createFdo(k.pdo("plx9656"), "f", 64), n, (_d, _i, b) => ((base = b), KeepObject), null));
+  k.atDispatch(() => a.DmaOperations.AllocateAdapterChannel?.(a, createFdo(k.pdo("plx9656"), "f", 64), n, (_d, _i, b) => ((base = b), action), null));
   return base;
 }
 
@@ -104,5 +105,79 @@ describe("MapTransfer (bus masters)", () => {
     k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 4096 }, true));
     k.atDispatch(() => a.DmaOperations.FlushAdapterBuffers?.(a, mdl, base, va + 8, 4096, true));
     expect(seen.map((f) => f.code)).toEqual(["DMA_FLUSH_CURRENTVA_MISMATCH"]);
+  });
+});
+
+describe("map-register pages (the bounce pages behind a grant)", () => {
+  /** Take every free page below 4 GiB; the frames taken. */
+  function exhaustBelow4G(k: Kernel): number[][] {
+    const taken: number[][] = [];
+    for (const n of [65536, 4096, 64, 1]) for (let p = k.pfm.allocatePages(n, { effort: "free-only", highPfn: 0xfffff }); p !== null; p = k.pfm.allocatePages(n, { effort: "free-only", highPfn: 0xfffff })) taken.push(p);
+    return taken;
+  }
+
+  it("are there before the AdapterControl routine runs: memory taken after the grant does not fail MapTransfer, which has no way to fail", () => {
+    const { k, seen } = machine();
+    const a = master(k, { Version: 2, Dma32BitAddresses: true });
+    const va = MmAllocateContiguousMemorySpecifyCache(k, 8192, physicalAddress(5 * 2 ** 30), physicalAddress(6 * 2 ** 30), physicalAddress(0), MmCached);
+    if (va === null) throw new Error("no buffer");
+    const mdl = IoAllocateMdl(k, va, 8192) as MDL;
+    MmBuildMdlForNonPagedPool(k, mdl);
+    const base = grant(k, a, 3);
+    exhaustBelow4G(k);
+    k.cpu.writeBytes(va, new Uint8Array(8192).fill(0x5c));
+    const len = { value: 8192 };
+    const la = Number(k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, len, true))?.QuadPart);
+    expect(la).toBeGreaterThan(0);
+    expect(la + 8192).toBeLessThanOrEqual(2 ** 32);
+    expect(k.bus.read(k.busMasterOf("plx9656"), la, new Uint8Array(8192))).toBe(true);
+    const got = new Uint8Array(8192);
+    k.bus.read(k.busMasterOf("plx9656"), la, got);
+    expect(got.every((b) => b === 0x5c)).toBe(true);
+    expect(k.atDispatch(() => a.DmaOperations.FlushAdapterBuffers?.(a, mdl, base, va, 8192, true))).toBe(true);
+    expect(seen).toEqual([]);
+  });
+
+  it("that memory cannot give make AllocateAdapterChannel fail with STATUS_INSUFFICIENT_RESOURCES, the routine never run", () => {
+    const { k } = machine();
+    const a = master(k, { Version: 2, Dma32BitAddresses: true });
+    const taken = exhaustBelow4G(k);
+    let ran = false;
+    const st = k.atDispatch(() => a.DmaOperations.AllocateAdapterChannel?.(a, createFdo(k.pdo("plx9656"), "f", 64), 2, () => ((ran = true), KeepObject), null));
+    expect(st).toBe(STATUS.INSUFFICIENT_RESOURCES);
+    expect(ran).toBe(false);
+    // Nothing is held: with memory back, the next request is granted.
+    for (const p of taken) k.pfm.freePages(p);
+    expect(grant(k, a, 2)).not.toBeNull();
+  });
+
+  it("a 24-bit master on a board without RAM below 16 MiB (arm64-soc) gets no grant it could never use (STATUS_INSUFFICIENT_RESOURCES), not a logical address where no memory is", () => {
+    const { k } = machine("arm64-soc");
+    const a = master(k, { Version: 3, ScatterGather: false, DmaAddressWidth: 24 });
+    let ran = false;
+    const st = k.atDispatch(() => a.DmaOperations.AllocateAdapterChannel?.(a, createFdo(k.pdo("plx9656"), "f", 64), 1, () => ((ran = true), DeallocateObjectKeepRegisters), null));
+    expect(st).toBe(STATUS.INSUFFICIENT_RESOURCES);
+    expect(ran).toBe(false);
+  });
+
+  it("are made once per adapter at its first grant, taken again by the next grants and freed at PutDmaAdapter; a grant while an earlier one keeps them gets its own", () => {
+    const { k } = machine();
+    const mapRegisters = { value: 0 };
+    const a = IoGetDmaAdapter(k, k.pdo("plx9656"), deviceDescription({ Version: 2, Master: true, Dma32BitAddresses: true, InterfaceType: InterfaceType.PCIBus, MaximumLength: 65536 }), mapRegisters);
+    if (a === null) throw new Error("no adapter");
+    const free0 = k.pfm.stats.freePages;
+    const b1 = grant(k, a, 2, DeallocateObjectKeepRegisters);
+    expect(free0 - k.pfm.stats.freePages).toBe(mapRegisters.value);
+    // Kept registers still hold the adapter's pages: a second grant gets two of its own.
+    const b2 = grant(k, a, 2, DeallocateObjectKeepRegisters);
+    expect(free0 - k.pfm.stats.freePages).toBe(mapRegisters.value + 2);
+    k.atDispatch(() => a.DmaOperations.FreeMapRegisters?.(a, b2, 2));
+    k.atDispatch(() => a.DmaOperations.FreeMapRegisters?.(a, b1, 2));
+    expect(free0 - k.pfm.stats.freePages).toBe(mapRegisters.value);
+    const b3 = grant(k, a, 4, DeallocateObjectKeepRegisters);
+    expect(free0 - k.pfm.stats.freePages).toBe(mapRegisters.value);
+    k.atDispatch(() => a.DmaOperations.FreeMapRegisters?.(a, b3, 4));
+    a.DmaOperations.PutDmaAdapter?.(a);
+    expect(k.pfm.stats.freePages).toBe(free0);
   });
 });

@@ -199,20 +199,20 @@ describe("Driver Verifier checks of the buffer a transfer maps (0xE6)", () => {
     expect(seen.map((f) => [f.code, f.bugCheck?.[1], f.bugCheck?.[3]])).toEqual([["DMA_ADAPTER_RELEASED_WITH_SCATTER_GATHER_LISTS", 0x0a, 1]]);
   });
 
-  it("no map-register pages for a bounce is 0xE6 / 0x00 with P2 = 2 (out of contiguous map registers)", () => {
+  it("a request that waited for the channel and then finds no map-register pages still runs; its MapTransfer of a buffer the channel cannot reach is 0xE6 / 0x00 with P2 = 2 (out of contiguous map registers)", () => {
     const { k, seen } = machine();
-    const a = master(k, { Version: 2, Dma32BitAddresses: true, DmaAddressWidth: 0 });
-    const va = MmAllocateContiguousMemorySpecifyCache(k, 8192, physicalAddress(5 * 2 ** 30), physicalAddress(6 * 2 ** 30), physicalAddress(0), MmCached) as number;
-    const mdl = IoAllocateMdl(k, va, 8192) as MDL;
-    MmBuildMdlForNonPagedPool(k, mdl);
-    const base = grant(k, a, 0);
-    k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base, va, { value: 8192 }, true));
-    expect(seen.map((f) => f.code)).toEqual(["DMA_BUFFERS_NOT_FLUSHED"]);
-    k.atDispatch(() => a.DmaOperations.FreeAdapterChannel?.(a));
-    const base2 = grant(k, a, 2);
-    // Take every page below 4 GiB so the bounce pages cannot be had.
-    for (const n of [65536, 4096, 64, 1]) while (k.pfm.allocatePages(n, { effort: "free-only", highPfn: 0xfffff }) !== null);
-    k.atDispatch(() => a.DmaOperations.MapTransfer?.(a, mdl, base2, va, { value: 8192 }, true));
-    expect(seen[1]?.bugCheck).toEqual([0xe6, 0x00, 2, 2, 0]);
+    const first = sysAdapter(k, 1);
+    const second = sysAdapter(k, 1);
+    grant(k, first, 1, KeepObject, "sb16");
+    let base: MapRegisterBase | undefined;
+    k.atDispatch(() => second.DmaOperations.AllocateAdapterChannel?.(second, createFdo(k.pdo("sb16"), "g", 64), 2, (_d, _i, b) => ((base = b), KeepObject), null));
+    expect(base).toBeUndefined();
+    // Take every page below 16 MiB, then hand the channel on: the waiting grant's pages cannot be had.
+    for (const n of [4096, 64, 1]) while (k.pfm.allocatePages(n, { effort: "free-only", highPfn: 0xfff }) !== null);
+    k.atDispatch(() => first.DmaOperations.FreeAdapterChannel?.(first));
+    expect(base).toBeDefined();
+    const { va, mdl } = buffer(k, [0x5000, 0x5001]);
+    k.atDispatch(() => second.DmaOperations.MapTransfer?.(second, mdl, base ?? null, va, { value: 8192 }, true));
+    expect(seen.at(-1)?.bugCheck).toEqual([0xe6, 0x00, 2, 2, 0]);
   });
 });
