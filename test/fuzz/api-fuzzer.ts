@@ -11,6 +11,12 @@
  *   device's IOMMU domain when it has one, with the direction's permission)
  *   to the MDL's physical runs for that range; its IOVA mapping lives until
  *   PutScatterGatherList and is gone right after it;
+ * - the bytes arrive: what the CPU wrote before a transfer to the device is
+ *   what the device reads at the addresses it was given (a list's elements,
+ *   MapTransfer's logical addresses), and what the device writes at them is
+ *   what the CPU reads after PutScatterGatherList or FlushAdapterBuffers
+ *   (through IOMMUs, map registers and bounce buffers, and the cache
+ *   maintenance of non-coherent devices);
  * - only documented exceptions: a bug check (ends the sequence: the machine
  *   stopped), or the emulator's own TypeError/RangeError naming a routine;
  *   an engine error ("Cannot read properties", "Invalid array length", ...)
@@ -25,12 +31,13 @@
 import { BugCheckError } from "../../src/core/bugcheck.ts";
 import { DISPATCH_LEVEL, PASSIVE_LEVEL } from "../../src/core/irql.ts";
 import { Prng } from "../../src/core/prng.ts";
-import { PAGE_MASK, PAGE_SIZE } from "../../src/core/address.ts";
+import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_MASK, PAGE_SIZE } from "../../src/core/address.ts";
 import { liveCommonBuffers } from "../../src/hal/hal-state.ts";
 import { IoGetDmaAdapter } from "../../src/hal/io-get-dma-adapter.ts";
 import { listRecord } from "../../src/hal/sg-list.ts";
-import { deviceDescription, type DMA_ADAPTER, InterfaceType, type SCATTER_GATHER_LIST } from "../../src/hal/types.ts";
+import { DeallocateObjectKeepRegisters, deviceDescription, type DMA_ADAPTER, InterfaceType, type MapRegisterBase, type SCATTER_GATHER_LIST } from "../../src/hal/types.ts";
 import { bootMachine, type Kernel } from "../../src/kernel/kernel.ts";
+import { KeFlushIoBuffers } from "../../src/kernel/flush.ts";
 import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAddress, type MDL } from "../../src/kernel/mdl.ts";
 import { Workload } from "../../src/kernel/workload.ts";
 import { parseProfile, type MachineProfile } from "../../src/machine/profile.ts";
@@ -90,6 +97,37 @@ interface LiveList {
   readonly device: string;
   readonly sg: SCATTER_GATHER_LIST;
   readonly writeToDevice: boolean;
+  /** The buffer range the list describes (the device's writes there are read back after the put). */
+  readonly va: number;
+  readonly length: number;
+}
+
+/** Bytes a transfer the fuzzer checks byte for byte may span (the buffers go up to 64 MiB). */
+const MAX_CHECKED = 256 * 1024;
+
+/** `n` bytes of seeded data (xorshift32 words). */
+function data(r: Prng, n: number): Uint8Array {
+  const words = new Uint32Array(Math.ceil(n / 4));
+  let x = r.nextU32() | 1;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x >>> 0;
+  }
+  return new Uint8Array(words.buffer, 0, n);
+}
+
+/** The first offset where two byte arrays differ, or -1. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+/** A bus master of the profile (not an ISA device on the 8237), by name. */
+function isBusMaster(m: Machine, device: string): boolean {
+  return m.k.profile.devices.find((d) => d.name === device)?.bus !== "isa";
 }
 
 interface Machine {
@@ -180,6 +218,20 @@ const OPS: readonly (readonly [string, number, Op])[] = [
       const b = m.buffers[i];
       if (b === undefined) return "free: none";
       m.buffers.splice(i, 1);
+      // As a driver does: the buffer's transfers ended (lists put) and its MDLs freed before the buffer (their frames may be reused at once).
+      const inside = (va: number): boolean => va >= b.va && va < b.va + b.length;
+      for (let j = m.lists.length - 1; j >= 0; j--) {
+        const l = m.lists[j] as LiveList;
+        if (!inside(l.va)) continue;
+        m.lists.splice(j, 1);
+        m.k.atDispatch(() => l.adapter.DmaOperations.PutScatterGatherList?.(l.adapter, l.sg, l.writeToDevice));
+      }
+      for (let j = m.mdls.length - 1; j >= 0; j--) {
+        const mdl = m.mdls[j] as MDL;
+        if (!inside(MmGetMdlVirtualAddress(mdl))) continue;
+        m.mdls.splice(j, 1);
+        IoFreeMdl(m.k, mdl);
+      }
       b.adapter.DmaOperations.FreeCommonBuffer?.(b.adapter, b.length, b.la, b.va, b.cache);
       return `free ${b.length}`;
     },
@@ -268,15 +320,30 @@ const OPS: readonly (readonly [string, number, Op])[] = [
       const device = m.deviceOf.get(a) ?? "";
       const skip = r.int(mdl.ByteCount);
       // Now and then a Length past the MDL's end (the HAL reports it: 0xE6 / 0x24).
-      const length = r.int(16) === 0 ? mdl.ByteCount - skip + 1 + r.int(4096) : 1 + r.int(mdl.ByteCount - skip);
+      const length = r.int(16) === 0 ? mdl.ByteCount - skip + 1 + r.int(4096) : 1 + r.int(Math.min(MAX_CHECKED, mdl.ByteCount - skip));
       const writeToDevice = r.int(2) === 0;
       const va = MmGetMdlVirtualAddress(mdl) + skip;
+      // A transfer to the device: the driver fills the buffer first.
+      const sent = writeToDevice && length <= mdl.ByteCount - skip ? data(r, length) : null;
+      if (sent !== null) m.k.cpu.writeBytes(va, sent);
       let got: SCATTER_GATHER_LIST | null = null;
       const st = m.k.atDispatch(() => a.DmaOperations.GetScatterGatherList?.(a, m.k.pdo(device), mdl, va, length, (_d, _i, sg) => void (got = sg), null, writeToDevice));
       m.results.push(`sglist ${length} ${st ?? "none"}`);
       if (got === null) return `sglist ${length}: status 0x${((st ?? 0) >>> 0).toString(16)}`;
-      m.broken = checkList(m, device, got, mdl, va, length, writeToDevice);
-      m.lists.push({ adapter: a, device, sg: got, writeToDevice });
+      const sg: SCATTER_GATHER_LIST = got;
+      m.broken = checkList(m, device, sg, mdl, va, length, writeToDevice);
+      if (m.broken === null && sent !== null && isBusMaster(m, device)) {
+        // What the device reads at the elements, in order, is what the CPU wrote.
+        const seen = new Uint8Array(length);
+        let at = 0;
+        for (const e of sg.Elements) {
+          m.k.bus.read(m.k.busMasterOf(device), Number(e.Address.QuadPart), seen.subarray(at, at + e.Length));
+          at += e.Length;
+        }
+        const d = firstDifference(seen, sent);
+        if (d >= 0) m.broken = `the device read byte ${d} of a ${length}-byte list as 0x${(seen[d] ?? 0).toString(16)}; the CPU wrote 0x${(sent[d] ?? 0).toString(16)}`;
+      }
+      m.lists.push({ adapter: a, device, sg, writeToDevice, va, length });
       return `sglist ${length} (${writeToDevice ? "to" : "from"} ${device})`;
     },
   ],
@@ -289,10 +356,82 @@ const OPS: readonly (readonly [string, number, Op])[] = [
       if (l === undefined) return "putList: none";
       m.lists.splice(i, 1);
       const iova = listRecord(l.sg)?.iova ?? null;
+      // A transfer from the device: the device writes the elements before the driver puts the list.
+      const written = !l.writeToDevice && isBusMaster(m, l.device) ? data(r, l.length) : null;
+      if (written !== null) {
+        let at = 0;
+        for (const e of l.sg.Elements) {
+          m.k.bus.write(m.k.busMasterOf(l.device), Number(e.Address.QuadPart), written.subarray(at, at + e.Length));
+          at += e.Length;
+        }
+      }
       m.k.atDispatch(() => l.adapter.DmaOperations.PutScatterGatherList?.(l.adapter, l.sg, l.writeToDevice));
       const domain = m.k.busMasterOf(l.device).domain;
       if (iova !== null && m.k.iommu?.mappingAt(domain, iova[0]) !== undefined) m.broken = `the list's IOVA 0x${iova[0].toString(16)} is still mapped after PutScatterGatherList`;
+      if (written !== null && m.broken === null) {
+        const back = m.k.cpu.readBytes(l.va, l.length);
+        const d = firstDifference(back, written);
+        if (d >= 0) m.broken = `after PutScatterGatherList the CPU reads byte ${d} of what the device wrote as 0x${(back[d] ?? 0).toString(16)}; the device wrote 0x${(written[d] ?? 0).toString(16)}`;
+      }
       return "putList";
+    },
+  ],
+  [
+    "transfer",
+    3,
+    (m, r) => {
+      // A packet-mode bus-master transfer: AllocateAdapterChannel, MapTransfer piece by piece, FlushAdapterBuffers, FreeMapRegisters.
+      const a = m.adapters[r.int(Math.max(1, m.adapters.length))];
+      const mdl = m.mdls[r.int(Math.max(1, m.mdls.length))];
+      if (a === undefined || mdl === undefined) return "transfer: no adapter or MDL";
+      const device = m.deviceOf.get(a) ?? "";
+      if (!isBusMaster(m, device)) return "transfer: not a bus master";
+      const ops = a.DmaOperations;
+      const skip = r.int(mdl.ByteCount);
+      const length = 1 + r.int(Math.min(MAX_CHECKED, mdl.ByteCount - skip));
+      const va = MmGetMdlVirtualAddress(mdl) + skip;
+      const writeToDevice = r.int(2) === 0;
+      const registers = ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, length);
+      const sent = writeToDevice ? data(r, length) : null;
+      if (sent !== null) m.k.cpu.writeBytes(va, sent);
+      const written = writeToDevice ? null : data(r, length);
+      const bm = m.k.busMasterOf(device);
+      let base: MapRegisterBase | undefined;
+      const st = m.k.atDispatch(() => ops.AllocateAdapterChannel?.(a, m.k.pdo(device), registers, (_d, _i, b) => ((base = b), DeallocateObjectKeepRegisters), null));
+      m.results.push(`transfer ${length} ${st ?? "none"}`);
+      if (base === undefined) {
+        // The fuzzer keeps no map registers between steps: a grant that neither ran nor failed would wait forever.
+        if (st === 0) m.broken = `AllocateAdapterChannel for ${registers} map registers returned STATUS_SUCCESS without running the execution routine, with none held`;
+        return `transfer ${length}: status 0x${((st ?? 0) >>> 0).toString(16)}`;
+      }
+      const mapBase: MapRegisterBase = base;
+      const broken = m.k.atDispatch(() => {
+        // MapTransfer (v1/v2) leaves caches to the driver: on a non-coherent platform a cached buffer is flushed first (KDOC flushing-cached-data-during-dma-operations).
+        KeFlushIoBuffers(m.k, mdl, !writeToDevice, true);
+        const seen = new Uint8Array(length);
+        for (let off = 0; off < length; ) {
+          const len = { value: length - off };
+          const la = Number(ops.MapTransfer?.(a, mdl, mapBase, va + off, len, writeToDevice).QuadPart ?? -1);
+          if (len.value <= 0 || len.value > length - off) return `MapTransfer at offset ${off} of ${length} mapped ${len.value} bytes`;
+          if (sent !== null) m.k.bus.read(bm, la, seen.subarray(off, off + len.value));
+          else if (written !== null) m.k.bus.write(bm, la, written.subarray(off, off + len.value));
+          off += len.value;
+        }
+        if (ops.FlushAdapterBuffers?.(a, mdl, mapBase, va, length, writeToDevice) !== true) return "FlushAdapterBuffers returned FALSE";
+        ops.FreeMapRegisters?.(a, mapBase, registers);
+        if (sent !== null) {
+          const d = firstDifference(seen, sent);
+          if (d >= 0) return `the device read byte ${d} of a ${length}-byte MapTransfer as 0x${(seen[d] ?? 0).toString(16)}; the CPU wrote 0x${(sent[d] ?? 0).toString(16)}`;
+        }
+        return null;
+      });
+      m.broken = broken;
+      if (broken === null && written !== null) {
+        const back = m.k.cpu.readBytes(va, length);
+        const d = firstDifference(back, written);
+        if (d >= 0) m.broken = `after FlushAdapterBuffers the CPU reads byte ${d} of what the device wrote as 0x${(back[d] ?? 0).toString(16)}; the device wrote 0x${(written[d] ?? 0).toString(16)}`;
+      }
+      return `transfer ${length} (${writeToDevice ? "to" : "from"} ${device})`;
     },
   ],
   [
