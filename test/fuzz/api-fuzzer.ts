@@ -13,8 +13,8 @@
  *   PutScatterGatherList and is gone right after it;
  * - the bytes arrive: what the CPU wrote before a transfer to the device is
  *   what the device reads at the addresses it was given (a list's elements,
- *   MapTransfer's logical addresses), and what the device writes at them is
- *   what the CPU reads after PutScatterGatherList or FlushAdapterBuffers
+ *   MapTransfer's logical addresses, MapTransferEx's lists), and what the device writes at them is
+ *   what the CPU reads after PutScatterGatherList or FlushAdapterBuffers(Ex)
  *   (through IOMMUs, map registers and bounce buffers, and the cache
  *   maintenance of non-coherent devices);
  * - only documented exceptions: a bug check (ends the sequence: the machine
@@ -34,8 +34,8 @@ import { Prng } from "../../src/core/prng.ts";
 import { ADDRESS_AND_SIZE_TO_SPAN_PAGES, PAGE_MASK, PAGE_SIZE } from "../../src/core/address.ts";
 import { liveCommonBuffers } from "../../src/hal/hal-state.ts";
 import { IoGetDmaAdapter } from "../../src/hal/io-get-dma-adapter.ts";
-import { listRecord } from "../../src/hal/sg-list.ts";
-import { DeallocateObjectKeepRegisters, deviceDescription, type DMA_ADAPTER, InterfaceType, type MapRegisterBase, type SCATTER_GATHER_LIST } from "../../src/hal/types.ts";
+import { listRecord, listSize } from "../../src/hal/sg-list.ts";
+import { DeallocateObject, DeallocateObjectKeepRegisters, deviceDescription, type DMA_ADAPTER, DMA_SYNCHRONOUS_CALLBACK, DMA_TRANSFER_CONTEXT_SIZE_V1, InterfaceType, type MapRegisterBase, type SCATTER_GATHER_LIST } from "../../src/hal/types.ts";
 import { bootMachine, type Kernel } from "../../src/kernel/kernel.ts";
 import { KeFlushIoBuffers } from "../../src/kernel/flush.ts";
 import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAddress, type MDL } from "../../src/kernel/mdl.ts";
@@ -432,6 +432,68 @@ const OPS: readonly (readonly [string, number, Op])[] = [
         if (d >= 0) m.broken = `after FlushAdapterBuffers the CPU reads byte ${d} of what the device wrote as 0x${(back[d] ?? 0).toString(16)}; the device wrote 0x${(written[d] ?? 0).toString(16)}`;
       }
       return `transfer ${length} (${writeToDevice ? "to" : "from"} ${device})`;
+    },
+  ],
+  [
+    "transferEx",
+    2,
+    (m, r) => {
+      // A version-3 bus-master transfer: a transfer context, a synchronous AllocateAdapterChannelEx, MapTransferEx into a list, FlushAdapterBuffersEx (which keep caches themselves), FreeAdapterObject.
+      const a = m.adapters[r.int(Math.max(1, m.adapters.length))];
+      const mdl = m.mdls[r.int(Math.max(1, m.mdls.length))];
+      if (a === undefined || mdl === undefined) return "transferEx: no adapter or MDL";
+      const device = m.deviceOf.get(a) ?? "";
+      const ops = a.DmaOperations;
+      if (!isBusMaster(m, device) || ops.MapTransferEx === null) return "transferEx: not a version-3 bus master";
+      const skip = r.int(mdl.ByteCount);
+      const length = 1 + r.int(Math.min(MAX_CHECKED, mdl.ByteCount - skip));
+      const va = MmGetMdlVirtualAddress(mdl) + skip;
+      const writeToDevice = r.int(2) === 0;
+      const registers = ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, length);
+      const sent = writeToDevice ? data(r, length) : null;
+      if (sent !== null) m.k.cpu.writeBytes(va, sent);
+      const written = writeToDevice ? null : data(r, length);
+      const bm = m.k.busMasterOf(device);
+      const ctx = new Uint8Array(DMA_TRANSFER_CONTEXT_SIZE_V1);
+      if (ops.InitializeDmaTransferContext?.(a, ctx) !== 0) return "transferEx: no transfer context";
+      const out: { value: MapRegisterBase } = { value: null };
+      const st = m.k.atDispatch(() => ops.AllocateAdapterChannelEx?.(a, m.k.pdo(device), ctx, registers, DMA_SYNCHRONOUS_CALLBACK, null, null, out));
+      m.results.push(`transferEx ${length} ${st ?? "none"}`);
+      if (st !== 0) return `transferEx ${length}: status 0x${((st ?? 0) >>> 0).toString(16)}`;
+      const broken = m.k.atDispatch(() => {
+        const seen = new Uint8Array(length);
+        for (let off = 0; off < length; ) {
+          const len = { value: length - off };
+          const sg: SCATTER_GATHER_LIST = { NumberOfElements: 0, Elements: [] };
+          const mst = ops.MapTransferEx?.(a, mdl, out.value, skip + off, 0, len, writeToDevice, sg, listSize(registers + 1), null, null);
+          if (mst !== 0) return `MapTransferEx at offset ${off} of ${length} failed with 0x${((mst ?? 0) >>> 0).toString(16)}`;
+          if (len.value <= 0 || len.value > length - off) return `MapTransferEx at offset ${off} of ${length} mapped ${len.value} bytes`;
+          let at = off;
+          for (const e of sg.Elements) {
+            const address = Number(e.Address.QuadPart);
+            if (sent !== null) m.k.bus.read(bm, address, seen.subarray(at, at + e.Length));
+            else if (written !== null) m.k.bus.write(bm, address, written.subarray(at, at + e.Length));
+            at += e.Length;
+          }
+          if (at - off !== len.value) return `MapTransferEx's list holds ${at - off} bytes for the ${len.value} it mapped`;
+          const fst = ops.FlushAdapterBuffersEx?.(a, mdl, out.value, skip + off, len.value, writeToDevice);
+          if (fst !== 0) return `FlushAdapterBuffersEx failed with 0x${((fst ?? 0) >>> 0).toString(16)}`;
+          off += len.value;
+        }
+        ops.FreeAdapterObject?.(a, DeallocateObject);
+        if (sent !== null) {
+          const d = firstDifference(seen, sent);
+          if (d >= 0) return `the device read byte ${d} of a ${length}-byte MapTransferEx as 0x${(seen[d] ?? 0).toString(16)}; the CPU wrote 0x${(sent[d] ?? 0).toString(16)}`;
+        }
+        return null;
+      });
+      m.broken = broken;
+      if (broken === null && written !== null) {
+        const back = m.k.cpu.readBytes(va, length);
+        const d = firstDifference(back, written);
+        if (d >= 0) m.broken = `after FlushAdapterBuffersEx the CPU reads byte ${d} of what the device wrote as 0x${(back[d] ?? 0).toString(16)}; the device wrote 0x${(written[d] ?? 0).toString(16)}`;
+      }
+      return `transferEx ${length} (${writeToDevice ? "to" : "from"} ${device})`;
     },
   ],
   [
