@@ -13,7 +13,8 @@
  *   PutScatterGatherList and is gone right after it;
  * - the bytes arrive: what the CPU wrote before a transfer to the device is
  *   what the device reads at the addresses it was given (a list's elements,
- *   MapTransfer's logical addresses, MapTransferEx's lists), and what the device writes at them is
+ *   MapTransfer's logical addresses, MapTransferEx's lists, the lists a
+ *   KMDF DMA transaction hands EvtProgramDma fragment by fragment), and what the device writes at them is
  *   what the CPU reads after PutScatterGatherList or FlushAdapterBuffers(Ex)
  *   (through IOMMUs, map registers and bounce buffers, and the cache
  *   maintenance of non-coherent devices);
@@ -45,7 +46,8 @@ import { builtinProfile } from "../../src/machine/builtin-profiles.ts";
 import { installVerifier } from "../../src/verifier/verifier.ts";
 import { WdfCommonBufferCreate, type WdfCommonBuffer } from "../../src/wdf/common-buffer.ts";
 import { wdfAddDevice, type WdfDevice, WdfDeviceCreate, wdfRemoveDevice } from "../../src/wdf/device.ts";
-import { WDF_DMA_ENABLER_CONFIG_INIT, WdfDmaEnablerCreate, WdfDmaProfileScatterGather64, type WdfDmaEnabler } from "../../src/wdf/dma-enabler.ts";
+import { WDF_DMA_ENABLER_CONFIG_INIT, WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, WdfDmaEnablerCreate, WdfDmaProfileScatterGather64, type WdfDmaEnabler } from "../../src/wdf/dma-enabler.ts";
+import { WdfDmaTransactionCreate, WdfDmaTransactionDmaCompleted, WdfDmaTransactionExecute, WdfDmaTransactionInitialize, WdfDmaTransactionRelease, type WdfDmaTransaction } from "../../src/wdf/dma-transaction.ts";
 import { WDF_DRIVER_CONFIG_INIT, WdfDriverCreate, WdfObjectDelete, type WdfDriver, type HandleOut } from "../../src/wdf/driver.ts";
 
 export type Mode = "off" | "collect" | "bugcheck";
@@ -140,7 +142,7 @@ interface Machine {
   broken: string | null;
   readonly buffers: Live[];
   readonly mdls: MDL[];
-  wdf: { driver: WdfDriver; device: WdfDevice; enabler: WdfDmaEnabler | null; buffers: WdfCommonBuffer[] } | null;
+  wdf: { driver: WdfDriver; device: WdfDevice; name: string; enabler: WdfDmaEnabler | null; buffers: WdfCommonBuffer[] } | null;
   /** Results of allocations, compared between the fast machine and the oracle. */
   readonly results: string[];
 }
@@ -287,7 +289,7 @@ const OPS: readonly (readonly [string, number, Op])[] = [
         if (out.value === null) return "kmdf: no driver";
         const added = wdfAddDevice(out.value, dev);
         if (added.device === null) return "kmdf: add failed";
-        m.wdf = { driver: out.value, device: added.device, enabler: null, buffers: [] };
+        m.wdf = { driver: out.value, device: added.device, name: dev, enabler: null, buffers: [] };
         return `kmdf add ${dev}`;
       }
       const w = m.wdf;
@@ -494,6 +496,75 @@ const OPS: readonly (readonly [string, number, Op])[] = [
         if (d >= 0) m.broken = `after FlushAdapterBuffersEx the CPU reads byte ${d} of what the device wrote as 0x${(back[d] ?? 0).toString(16)}; the device wrote 0x${(written[d] ?? 0).toString(16)}`;
       }
       return `transferEx ${length} (${writeToDevice ? "to" : "from"} ${device})`;
+    },
+  ],
+  [
+    "kmdfTransfer",
+    2,
+    (m, r) => {
+      // A KMDF DMA transaction over an MDL: Initialize, Execute, the device moving each fragment's bytes in EvtProgramDma, DmaCompleted until the framework says done, Release.
+      const w = m.wdf;
+      const mdl = m.mdls[r.int(Math.max(1, m.mdls.length))];
+      if (w?.enabler === null || w === null || mdl === undefined) return "kmdfTransfer: no enabler or MDL";
+      const enabler = w.enabler;
+      const skip = r.int(mdl.ByteCount);
+      const length = 1 + r.int(Math.min(MAX_CHECKED, mdl.ByteCount - skip));
+      const va = MmGetMdlVirtualAddress(mdl) + skip;
+      const writeToDevice = r.int(2) === 0;
+      const sent = writeToDevice ? data(r, length) : null;
+      if (sent !== null) m.k.cpu.writeBytes(va, sent);
+      const written = writeToDevice ? null : data(r, length);
+      const seen = new Uint8Array(length);
+      const bm = m.k.busMasterOf(w.name);
+      let moved = 0;
+      let problem: string | null = null;
+      const program = (_t: WdfDmaTransaction, _d: WdfDevice, _c: unknown, _dir: number, sg: SCATTER_GATHER_LIST): boolean => {
+        for (const e of sg.Elements) {
+          if (moved + e.Length > length) {
+            problem = `EvtProgramDma was given ${moved + e.Length} bytes in all for a ${length}-byte transaction`;
+            return false;
+          }
+          const address = Number(e.Address.QuadPart);
+          if (sent !== null) m.k.bus.read(bm, address, seen.subarray(moved, moved + e.Length));
+          else if (written !== null) m.k.bus.write(bm, address, written.subarray(moved, moved + e.Length));
+          moved += e.Length;
+        }
+        return true;
+      };
+      const out: HandleOut<WdfDmaTransaction> = { value: null };
+      if (WdfDmaTransactionCreate(enabler, null, out) !== 0 || out.value === null) return "kmdfTransfer: no transaction";
+      const tx = out.value;
+      const ist = WdfDmaTransactionInitialize(tx, program, writeToDevice ? WdfDmaDirectionWriteToDevice : WdfDmaDirectionReadFromDevice, mdl, va, length);
+      m.results.push(`kmdfTransfer ${length} ${ist}`);
+      if (ist !== 0) {
+        WdfObjectDelete(tx);
+        return `kmdfTransfer ${length}: status 0x${(ist >>> 0).toString(16)}`;
+      }
+      const est = WdfDmaTransactionExecute(tx, null);
+      if (est === 0) {
+        // The device's completions, one per fragment, until the framework says the transaction is done.
+        for (let n = 0; problem === null; n++) {
+          if (n > 2 * length) {
+            problem = "WdfDmaTransactionDmaCompleted never reported the transaction done";
+            break;
+          }
+          if (m.k.atDispatch(() => WdfDmaTransactionDmaCompleted(tx, { value: 0 }))) break;
+        }
+        if (problem === null && moved !== length) problem = `the transaction's fragments moved ${moved} of ${length} bytes`;
+        if (problem === null && sent !== null) {
+          const d = firstDifference(seen, sent);
+          if (d >= 0) problem = `the device read byte ${d} of a ${length}-byte KMDF transaction as 0x${(seen[d] ?? 0).toString(16)}; the CPU wrote 0x${(sent[d] ?? 0).toString(16)}`;
+        }
+        if (problem === null && written !== null) {
+          const back = m.k.cpu.readBytes(va, length);
+          const d = firstDifference(back, written);
+          if (d >= 0) problem = `after the KMDF transaction the CPU reads byte ${d} of what the device wrote as 0x${(back[d] ?? 0).toString(16)}; the device wrote 0x${(written[d] ?? 0).toString(16)}`;
+        }
+      }
+      WdfDmaTransactionRelease(tx);
+      WdfObjectDelete(tx);
+      m.broken = problem;
+      return `kmdfTransfer ${length} (${writeToDevice ? "to" : "from"} ${w.name}): execute 0x${(est >>> 0).toString(16)}`;
     },
   ],
   [
