@@ -120,16 +120,20 @@ export class MappingCache<M extends object> {
   private readonly used = new Float64Array(ENTRIES);
   private clock = 0;
 
+  /** The entry found or added last: accesses come in runs to one mapping (a descriptor's fields, a copy). */
+  private last = 0;
+
   /** The entry of mapping `m`, or -1. */
   find(m: M): number {
     const maps = this.mapping;
-    for (let i = 0; i < ENTRIES; i++) {
-      if (maps[i] === m) {
-        this.used[i] = ++this.clock;
-        return i;
-      }
+    let i = this.last;
+    if (maps[i] !== m) {
+      for (i = 0; i < ENTRIES && maps[i] !== m; i++);
+      if (i === ENTRIES) return -1;
+      this.last = i;
     }
-    return -1;
+    this.used[i] = ++this.clock;
+    return i;
   }
 
   /** Remember what `m` is; returns its entry. */
@@ -137,6 +141,7 @@ export class MappingCache<M extends object> {
     let i = 0;
     for (let j = 1; j < ENTRIES; j++) if ((this.used[j] as number) < (this.used[i] as number)) i = j;
     this.used[i] = ++this.clock;
+    this.last = i;
     this.mapping[i] = m;
     this.id[i] = id;
     this.length[i] = length;
