@@ -65,6 +65,20 @@ describe("MappingCache (what the CPU accesses' mappings are)", () => {
     expect(c.find({ va: 1 })).toBe(-1);
   });
 
+  it("the mapping hit last is compared first, and is no answer for another mapping nor after clear", () => {
+    const c = new MappingCache<object>();
+    const a = {};
+    const b = {};
+    const ea = c.add(a, 1, 10, false);
+    const eb = c.add(b, 2, 20, false);
+    expect(c.find(a)).toBe(ea);
+    expect(c.find(b)).toBe(eb);
+    expect(c.find(b)).toBe(eb);
+    expect(c.find({})).toBe(-1);
+    c.clear();
+    expect(c.find(b)).toBe(-1);
+  });
+
   it("makes room by the mapping used longest ago, and clear forgets every one", () => {
     const c = new MappingCache<object>();
     const ms = Array.from({ length: ENTRIES }, () => ({}));
