@@ -37,6 +37,20 @@ describe("DeviceRanges (the device fast path's buffer runs)", () => {
     expect(r.find(0x9000, 0x9000, 4)).toBe(-1);
   });
 
+  it("a clear after an earlier clear still forgets what was added between them", () => {
+    const r = new DeviceRanges();
+    r.clear();
+    r.add(5, 0x1000, 0x2000, 0, 0, false);
+    r.clear();
+    expect(r.find(0x1000, 0x1000, 4)).toBe(-1);
+    const c = new MappingCache<object>();
+    const m = {};
+    c.clear();
+    c.add(m, 1, 0, false);
+    c.clear();
+    expect(c.find(m)).toBe(-1);
+  });
+
   it("makes room by the entry used longest ago; entries added ahead of use give way first", () => {
     const r = new DeviceRanges();
     for (let i = 0; i < ENTRIES; i++) r.add(i, i * 0x10000, i * 0x10000 + 0x1000, 0, 0, false);

@@ -77,6 +77,7 @@ export class DeviceRanges {
     }
     const i = own >= 0 ? own : empty >= 0 ? empty : oldest;
     used[i] = ahead ? 0 : ++this.clock;
+    this.filled = true;
     ids[i] = id;
     this.lo[i] = lo;
     this.base[i] = base;
@@ -97,9 +98,14 @@ export class DeviceRanges {
     for (let i = 0; i < ENTRIES; i++) if ((ids[i] as number) >= 0 && lo < (this.end[i] as number) && end > (this.lo[i] as number)) ids[i] = -1;
   }
 
+  /** Some entry was added since the last clear (so that clearing caches that are empty, once per buffer allocated or freed, costs one test). */
+  private filled = false;
+
   /** Forget every entry. */
   clear(): void {
-    this.id.fill(-1);
+    if (!this.filled) return;
+    this.filled = false;
+    for (let i = 0; i < ENTRIES; i++) this.id[i] = -1;
   }
 }
 
@@ -122,6 +128,8 @@ export class MappingCache<M extends object> {
 
   /** The entry found or added last: accesses come in runs to one mapping (a descriptor's fields, a copy). */
   private last = 0;
+  /** Some mapping was added since the last clear (see DeviceRanges). */
+  private filled = false;
 
   /** The entry of mapping `m`, or -1. */
   find(m: M): number {
@@ -142,6 +150,7 @@ export class MappingCache<M extends object> {
     for (let j = 1; j < ENTRIES; j++) if ((this.used[j] as number) < (this.used[i] as number)) i = j;
     this.used[i] = ++this.clock;
     this.last = i;
+    this.filled = true;
     this.mapping[i] = m;
     this.id[i] = id;
     this.length[i] = length;
@@ -151,7 +160,11 @@ export class MappingCache<M extends object> {
 
   /** Forget every entry. */
   clear(): void {
-    this.mapping.fill(null);
-    this.used.fill(0);
+    if (!this.filled) return;
+    this.filled = false;
+    for (let i = 0; i < ENTRIES; i++) {
+      this.mapping[i] = null;
+      this.used[i] = 0;
+    }
   }
 }
