@@ -43,6 +43,7 @@ import { IoAllocateMdl, IoFreeMdl, MmBuildMdlForNonPagedPool, MmGetMdlVirtualAdd
 import { Workload } from "../../src/kernel/workload.ts";
 import { parseProfile, type MachineProfile } from "../../src/machine/profile.ts";
 import { builtinProfile } from "../../src/machine/builtin-profiles.ts";
+import type { BusMaster } from "../../src/machine/bus.ts";
 import { installVerifier } from "../../src/verifier/verifier.ts";
 import { WdfCommonBufferCreate, type WdfCommonBuffer } from "../../src/wdf/common-buffer.ts";
 import { wdfAddDevice, type WdfDevice, WdfDeviceCreate, wdfRemoveDevice } from "../../src/wdf/device.ts";
@@ -130,6 +131,49 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
 /** A bus master of the profile (not an ISA device on the 8237), by name. */
 function isBusMaster(m: Machine, device: string): boolean {
   return m.k.profile.devices.find((d) => d.name === device)?.bus !== "isa";
+}
+
+/** One checked transfer over [va, va + length) of an MDL: what the CPU wrote for the device (sent) or what the device will write (written), and what the device read. */
+interface CheckedTransfer {
+  readonly mdl: MDL;
+  /** Offset of the range in the MDL. */
+  readonly skip: number;
+  readonly length: number;
+  readonly va: number;
+  readonly writeToDevice: boolean;
+  readonly sent: Uint8Array | null;
+  readonly written: Uint8Array | null;
+  readonly seen: Uint8Array;
+}
+
+/** A random range of the MDL and direction; for a transfer to the device the driver fills the range first. */
+function startTransfer(m: Machine, r: Prng, mdl: MDL): CheckedTransfer {
+  const skip = r.int(mdl.ByteCount);
+  const length = 1 + r.int(Math.min(MAX_CHECKED, mdl.ByteCount - skip));
+  const va = MmGetMdlVirtualAddress(mdl) + skip;
+  const writeToDevice = r.int(2) === 0;
+  const sent = writeToDevice ? data(r, length) : null;
+  if (sent !== null) m.k.cpu.writeBytes(va, sent);
+  const written = writeToDevice ? null : data(r, length);
+  return { mdl, skip, length, va, writeToDevice, sent, written, seen: new Uint8Array(length) };
+}
+
+/** The device moves bytes [at, at + n) of the transfer at logical `address`: reads what it sends, writes what it receives. */
+function deviceMoves(m: Machine, bm: BusMaster, t: CheckedTransfer, at: number, address: number, n: number): void {
+  if (t.sent !== null) m.k.bus.read(bm, address, t.seen.subarray(at, at + n));
+  else if (t.written !== null) m.k.bus.write(bm, address, t.written.subarray(at, at + n));
+}
+
+/** After the transfer ended (`end`, e.g. FlushAdapterBuffers): whether the bytes arrived (see the module comment); a message when not. */
+function arrived(m: Machine, t: CheckedTransfer, what: string, end: string): string | null {
+  if (t.sent !== null) {
+    const d = firstDifference(t.seen, t.sent);
+    return d < 0 ? null : `the device read byte ${d} of a ${t.length}-byte ${what} as 0x${(t.seen[d] ?? 0).toString(16)}; the CPU wrote 0x${(t.sent[d] ?? 0).toString(16)}`;
+  }
+  if (t.written === null) return null;
+  const back = m.k.cpu.readBytes(t.va, t.length);
+  const d = firstDifference(back, t.written);
+  return d < 0 ? null : `after ${end} the CPU reads byte ${d} of what the device wrote as 0x${(back[d] ?? 0).toString(16)}; the device wrote 0x${(t.written[d] ?? 0).toString(16)}`;
 }
 
 interface Machine {
@@ -389,14 +433,9 @@ const OPS: readonly (readonly [string, number, Op])[] = [
       const device = m.deviceOf.get(a) ?? "";
       if (!isBusMaster(m, device)) return "transfer: not a bus master";
       const ops = a.DmaOperations;
-      const skip = r.int(mdl.ByteCount);
-      const length = 1 + r.int(Math.min(MAX_CHECKED, mdl.ByteCount - skip));
-      const va = MmGetMdlVirtualAddress(mdl) + skip;
-      const writeToDevice = r.int(2) === 0;
+      const t = startTransfer(m, r, mdl);
+      const { length, va, writeToDevice } = t;
       const registers = ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, length);
-      const sent = writeToDevice ? data(r, length) : null;
-      if (sent !== null) m.k.cpu.writeBytes(va, sent);
-      const written = writeToDevice ? null : data(r, length);
       const bm = m.k.busMasterOf(device);
       let base: MapRegisterBase | undefined;
       const st = m.k.atDispatch(() => ops.AllocateAdapterChannel?.(a, m.k.pdo(device), registers, (_d, _i, b) => ((base = b), DeallocateObjectKeepRegisters), null));
@@ -407,32 +446,20 @@ const OPS: readonly (readonly [string, number, Op])[] = [
         return `transfer ${length}: status 0x${((st ?? 0) >>> 0).toString(16)}`;
       }
       const mapBase: MapRegisterBase = base;
-      const broken = m.k.atDispatch(() => {
+      m.broken = m.k.atDispatch(() => {
         // MapTransfer (v1/v2) leaves caches to the driver: on a non-coherent platform a cached buffer is flushed first (KDOC flushing-cached-data-during-dma-operations).
         KeFlushIoBuffers(m.k, mdl, !writeToDevice, true);
-        const seen = new Uint8Array(length);
         for (let off = 0; off < length; ) {
           const len = { value: length - off };
           const la = Number(ops.MapTransfer?.(a, mdl, mapBase, va + off, len, writeToDevice).QuadPart ?? -1);
           if (len.value <= 0 || len.value > length - off) return `MapTransfer at offset ${off} of ${length} mapped ${len.value} bytes`;
-          if (sent !== null) m.k.bus.read(bm, la, seen.subarray(off, off + len.value));
-          else if (written !== null) m.k.bus.write(bm, la, written.subarray(off, off + len.value));
+          deviceMoves(m, bm, t, off, la, len.value);
           off += len.value;
         }
         if (ops.FlushAdapterBuffers?.(a, mdl, mapBase, va, length, writeToDevice) !== true) return "FlushAdapterBuffers returned FALSE";
         ops.FreeMapRegisters?.(a, mapBase, registers);
-        if (sent !== null) {
-          const d = firstDifference(seen, sent);
-          if (d >= 0) return `the device read byte ${d} of a ${length}-byte MapTransfer as 0x${(seen[d] ?? 0).toString(16)}; the CPU wrote 0x${(sent[d] ?? 0).toString(16)}`;
-        }
-        return null;
+        return arrived(m, t, "MapTransfer", "FlushAdapterBuffers");
       });
-      m.broken = broken;
-      if (broken === null && written !== null) {
-        const back = m.k.cpu.readBytes(va, length);
-        const d = firstDifference(back, written);
-        if (d >= 0) m.broken = `after FlushAdapterBuffers the CPU reads byte ${d} of what the device wrote as 0x${(back[d] ?? 0).toString(16)}; the device wrote 0x${(written[d] ?? 0).toString(16)}`;
-      }
       return `transfer ${length} (${writeToDevice ? "to" : "from"} ${device})`;
     },
   ],
@@ -447,14 +474,9 @@ const OPS: readonly (readonly [string, number, Op])[] = [
       const device = m.deviceOf.get(a) ?? "";
       const ops = a.DmaOperations;
       if (!isBusMaster(m, device) || ops.MapTransferEx === null) return "transferEx: not a version-3 bus master";
-      const skip = r.int(mdl.ByteCount);
-      const length = 1 + r.int(Math.min(MAX_CHECKED, mdl.ByteCount - skip));
-      const va = MmGetMdlVirtualAddress(mdl) + skip;
-      const writeToDevice = r.int(2) === 0;
+      const t = startTransfer(m, r, mdl);
+      const { skip, length, va, writeToDevice } = t;
       const registers = ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, length);
-      const sent = writeToDevice ? data(r, length) : null;
-      if (sent !== null) m.k.cpu.writeBytes(va, sent);
-      const written = writeToDevice ? null : data(r, length);
       const bm = m.k.busMasterOf(device);
       const ctx = new Uint8Array(DMA_TRANSFER_CONTEXT_SIZE_V1);
       if (ops.InitializeDmaTransferContext?.(a, ctx) !== 0) return "transferEx: no transfer context";
@@ -462,8 +484,7 @@ const OPS: readonly (readonly [string, number, Op])[] = [
       const st = m.k.atDispatch(() => ops.AllocateAdapterChannelEx?.(a, m.k.pdo(device), ctx, registers, DMA_SYNCHRONOUS_CALLBACK, null, null, out));
       m.results.push(`transferEx ${length} ${st ?? "none"}`);
       if (st !== 0) return `transferEx ${length}: status 0x${((st ?? 0) >>> 0).toString(16)}`;
-      const broken = m.k.atDispatch(() => {
-        const seen = new Uint8Array(length);
+      m.broken = m.k.atDispatch(() => {
         for (let off = 0; off < length; ) {
           const len = { value: length - off };
           const sg: SCATTER_GATHER_LIST = { NumberOfElements: 0, Elements: [] };
@@ -472,9 +493,7 @@ const OPS: readonly (readonly [string, number, Op])[] = [
           if (len.value <= 0 || len.value > length - off) return `MapTransferEx at offset ${off} of ${length} mapped ${len.value} bytes`;
           let at = off;
           for (const e of sg.Elements) {
-            const address = Number(e.Address.QuadPart);
-            if (sent !== null) m.k.bus.read(bm, address, seen.subarray(at, at + e.Length));
-            else if (written !== null) m.k.bus.write(bm, address, written.subarray(at, at + e.Length));
+            deviceMoves(m, bm, t, at, Number(e.Address.QuadPart), e.Length);
             at += e.Length;
           }
           if (at - off !== len.value) return `MapTransferEx's list holds ${at - off} bytes for the ${len.value} it mapped`;
@@ -483,18 +502,8 @@ const OPS: readonly (readonly [string, number, Op])[] = [
           off += len.value;
         }
         ops.FreeAdapterObject?.(a, DeallocateObject);
-        if (sent !== null) {
-          const d = firstDifference(seen, sent);
-          if (d >= 0) return `the device read byte ${d} of a ${length}-byte MapTransferEx as 0x${(seen[d] ?? 0).toString(16)}; the CPU wrote 0x${(sent[d] ?? 0).toString(16)}`;
-        }
-        return null;
+        return arrived(m, t, "MapTransferEx", "FlushAdapterBuffersEx");
       });
-      m.broken = broken;
-      if (broken === null && written !== null) {
-        const back = m.k.cpu.readBytes(va, length);
-        const d = firstDifference(back, written);
-        if (d >= 0) m.broken = `after FlushAdapterBuffersEx the CPU reads byte ${d} of what the device wrote as 0x${(back[d] ?? 0).toString(16)}; the device wrote 0x${(written[d] ?? 0).toString(16)}`;
-      }
       return `transferEx ${length} (${writeToDevice ? "to" : "from"} ${device})`;
     },
   ],
@@ -505,16 +514,10 @@ const OPS: readonly (readonly [string, number, Op])[] = [
       // A KMDF DMA transaction over an MDL: Initialize, Execute, the device moving each fragment's bytes in EvtProgramDma, DmaCompleted until the framework says done, Release.
       const w = m.wdf;
       const mdl = m.mdls[r.int(Math.max(1, m.mdls.length))];
-      if (w?.enabler === null || w === null || mdl === undefined) return "kmdfTransfer: no enabler or MDL";
+      if (w === null || w.enabler === null || mdl === undefined) return "kmdfTransfer: no enabler or MDL";
       const enabler = w.enabler;
-      const skip = r.int(mdl.ByteCount);
-      const length = 1 + r.int(Math.min(MAX_CHECKED, mdl.ByteCount - skip));
-      const va = MmGetMdlVirtualAddress(mdl) + skip;
-      const writeToDevice = r.int(2) === 0;
-      const sent = writeToDevice ? data(r, length) : null;
-      if (sent !== null) m.k.cpu.writeBytes(va, sent);
-      const written = writeToDevice ? null : data(r, length);
-      const seen = new Uint8Array(length);
+      const t = startTransfer(m, r, mdl);
+      const { length, va, writeToDevice } = t;
       const bm = m.k.busMasterOf(w.name);
       let moved = 0;
       let problem: string | null = null;
@@ -524,9 +527,7 @@ const OPS: readonly (readonly [string, number, Op])[] = [
             problem = `EvtProgramDma was given ${moved + e.Length} bytes in all for a ${length}-byte transaction`;
             return false;
           }
-          const address = Number(e.Address.QuadPart);
-          if (sent !== null) m.k.bus.read(bm, address, seen.subarray(moved, moved + e.Length));
-          else if (written !== null) m.k.bus.write(bm, address, written.subarray(moved, moved + e.Length));
+          deviceMoves(m, bm, t, moved, Number(e.Address.QuadPart), e.Length);
           moved += e.Length;
         }
         return true;
@@ -551,15 +552,7 @@ const OPS: readonly (readonly [string, number, Op])[] = [
           if (m.k.atDispatch(() => WdfDmaTransactionDmaCompleted(tx, { value: 0 }))) break;
         }
         if (problem === null && moved !== length) problem = `the transaction's fragments moved ${moved} of ${length} bytes`;
-        if (problem === null && sent !== null) {
-          const d = firstDifference(seen, sent);
-          if (d >= 0) problem = `the device read byte ${d} of a ${length}-byte KMDF transaction as 0x${(seen[d] ?? 0).toString(16)}; the CPU wrote 0x${(sent[d] ?? 0).toString(16)}`;
-        }
-        if (problem === null && written !== null) {
-          const back = m.k.cpu.readBytes(va, length);
-          const d = firstDifference(back, written);
-          if (d >= 0) problem = `after the KMDF transaction the CPU reads byte ${d} of what the device wrote as 0x${(back[d] ?? 0).toString(16)}; the device wrote 0x${(written[d] ?? 0).toString(16)}`;
-        }
+        problem ??= arrived(m, t, "KMDF transaction", "the KMDF transaction");
       }
       WdfDmaTransactionRelease(tx);
       WdfObjectDelete(tx);
