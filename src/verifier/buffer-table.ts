@@ -277,7 +277,14 @@ export class BufferTable {
       const i = pfn - this.pfn0Of(id);
       return i >= 0 && i < this.pagesOf(id) ? i : -1;
     }
-    // Binary search over the buffer's runs (sorted by first page frame).
+    const r = this.runOf(id, pfn);
+    if (r < 0) return -1;
+    const runs = this.runList[id] as Float64Array;
+    return (runs[r * 3 + 2] as number) + (pfn - (runs[r * 3] as number));
+  }
+
+  /** The run of scattered buffer `id` holding page `pfn` (a binary search over its runs, sorted by first page frame), or -1. */
+  private runOf(id: number, pfn: number): number {
     const runs = this.runList[id] as Float64Array;
     let lo = 0;
     let hi = runs.length / 3 - 1;
@@ -286,7 +293,7 @@ export class BufferTable {
       const start = runs[mid * 3] as number;
       if (pfn < start) hi = mid - 1;
       else if (pfn >= start + (runs[mid * 3 + 1] as number)) lo = mid + 1;
-      else return (runs[mid * 3 + 2] as number) + (pfn - start);
+      else return mid;
     }
     return -1;
   }
@@ -305,22 +312,13 @@ export class BufferTable {
       out[2] = 0;
       return true;
     }
+    const r = this.runOf(id, pfn);
+    if (r < 0) return false;
     const runs = this.runList[id] as Float64Array;
-    let lo = 0;
-    let hi = runs.length / 3 - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const start = runs[mid * 3] as number;
-      if (pfn < start) hi = mid - 1;
-      else if (pfn >= start + (runs[mid * 3 + 1] as number)) lo = mid + 1;
-      else {
-        out[0] = start;
-        out[1] = runs[mid * 3 + 1] as number;
-        out[2] = runs[mid * 3 + 2] as number;
-        return true;
-      }
-    }
-    return false;
+    out[0] = runs[r * 3] as number;
+    out[1] = runs[r * 3 + 1] as number;
+    out[2] = runs[r * 3 + 2] as number;
+    return true;
   }
 
   /** Physical address of buffer offset `off`. */
