@@ -133,11 +133,8 @@ function isBusMaster(m: Machine, device: string): boolean {
   return m.k.profile.devices.find((d) => d.name === device)?.bus !== "isa";
 }
 
-/** One checked transfer over [va, va + length) of an MDL: what the CPU wrote for the device (sent) or what the device will write (written), and what the device read. */
+/** One checked transfer over [va, va + length) of a buffer: what the CPU wrote for the device (sent) or what the device will write (written), and what the device read. */
 interface CheckedTransfer {
-  readonly mdl: MDL;
-  /** Offset of the range in the MDL. */
-  readonly skip: number;
   readonly length: number;
   readonly va: number;
   readonly writeToDevice: boolean;
@@ -155,13 +152,23 @@ function startTransfer(m: Machine, r: Prng, mdl: MDL): CheckedTransfer {
   const sent = writeToDevice ? data(r, length) : null;
   if (sent !== null) m.k.cpu.writeBytes(va, sent);
   const written = writeToDevice ? null : data(r, length);
-  return { mdl, skip, length, va, writeToDevice, sent, written, seen: new Uint8Array(length) };
+  return { length, va, writeToDevice, sent, written, seen: new Uint8Array(length) };
 }
 
 /** The device moves bytes [at, at + n) of the transfer at logical `address`: reads what it sends, writes what it receives. */
 function deviceMoves(m: Machine, bm: BusMaster, t: CheckedTransfer, at: number, address: number, n: number): void {
   if (t.sent !== null) m.k.bus.read(bm, address, t.seen.subarray(at, at + n));
   else if (t.written !== null) m.k.bus.write(bm, address, t.written.subarray(at, at + n));
+}
+
+/** The device moves the transfer's bytes from `at` on through a list's elements, in order; the bytes the elements held. */
+function deviceMovesList(m: Machine, bm: BusMaster, t: CheckedTransfer, at: number, sg: SCATTER_GATHER_LIST): number {
+  let n = 0;
+  for (const e of sg.Elements) {
+    deviceMoves(m, bm, t, at + n, Number(e.Address.QuadPart), e.Length);
+    n += e.Length;
+  }
+  return n;
 }
 
 /** After the transfer ended (`end`, e.g. FlushAdapterBuffers): whether the bytes arrived (see the module comment); a message when not. */
@@ -380,14 +387,9 @@ const OPS: readonly (readonly [string, number, Op])[] = [
       m.broken = checkList(m, device, sg, mdl, va, length, writeToDevice);
       if (m.broken === null && sent !== null && isBusMaster(m, device)) {
         // What the device reads at the elements, in order, is what the CPU wrote.
-        const seen = new Uint8Array(length);
-        let at = 0;
-        for (const e of sg.Elements) {
-          m.k.bus.read(m.k.busMasterOf(device), Number(e.Address.QuadPart), seen.subarray(at, at + e.Length));
-          at += e.Length;
-        }
-        const d = firstDifference(seen, sent);
-        if (d >= 0) m.broken = `the device read byte ${d} of a ${length}-byte list as 0x${(seen[d] ?? 0).toString(16)}; the CPU wrote 0x${(sent[d] ?? 0).toString(16)}`;
+        const t: CheckedTransfer = { length, va, writeToDevice, sent, written: null, seen: new Uint8Array(length) };
+        deviceMovesList(m, m.k.busMasterOf(device), t, 0, sg);
+        m.broken = arrived(m, t, "list", "PutScatterGatherList");
       }
       m.lists.push({ adapter: a, device, sg, writeToDevice, va, length });
       return `sglist ${length} (${writeToDevice ? "to" : "from"} ${device})`;
@@ -404,21 +406,12 @@ const OPS: readonly (readonly [string, number, Op])[] = [
       const iova = listRecord(l.sg)?.iova ?? null;
       // A transfer from the device: the device writes the elements before the driver puts the list.
       const written = !l.writeToDevice && isBusMaster(m, l.device) ? data(r, l.length) : null;
-      if (written !== null) {
-        let at = 0;
-        for (const e of l.sg.Elements) {
-          m.k.bus.write(m.k.busMasterOf(l.device), Number(e.Address.QuadPart), written.subarray(at, at + e.Length));
-          at += e.Length;
-        }
-      }
+      const t: CheckedTransfer = { length: l.length, va: l.va, writeToDevice: false, sent: null, written, seen: new Uint8Array(0) };
+      if (written !== null) deviceMovesList(m, m.k.busMasterOf(l.device), t, 0, l.sg);
       m.k.atDispatch(() => l.adapter.DmaOperations.PutScatterGatherList?.(l.adapter, l.sg, l.writeToDevice));
       const domain = m.k.busMasterOf(l.device).domain;
       if (iova !== null && m.k.iommu?.mappingAt(domain, iova[0]) !== undefined) m.broken = `the list's IOVA 0x${iova[0].toString(16)} is still mapped after PutScatterGatherList`;
-      if (written !== null && m.broken === null) {
-        const back = m.k.cpu.readBytes(l.va, l.length);
-        const d = firstDifference(back, written);
-        if (d >= 0) m.broken = `after PutScatterGatherList the CPU reads byte ${d} of what the device wrote as 0x${(back[d] ?? 0).toString(16)}; the device wrote 0x${(written[d] ?? 0).toString(16)}`;
-      }
+      if (written !== null && m.broken === null) m.broken = arrived(m, t, "list", "PutScatterGatherList");
       return "putList";
     },
   ],
@@ -475,7 +468,8 @@ const OPS: readonly (readonly [string, number, Op])[] = [
       const ops = a.DmaOperations;
       if (!isBusMaster(m, device) || ops.MapTransferEx === null) return "transferEx: not a version-3 bus master";
       const t = startTransfer(m, r, mdl);
-      const { skip, length, va, writeToDevice } = t;
+      const { length, va, writeToDevice } = t;
+      const skip = va - MmGetMdlVirtualAddress(mdl);
       const registers = ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, length);
       const bm = m.k.busMasterOf(device);
       const ctx = new Uint8Array(DMA_TRANSFER_CONTEXT_SIZE_V1);
@@ -491,12 +485,8 @@ const OPS: readonly (readonly [string, number, Op])[] = [
           const mst = ops.MapTransferEx?.(a, mdl, out.value, skip + off, 0, len, writeToDevice, sg, listSize(registers + 1), null, null);
           if (mst !== 0) return `MapTransferEx at offset ${off} of ${length} failed with 0x${((mst ?? 0) >>> 0).toString(16)}`;
           if (len.value <= 0 || len.value > length - off) return `MapTransferEx at offset ${off} of ${length} mapped ${len.value} bytes`;
-          let at = off;
-          for (const e of sg.Elements) {
-            deviceMoves(m, bm, t, at, Number(e.Address.QuadPart), e.Length);
-            at += e.Length;
-          }
-          if (at - off !== len.value) return `MapTransferEx's list holds ${at - off} bytes for the ${len.value} it mapped`;
+          const held = deviceMovesList(m, bm, t, off, sg);
+          if (held !== len.value) return `MapTransferEx's list holds ${held} bytes for the ${len.value} it mapped`;
           const fst = ops.FlushAdapterBuffersEx?.(a, mdl, out.value, skip + off, len.value, writeToDevice);
           if (fst !== 0) return `FlushAdapterBuffersEx failed with 0x${((fst ?? 0) >>> 0).toString(16)}`;
           off += len.value;
