@@ -12,6 +12,13 @@
  * (goal >= 3.0). nic.us_per_frame* are the host time of one frame, by wall
  * clock and by this process's CPU time (context: a loaded host inflates the
  * first far more than the second).
+ * nic.bytes_floor_us is the physical limit beside them (nic-floor.ts): the
+ * host time of the work on one frame's bytes alone (built, moved over the
+ * wire, summed, copied into the read, compared), measured in the same child
+ * processes; nic.floor_line_rate_factor is the line-rate factor of that
+ * floor, the most any simulation that moves and checks the bytes could reach
+ * here, and nic.floor_vs_frame the floor against the simulated frame's time
+ * (above 1.05 the floor is broken: the simulation cannot beat its own bytes).
  * Best of seven rounds of 4000 frames, after 4000 to warm up; each
  * measurement in fresh processes, the fastest of three (the other groups'
  * code, and the verifier run's, left in the process, slow the shared paths;
@@ -26,6 +33,7 @@ import { loadNicDriver } from "../../src/scenarios/nic-driver.ts";
 import { loopbackFrames, type NicApp, openNic } from "../../src/scenarios/nic.ts";
 import { installVerifier } from "../../src/verifier/verifier.ts";
 import { type BenchGroup, type BenchResult, childArgs } from "../harness.ts";
+import { bytesFloorNs } from "../nic-floor.ts";
 
 const PROFILE = "x64-iommu";
 const DEVICE = "nic0";
@@ -50,8 +58,15 @@ function setUp(verifier: boolean): { k: Kernel; nic: NicApp; findings: () => num
   return { k, nic: openNic(k, DEVICE, drv.adapter.mac), findings: () => v?.findings.length ?? 0 };
 }
 
-/** Best frame bits per host second over the rounds, by wall clock and by this process's CPU time. */
-function measure(verifier: boolean): { wall: number; cpu: number } {
+/** A child's figures: best frame bits per host second by wall clock and by CPU time, and the bytes floor of one frame in ns. */
+interface ChildFigures {
+  wall: number;
+  cpu: number;
+  floorNs: number;
+}
+
+/** Best frame bits per host second over the rounds, by wall clock and by this process's CPU time; then the bytes floor in the same process. */
+function measure(verifier: boolean): ChildFigures {
   const { k, nic, findings } = setUp(verifier);
   const prng = new Prng("bench-nic");
   const run = (frames: number): { wall: number; cpu: number } => {
@@ -71,7 +86,7 @@ function measure(verifier: boolean): { wall: number; cpu: number } {
     best.cpu = Math.max(best.cpu, x.cpu);
   }
   if (findings() !== 0) throw new Error(`the verifier reported ${findings()} findings during the benchmark`);
-  return best;
+  return { ...best, floorNs: bytesFloorNs(FRAME, PER_ROUND, ROUNDS) };
 }
 
 const self = fileURLToPath(import.meta.url);
@@ -84,15 +99,16 @@ const self = fileURLToPath(import.meta.url);
  */
 const PROCESSES = 3;
 
-/** measure() in processes of their own (verifier "on" or "off"): the best wall and the best CPU figure. */
-function inChild(verifier: "on" | "off"): { wall: number; cpu: number } {
-  const best = { wall: 0, cpu: 0 };
+/** measure() in processes of their own (verifier "on" or "off"): the best of each figure. */
+function inChild(verifier: "on" | "off"): ChildFigures {
+  const best = { wall: 0, cpu: 0, floorNs: Infinity };
   for (let p = 0; p < PROCESSES; p++) {
     const c = spawnSync(process.execPath, childArgs(import.meta.url, "--child", verifier), { encoding: "utf8" });
     if (c.status !== 0) throw new Error(`nic bench child failed (${c.status}): ${c.stderr}`);
-    const x = JSON.parse(c.stdout) as { wall: number; cpu: number };
+    const x = JSON.parse(c.stdout) as ChildFigures;
     best.wall = Math.max(best.wall, x.wall);
     best.cpu = Math.max(best.cpu, x.cpu);
+    best.floorNs = Math.min(best.floorNs, x.floorNs);
   }
   return best;
 }
@@ -106,12 +122,18 @@ const group: BenchGroup = {
     const off = inChild("off");
     const r4 = (x: number): number => Math.round(x * 10000) / 10000;
     const us = (bitsPerS: number): number => Math.round(((FRAME * 8) / bitsPerS) * 1e6 * 10) / 10;
+    const floorNs = Math.min(on.floorNs, off.floorNs);
+    const lineNs = ((FRAME * 8) / LINE_BITS_PER_S) * 1e9;
+    const frameNs = ((FRAME * 8) / off.wall) * 1e9;
     return Promise.resolve([
       { group: "nic", name: "nic.line_rate_factor", value: r4(on.wall / LINE_BITS_PER_S), unit: "x 10 Gbit/s", target: ">= 1", against: "10 Gbit/s of 1,500-byte frames per host second: e1000 loopback through the rings, IOMMU on, verifier collecting" },
       { group: "nic", name: "nic.line_rate_factor_noverify", value: r4(off.wall / LINE_BITS_PER_S), unit: "x 10 Gbit/s", target: ">= 3", against: "the same, verifier off" },
       { group: "nic", name: "nic.us_per_frame", value: us(on.wall), unit: "us", against: "wall time of one frame, verifier collecting (context)" },
       { group: "nic", name: "nic.us_per_frame_cpu", value: us(on.cpu), unit: "us", against: "the same in this process's CPU time (context: less the host's load)" },
       { group: "nic", name: "nic.us_per_frame_noverify_cpu", value: us(off.cpu), unit: "us", against: "CPU time of one frame, verifier off (context)" },
+      { group: "nic", name: "nic.bytes_floor_us", value: Math.round(floorNs) / 1000, unit: "us", against: "one frame's bytes alone, no simulation: built, copied over the wire, summed, copied into the read, compared (bench/nic-floor.ts), same processes" },
+      { group: "nic", name: "nic.floor_line_rate_factor", value: r4(lineNs / floorNs), unit: "x 10 Gbit/s", against: "the line-rate factor of that floor: the most a simulation that moves and checks the bytes reaches on this host (context for the two goals)" },
+      { group: "nic", name: "nic.floor_vs_frame", value: r4(floorNs / frameNs), unit: "ratio", against: "the floor against one simulated frame, verifier off (context)", maxPlausible: 1.05 },
     ]);
   },
 };
