@@ -226,6 +226,19 @@ describe("MapTransferEx / FlushAdapterBuffersEx / CancelMappedTransfer (system D
     expect(seen).toEqual([]);
   });
 
+  it("a context re-initialized while its grant is held still names the grant: CancelMappedTransfer with it cancels the transfer mapped after, and MapTransferEx works again after the next re-initialization", () => {
+    const { k, seen, a, mdl, base, ctx } = setup();
+    expect(a.DmaOperations.InitializeDmaTransferContext?.(a, ctx)).toBe(STATUS.SUCCESS);
+    const done: unknown[] = [];
+    k.atDispatch(() => a.DmaOperations.MapTransferEx?.(a, mdl, base, 0, 0, { value: 4096 }, true, null, 0, (_a, _d, c, st) => done.push([c, st]), "first"));
+    expect(a.DmaOperations.CancelMappedTransfer?.(a, ctx)).toBe(STATUS.SUCCESS);
+    expect(done).toEqual([["first", DmaCancelled]]);
+    k.atDispatch(() => a.DmaOperations.FlushAdapterBuffersEx?.(a, mdl, base, 0, 4096, true));
+    expect(a.DmaOperations.InitializeDmaTransferContext?.(a, ctx)).toBe(STATUS.SUCCESS);
+    expect(k.atDispatch(() => a.DmaOperations.MapTransferEx?.(a, mdl, base, 4096, 0, { value: 4096 }, true, null, 0, null, null))).toBe(STATUS.SUCCESS);
+    expect(seen).toEqual([]);
+  });
+
   it("CancelMappedTransfer on a bus master is STATUS_NOT_SUPPORTED (DMA_WRONG_ADAPTER_KIND); on a context without a grant STATUS_INVALID_PARAMETER", () => {
     const { k, seen } = machine();
     const m = masterV3(k);

@@ -22,13 +22,29 @@ describe("InitializeDmaTransferContext", () => {
     expect(() => a.DmaOperations.InitializeDmaTransferContext?.(a, {} as never)).toThrow(/DmaTransferContext must be a caller-allocated buffer/);
   });
 
-  it("re-initializing a context whose request is still granted is STATUS_INVALID_PARAMETER and DMA_TRANSFER_CONTEXT_MISUSE; after the request it may be initialized again", () => {
+  it("re-initializing a context whose request is still pending (queued for a busy channel) is STATUS_INVALID_PARAMETER and DMA_TRANSFER_CONTEXT_MISUSE", () => {
+    const { k, seen } = machine();
+    const a = masterV3(k, { ScatterGather: false, DmaAddressWidth: 32 });
+    const held = context(a);
+    const queued = context(a);
+    k.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, fdo(k), held, 1, 0, () => KeepObject, null, null));
+    k.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, fdo(k), queued, 1, 0, () => KeepObject, null, null));
+    expect(a.DmaOperations.InitializeDmaTransferContext?.(a, queued)).toBe(STATUS.INVALID_PARAMETER);
+    expect(seen.map((f) => [f.code, f.params])).toEqual([["DMA_TRANSFER_CONTEXT_MISUSE", { state: "pending" }]]);
+  });
+
+  it("re-initializing a context whose grant is held (KeepObject, as KMDF does before each transfer on a reserved channel) succeeds and keeps the grant: no new request under it until FreeAdapterChannel", () => {
     const { k, seen } = machine();
     const a = masterV3(k, { ScatterGather: false, DmaAddressWidth: 32 });
     const ctx = context(a);
     k.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, fdo(k), ctx, 1, 0, () => KeepObject, null, null));
-    expect(a.DmaOperations.InitializeDmaTransferContext?.(a, ctx)).toBe(STATUS.INVALID_PARAMETER);
+    expect(a.DmaOperations.InitializeDmaTransferContext?.(a, ctx)).toBe(STATUS.SUCCESS);
+    expect(seen).toEqual([]);
+    // Still the grant's context: a second request under it breaks the uniqueness rule.
+    expect(k.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, fdo(k), ctx, 1, 0, () => KeepObject, null, null))).toBe(STATUS.INVALID_PARAMETER);
     expect(seen.map((f) => [f.code, f.params])).toEqual([["DMA_TRANSFER_CONTEXT_MISUSE", { state: "granted" }]]);
+    k.atDispatch(() => a.DmaOperations.FreeAdapterChannel?.(a));
+    expect(k.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, fdo(k), ctx, 1, 0, () => KeepObject, null, null))).toBe(STATUS.SUCCESS);
     k.atDispatch(() => a.DmaOperations.FreeAdapterChannel?.(a));
   });
 

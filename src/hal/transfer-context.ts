@@ -12,13 +12,16 @@
  * channel is the request's) -> done (the routine returned or
  * FreeAdapterObject released it); InitializeDmaTransferContext makes it idle
  * again (KMDF initializes it before each transfer), and a done context may
- * carry the next request. CancelAdapterChannel on an idle context cancels its
+ * carry the next request. Re-initializing a granted context (the channel
+ * still held, KeepObject) keeps the grant: KMDF does so for a transaction
+ * whose channel WdfDmaTransactionAllocateResources reserved, and maps and
+ * cancels (CancelMappedTransfer) under the context afterwards. CancelAdapterChannel on an idle context cancels its
  * next request before it is made.
  *
  * Reported (dmasim's code DMA_TRANSFER_CONTEXT_MISUSE, with
  * STATUS_INVALID_PARAMETER): a context never initialized, initialized for
- * another adapter, or used / re-initialized while its request is pending or
- * granted (the uniqueness rule).
+ * another adapter, used for a new request while its request is pending or
+ * granted, or re-initialized while it is pending (the uniqueness rule).
  */
 import { DISPATCH_LEVEL } from "../core/irql.ts";
 import { STATUS, type NTSTATUS } from "../core/ntstatus.ts";
@@ -57,7 +60,7 @@ export function checkContextArgument(ctx: unknown, routine: string): asserts ctx
  * InitializeDmaTransferContext(DmaAdapter, DmaTransferContext)
  * (<= DISPATCH_LEVEL): STATUS_SUCCESS; STATUS_INVALID_PARAMETER for a buffer
  * smaller than DMA_TRANSFER_CONTEXT_SIZE_V1 or a context whose request is
- * still pending or granted.
+ * still pending (a granted one keeps its grant).
  */
 export function InitializeDmaTransferContext(DmaAdapter: DMA_ADAPTER, DmaTransferContext: DMA_TRANSFER_CONTEXT): NTSTATUS {
   const routine = "InitializeDmaTransferContext";
@@ -67,14 +70,20 @@ export function InitializeDmaTransferContext(DmaAdapter: DMA_ADAPTER, DmaTransfe
   ao.kernel.checkIrql(routine, { max: DISPATCH_LEVEL }, ao.device);
   if (DmaTransferContext.byteLength < DMA_TRANSFER_CONTEXT_SIZE_V1) return STATUS.INVALID_PARAMETER;
   const old = records.get(DmaTransferContext);
-  if (old !== undefined && (old.state === "pending" || old.state === "granted")) {
-    misuse(ao, routine, old.state, `the context's request is still ${old.state}; a context carries one request at a time`);
+  if (old !== undefined && old.state === "pending") {
+    misuse(ao, routine, old.state, "the context's request is still pending; a context carries one request at a time");
     return STATUS.INVALID_PARAMETER;
   }
   // The initial values: zeros, a tag and the adapter's id (opaque to the caller).
   DmaTransferContext.fill(0, 0, DMA_TRANSFER_CONTEXT_SIZE_V1);
   DmaTransferContext.set([0x44, 0x4d, 0x41, 0x43], 0); // "DMAC"
   new DataView(DmaTransferContext.buffer, DmaTransferContext.byteOffset, DMA_TRANSFER_CONTEXT_SIZE_V1).setUint32(4, ao.id, true);
+  if (old !== undefined && old.state === "granted" && old.adapter === ao) {
+    // A held grant (KeepObject) stays the context's: KMDF re-initializes a reserved transaction's context before each transfer on it
+    // (FxDmaTransactionBase::Initialize) and still maps and cancels under it. A new transfer starts uncancelled.
+    Object.assign(old, { preCancelled: false, mappedCancelled: false, completion: null });
+    return STATUS.SUCCESS;
+  }
   records.set(DmaTransferContext, { adapter: ao, state: "idle", preCancelled: false, mappedCancelled: false, file: null, device: null, completion: null });
   return STATUS.SUCCESS;
 }
