@@ -17,10 +17,6 @@ export class Cpu {
   readonly va: VaSpace;
   private readonly b8 = new Uint8Array(8);
   private readonly dv = new DataView(this.b8.buffer);
-  /** Fixed views of b8 for the narrow accesses (a subarray per load would be garbage on every register access). */
-  private readonly b1 = this.b8.subarray(0, 1);
-  private readonly b2 = this.b8.subarray(0, 2);
-  private readonly b4 = this.b8.subarray(0, 4);
   /** Reused staging buffer for Rtl copies and fills (no allocation per call). */
   private scratch = new Uint8Array(4096);
 
@@ -30,24 +26,15 @@ export class Cpu {
 
   /** A 8-bit load at `va` (unsigned). */
   readU8(va: number): number {
-    const r = this.va.registerLoad(va, 1);
-    if (r >= 0) return r;
-    this.va.read(va, this.b1, 1);
-    return this.b8[0] as number;
+    return this.va.load(va, 1);
   }
   /** A 16-bit load at `va` (unsigned). */
   readU16(va: number): number {
-    const r = this.va.registerLoad(va, 2);
-    if (r >= 0) return r;
-    this.va.read(va, this.b2, 2);
-    return this.dv.getUint16(0, true);
+    return this.va.load(va, 2);
   }
   /** A 32-bit load at `va` (unsigned). */
   readU32(va: number): number {
-    const r = this.va.registerLoad(va, 4);
-    if (r >= 0) return r;
-    this.va.read(va, this.b4, 4);
-    return this.dv.getUint32(0, true);
+    return this.va.load(va, 4);
   }
   /** A 64-bit load at `va` (unsigned, as a bigint). */
   readU64(va: number): bigint {
@@ -56,21 +43,15 @@ export class Cpu {
   }
   /** A 8-bit store of `v` at `va` (its low 8 bits). */
   writeU8(va: number, v: number): void {
-    if (this.va.registerStore(va, 1, v)) return;
-    this.b8[0] = v;
-    this.va.write(va, this.b1, 1);
+    this.va.store(va, 1, v);
   }
   /** A 16-bit store of `v` at `va` (its low 16 bits). */
   writeU16(va: number, v: number): void {
-    if (this.va.registerStore(va, 2, v)) return;
-    this.dv.setUint16(0, v, true);
-    this.va.write(va, this.b2, 2);
+    this.va.store(va, 2, v);
   }
   /** A 32-bit store of `v` at `va` (its low 32 bits). */
   writeU32(va: number, v: number): void {
-    if (this.va.registerStore(va, 4, v)) return;
-    this.dv.setUint32(0, v >>> 0, true);
-    this.va.write(va, this.b4, 4);
+    this.va.store(va, 4, v);
   }
   /** A 64-bit store of `v` at `va` (its low 64 bits). */
   writeU64(va: number, v: bigint): void {

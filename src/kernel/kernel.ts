@@ -134,8 +134,9 @@ export class Kernel {
     this.pfm = new PageFrameManager(this.map, { placement: opts.placement ?? "lowest", clock: this.clock, memory: this.memory, ...(opts.allocator === undefined ? {} : { allocator: opts.allocator }) });
     this.va = new VaSpace(this.memorySystem, board.mmio);
     this.cpu = new Cpu(this.va);
-    // Lazily advancing devices (the 8237) catch up before every CPU access, so a store never overtakes a transfer due earlier.
-    if (board.hasLazyDevices) this.va.beforeAccess = () => board.sync();
+    // Lazily advancing devices (the 8237) catch up before every CPU access, so a store never overtakes a transfer due earlier;
+    // skipped while the board says nothing is pending (no 8237 channel running, no model with its own sync).
+    if (board.hasLazyDevices) this.va.setCatchUp(board.syncState, () => board.sync());
     this.pdos = new Map(this.profile.devices.map((d) => [d.name, createPdo(d, this.profile.cacheLineSize)]));
     this.busMasters = new Map([...board.devices.values()].map((d) => [d.name, d.busMaster]));
   }

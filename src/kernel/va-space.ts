@@ -85,6 +85,16 @@ export interface CpuAccessObserver {
   onCpuAccess(mapping: VaMapping, va: number, length: number, write: boolean, widthBytes: number): void;
 }
 
+/** What {@link VaSpace.setCatchUp} reads before each access: whether the catch-up may have anything to do. */
+export interface CatchUpState {
+  /** False while the catch-up would change nothing (no 8237 channel running): it is then not called. */
+  readonly pending: boolean;
+}
+
+/** The catch-up state of a VA space with none set: never pending. */
+const NO_CATCH_UP: CatchUpState = { pending: false };
+function noCatchUp(): void {}
+
 /** Accesses of at most this many bytes may take the fast path (a byte loop beats a subarray and set below this; a PLX transfer element is 32). */
 const FAST_MAX = 32;
 /** Slots of VaSpace.find's cache of recent mappings (a power of two). */
@@ -129,6 +139,16 @@ export class VaSpace {
    * to now, so a CPU store never overtakes a DMA transfer that was due earlier.
    */
   beforeAccess: (() => void) | null = null;
+  /** The board's catch-up (see setCatchUp) and whether it is due. */
+  private catchUpState: CatchUpState = NO_CATCH_UP;
+  private catchUpFn: () => void = noCatchUp;
+  /** Staging for typed loads and stores that leave the in-place path (separate, so an observer's nested load cannot clobber a store's bytes). */
+  private readonly ld = new Uint8Array(4);
+  private readonly ldView = new DataView(this.ld.buffer);
+  private readonly ldViews = [this.ld.subarray(0, 0), this.ld.subarray(0, 1), this.ld.subarray(0, 2), this.ld.subarray(0, 3), this.ld] as const;
+  private readonly st = new Uint8Array(4);
+  private readonly stView = new DataView(this.st.buffer);
+  private readonly stViews = [this.st.subarray(0, 0), this.st.subarray(0, 1), this.st.subarray(0, 2), this.st.subarray(0, 3), this.st] as const;
 
   private readonly registers: RegisterPort | null;
   private readonly word = new Uint8Array(4);
@@ -167,6 +187,17 @@ export class VaSpace {
   set fastPath(on: boolean) {
     this.fast = on;
     this.dropFastPage();
+  }
+
+  /**
+   * The machine's catch-up of lazily advancing devices (Board.sync): run
+   * before every CPU access, ahead of beforeAccess, whenever `state.pending`
+   * is true. While it is false the catch-up would change nothing, so it is
+   * skipped; the board keeps the flag (an 8237 channel started or stopped).
+   */
+  setCatchUp(state: CatchUpState, sync: () => void): void {
+    this.catchUpState = state;
+    this.catchUpFn = sync;
   }
 
   /** Live mappings. */
@@ -268,6 +299,7 @@ export class VaSpace {
   registerStore(va: number, width: 1 | 2 | 4, value: number): boolean {
     const m = this.registerMappingAt(va, width, true);
     if (m === null) return false;
+    if (this.catchUpState.pending) this.catchUpFn();
     if (this.beforeAccess !== null) this.beforeAccess();
     const obs = this.observers.current;
     if (obs !== null) obs.onCpuAccess(m, va, width, true, width);
@@ -280,12 +312,105 @@ export class VaSpace {
   registerLoad(va: number, width: 1 | 2 | 4): number {
     const m = this.registerMappingAt(va, width, false);
     if (m === null) return -1;
+    if (this.catchUpState.pending) this.catchUpFn();
     if (this.beforeAccess !== null) this.beforeAccess();
     const obs = this.observers.current;
     if (obs !== null) obs.onCpuAccess(m, va, width, false, width);
     const pa = (m.pfns[Math.floor((va - m.startVa) / PAGE_SIZE)] as number) * PAGE_SIZE + ((va - m.startVa) & PAGE_MASK);
     const v = this.registers === null ? 0xffff_ffff : this.registers.read(pa, width);
     return width === 4 ? v >>> 0 : v & (width === 2 ? 0xffff : 0xff);
+  }
+
+  /**
+   * A 1, 2 or 4-byte load at `va`, unsigned (Cpu.readU8/16/32): a register
+   * load (registerLoad) where `va` is a register, else read() of that width.
+   * A load from the cached page (module comment) is done in place, with the
+   * same catch-up, observation and result.
+   */
+  load(va: number, width: 1 | 2 | 4): number {
+    const at = va - this.fastPage;
+    // The cached page's mapping is plain memory, so registerLoad would decline: this is read()'s own path.
+    if (at >= 0 && at <= PAGE_SIZE - width && Math.floor(va) === va) {
+      if (this.catchUpState.pending) this.catchUpFn();
+      if (this.beforeAccess !== null) this.beforeAccess();
+      const off = va - this.fastPage;
+      if (off >= 0 && off + width <= PAGE_SIZE && this.fastEpoch === (this.plain as PhysicalMemory).epoch) {
+        const obs = this.observers.current;
+        if (obs !== null) {
+          const page = this.fastPage;
+          obs.onCpuAccess(this.fastMapping as VaMapping, va, width, false, width);
+          if (this.fastPage !== page || this.fastEpoch !== (this.plain as PhysicalMemory).epoch) {
+            this.fullAccess(va, this.ldViews[width], false, width, false);
+            return this.loaded(width);
+          }
+        }
+        const b = this.fastBytes;
+        if (width === 1) return b[off] as number;
+        if (width === 2) return (b[off] as number) | ((b[off + 1] as number) << 8);
+        return ((b[off] as number) | ((b[off + 1] as number) << 8) | ((b[off + 2] as number) << 16) | ((b[off + 3] as number) << 24)) >>> 0;
+      }
+      this.smallMiss(va, this.ldViews[width], false, width);
+      return this.loaded(width);
+    }
+    const r = this.registerLoad(va, width);
+    if (r >= 0) return r;
+    this.access(va, this.ldViews[width], false, width);
+    return this.loaded(width);
+  }
+
+  /**
+   * A 1, 2 or 4-byte store of `value`'s low bits at `va` (Cpu.writeU8/16/32):
+   * registerStore where `va` is a register, else write() of that width; a
+   * store into the cached page is done in place (as load()).
+   */
+  store(va: number, width: 1 | 2 | 4, value: number): void {
+    const at = va - this.fastPage;
+    if (at >= 0 && at <= PAGE_SIZE - width && this.fastWritable && Math.floor(va) === va) {
+      if (this.catchUpState.pending) this.catchUpFn();
+      if (this.beforeAccess !== null) this.beforeAccess();
+      const off = va - this.fastPage;
+      if (off >= 0 && off + width <= PAGE_SIZE && this.fastWritable && this.fastEpoch === (this.plain as PhysicalMemory).epoch) {
+        const obs = this.observers.current;
+        if (obs !== null) {
+          const page = this.fastPage;
+          obs.onCpuAccess(this.fastMapping as VaMapping, va, width, true, width);
+          if (this.fastPage !== page || this.fastEpoch !== (this.plain as PhysicalMemory).epoch) {
+            this.fullAccess(va, this.packed(width, value), true, width, false);
+            return;
+          }
+        }
+        const b = this.fastBytes;
+        if (width === 1) b[off] = value;
+        else if (width === 2) {
+          b[off] = value;
+          b[off + 1] = value >> 8;
+        } else {
+          const u = value >>> 0;
+          b[off] = u;
+          b[off + 1] = u >>> 8;
+          b[off + 2] = u >>> 16;
+          b[off + 3] = u >>> 24;
+        }
+        return;
+      }
+      this.smallMiss(va, this.packed(width, value), true, width);
+      return;
+    }
+    if (this.registerStore(va, width, value)) return;
+    this.access(va, this.packed(width, value), true, width);
+  }
+
+  /** The value of a load staged in `ld`. */
+  private loaded(width: 1 | 2 | 4): number {
+    return width === 1 ? (this.ld[0] as number) : width === 2 ? this.ldView.getUint16(0, true) : this.ldView.getUint32(0, true);
+  }
+
+  /** `value` as the bytes a store of `width` writes (what a DataView store of that width makes of it), staged in `st`. */
+  private packed(width: 1 | 2 | 4, value: number): Uint8Array {
+    if (width === 1) this.st[0] = value;
+    else if (width === 2) this.stView.setUint16(0, value, true);
+    else this.stView.setUint32(0, value >>> 0, true);
+    return this.stViews[width];
   }
 
   /** The register mapping wholly holding the aligned access, when the fast register path may take it (not a read-only store). */
@@ -304,6 +429,7 @@ export class VaSpace {
 
   private access(va: number, buf: Uint8Array, write: boolean, width: number): void {
     if (Math.floor(va) !== va) notAnAddress(write ? "a CPU store" : "a CPU load", va);
+    if (this.catchUpState.pending) this.catchUpFn();
     if (this.beforeAccess !== null) this.beforeAccess();
     const len = buf.length;
     if (len <= FAST_MAX) {
@@ -325,12 +451,18 @@ export class VaSpace {
         else for (let i = 0; i < len; i++) buf[i] = b[off + i] as number;
         return;
       }
-      this.fullAccess(va, buf, write, width);
-      const page = Math.floor(va / PAGE_SIZE) * PAGE_SIZE;
-      if (va + len <= page + PAGE_SIZE && len > 0) this.cachePage(page);
+      this.smallMiss(va, buf, write, width);
       return;
     }
     this.fullAccess(va, buf, write, width);
+  }
+
+  /** A small access the cached page did not serve: the full path, then its page cached for the next ones. */
+  private smallMiss(va: number, buf: Uint8Array, write: boolean, width: number): void {
+    this.fullAccess(va, buf, write, width);
+    const len = buf.length;
+    const page = Math.floor(va / PAGE_SIZE) * PAGE_SIZE;
+    if (va + len <= page + PAGE_SIZE && len > 0) this.cachePage(page);
   }
 
   /**
@@ -345,9 +477,8 @@ export class VaSpace {
     const m = this.find(page);
     if (m === undefined || m.io || m.deviceMemory) return;
     const pa = (m.pfns[(page - m.startVa) / PAGE_SIZE] as number) * PAGE_SIZE;
-    if (memory.isFresh(pa, PAGE_SIZE)) return;
-    // A page that is written already: view() changes nothing and returns its backing.
-    const v = memory.view(pa, PAGE_SIZE);
+    // Only a page that is written already: its backing, with nothing changed.
+    const v = memory.writtenPage(pa);
     if (v === undefined) return;
     this.fastBytes = v;
     this.fastPage = page;

@@ -83,6 +83,16 @@ export class Board {
   readonly mmio: RegisterSpace;
   readonly devices: ReadonlyMap<string, BoardDevice>;
   private readonly syncs: (() => void)[] = [];
+  /** Behind syncState: kept true while a model has its own sync or an 8237 channel is active. */
+  private readonly pendingState = { pending: false };
+  /** Models with a sync() of their own (they may have work due at any time). */
+  private modelSyncs = 0;
+  /**
+   * Whether sync() may have anything to do: some 8237 channel is being
+   * serviced, or a device model has its own sync. While false sync() changes
+   * nothing, so the CPU path (VaSpace.setCatchUp) skips calling it.
+   */
+  readonly syncState: { readonly pending: boolean } = this.pendingState;
   /** Devices pulled out: their DMA and interrupts no longer reach the machine. */
   private readonly gone = new Set<string>();
   private readonly lineLevels: Uint16Array;
@@ -103,7 +113,8 @@ export class Board {
     this.lineLevels = new Uint16Array(256);
     this.ports = new RegisterSpace("port", PORT_LIMIT);
     this.mmio = new RegisterSpace("mmio", MMIO_LIMIT);
-    this.isaDma = profile.arch === "x64" ? new Dma8237Pair({ clock: this.clock, bus: this.bus }) : null;
+    const ps = this.pendingState;
+    this.isaDma = profile.arch === "x64" ? new Dma8237Pair({ clock: this.clock, bus: this.bus, onActivity: (on) => void (ps.pending = on || this.modelSyncs > 0) }) : null;
     if (this.isaDma !== null) {
       const dma = this.isaDma;
       const h = { read: (o: number) => dma.inb(o), write: (o: number, _s: number, v: number) => dma.outb(o, v) };
@@ -159,6 +170,7 @@ export class Board {
 
   /** Bring every lazily advancing device (the 8237, models with sync) up to now. */
   sync(): void {
+    if (!this.pendingState.pending) return;
     const s = this.syncs;
     for (let i = 0; i < s.length; i++) (s[i] as () => void)();
   }
@@ -232,7 +244,11 @@ export class Board {
           throw new ProfileError(`${where}: ${(e as Error).message}`);
         }
       });
-      if (typeof instance.sync === "function") this.syncs.push(() => instance.sync?.());
+      if (typeof instance.sync === "function") {
+        this.syncs.push(() => instance.sync?.());
+        this.modelSyncs++;
+        this.pendingState.pending = true;
+      }
       out.set(config.name, { name: config.name, config, model, instance, busMaster, bars, irq, present: true });
     });
     return out;

@@ -170,10 +170,14 @@ export class Dma8237Pair {
   private ioNs: number;
   /** CPU time spent on port accesses at the current instant (never behind the clock). */
   private cpuTime = 0;
+  /** Told when the first channel becomes active and when the last one stops (the board skips sync() in between). */
+  private readonly onActivity: ((anyActive: boolean) => void) | null;
 
-  constructor(opts: { clock: Clock; bus: DmaBus; ioAccessNs?: number }) {
+  /** `onActivity` hears when some channel starts being serviced (true) and when none is any more (false): sync() is a no-op in between. */
+  constructor(opts: { clock: Clock; bus: DmaBus; ioAccessNs?: number; onActivity?: (anyActive: boolean) => void }) {
     this.clock = opts.clock;
     this.bus = opts.bus;
+    this.onActivity = opts.onActivity ?? null;
     this.ioNs = 0;
     this.setIoAccessNs(opts.ioAccessNs ?? 0);
     // Power-on: all channels masked. Then what every PC BIOS does: channel 4 in cascade mode, unmasked.
@@ -469,7 +473,10 @@ export class Dma8237Pair {
     const was = this.active[ch] === 1;
     if (on === was && (!on || rate === this.rate[ch])) return;
     this.active[ch] = on ? 1 : 0;
-    if (on !== was) this.activeCount += on ? 1 : -1;
+    if (on !== was) {
+      this.activeCount += on ? 1 : -1;
+      if (this.onActivity !== null && this.activeCount === (on ? 1 : 0)) this.onActivity(on);
+    }
     this.rate[ch] = rate;
     this.anchorTime[ch] = this.now();
     this.anchorDone[ch] = 0;

@@ -175,3 +175,29 @@ describe("PhysicalMemory host-memory budget", () => {
     expect(() => m.setBudget(-1)).toThrow(/got -1/);
   });
 });
+
+describe("PhysicalMemory.writtenPage", () => {
+  it("gives the live backing of a written page, and nothing for a fresh, scrubbed or never-backed page, changing nothing", () => {
+    const mem = new PhysicalMemory(16 * MiB);
+    expect(mem.writtenPage(0x5000)).toBeUndefined();
+    mem.writeU32(0x5004, 0x01020304);
+    const before = mem.writtenBytes;
+    // The neighbour is in a backed chunk but still fresh: no view (a view would have to write the pattern into it).
+    expect(mem.writtenPage(0x6000)).toBeUndefined();
+    expect(mem.writtenBytes).toBe(before);
+    const v = mem.writtenPage(0x5000) as Uint8Array;
+    expect(v.length).toBe(4096);
+    expect(Array.from(v.subarray(4, 8))).toEqual([4, 3, 2, 1]);
+    expect(v[0]).toBe(FILL_BYTES[0]);
+    mem.writeU8(0x5fff, 9);
+    expect(v[4095]).toBe(9);
+    mem.scrub(0x5000, 4096);
+    expect(mem.writtenPage(0x5000)).toBeUndefined();
+  });
+
+  it("refuses an address that is not a page start or lies outside memory", () => {
+    const mem = new PhysicalMemory(1 * MiB);
+    expect(() => mem.writtenPage(0x5004)).toThrow(/not the start of a page/);
+    expect(() => mem.writtenPage(1 * MiB)).toThrow(/outside simulated memory/);
+  });
+});

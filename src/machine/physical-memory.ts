@@ -621,6 +621,24 @@ export class PhysicalMemory {
     return c.subarray(off, off + len);
   }
 
+  /**
+   * The live view of the 4 KiB page at page-aligned `pa` when that page holds
+   * written data (backed and not fresh), else undefined: what isFresh() then
+   * view() of the page give, without touching anything. The CPU's cached page
+   * translation asks this; the view is memory until the page is scrubbed.
+   */
+  writtenPage(pa: number): Uint8Array | undefined {
+    this.check(pa, PAGE, "writtenPage");
+    if ((pa & PAGE_MASK) !== 0) throw new RangeError(`writtenPage: 0x${pa.toString(16)} is not the start of a page`);
+    const idx = Math.floor(pa / CHUNK_SIZE);
+    const c = this.chunks[idx];
+    if (c === undefined) return undefined;
+    const page = (pa & CHUNK_MASK) >>> PAGE_SHIFT;
+    const f = this.fresh[idx];
+    if (f !== undefined && (((f[page >>> 5] as number) >>> (page & 31)) & 1) === 1) return undefined;
+    return this.pageView(idx, c, page);
+  }
+
   /** The byte at physical address `pa` (the fill pattern's byte if never written). */
   readU8(pa: number): number {
     this.check(pa, 1, "readU8");
