@@ -85,8 +85,8 @@ export interface CpuAccessObserver {
   onCpuAccess(mapping: VaMapping, va: number, length: number, write: boolean, widthBytes: number): void;
 }
 
-/** What {@link VaSpace.setCatchUp} reads before each access: whether the catch-up may have anything to do. */
-export interface CatchUpState {
+/** What VaSpace.setCatchUp reads before each access: whether the catch-up may have anything to do. */
+interface CatchUpState {
   /** False while the catch-up would change nothing (no 8237 channel running): it is then not called. */
   readonly pending: boolean;
 }
@@ -195,7 +195,7 @@ export class VaSpace {
    * is true. While it is false the catch-up would change nothing, so it is
    * skipped; the board keeps the flag (an 8237 channel started or stopped).
    */
-  setCatchUp(state: CatchUpState, sync: () => void): void {
+  setCatchUp(state: { readonly pending: boolean }, sync: () => void): void {
     this.catchUpState = state;
     this.catchUpFn = sync;
   }
