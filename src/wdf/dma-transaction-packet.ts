@@ -26,6 +26,7 @@ import { NT_SUCCESS, STATUS, type NTSTATUS } from "../core/ntstatus.ts";
 import { MmGetMdlVirtualAddress, type MDL } from "../kernel/mdl.ts";
 import { DeallocateObjectKeepRegisters, type DMA_ADAPTER, type IO_ALLOCATION_ACTION, type MapRegisterBase, type SCATTER_GATHER_LIST } from "../hal/types.ts";
 import { SCATTER_GATHER_ELEMENT_SIZE, SCATTER_GATHER_LIST_HEADER_SIZE, type WdfDmaEnabler } from "./dma-enabler.ts";
+import { reservedFragmentCap } from "./dma-transaction-reservation.ts";
 
 /** What the packet path needs of its transaction. */
 export interface PacketHost {
@@ -52,6 +53,13 @@ export class PacketTransfer {
   /** The fragment mapped last: what FlushAdapterBuffers(Ex) is given. */
   private mapped: { mdl: MDL; va: number; offset: number; length: number } | null = null;
 
+  /** Map registers WdfDmaTransactionAllocateResources reserved (m_MapRegistersReserved); 0: no reservation. */
+  reservedRegisters = 0;
+  /** Map registers the running transfer needs (m_MapRegistersNeeded); above the reservation each fragment is cut to it. */
+  private needed = 0;
+  /** EvtReserveDma until the grant comes (Release and FreeResources clear it, as FxDmaTransactionBase::Reset does). */
+  private onReserved: (() => void) | null = null;
+
   private readonly host: PacketHost;
   private readonly adapter: DMA_ADAPTER;
 
@@ -71,6 +79,7 @@ export class PacketTransfer {
    */
   start(): NTSTATUS {
     const en = this.host.enabler;
+    if (this.reservedRegisters > 0) return this.startReserved();
     if (!this.v3) {
       if (en.packetTransactionBusy) return STATUS.WDF_BUSY;
       en.packetTransactionHeld = true;
@@ -91,6 +100,47 @@ export class PacketTransfer {
     );
     if (!NT_SUCCESS(st)) this.releaseDevice();
     return st;
+  }
+
+  /**
+   * ReserveAdapter: AllocateAdapterChannelEx for `count` map registers (DMA
+   * v3 only); the AdapterControl routine keeps them and runs `onGranted`
+   * (EvtReserveDma) instead of mapping anything.
+   */
+  reserve(count: number, onGranted: () => void): NTSTATUS {
+    const en = this.host.enabler;
+    this.reservedRegisters = count;
+    this.registers = count;
+    this.needed = count;
+    this.onReserved = onGranted;
+    const a = this.adapter;
+    const control = (_d: unknown, _irp: unknown, MapRegisterBase: MapRegisterBase): IO_ALLOCATION_ACTION => {
+      this.base = MapRegisterBase;
+      this.granted = true;
+      const f = this.onReserved;
+      this.onReserved = null;
+      f?.();
+      return DeallocateObjectKeepRegisters;
+    };
+    return en.globals.kernel.atLeastIrql(DISPATCH_LEVEL, () => a.DmaOperations.AllocateAdapterChannelEx?.(a, en.device.fdo, this.host.transferContext as Uint8Array, count, this.host.dmaFlags, control, null, null) ?? STATUS.NOT_SUPPORTED);
+  }
+
+  /** Release / FreeResources before the grant: EvtReserveDma will not run (the framework forgets its callback). */
+  forgetReserveCallback(): void {
+    this.onReserved = null;
+  }
+
+  /** The longest fragment starting at `va` that the reservation can map (no cap without one). */
+  reservedCap(va: number): number {
+    return reservedFragmentCap(this.reservedRegisters, this.needed, va);
+  }
+
+  /** StartTransfer on a reservation: no channel request; the AdapterControl work runs at once on the reserved registers. */
+  private startReserved(): NTSTATUS {
+    this.needed = 0;
+    const f = this.host.nextFragment();
+    this.needed = ADDRESS_AND_SIZE_TO_SPAN_PAGES(f.length === f.remaining ? f.va : PAGE_SIZE - 1, f.length);
+    return this.host.enabler.globals.kernel.atLeastIrql(DISPATCH_LEVEL, () => this.mapNext());
   }
 
   /** StageTransfer: map the next fragment on the registers held (MapTransfer / MapTransferEx) and program it (always STATUS_SUCCESS). */
@@ -124,9 +174,16 @@ export class PacketTransfer {
     });
   }
 
-  /** ReleaseResources: FreeMapRegisters of the grant (a NULL base is never freed) and the device (v2). */
-  release(): void {
+  /**
+   * ReleaseResources: FreeMapRegisters of the grant (a NULL base is never
+   * freed; a reservation's own count) and the device (v2). A reservation
+   * stays unless `force` (FreeResources, deletion), and one not yet granted
+   * stays even then (KMDF has no map register base to free).
+   */
+  release(force = true): void {
     if (this.mapped !== null) this.flush(this.mapped.length);
+    if (this.reservedRegisters > 0 && (!force || !this.granted)) return;
+    this.reservedRegisters = 0;
     if (this.granted) {
       this.granted = false;
       const base = this.base;

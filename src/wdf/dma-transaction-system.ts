@@ -30,6 +30,7 @@ import { type DMA_ADAPTER, type DMA_COMPLETION_ROUTINE, type DMA_COMPLETION_STAT
 import type { MDL } from "../kernel/mdl.ts";
 import type { WdfDevice } from "./device.ts";
 import { WdfDmaDirectionReadFromDevice, WdfDmaDirectionWriteToDevice, type WDF_DMA_DIRECTION, type WdfDmaEnabler } from "./dma-enabler.ts";
+import { reservedFragmentCap } from "./dma-transaction-reservation.ts";
 
 /** What the system path needs of its transaction (WdfDmaTransaction). */
 export interface SystemHost {
@@ -111,6 +112,12 @@ export class SystemTransfer<T extends SystemHost> {
   private rerunCompletion = false;
   private deferredStatus: DMA_COMPLETION_STATUS = DmaCancelled;
   private readonly completion: DMA_COMPLETION_ROUTINE;
+  /** Map registers WdfDmaTransactionAllocateResources reserved (m_MapRegistersReserved); 0: no reservation. */
+  reservedRegisters = 0;
+  /** Map registers a transfer needs (all the adapter's, m_MapRegistersNeeded); above the reservation each transfer is cut to it. */
+  private needed = 0;
+  /** EvtReserveDma until the grant comes (Release and FreeResources clear it). */
+  private onReserved: (() => void) | null = null;
 
   private readonly host: T;
   private readonly adapter: DMA_ADAPTER;
@@ -137,6 +144,7 @@ export class SystemTransfer<T extends SystemHost> {
     const en = this.host.enabler;
     const a = this.adapter;
     const registers = en.description(this.host.direction).NumberOfMapRegisters;
+    if (this.reservedRegisters > 0) return this.startReserved(registers);
     const control = (_d: unknown, _irp: unknown, MapRegisterBase: MapRegisterBase): IO_ALLOCATION_ACTION => {
       this.base = MapRegisterBase;
       this.granted = true;
@@ -146,6 +154,48 @@ export class SystemTransfer<T extends SystemHost> {
       return KeepObject;
     };
     return this.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, en.device.fdo, this.host.transferContext as Uint8Array, registers, this.host.dmaFlags, control, null, null) ?? STATUS.NOT_SUPPORTED);
+  }
+
+  /**
+   * ReserveAdapter: AllocateAdapterChannelEx for `count` map registers; the
+   * AdapterControl routine keeps the channel (KeepObject) and runs
+   * `onGranted` (EvtReserveDma) instead of staging a transfer.
+   */
+  reserve(count: number, onGranted: () => void): NTSTATUS {
+    const en = this.host.enabler;
+    const a = this.adapter;
+    this.reservedRegisters = count;
+    this.needed = count;
+    this.onReserved = onGranted;
+    const control = (_d: unknown, _irp: unknown, MapRegisterBase: MapRegisterBase): IO_ALLOCATION_ACTION => {
+      this.base = MapRegisterBase;
+      this.granted = true;
+      const f = this.onReserved;
+      this.onReserved = null;
+      f?.();
+      return KeepObject;
+    };
+    return this.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, en.device.fdo, this.host.transferContext as Uint8Array, count, this.host.dmaFlags, control, null, null) ?? STATUS.NOT_SUPPORTED);
+  }
+
+  /** Release / FreeResources before the grant: EvtReserveDma will not run. */
+  forgetReserveCallback(): void {
+    this.onReserved = null;
+  }
+
+  /** The longest transfer starting at `va` that the reservation can map (no cap without one). */
+  reservedCap(va: number): number {
+    return reservedFragmentCap(this.reservedRegisters, this.needed, va);
+  }
+
+  /** StartTransfer on a reservation: no channel request; the AdapterControl work (stage the first transfer) runs at once on the channel held. */
+  private startReserved(registers: number): NTSTATUS {
+    this.needed = registers;
+    this.atDispatch(() => {
+      const st = this.mapNext();
+      if (!NT_SUCCESS(st)) this.notify(st === STATUS.CANCELLED ? DmaCancelled : DmaError);
+    });
+    return STATUS.SUCCESS;
   }
 
   /** StageTransfer: stage the next transfer, or (called from inside a staging) have the running one stage it after. */
@@ -221,9 +271,16 @@ export class SystemTransfer<T extends SystemHost> {
     return this.atDispatch(() => a.DmaOperations.FlushAdapterBuffersEx?.(a, mdl, this.base, m.offset, length, this.host.writeToDevice) ?? STATUS.NOT_SUPPORTED);
   }
 
-  /** ReleaseResources: flush what is still mapped, then FreeAdapterChannel (FreeMapRegistersAndAdapter of the system transaction). */
-  release(): void {
+  /**
+   * ReleaseResources: flush what is still mapped, then FreeAdapterChannel
+   * (FreeMapRegistersAndAdapter of the system transaction). A reservation
+   * stays unless `force` (FreeResources, deletion), and one not yet granted
+   * stays even then.
+   */
+  release(force = true): void {
     if (this.mapped !== null) this.flush(this.mapped.length);
+    if (this.reservedRegisters > 0 && (!force || !this.granted)) return;
+    this.reservedRegisters = 0;
     if (!this.granted) return;
     this.granted = false;
     this.base = null;

@@ -46,7 +46,7 @@ import { FX_VALIDATE_OPTION_PARENT_NOT_ALLOWED, FxValidateObjectAttributes, vali
 export type EVT_WDF_PROGRAM_DMA = (Transaction: WdfDmaTransaction, Device: WdfDevice, Context: unknown, Direction: WDF_DMA_DIRECTION, SgList: SCATTER_GATHER_LIST) => boolean;
 
 /** Where a transaction is in its life (FxDmaTransactionState, as far as dmasim models it). */
-export type DmaTransactionState = "created" | "initialized" | "executing" | "transferCompleted" | "transferFailed" | "released";
+export type DmaTransactionState = "created" | "reserved" | "initialized" | "executing" | "transferCompleted" | "transferFailed" | "released";
 
 /** WDFDMATRANSACTION: one DMA transfer of a buffer, split into fragments the device can take. */
 export class WdfDmaTransaction extends WdfObject {
@@ -88,7 +88,7 @@ export class WdfDmaTransaction extends WdfObject {
   fragments = 0;
   /** The DMA v3 transfer context (DMA_TRANSFER_CONTEXT_SIZE_V1 bytes), allocated with the object when the enabler uses DMA v3, else null. */
   readonly transferContext: Uint8Array | null;
-  /** The packet profile's channel and map registers (system profile: the channel) while a transaction runs. */
+  /** The packet profile's channel and map registers (system profile: the channel) while a transaction runs, or while WdfDmaTransactionAllocateResources reserves them. */
   private packet: PacketTransfer | SystemTransfer<WdfDmaTransaction> | null = null;
   /** @internal A system-profile transaction's callbacks and settings (null for a bus master; the system DDIs set them). */
   readonly system: SystemDmaSettings<WdfDmaTransaction> | null;
@@ -106,6 +106,8 @@ export class WdfDmaTransaction extends WdfObject {
   /** FxDmaTransactionBase::ReleaseForReuse: released, and the requirement back to the enabler's. */
   released(): void {
     this.txState = "released";
+    // Reset clears the EvtReserveDma not yet called; a reservation itself stays.
+    this.packet?.forgetReserveCallback();
     this.dmaFlags = 0;
     this.requireSingleTransfer = this.enabler.requireSingleTransfer;
     this.singleFragmentLength = 0;
@@ -148,6 +150,42 @@ export class WdfDmaTransaction extends WdfObject {
     this.txState = "initialized";
   }
 
+  /** Map registers WdfDmaTransactionAllocateResources reserved for this transaction (0: none). */
+  get reservedRegisters(): number {
+    return this.packet?.reservedRegisters ?? 0;
+  }
+
+  /** @internal _CalculateRequiredMapRegisters of the initialized transaction: the pages its buffer spans, MDL by MDL. */
+  mapRegistersForTransaction(): number {
+    return this.mdl === null ? 0 : pagesSpanned(this.mdl, this.startVa, 0, this.length);
+  }
+
+  /**
+   * @internal ReserveAdapter once its checks pass: the transaction forgets
+   * its buffer, (re)initializes its transfer context for `direction`, is
+   * "reserved", and asks for the channel with `count` map registers;
+   * `granted` (EvtReserveDma) runs when the AdapterControl routine does.
+   */
+  reserve(direction: WDF_DMA_DIRECTION, count: number, granted: () => void): NTSTATUS {
+    this.direction = direction;
+    this.mdl = null;
+    this.startVa = 0;
+    this.length = 0;
+    this.transferred = 0;
+    this.currentLength = 0;
+    if (this.transferContext !== null) this.enabler.initializeTransferContext(this.transferContext, direction);
+    this.system?.initialized();
+    this.txState = "reserved";
+    const p = this.system === null ? new PacketTransfer(this, this.adapter()) : new SystemTransfer<WdfDmaTransaction>(this, this.adapter(), this.system);
+    this.packet = p;
+    const st = p.reserve(count, granted);
+    if (!NT_SUCCESS(st)) {
+      this.packet = null;
+      this.txState = "transferFailed";
+    }
+    return st;
+  }
+
   /** The next fragment: where it starts in the MDL chain and how long it may be (the enabler's and the transaction's maximum). */
   nextFragment(): { mdl: MDL; va: number; offset: number; length: number; remaining: number } {
     const length = this.locateFragment();
@@ -162,6 +200,8 @@ export class WdfDmaTransaction extends WdfObject {
     let length = Math.min(remaining, fragMax > 0 ? fragMax : remaining);
     if (this.maximumLength > 0) length = Math.min(length, this.maximumLength);
     this.position(this.transferred);
+    // Fewer map registers reserved than the transfer needs: cut it to what they map (StageTransfer; not for a single-transfer transaction).
+    if (this.packet !== null && !this.requireSingleTransfer) length = Math.min(length, this.packet.reservedCap(this.fragVa));
     return length;
   }
 
@@ -169,6 +209,8 @@ export class WdfDmaTransaction extends WdfObject {
   start(): NTSTATUS {
     if (this.enabler.isScatterGather) return this.stage();
     this.txState = "executing";
+    // A reservation's channel and registers are used as they are (AllocateAdapterChannel(TRUE): no HAL request).
+    if (this.packet !== null && this.packet.reservedRegisters > 0) return this.packet.start();
     const p = this.system === null ? new PacketTransfer(this, this.adapter()) : new SystemTransfer<WdfDmaTransaction>(this, this.adapter(), this.system);
     this.packet = p;
     const st = p.start();
@@ -289,12 +331,17 @@ export class WdfDmaTransaction extends WdfObject {
     return STATUS.SUCCESS;
   }
 
-  /** ReleaseResources: what the transaction still holds (its list; packet: the map registers and the device's packet slot). */
-  releaseResources(): void {
+  /**
+   * ReleaseResources(ForceRelease): what the transaction still holds (its
+   * list; packet: the map registers and the device's packet slot). A
+   * reservation is kept unless `force` (FreeResources, deletion).
+   */
+  releaseResources(force = false): void {
     this.putList();
     const p = this.packet;
-    this.packet = null;
-    p?.release();
+    if (p === null) return;
+    p.release(force);
+    if (p.reservedRegisters === 0) this.packet = null;
   }
 
   /** The MDL in the chain and the VA where byte `offset` of the transaction lies, into fragMdl / fragVa. */
@@ -350,8 +397,9 @@ export class WdfDmaTransaction extends WdfObject {
   }
 
   protected override dispose(): void {
-    // A transaction deleted mid-transfer gives its list or map registers back (KMDF's ReleaseResources).
-    this.releaseResources();
+    // A transaction deleted mid-transfer gives its list or map registers back, a reservation too (KMDF's Dispose: ReleaseResources(TRUE)).
+    this.releaseResources(true);
+    this.packet?.forgetReserveCallback();
     this.releaseRequest();
     this.txState = "released";
   }
