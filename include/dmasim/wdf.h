@@ -251,6 +251,9 @@ DMASIM_IMPORT(WdfDmaTransactionSetChannelConfigurationCallback) VOID WdfDmaTrans
 DMASIM_IMPORT(WdfDmaTransactionSetTransferCompleteCallback) VOID WdfDmaTransactionSetTransferCompleteCallback(_In_ WDFDMATRANSACTION DmaTransaction, _In_opt_ PFN_EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE DmaCompletionRoutine, _In_opt_ PVOID DmaCompletionContext);
 DMASIM_IMPORT(WdfDmaTransactionSetDeviceAddressOffset) VOID WdfDmaTransactionSetDeviceAddressOffset(_In_ WDFDMATRANSACTION DmaTransaction, _In_ ULONG Offset);
 DMASIM_IMPORT(WdfDmaTransactionStopSystemTransfer) VOID WdfDmaTransactionStopSystemTransfer(_In_ WDFDMATRANSACTION DmaTransaction);
+/* Reserving the channel and map registers (KMDF 1.11, DMA v3, packet and system profiles) */
+DMASIM_IMPORT(WdfDmaTransactionAllocateResources) NTSTATUS WdfDmaTransactionAllocateResources(_In_ WDFDMATRANSACTION DmaTransaction, _In_ WDF_DMA_DIRECTION DmaDirection, _In_ ULONG RequiredMapRegisters, _In_ PFN_WDF_RESERVE_DMA EvtReserveDmaFunction, _In_ PVOID EvtReserveDmaContext);
+DMASIM_IMPORT(WdfDmaTransactionFreeResources) VOID WdfDmaTransactionFreeResources(_In_ WDFDMATRANSACTION DmaTransaction);
 
 DMASIM_END_C
 

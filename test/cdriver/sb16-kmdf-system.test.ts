@@ -18,12 +18,15 @@ import { off } from "../../src/cdriver/host/layouts.ts";
 import { sb16On } from "../../src/devices/builtin-models.ts";
 import { DMA_TRANSFER_INFO_VERSION1, DmaCancelled, type DMA_TRANSFER_INFO } from "../../src/hal/types.ts";
 import { pnpAddDevice, removeDevice, startDevice } from "../../src/kernel/pnp.ts";
+import { installVerifier } from "../../src/verifier/verifier.ts";
 import { callExport, fixture, FIXTURES, haveToolchain, instantiate, skipReason } from "./support.ts";
 
 const EV_CONFIGURE = 1;
 const EV_PROGRAM = 2;
 const EV_COMPLETED = 3;
 const EV_TRANSFER_COMPLETE = 4;
+/** EvtReserveDma's: bit 0 its transaction was the driver's, 0x100 its Context, bit 31 DISPATCH_LEVEL. */
+const EV_RESERVED = 5;
 /** EvtProgramDma's log entry: the mapped length, bit 31 when it ran at DISPATCH_LEVEL. */
 const AT_DISPATCH = 0x8000_0000;
 const programmed = (length: number): number => (AT_DISPATCH | length) >>> 0;
@@ -165,6 +168,42 @@ describe.skipIf(!haveToolchain)(`a KMDF system-mode DMA driver in C on the SB16 
     expect(b.params[0]).toBe(0x8);
     expect(b.message).toMatch(/WdfDmaTransactionStopSystemTransfer on WDFDMATRANSACTION 0x[0-9a-f]+ in state created/);
     expect(b.message).toMatch(new RegExp(`in t_stop_uninitialized \\(.*sysdma\\.c:${line}:\\d+\\)`));
+  });
+
+  it("WdfDmaTransactionAllocateResources once (RequiredMapRegisters 0 on the initialized transaction), then three plays on the reservation: EvtReserveDma once, at DISPATCH_LEVEL, with the transaction and the driver's context; every play reaches the card byte for byte (an Execute that asked for the channel again would wait behind the reservation for ever); meanwhile no other transaction gets the channel at once, after WdfDmaTransactionFreeResources one does; no findings from the reservation and its plays", () => {
+    const { k, d, card, events } = started();
+    const v = installVerifier(k, { mode: "collect" });
+    callExport(d, "t_clear");
+    expect(u(callExport(d, "t_reserve"))).toBe(STATUS.SUCCESS);
+    expect(events()).toEqual([[EV_RESERVED, (AT_DISPATCH | OWN_CONTEXT | 1) >>> 0]]);
+    const before = card.captured().length;
+    for (const n of [4096, 8192, 2048]) expect(u(callExport(d, "t_play", n))).toBe(STATUS.SUCCESS);
+    const buffer = Uint8Array.from({ length: 12288 }, (_, i) => (i * 5 + 1) & 0xff);
+    expect(card.captured().subarray(before)).toEqual(new Uint8Array([...buffer.subarray(0, 4096), ...buffer.subarray(0, 8192), ...buffer.subarray(0, 2048)]));
+    expect(events().filter(([e]) => e === EV_RESERVED)).toHaveLength(1);
+    // Re-initializing the transfer context under the held channel is no DMA_TRANSFER_CONTEXT_MISUSE.
+    expect(v.findings.map((f) => f.code)).toEqual([]);
+    v.uninstall();
+    expect(u(callExport(d, "t_probe_reserve"))).toBe(STATUS.INSUFFICIENT_RESOURCES >>> 0);
+    callExport(d, "t_free");
+    expect(u(callExport(d, "t_probe_reserve"))).toBe(STATUS.SUCCESS);
+    // The transaction plays on without a reservation too (a channel per play again).
+    expect(u(callExport(d, "t_play", 1024))).toBe(STATUS.SUCCESS);
+  });
+
+  it("bad input: WdfDmaTransactionFreeResources on a transaction never initialized or reserved is WDF_VIOLATION (0x10D) subcode 0x8, at the C caller's line", () => {
+    const { d } = started();
+    const line = readFileSync(join(FIXTURES, "sb16-kmdf-system", "sysdma.c"), "utf8").split("\n").findIndex((l) => l.includes("WdfDmaTransactionFreeResources(fresh)")) + 1;
+    let err: unknown;
+    try {
+      callExport(d, "t_free_created");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BugCheckError);
+    const b = err as BugCheckError;
+    expect([b.code, b.params[0]]).toEqual([0x10d, 0x8]);
+    expect(b.message).toMatch(new RegExp(`in t_free_created \\(.*sysdma\\.c:${line}:\\d+\\)`));
   });
 
   it("removal after the playbacks: the enabler, its adapter and the transaction go with the device", () => {

@@ -26,4 +26,11 @@ describe("the KMDF system-mode DMA types in the shared table", () => {
     expect(h).toContain("typedef VOID EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE(WDFDMATRANSACTION Transaction, WDFDEVICE Device, WDFCONTEXT Context, WDF_DMA_DIRECTION Direction, DMA_COMPLETION_STATUS Status);");
     expect(h).toContain("typedef EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE *PFN_EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE;");
   });
+
+  it("the header declares EVT_WDF_RESERVE_DMA and its pointer under wdfdmatransaction.h's name, PFN_WDF_RESERVE_DMA (no PFN_EVT_ prefix)", () => {
+    const h = generateHeader(C, CONSTANTS);
+    expect(h).toContain("typedef VOID EVT_WDF_RESERVE_DMA(WDFDMATRANSACTION DmaTransaction, PVOID Context);");
+    expect(h).toContain("typedef EVT_WDF_RESERVE_DMA *PFN_WDF_RESERVE_DMA;");
+    expect(h).not.toContain("PFN_EVT_WDF_RESERVE_DMA");
+  });
 });

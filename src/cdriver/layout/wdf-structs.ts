@@ -22,7 +22,7 @@ function f(type: string, name: string, count?: number): Field {
 /** The framework object handles (each a distinct pointer type, as DECLARE_HANDLE makes them). */
 export const WDF_HANDLES = ["WDFDRIVER", "WDFDEVICE", "WDFQUEUE", "WDFREQUEST", "WDFINTERRUPT", "WDFDMAENABLER", "WDFCOMMONBUFFER", "WDFDMATRANSACTION", "WDFCMRESLIST", "WDFSPINLOCK", "WDFWAITLOCK", "WDFTIMER", "WDFMEMORY", "WDFKEY", "WDFSTRING", "WDFFILEOBJECT", "WDFWORKITEM", "WDFDPC", "WDFIOTARGET", "WDFCHILDLIST", "WDFCOLLECTION", "WDFUSBDEVICE", "WDFLOOKASIDE"] as const;
 
-/** Event callbacks the host calls through the driver's function table (PFN_ + name is each one's pointer type). */
+/** Event callbacks the host calls through the driver's function table (PFN_ + name is each one's pointer type unless it names another, as wdfdmatransaction.h's PFN_WDF_RESERVE_DMA). */
 const callbacks: FunctionType[] = [
   { name: "EVT_WDF_DRIVER_DEVICE_ADD", result: "NTSTATUS", params: [["WDFDRIVER", "Driver"], ["PWDFDEVICE_INIT", "DeviceInit"]] },
   { name: "EVT_WDF_DRIVER_UNLOAD", result: "VOID", params: [["WDFDRIVER", "Driver"]] },
@@ -68,6 +68,7 @@ const callbacks: FunctionType[] = [
   { name: "EVT_WDF_PROGRAM_DMA", result: "BOOLEAN", params: [["WDFDMATRANSACTION", "Transaction"], ["WDFDEVICE", "Device"], ["WDFCONTEXT", "Context"], ["WDF_DMA_DIRECTION", "Direction"], ["PSCATTER_GATHER_LIST", "SgList"]] },
   { name: "EVT_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL", result: "BOOLEAN", params: [["WDFDMATRANSACTION", "DmaTransaction"], ["WDFDEVICE", "Device"], ["PVOID", "Context"], ["PMDL", "Mdl"], ["SIZE_T", "Offset"], ["SIZE_T", "Length"]] },
   { name: "EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE", result: "VOID", params: [["WDFDMATRANSACTION", "Transaction"], ["WDFDEVICE", "Device"], ["WDFCONTEXT", "Context"], ["WDF_DMA_DIRECTION", "Direction"], ["DMA_COMPLETION_STATUS", "Status"]] },
+  { name: "EVT_WDF_RESERVE_DMA", result: "VOID", params: [["WDFDMATRANSACTION", "DmaTransaction"], ["PVOID", "Context"]], pointer: "PFN_WDF_RESERVE_DMA" },
   { name: "EVT_WDF_REQUEST_CANCEL", result: "VOID", params: [["WDFREQUEST", "Request"]] },
   { name: "EVT_WDF_TIMER", result: "VOID", params: [["WDFTIMER", "Timer"]] },
 ];
@@ -97,7 +98,7 @@ export function addWdfTypes(t: TypeTable): void {
   t.addEnum({ name: "WDF_POWER_POLICY_IDLE_TIMEOUT_TYPE", values: [["DriverManagedIdleTimeout", 0], ["SystemManagedIdleTimeout", 1], ["SystemManagedIdleTimeoutWithHint", 2]] });
   t.addEnum({ name: "WDF_POWER_POLICY_SX_WAKE_USER_CONTROL", values: [["WakeUserControlInvalid", 0], ["WakeDoNotAllowUserControl", 1], ["WakeAllowUserControl", 2]] });
 
-  for (const cb of callbacks) t.addFunction({ ...cb, pointer: `PFN_${cb.name}` });
+  for (const cb of callbacks) t.addFunction({ ...cb, pointer: cb.pointer ?? `PFN_${cb.name}` });
 
   t.addAggregate({ name: "WDF_OBJECT_CONTEXT_TYPE_INFO", pointers: ["PWDF_OBJECT_CONTEXT_TYPE_INFO", "PCWDF_OBJECT_CONTEXT_TYPE_INFO"], doc: "What WDF_DECLARE_CONTEXT_TYPE declares for a context type: its name and size; UniqueType points at the declaration itself.", kind: "struct", fields: [f("ULONG", "Size"), f("PCHAR", "ContextName"), f("SIZE_T", "ContextSize"), f("const struct _WDF_OBJECT_CONTEXT_TYPE_INFO*", "UniqueType"), f("PVOID", "EvtDriverGetUniqueContextType")] });
   t.addAggregate({ name: "WDF_OBJECT_ATTRIBUTES", doc: "Cleanup/destroy callbacks, execution level and synchronization scope, parent, and the context type of a new object.", kind: "struct", fields: [f("ULONG", "Size"), f("PFN_EVT_WDF_OBJECT_CONTEXT_CLEANUP", "EvtCleanupCallback"), f("PFN_EVT_WDF_OBJECT_CONTEXT_DESTROY", "EvtDestroyCallback"), f("WDF_EXECUTION_LEVEL", "ExecutionLevel"), f("WDF_SYNCHRONIZATION_SCOPE", "SynchronizationScope"), f("WDFOBJECT", "ParentObject"), f("SIZE_T", "ContextSizeOverride"), f("PCWDF_OBJECT_CONTEXT_TYPE_INFO", "ContextTypeInfo")] });

@@ -50,6 +50,7 @@ import {
   WdfDmaTransactionWdmGetTransferContext,
 } from "../../../wdf/dma-transaction.ts";
 import { WdfDmaTransactionInitializeUsingOffset, WdfDmaTransactionSetImmediateExecution } from "../../../wdf/dma-transaction-1-11.ts";
+import { type EVT_WDF_RESERVE_DMA, WdfDmaTransactionAllocateResources, WdfDmaTransactionFreeResources } from "../../../wdf/dma-transaction-reserve.ts";
 import { WdfDmaTransactionGetRequest, WdfDmaTransactionInitializeUsingRequest } from "../../../wdf/dma-transaction-request.ts";
 import {
   type EVT_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL,
@@ -116,6 +117,8 @@ export function wdfDmaImports(wdf: WdfContext): ImportTable {
   /** A C EvtDmaTransactionDmaTransferComplete (0: none). */
   const transferComplete = (fn: number): EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE | null =>
     fn === 0 ? null : (t, dev, context, direction, status) => void host.call(fn, [h(t), h(dev), u((context as number | null) ?? 0), direction, status], "EvtDmaTransactionDmaTransferComplete");
+  /** A C EvtReserveDma; Context is the driver's pointer. NULL stays null, for the DDI's own check (KMDF's FxPointerNotNull) to name. */
+  const reserveDma = (fn: number): EVT_WDF_RESERVE_DMA | null => (fn === 0 ? null : (t, context) => void host.call(fn, [h(t), u((context as number | null) ?? 0)], "EvtReserveDma"));
   /** The driver's WDF_DMA_SYSTEM_PROFILE_CONFIG (NULL: null); its wasm32 Size becomes the framework's. */
   const systemProfile = (p: number): WDF_DMA_SYSTEM_PROFILE_CONFIG | null => {
     if (p === 0) return null;
@@ -258,5 +261,8 @@ export function wdfDmaImports(wdf: WdfContext): ImportTable {
     WdfDmaTransactionSetTransferCompleteCallback: (t: number, fn: number, context: number) => WdfDmaTransactionSetTransferCompleteCallback(tx(t, "WdfDmaTransactionSetTransferCompleteCallback"), transferComplete(u(fn)), u(context)),
     WdfDmaTransactionSetDeviceAddressOffset: (t: number, offset: number) => WdfDmaTransactionSetDeviceAddressOffset(tx(t, "WdfDmaTransactionSetDeviceAddressOffset"), u(offset)),
     WdfDmaTransactionStopSystemTransfer: (t: number) => WdfDmaTransactionStopSystemTransfer(tx(t, "WdfDmaTransactionStopSystemTransfer")),
+    WdfDmaTransactionAllocateResources: (t: number, direction: number, registers: number, fn: number, context: number) =>
+      WdfDmaTransactionAllocateResources(tx(t, "WdfDmaTransactionAllocateResources"), u(direction) as WDF_DMA_DIRECTION, u(registers), reserveDma(u(fn)) as EVT_WDF_RESERVE_DMA, u(context)) | 0,
+    WdfDmaTransactionFreeResources: (t: number) => WdfDmaTransactionFreeResources(tx(t, "WdfDmaTransactionFreeResources")),
   };
 }
