@@ -109,6 +109,75 @@ describe("typed CPU loads and stores served from the cached page", () => {
   });
 });
 
+describe("the second cached page", () => {
+  function counting() {
+    const m = setup();
+    let calls = 0;
+    for (const name of ["read", "write"] as const) {
+      const orig = m.mem[name].bind(m.mem);
+      m.mem[name] = (pa: number, b: Uint8Array) => {
+        calls++;
+        orig(pa, b);
+      };
+    }
+    return { ...m, calls: () => calls };
+  }
+
+  it("a ring page the driver comes back to between buffers touched once stays cached: only each buffer's one access reaches memory", () => {
+    const { va, cpu, mem, calls } = counting();
+    const ring = va.map([2], "cached", "ring");
+    cpu.writeU32(ring.startVa, 0);
+    cpu.readU32(ring.startVa);
+    // Two buffers a round (a frame's request buffer and its receive buffer), then the ring again.
+    const bufs = Array.from({ length: 16 }, (_, i) => {
+      mem.writeU32((20 + i) * PAGE_SIZE, i);
+      return va.map([20 + i], "cached", "buffer");
+    });
+    const before = calls();
+    for (let i = 0; i < 8; i++) {
+      expect(cpu.readU32((bufs[2 * i] as { startVa: number }).startVa)).toBe(2 * i);
+      expect(cpu.readU32((bufs[2 * i + 1] as { startVa: number }).startVa)).toBe(2 * i + 1);
+      cpu.writeU32(ring.startVa + 4 * i, i);
+      expect(cpu.readU32(ring.startVa + 4 * i)).toBe(i);
+    }
+    expect(calls() - before).toBe(16);
+  });
+
+  it("a page held in the second slot, unmapped and its VA mapped over another frame, reads the new frame", () => {
+    const { va, cpu, mem } = setup();
+    const ring = va.map([2], "cached", "ring");
+    cpu.writeU32(ring.startVa, 1);
+    cpu.readU32(ring.startVa);
+    mem.writeU32(7 * PAGE_SIZE, 0x7777);
+    mem.writeU32(9 * PAGE_SIZE, 0x9999);
+    const a = va.map([7], "cached", "a");
+    expect(cpu.readU32(a.startVa)).toBe(0x7777);
+    // The ring is first again; a's page is the second one.
+    expect(cpu.readU32(ring.startVa)).toBe(1);
+    va.unmap(a.startVa);
+    const b = va.map([9], "cached", "b");
+    expect(b.startVa).toBe(a.startVa);
+    expect(cpu.readU32(b.startVa)).toBe(0x9999);
+    cpu.writeU8(b.startVa + 4, 5);
+    expect(mem.readU8(9 * PAGE_SIZE + 4)).toBe(5);
+    expect(mem.readU8(7 * PAGE_SIZE + 4)).toBe(FILL_PATTERN & 0xff);
+  });
+
+  it("a page held in the second slot and scrubbed reads as the pattern", () => {
+    const { va, cpu, mem } = setup();
+    const ring = va.map([2], "cached", "ring");
+    const other = va.map([3], "cached", "other");
+    cpu.writeU32(ring.startVa, 1);
+    cpu.readU32(ring.startVa);
+    cpu.writeU32(other.startVa, 2);
+    cpu.readU32(other.startVa);
+    cpu.readU32(ring.startVa);
+    mem.scrub(3 * PAGE_SIZE, PAGE_SIZE);
+    expect(cpu.readU32(other.startVa)).toBe(FILL_PATTERN);
+    expect(cpu.readU32(ring.startVa)).toBe(1);
+  });
+});
+
 describe("VaSpace.setCatchUp", () => {
   it("runs the catch-up before an access only while its state is pending, ahead of beforeAccess, on the cached page too", () => {
     const { va, cpu } = setup();

@@ -8,11 +8,11 @@
  * a one-entry cache for the common repeated case.
  *
  * Small accesses (a driver's register-sized loads and stores, descriptors)
- * have a fast path: the last page a small access reached, when it is plain
+ * have a fast path: the last two pages small accesses reached, when plain
  * memory (a coherent memory system, not registers, not Device memory,
  * already written), is kept as a view of its backing and accessed directly;
  * an observer (the verifier) is still told of each access first, exactly as
- * the full path tells it. The page is dropped on unmap, and whenever physical
+ * the full path tells it. The pages are dropped on unmap, and whenever physical
  * memory may read as the pattern again (PhysicalMemory.epoch); anything it
  * does not cover takes the full path, so results, faults and observations
  * are the same.
@@ -166,6 +166,17 @@ export class VaSpace {
   private fastWritable = false;
   /** PhysicalMemory.epoch when the page was cached. */
   private fastEpoch = -1;
+  /**
+   * A second cached page, the same five fields: where a newly cached page
+   * goes while the first is held (drivers keep coming back to a ring between
+   * touches of buffers seen once); an access that misses the first but falls
+   * in this one swaps the two. Dropped with it.
+   */
+  private altPage = NO_PAGE;
+  private altBytes: Uint8Array = new Uint8Array(0);
+  private altMapping: VaMapping | null = null;
+  private altWritable = false;
+  private altEpoch = -1;
 
   constructor(mem: MemorySystem, registers: RegisterPort | null = null) {
     this.mem = mem;
@@ -233,7 +244,7 @@ export class VaSpace {
     this.mappings.splice(i, 1);
     if (this.last === m) this.last = undefined;
     for (let j = 0; j < FIND_SLOTS; j++) if (this.recent[j] === m) this.recent[j] = undefined;
-    if (this.fastMapping === m) this.dropFastPage();
+    if (this.fastMapping === m || this.altMapping === m) this.dropFastPage();
     this.release(m.startVa, m.startVa + m.pages * PAGE_SIZE + PAGE_SIZE);
     return m;
   }
@@ -328,7 +339,8 @@ export class VaSpace {
    * same catch-up, observation and result.
    */
   load(va: number, width: 1 | 2 | 4): number {
-    const at = va - this.fastPage;
+    let at = va - this.fastPage;
+    if (!(at >= 0 && at <= PAGE_SIZE - width) && this.promote(va, width)) at = va - this.fastPage;
     // The cached page's mapping is plain memory, so registerLoad would decline: this is read()'s own path.
     if (at >= 0 && at <= PAGE_SIZE - width && Math.floor(va) === va) {
       if (this.catchUpState.pending) this.catchUpFn();
@@ -364,7 +376,8 @@ export class VaSpace {
    * store into the cached page is done in place (as load()).
    */
   store(va: number, width: 1 | 2 | 4, value: number): void {
-    const at = va - this.fastPage;
+    let at = va - this.fastPage;
+    if (!(at >= 0 && at <= PAGE_SIZE - width) && this.promote(va, width)) at = va - this.fastPage;
     if (at >= 0 && at <= PAGE_SIZE - width && this.fastWritable && Math.floor(va) === va) {
       if (this.catchUpState.pending) this.catchUpFn();
       if (this.beforeAccess !== null) this.beforeAccess();
@@ -425,6 +438,31 @@ export class VaSpace {
     this.fastPage = NO_PAGE;
     this.fastMapping = null;
     this.fastBytes = new Uint8Array(0);
+    this.altPage = NO_PAGE;
+    this.altMapping = null;
+    this.altBytes = this.fastBytes;
+  }
+
+  /** When [va, va + len) lies in the other cached page, make it the first (a swap; both stay valid) and say so. */
+  private promote(va: number, len: number): boolean {
+    const off = va - this.altPage;
+    if (!(off >= 0 && off + len <= PAGE_SIZE)) return false;
+    const page = this.altPage;
+    const bytes = this.altBytes;
+    const mapping = this.altMapping;
+    const writable = this.altWritable;
+    const epoch = this.altEpoch;
+    this.altPage = this.fastPage;
+    this.altBytes = this.fastBytes;
+    this.altMapping = this.fastMapping;
+    this.altWritable = this.fastWritable;
+    this.altEpoch = this.fastEpoch;
+    this.fastPage = page;
+    this.fastBytes = bytes;
+    this.fastMapping = mapping;
+    this.fastWritable = writable;
+    this.fastEpoch = epoch;
+    return true;
   }
 
   private access(va: number, buf: Uint8Array, write: boolean, width: number): void {
@@ -433,7 +471,9 @@ export class VaSpace {
     if (this.beforeAccess !== null) this.beforeAccess();
     const len = buf.length;
     if (len <= FAST_MAX) {
-      const off = va - this.fastPage;
+      let off = va - this.fastPage;
+      // (Not for an empty access: one outside the first page never reached the observer, and still does not.)
+      if (!(off >= 0 && off + len <= PAGE_SIZE) && len > 0 && this.promote(va, len)) off = va - this.fastPage;
       if (off >= 0 && off + len <= PAGE_SIZE && (!write || this.fastWritable) && this.fastEpoch === (this.plain as PhysicalMemory).epoch) {
         // What fullAccess would tell the observer: one piece, in this page's mapping (never registers or Device memory).
         const obs = this.observers.current;
@@ -480,6 +520,16 @@ export class VaSpace {
     // Only a page that is written already: its backing, with nothing changed.
     const v = memory.writtenPage(pa);
     if (v === undefined) return;
+    if (page !== this.fastPage && this.fastPage !== NO_PAGE) {
+      // A new page goes in the other slot and is made the first on its next access: a page touched once per frame
+      // (the frame's own buffer) does not push out the ring that every frame comes back to.
+      this.altBytes = v;
+      this.altPage = page;
+      this.altMapping = m;
+      this.altWritable = !m.readOnly;
+      this.altEpoch = memory.epoch;
+      return;
+    }
     this.fastBytes = v;
     this.fastPage = page;
     this.fastMapping = m;
