@@ -239,6 +239,7 @@ describe("WdfDmaTransactionAllocateResources / WdfDmaTransactionFreeResources (s
 describe("WdfDmaTransactionAllocateResources / WdfDmaTransactionFreeResources (packet profile, DMA v3)", () => {
   it("reserving 1 map register: AllocateAdapterChannelEx for 1, the register kept (DeallocateObjectKeepRegisters); Execute maps with MapTransferEx on it without a new request, each fragment cut to one page; FreeResources gives it back with FreeMapRegisters(1)", () => {
     const r = packetRig();
+    const v = installVerifier(r.tb.k, { mode: "collect" });
     const tx = newTx(r.en);
     const granted: boolean[] = [];
     expect(WdfDmaTransactionAllocateResources(tx, WdfDmaDirectionWriteToDevice, 1, () => granted.push(true), null)).toBe(STATUS.SUCCESS);
@@ -259,6 +260,8 @@ describe("WdfDmaTransactionAllocateResources / WdfDmaTransactionFreeResources (p
     r.tb.k.atDispatch(() => WdfDmaTransactionFreeResources(tx));
     expect(r.log.at(-1)).toBe("FreeMapRegisters");
     expect(r.args.get("FreeMapRegisters")?.[2]).toBe(1);
+    expect(v.findings.map((f) => f.code)).toEqual([]);
+    v.uninstall();
   });
 
   it("RequiredMapRegisters 0 on an initialized packet transaction reserves the pages its whole buffer spans (4000 bytes from 0x200: 2), and the transaction is reserved, not initialized (Execute before a new Initialize is WDF_VIOLATION 0x8); 20000 bytes span 6 pages, more than the adapter has: the HAL's STATUS_INSUFFICIENT_RESOURCES", () => {
