@@ -87,7 +87,7 @@ function setFreshRange(f: Uint32Array, a: number, b: number, on: boolean): numbe
 
 /** The first page in (p, end) whose fresh bit differs from page p's, or end. */
 function runEnd(f: Uint32Array, p: number, end: number): number {
-  const want = freshBit(f, p);
+  const want = (((f[p >>> 5] as number) >>> (p & 31)) & 1) === 1;
   let w = p >>> 5;
   const off = (p & 31) + 1;
   let x = (want ? ~(f[w] as number) : (f[w] as number)) >>> 0;
@@ -230,8 +230,8 @@ export class PhysicalMemory {
     if (f === undefined) return c;
     const p0 = off >>> PAGE_SHIFT;
     const p1 = (off + n - 1) >>> PAGE_SHIFT;
-    // Small writes (descriptors) into pages already written: nothing to do.
-    if (p1 - p0 <= 1 && !freshBit(f, p0) && !freshBit(f, p1)) return c;
+    // Small writes (descriptors) into pages already written: nothing to do (the bits read in place: this runs per device write).
+    if (p1 - p0 <= 1 && (((f[p0 >>> 5] as number) >>> (p0 & 31)) & 1) === 0 && (((f[p1 >>> 5] as number) >>> (p1 & 31)) & 1) === 0) return c;
     if (all) {
       for (let p = p0; p <= p1; p++) if (freshBit(f, p)) c.set(pattern().subarray(0, PAGE), p * PAGE);
     } else {
@@ -263,7 +263,7 @@ export class PhysicalMemory {
     while (a < e) {
       const q = runEnd(f, p, endPage);
       const b = Math.min(e, q * PAGE);
-      dst.set((freshBit(f, p) ? pattern() : c).subarray(a, b), dstOff + (a - off));
+      dst.set(((((f[p >>> 5] as number) >>> (p & 31)) & 1) === 1 ? pattern() : c).subarray(a, b), dstOff + (a - off));
       a = b;
       p = q;
     }
@@ -271,7 +271,8 @@ export class PhysicalMemory {
 
   /** Copy [pa, pa + dst.length) into dst. */
   read(pa: number, dst: Uint8Array): void {
-    this.check(pa, dst.length, "read");
+    // check()'s test in place (a length is a safe whole number already): it runs on every access.
+    if (!Number.isSafeInteger(pa) || pa < 0 || pa + dst.length > this.size) this.check(pa, dst.length, "read");
     if (dst.length <= SMALL && ((pa | dst.byteOffset | dst.length) & 3) === 0 && (pa & CHUNK_MASK) + dst.length <= CHUNK_SIZE) {
       this.smallCopy(pa, dst, false);
       return;
@@ -288,7 +289,7 @@ export class PhysicalMemory {
 
   /** Copy src to [pa, pa + src.length). */
   write(pa: number, src: Uint8Array): void {
-    this.check(pa, src.length, "write");
+    if (!Number.isSafeInteger(pa) || pa < 0 || pa + src.length > this.size) this.check(pa, src.length, "write");
     if (src.length <= SMALL && ((pa | src.byteOffset | src.length) & 3) === 0 && (pa & CHUNK_MASK) + src.length <= CHUNK_SIZE) {
       this.smallCopy(pa, src, true);
       return;
@@ -336,7 +337,9 @@ export class PhysicalMemory {
       if (write) this.prepareWrite(idx, off, buf.length);
       else {
         const f = this.fresh[idx];
-        if (f !== undefined && (freshBit(f, off >>> PAGE_SHIFT) || freshBit(f, (off + buf.length - 1) >>> PAGE_SHIFT))) {
+        const q0 = off >>> PAGE_SHIFT;
+        const q1 = (off + buf.length - 1) >>> PAGE_SHIFT;
+        if (f !== undefined && ((((f[q0 >>> 5] as number) >>> (q0 & 31)) & 1) === 1 || (((f[q1 >>> 5] as number) >>> (q1 & 31)) & 1) === 1)) {
           this.readPiece(idx, off, buf.length, buf, 0);
           return;
         }
