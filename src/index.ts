@@ -190,6 +190,7 @@ export { WdfIoQueue, WdfIoQueueCreate, WDF_IO_QUEUE_CONFIG_INIT, WDF_IO_QUEUE_CO
 export { WdfRequest, WdfRequestComplete, WdfRequestCompleteWithInformation, WdfRequestSetInformation, WdfRequestRetrieveInputBuffer, WdfRequestRetrieveOutputBuffer, WdfRequestRetrieveInputWdmMdl, WdfRequestRetrieveOutputWdmMdl, WdfRequestTypeRead, WdfRequestTypeWrite, WdfRequestTypeDeviceControl, type BufferOut } from "./wdf/request.ts";
 export { WdfDmaTransactionInitializeUsingRequest, WdfDmaTransactionGetRequest } from "./wdf/dma-transaction-request.ts";
 export { WdfDmaTransactionInitializeUsingOffset, WdfDmaTransactionSetImmediateExecution } from "./wdf/dma-transaction-1-11.ts";
+export { type EVT_WDF_RESERVE_DMA, WdfDmaTransactionAllocateResources, WdfDmaTransactionFreeResources } from "./wdf/dma-transaction-reserve.ts";
 export { WdfDmaTransactionSetChannelConfigurationCallback, WdfDmaTransactionSetTransferCompleteCallback, WdfDmaTransactionSetDeviceAddressOffset, WdfDmaTransactionStopSystemTransfer, WdfDmaTransactionGetTransferInfo, type EVT_WDF_DMA_TRANSACTION_CONFIGURE_DMA_CHANNEL, type EVT_WDF_DMA_TRANSACTION_DMA_TRANSFER_COMPLETE } from "./wdf/dma-transaction-system-api.ts";
 export { WdfDeviceInitSetIoType } from "./wdf/device.ts";
 export { WdfDeviceIoBuffered, WdfDeviceIoDirect, WdfDeviceIoNeither, WdfDriverWdmGetDriverObject } from "./wdf/driver.ts";
