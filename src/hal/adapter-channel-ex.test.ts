@@ -45,6 +45,37 @@ describe("AllocateAdapterChannelEx", () => {
     expect(seen).toEqual([]);
   });
 
+  it("a request queued behind a grant of the same adapter that keeps the channel and its map registers (KeepObject) is not 0xE6 / 0x15: it holds no registers until the channel frees, and then none are kept", () => {
+    const { k, seen } = machine();
+    const a = systemV3(k, 5);
+    const all = adapterObject(a).mapRegisters;
+    expect(all).toBeGreaterThan(1);
+    const dev = fdo(k, "sb16");
+    const order: string[] = [];
+    k.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, dev, context(a), all, 0, () => (order.push("first"), KeepObject), null, null));
+    k.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, dev, context(a), all, 0, () => (order.push("second"), KeepObject), null, null));
+    expect(order).toEqual(["first"]);
+    expect(seen).toEqual([]);
+    k.atDispatch(() => a.DmaOperations.FreeAdapterChannel?.(a));
+    expect(order).toEqual(["first", "second"]);
+    expect(outstandingMapRegisters(adapterObject(a))).toBe(all);
+    expect(seen).toEqual([]);
+    k.atDispatch(() => a.DmaOperations.FreeAdapterChannel?.(a));
+  });
+
+  it("a queued request granted while an earlier grant's kept registers (DeallocateObjectKeepRegisters) leave too few is 0xE6 / 0x15 at its grant, naming AllocateAdapterChannelEx", () => {
+    const { k, seen } = machine();
+    const a = masterV3(k, packet);
+    const all = adapterObject(a).mapRegisters;
+    const dev = fdo(k);
+    k.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, dev, context(a), 1, 0, () => KeepObject, null, null));
+    k.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, dev, context(a), 1, 0, () => DeallocateObjectKeepRegisters, null, null));
+    k.atDispatch(() => a.DmaOperations.AllocateAdapterChannelEx?.(a, dev, context(a), all, 0, () => DeallocateObject, null, null));
+    expect(seen).toEqual([]);
+    k.atDispatch(() => a.DmaOperations.FreeAdapterChannel?.(a));
+    expect(seen.map((f) => [f.code, f.routine, f.bugCheck])).toEqual([["DMA_TOO_MANY_MAP_REGISTERS_ALLOCATED", "AllocateAdapterChannelEx", [0xe6, 0x15, all + 1, all, 0]]]);
+  });
+
   it("DMA_SYNCHRONOUS_CALLBACK without a routine hands back the MapRegisterBase; with the channel busy it is STATUS_INSUFFICIENT_RESOURCES and nothing waits", () => {
     const { k } = machine();
     const a = masterV3(k, packet);

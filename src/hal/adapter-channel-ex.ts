@@ -40,7 +40,7 @@ const E6 = BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION;
 const holding = new WeakMap<AdapterObject, TransferContextRecord>();
 
 /** Submit an Ex request in its context; the status the routine returns. */
-export function submitEx(ao: AdapterObject, rec: TransferContextRecord, ctx: DMA_TRANSFER_CONTEXT, device: DEVICE_OBJECT, count: number, withRegisters: boolean, synchronous: boolean, onGrant: (file: MapRegisterFile | null) => IO_ALLOCATION_ACTION | null): NTSTATUS {
+export function submitEx(routine: string, ao: AdapterObject, rec: TransferContextRecord, ctx: DMA_TRANSFER_CONTEXT, device: DEVICE_OBJECT, count: number, withRegisters: boolean, synchronous: boolean, onGrant: (file: MapRegisterFile | null) => IO_ALLOCATION_ACTION | null): NTSTATUS {
   if (rec.preCancelled) {
     rec.preCancelled = false;
     rec.state = "done";
@@ -48,6 +48,7 @@ export function submitEx(ao: AdapterObject, rec: TransferContextRecord, ctx: DMA
   }
   rec.device = device;
   const w: ChannelRequest = {
+    routine,
     ao,
     device,
     count,
@@ -92,7 +93,7 @@ export function AllocateAdapterChannelEx(DmaAdapter: DMA_ADAPTER, DeviceObject: 
   const rec = contextForRequest(ao, routine, DmaTransferContext);
   if (rec === null) return STATUS.INVALID_PARAMETER;
   if (!checkRegisterCount(ao, routine, NumberOfMapRegisters)) return STATUS.INSUFFICIENT_RESOURCES;
-  return submitEx(ao, rec, DmaTransferContext, DeviceObject, NumberOfMapRegisters, true, synchronous, (file) => {
+  return submitEx(routine, ao, rec, DmaTransferContext, DeviceObject, NumberOfMapRegisters, true, synchronous, (file) => {
     if (ExecutionRoutine !== null) return ExecutionRoutine(DeviceObject, DeviceObject.CurrentIrp, file, ExecutionContext);
     (MapRegisterBase as { value: MapRegisterBase }).value = file;
     return null;

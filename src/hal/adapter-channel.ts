@@ -46,6 +46,8 @@ import { DeallocateObject, DeallocateObjectKeepRegisters, type DMA_ADAPTER, type
  * without a routine).
  */
 export interface ChannelRequest {
+  /** The routine that made the request (AllocateAdapterChannel, AllocateAdapterChannelEx, ...), for what its grant reports. */
+  readonly routine: string;
   readonly ao: AdapterObject;
   readonly device: DEVICE_OBJECT;
   readonly count: number;
@@ -108,18 +110,27 @@ export function outstandingChannels(ao: AdapterObject): number {
   return (s.held ? 1 : 0) + s.pending;
 }
 
-/** Map registers a request may take: 0xE6 / 0x0C above the adapter's count (refused), 0xE6 / 0x15 with earlier grants' kept registers. */
+/** Map registers a request may ask for: 0xE6 / 0x0C above the adapter's count (refused). What its grant then takes is checked at the grant (checkKeptRegisters). */
 export function checkRegisterCount(ao: AdapterObject, routine: string, count: number): boolean {
-  const k = ao.kernel;
   if (count > ao.mapRegisters) {
-    k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_REQUESTED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0c, count, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${count} map registers requested; IoGetDmaAdapter gave this adapter ${ao.mapRegisters}`, params: { required: count, maximum: ao.mapRegisters } });
+    ao.kernel.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_REQUESTED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0c, count, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${count} map registers requested; IoGetDmaAdapter gave this adapter ${ao.mapRegisters}`, params: { required: count, maximum: ao.mapRegisters } });
     return false;
   }
-  const kept = outstandingMapRegisters(ao);
-  if (ao.needsMapRegisters && kept > 0 && kept + count > ao.mapRegisters) {
-    k.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_ALLOCATED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x15, kept + count, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${count} more map registers while ${kept} are still kept from earlier grants (FreeMapRegisters first)`, params: { allocated: kept + count, maximum: ao.mapRegisters } });
-  }
   return true;
+}
+
+/**
+ * 0xE6 / 0x15 when a grant's registers, with those earlier grants still keep
+ * (DeallocateObjectKeepRegisters), come to more than the adapter has. Checked
+ * when the registers are taken, not when a request queues: a request waiting
+ * for a channel another grant holds (KeepObject) has allocated nothing yet.
+ */
+function checkKeptRegisters(w: ChannelRequest): void {
+  const { ao, count, routine } = w;
+  const kept = outstandingMapRegisters(ao);
+  if (kept > 0 && kept + count > ao.mapRegisters) {
+    ao.kernel.report({ code: "DMA_TOO_MANY_MAP_REGISTERS_ALLOCATED", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x15, kept + count, ao.mapRegisters, 0], routine, device: ao.device, message: `${routine}: ${count} more map registers while ${kept} are still kept from earlier grants (FreeMapRegisters first)`, params: { allocated: kept + count, maximum: ao.mapRegisters } });
+  }
 }
 
 /**
@@ -141,7 +152,7 @@ export function AllocateAdapterChannel(DmaAdapter: DMA_ADAPTER, DeviceObject: DE
   if (outstanding > 0) {
     k.report({ code: "DMA_MORE_THAN_ONE_ADAPTER_CHANNEL", bugCheck: [BUGCHECK.DRIVER_VERIFIER_DMA_VIOLATION, 0x0b, outstanding, 0, 0], routine, device: ao.device, message: `${routine}: adapter ${ao.device} already has ${outstanding} adapter channel${outstanding === 1 ? "" : "s"} allocated or requested; only one may be outstanding`, params: { outstanding } });
   }
-  const w: ChannelRequest = { ao, device: DeviceObject, count: NumberOfMapRegisters, withRegisters: true, context: null, onGrant: (file) => ExecutionRoutine(DeviceObject, DeviceObject.CurrentIrp, file, Context) };
+  const w: ChannelRequest = { routine, ao, device: DeviceObject, count: NumberOfMapRegisters, withRegisters: true, context: null, onGrant: (file) => ExecutionRoutine(DeviceObject, DeviceObject.CurrentIrp, file, Context) };
   const q = queueOf(ao);
   if (q.owner === null && q.waiters.length === 0) {
     if (!grant(q, w, true)) return STATUS.INSUFFICIENT_RESOURCES;
@@ -167,6 +178,7 @@ function grant(q: ChannelQueue, w: ChannelRequest, mayRefuse: boolean): boolean 
   const { ao } = w;
   const k = ao.kernel;
   const s = stateOf(ao);
+  if (ao.needsMapRegisters && w.withRegisters) checkKeptRegisters(w);
   const file = ao.needsMapRegisters && w.withRegisters ? createMapRegisterFile(ao, w.count, w.context) : null;
   if (file !== null && !reserveBouncePages(file) && mayRefuse) {
     releaseMapRegisterFile(file);

@@ -87,7 +87,7 @@ function listEx(ao: AdapterObject, q: ExListRequest, buffer: { sg: SCATTER_GATHE
     if (listRecord(buffer.sg)?.live === true) throw new TypeError(`${q.routine}: the buffer still holds a live list; PutScatterGatherList it first`);
   }
   let built: NTSTATUS = STATUS.SUCCESS;
-  const st = submitEx(ao, rec, q.ctx, q.DeviceObject, plan.mapRegisters, false, synchronous, () => {
+  const st = submitEx(q.routine, ao, rec, q.ctx, q.DeviceObject, plan.mapRegisters, false, synchronous, () => {
     const sg = buffer?.sg ?? { NumberOfElements: 0, Elements: [] };
     built = buildList(ao, r, plan, q.WriteToDevice, sg);
     // No list: the routine is not called and the adapter object goes back at once.
