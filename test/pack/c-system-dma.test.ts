@@ -6,11 +6,13 @@
  * driver against the package's own <wdf.h> (WdfDmaProfileSystem,
  * WdfDmaEnablerConfigureSystemProfile, the channel-configuration and
  * transfer-complete callbacks) and running it on the SB16 under the
- * verifier. Packing happens in a copy of what a clone holds, so the dist/
+ * verifier; and the same driver built with a cflag that makes its start
+ * also play on a channel reserved with WdfDmaTransactionAllocateResources.
+ * Packing happens in a copy of what a clone holds, so the dist/
  * other tests use is never touched.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -51,6 +53,10 @@ beforeAll(() => {
   // The user's driver: its C file and its dmasim.json (the SB16 of x64-desktop, start and remove).
   mkdirSync(join(folder, "my-sb16-kmdf"));
   cpSync(join(root, "test", "cdriver", "fixtures", "sb16-kmdf-system"), join(folder, "my-sb16-kmdf"), { recursive: true });
+  // The same driver built to play on a reserved channel too (KMDF 1.11's WdfDmaTransactionAllocateResources), by a cflag of its dmasim.json.
+  mkdirSync(join(folder, "my-sb16-reserve"));
+  cpSync(join(root, "test", "cdriver", "fixtures", "sb16-kmdf-system", "sysdma.c"), join(folder, "my-sb16-reserve", "sysdma.c"));
+  writeFileSync(join(folder, "my-sb16-reserve", "dmasim.json"), JSON.stringify({ profile: "x64-desktop", device: "sb16", cflags: ["-DSB16_PLAY_ON_RESERVATION"], workload: { kind: "lifecycle" } }));
 }, 300_000);
 
 describe("a user's C KMDF system-mode DMA driver, run by the installed package", () => {
@@ -64,5 +70,15 @@ describe("a user's C KMDF system-mode DMA driver, run by the installed package",
     expect(j.summary).toContain("IRP_MN_REMOVE_DEVICE: STATUS_SUCCESS (0x00000000)");
     const trace = (j.tables?.["driverTrace"] ?? []).map((x) => x.message);
     expect(trace).toContain("sb16-kmdf-system: played 12288 bytes in 3 transfers: 0x00000000");
+  }, 200_000);
+
+  it.skipIf(skip)("npx dmasim run ./my-sb16-reserve --json: WdfDmaTransactionAllocateResources from the package's <wdf.h>, EvtReserveDma once, the buffer played twice on the one reserved channel, WdfDmaTransactionFreeResources, and the verifier finds nothing", () => {
+    const r = sh(folder, npx, ["dmasim", "run", "./my-sb16-reserve", "--json"], 0, 180_000);
+    const j = JSON.parse(r.stdout) as { ok: boolean; summary: string[]; findings: unknown[]; tables?: Record<string, { message?: string }[]> };
+    expect(j.ok).toBe(true);
+    expect(j.findings).toEqual([]);
+    expect(j.summary).toContain("IRP_MN_START_DEVICE: STATUS_SUCCESS (0x00000000)");
+    const trace = (j.tables?.["driverTrace"] ?? []).map((x) => x.message);
+    expect(trace).toContain("sb16-kmdf-system: on one reservation (EvtReserveDma 1 time(s)) played 24576 bytes in 2 plays: 0x00000000");
   }, 200_000);
 });
