@@ -243,13 +243,13 @@ describe("the packed package, installed in a fresh folder outside the repository
     expect(j.findings).toEqual([]);
   });
 
-  it('my own KMDF driver in TypeScript doing system-mode DMA (WdfDmaProfileSystem on the SB16\'s 8237 channel of x64-desktop): npx dmasim run ./my-system-dma.ts plays every byte in three transfers, zero findings', () => {
+  it('my own KMDF driver in TypeScript doing system-mode DMA (WdfDmaProfileSystem on the SB16\'s 8237 channel of x64-desktop): npx dmasim run ./my-system-dma.ts plays every byte in three transfers, then again on a channel reserved with WdfDmaTransactionAllocateResources (EvtReserveDma once, FreeResources after), zero findings', () => {
     const source = `import { bootMachine, installVerifier, WdfDriverCreate, WDF_DRIVER_CONFIG_INIT, WdfDeviceCreate, WdfDeviceInitSetPnpPowerEventCallbacks,
   WDF_PNPPOWER_EVENT_CALLBACKS_INIT, wdfAddDevice, wdfStartDevice, wdfRemoveDevice, WdfCmResourceListGetCount, WdfCmResourceListGetDescriptor,
   CmResourceTypeDma, CmResourceTypePort, WdfDmaEnablerCreate, WDF_DMA_ENABLER_CONFIG_INIT, WdfDmaProfileSystem, WdfDmaEnablerConfigureSystemProfile,
   WDF_DMA_SYSTEM_PROFILE_CONFIG_INIT, WdfDmaDirectionWriteToDevice, DmaWidth, WdfDmaTransactionCreate, WdfDmaTransactionInitialize,
   WdfDmaTransactionExecute, WdfDmaTransactionDmaCompleted, WdfDmaTransactionRelease, WdfDmaTransactionSetChannelConfigurationCallback,
-  WdfInterruptCreate, WDF_INTERRUPT_CONFIG_INIT, WdfInterruptQueueDpcForIsr, READ_PORT_UCHAR, WRITE_PORT_UCHAR, SB_PORT, DSP, sb16On,
+  WdfDmaTransactionAllocateResources, WdfDmaTransactionFreeResources, WdfInterruptCreate, WDF_INTERRUPT_CONFIG_INIT, WdfInterruptQueueDpcForIsr, READ_PORT_UCHAR, WRITE_PORT_UCHAR, SB_PORT, DSP, sb16On,
   MmAllocateContiguousMemory, IoAllocateMdl, MmBuildMdlForNonPagedPool, physicalAddress, NT_SUCCESS, STATUS, DISPATCH_LEVEL,
   type HandleOut, type WdfDriver, type WdfDevice, type WdfDmaEnabler, type WdfDmaTransaction, type Scenario } from "dmasim";
 
@@ -313,22 +313,41 @@ const scenario: Scenario = {
     const t: HandleOut<WdfDmaTransaction> = { value: null };
     WdfDmaTransactionCreate(enabler!, null, t);
     tx = t.value;
-    WdfDmaTransactionInitialize(tx!, (_tx, _dev, _ctx, _dir, sg) => {
-      const n = sg.Elements[0]!.Length - 1;
-      dsp(DSP.START_8 | DSP.CMD_FIFO, 0, n & 0xff, n >> 8);
-      return true;
-    }, WdfDmaDirectionWriteToDevice, mdl, va, 12288);
-    WdfDmaTransactionSetChannelConfigurationCallback(tx!, () => (transfers++, true), null);
+    const initialize = (): void => {
+      WdfDmaTransactionInitialize(tx!, (_tx, _dev, _ctx, _dir, sg) => {
+        const n = sg.Elements[0]!.Length - 1;
+        dsp(DSP.START_8 | DSP.CMD_FIFO, 0, n & 0xff, n >> 8);
+        return true;
+      }, WdfDmaDirectionWriteToDevice, mdl, va, 12288);
+      WdfDmaTransactionSetChannelConfigurationCallback(tx!, () => (transfers++, true), null);
+    };
+    initialize();
     k.atIrql(DISPATCH_LEVEL, () => WdfDmaTransactionExecute(tx!, null));
     k.clock.runUntilDone(() => finished, k.clock.now + 2e9);
     const played = sb16On(k.board, "sb16").captured();
     const same = played.length === pcm.length && played.every((b, i) => b === pcm[i]);
     WdfDmaTransactionRelease(tx!);
+    const firstTransfers = transfers;
+    // Once more on a channel reserved for the transaction (KMDF 1.11): 0 map registers takes the initialized transaction's count.
+    let reservedCalls = 0;
+    initialize();
+    const reserve = WdfDmaTransactionAllocateResources(tx!, WdfDmaDirectionWriteToDevice, 0, () => void reservedCalls++, null);
+    finished = false;
+    initialize();
+    k.atIrql(DISPATCH_LEVEL, () => WdfDmaTransactionExecute(tx!, null));
+    k.clock.runUntilDone(() => finished, k.clock.now + 2e9);
+    const again = sb16On(k.board, "sb16").captured().subarray(played.length);
+    const sameAgain = again.length === pcm.length && again.every((b, i) => b === pcm[i]);
+    WdfDmaTransactionRelease(tx!);
+    WdfDmaTransactionFreeResources(tx!);
     wdfRemoveDevice(device!);
     return {
-      ok: started === STATUS.SUCCESS && finished && same,
-      summary: ["the SB16 played " + played.length + " bytes in " + transfers + " system DMA transfers" + (same ? ", every byte as written" : ", NOT as written")],
-      stats: { transfers, played: played.length },
+      ok: started === STATUS.SUCCESS && finished && same && reserve === STATUS.SUCCESS && sameAgain,
+      summary: [
+        "the SB16 played " + played.length + " bytes in " + firstTransfers + " system DMA transfers" + (same ? ", every byte as written" : ", NOT as written"),
+        "on a reserved channel (EvtReserveDma ran " + reservedCalls + " time(s)): " + again.length + " bytes more" + (sameAgain ? ", every byte as written" : ", NOT as written"),
+      ],
+      stats: { transfers: firstTransfers, played: played.length, reservedCalls, playedReserved: again.length, transfersReserved: transfers - firstTransfers },
       findings: verifier?.findings ?? [],
       machine: k,
     };
@@ -342,7 +361,9 @@ export default scenario;
     const j = JSON.parse(r.stdout) as { ok: boolean; summary: string[]; stats: Record<string, number>; findings: unknown[] };
     expect(j.ok).toBe(true);
     expect(j.summary[0]).toBe("the SB16 played 12288 bytes in 3 system DMA transfers, every byte as written");
+    expect(j.summary[1]).toBe("on a reserved channel (EvtReserveDma ran 1 time(s)): 12288 bytes more, every byte as written");
     expect(j.stats).toMatchObject({ transfers: 3, played: 12288 });
+    expect(j.stats).toMatchObject({ reservedCalls: 1, playedReserved: 12288, transfersReserved: 3 });
     expect(j.findings).toEqual([]);
     expect(sh(folder, npx, ["dmasim", "check", "./my-system-dma.ts"], 0).code).toBe(0);
   });
