@@ -87,7 +87,7 @@ function setFreshRange(f: Uint32Array, a: number, b: number, on: boolean): numbe
 
 /** The first page in (p, end) whose fresh bit differs from page p's, or end. */
 function runEnd(f: Uint32Array, p: number, end: number): number {
-  const want = (((f[p >>> 5] as number) >>> (p & 31)) & 1) === 1;
+  const want = freshBit(f, p);
   let w = p >>> 5;
   const off = (p & 31) + 1;
   let x = (want ? ~(f[w] as number) : (f[w] as number)) >>> 0;
@@ -230,8 +230,8 @@ export class PhysicalMemory {
     if (f === undefined) return c;
     const p0 = off >>> PAGE_SHIFT;
     const p1 = (off + n - 1) >>> PAGE_SHIFT;
-    // Small writes (descriptors) into pages already written: nothing to do (the bits read in place: this runs per device write).
-    if (p1 - p0 <= 1 && (((f[p0 >>> 5] as number) >>> (p0 & 31)) & 1) === 0 && (((f[p1 >>> 5] as number) >>> (p1 & 31)) & 1) === 0) return c;
+    // Small writes (descriptors) into pages already written: nothing to do.
+    if (p1 - p0 <= 1 && !freshBit(f, p0) && !freshBit(f, p1)) return c;
     if (all) {
       for (let p = p0; p <= p1; p++) if (freshBit(f, p)) c.set(pattern().subarray(0, PAGE), p * PAGE);
     } else {
@@ -263,7 +263,7 @@ export class PhysicalMemory {
     while (a < e) {
       const q = runEnd(f, p, endPage);
       const b = Math.min(e, q * PAGE);
-      dst.set(((((f[p >>> 5] as number) >>> (p & 31)) & 1) === 1 ? pattern() : c).subarray(a, b), dstOff + (a - off));
+      dst.set((freshBit(f, p) ? pattern() : c).subarray(a, b), dstOff + (a - off));
       a = b;
       p = q;
     }
@@ -337,9 +337,7 @@ export class PhysicalMemory {
       if (write) this.prepareWrite(idx, off, buf.length);
       else {
         const f = this.fresh[idx];
-        const q0 = off >>> PAGE_SHIFT;
-        const q1 = (off + buf.length - 1) >>> PAGE_SHIFT;
-        if (f !== undefined && ((((f[q0 >>> 5] as number) >>> (q0 & 31)) & 1) === 1 || (((f[q1 >>> 5] as number) >>> (q1 & 31)) & 1) === 1)) {
+        if (f !== undefined && (freshBit(f, off >>> PAGE_SHIFT) || freshBit(f, (off + buf.length - 1) >>> PAGE_SHIFT))) {
           this.readPiece(idx, off, buf.length, buf, 0);
           return;
         }
@@ -638,7 +636,7 @@ export class PhysicalMemory {
     if (c === undefined) return undefined;
     const page = (pa & CHUNK_MASK) >>> PAGE_SHIFT;
     const f = this.fresh[idx];
-    if (f !== undefined && (((f[page >>> 5] as number) >>> (page & 31)) & 1) === 1) return undefined;
+    if (f !== undefined && freshBit(f, page)) return undefined;
     return this.pageView(idx, c, page);
   }
 
